@@ -1,0 +1,469 @@
+//! What a process's effective command does, shared by every format: init wrappers, a shell at
+//! PID 1 (and whether the signal gets past it), the program that ends up running, and the
+//! commands that run before it (migrations). Formats hand in argv; rules read the result.
+
+use crate::diagnostic::Location;
+use crate::model::{Command, CommandWord, Model, ShellEnv, ShellFamily};
+use crate::shell::commands::{self, ServerKind, ShellKind};
+use crate::shell::{self, ImplicitExecShell, SimpleCommand, Word};
+use crate::span::{MappedText, Span};
+
+/// How deep `sh -c "exec sh -c '…'"` nesting is followed.
+const MAX_SHELL_NESTING: usize = 4;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandAnalysis {
+    /// Programs in front that exec or forward signals (`tini --`, `gosu app`), by name.
+    pub wrappers: Vec<String>,
+    /// A shell that receives the stop signal first.
+    pub shell: Option<ShellStage>,
+    /// The program that ends up running (after wrappers and shells), when known.
+    pub main: Option<Program>,
+    /// Commands that run before `main` in the shell's `&&`/`;` chain.
+    pub before: Vec<Program>,
+}
+
+/// A shell between the platform's signal and the program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShellStage {
+    /// The shell as written or added (`/bin/sh`, `bash`).
+    pub program: String,
+    pub family: ShellFamily,
+    /// Why we think the shell is `family` ("node:22-slim is Debian-based: /bin/sh is dash").
+    pub reason: String,
+    /// Nothing on the page said which shell it is; dash was assumed.
+    pub assumed: bool,
+    /// What decided the shell (the `FROM` image, a `SHELL` instruction), when it was the
+    /// environment's `/bin/sh` rather than a named shell.
+    pub reason_location: Option<Location>,
+    /// The shell was added by the platform (Dockerfile shell form), not written as `sh -c`.
+    pub synthesized: bool,
+    /// Index into [`Command::sources`] of the payload string's source.
+    pub source: usize,
+    /// The command string the shell runs.
+    pub payload: Location,
+    pub outcome: ShellOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShellOutcome {
+    /// The string ends with `exec program`: the program replaces the shell.
+    Exec,
+    /// bash/busybox exec the final simple command themselves.
+    ImplicitExec,
+    /// The string traps the signal and handles it itself (e.g. forwards it).
+    Trap(Location),
+    /// The shell stays PID 1 and the signal dies with it; `why` says what keeps it.
+    Stays { why: String },
+    /// The string could not be parsed; nothing is concluded.
+    Unknown,
+}
+
+/// One program invocation, with what we recognise about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    pub argv: Vec<String>,
+    /// The whole command.
+    pub location: Location,
+    /// The program word.
+    pub name_location: Location,
+    pub package_manager: Option<PackageManagerUse>,
+    pub server: Option<ServerKind>,
+    /// e.g. `rails db:migrate`.
+    pub migration: Option<&'static str>,
+    pub drain: Option<DrainSetting>,
+    /// The program is a script path (`./start.sh`, `/docker-entrypoint.sh`), to link to a file.
+    pub script_path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageManagerUse {
+    pub manager: &'static str,
+    pub script: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrainSetting {
+    pub server: ServerKind,
+    /// `None`: set to something that is not a literal number.
+    pub seconds: Option<f64>,
+    pub flag: &'static str,
+    pub location: Location,
+}
+
+impl Program {
+    /// The program that runs, looking through wrappers (`bundle exec puma` → `puma`).
+    pub fn name(&self) -> &str {
+        let argv: Vec<&str> = self.argv.iter().map(String::as_str).collect();
+        let rest = commands::unwrap_wrappers(&argv).rest;
+        self.argv
+            .get(rest)
+            .or_else(|| self.argv.first())
+            .map_or("", |p| commands::program_name(p))
+    }
+}
+
+/// Fill [`crate::model::Process::analysis`] for every process.
+pub fn analyze_model(model: &mut Model) {
+    for workload in &mut model.workloads {
+        for process in &mut workload.processes {
+            process.analysis = process
+                .command
+                .as_ref()
+                .map(|command| analyze(command, &process.shell));
+        }
+    }
+}
+
+/// A word's text with a map to its file, and how to locate spans in it.
+#[derive(Clone)]
+struct Located {
+    text: MappedText,
+    file: crate::source::FileId,
+}
+
+impl Located {
+    fn location(&self, span: Span) -> Location {
+        Location::new(self.file, self.text.source_span(span))
+    }
+}
+
+/// Analyse an effective command.
+pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
+    let words: Vec<Located> = command
+        .words
+        .iter()
+        .map(|w: &CommandWord| Located {
+            text: w.text.clone(),
+            file: w.file,
+        })
+        .collect();
+    let mut analysis = CommandAnalysis {
+        wrappers: Vec::new(),
+        shell: None,
+        main: None,
+        before: Vec::new(),
+    };
+    let argv: Vec<&str> = command.words.iter().map(CommandWord::as_str).collect();
+    let unwrapped = commands::unwrap_wrappers(&argv);
+    analysis.wrappers = unwrapped
+        .wrappers
+        .iter()
+        .map(|w| w.name.to_string())
+        .collect();
+    let rest = &argv[unwrapped.rest.min(argv.len())..];
+    let rest_words = &words[unwrapped.rest.min(words.len())..];
+    if let Some(shell_c) = commands::shell_c(rest) {
+        let Some(payload) = rest_words.get(shell_c.payload_index) else {
+            return analysis;
+        };
+        let source = command
+            .words
+            .get(unwrapped.rest + shell_c.payload_index)
+            .map_or(0, |w| w.source);
+        let synthesized = command
+            .words
+            .get(unwrapped.rest + shell_c.shell_index)
+            .is_some_and(|w| w.synthesized);
+        // A shell the platform added (shell form) is the environment's, as lowering judged it.
+        let (family, reason, assumed) = if synthesized {
+            (env.family, env.reason.clone(), env.assumed)
+        } else {
+            shell_family(shell_c.shell, env)
+        };
+        let program = rest
+            .get(shell_c.shell_index)
+            .map_or("sh", |p| p)
+            .to_string();
+        let from_environment = shell_c.shell == ShellKind::Sh || synthesized;
+        analyze_shell_string(
+            &mut analysis,
+            ShellSetup {
+                program,
+                family,
+                reason,
+                assumed,
+                reason_location: env.location.filter(|_| from_environment),
+                synthesized,
+                source,
+            },
+            payload,
+            0,
+        );
+        return analysis;
+    }
+    if let (Some(first), Some(last)) = (rest_words.first(), rest_words.last()) {
+        let location = Location::new(
+            first.file,
+            first
+                .text
+                .full_source_span()
+                .join(last.text.full_source_span()),
+        );
+        analysis.main = Some(program(
+            rest,
+            location,
+            first.location(Span::new(0, first.text.text.len())),
+            &|i| {
+                rest_words
+                    .get(i)
+                    .map(|w| w.location(Span::new(0, w.text.text.len())))
+            },
+        ));
+    }
+    analysis
+}
+
+fn shell_family(kind: ShellKind, env: &ShellEnv) -> (ShellFamily, String, bool) {
+    match kind {
+        ShellKind::Sh if env.family == ShellFamily::NotPosix => {
+            (ShellFamily::Dash, "assumed dash for /bin/sh".into(), true)
+        }
+        ShellKind::Sh => (env.family, env.reason.clone(), env.assumed),
+        ShellKind::Dash => (ShellFamily::Dash, "the command runs dash".into(), false),
+        ShellKind::Bash => (ShellFamily::Bash, "the command runs bash".into(), false),
+        ShellKind::Busybox | ShellKind::Ash => (
+            ShellFamily::Busybox,
+            "the command runs busybox ash".into(),
+            false,
+        ),
+        // zsh execs the last command of -c like bash; judge it as bash.
+        ShellKind::Zsh => (ShellFamily::Bash, "the command runs zsh".into(), false),
+        ShellKind::Other => (ShellFamily::NotPosix, "not a POSIX shell".into(), false),
+    }
+}
+
+/// Which shell runs a command string, and what said so.
+struct ShellSetup {
+    program: String,
+    family: ShellFamily,
+    reason: String,
+    assumed: bool,
+    reason_location: Option<Location>,
+    synthesized: bool,
+    source: usize,
+}
+
+fn analyze_shell_string(
+    analysis: &mut CommandAnalysis,
+    setup: ShellSetup,
+    payload: &Located,
+    depth: usize,
+) {
+    let payload_location = payload.location(Span::new(0, payload.text.text.len()));
+    let family = setup.family;
+    let (source, assumed) = (setup.source, setup.assumed);
+    let mut stage = ShellStage {
+        program: setup.program,
+        family,
+        reason: setup.reason,
+        assumed,
+        reason_location: setup.reason_location,
+        synthesized: setup.synthesized,
+        source,
+        payload: payload_location,
+        outcome: ShellOutcome::Unknown,
+    };
+    let Ok(script) = shell::parse(&payload.text.text) else {
+        analysis.shell.get_or_insert(stage);
+        return;
+    };
+    let finals = shell::final_commands(&script);
+    // The final command that matters: the last one (branches of an `if` are judged by the
+    // script rules; a command string is almost always a flat chain).
+    let final_command = finals.last();
+    // For `app | tee log` the app is the pipeline's first command.
+    let main_command = final_command.and_then(|f| match f.node {
+        shell::Node::Pipeline { commands, .. } => commands.first().and_then(shell::Node::as_simple),
+        _ => f.command,
+    });
+    let implicit = match family {
+        ShellFamily::Bash => Some(ImplicitExecShell::Bash),
+        ShellFamily::Busybox => Some(ImplicitExecShell::BusyboxAsh),
+        ShellFamily::Dash => Some(ImplicitExecShell::Dash),
+        ShellFamily::None | ShellFamily::NotPosix => None,
+    };
+    stage.outcome = if shell::is_exec_tail(&script) {
+        ShellOutcome::Exec
+    } else if let Some(trap) = shell::traps_signal(&script) {
+        ShellOutcome::Trap(payload.location(trap))
+    } else if implicit.is_some_and(|shell| shell::shell_execs_final_command(&script, shell)) {
+        ShellOutcome::ImplicitExec
+    } else if implicit.is_none() {
+        ShellOutcome::Unknown
+    } else {
+        ShellOutcome::Stays {
+            why: stays_reason(family, &finals),
+        }
+    };
+    if let Some(fin) = final_command {
+        for before in shell::chain_before(&script, fin) {
+            if let Some(p) = simple_program(before, payload) {
+                analysis.before.push(p);
+            }
+        }
+    }
+    let main = main_command.and_then(|c| simple_program(c, payload));
+    analysis.shell.get_or_insert(stage);
+    // `exec sh -c '…'` inside the string: follow the inner shell.
+    if let (Some(command), Some(main)) = (main_command, &main) {
+        let argv: Vec<&str> = main.argv.iter().map(String::as_str).collect();
+        if depth < MAX_SHELL_NESTING {
+            if let Some(inner) = commands::shell_c(&argv) {
+                let words = command.exec_target().unwrap_or(&command.words);
+                if let Some(word) = words.get(inner.payload_index) {
+                    let inner_payload = word_text(payload, word);
+                    let (family, reason, assumed) = shell_family(
+                        inner.shell,
+                        &ShellEnv {
+                            family,
+                            reason: String::new(),
+                            assumed,
+                            location: None,
+                        },
+                    );
+                    let program = argv.get(inner.shell_index).map_or("sh", |p| p).to_string();
+                    analyze_shell_string(
+                        analysis,
+                        ShellSetup {
+                            program,
+                            family,
+                            reason,
+                            assumed,
+                            reason_location: None,
+                            synthesized: false,
+                            source,
+                        },
+                        &inner_payload,
+                        depth + 1,
+                    );
+                    return;
+                }
+            }
+        }
+    }
+    analysis.main = main;
+}
+
+fn stays_reason(family: ShellFamily, finals: &[shell::FinalCommand<'_>]) -> String {
+    use shell::FinalKind;
+    match family {
+        ShellFamily::Dash => "dash never execs the command of `sh -c` by itself".into(),
+        _ => match finals.last().map(|f| f.kind) {
+            Some(FinalKind::Pipeline) => "the last command is a pipeline".into(),
+            Some(FinalKind::Background) => "the last command runs in the background".into(),
+            Some(FinalKind::Subshell) => "the last command runs in a subshell".into(),
+            Some(FinalKind::Loop) => "the string ends with a loop".into(),
+            _ => {
+                "the shell cannot exec the last command (redirection, builtin or compound command)"
+                    .into()
+            }
+        },
+    }
+}
+
+/// The text of a shell word inside `payload`, mapped to the file when the word is plain or
+/// simply quoted.
+fn word_text(payload: &Located, word: &Word) -> Located {
+    let raw = word.span.slice(&payload.text.text);
+    let inner = if raw == word.value {
+        Some(word.span)
+    } else if raw.len() >= 2
+        && (raw.starts_with('"') && raw.ends_with('"')
+            || raw.starts_with('\'') && raw.ends_with('\''))
+        && raw.get(1..raw.len() - 1) == Some(word.value.as_str())
+    {
+        Some(Span::new(word.span.start + 1, word.span.end - 1))
+    } else {
+        None
+    };
+    match inner {
+        Some(span) => Located {
+            text: payload.text.sub(span),
+            file: payload.file,
+        },
+        None => {
+            let location = payload.location(word.span);
+            let mut b = MappedText::builder();
+            for c in word.value.chars() {
+                b.push_char(c, location.span);
+            }
+            Located {
+                text: b.finish(),
+                file: payload.file,
+            }
+        }
+    }
+}
+
+/// A program from a simple command inside a shell string (after `exec` and env prefixes).
+fn simple_program(command: &SimpleCommand, payload: &Located) -> Option<Program> {
+    let words = command.exec_target().unwrap_or(&command.words);
+    let first = words.first()?;
+    let last = words.last()?;
+    let argv: Vec<&str> = words.iter().map(|w| w.value.as_str()).collect();
+    Some(program(
+        &argv,
+        payload.location(first.span.join(last.span)),
+        payload.location(first.span),
+        &|i| words.get(i).map(|w| payload.location(w.span)),
+    ))
+}
+
+/// Recognise what a program invocation is.
+fn program(
+    argv: &[&str],
+    location: Location,
+    name_location: Location,
+    word_location: &dyn Fn(usize) -> Option<Location>,
+) -> Program {
+    let package_manager = commands::package_manager(argv).map(|p| PackageManagerUse {
+        manager: p.manager,
+        script: p.script,
+    });
+    let drain = commands::drain_timeout(argv).map(|d| DrainSetting {
+        server: d.server,
+        seconds: d.seconds,
+        flag: d.flag,
+        location: word_location(d.index).unwrap_or(location),
+    });
+    let unwrapped = commands::unwrap_wrappers(argv);
+    let script_path =
+        argv.get(unwrapped.rest..)
+            .and_then(|rest| match commands::shell_script(rest) {
+                // `sh start.sh` reads the file relative to the working directory.
+                Some((_, index)) => rest.get(index).map(|s| {
+                    if s.contains('/') {
+                        s.to_string()
+                    } else {
+                        format!("./{s}")
+                    }
+                }),
+                None => rest
+                    .first()
+                    .filter(|p| looks_like_script(p))
+                    .map(|s| s.to_string()),
+            });
+    Program {
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+        location,
+        name_location,
+        package_manager,
+        server: commands::server(argv).map(|s| s.kind),
+        migration: commands::migration(argv).map(|m| m.tool),
+        drain,
+        script_path,
+    }
+}
+
+/// A program word that names a script file rather than an installed binary.
+fn looks_like_script(word: &str) -> bool {
+    let name = commands::program_name(word);
+    name.ends_with(".sh")
+        || name.ends_with(".bash")
+        || (word.contains('/')
+            && !word.starts_with("/usr/")
+            && !word.starts_with("/bin/")
+            && !word.starts_with("/sbin/")
+            && name.contains("entrypoint"))
+}

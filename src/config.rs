@@ -1,0 +1,264 @@
+//! `.shutdownlint.toml`: discovered upward from the first path, or given with `--config`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::rules::{self, RuleMeta};
+
+pub const CONFIG_FILE_NAME: &str = ".shutdownlint.toml";
+
+/// The configuration as written in the file (all fields optional).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Rule selectors (codes, names or code prefixes); default: all rules.
+    pub select: Option<Vec<String>>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Glob patterns (gitignore-style) of paths not to lint.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub fail_on: Option<Severity>,
+    /// Per-rule severity overrides, keyed by code or name.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    pub drain: DrainConfig,
+    #[serde(default)]
+    pub nginx: NginxConfig,
+    #[serde(default)]
+    pub migrations: MigrationsConfig,
+    #[serde(default)]
+    pub procfile: ProcfileConfig,
+    /// Directory the config file was found in (paths in it are relative to it).
+    #[serde(skip)]
+    pub root: Option<PathBuf>,
+    /// The file it was read from.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DrainConfig {
+    /// The application's drain timeout when nothing on the page says it.
+    pub default_seconds: Option<f64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NginxConfig {
+    /// Idle timeout of the backends behind nginx (Go-style or nginx duration, e.g. "5s").
+    pub backend_idle_timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationsConfig {
+    /// Globs of migration files (change mode).
+    pub paths: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProcfileConfig {
+    /// The platform's fixed shutdown limit for Procfile processes (default 30s).
+    pub kill_timeout: Option<String>,
+}
+
+/// A configuration problem: exit code 2.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Config {
+    /// Parse a config file's text; errors name the file and the offending key.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end()))
+        })?;
+        config.root = path.parent().map(Path::to_path_buf);
+        config.path = Some(path.to_path_buf());
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config {}: {e}", path.display())))?;
+        Config::parse(&text, path)
+    }
+
+    /// The nearest `.shutdownlint.toml` in `start` or its ancestors.
+    pub fn discover(start: &Path) -> Result<Option<Config>, ConfigError> {
+        let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if absolute.is_dir() {
+            Some(absolute.as_path())
+        } else {
+            absolute.parent()
+        };
+        while let Some(d) = dir {
+            let candidate = d.join(CONFIG_FILE_NAME);
+            if candidate.is_file() {
+                return Config::load(&candidate).map(Some);
+            }
+            dir = d.parent();
+        }
+        Ok(None)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let name = self
+            .path
+            .as_deref()
+            .map_or_else(|| CONFIG_FILE_NAME.to_string(), |p| p.display().to_string());
+        for selector in self.select.iter().flatten().chain(&self.ignore) {
+            if !selector_is_valid(selector) {
+                return Err(ConfigError(format!(
+                    "{name}: unknown rule selector `{selector}` (use a code like SL101, a prefix like SL1, or a rule name)"
+                )));
+            }
+        }
+        for key in self.severity.keys() {
+            if rules::find(key).is_none() {
+                return Err(ConfigError(format!(
+                    "{name}: [severity] names unknown rule `{key}`"
+                )));
+            }
+        }
+        if let Some(seconds) = self.drain.default_seconds {
+            if !(seconds.is_finite() && seconds >= 0.0) {
+                return Err(ConfigError(format!(
+                    "{name}: [drain] default-seconds must be a non-negative number"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a selector names at least one rule: `ALL`, a code, a code prefix or a name.
+pub fn selector_is_valid(selector: &str) -> bool {
+    rules::all().iter().any(|r| selector_matches(selector, r))
+}
+
+pub fn selector_matches(selector: &str, rule: &RuleMeta) -> bool {
+    let s = selector.trim();
+    s.eq_ignore_ascii_case("ALL")
+        || rule.name.eq_ignore_ascii_case(s)
+        || (!s.is_empty()
+            && s.len() <= rule.code.len()
+            && rule.code[..s.len()].eq_ignore_ascii_case(s))
+}
+
+/// The rules that run, and their severities, after config and command-line selection.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    enabled: BTreeMap<&'static str, Severity>,
+}
+
+impl Selection {
+    /// `cli_select` replaces the config's `select`; `cli_ignore` adds to its `ignore`.
+    pub fn new(
+        config: &Config,
+        cli_select: Option<&[String]>,
+        cli_ignore: &[String],
+    ) -> Result<Selection, ConfigError> {
+        for selector in cli_select.into_iter().flatten().chain(cli_ignore) {
+            if !selector_is_valid(selector) {
+                return Err(ConfigError(format!(
+                    "unknown rule selector `{selector}` (use a code like SL101, a prefix like SL1, or a rule name)"
+                )));
+            }
+        }
+        let select: Vec<String> = match (cli_select, &config.select) {
+            (Some(cli), _) => cli.to_vec(),
+            (None, Some(config_select)) => config_select.clone(),
+            (None, None) => vec!["ALL".to_string()],
+        };
+        let ignore: Vec<&String> = config.ignore.iter().chain(cli_ignore).collect();
+        let mut enabled = BTreeMap::new();
+        for rule in rules::all() {
+            let selected = select.iter().any(|s| selector_matches(s, rule));
+            let ignored = ignore.iter().any(|s| selector_matches(s, rule));
+            if selected && !ignored {
+                enabled.insert(rule.code, rule.severity);
+            }
+        }
+        for (key, severity) in &config.severity {
+            if let Some(rule) = rules::find(key) {
+                if let Some(s) = enabled.get_mut(rule.code) {
+                    *s = *severity;
+                }
+            }
+        }
+        Ok(Selection { enabled })
+    }
+
+    /// Every rule at its default severity.
+    pub fn all() -> Selection {
+        Selection {
+            enabled: rules::all().iter().map(|r| (r.code, r.severity)).collect(),
+        }
+    }
+
+    /// Only the given codes (tests and doc examples).
+    pub fn only(codes: &[&str]) -> Selection {
+        Selection {
+            enabled: rules::all()
+                .iter()
+                .filter(|r| codes.contains(&r.code))
+                .map(|r| (r.code, r.severity))
+                .collect(),
+        }
+    }
+
+    pub fn is_enabled(&self, code: &str) -> bool {
+        self.enabled.contains_key(code)
+    }
+
+    pub fn severity(&self, code: &str) -> Option<Severity> {
+        self.enabled.get(code).copied()
+    }
+
+    pub fn codes(&self) -> BTreeSet<&'static str> {
+        self.enabled.keys().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err =
+            Config::parse("selct = [\"SL1\"]\n", Path::new("x/.shutdownlint.toml")).unwrap_err();
+        assert!(err.0.contains("selct"), "{}", err.0);
+        assert!(err.0.contains("x/.shutdownlint.toml"), "{}", err.0);
+        let err = Config::parse("[drain]\ndefault = 3\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.0.contains("default"), "{}", err.0);
+    }
+
+    #[test]
+    fn selectors_take_codes_prefixes_and_names() {
+        let config = Config::parse(
+            "select = [\"SL0\"]\nignore = [\"unused-suppression\"]\n[severity]\nSL000 = \"warning\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let selection = Selection::new(&config, None, &[]).unwrap();
+        assert!(selection.is_enabled("SL000"));
+        assert!(!selection.is_enabled("SL001"));
+        assert_eq!(selection.severity("SL000"), Some(Severity::Warning));
+        assert!(Config::parse("select = [\"SL9\"]\n", Path::new("c.toml")).is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! Walk the given paths in parallel and find the files shutdownlint reads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{WalkBuilder, WalkState};
+
+use crate::config::{Config, ConfigError};
+use crate::source::FileKind;
+
+/// Files larger than this are skipped with a note (configurable later).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A file found by the walk.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    /// Path to open.
+    pub path: PathBuf,
+    /// Path to show: as given on the command line joined with the path found, without `./`.
+    pub display: String,
+    pub kind: FileKind,
+}
+
+/// What the walk found, plus notes for stderr (skipped files, unreadable directories).
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Found>,
+    pub notes: Vec<String>,
+}
+
+/// Recognise a file by its name alone.
+pub fn classify_name(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    if is_dockerfile_name(name) {
+        return Some(FileKind::Dockerfile);
+    }
+    None
+}
+
+/// Extensions that mark a `Dockerfile.*` name as something else (a template, a note, an ignore file).
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
+    "dockerignore",
+    "md",
+    "txt",
+    "rst",
+    "orig",
+    "bak",
+    "rej",
+    "swp",
+    "j2",
+    "jinja",
+    "jinja2",
+    "tmpl",
+    "tpl",
+    "template",
+    "erb",
+    "in",
+    "mustache",
+    "hbs",
+    "gotmpl",
+    "sh",
+    "py",
+    "json",
+    "yml",
+    "yaml",
+    "toml",
+    "lock",
+    "patch",
+    "diff",
+    "log",
+    "sample",
+    "example",
+    "dist",
+];
+
+fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    for base in ["dockerfile", "containerfile"] {
+        if lower == base {
+            return true;
+        }
+        if let Some(rest) = lower.strip_prefix(base).and_then(|r| r.strip_prefix('.')) {
+            let last_ext = rest.rsplit('.').next().unwrap_or(rest);
+            return !rest.is_empty() && !NOT_DOCKERFILE_EXTENSIONS.contains(&last_ext);
+        }
+    }
+    lower.len() > ".dockerfile".len() && lower.ends_with(".dockerfile")
+}
+
+/// The display form of a path: `./a/b` → `a/b`, separators as found.
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let mut s: &str = &s;
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Exclusion patterns from the config, gitignore-style, relative to the config's directory.
+pub fn exclude_matcher(config: &Config) -> Result<Option<Gitignore>, ConfigError> {
+    if config.exclude.is_empty() {
+        return Ok(None);
+    }
+    let root = config.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let root = std::path::absolute(&root).unwrap_or(root);
+    let mut builder = GitignoreBuilder::new(&root);
+    for pattern in &config.exclude {
+        builder
+            .add_line(None, pattern)
+            .map_err(|e| ConfigError(format!("bad exclude pattern `{pattern}`: {e}")))?;
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| ConfigError(format!("bad exclude patterns: {e}")))
+}
+
+fn is_excluded(matcher: Option<&Gitignore>, path: &Path, is_dir: bool) -> bool {
+    let Some(matcher) = matcher else {
+        return false;
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    if !absolute.starts_with(matcher.path()) {
+        return false;
+    }
+    matcher
+        .matched_path_or_any_parents(&absolute, is_dir)
+        .is_ignore()
+}
+
+/// Walk `paths` (files or directories) in parallel. Missing paths are an error (exit 2).
+pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigError> {
+    let matcher = exclude_matcher(config)?;
+    let mut discovery = Discovery::default();
+    let mut dirs = Vec::new();
+    for path in paths {
+        let meta = std::fs::symlink_metadata(path)
+            .map_err(|_| ConfigError(format!("{}: no such file or directory", path.display())))?;
+        if meta.is_dir() {
+            dirs.push(path.clone());
+        } else if is_excluded(matcher.as_ref(), path, false) {
+            continue;
+        } else if let Some(kind) = classify_name(path) {
+            // An explicitly named file is read even when it is a symlink: the user chose it.
+            discovery.files.push(Found {
+                path: path.clone(),
+                display: display_path(path),
+                kind,
+            });
+        } else {
+            discovery.notes.push(format!(
+                "{}: not a file kind shutdownlint reads; skipped",
+                display_path(path)
+            ));
+        }
+    }
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut builder = WalkBuilder::new(first);
+        for dir in rest {
+            builder.add(dir);
+        }
+        builder
+            .hidden(false)
+            .follow_links(false)
+            .require_git(false)
+            .git_global(false)
+            .threads(0);
+        let found = Mutex::new(Vec::new());
+        let notes = Mutex::new(Vec::new());
+        let matcher = matcher.as_ref();
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        if let Ok(mut notes) = notes.lock() {
+                            notes.push(format!("skipped: {err}"));
+                        }
+                        return WalkState::Continue;
+                    }
+                };
+                let Some(file_type) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                if file_type.is_dir() {
+                    if entry.file_name() == ".git" || is_excluded(matcher, entry.path(), true) {
+                        return WalkState::Skip;
+                    }
+                    return WalkState::Continue;
+                }
+                // Symlinks are never followed; FIFOs, sockets and devices are never opened.
+                if !file_type.is_file() {
+                    return WalkState::Continue;
+                }
+                if let Some(kind) = classify_name(entry.path()) {
+                    if !is_excluded(matcher, entry.path(), false) {
+                        if let Ok(mut found) = found.lock() {
+                            found.push(Found {
+                                path: entry.path().to_path_buf(),
+                                display: display_path(entry.path()),
+                                kind,
+                            });
+                        }
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+        discovery
+            .files
+            .extend(found.into_inner().unwrap_or_default());
+        discovery
+            .notes
+            .extend(notes.into_inner().unwrap_or_default());
+    }
+    discovery.files.sort();
+    discovery.files.dedup_by(|a, b| a.display == b.display);
+    discovery.notes.sort();
+    Ok(discovery)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for yes in [
+            "Dockerfile",
+            "dockerfile",
+            "Dockerfile.prod",
+            "Dockerfile.alpine-3.20",
+            "api.Dockerfile",
+            "Containerfile",
+            "Containerfile.dev",
+        ] {
+            assert!(is_dockerfile_name(yes), "{yes}");
+        }
+        for no in [
+            "Dockerfile.dockerignore",
+            "Dockerfile.template",
+            "Dockerfile.j2",
+            "Dockerfile.md",
+            ".dockerfile",
+            "Dockerfiles",
+            "README",
+            "Dockerfile.",
+        ] {
+            assert!(!is_dockerfile_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn display_paths_drop_dot_slash() {
+        assert_eq!(display_path(Path::new("./a/Dockerfile")), "a/Dockerfile");
+        assert_eq!(display_path(Path::new("a/Dockerfile")), "a/Dockerfile");
+        assert_eq!(
+            display_path(Path::new("/abs/Dockerfile")),
+            "/abs/Dockerfile"
+        );
+    }
+}

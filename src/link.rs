@@ -1,0 +1,313 @@
+//! Cross-file facts: a Dockerfile's entrypoint script, found through its `COPY`/`ADD` from the
+//! build context (or by path), is read and analysed so rules can point into it.
+//!
+//! Reading is confined: the script must resolve (symlinks followed) inside the build context
+//! directory, be a regular file and fit the size cap. Nothing is executed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::Location;
+use crate::model::{Image, LinkedScript, Model, ScriptFacts};
+use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
+use crate::source::{FileId, FileKind, Files, SourceFile};
+use crate::span::Span;
+use crate::suppress::{self, Suppression};
+
+/// What linking adds besides model facts.
+#[derive(Default)]
+pub struct Linked {
+    pub suppressions: Vec<Suppression>,
+    pub notes: Vec<String>,
+}
+
+/// Directories in `PATH` of a typical image, for commands given without a slash.
+const PATH_DIRS: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+/// How deep function calls are followed when looking for a script's final commands.
+const MAX_FUNCTION_DEPTH: usize = 8;
+
+pub fn link(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked {
+    let mut linked = Linked::default();
+    let mut loaded: HashMap<PathBuf, Option<FileId>> = HashMap::new();
+    for image_index in 0..model.images.len() {
+        let image = model.images[image_index].clone();
+        let Some(context) = image.context_dir.clone() else {
+            continue;
+        };
+        let Some(workload) = model.workloads.get_mut(image.workload) else {
+            continue;
+        };
+        for process in &mut workload.processes {
+            let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
+                continue;
+            };
+            let Some(path) = main.script_path.clone() else {
+                continue;
+            };
+            let invoked_at = main.name_location;
+            let Some((on_disk, copied_at)) = resolve_script(&image, &context, &path) else {
+                continue;
+            };
+            let file = match loaded.get(&on_disk) {
+                Some(file) => *file,
+                None => {
+                    let file = load_script(
+                        &on_disk,
+                        &context,
+                        &image,
+                        files,
+                        max_file_bytes,
+                        &mut linked,
+                    );
+                    loaded.insert(on_disk.clone(), file);
+                    file
+                }
+            };
+            let Some(file) = file else {
+                continue;
+            };
+            let facts = script_facts(file, files.text(file));
+            process.script = Some(LinkedScript {
+                file,
+                invoked_at,
+                copied_at,
+                facts,
+            });
+        }
+    }
+    linked
+}
+
+/// The display path of a context file: the Dockerfile's display directory joined with it.
+fn display_for(files: &Files, image: &Image, relative: &Path) -> String {
+    let dockerfile = files.path(image.dockerfile);
+    let dir = Path::new(dockerfile).parent().unwrap_or(Path::new(""));
+    crate::discover::display_path(&dir.join(relative))
+}
+
+fn load_script(
+    on_disk: &Path,
+    context: &Path,
+    image: &Image,
+    files: &mut Files,
+    max_file_bytes: u64,
+    linked: &mut Linked,
+) -> Option<FileId> {
+    let relative = on_disk.strip_prefix(context).ok()?.to_path_buf();
+    let text = crate::read_file(on_disk, max_file_bytes).ok()?;
+    let display = display_for(files, image, &relative);
+    if let Some(existing) = files.find_path(&display) {
+        return Some(existing);
+    }
+    let id = files.push(SourceFile {
+        path: display,
+        kind: FileKind::ShellScript,
+        text: Arc::from(text),
+    });
+    linked.suppressions.extend(suppress::parse(
+        id,
+        files.text(id),
+        FileKind::ShellScript.comment_chars(),
+    ));
+    Some(id)
+}
+
+/// Find the context file that ends up at `path` in the image, and the COPY that put it there.
+fn resolve_script(
+    image: &Image,
+    context: &Path,
+    path: &str,
+) -> Option<(PathBuf, Option<Location>)> {
+    let in_image: Vec<String> = if path.starts_with('/') {
+        vec![crate::lower::dockerfile::normalize(path)]
+    } else if path.contains('/') {
+        vec![crate::lower::dockerfile::normalize(&format!(
+            "{}/{path}",
+            image.workdir
+        ))]
+    } else {
+        PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
+    };
+    for target in &in_image {
+        for copy in image.copies.iter().rev() {
+            if let Some(relative) = copied_source(copy, target, context) {
+                if let Some(found) = confined(context, &relative) {
+                    return Some((found, Some(copy.location)));
+                }
+            }
+        }
+    }
+    // Not copied explicitly: a relative path may name a file of the context directly.
+    if !path.starts_with('/') && path.contains('/') {
+        let relative = path.trim_start_matches("./");
+        return confined(context, Path::new(relative)).map(|p| (p, None));
+    }
+    None
+}
+
+/// The context-relative source of `target` if `copy` puts it there.
+fn copied_source(copy: &crate::model::ImageCopy, target: &str, context: &Path) -> Option<PathBuf> {
+    let destination = copy.destination.as_str();
+    if let Some(dir) = destination.strip_suffix('/') {
+        let rest = target.strip_prefix(dir)?.strip_prefix('/')?;
+        for source in &copy.sources {
+            let source = source.trim_start_matches("./");
+            let source_path = Path::new(source);
+            let is_dir = source.is_empty()
+                || source == "."
+                || source.ends_with('/')
+                || context.join(source_path).is_dir();
+            if is_dir {
+                let candidate = source_path.join(rest);
+                if context.join(&candidate).is_file() {
+                    return Some(candidate);
+                }
+            } else if !rest.contains('/') {
+                let name = source_path.file_name()?.to_str()?;
+                if name == rest || glob_matches(name, rest) {
+                    let parent = source_path.parent().unwrap_or(Path::new(""));
+                    return Some(parent.join(rest));
+                }
+            }
+        }
+        None
+    } else if destination == target && copy.sources.len() == 1 {
+        copy.sources
+            .first()
+            .map(|s| PathBuf::from(s.trim_start_matches("./")))
+    } else {
+        None
+    }
+}
+
+/// `*` and `?` wildcards of COPY sources, within one path component.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return false;
+    }
+    fn matches(p: &[u8], n: &[u8]) -> bool {
+        let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+        while ni < n.len() {
+            if pi < p.len() && (p[pi] == b'?' || p[pi] == n[ni]) {
+                pi += 1;
+                ni += 1;
+            } else if pi < p.len() && p[pi] == b'*' {
+                star = Some(pi);
+                mark = ni;
+                pi += 1;
+            } else if let Some(s) = star {
+                pi = s + 1;
+                mark += 1;
+                ni = mark;
+            } else {
+                return false;
+            }
+        }
+        p[pi..].iter().all(|&c| c == b'*')
+    }
+    matches(pattern.as_bytes(), name.as_bytes())
+}
+
+/// `context/relative` when it is a regular file whose real path stays inside the context.
+fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
+    let root = context.canonicalize().ok()?;
+    let real = context.join(relative).canonicalize().ok()?;
+    if !real.starts_with(&root) || !real.is_file() {
+        return None;
+    }
+    Some(context.join(relative))
+}
+
+/// Parse a script and find how it ends.
+pub fn script_facts(file: FileId, text: &str) -> Option<ScriptFacts> {
+    let script = shell::parse(text).ok()?;
+    let location = |span: Span| Location::new(file, span);
+    let mut facts = ScriptFacts {
+        trap: shell::traps_signal(&script).map(location),
+        ..ScriptFacts::default()
+    };
+    let mut finals = Vec::new();
+    collect_finals(&script, shell::final_commands(&script), 0, &mut finals);
+    for fin in finals {
+        if let Some(program) = keeps_shell(&fin) {
+            facts.unexeced_finals.push((location(fin.span), program));
+        }
+    }
+    for command in shell::all_simple_commands(&script) {
+        let argv = command.argv();
+        if let Some(migration) = crate::shell::commands::migration(&argv) {
+            facts
+                .migrations
+                .push((location(command.span), migration.tool));
+        }
+    }
+    Some(facts)
+}
+
+/// Final commands, looking through calls of functions defined in the script.
+fn collect_finals<'a>(
+    script: &'a Script,
+    finals: Vec<FinalCommand<'a>>,
+    depth: usize,
+    out: &mut Vec<FinalCommand<'a>>,
+) {
+    for fin in finals {
+        let function = fin
+            .command
+            .filter(|_| fin.kind == FinalKind::Simple && depth < MAX_FUNCTION_DEPTH)
+            .and_then(|c| c.name())
+            .and_then(|name| shell::find_function(script, name));
+        match function {
+            Some(Node::Group(body, _)) | Some(Node::Subshell(body, _)) => {
+                collect_finals(
+                    script,
+                    shell::final_commands_in(script, body),
+                    depth + 1,
+                    out,
+                );
+            }
+            _ => out.push(fin),
+        }
+    }
+}
+
+/// Shell builtins and short commands that end error or help branches, not serving processes.
+const NOT_A_SERVER: &[&str] = &[
+    "exit", "return", "echo", "printf", "true", "false", ":", "set", "export", "unset", "shift",
+    "cd", "source", ".", "test", "[", "[[", "local", "readonly", "declare", "eval", "usage",
+    "help", "cat", "sleep", "ls", "env", "trap",
+];
+
+/// The program a final command keeps running under the shell, or `None` when it is fine.
+fn keeps_shell(fin: &FinalCommand<'_>) -> Option<String> {
+    match fin.kind {
+        FinalKind::Simple => {
+            let command = fin.command?;
+            if command.is_exec() {
+                return None;
+            }
+            let name = command.name()?;
+            if NOT_A_SERVER.contains(&name) {
+                return None;
+            }
+            Some(name.to_string())
+        }
+        FinalKind::Pipeline | FinalKind::Subshell | FinalKind::Loop => {
+            let name = fin
+                .command
+                .and_then(|c| c.name())
+                .unwrap_or("the last command");
+            Some(name.to_string())
+        }
+        FinalKind::Background => None,
+    }
+}

@@ -1,0 +1,302 @@
+//! What we know about base images: which `/bin/sh` they have, and the command and stop signal
+//! that official images set (a Dockerfile `FROM` them inherits both).
+//!
+//! Sources (checked 2026-11): nginxinc/docker-nginx (`STOPSIGNAL SIGQUIT` since 1.19.5; SIGTERM
+//! for 1.13.1–1.19.4), openresty/docker-openresty (SIGQUIT since 2018), docker-library/php
+//! (`-fpm` SIGQUIT, `-apache` SIGWINCH), docker-library/httpd (SIGWINCH), docker-library/postgres
+//! (SIGINT). Debian and Ubuntu `/bin/sh` is dash (Debian patches out dash's `-c` exec), Alpine and
+//! busybox `/bin/sh` is busybox ash, RHEL-family and Amazon Linux `/bin/sh` is bash.
+
+use crate::model::{ShellEnv, ShellFamily, Signal};
+
+/// An image reference split into its parts (`registry/repo/name:tag@digest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageName {
+    /// The repository without registry and without `library/` (`nginx`, `bitnami/nginx`).
+    pub repository: String,
+    /// The last path component (`nginx`).
+    pub name: String,
+    pub tag: String,
+}
+
+impl ImageName {
+    pub fn parse(reference: &str) -> Option<ImageName> {
+        let reference = reference.trim();
+        if reference.is_empty() || reference.contains('$') {
+            return None;
+        }
+        let without_digest = reference.split('@').next().unwrap_or(reference);
+        // A tag follows the last ':' after the last '/' (a registry port comes before a '/').
+        let (path, tag) = match without_digest.rsplit_once(':') {
+            Some((path, tag)) if !tag.contains('/') => (path, tag),
+            _ => (without_digest, "latest"),
+        };
+        let mut parts: Vec<&str> = path.split('/').collect();
+        if parts.len() > 1
+            && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost")
+        {
+            parts.remove(0);
+        }
+        if parts.len() > 1 && parts[0] == "library" {
+            parts.remove(0);
+        }
+        let repository = parts.join("/").to_ascii_lowercase();
+        let name = parts.last().map(|n| n.to_ascii_lowercase())?;
+        Some(ImageName {
+            repository,
+            name,
+            tag: tag.to_ascii_lowercase(),
+        })
+    }
+
+    fn version(&self) -> Option<(u32, u32, u32)> {
+        let numeric: String = self
+            .tag
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let mut parts = numeric.split('.').filter(|p| !p.is_empty());
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let patch = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        Some((major, minor, patch))
+    }
+}
+
+const RHEL_FAMILY: &[&str] = &[
+    "centos",
+    "rockylinux",
+    "almalinux",
+    "fedora",
+    "ubi",
+    "ubi8",
+    "ubi9",
+    "ubi10",
+    "ubi-minimal",
+    "ubi8-minimal",
+    "ubi9-minimal",
+    "amazonlinux",
+    "oraclelinux",
+    "rhel",
+    "photon",
+];
+
+/// Official images known to be Debian or Ubuntu based (unless their tag says alpine).
+const DEBIAN_FAMILY: &[&str] = &[
+    "debian",
+    "ubuntu",
+    "node",
+    "python",
+    "ruby",
+    "php",
+    "golang",
+    "openjdk",
+    "eclipse-temurin",
+    "amazoncorretto",
+    "nginx",
+    "httpd",
+    "postgres",
+    "redis",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "rabbitmq",
+    "memcached",
+    "elixir",
+    "erlang",
+    "perl",
+    "rust",
+    "gcc",
+    "buildpack-deps",
+    "wordpress",
+    "ghost",
+    "haproxy",
+    "traefik",
+    "caddy",
+    "maven",
+    "gradle",
+    "tomcat",
+    "jetty",
+    "pypy",
+    "julia",
+    "swift",
+    "haskell",
+    "clojure",
+    "r-base",
+    "dart",
+    "bitnami",
+    "openresty",
+    "nginx-unprivileged",
+    "gunicorn",
+    "uvicorn-gunicorn",
+    "tiangolo",
+];
+
+/// What `/bin/sh` is in an image.
+pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
+    let Some(image) = image else {
+        return ShellEnv {
+            family: ShellFamily::Dash,
+            reason: if written.is_empty() {
+                "assumed dash: the base image is not known".into()
+            } else {
+                format!("assumed dash: base image `{written}` is not known")
+            },
+            assumed: true,
+            location: None,
+        };
+    };
+    let described = |family: ShellFamily, why: &str| ShellEnv {
+        family,
+        reason: format!("`{written}` {why}"),
+        assumed: false,
+        location: None,
+    };
+    let name = image.name.as_str();
+    let repository = image.repository.as_str();
+    if name == "scratch"
+        || repository.contains("distroless")
+        || repository.starts_with("chainguard/static")
+    {
+        return described(ShellFamily::None, "has no shell");
+    }
+    if repository.contains("windows")
+        || repository.contains("nanoserver")
+        || repository.contains("servercore")
+    {
+        return described(ShellFamily::NotPosix, "is a Windows image");
+    }
+    if name == "alpine"
+        || name == "busybox"
+        || image.tag.contains("alpine")
+        || name.contains("alpine")
+    {
+        return described(
+            ShellFamily::Busybox,
+            "is Alpine-based: /bin/sh is busybox ash",
+        );
+    }
+    if RHEL_FAMILY.contains(&name) || image.tag.contains("ubi") || repository.starts_with("redhat/")
+    {
+        return described(ShellFamily::Bash, "is RHEL-family: /bin/sh is bash");
+    }
+    if DEBIAN_FAMILY.contains(&name)
+        || DEBIAN_FAMILY.contains(&repository)
+        || repository.starts_with("bitnami/")
+    {
+        return described(ShellFamily::Dash, "is Debian-based: /bin/sh is dash");
+    }
+    ShellEnv {
+        family: ShellFamily::Dash,
+        reason: format!(
+            "assumed dash: `{written}` is not a known image (most images are Debian-based)"
+        ),
+        assumed: true,
+        location: None,
+    }
+}
+
+/// What an image sets that a Dockerfile `FROM` it inherits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageDefaults {
+    /// The image's CMD (its ENTRYPOINT, when any, execs it).
+    pub command: Option<&'static [&'static str]>,
+    pub stop_signal: Option<Signal>,
+}
+
+pub fn defaults_of(image: &ImageName) -> ImageDefaults {
+    let name = image.name.as_str();
+    let repository = image.repository.as_str();
+    let nginx = matches!(
+        repository,
+        "nginx" | "nginxinc/nginx-unprivileged" | "bitnami/nginx"
+    ) || name == "nginx-unprivileged";
+    if nginx {
+        // The official image sent SIGTERM from 1.13.1 until 1.19.5 switched to SIGQUIT;
+        // bitnami/nginx is treated as current (no way to tell its build date from a tag).
+        let old = repository != "bitnami/nginx"
+            && image
+                .version()
+                .is_some_and(|(major, minor, _)| major == 1 && minor < 18 && minor >= 10);
+        return ImageDefaults {
+            command: Some(&["nginx", "-g", "daemon off;"]),
+            stop_signal: Some(if old { Signal::Term } else { Signal::Quit }),
+        };
+    }
+    if repository == "openresty/openresty" {
+        return ImageDefaults {
+            command: Some(&["openresty", "-g", "daemon off;"]),
+            stop_signal: Some(Signal::Quit),
+        };
+    }
+    if name == "php" && image.tag.contains("fpm") {
+        return ImageDefaults {
+            command: Some(&["php-fpm"]),
+            stop_signal: Some(Signal::Quit),
+        };
+    }
+    if name == "php" && image.tag.contains("apache") {
+        return ImageDefaults {
+            command: Some(&["apache2-foreground"]),
+            stop_signal: Some(Signal::Winch),
+        };
+    }
+    if name == "httpd" && repository == "httpd" {
+        return ImageDefaults {
+            command: Some(&["httpd-foreground"]),
+            stop_signal: Some(Signal::Winch),
+        };
+    }
+    if repository == "postgres" {
+        return ImageDefaults {
+            command: Some(&["postgres"]),
+            stop_signal: Some(Signal::Int),
+        };
+    }
+    ImageDefaults {
+        command: None,
+        stop_signal: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_image_references() {
+        let i = ImageName::parse("docker.io/library/nginx:1.25-alpine").unwrap();
+        assert_eq!(
+            (i.repository.as_str(), i.tag.as_str()),
+            ("nginx", "1.25-alpine")
+        );
+        let i = ImageName::parse("localhost:5000/team/api@sha256:abc").unwrap();
+        assert_eq!(
+            (i.repository.as_str(), i.name.as_str(), i.tag.as_str()),
+            ("team/api", "api", "latest")
+        );
+        assert!(ImageName::parse("${BASE}").is_none());
+    }
+
+    #[test]
+    fn shells_by_family() {
+        let shell = |r: &str| shell_of(ImageName::parse(r).as_ref(), r).family;
+        assert_eq!(shell("node:22-slim"), ShellFamily::Dash);
+        assert_eq!(shell("node:22-alpine"), ShellFamily::Busybox);
+        assert_eq!(
+            shell("registry.access.redhat.com/ubi9/ubi-minimal"),
+            ShellFamily::Bash
+        );
+        assert_eq!(shell("gcr.io/distroless/nodejs22"), ShellFamily::None);
+        assert!(shell_of(ImageName::parse("acme/app").as_ref(), "acme/app").assumed);
+    }
+
+    #[test]
+    fn nginx_stop_signal_by_version() {
+        let signal = |r: &str| defaults_of(&ImageName::parse(r).unwrap()).stop_signal;
+        assert_eq!(signal("nginx"), Some(Signal::Quit));
+        assert_eq!(signal("nginx:1.25.3-alpine"), Some(Signal::Quit));
+        assert_eq!(signal("nginx:1.17"), Some(Signal::Term));
+        assert_eq!(signal("nginx:mainline"), Some(Signal::Quit));
+    }
+}

@@ -1,0 +1,4 @@
+//! Lowering: each format's AST becomes facts in the deploy model.
+
+pub mod dockerfile;
+pub mod images;

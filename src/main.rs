@@ -1,0 +1,273 @@
+//! The `shutdownlint` command line. All logic lives in the library; this file only parses
+//! arguments, loads configuration and prints.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use shutdownlint::config::{Config, ConfigError, Selection};
+use shutdownlint::diagnostic::Severity;
+use shutdownlint::output::{self, Format};
+use shutdownlint::{discover, rules, InputFile, Report, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "shutdownlint",
+    version,
+    about = "Find deploy and graceful-shutdown mistakes in Dockerfiles and deploy configuration",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    lint: LintArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the rules (code, name, severity, summary)
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation page (by code or name)
+    Explain { rule: String },
+    /// Regenerate docs/rules.md from the rule pages (for maintainers)
+    #[command(hide = true)]
+    GenerateDocs {
+        #[arg(default_value = "docs")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// Files or directories to lint (default: .); `-` reads one file from stdin
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Rules to run: comma-separated codes, names or prefixes (SL1); replaces the config's `select`
+    #[arg(long, value_delimiter = ',')]
+    select: Option<Vec<String>>,
+    /// Rules not to run: comma-separated codes, names or prefixes; adds to the config's `ignore`
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Lowest severity that makes the exit code 1 [default: warning]
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Configuration file (default: the nearest .shutdownlint.toml upward from the first path)
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// With `-`: the file name that says what kind of file stdin holds (e.g. Dockerfile)
+    #[arg(long)]
+    stdin_filename: Option<String>,
+    /// Never use colour (also: NO_COLOR)
+    #[arg(long)]
+    no_color: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("shutdownlint: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Some(Command::Rules { format }) => {
+            print_rules(format);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Explain { rule }) => match rules::find(&rule) {
+            Some(meta) => {
+                println!("{}", shutdownlint::docs::explain(meta));
+                Ok(ExitCode::SUCCESS)
+            }
+            None => Err(format!(
+                "no rule `{rule}` (`shutdownlint rules` lists codes and names)"
+            )),
+        },
+        Some(Command::GenerateDocs { dir }) => {
+            shutdownlint::docs::write(&dir)
+                .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => lint(cli.lint),
+    }
+}
+
+fn print_rules(format: ListFormat) {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = rules::all()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.as_str(),
+                        "summary": r.summary,
+                        "formats": r.formats,
+                        "url": r.url(),
+                    })
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&serde_json::json!({ "rules": list }))
+                .unwrap_or_default();
+            println!("{text}");
+        }
+        ListFormat::Human => {
+            let name_width = rules::all()
+                .iter()
+                .map(|r| r.name.len())
+                .max()
+                .unwrap_or(10);
+            for r in rules::all() {
+                println!(
+                    "{}  {:<name_width$}  {:<7}  {}",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.summary
+                );
+            }
+        }
+    }
+}
+
+fn config_error(e: ConfigError) -> String {
+    e.0
+}
+
+fn lint(args: LintArgs) -> Result<ExitCode, String> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && paths.len() > 1 {
+        return Err("`-` (stdin) cannot be combined with other paths".into());
+    }
+    if args.stdin_filename.is_some() && !stdin {
+        return Err("--stdin-filename only applies when reading `-` (stdin)".into());
+    }
+    let config = match &args.config {
+        Some(path) => Config::load(path).map_err(config_error)?,
+        None => {
+            let start = if stdin {
+                args.stdin_filename
+                    .as_deref()
+                    .map_or_else(|| PathBuf::from("."), PathBuf::from)
+            } else {
+                paths[0].clone()
+            };
+            Config::discover(&start)
+                .map_err(config_error)?
+                .unwrap_or_default()
+        }
+    };
+    let selection =
+        Selection::new(&config, args.select.as_deref(), &args.ignore).map_err(config_error)?;
+    let fail_on = match args.fail_on {
+        Some(FailOn::Error) => Severity::Error,
+        Some(FailOn::Warning) => Severity::Warning,
+        Some(FailOn::Info) => Severity::Info,
+        None => config.fail_on.unwrap_or(Severity::Warning),
+    };
+    let format = match args.format.unwrap_or(OutputFormat::Human) {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Github => Format::Github,
+    };
+    let settings = Settings::new(config, selection);
+
+    let report = if stdin {
+        lint_stdin(args.stdin_filename.as_deref(), &settings)?
+    } else {
+        shutdownlint::lint_paths(&paths, &settings).map_err(config_error)?
+    };
+
+    for note in &report.notes {
+        eprintln!("shutdownlint: {note}");
+    }
+    let color = format == Format::Human
+        && !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let text = output::render(&report, format, color);
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+
+    let failing = report.diagnostics.iter().any(|d| d.severity >= fail_on);
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn lint_stdin(name: Option<&str>, settings: &Settings) -> Result<Report, String> {
+    let name = name.unwrap_or("Dockerfile");
+    let kind = discover::classify_name(std::path::Path::new(name)).ok_or_else(|| {
+        format!("--stdin-filename `{name}` is not a file kind shutdownlint reads (e.g. Dockerfile)")
+    })?;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(settings.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading stdin: {e}"))?;
+    if bytes.len() as u64 > settings.max_file_bytes {
+        return Err(format!(
+            "stdin is over the {} byte limit",
+            settings.max_file_bytes
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let path = std::path::Path::new(name);
+    Ok(shutdownlint::lint_inputs(
+        vec![InputFile {
+            display: discover::display_path(path),
+            kind,
+            text,
+            dir: Some(
+                path.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), PathBuf::from),
+            ),
+        }],
+        settings,
+    ))
+}

@@ -1,0 +1,324 @@
+//! The deploy model: what every format lowers into and what the rules talk about.
+//!
+//! A workload (a Docker image run as a container, later Kubernetes pod templates, compose
+//! services, systemd services, Procfile and fly processes) has processes with an effective
+//! command, a stop signal, a kill deadline, a pre-stop delay and a drain timeout. Every fact keeps
+//! the location it came from, so findings point at the exact place and label the related ones.
+
+use crate::analysis::CommandAnalysis;
+use crate::diagnostic::Location;
+use crate::source::FileId;
+use crate::span::MappedText;
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub workloads: Vec<Workload>,
+    /// Images built from Dockerfiles in the scan, for linking (by Dockerfile path).
+    pub images: Vec<Image>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// A container started from an image built by a Dockerfile (`docker run`).
+    Docker,
+}
+
+impl Platform {
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Docker => "Docker",
+        }
+    }
+
+    /// The signal the platform sends when nothing else says.
+    pub fn default_stop_signal(self) -> Signal {
+        Signal::Term
+    }
+}
+
+/// A value and where it came from (`None`: a platform default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact<T> {
+    pub value: T,
+    pub location: Option<Location>,
+    /// Where the value came from when it was not written at `location` ("set by the base
+    /// image `nginx:1.25`").
+    pub note: Option<String>,
+}
+
+impl<T> Fact<T> {
+    pub fn at(value: T, location: Location) -> Self {
+        Fact {
+            value,
+            location: Some(location),
+            note: None,
+        }
+    }
+
+    pub fn default_value(value: T) -> Self {
+        Fact {
+            value,
+            location: None,
+            note: None,
+        }
+    }
+}
+
+/// Signals that matter for shutdown. `Other` keeps what was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    Term,
+    Int,
+    Quit,
+    Kill,
+    Hup,
+    Usr1,
+    Usr2,
+    Winch,
+    Other(String),
+}
+
+impl Signal {
+    /// Parse `SIGTERM`, `TERM`, `15`, `sigquit` (Docker, compose, systemd and fly spellings).
+    pub fn parse(s: &str) -> Option<Signal> {
+        let upper = s.trim().to_ascii_uppercase();
+        let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+        Some(match name {
+            "TERM" | "15" => Signal::Term,
+            "INT" | "2" => Signal::Int,
+            "QUIT" | "3" => Signal::Quit,
+            "KILL" | "9" => Signal::Kill,
+            "HUP" | "1" => Signal::Hup,
+            "USR1" | "10" => Signal::Usr1,
+            "USR2" | "12" => Signal::Usr2,
+            "WINCH" | "28" => Signal::Winch,
+            "" => return None,
+            other
+                if other
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-') =>
+            {
+                Signal::Other(other.to_string())
+            }
+            _ => return None,
+        })
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Signal::Term => "SIGTERM".into(),
+            Signal::Int => "SIGINT".into(),
+            Signal::Quit => "SIGQUIT".into(),
+            Signal::Kill => "SIGKILL".into(),
+            Signal::Hup => "SIGHUP".into(),
+            Signal::Usr1 => "SIGUSR1".into(),
+            Signal::Usr2 => "SIGUSR2".into(),
+            Signal::Winch => "SIGWINCH".into(),
+            Signal::Other(s) if s.chars().all(|c| c.is_ascii_digit()) => s.clone(),
+            Signal::Other(s) => format!("SIG{s}"),
+        }
+    }
+}
+
+/// What `/bin/sh` is where a process runs: it decides whether `sh -c` forwards signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellFamily {
+    /// Debian/Ubuntu `/bin/sh`: never execs the command of `sh -c`.
+    Dash,
+    /// bash 5.x: execs the final simple command of `-c`.
+    Bash,
+    /// busybox ash (Alpine, busybox images): execs the final simple command of `-c`.
+    Busybox,
+    /// No shell in the image (distroless, scratch).
+    None,
+    /// A shell that is not POSIX (PowerShell, cmd on Windows images).
+    NotPosix,
+}
+
+impl ShellFamily {
+    pub fn name(self) -> &'static str {
+        match self {
+            ShellFamily::Dash => "dash",
+            ShellFamily::Bash => "bash",
+            ShellFamily::Busybox => "busybox sh",
+            ShellFamily::None => "no shell",
+            ShellFamily::NotPosix => "a non-POSIX shell",
+        }
+    }
+}
+
+/// What `/bin/sh` is, and why we think so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellEnv {
+    pub family: ShellFamily,
+    /// "node:22 is Debian-based", "assumed: base image unknown", "SHELL sets bash".
+    pub reason: String,
+    /// True when nothing on the page says it (we assumed dash).
+    pub assumed: bool,
+    /// What decided it (the `FROM` image, a `SHELL` instruction).
+    pub location: Option<Location>,
+}
+
+impl Default for ShellEnv {
+    fn default() -> Self {
+        ShellEnv {
+            family: ShellFamily::Dash,
+            reason: "assumed dash (most images are Debian-based)".into(),
+            assumed: true,
+            location: None,
+        }
+    }
+}
+
+/// The form a command was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// A list of words run directly (JSON array, YAML list).
+    Exec,
+    /// A string run through the shell (`/bin/sh -c`).
+    Shell,
+}
+
+/// Where (part of) an effective command was written: `CMD` in shell form at a location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandSource {
+    /// `CMD`, `ENTRYPOINT`, later `command`, `args`, `ExecStart`.
+    pub what: &'static str,
+    pub form: Form,
+    pub location: Location,
+    /// Set when inherited from another build stage or base image ("stage builder").
+    pub inherited_from: Option<String>,
+}
+
+/// One word of an effective argv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandWord {
+    /// The word's value, mapped to its source text.
+    pub text: MappedText,
+    pub file: FileId,
+    /// Index into [`Command::sources`].
+    pub source: usize,
+    /// Added by the platform rather than written (`/bin/sh -c` of shell form).
+    pub synthesized: bool,
+}
+
+impl CommandWord {
+    pub fn as_str(&self) -> &str {
+        &self.text.text
+    }
+
+    /// Where the word (or part of it, `derived` relative to the word) is in its file.
+    pub fn location(&self, derived: crate::span::Span) -> Location {
+        Location::new(self.file, self.text.source_span(derived))
+    }
+
+    pub fn full_location(&self) -> Location {
+        Location::new(self.file, self.text.full_source_span())
+    }
+}
+
+/// The argv a platform will exec, with where each word came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Command {
+    pub words: Vec<CommandWord>,
+    pub sources: Vec<CommandSource>,
+}
+
+impl Command {
+    pub fn argv(&self) -> Vec<&str> {
+        self.words.iter().map(CommandWord::as_str).collect()
+    }
+
+    pub fn source_of(&self, word: &CommandWord) -> Option<&CommandSource> {
+        self.sources.get(word.source)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessRole {
+    /// The long-running process that receives the stop signal.
+    Main,
+}
+
+/// A file in the repository that a command runs (an entrypoint script), read during linking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedScript {
+    pub file: FileId,
+    /// The command word that names the script.
+    pub invoked_at: Location,
+    /// The `COPY`/`ADD` that put it in the image, when it came through one.
+    pub copied_at: Option<Location>,
+    /// What the script does at its end; `None` when it does not parse.
+    pub facts: Option<ScriptFacts>,
+}
+
+/// What an entrypoint script does, for SL103 and SL601.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScriptFacts {
+    /// Commands the script can end with that keep the shell as PID 1 (not `exec`'d), with the
+    /// program they run.
+    pub unexeced_finals: Vec<(Location, String)>,
+    /// A `trap` that handles TERM/INT/QUIT/EXIT: the script deals with signals itself.
+    pub trap: Option<Location>,
+    /// Migration commands in the script.
+    pub migrations: Vec<(Location, &'static str)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Process {
+    pub name: String,
+    pub role: ProcessRole,
+    pub command: Option<Command>,
+    pub shell: ShellEnv,
+    /// Filled after linking: what the command does (shell at PID 1, main program, steps before).
+    pub analysis: Option<CommandAnalysis>,
+    pub script: Option<LinkedScript>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub platform: Platform,
+    pub name: String,
+    /// Where workload-wide findings point (the final stage's `FROM`, a container's `name:`).
+    pub location: Location,
+    pub processes: Vec<Process>,
+    /// The stop signal when set explicitly (or inherited from a known base image).
+    pub stop_signal: Option<Fact<Signal>>,
+    /// The image the workload runs, as written (`node:22-slim`), when known.
+    pub base_image: Option<Fact<String>>,
+    /// Index into [`Model::images`] when the workload runs an image built in the scan.
+    pub image: Option<usize>,
+}
+
+impl Workload {
+    /// The signal that will be sent, with where it came from (`None` location: platform default).
+    pub fn effective_stop_signal(&self) -> Fact<Signal> {
+        self.stop_signal
+            .clone()
+            .unwrap_or_else(|| Fact::default_value(self.platform.default_stop_signal()))
+    }
+}
+
+/// A `COPY`/`ADD` from the build context into the image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageCopy {
+    /// Source paths relative to the build context, as written.
+    pub sources: Vec<String>,
+    /// Destination in the image, absolute (WORKDIR applied); ends with `/` for a directory.
+    pub destination: String,
+    pub location: Location,
+}
+
+/// An image built from a Dockerfile in the scan.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub dockerfile: FileId,
+    /// The build context directory on disk (the Dockerfile's directory by default).
+    pub context_dir: Option<std::path::PathBuf>,
+    /// Files copied from the context into the final stage (and stages it builds on).
+    pub copies: Vec<ImageCopy>,
+    /// The final stage's WORKDIR (absolute), where relative commands are resolved.
+    pub workdir: String,
+    /// Index into [`Model::workloads`] of the image's own workload.
+    pub workload: usize,
+}

@@ -1,0 +1,67 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per finding.
+
+use std::fmt::Write;
+
+use super::Positions;
+use crate::diagnostic::Severity;
+use crate::Report;
+
+/// Escape the message part of a workflow command.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a property value of a workflow command.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(report: &Report) -> String {
+    let positions = Positions::new(&report.files, &report.diagnostics);
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
+        let (start, end) = positions.range(&d.location);
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            let _ = write!(message, "\nhelp: {help}");
+        }
+        let _ = write!(
+            out,
+            "::{command} file={},line={},col={}",
+            escape_property(report.files.path(d.location.file)),
+            start.line,
+            start.column
+        );
+        if end.line > start.line {
+            let _ = write!(out, ",endLine={}", end.line);
+        } else if end.column > start.column {
+            let _ = write!(out, ",endColumn={}", end.column);
+        }
+        let _ = writeln!(
+            out,
+            ",title={}::{}",
+            escape_property(&format!("{} {name}", d.code)),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_workflow_command_text() {
+        assert_eq!(escape_data("50%\nx"), "50%25%0Ax");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

@@ -1,0 +1,192 @@
+//! Human output: miette's graphical renderer over our diagnostics (colour only when asked).
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{FileId, Files};
+use crate::Report;
+
+/// One rendered diagnostic (or a secondary note in another file).
+struct View {
+    header: String,
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: NamedSource<Arc<str>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<View>,
+}
+
+impl fmt::Debug for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for View {}
+
+impl miette::Diagnostic for View {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.header.is_empty()).then(|| Box::new(&self.header) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|v| v as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+fn severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+fn source(files: &Files, file: FileId) -> NamedSource<Arc<str>> {
+    let (name, text) = files.get(file).map_or((String::new(), Arc::from("")), |f| {
+        (f.path.clone(), f.text.clone())
+    });
+    NamedSource::new(name, text)
+}
+
+fn span(text: &str, span: crate::span::Span) -> SourceSpan {
+    let start = crate::source::clamp_to_char_boundary(text, span.start);
+    let end = crate::source::clamp_to_char_boundary(text, span.end).max(start);
+    SourceSpan::from((start, end - start))
+}
+
+fn view(files: &Files, d: &Diagnostic) -> View {
+    let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
+    let file = d.location.file;
+    let text = files.text(file);
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        d.primary_label.clone(),
+        span(text, d.location.span),
+    )];
+    let mut related = Vec::new();
+    for label in &d.labels {
+        if label.location.file == file {
+            labels.push(LabeledSpan::new_with_span(
+                Some(label.message.clone()),
+                span(text, label.location.span),
+            ));
+        } else {
+            let other = files.text(label.location.file);
+            related.push(View {
+                header: String::new(),
+                message: format!("{} ({})", label.message, files.path(label.location.file)),
+                severity: miette::Severity::Advice,
+                help: None,
+                source: source(files, label.location.file),
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some(label.message.clone()),
+                    span(other, label.location.span),
+                )],
+                related: Vec::new(),
+            });
+        }
+    }
+    View {
+        header: format!("{} {name}", d.code),
+        message: d.message.clone(),
+        severity: severity(d.severity),
+        help: d.help.clone(),
+        source: source(files, file),
+        labels,
+        related,
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
+}
+
+/// Render every diagnostic and a summary line.
+pub fn render(report: &Report, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(terminal_width())
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let v = view(&report.files, d);
+        if handler.render_report(&mut out, &v).is_err() {
+            out.push_str(&format!("{} {}\n", d.code, d.message));
+        }
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+/// "Found 3 problems (1 error, 2 warnings) in 12 files." or "No problems found in 12 files."
+pub fn summary(report: &Report) -> String {
+    let (errors, warnings, infos) = super::counts(&report.diagnostics);
+    let files = match report.linted_files {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
+    let total = report.diagnostics.len();
+    if total == 0 {
+        return format!("No problems found in {files}.\n");
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(plural(errors, "error"));
+    }
+    if warnings > 0 {
+        parts.push(plural(warnings, "warning"));
+    }
+    if infos > 0 {
+        parts.push(plural(infos, "info"));
+    }
+    format!(
+        "Found {} ({}) in {files}.\n",
+        plural(total, "problem"),
+        parts.join(", ")
+    )
+}

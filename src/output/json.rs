@@ -1,0 +1,125 @@
+//! `--format json`, version 1 (DESIGN.md's contract).
+
+use serde::Serialize;
+
+use super::Positions;
+use crate::source::Position;
+use crate::Report;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    tool: Tool,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonPosition {
+    line: usize,
+    column: usize,
+    offset: usize,
+}
+
+impl From<Position> for JsonPosition {
+    fn from(p: Position) -> Self {
+        JsonPosition {
+            line: p.line,
+            column: p.column,
+            offset: p.offset,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    message: &'a str,
+    file: &'a str,
+    start: JsonPosition,
+    end: JsonPosition,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    file: &'a str,
+    start: JsonPosition,
+    end: JsonPosition,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+    url: String,
+    fix: Option<()>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+pub fn render(report: &Report) -> String {
+    let positions = Positions::new(&report.files, &report.diagnostics);
+    let diagnostics = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let rule = crate::rules::by_code(d.code);
+            let (start, end) = positions.range(&d.location);
+            JsonDiagnostic {
+                rule: d.code,
+                name: rule.map_or("", |r| r.name),
+                severity: d.severity.as_str(),
+                message: &d.message,
+                file: report.files.path(d.location.file),
+                start: start.into(),
+                end: end.into(),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let (start, end) = positions.range(&l.location);
+                        JsonLabel {
+                            message: &l.message,
+                            file: report.files.path(l.location.file),
+                            start: start.into(),
+                            end: end.into(),
+                        }
+                    })
+                    .collect(),
+                help: d.help.as_deref(),
+                url: rule.map_or_else(String::new, |r| r.url()),
+                fix: None,
+            }
+        })
+        .collect();
+    let (errors, warnings, infos) = super::counts(&report.diagnostics);
+    let output = Output {
+        version: 1,
+        tool: Tool {
+            name: "shutdownlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        diagnostics,
+        summary: Summary {
+            files: report.linted_files,
+            errors,
+            warnings,
+            infos,
+        },
+    };
+    let mut text =
+        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

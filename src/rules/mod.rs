@@ -1,0 +1,186 @@
+//! The rule registry: one line per rule. Each rule is a module in this folder with a `check`
+//! function over the deploy model, and a page in `rules/` that holds its metadata (front matter)
+//! and documentation. The page is embedded here, so a rule without its page does not compile.
+
+use std::sync::OnceLock;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::model::Model;
+use crate::source::Files;
+
+/// What a rule's `check` sees.
+pub struct RuleContext<'a> {
+    pub model: &'a Model,
+    pub files: &'a Files,
+    pub config: &'a Config,
+}
+
+/// Collects one rule's findings, stamping them with its code and default severity.
+pub struct Reporter<'a> {
+    code: &'static str,
+    severity: Severity,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(rule: &RuleMeta, out: &'a mut Vec<Diagnostic>) -> Self {
+        Reporter {
+            code: rule.code,
+            severity: rule.severity,
+            out,
+        }
+    }
+
+    /// Report a finding at `location`; returns it to add labels and help.
+    pub fn report(&mut self, location: Location, message: impl Into<String>) -> &mut Diagnostic {
+        self.out
+            .push(Diagnostic::new(self.code, self.severity, location, message));
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+}
+
+type CheckFn = fn(&RuleContext<'_>, &mut Reporter<'_>);
+
+/// A registered rule: its code, its page, its check.
+pub struct RuleEntry {
+    pub code: &'static str,
+    pub page: &'static str,
+    pub check: CheckFn,
+}
+
+macro_rules! registry {
+    ($($code:ident => $module:ident, $page:literal;)*) => {
+        $(pub mod $module;)*
+
+        /// Every rule, in code order.
+        pub static ENTRIES: &[RuleEntry] = &[
+            $(RuleEntry {
+                code: stringify!($code),
+                page: include_str!(concat!("../../rules/", $page)),
+                check: $module::check,
+            },)*
+        ];
+    };
+}
+
+registry! {
+    SL000 => parse_error, "SL000-parse-error.md";
+    SL001 => unused_suppression, "SL001-unused-suppression.md";
+    SL101 => shell_pid1, "SL101-shell-pid1.md";
+    SL102 => package_manager_pid1, "SL102-package-manager-pid1.md";
+    SL103 => entrypoint_script_no_exec, "SL103-entrypoint-script-no-exec.md";
+    SL104 => stop_signal_kill, "SL104-stop-signal-kill.md";
+    SL106 => stop_signal_not_graceful, "SL106-stop-signal-not-graceful.md";
+    SL601 => migration_at_startup, "SL601-migration-at-startup.md";
+}
+
+/// A rule's metadata, read from its page's front matter.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub formats: Vec<&'static str>,
+    pub summary: &'static str,
+    /// The page without its front matter (Markdown).
+    pub body: &'static str,
+    /// File name of the page in `rules/`.
+    pub page_file: String,
+    pub check: CheckFn,
+}
+
+impl RuleMeta {
+    pub fn url(&self) -> String {
+        format!("{}/{}", crate::RULES_URL, self.page_file)
+    }
+}
+
+/// All rules with their metadata.
+pub fn all() -> &'static [RuleMeta] {
+    static METAS: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+    METAS.get_or_init(|| {
+        ENTRIES
+            .iter()
+            .map(|entry| match parse_page(entry) {
+                Ok(meta) => meta,
+                // The pages are compiled in and checked by a test; a broken one is a build bug.
+                Err(e) => panic!("rules/ page of {}: {e}", entry.code),
+            })
+            .collect()
+    })
+}
+
+/// Look a rule up by code or name (case-insensitive).
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    let wanted = code_or_name.trim();
+    all()
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted))
+}
+
+pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
+    all().iter().find(|r| r.code == code)
+}
+
+/// Split a page into its front matter fields and body.
+pub fn parse_page(entry: &RuleEntry) -> Result<RuleMeta, String> {
+    let page = entry.page;
+    let rest = page
+        .strip_prefix("---\n")
+        .ok_or("page must start with a `---` front matter line")?;
+    let end = rest
+        .find("\n---\n")
+        .ok_or("front matter is not closed by `---`")?;
+    let (front, body) = (&rest[..end], &rest[end + 5..]);
+    let mut code = None;
+    let mut name = None;
+    let mut severity = None;
+    let mut summary = None;
+    let mut formats = Vec::new();
+    for line in front.lines().filter(|l| !l.trim().is_empty()) {
+        let (key, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("front matter line without `key:`: {line}"))?;
+        let value = value.trim();
+        match key.trim() {
+            "code" => code = Some(value),
+            "name" => name = Some(value),
+            "severity" => {
+                severity =
+                    Some(Severity::parse(value).ok_or_else(|| format!("bad severity {value}"))?)
+            }
+            "summary" => summary = Some(value),
+            "formats" => {
+                let list = value
+                    .strip_prefix('[')
+                    .and_then(|v| v.strip_suffix(']'))
+                    .ok_or("formats must be a [list]")?;
+                formats = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .collect();
+            }
+            other => return Err(format!("unknown front matter key `{other}`")),
+        }
+    }
+    let code = code.ok_or("missing `code`")?;
+    if code != entry.code {
+        return Err(format!(
+            "front matter code {code} does not match the registry"
+        ));
+    }
+    let name = name.ok_or("missing `name`")?;
+    Ok(RuleMeta {
+        code,
+        name,
+        severity: severity.ok_or("missing `severity`")?,
+        formats,
+        summary: summary.ok_or("missing `summary`")?,
+        body: body.trim_start_matches('\n'),
+        page_file: format!("{code}-{name}.md"),
+        check: entry.check,
+    })
+}

@@ -1,0 +1,15 @@
+//! SL000 parse-error: a recognised file that cannot be parsed. Reported by the parse stage (the
+//! file's rules cannot run on it), so `check` has nothing to do over the model.
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::rules::{Reporter, RuleContext};
+
+pub fn check(_cx: &RuleContext<'_>, _out: &mut Reporter<'_>) {}
+
+/// The SL000 finding for a parser's error at `location`.
+pub fn diagnostic(location: Location, message: &str) -> Diagnostic {
+    let severity = crate::rules::by_code("SL000").map_or(crate::diagnostic::Severity::Error, |r| r.severity);
+    let mut d = Diagnostic::new("SL000", severity, location, message);
+    d.help("fix the syntax: the platform would reject this file too, and no other rule can check it");
+    d
+}

@@ -1,0 +1,224 @@
+//! Byte spans into source text, and text derived from a source (continuations removed,
+//! escapes decoded) that remembers where each of its bytes came from.
+
+/// A half-open byte range `start..end` into one source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    pub const fn empty(at: usize) -> Self {
+        Span { start: at, end: at }
+    }
+
+    pub const fn len(self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// Shift by `by` bytes (a span relative to a sub-string made absolute).
+    pub const fn offset(self, by: usize) -> Span {
+        Span::new(self.start + by, self.end + by)
+    }
+
+    pub fn contains(self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+
+    /// The text under the span, or "" when it does not fit the text (never panics).
+    pub fn slice(self, text: &str) -> &str {
+        text.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+/// Text derived from a source file together with a map from each derived byte back to the
+/// source bytes it came from. Parsers hand these to shared analyses (the shell module works on
+/// `text`), and the spans those analyses return are mapped back with [`MappedText::source_span`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappedText {
+    pub text: String,
+    map: OffsetMap,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum OffsetMap {
+    /// Derived byte `i` is source byte `base + i`.
+    Contiguous(usize),
+    /// Derived byte `i` came from source bytes `pieces[i].0 .. pieces[i].1`;
+    /// `end` is the source offset just past the derived text (for empty spans at the end).
+    Table {
+        pieces: Vec<(usize, usize)>,
+        end: usize,
+    },
+}
+
+impl MappedText {
+    /// Text that is an unchanged copy of the source starting at `source_start`.
+    pub fn contiguous(text: impl Into<String>, source_start: usize) -> Self {
+        MappedText {
+            text: text.into(),
+            map: OffsetMap::Contiguous(source_start),
+        }
+    }
+
+    pub fn builder() -> MappedTextBuilder {
+        MappedTextBuilder::default()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Source offset of derived byte offset `derived` (clamped to the text).
+    pub fn source_offset(&self, derived: usize) -> usize {
+        match &self.map {
+            OffsetMap::Contiguous(base) => base + derived.min(self.text.len()),
+            OffsetMap::Table { pieces, end } => match pieces.get(derived) {
+                Some(&(start, _)) => start,
+                None => *end,
+            },
+        }
+    }
+
+    /// The source span covering the derived span (clamped to the text).
+    pub fn source_span(&self, derived: Span) -> Span {
+        let start = derived.start.min(self.text.len());
+        let end = derived.end.min(self.text.len()).max(start);
+        match &self.map {
+            OffsetMap::Contiguous(base) => Span::new(base + start, base + end),
+            OffsetMap::Table {
+                pieces,
+                end: text_end,
+            } => {
+                let source_start = pieces.get(start).map_or(*text_end, |p| p.0);
+                if end == start {
+                    return Span::empty(source_start);
+                }
+                let source_end = pieces.get(end - 1).map_or(*text_end, |p| p.1);
+                Span::new(source_start, source_end.max(source_start))
+            }
+        }
+    }
+
+    /// The source span of the whole derived text.
+    pub fn full_source_span(&self) -> Span {
+        self.source_span(Span::new(0, self.text.len()))
+    }
+
+    /// A sub-view of `derived` (clamped, and snapped to char boundaries) keeping the map.
+    pub fn sub(&self, derived: Span) -> MappedText {
+        let mut start = derived.start.min(self.text.len());
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = derived.end.min(self.text.len()).max(start);
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        let text = self.text[start..end].to_string();
+        let map = match &self.map {
+            OffsetMap::Contiguous(base) => OffsetMap::Contiguous(base + start),
+            OffsetMap::Table {
+                pieces,
+                end: text_end,
+            } => OffsetMap::Table {
+                pieces: pieces[start..end].to_vec(),
+                end: pieces.get(end).map_or(*text_end, |p| p.0),
+            },
+        };
+        MappedText { text, map }
+    }
+}
+
+/// Builds a [`MappedText`] piece by piece.
+#[derive(Default, Debug)]
+pub struct MappedTextBuilder {
+    text: String,
+    pieces: Vec<(usize, usize)>,
+    end: usize,
+}
+
+impl MappedTextBuilder {
+    /// Append `s`, an unchanged copy of the source starting at `source_start`.
+    pub fn push_str(&mut self, s: &str, source_start: usize) {
+        for (i, _) in s.bytes().enumerate() {
+            self.pieces.push((source_start + i, source_start + i + 1));
+        }
+        self.text.push_str(s);
+        self.end = source_start + s.len();
+    }
+
+    /// Append one decoded char that stands for the source bytes `source` (an escape sequence).
+    pub fn push_char(&mut self, c: char, source: Span) {
+        let mut buf = [0u8; 4];
+        for _ in 0..c.encode_utf8(&mut buf).len() {
+            self.pieces.push((source.start, source.end));
+        }
+        self.text.push(c);
+        self.end = source.end;
+    }
+
+    /// Set where an empty span at the end of the text points (defaults to the last piece's end).
+    pub fn set_end(&mut self, source_end: usize) {
+        self.end = source_end;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn finish(self) -> MappedText {
+        MappedText {
+            text: self.text,
+            map: OffsetMap::Table {
+                pieces: self.pieces,
+                end: self.end,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contiguous_maps_by_offset() {
+        let m = MappedText::contiguous("node app.js", 10);
+        assert_eq!(m.source_span(Span::new(5, 11)), Span::new(15, 21));
+        assert_eq!(
+            m.sub(Span::new(5, 11)).source_span(Span::new(0, 3)),
+            Span::new(15, 18)
+        );
+    }
+
+    #[test]
+    fn table_maps_across_gaps_and_escapes() {
+        // source: `a \` newline `  b\"c` ; derived: `a   b"c`
+        let mut b = MappedText::builder();
+        b.push_str("a ", 0);
+        b.push_str("  b", 4);
+        b.push_char('"', Span::new(7, 9));
+        b.push_str("c", 9);
+        let m = b.finish();
+        assert_eq!(m.text, "a   b\"c");
+        assert_eq!(m.source_span(Span::new(0, 1)), Span::new(0, 1));
+        assert_eq!(m.source_span(Span::new(4, 7)), Span::new(6, 10));
+        assert_eq!(m.source_span(Span::new(5, 6)), Span::new(7, 9));
+        assert_eq!(m.source_span(Span::empty(7)), Span::empty(10));
+    }
+}

@@ -1,0 +1,201 @@
+//! Inline suppressions: `# shutdownlint: ignore[SL101, name] reason` on the line before a finding
+//! (or at the end of its line), and `# shutdownlint: ignore-file[SL204]` anywhere in a file.
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::source::{FileId, LineIndex};
+use crate::span::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Silences findings that start on this 0-based line.
+    Line(usize),
+    File,
+}
+
+/// One rule named in a suppression comment.
+#[derive(Debug, Clone)]
+pub struct SuppressedRule {
+    /// As written (code or name).
+    pub selector: String,
+    /// The resolved code, if the selector names a rule.
+    pub code: Option<&'static str>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    pub scope: Scope,
+    pub rules: Vec<SuppressedRule>,
+    /// The whole comment.
+    pub location: Location,
+}
+
+const MARKER: &str = "shutdownlint:";
+
+/// Find the suppression comments of one file. `comment_chars` start a comment; a comment starts
+/// at the beginning of a line or after whitespace.
+pub fn parse(file: FileId, text: &str, comment_chars: &[char]) -> Vec<Suppression> {
+    let index = LineIndex::new(text);
+    let mut found = Vec::new();
+    for line in 0..index.line_count() {
+        let span = index.line_span(text, line);
+        let line_text = span.slice(text);
+        if !line_text.contains(MARKER) {
+            continue;
+        }
+        let Some(comment_start) = comment_start(line_text, comment_chars) else {
+            continue;
+        };
+        let own_line = line_text[..comment_start].trim().is_empty();
+        let comment = &line_text[comment_start..];
+        let Some(marker_at) = comment.find(MARKER) else {
+            continue;
+        };
+        // Only the comment char and whitespace may precede the marker.
+        if !comment[1..marker_at].trim().is_empty() {
+            continue;
+        }
+        let after = &comment[marker_at + MARKER.len()..];
+        let trimmed = after.trim_start();
+        let (is_file, rest) = if let Some(rest) = trimmed.strip_prefix("ignore-file") {
+            (true, rest)
+        } else if let Some(rest) = trimmed.strip_prefix("ignore") {
+            (false, rest)
+        } else {
+            continue;
+        };
+        let Some(list) = rest.strip_prefix('[') else {
+            continue;
+        };
+        let Some(close) = list.find(']') else {
+            continue;
+        };
+        let list_start = span.start + comment_start + (comment.len() - list.len());
+        let mut rules = Vec::new();
+        let mut offset = 0;
+        for part in list[..close].split(',') {
+            let leading = part.len() - part.trim_start().len();
+            let selector = part.trim();
+            if !selector.is_empty() {
+                let start = list_start + offset + leading;
+                rules.push(SuppressedRule {
+                    selector: selector.to_string(),
+                    code: crate::rules::find(selector).map(|r| r.code),
+                    location: Location::new(file, Span::new(start, start + selector.len())),
+                });
+            }
+            offset += part.len() + 1;
+        }
+        let scope = if is_file {
+            Scope::File
+        } else if own_line {
+            Scope::Line(next_code_line(text, &index, line + 1, comment_chars))
+        } else {
+            Scope::Line(line)
+        };
+        found.push(Suppression {
+            scope,
+            rules,
+            location: Location::new(file, Span::new(span.start + comment_start, span.end)),
+        });
+    }
+    found
+}
+
+/// Byte offset in `line` of a comment start: a comment char at line start or after whitespace.
+fn comment_start(line: &str, comment_chars: &[char]) -> Option<usize> {
+    let mut previous_is_space = true;
+    for (i, c) in line.char_indices() {
+        if comment_chars.contains(&c) && previous_is_space {
+            return Some(i);
+        }
+        previous_is_space = c.is_whitespace();
+    }
+    None
+}
+
+/// The first line at or after `line` that is neither blank nor a comment-only line.
+fn next_code_line(text: &str, index: &LineIndex, mut line: usize, comment_chars: &[char]) -> usize {
+    while line < index.line_count() {
+        let trimmed = index.line_span(text, line).slice(text).trim_start();
+        if !trimmed.is_empty() && !trimmed.starts_with(comment_chars) {
+            return line;
+        }
+        line += 1;
+    }
+    line
+}
+
+/// Remove suppressed diagnostics; return the suppression entries that silenced nothing,
+/// for SL001, as (entry, whether it names a known rule).
+pub fn apply<'s>(
+    diagnostics: &mut Vec<Diagnostic>,
+    suppressions: &'s [Suppression],
+    line_of: impl Fn(&Location) -> usize,
+) -> Vec<&'s SuppressedRule> {
+    let mut used = vec![Vec::new(); suppressions.len()];
+    for (i, s) in suppressions.iter().enumerate() {
+        used[i] = vec![false; s.rules.len()];
+    }
+    diagnostics.retain(|d| {
+        let line = line_of(&d.location);
+        let mut keep = true;
+        for (i, s) in suppressions.iter().enumerate() {
+            if s.location.file != d.location.file {
+                continue;
+            }
+            let applies = match s.scope {
+                Scope::File => true,
+                Scope::Line(l) => l == line,
+            };
+            if !applies {
+                continue;
+            }
+            for (j, rule) in s.rules.iter().enumerate() {
+                if rule.code == Some(d.code) {
+                    used[i][j] = true;
+                    keep = false;
+                }
+            }
+        }
+        keep
+    });
+    suppressions
+        .iter()
+        .zip(used)
+        .flat_map(|(s, used)| {
+            s.rules
+                .iter()
+                .zip(used)
+                .filter(|(_, used)| !used)
+                .map(|(rule, _)| rule)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_line_and_file_suppressions() {
+        let text = "# shutdownlint: ignore[SL101, package-manager-pid1] legacy image\n\n# another comment\nCMD npm start\nSTOPSIGNAL 9 # shutdownlint: ignore[SL104]\n#shutdownlint: ignore-file[SL106]\n";
+        let s = parse(FileId(0), text, &['#']);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].scope, Scope::Line(3));
+        assert_eq!(s[0].rules[0].code, Some("SL101"));
+        assert_eq!(s[0].rules[1].code, Some("SL102"));
+        assert_eq!(
+            s[0].rules[1].location.span.slice(text),
+            "package-manager-pid1"
+        );
+        assert_eq!(s[1].scope, Scope::Line(4));
+        assert_eq!(s[2].scope, Scope::File);
+    }
+
+    #[test]
+    fn ignores_markers_outside_comments() {
+        let text = "RUN echo shutdownlint: ignore[SL101]\nRUN echo a#shutdownlint: ignore[SL101]\n";
+        assert!(parse(FileId(0), text, &['#']).is_empty());
+    }
+}

@@ -1,0 +1,5 @@
+FROM node:22-slim
+WORKDIR /app
+COPY package*.json ./
+RUNN npm ci
+CMD ["node", "server.js"]

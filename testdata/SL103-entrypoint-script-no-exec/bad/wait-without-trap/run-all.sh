@@ -1,0 +1,4 @@
+#!/bin/bash
+celery -A tasks worker --loglevel=info &
+gunicorn --bind :8000 app.wsgi &
+wait -n

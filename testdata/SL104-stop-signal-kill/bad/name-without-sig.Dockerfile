@@ -1,0 +1,5 @@
+FROM node:22-slim
+WORKDIR /app
+COPY . .
+STOPSIGNAL kill
+CMD ["node", "server.js"]

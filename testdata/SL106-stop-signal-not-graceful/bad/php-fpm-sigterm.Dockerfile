@@ -1,0 +1,3 @@
+FROM php:8.3-fpm
+COPY . /var/www/html
+STOPSIGNAL SIGTERM

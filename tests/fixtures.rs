@@ -1,0 +1,84 @@
+//! Every rule folder in testdata/: `bad/` cases fire the folder's rule (snapshots beside them),
+//! `good/` cases (real-world shaped, correct configs) stay silent. A case is a file or a folder
+//! (a small repository).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    cases.retain(|p| {
+        !p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    });
+    cases.sort();
+    cases
+}
+
+fn rule_dirs() -> Vec<(String, PathBuf)> {
+    let testdata = common::manifest_dir().join("testdata");
+    let mut dirs = Vec::new();
+    for rule in shutdownlint::rules::all() {
+        let dir = testdata.join(format!("{}-{}", rule.code, rule.name));
+        dirs.push((rule.code.to_string(), dir));
+    }
+    dirs
+}
+
+#[test]
+fn bad_fixtures_fire_and_match_snapshots() {
+    for (code, dir) in rule_dirs() {
+        let bad = dir.join("bad");
+        let only = [code.as_str(), "SL000"];
+        for case in cases(&bad) {
+            let report = common::lint(&case);
+            let root = if case.is_dir() {
+                case.clone()
+            } else {
+                bad.clone()
+            };
+            let rendered = common::render_concise(&report, &root, &only);
+            assert!(
+                report.diagnostics.iter().any(|d| d.code == code),
+                "{} did not fire on {}:\n{rendered}",
+                code,
+                case.display()
+            );
+            let name = case
+                .file_name()
+                .map(|n| n.to_string_lossy().replace('.', "_"))
+                .unwrap_or_default();
+            insta::with_settings!({
+                snapshot_path => dir.join("snapshots"),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(name, rendered);
+            });
+        }
+    }
+}
+
+#[test]
+fn good_fixtures_stay_silent() {
+    for (code, dir) in rule_dirs() {
+        let good = dir.join("good");
+        for case in cases(&good) {
+            let report = common::lint(&case);
+            let root = if case.is_dir() {
+                case.clone()
+            } else {
+                good.clone()
+            };
+            let rendered = common::render_concise(&report, &root, &[code.as_str(), "SL000"]);
+            assert!(
+                rendered.is_empty(),
+                "{code} (or SL000) fired on good case {}:\n{rendered}",
+                case.display()
+            );
+        }
+    }
+}
