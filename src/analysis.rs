@@ -21,6 +21,16 @@ pub struct CommandAnalysis {
     pub main: Option<Program>,
     /// Commands that run before `main` in the shell's `&&`/`;` chain.
     pub before: Vec<Program>,
+    /// A script the command runs (an entrypoint script, `sh start.sh`), to link to a file.
+    pub script: Option<ScriptRun>,
+}
+
+/// A script file that the command runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptRun {
+    /// The path as the command names it (`docker-entrypoint.sh`, `./bin/start`).
+    pub path: String,
+    pub location: Location,
 }
 
 /// A shell between the platform's signal and the program.
@@ -143,6 +153,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         shell: None,
         main: None,
         before: Vec::new(),
+        script: None,
     };
     let argv: Vec<&str> = command.words.iter().map(CommandWord::as_str).collect();
     let unwrapped = commands::unwrap_wrappers(&argv);
@@ -151,19 +162,40 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         .iter()
         .map(|w| w.name.to_string())
         .collect();
-    let rest = &argv[unwrapped.rest.min(argv.len())..];
-    let rest_words = &words[unwrapped.rest.min(words.len())..];
+    let mut start = unwrapped.rest.min(argv.len());
+    // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
+    // CMD): entrypoint scripts end with `exec "$@"`, so the shell runs the app in the end.
+    if commands::shell_c(&argv[start..]).is_none() {
+        let shell_at = command.words[start..]
+            .iter()
+            .position(|w| w.synthesized)
+            .map(|offset| start + offset)
+            .filter(|&at| commands::shell_c(&argv[at..]).is_some());
+        if let Some(shell_at) = shell_at {
+            analysis.script = argv
+                .get(start)
+                .zip(words.get(start))
+                .filter(|(p, _)| looks_like_script(p) || p.contains('/'))
+                .map(|(p, w)| ScriptRun {
+                    path: p.to_string(),
+                    location: w.location(Span::new(0, w.text.text.len())),
+                });
+            start = shell_at;
+        }
+    }
+    let rest = &argv[start..];
+    let rest_words = &words[start..];
     if let Some(shell_c) = commands::shell_c(rest) {
         let Some(payload) = rest_words.get(shell_c.payload_index) else {
             return analysis;
         };
         let source = command
             .words
-            .get(unwrapped.rest + shell_c.payload_index)
+            .get(start + shell_c.payload_index)
             .map_or(0, |w| w.source);
         let synthesized = command
             .words
-            .get(unwrapped.rest + shell_c.shell_index)
+            .get(start + shell_c.shell_index)
             .is_some_and(|w| w.synthesized);
         // A shell the platform added (shell form) is the environment's, as lowering judged it.
         let (family, reason, assumed) = if synthesized {
@@ -190,6 +222,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
             payload,
             0,
         );
+        set_script_from_main(&mut analysis);
         return analysis;
     }
     if let (Some(first), Some(last)) = (rest_words.first(), rest_words.last()) {
@@ -211,7 +244,20 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
             },
         ));
     }
+    set_script_from_main(&mut analysis);
     analysis
+}
+
+fn set_script_from_main(analysis: &mut CommandAnalysis) {
+    if analysis.script.is_some() {
+        return;
+    }
+    analysis.script = analysis.main.as_ref().and_then(|main| {
+        main.script_path.clone().map(|path| ScriptRun {
+            path,
+            location: main.name_location,
+        })
+    });
 }
 
 fn shell_family(kind: ShellKind, env: &ShellEnv) -> (ShellFamily, String, bool) {

@@ -132,6 +132,8 @@ struct FileOutput {
     fragment: formats::Fragment,
     diagnostics: Vec<Diagnostic>,
     suppressions: Vec<Suppression>,
+    /// The file was not linted; the note says why.
+    skipped: Option<String>,
 }
 
 /// Lint files already in memory (stdin, the language server, tests).
@@ -147,7 +149,7 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
             text: Arc::from(input.text),
         });
     }
-    let linted_files = files.len();
+    let mut linted_files = files.len();
     let outputs: Vec<FileOutput> = files
         .iter()
         .collect::<Vec<_>>()
@@ -164,7 +166,12 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
     let mut model = Model::default();
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
+    let mut notes = Vec::new();
     for output in outputs {
+        if let Some(note) = output.skipped {
+            linted_files -= 1;
+            notes.push(note);
+        }
         output.fragment.merge_into(&mut model);
         diagnostics.extend(output.diagnostics);
         suppressions.extend(output.suppressions);
@@ -189,31 +196,35 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
         .collect();
     diagnostics.extend(found.into_iter().flatten());
     let diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
+    notes.extend(linked.notes);
     Report {
         files,
         diagnostics,
-        notes: linked.notes,
+        notes,
         linted_files,
     }
 }
 
 fn process_file(id: FileId, file: &SourceFile, dir: Option<&Path>) -> FileOutput {
     let suppressions = suppress::parse(id, &file.text, file.kind.comment_chars());
-    let (fragment, diagnostics) = match formats::parse_and_lower(id, file, dir) {
-        Ok(fragment) => (fragment, Vec::new()),
-        Err(error) => (
-            formats::Fragment::default(),
-            vec![rules::parse_error::diagnostic(
-                Location::new(id, error.span),
-                &error.message,
-            )],
-        ),
-    };
-    FileOutput {
-        fragment,
-        diagnostics,
+    let mut output = FileOutput {
+        fragment: formats::Fragment::default(),
+        diagnostics: Vec::new(),
         suppressions,
+        skipped: None,
+    };
+    match formats::parse_and_lower(id, file, dir) {
+        formats::Parsed::Lowered(fragment) => output.fragment = fragment,
+        formats::Parsed::Skipped(note) => {
+            output.suppressions.clear();
+            output.skipped = Some(note);
+        }
+        formats::Parsed::Failed(error) => output.diagnostics.push(rules::parse_error::diagnostic(
+            Location::new(id, error.span),
+            &error.message,
+        )),
     }
+    output
 }
 
 /// Apply selection, severities and suppressions; add SL001; sort.
@@ -257,7 +268,8 @@ fn finish(
     diagnostics
 }
 
-/// Deterministic order: path, start, rule, message; exact duplicates removed.
+/// Deterministic order: path, start, rule, message. Findings of one rule at the same place with
+/// the same message (one script used by two Dockerfiles) are merged, keeping every label.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
     diagnostics.sort_by(|a, b| {
         files
@@ -268,7 +280,24 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
             .then(a.location.span.end.cmp(&b.location.span.end))
             .then(a.message.cmp(&b.message))
     });
-    diagnostics.dedup();
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics.drain(..) {
+        match merged.last_mut() {
+            Some(last)
+                if last.code == d.code
+                    && last.location == d.location
+                    && last.message == d.message =>
+            {
+                for label in d.labels {
+                    if !last.labels.contains(&label) {
+                        last.labels.push(label);
+                    }
+                }
+            }
+            _ => merged.push(d),
+        }
+    }
+    *diagnostics = merged;
 }
 
 /// A span covering the first line of a text (for findings about a whole file).

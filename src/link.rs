@@ -47,13 +47,10 @@ pub fn link(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked
             continue;
         };
         for process in &mut workload.processes {
-            let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
+            let Some(run) = process.analysis.as_ref().and_then(|a| a.script.as_ref()) else {
                 continue;
             };
-            let Some(path) = main.script_path.clone() else {
-                continue;
-            };
-            let invoked_at = main.name_location;
+            let (path, invoked_at) = (run.path.clone(), run.location);
             let Some((on_disk, copied_at)) = resolve_script(&image, &context, &path) else {
                 continue;
             };
@@ -261,21 +258,13 @@ fn collect_finals<'a>(
     out: &mut Vec<FinalCommand<'a>>,
 ) {
     for fin in finals {
-        let function = fin
+        let called = fin
             .command
             .filter(|_| fin.kind == FinalKind::Simple && depth < MAX_FUNCTION_DEPTH)
-            .and_then(|c| c.name())
-            .and_then(|name| shell::find_function(script, name));
-        match function {
-            Some(Node::Group(body, _)) | Some(Node::Subshell(body, _)) => {
-                collect_finals(
-                    script,
-                    shell::final_commands_in(script, body),
-                    depth + 1,
-                    out,
-                );
-            }
-            _ => out.push(fin),
+            .and_then(|c| shell::final_commands_of_call(script, c));
+        match called {
+            Some(inner) => collect_finals(script, inner, depth + 1, out),
+            None => out.push(fin),
         }
     }
 }
@@ -301,12 +290,27 @@ fn keeps_shell(fin: &FinalCommand<'_>) -> Option<String> {
             }
             Some(name.to_string())
         }
-        FinalKind::Pipeline | FinalKind::Subshell | FinalKind::Loop => {
-            let name = fin
-                .command
+        FinalKind::Pipeline | FinalKind::Subshell => {
+            let first = match fin.node {
+                Node::Pipeline { commands, .. } => commands.first().and_then(Node::as_simple),
+                _ => fin.command,
+            };
+            first
                 .and_then(|c| c.name())
-                .unwrap_or("the last command");
-            Some(name.to_string())
+                .filter(|name| !NOT_A_SERVER.contains(name))
+                .map(str::to_string)
+        }
+        // A keep-alive loop (`while :; do sleep 3600; done`) runs nothing to signal; a restart
+        // loop around a server does.
+        FinalKind::Loop => {
+            let Node::Loop { body, .. } = fin.node else {
+                return None;
+            };
+            body.iter()
+                .filter_map(Node::as_simple)
+                .filter_map(|c| c.name())
+                .find(|name| !NOT_A_SERVER.contains(name) && *name != "[" && *name != "wait")
+                .map(str::to_string)
         }
         FinalKind::Background => None,
     }

@@ -37,20 +37,57 @@ pub struct ParseFailure {
     pub span: Span,
 }
 
+/// What parsing one file gave.
+#[derive(Debug)]
+pub enum Parsed {
+    Lowered(Fragment),
+    /// Not linted, with a note for stderr (a template that is not the format itself).
+    Skipped(String),
+    Failed(ParseFailure),
+}
+
+/// Template syntax that makes a file a template of the format rather than the format itself.
+pub fn has_template_syntax(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+fn is_fragment(file: &SourceFile) -> bool {
+    let name = std::path::Path::new(&file.path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let standalone = name == "dockerfile" || name == "containerfile";
+    !standalone
+        && !file.text.lines().any(|line| {
+            line.trim_start()
+                .get(..5)
+                .is_some_and(|w| w.eq_ignore_ascii_case("from "))
+        })
+}
+
 /// Parse one file and lower it into model facts.
-pub fn parse_and_lower(
-    id: FileId,
-    file: &SourceFile,
-    dir: Option<&std::path::Path>,
-) -> Result<Fragment, ParseFailure> {
+pub fn parse_and_lower(id: FileId, file: &SourceFile, dir: Option<&std::path::Path>) -> Parsed {
     match file.kind {
-        FileKind::Dockerfile => {
-            let parsed = dockerfile::parse(&file.text).map_err(|e| ParseFailure {
+        FileKind::Dockerfile => match dockerfile::parse(&file.text) {
+            Ok(parsed) => Parsed::Lowered(crate::lower::dockerfile::lower(id, &parsed, dir)),
+            // Docker accepts `{{` inside strings (`--format '{{json .}}'`), so a template is only
+            // recognised when the file does not parse.
+            Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
+                "{}: looks like a template (`{{{{`), not a Dockerfile; skipped (lint the rendered file)",
+                file.path
+            )),
+            // A `Dockerfile.*` without FROM is a fragment that a build system splices into a
+            // Dockerfile; only a file named exactly Dockerfile/Containerfile must stand alone.
+            Err(_) if is_fragment(file) => Parsed::Skipped(format!(
+                "{}: has no FROM instruction, so it is a fragment rather than a Dockerfile; skipped",
+                file.path
+            )),
+            Err(e) => Parsed::Failed(ParseFailure {
                 message: e.message,
                 span: e.span,
-            })?;
-            Ok(crate::lower::dockerfile::lower(id, &parsed, dir))
-        }
-        FileKind::ShellScript => Ok(Fragment::default()),
+            }),
+        },
+        FileKind::ShellScript => Parsed::Lowered(Fragment::default()),
     }
 }

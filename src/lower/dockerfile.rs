@@ -119,6 +119,13 @@ pub fn lower(
             location: Some(Location::new(file, instruction.span)),
             ..shell_from_instruction(words)
         },
+        // `# escape=`` is the Windows convention (backslashes are path separators there).
+        None if dockerfile.escape == '`' => ShellEnv {
+            family: ShellFamily::NotPosix,
+            reason: "``# escape=` `` marks a Windows Dockerfile".into(),
+            assumed: false,
+            location: Some(base_location),
+        },
         None => ShellEnv {
             location: Some(base_location),
             ..images::shell_of(base.as_ref(), &base_written)

@@ -158,6 +158,9 @@ pub fn render(report: &Report, color: bool) -> String {
             out.push_str(&format!("{} {}\n", d.code, d.message));
         }
     }
+    if !report.diagnostics.is_empty() {
+        out.push('\n');
+    }
     out.push_str(&summary(report));
     out
 }

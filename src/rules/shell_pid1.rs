@@ -27,10 +27,15 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             if matches!(shell.family, ShellFamily::None | ShellFamily::NotPosix) {
                 continue;
             }
-            let program = analysis.main.as_ref().map(|m| m.name().to_string());
-            if program.as_deref().is_some_and(|p| NOT_SERVICES.contains(&p)) {
+            // A bare shell (`CMD bash`) is a tooling image; `sh script.sh` still runs a script.
+            let bare_shell = analysis.main.as_ref().is_some_and(|m| {
+                NOT_SERVICES.contains(&m.name()) && m.script_path.is_none()
+            });
+            let windows_program = analysis.main.as_ref().is_some_and(|m| m.name().to_ascii_lowercase().ends_with(".exe"));
+            if bare_shell || windows_program {
                 continue;
             }
+            let program = analysis.main.as_ref().map(|m| m.name().to_string());
             let program = program.map_or_else(|| "the app".to_string(), |p| format!("`{p}`"));
             let Some(source) = command.sources.get(shell.source) else {
                 continue;

@@ -30,6 +30,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
                 continue;
             };
+            // Windows containers are not stopped with POSIX signals.
+            if process.shell.family == crate::model::ShellFamily::NotPosix {
+                continue;
+            }
             let Some(server) = main.server else {
                 continue;
             };

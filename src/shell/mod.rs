@@ -89,7 +89,7 @@ pub enum Node {
     /// word is `[[` / `((` (see [`SimpleCommand`]).
     Simple(SimpleCommand),
     /// `a | b | c`, or a single command negated with `!` (`negated`). A single command without
-    /// `!` is never wrapped. `|&` is treated like `|`.
+    /// `!` is never wrapped; a bare `!` (bash) has no commands. `|&` is treated like `|`.
     Pipeline {
         commands: Vec<Node>,
         negated: bool,

@@ -15,10 +15,9 @@ type PResult<T> = Result<T, ShellError>;
 
 /// Parse a script or command line.
 ///
-/// ```
-/// use sl_shell::shell::{parse, Node};
-/// let s = parse("./migrate && exec node app.js").unwrap();
-/// assert!(matches!(s.body[0], Node::AndOr { .. }));
+/// ```text
+/// parse("./migrate && exec node app.js")?.body == [Node::AndOr { first: ./migrate,
+///     rest: [(And, exec node app.js)], .. }]
 /// ```
 pub fn parse(src: &str) -> Result<Script, ShellError> {
     let mut p = Parser::new(src);
@@ -677,6 +676,14 @@ impl<'a> Parser<'a> {
                 self.pos = s + 1;
                 return self.lex_dquote(w);
             }
+            Some(b'[') => {
+                // Obsolete bash arithmetic `$[ … ]`.
+                let rest = self.src.get(s + 2..).unwrap_or("");
+                match rest.find(']') {
+                    Some(k) => self.pos = s + 3 + k,
+                    None => return error("unterminated `$[`", Span::new(s, self.len())),
+                }
+            }
             Some(c) if is_name_start(c) => {
                 let mut i = s + 1;
                 while matches!(self.byte(i), Some(c) if is_name_char(c)) {
@@ -916,6 +923,16 @@ impl<'a> Parser<'a> {
         })
     }
 
+    fn peek_word_value(&mut self) -> PResult<Option<String>> {
+        self.fill()?;
+        Ok(match &self.peeked {
+            Some(Token {
+                tok: Tok::Word(w), ..
+            }) => Some(w.value.clone()),
+            _ => None,
+        })
+    }
+
     fn peek_newline(&mut self) -> PResult<bool> {
         self.fill()?;
         Ok(matches!(
@@ -1062,8 +1079,8 @@ impl<'a> Parser<'a> {
 
     fn parse_pipeline(&mut self) -> PResult<Node> {
         let start = self.peek_start()?;
-        let negated = self.parse_pipeline_prefix()?;
-        if negated && self.nothing_to_negate()? {
+        let (negated, bang) = self.parse_pipeline_prefix()?;
+        if bang && self.nothing_to_negate()? {
             // bash accepts a bare `!` (negating an empty command).
             return Ok(self.pipeline(start, Vec::new(), negated));
         }
@@ -1078,20 +1095,25 @@ impl<'a> Parser<'a> {
         Ok(self.pipeline(start, commands, negated))
     }
 
-    /// `!` and bash `time` before a pipeline: whether it is negated.
+    /// `!` and bash `time` before a pipeline: (negated, saw a `!`).
     #[inline(never)]
-    fn parse_pipeline_prefix(&mut self) -> PResult<bool> {
-        let mut negated = false;
+    fn parse_pipeline_prefix(&mut self) -> PResult<(bool, bool)> {
+        let (mut negated, mut bang) = (false, false);
         loop {
             match self.peek_reserved()? {
                 Some("!") => {
                     self.next()?;
                     negated = !negated;
+                    bang = true;
                 }
                 Some("time") if self.compound_follows_time()? => {
                     self.next()?;
+                    let is_p = matches!(&self.peek_word_value()?, Some(v) if v == "-p");
+                    if is_p {
+                        self.next()?;
+                    }
                 }
-                _ => return Ok(negated),
+                _ => return Ok((negated, bang)),
             }
         }
     }
@@ -1136,8 +1158,15 @@ impl<'a> Parser<'a> {
         while matches!(self.byte(i), Some(b' ' | b'\t')) {
             i += 1;
         }
+        if self.src.get(i..).is_some_and(|r| r.starts_with("-p")) && is_delimiter(self.byte(i + 2))
+        {
+            i += 2;
+            while matches!(self.byte(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+        }
         let rest = self.src.get(i..).unwrap_or("");
-        if rest.starts_with('(') || rest.starts_with("-p ") {
+        if rest.starts_with('(') {
             return Ok(true);
         }
         Ok(["{", "if", "while", "until", "for", "case", "[[", "!"]

@@ -592,6 +592,9 @@ fn bare_negation_and_bad_function_bodies() {
     assert!(
         matches!(&s.body[0], Node::Pipeline { commands, negated: true, .. } if commands.is_empty())
     );
+    assert!(
+        matches!(&p("! ! ;").body[0], Node::Pipeline { commands, negated: false, .. } if commands.is_empty())
+    );
     let s = p("! ; ! && a");
     assert_eq!(s.body.len(), 2);
     assert_eq!(only_final(&s).command.unwrap().argv(), ["a"]);
@@ -681,6 +684,12 @@ fn coproc_and_time() {
     assert!(s.body.iter().all(|n| matches!(n, Node::Background(..))));
     let s = p("time { sleep 1; }");
     assert!(matches!(s.body[0], Node::Group(..)));
+    let s = p("time -p { sleep 1; }");
+    assert!(matches!(s.body[0], Node::Group(..)));
+    let s = p("time -p sleep 1");
+    assert_eq!(simple(&s.body[0]).argv(), ["time", "-p", "sleep", "1"]);
+    let s = p("echo $[1+2]");
+    assert!(simple(&s.body[0]).words[1].has_expansion);
     let s = p("time node app");
     assert_eq!(simple(&s.body[0]).argv(), ["time", "node", "app"]);
 }
