@@ -217,7 +217,7 @@ pub fn defaults_of(image: &ImageName) -> ImageDefaults {
         let old = repository != "bitnami/nginx"
             && image
                 .version()
-                .is_some_and(|(major, minor, _)| major == 1 && minor < 18 && minor >= 10);
+                .is_some_and(|(major, minor, _)| major == 1 && (10..18).contains(&minor));
         return ImageDefaults {
             command: Some(&["nginx", "-g", "daemon off;"]),
             stop_signal: Some(if old { Signal::Term } else { Signal::Quit }),
