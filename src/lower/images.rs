@@ -180,9 +180,15 @@ pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
     {
         return described(ShellFamily::Bash, "is RHEL-family: /bin/sh is bash");
     }
+    const DEBIAN_TAGS: &[&str] = &[
+        "ubuntu", "debian", "bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal",
+        "bionic", "slim",
+    ];
     if DEBIAN_FAMILY.contains(&name)
         || DEBIAN_FAMILY.contains(&repository)
         || repository.starts_with("bitnami/")
+        || repository.starts_with("heroku/")
+        || DEBIAN_TAGS.iter().any(|t| image.tag.contains(t))
     {
         return described(ShellFamily::Dash, "is Debian-based: /bin/sh is dash");
     }
@@ -289,6 +295,17 @@ mod tests {
         );
         assert_eq!(shell("gcr.io/distroless/nodejs22"), ShellFamily::None);
         assert!(shell_of(ImageName::parse("acme/app").as_ref(), "acme/app").assumed);
+        assert_eq!(
+            shell("nvidia/cuda:12.9.1-runtime-ubuntu22.04"),
+            ShellFamily::Dash
+        );
+        assert!(
+            !shell_of(
+                ImageName::parse("heroku/heroku:24").as_ref(),
+                "heroku/heroku:24"
+            )
+            .assumed
+        );
     }
 
     #[test]
