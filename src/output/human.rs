@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -17,7 +18,7 @@ struct View {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<Arc<str>>,
+    source: Source,
     labels: Vec<LabeledSpan>,
     related: Vec<View>,
 }
@@ -77,11 +78,47 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn source(files: &Files, file: FileId) -> NamedSource<Arc<str>> {
+/// A file for miette whose `line:column` header counts columns in characters (miette counts
+/// bytes), so it agrees with the JSON and GitHub outputs.
+struct Source {
+    name: String,
+    text: Arc<str>,
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let column = if context_lines_before == 0 {
+            let offset = crate::source::clamp_to_char_boundary(&self.text, span.offset());
+            let before = &self.text[..offset];
+            let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            before[line_start..].chars().count()
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+fn source(files: &Files, file: FileId) -> Source {
     let (name, text) = files.get(file).map_or((String::new(), Arc::from("")), |f| {
         (f.path.clone(), f.text.clone())
     });
-    NamedSource::new(name, text)
+    Source { name, text }
 }
 
 fn span(text: &str, span: crate::span::Span) -> SourceSpan {

@@ -1,0 +1,292 @@
+//! The command line as a user runs it: exit codes, formats, selection, configuration, stdin.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    command.env_remove("NO_COLOR").env("COLUMNS", "100");
+    command
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, content: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, content).expect("write");
+}
+
+const SHELL_FORM: &str = "FROM node:22-slim\nCMD node server.js\n";
+const CLEAN: &str = "FROM node:22-slim\nCMD [\"node\", \"server.js\"]\n";
+const NPM_START: &str = "FROM node:22-slim\nCMD [\"npm\", \"start\"]\n";
+
+#[test]
+fn exit_codes_follow_findings_and_fail_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "clean/Dockerfile", CLEAN);
+    write(dir.path(), "warn/Dockerfile", NPM_START);
+    write(dir.path(), "error/Dockerfile", SHELL_FORM);
+    assert_eq!(run(dir.path(), &["clean"]).status.code(), Some(0));
+    assert_eq!(run(dir.path(), &["warn"]).status.code(), Some(1));
+    assert_eq!(
+        run(dir.path(), &["warn", "--fail-on", "error"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(dir.path(), &["error", "--fail-on", "error"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let missing = run(dir.path(), &["does-not-exist"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("does-not-exist"),
+        "{}",
+        stderr(&missing)
+    );
+    let bad_flag = run(dir.path(), &["--format", "yaml"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}
+
+#[test]
+fn default_path_is_the_current_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "Dockerfile", SHELL_FORM);
+    let output = run(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("SL101 shell-pid1"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).contains("Found 1 problem (1 error) in 1 file."));
+    assert!(
+        !stdout(&output).contains('\u{1b}'),
+        "no colour when not a terminal"
+    );
+}
+
+#[test]
+fn select_and_ignore_take_codes_names_and_prefixes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM node:22-slim\nSTOPSIGNAL SIGKILL\nCMD npm start\n",
+    );
+    let codes = |args: &[&str]| -> Vec<String> {
+        let output = run(dir.path(), &[&["--format", "json"], args].concat());
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        json["diagnostics"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(codes(&[]), ["SL104", "SL101", "SL102"]);
+    assert_eq!(codes(&["--select", "SL104"]), ["SL104"]);
+    assert_eq!(codes(&["--select", "shell-pid1,SL104"]), ["SL104", "SL101"]);
+    assert_eq!(codes(&["--ignore", "SL10"]), Vec::<String>::new());
+    assert_eq!(
+        codes(&["--select", "SL1", "--ignore", "package-manager-pid1"]),
+        ["SL104", "SL101"]
+    );
+    let unknown = run(dir.path(), &["--select", "SL999"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("SL999"));
+}
+
+#[test]
+fn config_is_discovered_upward_and_unknown_keys_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".shutdownlint.toml",
+        "ignore = [\"shell-pid1\"]\n[severity]\nSL102 = \"error\"\n",
+    );
+    write(
+        dir.path(),
+        "services/api/Dockerfile",
+        "FROM node:22-slim\nCMD npm start\n",
+    );
+    let output = run(&dir.path().join("services"), &["--format", "json", "api"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let diagnostics = json["diagnostics"].as_array().expect("array");
+    assert_eq!(diagnostics.len(), 1, "{json}");
+    assert_eq!(diagnostics[0]["rule"], "SL102");
+    assert_eq!(diagnostics[0]["severity"], "error");
+    assert_eq!(diagnostics[0]["file"], "api/Dockerfile");
+
+    write(
+        dir.path(),
+        ".shutdownlint.toml",
+        "[drain]\ndefault-secs = 3\n",
+    );
+    let output = run(dir.path(), &["."]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("default-secs"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains(".shutdownlint.toml"),
+        "{}",
+        stderr(&output)
+    );
+
+    write(
+        dir.path(),
+        "other.toml",
+        "fail-on = \"error\"\nignore = [\"SL101\"]\n",
+    );
+    let output = run(dir.path(), &["--config", "other.toml", "services"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn excludes_and_gitignore_are_honoured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".shutdownlint.toml",
+        "exclude = [\"vendor/\", \"**/fixtures/**\"]\n",
+    );
+    write(dir.path(), ".gitignore", "build/\n");
+    write(dir.path(), "vendor/lib/Dockerfile", SHELL_FORM);
+    write(dir.path(), "test/fixtures/Dockerfile", SHELL_FORM);
+    write(dir.path(), "build/Dockerfile", SHELL_FORM);
+    write(dir.path(), "app/Dockerfile", SHELL_FORM);
+    let output = run(dir.path(), &["--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let files: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    assert_eq!(files, ["app/Dockerfile"]);
+    assert_eq!(json["summary"]["files"], 1);
+}
+
+#[test]
+fn stdin_uses_the_given_name() {
+    let mut child = bin()
+        .args([
+            "-",
+            "--stdin-filename",
+            "services/api/Dockerfile",
+            "--format",
+            "github",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(SHELL_FORM.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("::error file=services/api/Dockerfile,line=2,col=1,endColumn=19,title=SL101 shell-pid1::"),
+        "{}",
+        stdout(&output)
+    );
+    let unknown = bin()
+        .args(["-", "--stdin-filename", "notes.txt"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = run(dir.path(), &["rules", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let rules = json["rules"].as_array().expect("rules");
+    assert!(rules
+        .iter()
+        .any(|r| r["code"] == "SL101" && r["name"] == "shell-pid1" && r["severity"] == "error"));
+    assert!(rules
+        .iter()
+        .all(|r| r["summary"].as_str().is_some_and(|s| !s.is_empty())));
+    let table = stdout(&run(dir.path(), &["rules"]));
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("SL104  stop-signal-kill")),
+        "{table}"
+    );
+    for name in ["SL103", "entrypoint-script-no-exec", "sl103"] {
+        let output = run(dir.path(), &["explain", name]);
+        assert_eq!(output.status.code(), Some(0));
+        assert!(
+            stdout(&output).starts_with("SL103 entrypoint-script-no-exec (error"),
+            "{}",
+            stdout(&output)
+        );
+        assert!(stdout(&output).contains("## Bad"));
+    }
+    assert_eq!(run(dir.path(), &["explain", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn unreadable_and_special_files_do_not_stop_the_scan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "a/Dockerfile", SHELL_FORM);
+    write(dir.path(), "b/Dockerfile", "FROM node:22-slim\nRUNN x\n");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc", dir.path().join("escape")).expect("symlink");
+        std::os::unix::fs::symlink(
+            dir.path().join("a/Dockerfile"),
+            dir.path().join("c.Dockerfile"),
+        )
+        .expect("symlink");
+    }
+    let output = run(dir.path(), &["--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let found: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["rule"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("a/Dockerfile".to_string(), "SL101".to_string()),
+            ("b/Dockerfile".to_string(), "SL000".to_string())
+        ]
+    );
+}
