@@ -33,6 +33,9 @@ pub struct Config {
     pub migrations: MigrationsConfig,
     #[serde(default)]
     pub procfile: ProcfileConfig,
+    /// Image name (without tag) → Dockerfile (relative to this file) that builds it.
+    #[serde(default)]
+    pub images: BTreeMap<String, String>,
     /// Directory the config file was found in (paths in it are relative to it).
     #[serde(skip)]
     pub root: Option<PathBuf>,

@@ -72,6 +72,8 @@ pub struct Diagnostic {
     pub primary_label: Option<String>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// The Helm template the finding's document was rendered from (`# Source:` comment).
+    pub source: Option<String>,
 }
 
 impl Diagnostic {
@@ -89,6 +91,15 @@ impl Diagnostic {
             primary_label: None,
             labels: Vec::new(),
             help: None,
+            source: None,
+        }
+    }
+
+    /// The message as shown: with the Helm template it came from, when known.
+    pub fn display_message(&self) -> String {
+        match &self.source {
+            Some(source) => format!("{} (rendered from {source})", self.message),
+            None => self.message.clone(),
         }
     }
 

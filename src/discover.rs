@@ -35,6 +35,10 @@ pub fn classify_name(path: &Path) -> Option<FileKind> {
     if is_dockerfile_name(name) {
         return Some(FileKind::Dockerfile);
     }
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        return Some(FileKind::Yaml);
+    }
     None
 }
 

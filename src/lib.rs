@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;
+pub mod drain;
 pub mod formats;
 pub mod link;
 pub mod lower;
@@ -129,11 +130,14 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
 
 /// Per-file results of the parallel stage.
 struct FileOutput {
+    file: FileId,
     fragment: formats::Fragment,
     diagnostics: Vec<Diagnostic>,
     suppressions: Vec<Suppression>,
-    /// The file was not linted; the note says why.
+    /// The file was not linted; the note says why (`Some("")`: silently, not our format).
     skipped: Option<String>,
+    /// Regions of the file rendered from a Helm template, with the template path.
+    template_sources: Vec<(Span, String)>,
 }
 
 /// Lint files already in memory (stdin, the language server, tests).
@@ -167,17 +171,25 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
     let mut notes = Vec::new();
+    let mut template_sources = Vec::new();
     for output in outputs {
         if let Some(note) = output.skipped {
             linted_files -= 1;
-            notes.push(note);
+            if !note.is_empty() {
+                notes.push(note);
+            }
+        }
+        for (span, source) in output.template_sources {
+            template_sources.push((output.file, span, source));
         }
         output.fragment.merge_into(&mut model);
         diagnostics.extend(output.diagnostics);
         suppressions.extend(output.suppressions);
     }
+    link::link_images(&mut model, &files, &dirs, &settings.config);
+    link::link_services(&mut model);
     analysis::analyze_model(&mut model);
-    let linked = link::link(&mut model, &mut files, settings.max_file_bytes);
+    let linked = link::link_scripts(&mut model, &mut files, settings.max_file_bytes);
     suppressions.extend(linked.suppressions);
 
     let context = RuleContext {
@@ -195,7 +207,13 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
         })
         .collect();
     diagnostics.extend(found.into_iter().flatten());
-    let diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
+    let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
+    for d in &mut diagnostics {
+        d.source = template_sources
+            .iter()
+            .find(|(file, span, _)| *file == d.location.file && span.contains(d.location.span.start))
+            .map(|(_, _, source)| source.clone());
+    }
     notes.extend(linked.notes);
     Report {
         files,
@@ -208,13 +226,30 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
 fn process_file(id: FileId, file: &SourceFile, dir: Option<&Path>) -> FileOutput {
     let suppressions = suppress::parse(id, &file.text, file.kind.comment_chars());
     let mut output = FileOutput {
+        file: id,
         fragment: formats::Fragment::default(),
         diagnostics: Vec::new(),
         suppressions,
         skipped: None,
+        template_sources: Vec::new(),
     };
     match formats::parse_and_lower(id, file, dir) {
-        formats::Parsed::Lowered(fragment) => output.fragment = fragment,
+        formats::Parsed::Lowered(mut fragment) => {
+            let facts = std::mem::take(&mut fragment.file_facts);
+            output.suppressions.extend(facts.suppressions);
+            output.template_sources = facts.template_sources;
+            for problem in facts.problems {
+                output.diagnostics.push(rules::parse_error::diagnostic(
+                    Location::new(id, problem.span),
+                    &problem.message,
+                ));
+            }
+            output.fragment = fragment;
+        }
+        formats::Parsed::Ignored => {
+            output.suppressions.clear();
+            output.skipped = Some(String::new());
+        }
         formats::Parsed::Skipped(note) => {
             output.suppressions.clear();
             output.skipped = Some(note);

@@ -8,8 +8,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::config::Config;
 use crate::diagnostic::Location;
-use crate::model::{Image, LinkedScript, Model, ScriptFacts};
+use crate::model::{
+    Command, CommandSource, CommandWord, Fact, Image, LinkedScript, Model, ScriptFacts, ShellEnv,
+    Signal,
+};
 use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
 use crate::source::{FileId, FileKind, Files, SourceFile};
 use crate::span::Span;
@@ -35,36 +39,176 @@ const PATH_DIRS: &[&str] = &[
 /// How deep function calls are followed when looking for a script's final commands.
 const MAX_FUNCTION_DEPTH: usize = 8;
 
-pub fn link(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked {
+/// Resolve declared image builds (config `[images]`, skaffold artifacts) and give Kubernetes
+/// containers that run an image built in the scan the Dockerfile's command, shell and stop
+/// signal (`command` replaces ENTRYPOINT, `args` replaces CMD).
+pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], config: &Config) {
+    let canonical = |p: &Path| p.canonicalize().ok();
+    let by_path: HashMap<PathBuf, usize> = model
+        .images
+        .iter()
+        .enumerate()
+        .filter_map(|(i, image)| Some((canonical(image.path.as_deref()?)?, i)))
+        .collect();
+    if by_path.is_empty() {
+        return;
+    }
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let config_root = config.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    for (name, dockerfile) in &config.images {
+        if let Some(&i) = canonical(&config_root.join(dockerfile)).and_then(|p| by_path.get(&p)) {
+            by_name.insert(image_without_tag(name), i);
+        }
+    }
+    for build in &model.image_builds {
+        let dir = dirs
+            .get(build.location.file.0 as usize)
+            .and_then(|d| d.clone())
+            .unwrap_or_default();
+        if let Some(&i) = canonical(&dir.join(&build.dockerfile)).and_then(|p| by_path.get(&p)) {
+            by_name.entry(image_without_tag(&build.image)).or_insert(i);
+        }
+    }
+    if by_name.is_empty() {
+        return;
+    }
+    let images: Vec<(Image, Option<Command>, ShellEnv, Option<Fact<Signal>>)> = model
+        .images
+        .iter()
+        .map(|image| {
+            let workload = model.workloads.get(image.workload);
+            let process = workload.and_then(|w| w.processes.first());
+            (
+                image.clone(),
+                process.and_then(|p| p.command.clone()),
+                process.map(|p| p.shell.clone()).unwrap_or_default(),
+                workload.and_then(|w| w.stop_signal.clone()),
+            )
+        })
+        .collect();
+    for workload in &mut model.workloads {
+        if workload.kubernetes.is_none() {
+            continue;
+        }
+        for process in &mut workload.processes {
+            let Some(container) = &process.container else {
+                continue;
+            };
+            let Some(image_name) = container.image.as_ref().map(|i| image_without_tag(&i.value)) else {
+                continue;
+            };
+            let Some(&index) = by_name.get(&image_name) else {
+                continue;
+            };
+            let Some((image, image_command, shell, stop_signal)) = images.get(index) else {
+                continue;
+            };
+            let dockerfile = files.path(image.dockerfile).to_string();
+            process.image = Some(index);
+            process.shell = shell.clone();
+            if process.stop_signal.as_ref().is_none_or(|s| s.note.is_some()) {
+                process.stop_signal = stop_signal.clone();
+            }
+            let has_command = container.command_key.is_some();
+            let has_args = container.args_key.is_some();
+            if has_command {
+                continue;
+            }
+            let Some(image_command) = image_command else {
+                continue;
+            };
+            // Keep the image's ENTRYPOINT; `args` (when set) replace its CMD.
+            let mut command = Command::default();
+            for (i, source) in image_command.sources.iter().enumerate() {
+                if has_args && source.what == "CMD" {
+                    continue;
+                }
+                let new_index = command.sources.len();
+                command.sources.push(CommandSource {
+                    inherited_from: Some(dockerfile.clone()),
+                    ..source.clone()
+                });
+                command.words.extend(
+                    image_command
+                        .words
+                        .iter()
+                        .filter(|w| w.source == i)
+                        .map(|w| CommandWord {
+                            source: new_index,
+                            ..w.clone()
+                        }),
+                );
+            }
+            if let Some(args) = process.command.take().filter(|_| has_args) {
+                let base = command.sources.len();
+                command.sources.extend(args.sources);
+                command.words.extend(args.words.into_iter().map(|w| CommandWord {
+                    source: w.source + base,
+                    ..w
+                }));
+            }
+            process.command = (!command.words.is_empty()).then_some(command);
+        }
+    }
+}
+
+/// An image reference without its tag or digest (`gcr.io/acme/api:v1` → `gcr.io/acme/api`).
+pub fn image_without_tag(reference: &str) -> String {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    match without_digest.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') => path.to_string(),
+        _ => without_digest.to_string(),
+    }
+}
+
+/// Which Kubernetes pod templates each Service selects (same namespace, selector ⊆ labels).
+pub fn link_services(model: &mut Model) {
+    let services = std::mem::take(&mut model.services);
+    for workload in &mut model.workloads {
+        let Some(kube) = &mut workload.kubernetes else {
+            continue;
+        };
+        for service in &services {
+            let same_namespace = match (&service.namespace, &kube.namespace) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            let selects = service
+                .selector
+                .iter()
+                .all(|(k, v)| kube.template_labels.iter().any(|(lk, lv)| lk == k && lv == v));
+            if same_namespace && selects {
+                kube.selected_by.push(service.location);
+            }
+        }
+    }
+    model.services = services;
+}
+
+/// Read the entrypoint scripts that processes run from images built in the scan.
+pub fn link_scripts(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked {
     let mut linked = Linked::default();
     let mut loaded: HashMap<PathBuf, Option<FileId>> = HashMap::new();
-    for image_index in 0..model.images.len() {
-        let image = model.images[image_index].clone();
-        let Some(context) = image.context_dir.clone() else {
-            continue;
-        };
-        let Some(workload) = model.workloads.get_mut(image.workload) else {
-            continue;
-        };
+    let images = model.images.clone();
+    for workload in &mut model.workloads {
         for process in &mut workload.processes {
+            let Some(image) = process.image.and_then(|i| images.get(i)) else {
+                continue;
+            };
+            let Some(context) = image.context_dir.clone() else {
+                continue;
+            };
             let Some(run) = process.analysis.as_ref().and_then(|a| a.script.as_ref()) else {
                 continue;
             };
             let (path, invoked_at) = (run.path.clone(), run.location);
-            let Some((on_disk, copied_at)) = resolve_script(&image, &context, &path) else {
+            let Some((on_disk, copied_at)) = resolve_script(image, &context, &path) else {
                 continue;
             };
             let file = match loaded.get(&on_disk) {
                 Some(file) => *file,
                 None => {
-                    let file = load_script(
-                        &on_disk,
-                        &context,
-                        &image,
-                        files,
-                        max_file_bytes,
-                        &mut linked,
-                    );
+                    let file = load_script(&on_disk, &context, image, files, max_file_bytes, &mut linked);
                     loaded.insert(on_disk.clone(), file);
                     file
                 }

@@ -15,24 +15,50 @@ pub struct Model {
     pub workloads: Vec<Workload>,
     /// Images built from Dockerfiles in the scan, for linking (by Dockerfile path).
     pub images: Vec<Image>,
+    /// Kubernetes Services (they decide which containers serve traffic).
+    pub services: Vec<Service>,
+    /// HorizontalPodAutoscalers (they own replica counts).
+    pub autoscalers: Vec<Autoscaler>,
+    /// Declared image → Dockerfile mappings (skaffold artifacts), resolved during linking.
+    pub image_builds: Vec<ImageBuild>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
     /// A container started from an image built by a Dockerfile (`docker run`).
     Docker,
+    /// A pod template of a Kubernetes workload.
+    Kubernetes,
 }
 
 impl Platform {
     pub fn name(self) -> &'static str {
         match self {
             Platform::Docker => "Docker",
+            Platform::Kubernetes => "Kubernetes",
         }
     }
 
     /// The signal the platform sends when nothing else says.
     pub fn default_stop_signal(self) -> Signal {
         Signal::Term
+    }
+
+    /// Seconds between the stop signal (or the start of termination) and SIGKILL when nothing
+    /// sets it: `docker stop` 10 s, Kubernetes `terminationGracePeriodSeconds` 30 s.
+    pub fn default_kill_deadline(self) -> f64 {
+        match self {
+            Platform::Docker => 10.0,
+            Platform::Kubernetes => 30.0,
+        }
+    }
+
+    /// How the kill deadline is called on this platform.
+    pub fn kill_deadline_name(self) -> &'static str {
+        match self {
+            Platform::Docker => "docker stop timeout",
+            Platform::Kubernetes => "terminationGracePeriodSeconds",
+        }
     }
 }
 
@@ -238,6 +264,10 @@ impl Command {
 pub enum ProcessRole {
     /// The long-running process that receives the stop signal.
     Main,
+    /// Runs to completion before the main processes start (Kubernetes initContainers).
+    Init,
+    /// An init container with `restartPolicy: Always` (a native sidecar): runs alongside.
+    Sidecar,
 }
 
 /// A file in the repository that a command runs (an entrypoint script), read during linking.
@@ -273,6 +303,184 @@ pub struct Process {
     /// Filled after linking: what the command does (shell at PID 1, main program, steps before).
     pub analysis: Option<CommandAnalysis>,
     pub script: Option<LinkedScript>,
+    /// Environment variables set for the process.
+    pub env: Vec<EnvVar>,
+    /// The pause before the stop signal (a Kubernetes preStop hook).
+    pub pre_stop: Option<PreStop>,
+    /// Kubernetes container facts.
+    pub container: Option<Container>,
+    /// The stop signal set for this process (Kubernetes `lifecycle.stopSignal`, the image's).
+    pub stop_signal: Option<Fact<Signal>>,
+    /// Index into [`Model::images`] of the image built in the scan that the process runs.
+    pub image: Option<usize>,
+}
+
+impl Process {
+    /// A process with only a command; format-specific facts are empty.
+    pub fn new(name: impl Into<String>, role: ProcessRole, command: Option<Command>, shell: ShellEnv) -> Self {
+        Process {
+            name: name.into(),
+            role,
+            command,
+            shell,
+            analysis: None,
+            script: None,
+            env: Vec::new(),
+            pre_stop: None,
+            container: None,
+            stop_signal: None,
+            image: None,
+        }
+    }
+
+    pub fn env_var(&self, name: &str) -> Option<&EnvVar> {
+        self.env.iter().rev().find(|e| e.name == name)
+    }
+}
+
+/// An environment variable with a literal value (`valueFrom` references have `value: None`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
+    /// The value (or the name, without a value).
+    pub location: Location,
+}
+
+/// A hook that runs when termination starts, before the stop signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreStop {
+    /// The `preStop` key.
+    pub location: Location,
+    /// `exec`, `httpGet`, `sleep`, `tcpSocket`.
+    pub handler: String,
+    /// How long it pauses, when it can be read (`sleep: {seconds: 10}`, `sleep 10`).
+    pub delay: Option<Fact<f64>>,
+}
+
+/// A Kubernetes container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    /// The `name:` value of the container.
+    pub location: Location,
+    pub image: Option<Fact<String>>,
+    /// `containerPort`s, with their names.
+    pub ports: Vec<(Fact<u32>, Option<String>)>,
+    pub readiness: Option<Probe>,
+    pub liveness: Option<Probe>,
+    pub startup: Option<Probe>,
+    /// The `command:` and `args:` keys when set.
+    pub command_key: Option<Location>,
+    pub args_key: Option<Location>,
+}
+
+/// A Kubernetes probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// The probe's key (`livenessProbe`).
+    pub location: Location,
+    pub handler: ProbeHandler,
+    /// The whole probe, normalised, to compare probes.
+    pub fingerprint: String,
+    /// The handler part only (what is checked, not how often).
+    pub handler_fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeHandler {
+    Exec { argv: Vec<String>, location: Location },
+    HttpGet { path: Option<Fact<String>>, port: Option<PortRef>, host: Option<String> },
+    TcpSocket { port: Option<Fact<PortRef>>, host: Option<String> },
+    Grpc { port: Option<u32> },
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PortRef {
+    Number(u32),
+    Name(String),
+}
+
+/// Kubernetes facts of a pod-template workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeWorkload {
+    /// `Deployment`, `StatefulSet`, …
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The pod template's labels.
+    pub template_labels: Vec<(String, String)>,
+    pub replicas: Option<Fact<i64>>,
+    /// `strategy.type` (Deployment) / `updateStrategy.type`.
+    pub strategy_type: Option<Fact<String>>,
+    pub max_surge: Option<Fact<IntOrPercent>>,
+    pub max_unavailable: Option<Fact<IntOrPercent>>,
+    /// Helm or Argo CD hook annotation that runs it before the release (`pre-upgrade`, `PreSync`).
+    pub release_hook: Option<String>,
+    /// Services in the scan that select the pod template (filled by linking).
+    pub selected_by: Vec<Location>,
+}
+
+impl KubeWorkload {
+    /// Jobs and CronJobs run to completion; nothing serves traffic there.
+    pub fn is_batch(&self) -> bool {
+        matches!(self.kind.as_str(), "Job" | "CronJob")
+    }
+}
+
+/// `maxSurge: 1` or `maxSurge: "25%"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IntOrPercent {
+    Int(i64),
+    Percent(f64),
+}
+
+impl IntOrPercent {
+    /// Resolve against `total` as Kubernetes does: percentages round up (`round_up`, maxSurge)
+    /// or down (maxUnavailable).
+    pub fn resolve(self, total: i64, round_up: bool) -> i64 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => {
+                let exact = p * total as f64 / 100.0;
+                if round_up {
+                    exact.ceil() as i64
+                } else {
+                    exact.floor() as i64
+                }
+            }
+        }
+    }
+}
+
+/// A Kubernetes Service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub selector: Vec<(String, String)>,
+    pub location: Location,
+}
+
+/// A HorizontalPodAutoscaler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscaler {
+    pub target_kind: String,
+    pub target_name: String,
+    pub namespace: Option<String>,
+    pub min_replicas: Fact<i64>,
+    pub location: Location,
+}
+
+/// An image built from a Dockerfile, as a build tool declares it (skaffold `artifacts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageBuild {
+    /// Image name without tag (`gcr.io/acme/api`).
+    pub image: String,
+    /// The Dockerfile, as a path on disk.
+    pub dockerfile: std::path::PathBuf,
+    /// Where it is declared.
+    pub location: Location,
 }
 
 #[derive(Debug, Clone)]
@@ -288,6 +496,11 @@ pub struct Workload {
     pub base_image: Option<Fact<String>>,
     /// Index into [`Model::images`] when the workload runs an image built in the scan.
     pub image: Option<usize>,
+    /// Seconds from the start of termination to SIGKILL, when set (None: platform default).
+    pub kill_deadline: Option<Fact<f64>>,
+    /// `shutdownlint.dev/drain-seconds` annotation or label.
+    pub drain_annotation: Option<Fact<f64>>,
+    pub kubernetes: Option<KubeWorkload>,
 }
 
 impl Workload {
@@ -296,6 +509,42 @@ impl Workload {
         self.stop_signal
             .clone()
             .unwrap_or_else(|| Fact::default_value(self.platform.default_stop_signal()))
+    }
+
+    /// The stop signal a process receives: its own, else the workload's.
+    pub fn stop_signal_for(&self, process: &Process) -> Fact<Signal> {
+        process
+            .stop_signal
+            .clone()
+            .unwrap_or_else(|| self.effective_stop_signal())
+    }
+
+    /// Whether a process serves traffic: a Kubernetes main container that declares ports or whose
+    /// pod template a Service selects; never Jobs, CronJobs or init containers.
+    pub fn serves(&self, process: &Process) -> bool {
+        let Some(kube) = &self.kubernetes else {
+            return false;
+        };
+        if kube.is_batch() || process.role != ProcessRole::Main {
+            return false;
+        }
+        !kube.selected_by.is_empty() || process.container.as_ref().is_some_and(|c| !c.ports.is_empty())
+    }
+
+    /// Why a process serves traffic, for a label: the first port or the selecting Service.
+    pub fn serving_reason(&self, process: &Process) -> Option<(Location, String)> {
+        if let Some(service) = self.kubernetes.as_ref().and_then(|k| k.selected_by.first()) {
+            return Some((*service, "a Service selects this pod template".into()));
+        }
+        let (port, _) = process.container.as_ref()?.ports.first()?;
+        Some((port.location?, format!("serves traffic on port {}", port.value)))
+    }
+
+    /// The kill deadline, with the platform default when unset.
+    pub fn effective_kill_deadline(&self) -> Fact<f64> {
+        self.kill_deadline
+            .clone()
+            .unwrap_or_else(|| Fact::default_value(self.platform.default_kill_deadline()))
     }
 }
 
@@ -313,6 +562,8 @@ pub struct ImageCopy {
 #[derive(Debug, Clone)]
 pub struct Image {
     pub dockerfile: FileId,
+    /// The Dockerfile on disk, when it came from disk.
+    pub path: Option<std::path::PathBuf>,
     /// The build context directory on disk (the Dockerfile's directory by default).
     pub context_dir: Option<std::path::PathBuf>,
     /// Files copied from the context into the final stage (and stages it builds on).

@@ -14,6 +14,9 @@ pub enum FileKind {
     Dockerfile,
     /// A shell script reached through a Dockerfile `COPY` or a command (entrypoint scripts).
     ShellScript,
+    /// A `.yaml`/`.yml` file: Kubernetes manifests when its documents have `apiVersion` and
+    /// `kind` (other YAML is ignored).
+    Yaml,
 }
 
 impl FileKind {
@@ -21,13 +24,14 @@ impl FileKind {
         match self {
             FileKind::Dockerfile => "dockerfile",
             FileKind::ShellScript => "shell script",
+            FileKind::Yaml => "yaml",
         }
     }
 
     /// The characters that start a comment line, for suppression comments.
     pub fn comment_chars(self) -> &'static [char] {
         match self {
-            FileKind::Dockerfile | FileKind::ShellScript => &['#'],
+            FileKind::Dockerfile | FileKind::ShellScript | FileKind::Yaml => &['#'],
         }
     }
 }

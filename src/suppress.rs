@@ -9,6 +9,9 @@ use crate::span::Span;
 pub enum Scope {
     /// Silences findings that start on this 0-based line.
     Line(usize),
+    /// Silences findings that start inside this byte range (a Kubernetes object annotated
+    /// `shutdownlint.dev/ignore`).
+    Range(Span),
     File,
 }
 
@@ -147,6 +150,7 @@ pub fn apply<'s>(
             let applies = match s.scope {
                 Scope::File => true,
                 Scope::Line(l) => l == line,
+                Scope::Range(range) => range.contains(d.location.span.start),
             };
             if !applies {
                 continue;

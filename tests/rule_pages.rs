@@ -76,6 +76,7 @@ struct Example {
 fn default_file_name(kind: &str) -> Option<&'static str> {
     match kind {
         "dockerfile" | "Dockerfile" => Some("Dockerfile"),
+        "yaml" | "yml" => Some("manifest.yaml"),
         _ => None,
     }
 }

@@ -2,6 +2,7 @@
 //! parses a file and lowers it into model facts.
 
 pub mod dockerfile;
+pub mod yaml;
 
 use crate::model::Model;
 use crate::source::{FileId, FileKind, SourceFile};
@@ -13,6 +14,11 @@ pub struct Fragment {
     pub workloads: Vec<crate::model::Workload>,
     /// `Image::workload` indexes `workloads` of this fragment until merged.
     pub images: Vec<crate::model::Image>,
+    pub services: Vec<crate::model::Service>,
+    pub autoscalers: Vec<crate::model::Autoscaler>,
+    pub image_builds: Vec<crate::model::ImageBuild>,
+    /// Suppressions, template sources and file-level problems found while lowering.
+    pub file_facts: crate::lower::kubernetes::FileFacts,
 }
 
 impl Fragment {
@@ -21,12 +27,18 @@ impl Fragment {
         let image_base = model.images.len();
         for mut workload in self.workloads {
             workload.image = workload.image.map(|i| i + image_base);
+            for process in &mut workload.processes {
+                process.image = process.image.map(|i| i + image_base);
+            }
             model.workloads.push(workload);
         }
         for mut image in self.images {
             image.workload += workload_base;
             model.images.push(image);
         }
+        model.services.extend(self.services);
+        model.autoscalers.extend(self.autoscalers);
+        model.image_builds.extend(self.image_builds);
     }
 }
 
@@ -41,6 +53,8 @@ pub struct ParseFailure {
 #[derive(Debug)]
 pub enum Parsed {
     Lowered(Fragment),
+    /// Not one of our formats after all (YAML without Kubernetes documents): silently ignored.
+    Ignored,
     /// Not linted, with a note for stderr (a template that is not the format itself).
     Skipped(String),
     Failed(ParseFailure),
@@ -70,7 +84,12 @@ fn is_fragment(file: &SourceFile) -> bool {
 pub fn parse_and_lower(id: FileId, file: &SourceFile, dir: Option<&std::path::Path>) -> Parsed {
     match file.kind {
         FileKind::Dockerfile => match dockerfile::parse(&file.text) {
-            Ok(parsed) => Parsed::Lowered(crate::lower::dockerfile::lower(id, &parsed, dir)),
+            Ok(parsed) => {
+                let name = std::path::Path::new(&file.path)
+                    .file_name()
+                    .and_then(|n| n.to_str());
+                Parsed::Lowered(crate::lower::dockerfile::lower(id, &parsed, dir, name))
+            }
             // Docker accepts `{{` inside strings (`--format '{{json .}}'`), so a template is only
             // recognised when the file does not parse.
             Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
@@ -89,5 +108,26 @@ pub fn parse_and_lower(id: FileId, file: &SourceFile, dir: Option<&std::path::Pa
             }),
         },
         FileKind::ShellScript => Parsed::Lowered(Fragment::default()),
+        FileKind::Yaml => {
+            let mut fragment = Fragment::default();
+            let mut facts = crate::lower::kubernetes::FileFacts::default();
+            match crate::lower::kubernetes::lower(id, &file.text, &mut fragment, &mut facts) {
+                Ok(crate::lower::kubernetes::Outcome::NotKubernetes) => Parsed::Ignored,
+                Ok(crate::lower::kubernetes::Outcome::Template) => Parsed::Skipped(format!(
+                    "{}: a Helm/Go template (`{{{{`), not plain YAML; skipped (lint the rendered output: `helm template … | shutdownlint -`)",
+                    file.path
+                )),
+                Ok(crate::lower::kubernetes::Outcome::Lowered) => {
+                    fragment.file_facts = facts;
+                    Parsed::Lowered(fragment)
+                }
+                // An unrendered template that is not even YAML.
+                Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
+                    "{}: a Helm/Go template (`{{{{`), not plain YAML; skipped (lint the rendered output: `helm template … | shutdownlint -`)",
+                    file.path
+                )),
+                Err(failure) => Parsed::Failed(failure),
+            }
+        }
     }
 }

@@ -30,6 +30,7 @@ pub fn lower(
     file: FileId,
     dockerfile: &Dockerfile,
     context_dir: Option<&std::path::Path>,
+    file_name: Option<&str>,
 ) -> Fragment {
     let mut fragment = Fragment::default();
     let stages = dockerfile.stages();
@@ -165,21 +166,21 @@ pub fn lower(
         name,
         location: Location::new(file, final_stage_from_span(dockerfile, final_stage)),
         processes: vec![Process {
-            name: "main".into(),
-            role: ProcessRole::Main,
-            command,
-            shell,
-            analysis: None,
-            script: None,
+            image: Some(0),
+            ..Process::new("main", ProcessRole::Main, command, shell)
         }],
         stop_signal,
         base_image: (!base_written.is_empty())
             .then(|| Fact::at(base_written.clone(), base_location)),
         image: Some(0),
+        kill_deadline: None,
+        drain_annotation: None,
+        kubernetes: None,
     };
     fragment.workloads.push(workload);
     fragment.images.push(Image {
         dockerfile: file,
+        path: context_dir.zip(file_name).map(|(dir, name)| dir.join(name)),
         context_dir: context_dir.map(std::path::Path::to_path_buf),
         copies: state.copies,
         workdir,

@@ -2,3 +2,4 @@
 
 pub mod dockerfile;
 pub mod images;
+pub mod kubernetes;

@@ -29,7 +29,7 @@ pub fn render(report: &Report) -> String {
         };
         let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
         let (start, end) = positions.range(&d.location);
-        let mut message = d.message.clone();
+        let mut message = d.display_message();
         if let Some(help) = &d.help {
             let _ = write!(message, "\nhelp: {help}");
         }

@@ -160,7 +160,7 @@ fn view(files: &Files, d: &Diagnostic) -> View {
     }
     View {
         header: format!("{} {name}", d.code),
-        message: d.message.clone(),
+        message: d.display_message(),
         severity: severity(d.severity),
         help: d.help.clone(),
         source: source(files, file),

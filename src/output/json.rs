@@ -50,7 +50,7 @@ struct JsonDiagnostic<'a> {
     rule: &'a str,
     name: &'a str,
     severity: &'a str,
-    message: &'a str,
+    message: String,
     file: &'a str,
     start: JsonPosition,
     end: JsonPosition,
@@ -58,6 +58,9 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     url: String,
     fix: Option<()>,
+    /// The Helm template a rendered document came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -80,7 +83,7 @@ pub fn render(report: &Report) -> String {
                 rule: d.code,
                 name: rule.map_or("", |r| r.name),
                 severity: d.severity.as_str(),
-                message: &d.message,
+                message: d.display_message(),
                 file: report.files.path(d.location.file),
                 start: start.into(),
                 end: end.into(),
@@ -100,6 +103,7 @@ pub fn render(report: &Report) -> String {
                 help: d.help.as_deref(),
                 url: rule.map_or_else(String::new, |r| r.url()),
                 fix: None,
+                source: d.source.as_deref(),
             }
         })
         .collect();

@@ -73,6 +73,17 @@ registry! {
     SL103 => entrypoint_script_no_exec, "SL103-entrypoint-script-no-exec.md";
     SL104 => stop_signal_kill, "SL104-stop-signal-kill.md";
     SL106 => stop_signal_not_graceful, "SL106-stop-signal-not-graceful.md";
+    SL201 => missing_readiness_probe, "SL201-missing-readiness-probe.md";
+    SL202 => missing_prestop_hook, "SL202-missing-prestop-hook.md";
+    SL301 => grace_period_shorter_than_drain, "SL301-grace-period-shorter-than-drain.md";
+    SL302 => prestop_exceeds_grace_period, "SL302-prestop-exceeds-grace-period.md";
+    SL303 => drain_timeout_unset, "SL303-drain-timeout-unset.md";
+    SL401 => liveness_checks_dependency, "SL401-liveness-checks-dependency.md";
+    SL402 => liveness_equals_readiness, "SL402-liveness-equals-readiness.md";
+    SL403 => liveness_without_readiness, "SL403-liveness-without-readiness.md";
+    SL501 => recreate_strategy, "SL501-recreate-strategy.md";
+    SL502 => rollout_capacity_gap, "SL502-rollout-capacity-gap.md";
+    SL503 => single_replica, "SL503-single-replica.md";
     SL601 => migration_at_startup, "SL601-migration-at-startup.md";
 }
 

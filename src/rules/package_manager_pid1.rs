@@ -7,6 +7,9 @@ use crate::rules::{Reporter, RuleContext};
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
         for process in &workload.processes {
+            if process.role == crate::model::ProcessRole::Init {
+                continue;
+            }
             let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
                 continue;
             };

@@ -12,9 +12,16 @@ const NOT_SERVICES: &[&str] = &[
     "sh", "bash", "dash", "ash", "zsh", "true", "false", ":", "echo", "printf", "exit",
 ];
 
+/// Commands that only keep a container alive; nothing to drain.
+const KEEP_ALIVE: &[&str] = &["sleep", "tail", "cat", "wait", "pause"];
+
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
         for process in &workload.processes {
+            // Init containers run to completion; they are not signalled when the pod stops.
+            if process.role == crate::model::ProcessRole::Init {
+                continue;
+            }
             let (Some(command), Some(analysis)) = (&process.command, &process.analysis) else {
                 continue;
             };
@@ -32,7 +39,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 NOT_SERVICES.contains(&m.name()) && m.script_path.is_none()
             });
             let windows_program = analysis.main.as_ref().is_some_and(|m| m.name().to_ascii_lowercase().ends_with(".exe"));
-            if bare_shell || windows_program {
+            // No program to signal: a keep-alive (`while :; do sleep 3600; done`, `sleep infinity`).
+            let keep_alive = analysis.main.as_ref().is_none_or(|m| KEEP_ALIVE.contains(&m.name()));
+            if bare_shell || windows_program || keep_alive {
                 continue;
             }
             let program = analysis.main.as_ref().map(|m| m.name().to_string());

@@ -40,26 +40,27 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some((graceful, fast)) = table(server) else {
                 continue;
             };
-            let signal = workload.effective_stop_signal();
+            if process.role == crate::model::ProcessRole::Init {
+                continue;
+            }
+            let signal = workload.stop_signal_for(process);
             if !fast.contains(&signal.value) {
                 continue;
             }
-            let platform = workload.platform.name();
             let (location, origin) = match (&signal.location, &signal.note) {
                 (Some(location), Some(note)) => (*location, note.clone()),
                 (Some(location), None) => (*location, "set here".to_string()),
                 (None, _) => (
                     main.name_location,
-                    format!("{platform}'s default, as nothing sets a stop signal"),
+                    "the default, as nothing sets a stop signal".to_string(),
                 ),
             };
             let diagnostic = out.report(
                 location,
                 format!(
-                    "{platform} stops {} with {} ({origin}), which {} treats as a fast shutdown: in-flight requests are dropped",
+                    "{} is stopped with {} ({origin}), which it treats as a fast shutdown: in-flight requests are dropped",
                     server.name(),
                     signal.value.name(),
-                    server.name()
                 ),
             );
             diagnostic.primary(format!("{} is not graceful for {}", signal.value.name(), server.name()));

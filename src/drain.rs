@@ -1,0 +1,125 @@
+//! The application's drain timeout, read from what is on the page (RULES.md "Drain timeout
+//! sources"): the serving command's flags, environment variables, the
+//! `shutdownlint.dev/drain-seconds` annotation, the configuration, and last the recognised
+//! server's documented default.
+
+use crate::config::Config;
+use crate::diagnostic::Location;
+use crate::model::{Process, Workload};
+use crate::shell::commands::{self, ServerKind};
+
+/// Environment variables that, by convention, hold an app's drain timeout (seconds or Go-style
+/// durations like `25s`, `1m`).
+pub const DRAIN_ENV_VARS: &[&str] = &[
+    "GRACEFUL_TIMEOUT",
+    "GRACEFUL_SHUTDOWN_TIMEOUT",
+    "SHUTDOWN_TIMEOUT",
+    "DRAIN_TIMEOUT",
+];
+
+/// One known drain timeout and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrainTimeout {
+    pub seconds: f64,
+    /// How it reads in an arithmetic message: `gunicorn --graceful-timeout 30s`.
+    pub description: String,
+    pub location: Option<Location>,
+    /// It is the server's documented default, not set anywhere.
+    pub is_default: bool,
+}
+
+/// What is known about a process's drain timeout.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Drain {
+    Known(DrainTimeout),
+    /// Set (e.g. `--graceful-timeout "$T"`), but the value cannot be read.
+    SetUnknown(Location),
+    /// Nothing says it and the server has no known default.
+    Unknown,
+}
+
+fn seconds_text(seconds: f64) -> String {
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0}s")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// The drain timeout of a process, from the first source that says it.
+pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) -> Drain {
+    let main = process.analysis.as_ref().and_then(|a| a.main.as_ref());
+    let server = main.and_then(|m| m.server);
+    if let Some(setting) = main.and_then(|m| m.drain.as_ref()) {
+        return match setting.seconds {
+            Some(seconds) => Drain::Known(DrainTimeout {
+                seconds,
+                description: format!("{} {} {}", setting.server.name(), setting.flag, seconds_text(seconds)),
+                location: Some(setting.location),
+                is_default: false,
+            }),
+            None => Drain::SetUnknown(setting.location),
+        };
+    }
+    if server == Some(ServerKind::Gunicorn) {
+        if let Some(env) = process.env_var("GUNICORN_CMD_ARGS") {
+            if let Some(seconds) = env
+                .value
+                .as_deref()
+                .and_then(commands::drain_timeout_from_gunicorn_cmd_args)
+            {
+                return Drain::Known(DrainTimeout {
+                    seconds,
+                    description: format!("GUNICORN_CMD_ARGS --graceful-timeout {}", seconds_text(seconds)),
+                    location: Some(env.location),
+                    is_default: false,
+                });
+            }
+        }
+    }
+    for name in DRAIN_ENV_VARS {
+        if let Some(env) = process.env_var(name) {
+            return match env.value.as_deref().and_then(commands::parse_duration_seconds) {
+                Some(seconds) => Drain::Known(DrainTimeout {
+                    seconds,
+                    description: format!("{name}={}", seconds_text(seconds)),
+                    location: Some(env.location),
+                    is_default: false,
+                }),
+                None => Drain::SetUnknown(env.location),
+            };
+        }
+    }
+    if let Some(annotation) = &workload.drain_annotation {
+        return Drain::Known(DrainTimeout {
+            seconds: annotation.value,
+            description: format!("drain-seconds annotation {}", seconds_text(annotation.value)),
+            location: annotation.location,
+            is_default: false,
+        });
+    }
+    if let Some(seconds) = config.drain.default_seconds {
+        return Drain::Known(DrainTimeout {
+            seconds,
+            description: format!("configured drain default {}", seconds_text(seconds)),
+            location: None,
+            is_default: false,
+        });
+    }
+    if let Some(server) = server {
+        if let Some(seconds) = commands::default_drain_seconds(server) {
+            return Drain::Known(DrainTimeout {
+                seconds: seconds as f64,
+                description: format!("{}'s default drain timeout {}", server.name(), seconds_text(seconds as f64)),
+                location: main.map(|m| m.name_location),
+                is_default: true,
+            });
+        }
+    }
+    Drain::Unknown
+}
+
+/// `10s`, `2.5s`.
+pub fn format_seconds(seconds: f64) -> String {
+    seconds_text(seconds)
+}

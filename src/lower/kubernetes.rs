@@ -1,0 +1,682 @@
+//! Kubernetes manifests → deploy model: pod-template workloads (Pod, Deployment, StatefulSet,
+//! DaemonSet, ReplicaSet, Job, CronJob, Argo Rollout) with their containers, Services,
+//! HorizontalPodAutoscalers and skaffold build artifacts.
+//!
+//! Each document is pre-scanned for its `kind` and only the kinds a rule reads are parsed into a
+//! tree; the tree is dropped once its facts are extracted.
+
+use crate::diagnostic::Location;
+use crate::formats::yaml::{self, Document, Node};
+use crate::formats::{Fragment, ParseFailure};
+use crate::lower::images::{self, ImageName};
+use crate::model::{
+    Autoscaler, Command, CommandSource, CommandWord, Container, EnvVar, Fact, Form, ImageBuild,
+    IntOrPercent, KubeWorkload, Platform, PortRef, PreStop, Probe, ProbeHandler, Process,
+    ProcessRole, Service, Signal, Workload,
+};
+use crate::source::FileId;
+use crate::span::{MappedText, Span};
+use crate::suppress::{Scope, SuppressedRule, Suppression};
+
+/// Annotation (or label) that silences rules for one object.
+pub const IGNORE_ANNOTATION: &str = "shutdownlint.dev/ignore";
+/// Annotation (or label) that gives the application's drain timeout in seconds.
+pub const DRAIN_ANNOTATION: &str = "shutdownlint.dev/drain-seconds";
+
+/// Kinds whose documents are parsed; every other document is skipped unparsed.
+const READ_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Rollout",
+    "Service",
+    "HorizontalPodAutoscaler",
+    "List",
+    "Config",
+];
+
+/// What lowering a YAML file found.
+pub enum Outcome {
+    /// No document has `apiVersion` and `kind`: not Kubernetes (CI configs, Helm values).
+    NotKubernetes,
+    /// Unrendered Go/Helm templates.
+    Template,
+    Lowered,
+}
+
+/// Per-file facts besides the model fragment.
+#[derive(Default, Debug)]
+pub struct FileFacts {
+    pub suppressions: Vec<Suppression>,
+    /// Regions rendered from a Helm template, with the template's path.
+    pub template_sources: Vec<(Span, String)>,
+    /// Problems that are findings about the file itself (duplicate keys).
+    pub problems: Vec<ParseFailure>,
+}
+
+pub fn lower(
+    file: FileId,
+    text: &str,
+    fragment: &mut Fragment,
+    facts: &mut FileFacts,
+) -> Result<Outcome, ParseFailure> {
+    let sniffs = yaml::sniff_kinds(text);
+    let is_kubernetes = sniffs
+        .iter()
+        .any(|s| s.api_version.is_some() && s.kind.is_some());
+    // A document whose kind cannot be told without parsing (JSON style) is parsed when the file
+    // is otherwise Kubernetes.
+    if !is_kubernetes {
+        return Ok(Outcome::NotKubernetes);
+    }
+    let wanted: Vec<_> = sniffs
+        .iter()
+        .filter(|s| s.kind.as_deref().is_none_or(|k| READ_KINDS.contains(&k)))
+        .collect();
+    if wanted.iter().any(|s| s.has_template_syntax) {
+        return Ok(Outcome::Template);
+    }
+    let limits = yaml::Limits::default();
+    for sniff in wanted {
+        let documents = yaml::parse_range(text, sniff.span, &limits).map_err(|e| ParseFailure {
+            message: format!("invalid YAML: {}", e.message),
+            span: e.span,
+        })?;
+        for document in &documents {
+            lower_document(file, document, fragment, facts);
+        }
+    }
+    Ok(Outcome::Lowered)
+}
+
+fn lower_document(file: FileId, document: &Document, fragment: &mut Fragment, facts: &mut FileFacts) {
+    for duplicate in &document.duplicates {
+        facts.problems.push(ParseFailure {
+            message: format!(
+                "duplicate key `{}`: kubectl rejects the manifest (the API server would keep the last value)",
+                duplicate.key
+            ),
+            span: duplicate.duplicate,
+        });
+    }
+    if let Some(source) = document.helm_source() {
+        facts
+            .template_sources
+            .push((document.span, source.to_string()));
+    }
+    let root = &document.root;
+    if root.get("kind").and_then(Node::as_str) == Some("List") {
+        for item in root.get("items").into_iter().flat_map(Node::items) {
+            lower_object(file, item, fragment, facts);
+        }
+    } else {
+        lower_object(file, root, fragment, facts);
+    }
+}
+
+/// Context for one object: its file, metadata and the annotations that apply.
+struct Object<'a> {
+    file: FileId,
+    node: &'a Node,
+    kind: String,
+    name: String,
+    namespace: Option<String>,
+    metadata: Option<&'a Node>,
+}
+
+impl Object<'_> {
+    fn location(&self, span: Span) -> Location {
+        Location::new(self.file, span)
+    }
+
+    /// Where object-wide findings point: the `metadata.name` value, else `kind`.
+    fn anchor(&self) -> Location {
+        let span = self
+            .metadata
+            .and_then(|m| m.get("name"))
+            .map(Node::report_span)
+            .or_else(|| self.node.get("kind").map(Node::report_span))
+            .unwrap_or(self.node.span);
+        self.location(span)
+    }
+
+    fn annotation(&self, key: &str) -> Option<&Node> {
+        self.metadata
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(key))
+    }
+}
+
+fn lower_object(file: FileId, node: &Node, fragment: &mut Fragment, facts: &mut FileFacts) {
+    let (Some(api_version), Some(kind)) = (
+        node.get("apiVersion").and_then(Node::as_str),
+        node.get("kind").and_then(Node::as_str),
+    ) else {
+        return;
+    };
+    let metadata = node.get("metadata");
+    let object = Object {
+        file,
+        node,
+        kind: kind.to_string(),
+        name: metadata
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string(),
+        namespace: metadata
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        metadata,
+    };
+    add_ignore_suppression(&object, facts);
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => {
+            if let Some(template) = node.get_path(&["spec", "template"]) {
+                workload(&object, template, fragment);
+            }
+        }
+        "Rollout" if api_version.starts_with("argoproj.io/") => {
+            // A Rollout with `workloadRef` takes its template from a Deployment in the scan.
+            if let Some(template) = node.get_path(&["spec", "template"]) {
+                workload(&object, template, fragment);
+            }
+        }
+        "Job" => {
+            if let Some(template) = node.get_path(&["spec", "template"]) {
+                workload(&object, template, fragment);
+            }
+        }
+        "CronJob" => {
+            if let Some(template) = node.get_path(&["spec", "jobTemplate", "spec", "template"]) {
+                workload(&object, template, fragment);
+            }
+        }
+        "Pod" => workload(&object, node, fragment),
+        "Service" => service(&object, fragment),
+        "HorizontalPodAutoscaler" => autoscaler(&object, fragment),
+        "Config" if api_version.starts_with("skaffold/") => skaffold(&object, fragment),
+        _ => {}
+    }
+}
+
+/// `shutdownlint.dev/ignore: "SL202,SL503"` on an object silences those rules inside it.
+fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
+    let Some(metadata) = object.metadata else {
+        return;
+    };
+    let value = metadata
+        .get("annotations")
+        .and_then(|a| a.get(IGNORE_ANNOTATION))
+        .or_else(|| metadata.get("labels").and_then(|l| l.get(IGNORE_ANNOTATION)));
+    let Some(value) = value else {
+        return;
+    };
+    let Some(scalar) = value.as_scalar() else {
+        return;
+    };
+    let mut rules = Vec::new();
+    let mut offset = 0;
+    for part in scalar.value.split(',') {
+        let leading = part.len() - part.trim_start().len();
+        let selector = part.trim();
+        if !selector.is_empty() {
+            let span = scalar
+                .text
+                .source_span(Span::new(offset + leading, offset + leading + selector.len()));
+            rules.push(SuppressedRule {
+                selector: selector.to_string(),
+                code: crate::rules::find(selector).map(|r| r.code),
+                location: object.location(span),
+            });
+        }
+        offset += part.len() + 1;
+    }
+    facts.suppressions.push(Suppression {
+        scope: Scope::Range(object.node.span),
+        rules,
+        location: object.location(value.report_span()),
+    });
+}
+
+fn seconds_annotation(object: &Object<'_>, template: &Node, key: &str) -> Option<Fact<f64>> {
+    let node = object.annotation(key).or_else(|| {
+        template
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(key))
+    })?;
+    let value = node
+        .as_str()
+        .and_then(crate::shell::commands::parse_duration_seconds)?;
+    Some(Fact::at(value, object.location(node.report_span())))
+}
+
+fn int_fact(object: &Object<'_>, node: Option<&Node>) -> Option<Fact<i64>> {
+    let node = node?;
+    node.as_int_lenient()
+        .map(|v| Fact::at(v, object.location(node.report_span())))
+}
+
+fn int_or_percent(object: &Object<'_>, node: Option<&Node>) -> Option<Fact<IntOrPercent>> {
+    let node = node?;
+    let value = match node.as_int_lenient() {
+        Some(n) => IntOrPercent::Int(n),
+        None => {
+            let text = node.as_str()?.trim();
+            IntOrPercent::Percent(text.strip_suffix('%')?.trim().parse().ok()?)
+        }
+    };
+    Some(Fact::at(value, object.location(node.report_span())))
+}
+
+/// Helm `pre-install`/`pre-upgrade` and Argo CD `PreSync`/`Sync` hooks run before the release.
+fn release_hook(object: &Object<'_>) -> Option<String> {
+    let helm = object
+        .annotation("helm.sh/hook")
+        .and_then(Node::as_str)
+        .filter(|v| {
+            v.split(',')
+                .any(|h| matches!(h.trim(), "pre-install" | "pre-upgrade"))
+        });
+    let argo = object
+        .annotation("argocd.argoproj.io/hook")
+        .and_then(Node::as_str)
+        .filter(|v| v.split(',').any(|h| matches!(h.trim(), "PreSync" | "Sync")));
+    helm.or(argo).map(str::to_string)
+}
+
+fn labels(node: Option<&Node>) -> Vec<(String, String)> {
+    node.into_iter()
+        .flat_map(Node::entries)
+        .filter_map(|e| Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string())))
+        .collect()
+}
+
+fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
+    let Some(spec) = template.get("spec") else {
+        return;
+    };
+    let node = object.node;
+    let strategy = match object.kind.as_str() {
+        "Deployment" => node.get_path(&["spec", "strategy"]),
+        "StatefulSet" | "DaemonSet" => node.get_path(&["spec", "updateStrategy"]),
+        "Rollout" => node.get_path(&["spec", "strategy", "canary"]),
+        _ => None,
+    };
+    let rolling = strategy.and_then(|s| s.get("rollingUpdate")).or(strategy.filter(|_| object.kind == "Rollout"));
+    let kube = KubeWorkload {
+        kind: object.kind.clone(),
+        name: object.name.clone(),
+        namespace: object.namespace.clone(),
+        template_labels: labels(template.get("metadata").and_then(|m| m.get("labels"))),
+        replicas: int_fact(object, node.get_path(&["spec", "replicas"])),
+        strategy_type: strategy
+            .and_then(|s| s.get("type"))
+            .and_then(|t| t.as_str().map(|v| Fact::at(v.to_string(), object.location(t.report_span())))),
+        max_surge: int_or_percent(object, rolling.and_then(|r| r.get("maxSurge"))),
+        max_unavailable: int_or_percent(object, rolling.and_then(|r| r.get("maxUnavailable"))),
+        release_hook: release_hook(object),
+        selected_by: Vec::new(),
+    };
+    let grace = spec.get("terminationGracePeriodSeconds").and_then(|n| {
+        n.as_int_lenient()
+            .map(|v| Fact::at(v as f64, object.location(n.report_span())))
+    });
+    let mut processes = Vec::new();
+    for (key, role) in [("initContainers", ProcessRole::Init), ("containers", ProcessRole::Main)] {
+        for item in spec.get(key).into_iter().flat_map(Node::items) {
+            let role = if role == ProcessRole::Init
+                && item.get("restartPolicy").and_then(Node::as_str) == Some("Always")
+            {
+                ProcessRole::Sidecar
+            } else {
+                role
+            };
+            processes.push(container(object, item, role));
+        }
+    }
+    fragment.workloads.push(Workload {
+        platform: Platform::Kubernetes,
+        name: format!("{}/{}", object.kind, object.name),
+        location: object.anchor(),
+        processes,
+        stop_signal: None,
+        base_image: None,
+        image: None,
+        kill_deadline: grace,
+        drain_annotation: seconds_annotation(object, template, DRAIN_ANNOTATION),
+        kubernetes: Some(kube),
+    });
+}
+
+/// The words of a `command:`/`args:` list.
+fn command_part(object: &Object<'_>, container: &Node, key: &'static str, source: usize) -> Option<(Vec<CommandWord>, CommandSource)> {
+    let entry = container.get_entry(key)?;
+    let words = entry
+        .value
+        .items()
+        .map(|item| CommandWord {
+            text: item
+                .mapped_text()
+                .cloned()
+                .unwrap_or_else(|| MappedText::contiguous(String::new(), item.span.start)),
+            file: object.file,
+            source,
+            synthesized: false,
+        })
+        .collect();
+    Some((
+        words,
+        CommandSource {
+            what: key,
+            form: Form::Exec,
+            location: object.location(entry.key.report_span().join(entry.value.span)),
+            inherited_from: None,
+        },
+    ))
+}
+
+fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
+    let name = node.get("name").and_then(Node::as_str).unwrap_or("").to_string();
+    let name_location = object.location(
+        node.get("name")
+            .map(Node::report_span)
+            .unwrap_or(node.span),
+    );
+    let image = node
+        .get("image")
+        .and_then(|i| i.as_str().map(|v| Fact::at(v.to_string(), object.location(i.report_span()))));
+    let image_name = image.as_ref().and_then(|i| ImageName::parse(&i.value));
+    let written = image.as_ref().map_or("", |i| i.value.as_str()).to_string();
+    let mut shell = images::shell_of(image_name.as_ref(), &written);
+    shell.location = image.as_ref().and_then(|i| i.location);
+
+    // `command` replaces the image's ENTRYPOINT, `args` its CMD. Without a linked Dockerfile the
+    // image's ENTRYPOINT is unknown, so only an explicit `command` gives an effective argv here.
+    let mut command = Command::default();
+    let command_part_words = command_part(object, node, "command", 0);
+    let args_part = command_part(object, node, "args", usize::from(command_part_words.is_some()));
+    let command_key = command_part_words.as_ref().map(|(_, s)| s.location);
+    let args_key = args_part.as_ref().map(|(_, s)| s.location);
+    if let Some((words, source)) = command_part_words {
+        command.words.extend(words);
+        command.sources.push(source);
+        if let Some((words, source)) = args_part {
+            command.words.extend(words);
+            command.sources.push(source);
+        }
+    }
+    let command = (!command.words.is_empty()).then_some(command);
+
+    let stop_signal = node
+        .get_path(&["lifecycle", "stopSignal"])
+        .and_then(|s| {
+            s.as_str()
+                .and_then(Signal::parse)
+                .map(|signal| Fact::at(signal, object.location(s.report_span())))
+        })
+        .or_else(|| {
+            let image = image.as_ref()?;
+            let signal = images::defaults_of(image_name.as_ref()?).stop_signal?;
+            Some(Fact {
+                value: signal,
+                location: image.location,
+                note: Some(format!("set by the image `{}`", image.value)),
+            })
+        });
+
+    let ports = node
+        .get("ports")
+        .into_iter()
+        .flat_map(Node::items)
+        .filter_map(|p| {
+            let port = p.get("containerPort")?;
+            let number = u32::try_from(port.as_int_lenient()?).ok()?;
+            Some((
+                Fact::at(number, object.location(port.report_span())),
+                p.get("name").and_then(Node::as_str).map(str::to_string),
+            ))
+        })
+        .collect();
+
+    let env = node
+        .get("env")
+        .into_iter()
+        .flat_map(Node::items)
+        .filter_map(|e| {
+            let name = e.get("name")?;
+            let value = e.get("value");
+            Some(EnvVar {
+                name: name.as_str()?.to_string(),
+                value: value.and_then(Node::as_str).map(str::to_string),
+                location: object.location(value.unwrap_or(name).report_span()),
+            })
+        })
+        .collect();
+
+    let mut process = Process::new(name, role, command, shell);
+    process.env = env;
+    process.stop_signal = stop_signal;
+    process.pre_stop = node
+        .get_path(&["lifecycle"])
+        .and_then(|l| l.get_entry("preStop"))
+        .map(|entry| pre_stop(object, &entry.key, &entry.value));
+    process.container = Some(Container {
+        location: name_location,
+        image,
+        ports,
+        readiness: probe(object, node, "readinessProbe"),
+        liveness: probe(object, node, "livenessProbe"),
+        startup: probe(object, node, "startupProbe"),
+        command_key,
+        args_key,
+    });
+    process
+}
+
+/// Canonical text of a node, keys sorted, to compare probes.
+fn fingerprint(node: &Node) -> String {
+    match (node.as_mapping(), node.as_sequence()) {
+        (Some(entries), _) => {
+            let mut parts: Vec<String> = entries
+                .iter()
+                .map(|e| format!("{}={}", e.key.as_str().unwrap_or(""), fingerprint(&e.value)))
+                .collect();
+            parts.sort();
+            format!("{{{}}}", parts.join(","))
+        }
+        (None, Some(items)) => format!("[{}]", items.iter().map(fingerprint).collect::<Vec<_>>().join(",")),
+        _ => node.as_str().unwrap_or("").to_string(),
+    }
+}
+
+const PROBE_HANDLERS: &[&str] = &["exec", "httpGet", "tcpSocket", "grpc"];
+
+fn port_ref(node: &Node) -> Option<PortRef> {
+    match node.as_int_lenient() {
+        Some(n) => u32::try_from(n).ok().map(PortRef::Number),
+        None => node.as_str().map(|s| PortRef::Name(s.to_string())),
+    }
+}
+
+fn probe(object: &Object<'_>, container: &Node, key: &str) -> Option<Probe> {
+    let entry = container.get_entry(key)?;
+    let probe = &entry.value;
+    let handler = if let Some(exec) = probe.get("exec") {
+        let command = exec.get("command");
+        ProbeHandler::Exec {
+            argv: command
+                .into_iter()
+                .flat_map(Node::items)
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            location: object.location(command.map_or(exec.span, Node::report_span)),
+        }
+    } else if let Some(http) = probe.get("httpGet") {
+        ProbeHandler::HttpGet {
+            path: http.get("path").and_then(|p| {
+                p.as_str()
+                    .map(|v| Fact::at(v.to_string(), object.location(p.report_span())))
+            }),
+            port: http.get("port").and_then(port_ref),
+            host: http.get("host").and_then(Node::as_str).map(str::to_string),
+        }
+    } else if let Some(tcp) = probe.get("tcpSocket") {
+        ProbeHandler::TcpSocket {
+            port: tcp.get("port").and_then(|p| {
+                port_ref(p).map(|port| Fact::at(port, object.location(p.report_span())))
+            }),
+            host: tcp.get("host").and_then(Node::as_str).map(str::to_string),
+        }
+    } else if let Some(grpc) = probe.get("grpc") {
+        ProbeHandler::Grpc {
+            port: grpc
+                .get("port")
+                .and_then(Node::as_int_lenient)
+                .and_then(|p| u32::try_from(p).ok()),
+        }
+    } else {
+        ProbeHandler::Unknown
+    };
+    let handler_fingerprint = PROBE_HANDLERS
+        .iter()
+        .filter_map(|h| probe.get(h).map(|n| format!("{h}:{}", fingerprint(n))))
+        .collect::<Vec<_>>()
+        .join(";");
+    Some(Probe {
+        location: object.location(entry.key.report_span()),
+        handler,
+        fingerprint: fingerprint(probe),
+        handler_fingerprint,
+    })
+}
+
+fn pre_stop(object: &Object<'_>, key: &Node, hook: &Node) -> PreStop {
+    let location = object.location(key.report_span());
+    if let Some(sleep) = hook.get("sleep") {
+        let seconds = sleep.get("seconds");
+        return PreStop {
+            location,
+            handler: "sleep".into(),
+            delay: seconds.and_then(|s| {
+                s.as_int_lenient()
+                    .map(|v| Fact::at(v as f64, object.location(s.report_span())))
+            }),
+        };
+    }
+    if let Some(exec) = hook.get("exec") {
+        let words: Vec<&Node> = exec.get("command").into_iter().flat_map(Node::items).collect();
+        return PreStop {
+            location,
+            handler: "exec".into(),
+            delay: exec_sleep(object, &words),
+        };
+    }
+    let handler = ["httpGet", "tcpSocket"]
+        .into_iter()
+        .find(|h| hook.get(h).is_some())
+        .unwrap_or("unknown");
+    PreStop {
+        location,
+        handler: handler.into(),
+        delay: None,
+    }
+}
+
+/// The total of `sleep N` in an exec hook: `["sleep", "10"]`, `["/bin/sh", "-c", "sleep 10 && …"]`.
+fn exec_sleep(object: &Object<'_>, words: &[&Node]) -> Option<Fact<f64>> {
+    let argv: Vec<&str> = words.iter().filter_map(|w| w.as_str()).collect();
+    if argv.len() != words.len() {
+        return None;
+    }
+    if let Some(shell) = crate::shell::commands::shell_c(&argv) {
+        let payload = words.get(shell.payload_index)?;
+        let text = payload.mapped_text()?;
+        let script = crate::shell::parse(&text.text).ok()?;
+        let mut total = 0.0;
+        let mut first: Option<Span> = None;
+        for command in crate::shell::all_simple_commands(&script) {
+            let words = command.argv();
+            if let Some(seconds) = sleep_seconds(&words) {
+                total += seconds;
+                first.get_or_insert(command.span);
+            }
+        }
+        let span = first?;
+        return Some(Fact::at(total, object.location(text.source_span(span))));
+    }
+    let seconds = sleep_seconds(&argv)?;
+    let first = words.first()?;
+    let last = words.last()?;
+    Some(Fact::at(seconds, object.location(first.report_span().join(last.report_span()))))
+}
+
+fn sleep_seconds(argv: &[&str]) -> Option<f64> {
+    let (program, rest) = argv.split_first()?;
+    if crate::shell::commands::program_name(program) != "sleep" {
+        return None;
+    }
+    rest.iter()
+        .map(|a| crate::shell::commands::parse_duration_seconds(a))
+        .sum::<Option<f64>>()
+        .filter(|s| *s > 0.0)
+}
+
+fn service(object: &Object<'_>, fragment: &mut Fragment) {
+    let selector = labels(object.node.get_path(&["spec", "selector"]));
+    if selector.is_empty() {
+        return;
+    }
+    fragment.services.push(Service {
+        name: object.name.clone(),
+        namespace: object.namespace.clone(),
+        selector,
+        location: object.anchor(),
+    });
+}
+
+fn autoscaler(object: &Object<'_>, fragment: &mut Fragment) {
+    let spec = object.node.get("spec");
+    let target = spec.and_then(|s| s.get("scaleTargetRef"));
+    let (Some(kind), Some(name)) = (
+        target.and_then(|t| t.get("kind")).and_then(Node::as_str),
+        target.and_then(|t| t.get("name")).and_then(Node::as_str),
+    ) else {
+        return;
+    };
+    let min_replicas = int_fact(object, spec.and_then(|s| s.get("minReplicas")))
+        .unwrap_or_else(|| Fact::default_value(1));
+    fragment.autoscalers.push(Autoscaler {
+        target_kind: kind.to_string(),
+        target_name: name.to_string(),
+        namespace: object.namespace.clone(),
+        min_replicas,
+        location: object.anchor(),
+    });
+}
+
+/// skaffold `build.artifacts`: image names built from Dockerfiles.
+fn skaffold(object: &Object<'_>, fragment: &mut Fragment) {
+    let artifacts = object.node.get_path(&["build", "artifacts"]);
+    for artifact in artifacts.into_iter().flat_map(Node::items) {
+        let Some(image) = artifact.get("image").and_then(Node::as_str) else {
+            continue;
+        };
+        let context = artifact.get("context").and_then(Node::as_str).unwrap_or(".");
+        let dockerfile = artifact
+            .get_path(&["docker", "dockerfile"])
+            .and_then(Node::as_str)
+            .unwrap_or("Dockerfile");
+        fragment.image_builds.push(ImageBuild {
+            image: image.to_string(),
+            dockerfile: std::path::Path::new(context).join(dockerfile),
+            location: object.location(artifact.span),
+        });
+    }
+}
