@@ -54,7 +54,12 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
         return match setting.seconds {
             Some(seconds) => Drain::Known(DrainTimeout {
                 seconds,
-                description: format!("{} {} {}", setting.server.name(), setting.flag, seconds_text(seconds)),
+                description: format!(
+                    "{} {} {}",
+                    setting.server.name(),
+                    setting.flag,
+                    seconds_text(seconds)
+                ),
                 location: Some(setting.location),
                 is_default: false,
             }),
@@ -70,7 +75,10 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
             {
                 return Drain::Known(DrainTimeout {
                     seconds,
-                    description: format!("GUNICORN_CMD_ARGS --graceful-timeout {}", seconds_text(seconds)),
+                    description: format!(
+                        "GUNICORN_CMD_ARGS --graceful-timeout {}",
+                        seconds_text(seconds)
+                    ),
                     location: Some(env.location),
                     is_default: false,
                 });
@@ -79,7 +87,11 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
     }
     for name in DRAIN_ENV_VARS {
         if let Some(env) = process.env_var(name) {
-            return match env.value.as_deref().and_then(commands::parse_duration_seconds) {
+            return match env
+                .value
+                .as_deref()
+                .and_then(commands::parse_duration_seconds)
+            {
                 Some(seconds) => Drain::Known(DrainTimeout {
                     seconds,
                     description: format!("{name}={}", seconds_text(seconds)),
@@ -93,7 +105,10 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
     if let Some(annotation) = &workload.drain_annotation {
         return Drain::Known(DrainTimeout {
             seconds: annotation.value,
-            description: format!("drain-seconds annotation {}", seconds_text(annotation.value)),
+            description: format!(
+                "drain-seconds annotation {}",
+                seconds_text(annotation.value)
+            ),
             location: annotation.location,
             is_default: false,
         });
@@ -110,7 +125,11 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
         if let Some(seconds) = commands::default_drain_seconds(server) {
             return Drain::Known(DrainTimeout {
                 seconds: seconds as f64,
-                description: format!("{}'s default drain timeout {}", server.name(), seconds_text(seconds as f64)),
+                description: format!(
+                    "{}'s default drain timeout {}",
+                    server.name(),
+                    seconds_text(seconds as f64)
+                ),
                 location: main.map(|m| m.name_location),
                 is_default: true,
             });

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod docs;
 pub mod drain;
 pub mod formats;
+pub mod kustomize;
 pub mod link;
 pub mod lower;
 pub mod model;
@@ -79,26 +80,38 @@ impl Settings {
 /// Lint files and directories.
 pub fn lint_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, ConfigError> {
     let discovery = discover::discover(paths, &settings.config)?;
-    let read: Vec<Result<InputFile, (String, String)>> = discovery
+    let read: Vec<(PathBuf, Result<InputFile, String>)> = discovery
         .files
         .par_iter()
         .map(|found| {
-            read_file(&found.path, settings.max_file_bytes)
-                .map(|text| InputFile {
-                    display: found.display.clone(),
-                    kind: found.kind,
-                    text,
-                    dir: found.path.parent().map(Path::to_path_buf),
-                })
-                .map_err(|why| (found.display.clone(), why))
+            let input = read_file(&found.path, settings.max_file_bytes).map(|text| InputFile {
+                display: found.display.clone(),
+                kind: found.kind,
+                text,
+                dir: found.path.parent().map(Path::to_path_buf),
+            });
+            (found.path.clone(), input)
         })
         .collect();
+    let patches =
+        kustomize::patches(read.iter().filter_map(|(path, input)| {
+            Some((path.as_path(), input.as_ref().ok()?.text.as_str()))
+        }));
     let mut inputs = Vec::new();
     let mut notes = discovery.notes;
-    for r in read {
-        match r {
+    for (path, input) in read {
+        match input {
+            Ok(input)
+                if !patches.is_empty()
+                    && patches.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) =>
+            {
+                notes.push(format!(
+                    "{}: a Kustomize patch (partial objects); skipped (lint `kustomize build` output instead)",
+                    input.display
+                ));
+            }
             Ok(input) => inputs.push(input),
-            Err((path, why)) => notes.push(format!("{path}: {why}")),
+            Err(why) => notes.push(format!("{}: {why}", discover::display_path(&path))),
         }
     }
     let mut report = lint_inputs(inputs, settings);
@@ -211,7 +224,9 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
     for d in &mut diagnostics {
         d.source = template_sources
             .iter()
-            .find(|(file, span, _)| *file == d.location.file && span.contains(d.location.span.start))
+            .find(|(file, span, _)| {
+                *file == d.location.file && span.contains(d.location.span.start)
+            })
             .map(|(_, _, source)| source.clone());
     }
     notes.extend(linked.notes);

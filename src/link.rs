@@ -94,7 +94,11 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
             let Some(container) = &process.container else {
                 continue;
             };
-            let Some(image_name) = container.image.as_ref().map(|i| image_without_tag(&i.value)) else {
+            let Some(image_name) = container
+                .image
+                .as_ref()
+                .map(|i| image_without_tag(&i.value))
+            else {
                 continue;
             };
             let Some(&index) = by_name.get(&image_name) else {
@@ -106,7 +110,11 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
             let dockerfile = files.path(image.dockerfile).to_string();
             process.image = Some(index);
             process.shell = shell.clone();
-            if process.stop_signal.as_ref().is_none_or(|s| s.note.is_some()) {
+            if process
+                .stop_signal
+                .as_ref()
+                .is_none_or(|s| s.note.is_some())
+            {
                 process.stop_signal = stop_signal.clone();
             }
             let has_command = container.command_key.is_some();
@@ -128,24 +136,28 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
                     inherited_from: Some(dockerfile.clone()),
                     ..source.clone()
                 });
-                command.words.extend(
-                    image_command
-                        .words
-                        .iter()
-                        .filter(|w| w.source == i)
-                        .map(|w| CommandWord {
-                            source: new_index,
-                            ..w.clone()
-                        }),
-                );
+                command
+                    .words
+                    .extend(
+                        image_command
+                            .words
+                            .iter()
+                            .filter(|w| w.source == i)
+                            .map(|w| CommandWord {
+                                source: new_index,
+                                ..w.clone()
+                            }),
+                    );
             }
             if let Some(args) = process.command.take().filter(|_| has_args) {
                 let base = command.sources.len();
                 command.sources.extend(args.sources);
-                command.words.extend(args.words.into_iter().map(|w| CommandWord {
-                    source: w.source + base,
-                    ..w
-                }));
+                command
+                    .words
+                    .extend(args.words.into_iter().map(|w| CommandWord {
+                        source: w.source + base,
+                        ..w
+                    }));
             }
             process.command = (!command.words.is_empty()).then_some(command);
         }
@@ -173,10 +185,11 @@ pub fn link_services(model: &mut Model) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
-            let selects = service
-                .selector
-                .iter()
-                .all(|(k, v)| kube.template_labels.iter().any(|(lk, lv)| lk == k && lv == v));
+            let selects = service.selector.iter().all(|(k, v)| {
+                kube.template_labels
+                    .iter()
+                    .any(|(lk, lv)| lk == k && lv == v)
+            });
             if same_namespace && selects {
                 kube.selected_by.push(service.location);
             }
@@ -208,7 +221,14 @@ pub fn link_scripts(model: &mut Model, files: &mut Files, max_file_bytes: u64) -
             let file = match loaded.get(&on_disk) {
                 Some(file) => *file,
                 None => {
-                    let file = load_script(&on_disk, &context, image, files, max_file_bytes, &mut linked);
+                    let file = load_script(
+                        &on_disk,
+                        &context,
+                        image,
+                        files,
+                        max_file_bytes,
+                        &mut linked,
+                    );
                     loaded.insert(on_disk.clone(), file);
                     file
                 }

@@ -239,10 +239,6 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
 }
 
 fn lint_stdin(name: Option<&str>, settings: &Settings) -> Result<Report, String> {
-    let name = name.unwrap_or("Dockerfile");
-    let kind = discover::classify_name(std::path::Path::new(name)).ok_or_else(|| {
-        format!("--stdin-filename `{name}` is not a file kind shutdownlint reads (e.g. Dockerfile)")
-    })?;
     let mut bytes = Vec::new();
     std::io::stdin()
         .take(settings.max_file_bytes + 1)
@@ -256,7 +252,17 @@ fn lint_stdin(name: Option<&str>, settings: &Settings) -> Result<Report, String>
     }
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let path = std::path::Path::new(name);
+    // Without a name, the content says what it is: YAML with `apiVersion`/`kind` (rendered
+    // `helm template` or `kustomize build` output) or a Dockerfile.
+    let name = match name {
+        Some(name) => name.to_string(),
+        None if looks_like_manifests(&text) => "stdin.yaml".to_string(),
+        None => "Dockerfile".to_string(),
+    };
+    let kind = discover::classify_name(std::path::Path::new(&name)).ok_or_else(|| {
+        format!("--stdin-filename `{name}` is not a file kind shutdownlint reads (e.g. Dockerfile, deploy.yaml)")
+    })?;
+    let path = std::path::Path::new(&name);
     Ok(shutdownlint::lint_inputs(
         vec![InputFile {
             display: discover::display_path(path),
@@ -270,4 +276,11 @@ fn lint_stdin(name: Option<&str>, settings: &Settings) -> Result<Report, String>
         }],
         settings,
     ))
+}
+
+/// Whether text is Kubernetes YAML rather than a Dockerfile.
+fn looks_like_manifests(text: &str) -> bool {
+    shutdownlint::formats::yaml::sniff_kinds(text)
+        .iter()
+        .any(|d| d.api_version.is_some() && d.kind.is_some())
 }

@@ -317,7 +317,12 @@ pub struct Process {
 
 impl Process {
     /// A process with only a command; format-specific facts are empty.
-    pub fn new(name: impl Into<String>, role: ProcessRole, command: Option<Command>, shell: ShellEnv) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        role: ProcessRole,
+        command: Option<Command>,
+        shell: ShellEnv,
+    ) -> Self {
         Process {
             name: name.into(),
             role,
@@ -388,10 +393,22 @@ pub struct Probe {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProbeHandler {
-    Exec { argv: Vec<String>, location: Location },
-    HttpGet { path: Option<Fact<String>>, port: Option<PortRef>, host: Option<String> },
-    TcpSocket { port: Option<Fact<PortRef>>, host: Option<String> },
-    Grpc { port: Option<u32> },
+    Exec {
+        argv: Vec<String>,
+        location: Location,
+    },
+    HttpGet {
+        path: Option<Fact<String>>,
+        port: Option<PortRef>,
+        host: Option<String>,
+    },
+    TcpSocket {
+        port: Option<Fact<PortRef>>,
+        host: Option<String>,
+    },
+    Grpc {
+        port: Option<u32>,
+    },
     Unknown,
 }
 
@@ -528,7 +545,11 @@ impl Workload {
         if kube.is_batch() || process.role != ProcessRole::Main {
             return false;
         }
-        !kube.selected_by.is_empty() || process.container.as_ref().is_some_and(|c| !c.ports.is_empty())
+        !kube.selected_by.is_empty()
+            || process
+                .container
+                .as_ref()
+                .is_some_and(|c| !c.ports.is_empty())
     }
 
     /// Why a process serves traffic, for a label: the first port or the selecting Service.
@@ -537,7 +558,10 @@ impl Workload {
             return Some((*service, "a Service selects this pod template".into()));
         }
         let (port, _) = process.container.as_ref()?.ports.first()?;
-        Some((port.location?, format!("serves traffic on port {}", port.value)))
+        Some((
+            port.location?,
+            format!("serves traffic on port {}", port.value),
+        ))
     }
 
     /// The kill deadline, with the platform default when unset.

@@ -290,3 +290,68 @@ fn unreadable_and_special_files_do_not_stop_the_scan() {
         ]
     );
 }
+
+const HELM_RENDERED: &str = "---\n# Source: shop/templates/api-deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-api\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0.0\n          command: [\"npm\", \"start\"]\n";
+
+#[test]
+fn rendered_helm_output_on_stdin_names_the_template() {
+    let mut child = bin()
+        .args(["-", "--format", "json", "--select", "SL102"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(HELM_RENDERED.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "SL102", "{json}");
+    assert_eq!(d["file"], "stdin.yaml");
+    assert_eq!(d["source"], "shop/templates/api-deployment.yaml");
+    assert!(d["message"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("(rendered from shop/templates/api-deployment.yaml)"));
+    assert_eq!(d["start"]["line"], 18);
+}
+
+#[test]
+fn helm_templates_and_kustomize_patches_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n",
+    );
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\npatches:\n  - path: replicas-patch.yaml\n",
+    );
+    write(
+        dir.path(),
+        "base/replicas-patch.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          ports:\n            - containerPort: 8080\n",
+    );
+    let output = run(dir.path(), &["--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        json["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
+    let notes = stderr(&output);
+    assert!(
+        notes.contains("chart/templates/deployment.yaml: a Helm/Go template"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("base/replicas-patch.yaml: a Kustomize patch"),
+        "{notes}"
+    );
+}

@@ -151,30 +151,36 @@ fn lint_example(example: &Example) -> Vec<&'static str> {
 
 #[test]
 fn bad_examples_fire_and_good_examples_are_silent() {
+    let mut failures = Vec::new();
     for rule in rules::all() {
         let bad = examples(rule, "## Bad");
         let good = examples(rule, "## Good");
-        assert!(!bad.is_empty(), "{}: no Bad example", rule.code);
-        assert!(!good.is_empty(), "{}: no Good example", rule.code);
+        if bad.is_empty() {
+            failures.push(format!("{}: no Bad example", rule.code));
+        }
+        if good.is_empty() {
+            failures.push(format!("{}: no Good example", rule.code));
+        }
         for example in bad {
             let codes = lint_example(&example);
-            assert!(
-                codes.contains(&rule.code),
-                "{}: Bad example `{}` does not fire (got {codes:?})",
-                rule.code,
-                example.title
-            );
+            if !codes.contains(&rule.code) {
+                failures.push(format!(
+                    "{}: Bad example `{}` does not fire (got {codes:?})",
+                    rule.code, example.title
+                ));
+            }
         }
         for example in good {
             let codes = lint_example(&example);
-            assert!(
-                !codes.contains(&rule.code) && !codes.contains(&"SL000"),
-                "{}: Good example `{}` fires (got {codes:?})",
-                rule.code,
-                example.title
-            );
+            if codes.contains(&rule.code) || codes.contains(&"SL000") {
+                failures.push(format!(
+                    "{}: Good example `{}` fires (got {codes:?})",
+                    rule.code, example.title
+                ));
+            }
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -93,7 +93,12 @@ pub fn lower(
     Ok(Outcome::Lowered)
 }
 
-fn lower_document(file: FileId, document: &Document, fragment: &mut Fragment, facts: &mut FileFacts) {
+fn lower_document(
+    file: FileId,
+    document: &Document,
+    fragment: &mut Fragment,
+    facts: &mut FileFacts,
+) {
     for duplicate in &document.duplicates {
         facts.problems.push(ParseFailure {
             message: format!(
@@ -213,7 +218,11 @@ fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
     let value = metadata
         .get("annotations")
         .and_then(|a| a.get(IGNORE_ANNOTATION))
-        .or_else(|| metadata.get("labels").and_then(|l| l.get(IGNORE_ANNOTATION)));
+        .or_else(|| {
+            metadata
+                .get("labels")
+                .and_then(|l| l.get(IGNORE_ANNOTATION))
+        });
     let Some(value) = value else {
         return;
     };
@@ -226,9 +235,10 @@ fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
         let leading = part.len() - part.trim_start().len();
         let selector = part.trim();
         if !selector.is_empty() {
-            let span = scalar
-                .text
-                .source_span(Span::new(offset + leading, offset + leading + selector.len()));
+            let span = scalar.text.source_span(Span::new(
+                offset + leading,
+                offset + leading + selector.len(),
+            ));
             rules.push(SuppressedRule {
                 selector: selector.to_string(),
                 code: crate::rules::find(selector).map(|r| r.code),
@@ -309,16 +319,19 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
         "Rollout" => node.get_path(&["spec", "strategy", "canary"]),
         _ => None,
     };
-    let rolling = strategy.and_then(|s| s.get("rollingUpdate")).or(strategy.filter(|_| object.kind == "Rollout"));
+    let rolling = strategy
+        .and_then(|s| s.get("rollingUpdate"))
+        .or(strategy.filter(|_| object.kind == "Rollout"));
     let kube = KubeWorkload {
         kind: object.kind.clone(),
         name: object.name.clone(),
         namespace: object.namespace.clone(),
         template_labels: labels(template.get("metadata").and_then(|m| m.get("labels"))),
         replicas: int_fact(object, node.get_path(&["spec", "replicas"])),
-        strategy_type: strategy
-            .and_then(|s| s.get("type"))
-            .and_then(|t| t.as_str().map(|v| Fact::at(v.to_string(), object.location(t.report_span())))),
+        strategy_type: strategy.and_then(|s| s.get("type")).and_then(|t| {
+            t.as_str()
+                .map(|v| Fact::at(v.to_string(), object.location(t.report_span())))
+        }),
         max_surge: int_or_percent(object, rolling.and_then(|r| r.get("maxSurge"))),
         max_unavailable: int_or_percent(object, rolling.and_then(|r| r.get("maxUnavailable"))),
         release_hook: release_hook(object),
@@ -329,7 +342,10 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
             .map(|v| Fact::at(v as f64, object.location(n.report_span())))
     });
     let mut processes = Vec::new();
-    for (key, role) in [("initContainers", ProcessRole::Init), ("containers", ProcessRole::Main)] {
+    for (key, role) in [
+        ("initContainers", ProcessRole::Init),
+        ("containers", ProcessRole::Main),
+    ] {
         for item in spec.get(key).into_iter().flat_map(Node::items) {
             let role = if role == ProcessRole::Init
                 && item.get("restartPolicy").and_then(Node::as_str) == Some("Always")
@@ -356,7 +372,12 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
 }
 
 /// The words of a `command:`/`args:` list.
-fn command_part(object: &Object<'_>, container: &Node, key: &'static str, source: usize) -> Option<(Vec<CommandWord>, CommandSource)> {
+fn command_part(
+    object: &Object<'_>,
+    container: &Node,
+    key: &'static str,
+    source: usize,
+) -> Option<(Vec<CommandWord>, CommandSource)> {
     let entry = container.get_entry(key)?;
     let words = entry
         .value
@@ -383,15 +404,17 @@ fn command_part(object: &Object<'_>, container: &Node, key: &'static str, source
 }
 
 fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
-    let name = node.get("name").and_then(Node::as_str).unwrap_or("").to_string();
-    let name_location = object.location(
-        node.get("name")
-            .map(Node::report_span)
-            .unwrap_or(node.span),
-    );
-    let image = node
-        .get("image")
-        .and_then(|i| i.as_str().map(|v| Fact::at(v.to_string(), object.location(i.report_span()))));
+    let name = node
+        .get("name")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_string();
+    let name_location =
+        object.location(node.get("name").map(Node::report_span).unwrap_or(node.span));
+    let image = node.get("image").and_then(|i| {
+        i.as_str()
+            .map(|v| Fact::at(v.to_string(), object.location(i.report_span())))
+    });
     let image_name = image.as_ref().and_then(|i| ImageName::parse(&i.value));
     let written = image.as_ref().map_or("", |i| i.value.as_str()).to_string();
     let mut shell = images::shell_of(image_name.as_ref(), &written);
@@ -401,7 +424,12 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
     // image's ENTRYPOINT is unknown, so only an explicit `command` gives an effective argv here.
     let mut command = Command::default();
     let command_part_words = command_part(object, node, "command", 0);
-    let args_part = command_part(object, node, "args", usize::from(command_part_words.is_some()));
+    let args_part = command_part(
+        object,
+        node,
+        "args",
+        usize::from(command_part_words.is_some()),
+    );
     let command_key = command_part_words.as_ref().map(|(_, s)| s.location);
     let args_key = args_part.as_ref().map(|(_, s)| s.location);
     if let Some((words, source)) = command_part_words {
@@ -491,7 +519,10 @@ fn fingerprint(node: &Node) -> String {
             parts.sort();
             format!("{{{}}}", parts.join(","))
         }
-        (None, Some(items)) => format!("[{}]", items.iter().map(fingerprint).collect::<Vec<_>>().join(",")),
+        (None, Some(items)) => format!(
+            "[{}]",
+            items.iter().map(fingerprint).collect::<Vec<_>>().join(",")
+        ),
         _ => node.as_str().unwrap_or("").to_string(),
     }
 }
@@ -571,7 +602,11 @@ fn pre_stop(object: &Object<'_>, key: &Node, hook: &Node) -> PreStop {
         };
     }
     if let Some(exec) = hook.get("exec") {
-        let words: Vec<&Node> = exec.get("command").into_iter().flat_map(Node::items).collect();
+        let words: Vec<&Node> = exec
+            .get("command")
+            .into_iter()
+            .flat_map(Node::items)
+            .collect();
         return PreStop {
             location,
             handler: "exec".into(),
@@ -614,7 +649,10 @@ fn exec_sleep(object: &Object<'_>, words: &[&Node]) -> Option<Fact<f64>> {
     let seconds = sleep_seconds(&argv)?;
     let first = words.first()?;
     let last = words.last()?;
-    Some(Fact::at(seconds, object.location(first.report_span().join(last.report_span()))))
+    Some(Fact::at(
+        seconds,
+        object.location(first.report_span().join(last.report_span())),
+    ))
 }
 
 fn sleep_seconds(argv: &[&str]) -> Option<f64> {
@@ -668,7 +706,10 @@ fn skaffold(object: &Object<'_>, fragment: &mut Fragment) {
         let Some(image) = artifact.get("image").and_then(Node::as_str) else {
             continue;
         };
-        let context = artifact.get("context").and_then(Node::as_str).unwrap_or(".");
+        let context = artifact
+            .get("context")
+            .and_then(Node::as_str)
+            .unwrap_or(".");
         let dockerfile = artifact
             .get_path(&["docker", "dockerfile"])
             .and_then(Node::as_str)

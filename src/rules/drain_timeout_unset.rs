@@ -2,8 +2,9 @@
 //! configurable but not set anywhere, so its default (or "forever") decides the shutdown.
 
 use crate::drain::{self, Drain};
+use crate::rules::grace_period_shorter_than_drain::has_config_file;
 use crate::rules::{Reporter, RuleContext};
-use crate::shell::commands::{self, ServerKind};
+use crate::shell::commands::ServerKind;
 
 /// Servers whose drain timeout can be set on the command line, with the flag.
 fn flag(server: ServerKind) -> Option<&'static str> {
@@ -13,6 +14,27 @@ fn flag(server: ServerKind) -> Option<&'static str> {
         ServerKind::Hypercorn => "--graceful-timeout",
         _ => return None,
     })
+}
+
+/// Other places the server reads its drain timeout from that shutdownlint cannot see into:
+/// a config file (`gunicorn -c`, `hypercorn --config`), uvicorn's `UVICORN_*` variables.
+fn set_elsewhere(server: ServerKind, argv: &[String], process: &crate::model::Process) -> bool {
+    match server {
+        ServerKind::Gunicorn => {
+            has_config_file(argv)
+                || process
+                    .env_var("GUNICORN_CMD_ARGS")
+                    .and_then(|e| e.value.as_deref())
+                    .is_some_and(|v| {
+                        let words: Vec<String> = v.split_whitespace().map(str::to_string).collect();
+                        has_config_file(&words)
+                    })
+        }
+        ServerKind::Hypercorn => has_config_file(argv),
+        // uvicorn's CLI reads every option from `UVICORN_<OPTION>` too.
+        ServerKind::Uvicorn => process.env_var("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN").is_some(),
+        _ => false,
+    }
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
@@ -30,47 +52,80 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(flag) = flag(server) else {
                 continue;
             };
+            if set_elsewhere(server, &main.argv, process) {
+                continue;
+            }
+            let deadline = workload.effective_kill_deadline();
+            let deadline_name = workload.platform.kill_deadline_name();
+            let deadline_text = format!(
+                "{deadline_name} {}{}",
+                drain::format_seconds(deadline.value),
+                if deadline.location.is_none() { " (default)" } else { "" }
+            );
+            let pre_stop = process
+                .pre_stop
+                .as_ref()
+                .and_then(|p| p.delay.as_ref())
+                .map_or(0.0, |d| d.value.max(0.0));
+            // What is left for the drain after the preStop pause, minus a margin for the exit.
+            let budget = (deadline.value - pre_stop - 5.0).floor();
+            let help = if budget >= 1.0 {
+                let pause = if pre_stop > 0.0 {
+                    format!(" − preStop {}", drain::format_seconds(pre_stop))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "set `{flag} N` explicitly, below the grace period minus the preStop pause (here at most {}: {deadline_text}{pause} − 5s margin)",
+                    drain::format_seconds(budget)
+                )
+            } else {
+                format!("set `{flag} N` explicitly, and raise {deadline_name} above the preStop pause + N")
+            };
             let drain = drain::drain_timeout(workload, process, cx.config);
             let Drain::Known(timeout) = &drain else {
                 if matches!(drain, Drain::Unknown) {
                     let diagnostic = out.report(
                         main.name_location,
                         format!(
-                            "{} drains for as long as requests take (no {flag}): the shutdown is bounded only by the grace period's SIGKILL",
+                            "{} has no drain timeout (no {flag}): it waits for open requests and connections as long as they last, so only the SIGKILL at the end of {deadline_text} stops it",
                             server.name()
                         ),
                     );
                     diagnostic.primary("drain timeout not set");
-                    diagnostic.help(format!("set `{flag} N` below the grace period minus the preStop pause"));
+                    diagnostic.help(help);
                 }
                 continue;
             };
             if !timeout.is_default {
                 continue;
             }
-            let deadline = workload.effective_kill_deadline();
-            let default = commands::default_drain_seconds(server).unwrap_or(0);
+            let default = timeout.seconds;
+            // The default plus a written preStop pause overrunning the grace period is SL301's.
+            if pre_stop > 0.0 && pre_stop + default >= deadline.value {
+                continue;
+            }
+            let consequence = if default >= deadline.value {
+                format!(
+                    ", not less than {deadline_text}: requests still running when it ends are cut off by SIGKILL, not by {}",
+                    server.name()
+                )
+            } else {
+                format!(
+                    ": requests still running {} after SIGTERM are cut off",
+                    drain::format_seconds(default)
+                )
+            };
             let diagnostic = out.report(
                 main.name_location,
                 format!(
-                    "{} runs with its default drain timeout {}s (no {flag}){}",
+                    "{} runs with its default drain timeout {} (no {flag}){consequence}",
                     server.name(),
-                    default,
-                    if (default as f64) >= deadline.value {
-                        format!(
-                            ", not less than the {} of {}",
-                            workload.platform.kill_deadline_name(),
-                            drain::format_seconds(deadline.value)
-                        )
-                    } else {
-                        String::new()
-                    }
+                    drain::format_seconds(default),
                 ),
             );
             diagnostic.primary("drain timeout not set");
-            diagnostic.help(format!(
-                "set `{flag} N` explicitly, below the grace period minus the preStop pause"
-            ));
+            diagnostic.help(help);
         }
     }
 }

@@ -1,9 +1,42 @@
 //! SL301 grace-period-shorter-than-drain: the platform kills the process (SIGKILL) before the
 //! drain window ends: preStop delay + the app's drain timeout ≥ the kill deadline.
 
-use crate::drain::{self, Drain};
-use crate::model::Platform;
+use crate::diagnostic::Location;
+use crate::drain::{self, Drain, DrainTimeout};
+use crate::model::{Fact, Platform, Process, ProcessRole, Workload};
 use crate::rules::{Reporter, RuleContext};
+
+/// One container whose drain window does not fit the grace period.
+struct Overrun<'a> {
+    process: &'a Process,
+    timeout: DrainTimeout,
+    pre_stop: Option<Fact<f64>>,
+    window: f64,
+}
+
+/// `-c FILE`/`--config FILE` after the server program on a gunicorn or hypercorn command line:
+/// the drain timeout may be set in that file, so the server's default is not known to apply.
+pub(crate) fn has_config_file(argv: &[String]) -> bool {
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let start = crate::shell::commands::server(&words).map_or(0, |s| s.index + 1);
+    words.get(start..).unwrap_or(&[]).iter().take_while(|w| **w != "--").any(|w| {
+        *w == "-c" || *w == "--config" || w.starts_with("--config=") || (w.starts_with("-c") && !w.starts_with("--"))
+    })
+}
+
+/// The drain timeout of a process as SL301 counts it.
+fn counted_drain(workload: &Workload, process: &Process, cx: &RuleContext<'_>) -> Option<DrainTimeout> {
+    let Drain::Known(timeout) = drain::drain_timeout(workload, process, cx.config) else {
+        return None;
+    };
+    if timeout.is_default {
+        let main = process.analysis.as_ref().and_then(|a| a.main.as_ref())?;
+        if has_config_file(&main.argv) {
+            return None;
+        }
+    }
+    Some(timeout)
+}
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
@@ -11,79 +44,124 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             continue;
         }
         let deadline = workload.effective_kill_deadline();
-        let deadline_name = workload.platform.kill_deadline_name();
+        let pod_wide = workload.drain_annotation.as_ref().and_then(|a| a.location);
+        let mut overruns: Vec<Overrun<'_>> = Vec::new();
         for process in &workload.processes {
-            if process.role == crate::model::ProcessRole::Init {
+            if process.role == ProcessRole::Init {
                 continue;
             }
-            let Drain::Known(timeout) = drain::drain_timeout(workload, process, cx.config) else {
+            let Some(timeout) = counted_drain(workload, process, cx) else {
                 continue;
             };
-            let pre_stop = process.pre_stop.as_ref().and_then(|p| p.delay.clone());
+            let pre_stop = process.pre_stop.as_ref().and_then(|p| p.delay.clone()).filter(|p| p.value > 0.0);
             // A server's default alone against the default grace period is SL303's finding; a
             // default counts here when a written preStop pause adds to it.
             if timeout.is_default && pre_stop.is_none() {
                 continue;
             }
-            let pre_stop_seconds = pre_stop.as_ref().map_or(0.0, |p| p.value);
-            let window = pre_stop_seconds + timeout.seconds;
+            // A preStop pause that alone uses up the grace period is SL302's finding.
+            if pre_stop.as_ref().is_some_and(|p| p.value >= deadline.value) {
+                continue;
+            }
+            let window = pre_stop.as_ref().map_or(0.0, |p| p.value) + timeout.seconds;
             if deadline.value > window {
                 continue;
             }
-            let mut terms = Vec::new();
-            if let Some(p) = &pre_stop {
-                terms.push(format!("preStop {}", drain::format_seconds(p.value)));
-            }
-            terms.push(timeout.description.clone());
-            let sum = if terms.len() > 1 {
-                format!("{} = {}", terms.join(" + "), drain::format_seconds(window))
-            } else {
-                terms.join("")
-            };
-            let relation = if window > deadline.value { ">" } else { "=" };
-            let deadline_text = format!(
-                "{deadline_name} {}{}",
-                drain::format_seconds(deadline.value),
-                if deadline.location.is_none() { " (default)" } else { "" }
-            );
-            let location = deadline
-                .location
-                .or_else(|| process.container.as_ref().map(|c| c.location))
-                .or(timeout.location)
-                .unwrap_or(workload.location);
-            let diagnostic = out.report(
-                location,
-                format!(
-                    "{sum} {relation} {deadline_text}: container `{}` is killed (SIGKILL) before it finishes draining",
-                    process.name
-                ),
-            );
-            diagnostic.primary(if deadline.location.is_some() {
-                "grace period set here".to_string()
-            } else {
-                format!("{deadline_name} is not set: {}", drain::format_seconds(deadline.value))
+            overruns.push(Overrun {
+                process,
+                timeout,
+                pre_stop,
+                window,
             });
-            if let Some(p) = &pre_stop {
-                if let Some(l) = p.location {
-                    diagnostic.label(l, format!("preStop sleeps {} here", drain::format_seconds(p.value)));
-                }
+        }
+        // The annotation and the configured default describe the whole pod: report the pod once,
+        // with the container whose window is the longest.
+        let shared = |o: &Overrun<'_>| {
+            (o.timeout.location.is_some() && o.timeout.location == pod_wide) || (o.timeout.location.is_none() && !o.timeout.is_default)
+        };
+        let longest_shared = overruns
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| shared(o))
+            .max_by(|(_, a), (_, b)| a.window.total_cmp(&b.window))
+            .map(|(i, _)| i);
+        for (i, overrun) in overruns.iter().enumerate() {
+            if shared(overrun) && Some(i) != longest_shared {
+                continue;
             }
-            if timeout.location != Some(location) {
-                if let Some(l) = timeout.location {
-                    diagnostic.label(
-                        l,
-                        if timeout.is_default {
-                            format!("{}: not set, so the default applies", timeout.description)
-                        } else {
-                            "drain timeout set here".to_string()
-                        },
-                    );
-                }
-            }
-            diagnostic.help(format!(
-                "make {deadline_name} longer than the whole drain window (e.g. {}), or shorten the drain timeout",
-                drain::format_seconds((window + 5.0).ceil())
-            ));
+            report(workload, &deadline, overrun, out);
         }
     }
+}
+
+fn report(workload: &Workload, deadline: &Fact<f64>, overrun: &Overrun<'_>, out: &mut Reporter<'_>) {
+    let Overrun {
+        process,
+        timeout,
+        pre_stop,
+        window,
+    } = overrun;
+    let deadline_name = workload.platform.kill_deadline_name();
+    let mut terms = Vec::new();
+    if let Some(p) = pre_stop {
+        terms.push(format!("preStop {}", drain::format_seconds(p.value)));
+    }
+    terms.push(timeout.description.clone());
+    let sum = if terms.len() > 1 {
+        format!("{} = {}", terms.join(" + "), drain::format_seconds(*window))
+    } else {
+        terms.join("")
+    };
+    let deadline_text = format!(
+        "{deadline_name} {}{}",
+        drain::format_seconds(deadline.value),
+        if deadline.location.is_none() { " (default)" } else { "" }
+    );
+    let comparison = if *window > deadline.value {
+        format!("{sum} > {deadline_text}")
+    } else {
+        format!("{sum}, equal to {deadline_text}")
+    };
+    let location: Location = deadline
+        .location
+        .or_else(|| process.container.as_ref().map(|c| c.location))
+        .or(timeout.location)
+        .unwrap_or(workload.location);
+    let diagnostic = out.report(
+        location,
+        format!(
+            "{comparison}: container `{}` is killed (SIGKILL) before it finishes draining",
+            process.name
+        ),
+    );
+    diagnostic.primary(if deadline.location.is_some() {
+        "grace period set here".to_string()
+    } else {
+        format!("{deadline_name} is not set: {}", drain::format_seconds(deadline.value))
+    });
+    if let Some(p) = pre_stop {
+        if let Some(l) = p.location {
+            diagnostic.label(l, format!("preStop sleeps {} here", drain::format_seconds(p.value)));
+        }
+    }
+    if timeout.location != Some(location) {
+        if let Some(l) = timeout.location {
+            diagnostic.label(
+                l,
+                if timeout.is_default {
+                    format!("{}: not set, so the default applies", timeout.description)
+                } else {
+                    "drain timeout set here".to_string()
+                },
+            );
+        }
+    }
+    let suggestion = drain::format_seconds((*window + 5.0).ceil());
+    diagnostic.help(if timeout.is_default {
+        format!(
+            "set {deadline_name} above the whole drain window (e.g. {suggestion}), or set the drain timeout explicitly below the grace period minus the preStop pause"
+        )
+    } else {
+        format!("make {deadline_name} longer than the whole drain window (e.g. {suggestion}), or shorten the drain timeout")
+    });
 }

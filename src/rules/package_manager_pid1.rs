@@ -31,8 +31,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 ),
             );
             diagnostic.primary(format!("{} is PID 1", run.manager));
+            let example = match workload.platform {
+                crate::model::Platform::Kubernetes => "command: [\"node\", \"server.js\"]",
+                crate::model::Platform::Docker => "CMD [\"node\", \"server.js\"]",
+            };
             diagnostic.help(format!(
-                "run the runtime directly in exec form with the command of the `{}` script in package.json, e.g. CMD [\"node\", \"server.js\"]",
+                "run the runtime directly with the command of the `{}` script in package.json, e.g. {example}",
                 run.script
             ));
         }

@@ -1,7 +1,7 @@
 //! SL302 prestop-exceeds-grace-period: the preStop delay alone uses up the grace period, so
 //! SIGTERM arrives with no time left and SIGKILL follows at once.
 
-use crate::drain::format_seconds;
+use crate::drain::{self, format_seconds, Drain};
 use crate::model::Platform;
 use crate::rules::{Reporter, RuleContext};
 
@@ -18,27 +18,42 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(delay) = &pre_stop.delay else {
                 continue;
             };
-            if delay.value < deadline.value {
+            if delay.value <= 0.0 || delay.value < deadline.value {
                 continue;
             }
             let location = delay.location.unwrap_or(pre_stop.location);
             let default = if deadline.location.is_none() { " (default)" } else { "" };
-            let diagnostic = out.report(
-                location,
+            let message = if deadline.value <= 0.0 {
+                format!(
+                    "terminationGracePeriodSeconds is 0: the preStop pause of {} in container `{}` never runs and the container is killed at once",
+                    format_seconds(delay.value),
+                    process.name
+                )
+            } else {
                 format!(
                     "preStop of container `{}` pauses {}, which is not less than terminationGracePeriodSeconds {}{default}: SIGTERM arrives with no time left and SIGKILL follows at once",
                     process.name,
                     format_seconds(delay.value),
                     format_seconds(deadline.value)
-                ),
-            );
+                )
+            };
+            let diagnostic = out.report(location, message);
             diagnostic.primary(format!("preStop sleeps {} here", format_seconds(delay.value)));
             if let Some(l) = deadline.location {
                 diagnostic.label(l, "grace period set here");
             }
+            // With a known drain timeout, the example covers pause + drain; else a 30s drain.
+            let drain = match drain::drain_timeout(workload, process, cx.config) {
+                Drain::Known(t) => Some(t),
+                _ => None,
+            };
+            let (drain_text, drain_seconds) = match &drain {
+                Some(t) => (t.description.clone(), t.seconds),
+                None => ("drain time".to_string(), 30.0),
+            };
             diagnostic.help(format!(
-                "keep the preStop pause short (5–10s) and set terminationGracePeriodSeconds above pause + drain time (e.g. {})",
-                format_seconds(delay.value + 30.0)
+                "keep the preStop pause short (5–10s) and set terminationGracePeriodSeconds above pause + {drain_text} (e.g. {})",
+                format_seconds((delay.value + drain_seconds + 5.0).ceil())
             ));
         }
     }

@@ -71,12 +71,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             {
                 diagnostic.label(main.name_location, format!("{} runs here", server.name()));
             }
-            diagnostic.help(format!(
-                "stop {} with {}: `STOPSIGNAL {}`",
-                server.name(),
-                graceful.name(),
-                graceful.name()
-            ));
+            let how = match workload.platform {
+                crate::model::Platform::Kubernetes => format!(
+                    "`STOPSIGNAL {0}` in the image, or `lifecycle: {{stopSignal: {0}}}` on the container (Kubernetes 1.33+)",
+                    graceful.name()
+                ),
+                crate::model::Platform::Docker => format!("`STOPSIGNAL {}`", graceful.name()),
+            };
+            diagnostic.help(format!("stop {} with {}: {how}", server.name(), graceful.name()));
         }
     }
 }
