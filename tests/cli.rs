@@ -355,3 +355,48 @@ fn helm_templates_and_kustomize_patches_are_skipped_with_a_note() {
         "{notes}"
     );
 }
+
+#[test]
+fn yaml_alias_bomb_ends_in_a_parse_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bomb = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bomb\n  annotations:\n    a0: &a0 \"lol\"\n");
+    for level in 1..10 {
+        let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+        bomb.push_str(&format!("    a{level}: &a{level} [{refs}]\n"));
+    }
+    bomb.push_str("spec:\n  containers:\n    - name: x\n      image: busybox\n");
+    write(dir.path(), "bomb.yaml", &bomb);
+    let output = run(dir.path(), &["--format", "json", "bomb.yaml"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["diagnostics"][0]["rule"], "SL000", "{json}");
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn config_images_link_manifests_to_dockerfiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".shutdownlint.toml",
+        "[images]\n\"registry.example.com/shop/web\" = \"services/web/Dockerfile\"\n",
+    );
+    write(
+        dir.path(),
+        "services/web/Dockerfile",
+        "FROM python:3.12-slim\nCMD [\"gunicorn\", \"--bind\", \":8000\", \"--graceful-timeout\", \"45\", \"web.wsgi\"]\n",
+    );
+    write(
+        dir.path(),
+        "deploy/web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      terminationGracePeriodSeconds: 40\n      containers:\n        - name: web\n          image: registry.example.com/shop/web:7.1.0\n          readinessProbe:\n            httpGet: {path: /ready, port: 8000}\n          lifecycle:\n            preStop:\n              sleep: {seconds: 5}\n",
+    );
+    let output = run(dir.path(), &["--format", "json", "--select", "SL301", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "SL301", "{json}");
+    assert_eq!(d["file"], "deploy/web.yaml");
+    assert_eq!(d["start"]["line"], 13);
+    let message = d["message"].as_str().unwrap_or("");
+    assert!(message.starts_with("preStop 5s + gunicorn --graceful-timeout 45s = 50s > terminationGracePeriodSeconds 40s"), "{message}");
+    assert!(d["labels"].as_array().expect("labels").iter().any(|l| l["file"] == "services/web/Dockerfile"));
+}
