@@ -79,6 +79,8 @@ pub struct Program {
     pub name_location: Location,
     pub package_manager: Option<PackageManagerUse>,
     pub server: Option<ServerKind>,
+    /// The word naming the server (`gunicorn` in `python -m gunicorn`), when recognised.
+    pub server_location: Option<Location>,
     /// e.g. `rails db:migrate`.
     pub migration: Option<&'static str>,
     pub drain: Option<DrainSetting>,
@@ -473,6 +475,7 @@ fn program(
         flag: d.flag,
         location: word_location(d.index).unwrap_or(location),
     });
+    let server = commands::server(argv);
     let unwrapped = commands::unwrap_wrappers(argv);
     let script_path =
         argv.get(unwrapped.rest..)
@@ -495,7 +498,8 @@ fn program(
         location,
         name_location,
         package_manager,
-        server: commands::server(argv).map(|s| s.kind),
+        server: server.map(|s| s.kind),
+        server_location: server.and_then(|s| word_location(s.index)),
         migration: commands::migration(argv).map(|m| m.tool),
         drain,
         script_path,

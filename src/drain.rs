@@ -85,16 +85,23 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
             }
         }
     }
-    for name in DRAIN_ENV_VARS {
+    // uvicorn reads every setting from UVICORN_* variables too.
+    let server_env: &[&str] = match server {
+        Some(ServerKind::Uvicorn) => &["UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"],
+        _ => &[],
+    };
+    for name in server_env.iter().chain(DRAIN_ENV_VARS) {
         if let Some(env) = process.env_var(name) {
-            return match env
-                .value
-                .as_deref()
-                .and_then(commands::parse_duration_seconds)
-            {
+            let written = env.value.as_deref().unwrap_or("").trim();
+            return match commands::parse_duration_seconds(written) {
                 Some(seconds) => Drain::Known(DrainTimeout {
                     seconds,
-                    description: format!("{name}={}", seconds_text(seconds)),
+                    // As written, with the seconds when the spelling differs (`1m (60s)`).
+                    description: if written.parse::<f64>().is_ok() || written == seconds_text(seconds) {
+                        format!("{name}={}", seconds_text(seconds))
+                    } else {
+                        format!("{name}={written} ({})", seconds_text(seconds))
+                    },
                     location: Some(env.location),
                     is_default: false,
                 }),

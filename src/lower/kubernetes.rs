@@ -254,13 +254,16 @@ fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
     });
 }
 
+/// An annotation or label on the object or its pod template, in that order.
 fn seconds_annotation(object: &Object<'_>, template: &Node, key: &str) -> Option<Fact<f64>> {
-    let node = object.annotation(key).or_else(|| {
-        template
-            .get("metadata")
-            .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get(key))
-    })?;
+    fn from<'n>(metadata: Option<&'n Node>, section: &str, key: &str) -> Option<&'n Node> {
+        metadata.and_then(|m| m.get(section)).and_then(|a| a.get(key))
+    }
+    let template_metadata = template.get("metadata");
+    let node = from(object.metadata, "annotations", key)
+        .or_else(|| from(template_metadata, "annotations", key))
+        .or_else(|| from(object.metadata, "labels", key))
+        .or_else(|| from(template_metadata, "labels", key))?;
     let value = node
         .as_str()
         .and_then(crate::shell::commands::parse_duration_seconds)?;
@@ -368,6 +371,10 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
         kill_deadline: grace,
         drain_annotation: seconds_annotation(object, template, DRAIN_ANNOTATION),
         kubernetes: Some(kube),
+        compose: None,
+        systemd: None,
+        process_type: None,
+        dockerfile_ref: None,
     });
 }
 
@@ -432,13 +439,23 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
     );
     let command_key = command_part_words.as_ref().map(|(_, s)| s.location);
     let args_key = args_part.as_ref().map(|(_, s)| s.location);
-    if let Some((words, source)) = command_part_words {
-        command.words.extend(words);
-        command.sources.push(source);
-        if let Some((words, source)) = args_part {
+    let mut args_only = None;
+    match (command_part_words, args_part) {
+        (Some((words, source)), args) => {
             command.words.extend(words);
             command.sources.push(source);
+            if let Some((words, source)) = args {
+                command.words.extend(words);
+                command.sources.push(source);
+            }
         }
+        (None, Some((words, source))) => {
+            args_only = Some(Command {
+                words,
+                sources: vec![source],
+            });
+        }
+        (None, None) => {}
     }
     let command = (!command.words.is_empty()).then_some(command);
 
@@ -504,6 +521,7 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
         startup: probe(object, node, "startupProbe"),
         command_key,
         args_key,
+        args: args_only,
     });
     process
 }
@@ -635,15 +653,24 @@ fn exec_sleep(object: &Object<'_>, words: &[&Node]) -> Option<Fact<f64>> {
         let text = payload.mapped_text()?;
         let script = crate::shell::parse(&text.text).ok()?;
         let mut total = 0.0;
-        let mut first: Option<Span> = None;
-        for command in crate::shell::all_simple_commands(&script) {
+        // The sleeps on the way to the end of the hook (not every branch of an `if`).
+        let mut covered: Option<Span> = None;
+        let finals = crate::shell::final_commands(&script);
+        let mut steps: Vec<&crate::shell::SimpleCommand> = finals
+            .last()
+            .map(|f| crate::shell::chain_before(&script, f))
+            .unwrap_or_default();
+        if let Some(last) = finals.last().and_then(|f| f.command) {
+            steps.push(last);
+        }
+        for command in steps {
             let words = command.argv();
             if let Some(seconds) = sleep_seconds(&words) {
                 total += seconds;
-                first.get_or_insert(command.span);
+                covered = Some(covered.map_or(command.span, |c| c.join(command.span)));
             }
         }
-        let span = first?;
+        let span = covered?;
         return Some(Fact::at(total, object.location(text.source_span(span))));
     }
     let seconds = sleep_seconds(&argv)?;

@@ -32,7 +32,9 @@ fn set_elsewhere(server: ServerKind, argv: &[String], process: &crate::model::Pr
         }
         ServerKind::Hypercorn => has_config_file(argv),
         // uvicorn's CLI reads every option from `UVICORN_<OPTION>` too.
-        ServerKind::Uvicorn => process.env_var("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN").is_some(),
+        ServerKind::Uvicorn => process
+            .env_var("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN")
+            .is_some(),
         _ => false,
     }
 }
@@ -60,7 +62,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let deadline_text = format!(
                 "{deadline_name} {}{}",
                 drain::format_seconds(deadline.value),
-                if deadline.location.is_none() { " (default)" } else { "" }
+                if deadline.location.is_none() {
+                    " (default)"
+                } else {
+                    ""
+                }
             );
             let pre_stop = process
                 .pre_stop
@@ -86,7 +92,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Drain::Known(timeout) = &drain else {
                 if matches!(drain, Drain::Unknown) {
                     let diagnostic = out.report(
-                        main.name_location,
+                        main.server_location.unwrap_or(main.name_location),
                         format!(
                             "{} has no drain timeout (no {flag}): it waits for open requests and connections as long as they last, so only the SIGKILL at the end of {deadline_text} stops it",
                             server.name()
@@ -101,13 +107,15 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 continue;
             }
             let default = timeout.seconds;
-            // The default plus a written preStop pause overrunning the grace period is SL301's.
-            if pre_stop > 0.0 && pre_stop + default >= deadline.value {
+            // The default plus a written preStop pause overrunning the grace period, or the
+            // default alone exceeding it, is SL301's finding.
+            if (pre_stop > 0.0 && pre_stop + default >= deadline.value) || default > deadline.value
+            {
                 continue;
             }
             let consequence = if default >= deadline.value {
                 format!(
-                    ", not less than {deadline_text}: requests still running when it ends are cut off by SIGKILL, not by {}",
+                    ", not less than {deadline_text}: SIGKILL arrives before {} gives up on slow requests, so it never exits cleanly",
                     server.name()
                 )
             } else {
@@ -117,7 +125,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 )
             };
             let diagnostic = out.report(
-                main.name_location,
+                main.server_location.unwrap_or(main.name_location),
                 format!(
                     "{} runs with its default drain timeout {} (no {flag}){consequence}",
                     server.name(),

@@ -19,13 +19,25 @@ struct Overrun<'a> {
 pub(crate) fn has_config_file(argv: &[String]) -> bool {
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     let start = crate::shell::commands::server(&words).map_or(0, |s| s.index + 1);
-    words.get(start..).unwrap_or(&[]).iter().take_while(|w| **w != "--").any(|w| {
-        *w == "-c" || *w == "--config" || w.starts_with("--config=") || (w.starts_with("-c") && !w.starts_with("--"))
-    })
+    words
+        .get(start..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|w| **w != "--")
+        .any(|w| {
+            *w == "-c"
+                || *w == "--config"
+                || w.starts_with("--config=")
+                || (w.starts_with("-c") && !w.starts_with("--"))
+        })
 }
 
 /// The drain timeout of a process as SL301 counts it.
-fn counted_drain(workload: &Workload, process: &Process, cx: &RuleContext<'_>) -> Option<DrainTimeout> {
+fn counted_drain(
+    workload: &Workload,
+    process: &Process,
+    cx: &RuleContext<'_>,
+) -> Option<DrainTimeout> {
     let Drain::Known(timeout) = drain::drain_timeout(workload, process, cx.config) else {
         return None;
     };
@@ -40,7 +52,7 @@ fn counted_drain(workload: &Workload, process: &Process, cx: &RuleContext<'_>) -
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
-        if workload.platform != Platform::Kubernetes {
+        if workload.platform == Platform::Docker {
             continue;
         }
         let deadline = workload.effective_kill_deadline();
@@ -53,10 +65,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(timeout) = counted_drain(workload, process, cx) else {
                 continue;
             };
-            let pre_stop = process.pre_stop.as_ref().and_then(|p| p.delay.clone()).filter(|p| p.value > 0.0);
+            let pre_stop = process
+                .pre_stop
+                .as_ref()
+                .and_then(|p| p.delay.clone())
+                .filter(|p| p.value > 0.0);
             // A server's default alone against the default grace period is SL303's finding; a
             // default counts here when a written preStop pause adds to it.
-            if timeout.is_default && pre_stop.is_none() {
+            if timeout.is_default && pre_stop.is_none() && timeout.seconds <= deadline.value {
                 continue;
             }
             // A preStop pause that alone uses up the grace period is SL302's finding.
@@ -77,14 +93,15 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         // The annotation and the configured default describe the whole pod: report the pod once,
         // with the container whose window is the longest.
         let shared = |o: &Overrun<'_>| {
-            (o.timeout.location.is_some() && o.timeout.location == pod_wide) || (o.timeout.location.is_none() && !o.timeout.is_default)
+            (o.timeout.location.is_some() && o.timeout.location == pod_wide)
+                || (o.timeout.location.is_none() && !o.timeout.is_default)
         };
-        let longest_shared = overruns
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| shared(o))
-            .max_by(|(_, a), (_, b)| a.window.total_cmp(&b.window))
-            .map(|(i, _)| i);
+        let mut longest_shared: Option<usize> = None;
+        for (i, o) in overruns.iter().enumerate() {
+            if shared(o) && longest_shared.is_none_or(|l| o.window > overruns[l].window) {
+                longest_shared = Some(i);
+            }
+        }
         for (i, overrun) in overruns.iter().enumerate() {
             if shared(overrun) && Some(i) != longest_shared {
                 continue;
@@ -94,7 +111,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     }
 }
 
-fn report(workload: &Workload, deadline: &Fact<f64>, overrun: &Overrun<'_>, out: &mut Reporter<'_>) {
+fn report(
+    workload: &Workload,
+    deadline: &Fact<f64>,
+    overrun: &Overrun<'_>,
+    out: &mut Reporter<'_>,
+) {
     let Overrun {
         process,
         timeout,
@@ -115,7 +137,11 @@ fn report(workload: &Workload, deadline: &Fact<f64>, overrun: &Overrun<'_>, out:
     let deadline_text = format!(
         "{deadline_name} {}{}",
         drain::format_seconds(deadline.value),
-        if deadline.location.is_none() { " (default)" } else { "" }
+        if deadline.location.is_none() {
+            " (default)"
+        } else {
+            ""
+        }
     );
     let comparison = if *window > deadline.value {
         format!("{sum} > {deadline_text}")
@@ -137,11 +163,17 @@ fn report(workload: &Workload, deadline: &Fact<f64>, overrun: &Overrun<'_>, out:
     diagnostic.primary(if deadline.location.is_some() {
         "grace period set here".to_string()
     } else {
-        format!("{deadline_name} is not set: {}", drain::format_seconds(deadline.value))
+        format!(
+            "{deadline_name} is not set: {}",
+            drain::format_seconds(deadline.value)
+        )
     });
     if let Some(p) = pre_stop {
         if let Some(l) = p.location {
-            diagnostic.label(l, format!("preStop sleeps {} here", drain::format_seconds(p.value)));
+            diagnostic.label(
+                l,
+                format!("preStop sleeps {} here", drain::format_seconds(p.value)),
+            );
         }
     }
     if timeout.location != Some(location) {
@@ -157,9 +189,14 @@ fn report(workload: &Workload, deadline: &Fact<f64>, overrun: &Overrun<'_>, out:
         }
     }
     let suggestion = drain::format_seconds((*window + 5.0).ceil());
+    let minus_pause = if pre_stop.is_some() {
+        " minus the preStop pause"
+    } else {
+        ""
+    };
     diagnostic.help(if timeout.is_default {
         format!(
-            "set {deadline_name} above the whole drain window (e.g. {suggestion}), or set the drain timeout explicitly below the grace period minus the preStop pause"
+            "set {deadline_name} above the whole drain window (e.g. {suggestion}), or set the drain timeout explicitly below the grace period{minus_pause}"
         )
     } else {
         format!("make {deadline_name} longer than the whole drain window (e.g. {suggestion}), or shorten the drain timeout")

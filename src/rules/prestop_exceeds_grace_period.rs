@@ -22,10 +22,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 continue;
             }
             let location = delay.location.unwrap_or(pre_stop.location);
-            let default = if deadline.location.is_none() { " (default)" } else { "" };
+            let default = if deadline.location.is_none() {
+                " (default)"
+            } else {
+                ""
+            };
             let message = if deadline.value <= 0.0 {
                 format!(
-                    "terminationGracePeriodSeconds is 0: the preStop pause of {} in container `{}` never runs and the container is killed at once",
+                    "terminationGracePeriodSeconds is 0: the pod gets no time to stop, so the preStop pause of {} in container `{}` cannot happen before SIGKILL",
                     format_seconds(delay.value),
                     process.name
                 )
@@ -38,7 +42,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 )
             };
             let diagnostic = out.report(location, message);
-            diagnostic.primary(format!("preStop sleeps {} here", format_seconds(delay.value)));
+            diagnostic.primary(format!(
+                "preStop sleeps {} here",
+                format_seconds(delay.value)
+            ));
             if let Some(l) = deadline.location {
                 diagnostic.label(l, "grace period set here");
             }
@@ -47,14 +54,18 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 Drain::Known(t) => Some(t),
                 _ => None,
             };
-            let (drain_text, drain_seconds) = match &drain {
-                Some(t) => (t.description.clone(), t.seconds),
-                None => ("drain time".to_string(), 30.0),
+            let help = match &drain {
+                Some(t) => format!(
+                    "keep the preStop pause short (5–10s) and set terminationGracePeriodSeconds above pause + {} (e.g. {})",
+                    t.description,
+                    format_seconds((delay.value + t.seconds + 5.0).ceil())
+                ),
+                None => format!(
+                    "keep the preStop pause short (5–10s) and set terminationGracePeriodSeconds above the pause plus the app's drain time (e.g. {} for a 30s drain)",
+                    format_seconds((delay.value + 35.0).ceil())
+                ),
             };
-            diagnostic.help(format!(
-                "keep the preStop pause short (5–10s) and set terminationGracePeriodSeconds above pause + {drain_text} (e.g. {})",
-                format_seconds((delay.value + drain_seconds + 5.0).ceil())
-            ));
+            diagnostic.help(help);
         }
     }
 }
