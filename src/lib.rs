@@ -167,6 +167,14 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
         });
     }
     let mut linted_files = files.len();
+    let lower_options = formats::LowerOptions {
+        procfile_kill_timeout: settings
+            .config
+            .procfile
+            .kill_timeout
+            .as_deref()
+            .and_then(shell::commands::parse_duration_seconds),
+    };
     let outputs: Vec<FileOutput> = files
         .iter()
         .collect::<Vec<_>>()
@@ -176,6 +184,7 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
                 *id,
                 file,
                 dirs.get(id.0 as usize).and_then(|d| d.as_deref()),
+                &lower_options,
             )
         })
         .collect();
@@ -199,8 +208,10 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
         diagnostics.extend(output.diagnostics);
         suppressions.extend(output.suppressions);
     }
+    let systemd_files = std::mem::take(&mut model.systemd_files);
+    lower::systemd::lower_units(systemd_files, &mut model);
     link::link_images(&mut model, &files, &dirs, &settings.config);
-    link::link_services(&mut model);
+    link::link_services(&mut model, &files);
     analysis::analyze_model(&mut model);
     let linked = link::link_scripts(&mut model, &mut files, settings.max_file_bytes);
     suppressions.extend(linked.suppressions);
@@ -238,7 +249,12 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
     }
 }
 
-fn process_file(id: FileId, file: &SourceFile, dir: Option<&Path>) -> FileOutput {
+fn process_file(
+    id: FileId,
+    file: &SourceFile,
+    dir: Option<&Path>,
+    options: &formats::LowerOptions,
+) -> FileOutput {
     let suppressions = suppress::parse(id, &file.text, file.kind.comment_chars());
     let mut output = FileOutput {
         file: id,
@@ -248,7 +264,7 @@ fn process_file(id: FileId, file: &SourceFile, dir: Option<&Path>) -> FileOutput
         skipped: None,
         template_sources: Vec::new(),
     };
-    match formats::parse_and_lower(id, file, dir) {
+    match formats::parse_and_lower(id, file, dir, options) {
         formats::Parsed::Lowered(mut fragment) => {
             let facts = std::mem::take(&mut fragment.file_facts);
             output.suppressions.extend(facts.suppressions);

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::diagnostic::Location;
 use crate::model::{
-    Command, CommandSource, CommandWord, Fact, Image, LinkedScript, Model, ScriptFacts, ShellEnv,
-    Signal,
+    Command, CommandSource, CommandWord, Fact, Image, LinkedScript, Model, Process, ScriptFacts,
+    ShellEnv, Signal,
 };
 use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
 use crate::source::{FileId, FileKind, Files, SourceFile};
@@ -39,9 +39,10 @@ const PATH_DIRS: &[&str] = &[
 /// How deep function calls are followed when looking for a script's final commands.
 const MAX_FUNCTION_DEPTH: usize = 8;
 
-/// Resolve declared image builds (config `[images]`, skaffold artifacts) and give Kubernetes
-/// containers that run an image built in the scan the Dockerfile's command, shell and stop
-/// signal (`command` replaces ENTRYPOINT, `args` replaces CMD).
+/// Resolve which processes run an image built from a Dockerfile in the scan (Kubernetes
+/// containers through config `[images]` and skaffold artifacts, compose services through
+/// `build:`) and give them the Dockerfile's command, shell and stop signal, composed as the
+/// platform does (`command`/`entrypoint` replace ENTRYPOINT, `args`/`command` replace CMD).
 pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], config: &Config) {
     let canonical = |p: &Path| p.canonicalize().ok();
     let by_path: HashMap<PathBuf, usize> = model
@@ -53,6 +54,11 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
     if by_path.is_empty() {
         return;
     }
+    let dir_of = |file: FileId| {
+        dirs.get(file.0 as usize)
+            .and_then(|d| d.clone())
+            .unwrap_or_default()
+    };
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let config_root = config.root.clone().unwrap_or_else(|| PathBuf::from("."));
     for (name, dockerfile) in &config.images {
@@ -61,33 +67,74 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
         }
     }
     for build in &model.image_builds {
-        let dir = dirs
-            .get(build.location.file.0 as usize)
-            .and_then(|d| d.clone())
-            .unwrap_or_default();
-        if let Some(&i) = canonical(&dir.join(&build.dockerfile)).and_then(|p| by_path.get(&p)) {
+        let path = dir_of(build.location.file).join(&build.dockerfile);
+        if let Some(&i) = canonical(&path).and_then(|p| by_path.get(&p)) {
             by_name.entry(image_without_tag(&build.image)).or_insert(i);
         }
     }
-    if by_name.is_empty() {
-        return;
-    }
-    let images: Vec<(Image, Option<Command>, ShellEnv, Option<Fact<Signal>>)> = model
+    let images: Vec<ImageFacts> = model
         .images
         .iter()
         .map(|image| {
             let workload = model.workloads.get(image.workload);
             let process = workload.and_then(|w| w.processes.first());
-            (
-                image.clone(),
-                process.and_then(|p| p.command.clone()),
-                process.map(|p| p.shell.clone()).unwrap_or_default(),
-                workload.and_then(|w| w.stop_signal.clone()),
-            )
+            ImageFacts {
+                dockerfile: files.path(image.dockerfile).to_string(),
+                command: process.and_then(|p| p.command.clone()),
+                shell: process.map(|p| p.shell.clone()).unwrap_or_default(),
+                stop_signal: workload.and_then(|w| w.stop_signal.clone()),
+            }
         })
         .collect();
     for workload in &mut model.workloads {
-        if workload.kubernetes.is_none() {
+        if let Some(compose) = &workload.compose {
+            // A `target` other than the final stage builds a different image than we model.
+            let Some(build) = compose.build.as_ref().filter(|b| b.target.is_none()) else {
+                continue;
+            };
+            let path = dir_of(build.location.file)
+                .join(&build.context)
+                .join(&build.dockerfile);
+            let Some(&index) = canonical(&path).and_then(|p| by_path.get(&p)) else {
+                continue;
+            };
+            let overrides = (compose.entrypoint.is_some(), compose.command.clone());
+            let written_signal = workload
+                .stop_signal
+                .as_ref()
+                .is_some_and(|s| s.note.is_none() && s.location.is_some());
+            if !written_signal {
+                if let Some(signal) = images.get(index).and_then(|i| i.stop_signal.clone()) {
+                    workload.stop_signal = Some(signal);
+                }
+            }
+            if let (Some(process), Some(image)) =
+                (workload.processes.first_mut(), images.get(index))
+            {
+                apply_image(process, index, image, overrides);
+            }
+            workload.image = Some(index);
+            continue;
+        }
+        if let Some(reference) = &workload.dockerfile_ref {
+            let path = dir_of(workload.location.file).join(&reference.value);
+            let Some(&index) = canonical(&path).and_then(|p| by_path.get(&p)) else {
+                continue;
+            };
+            if workload.stop_signal.is_none() {
+                workload.stop_signal = images.get(index).and_then(|i| i.stop_signal.clone());
+            }
+            for process in &mut workload.processes {
+                if let Some(image) = images.get(index) {
+                    // fly `[processes]` commands replace the image's CMD.
+                    let cmd = process.command.take();
+                    apply_image(process, index, image, (false, cmd));
+                }
+            }
+            workload.image = Some(index);
+            continue;
+        }
+        if workload.kubernetes.is_none() || by_name.is_empty() {
             continue;
         }
         for process in &mut workload.processes {
@@ -104,64 +151,90 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
             let Some(&index) = by_name.get(&image_name) else {
                 continue;
             };
-            let Some((image, image_command, shell, stop_signal)) = images.get(index) else {
+            let Some(image) = images.get(index) else {
                 continue;
             };
-            let dockerfile = files.path(image.dockerfile).to_string();
-            process.image = Some(index);
-            process.shell = shell.clone();
+            let overrides = (
+                container.command_key.is_some(),
+                process
+                    .command
+                    .clone()
+                    .filter(|_| container.args_key.is_some() && container.command_key.is_none()),
+            );
             if process
                 .stop_signal
                 .as_ref()
                 .is_none_or(|s| s.note.is_some())
             {
-                process.stop_signal = stop_signal.clone();
+                process.stop_signal = image.stop_signal.clone();
             }
-            let has_command = container.command_key.is_some();
-            let has_args = container.args_key.is_some();
-            if has_command {
-                continue;
-            }
-            let Some(image_command) = image_command else {
-                continue;
-            };
-            // Keep the image's ENTRYPOINT; `args` (when set) replace its CMD.
-            let mut command = Command::default();
-            for (i, source) in image_command.sources.iter().enumerate() {
-                if has_args && source.what == "CMD" {
-                    continue;
-                }
-                let new_index = command.sources.len();
-                command.sources.push(CommandSource {
-                    inherited_from: Some(dockerfile.clone()),
-                    ..source.clone()
-                });
-                command
-                    .words
-                    .extend(
-                        image_command
-                            .words
-                            .iter()
-                            .filter(|w| w.source == i)
-                            .map(|w| CommandWord {
-                                source: new_index,
-                                ..w.clone()
-                            }),
-                    );
-            }
-            if let Some(args) = process.command.take().filter(|_| has_args) {
-                let base = command.sources.len();
-                command.sources.extend(args.sources);
-                command
-                    .words
-                    .extend(args.words.into_iter().map(|w| CommandWord {
-                        source: w.source + base,
-                        ..w
-                    }));
-            }
-            process.command = (!command.words.is_empty()).then_some(command);
+            apply_image(process, index, image, overrides);
         }
     }
+}
+
+/// What a Dockerfile gives the processes that run its image.
+struct ImageFacts {
+    dockerfile: String,
+    command: Option<Command>,
+    shell: ShellEnv,
+    stop_signal: Option<Fact<Signal>>,
+}
+
+/// Run `image` in `process`: `(entrypoint_overridden, cmd_override)` say what the platform
+/// replaces. An overridden ENTRYPOINT leaves the process's own command as it is.
+fn apply_image(
+    process: &mut Process,
+    index: usize,
+    image: &ImageFacts,
+    overrides: (bool, Option<Command>),
+) {
+    process.image = Some(index);
+    process.shell = image.shell.clone();
+    let (entrypoint_overridden, cmd_override) = overrides;
+    if entrypoint_overridden {
+        return;
+    }
+    let Some(image_command) = &image.command else {
+        // The Dockerfile sets neither ENTRYPOINT nor CMD: the override runs as the command
+        // (base images' entrypoints pass their arguments on).
+        if let Some(cmd) = cmd_override {
+            process.command = Some(cmd);
+        }
+        return;
+    };
+    let mut command = Command::default();
+    for (i, source) in image_command.sources.iter().enumerate() {
+        if cmd_override.is_some() && source.what == "CMD" {
+            continue;
+        }
+        let new_index = command.sources.len();
+        command.sources.push(CommandSource {
+            inherited_from: Some(image.dockerfile.clone()),
+            ..source.clone()
+        });
+        command.words.extend(
+            image_command
+                .words
+                .iter()
+                .filter(|w| w.source == i)
+                .map(|w| CommandWord {
+                    source: new_index,
+                    ..w.clone()
+                }),
+        );
+    }
+    if let Some(cmd) = cmd_override {
+        let base = command.sources.len();
+        command.sources.extend(cmd.sources);
+        command
+            .words
+            .extend(cmd.words.into_iter().map(|w| CommandWord {
+                source: w.source + base,
+                ..w
+            }));
+    }
+    process.command = (!command.words.is_empty()).then_some(command);
 }
 
 /// An image reference without its tag or digest (`gcr.io/acme/api:v1` → `gcr.io/acme/api`).
@@ -174,8 +247,14 @@ pub fn image_without_tag(reference: &str) -> String {
 }
 
 /// Which Kubernetes pod templates each Service selects (same namespace, selector ⊆ labels).
-pub fn link_services(model: &mut Model) {
+pub fn link_services(model: &mut Model, files: &Files) {
     let services = std::mem::take(&mut model.services);
+    let dir = |location: &Location| {
+        Path::new(files.path(location.file))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
     for workload in &mut model.workloads {
         let Some(kube) = &mut workload.kubernetes else {
             continue;
@@ -183,7 +262,12 @@ pub fn link_services(model: &mut Model) {
         for service in &services {
             let same_namespace = match (&service.namespace, &kube.namespace) {
                 (Some(a), Some(b)) => a == b,
-                _ => true,
+                // Without namespaces, objects of one application live in one folder tree
+                // (stdin and single files share the empty folder).
+                _ => {
+                    let (a, b) = (dir(&service.location), dir(&workload.location));
+                    a.starts_with(&b) || b.starts_with(&a)
+                }
             };
             let selects = service.selector.iter().all(|(k, v)| {
                 kube.template_labels

@@ -21,6 +21,10 @@ pub struct Model {
     pub autoscalers: Vec<Autoscaler>,
     /// Declared image → Dockerfile mappings (skaffold artifacts), resolved during linking.
     pub image_builds: Vec<ImageBuild>,
+    /// nginx configuration files.
+    pub nginx: Vec<crate::lower::nginx::NginxFile>,
+    /// systemd files until they are assembled into workloads.
+    pub systemd_files: Vec<crate::lower::systemd::SystemdFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +33,14 @@ pub enum Platform {
     Docker,
     /// A pod template of a Kubernetes workload.
     Kubernetes,
+    /// A docker compose service.
+    Compose,
+    /// A systemd service unit (with its drop-ins).
+    Systemd,
+    /// A process type of a Procfile (Heroku and Heroku-like platforms).
+    Procfile,
+    /// A process group of a Fly.io app (fly.toml).
+    Fly,
 }
 
 impl Platform {
@@ -36,20 +48,34 @@ impl Platform {
         match self {
             Platform::Docker => "Docker",
             Platform::Kubernetes => "Kubernetes",
+            Platform::Compose => "docker compose",
+            Platform::Systemd => "systemd",
+            Platform::Procfile => "the Procfile platform",
+            Platform::Fly => "Fly.io",
         }
     }
 
     /// The signal the platform sends when nothing else says.
     pub fn default_stop_signal(self) -> Signal {
-        Signal::Term
+        match self {
+            // fly.toml `kill_signal` defaults to SIGINT.
+            Platform::Fly => Signal::Int,
+            _ => Signal::Term,
+        }
     }
 
     /// Seconds between the stop signal (or the start of termination) and SIGKILL when nothing
     /// sets it: `docker stop` 10 s, Kubernetes `terminationGracePeriodSeconds` 30 s.
     pub fn default_kill_deadline(self) -> f64 {
         match self {
-            Platform::Docker => 10.0,
+            Platform::Docker | Platform::Compose => 10.0,
             Platform::Kubernetes => 30.0,
+            // DefaultTimeoutStopSec=90s.
+            Platform::Systemd => 90.0,
+            // Heroku: SIGTERM, then SIGKILL 30 seconds later.
+            Platform::Procfile => 30.0,
+            // fly.toml `kill_timeout` defaults to 5 seconds.
+            Platform::Fly => 5.0,
         }
     }
 
@@ -58,6 +84,10 @@ impl Platform {
         match self {
             Platform::Docker => "docker stop timeout",
             Platform::Kubernetes => "terminationGracePeriodSeconds",
+            Platform::Compose => "stop_grace_period",
+            Platform::Systemd => "TimeoutStopSec",
+            Platform::Procfile => "the platform's shutdown limit",
+            Platform::Fly => "kill_timeout",
         }
     }
 }
@@ -338,6 +368,26 @@ impl Process {
         }
     }
 
+    /// Istio's `istio-proxy` placeholder (image `auto`/`proxyv2`, or without probes), which the
+    /// injection webhook replaces with the real sidecar, probes and drain included.
+    pub fn is_istio_sidecar_stub(&self) -> bool {
+        if self.name != "istio-proxy" {
+            return false;
+        }
+        let Some(container) = self.container.as_ref() else {
+            return true;
+        };
+        let Some(image) = container.image.as_ref() else {
+            return true;
+        };
+        let image = image.value.as_str();
+        let without_tag = crate::link::image_without_tag(image);
+        container.readiness.is_none()
+            || image == "auto"
+            || without_tag.ends_with("/proxyv2")
+            || without_tag == "proxyv2"
+    }
+
     pub fn env_var(&self, name: &str) -> Option<&EnvVar> {
         self.env.iter().rev().find(|e| e.name == name)
     }
@@ -377,6 +427,8 @@ pub struct Container {
     /// The `command:` and `args:` keys when set.
     pub command_key: Option<Location>,
     pub args_key: Option<Location>,
+    /// `args` without `command`: they replace the image's CMD once the image is known.
+    pub args: Option<Command>,
 }
 
 /// A Kubernetes probe.
@@ -518,6 +570,59 @@ pub struct Workload {
     /// `shutdownlint.dev/drain-seconds` annotation or label.
     pub drain_annotation: Option<Fact<f64>>,
     pub kubernetes: Option<KubeWorkload>,
+    pub compose: Option<ComposeService>,
+    pub systemd: Option<SystemdService>,
+    /// Procfile/fly: the process type (`web`, `worker`, `release`).
+    pub process_type: Option<Fact<String>>,
+    /// fly.toml: the Dockerfile that builds the app's image (relative to the fly.toml).
+    pub dockerfile_ref: Option<Fact<String>>,
+}
+
+/// docker compose facts of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComposeService {
+    pub name: String,
+    /// `init: true`.
+    pub init: Option<Fact<bool>>,
+    /// The service's own healthcheck, when set and not disabled.
+    pub healthcheck: Option<Location>,
+    /// `healthcheck: {disable: true}` or `test: ["NONE"]`.
+    pub healthcheck_disabled: bool,
+    /// Services this one waits for with `condition: service_healthy`, with where it says so.
+    pub depends_on_healthy: Vec<(String, Location)>,
+    /// Published ports (`ports:`).
+    pub published_ports: Vec<Location>,
+    /// `build:`: context directory and Dockerfile, relative to the compose file; `target` stage.
+    pub build: Option<ComposeBuild>,
+    /// `command:`/`entrypoint:` keys when set.
+    pub command_key: Option<Location>,
+    pub entrypoint_key: Option<Location>,
+    /// `command`/`entrypoint` as compose sets them (strings split into words, never a shell).
+    pub command: Option<Command>,
+    pub entrypoint: Option<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComposeBuild {
+    pub context: String,
+    pub dockerfile: String,
+    pub target: Option<String>,
+    pub location: Location,
+}
+
+/// systemd facts of a service unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemdService {
+    /// `Type=` (simple when unset).
+    pub service_type: String,
+    /// `KillMode=` (control-group when unset).
+    pub kill_mode: Option<Fact<String>>,
+    /// `SendSIGKILL=no`.
+    pub send_sigkill: Option<Fact<bool>>,
+    /// `TimeoutStopSec=`/`TimeoutSec=` set to `infinity` or `0`.
+    pub timeout_infinite: Option<Location>,
+    /// `ExecStop=` commands (argv words), with their location.
+    pub exec_stop: Vec<(Vec<String>, Location)>,
 }
 
 impl Workload {
@@ -536,20 +641,50 @@ impl Workload {
             .unwrap_or_else(|| self.effective_stop_signal())
     }
 
+    /// What one process of this workload is called on its platform, for messages.
+    pub fn process_noun(&self) -> &'static str {
+        match self.platform {
+            Platform::Docker | Platform::Kubernetes => "container",
+            Platform::Compose => "service",
+            Platform::Systemd => "unit",
+            Platform::Procfile | Platform::Fly => "process",
+        }
+    }
+
     /// Whether a process serves traffic: a Kubernetes main container that declares ports or whose
     /// pod template a Service selects; never Jobs, CronJobs or init containers.
     pub fn serves(&self, process: &Process) -> bool {
+        if let Some(compose) = &self.compose {
+            return !compose.published_ports.is_empty();
+        }
+        if let Some(kind) = &self.process_type {
+            // Heroku routes HTTP only to `web`; fly's `app` group (or one without groups) serves.
+            return matches!(kind.value.as_str(), "web" | "app");
+        }
+        if self.platform == Platform::Fly {
+            return true;
+        }
         let Some(kube) = &self.kubernetes else {
             return false;
         };
-        if kube.is_batch() || process.role != ProcessRole::Main {
+        if kube.is_batch() || process.role != ProcessRole::Main || process.is_istio_sidecar_stub() {
             return false;
         }
+        let declares_ports =
+            |p: &Process| p.container.as_ref().is_some_and(|c| !c.ports.is_empty());
+        if declares_ports(process) {
+            return true;
+        }
+        // Without ports, a container serves through a selecting Service only when no other main
+        // container of the pod declares ports (those say which container the Service reaches; a
+        // port-less config reloader beside the server does not serve).
         !kube.selected_by.is_empty()
-            || process
-                .container
-                .as_ref()
-                .is_some_and(|c| !c.ports.is_empty())
+            && !self.processes.iter().any(|other| {
+                !std::ptr::eq(other, process)
+                    && other.role == ProcessRole::Main
+                    && !other.is_istio_sidecar_stub()
+                    && declares_ports(other)
+            })
     }
 
     /// Why a process serves traffic, for a label: the first port or the selecting Service.
@@ -592,6 +727,8 @@ pub struct Image {
     pub context_dir: Option<std::path::PathBuf>,
     /// Files copied from the context into the final stage (and stages it builds on).
     pub copies: Vec<ImageCopy>,
+    /// The final image has a `HEALTHCHECK` (not `NONE`).
+    pub healthcheck: bool,
     /// The final stage's WORKDIR (absolute), where relative commands are resolved.
     pub workdir: String,
     /// Index into [`Model::workloads`] of the image's own workload.

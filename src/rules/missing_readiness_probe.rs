@@ -1,7 +1,83 @@
 //! SL201 missing-readiness-probe: a Kubernetes container that serves traffic has no
-//! `readinessProbe`, so it receives requests before it is ready and while it shuts down.
+//! `readinessProbe`, so it is Ready (and gets requests) from the moment its process starts.
+//!
+//! Also home of [`serving`], the "which container serves" test that SL202 and SL403 share.
 
+use crate::diagnostic::Location;
+use crate::model::{Model, Process, ProcessRole, Workload};
 use crate::rules::{Reporter, RuleContext};
+
+/// Why a container serves traffic, as a label (location, text); `None` when it does not.
+///
+/// On top of [`Workload::serves`] (main containers of non-batch workloads that declare ports or
+/// whose pod template a Service selects):
+/// - Istio's `istio-proxy` container (image `auto` or `proxyv2`) is a stub that the injection
+///   webhook merges into the injected sidecar, which brings its own probes and drain: skipped.
+/// - A container without ports serves through a selecting Service only when no other main
+///   container of the pod declares ports: the ports say which container the Service reaches, so a
+///   port-less helper beside the server (a config reloader) is not serving.
+pub(crate) fn serving(
+    model: &Model,
+    workload: &Workload,
+    process: &Process,
+) -> Option<(Location, String)> {
+    if !workload.serves(process) || is_istio_sidecar_stub(process) {
+        return None;
+    }
+    let container = process.container.as_ref()?;
+    let selected_by = workload
+        .kubernetes
+        .as_ref()
+        .map_or(&[][..], |k| k.selected_by.as_slice());
+    let service_label = |location: &Location| {
+        let name = model
+            .services
+            .iter()
+            .find(|s| s.location == *location)
+            .map(|s| format!("Service `{}`", s.name))
+            .unwrap_or_else(|| "a Service".to_string());
+        (
+            *location,
+            format!("{name} selects this pod template, so it sends traffic here"),
+        )
+    };
+    if container.ports.is_empty() {
+        let sibling_declares_ports = workload.processes.iter().any(|other| {
+            !std::ptr::eq(other, process)
+                && other.role == ProcessRole::Main
+                && !is_istio_sidecar_stub(other)
+                && other
+                    .container
+                    .as_ref()
+                    .is_some_and(|c| !c.ports.is_empty())
+        });
+        if sibling_declares_ports {
+            return None;
+        }
+    }
+    // A Service in the container's own file is the most telling reason, then its own port.
+    if let Some(service) = selected_by
+        .iter()
+        .find(|l| l.file == container.location.file)
+    {
+        return Some(service_label(service));
+    }
+    if let Some((port, _)) = container.ports.first() {
+        if let Some(location) = port.location {
+            return Some((location, format!("declares containerPort {}", port.value)));
+        }
+    }
+    selected_by.first().map(service_label)
+}
+
+/// Istio's `istio-proxy` as written in a manifest before injection: `image: auto` (gateway
+/// injection), Istio's `proxyv2` image, or a partial container without a readinessProbe. The
+/// injection webhook merges it into the full sidecar, which brings its own readiness probe and
+/// drain (`terminationDrainDuration`). ztunnel and hand-written gateways, which use the name with
+/// their own image and probes, are real containers.
+pub(crate) fn is_istio_sidecar_stub(process: &Process) -> bool {
+    process.is_istio_sidecar_stub()
+}
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
@@ -9,21 +85,31 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(container) = &process.container else {
                 continue;
             };
-            if container.readiness.is_some() || !workload.serves(process) {
+            if container.readiness.is_some() {
                 continue;
             }
+            let Some((location, why)) = serving(cx.model, workload, process) else {
+                continue;
+            };
             let diagnostic = out.report(
                 container.location,
                 format!(
-                    "container `{}` of {} serves traffic but has no readinessProbe: it gets requests before it is ready, and Kubernetes cannot take it out of the Service while it shuts down",
+                    "container `{}` of {} serves traffic but has no readinessProbe: Kubernetes counts it Ready as soon as its process starts, so it gets requests before it can answer them, and a rolling update stops old pods before the new ones can serve",
                     process.name, workload.name
                 ),
             );
             diagnostic.primary("no readinessProbe");
-            if let Some((location, why)) = workload.serving_reason(process) {
-                diagnostic.label(location, why);
-            }
-            diagnostic.help("add a readinessProbe that checks the app itself (e.g. httpGet on /ready) and fails as soon as shutdown starts");
+            diagnostic.label(location, why);
+            let port = container
+                .ports
+                .first()
+                .map(|(number, name)| name.clone().unwrap_or_else(|| number.value.to_string()));
+            diagnostic.help(match port {
+                Some(port) => format!(
+                    "add a readinessProbe on port `{port}` that passes only once the app can serve: an httpGet on a readiness path, a grpc health check, or at least a tcpSocket check"
+                ),
+                None => "add a readinessProbe on the port the app listens on that passes only once the app can serve: an httpGet on a readiness path, a grpc health check, or at least a tcpSocket check".to_string(),
+            });
         }
     }
 }
