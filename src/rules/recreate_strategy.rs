@@ -1,6 +1,7 @@
 //! SL501 recreate-strategy: a serving Deployment uses `strategy.type: Recreate`: every pod stops
 //! before a new one starts, so each rollout is an outage.
 
+use crate::rules::single_replica::serving_evidence;
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
@@ -14,9 +15,16 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let Some(strategy) = &kube.strategy_type else {
             continue;
         };
-        if strategy.value != "Recreate" || !workload.processes.iter().any(|p| workload.serves(p)) {
+        if strategy.value != "Recreate" {
             continue;
         }
+        // Scaled to zero: there is nothing to take down.
+        if kube.replicas.as_ref().is_some_and(|r| r.value < 1) {
+            continue;
+        }
+        let Some((evidence, why)) = serving_evidence(cx.model, workload) else {
+            continue;
+        };
         let Some(location) = strategy.location else {
             continue;
         };
@@ -27,7 +35,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 workload.name
             ),
         );
-        diagnostic.primary("Recreate");
-        diagnostic.help("use RollingUpdate (the default) with maxUnavailable: 0; keep Recreate only when two versions must never run at once, and schedule that downtime");
+        diagnostic.primary("all old pods stop first");
+        diagnostic.label(evidence, why);
+        diagnostic.help("use RollingUpdate (the default) with maxSurge: 1 and maxUnavailable: 0; keep Recreate only when two versions must never run at once or the pod mounts a ReadWriteOnce volume, and schedule that downtime");
     }
 }
