@@ -136,8 +136,16 @@ fn view(files: &Files, d: &Diagnostic) -> View {
         span(text, d.location.span),
     )];
     let mut related = Vec::new();
+    let index = crate::source::LineIndex::new(text);
+    let primary_line = index.line_of(d.location.span.start);
     for label in &d.labels {
-        if label.location.file == file {
+        // miette prints every line between labels of one snippet: a label far from the finding
+        // gets a snippet of its own.
+        let near = index
+            .line_of(label.location.span.start)
+            .abs_diff(primary_line)
+            <= MAX_LABEL_DISTANCE;
+        if label.location.file == file && near {
             labels.push(LabeledSpan::new_with_span(
                 Some(label.message.clone()),
                 span(text, label.location.span),
@@ -146,7 +154,11 @@ fn view(files: &Files, d: &Diagnostic) -> View {
             let other = files.text(label.location.file);
             related.push(View {
                 header: String::new(),
-                message: format!("{} ({})", label.message, files.path(label.location.file)),
+                message: if label.location.file == file {
+                    label.message.clone()
+                } else {
+                    format!("{} ({})", label.message, files.path(label.location.file))
+                },
                 severity: miette::Severity::Advice,
                 help: None,
                 source: source(files, label.location.file),
@@ -168,6 +180,9 @@ fn view(files: &Files, d: &Diagnostic) -> View {
         related,
     }
 }
+
+/// Lines between a finding and a label in the same snippet, at most.
+const MAX_LABEL_DISTANCE: usize = 6;
 
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
