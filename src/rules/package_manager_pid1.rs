@@ -2,12 +2,36 @@
 //! `yarn start`, `pnpm run …`: the package manager (and the shell it runs the script with) sits
 //! between the stop signal and the app.
 
+use crate::model::{Platform, ProcessRole};
+use crate::rules::shell_pid1::{image_signal, image_user};
 use crate::rules::{Reporter, RuleContext};
+
+/// Scripts that run a development server or a one-off task, not something deployed: a dev
+/// compose file's `npm run dev` is stopped with Ctrl-C, nobody drains it.
+fn is_dev_script(script: &str) -> bool {
+    script.split([':', '-', '_', '.']).any(|part| {
+        matches!(
+            part,
+            "dev"
+                | "develop"
+                | "development"
+                | "watch"
+                | "test"
+                | "tests"
+                | "e2e"
+                | "lint"
+                | "build"
+        )
+    })
+}
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
         for process in &workload.processes {
-            if process.role == crate::model::ProcessRole::Init {
+            // Containers only: Procfile platforms and systemd signal the whole process group.
+            if process.role == ProcessRole::Init
+                || matches!(workload.platform, Platform::Procfile | Platform::Systemd)
+            {
                 continue;
             }
             let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
@@ -17,23 +41,68 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 continue;
             };
             // Migrations started through a script are SL601's business, not a server.
-            if main.migration.is_some() {
+            if main.migration.is_some()
+                || is_dev_script(&run.script)
+                || crate::rules::shell_pid1::is_dev_server(&main.argv)
+            {
                 continue;
             }
+            // Written in a Dockerfile the workload runs: worded for the image (it merges with the
+            // Dockerfile's own finding), with a label saying who runs it.
+            let inherited = workload.platform != Platform::Docker
+                && main.location.file != workload.location.file;
+            let signal = if inherited {
+                image_signal(cx.model, process)
+                    .unwrap_or_else(|| workload.stop_signal_for(process).value)
+            } else {
+                workload.stop_signal_for(process).value
+            };
+            let invocation = if run.script == "start" {
+                "start".to_string()
+            } else {
+                format!("run {}", run.script)
+            };
             let diagnostic = out.report(
                 main.location,
                 format!(
-                    "the app is started through `{} {}`: {} and the shell it runs the `{}` script with sit between SIGTERM and the app, which may never see the signal",
+                    "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {} and the app, which may never see the signal",
                     run.manager,
-                    if run.script == "start" { "start".to_string() } else { format!("run {}", run.script) },
                     run.manager,
-                    run.script
+                    run.script,
+                    if signal == crate::model::Signal::Kill { "the stop signal".to_string() } else { signal.name() }
                 ),
             );
-            diagnostic.primary(format!("{} is PID 1", run.manager));
+            let init = workload
+                .compose
+                .as_ref()
+                .and_then(|c| c.init.as_ref())
+                .is_some_and(|i| i.value);
+            let pid1 = inherited
+                || matches!(workload.platform, Platform::Docker | Platform::Kubernetes)
+                || (workload.platform == Platform::Compose && !init);
+            diagnostic.primary(if pid1 {
+                format!("{} is PID 1", run.manager)
+            } else {
+                format!("{} receives the stop signal", run.manager)
+            });
+            if inherited {
+                if let Some((at, label)) = image_user(cx.files, workload, process) {
+                    diagnostic.label(at, label);
+                }
+            }
             let example = match workload.platform {
-                crate::model::Platform::Kubernetes => "command: [\"node\", \"server.js\"]",
-                crate::model::Platform::Docker => "CMD [\"node\", \"server.js\"]",
+                _ if inherited => "CMD [\"node\", \"server.js\"]".to_string(),
+                Platform::Kubernetes | Platform::Compose => {
+                    "command: [\"node\", \"server.js\"]".to_string()
+                }
+                Platform::Fly => format!(
+                    "{} = \"node server.js\" in [processes]",
+                    workload
+                        .process_type
+                        .as_ref()
+                        .map_or("app", |p| p.value.as_str())
+                ),
+                _ => "CMD [\"node\", \"server.js\"]".to_string(),
             };
             diagnostic.help(format!(
                 "run the runtime directly with the command of the `{}` script in package.json, e.g. {example}",

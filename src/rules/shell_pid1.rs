@@ -1,15 +1,24 @@
 //! SL101 shell-pid1: the process that receives the stop signal is a shell that will not pass it
 //! on (dash never execs the command of `sh -c`; bash and busybox only exec a plain final
 //! command).
+//!
+//! Per platform: Docker, Kubernetes and compose signal PID 1 of the container (compose
+//! `init: true` puts tini there, which forwards to its one child, the shell); Fly.io's init
+//! signals the process it started; systemd signals the unit's main process alone only with
+//! `KillMode=process`/`mixed` (the default control-group signals every process, and `none`
+//! signals nothing); Heroku-style Procfile platforms signal every process of the dyno.
 
-use crate::analysis::ShellOutcome;
-use crate::model::{Form, ShellFamily};
+use crate::analysis::{CommandAnalysis, ShellOutcome};
+use crate::diagnostic::Location;
+use crate::model::{Form, Model, Platform, Process, ProcessRole, ShellFamily, Signal, Workload};
 use crate::rules::{Reporter, RuleContext};
 
-/// Programs that are not services: an image whose command ends in a shell or a no-op is an
-/// interactive or tooling image, and SIGTERM handling does not matter there.
+/// Programs that are not services: an image whose command ends in a shell, a builtin or a no-op
+/// is an interactive or tooling image (or a one-shot command), and SIGTERM handling does not
+/// matter there.
 const NOT_SERVICES: &[&str] = &[
-    "sh", "bash", "dash", "ash", "zsh", "true", "false", ":", "echo", "printf", "exit",
+    "sh", "bash", "dash", "ash", "zsh", "true", "false", ":", "echo", "printf", "exit", "return",
+    "test", "[", "[[", "set", "export", "cd", "unset", "shift", "umask", "ulimit",
 ];
 
 /// Commands that only keep a container alive; nothing to drain.
@@ -18,99 +27,374 @@ const KEEP_ALIVE: &[&str] = &["sleep", "tail", "cat", "wait", "pause"];
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in &cx.model.workloads {
         for process in &workload.processes {
-            // Init containers run to completion; they are not signalled when the pod stops.
-            if process.role == crate::model::ProcessRole::Init {
-                continue;
-            }
-            let (Some(command), Some(analysis)) = (&process.command, &process.analysis) else {
-                continue;
-            };
-            let Some(shell) = &analysis.shell else {
-                continue;
-            };
-            let ShellOutcome::Stays { why } = &shell.outcome else {
-                continue;
-            };
-            if matches!(shell.family, ShellFamily::None | ShellFamily::NotPosix) {
-                continue;
-            }
-            // A bare shell (`CMD bash`) is a tooling image; `sh script.sh` still runs a script.
-            let bare_shell = analysis.main.as_ref().is_some_and(|m| {
-                NOT_SERVICES.contains(&m.name()) && m.script_path.is_none()
-            });
-            let windows_program = analysis.main.as_ref().is_some_and(|m| m.name().to_ascii_lowercase().ends_with(".exe"));
-            // No program to signal: a keep-alive (`while :; do sleep 3600; done`, `sleep infinity`).
-            let keep_alive = analysis.main.as_ref().is_none_or(|m| KEEP_ALIVE.contains(&m.name()));
-            if bare_shell || windows_program || keep_alive {
-                continue;
-            }
-            let program = analysis.main.as_ref().map(|m| m.name().to_string());
-            let program = program.map_or_else(|| "the app".to_string(), |p| format!("`{p}`"));
-            let Some(source) = command.sources.get(shell.source) else {
-                continue;
-            };
-            let assumed = if shell.assumed { ", assumed" } else { "" };
-            let payload_text = command
-                .words
-                .iter()
-                .find(|w| w.full_location() == shell.payload)
-                .map_or("", |w| w.as_str());
-            let not_json = shell.synthesized && payload_text.trim_start().starts_with('[');
-            let message = if not_json {
-                format!(
-                    "{} is not a valid JSON array (JSON needs double quotes), so Docker runs it in shell form under {} ({}{assumed}) as PID 1",
-                    source.what,
-                    shell.program,
-                    shell.family.name()
-                )
-            } else if shell.synthesized && source.form == Form::Shell {
-                format!(
-                    "{} in shell form runs under {} ({}{assumed}) as PID 1; SIGTERM never reaches {program}",
-                    source.what,
-                    shell.program,
-                    shell.family.name()
-                )
-            } else {
-                format!(
-                    "`{} -c` ({}{assumed}) stays PID 1; SIGTERM never reaches {program}",
-                    shell.program,
-                    shell.family.name()
-                )
-            };
-            let location = if shell.synthesized {
-                source.location
-            } else {
-                shell.payload
-            };
-            let diagnostic = out.report(location, message);
-            diagnostic.primary(why.clone());
-            if let Some(reason_location) = shell.reason_location {
-                if reason_location.file == location.file && reason_location != location {
-                    diagnostic.label(reason_location, shell.reason.clone());
-                }
-            }
-            if let Some(inherited) = &source.inherited_from {
-                diagnostic.label(source.location, format!("inherited from {inherited}"));
-            }
-            if not_json {
-                diagnostic.help(format!(
-                    "write the exec form with double quotes: {} {}",
-                    source.what,
-                    payload_text.replace('\'', "\"")
-                ));
-                continue;
-            }
-            diagnostic.help(help(source.what, shell.synthesized, analysis));
+            check_process(cx, workload, process, out);
         }
     }
 }
 
-fn help(what: &str, synthesized: bool, analysis: &crate::analysis::CommandAnalysis) -> String {
-    let plain = analysis.shell.as_ref().is_some_and(|s| {
-        matches!(&s.outcome, crate::analysis::ShellOutcome::Stays { why } if why.starts_with("dash"))
-    });
+/// What one platform does with the shell, for the message and help.
+enum Stop<'a> {
+    /// Docker, Kubernetes, compose: the shell is PID 1 of the container.
+    Pid1,
+    /// compose `init: true`: tini is PID 1 and forwards the signal to the shell only.
+    Tini(Option<Location>),
+    /// systemd `KillMode=process|mixed|none`, with the `KillMode=` location.
+    Systemd {
+        mode: &'a str,
+        at: Option<Location>,
+        /// `ExecStop=` lines that signal `$MAINPID` (the shell).
+        mainpid_stops: Vec<Location>,
+    },
+    /// Fly.io: the Machine's init sends `kill_signal` to the process it started.
+    Fly,
+}
+
+fn check_process(
+    cx: &RuleContext<'_>,
+    workload: &Workload,
+    process: &Process,
+    out: &mut Reporter<'_>,
+) {
+    let model = cx.model;
+    // Init containers run to completion; they are not signalled when the pod stops.
+    if process.role == ProcessRole::Init {
+        return;
+    }
+    let stop = match workload.platform {
+        // Heroku and foreman signal every process of the dyno/process group.
+        Platform::Procfile => return,
+        Platform::Systemd => {
+            let Some(systemd) = &workload.systemd else {
+                return;
+            };
+            // forking: the shell exits once the daemon forks, and the daemon becomes the main
+            // process. oneshot: nothing long-running to stop.
+            if matches!(systemd.service_type.as_str(), "forking" | "oneshot") {
+                return;
+            }
+            // The default KillMode=control-group signals every process of the unit
+            // (systemd.kill(5)); only process, mixed and none leave the app behind the shell.
+            let Some(mode) = systemd
+                .kill_mode
+                .as_ref()
+                .filter(|m| matches!(m.value.as_str(), "process" | "mixed" | "none"))
+            else {
+                return;
+            };
+            let mainpid_stops: Vec<Location> = systemd
+                .exec_stop
+                .iter()
+                .filter(|(argv, _)| argv.iter().any(|w| w.contains("MAINPID")))
+                .map(|(_, at)| *at)
+                .collect();
+            // KillMode=none signals nothing at all: with or without a shell the app is never
+            // stopped, unless an ExecStop= signals the main process, which is then the shell.
+            if mode.value == "none" && mainpid_stops.is_empty() {
+                return;
+            }
+            Stop::Systemd {
+                mode: mode.value.as_str(),
+                at: mode.location,
+                mainpid_stops,
+            }
+        }
+        Platform::Compose => match workload.compose.as_ref().and_then(|c| c.init.as_ref()) {
+            Some(init) if init.value => Stop::Tini(init.location),
+            _ => Stop::Pid1,
+        },
+        Platform::Fly => Stop::Fly,
+        Platform::Docker | Platform::Kubernetes => Stop::Pid1,
+    };
+    let (Some(command), Some(analysis)) = (&process.command, &process.analysis) else {
+        return;
+    };
+    let Some(shell) = &analysis.shell else {
+        return;
+    };
+    let ShellOutcome::Stays { why } = &shell.outcome else {
+        return;
+    };
+    if matches!(shell.family, ShellFamily::None | ShellFamily::NotPosix) {
+        return;
+    }
+    // A bare shell (`CMD bash`) is a tooling image; `sh script.sh` still runs a script.
+    let bare_shell = analysis
+        .main
+        .as_ref()
+        .is_some_and(|m| NOT_SERVICES.contains(&m.name()) && m.script_path.is_none());
+    let windows_program = analysis
+        .main
+        .as_ref()
+        .is_some_and(|m| m.name().to_ascii_lowercase().ends_with(".exe"));
+    // No program to signal: a keep-alive (`while :; do sleep 3600; done`, `sleep infinity`).
+    let keep_alive = analysis
+        .main
+        .as_ref()
+        .is_none_or(|m| KEEP_ALIVE.contains(&m.name()));
+    // A one-off migration (`sh -c "python manage.py migrate"`) is not a server to drain; where it
+    // runs is SL601's business.
+    let migration = analysis
+        .main
+        .as_ref()
+        .is_some_and(|m| m.migration.is_some());
+    let dev_server = analysis
+        .main
+        .as_ref()
+        .is_some_and(|m| is_dev_server(&m.argv));
+    if bare_shell || windows_program || keep_alive || migration || dev_server {
+        return;
+    }
+    let program = analysis.main.as_ref().map(|m| m.name().to_string());
+    let program = program.map_or_else(|| "the app".to_string(), |p| format!("`{p}`"));
+    let Some(source) = command.sources.get(shell.source) else {
+        return;
+    };
+    let location = if shell.synthesized {
+        source.location
+    } else {
+        shell.payload
+    };
+    // The command comes from a Dockerfile the workload runs (compose `build:`, fly.toml, a
+    // Kubernetes image built in the scan): the finding is about the image, worded as for the
+    // image itself so it merges with the Dockerfile's own finding, and labels who runs it.
+    let inherited =
+        workload.platform != Platform::Docker && location.file != workload.location.file;
+    let assumed = if shell.assumed { ", assumed" } else { "" };
+    let shell_named = format!("`{} -c` ({}{assumed})", shell.program, shell.family.name());
+    let payload_text = command
+        .words
+        .iter()
+        .find(|w| w.full_location() == shell.payload)
+        .map_or("", |w| w.as_str());
+    let not_json = shell.synthesized && payload_text.trim_start().starts_with('[');
+    let signal = if inherited {
+        image_signal(model, process).unwrap_or_else(|| workload.stop_signal_for(process).value)
+    } else {
+        workload.stop_signal_for(process).value
+    };
+    let signal_name = if signal == Signal::Kill {
+        "the stop signal".to_string()
+    } else {
+        signal.name()
+    };
+    let message = if not_json {
+        format!(
+            "{} is not a valid JSON array (JSON needs double quotes), so Docker runs it in shell form under {} ({}{assumed}) as PID 1",
+            source.what,
+            shell.program,
+            shell.family.name()
+        )
+    } else if shell.synthesized && source.form == Form::Shell {
+        format!(
+            "{} in shell form runs under {} ({}{assumed}) as PID 1; {signal_name} never reaches {program}",
+            source.what,
+            shell.program,
+            shell.family.name()
+        )
+    } else if inherited {
+        format!("{shell_named} stays PID 1; {signal_name} never reaches {program}")
+    } else {
+        match &stop {
+            Stop::Pid1 => format!("{shell_named} stays PID 1; {signal_name} never reaches {program}"),
+            Stop::Tini(_) => format!(
+                "{shell_named} keeps {program} as its child: `init: true` runs tini, which forwards {signal_name} to the shell only, so {program} never gets it"
+            ),
+            Stop::Systemd { mode: "mixed", .. } => format!(
+                "{shell_named} is the unit's main process and KillMode=mixed sends {signal_name} only to it: {program} gets SIGKILL once the shell exits, without draining"
+            ),
+            Stop::Systemd { mode: "process", .. } => format!(
+                "{shell_named} is the unit's main process and KillMode=process signals only it: {program} never gets {signal_name} and keeps running after the unit stops"
+            ),
+            Stop::Systemd { .. } => format!(
+                "{shell_named} is the unit's main process and KillMode=none leaves stopping to ExecStop=, whose $MAINPID is the shell: {program} never gets the signal"
+            ),
+            Stop::Fly => {
+                let default = if workload.stop_signal.is_none() {
+                    ", Fly's default kill_signal"
+                } else {
+                    ""
+                };
+                if signal == Signal::Kill {
+                    format!("{shell_named} is the process Fly signals, and it does not pass the signal on: {program} never gets it")
+                } else {
+                    format!(
+                        "{shell_named} is the process Fly stops with {signal_name}{default}, and it does not pass the signal on: {program} never gets it"
+                    )
+                }
+            }
+        }
+    };
+    let diagnostic = out.report(location, message);
+    diagnostic.primary(why.clone());
+    if let Some(reason_location) = shell.reason_location {
+        if reason_location.file == location.file && reason_location != location {
+            diagnostic.label(reason_location, shell.reason.clone());
+        }
+    }
+    if inherited {
+        if let Some((at, mut label)) = image_user(cx.files, workload, process) {
+            let own = workload.stop_signal_for(process).value;
+            if own != signal {
+                label.push_str(&format!(" and stops it with {}", own.name()));
+            }
+            diagnostic.label(at, label);
+        }
+    } else if let Some(inherited_from) = &source.inherited_from {
+        if source.location != location {
+            diagnostic.label(source.location, format!("inherited from {inherited_from}"));
+        }
+    }
+    match &stop {
+        Stop::Tini(Some(at)) => {
+            diagnostic.label(*at, "tini forwards signals to its one child: the shell");
+        }
+        Stop::Systemd {
+            mode,
+            at,
+            mainpid_stops,
+        } => {
+            if let Some(at) = at {
+                let text = match *mode {
+                    "mixed" => format!("KillMode=mixed: {signal_name} to the main process (the shell), SIGKILL to the rest"),
+                    "process" => "KillMode=process signals only the main process: the shell".to_string(),
+                    _ => "KillMode=none: systemd signals no process itself".to_string(),
+                };
+                diagnostic.label(*at, text);
+            }
+            if *mode == "none" {
+                for stop_at in mainpid_stops {
+                    diagnostic.label(*stop_at, "$MAINPID is the shell");
+                }
+            }
+        }
+        Stop::Fly => {
+            if let Some(at) = workload.stop_signal.as_ref().and_then(|s| s.location) {
+                if at.file == location.file && !inherited {
+                    diagnostic.label(at, "the signal Fly sends");
+                }
+            }
+        }
+        _ => {}
+    }
+    if not_json {
+        diagnostic.help(format!(
+            "write the exec form with double quotes: {} {}",
+            source.what,
+            payload_text.replace('\'', "\"")
+        ));
+        return;
+    }
+    let pipeline = why == "the last command is a pipeline";
+    let help = if pipeline {
+        "drop the pipe (write logs to stdout and let the platform collect them) and start the server with `exec`, so it replaces the shell and receives the stop signal".to_string()
+    } else if inherited {
+        help(source.what, shell.synthesized, analysis)
+    } else {
+        match &stop {
+            Stop::Pid1 if workload.platform != Platform::Compose => {
+                help(source.what, shell.synthesized, analysis)
+            }
+            Stop::Pid1 | Stop::Tini(_) => format!(
+                "end the string with `exec` (`sh -c \"… && exec server\"`) so the server replaces the shell, or give the server as the `command` list without `sh -c` (compose never runs `command` through a shell){}",
+                if matches!(stop, Stop::Tini(_)) { "; `init: true` alone does not help" } else { "" }
+            ),
+            Stop::Systemd { mode: "none", .. } => "remove KillMode=none (the default control-group sends the stop signal to every process of the unit), or end the string with `exec` so the server is $MAINPID".into(),
+            Stop::Systemd { .. } => "end the string with `exec` (`… && exec server`) so the server becomes the main process, or run the server directly in ExecStart= with the steps before it in ExecStartPre=; or drop KillMode= (the default control-group signals every process of the unit)".into(),
+            Stop::Fly => "end the string with `exec` (`sh -c '… && exec server'`), or give the server directly as the process command (Fly splits it into words, no shell needed) and run one-off steps such as migrations in `[deploy] release_command`".into(),
+        }
+    };
+    diagnostic.help(help);
+}
+
+/// A development server with auto-reload (`manage.py runserver`, `uvicorn --reload`,
+/// `nodemon`): a local dev setup, not something deployed and drained.
+pub(crate) fn is_dev_server(argv: &[String]) -> bool {
+    argv.iter().any(|a| a == "runserver" || a == "--reload")
+        || argv
+            .first()
+            .is_some_and(|p| crate::shell::commands::program_name(p) == "nodemon")
+}
+
+/// The stop signal of the image a process runs, as its own Dockerfile sets it.
+pub(crate) fn image_signal(model: &Model, process: &Process) -> Option<Signal> {
+    let image = model.images.get(process.image?)?;
+    let own = model.workloads.get(image.workload)?;
+    Some(own.effective_stop_signal().value)
+}
+
+/// Who runs an image built in the scan, for a label on a finding inside its Dockerfile: the
+/// compose `build:`, the Kubernetes container's `image:`, the fly.toml.
+pub(crate) fn image_user(
+    files: &crate::source::Files,
+    workload: &Workload,
+    process: &Process,
+) -> Option<(Location, String)> {
+    if let Some(compose) = &workload.compose {
+        let build = compose.build.as_ref()?;
+        return Some((
+            build.location,
+            format!(
+                "compose service `{}` builds and runs this image",
+                compose.name
+            ),
+        ));
+    }
+    if let Some(image) = process.container.as_ref().and_then(|c| c.image.as_ref()) {
+        return Some((
+            image.location?,
+            format!("container `{}` runs this image", process.name),
+        ));
+    }
+    if workload.platform == Platform::Fly {
+        let at = workload
+            .dockerfile_ref
+            .as_ref()
+            .and_then(|d| d.location)
+            .or_else(|| workload.process_type.as_ref().and_then(|p| p.location))
+            .unwrap_or_else(|| fly_anchor(files, workload.location));
+        let who = workload
+            .process_type
+            .as_ref()
+            .map_or("the Fly app".to_string(), |p| {
+                format!("Fly process group `{}`", p.value)
+            });
+        return Some((at, format!("{who} runs this image")));
+    }
+    None
+}
+
+/// Where a fly.toml says which image it runs when nothing names the Dockerfile: its `[build]`
+/// table, else its `app = …` line, else the first line.
+fn fly_anchor(files: &crate::source::Files, anchor: Location) -> Location {
+    let text = files.text(anchor.file);
+    let mut offset = 0;
+    let mut app = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        let start = offset + (line.len() - line.trim_start().len());
+        let span = crate::span::Span::new(start, offset + trimmed.len());
+        if trimmed.trim_start() == "[build]" {
+            return Location::new(anchor.file, span);
+        }
+        if app.is_none() && trimmed.trim_start().starts_with("app") && trimmed.contains('=') {
+            app = Some(Location::new(anchor.file, span));
+        }
+        offset += line.len();
+    }
+    app.unwrap_or(Location::new(
+        anchor.file,
+        crate::span::Span::new(0, text.find('\n').unwrap_or(text.len())),
+    ))
+}
+
+fn help(what: &str, synthesized: bool, analysis: &CommandAnalysis) -> String {
+    let plain = analysis.shell.as_ref().is_some_and(
+        |s| matches!(&s.outcome, ShellOutcome::Stays { why } if why.starts_with("dash")),
+    );
     let exec_form = analysis.main.as_ref().filter(|m| {
-        plain && analysis.before.is_empty() && m.argv.iter().all(|a| !a.contains('$') && !a.contains('"'))
+        plain
+            && analysis.before.is_empty()
+            && m.argv.iter().all(|a| !a.contains('$') && !a.contains('"'))
     });
     match exec_form {
         Some(main) if synthesized => {
