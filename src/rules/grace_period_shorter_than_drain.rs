@@ -156,12 +156,16 @@ fn report(
     let diagnostic = out.report(
         location,
         format!(
-            "{comparison}: container `{}` is killed (SIGKILL) before it finishes draining",
+            "{comparison}: {} `{}` is killed (SIGKILL) before it finishes draining",
+            workload.process_noun(),
             process.name
         ),
     );
     diagnostic.primary(if deadline.location.is_some() {
-        "grace period set here".to_string()
+        match workload.platform {
+            crate::model::Platform::Kubernetes => "grace period set here".to_string(),
+            platform => format!("{} set here", platform.kill_deadline_name()),
+        }
     } else {
         format!(
             "{deadline_name} is not set: {}",

@@ -29,6 +29,7 @@
 mod analysis;
 pub mod commands;
 mod parse;
+pub mod words;
 
 pub use analysis::{
     all_simple_commands, can_shell_exec_implicitly, chain_before, final_commands,

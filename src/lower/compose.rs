@@ -1,0 +1,334 @@
+//! docker compose files → deploy model: one workload per service.
+//!
+//! Compose semantics (compose-spec 05-services.md; compose-go): a string `command`/`entrypoint`
+//! is split into words shell-style but never run through a shell; `entrypoint` overrides the
+//! image's ENTRYPOINT and drops its CMD; `command` overrides CMD; `stop_grace_period` defaults to
+//! 10s; `stop_signal` unset leaves the image's STOPSIGNAL (else SIGTERM).
+
+use crate::diagnostic::Location;
+use crate::formats::yaml::{self, Node};
+use crate::formats::{Fragment, ParseFailure};
+use crate::lower::images::{self, ImageName};
+use crate::lower::kubernetes::{FileFacts, DRAIN_ANNOTATION, IGNORE_ANNOTATION};
+use crate::model::{
+    Command, CommandSource, CommandWord, ComposeBuild, ComposeService, EnvVar, Fact, Form,
+    Platform, Process, ProcessRole, Signal, Workload,
+};
+use crate::source::FileId;
+use crate::span::{MappedText, Span};
+use crate::suppress::{Scope, SuppressedRule, Suppression};
+
+pub fn lower(
+    file: FileId,
+    text: &str,
+    fragment: &mut Fragment,
+    facts: &mut FileFacts,
+) -> Result<(), ParseFailure> {
+    let documents =
+        yaml::parse_stream(text, &yaml::Limits::default()).map_err(|e| ParseFailure {
+            message: format!("invalid YAML: {}", e.message),
+            span: e.span,
+        })?;
+    for document in &documents {
+        for duplicate in &document.duplicates {
+            facts.problems.push(ParseFailure {
+                message: format!(
+                    "duplicate key `{}`: docker compose rejects the file",
+                    duplicate.key
+                ),
+                span: duplicate.duplicate,
+            });
+        }
+        let Some(services) = document.root.get("services") else {
+            continue;
+        };
+        for entry in services.entries() {
+            let Some(name) = entry.key.as_str() else {
+                continue;
+            };
+            service(file, name, &entry.key, &entry.value, fragment, facts);
+        }
+    }
+    Ok(())
+}
+
+fn location(file: FileId, span: Span) -> Location {
+    Location::new(file, span)
+}
+
+/// `command:`/`entrypoint:` as compose reads it: a list of words, or a string split into words.
+fn words(
+    file: FileId,
+    node: &Node,
+    what: &'static str,
+    source: usize,
+) -> Option<(Vec<CommandWord>, CommandSource)> {
+    let word = |text: MappedText| CommandWord {
+        text,
+        file,
+        source,
+        synthesized: false,
+    };
+    let words: Vec<CommandWord> = if node.is_sequence() {
+        node.items()
+            .filter_map(|item| item.mapped_text().cloned())
+            .map(word)
+            .collect()
+    } else {
+        let text = node.mapped_text()?;
+        if node.is_null() {
+            return None;
+        }
+        crate::shell::words::split_literal(text)
+            .into_iter()
+            .map(word)
+            .collect()
+    };
+    Some((
+        words,
+        CommandSource {
+            what,
+            form: Form::Exec,
+            location: location(file, node.span),
+            inherited_from: None,
+        },
+    ))
+}
+
+fn seconds(node: &Node) -> Option<f64> {
+    node.as_f64().or_else(|| {
+        node.as_str()
+            .and_then(crate::shell::commands::parse_duration_seconds)
+    })
+}
+
+/// `KEY=value` list or mapping, as compose accepts for `environment` and `labels`.
+fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>, Span)> {
+    let Some(node) = node else {
+        return Vec::new();
+    };
+    if node.is_sequence() {
+        node.items()
+            .filter_map(|item| {
+                let text = item.as_str()?;
+                let (key, value) = match text.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (text.to_string(), None),
+                };
+                Some((key, value, item.report_span()))
+            })
+            .collect()
+    } else {
+        node.entries()
+            .filter_map(|e| {
+                Some((
+                    e.key.as_str()?.to_string(),
+                    e.value
+                        .as_str()
+                        .filter(|_| !e.value.is_null())
+                        .map(str::to_string),
+                    e.value.report_span(),
+                ))
+            })
+            .collect()
+    }
+}
+
+fn service(
+    file: FileId,
+    name: &str,
+    key: &Node,
+    node: &Node,
+    fragment: &mut Fragment,
+    facts: &mut FileFacts,
+) {
+    let labels = pairs(node.get("labels"));
+    if let Some((_, Some(value), span)) = labels.iter().find(|(k, _, _)| k == IGNORE_ANNOTATION) {
+        let mut rules = Vec::new();
+        for part in value.split(',') {
+            let selector = part.trim();
+            if !selector.is_empty() {
+                rules.push(SuppressedRule {
+                    selector: selector.to_string(),
+                    code: crate::rules::find(selector).map(|r| r.code),
+                    location: location(file, *span),
+                });
+            }
+        }
+        facts.suppressions.push(Suppression {
+            scope: Scope::Range(key.span.join(node.span)),
+            rules,
+            location: location(file, *span),
+        });
+    }
+    let drain_annotation = labels
+        .iter()
+        .find(|(k, _, _)| k == DRAIN_ANNOTATION)
+        .and_then(|(_, v, span)| {
+            let seconds = crate::shell::commands::parse_duration_seconds(v.as_deref()?)?;
+            Some(Fact::at(seconds, location(file, *span)))
+        });
+
+    let image = node.get("image").and_then(|i| {
+        i.as_str()
+            .map(|v| Fact::at(v.to_string(), location(file, i.report_span())))
+    });
+    let image_name = image.as_ref().and_then(|i| ImageName::parse(&i.value));
+    let written = image.as_ref().map_or("", |i| i.value.as_str()).to_string();
+    let mut shell = images::shell_of(image_name.as_ref(), &written);
+    shell.location = image.as_ref().and_then(|i| i.location);
+
+    let build = node.get_entry("build").map(|entry| {
+        let value = &entry.value;
+        let (context, dockerfile, target) = match value.as_str() {
+            Some(context) => (context.to_string(), "Dockerfile".to_string(), None),
+            None => (
+                value
+                    .get("context")
+                    .and_then(Node::as_str)
+                    .unwrap_or(".")
+                    .to_string(),
+                value
+                    .get("dockerfile")
+                    .and_then(Node::as_str)
+                    .unwrap_or("Dockerfile")
+                    .to_string(),
+                value
+                    .get("target")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+            ),
+        };
+        ComposeBuild {
+            context,
+            dockerfile,
+            target,
+            location: location(file, entry.key.report_span()),
+        }
+    });
+
+    let entrypoint = node
+        .get("entrypoint")
+        .and_then(|n| words(file, n, "entrypoint", 0));
+    let command = node
+        .get("command")
+        .and_then(|n| words(file, n, "command", usize::from(entrypoint.is_some())));
+    let as_command = |part: &Option<(Vec<CommandWord>, CommandSource)>| {
+        part.as_ref().map(|(words, source)| Command {
+            words: words
+                .iter()
+                .map(|w| CommandWord {
+                    source: 0,
+                    ..w.clone()
+                })
+                .collect(),
+            sources: vec![source.clone()],
+        })
+    };
+    let compose = ComposeService {
+        name: name.to_string(),
+        init: node.get("init").and_then(|n| {
+            n.as_bool()
+                .map(|v| Fact::at(v, location(file, n.report_span())))
+        }),
+        healthcheck: node
+            .get_entry("healthcheck")
+            .map(|e| location(file, e.key.report_span())),
+        healthcheck_disabled: node.get("healthcheck").is_some_and(|h| {
+            h.get("disable").and_then(Node::as_bool) == Some(true)
+                || h.get("test")
+                    .and_then(|t| t.items().next().or(Some(t)))
+                    .and_then(Node::as_str)
+                    == Some("NONE")
+        }),
+        depends_on_healthy: node
+            .get("depends_on")
+            .into_iter()
+            .flat_map(Node::entries)
+            .filter_map(|e| {
+                let condition = e.value.get("condition")?;
+                (condition.as_str() == Some("service_healthy")).then(|| {
+                    (
+                        e.key.as_str().unwrap_or("").to_string(),
+                        location(file, condition.report_span()),
+                    )
+                })
+            })
+            .collect(),
+        published_ports: node
+            .get("ports")
+            .into_iter()
+            .flat_map(Node::items)
+            .map(|p| location(file, p.report_span()))
+            .collect(),
+        build,
+        command_key: node
+            .get_entry("command")
+            .map(|e| location(file, e.key.report_span())),
+        entrypoint_key: node
+            .get_entry("entrypoint")
+            .map(|e| location(file, e.key.report_span())),
+        command: as_command(&command),
+        entrypoint: as_command(&entrypoint),
+    };
+
+    // Without a linked Dockerfile: `entrypoint` (+ `command`) is the argv; a `command` alone runs
+    // through the image's ENTRYPOINT, which official images make transparent (`exec "$@"`).
+    let mut effective = Command::default();
+    if let Some((words, source)) = entrypoint {
+        effective.words.extend(words);
+        effective.sources.push(source);
+    }
+    if let Some((words, source)) = command {
+        effective.words.extend(words);
+        effective.sources.push(source);
+    }
+    let effective = (!effective.words.is_empty()).then_some(effective);
+
+    let stop_signal = node
+        .get("stop_signal")
+        .and_then(|s| {
+            s.as_str()
+                .and_then(Signal::parse)
+                .map(|signal| Fact::at(signal, location(file, s.report_span())))
+        })
+        .or_else(|| {
+            let image = image.as_ref()?;
+            let signal = images::defaults_of(image_name.as_ref()?).stop_signal?;
+            Some(Fact {
+                value: signal,
+                location: image.location,
+                note: Some(format!("set by the image `{}`", image.value)),
+            })
+        });
+    let kill_deadline = node
+        .get("stop_grace_period")
+        .and_then(|n| seconds(n).map(|v| Fact::at(v, location(file, n.report_span()))));
+    let env = pairs(node.get("environment"))
+        .into_iter()
+        .map(|(name, value, span)| EnvVar {
+            name,
+            value,
+            location: location(file, span),
+        })
+        .collect();
+
+    let mut process = Process::new(name, ProcessRole::Main, effective, shell);
+    process.env = env;
+    fragment.workloads.push(Workload {
+        platform: Platform::Compose,
+        name: format!("service {name}"),
+        location: location(file, key.report_span()),
+        processes: vec![process],
+        stop_signal,
+        base_image: image,
+        image: None,
+        kill_deadline,
+        drain_annotation,
+        kubernetes: None,
+        compose: Some(compose),
+        systemd: None,
+        process_type: None,
+        dockerfile_ref: None,
+    });
+}
