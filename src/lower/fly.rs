@@ -19,6 +19,7 @@ use crate::span::{MappedText, Span};
 
 #[derive(Deserialize, Default)]
 struct FlyToml {
+    app: Option<Spanned<String>>,
     kill_signal: Option<Spanned<String>>,
     kill_timeout: Option<Spanned<toml::Value>>,
     #[serde(default)]
@@ -96,7 +97,11 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
         .and_then(|b| b.dockerfile.as_ref())
         .map(|d| Fact::at(d.get_ref().clone(), location(span_of(d))))
         .or_else(|| Some(Fact::default_value("Dockerfile".to_string())));
-    let anchor = location(fly.kill_signal.as_ref().map_or(Span::new(0, 0), span_of));
+    // App-wide findings point at `app = "…"` (else the first line).
+    let anchor = location(fly.app.as_ref().map_or_else(
+        || Span::new(0, text.find('\n').unwrap_or(text.len())),
+        span_of,
+    ));
     let workload = |name: String,
                     process_type: Option<Fact<String>>,
                     command: Option<Command>,
