@@ -56,6 +56,9 @@ pub struct DrainConfig {
 pub struct NginxConfig {
     /// Idle timeout of the backends behind nginx (Go-style or nginx duration, e.g. "5s").
     pub backend_idle_timeout: Option<String>,
+    /// The nginx version the configuration runs on (defaults changed in 1.29.7: HTTP/1.1 and
+    /// keepalive to upstreams are on by default there).
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -36,11 +36,70 @@ pub fn classify_name(path: &Path) -> Option<FileKind> {
         return Some(FileKind::Dockerfile);
     }
     let lower = name.to_ascii_lowercase();
+    if is_compose_name(&lower) {
+        return Some(FileKind::Compose);
+    }
     if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         return Some(FileKind::Yaml);
     }
+    if lower == "fly.toml" {
+        return Some(FileKind::Fly);
+    }
+    if name == "Procfile" || (name.starts_with("Procfile.") && !lower.ends_with(".md")) {
+        return Some(FileKind::Procfile);
+    }
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|p| p.to_str())
+        .unwrap_or("");
+    if lower.ends_with(".service") || (lower.ends_with(".conf") && parent.ends_with(".service.d")) {
+        return Some(FileKind::Systemd);
+    }
+    if lower == "nginx.conf" || lower.ends_with(".conf") || in_nginx_folder(path) {
+        return Some(FileKind::Nginx);
+    }
     None
 }
+
+/// compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml, docker-compose.*.yml,
+/// compose.*.yaml (and the .yml/.yaml variants of each).
+fn is_compose_name(lower: &str) -> bool {
+    let stem = lower
+        .strip_suffix(".yaml")
+        .or_else(|| lower.strip_suffix(".yml"));
+    stem.is_some_and(|stem| {
+        stem == "compose"
+            || stem == "docker-compose"
+            || stem.starts_with("compose.")
+            || stem.starts_with("docker-compose.")
+    })
+}
+
+/// Whether a path is under a folder that holds nginx configuration (`nginx/`, `conf.d/`,
+/// `sites-available/`, `sites-enabled/`): there any file may be nginx configuration.
+pub fn in_nginx_folder(path: &Path) -> bool {
+    path.parent()
+        .and_then(|p| p.file_name())
+        .and_then(|p| p.to_str())
+        .is_some_and(|dir| {
+            matches!(
+                dir,
+                "nginx" | "sites-available" | "sites-enabled" | "conf.d" | "snippets"
+            )
+        })
+        && !path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| NOT_NGINX_EXTENSIONS.contains(&e))
+}
+
+/// Files in nginx folders that are not configuration.
+const NOT_NGINX_EXTENSIONS: &[&str] = &[
+    "md", "txt", "sh", "py", "json", "yml", "yaml", "toml", "html", "js", "css", "pem", "crt",
+    "key", "csr", "log", "j2", "tmpl", "tpl", "template", "erb", "example", "sample", "orig",
+    "bak", "swp", "lua", "types", "png", "ico", "svg", "gitkeep",
+];
 
 /// Extensions that mark a `Dockerfile.*` name as something else (a template, a note, an ignore file).
 const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[

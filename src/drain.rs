@@ -97,7 +97,9 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
                 Some(seconds) => Drain::Known(DrainTimeout {
                     seconds,
                     // As written, with the seconds when the spelling differs (`1m (60s)`).
-                    description: if written.parse::<f64>().is_ok() || written == seconds_text(seconds) {
+                    description: if written.parse::<f64>().is_ok()
+                        || written == seconds_text(seconds)
+                    {
                         format!("{name}={}", seconds_text(seconds))
                     } else {
                         format!("{name}={written} ({})", seconds_text(seconds))

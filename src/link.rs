@@ -121,9 +121,7 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
             let Some(&index) = canonical(&path).and_then(|p| by_path.get(&p)) else {
                 continue;
             };
-            if workload.stop_signal.is_none() {
-                workload.stop_signal = images.get(index).and_then(|i| i.stop_signal.clone());
-            }
+            // Fly sends fly.toml's `kill_signal` (default SIGINT), not the image's STOPSIGNAL.
             for process in &mut workload.processes {
                 if let Some(image) = images.get(index) {
                     // fly `[processes]` commands replace the image's CMD.

@@ -17,6 +17,16 @@ pub enum FileKind {
     /// A `.yaml`/`.yml` file: Kubernetes manifests when its documents have `apiVersion` and
     /// `kind` (other YAML is ignored).
     Yaml,
+    /// docker compose files (`compose.yaml`, `docker-compose.*.yml`, …).
+    Compose,
+    /// systemd units (`*.service`) and their drop-ins (`*.service.d/*.conf`).
+    Systemd,
+    /// nginx configuration (`nginx.conf`, `*.conf` with nginx blocks, files under nginx folders).
+    Nginx,
+    /// Heroku-style `Procfile`, `Procfile.*`.
+    Procfile,
+    /// Fly.io `fly.toml`.
+    Fly,
 }
 
 impl FileKind {
@@ -25,13 +35,25 @@ impl FileKind {
             FileKind::Dockerfile => "dockerfile",
             FileKind::ShellScript => "shell script",
             FileKind::Yaml => "yaml",
+            FileKind::Compose => "compose",
+            FileKind::Systemd => "systemd",
+            FileKind::Nginx => "nginx",
+            FileKind::Procfile => "procfile",
+            FileKind::Fly => "fly",
         }
     }
 
     /// The characters that start a comment line, for suppression comments.
     pub fn comment_chars(self) -> &'static [char] {
         match self {
-            FileKind::Dockerfile | FileKind::ShellScript | FileKind::Yaml => &['#'],
+            FileKind::Dockerfile
+            | FileKind::ShellScript
+            | FileKind::Yaml
+            | FileKind::Compose
+            | FileKind::Nginx
+            | FileKind::Procfile
+            | FileKind::Fly => &['#'],
+            FileKind::Systemd => &['#', ';'],
         }
     }
 }

@@ -359,7 +359,9 @@ fn helm_templates_and_kustomize_patches_are_skipped_with_a_note() {
 #[test]
 fn yaml_alias_bomb_ends_in_a_parse_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bomb = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bomb\n  annotations:\n    a0: &a0 \"lol\"\n");
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bomb\n  annotations:\n    a0: &a0 \"lol\"\n",
+    );
     for level in 1..10 {
         let refs = vec![format!("*a{}", level - 1); 9].join(", ");
         bomb.push_str(&format!("    a{level}: &a{level} [{refs}]\n"));
@@ -398,5 +400,9 @@ fn config_images_link_manifests_to_dockerfiles() {
     assert_eq!(d["start"]["line"], 13);
     let message = d["message"].as_str().unwrap_or("");
     assert!(message.starts_with("preStop 5s + gunicorn --graceful-timeout 45s = 50s > terminationGracePeriodSeconds 40s"), "{message}");
-    assert!(d["labels"].as_array().expect("labels").iter().any(|l| l["file"] == "services/web/Dockerfile"));
+    assert!(d["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .any(|l| l["file"] == "services/web/Dockerfile"));
 }

@@ -77,6 +77,11 @@ fn default_file_name(kind: &str) -> Option<&'static str> {
     match kind {
         "dockerfile" | "Dockerfile" => Some("Dockerfile"),
         "yaml" | "yml" => Some("manifest.yaml"),
+        "compose" => Some("compose.yaml"),
+        "systemd" | "ini" => Some("app.service"),
+        "procfile" | "Procfile" => Some("Procfile"),
+        "toml" | "fly" => Some("fly.toml"),
+        "nginx" => Some("nginx.conf"),
         _ => None,
     }
 }

@@ -2,6 +2,9 @@
 //! parses a file and lowers it into model facts.
 
 pub mod dockerfile;
+pub mod nginx;
+pub mod procfile;
+pub mod systemd;
 pub mod yaml;
 
 use crate::model::Model;
@@ -17,6 +20,9 @@ pub struct Fragment {
     pub services: Vec<crate::model::Service>,
     pub autoscalers: Vec<crate::model::Autoscaler>,
     pub image_builds: Vec<crate::model::ImageBuild>,
+    pub nginx: Vec<crate::lower::nginx::NginxFile>,
+    /// systemd units and drop-ins, assembled into workloads once all files are parsed.
+    pub systemd: Vec<crate::lower::systemd::SystemdFile>,
     /// Suppressions, template sources and file-level problems found while lowering.
     pub file_facts: crate::lower::kubernetes::FileFacts,
 }
@@ -39,6 +45,8 @@ impl Fragment {
         model.services.extend(self.services);
         model.autoscalers.extend(self.autoscalers);
         model.image_builds.extend(self.image_builds);
+        model.nginx.extend(self.nginx);
+        model.systemd_files.extend(self.systemd);
     }
 }
 
@@ -81,7 +89,19 @@ fn is_fragment(file: &SourceFile) -> bool {
 }
 
 /// Parse one file and lower it into model facts.
-pub fn parse_and_lower(id: FileId, file: &SourceFile, dir: Option<&std::path::Path>) -> Parsed {
+/// Settings that change how files are lowered.
+#[derive(Debug, Clone, Default)]
+pub struct LowerOptions {
+    /// `[procfile] kill-timeout` in seconds.
+    pub procfile_kill_timeout: Option<f64>,
+}
+
+pub fn parse_and_lower(
+    id: FileId,
+    file: &SourceFile,
+    dir: Option<&std::path::Path>,
+    options: &LowerOptions,
+) -> Parsed {
     match file.kind {
         FileKind::Dockerfile => match dockerfile::parse(&file.text) {
             Ok(parsed) => {
@@ -108,6 +128,93 @@ pub fn parse_and_lower(id: FileId, file: &SourceFile, dir: Option<&std::path::Pa
             }),
         },
         FileKind::ShellScript => Parsed::Lowered(Fragment::default()),
+        FileKind::Nginx => {
+            let name = file.path.rsplit('/').next().unwrap_or("");
+            let trusted = name == "nginx.conf"
+                || crate::discover::in_nginx_folder(std::path::Path::new(&file.path));
+            match nginx::parse(&file.text) {
+                Ok(config) if crate::lower::nginx::is_nginx(&config, trusted) => {
+                    let mut fragment = Fragment::default();
+                    fragment.nginx.push(crate::lower::nginx::NginxFile {
+                        file: id,
+                        path: file.path.clone(),
+                        config,
+                    });
+                    Parsed::Lowered(fragment)
+                }
+                Ok(_) => Parsed::Ignored,
+                Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
+                    "{}: looks like a template (`{{{{`/`{{%`), not nginx configuration; skipped",
+                    file.path
+                )),
+                Err(e) if crate::lower::nginx::looks_like_nginx(&file.text) => {
+                    Parsed::Failed(ParseFailure {
+                        message: e.message,
+                        span: e.span,
+                    })
+                }
+                Err(_) => Parsed::Ignored,
+            }
+        }
+        FileKind::Compose => {
+            let mut fragment = Fragment::default();
+            let mut facts = crate::lower::kubernetes::FileFacts::default();
+            match crate::lower::compose::lower(id, &file.text, &mut fragment, &mut facts) {
+                Ok(()) => {
+                    fragment.file_facts = facts;
+                    Parsed::Lowered(fragment)
+                }
+                Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
+                    "{}: looks like a template (`{{{{`), not a compose file; skipped",
+                    file.path
+                )),
+                Err(failure) => Parsed::Failed(failure),
+            }
+        }
+        FileKind::Procfile => {
+            let procfile = procfile::parse(&file.text);
+            if let Some(problem) = procfile
+                .problems
+                .iter()
+                .find(|p| p.severity == systemd::Severity::Error)
+            {
+                return Parsed::Failed(ParseFailure {
+                    message: problem.message.clone(),
+                    span: problem.span,
+                });
+            }
+            let mut fragment = Fragment::default();
+            crate::lower::procfile::lower(id, &procfile, options.procfile_kill_timeout, &mut fragment);
+            Parsed::Lowered(fragment)
+        }
+        FileKind::Fly => {
+            let mut fragment = Fragment::default();
+            match crate::lower::fly::lower(id, &file.text, &mut fragment) {
+                Ok(()) => Parsed::Lowered(fragment),
+                Err(failure) => Parsed::Failed(failure),
+            }
+        }
+        FileKind::Systemd => {
+            let unit = systemd::parse(&file.text);
+            // systemd refuses a unit with errors; warnings are lines it ignores.
+            if let Some(problem) = unit
+                .problems
+                .iter()
+                .find(|p| p.severity == systemd::Severity::Error)
+            {
+                return Parsed::Failed(ParseFailure {
+                    message: problem.message.clone(),
+                    span: problem.span,
+                });
+            }
+            let mut fragment = Fragment::default();
+            fragment.systemd.push(crate::lower::systemd::SystemdFile {
+                file: id,
+                path: file.path.clone(),
+                unit,
+            });
+            Parsed::Lowered(fragment)
+        }
         FileKind::Yaml => {
             let mut fragment = Fragment::default();
             let mut facts = crate::lower::kubernetes::FileFacts::default();

@@ -283,7 +283,18 @@ fn service(
         effective.words.extend(words);
         effective.sources.push(source);
     }
-    let effective = (!effective.words.is_empty()).then_some(effective);
+    // Neither set: a known image runs its own command (`nginx:1.17` runs nginx).
+    let effective = if effective.words.is_empty() {
+        image
+            .as_ref()
+            .zip(image_name.as_ref())
+            .and_then(|(i, name)| {
+                let at = i.location?;
+                images::default_command(name, file, at.span, &i.value)
+            })
+    } else {
+        Some(effective)
+    };
 
     let stop_signal = node
         .get("stop_signal")

@@ -23,6 +23,7 @@ struct Effective<'a> {
     inherit_base_command: bool,
     stop_signal: Option<&'a Instruction>,
     copies: Vec<ImageCopy>,
+    healthcheck: bool,
 }
 
 /// Lower a parsed Dockerfile into one Docker workload and its image.
@@ -86,6 +87,13 @@ pub fn lower(
                     cmd_set_here = true;
                 }
                 "STOPSIGNAL" => state.stop_signal = Some(instruction),
+                "HEALTHCHECK" => {
+                    state.healthcheck = !instruction
+                        .args
+                        .as_str()
+                        .trim()
+                        .eq_ignore_ascii_case("none");
+                }
                 "WORKDIR" => {
                     if let Some(word) = instruction.words().first() {
                         workdir = join_path(&workdir, &word.value);
@@ -176,6 +184,10 @@ pub fn lower(
         kill_deadline: None,
         drain_annotation: None,
         kubernetes: None,
+        compose: None,
+        systemd: None,
+        process_type: None,
+        dockerfile_ref: None,
     };
     fragment.workloads.push(workload);
     fragment.images.push(Image {
@@ -183,6 +195,7 @@ pub fn lower(
         path: context_dir.zip(file_name).map(|(dir, name)| dir.join(name)),
         context_dir: context_dir.map(std::path::Path::to_path_buf),
         copies: state.copies,
+        healthcheck: state.healthcheck,
         workdir,
         workload: 0,
     });

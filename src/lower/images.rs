@@ -265,6 +265,37 @@ pub fn defaults_of(image: &ImageName) -> ImageDefaults {
     }
 }
 
+/// The command a known image runs when nothing overrides it, as words mapped onto the place
+/// that names the image (`image: nginx:1.17`).
+pub fn default_command(
+    image: &ImageName,
+    file: crate::source::FileId,
+    at: crate::span::Span,
+    written: &str,
+) -> Option<crate::model::Command> {
+    let words = defaults_of(image).command?;
+    let mut command = crate::model::Command::default();
+    command.sources.push(crate::model::CommandSource {
+        what: "image command",
+        form: crate::model::Form::Exec,
+        location: crate::diagnostic::Location::new(file, at),
+        inherited_from: Some(written.to_string()),
+    });
+    for word in words {
+        let mut b = crate::span::MappedText::builder();
+        for c in word.chars() {
+            b.push_char(c, at);
+        }
+        command.words.push(crate::model::CommandWord {
+            text: b.finish(),
+            file,
+            source: 0,
+            synthesized: true,
+        });
+    }
+    Some(command)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

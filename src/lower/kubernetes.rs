@@ -257,7 +257,9 @@ fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
 /// An annotation or label on the object or its pod template, in that order.
 fn seconds_annotation(object: &Object<'_>, template: &Node, key: &str) -> Option<Fact<f64>> {
     fn from<'n>(metadata: Option<&'n Node>, section: &str, key: &str) -> Option<&'n Node> {
-        metadata.and_then(|m| m.get(section)).and_then(|a| a.get(key))
+        metadata
+            .and_then(|m| m.get(section))
+            .and_then(|a| a.get(key))
     }
     let template_metadata = template.get("metadata");
     let node = from(object.metadata, "annotations", key)
@@ -457,7 +459,18 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
         }
         (None, None) => {}
     }
-    let command = (!command.words.is_empty()).then_some(command);
+    // Neither set: a known image runs its own command (`nginx:1.17` runs nginx).
+    let command = if command.words.is_empty() && args_only.is_none() {
+        image
+            .as_ref()
+            .zip(image_name.as_ref())
+            .and_then(|(i, name)| {
+                let at = i.location?;
+                images::default_command(name, object.file, at.span, &i.value)
+            })
+    } else {
+        (!command.words.is_empty()).then_some(command)
+    };
 
     let stop_signal = node
         .get_path(&["lifecycle", "stopSignal"])

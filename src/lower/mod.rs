@@ -1,5 +1,10 @@
 //! Lowering: each format's AST becomes facts in the deploy model.
 
+pub mod compose;
 pub mod dockerfile;
+pub mod fly;
 pub mod images;
 pub mod kubernetes;
+pub mod nginx;
+pub mod procfile;
+pub mod systemd;

@@ -1,0 +1,1216 @@
+//! nginx configuration files in the model. nginx rules work on the parsed tree (directive
+//! inheritance, upstreams, proxy_pass targets), so each file keeps its tree; `include`s are
+//! resolved against the other nginx files of the scan by [`Scan`].
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::diagnostic::Location;
+use crate::formats::nginx::{parse, resolve_include, Config, Directive, Pass, Scope, Upstream};
+use crate::source::FileId;
+
+/// One parsed nginx file.
+#[derive(Debug, Clone)]
+pub struct NginxFile {
+    pub file: FileId,
+    /// The path as shown (for `include` resolution against the scan).
+    pub path: String,
+    pub config: Config,
+}
+
+/// Directive names that make a `.conf` file nginx configuration.
+const NGINX_BLOCKS: &[&str] = &[
+    "http", "server", "upstream", "location", "events", "stream", "map",
+];
+
+/// Whether a parsed file is nginx configuration (it has an nginx block, or sits where only nginx
+/// configuration lives).
+pub fn is_nginx(config: &Config, trusted_location: bool) -> bool {
+    trusted_location
+        || config
+            .directives
+            .iter()
+            .any(|d| NGINX_BLOCKS.contains(&d.name.as_str()) && d.block.is_some())
+}
+
+/// Whether unparsable text still looks like nginx configuration (so a parse error is a finding,
+/// not a file of some other program that happens to be named `.conf`).
+pub fn looks_like_nginx(text: &str) -> bool {
+    [
+        "server {",
+        "http {",
+        "upstream ",
+        "location /",
+        "events {",
+        "proxy_pass ",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions
+
+/// An nginx version (`1.29.7`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+/// The release that made HTTP/1.1 with an empty `Connection` header the proxy default and
+/// turned keepalive on for every `upstream` block (nginx 1.29.7, 2026-03-24; stable 1.30.0).
+pub const NEW_UPSTREAM_DEFAULTS: Version = Version {
+    major: 1,
+    minor: 29,
+    patch: 7,
+};
+
+impl Version {
+    /// `1.29.7`, `1.30`, `nginx/1.30.0`, `v1.27.3`, `1.27.3-alpine`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Version> {
+        let text = text.trim();
+        let text = text.strip_prefix("nginx/").unwrap_or(text);
+        let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+        let mut numbers = Vec::new();
+        for part in text.split('.') {
+            let digits: String = part.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if digits.is_empty() {
+                break;
+            }
+            numbers.push(digits.parse::<u32>().ok()?);
+            if digits.len() != part.len() || numbers.len() == 3 {
+                break;
+            }
+        }
+        if numbers.len() < 2 {
+            return None;
+        }
+        Some(Version {
+            major: numbers[0],
+            minor: numbers[1],
+            patch: numbers.get(2).copied().unwrap_or(0),
+        })
+    }
+
+    /// Whether this version has the new upstream defaults (see [`NEW_UPSTREAM_DEFAULTS`]).
+    pub fn has_new_upstream_defaults(self) -> bool {
+        self >= NEW_UPSTREAM_DEFAULTS
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// A duration from `.shutdownlint.toml` (`5s`, `500ms`, `1m`, `5`): nginx time syntax or a
+/// Go-style duration.
+pub fn parse_config_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    crate::formats::nginx::time::parse_msec(text).or_else(|| {
+        crate::shell::commands::parse_duration_seconds(text).map(Duration::from_secs_f64)
+    })
+}
+
+/// A duration for messages: `60s`, `4.5s`, `500ms`.
+pub fn show_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms % 1000 != 0 {
+        format!("{}s", ms as f64 / 1000.0)
+    } else {
+        format!("{}s", ms / 1000)
+    }
+}
+
+/// The nginx version an official-style image tag stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageVersion {
+    /// `nginx:1.27.3`: exactly this version.
+    Exact(Version),
+    /// `nginx:1.29-alpine`: the newest patch release of that minor line.
+    Line { major: u32, minor: u32 },
+    /// `nginx`, `nginx:latest`, `nginx:stable-alpine`, `nginx:mainline`: a current release
+    /// (1.30 stable and 1.31 mainline since April 2026).
+    Current,
+}
+
+impl ImageVersion {
+    pub fn has_new_upstream_defaults(self) -> bool {
+        match self {
+            ImageVersion::Exact(v) => v.has_new_upstream_defaults(),
+            // 1.29.8 is the last 1.29 release; 1.29.7 already has the new defaults.
+            ImageVersion::Line { major, minor } => (major, minor) >= (1, 29),
+            ImageVersion::Current => true,
+        }
+    }
+}
+
+/// Images that run nginx and are tagged with nginx's version.
+const NGINX_IMAGES: &[&str] = &[
+    "nginx",
+    "library/nginx",
+    "docker.io/nginx",
+    "docker.io/library/nginx",
+    "nginxinc/nginx-unprivileged",
+    "docker.io/nginxinc/nginx-unprivileged",
+    "bitnami/nginx",
+    "docker.io/bitnami/nginx",
+    "public.ecr.aws/nginx/nginx",
+    "mirror.gcr.io/library/nginx",
+];
+
+/// The nginx version of an image reference such as `nginx:1.25-alpine` (`None`: not an nginx
+/// image, a digest, or a tag with an unexpanded variable).
+pub fn nginx_image_version(image: &str) -> Option<ImageVersion> {
+    let image = image.trim();
+    if image.contains('@') || image.contains('$') {
+        return None;
+    }
+    let (name, tag) = match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
+    };
+    if !NGINX_IMAGES.contains(&name.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let tag = tag.to_ascii_lowercase();
+    let first = tag.split('-').next().unwrap_or("");
+    if matches!(
+        first,
+        "latest" | "stable" | "mainline" | "alpine" | "perl" | "otel" | "bookworm" | "trixie"
+    ) {
+        return Some(ImageVersion::Current);
+    }
+    let parts: Vec<&str> = first.split('.').collect();
+    let numbers: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
+    match numbers?.as_slice() {
+        [major, minor] => Some(ImageVersion::Line {
+            major: *major,
+            minor: *minor,
+        }),
+        [major, minor, patch, ..] => Some(ImageVersion::Exact(Version {
+            major: *major,
+            minor: *minor,
+            patch: *patch,
+        })),
+        _ => None,
+    }
+}
+
+/// The nginx image that runs a configuration file: a Dockerfile of the scan, `FROM` an nginx
+/// image, that `COPY`s the file (or a folder holding it) into the image.
+#[derive(Clone, Debug)]
+pub struct DetectedImage {
+    /// The image as written in `FROM`.
+    pub image: String,
+    pub version: ImageVersion,
+    /// The `FROM` line.
+    pub location: Option<Location>,
+}
+
+/// A path made absolute and lexically normalized.
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// For every nginx file of the scan, the nginx image that the scan's Dockerfiles copy it into
+/// (directly, or the main configuration that includes it), when all of them agree.
+pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option<DetectedImage>> {
+    let paths: Vec<PathBuf> = scan
+        .files
+        .iter()
+        .map(|f| absolute(Path::new(&f.path)))
+        .collect();
+    let mut direct: Vec<Vec<DetectedImage>> = vec![Vec::new(); scan.files.len()];
+    for image in &model.images {
+        let Some(context) = &image.context_dir else {
+            continue;
+        };
+        let Some(base) = model
+            .workloads
+            .get(image.workload)
+            .and_then(|w| w.base_image.as_ref())
+        else {
+            continue;
+        };
+        let Some(version) = nginx_image_version(&base.value) else {
+            continue;
+        };
+        let context = absolute(context);
+        for copy in &image.copies {
+            for source in &copy.sources {
+                if source.contains(['*', '?', '[']) {
+                    continue;
+                }
+                let source = absolute(&context.join(source));
+                for (i, path) in paths.iter().enumerate() {
+                    if path.starts_with(&source) {
+                        direct[i].push(DetectedImage {
+                            image: base.value.clone(),
+                            version,
+                            location: base.location,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let agree = |list: &[DetectedImage]| -> Option<DetectedImage> {
+        let first = list.first()?;
+        list.iter()
+            .all(|d| {
+                d.version.has_new_upstream_defaults() == first.version.has_new_upstream_defaults()
+            })
+            .then(|| first.clone())
+    };
+    (0..scan.files.len())
+        .map(|i| {
+            if !direct[i].is_empty() {
+                return agree(&direct[i]);
+            }
+            let inherited: Vec<DetectedImage> = scan.roots[i]
+                .iter()
+                .flat_map(|&r| direct[r].iter().cloned())
+                .collect();
+            agree(&inherited)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan: files connected by `include`, upstreams resolved across files
+
+/// Debian/Ubuntu's `/etc/nginx/proxy_params` (package nginx-common), which configs include
+/// without shipping it.
+const DEBIAN_PROXY_PARAMS: &str = "proxy_set_header Host $http_host;\n\
+proxy_set_header X-Real-IP $remote_addr;\n\
+proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
+proxy_set_header X-Forwarded-Proto $scheme;\n";
+
+fn debian_proxy_params() -> &'static Config {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    CONFIG.get_or_init(|| parse(DEBIAN_PROXY_PARAMS).unwrap_or_default())
+}
+
+/// What an `include` refers to.
+#[derive(Debug, Clone)]
+pub enum IncludeKind {
+    /// Files of the scan (indices into [`Scan::files`]).
+    Resolved(Vec<usize>),
+    /// A file nginx packages ship whose content is known (`proxy_params`).
+    Builtin(&'static Config),
+    /// A file outside the scan that holds no proxy settings (`mime.types`, `fastcgi_params`,
+    /// SSL or log snippets, server blocks from a vhost folder).
+    Harmless,
+    /// A file outside the scan that could set anything.
+    Unknown,
+}
+
+/// One `include` directive.
+#[derive(Debug, Clone)]
+pub struct IncludeSite<'a> {
+    pub directive: &'a Directive,
+    pub scope: Scope<'a>,
+    pub kind: IncludeKind,
+}
+
+/// A pass directive of the scan with the upstream it sends requests to (when resolved).
+#[derive(Debug, Clone)]
+pub struct ScanPass<'a> {
+    pub file: usize,
+    pub pass: Pass<'a>,
+    /// Inside `stream { }` (directly or through the file that includes this one).
+    pub in_stream: bool,
+    /// `(file index, index into that file's upstreams)`.
+    pub upstream: Option<(usize, usize)>,
+}
+
+/// An occurrence of a directive found by [`Scan::lookup`].
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// The file it is in (for a built-in include: the file with the `include`).
+    pub file: usize,
+    pub directive: &'a Directive,
+    /// Set when the directive comes from a built-in file such as `proxy_params`: the
+    /// `include` that brings it in (point there).
+    pub via_builtin: Option<&'a Directive>,
+}
+
+/// The level (block) an inherited value was found at.
+#[derive(Debug, Clone, Copy)]
+pub struct Level<'a> {
+    pub file: usize,
+    /// `None`: the top level of the file.
+    pub block: Option<&'a Directive>,
+}
+
+/// The effective value of a directive along one include path.
+#[derive(Debug, Clone)]
+pub enum Lookup<'a> {
+    /// Set at `level` by `entries` (all occurrences at that level, includes spliced in).
+    Set {
+        entries: Vec<Entry<'a>>,
+        level: Level<'a>,
+    },
+    /// Not set anywhere: nginx's default applies.
+    Default,
+    /// An `include` of a file outside the scan could set it: unknown.
+    Unknown,
+}
+
+/// What a `map` variable holds for ordinary requests.
+#[derive(Debug, Clone)]
+pub struct MapValue<'a> {
+    pub file: usize,
+    /// The map entry that gives the value (`'' close;`), or the `map` when nothing matches.
+    pub entry: &'a Directive,
+    pub value: String,
+    /// The variable the map reads (`$http_upgrade`).
+    pub source: String,
+}
+
+/// The nginx files of a scan with their `include` relations.
+pub struct Scan<'a> {
+    pub files: &'a [NginxFile],
+    /// Per file: its `include` directives.
+    pub sites: Vec<Vec<IncludeSite<'a>>>,
+    /// Per file: `(including file, index into its sites)`.
+    pub included_by: Vec<Vec<(usize, usize)>>,
+    /// Per file: its upstream blocks.
+    pub upstreams: Vec<Vec<Upstream<'a>>>,
+    /// Per file: included (directly or not) from inside a `stream { }` block.
+    pub in_stream: Vec<bool>,
+    /// Per file: the root files (included by nothing) whose includes reach it.
+    roots: Vec<Vec<usize>>,
+    /// Per file: files reachable through its includes (itself included).
+    reach: Vec<Vec<usize>>,
+    pub passes: Vec<ScanPass<'a>>,
+}
+
+/// Whether a configuration file is a main `nginx.conf` (it has an `http` or `events` block).
+fn is_main(config: &Config) -> bool {
+    config
+        .directives
+        .iter()
+        .any(|d| matches!(d.name.as_str(), "http" | "events") && d.block.is_some())
+}
+
+/// Folders whose files are server blocks (vhosts).
+const VHOST_FOLDERS: &[&str] = &[
+    "conf.d",
+    "sites-enabled",
+    "sites-available",
+    "vhosts",
+    "vhosts.d",
+    "servers",
+    "http.d",
+    "sites",
+];
+
+/// What an include that matches no file of the scan most likely holds.
+fn classify_unresolved(pattern: &str) -> IncludeKind {
+    let path = Path::new(pattern);
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if name == "proxy_params" {
+        return IncludeKind::Builtin(debian_proxy_params());
+    }
+    const HARMLESS_NAMES: &[&str] = &[
+        "mime.types",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "uwsgi_params",
+        "scgi_params",
+        "koi-utf",
+        "koi-win",
+        "win-utf",
+    ];
+    const HARMLESS_WORDS: &[&str] = &[
+        "mime",
+        "ssl",
+        "tls",
+        "gzip",
+        "brotli",
+        "cert",
+        "letsencrypt",
+        "acme",
+        "log",
+        "dhparam",
+    ];
+    if HARMLESS_NAMES.contains(&name.as_str())
+        || name.ends_with(".types")
+        || HARMLESS_WORDS.iter().any(|w| name.contains(w))
+    {
+        return IncludeKind::Harmless;
+    }
+    // `include conf.d/*.conf;`: a glob over a vhost folder brings in server blocks.
+    let wildcard = name.contains(['*', '?', '[']);
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    if wildcard && VHOST_FOLDERS.contains(&folder) {
+        return IncludeKind::Harmless;
+    }
+    IncludeKind::Unknown
+}
+
+impl<'a> Scan<'a> {
+    pub fn new(files: &'a [NginxFile]) -> Scan<'a> {
+        let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
+        let n = files.len();
+        let mut sites: Vec<Vec<IncludeSite<'a>>> = Vec::with_capacity(n);
+        let mut included_by: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        for (i, file) in files.iter().enumerate() {
+            let mut list = Vec::new();
+            for (directive, scope) in file.config.includes() {
+                let pattern = directive.arg(0).unwrap_or("");
+                let targets: Vec<usize> = resolve_include(pattern, &paths[i], &paths, &[])
+                    .iter()
+                    .filter_map(|p| paths.iter().position(|q| q == p))
+                    .filter(|&t| t != i)
+                    .collect();
+                let kind = if targets.is_empty() {
+                    classify_unresolved(pattern)
+                } else {
+                    IncludeKind::Resolved(targets)
+                };
+                if let IncludeKind::Resolved(targets) = &kind {
+                    for &t in targets {
+                        included_by[t].push((i, list.len()));
+                    }
+                }
+                list.push(IncludeSite {
+                    directive,
+                    scope,
+                    kind,
+                });
+            }
+            sites.push(list);
+        }
+
+        // Files reachable through includes.
+        let mut reach: Vec<Vec<usize>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut seen = vec![false; n];
+            let mut stack = vec![i];
+            seen[i] = true;
+            let mut found = Vec::new();
+            while let Some(f) = stack.pop() {
+                found.push(f);
+                for site in &sites[f] {
+                    if let IncludeKind::Resolved(targets) = &site.kind {
+                        for &t in targets {
+                            if !seen[t] {
+                                seen[t] = true;
+                                stack.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+            found.sort_unstable();
+            reach.push(found);
+        }
+        let mut roots: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for r in (0..n).filter(|&r| included_by[r].is_empty()) {
+            for &f in &reach[r] {
+                roots[f].push(r);
+            }
+        }
+
+        // Files included from inside `stream { }`.
+        let mut in_stream = vec![false; n];
+        let mut changed = true;
+        let mut rounds = 0;
+        while changed && rounds <= n {
+            changed = false;
+            rounds += 1;
+            for (i, list) in sites.iter().enumerate() {
+                for site in list {
+                    if let IncludeKind::Resolved(targets) = &site.kind {
+                        if in_stream[i] || site.scope.in_stream() {
+                            for &t in targets {
+                                if !in_stream[t] {
+                                    in_stream[t] = true;
+                                    changed = true;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        let upstreams: Vec<Vec<Upstream<'a>>> =
+            files.iter().map(|f| f.config.upstreams()).collect();
+        let mut scan = Scan {
+            files,
+            sites,
+            included_by,
+            upstreams,
+            in_stream,
+            roots,
+            reach,
+            passes: Vec::new(),
+        };
+        let mut passes = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            for pass in file.config.passes() {
+                let in_stream = scan.in_stream[i] || pass.scope.in_stream();
+                let upstream = pass
+                    .upstream_name()
+                    .and_then(|name| scan.find_upstream(i, name, in_stream));
+                passes.push(ScanPass {
+                    file: i,
+                    pass,
+                    in_stream,
+                    upstream,
+                });
+            }
+        }
+        scan.passes = passes;
+        scan
+    }
+
+    /// The upstream `(file, index)`.
+    pub fn upstream(&self, at: (usize, usize)) -> &Upstream<'a> {
+        &self.upstreams[at.0][at.1]
+    }
+
+    /// Every upstream block of the scan as `((file, index), upstream)`.
+    pub fn all_upstreams(&self) -> impl Iterator<Item = ((usize, usize), &Upstream<'a>)> {
+        self.upstreams
+            .iter()
+            .enumerate()
+            .flat_map(|(f, list)| list.iter().enumerate().map(move |(i, u)| ((f, i), u)))
+    }
+
+    /// Whether an upstream is a `stream { }` (TCP/UDP) upstream.
+    pub fn upstream_in_stream(&self, at: (usize, usize)) -> bool {
+        self.in_stream[at.0] || self.upstream(at).in_stream
+    }
+
+    /// The passes that send requests to the upstream `at`.
+    pub fn passes_to(&self, at: (usize, usize)) -> impl Iterator<Item = &ScanPass<'a>> {
+        self.passes.iter().filter(move |p| p.upstream == Some(at))
+    }
+
+    /// Whether a pass with a variable target (`proxy_pass http://$backend`) sits in `file` or
+    /// in a configuration that includes it.
+    pub fn has_variable_pass_near(&self, file: usize) -> bool {
+        let mut related: Vec<usize> = vec![file];
+        for &root in &self.roots[file] {
+            related.extend(self.reach[root].iter().copied());
+        }
+        self.passes.iter().any(|p| {
+            related.contains(&p.file)
+                && matches!(p.pass.target, crate::formats::nginx::PassTarget::Variable)
+        })
+    }
+
+    /// Whether requests can reach the upstream `at`: a pass names it, or a pass with a variable
+    /// target could (an upstream nothing refers to takes no traffic).
+    pub fn upstream_in_use(&self, at: (usize, usize)) -> bool {
+        self.passes_to(at).next().is_some() || self.has_variable_pass_near(at.0)
+    }
+
+    /// A location in the scan.
+    pub fn location(&self, file: usize, span: crate::span::Span) -> Location {
+        Location::new(self.files[file].file, span)
+    }
+
+    /// Where an entry should be pointed at.
+    pub fn entry_location(&self, entry: &Entry<'_>) -> Location {
+        let directive = entry.via_builtin.unwrap_or(entry.directive);
+        self.location(entry.file, directive.span)
+    }
+
+    fn matches_in(&self, files: &[usize], name: &str, stream: bool) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for &f in files {
+            for (i, u) in self.upstreams[f].iter().enumerate() {
+                if (self.in_stream[f] || u.in_stream) == stream && u.name.eq_ignore_ascii_case(name)
+                {
+                    found.push((f, i));
+                }
+            }
+        }
+        found
+    }
+
+    /// The upstream named `name` that a pass in `file` refers to: in the same file; else in
+    /// the configurations that include the file (every root file whose includes reach it);
+    /// else, for snippets that no main `nginx.conf` of the scan includes (a `conf.d` folder
+    /// mounted into the official image), in the nearest folder holding exactly one upstream
+    /// of that name among such snippets.
+    pub fn find_upstream(&self, file: usize, name: &str, stream: bool) -> Option<(usize, usize)> {
+        let local = self.matches_in(&[file], name, stream);
+        if let Some(first) = local.first() {
+            return Some(*first);
+        }
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for &root in &self.roots[file] {
+            for m in self.matches_in(&self.reach[root], name, stream) {
+                if !found.contains(&m) {
+                    found.push(m);
+                }
+            }
+        }
+        match found.len() {
+            1 => return found.first().copied(),
+            0 => {}
+            _ => return None,
+        }
+        let under_main = |f: usize| {
+            self.roots[f]
+                .iter()
+                .any(|&r| is_main(&self.files[r].config))
+        };
+        if under_main(file) {
+            return None;
+        }
+        let orphans: Vec<usize> = (0..self.files.len()).filter(|&f| !under_main(f)).collect();
+        let mut dir = Path::new(&self.files[file].path).parent();
+        while let Some(d) = dir {
+            let candidates: Vec<usize> = orphans
+                .iter()
+                .copied()
+                .filter(|&f| Path::new(&self.files[f].path).starts_with(d))
+                .collect();
+            let found = self.matches_in(&candidates, name, stream);
+            match found.len() {
+                0 => dir = d.parent(),
+                1 => return found.first().copied(),
+                _ => return None,
+            }
+            if d.as_os_str().is_empty() {
+                break;
+            }
+        }
+        None
+    }
+
+    /// The directives named `name` at one level: the block's own plus those of included files
+    /// (recursively), and whether an include of unknown content sits at that level.
+    fn level_entries(
+        &self,
+        file: usize,
+        directives: &'a [Directive],
+        name: &str,
+        pred: &dyn Fn(&Directive) -> bool,
+        visiting: &mut Vec<usize>,
+        out: &mut Vec<Entry<'a>>,
+    ) -> bool {
+        let mut unknown = false;
+        for directive in directives {
+            if directive.name == name && pred(directive) {
+                out.push(Entry {
+                    file,
+                    directive,
+                    via_builtin: None,
+                });
+            } else if directive.name == "include" {
+                let Some(site) = self.sites[file]
+                    .iter()
+                    .find(|s| std::ptr::eq(s.directive, directive))
+                else {
+                    continue;
+                };
+                match &site.kind {
+                    IncludeKind::Resolved(targets) => {
+                        for &t in targets {
+                            if visiting.contains(&t) || visiting.len() > 32 {
+                                continue;
+                            }
+                            visiting.push(t);
+                            let files = self.files;
+                            unknown |= self.level_entries(
+                                t,
+                                &files[t].config.directives,
+                                name,
+                                pred,
+                                visiting,
+                                out,
+                            );
+                            visiting.pop();
+                        }
+                    }
+                    IncludeKind::Builtin(config) => {
+                        for builtin in &config.directives {
+                            if builtin.name == name && pred(builtin) {
+                                out.push(Entry {
+                                    file,
+                                    directive: builtin,
+                                    via_builtin: Some(directive),
+                                });
+                            }
+                        }
+                    }
+                    IncludeKind::Harmless => {}
+                    IncludeKind::Unknown => unknown = true,
+                }
+            }
+        }
+        unknown
+    }
+
+    /// The effective value of `name` at `scope` of `file`, following nginx's inheritance
+    /// (the innermost level that sets it wins, whole) through `include`s: a file's top level
+    /// continues at the level of each `include` that brings it in. One result per include
+    /// path (a file included from two places can inherit two values).
+    pub fn lookup(&self, file: usize, scope: &Scope<'a>, name: &str) -> Vec<Lookup<'a>> {
+        self.lookup_where(file, scope, name, &|_| true)
+    }
+
+    /// Like [`Scan::lookup`], but only directives for which `pred` holds count
+    /// (`proxy_set_header Connection ...` among all `proxy_set_header` lines).
+    pub fn lookup_where(
+        &self,
+        file: usize,
+        scope: &Scope<'a>,
+        name: &str,
+        pred: &dyn Fn(&Directive) -> bool,
+    ) -> Vec<Lookup<'a>> {
+        let mut out = Vec::new();
+        let mut visiting = vec![file];
+        self.lookup_chain(file, &scope.chain, name, pred, &mut visiting, &mut out);
+        out
+    }
+
+    fn lookup_chain(
+        &self,
+        file: usize,
+        chain: &[&'a Directive],
+        name: &str,
+        pred: &dyn Fn(&Directive) -> bool,
+        visiting: &mut Vec<usize>,
+        out: &mut Vec<Lookup<'a>>,
+    ) {
+        let files = self.files;
+        // The top level of an included file is the level of its `include` (nginx splices the
+        // file in): it is looked at there, together with the other directives of that level.
+        let includers: Vec<(usize, usize)> = self.included_by[file]
+            .iter()
+            .copied()
+            .filter(|(includer, _)| !visiting.contains(includer))
+            .collect();
+        let top = includers
+            .is_empty()
+            .then(|| (None, files[file].config.directives.as_slice()));
+        let levels = chain
+            .iter()
+            .rev()
+            .map(|d| (Some(*d), d.children()))
+            .chain(top);
+        for (block, directives) in levels {
+            let mut entries = Vec::new();
+            let mut expanding = vec![file];
+            let unknown =
+                self.level_entries(file, directives, name, pred, &mut expanding, &mut entries);
+            if unknown {
+                out.push(Lookup::Unknown);
+                return;
+            }
+            if !entries.is_empty() {
+                out.push(Lookup::Set {
+                    entries,
+                    level: Level { file, block },
+                });
+                return;
+            }
+        }
+        if includers.is_empty() {
+            out.push(Lookup::Default);
+            return;
+        }
+        for (includer, site) in includers {
+            if visiting.len() > 32 {
+                out.push(Lookup::Unknown);
+                continue;
+            }
+            visiting.push(includer);
+            let chain = self.sites[includer][site].scope.chain.clone();
+            self.lookup_chain(includer, &chain, name, pred, visiting, out);
+            visiting.pop();
+        }
+    }
+
+    /// How a level relates to a place in `file` whose innermost block is `here`, for labels:
+    /// "set here", "inherited from the `server` block", "inherited from the `http` block of
+    /// nginx.conf".
+    pub fn describe_level(
+        &self,
+        level: &Level<'_>,
+        file: usize,
+        here: Option<&Directive>,
+    ) -> String {
+        let same_block = match (level.block, here) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if level.file == file && same_block {
+            return "set here".to_string();
+        }
+        let what = describe_block(level.block);
+        if level.file == file {
+            format!("inherited from {what}")
+        } else {
+            let path = &self.files[level.file].path;
+            let name = Path::new(path)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(path);
+            match level.block {
+                Some(_) => format!("inherited from {what} of {name}, which includes this file"),
+                None => format!("inherited from {name}, included at this level"),
+            }
+        }
+    }
+
+    /// The value of a `map` variable for requests that do not carry the header the map
+    /// reads (`map $http_upgrade $connection_upgrade { default upgrade; '' close; }` gives
+    /// `close` for every ordinary request), with the map entry that gives it; `None` when
+    /// unknown.
+    pub fn map_value_for_plain_requests(
+        &self,
+        file: usize,
+        variable: &str,
+    ) -> Option<MapValue<'a>> {
+        let candidates: Vec<usize> = if self.roots[file].is_empty() {
+            vec![file]
+        } else {
+            let mut all: Vec<usize> = self.roots[file]
+                .iter()
+                .flat_map(|&r| self.reach[r].iter().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let files = self.files;
+        let mut found: Option<(usize, &'a Directive)> = None;
+        for f in candidates {
+            files[f].config.visit(|d, _| {
+                if d.name == "map"
+                    && d.block.is_some()
+                    && d.arg(1).is_some_and(|v| v.eq_ignore_ascii_case(variable))
+                    && found.is_none()
+                {
+                    found = Some((f, d));
+                }
+            });
+        }
+        let (f, map) = found?;
+        let source = map.arg(0)?.to_string();
+        // Only maps over a request header: a plain request has it empty.
+        if !source.to_ascii_lowercase().starts_with("$http_") {
+            return None;
+        }
+        let mut empty_key: Option<(&'a Directive, String)> = None;
+        let mut default: Option<(&'a Directive, String)> = None;
+        for entry in map.children() {
+            let key = entry.name.as_str();
+            if key == "include" || key.starts_with('~') {
+                return None;
+            }
+            match (key, entry.arg(0)) {
+                ("default", Some(v)) => default = Some((entry, v.to_string())),
+                ("hostnames" | "volatile", _) => {}
+                // An empty key is written `''` or `""`: the name is then empty.
+                ("", Some(v)) => empty_key = Some((entry, v.to_string())),
+                _ => {}
+            }
+        }
+        // The entry that decides (the map itself when the value is the implicit empty default).
+        let (decides, value) = empty_key.or(default).unwrap_or((map, String::new()));
+        Some(MapValue {
+            file: f,
+            entry: decides,
+            value,
+            source,
+        })
+    }
+}
+
+/// "the `location /api/` block", "the `server` block", "the top level of the file".
+pub fn describe_block(block: Option<&Directive>) -> String {
+    match block {
+        Some(block) if block.name == "location" && !block.args.is_empty() => {
+            let args: Vec<&str> = block.args.iter().map(|a| a.value.as_str()).collect();
+            format!("the `location {}` block", args.join(" "))
+        }
+        Some(block) => format!("the `{}` block", block.name),
+        None => "the top level of the file".to_string(),
+    }
+}
+
+/// Whether a `return` ends every request before the pass runs: one in the pass's own block, or
+/// one directly in its `server` block (the server's rewrite phase runs before any location is
+/// chosen: an HTTP-to-HTTPS redirect server with leftover locations).
+pub fn returns_before_pass(pass: &Pass<'_>) -> bool {
+    let returns = |block: &Directive| block.children().iter().any(|d| d.name == "return");
+    pass.scope.block().is_some_and(returns)
+        || pass
+            .scope
+            .nearest(crate::formats::nginx::ContextKind::Server)
+            .is_some_and(returns)
+}
+
+/// Whether an upstream's peers are chosen by Lua (`balancer_by_lua*`): its `server` lines are
+/// placeholders.
+pub fn has_lua_balancer(upstream: &Upstream<'_>) -> bool {
+    upstream
+        .directive
+        .children()
+        .iter()
+        .any(|d| d.name.starts_with("balancer_by_lua"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(i: u32, path: &str, text: &str) -> NginxFile {
+        NginxFile {
+            file: FileId(i),
+            path: path.to_string(),
+            config: parse(text).unwrap(),
+        }
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            Version::parse("1.29.7"),
+            Some(Version {
+                major: 1,
+                minor: 29,
+                patch: 7
+            })
+        );
+        assert!(Version::parse("1.30").unwrap().has_new_upstream_defaults());
+        assert!(Version::parse("nginx/1.30.0")
+            .unwrap()
+            .has_new_upstream_defaults());
+        assert!(!Version::parse("1.29.6")
+            .unwrap()
+            .has_new_upstream_defaults());
+        assert!(!Version::parse("1.27.3-alpine")
+            .unwrap()
+            .has_new_upstream_defaults());
+        assert!(Version::parse("mainline").is_none());
+        assert!(Version::parse("1").is_none());
+    }
+
+    #[test]
+    fn image_versions() {
+        assert_eq!(nginx_image_version("nginx"), Some(ImageVersion::Current));
+        assert_eq!(
+            nginx_image_version("nginx:stable-alpine"),
+            Some(ImageVersion::Current)
+        );
+        let line = nginx_image_version("nginx:1.29-alpine").unwrap();
+        assert!(line.has_new_upstream_defaults());
+        assert!(!nginx_image_version("nginx:1.28-alpine")
+            .unwrap()
+            .has_new_upstream_defaults());
+        assert!(!nginx_image_version("nginx:1.25.3")
+            .unwrap()
+            .has_new_upstream_defaults());
+        assert!(nginx_image_version("nginxinc/nginx-unprivileged:1.30")
+            .unwrap()
+            .has_new_upstream_defaults());
+        assert!(nginx_image_version("node:22").is_none());
+        assert!(nginx_image_version("nginx@sha256:abc").is_none());
+        assert!(nginx_image_version("nginx:${NGINX_VERSION}").is_none());
+        assert!(nginx_image_version("registry.example.com:5000/nginx").is_none());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_config_duration("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_config_duration("500ms"),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(parse_config_duration("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(
+            parse_config_duration("1.5s"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(show_duration(Duration::from_secs(60)), "60s");
+        assert_eq!(show_duration(Duration::from_secs(75)), "75s");
+        assert_eq!(show_duration(Duration::from_millis(4500)), "4.5s");
+    }
+
+    #[test]
+    fn upstream_in_included_file_and_inheritance_through_include() {
+        let files = vec![
+            file(
+                0,
+                "deploy/nginx/nginx.conf",
+                "events {} http { proxy_next_upstream error http_502; include /etc/nginx/conf.d/*.conf; }",
+            ),
+            file(1, "deploy/nginx/conf.d/upstreams.conf", "upstream app { server a:1; server b:1; }"),
+            file(
+                2,
+                "deploy/nginx/conf.d/site.conf",
+                "server { location / { proxy_pass http://app; } }",
+            ),
+        ];
+        let scan = Scan::new(&files);
+        let pass = &scan.passes[0];
+        assert_eq!(pass.file, 2);
+        assert_eq!(pass.upstream, Some((1, 0)));
+        let lookups = scan.lookup(2, &pass.pass.scope, "proxy_next_upstream");
+        assert_eq!(lookups.len(), 1);
+        match &lookups[0] {
+            Lookup::Set { entries, level } => {
+                assert_eq!(level.file, 0);
+                assert_eq!(entries[0].directive.arg(1), Some("http_502"));
+                assert_eq!(
+                    scan.describe_level(level, 2, pass.pass.scope.block()),
+                    "inherited from the `http` block of nginx.conf, which includes this file"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn top_level_of_an_included_file_is_the_level_of_the_include() {
+        // conf.d/app.conf's bare proxy_set_header is at the http level, next to nginx.conf's
+        // Connection line: both apply (nginx splices the file into http).
+        let files = vec![
+            file(
+                0,
+                "nginx/nginx.conf",
+                "events {} http { proxy_set_header Connection \"\"; include conf.d/*.conf; }",
+            ),
+            file(
+                1,
+                "nginx/conf.d/app.conf",
+                "proxy_set_header Host $host; server { location / { proxy_pass http://a; } }",
+            ),
+        ];
+        let scan = Scan::new(&files);
+        let lookups = scan.lookup(1, &scan.passes[0].pass.scope, "proxy_set_header");
+        assert_eq!(lookups.len(), 1);
+        match &lookups[0] {
+            Lookup::Set { entries, level } => {
+                assert_eq!(level.file, 0);
+                let names: Vec<&str> = entries.iter().filter_map(|e| e.directive.arg(0)).collect();
+                assert_eq!(names, ["Connection", "Host"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_and_builtin_includes() {
+        let files = vec![file(
+            0,
+            "nginx.conf",
+            "http { include mime.types; server { proxy_set_header Connection \"\"; \
+             location / { include proxy_params; proxy_pass http://a; } \
+             location /b { include custom/proxy.conf; proxy_pass http://a; } } }",
+        )];
+        let scan = Scan::new(&files);
+        let is_connection = |d: &Directive| {
+            d.arg(0)
+                .is_some_and(|h| h.eq_ignore_ascii_case("connection"))
+        };
+        // proxy_params sets proxy_set_header lines: the server's Connection "" is not inherited.
+        let first = scan.lookup(0, &scan.passes[0].pass.scope, "proxy_set_header");
+        match &first[0] {
+            Lookup::Set { entries, .. } => {
+                assert_eq!(entries.len(), 4);
+                assert!(entries[0].via_builtin.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        let connection = scan.lookup_where(
+            0,
+            &scan.passes[0].pass.scope,
+            "proxy_set_header",
+            &is_connection,
+        );
+        assert!(
+            matches!(&connection[0], Lookup::Set { level, .. } if level.block.is_some_and(|b| b.name == "server"))
+        );
+        let second = scan.lookup(0, &scan.passes[1].pass.scope, "proxy_set_header");
+        assert!(matches!(second[0], Lookup::Unknown));
+        // mime.types is harmless.
+        let version = scan.lookup(0, &scan.passes[0].pass.scope, "proxy_http_version");
+        assert!(matches!(version[0], Lookup::Default));
+    }
+
+    #[test]
+    fn snippets_find_upstreams_of_sibling_snippets_but_not_of_other_configs() {
+        let files = vec![
+            file(
+                0,
+                "a/conf.d/up.conf",
+                "upstream app { server x:1; server y:1; }",
+            ),
+            file(
+                1,
+                "a/conf.d/site.conf",
+                "server { location / { proxy_pass http://app; } }",
+            ),
+            file(
+                2,
+                "b/nginx.conf",
+                "events {} http { server { location / { proxy_pass http://app; } } }",
+            ),
+        ];
+        let scan = Scan::new(&files);
+        assert_eq!(scan.passes[0].upstream, Some((0, 0)));
+        assert_eq!(scan.passes[1].upstream, None);
+    }
+
+    #[test]
+    fn connection_map() {
+        let files = vec![file(
+            0,
+            "nginx.conf",
+            "http { map $http_upgrade $connection_upgrade { default upgrade; '' close; } \
+             map $http_upgrade $keep { default upgrade; '' ''; } }",
+        )];
+        let scan = Scan::new(&files);
+        assert_eq!(
+            scan.map_value_for_plain_requests(0, "$connection_upgrade")
+                .map(|m| m.value),
+            Some("close".to_string())
+        );
+        assert_eq!(
+            scan.map_value_for_plain_requests(0, "$keep")
+                .map(|m| m.value),
+            Some(String::new())
+        );
+        assert!(scan.map_value_for_plain_requests(0, "$nope").is_none());
+    }
+}

@@ -1,0 +1,224 @@
+//! systemd service units (and their drop-ins) → deploy model.
+//!
+//! Files are parsed in the parallel stage; units are assembled afterwards, because a drop-in
+//! (`app.service.d/10-timeout.conf`) changes the unit beside it (`app.service`). Drop-ins are
+//! applied in file-name order; a drop-in without its unit in the scan (an override of a distro
+//! unit) is linted on its own. Semantics: systemd.service(5), systemd.kill(5).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::Location;
+use crate::formats::systemd::{self, EffectiveUnit, KillMode, Origin, TimeSpan, Unit};
+use crate::model::{
+    Command, CommandSource, CommandWord, EnvVar, Fact, Form, Model, Platform, Process, ProcessRole,
+    ShellEnv, ShellFamily, Signal, SystemdService, Workload,
+};
+use crate::source::FileId;
+use crate::span::Span;
+
+/// One parsed unit file or drop-in.
+#[derive(Debug, Clone)]
+pub struct SystemdFile {
+    pub file: FileId,
+    /// The path as shown.
+    pub path: String,
+    pub unit: Unit,
+}
+
+impl SystemdFile {
+    /// For a drop-in, the unit it belongs to (`app.service` for `app.service.d/x.conf`) and
+    /// the directory holding that unit.
+    fn drop_in_of(&self) -> Option<(String, String)> {
+        let path = Path::new(&self.path);
+        let dir = path.parent()?;
+        let unit = dir.file_name()?.to_str()?.strip_suffix(".d")?;
+        let parent = dir
+            .parent()
+            .map_or(String::new(), |p| p.to_string_lossy().into_owned());
+        Some((unit.to_string(), parent))
+    }
+
+    fn unit_key(&self) -> (String, String) {
+        let path = Path::new(&self.path);
+        let name = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let parent = path
+            .parent()
+            .map_or(String::new(), |p| p.to_string_lossy().into_owned());
+        (name, parent)
+    }
+}
+
+/// Merge units with their drop-ins and add one workload per service.
+pub fn lower_units(files: Vec<SystemdFile>, model: &mut Model) {
+    let mut units: BTreeMap<(String, String), (Option<SystemdFile>, Vec<SystemdFile>)> =
+        BTreeMap::new();
+    for file in files {
+        match file.drop_in_of() {
+            Some(key) => units.entry(key).or_default().1.push(file),
+            None => {
+                let key = file.unit_key();
+                units.entry(key).or_default().0 = Some(file);
+            }
+        }
+    }
+    let empty = Unit::default();
+    for ((name, _), (unit, mut dropins)) in units {
+        dropins.sort_by(|a, b| a.path.cmp(&b.path));
+        let names: Vec<String> = dropins
+            .iter()
+            .map(|d| {
+                Path::new(&d.path)
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        let inputs: Vec<(&str, &Unit)> = names
+            .iter()
+            .map(String::as_str)
+            .zip(dropins.iter().map(|d| &d.unit))
+            .collect();
+        let effective = systemd::merge(unit.as_ref().map_or(&empty, |u| &u.unit), &inputs);
+        let file_of = |origin: Origin| match origin {
+            Origin::Unit => unit.as_ref().map(|u| u.file),
+            Origin::DropIn(i) => dropins.get(i).map(|d| d.file),
+        };
+        let Some(anchor_file) = unit
+            .as_ref()
+            .map(|u| u.file)
+            .or_else(|| dropins.first().map(|d| d.file))
+        else {
+            continue;
+        };
+        if !effective.is_service() && !name.ends_with(".service") {
+            continue;
+        }
+        if let Some(workload) = workload(&name, &effective, anchor_file, &file_of) {
+            model.workloads.push(workload);
+        }
+    }
+}
+
+fn workload(
+    name: &str,
+    unit: &EffectiveUnit,
+    anchor_file: FileId,
+    file_of: &dyn Fn(Origin) -> Option<FileId>,
+) -> Option<Workload> {
+    let at = |origin: Origin, span: Span| file_of(origin).map(|file| Location::new(file, span));
+    let exec_start = unit.exec_start();
+    let command = exec_start.last().and_then(|setting| {
+        let file = file_of(setting.origin)?;
+        Some(Command {
+            words: setting
+                .value
+                .argv
+                .iter()
+                .map(|w| CommandWord {
+                    text: w.value.clone(),
+                    file,
+                    source: 0,
+                    synthesized: false,
+                })
+                .collect(),
+            sources: vec![CommandSource {
+                what: "ExecStart",
+                form: Form::Exec,
+                location: Location::new(file, setting.span),
+                inherited_from: None,
+            }],
+        })
+    });
+    let location = exec_start
+        .last()
+        .and_then(|s| at(s.origin, s.span))
+        .unwrap_or(Location::new(anchor_file, Span::empty(0)));
+    let stop_signal = unit.kill_signal().and_then(|s| {
+        let signal = Signal::parse(&s.value.name())?;
+        Some(Fact::at(signal, at(s.origin, s.span)?))
+    });
+    let timeout = unit.timeout_stop();
+    let (kill_deadline, timeout_infinite) = match &timeout {
+        Some(s) => match s.value {
+            TimeSpan::Infinity => (None, at(s.origin, s.span)),
+            // 0 means "no timeout" for TimeoutStopSec (parse_sec_fix_0).
+            TimeSpan::Micros(0) => (None, at(s.origin, s.span)),
+            TimeSpan::Micros(_) => (
+                s.value
+                    .as_secs_f64()
+                    .and_then(|v| Some(Fact::at(v, at(s.origin, s.span)?))),
+                None,
+            ),
+        },
+        None => (None, None),
+    };
+    let kill_mode = unit.kill_mode().and_then(|s| {
+        let name = match s.value {
+            KillMode::ControlGroup => "control-group",
+            KillMode::Mixed => "mixed",
+            KillMode::Process => "process",
+            KillMode::None => "none",
+        };
+        Some(Fact::at(name.to_string(), at(s.origin, s.span)?))
+    });
+    let send_sigkill = unit
+        .send_sigkill()
+        .and_then(|s| Some(Fact::at(s.value, at(s.origin, s.span)?)));
+    let exec_stop = unit
+        .exec_stop()
+        .into_iter()
+        .filter_map(|s| {
+            let argv = s
+                .value
+                .argv
+                .iter()
+                .map(|w| w.as_str().to_string())
+                .collect();
+            Some((argv, at(s.origin, s.span)?))
+        })
+        .collect();
+    let env = unit
+        .environment()
+        .into_iter()
+        .filter_map(|s| {
+            Some(EnvVar {
+                name: s.value.name.clone(),
+                value: Some(s.value.value.text.clone()),
+                location: at(s.origin, s.span)?,
+            })
+        })
+        .collect();
+    // On the host, /bin/sh is dash on Debian/Ubuntu and bash on RHEL-family systems.
+    let shell = ShellEnv {
+        family: ShellFamily::Dash,
+        reason: "assumed dash: /bin/sh on Debian and Ubuntu hosts".into(),
+        assumed: true,
+        location: None,
+    };
+    let mut process = Process::new(name, ProcessRole::Main, command, shell);
+    process.env = env;
+    Some(Workload {
+        platform: Platform::Systemd,
+        name: name.to_string(),
+        location,
+        processes: vec![process],
+        stop_signal,
+        base_image: None,
+        image: None,
+        kill_deadline,
+        drain_annotation: None,
+        kubernetes: None,
+        compose: None,
+        systemd: Some(SystemdService {
+            service_type: format!("{:?}", unit.effective_service_type()).to_ascii_lowercase(),
+            kill_mode,
+            send_sigkill,
+            timeout_infinite,
+            exec_stop,
+        }),
+        process_type: None,
+        dockerfile_ref: None,
+    })
+}

@@ -1,0 +1,94 @@
+//! SL204 single-server-upstream: an nginx `upstream` with exactly one `server` and no
+//! `backup`: while that server restarts for a deploy there is nowhere to send requests.
+
+use crate::lower::nginx::{has_lua_balancer, Scan};
+use crate::rules::{Reporter, RuleContext};
+
+/// Whether an address names one process: an IP literal, `localhost` or a Unix socket, or a
+/// single-label host name (a docker compose service, which resolves to its one container).
+/// Dotted DNS names (`api.internal.example.com`, `app.default.svc.cluster.local`) usually
+/// front several machines (a load balancer, a Kubernetes Service) and are left alone.
+fn is_single_machine(address: &str) -> bool {
+    if address.starts_with("unix:") {
+        return true;
+    }
+    let host = if let Some(rest) = address.strip_prefix('[') {
+        // [v6]:port
+        return rest.contains(']');
+    } else {
+        address.rsplit_once(':').map_or(address, |(h, _)| h)
+    };
+    if host.parse::<std::net::Ipv4Addr>().is_ok() || host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    !host.is_empty()
+        && !host.contains('.')
+        && !host.contains('$')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let scan = Scan::new(&cx.model.nginx);
+    for (at, upstream) in scan.all_upstreams() {
+        // Servers may also come from an included file.
+        let includes = upstream
+            .directive
+            .children()
+            .iter()
+            .any(|d| d.name == "include");
+        if scan.upstream_in_stream(at)
+            || has_lua_balancer(upstream)
+            || includes
+            || !scan.upstream_in_use(at)
+        {
+            continue;
+        }
+        let [server] = upstream.servers.as_slice() else {
+            continue;
+        };
+        if server.backup || server.down || server.resolve || !is_single_machine(&server.address) {
+            continue;
+        }
+        // A Kubernetes Service of that name next to the configuration (within two folders of
+        // it) spreads the traffic over its pods.
+        let host = server
+            .address
+            .rsplit_once(':')
+            .map_or(server.address.as_str(), |(h, _)| h);
+        let nginx_path = std::path::Path::new(&scan.files[at.0].path);
+        let near = nginx_path
+            .parent()
+            .and_then(std::path::Path::parent)
+            .unwrap_or(std::path::Path::new(""));
+        if cx.model.services.iter().any(|s| {
+            s.name.eq_ignore_ascii_case(host)
+                && std::path::Path::new(cx.files.path(s.location.file)).starts_with(near)
+        }) {
+            continue;
+        }
+        let message = format!(
+            "upstream `{}` has a single server, `{}`, and no backup: while it restarts for a deploy nginx has nowhere else to send requests and clients get 502s",
+            upstream.name, server.address,
+        );
+        let finding = out
+            .report(scan.location(at.0, server.address_span), message)
+            .primary("the only server")
+            .label(
+                scan.location(at.0, upstream.name_span),
+                format!("upstream `{}` defined here", upstream.name),
+            );
+        for pass in scan.passes_to(at).take(1) {
+            if let Some(arg) = pass.pass.arg {
+                finding.label(
+                    scan.location(pass.file, arg.raw),
+                    "requests proxied to it here",
+                );
+            }
+        }
+        finding.help(
+            "run at least two instances and list each with its own `server` line (or add a `server ... backup;`), then deploy them one at a time; ignore this if the name resolves to several addresses, is a load balancer, or the server reloads in place without closing its socket (unicorn or gunicorn re-exec, puma phased restart)",
+        );
+    }
+}

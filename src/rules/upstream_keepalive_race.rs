@@ -1,0 +1,559 @@
+//! SL206 upstream-keepalive-race: an upstream keeps idle connections to its backends but
+//! (a) the location proxying to it silently disables keep-alive (HTTP/1.0 or `Connection:
+//! close` upstream), or (b) its `keepalive_timeout` is not shorter than the backends' idle
+//! timeout, so nginx reuses connections the backend is closing and the client gets a 502.
+//!
+//! nginx 1.29.7 (2026-03-24; stable 1.30.0) changed the defaults: `proxy_http_version` 1.1, no
+//! `Connection` header sent upstream, and `keepalive 32` in every `upstream` block. Without
+//! `[nginx] version` the rule assumes the older defaults (nginx 1.28 and earlier: Debian 12 and
+//! Ubuntu 24.04 ship 1.22 and 1.24) and says so; the fix it suggests is correct on both.
+
+use std::time::Duration;
+
+use crate::diagnostic::Location;
+use crate::formats::nginx::{defaults, ContextKind, Directive};
+use crate::lower::nginx::{
+    describe_block, detect_images, parse_config_duration, returns_before_pass, show_duration,
+    DetectedImage, Entry, Lookup, Scan, ScanPass, Version,
+};
+use crate::rules::{Reporter, RuleContext};
+
+/// The backend idle timeout when not configured: Node.js `server.keepAliveTimeout` (5s).
+const DEFAULT_BACKEND_IDLE: Duration = Duration::from_secs(5);
+
+/// Which nginx defaults apply to a file, and why.
+#[derive(Clone)]
+struct Assumption {
+    /// HTTP/1.1, no `Connection` header and keepalive in every upstream by default.
+    new_defaults: bool,
+    /// "before nginx 1.29.7", "on nginx 1.24.0", "on nginx:1.25-alpine".
+    legacy_phrase: String,
+    /// "nginx 1.29.7+", "nginx 1.30.0", "nginx:alpine".
+    new_phrase: String,
+    /// The Dockerfile `FROM` line the version was read from.
+    image: Option<Location>,
+    /// Neither `[nginx] version` nor an image says which nginx runs the file.
+    unconfigured: bool,
+}
+
+impl Assumption {
+    fn new(configured: Option<Version>, image: Option<&DetectedImage>) -> Assumption {
+        if let Some(v) = configured {
+            return Assumption {
+                new_defaults: v.has_new_upstream_defaults(),
+                legacy_phrase: format!("defaults of nginx {v}"),
+                new_phrase: format!("nginx {v}"),
+                image: None,
+                unconfigured: false,
+            };
+        }
+        if let Some(image) = image {
+            return Assumption {
+                new_defaults: image.version.has_new_upstream_defaults(),
+                legacy_phrase: format!("defaults of `{}`, older than nginx 1.29.7", image.image),
+                new_phrase: format!("`{}` (nginx 1.29.7 or later)", image.image),
+                image: image.location,
+                unconfigured: false,
+            };
+        }
+        Assumption {
+            new_defaults: false,
+            legacy_phrase: "defaults before nginx 1.29.7".to_string(),
+            new_phrase: "nginx 1.29.7+".to_string(),
+            image: None,
+            unconfigured: true,
+        }
+    }
+
+    fn legacy_phrase(&self) -> String {
+        self.legacy_phrase.clone()
+    }
+}
+
+/// Why keep-alive does not happen for one pass.
+struct Disabled {
+    reasons: Vec<String>,
+    /// Related places: (location, label).
+    labels: Vec<(Location, String)>,
+    fixes: Vec<String>,
+    /// A reason depends on the defaults before nginx 1.29.7.
+    legacy_default: bool,
+    /// Groups passes with the same cause.
+    key: String,
+}
+
+enum Status {
+    /// Connections are kept alive.
+    Works,
+    /// The pass kind cannot keep connections (uwsgi, scgi).
+    NotApplicable,
+    Disabled(Disabled),
+    /// An include of unknown content could change it.
+    Unknown,
+}
+
+fn same(a: Option<&Directive>, b: Option<&Directive>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => std::ptr::eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn is_connection(d: &Directive) -> bool {
+    d.arg(0)
+        .is_some_and(|h| h.eq_ignore_ascii_case("connection"))
+}
+
+/// The effective single value of a directive over every include path (`Err(())`: unknown or
+/// not the same on every path; `Ok(None)`: the default on every path).
+fn single<'a>(lookups: Vec<Lookup<'a>>) -> Result<Option<(Entry<'a>, String)>, ()> {
+    let mut result: Option<Option<(Entry<'a>, String)>> = None;
+    for lookup in lookups {
+        let value = match lookup {
+            Lookup::Unknown => return Err(()),
+            Lookup::Default => None,
+            Lookup::Set { entries, .. } => {
+                let entry = *entries.last().ok_or(())?;
+                Some((entry, entry.directive.arg(0).unwrap_or("").to_string()))
+            }
+        };
+        match &result {
+            None => result = Some(value),
+            Some(previous) => {
+                let same = match (previous, &value) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => a.1 == b.1,
+                    _ => false,
+                };
+                if !same {
+                    return Err(());
+                }
+            }
+        }
+    }
+    result.ok_or(())
+}
+
+fn proxy_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> Status {
+    let scope = &p.pass.scope;
+    let here = scope.block();
+    let mut reasons = Vec::new();
+    let mut labels = Vec::new();
+    let mut fixes = Vec::new();
+    let mut key = String::new();
+
+    // proxy_http_version
+    let Ok(version) = single(scan.lookup(p.file, scope, "proxy_http_version")) else {
+        return Status::Unknown;
+    };
+    match &version {
+        None if !assume.new_defaults => {
+            reasons.push("proxy_http_version defaults to 1.0".to_string());
+            fixes.push(
+                "add `proxy_http_version 1.1;` to this location or an enclosing block".to_string(),
+            );
+            key.push_str("v:default;");
+        }
+        Some((entry, value)) if value == "1.0" => {
+            reasons.push(
+                "`proxy_http_version 1.0` closes the connection after every response".to_string(),
+            );
+            labels.push((
+                scan.entry_location(entry),
+                "proxy_http_version 1.0 set here".to_string(),
+            ));
+            fixes.push("change `proxy_http_version 1.0` to `1.1`".to_string());
+            key.push_str(&format!("v:{:?};", entry.directive.span));
+        }
+        _ => {}
+    }
+
+    // proxy_set_header Connection: the innermost level with any proxy_set_header wins whole.
+    let headers = scan.lookup(p.file, scope, "proxy_set_header");
+    let mut connection: Option<Result<Option<Entry<'a>>, ()>> = None;
+    let mut effective_level = None;
+    for lookup in headers {
+        let value = match lookup {
+            Lookup::Unknown => Err(()),
+            Lookup::Default => Ok(None),
+            Lookup::Set { entries, level } => {
+                if effective_level.is_none() {
+                    effective_level = entries.first().map(|e| (level, *e));
+                }
+                Ok(entries
+                    .iter()
+                    .rev()
+                    .find(|e| is_connection(e.directive))
+                    .copied())
+            }
+        };
+        connection = match (connection, value) {
+            (None, v) => Some(v),
+            (Some(Ok(None)), Ok(None)) => Some(Ok(None)),
+            (Some(Ok(Some(a))), Ok(Some(b))) if a.directive.arg(1) == b.directive.arg(1) => {
+                Some(Ok(Some(a)))
+            }
+            _ => Some(Err(())),
+        };
+    }
+    let Some(Ok(connection)) = connection else {
+        return Status::Unknown;
+    };
+    match connection {
+        None if !assume.new_defaults => {
+            // Is a `Connection ""` further out hidden by this level's own proxy_set_header?
+            let outer = scan.lookup_where(p.file, scope, "proxy_set_header", &is_connection);
+            let hidden = outer.iter().find_map(|l| match l {
+                Lookup::Set { entries, level } => Some((*entries.last()?, *level)),
+                _ => None,
+            });
+            // Only an outer `Connection ""` is worth naming (it would have kept connections).
+            let hidden = hidden
+                .filter(|(entry, _)| entry.directive.arg(1).is_some_and(|v| v.trim().is_empty()));
+            match (hidden, effective_level) {
+                (Some((entry, _)), Some((level, first))) => {
+                    let block = describe_block(level.block);
+                    let block = if level.file == p.file && same(level.block, here) {
+                        format!("this {}", block.trim_start_matches("the "))
+                    } else {
+                        block
+                    };
+                    reasons.push(format!(
+                        "nginx sends `Connection: close` because {block} sets its own proxy_set_header lines, so the outer `proxy_set_header Connection \"\"` is not inherited"
+                    ));
+                    labels.push((
+                        scan.entry_location(&entry),
+                        "not inherited: an inner block sets its own proxy_set_header lines"
+                            .to_string(),
+                    ));
+                    labels.push((
+                        scan.entry_location(&first),
+                        "proxy_set_header lines here replace all inherited ones".to_string(),
+                    ));
+                    fixes.push(format!(
+                        "repeat `proxy_set_header Connection \"\";` in {block}, next to its other proxy_set_header lines"
+                    ));
+                    key.push_str(&format!("c:hidden:{:?};", entry.directive.span));
+                }
+                _ => {
+                    reasons.push(
+                        "nginx sends `Connection: close` because no `proxy_set_header Connection \"\"` is in effect"
+                            .to_string(),
+                    );
+                    fixes.push("add `proxy_set_header Connection \"\";` to this location (or to the server block, if no location in it sets its own proxy_set_header lines)".to_string());
+                    key.push_str("c:default;");
+                }
+            }
+        }
+        Some(entry) => {
+            let value = entry.directive.arg(1).unwrap_or("");
+            let trimmed = value.trim();
+            if trimmed.eq_ignore_ascii_case("close") {
+                reasons.push("`proxy_set_header Connection close` asks the backend to close every connection".to_string());
+                labels.push((
+                    scan.entry_location(&entry),
+                    "Connection: close set here".to_string(),
+                ));
+                fixes.push("change it to `proxy_set_header Connection \"\";`".to_string());
+                key.push_str(&format!("c:{:?};", entry.directive.span));
+            } else if trimmed.starts_with('$')
+                && trimmed[1..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                if let Some(mapped) = scan.map_value_for_plain_requests(p.file, trimmed) {
+                    if mapped.value.trim().eq_ignore_ascii_case("close") {
+                        reasons.push(format!(
+                            "`proxy_set_header Connection {trimmed}` sends `Connection: close` on every request without an `{}` header",
+                            header_name(&mapped.source)
+                        ));
+                        labels.push((
+                            scan.entry_location(&entry),
+                            "Connection header set here".to_string(),
+                        ));
+                        labels.push((
+                            scan.location(mapped.file, mapped.entry.span),
+                            format!("`{trimmed}` is `close` for ordinary requests"),
+                        ));
+                        fixes.push(format!(
+                            "map the empty value to `\"\"` instead of `close` in the `map` of `{trimmed}` (`'' \"\";`)"
+                        ));
+                        key.push_str(&format!("c:{:?};", entry.directive.span));
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+
+    if reasons.is_empty() {
+        return Status::Works;
+    }
+    let server = scope.nearest(ContextKind::Server).map(|s| s.span);
+    Status::Disabled(Disabled {
+        legacy_default: key.contains(":default;") || key.contains(":hidden:"),
+        reasons,
+        labels,
+        fixes,
+        key: format!("{}|{:?}|{key}", p.file, server),
+    })
+}
+
+/// `$http_upgrade` → `Upgrade`.
+fn header_name(variable: &str) -> String {
+    let name = variable.trim_start_matches('$');
+    let name = name.strip_prefix("http_").unwrap_or(name);
+    name.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn fastcgi_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>) -> Status {
+    let Ok(keep) = single(scan.lookup(p.file, &p.pass.scope, "fastcgi_keep_conn")) else {
+        return Status::Unknown;
+    };
+    match keep {
+        Some((_, value)) if value.eq_ignore_ascii_case("on") => Status::Works,
+        other => {
+            let mut labels = Vec::new();
+            let reason = match &other {
+                Some((entry, _)) => {
+                    labels.push((
+                        scan.entry_location(entry),
+                        "fastcgi_keep_conn off set here".to_string(),
+                    ));
+                    "`fastcgi_keep_conn` is off, so nginx asks the FastCGI server to close the connection after every request"
+                }
+                None => "`fastcgi_keep_conn` is not set (default off), so nginx asks the FastCGI server to close the connection after every request",
+            };
+            let server = p.pass.scope.nearest(ContextKind::Server).map(|s| s.span);
+            Status::Disabled(Disabled {
+                reasons: vec![reason.to_string()],
+                labels,
+                fixes: vec![
+                    "add `fastcgi_keep_conn on;` to this location or an enclosing block"
+                        .to_string(),
+                ],
+                legacy_default: false,
+                key: format!("{}|{:?}|fastcgi", p.file, server),
+            })
+        }
+    }
+}
+
+fn status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> Status {
+    if returns_before_pass(&p.pass) {
+        return Status::NotApplicable;
+    }
+    match p.pass.directive.name.as_str() {
+        "proxy_pass" => proxy_status(scan, p, assume),
+        "fastcgi_pass" => fastcgi_status(scan, p),
+        "grpc_pass" | "memcached_pass" => Status::Works,
+        _ => Status::NotApplicable,
+    }
+}
+
+pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let scan = Scan::new(&cx.model.nginx);
+    let configured = cx.config.nginx.version.as_deref().and_then(Version::parse);
+    let images = detect_images(cx.model, &scan);
+    let assumptions: Vec<Assumption> = images
+        .iter()
+        .map(|image| Assumption::new(configured, image.as_ref()))
+        .collect();
+    let configured_idle = cx
+        .config
+        .nginx
+        .backend_idle_timeout
+        .as_deref()
+        .and_then(parse_config_duration);
+    let idle = configured_idle.unwrap_or(DEFAULT_BACKEND_IDLE);
+
+    for (at, upstream) in scan.all_upstreams() {
+        if scan.upstream_in_stream(at) {
+            continue;
+        }
+        let explicit = match &upstream.keepalive {
+            Some(setting) => match setting.value {
+                Some(0) | None => continue,
+                Some(_) => Some(setting.directive),
+            },
+            None => None,
+        };
+        let upstream_assume = &assumptions[at.0];
+        if explicit.is_none() && !upstream_assume.new_defaults {
+            continue;
+        }
+        let passes: Vec<&ScanPass<'_>> = scan.passes_to(at).collect();
+        let statuses: Vec<Status> = passes
+            .iter()
+            .map(|p| status(&scan, p, &assumptions[p.file]))
+            .collect();
+        let timeout = match &upstream.keepalive_timeout {
+            Some(setting) => match setting.value {
+                Some(value) => value,
+                None => continue,
+            },
+            None => defaults::UPSTREAM_KEEPALIVE_TIMEOUT,
+        };
+        let races = timeout >= idle;
+        let keeps_alive = statuses
+            .iter()
+            .any(|s| matches!(s, Status::Works | Status::Unknown));
+        // An upstream no pass names is used only through a variable (`proxy_pass
+        // http://$backend`), if at all.
+        let reachable_by_variable = passes.is_empty() && scan.has_variable_pass_near(at.0);
+        let report_race = races && (keeps_alive || (reachable_by_variable && explicit.is_some()));
+
+        // (a) keep-alive asked for with `keepalive` but disabled where requests are proxied.
+        if let Some(keepalive) = explicit {
+            let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+            for (i, s) in statuses.iter().enumerate() {
+                if let Status::Disabled(d) = s {
+                    match groups.iter_mut().find(|g| g.0 == d.key) {
+                        Some(g) => g.1.push(i),
+                        None => groups.push((d.key.clone(), vec![i])),
+                    }
+                }
+            }
+            for (_, members) in groups {
+                let first = members[0];
+                let Status::Disabled(disabled) = &statuses[first] else {
+                    continue;
+                };
+                let p = passes[first];
+                let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
+                let assume = &assumptions[p.file];
+                let mut message = format!(
+                    "keep-alive to upstream `{}` is silently disabled here although it sets `keepalive`: {}",
+                    upstream.name,
+                    disabled.reasons.join("; ")
+                );
+                if disabled.legacy_default {
+                    message.push_str(&format!(" ({})", assume.legacy_phrase()));
+                }
+                let mut help = disabled.fixes.join("; ");
+                if disabled.legacy_default {
+                    help.push_str(" (HTTP/1.1 without a `Connection` header is the default from nginx 1.29.7 on, so this is right for every version");
+                    if assume.unconfigured {
+                        help.push_str("; if you only run 1.29.7 or later, set `[nginx] version` in .shutdownlint.toml");
+                    }
+                    help.push(')');
+                }
+                if races && !report_race {
+                    help.push_str(&format!(
+                        "; once keep-alive works, also set `keepalive_timeout` below the backend's idle timeout ({})",
+                        show_duration(idle)
+                    ));
+                }
+                let finding = out
+                    .report(scan.location(p.file, span), message)
+                    .primary(format!("proxied to upstream `{}`", upstream.name))
+                    .label(
+                        scan.location(at.0, keepalive.span),
+                        format!("keepalive enabled for upstream `{}` here", upstream.name),
+                    );
+                for (location, text) in &disabled.labels {
+                    finding.label(*location, text.clone());
+                }
+                if let Some(from) = assume.image {
+                    finding.label(from, "nginx version taken from this image");
+                }
+                for &other in members.iter().skip(1).take(8) {
+                    let o = passes[other];
+                    let span = o.pass.arg.map_or(o.pass.directive.span, |a| a.raw);
+                    finding.label(
+                        scan.location(o.file, span),
+                        "also proxied there with the same settings",
+                    );
+                }
+                finding.help(help);
+            }
+        }
+
+        // (b) the idle timeout race, where connections are actually kept.
+        if !report_race {
+            continue;
+        }
+        let comparison = if timeout == idle {
+            "as long as"
+        } else {
+            "longer than"
+        };
+        let idle_source = match (&cx.config.nginx.backend_idle_timeout, configured_idle) {
+            (Some(_), Some(_)) => "`[nginx] backend-idle-timeout`".to_string(),
+            (Some(raw), None) => format!(
+                "`[nginx] backend-idle-timeout = \"{raw}\"` is not a duration, so the Node.js default is assumed"
+            ),
+            (None, _) => {
+                "assumed: the Node.js default; set `[nginx] backend-idle-timeout`".to_string()
+            }
+        };
+        let (location, primary, how) = match (&upstream.keepalive_timeout, explicit) {
+            (Some(setting), _) => (
+                setting
+                    .directive
+                    .args
+                    .first()
+                    .map_or(setting.directive.span, |a| a.raw),
+                "idle upstream connections are kept this long",
+                format!("`keepalive_timeout {}`", show_duration(timeout)),
+            ),
+            (None, Some(keepalive)) => (
+                keepalive.span,
+                "keepalive_timeout is not set: 60s",
+                "keepalive_timeout defaults to 60s".to_string(),
+            ),
+            (None, None) => (
+                upstream.name_span,
+                "keeps idle connections by default",
+                format!(
+                    "{} keeps up to {} idle connections per worker to every upstream without a `keepalive` line, and keepalive_timeout defaults to 60s",
+                    upstream_assume.new_phrase,
+                    defaults::IMPLICIT_UPSTREAM_KEEPALIVE
+                ),
+            ),
+        };
+        let message = format!(
+            "upstream `{}` keeps idle connections {comparison} the backend's idle timeout ({} vs {}, {idle_source}): {how}, so nginx can send a request on a connection the backend is closing and the client gets a 502",
+            upstream.name,
+            show_duration(timeout),
+            show_duration(idle),
+        );
+        let suggestion = idle
+            .checked_sub(Duration::from_secs(1))
+            .filter(|d| !d.is_zero())
+            .unwrap_or(idle / 2);
+        let finding = out
+            .report(scan.location(at.0, location), message)
+            .primary(primary);
+        if let (Some(_), Some(keepalive)) = (&upstream.keepalive_timeout, explicit) {
+            finding.label(
+                scan.location(at.0, keepalive.span),
+                "keepalive enabled here",
+            );
+        }
+        if explicit.is_none() {
+            if let Some(from) = upstream_assume.image {
+                finding.label(from, "nginx version taken from this image");
+            }
+        }
+        for p in passes.iter().take(1) {
+            let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
+            finding.label(scan.location(p.file, span), "requests proxied to it here");
+        }
+        finding.help(format!(
+            "set `keepalive_timeout {};` in upstream `{}` (shorter than the backend's idle timeout), or raise the backend's (Node.js `server.keepAliveTimeout`, uvicorn `--timeout-keep-alive`, gunicorn `--keep-alive`, Go `http.Server.IdleTimeout`)",
+            show_duration(suggestion),
+            upstream.name
+        ));
+    }
+}
