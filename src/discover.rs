@@ -77,9 +77,11 @@ fn is_compose_name(lower: &str) -> bool {
 }
 
 /// Whether a path is under a folder that holds nginx configuration (`nginx/`, `conf.d/`,
-/// `sites-available/`, `sites-enabled/`): there any file may be nginx configuration.
+/// `sites-available/`, `sites-enabled/`, `snippets/`) and named like configuration there
+/// (`*.conf`, or no extension: `sites-enabled/default`).
 pub fn in_nginx_folder(path: &Path) -> bool {
-    path.parent()
+    let in_folder = path
+        .parent()
         .and_then(|p| p.file_name())
         .and_then(|p| p.to_str())
         .is_some_and(|dir| {
@@ -87,19 +89,16 @@ pub fn in_nginx_folder(path: &Path) -> bool {
                 dir,
                 "nginx" | "sites-available" | "sites-enabled" | "conf.d" | "snippets"
             )
-        })
-        && !path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| NOT_NGINX_EXTENSIONS.contains(&e))
+        });
+    let named_like_config = match path.extension().and_then(|e| e.to_str()) {
+        None => !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.') || n.contains("params") || n == "mime.types"),
+        Some(ext) => matches!(ext, "conf" | "vhost" | "site" | "nginx" | "inc"),
+    };
+    in_folder && named_like_config
 }
-
-/// Files in nginx folders that are not configuration.
-const NOT_NGINX_EXTENSIONS: &[&str] = &[
-    "md", "txt", "sh", "py", "json", "yml", "yaml", "toml", "html", "js", "css", "pem", "crt",
-    "key", "csr", "log", "j2", "tmpl", "tpl", "template", "erb", "example", "sample", "orig",
-    "bak", "swp", "lua", "types", "png", "ico", "svg", "gitkeep",
-];
 
 /// Extensions that mark a `Dockerfile.*` name as something else (a template, a note, an ignore file).
 const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
@@ -344,6 +343,28 @@ mod tests {
         ] {
             assert!(!is_dockerfile_name(no), "{no}");
         }
+    }
+
+    #[test]
+    fn other_formats_by_name() {
+        let kind = |p: &str| classify_name(Path::new(p));
+        assert_eq!(kind("deploy/compose.yaml"), Some(FileKind::Compose));
+        assert_eq!(kind("docker-compose.prod.yml"), Some(FileKind::Compose));
+        assert_eq!(kind("k8s/deployment.yaml"), Some(FileKind::Yaml));
+        assert_eq!(kind("app.service"), Some(FileKind::Systemd));
+        assert_eq!(
+            kind("app.service.d/10-timeout.conf"),
+            Some(FileKind::Systemd)
+        );
+        assert_eq!(kind("nginx/conf.d/app.conf"), Some(FileKind::Nginx));
+        assert_eq!(kind("sites-enabled/default"), Some(FileKind::Nginx));
+        assert_eq!(kind("nginx/docs/changes.xml"), None);
+        assert_eq!(kind("nginx/changes.xml"), None);
+        assert_eq!(kind("nginx/fastcgi_params"), None);
+        assert_eq!(kind("Procfile"), Some(FileKind::Procfile));
+        assert_eq!(kind("Procfile.dev"), Some(FileKind::Procfile));
+        assert_eq!(kind("fly.toml"), Some(FileKind::Fly));
+        assert_eq!(kind("Cargo.toml"), None);
     }
 
     #[test]

@@ -51,17 +51,33 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         if server.backup || server.down || server.resolve || !is_single_machine(&server.address) {
             continue;
         }
-        // A Kubernetes Service of that name next to the configuration (within two folders of
-        // it) spreads the traffic over its pods.
+        // A Kubernetes Service of that name next to the configuration (under its folder, or
+        // the folder above a `nginx/`, `conf.d/`-style folder) spreads the traffic over its pods.
         let host = server
             .address
             .rsplit_once(':')
             .map_or(server.address.as_str(), |(h, _)| h);
         let nginx_path = std::path::Path::new(&scan.files[at.0].path);
-        let near = nginx_path
-            .parent()
-            .and_then(std::path::Path::parent)
-            .unwrap_or(std::path::Path::new(""));
+        let parent = nginx_path.parent().unwrap_or(std::path::Path::new(""));
+        let config_folder = parent
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| {
+                matches!(
+                    n,
+                    "nginx"
+                        | "conf.d"
+                        | "sites-available"
+                        | "sites-enabled"
+                        | "snippets"
+                        | "http.d"
+                )
+            });
+        let near = if config_folder {
+            parent.parent().unwrap_or(parent)
+        } else {
+            parent
+        };
         if cx.model.services.iter().any(|s| {
             s.name.eq_ignore_ascii_case(host)
                 && std::path::Path::new(cx.files.path(s.location.file)).starts_with(near)
