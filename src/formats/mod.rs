@@ -68,6 +68,18 @@ pub enum Parsed {
     Failed(ParseFailure),
 }
 
+/// The first problem that makes the platform reject a systemd unit or Procfile (warnings are
+/// lines it ignores).
+fn first_error(problems: &[systemd::Problem]) -> Option<ParseFailure> {
+    problems
+        .iter()
+        .find(|p| p.severity == systemd::Severity::Error)
+        .map(|p| ParseFailure {
+            message: p.message.clone(),
+            span: p.span,
+        })
+}
+
 /// Template syntax that makes a file a template of the format rather than the format itself.
 pub fn has_template_syntax(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
@@ -173,15 +185,8 @@ pub fn parse_and_lower(
         }
         FileKind::Procfile => {
             let procfile = procfile::parse(&file.text);
-            if let Some(problem) = procfile
-                .problems
-                .iter()
-                .find(|p| p.severity == systemd::Severity::Error)
-            {
-                return Parsed::Failed(ParseFailure {
-                    message: problem.message.clone(),
-                    span: problem.span,
-                });
+            if let Some(failure) = first_error(&procfile.problems) {
+                return Parsed::Failed(failure);
             }
             let mut fragment = Fragment::default();
             crate::lower::procfile::lower(id, &procfile, options.procfile_kill_timeout, &mut fragment);
@@ -197,15 +202,8 @@ pub fn parse_and_lower(
         FileKind::Systemd => {
             let unit = systemd::parse(&file.text);
             // systemd refuses a unit with errors; warnings are lines it ignores.
-            if let Some(problem) = unit
-                .problems
-                .iter()
-                .find(|p| p.severity == systemd::Severity::Error)
-            {
-                return Parsed::Failed(ParseFailure {
-                    message: problem.message.clone(),
-                    span: problem.span,
-                });
+            if let Some(failure) = first_error(&unit.problems) {
+                return Parsed::Failed(failure);
             }
             let mut fragment = Fragment::default();
             fragment.systemd.push(crate::lower::systemd::SystemdFile {

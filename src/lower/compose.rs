@@ -303,15 +303,7 @@ fn service(
                 .and_then(Signal::parse)
                 .map(|signal| Fact::at(signal, location(file, s.report_span())))
         })
-        .or_else(|| {
-            let image = image.as_ref()?;
-            let signal = images::defaults_of(image_name.as_ref()?).stop_signal?;
-            Some(Fact {
-                value: signal,
-                location: image.location,
-                note: Some(format!("set by the image `{}`", image.value)),
-            })
-        });
+        .or_else(|| images::stop_signal_of(image.as_ref()?, image_name.as_ref()?));
     let kill_deadline = node
         .get("stop_grace_period")
         .and_then(|n| seconds(n).map(|v| Fact::at(v, location(file, n.report_span()))));

@@ -265,6 +265,18 @@ pub fn defaults_of(image: &ImageName) -> ImageDefaults {
     }
 }
 
+/// The STOPSIGNAL a known image sets, as a fact at the place that names the image.
+pub fn stop_signal_of(
+    image: &crate::model::Fact<String>,
+    name: &ImageName,
+) -> Option<crate::model::Fact<Signal>> {
+    Some(crate::model::Fact {
+        value: defaults_of(name).stop_signal?,
+        location: image.location,
+        note: Some(format!("set by the image `{}`", image.value)),
+    })
+}
+
 /// The command a known image runs when nothing overrides it, as words mapped onto the place
 /// that names the image (`image: nginx:1.17`).
 pub fn default_command(

@@ -479,15 +479,7 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
                 .and_then(Signal::parse)
                 .map(|signal| Fact::at(signal, object.location(s.report_span())))
         })
-        .or_else(|| {
-            let image = image.as_ref()?;
-            let signal = images::defaults_of(image_name.as_ref()?).stop_signal?;
-            Some(Fact {
-                value: signal,
-                location: image.location,
-                note: Some(format!("set by the image `{}`", image.value)),
-            })
-        });
+        .or_else(|| images::stop_signal_of(image.as_ref()?, image_name.as_ref()?));
 
     let ports = node
         .get("ports")
