@@ -140,6 +140,32 @@ impl Config {
                 )));
             }
         }
+        if let Some(timeout) = &self.nginx.backend_idle_timeout {
+            if crate::shell::commands::parse_duration_seconds(timeout).is_none() {
+                return Err(ConfigError(format!(
+                    "{name}: [nginx] backend-idle-timeout `{timeout}` is not a duration (e.g. \"5s\")"
+                )));
+            }
+        }
+        if let Some(version) = &self.nginx.version {
+            let valid = !version.is_empty()
+                && version.split('.').count() <= 3
+                && version
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            if !valid {
+                return Err(ConfigError(format!(
+                    "{name}: [nginx] version `{version}` is not a version (e.g. \"1.28\" or \"1.30.0\")"
+                )));
+            }
+        }
+        if let Some(timeout) = &self.procfile.kill_timeout {
+            if crate::shell::commands::parse_duration_seconds(timeout).is_none() {
+                return Err(ConfigError(format!(
+                    "{name}: [procfile] kill-timeout `{timeout}` is not a duration (e.g. \"30s\")"
+                )));
+            }
+        }
         if let Some(seconds) = self.drain.default_seconds {
             if !(seconds.is_finite() && seconds >= 0.0) {
                 return Err(ConfigError(format!(

@@ -106,8 +106,12 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
                     process_type: Option<Fact<String>>,
                     command: Option<Command>,
                     at: Location| {
+        // The process is named after its group (`app` without `[processes]`).
+        let process_name = process_type
+            .as_ref()
+            .map_or_else(|| "app".to_string(), |t| t.value.clone());
         let mut process = Process::new(
-            name.clone(),
+            process_name,
             ProcessRole::Main,
             command,
             ShellEnv::default(),

@@ -198,7 +198,12 @@ fn report(
     } else {
         ""
     };
-    diagnostic.help(if timeout.is_default {
+    diagnostic.help(if workload.platform == crate::model::Platform::Procfile {
+        format!(
+            "keep the drain timeout below the platform's fixed {} limit (set `[procfile] kill-timeout` in .shutdownlint.toml if your platform allows more)",
+            drain::format_seconds(deadline.value)
+        )
+    } else if timeout.is_default {
         format!(
             "set {deadline_name} above the whole drain window (e.g. {suggestion}), or set the drain timeout explicitly below the grace period{minus_pause}"
         )

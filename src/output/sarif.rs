@@ -1,0 +1,517 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+//!
+//! Hand-rolled serde structs (DESIGN.md). Columns are Unicode code points (`columnKind:
+//! unicodeCodePoints`, as in the JSON output), 1-based, `endColumn` exclusive. Regions also carry
+//! `charOffset`/`charLength` (code points from the start of the file) and `byteOffset`/`byteLength`
+//! (our spans): both exact. Relative paths become URIs relative to `%SRCROOT%`, the directory the
+//! paths were given from (the current directory), which is named in `originalUriBaseIds` when known.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+
+use super::Positions;
+use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::rules::RuleMeta;
+use crate::source::{Files, LineIndex, Position};
+use crate::Report;
+
+/// The official schema of SARIF 2.1.0 (errata 01), as named by its `id`.
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+/// The base id relative artifact URIs are resolved against.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// The `partialFingerprints` key; bump the version when the hash input changes.
+pub const FINGERPRINT_KEY: &str = "shutdownlint/v1";
+const INFORMATION_URI: &str = "https://github.com/shutdownlint/shutdownlint";
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BTreeMap<&'static str, ArtifactLocation>>,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: &'static str,
+    name: &'static str,
+    short_description: Message,
+    full_description: MultiformatMessage,
+    help: MultiformatMessage,
+    help_uri: String,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MultiformatMessage {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Message,
+    locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Message>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+    char_offset: usize,
+    char_length: usize,
+    byte_offset: usize,
+    byte_length: usize,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
+    let body = rule.body.trim().to_string();
+    ReportingDescriptor {
+        id: rule.code,
+        name: rule.name,
+        short_description: Message {
+            text: rule.summary.to_string(),
+        },
+        full_description: MultiformatMessage {
+            text: body.clone(),
+            markdown: body.clone(),
+        },
+        help: MultiformatMessage {
+            text: body.clone(),
+            markdown: body,
+        },
+        help_uri: rule.url(),
+        default_configuration: Configuration {
+            level: level(rule.severity),
+        },
+    }
+}
+
+/// Counts code points from the start of each file, resuming from the last offset asked for
+/// (diagnostics come sorted, so this is mostly one pass per file).
+struct CharOffsets<'a> {
+    files: &'a Files,
+    last: HashMap<crate::source::FileId, (usize, usize)>,
+}
+
+impl CharOffsets<'_> {
+    fn char_offset(&mut self, file: crate::source::FileId, byte_offset: usize) -> usize {
+        let text = self.files.text(file);
+        let (from_byte, from_char) = match self.last.get(&file) {
+            Some(&(byte, chars)) if byte <= byte_offset => (byte, chars),
+            _ => (0, 0),
+        };
+        let chars = from_char + text.get(from_byte..byte_offset).map_or(0, |s| s.chars().count());
+        self.last.insert(file, (byte_offset, chars));
+        chars
+    }
+}
+
+/// 64-bit FNV-1a: small, stable across Rust versions and platforms (unlike `DefaultHasher`).
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &byte in *part {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // Separate the parts so ("ab", "c") and ("a", "bc") differ.
+        hash ^= 0xff;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Percent-encode a path for a URI: keeps unreserved characters, `/` and sub-delimiters.
+fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &byte in path.as_bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b'@' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A path with forward slashes (Windows separators converted).
+fn slashes(path: &str) -> String {
+    if std::path::MAIN_SEPARATOR == '\\' {
+        path.replace('\\', "/")
+    } else {
+        path.to_string()
+    }
+}
+
+/// `file://` URI of an absolute path (`file:///srv/app`, `file:///C:/src/app`).
+fn file_uri(path: &Path) -> String {
+    let path = slashes(&path.to_string_lossy());
+    let (drive, rest) = match path.as_bytes() {
+        [letter, b':', ..] if letter.is_ascii_alphabetic() => path.split_at(2),
+        _ => ("", path.as_str()),
+    };
+    let rest = rest.strip_prefix("//?/").unwrap_or(rest);
+    let slash = if drive.is_empty() && rest.starts_with('/') {
+        ""
+    } else {
+        "/"
+    };
+    format!("file://{slash}{drive}{}", percent_encode(rest))
+}
+
+/// Lexically normalise a path: drop `.`, resolve `..` against earlier components.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Relative URI under `%SRCROOT%` for a relative path without `..`.
+fn relative_location(path: &Path) -> ArtifactLocation {
+    let parts: Vec<_> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    ArtifactLocation {
+        uri: percent_encode(&parts.join("/")),
+        uri_base_id: Some(SRCROOT),
+    }
+}
+
+/// Where a displayed path points: relative to `%SRCROOT%` (the current directory) when it is
+/// inside it, else an absolute `file://` URI.
+fn artifact_location(path: &str, root: Option<&Path>) -> ArtifactLocation {
+    let path = PathBuf::from(slashes(path));
+    let absolute = if path.is_absolute() {
+        normalize(&path)
+    } else {
+        let normalized = normalize(&path);
+        let escapes = matches!(normalized.components().next(), Some(Component::ParentDir));
+        match root {
+            Some(root) if escapes => normalize(&root.join(&normalized)),
+            // Unknown root: leave `..` in the relative URI rather than guess.
+            _ => return relative_location(&normalized),
+        }
+    };
+    match root.and_then(|root| absolute.strip_prefix(normalize(root)).ok()) {
+        Some(relative) if !relative.as_os_str().is_empty() => relative_location(relative),
+        _ => ArtifactLocation {
+            uri: file_uri(&absolute),
+            uri_base_id: None,
+        },
+    }
+}
+
+/// Renders SARIF; `root` is the directory relative paths are relative to (the current directory
+/// of the run). Without it, relative URIs still name `%SRCROOT%` but `originalUriBaseIds` is left
+/// out (GitHub code scanning resolves them against the repository root).
+pub fn render(report: &Report, root: Option<&Path>) -> String {
+    let root = root.filter(|r| r.is_absolute());
+    let rules = crate::rules::all();
+    let positions = Positions::new(&report.files, &report.diagnostics);
+    let mut chars = CharOffsets {
+        files: &report.files,
+        last: HashMap::new(),
+    };
+    let mut uris: HashMap<crate::source::FileId, ArtifactLocation> = HashMap::new();
+    let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut line_indexes: HashMap<crate::source::FileId, LineIndex> = HashMap::new();
+
+    let mut location = |location: &Location, message: Option<&str>, id: Option<usize>| {
+        let (start, end) = positions.range(location);
+        let artifact = uris
+            .entry(location.file)
+            .or_insert_with(|| artifact_location(report.files.path(location.file), root));
+        SarifLocation {
+            id,
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: artifact.uri.clone(),
+                    uri_base_id: artifact.uri_base_id,
+                },
+                region: region(&mut chars, location, start, end),
+            },
+            message: message.map(|text| Message {
+                text: text.to_string(),
+            }),
+        }
+    };
+
+    let mut results = Vec::with_capacity(report.diagnostics.len());
+    for d in &report.diagnostics {
+        let primary = location(&d.location, d.primary_label.as_deref(), None);
+        let related = d
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| location(&l.location, Some(&l.message), Some(i + 1)))
+            .collect();
+        let fingerprint = fingerprint(report, d, &mut line_indexes, &mut occurrences);
+        let mut text = d.display_message();
+        if let Some(help) = &d.help {
+            text.push_str("\nhelp: ");
+            text.push_str(help);
+        }
+        results.push(SarifResult {
+            rule_id: d.code,
+            rule_index: rules.iter().position(|r| r.code == d.code),
+            level: level(d.severity),
+            message: Message { text },
+            locations: vec![primary],
+            related_locations: related,
+            partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+        });
+    }
+
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "shutdownlint",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                    rules: rules.iter().map(descriptor).collect(),
+                },
+            },
+            original_uri_base_ids: root.map(|root| {
+                let mut uri = file_uri(&normalize(root));
+                if !uri.ends_with('/') {
+                    uri.push('/');
+                }
+                BTreeMap::from([(
+                    SRCROOT,
+                    ArtifactLocation {
+                        uri,
+                        uri_base_id: None,
+                    },
+                )])
+            }),
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    let mut text =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+fn region(chars: &mut CharOffsets<'_>, location: &Location, start: Position, end: Position) -> Region {
+    let char_offset = chars.char_offset(location.file, start.offset);
+    let char_end = chars.char_offset(location.file, end.offset.max(start.offset));
+    Region {
+        start_line: start.line,
+        start_column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        char_offset,
+        char_length: char_end - char_offset,
+        byte_offset: start.offset,
+        byte_length: end.offset.saturating_sub(start.offset),
+    }
+}
+
+/// A hash of the rule, the path, the trimmed text of the finding's first line and how many
+/// earlier findings share all three: unrelated edits above a finding do not change it.
+fn fingerprint<'r>(
+    report: &'r Report,
+    d: &'r Diagnostic,
+    line_indexes: &mut HashMap<crate::source::FileId, LineIndex>,
+    occurrences: &mut HashMap<(&'r str, &'r str, &'r str), usize>,
+) -> String {
+    let file = d.location.file;
+    let text = report.files.text(file);
+    let index = line_indexes
+        .entry(file)
+        .or_insert_with(|| LineIndex::new(text));
+    let offset = crate::source::clamp_to_char_boundary(text, d.location.span.start);
+    let line_span = index.line_span(text, index.line_of(offset));
+    let line = text
+        .get(line_span.start..line_span.end)
+        .unwrap_or("")
+        .trim();
+    let path = report.files.path(file);
+    let occurrence = occurrences.entry((d.code, path, line)).or_insert(0);
+    *occurrence += 1;
+    let count = occurrence.to_string();
+    let hash = fnv1a(&[
+        d.code.as_bytes(),
+        path.as_bytes(),
+        line.as_bytes(),
+        count.as_bytes(),
+    ]);
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_stay_relative_to_srcroot() {
+        let root = Path::new("/work/repo");
+        assert_eq!(
+            artifact_location("./deploy/web app.yaml", Some(root)),
+            ArtifactLocation {
+                uri: "deploy/web%20app.yaml".into(),
+                uri_base_id: Some(SRCROOT)
+            }
+        );
+        assert_eq!(
+            artifact_location("Dockerfile", None).uri_base_id,
+            Some(SRCROOT)
+        );
+        assert_eq!(
+            artifact_location("/work/repo/a/Dockerfile", Some(root)).uri,
+            "a/Dockerfile"
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_root_become_file_uris() {
+        let root = Path::new("/work/repo");
+        assert_eq!(
+            artifact_location("/etc/nginx/nginx.conf", Some(root)),
+            ArtifactLocation {
+                uri: "file:///etc/nginx/nginx.conf".into(),
+                uri_base_id: None
+            }
+        );
+        assert_eq!(
+            artifact_location("../other/Dockerfile", Some(root)).uri,
+            "file:///work/other/Dockerfile"
+        );
+        assert_eq!(
+            artifact_location("/etc/nginx/nginx.conf", None).uri,
+            "file:///etc/nginx/nginx.conf"
+        );
+    }
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(percent_encode("a b/ü#?%.yaml"), "a%20b/%C3%BC%23%3F%25.yaml");
+        assert_eq!(file_uri(Path::new("/tmp/x y")), "file:///tmp/x%20y");
+    }
+
+    #[test]
+    fn fnv1a_matches_the_reference_and_separates_parts() {
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c; ours adds a separator byte after each part.
+        assert_ne!(fnv1a(&[b"ab", b"c"]), fnv1a(&[b"a", b"bc"]));
+        assert_eq!(fnv1a(&[b"x"]), fnv1a(&[b"x"]));
+    }
+}
