@@ -54,6 +54,7 @@ enum OutputFormat {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -208,6 +209,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
+        OutputFormat::Sarif => Format::Sarif,
     };
     let settings = Settings::new(config, selection);
 
@@ -224,7 +226,11 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         && !args.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
-    let text = output::render(&report, format, color);
+    let text = match format {
+        // Relative paths were given from the current directory: SARIF names it as %SRCROOT%.
+        Format::Sarif => output::sarif::render(&report, std::env::current_dir().ok().as_deref()),
+        _ => output::render(&report, format, color),
+    };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = stdout.write_all(text.as_bytes());

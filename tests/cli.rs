@@ -406,3 +406,43 @@ fn config_images_link_manifests_to_dockerfiles() {
         .iter()
         .any(|l| l["file"] == "services/web/Dockerfile"));
 }
+
+#[test]
+fn sarif_format_emits_every_finding_with_relative_uris() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "api/Dockerfile", SHELL_FORM);
+    write(dir.path(), "web/Dockerfile", NPM_START);
+    write(dir.path(), "clean/Dockerfile", CLEAN);
+    let json = run(dir.path(), &["--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let expected = json["diagnostics"].as_array().expect("diagnostics").len();
+    assert!(expected >= 2, "{json}");
+
+    let output = run(dir.path(), &["--format", "sarif", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid json");
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), expected, "{sarif}");
+    let uris: Vec<_> = results
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .collect();
+    assert!(
+        uris.iter().all(|a| a["uriBaseId"] == "%SRCROOT%"),
+        "{sarif}"
+    );
+    assert!(uris.iter().any(|a| a["uri"] == "api/Dockerfile"), "{sarif}");
+    assert!(uris.iter().any(|a| a["uri"] == "web/Dockerfile"), "{sarif}");
+    // %SRCROOT% is the current directory of the run, as a file:// URI ending in `/`.
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("root uri");
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), shutdownlint::rules::all().len());
+}

@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::collections::HashMap;
 
@@ -15,6 +16,7 @@ pub enum Format {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 impl Format {
@@ -23,6 +25,7 @@ impl Format {
             "human" => Some(Format::Human),
             "json" => Some(Format::Json),
             "github" => Some(Format::Github),
+            "sarif" => Some(Format::Sarif),
             _ => None,
         }
     }
@@ -82,5 +85,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
         Format::Human => human::render(report, color),
         Format::Json => json::render(report),
         Format::Github => github::render(report),
+        // No base directory known here: relative URIs without `originalUriBaseIds`.
+        Format::Sarif => sarif::render(report, None),
     }
 }

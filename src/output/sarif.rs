@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::Positions;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::rules::RuleMeta;
-use crate::source::{Files, LineIndex, Position};
+use crate::source::{FileId, Files, LineIndex, Position};
 use crate::Report;
 
 /// The official schema of SARIF 2.1.0 (errata 01), as named by its `id`.
@@ -174,17 +174,20 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
 /// (diagnostics come sorted, so this is mostly one pass per file).
 struct CharOffsets<'a> {
     files: &'a Files,
-    last: HashMap<crate::source::FileId, (usize, usize)>,
+    last: HashMap<FileId, (usize, usize)>,
 }
 
 impl CharOffsets<'_> {
-    fn char_offset(&mut self, file: crate::source::FileId, byte_offset: usize) -> usize {
+    fn char_offset(&mut self, file: FileId, byte_offset: usize) -> usize {
         let text = self.files.text(file);
         let (from_byte, from_char) = match self.last.get(&file) {
             Some(&(byte, chars)) if byte <= byte_offset => (byte, chars),
             _ => (0, 0),
         };
-        let chars = from_char + text.get(from_byte..byte_offset).map_or(0, |s| s.chars().count());
+        let chars = from_char
+            + text
+                .get(from_byte..byte_offset)
+                .map_or(0, |s| s.chars().count());
         self.last.insert(file, (byte_offset, chars));
         chars
     }
@@ -192,17 +195,19 @@ impl CharOffsets<'_> {
 
 /// 64-bit FNV-1a: small, stable across Rust versions and platforms (unlike `DefaultHasher`).
 fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for &byte in *part {
+    fn feed(mut hash: u64, bytes: &[u8]) -> u64 {
+        for &byte in bytes {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        // Separate the parts so ("ab", "c") and ("a", "bc") differ.
-        hash ^= 0xff;
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        hash
     }
-    hash
+    parts
+        .iter()
+        // A 0xff byte (never in UTF-8) after each part, so ("ab", "c") and ("a", "bc") differ.
+        .fold(0xcbf2_9ce4_8422_2325, |hash, part| {
+            feed(feed(hash, part), &[0xff])
+        })
 }
 
 /// Percent-encode a path for a URI: keeps unreserved characters, `/` and sub-delimiters.
@@ -325,9 +330,9 @@ pub fn render(report: &Report, root: Option<&Path>) -> String {
         files: &report.files,
         last: HashMap::new(),
     };
-    let mut uris: HashMap<crate::source::FileId, ArtifactLocation> = HashMap::new();
+    let mut uris: HashMap<FileId, ArtifactLocation> = HashMap::new();
     let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
-    let mut line_indexes: HashMap<crate::source::FileId, LineIndex> = HashMap::new();
+    let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
 
     let mut location = |location: &Location, message: Option<&str>, id: Option<usize>| {
         let (start, end) = positions.range(location);
@@ -411,7 +416,12 @@ pub fn render(report: &Report, root: Option<&Path>) -> String {
     text
 }
 
-fn region(chars: &mut CharOffsets<'_>, location: &Location, start: Position, end: Position) -> Region {
+fn region(
+    chars: &mut CharOffsets<'_>,
+    location: &Location,
+    start: Position,
+    end: Position,
+) -> Region {
     let char_offset = chars.char_offset(location.file, start.offset);
     let char_end = chars.char_offset(location.file, end.offset.max(start.offset));
     Region {
@@ -431,7 +441,7 @@ fn region(chars: &mut CharOffsets<'_>, location: &Location, start: Position, end
 fn fingerprint<'r>(
     report: &'r Report,
     d: &'r Diagnostic,
-    line_indexes: &mut HashMap<crate::source::FileId, LineIndex>,
+    line_indexes: &mut HashMap<FileId, LineIndex>,
     occurrences: &mut HashMap<(&'r str, &'r str, &'r str), usize>,
 ) -> String {
     let file = d.location.file;
@@ -504,13 +514,22 @@ mod tests {
 
     #[test]
     fn uris_are_percent_encoded() {
-        assert_eq!(percent_encode("a b/ü#?%.yaml"), "a%20b/%C3%BC%23%3F%25.yaml");
+        assert_eq!(
+            percent_encode("a b/ü#?%.yaml"),
+            "a%20b/%C3%BC%23%3F%25.yaml"
+        );
         assert_eq!(file_uri(Path::new("/tmp/x y")), "file:///tmp/x%20y");
     }
 
     #[test]
     fn fnv1a_matches_the_reference_and_separates_parts() {
-        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c; ours adds a separator byte after each part.
+        // FNV-1a 64 of "a" then the separator byte: the published test vector for "a" is
+        // 0xaf63dc4c8601ec8c, one more round with 0xff on top.
+        let a = 0xaf63_dc4c_8601_ec8c_u64;
+        assert_eq!(
+            fnv1a(&[b"a"]),
+            (a ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3)
+        );
         assert_ne!(fnv1a(&[b"ab", b"c"]), fnv1a(&[b"a", b"bc"]));
         assert_eq!(fnv1a(&[b"x"]), fnv1a(&[b"x"]));
     }
