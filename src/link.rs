@@ -253,29 +253,46 @@ pub fn link_services(model: &mut Model, files: &Files) {
             .map(Path::to_path_buf)
             .unwrap_or_default()
     };
+    let service_dirs: Vec<PathBuf> = services.iter().map(|s| dir(&s.location)).collect();
+    // Services by their first selector pair: a pod template can only match a Service whose
+    // every pair is among its labels, so looking up its labels finds every candidate.
+    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, service) in services.iter().enumerate() {
+        if let Some((k, v)) = service.selector.first() {
+            by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
+        }
+    }
     for workload in &mut model.workloads {
+        let workload_dir = dir(&workload.location);
         let Some(kube) = &mut workload.kubernetes else {
             continue;
         };
-        for service in &services {
-            let same_namespace = match (&service.namespace, &kube.namespace) {
-                (Some(a), Some(b)) => a == b,
-                // Without namespaces, objects of one application live in one folder tree
-                // (stdin and single files share the empty folder).
-                _ => {
-                    let (a, b) = (dir(&service.location), dir(&workload.location));
-                    a.starts_with(&b) || b.starts_with(&a)
+        let mut matched = Vec::new();
+        for (k, v) in &kube.template_labels {
+            for &i in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
+                let service = &services[i];
+                let same_namespace = match (&service.namespace, &kube.namespace) {
+                    (Some(a), Some(b)) => a == b,
+                    // Without namespaces, objects of one application live in one folder tree
+                    // (stdin and single files share the empty folder).
+                    _ => {
+                        let a = &service_dirs[i];
+                        a.starts_with(&workload_dir) || workload_dir.starts_with(a)
+                    }
+                };
+                let selects = service.selector.iter().all(|(k, v)| {
+                    kube.template_labels
+                        .iter()
+                        .any(|(lk, lv)| lk == k && lv == v)
+                });
+                if same_namespace && selects && !matched.contains(&i) {
+                    matched.push(i);
                 }
-            };
-            let selects = service.selector.iter().all(|(k, v)| {
-                kube.template_labels
-                    .iter()
-                    .any(|(lk, lv)| lk == k && lv == v)
-            });
-            if same_namespace && selects {
-                kube.selected_by.push(service.location);
             }
         }
+        matched.sort_unstable();
+        kube.selected_by
+            .extend(matched.into_iter().map(|i| services[i].location));
     }
     model.services = services;
 }
