@@ -140,11 +140,20 @@ impl Config {
                 )));
             }
         }
-        if let Some(timeout) = &self.nginx.backend_idle_timeout {
-            if crate::shell::commands::parse_duration_seconds(timeout).is_none() {
-                return Err(ConfigError(format!(
-                    "{name}: [nginx] backend-idle-timeout `{timeout}` is not a duration (e.g. \"5s\")"
-                )));
+        let durations = [
+            (
+                "[nginx] backend-idle-timeout",
+                &self.nginx.backend_idle_timeout,
+            ),
+            ("[procfile] kill-timeout", &self.procfile.kill_timeout),
+        ];
+        for (key, value) in durations {
+            if let Some(value) = value {
+                if crate::shell::commands::parse_duration_seconds(value).is_none() {
+                    return Err(ConfigError(format!(
+                        "{name}: {key} `{value}` is not a duration (e.g. \"30s\")"
+                    )));
+                }
             }
         }
         if let Some(version) = &self.nginx.version {
@@ -156,13 +165,6 @@ impl Config {
             if !valid {
                 return Err(ConfigError(format!(
                     "{name}: [nginx] version `{version}` is not a version (e.g. \"1.28\" or \"1.30.0\")"
-                )));
-            }
-        }
-        if let Some(timeout) = &self.procfile.kill_timeout {
-            if crate::shell::commands::parse_duration_seconds(timeout).is_none() {
-                return Err(ConfigError(format!(
-                    "{name}: [procfile] kill-timeout `{timeout}` is not a duration (e.g. \"30s\")"
                 )));
             }
         }
