@@ -147,6 +147,21 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
     Drain::Unknown
 }
 
+/// The kill deadline as messages show it: `terminationGracePeriodSeconds 30s (default)`.
+pub fn deadline_text(workload: &Workload) -> String {
+    let deadline = workload.effective_kill_deadline();
+    format!(
+        "{} {}{}",
+        workload.platform.kill_deadline_name(),
+        seconds_text(deadline.value),
+        if deadline.location.is_none() {
+            " (default)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// `10s`, `2.5s`.
 pub fn format_seconds(seconds: f64) -> String {
     seconds_text(seconds)

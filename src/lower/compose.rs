@@ -30,15 +30,11 @@ pub fn lower(
             span: e.span,
         })?;
     for document in &documents {
-        for duplicate in &document.duplicates {
-            facts.problems.push(ParseFailure {
-                message: format!(
-                    "duplicate key `{}`: docker compose rejects the file",
-                    duplicate.key
-                ),
-                span: duplicate.duplicate,
-            });
-        }
+        crate::lower::kubernetes::report_duplicates(
+            document,
+            "docker compose rejects the file",
+            facts,
+        );
         let Some(services) = document.root.get("services") else {
             continue;
         };

@@ -99,15 +99,11 @@ fn lower_document(
     fragment: &mut Fragment,
     facts: &mut FileFacts,
 ) {
-    for duplicate in &document.duplicates {
-        facts.problems.push(ParseFailure {
-            message: format!(
-                "duplicate key `{}`: kubectl rejects the manifest (the API server would keep the last value)",
-                duplicate.key
-            ),
-            span: duplicate.duplicate,
-        });
-    }
+    report_duplicates(
+        document,
+        "kubectl rejects the manifest (the API server would keep the last value)",
+        facts,
+    );
     if let Some(source) = document.helm_source() {
         facts
             .template_sources
@@ -120,6 +116,16 @@ fn lower_document(
         }
     } else {
         lower_object(file, root, fragment, facts);
+    }
+}
+
+/// Duplicate keys of a YAML document as parse problems, with what the platform does about them.
+pub fn report_duplicates(document: &Document, consequence: &str, facts: &mut FileFacts) {
+    for duplicate in &document.duplicates {
+        facts.problems.push(ParseFailure {
+            message: format!("duplicate key `{}`: {consequence}", duplicate.key),
+            span: duplicate.duplicate,
+        });
     }
 }
 

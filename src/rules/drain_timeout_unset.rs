@@ -59,15 +59,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             }
             let deadline = workload.effective_kill_deadline();
             let deadline_name = workload.platform.kill_deadline_name();
-            let deadline_text = format!(
-                "{deadline_name} {}{}",
-                drain::format_seconds(deadline.value),
-                if deadline.location.is_none() {
-                    " (default)"
-                } else {
-                    ""
-                }
-            );
+            let deadline_text = drain::deadline_text(workload);
             let pre_stop = process
                 .pre_stop
                 .as_ref()

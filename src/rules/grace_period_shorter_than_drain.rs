@@ -134,15 +134,7 @@ fn report(
     } else {
         terms.join("")
     };
-    let deadline_text = format!(
-        "{deadline_name} {}{}",
-        drain::format_seconds(deadline.value),
-        if deadline.location.is_none() {
-            " (default)"
-        } else {
-            ""
-        }
-    );
+    let deadline_text = drain::deadline_text(workload);
     let comparison = if *window > deadline.value {
         format!("{sum} > {deadline_text}")
     } else {
