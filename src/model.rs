@@ -27,6 +27,17 @@ pub struct Model {
     pub systemd_files: Vec<crate::lower::systemd::SystemdFile>,
 }
 
+impl Model {
+    /// The Dockerfile that builds the image a process runs, when it is in the scan.
+    pub fn dockerfile_of(&self, workload: &Workload, process: &Process) -> Option<FileId> {
+        process
+            .image
+            .or(workload.image)
+            .and_then(|i| self.images.get(i))
+            .map(|i| i.dockerfile)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
     /// A container started from an image built by a Dockerfile (`docker run`).

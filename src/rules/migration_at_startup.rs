@@ -149,11 +149,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             };
             // A platform that runs an image built in the scan: what the Dockerfile (or its
             // entrypoint script) does is reported once, at the Dockerfile's own finding.
-            let dockerfile = process
-                .image
-                .or(workload.image)
-                .and_then(|i| cx.model.images.get(i))
-                .map(|i| i.dockerfile);
+            let dockerfile = cx.model.dockerfile_of(workload, process);
             let inherited = |location: Location| {
                 workload.platform != Platform::Docker && Some(location.file) == dockerfile
             };

@@ -272,11 +272,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             }
             // A platform that runs an image built in the scan and changes nothing about its
             // signal or command: the Dockerfile's own finding says it (once, at the same place).
-            let dockerfile = process
-                .image
-                .or(workload.image)
-                .and_then(|i| cx.model.images.get(i))
-                .map(|i| i.dockerfile);
+            let dockerfile = cx.model.dockerfile_of(workload, process);
             let in_image = |location: Location| Some(location.file) == dockerfile;
             let signal_from_image = match decided.location {
                 Some(location) => in_image(location),
