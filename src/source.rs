@@ -27,6 +27,9 @@ pub enum FileKind {
     Procfile,
     /// Fly.io `fly.toml`.
     Fly,
+    /// A database migration changed by the change under review (change mode only; never
+    /// discovered by the walk).
+    Migration,
 }
 
 impl FileKind {
@@ -40,6 +43,7 @@ impl FileKind {
             FileKind::Nginx => "nginx",
             FileKind::Procfile => "procfile",
             FileKind::Fly => "fly",
+            FileKind::Migration => "migration",
         }
     }
 
@@ -52,7 +56,8 @@ impl FileKind {
             | FileKind::Compose
             | FileKind::Nginx
             | FileKind::Procfile
-            | FileKind::Fly => &['#'],
+            | FileKind::Fly
+            | FileKind::Migration => &['#'],
             FileKind::Systemd => &['#', ';'],
         }
     }
@@ -68,16 +73,43 @@ pub struct SourceFile {
 }
 
 /// All files of one run, indexed by [`FileId`].
+///
+/// A file whose text nothing can point into (no model facts, findings or suppressions: a
+/// manifest of only CustomResourceDefinitions, YAML that is not Kubernetes) is kept by path
+/// only, its text released after parsing (see [`Files::push_released`]), so a run holds the
+/// text of the files that matter rather than of the whole tree.
 #[derive(Debug, Default, Clone)]
 pub struct Files {
     files: Vec<SourceFile>,
+    /// `released[i]`: file `i` is kept without its text.
+    released: Vec<bool>,
 }
 
 impl Files {
     pub fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(file);
+        self.released.push(false);
         id
+    }
+
+    /// Add a file without its text (its text is `""`). Such a file keeps its place (and so the
+    /// ids of the files after it) but is not found by [`Files::find_path`].
+    pub fn push_released(&mut self, path: String, kind: FileKind, empty: Arc<str>) -> FileId {
+        let id = self.push(SourceFile {
+            path,
+            kind,
+            text: empty,
+        });
+        if let Some(released) = self.released.last_mut() {
+            *released = true;
+        }
+        id
+    }
+
+    /// Whether the file's text was released (see [`Files::push_released`]).
+    pub fn is_released(&self, id: FileId) -> bool {
+        self.released.get(id.0 as usize).copied().unwrap_or(false)
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
@@ -107,8 +139,11 @@ impl Files {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
+    /// The file shown as `path`, among the files that still have their text.
     pub fn find_path(&self, path: &str) -> Option<FileId> {
-        self.iter().find(|(_, f)| f.path == path).map(|(id, _)| id)
+        self.iter()
+            .find(|(id, f)| f.path == path && !self.is_released(*id))
+            .map(|(id, _)| id)
     }
 }
 
@@ -129,12 +164,7 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        line_starts.extend(newlines(text).map(|i| i + 1));
         LineIndex { line_starts }
     }
 
@@ -190,6 +220,74 @@ impl LineIndex {
     }
 }
 
+/// The byte offsets of every `\n` in `text`, in order.
+///
+/// Eight bytes are tested at a time with plain integer arithmetic, with no call per line:
+/// splitting a megabyte-sized manifest into lines with `str::find` per line cost more than
+/// everything else done to it.
+pub fn newlines(text: &str) -> Newlines<'_> {
+    Newlines {
+        bytes: text.as_bytes(),
+        base: 0,
+        mask: 0,
+        next: 0,
+    }
+}
+
+/// Iterator of [`newlines`].
+#[derive(Clone, Debug)]
+pub struct Newlines<'a> {
+    bytes: &'a [u8],
+    /// Offset of the word `mask` was computed from.
+    base: usize,
+    /// The high bit of each byte of that word that is a `\n` not yet returned.
+    mask: u64,
+    /// Offset of the next word to test.
+    next: usize,
+}
+
+impl Newlines<'_> {
+    /// High bit set in exactly the bytes of `word` that are `\n` (no carry crosses a byte:
+    /// `(x & 0x7f) + 0x7f` is at most `0xfe`).
+    fn newline_bytes(word: u64) -> u64 {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let x = word ^ 0x0a0a_0a0a_0a0a_0a0a;
+        !((x & LOW7).wrapping_add(LOW7) | x | LOW7)
+    }
+}
+
+impl Iterator for Newlines<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let byte = self.mask.trailing_zeros() as usize / 8;
+                self.mask &= self.mask - 1;
+                return Some(self.base + byte);
+            }
+            self.base = self.next;
+            let word = match self.bytes.get(self.next..self.next + 8) {
+                Some(&[a, b, c, d, e, f, g, h]) => {
+                    self.next += 8;
+                    u64::from_le_bytes([a, b, c, d, e, f, g, h])
+                }
+                _ => {
+                    // The last 1 to 7 bytes, padded with zeros (never a `\n`).
+                    let rest = self.bytes.get(self.next..).filter(|r| !r.is_empty())?;
+                    let mut word = [0u8; 8];
+                    for (slot, &byte) in word.iter_mut().zip(rest) {
+                        *slot = byte;
+                    }
+                    self.next = self.bytes.len();
+                    u64::from_le_bytes(word)
+                }
+            };
+            self.mask = Self::newline_bytes(word);
+        }
+    }
+}
+
 /// The largest char boundary at or before `offset` (and within the text).
 pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
@@ -215,6 +313,50 @@ mod tests {
         assert_eq!((l.line, l.column), (2, 4));
         assert_eq!(index.line_span(text, 0), Span::new(0, 1));
         assert_eq!(index.position(text, text.len()).line, 3);
+    }
+
+    #[test]
+    fn newlines_are_found_at_every_position() {
+        // Every length up to three words, a newline at each subset of a few positions, with
+        // bytes around it that differ from `\n` by one bit (0x0b, 0x08, 0x8a) and multi-byte
+        // characters.
+        let fillers = ["a", "\u{b}", "\u{8}", "é", "\u{8a}", "\r"];
+        for len in 0..24 {
+            for filler in fillers {
+                for step in 1..5 {
+                    let mut text = String::new();
+                    let mut expected = Vec::new();
+                    for i in 0..len {
+                        if i % step == 0 {
+                            expected.push(text.len());
+                            text.push('\n');
+                        } else {
+                            text.push_str(filler);
+                        }
+                    }
+                    let found: Vec<usize> = newlines(&text).collect();
+                    assert_eq!(found, expected, "{text:?}");
+                    let reference: Vec<usize> = text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i)
+                        .collect();
+                    assert_eq!(found, reference, "{text:?}");
+                }
+            }
+        }
+        // Every byte value next to a newline.
+        for b in 0u8..=127 {
+            let text = format!("{0}\n{0}{0}{0}{0}{0}{0}{0}\n{0}", char::from(b));
+            let reference: Vec<usize> = text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(newlines(&text).collect::<Vec<_>>(), reference, "{b}");
+        }
     }
 
     #[test]

@@ -38,6 +38,19 @@ const MARKER: &str = "shutdownlint:";
 /// Find the suppression comments of one file. `comment_chars` start a comment; a comment starts
 /// at the beginning of a line or after whitespace.
 pub fn parse(file: FileId, text: &str, comment_chars: &[char]) -> Vec<Suppression> {
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
+    let prefixes: Vec<String> = comment_chars.iter().map(char::to_string).collect();
+    let prefixes: Vec<&str> = prefixes.iter().map(String::as_str).collect();
+    parse_prefixed(file, text, &prefixes)
+}
+
+/// [`parse`] for languages whose comments start with longer tokens (`--` in SQL, `//`).
+pub fn parse_prefixed(file: FileId, text: &str, prefixes: &[&str]) -> Vec<Suppression> {
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
     let index = LineIndex::new(text);
     let mut found = Vec::new();
     for line in 0..index.line_count() {
@@ -46,7 +59,7 @@ pub fn parse(file: FileId, text: &str, comment_chars: &[char]) -> Vec<Suppressio
         if !line_text.contains(MARKER) {
             continue;
         }
-        let Some(comment_start) = comment_start(line_text, comment_chars) else {
+        let Some((comment_start, prefix_len)) = comment_start(line_text, prefixes) else {
             continue;
         };
         let own_line = line_text[..comment_start].trim().is_empty();
@@ -55,7 +68,7 @@ pub fn parse(file: FileId, text: &str, comment_chars: &[char]) -> Vec<Suppressio
             continue;
         };
         // Only the comment char and whitespace may precede the marker.
-        if !comment[1..marker_at].trim().is_empty() {
+        if !comment[prefix_len..marker_at].trim().is_empty() {
             continue;
         }
         let after = &comment[marker_at + MARKER.len()..];
@@ -92,7 +105,7 @@ pub fn parse(file: FileId, text: &str, comment_chars: &[char]) -> Vec<Suppressio
         let scope = if is_file {
             Scope::File
         } else if own_line {
-            Scope::Line(next_code_line(text, &index, line + 1, comment_chars))
+            Scope::Line(next_code_line(text, &index, line + 1, prefixes))
         } else {
             Scope::Line(line)
         };
@@ -106,11 +119,13 @@ pub fn parse(file: FileId, text: &str, comment_chars: &[char]) -> Vec<Suppressio
 }
 
 /// Byte offset in `line` of a comment start: a comment char at line start or after whitespace.
-fn comment_start(line: &str, comment_chars: &[char]) -> Option<usize> {
+fn comment_start(line: &str, prefixes: &[&str]) -> Option<(usize, usize)> {
     let mut previous_is_space = true;
     for (i, c) in line.char_indices() {
-        if comment_chars.contains(&c) && previous_is_space {
-            return Some(i);
+        if previous_is_space {
+            if let Some(prefix) = prefixes.iter().find(|p| line[i..].starts_with(**p)) {
+                return Some((i, prefix.len()));
+            }
         }
         previous_is_space = c.is_whitespace();
     }
@@ -118,10 +133,10 @@ fn comment_start(line: &str, comment_chars: &[char]) -> Option<usize> {
 }
 
 /// The first line at or after `line` that is neither blank nor a comment-only line.
-fn next_code_line(text: &str, index: &LineIndex, mut line: usize, comment_chars: &[char]) -> usize {
+fn next_code_line(text: &str, index: &LineIndex, mut line: usize, prefixes: &[&str]) -> usize {
     while line < index.line_count() {
         let trimmed = index.line_span(text, line).slice(text).trim_start();
-        if !trimmed.is_empty() && !trimmed.starts_with(comment_chars) {
+        if !trimmed.is_empty() && !prefixes.iter().any(|p| trimmed.starts_with(*p)) {
             return line;
         }
         line += 1;

@@ -1,6 +1,7 @@
 //! Every rule folder in testdata/: `bad/` cases fire the folder's rule (snapshots beside them),
 //! `good/` cases (real-world shaped, correct configs) stay silent. A case is a file or a folder
-//! (a small repository).
+//! (a small repository). A change-mode case is a folder with `head/` (the branch) and optionally
+//! `base/` (main): the test builds a git repository from them and lints `--diff main`.
 
 mod common;
 
@@ -45,11 +46,11 @@ fn bad_fixtures_fire_and_match_snapshots() {
         let bad = dir.join("bad");
         let only = [code.as_str(), "SL000"];
         for case in cases(&bad) {
-            let report = common::lint(&case);
-            let root = if case.is_dir() {
-                case.clone()
-            } else {
-                bad.clone()
+            let (report, repo) = common::lint_case(&case);
+            let root = match &repo {
+                Some(repo) => repo.path().to_path_buf(),
+                None if case.is_dir() => case.clone(),
+                None => bad.clone(),
             };
             let rendered = common::render_concise(&report, &root, &only);
             if !report.diagnostics.iter().any(|d| d.code == code) {
@@ -89,11 +90,11 @@ fn good_fixtures_stay_silent() {
         }
         let good = dir.join("good");
         for case in cases(&good) {
-            let report = common::lint(&case);
-            let root = if case.is_dir() {
-                case.clone()
-            } else {
-                good.clone()
+            let (report, repo) = common::lint_case(&case);
+            let root = match &repo {
+                Some(repo) => repo.path().to_path_buf(),
+                None if case.is_dir() => case.clone(),
+                None => good.clone(),
             };
             let rendered = common::render_concise(&report, &root, &[code.as_str(), "SL000"]);
             if !rendered.is_empty() {

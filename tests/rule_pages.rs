@@ -138,7 +138,7 @@ fn examples(rule: &RuleMeta, section: &str) -> Vec<Example> {
     examples
 }
 
-fn lint_example(example: &Example) -> Vec<&'static str> {
+fn lint_example(rule: &RuleMeta, example: &Example) -> Vec<&'static str> {
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, content) in &example.files {
         let path = dir.path().join(name);
@@ -147,11 +147,14 @@ fn lint_example(example: &Example) -> Vec<&'static str> {
         }
         std::fs::write(&path, content).expect("write example");
     }
-    common::lint(dir.path())
-        .diagnostics
-        .iter()
-        .map(|d| d.code)
-        .collect()
+    // Change-mode rules: the example's files are what a change adds to a repository.
+    let report = if rule.formats.contains(&"git") {
+        let repo = common::change_repo(None, dir.path());
+        common::lint_change(repo.path(), "main")
+    } else {
+        common::lint(dir.path())
+    };
+    report.diagnostics.iter().map(|d| d.code).collect()
 }
 
 #[test]
@@ -167,7 +170,7 @@ fn bad_examples_fire_and_good_examples_are_silent() {
             failures.push(format!("{}: no Good example", rule.code));
         }
         for example in bad {
-            let codes = lint_example(&example);
+            let codes = lint_example(rule, &example);
             if !codes.contains(&rule.code) {
                 failures.push(format!(
                     "{}: Bad example `{}` does not fire (got {codes:?})",
@@ -176,7 +179,7 @@ fn bad_examples_fire_and_good_examples_are_silent() {
             }
         }
         for example in good {
-            let codes = lint_example(&example);
+            let codes = lint_example(rule, &example);
             if codes.contains(&rule.code) || codes.contains(&"SL000") {
                 failures.push(format!(
                     "{}: Good example `{}` fires (got {codes:?})",

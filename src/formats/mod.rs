@@ -28,6 +28,36 @@ pub struct Fragment {
 }
 
 impl Fragment {
+    /// No model facts: nothing in the run can point into the file through this fragment.
+    /// (Every field is named, so a new kind of fact cannot be forgotten here.)
+    pub fn is_empty(&self) -> bool {
+        let Fragment {
+            workloads,
+            images,
+            services,
+            autoscalers,
+            image_builds,
+            nginx,
+            systemd,
+            file_facts,
+        } = self;
+        let crate::lower::kubernetes::FileFacts {
+            suppressions,
+            template_sources,
+            problems,
+        } = file_facts;
+        workloads.is_empty()
+            && images.is_empty()
+            && services.is_empty()
+            && autoscalers.is_empty()
+            && image_builds.is_empty()
+            && nginx.is_empty()
+            && systemd.is_empty()
+            && suppressions.is_empty()
+            && template_sources.is_empty()
+            && problems.is_empty()
+    }
+
     pub fn merge_into(self, model: &mut Model) {
         let workload_base = model.workloads.len();
         let image_base = model.images.len();
@@ -140,6 +170,7 @@ pub fn parse_and_lower(
             }),
         },
         FileKind::ShellScript => Parsed::Lowered(Fragment::default()),
+        FileKind::Migration => Parsed::Ignored,
         FileKind::Nginx => {
             let name = file.path.rsplit('/').next().unwrap_or("");
             let trusted = name == "nginx.conf"
@@ -159,7 +190,8 @@ pub fn parse_and_lower(
                     "{}: looks like a template (`{{{{`/`{{%`), not nginx configuration; skipped",
                     file.path
                 )),
-                Err(e) if crate::lower::nginx::looks_like_nginx(&file.text) => {
+                // A file named nginx.conf is nginx configuration whatever it holds.
+                Err(e) if name == "nginx.conf" || crate::lower::nginx::looks_like_nginx(&file.text) => {
                     Parsed::Failed(ParseFailure {
                         message: e.message,
                         span: e.span,

@@ -14,6 +14,10 @@ pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub files: &'a Files,
     pub config: &'a Config,
+    /// Change mode only: the change under review.
+    pub change: Option<&'a crate::change::ChangeContext<'a>>,
+    /// The rules that run (a rule may leave a case to a more specific rule that runs).
+    pub selection: &'a crate::config::Selection,
 }
 
 /// Collects one rule's findings, stamping them with its code and default severity.
@@ -92,6 +96,8 @@ registry! {
     SL502 => rollout_capacity_gap, "SL502-rollout-capacity-gap.md";
     SL503 => single_replica, "SL503-single-replica.md";
     SL601 => migration_at_startup, "SL601-migration-at-startup.md";
+    SL602 => migration_with_code, "SL602-migration-with-code.md";
+    SL603 => destructive_migration_with_code, "SL603-destructive-migration-with-code.md";
 }
 
 /// A rule's metadata, read from its page's front matter.

@@ -72,3 +72,100 @@ pub fn render_concise(report: &Report, root: &Path, only: &[&str]) -> String {
     }
     out
 }
+
+/// Run git in `dir` with a fixed identity and no user or system configuration.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_DATE", "2025-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-01-01T00:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Copy the files under `from` into `to` (creating folders).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read fixture dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture");
+        }
+    }
+}
+
+/// A git repository whose `main` branch holds `base` (or only a README) and whose `feature`
+/// branch, checked out, holds exactly `head`: the change `main...feature` adds, modifies and
+/// deletes whatever differs.
+pub fn change_repo(base: Option<&Path>, head: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    std::fs::write(root.join("README.md"), "# app\n").expect("write");
+    if let Some(base) = base {
+        copy_tree(base, root);
+    }
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    for entry in std::fs::read_dir(root).expect("read repo").flatten() {
+        if entry.file_name() == ".git" || entry.file_name() == "README.md" {
+            continue;
+        }
+        if entry.path().is_dir() {
+            std::fs::remove_dir_all(entry.path()).expect("rm");
+        } else {
+            std::fs::remove_file(entry.path()).expect("rm");
+        }
+    }
+    copy_tree(head, root);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "--allow-empty", "-m", "change"]);
+    dir
+}
+
+/// Lint `root` in change mode against `base`.
+pub fn lint_change(root: &Path, base: &str) -> Report {
+    let mut settings = Settings::new(Config::default(), Selection::all());
+    let set = shutdownlint::change::load(&[root.to_path_buf()], base, &settings.config, 1 << 20)
+        .unwrap_or_else(|e| panic!("change mode: {e}"));
+    settings.change = Some(set);
+    shutdownlint::lint_paths(&[root.to_path_buf()], &settings).expect("lint runs")
+}
+
+/// Lint a fixture case: a change-mode case is a folder with `head/` (and optionally `base/`).
+pub fn lint_case(case: &Path) -> (Report, Option<tempfile::TempDir>) {
+    let head = case.join("head");
+    if case.is_dir() && head.is_dir() {
+        let base = case.join("base");
+        let repo = change_repo(base.is_dir().then_some(base.as_path()), &head);
+        let report = lint_change(repo.path(), "main");
+        (report, Some(repo))
+    } else {
+        (lint(case), None)
+    }
+}

@@ -1,0 +1,497 @@
+//! The few git queries change mode needs, each one `git` process for the whole change (never one
+//! per file). git runs with options that keep it from executing anything configured in the scanned
+//! repository (external diff drivers, textconv filters, fsmonitor hooks) and from reaching the
+//! network (lazy fetches of a partial clone).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Why change mode cannot run; printed as an error (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitError(pub String);
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How git reports a changed path (`git diff --name-status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Added,
+    Modified,
+    Deleted,
+    /// Renamed (the old path is kept in [`Entry::old_path`]).
+    Renamed,
+    /// Copied from another path.
+    Copied,
+    /// The type changed (a file became a symlink, ...).
+    TypeChanged,
+}
+
+impl Status {
+    fn parse(token: &str) -> Option<Status> {
+        Some(match token.as_bytes().first()? {
+            b'A' => Status::Added,
+            b'M' => Status::Modified,
+            b'D' => Status::Deleted,
+            b'R' => Status::Renamed,
+            b'C' => Status::Copied,
+            b'T' => Status::TypeChanged,
+            _ => return None,
+        })
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Modified => "modified",
+            Status::Deleted => "deleted",
+            Status::Renamed => "renamed",
+            Status::Copied => "copied",
+            Status::TypeChanged => "changed",
+        }
+    }
+}
+
+/// One changed path, relative to the repository root, `/`-separated as git prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub status: Status,
+    pub path: String,
+    pub old_path: Option<String>,
+}
+
+/// Per path, the 1-based inclusive line ranges a change added or modified.
+pub type ChangedLines = Vec<(String, Vec<(u32, u32)>)>;
+
+/// A repository and the merge base of a change.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    /// The top of the work tree (canonical).
+    pub root: PathBuf,
+}
+
+impl Repo {
+    /// The repository that holds `dir`.
+    pub fn discover(dir: &Path) -> Result<Repo, GitError> {
+        let out = run(dir, &["rev-parse", "--show-toplevel"], None)?;
+        if !out.status.success() {
+            return Err(GitError(format!(
+                "`{}` is not inside a git repository: change mode (--diff) compares commits, so it needs the repository's history ({})",
+                dir.display(),
+                first_line(&out.stderr)
+            )));
+        }
+        let top = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+        let root = PathBuf::from(&top);
+        let root = root.canonicalize().unwrap_or(root);
+        Ok(Repo { root })
+    }
+
+    fn git(&self, args: &[&str]) -> Result<Output, GitError> {
+        run(&self.root, args, None)
+    }
+
+    fn is_shallow(&self) -> bool {
+        self.git(&["rev-parse", "--is-shallow-repository"])
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "true")
+    }
+
+    /// The commit `base` names, or an error that says how to make it available.
+    pub fn resolve(&self, base: &str) -> Result<String, GitError> {
+        if base.is_empty() || base.starts_with('-') {
+            return Err(GitError(format!(
+                "`{base}` is not a revision: --diff takes a branch, tag or commit (e.g. origin/main)"
+            )));
+        }
+        let spec = format!("{base}^{{commit}}");
+        let out = self.git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ])?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        }
+        let mut message = format!("unknown revision `{base}`: git has no commit by that name");
+        let remote = format!("origin/{base}");
+        let remote_spec = format!("{remote}^{{commit}}");
+        if !base.contains('/')
+            && self
+                .git(&[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    "--end-of-options",
+                    &remote_spec,
+                ])
+                .is_ok_and(|o| o.status.success())
+        {
+            message.push_str(&format!("; did you mean `--diff {remote}`?"));
+        } else if self.is_shallow() {
+            message.push_str(&format!(
+                "; this clone is shallow, fetch the base first (`git fetch origin {base}`), or check out with full history (`actions/checkout` with `fetch-depth: 0`)"
+            ));
+        } else {
+            message.push_str(&format!(
+                "; fetch it first (`git fetch origin {base}`) or name it as a remote branch (`origin/{base}`)"
+            ));
+        }
+        Err(GitError(message))
+    }
+
+    /// The merge base of `base` (a resolved commit) and HEAD: where the change starts, as in
+    /// `git diff BASE...HEAD`.
+    pub fn merge_base(&self, base_name: &str, base: &str) -> Result<String, GitError> {
+        let out = self.git(&["merge-base", base, "HEAD"])?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        }
+        if self.is_shallow() {
+            return Err(GitError(format!(
+                "`{base_name}` and HEAD have no merge base in this shallow clone: the history that joins them was not fetched; check out with full history (`actions/checkout` with `fetch-depth: 0`) or run `git fetch --unshallow`"
+            )));
+        }
+        Err(GitError(format!(
+            "`{base_name}` and HEAD have no common history, so there is no change to compare ({})",
+            first_line(&out.stderr)
+        )))
+    }
+
+    /// Paths changed between `from` and HEAD, with renames and copies detected.
+    pub fn changed(&self, from: &str) -> Result<Vec<Entry>, GitError> {
+        let out = self.git(&[
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "-C",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            from,
+            "HEAD",
+            "--",
+        ])?;
+        if !out.status.success() {
+            return Err(GitError(format!(
+                "git diff failed: {}",
+                first_line(&out.stderr)
+            )));
+        }
+        Ok(parse_name_status(&out.stdout))
+    }
+
+    /// For each path, the line ranges (1-based, inclusive) on HEAD's side that the change added
+    /// or modified.
+    pub fn changed_lines(&self, from: &str, paths: &[&str]) -> Result<ChangedLines, GitError> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
+            "diff",
+            "-U0",
+            "-M",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            from,
+            "HEAD",
+            "--",
+        ];
+        let specs: Vec<String> = paths.iter().map(|p| format!(":(literal){p}")).collect();
+        args.extend(specs.iter().map(String::as_str));
+        let out = self.git(&args)?;
+        if !out.status.success() {
+            return Err(GitError(format!(
+                "git diff failed: {}",
+                first_line(&out.stderr)
+            )));
+        }
+        Ok(parse_hunks(&String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// The content of each path at HEAD (files larger than `max_bytes` and paths that are not
+    /// blobs give `None`), with one `git cat-file` process.
+    pub fn read_at_head(
+        &self,
+        paths: &[&str],
+        max_bytes: u64,
+    ) -> Result<Vec<Option<String>>, GitError> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A path with a newline cannot be named on cat-file's line-based input.
+        let mut input = String::new();
+        for path in paths {
+            if !path.contains('\n') {
+                input.push_str("HEAD:");
+                input.push_str(path);
+                input.push('\n');
+            }
+        }
+        let sizes = run(&self.root, &["cat-file", "--batch-check"], Some(&input))?;
+        let sizes = String::from_utf8_lossy(&sizes.stdout).into_owned();
+        let mut size_lines = sizes.lines();
+        let mut wanted = Vec::new();
+        let mut request = String::new();
+        for path in paths {
+            if path.contains('\n') {
+                wanted.push(false);
+                continue;
+            }
+            // `<oid> blob <size>` or `<name> missing`.
+            let ok = size_lines.next().is_some_and(|line| {
+                let mut parts = line.split(' ');
+                let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+                kind == Some("blob")
+                    && size
+                        .and_then(|s| s.parse::<u64>().ok())
+                        .is_some_and(|s| s <= max_bytes)
+            });
+            if ok {
+                request.push_str("HEAD:");
+                request.push_str(path);
+                request.push('\n');
+            }
+            wanted.push(ok);
+        }
+        let blobs = if request.is_empty() {
+            Vec::new()
+        } else {
+            let out = run(&self.root, &["cat-file", "--batch"], Some(&request))?;
+            parse_batch(&out.stdout)
+        };
+        let mut blobs = blobs.into_iter();
+        Ok(wanted
+            .into_iter()
+            .map(|ok| if ok { blobs.next().flatten() } else { None })
+            .collect())
+    }
+}
+
+/// Run git in `dir` without a pager, prompts, lazy fetches, external diff programs or fsmonitor.
+fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Result<Output, GitError> {
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "--no-pager",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "diff.external=",
+        ])
+        .args(args)
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("LC_ALL", "C")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|e| {
+        GitError(if e.kind() == std::io::ErrorKind::NotFound {
+            "git is not installed (or not on PATH): change mode (--diff) needs it".to_string()
+        } else {
+            format!("cannot run git: {e}")
+        })
+    })?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let text = text.to_string();
+        // Write from a thread so a large answer on stdout cannot deadlock the two pipes.
+        let writer = std::thread::spawn(move || {
+            let _ = pipe.write_all(text.as_bytes());
+        });
+        let out = child.wait_with_output();
+        let _ = writer.join();
+        return out.map_err(|e| GitError(format!("cannot run git: {e}")));
+    }
+    child
+        .wait_with_output()
+        .map_err(|e| GitError(format!("cannot run git: {e}")))
+}
+
+fn first_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let line = text.lines().next().unwrap_or("").trim();
+    line.strip_prefix("fatal: ").unwrap_or(line).to_string()
+}
+
+/// `git diff --name-status -z`: `STATUS\0path\0` or, for renames and copies,
+/// `R100\0old\0new\0`.
+pub fn parse_name_status(bytes: &[u8]) -> Vec<Entry> {
+    let mut fields = bytes
+        .split(|&b| b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let mut entries = Vec::new();
+    while let Some(token) = fields.next() {
+        if token.is_empty() {
+            continue;
+        }
+        let Some(status) = Status::parse(&token) else {
+            // Unknown status letters (U, X): skip the path that follows.
+            fields.next();
+            continue;
+        };
+        let Some(first) = fields.next() else { break };
+        if matches!(status, Status::Renamed | Status::Copied) {
+            let Some(second) = fields.next() else { break };
+            entries.push(Entry {
+                status,
+                path: second,
+                old_path: Some(first),
+            });
+        } else {
+            entries.push(Entry {
+                status,
+                path: first,
+                old_path: None,
+            });
+        }
+    }
+    entries
+}
+
+/// Hunks of a `git diff -U0`: for each file on the new side, the added or changed line ranges.
+fn parse_hunks(diff: &str) -> ChangedLines {
+    let mut files: ChangedLines = Vec::new();
+    for line in diff.lines() {
+        if let Some(name) = line.strip_prefix("+++ ") {
+            let name = unquote(name);
+            let path = name.strip_prefix("b/").unwrap_or(&name).to_string();
+            files.push((path, Vec::new()));
+        } else if let Some(rest) = line.strip_prefix("@@ ") {
+            // `@@ -a[,b] +c[,d] @@`
+            let Some(new) = rest.split(' ').find_map(|w| w.strip_prefix('+')) else {
+                continue;
+            };
+            let mut parts = new.split(',');
+            let start: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let count: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+            if count == 0 {
+                continue;
+            }
+            if let Some((_, ranges)) = files.last_mut() {
+                ranges.push((start, start + count - 1));
+            }
+        }
+    }
+    files
+}
+
+/// git's C-style quoting of unusual path names (`"a\tb"`, octal escapes for bytes).
+fn unquote(name: &str) -> String {
+    let Some(inner) = name.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return name.to_string();
+    };
+    let mut bytes = Vec::new();
+    let mut chars = inner.bytes().peekable();
+    while let Some(b) = chars.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match chars.next() {
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(b'"') => bytes.push(b'"'),
+            Some(b'\\') => bytes.push(b'\\'),
+            Some(d @ b'0'..=b'7') => {
+                let mut value = u32::from(d - b'0');
+                for _ in 0..2 {
+                    if let Some(&next @ b'0'..=b'7') = chars.peek() {
+                        value = value * 8 + u32::from(next - b'0');
+                        chars.next();
+                    }
+                }
+                bytes.push(u8::try_from(value).unwrap_or(b'?'));
+            }
+            Some(other) => bytes.push(other),
+            None => {}
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n` per object, or
+/// `<name> missing\n`.
+fn parse_batch(bytes: &[u8]) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(newline) = bytes[at..].iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let header = String::from_utf8_lossy(&bytes[at..at + newline]).into_owned();
+        at += newline + 1;
+        let mut parts = header.split(' ');
+        let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+        match (kind, size.and_then(|s| s.parse::<usize>().ok())) {
+            (Some(_), Some(size)) if at + size <= bytes.len() => {
+                let content = &bytes[at..at + size];
+                out.push(Some(String::from_utf8_lossy(content).into_owned()));
+                at += size + 1;
+            }
+            _ => out.push(None),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_status_with_renames() {
+        let raw = b"M\0app/models/user.rb\0R087\0db/migrate/1_a.rb\0db/migrate/2_a.rb\0A\0x y.sql\0D\0old.py\0";
+        let entries = parse_name_status(raw);
+        assert_eq!(entries.len(), 4);
+        assert_eq!(entries[1].status, Status::Renamed);
+        assert_eq!(entries[1].path, "db/migrate/2_a.rb");
+        assert_eq!(entries[1].old_path.as_deref(), Some("db/migrate/1_a.rb"));
+        assert_eq!(entries[2].path, "x y.sql");
+        assert_eq!(entries[3].status, Status::Deleted);
+    }
+
+    #[test]
+    fn hunks_new_side() {
+        let diff = "diff --git a/x.sql b/x.sql\n--- a/x.sql\n+++ b/x.sql\n@@ -1,0 +2,3 @@\n+a\n@@ -9 +12 @@ x\n-b\n+c\n@@ -20,2 +22,0 @@\n-d\n";
+        assert_eq!(
+            parse_hunks(diff),
+            vec![("x.sql".into(), vec![(2, 4), (12, 12)])]
+        );
+    }
+
+    #[test]
+    fn quoted_paths() {
+        assert_eq!(unquote("\"b/a\\tb\\303\\251.sql\""), "b/a\tbé.sql");
+        assert_eq!(unquote("b/plain"), "b/plain");
+    }
+
+    #[test]
+    fn batch_output() {
+        let raw = b"abc blob 3\nxyz\nHEAD:gone missing\ndef blob 0\n\n";
+        assert_eq!(
+            parse_batch(raw),
+            vec![Some("xyz".into()), None, Some(String::new())]
+        );
+    }
+}

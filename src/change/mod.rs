@@ -1,0 +1,407 @@
+//! Change mode (`--diff BASE`): the files a change touches, which of them are migrations and
+//! which are application code, and what the migrations do.
+//!
+//! The change is `BASE...HEAD`: from the merge base of BASE and HEAD to HEAD, as a pull request
+//! shows it. Migrations are read as committed at HEAD (not from the work tree), so positions
+//! match what the pull request contains.
+
+pub mod classify;
+pub mod destructive;
+pub mod git;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ConfigError};
+use crate::source::{FileId, FileKind, Files, SourceFile};
+use crate::span::Span;
+use crate::suppress::{self, Suppression};
+
+pub use classify::{Framework, Role};
+pub use git::{GitError, Status};
+
+/// One changed path.
+#[derive(Debug, Clone)]
+pub struct ChangedFile {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    /// As shown to users: the path given on the command line joined with the path found.
+    pub display: String,
+    pub status: Status,
+    pub old_path: Option<String>,
+    pub role: Role,
+}
+
+/// A migration file added or modified by the change, with its content at HEAD.
+#[derive(Debug, Clone)]
+pub struct ChangedMigration {
+    /// Index into [`ChangeSet::files`].
+    pub file: usize,
+    pub framework: Framework,
+    /// A rollback file (`*.down.sql`, Diesel `down.sql`, a Flyway undo script): it never runs on
+    /// a deploy, but says what its up migration's changes are undone with.
+    pub rollback: bool,
+    /// `None` when the file is too large or not a regular file.
+    pub text: Option<String>,
+    /// Lines (1-based, inclusive ranges) the change added or modified; `None`: the whole file is
+    /// new (added or copied).
+    pub changed_lines: Option<Vec<(u32, u32)>>,
+}
+
+impl ChangedMigration {
+    /// Whether the change touched the 1-based `line`.
+    pub fn touches_line(&self, line: u32) -> bool {
+        self.changed_lines
+            .as_ref()
+            .is_none_or(|ranges| ranges.iter().any(|&(a, b)| a <= line && line <= b))
+    }
+}
+
+/// The change under review.
+#[derive(Debug, Clone)]
+pub struct ChangeSet {
+    /// The base as the user named it (`origin/main`).
+    pub base: String,
+    /// The merge base of BASE and HEAD (a commit id).
+    pub merge_base: String,
+    /// Every changed path under the linted paths, in git's order.
+    pub files: Vec<ChangedFile>,
+    /// The migrations the change adds or modifies (deleted migrations run nothing).
+    pub migrations: Vec<ChangedMigration>,
+}
+
+impl ChangeSet {
+    /// Application code the change adds, modifies or deletes.
+    pub fn code_files(&self) -> impl Iterator<Item = &ChangedFile> {
+        self.files.iter().filter(|f| f.role == Role::Code)
+    }
+}
+
+/// Why change mode could not run (exit 2).
+#[derive(Debug)]
+pub enum ChangeError {
+    Git(GitError),
+    Config(ConfigError),
+}
+
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChangeError::Git(e) => write!(f, "--diff: {e}"),
+            ChangeError::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<GitError> for ChangeError {
+    fn from(e: GitError) -> Self {
+        ChangeError::Git(e)
+    }
+}
+
+impl From<ConfigError> for ChangeError {
+    fn from(e: ConfigError) -> Self {
+        ChangeError::Config(e)
+    }
+}
+
+/// A linted path as typed and where it is on disk.
+struct Root {
+    given: PathBuf,
+    canonical: PathBuf,
+}
+
+/// Read the change `base...HEAD` of the repository that holds `paths` (default: `.`), keeping
+/// the changed files under those paths that the configuration does not exclude.
+pub fn load(
+    paths: &[PathBuf],
+    base: &str,
+    config: &Config,
+    max_file_bytes: u64,
+) -> Result<ChangeSet, ChangeError> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let roots: Vec<Root> = paths
+        .iter()
+        .map(|given| Root {
+            given: given.clone(),
+            canonical: given.canonicalize().unwrap_or_else(|_| given.clone()),
+        })
+        .collect();
+    let first = &roots[0].canonical;
+    let dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let repo = git::Repo::discover(&dir)?;
+    let base_commit = repo.resolve(base)?;
+    let merge_base = repo.merge_base(base, &base_commit)?;
+    let entries = repo.changed(&merge_base)?;
+
+    let migrations = config.migrations.paths.clone().unwrap_or_default();
+    let code = config.migrations.code.clone().unwrap_or_default();
+    let not_code = config.migrations.not_code.clone().unwrap_or_default();
+    let classifier = classify::Classifier::new(&migrations, &code, &not_code)?;
+    let exclude = crate::discover::exclude_matcher(config)?;
+
+    let mut files = Vec::new();
+    for entry in entries {
+        let absolute = repo.root.join(&entry.path);
+        let Some(root) = roots.iter().find(|r| absolute.starts_with(&r.canonical)) else {
+            continue;
+        };
+        if exclude.as_ref().is_some_and(|m| {
+            absolute.starts_with(m.path())
+                && m.matched_path_or_any_parents(&absolute, false).is_ignore()
+        }) {
+            continue;
+        }
+        let display = match absolute.strip_prefix(&root.canonical) {
+            Ok(rest) if rest.as_os_str().is_empty() => crate::discover::display_path(&root.given),
+            Ok(rest) => crate::discover::display_path(&root.given.join(rest)),
+            Err(_) => entry.path.clone(),
+        };
+        files.push(ChangedFile {
+            role: classifier.classify(&entry.path),
+            path: entry.path,
+            display,
+            status: entry.status,
+            old_path: entry.old_path,
+        });
+    }
+
+    // Migrations the change adds or modifies: their content at HEAD and the lines it touched.
+    let wanted: Vec<(usize, Framework)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f.role {
+            Role::Migration(framework) if f.status != Status::Deleted => Some((i, framework)),
+            _ => None,
+        })
+        .collect();
+    let wanted_paths: Vec<&str> = wanted
+        .iter()
+        .map(|&(i, _)| files[i].path.as_str())
+        .collect();
+    let texts = repo.read_at_head(&wanted_paths, max_file_bytes)?;
+    // Renamed files need both names in the pathspec, or git sees an added file.
+    let partial: Vec<&str> = wanted
+        .iter()
+        .map(|&(i, _)| &files[i])
+        .filter(|f| !matches!(f.status, Status::Added | Status::Copied))
+        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.old_path.as_deref()))
+        .collect();
+    let hunks = repo.changed_lines(&merge_base, &partial)?;
+    let migrations = wanted
+        .into_iter()
+        .zip(texts)
+        .map(|((file, framework), text)| {
+            let f = &files[file];
+            let changed_lines = if matches!(f.status, Status::Added | Status::Copied) {
+                None
+            } else {
+                Some(
+                    hunks
+                        .iter()
+                        .find(|(path, _)| *path == f.path)
+                        .map(|(_, ranges)| ranges.clone())
+                        .unwrap_or_default(),
+                )
+            };
+            ChangedMigration {
+                file,
+                framework,
+                rollback: classify::is_rollback_file(&f.path),
+                text,
+                changed_lines,
+            }
+        })
+        .collect();
+    Ok(ChangeSet {
+        base: base.to_string(),
+        merge_base,
+        files,
+        migrations,
+    })
+}
+
+/// The change, as rules see it: each migration with its file in the run's [`Files`].
+#[derive(Debug)]
+pub struct ChangeContext<'a> {
+    pub set: &'a ChangeSet,
+    /// Parallel to `set.migrations`: the file holding the migration's text (none when it could
+    /// not be read).
+    pub migration_files: Vec<Option<FileId>>,
+    /// Parallel to `set.migrations`: the destructive statements on lines the change touched.
+    pub destructive: Vec<Vec<destructive::Destructive>>,
+}
+
+impl ChangeContext<'_> {
+    /// The migrations with their text and file.
+    /// The migrations that run on a deploy (not rollback files), with their file and the
+    /// destructive statements the change brings.
+    pub fn migrations(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &ChangedMigration,
+            &ChangedFile,
+            FileId,
+            &[destructive::Destructive],
+        ),
+    > {
+        self.set
+            .migrations
+            .iter()
+            .zip(&self.migration_files)
+            .zip(&self.destructive)
+            .filter(|((m, _), _)| !m.rollback)
+            .filter_map(|((m, id), d)| Some((m, &self.set.files[m.file], (*id)?, d.as_slice())))
+    }
+
+    /// "ships with app/models/user.rb, app/views/x.erb and 3 more code files" (paths relative to
+    /// the repository root, as the pull request shows them).
+    pub fn code_summary(&self) -> Option<String> {
+        let code: Vec<&ChangedFile> = self.set.code_files().collect();
+        let (first, rest) = code.split_first()?;
+        const SHOWN: usize = 3;
+        let mut names: Vec<String> = std::iter::once(*first)
+            .chain(rest.iter().copied())
+            .take(SHOWN)
+            .map(|f| {
+                if f.status == Status::Deleted {
+                    format!("{} (deleted)", f.path)
+                } else {
+                    f.path.clone()
+                }
+            })
+            .collect();
+        let more = code.len().saturating_sub(SHOWN);
+        Some(match (names.len(), more) {
+            (1, _) => names.remove(0),
+            (_, 0) => {
+                let last = names.pop().unwrap_or_default();
+                format!("{} and {last}", names.join(", "))
+            }
+            _ => format!(
+                "{} and {more} more code file{}",
+                names.join(", "),
+                if more == 1 { "" } else { "s" }
+            ),
+        })
+    }
+}
+
+impl ChangeContext<'_> {
+    /// The code files the change ships, one per line, for the human output: the finding grouped
+    /// with what it ships with.
+    pub fn code_footer(&self) -> String {
+        const SHOWN: usize = 20;
+        let code: Vec<&ChangedFile> = self.set.code_files().collect();
+        let mut out = format!(
+            "ships in {}...HEAD with {} application code file{}:",
+            self.set.base,
+            code.len(),
+            if code.len() == 1 { "" } else { "s" }
+        );
+        for f in code.iter().take(SHOWN) {
+            out.push_str(&format!("\n    {} ({})", f.path, f.status.verb()));
+        }
+        if code.len() > SHOWN {
+            out.push_str(&format!("\n    … and {} more", code.len() - SHOWN));
+        }
+        out
+    }
+}
+
+/// Comment starts of a migration's language, for suppression comments.
+fn comment_prefixes(path: &str) -> &'static [&'static str] {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("sql") => &["--", "#"],
+        Some("rb" | "py" | "exs" | "ex" | "yaml" | "yml") => &["#"],
+        Some("js" | "ts" | "mjs" | "cjs" | "mts" | "cts" | "php" | "go" | "java" | "kt") => {
+            &["//", "#"]
+        }
+        _ => &["#", "--", "//"],
+    }
+}
+
+/// Add the change's migrations to the run's files (for positions and snippets) and read their
+/// suppression comments (`-- shutdownlint: ignore[SL603] reason` in SQL).
+pub fn attach<'a>(
+    set: &'a ChangeSet,
+    files: &mut Files,
+    suppressions: &mut Vec<Suppression>,
+) -> ChangeContext<'a> {
+    let migration_files = set
+        .migrations
+        .iter()
+        .map(|m| {
+            let text = m.text.as_deref()?;
+            let f = &set.files[m.file];
+            let id = files.push(SourceFile {
+                path: f.display.clone(),
+                kind: FileKind::Migration,
+                text: text.into(),
+            });
+            suppressions.extend(suppress::parse_prefixed(
+                id,
+                text,
+                comment_prefixes(&f.path),
+            ));
+            Some(id)
+        })
+        .collect();
+    // Destructive statements, read across all the change's migrations in the order they run
+    // (path order): a table one migration creates is new to the others.
+    let mut order: Vec<usize> = (0..set.migrations.len())
+        .filter(|&i| set.migrations[i].text.is_some())
+        .collect();
+    order.sort_by(|&a, &b| {
+        set.files[set.migrations[a].file]
+            .path
+            .cmp(&set.files[set.migrations[b].file].path)
+    });
+    let inputs: Vec<(&str, &str)> = order
+        .iter()
+        .map(|&i| {
+            let m = &set.migrations[i];
+            (
+                set.files[m.file].path.as_str(),
+                m.text.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    let mut destructive = vec![Vec::new(); set.migrations.len()];
+    for (&i, found) in order.iter().zip(destructive::find_all(&inputs)) {
+        let m = &set.migrations[i];
+        let text = m.text.as_deref().unwrap_or("");
+        destructive[i] = found
+            .into_iter()
+            .filter(|d| !m.rollback && m.touches_line(line_of(text, d.span)))
+            .collect();
+    }
+    ChangeContext {
+        set,
+        migration_files,
+        destructive,
+    }
+}
+
+/// A span's 1-based line in `text`.
+pub fn line_of(text: &str, span: Span) -> u32 {
+    let end = span.start.min(text.len());
+    let line = text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    u32::try_from(line).unwrap_or(u32::MAX)
+}

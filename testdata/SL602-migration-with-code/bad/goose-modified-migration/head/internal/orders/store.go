@@ -1,0 +1,3 @@
+package orders
+
+const listQuery = "SELECT id FROM orders WHERE customer_id = $1 ORDER BY created_at"

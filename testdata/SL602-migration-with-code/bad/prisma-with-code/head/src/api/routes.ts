@@ -1,0 +1,1 @@
+export const updated = 'src/api/routes.ts';

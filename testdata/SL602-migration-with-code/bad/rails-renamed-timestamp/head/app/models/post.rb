@@ -1,0 +1,3 @@
+class Post < ApplicationRecord
+  scope :visible, -> { where(archived_at: nil) }
+end

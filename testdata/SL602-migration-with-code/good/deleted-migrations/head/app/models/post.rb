@@ -1,0 +1,5 @@
+class Post < ApplicationRecord
+  def visible?
+    archived_at.nil?
+  end
+end

@@ -1,0 +1,2 @@
+def test_order_note(order):
+    assert order.note == ""

@@ -1,0 +1,5 @@
+package shop;
+
+class OrderRepository {
+    String q = "SELECT id FROM orders";
+}

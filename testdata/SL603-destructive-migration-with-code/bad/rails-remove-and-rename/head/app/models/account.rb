@@ -1,0 +1,3 @@
+class Account < ApplicationRecord
+  def label = display_name
+end

@@ -1,0 +1,1 @@
+export const listOrders = "SELECT id, note FROM orders";

@@ -1,0 +1,3 @@
+package orders
+
+const q = "SELECT id FROM orders"

@@ -1,0 +1,3 @@
+package users
+
+const selectUser = `SELECT id, nickname FROM users WHERE id = $1`

@@ -1,0 +1,542 @@
+//! Change mode end to end: real git repositories (init, commit, branch, merge, shallow clone) and
+//! the real binary with `--diff`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::git;
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// Change application code (a model).
+fn change_code(root: &Path) {
+    write(
+        root,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\n  has_many :posts\nend\n",
+    );
+}
+
+fn commit_all(root: &Path, message: &str) {
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "--allow-empty", "-m", message]);
+}
+
+/// A repository with some history on `main` and a `feature` branch checked out.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(
+        root,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\nend\n",
+    );
+    write(
+        root,
+        "db/migrate/20250101000000_create_users.rb",
+        "class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :users do |t|\n      t.string :email\n    end\n  end\nend\n",
+    );
+    write(
+        root,
+        "db/schema.rb",
+        "ActiveRecord::Schema.define do\nend\n",
+    );
+    commit_all(root, "initial");
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    dir
+}
+
+fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    command
+        .current_dir(root)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_BASE_REF")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run shutdownlint")
+}
+
+/// (rule, file, line, column) of every finding, from `--format json`.
+fn findings(out: &Output) -> Vec<(String, String, u64, u64)> {
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    json["diagnostics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| {
+                    (
+                        d["rule"].as_str().unwrap_or("").to_string(),
+                        d["file"].as_str().unwrap_or("").to_string(),
+                        d["start"]["line"].as_u64().unwrap_or(0),
+                        d["start"]["column"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn lint_json(root: &Path, base: &str) -> (Output, Vec<(String, String, u64, u64)>) {
+    let out = run(root, &["--diff", base, "--format", "json"], &[]);
+    let found = findings(&out);
+    (out, found)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const DROP_MIGRATION: &str = "class RemoveLegacyFromUsers < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :legacy_token, :string\n  end\nend\n";
+const ADD_MIGRATION: &str = "class AddNicknameToUsers < ActiveRecord::Migration[7.1]\n  def change\n    add_column :users, :nickname, :string\n  end\nend\n";
+
+#[test]
+fn destructive_migration_with_code_is_an_error_at_the_statement() {
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    write(
+        root,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\n  validates :email, presence: true\nend\n",
+    );
+    commit_all(root, "drop legacy token");
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        found,
+        vec![(
+            "SL603".to_string(),
+            "db/migrate/20250301000000_remove_legacy_from_users.rb".to_string(),
+            3,
+            5
+        )]
+    );
+    // Human output names the code the migration ships with.
+    let human = run(root, &["--diff", "main"], &[]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("ships with app/models/user.rb"), "{text}");
+    assert!(text.contains("remove_column"), "{text}");
+}
+
+#[test]
+fn additive_migration_with_code_is_a_warning_at_the_first_line() {
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrate/20250301000000_add_nickname_to_users.rb",
+        ADD_MIGRATION,
+    );
+    write(
+        root,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\n  validates :nickname, length: { maximum: 40 }\nend\n",
+    );
+    write(
+        root,
+        "app/views/users/show.html.erb",
+        "<%= @user.nickname %>\n",
+    );
+    commit_all(root, "nickname");
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        found,
+        vec![(
+            "SL602".to_string(),
+            "db/migrate/20250301000000_add_nickname_to_users.rb".to_string(),
+            1,
+            1
+        )]
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let message = json["diagnostics"][0]["message"].as_str().unwrap_or("");
+    assert!(message.contains("2 files"), "{message}");
+    // --fail-on error: a warning does not fail the run.
+    let out = run(root, &["--diff", "main", "--fail-on", "error"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn migration_alone_and_code_alone_are_fine() {
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    write(
+        root,
+        "db/schema.rb",
+        "ActiveRecord::Schema.define(version: 1) do\nend\n",
+    );
+    write(
+        root,
+        "spec/models/user_spec.rb",
+        "RSpec.describe User do\nend\n",
+    );
+    commit_all(root, "migration only");
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(found.is_empty(), "{found:?}");
+
+    git(root, &["checkout", "-q", "main"]);
+    git(root, &["checkout", "-q", "-b", "code-only"]);
+    change_code(root);
+    commit_all(root, "code only");
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn renamed_and_deleted_migrations() {
+    let dir = repo();
+    let root = dir.path();
+    // A new timestamp makes it a new migration to Rails: it runs again.
+    git(
+        root,
+        &[
+            "mv",
+            "db/migrate/20250101000000_create_users.rb",
+            "db/migrate/20250401000000_create_users.rb",
+        ],
+    );
+    change_code(root);
+    commit_all(root, "rename");
+    let (_, found) = lint_json(root, "main");
+    assert_eq!(
+        found,
+        vec![(
+            "SL602".to_string(),
+            "db/migrate/20250401000000_create_users.rb".to_string(),
+            1,
+            1
+        )]
+    );
+
+    // Deleting (squashing) migrations runs nothing.
+    git(root, &["checkout", "-q", "main"]);
+    git(root, &["checkout", "-q", "-b", "squash"]);
+    git(
+        root,
+        &["rm", "-q", "db/migrate/20250101000000_create_users.rb"],
+    );
+    change_code(root);
+    commit_all(root, "squash");
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(found.is_empty(), "{found:?}");
+
+    // Moving migrations to another folder under the same names is not a new migration.
+    git(root, &["checkout", "-q", "main"]);
+    git(root, &["checkout", "-q", "-b", "move"]);
+    std::fs::create_dir_all(root.join("db/primary_migrate")).expect("mkdir");
+    git(
+        root,
+        &[
+            "mv",
+            "db/migrate/20250101000000_create_users.rb",
+            "db/primary_migrate/20250101000000_create_users.rb",
+        ],
+    );
+    change_code(root);
+    commit_all(root, "move");
+    let (_, found) = lint_json(root, "main");
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn modified_migration_counts_only_the_lines_it_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let before = "-- +goose Up\nALTER TABLE orders DROP COLUMN legacy_ref;\nCREATE INDEX orders_customer_idx ON orders (customer_id);\n\n-- +goose Down\nALTER TABLE orders ADD COLUMN legacy_ref text;\n";
+    write(root, "db/migrations/00031_cleanup.sql", before);
+    write(root, "internal/orders/store.go", "package orders\n");
+    commit_all(root, "base");
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    write(
+        root,
+        "db/migrations/00031_cleanup.sql",
+        &before.replace("(customer_id)", "(customer_id, created_at)"),
+    );
+    write(
+        root,
+        "internal/orders/store.go",
+        "package orders\n\nconst q = 1\n",
+    );
+    commit_all(root, "tweak index");
+    let (_, found) = lint_json(root, "main");
+    // The untouched DROP on line 2 is not part of this change; the edit itself is SL602.
+    assert_eq!(
+        found,
+        vec![(
+            "SL602".to_string(),
+            "db/migrations/00031_cleanup.sql".to_string(),
+            1,
+            1
+        )]
+    );
+}
+
+#[test]
+fn merge_commits_on_the_branch_use_the_merge_base() {
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrate/20250301000000_add_nickname_to_users.rb",
+        ADD_MIGRATION,
+    );
+    commit_all(root, "migration on the branch");
+    // main moves on with code changes; the branch merges main.
+    git(root, &["checkout", "-q", "main"]);
+    write(
+        root,
+        "app/controllers/users_controller.rb",
+        "class UsersController < ApplicationController\nend\n",
+    );
+    commit_all(root, "code on main");
+    git(root, &["checkout", "-q", "feature"]);
+    git(
+        root,
+        &[
+            "merge",
+            "-q",
+            "--no-edit",
+            "--no-ff",
+            "main",
+            "-m",
+            "merge main",
+        ],
+    );
+    // main's code came in through the merge: the change itself is the migration alone.
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(found.is_empty(), "{found:?}");
+    // Code added on the branch after the merge makes it a migration with code.
+    write(
+        root,
+        "app/models/user.rb",
+        "class User < ApplicationRecord\n  validates :nickname, presence: true\nend\n",
+    );
+    commit_all(root, "use nickname");
+    let (_, found) = lint_json(root, "main");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "SL602");
+}
+
+#[test]
+fn sql_suppression_comment_silences_sl603() {
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrations/20250301000000_drop_sessions.sql",
+        "-- migrate:up\n-- shutdownlint: ignore[SL603] sessions unused since v2\nDROP TABLE sessions;\n\n-- migrate:down\nCREATE TABLE sessions (id text);\n",
+    );
+    change_code(root);
+    commit_all(root, "drop sessions");
+    let (out, found) = lint_json(root, "main");
+    assert!(found.is_empty(), "{found:?}: {}", stderr(&out));
+}
+
+#[test]
+fn linted_path_limits_the_change() {
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "services/api/db/migrate/20250301000000_add_nickname_to_users.rb",
+        ADD_MIGRATION,
+    );
+    write(root, "services/api/app/models/user.rb", "class User\nend\n");
+    write(root, "services/web/src/index.ts", "export const x = 1;\n");
+    commit_all(root, "two services");
+    let out = run(
+        root,
+        &["services/api", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    let found = findings(&out);
+    assert_eq!(
+        found,
+        vec![(
+            "SL602".to_string(),
+            "services/api/db/migrate/20250301000000_add_nickname_to_users.rb".to_string(),
+            1,
+            1
+        )]
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let label = json["diagnostics"][0]["message"].as_str().unwrap_or("");
+    assert!(label.contains("(1 file)"), "{label}");
+    // Only the web service: code alone.
+    let out = run(
+        root,
+        &["services/web", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert!(findings(&out).is_empty());
+}
+
+#[test]
+fn errors_say_what_is_wrong_and_how_to_fix_it() {
+    // Not a git repository.
+    let plain = tempfile::tempdir().expect("tempdir");
+    write(plain.path(), "Dockerfile", "FROM alpine\n");
+    let out = run(plain.path(), &["--diff", "main"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not inside a git repository"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Unknown base; a remote branch of that name is suggested.
+    let dir = repo();
+    let root = dir.path();
+    let out = run(root, &["--diff", "no-such-branch"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown revision `no-such-branch`"));
+    let out = run(root, &["--diff", "--upload-pack=touch pwned"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!root.join("pwned").exists());
+
+    // stdin cannot be diffed.
+    let out = run(root, &["-", "--diff", "main"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn shallow_clone_without_merge_base_says_fetch_depth_0() {
+    let dir = repo();
+    let origin = dir.path();
+    write(
+        origin,
+        "db/migrate/20250301000000_add_nickname_to_users.rb",
+        ADD_MIGRATION,
+    );
+    commit_all(origin, "migration");
+    git(origin, &["checkout", "-q", "main"]);
+    write(origin, "app/models/post.rb", "class Post\nend\n");
+    commit_all(origin, "main moves on");
+    git(origin, &["checkout", "-q", "feature"]);
+
+    let clones = tempfile::tempdir().expect("tempdir");
+    let url = format!("file://{}", origin.display());
+    let clone = clones.path().join("shallow");
+    let clone_str = clone.to_string_lossy().into_owned();
+    git(
+        clones.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            &clone_str,
+        ],
+    );
+    git(&clone, &["checkout", "-q", "feature"]);
+    let out = run(&clone, &["--diff", "origin/main"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("shallow clone"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+
+    // A single-branch shallow clone does not even have the base.
+    let single = clones.path().join("single");
+    let single_str = single.to_string_lossy().into_owned();
+    git(
+        clones.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            &url,
+            &single_str,
+        ],
+    );
+    let out = run(&single, &["--diff", "main"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("shallow"), "{err}");
+
+    // With full history it works.
+    let full = clones.path().join("full");
+    let full_str = full.to_string_lossy().into_owned();
+    git(
+        clones.path(),
+        &["clone", "-q", "--branch", "feature", &url, &full_str],
+    );
+    let out = run(&full, &["--diff", "origin/main", "--format", "json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn github_base_ref_is_the_default_base_in_actions() {
+    let dir = repo();
+    let origin = dir.path();
+    write(
+        origin,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    change_code(origin);
+    commit_all(origin, "drop");
+    let clones = tempfile::tempdir().expect("tempdir");
+    let clone = clones.path().join("checkout");
+    let clone_str = clone.to_string_lossy().into_owned();
+    let url = format!("file://{}", origin.display());
+    git(
+        clones.path(),
+        &["clone", "-q", "--branch", "feature", &url, &clone_str],
+    );
+    let actions = [("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "main")];
+    let out = run(&clone, &["--format", "json"], &actions);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(findings(&out)[0].0, "SL603");
+    // --no-diff turns it off.
+    let out = run(&clone, &["--format", "json", "--no-diff"], &actions);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A base that cannot be resolved is a note, not an error, when it was not asked for.
+    let out = run(
+        &clone,
+        &["--format", "json"],
+        &[("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "gone")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("GITHUB_BASE_REF"), "{}", stderr(&out));
+}
