@@ -1,0 +1,301 @@
+//! Our diagnostics (byte spans) as LSP diagnostics (line and character in the negotiated
+//! position encoding).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use lsp_types::{
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
+    NumberOrString, Position, PositionEncodingKind, Range, Uri,
+};
+
+use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::source::{clamp_to_char_boundary, FileId, LineIndex};
+use crate::Report;
+
+/// What a `character` in an LSP position counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16,
+    Utf32,
+}
+
+impl Encoding {
+    /// The first encoding in the client's `general.positionEncodings` (its order of preference)
+    /// that we support; UTF-16, which every client supports, when it offers none of them.
+    pub fn negotiate<'a>(offered: impl IntoIterator<Item = &'a str>) -> Encoding {
+        offered
+            .into_iter()
+            .find_map(|name| match name {
+                "utf-8" => Some(Encoding::Utf8),
+                "utf-16" => Some(Encoding::Utf16),
+                "utf-32" => Some(Encoding::Utf32),
+                _ => None,
+            })
+            .unwrap_or(Encoding::Utf16)
+    }
+
+    pub fn kind(self) -> PositionEncodingKind {
+        match self {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+            Encoding::Utf32 => PositionEncodingKind::UTF32,
+        }
+    }
+}
+
+/// The LSP position of byte `offset` in `text` (offsets inside a character or past the end are
+/// clamped).
+pub fn position(text: &str, index: &LineIndex, offset: usize, encoding: Encoding) -> Position {
+    let offset = clamp_to_char_boundary(text, offset);
+    let line = index.line_of(offset);
+    let line_start = index.line_start(line).min(offset);
+    let character = match encoding {
+        Encoding::Utf8 => offset - line_start,
+        Encoding::Utf16 => index.utf16_column(text, offset),
+        Encoding::Utf32 => text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count()),
+    };
+    Position::new(to_u32(line), to_u32(character))
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// How diagnostics are shaped for one client.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub encoding: Encoding,
+    /// The client shows `relatedInformation`; otherwise labels are written into the message.
+    pub related_information: bool,
+}
+
+/// Converts the findings of one report, file by file.
+pub struct Converter<'a> {
+    report: &'a Report,
+    style: Style,
+    /// Labels are shown relative to this folder when written into the message.
+    root: &'a Path,
+    /// The URI the client uses for a path (its open documents), else one made from the path.
+    uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
+    indexes: HashMap<FileId, LineIndex>,
+}
+
+impl<'a> Converter<'a> {
+    pub fn new(
+        report: &'a Report,
+        style: Style,
+        root: &'a Path,
+        uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
+    ) -> Self {
+        Converter {
+            report,
+            style,
+            root,
+            uri_of,
+            indexes: HashMap::new(),
+        }
+    }
+
+    /// Every linted file's diagnostics (empty for a file without findings), keyed by path.
+    pub fn by_file(mut self) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
+        let mut out: HashMap<PathBuf, Vec<lsp_types::Diagnostic>> = self
+            .report
+            .files
+            .iter()
+            .map(|(_, file)| (PathBuf::from(&file.path), Vec::new()))
+            .collect();
+        for d in &self.report.diagnostics {
+            let path = PathBuf::from(self.report.files.path(d.location.file));
+            let converted = self.diagnostic(d);
+            out.entry(path).or_default().push(converted);
+        }
+        out
+    }
+
+    fn range(&mut self, location: &Location) -> Range {
+        let encoding = self.style.encoding;
+        let (text, index) = self.indexed(location.file);
+        Range::new(
+            position(text, index, location.span.start, encoding),
+            position(text, index, location.span.end, encoding),
+        )
+    }
+
+    fn indexed(&mut self, file: FileId) -> (&'a str, &LineIndex) {
+        let text = self.report.files.text(file);
+        let index = self
+            .indexes
+            .entry(file)
+            .or_insert_with(|| LineIndex::new(text));
+        (text, index)
+    }
+
+    fn lsp_location(&mut self, location: &Location) -> Option<lsp_types::Location> {
+        let uri = (self.uri_of)(Path::new(self.report.files.path(location.file)))?;
+        Some(lsp_types::Location::new(uri, self.range(location)))
+    }
+
+    /// `Dockerfile:1:6` relative to the workspace folder, with the line and column (in
+    /// characters) as the command line shows them.
+    fn place(&mut self, location: &Location) -> String {
+        let path = Path::new(self.report.files.path(location.file));
+        let shown = path.strip_prefix(self.root).unwrap_or(path);
+        let (text, index) = self.indexed(location.file);
+        let start = index.position(text, location.span.start);
+        format!("{}:{}:{}", shown.display(), start.line, start.column)
+    }
+
+    fn diagnostic(&mut self, d: &Diagnostic) -> lsp_types::Diagnostic {
+        let rule = crate::rules::by_code(d.code);
+        let mut message = d.display_message();
+        // Labels: what the primary range is, then the other places that explain the finding.
+        let labels = d
+            .primary_label
+            .iter()
+            .map(|text| (d.location, text.as_str(), true))
+            .chain(
+                d.labels
+                    .iter()
+                    .map(|l| (l.location, l.message.as_str(), false)),
+            );
+        let mut related = Vec::new();
+        for (location, text, primary) in labels {
+            if self.style.related_information {
+                if let Some(location) = self.lsp_location(&location) {
+                    related.push(DiagnosticRelatedInformation {
+                        location,
+                        message: text.to_string(),
+                    });
+                }
+            } else if primary {
+                message.push_str(&format!("\n{text}"));
+            } else {
+                let place = self.place(&location);
+                message.push_str(&format!("\n{place}: {text}"));
+            }
+        }
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        lsp_types::Diagnostic {
+            range: self.range(&d.location),
+            severity: Some(severity(d.severity)),
+            code: Some(NumberOrString::String(d.code.to_string())),
+            code_description: rule
+                .and_then(|r| Uri::from_str(&r.url()).ok())
+                .map(|href| CodeDescription { href }),
+            source: Some("shutdownlint".to_string()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            // A suppression that silences nothing can go: editors grey it out.
+            tags: (d.code == "SL001").then(|| vec![DiagnosticTag::UNNECESSARY]),
+            data: None,
+        }
+    }
+}
+
+pub fn severity(severity: Severity) -> DiagnosticSeverity {
+    match severity {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+/// A diagnostic on a configuration file that cannot be used. TOML syntax errors say where
+/// ("at line 2, column 15"); other problems are shown on the first line.
+pub fn config_diagnostic(text: &str, message: &str, encoding: Encoding) -> lsp_types::Diagnostic {
+    let index = LineIndex::new(text);
+    let offset = toml_error_position(message)
+        .map(|(line, column)| {
+            let line_span = index.line_span(text, line.saturating_sub(1));
+            let line_text = line_span.slice(text);
+            let within: usize = line_text
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            line_span.start + within
+        })
+        .unwrap_or(0);
+    let start = position(text, &index, offset, encoding);
+    let line_end = index.line_span(text, index.line_of(offset)).end;
+    let end = position(text, &index, line_end, encoding);
+    lsp_types::Diagnostic {
+        range: Range::new(start, end),
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some("shutdownlint".to_string()),
+        message: message.to_string(),
+        ..lsp_types::Diagnostic::default()
+    }
+}
+
+/// `(line, column)`, 1-based, from a toml error message's "at line L, column C".
+fn toml_error_position(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find("at line ")? + "at line ".len()..];
+    let (line, rest) = rest.split_once(", column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_takes_the_first_supported() {
+        assert_eq!(Encoding::negotiate([]), Encoding::Utf16);
+        assert_eq!(Encoding::negotiate(["utf-8", "utf-16"]), Encoding::Utf8);
+        assert_eq!(Encoding::negotiate(["utf-32", "utf-8"]), Encoding::Utf32);
+        assert_eq!(
+            Encoding::negotiate(["latin-1", "utf-16", "utf-8"]),
+            Encoding::Utf16
+        );
+        assert_eq!(Encoding::negotiate(["latin-1"]), Encoding::Utf16);
+    }
+
+    #[test]
+    fn characters_count_in_the_negotiated_encoding() {
+        // "🚀" is 4 bytes, 2 UTF-16 units, 1 character; "é" is 2 bytes, 1 unit, 1 character.
+        let text = "FROM x\r\nCMD \"é 🚀\" && node\n";
+        let index = LineIndex::new(text);
+        let node = text.find("node").unwrap_or_default();
+        let at = |encoding| position(text, &index, node, encoding);
+        assert_eq!(at(Encoding::Utf8), Position::new(1, 17));
+        assert_eq!(at(Encoding::Utf16), Position::new(1, 14));
+        assert_eq!(at(Encoding::Utf32), Position::new(1, 13));
+        // Inside the emoji: clamped to its start, never a split surrogate pair.
+        let inside = text.find('🚀').unwrap_or_default() + 2;
+        assert_eq!(
+            position(text, &index, inside, Encoding::Utf16),
+            Position::new(1, 7)
+        );
+        // Past the end: the end.
+        assert_eq!(
+            position(text, &index, text.len() + 10, Encoding::Utf16),
+            Position::new(2, 0)
+        );
+    }
+
+    #[test]
+    fn config_errors_point_at_the_toml_position() {
+        let text = "select = [\"SL1\"]\nignore = [oops\n";
+        let message = "TOML parse error at line 2, column 11\n  |\n2 | ignore = [oops\n";
+        let d = config_diagnostic(text, message, Encoding::Utf16);
+        assert_eq!(
+            d.range,
+            Range::new(Position::new(1, 10), Position::new(1, 14))
+        );
+        let d = config_diagnostic(text, "unknown rule selector `SL9`", Encoding::Utf16);
+        assert_eq!(
+            d.range,
+            Range::new(Position::new(0, 0), Position::new(0, 16))
+        );
+    }
+}

@@ -1,0 +1,760 @@
+//! `shutdownlint server`: a language server on stdio that publishes diagnostics.
+//!
+//! The server lints whole workspace folders, not single buffers, because findings cross files
+//! (a Dockerfile's CMD and a manifest's grace period, a Dockerfile and the script it copies).
+//! Open documents are overlaid on the files on disk; diagnostics are published for open
+//! documents only. Each workspace folder uses its `.shutdownlint.toml` (the nearest one upward
+//! from the folder, as the command line does), re-read when it is saved or changes on disk.
+//!
+//! One thread handles messages and lints (the lint itself runs on rayon's pool); a burst of
+//! changes is coalesced into one lint. Text sync is full-document.
+
+mod convert;
+mod uri;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{notification, request, Uri};
+use serde_json::Value;
+
+use crate::config::{Config, Selection, CONFIG_FILE_NAME};
+use crate::source::FileKind;
+use crate::{InputFile, Report, Settings};
+
+use convert::{Converter, Encoding, Style};
+
+/// After a change, the server waits until no message has arrived for this long, then lints once
+/// for everything that arrived (an editor sends a burst of `didChange`s for one edit, several
+/// `didOpen`s when it restores a session).
+const QUIET: Duration = Duration::from_millis(15);
+
+/// The longest a lint is put off while messages keep coming.
+const MAX_DELAY: Duration = Duration::from_millis(200);
+
+/// Run the server on stdin/stdout until the client says `exit` (or closes stdin).
+/// Exit code 0 after `shutdown` then `exit`, 1 otherwise (LSP spec).
+pub fn serve_stdio() -> ExitCode {
+    let (connection, io_threads) = Connection::stdio();
+    let code = serve(&connection);
+    // The reader thread has stopped (it stops after `exit` or at the end of stdin); dropping the
+    // connection lets the writer finish sending what is queued before we return.
+    drop(connection);
+    if let Err(e) = io_threads.join() {
+        log(&format!("connection: {e}"));
+    }
+    code
+}
+
+/// Serve one connection until `exit`.
+fn serve(connection: &Connection) -> ExitCode {
+    let (id, params) = match connection.initialize_start() {
+        Ok(start) => start,
+        Err(e) => {
+            log(&format!("before initialize: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let client = ClientSetup::read(&params);
+    let result = serde_json::json!({
+        "capabilities": {
+            "positionEncoding": client.style.encoding.kind(),
+            "textDocumentSync": {
+                "openClose": true,
+                "change": lsp_types::TextDocumentSyncKind::FULL,
+                "save": { "includeText": false },
+            },
+            "workspace": {
+                "workspaceFolders": { "supported": true, "changeNotifications": true },
+            },
+        },
+        "serverInfo": { "name": "shutdownlint", "version": env!("CARGO_PKG_VERSION") },
+    });
+    if connection
+        .sender
+        .send(Response::new_ok(id, result).into())
+        .is_err()
+    {
+        return ExitCode::from(1);
+    }
+    let mut server = Server {
+        connection,
+        style: client.style,
+        watch_files: client.watch_files,
+        workspaces: Vec::new(),
+        documents: HashMap::new(),
+        config_problems: HashMap::new(),
+        shutdown: false,
+    };
+    for root in client.roots {
+        server.add_workspace(root);
+    }
+    server.reload_configs();
+    server.run()
+}
+
+fn log(message: &str) {
+    eprintln!("shutdownlint server: {message}");
+}
+
+/// What the client said in `initialize` that matters here.
+struct ClientSetup {
+    style: Style,
+    watch_files: bool,
+    roots: Vec<PathBuf>,
+}
+
+impl ClientSetup {
+    /// Read leniently: a capability that is missing or malformed is treated as not supported.
+    fn read(params: &Value) -> ClientSetup {
+        let flag = |pointer: &str| params.pointer(pointer).and_then(Value::as_bool) == Some(true);
+        let encodings = params
+            .pointer("/capabilities/general/positionEncodings")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let uri_path = |value: &Value| {
+            value
+                .as_str()
+                .and_then(|s| s.parse::<Uri>().ok())
+                .and_then(|u| uri::to_path(&u))
+        };
+        let folders: Vec<PathBuf> = params
+            .get("workspaceFolders")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|folder| folder.get("uri").and_then(uri_path))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let roots = if !folders.is_empty() {
+            folders
+        } else if let Some(root) = params.get("rootUri").and_then(uri_path) {
+            vec![root]
+        } else {
+            params
+                .get("rootPath")
+                .and_then(Value::as_str)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .into_iter()
+                .collect()
+        };
+        ClientSetup {
+            style: Style {
+                encoding: Encoding::negotiate(encodings),
+                related_information: flag(
+                    "/capabilities/textDocument/publishDiagnostics/relatedInformation",
+                ),
+            },
+            watch_files: flag("/capabilities/workspace/didChangeWatchedFiles/dynamicRegistration"),
+            roots,
+        }
+    }
+}
+
+/// A workspace folder: linted as a whole, with its own configuration.
+struct Workspace {
+    root: PathBuf,
+    settings: Settings,
+    /// Something changed since the last lint.
+    dirty: bool,
+    /// The last lint's diagnostics for every file it linted (empty when a file has none);
+    /// `None` when nothing was linted since the last change. They stand for a file whose text
+    /// is unchanged since, while the workspace is not dirty.
+    results: Option<HashMap<PathBuf, Vec<lsp_types::Diagnostic>>>,
+    /// The last lint failure shown to the user, so it is shown once.
+    lint_error: Option<String>,
+}
+
+/// A document open in the editor.
+struct Document {
+    uri: Uri,
+    version: i32,
+    text: String,
+    /// What was last published for it; `None` before the first publication.
+    published: Option<Vec<lsp_types::Diagnostic>>,
+}
+
+struct Server<'c> {
+    connection: &'c Connection,
+    style: Style,
+    watch_files: bool,
+    workspaces: Vec<Workspace>,
+    documents: HashMap<PathBuf, Document>,
+    /// Configuration files that cannot be used, with the problem published on them.
+    config_problems: HashMap<PathBuf, String>,
+    shutdown: bool,
+}
+
+impl Server<'_> {
+    fn run(&mut self) -> ExitCode {
+        let receiver = &self.connection.receiver;
+        loop {
+            let Ok(message) = receiver.recv() else {
+                return self.disconnected();
+            };
+            if let Some(code) = self.handle(message) {
+                return code;
+            }
+            let deadline = Instant::now() + MAX_DELAY;
+            while self.needs_lint() {
+                let wait = QUIET.min(deadline.saturating_duration_since(Instant::now()));
+                match receiver.recv_timeout(wait) {
+                    Ok(message) => {
+                        if let Some(code) = self.handle(message) {
+                            return code;
+                        }
+                    }
+                    Err(e) if e.is_timeout() => self.lint_dirty(),
+                    Err(_) => return self.disconnected(),
+                }
+            }
+        }
+    }
+
+    /// stdin closed without `exit`.
+    fn disconnected(&self) -> ExitCode {
+        ExitCode::from(if self.shutdown { 0 } else { 1 })
+    }
+
+    fn needs_lint(&self) -> bool {
+        !self.shutdown && self.workspaces.iter().any(|w| w.dirty)
+    }
+
+    /// Handle one message; `Some(exit code)` on `exit`.
+    fn handle(&mut self, message: Message) -> Option<ExitCode> {
+        match message {
+            Message::Request(request) => self.handle_request(request),
+            Message::Notification(notification) => return self.handle_notification(notification),
+            Message::Response(response) => {
+                if let Err(error) = response.response_result {
+                    log(&format!("the client refused a request: {}", error.message));
+                }
+            }
+        }
+        None
+    }
+
+    fn handle_request(&mut self, request: Request) {
+        let response = if self.shutdown {
+            Response::new_err(
+                request.id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_string(),
+            )
+        } else if request.method == request::Shutdown::METHOD {
+            self.shutdown = true;
+            Response::new_ok(request.id, Value::Null)
+        } else if request.method == request::Initialize::METHOD {
+            Response::new_err(
+                request.id,
+                ErrorCode::InvalidRequest as i32,
+                "initialize was already received".to_string(),
+            )
+        } else {
+            Response::new_err(
+                request.id,
+                ErrorCode::MethodNotFound as i32,
+                format!("shutdownlint does not handle `{}`", request.method),
+            )
+        };
+        self.send(response.into());
+    }
+
+    fn handle_notification(&mut self, notification: Notification) -> Option<ExitCode> {
+        let method = notification.method.as_str();
+        if method == notification::Exit::METHOD {
+            return Some(self.disconnected());
+        }
+        if self.shutdown {
+            return None;
+        }
+        let params = notification.params;
+        let result = match method {
+            notification::Initialized::METHOD => {
+                self.register_file_watchers();
+                Ok(())
+            }
+            notification::DidOpenTextDocument::METHOD => {
+                serde_json::from_value(params).map(|p| self.did_open(p))
+            }
+            notification::DidChangeTextDocument::METHOD => {
+                serde_json::from_value(params).map(|p| self.did_change(p))
+            }
+            notification::DidSaveTextDocument::METHOD => {
+                serde_json::from_value(params).map(|p| self.did_save(p))
+            }
+            notification::DidCloseTextDocument::METHOD => {
+                serde_json::from_value(params).map(|p| self.did_close(p))
+            }
+            notification::DidChangeWatchedFiles::METHOD => {
+                serde_json::from_value(params).map(|p| self.did_change_watched_files(p))
+            }
+            notification::DidChangeWorkspaceFolders::METHOD => {
+                serde_json::from_value(params).map(|p| self.did_change_workspace_folders(p))
+            }
+            // `$/cancelRequest`, `$/setTrace`, `workspace/didChangeConfiguration`, …: nothing to do.
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            log(&format!("ignoring a malformed `{method}`: {e}"));
+        }
+        None
+    }
+
+    fn did_open(&mut self, params: lsp_types::DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        let Some(path) = uri::to_path(&document.uri) else {
+            return;
+        };
+        self.documents.insert(
+            path.clone(),
+            Document {
+                uri: document.uri,
+                version: document.version,
+                text: document.text,
+                published: None,
+            },
+        );
+        // Outside every workspace folder: not linted.
+        let Some(w) = self.workspace_of(&path) else {
+            return;
+        };
+        let workspace = &self.workspaces[w];
+        if workspace.dirty {
+            // A lint is coming anyway.
+            return;
+        }
+        let Some(results) = &workspace.results else {
+            self.workspaces[w].dirty = true;
+            return;
+        };
+        match results.get(&path) {
+            Some(diagnostics) => {
+                // The last lint read the file from disk: if the buffer holds the same text, its
+                // findings stand. Otherwise (an entrypoint script, a file edited elsewhere since)
+                // lint again.
+                let unchanged = crate::read_file(&path, workspace.settings.max_file_bytes)
+                    .is_ok_and(|disk| self.documents.get(&path).is_some_and(|d| d.text == disk));
+                if unchanged {
+                    let diagnostics = diagnostics.clone();
+                    self.publish(&path, diagnostics);
+                } else {
+                    self.workspaces[w].dirty = true;
+                }
+            }
+            // A file of a kind we lint that the last lint did not see (new since).
+            None if crate::discover::classify_name(&path).is_some() => {
+                self.workspaces[w].dirty = true;
+            }
+            // Not a file we lint (README.md, .shutdownlint.toml): no diagnostics.
+            None => {}
+        }
+    }
+
+    fn did_change(&mut self, params: lsp_types::DidChangeTextDocumentParams) {
+        let Some(path) = uri::to_path(&params.text_document.uri) else {
+            return;
+        };
+        let Some(document) = self.documents.get_mut(&path) else {
+            return;
+        };
+        // Full sync: each change holds the whole text; the last one wins.
+        let Some(change) = params.content_changes.into_iter().next_back() else {
+            return;
+        };
+        if change.range.is_some() {
+            log("ignoring a ranged change: the server asked for full-document sync");
+            return;
+        }
+        document.text = change.text;
+        document.version = params.text_document.version;
+        self.mark_dirty(&path);
+    }
+
+    fn did_save(&mut self, params: lsp_types::DidSaveTextDocumentParams) {
+        let Some(path) = uri::to_path(&params.text_document.uri) else {
+            return;
+        };
+        if is_config_file(&path) {
+            self.reload_configs();
+        } else {
+            // The text is what was linted already, but files it refers to may have changed on
+            // disk without the client telling us.
+            self.mark_dirty(&path);
+        }
+    }
+
+    fn did_close(&mut self, params: lsp_types::DidCloseTextDocumentParams) {
+        let Some(path) = uri::to_path(&params.text_document.uri) else {
+            return;
+        };
+        let Some(document) = self.documents.remove(&path) else {
+            return;
+        };
+        if document.published.is_some_and(|d| !d.is_empty()) {
+            self.send_diagnostics(document.uri, Vec::new(), None);
+        }
+        // Unsaved edits are dropped: other files' findings go back to the file on disk.
+        let unchanged = crate::read_file(&path, crate::discover::DEFAULT_MAX_FILE_BYTES)
+            .is_ok_and(|disk| disk == document.text);
+        if !unchanged {
+            self.mark_dirty(&path);
+        }
+    }
+
+    fn did_change_watched_files(&mut self, params: lsp_types::DidChangeWatchedFilesParams) {
+        let mut config_changed = false;
+        for change in params.changes {
+            let Some(path) = uri::to_path(&change.uri) else {
+                continue;
+            };
+            if is_config_file(&path) {
+                config_changed = true;
+            } else {
+                self.mark_dirty(&path);
+            }
+        }
+        if config_changed {
+            self.reload_configs();
+        }
+    }
+
+    fn did_change_workspace_folders(&mut self, params: lsp_types::DidChangeWorkspaceFoldersParams) {
+        for removed in params.event.removed {
+            let Some(root) = uri::to_path(&removed.uri) else {
+                continue;
+            };
+            let Some(w) = self.workspaces.iter().position(|w| w.root == root) else {
+                continue;
+            };
+            self.workspaces.remove(w);
+            // Documents that no folder holds any more lose their diagnostics.
+            let orphans: Vec<PathBuf> = self
+                .documents
+                .keys()
+                .filter(|p| p.starts_with(&root) && self.workspace_of(p).is_none())
+                .cloned()
+                .collect();
+            for path in orphans {
+                if let Some(document) = self.documents.get_mut(&path) {
+                    if document.published.take().is_some_and(|d| !d.is_empty()) {
+                        let uri = document.uri.clone();
+                        self.send_diagnostics(uri, Vec::new(), None);
+                    }
+                }
+            }
+        }
+        for added in params.event.added {
+            if let Some(root) = uri::to_path(&added.uri) {
+                self.add_workspace(root);
+            }
+        }
+        self.reload_configs();
+    }
+
+    fn add_workspace(&mut self, root: PathBuf) {
+        if self.workspaces.iter().any(|w| w.root == root) {
+            return;
+        }
+        self.workspaces.push(Workspace {
+            root,
+            settings: default_settings(),
+            dirty: true,
+            results: None,
+            lint_error: None,
+        });
+    }
+
+    /// The innermost workspace folder holding `path`.
+    fn workspace_of(&self, path: &Path) -> Option<usize> {
+        self.workspaces
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| path.starts_with(&w.root))
+            .max_by_key(|(_, w)| w.root.components().count())
+            .map(|(i, _)| i)
+    }
+
+    /// A file changed: every workspace folder holding it lints again (folders can nest).
+    fn mark_dirty(&mut self, path: &Path) {
+        for workspace in &mut self.workspaces {
+            if path.starts_with(&workspace.root) {
+                workspace.dirty = true;
+            }
+        }
+    }
+
+    /// Read every workspace's configuration again. A configuration that cannot be used gets a
+    /// diagnostic on its file and a message; the workspace keeps its previous settings.
+    fn reload_configs(&mut self) {
+        let mut problems: HashMap<PathBuf, String> = HashMap::new();
+        for workspace in &mut self.workspaces {
+            workspace.dirty = true;
+            match load_settings(&workspace.root) {
+                Ok(settings) => workspace.settings = settings,
+                Err((path, message)) => {
+                    problems.insert(path, message);
+                }
+            }
+        }
+        let fixed: Vec<PathBuf> = self
+            .config_problems
+            .keys()
+            .filter(|path| !problems.contains_key(*path))
+            .cloned()
+            .collect();
+        for path in fixed {
+            self.config_problems.remove(&path);
+            if let Some(uri) = self.uri_of(&path) {
+                self.send_diagnostics(uri, Vec::new(), None);
+            }
+        }
+        for (path, message) in problems {
+            if self.config_problems.get(&path) == Some(&message) {
+                continue;
+            }
+            self.show_message(
+                lsp_types::MessageType::ERROR,
+                format!(
+                    "shutdownlint: {}: {}; linting with the previous settings until it is fixed",
+                    path.display(),
+                    message.lines().next().unwrap_or_default()
+                ),
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let diagnostic = convert::config_diagnostic(&text, &message, self.style.encoding);
+            if let Some(uri) = self.uri_of(&path) {
+                self.send_diagnostics(uri, vec![diagnostic], None);
+            }
+            self.config_problems.insert(path, message);
+        }
+    }
+
+    /// Lint every changed workspace that has open documents and publish what changed.
+    fn lint_dirty(&mut self) {
+        for w in 0..self.workspaces.len() {
+            if !self.workspaces[w].dirty {
+                continue;
+            }
+            self.workspaces[w].dirty = false;
+            let open: Vec<PathBuf> = self
+                .documents
+                .keys()
+                .filter(|p| self.workspace_of(p) == Some(w))
+                .cloned()
+                .collect();
+            if open.is_empty() {
+                // Nobody looks: lint when a document is opened.
+                self.workspaces[w].results = None;
+                continue;
+            }
+            // A bug in a rule must not take the editor's diagnostics down with it: the panic
+            // is reported (its message is on stderr) and the next change lints again.
+            let linted =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.lint_workspace(w)))
+                    .unwrap_or_else(|_| {
+                        Err("internal error while linting (see the server log)".into())
+                    });
+            match linted {
+                Ok(report) => {
+                    let root = self.workspaces[w].root.clone();
+                    let uri_of = |path: &Path| self.uri_of(path);
+                    let results = Converter::new(&report, self.style, &root, &uri_of).by_file();
+                    let workspace = &mut self.workspaces[w];
+                    workspace.results = Some(results);
+                    workspace.lint_error = None;
+                }
+                Err(message) => {
+                    let workspace = &mut self.workspaces[w];
+                    workspace.results = None;
+                    if workspace.lint_error.as_ref() != Some(&message) {
+                        workspace.lint_error = Some(message.clone());
+                        self.show_message(
+                            lsp_types::MessageType::ERROR,
+                            format!("shutdownlint: {message}"),
+                        );
+                    }
+                }
+            }
+            for path in open {
+                let linted = self.workspaces[w]
+                    .results
+                    .as_ref()
+                    .and_then(|results| results.get(&path))
+                    .cloned();
+                let published = self
+                    .documents
+                    .get(&path)
+                    .is_some_and(|d| d.published.is_some());
+                match linted {
+                    Some(diagnostics) => self.publish(&path, diagnostics),
+                    // No longer linted (excluded by the configuration, deleted): clear.
+                    None if published => self.publish(&path, Vec::new()),
+                    // Not a file we lint: never published.
+                    None => {}
+                }
+            }
+        }
+    }
+
+    /// Lint a workspace folder with the open documents in place of their files.
+    fn lint_workspace(&self, w: usize) -> Result<Report, String> {
+        let workspace = &self.workspaces[w];
+        let paths = [workspace.root.clone()];
+        let overlay = |path: &Path| self.documents.get(path).map(|d| d.text.clone());
+        let report = crate::lint_paths_overlaid(&paths, &workspace.settings, &overlay, Vec::new())
+            .map_err(|e| e.0)?;
+        // Entrypoint scripts are not found by name but through the Dockerfiles that copy them,
+        // and read from disk. When one is open with other text, lint again with its buffer.
+        let scripts: Vec<InputFile> = report
+            .files
+            .iter()
+            .filter(|(_, file)| file.kind == FileKind::ShellScript)
+            .filter_map(|(_, file)| {
+                let document = self.documents.get(Path::new(&file.path))?;
+                (document.text != *file.text).then(|| InputFile {
+                    display: file.path.clone(),
+                    kind: FileKind::ShellScript,
+                    text: document.text.clone(),
+                    dir: Path::new(&file.path).parent().map(Path::to_path_buf),
+                })
+            })
+            .collect();
+        if scripts.is_empty() {
+            return Ok(report);
+        }
+        crate::lint_paths_overlaid(&paths, &workspace.settings, &overlay, scripts).map_err(|e| e.0)
+    }
+
+    /// Publish a document's diagnostics unless the client has them already.
+    fn publish(&mut self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {
+        let Some(document) = self.documents.get_mut(path) else {
+            return;
+        };
+        if document.published.as_ref() == Some(&diagnostics) {
+            return;
+        }
+        document.published = Some(diagnostics.clone());
+        let (uri, version) = (document.uri.clone(), document.version);
+        self.send_diagnostics(uri, diagnostics, Some(version));
+    }
+
+    fn send_diagnostics(
+        &self,
+        uri: Uri,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) {
+        let params = lsp_types::PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.send(
+            Notification::new(notification::PublishDiagnostics::METHOD.to_string(), params).into(),
+        );
+    }
+
+    fn show_message(&self, typ: lsp_types::MessageType, message: String) {
+        let params = lsp_types::ShowMessageParams { typ, message };
+        self.send(Notification::new(notification::ShowMessage::METHOD.to_string(), params).into());
+    }
+
+    /// Ask the client to tell us when configuration or linted files change on disk (a branch
+    /// switch, a formatter run outside the editor).
+    fn register_file_watchers(&self) {
+        if !self.watch_files {
+            return;
+        }
+        let watchers = WATCHED
+            .iter()
+            .map(|glob| lsp_types::FileSystemWatcher {
+                glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![lsp_types::Registration {
+                id: "shutdownlint-watched-files".to_string(),
+                method: notification::DidChangeWatchedFiles::METHOD.to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        let request = Request::new(
+            RequestId::from("shutdownlint-register-watchers".to_string()),
+            request::RegisterCapability::METHOD.to_string(),
+            params,
+        );
+        self.send(request.into());
+    }
+
+    /// The URI the client uses for a path when it has the document open, else one made from it.
+    fn uri_of(&self, path: &Path) -> Option<Uri> {
+        match self.documents.get(path) {
+            Some(document) => Some(document.uri.clone()),
+            None => uri::from_path(path),
+        }
+    }
+
+    fn send(&self, message: Message) {
+        // A closed connection ends the loop at the next receive.
+        let _ = self.connection.sender.send(message);
+    }
+}
+
+/// Files whose change on disk can change findings: the configuration, the kinds we lint, and
+/// entrypoint scripts.
+const WATCHED: &[&str] = &[
+    "**/.shutdownlint.toml",
+    "**/Dockerfile",
+    "**/Dockerfile.*",
+    "**/*.Dockerfile",
+    "**/Containerfile",
+    "**/Containerfile.*",
+    "**/*.yaml",
+    "**/*.yml",
+    "**/*.service",
+    "**/*.conf",
+    "**/Procfile",
+    "**/Procfile.*",
+    "**/fly.toml",
+    "**/*.sh",
+];
+
+fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name == CONFIG_FILE_NAME)
+}
+
+fn default_settings() -> Settings {
+    Settings::new(Config::default(), Selection::all())
+}
+
+/// The settings of a workspace folder: its nearest `.shutdownlint.toml` upward, as the command
+/// line finds it. On error: the file and the problem (without the path prefix).
+fn load_settings(root: &Path) -> Result<Settings, (PathBuf, String)> {
+    let Some(path) = root
+        .ancestors()
+        .map(|dir| dir.join(CONFIG_FILE_NAME))
+        .find(|candidate| candidate.is_file())
+    else {
+        return Ok(default_settings());
+    };
+    let problem = |e: crate::config::ConfigError| {
+        let prefix = format!("{}: ", path.display());
+        let message = e.0.strip_prefix(&prefix).unwrap_or(&e.0).to_string();
+        (path.clone(), message)
+    };
+    let config = Config::load(&path).map_err(problem)?;
+    let selection = Selection::new(&config, None, &[]).map_err(problem)?;
+    Ok(Settings::new(config, selection))
+}

@@ -1,0 +1,701 @@
+//! `shutdownlint server` driven as an editor drives it: the real binary, JSON-RPC with
+//! Content-Length framing over its stdin and stdout, in a temporary workspace.
+//!
+//! Every read has a deadline, and a server still running when a test ends is killed, so a
+//! broken server fails the test instead of hanging it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Long enough for a slow, busy CI machine; a healthy server answers in milliseconds.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    /// Messages read while waiting for another one, in arrival order.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+            .arg("server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, incoming) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            incoming,
+            backlog: Vec::new(),
+            next_id: 0,
+        }
+    }
+
+    /// Start a server and initialize it for `root` with these client capabilities.
+    fn initialized(root: &Path, capabilities: Value) -> (Client, Value) {
+        let mut client = Client::start();
+        let result = client.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri(root),
+                "workspaceFolders": [{"uri": uri(root), "name": "ws"}],
+                "capabilities": capabilities,
+            }),
+        );
+        client.notify("initialized", json!({}));
+        (client, result)
+    }
+
+    fn send(&mut self, mut message: Value) {
+        message["jsonrpc"] = json!("2.0");
+        let body = message.to_string();
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to server");
+        stdin.flush().expect("flush to server");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"method": method, "params": params}));
+    }
+
+    /// Send a request and return its response (result or error object).
+    fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"id": id, "method": method, "params": params}));
+        self.wait_for(&format!("the response to {method}"), |m| {
+            m.get("id") == Some(&json!(id)) && m.get("method").is_none()
+        })
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request_raw(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    /// The first message (from the backlog, then newly read) that `wanted` accepts.
+    fn wait_for(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&wanted) {
+            return self.backlog.remove(i);
+        }
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.backlog.push(message),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("timed out waiting for {what}; got {:#?}", self.backlog)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "the server closed stdout before {what}; got {:#?}",
+                        self.backlog
+                    )
+                }
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Value {
+        let what = format!("diagnostics for {uri}");
+        self.wait_for(&what, |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        })["params"]
+            .clone()
+    }
+
+    fn open(&mut self, path: &Path, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {
+                "uri": uri(path), "languageId": "plaintext", "version": 1, "text": text,
+            }}),
+        );
+    }
+
+    fn change(&mut self, path: &Path, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri(path), "version": version},
+                "contentChanges": [{"text": text}],
+            }),
+        );
+    }
+
+    /// `shutdown` (answered with null), then `exit`; the exit status.
+    fn shut_down(mut self) -> ExitStatus {
+        let response = self.request_raw("shutdown", Value::Null);
+        assert_eq!(response.get("result"), Some(&Value::Null), "{response}");
+        assert!(response.get("error").is_none(), "{response}");
+        self.exit()
+    }
+
+    fn exit(mut self) -> ExitStatus {
+        self.notify("exit", Value::Null);
+        self.stdin = None;
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // A test that failed half-way must not leave a server behind.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One framed message, or `None` at the end of the stream.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+/// A `file:` URI as editors write it (spaces and non-ASCII percent-encoded).
+fn uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for byte in path.to_str().expect("UTF-8 test paths").bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn write(dir: &Path, name: &str, content: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, content).expect("write");
+}
+
+fn codes(published: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = published["diagnostics"]
+        .as_array()
+        .expect("a diagnostics array")
+        .iter()
+        .map(|d| d["code"].as_str().expect("a code").to_string())
+        .collect();
+    codes.sort();
+    codes
+}
+
+fn range(start: (u64, u64), end: (u64, u64)) -> Value {
+    json!({
+        "start": {"line": start.0, "character": start.1},
+        "end": {"line": end.0, "character": end.1},
+    })
+}
+
+/// Line 4 has non-ASCII text before the end of the finding: the CMD line is 36 characters,
+/// 37 UTF-16 code units (🚀 is a surrogate pair) and 40 bytes.
+const DOCKERFILE: &str =
+    "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nCMD echo \"héllo 🚀\" && node server.js\n";
+const DOCKERFILE_FIXED: &str =
+    "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"server.js\"]\n";
+const DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+        - name: api
+          image: api:latest
+          ports: [{containerPort: 8080}]
+";
+const SERVICE: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+";
+/// Ignores SL503 (single-replica, which the Deployment above has) and says which Dockerfile
+/// builds the `api` image, so the Deployment's container inherits its CMD.
+const CONFIG: &str = "ignore = [\"single-replica\"]\n\n[images]\napi = \"Dockerfile\"\n";
+
+/// A workspace with a space and a non-ASCII character in its path (percent-encoded URIs).
+fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("my shop é");
+    write(&root, "Dockerfile", DOCKERFILE);
+    write(&root, "k8s/deploy.yaml", DEPLOYMENT);
+    write(&root, "k8s/service.yaml", SERVICE);
+    write(&root, ".shutdownlint.toml", CONFIG);
+    (dir, root)
+}
+
+fn related_capability() -> Value {
+    json!({"textDocument": {"publishDiagnostics": {"relatedInformation": true}}})
+}
+
+#[test]
+fn open_change_close_publish_diagnostics_with_utf16_ranges() {
+    let (_dir, root) = workspace();
+    let (mut client, result) = Client::initialized(&root, related_capability());
+    let capabilities = &result["capabilities"];
+    assert_eq!(capabilities["positionEncoding"], "utf-16");
+    assert_eq!(capabilities["textDocumentSync"]["openClose"], true);
+    assert_eq!(capabilities["textDocumentSync"]["change"], 1, "full sync");
+    assert_eq!(result["serverInfo"]["name"], "shutdownlint");
+
+    let dockerfile = root.join("Dockerfile");
+    let deploy = root.join("k8s/deploy.yaml");
+    client.open(&dockerfile, DOCKERFILE);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(published["version"], 1);
+    let diagnostics = published["diagnostics"].as_array().expect("array");
+    assert_eq!(diagnostics.len(), 1, "{published:#}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "SL101");
+    assert_eq!(d["source"], "shutdownlint");
+    assert_eq!(d["severity"], 1, "error");
+    assert_eq!(d["range"], range((3, 0), (3, 37)), "UTF-16 end column");
+    let rule = shutdownlint::rules::by_code("SL101").expect("SL101 exists");
+    assert_eq!(d["codeDescription"]["href"], rule.url());
+    assert!(
+        d["codeDescription"]["href"]
+            .as_str()
+            .is_some_and(|href| href.starts_with(shutdownlint::RULES_URL)),
+        "{d:#}"
+    );
+    let message = d["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("CMD in shell form runs under /bin/sh"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\nhelp: "),
+        "help is part of the message: {message}"
+    );
+    // Labels: the base image in this file and, across files, the container running the image.
+    let related = d["relatedInformation"]
+        .as_array()
+        .expect("related information");
+    let image = related
+        .iter()
+        .find(|r| {
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Debian-based"))
+        })
+        .expect("the base image label");
+    assert_eq!(image["location"]["uri"], uri(&dockerfile));
+    assert_eq!(image["location"]["range"], range((0, 5), (0, 17)));
+    let container = related
+        .iter()
+        .find(|r| r["message"] == "container `api` runs this image")
+        .expect("the cross-file label");
+    assert_eq!(container["location"]["uri"], uri(&deploy));
+    assert_eq!(container["location"]["range"], range((15, 17), (15, 27)));
+
+    // The configuration ignores single-replica (SL503): only the probe and preStop findings.
+    client.open(&deploy, DEPLOYMENT);
+    let published = client.diagnostics(&uri(&deploy));
+    assert_eq!(codes(&published), ["SL201", "SL202"], "{published:#}");
+    let severities: Vec<&Value> = published["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| &d["severity"])
+        .collect();
+    assert!(severities.contains(&&json!(1)) && severities.contains(&&json!(2)));
+
+    // A suppression comment silences the finding, as on the command line.
+    let suppressed = DOCKERFILE.replace(
+        "CMD echo",
+        "# shutdownlint: ignore[SL101] the image is only run by hand\nCMD echo",
+    );
+    client.change(&dockerfile, 2, &suppressed);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(published["version"], 2);
+    assert_eq!(published["diagnostics"], json!([]));
+
+    client.change(&dockerfile, 3, DOCKERFILE);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(codes(&published), ["SL101"]);
+
+    // Fixing the problem (exec form) clears the diagnostics.
+    client.change(&dockerfile, 4, DOCKERFILE_FIXED);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(published["version"], 4);
+    assert_eq!(published["diagnostics"], json!([]));
+
+    // Closing a document clears its diagnostics.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&deploy)}}),
+    );
+    let published = client.diagnostics(&uri(&deploy));
+    assert_eq!(published["diagnostics"], json!([]));
+
+    let status = client.shut_down();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn position_encoding_is_negotiated() {
+    let (_dir, root) = workspace();
+    let dockerfile = root.join("Dockerfile");
+    // (offered, chosen, end character of the CMD line)
+    let cases = [
+        (json!(["utf-8", "utf-16"]), "utf-8", 40),
+        (json!(["utf-32", "utf-8"]), "utf-32", 36),
+        (json!(["latin-1", "utf-16"]), "utf-16", 37),
+        (json!(["latin-1"]), "utf-16", 37),
+    ];
+    for (offered, chosen, end) in cases {
+        let capabilities = json!({"general": {"positionEncodings": offered}});
+        let (mut client, result) = Client::initialized(&root, capabilities);
+        assert_eq!(
+            result["capabilities"]["positionEncoding"], chosen,
+            "offered {offered}"
+        );
+        client.open(&dockerfile, DOCKERFILE);
+        let published = client.diagnostics(&uri(&dockerfile));
+        let d = &published["diagnostics"][0];
+        assert_eq!(d["range"], range((3, 0), (3, end)), "{chosen}");
+        // This client does not announce relatedInformation: the labels are in the message,
+        // with the line and column the command line shows.
+        assert!(d.get("relatedInformation").is_none(), "{d:#}");
+        let message = d["message"].as_str().expect("message");
+        assert!(
+            message.contains("\nk8s/deploy.yaml:16:18: container `api` runs this image"),
+            "{message}"
+        );
+        assert_eq!(client.shut_down().code(), Some(0));
+    }
+}
+
+#[test]
+fn unsaved_buffers_change_findings_in_other_open_files() {
+    let (_dir, root) = workspace();
+    let (mut client, _) = Client::initialized(&root, related_capability());
+    let dockerfile = root.join("Dockerfile");
+    let deploy = root.join("k8s/deploy.yaml");
+    client.open(&dockerfile, DOCKERFILE);
+    let published = client.diagnostics(&uri(&dockerfile));
+    let related = &published["diagnostics"][0]["relatedInformation"];
+    assert!(
+        related.to_string().contains("k8s/deploy.yaml"),
+        "{published:#}"
+    );
+
+    // The container now runs another image (in the buffer only, not saved): the Dockerfile's
+    // finding loses its label into the manifest.
+    client.open(&deploy, DEPLOYMENT);
+    client.diagnostics(&uri(&deploy));
+    client.change(&deploy, 2, &DEPLOYMENT.replace("api:latest", "other:1"));
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(codes(&published), ["SL101"]);
+    let related = &published["diagnostics"][0]["relatedInformation"];
+    assert!(
+        !related.to_string().contains("k8s/deploy.yaml"),
+        "{published:#}"
+    );
+
+    // Closing the manifest without saving: back to the file on disk.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&deploy)}}),
+    );
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert!(
+        published["diagnostics"][0]["relatedInformation"]
+            .to_string()
+            .contains("k8s/deploy.yaml"),
+        "{published:#}"
+    );
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+#[test]
+fn entrypoint_script_buffer_is_linted_through_its_dockerfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "Dockerfile",
+        "FROM node:22-slim\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"node\", \"server.js\"]\n",
+    );
+    let script_text = "#!/bin/sh\nset -e\necho \"starting\"\n\"$@\"\n";
+    write(root, "docker-entrypoint.sh", script_text);
+    let (mut client, _) = Client::initialized(root, related_capability());
+    let script = root.join("docker-entrypoint.sh");
+    client.open(&script, script_text);
+    let published = client.diagnostics(&uri(&script));
+    assert_eq!(codes(&published), ["SL103"], "{published:#}");
+    assert_eq!(published["diagnostics"][0]["range"], range((3, 0), (3, 4)));
+    let related = published["diagnostics"][0]["relatedInformation"].to_string();
+    assert!(
+        related.contains(&uri(&root.join("Dockerfile"))),
+        "{related}"
+    );
+
+    // Fixed in the buffer, not on disk.
+    client.change(&script, 2, &script_text.replace("\"$@\"", "exec \"$@\""));
+    let published = client.diagnostics(&uri(&script));
+    assert_eq!(published["diagnostics"], json!([]));
+    assert_eq!(published["version"], 2);
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+#[test]
+fn configuration_is_reread_and_a_broken_one_is_reported() {
+    let (_dir, root) = workspace();
+    let watched = json!({
+        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
+        "textDocument": {"publishDiagnostics": {"relatedInformation": true}},
+    });
+    let (mut client, _) = Client::initialized(&root, watched);
+    // The server asks to be told about configuration changes on disk.
+    let registration = client.wait_for("client/registerCapability", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    let watchers =
+        registration["params"]["registrations"][0]["registerOptions"]["watchers"].to_string();
+    assert!(watchers.contains("**/.shutdownlint.toml"), "{watchers}");
+    let id = registration["id"].clone();
+    client.send(json!({"id": id, "result": null}));
+
+    let deploy = root.join("k8s/deploy.yaml");
+    let config = root.join(".shutdownlint.toml");
+    client.open(&deploy, DEPLOYMENT);
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&deploy))),
+        ["SL201", "SL202"]
+    );
+
+    // A broken configuration: a message, a diagnostic where TOML says, and the previous
+    // settings stay in force.
+    write(&root, ".shutdownlint.toml", "ignore = [single-replica]\n");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&config), "type": 2}]}),
+    );
+    let shown = client.wait_for("window/showMessage", |m| {
+        m["method"] == "window/showMessage"
+    });
+    assert_eq!(shown["params"]["type"], 1, "an error");
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(".shutdownlint.toml")),
+        "{shown:#}"
+    );
+    let published = client.diagnostics(&uri(&config));
+    let diagnostics = published["diagnostics"].as_array().expect("array");
+    assert_eq!(diagnostics.len(), 1, "{published:#}");
+    assert_eq!(diagnostics[0]["severity"], 1);
+    assert_eq!(diagnostics[0]["range"], range((0, 10), (0, 25)));
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("TOML parse error")),
+        "{published:#}"
+    );
+
+    // Fixed and saved from the editor, now without the ignore: SL503 comes back and the
+    // configuration's diagnostic goes.
+    write(
+        &root,
+        ".shutdownlint.toml",
+        "[images]\napi = \"Dockerfile\"\n",
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&config)}}),
+    );
+    assert_eq!(client.diagnostics(&uri(&config))["diagnostics"], json!([]));
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&deploy))),
+        ["SL201", "SL202", "SL503"]
+    );
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+#[test]
+fn other_files_get_no_diagnostics_and_unknown_requests_an_error() {
+    let (_dir, root) = workspace();
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(outside.path(), "Dockerfile", DOCKERFILE);
+    write(&root, "README.md", "# shop\n");
+    let (mut client, _) = Client::initialized(&root, json!({}));
+
+    let response = client.request_raw("textDocument/hover", json!({}));
+    assert_eq!(response["error"]["code"], -32601, "{response}");
+
+    client.open(&outside.path().join("Dockerfile"), DOCKERFILE);
+    client.open(&root.join("README.md"), "# shop\n");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {
+            "uri": "untitled:Untitled-1", "languageId": "dockerfile", "version": 1,
+            "text": DOCKERFILE,
+        }}),
+    );
+    // Messages are handled in order: once the workspace Dockerfile's diagnostics arrive, any
+    // for the documents opened before it would have arrived too.
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    client.diagnostics(&uri(&dockerfile));
+    let others: Vec<&Value> = client
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+#[test]
+fn a_burst_of_changes_ends_in_the_last_version() {
+    let (_dir, root) = workspace();
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    client.diagnostics(&uri(&dockerfile));
+    // Typing blank lines at the top: every version moves the finding down one line.
+    for version in 2..=40 {
+        let text = format!("{}{DOCKERFILE}", "\n".repeat(version as usize));
+        client.change(&dockerfile, version, &text);
+    }
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let published = client.diagnostics(&uri(&dockerfile));
+        let version = published["version"].as_i64().expect("a version");
+        let line = published["diagnostics"][0]["range"]["start"]["line"].as_i64();
+        assert_eq!(line, Some(3 + version), "{published:#}");
+        if version == 40 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never published version 40");
+    }
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_exits_with_1() {
+    let (_dir, root) = workspace();
+    let (client, _) = Client::initialized(&root, json!({}));
+    assert_eq!(client.exit().code(), Some(1));
+}
+
+#[test]
+fn requests_after_shutdown_are_refused() {
+    let (_dir, root) = workspace();
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    let response = client.request_raw("textDocument/hover", json!({}));
+    assert_eq!(response["error"]["code"], -32600, "{response}");
+    assert_eq!(client.exit().code(), Some(0));
+}
+
+#[test]
+fn workspace_folders_can_come_and_go() {
+    let (_dir, root) = workspace();
+    // No workspace at all: an open file is not linted.
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+
+    // The folder is added: the open Dockerfile is linted.
+    let folder = json!([{"uri": uri(&root), "name": "shop"}]);
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": folder, "removed": []}}),
+    );
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(codes(&published), ["SL101"]);
+    let before_add: Vec<&Value> = client
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(before_add.is_empty(), "{before_add:#?}");
+
+    // And removed: its diagnostics are cleared.
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": folder}}),
+    );
+    assert_eq!(
+        client.diagnostics(&uri(&dockerfile))["diagnostics"],
+        json!([])
+    );
+    assert_eq!(client.shut_down().code(), Some(0));
+}
