@@ -74,6 +74,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The Helm template the finding's document was rendered from (`# Source:` comment).
     pub source: Option<String>,
+    /// A line the human output prints under the finding (SL301/SL302: the compact shutdown
+    /// timeline). Not part of the JSON, SARIF or GitHub outputs.
+    pub footer: Option<String>,
 }
 
 impl Diagnostic {
@@ -92,6 +95,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             source: None,
+            footer: None,
         }
     }
 
@@ -120,6 +124,12 @@ impl Diagnostic {
 
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Add a line the human output prints under the finding.
+    pub fn footer(&mut self, footer: impl Into<String>) -> &mut Self {
+        self.footer = Some(footer.into());
         self
     }
 }

@@ -138,7 +138,23 @@ fn view(files: &Files, d: &Diagnostic) -> View {
     let mut related = Vec::new();
     let index = crate::source::LineIndex::new(text);
     let primary_line = index.line_of(d.location.span.start);
-    for label in &d.labels {
+    let mut message = d.display_message();
+    if too_far_right(text, d.location.span) {
+        // No snippet: say where instead.
+        let at = index.position(text, d.location.span.start);
+        labels.clear();
+        message.push_str(&format!(
+            " ({}:{}:{}; the line is too long to show)",
+            files.path(file),
+            at.line,
+            at.column
+        ));
+    }
+    for label in d
+        .labels
+        .iter()
+        .filter(|l| !too_far_right(files.text(l.location.file), l.location.span))
+    {
         // miette prints every line between labels of one snippet: a label far from the finding
         // gets a snippet of its own.
         let near = index
@@ -172,13 +188,28 @@ fn view(files: &Files, d: &Diagnostic) -> View {
     }
     View {
         header: format!("{} {name}", d.code),
-        message: d.display_message(),
+        message,
         severity: severity(d.severity),
         help: d.help.clone(),
         source: source(files, file),
         labels,
         related,
     }
+}
+
+/// miette pads underlines with `{:width$}`, which panics past 65,535 columns; a span this many
+/// bytes into its line (minified or generated files) is shown without its source line. A byte
+/// is at most 4 columns wide (a tab).
+const MAX_SNIPPET_LINE_BYTES: usize = 16_000;
+
+fn too_far_right(text: &str, span: crate::span::Span) -> bool {
+    [span.start, span.end.max(span.start)]
+        .into_iter()
+        .any(|offset| {
+            let offset = crate::source::clamp_to_char_boundary(text, offset);
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            offset - line_start > MAX_SNIPPET_LINE_BYTES
+        })
 }
 
 /// Lines between a finding and a label in the same snippet, at most.
@@ -205,9 +236,22 @@ pub fn render(report: &Report, color: bool) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for d in &report.diagnostics {
-        let v = view(&report.files, d);
+        let mut v = view(&report.files, d);
+        // A footer goes under the finding's own snippet and help, before the snippets of the
+        // related places, which are then rendered the way miette renders them.
+        let related = match &d.footer {
+            Some(_) => std::mem::take(&mut v.related),
+            None => Vec::new(),
+        };
         if handler.render_report(&mut out, &v).is_err() {
             out.push_str(&format!("{} {}\n", d.code, d.message));
+        }
+        if let Some(footer) = &d.footer {
+            out.push_str(&format!("  {footer}\n"));
+            for related in &related {
+                out.push_str("\nAdvice: \n");
+                let _ = handler.render_report(&mut out, related);
+            }
         }
     }
     if !report.diagnostics.is_empty() {

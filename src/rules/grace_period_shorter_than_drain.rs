@@ -106,7 +106,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             if shared(overrun) && Some(i) != longest_shared {
                 continue;
             }
-            report(workload, &deadline, overrun, out);
+            report(workload, &deadline, overrun, cx, out);
         }
     }
 }
@@ -115,6 +115,7 @@ fn report(
     workload: &Workload,
     deadline: &Fact<f64>,
     overrun: &Overrun<'_>,
+    cx: &RuleContext<'_>,
     out: &mut Reporter<'_>,
 ) {
     let Overrun {
@@ -153,6 +154,10 @@ fn report(
             process.name
         ),
     );
+    diagnostic.footer(format!(
+        "timeline: {}",
+        crate::timeline::text::compact(&crate::timeline::lane(workload, process, cx.config))
+    ));
     diagnostic.primary(if deadline.location.is_some() {
         match workload.platform {
             crate::model::Platform::Kubernetes => "grace period set here".to_string(),

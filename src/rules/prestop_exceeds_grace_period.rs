@@ -42,6 +42,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 )
             };
             let diagnostic = out.report(location, message);
+            diagnostic.footer(format!(
+                "timeline: {}",
+                crate::timeline::text::compact(&crate::timeline::lane(
+                    workload, process, cx.config
+                ))
+            ));
             diagnostic.primary(format!(
                 "preStop sleeps {} here",
                 format_seconds(delay.value)

@@ -1,0 +1,31 @@
+//! `shutdownlint timeline`: every workload's termination sequence on a time axis (preStop pause,
+//! stop signal and whether it reaches the app, the app's drain window, SIGKILL), with where every
+//! number came from. One model ([`model`]), three renderings: terminal ([`text`]), JSON
+//! ([`json`]) and SVG ([`svg`]); [`text::compact`] is the one-line version SL301 and SL302 show
+//! under their findings.
+
+pub mod json;
+pub mod layout;
+pub mod model;
+pub mod svg;
+pub mod text;
+
+pub use model::{
+    attach_findings, lane, Barrier, Delivery, DrainKnowledge, Finding, Kill, Lane, Origin, Phase,
+    PhaseKind, SignalStep, Source, Timeline, Verdict, WorkloadTimeline,
+};
+
+use crate::config::ConfigError;
+use crate::{Report, Settings};
+
+/// The timelines of the workloads in `paths`, with the report of the lint run they were drawn
+/// from (its files resolve the timelines' locations; its notes say what was skipped).
+pub fn timeline_paths(
+    paths: &[std::path::PathBuf],
+    settings: &Settings,
+) -> Result<(Timeline, Report), ConfigError> {
+    let report = crate::lint_paths(paths, settings)?;
+    let mut timeline = Timeline::build(&report.model, &settings.config);
+    attach_findings(&mut timeline, &report.model, &report.diagnostics);
+    Ok((timeline, report))
+}
