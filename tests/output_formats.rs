@@ -389,3 +389,264 @@ fn sarif_validates_against_the_official_schema() {
         errors[documents.len() - 1]
     );
 }
+
+// --- The real binary, every format, the same positions -----------------------------------------
+
+/// Runs the built binary in `dir` with `args`; returns stdout. Exit status 1 (findings) expected.
+fn shutdownlint(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("NO_COLOR")
+        // The same width as the in-process rendering of this test process.
+        .env("COLUMNS", std::env::var("COLUMNS").unwrap_or_default())
+        .output()
+        .expect("shutdownlint runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn the_binary_prints_what_the_snapshots_show() {
+    let root = common::manifest_dir();
+    for file in ["Dockerfile", "crlf.Dockerfile"] {
+        let path = format!("testdata/output/{file}");
+        let report = report(file);
+        for (flag, format) in [
+            ("human", Format::Human),
+            ("json", Format::Json),
+            ("github", Format::Github),
+        ] {
+            assert_eq!(
+                shutdownlint(&root, &["--no-color", "--format", flag, &path]),
+                output::render(&report, format, false),
+                "{flag} {file}"
+            );
+        }
+        // SARIF names the current directory as %SRCROOT%; the rest is the same document.
+        let without_root = |text: &str| {
+            let mut log: serde_json::Value = serde_json::from_str(text).expect("sarif is json");
+            let base = log["runs"][0]
+                .as_object_mut()
+                .expect("run")
+                .remove("originalUriBaseIds");
+            (log, base)
+        };
+        let (binary, binary_base) =
+            without_root(&shutdownlint(&root, &["--format", "sarif", &path]));
+        let (library, _) = without_root(&output::sarif::render(&report, Some(&root)));
+        assert_eq!(binary, library, "sarif {file}");
+        assert!(binary_base.is_some_and(|b| b["%SRCROOT%"]["uri"]
+            .as_str()
+            .is_some_and(|uri| uri.starts_with("file:///") && uri.ends_with('/'))));
+    }
+}
+
+/// One finding's place as a format reports it: file, start line and column, end line and column
+/// (`None` where the format does not say).
+type Place = (String, usize, usize, Option<usize>, Option<usize>);
+
+fn json_places(text: &str) -> Vec<Place> {
+    let json: serde_json::Value = serde_json::from_str(text).expect("json");
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let number = |v: &serde_json::Value| v.as_u64().expect("number") as usize;
+            (
+                d["file"].as_str().expect("file").to_string(),
+                number(&d["start"]["line"]),
+                number(&d["start"]["column"]),
+                Some(number(&d["end"]["line"])),
+                Some(number(&d["end"]["column"])),
+            )
+        })
+        .collect()
+}
+
+fn sarif_places(text: &str) -> Vec<Place> {
+    let sarif: serde_json::Value = serde_json::from_str(text).expect("sarif");
+    sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            let region = &location["region"];
+            let number = |v: &serde_json::Value| v.as_u64().expect("number") as usize;
+            (
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .expect("uri")
+                    .replace("%20", " "),
+                number(&region["startLine"]),
+                number(&region["startColumn"]),
+                Some(number(&region["endLine"])),
+                Some(number(&region["endColumn"])),
+            )
+        })
+        .collect()
+}
+
+/// `::error file=F,line=L,col=C,endColumn=E,title=…::…`: with `endLine` instead of `endColumn`
+/// for a finding over several lines, where only the line is known.
+fn github_places(text: &str) -> Vec<Place> {
+    text.lines()
+        .map(|line| {
+            let properties = line
+                .split_once(' ')
+                .and_then(|(_, rest)| rest.split_once("::"))
+                .map(|(properties, _)| properties)
+                .expect("a workflow command with properties");
+            let mut place: Place = (String::new(), 0, 0, None, None);
+            let mut end_line = None;
+            for property in properties.split(',') {
+                let (key, value) = property.split_once('=').expect("key=value");
+                let number = || value.parse::<usize>().expect("number");
+                match key {
+                    "file" => place.0 = value.replace("%3A", ":").replace("%2C", ","),
+                    "line" => place.1 = number(),
+                    "col" => place.2 = number(),
+                    "endColumn" => place.4 = Some(number()),
+                    "endLine" => end_line = Some(number()),
+                    _ => {}
+                }
+            }
+            place.3 = end_line.or(place.4.map(|_| place.1));
+            place
+        })
+        .collect()
+}
+
+/// The `╭─[file:line:column]` of each finding's own snippet: the first after its `CODE name`
+/// header line.
+fn human_places(text: &str) -> Vec<Place> {
+    let mut places = Vec::new();
+    let mut in_finding = false;
+    for line in text.lines() {
+        let is_header = line
+            .split_once(' ')
+            .is_some_and(|(code, _)| code.len() == 5 && code.starts_with("SL"));
+        if is_header {
+            in_finding = true;
+        } else if in_finding {
+            if let Some((_, rest)) = line.split_once("╭─[") {
+                let inner = rest.trim_end().strip_suffix(']').expect("closing bracket");
+                let mut parts = inner.rsplitn(3, ':');
+                let column = parts.next().expect("column").parse().expect("number");
+                let line = parts.next().expect("line").parse().expect("number");
+                let file = parts.next().expect("file").to_string();
+                places.push((file, line, column, None, None));
+                in_finding = false;
+            }
+        }
+    }
+    places
+}
+
+/// Line and column (characters) of the first `needle` in `text`, computed here from the text.
+fn place_of(text: &str, needle: &str) -> (usize, usize) {
+    let at = text.find(needle).expect("needle in text");
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line, text[line_start..at].chars().count() + 1)
+}
+
+/// Every format, through the binary, reports the same places, and they are the places of the
+/// text: with LF and CRLF, and with non-ASCII text before the finding on its line. Dockerfiles
+/// and YAML (a different parser) both.
+#[test]
+fn every_format_reports_the_same_positions() {
+    let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: café\nspec:\n  replicas: 3\n  strategy: {x-note: \"Grüße 🚀 déploiement\", type: Recreate}\n  selector:\n    matchLabels: {app: café}\n  template:\n    metadata:\n      labels: {app: café}\n    spec:\n      containers:\n        - {name: wéb, image: \"web:1\", ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /ready, port: 8080}}, lifecycle: {preStop: {sleep: {seconds: 5}}}}\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("deploy.yaml"), yaml).expect("write");
+    std::fs::write(
+        dir.path().join("crlf.deploy.yaml"),
+        yaml.replace('\n', "\r\n"),
+    )
+    .expect("write");
+    let dockerfile =
+        std::fs::read_to_string(common::manifest_dir().join("testdata/output/Dockerfile"))
+            .expect("read");
+    let cases = [
+        (
+            common::manifest_dir(),
+            "testdata/output/Dockerfile",
+            dockerfile.clone(),
+            "SL601",
+            "python manage.py migrate",
+        ),
+        (
+            common::manifest_dir(),
+            "testdata/output/crlf.Dockerfile",
+            dockerfile.replace('\n', "\r\n"),
+            "SL601",
+            "python manage.py migrate",
+        ),
+        (
+            dir.path().to_path_buf(),
+            "deploy.yaml",
+            yaml.to_string(),
+            "SL501",
+            "Recreate",
+        ),
+        (
+            dir.path().to_path_buf(),
+            "crlf.deploy.yaml",
+            yaml.replace('\n', "\r\n"),
+            "SL501",
+            "Recreate",
+        ),
+    ];
+    for (cwd, path, text, rule, needle) in cases {
+        let run = |format: &str| shutdownlint(&cwd, &["--no-color", "--format", format, path]);
+        let json_text = run("json");
+        let json = json_places(&json_text);
+        assert!(!json.is_empty(), "{path}");
+        let strip_end = |places: &[Place]| -> Vec<(String, usize, usize)> {
+            places
+                .iter()
+                .map(|(f, l, c, _, _)| (f.clone(), *l, *c))
+                .collect()
+        };
+        assert_eq!(sarif_places(&run("sarif")), json, "sarif {path}");
+        let github = github_places(&run("github"));
+        assert_eq!(strip_end(&github), strip_end(&json), "github {path}");
+        for (g, j) in github.iter().zip(&json) {
+            // endColumn is given for one-line findings, endLine for the others.
+            if g.4.is_some() {
+                assert_eq!((g.3, g.4), (j.3, j.4), "github end {path}");
+            } else {
+                assert_eq!(g.3, j.3, "github endLine {path}");
+            }
+        }
+        assert_eq!(
+            strip_end(&human_places(&run("human"))),
+            strip_end(&json),
+            "human {path}"
+        );
+        // The finding after the non-ASCII text is where the text says.
+        let value: serde_json::Value = serde_json::from_str(&json_text).expect("json");
+        let finding = value["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule} in {path}"));
+        let (line, column) = place_of(&text, needle);
+        assert!(
+            text.lines().nth(line - 1).is_some_and(|l| !l.is_ascii()),
+            "non-ASCII text before the finding on its line"
+        );
+        assert_eq!(finding["start"]["line"], line, "{path}");
+        assert_eq!(finding["start"]["column"], column, "{path}");
+        let offset = finding["start"]["offset"].as_u64().expect("offset") as usize;
+        assert!(text[offset..].starts_with(needle), "{path}: byte offset");
+    }
+}
