@@ -77,18 +77,25 @@ fn is_strict_heroku_name(name: &str) -> bool {
 /// Parse a Procfile. Never fails; see [`Procfile::problems`].
 pub fn parse(text: &str) -> Procfile {
     let mut procfile = Procfile::default();
+    // Names defined so far (a set: a Procfile of 100,000 lines must not take quadratic time).
+    let mut names = std::collections::HashSet::new();
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
         offset += raw.len();
         let line = raw.strip_suffix('\n').unwrap_or(raw);
         let line = line.strip_suffix('\r').unwrap_or(line);
-        parse_line(&mut procfile, line, start);
+        parse_line(&mut procfile, &mut names, line, start);
     }
     procfile
 }
 
-fn parse_line(procfile: &mut Procfile, line: &str, start: usize) {
+fn parse_line<'a>(
+    procfile: &mut Procfile,
+    names: &mut std::collections::HashSet<&'a str>,
+    line: &'a str,
+    start: usize,
+) {
     let span = Span::new(start, start + line.len());
     let content = line.trim_start_matches([' ', '\t']);
     let indent = line.len() - content.len();
@@ -151,7 +158,7 @@ fn parse_line(procfile: &mut Procfile, line: &str, start: usize) {
             span: name_span,
         });
     }
-    if procfile.entries.iter().any(|e| e.name == name) {
+    if !names.insert(name) {
         procfile.problems.push(Problem {
             severity: Severity::Warning,
             message: format!(

@@ -108,11 +108,12 @@ impl std::fmt::Display for Version {
 }
 
 /// A duration from `.shutdownlint.toml` (`5s`, `500ms`, `1m`, `5`): nginx time syntax or a
-/// Go-style duration.
+/// Go-style duration. `None` for a number no `Duration` holds (`1e30s`).
 pub fn parse_config_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     crate::formats::nginx::time::parse_msec(text).or_else(|| {
-        crate::shell::commands::parse_duration_seconds(text).map(Duration::from_secs_f64)
+        crate::shell::commands::parse_duration_seconds(text)
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
     })
 }
 
@@ -1064,6 +1065,16 @@ mod tests {
         assert_eq!(show_duration(Duration::from_secs(60)), "60s");
         assert_eq!(show_duration(Duration::from_secs(75)), "75s");
         assert_eq!(show_duration(Duration::from_millis(4500)), "4.5s");
+    }
+
+    /// Found by fuzzing (testdata/regressions/nginx-1.conf): a number of seconds too big for a
+    /// `Duration` panicked in `Duration::from_secs_f64`.
+    #[test]
+    fn durations_too_big_for_a_duration_are_none() {
+        let huge = format!("1{}s", "0".repeat(170));
+        assert_eq!(parse_config_duration(&huge), None);
+        assert_eq!(parse_config_duration(&huge[..huge.len() - 1]), None);
+        assert_eq!(parse_config_duration("1e400"), None);
     }
 
     #[test]

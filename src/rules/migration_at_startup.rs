@@ -94,6 +94,29 @@ fn consequence(
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    // Procfiles that already have a `release:` entry that migrates (found once: a Procfile
+    // may have thousands of entries).
+    let release_migrates_in: std::collections::HashSet<crate::source::FileId> = cx
+        .model
+        .workloads
+        .iter()
+        .filter(|other| {
+            other.platform == Platform::Procfile
+                && other
+                    .process_type
+                    .as_ref()
+                    .is_some_and(|t| t.value == "release")
+                && other.processes.iter().any(|p| {
+                    p.analysis.as_ref().is_some_and(|a| {
+                        a.main
+                            .iter()
+                            .chain(&a.before)
+                            .any(|m| m.migration.is_some())
+                    })
+                })
+        })
+        .map(|other| other.location.file)
+        .collect();
     for workload in &cx.model.workloads {
         // A systemd unit migrating in ExecStart= is outside this rule (no release concept).
         if workload.platform == Platform::Systemd {
@@ -122,22 +145,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         }
         // The Procfile already has a `release:` entry that migrates.
         let release_migrates = workload.platform == Platform::Procfile
-            && cx.model.workloads.iter().any(|other| {
-                other.platform == Platform::Procfile
-                    && other.location.file == workload.location.file
-                    && other
-                        .process_type
-                        .as_ref()
-                        .is_some_and(|t| t.value == "release")
-                    && other.processes.iter().any(|p| {
-                        p.analysis.as_ref().is_some_and(|a| {
-                            a.main
-                                .iter()
-                                .chain(&a.before)
-                                .any(|m| m.migration.is_some())
-                        })
-                    })
-            });
+            && release_migrates_in.contains(&workload.location.file);
         if let Some(kube) = &workload.kubernetes {
             if kube.is_batch() || kube.release_hook.is_some() {
                 continue;

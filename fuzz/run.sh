@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Run one fuzz target for a while, one process on one core.
+#
+#   fuzz/run.sh build                   build every target
+#   fuzz/run.sh TARGET [SECONDS]        TARGET: dockerfile yaml kubernetes compose nginx systemd
+#                                               procfile fly shell pipeline
+#
+# Builds the targets with cargo-fuzz (a nightly toolchain if one is installed, else stable with
+# RUSTC_BOOTSTRAP=1 and no sanitizer); a run builds only a target that was never built, so
+# rebuild with `fuzz/run.sh build` after changing the code. A run fills fuzz/corpus/TARGET from fuzz/seeds, the
+# repository's test fixtures and a sample of ../shared/corpus (when present), then runs
+# libFuzzer with -jobs=1 -workers=1. The log is fuzz/logs/TARGET.log; crashing inputs land in
+# fuzz/artifacts/TARGET/. fuzz/corpus, fuzz/artifacts and fuzz/logs are not committed.
+set -euo pipefail
+fuzz_dir=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$fuzz_dir")
+target=${1:?usage: fuzz/run.sh build | TARGET [SECONDS]}
+seconds=${2:-240}
+max_len=${MAX_LEN:-16384}
+shared_corpus=${SHARED_CORPUS:-$repo/../shared/corpus}
+
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  build=(cargo +nightly fuzz build)
+else
+  build=(env RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none)
+fi
+case $target in
+  build) cd "$fuzz_dir" && exec "${build[@]}" ;;
+  dockerfile | yaml | kubernetes | compose | nginx | systemd | procfile | fly | shell | pipeline) ;;
+  *) echo "unknown target $target" >&2; exit 2 ;;
+esac
+binary="$fuzz_dir/target/x86_64-unknown-linux-gnu/release/$target"
+[ -x "$binary" ] || (cd "$fuzz_dir" && "${build[@]}" "$target")
+
+corpus="$fuzz_dir/corpus/$target"
+mkdir -p "$corpus" "$fuzz_dir/artifacts/$target" "$fuzz_dir/logs"
+
+# add FILE [PREFIX_BYTE]: copy a seed under its content hash (small files only).
+add() {
+  local file=$1 prefix=${2:-}
+  [ -f "$file" ] || return 0
+  [ "$(stat -c %s "$file")" -le "$max_len" ] || return 0
+  local tmp
+  tmp=$(mktemp)
+  if [ -n "$prefix" ]; then printf "\\x$prefix" >"$tmp"; fi
+  cat "$file" >>"$tmp"
+  local hash
+  hash=$(sha1sum "$tmp" | cut -c1-16)
+  mv "$tmp" "$corpus/seed-$hash"
+}
+# sample DIR N PATTERN...: every k-th matching file under DIR (sorted), at most N files.
+sample() {
+  local dir=$1 n=$2
+  shift 2
+  [ -d "$dir" ] || return 0
+  local files
+  mapfile -t files < <(find "$dir" -type f \( "$@" \) | LC_ALL=C sort)
+  local count=${#files[@]}
+  [ "$count" -gt 0 ] || return 0
+  local step=$(((count + n - 1) / n))
+  local i
+  for ((i = 0; i < count; i += step)); do printf '%s\n' "${files[i]}"; done
+}
+
+dockerfiles() { sample "$repo/testdata" 100 -name 'Dockerfile*' -o -name '*.Dockerfile'; sample "$repo/examples" 50 -name 'Dockerfile*'; }
+k8s() { sample "$repo/testdata" 200 -name '*.yaml' ! -name 'compose*' ! -name 'docker-compose*'; sample "$shared_corpus/k8s" 300 -name '*.yaml' -o -name '*.yml'; }
+compose() { sample "$repo/testdata" 100 -name 'compose*.y*ml' -o -name 'docker-compose*.y*ml'; sample "$shared_corpus/compose" 100 -name '*.y*ml'; }
+nginx() { sample "$repo/testdata" 100 -name '*.conf' -path '*SL20*'; sample "$shared_corpus/nginx" 100 -type f; }
+systemd() { sample "$repo/testdata" 100 -name '*.service' -o -name '*.conf' -path '*.service.d/*'; sample "$shared_corpus/systemd" 100 -type f; }
+procfiles() { sample "$repo/testdata" 100 -name 'Procfile*'; sample "$shared_corpus/procfile" 100 -type f; }
+flys() { sample "$repo/testdata" 100 -name 'fly.toml'; }
+scripts() { sample "$repo/testdata" 100 -name '*.sh'; sample "$repo/examples" 50 -name '*.sh'; }
+
+seeds() { find "$fuzz_dir/seeds/$1" -type f 2>/dev/null || true; }
+case $target in
+  dockerfile) list=$( { seeds dockerfile; dockerfiles; } ) ;;
+  yaml) list=$( { seeds yaml; seeds kubernetes; seeds compose; k8s; compose; } ) ;;
+  kubernetes) list=$( { seeds kubernetes; seeds yaml; k8s; } ) ;;
+  compose) list=$( { seeds compose; compose; } ) ;;
+  nginx) list=$( { seeds nginx; nginx; } ) ;;
+  systemd) list=$( { seeds systemd; systemd; } ) ;;
+  procfile) list=$( { seeds procfile; procfiles; } ) ;;
+  fly) list=$( { seeds fly; flys; } ) ;;
+  shell) list=$( { seeds shell; scripts; } ) ;;
+  pipeline) list="" ;;
+esac
+while IFS= read -r file; do [ -n "$file" ] && add "$file"; done <<<"$list"
+if [ "$target" = pipeline ]; then
+  # The first byte picks the kind, in the order of shutdownlint_fuzz::KINDS.
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 00; done < <(seeds dockerfile; dockerfiles)
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 01; done < <(seeds kubernetes; k8s | head -150)
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 02; done < <(seeds compose; compose)
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 03; done < <(seeds systemd; systemd)
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 04; done < <(seeds nginx; nginx)
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 05; done < <(seeds procfile; procfiles)
+  while IFS= read -r f; do [ -n "$f" ] && add "$f" 06; done < <(seeds fly; flys)
+fi
+
+dict=()
+case $target in
+  kubernetes | compose) dict=(-dict="$fuzz_dir/dict/yaml.dict") ;;
+  pipeline)
+    cat "$fuzz_dir"/dict/*.dict >"$fuzz_dir/logs/all.dict"
+    dict=(-dict="$fuzz_dir/logs/all.dict")
+    ;;
+  *) dict=(-dict="$fuzz_dir/dict/$target.dict") ;;
+esac
+
+echo "$target: $(find "$corpus" -type f | wc -l) inputs in the corpus; running ${seconds}s"
+cd "$fuzz_dir/logs"
+rm -f fuzz-0.log
+set +e
+"$binary" "$corpus" "${dict[@]}" -jobs=1 -workers=1 -max_total_time="$seconds" -timeout=5 \
+  -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
+  -artifact_prefix="$fuzz_dir/artifacts/$target/"
+status=$?
+set -e
+mv -f fuzz-0.log "$target.log" 2>/dev/null || true
+grep -E '^#[0-9]+' "$target.log" | tail -n 1 || true
+grep -E '^stat::|^Done' "$target.log" || true
+exit $status

@@ -1,0 +1,132 @@
+//! Helpers shared by the fuzz targets: turning fuzz bytes into text the way the binary reads a
+//! file, and the invariants every target checks besides "no panic".
+
+use shutdownlint::config::{Config, Selection};
+use shutdownlint::output::{self, Format};
+use shutdownlint::source::FileKind;
+use shutdownlint::span::{MappedText, Span};
+use shutdownlint::{InputFile, Report, Settings};
+
+/// The fuzz input as the binary would see it: invalid UTF-8 replaced (`read_file` does the same).
+pub fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// Run rayon's pool on one thread: the machine is shared and the pipeline's parallel stages
+/// only add scheduling noise to a single-file run.
+pub fn single_thread() {
+    std::env::set_var("RAYON_NUM_THREADS", "1");
+}
+
+/// A span the parser reports must lie inside the text and on character boundaries: it becomes
+/// a diagnostic's position (SL000) and is sliced when rendered.
+pub fn check_span(text: &str, span: Span, what: &str) {
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "{what}: span {span:?} outside a text of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        "{what}: span {span:?} not on character boundaries"
+    );
+}
+
+/// Where derived text (continuations removed, escapes decoded) says it came from must be a
+/// range of the source.
+pub fn check_mapped(text: &str, mapped: &MappedText, what: &str) {
+    let full = mapped.full_source_span();
+    assert!(
+        full.start <= full.end && full.end <= text.len(),
+        "{what}: mapped text {:?} maps to {full:?}, outside a text of {} bytes",
+        mapped.text,
+        text.len()
+    );
+    // Every derived char boundary maps into the source.
+    for (i, _) in mapped.text.char_indices() {
+        let at = mapped.source_offset(i);
+        assert!(at <= text.len(), "{what}: derived byte {i} maps to {at}");
+    }
+}
+
+/// The file kinds the pipeline target picks from, with a file name of that kind.
+pub const KINDS: &[(FileKind, &str)] = &[
+    (FileKind::Dockerfile, "Dockerfile"),
+    (FileKind::Yaml, "deploy.yaml"),
+    (FileKind::Compose, "compose.yaml"),
+    (FileKind::Systemd, "app.service"),
+    (FileKind::Nginx, "nginx.conf"),
+    (FileKind::Procfile, "Procfile"),
+    (FileKind::Fly, "fly.toml"),
+];
+
+/// Lint one file in memory with every rule (no directory: nothing is read from disk), check
+/// every diagnostic's position, and render every output format.
+pub fn lint_one(kind: FileKind, name: &str, text: String) -> Report {
+    let settings = Settings::new(Config::default(), Selection::all());
+    let len = text.len();
+    let report = shutdownlint::lint_inputs(
+        vec![InputFile {
+            display: name.to_string(),
+            kind,
+            text,
+            dir: None,
+        }],
+        &settings,
+    );
+    for d in &report.diagnostics {
+        let file_text = report.files.text(d.location.file);
+        check_span(file_text, d.location.span, d.code);
+        for label in &d.labels {
+            check_span(
+                report.files.text(label.location.file),
+                label.location.span,
+                d.code,
+            );
+        }
+    }
+    assert!(report.files.text(shutdownlint::source::FileId(0)).len() == len);
+    for format in [Format::Human, Format::Json, Format::Github, Format::Sarif] {
+        let rendered = output::render(&report, format, false);
+        if matches!(format, Format::Json | Format::Sarif) {
+            let value: serde_json::Value =
+                serde_json::from_str(&rendered).expect("JSON/SARIF output parses as JSON");
+            assert!(value.is_object(), "JSON/SARIF output is not an object");
+        }
+    }
+    report
+}
+
+/// The lowered facts of one file (the file is `FileId(0)`): every location must fit the text,
+/// and running the command analysis on every process must hold up.
+pub fn check_fragment(text: &str, fragment: &shutdownlint::formats::Fragment) {
+    let file = shutdownlint::source::FileId(0);
+    let check_location = |location: &shutdownlint::diagnostic::Location, what: &str| {
+        if location.file == file {
+            check_span(text, location.span, what);
+        }
+    };
+    for workload in &fragment.workloads {
+        check_location(&workload.location, "workload");
+        for fact in [&workload.kill_deadline, &workload.drain_annotation] {
+            if let Some(location) = fact.as_ref().and_then(|f| f.location.as_ref()) {
+                check_location(location, "workload fact");
+            }
+        }
+        for process in &workload.processes {
+            if let Some(command) = &process.command {
+                for word in &command.words {
+                    if word.file == file {
+                        check_mapped(text, &word.text, "command word");
+                    }
+                    check_location(&word.full_location(), "command word");
+                }
+                for source in &command.sources {
+                    check_location(&source.location, "command source");
+                }
+                let analysis = shutdownlint::analysis::analyze(command, &process.shell);
+                let _ = analysis;
+            }
+        }
+    }
+}

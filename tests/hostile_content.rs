@@ -1,0 +1,1464 @@
+//! Hostile file *contents* for every format, through the real binary: alias bombs, nesting
+//! 10,000 deep, huge and single-line files, invalid UTF-8 and NUL bytes, BOMs and CRLF, empty
+//! files, deep shell substitutions in entrypoint scripts, and the crashing inputs the fuzzers
+//! found (testdata/regressions). Every case must end within 5 seconds with exit status 0 or 1,
+//! without a panic, and with what a user should see: a parse error (SL000), a note on stderr,
+//! or an ordinary lint. The big inputs are generated here, never committed.
+//!
+//! Discovery-level cases (symlinks, FIFOs, unreadable files, the size-cap setting) are tested
+//! elsewhere; here only the default cap is relied on.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use shutdownlint::discover::DEFAULT_MAX_FILE_BYTES;
+
+/// Each run of the binary must end within this: 5 s for an optimised build, as the product
+/// promises; an unoptimised test build on a loaded 2-core CI machine gets four times as long, so
+/// the test catches hangs and blow-ups without failing on load.
+const DEADLINE: Duration = if cfg!(debug_assertions) {
+    Duration::from_secs(20)
+} else {
+    Duration::from_secs(5)
+};
+
+/// What a case must produce besides "exit 0 or 1, no panic, in time".
+#[derive(Clone, Debug)]
+enum Expect {
+    /// An SL000 on the case's file whose message contains this (case-insensitive; `a|b`: either).
+    ParseError(&'static str),
+    /// A note on stderr that names the case's file and contains this.
+    Note(&'static str),
+    /// The file was linted: no SL000 and no note about it (findings are fine).
+    Linted,
+    /// No diagnostics and no notes at all.
+    Clean,
+}
+
+/// One input: files written into an empty directory, `file` the one the expectation is about.
+struct Case {
+    name: String,
+    files: Vec<(String, Vec<u8>)>,
+    file: String,
+    expect: Expect,
+}
+
+impl Case {
+    fn new(
+        name: impl Into<String>,
+        file: &str,
+        content: impl Into<Vec<u8>>,
+        expect: Expect,
+    ) -> Self {
+        Case {
+            name: name.into(),
+            files: vec![(file.to_string(), content.into())],
+            file: file.to_string(),
+            expect,
+        }
+    }
+
+    /// Another file beside the case's file (the Dockerfile that copies a script, an include).
+    fn with(mut self, file: &str, content: impl Into<Vec<u8>>) -> Self {
+        self.files.push((file.to_string(), content.into()));
+        self
+    }
+}
+
+struct Run {
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// Run the binary in `dir`; kill it and fail when it runs past the deadline.
+fn run(case: &str, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn shutdownlint");
+    let start = Instant::now();
+    let writer = stdin.map(|bytes| {
+        let bytes = bytes.to_vec();
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // The binary may stop reading early (over the size cap): a broken pipe is fine.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for shutdownlint") {
+            break status;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{case}: `shutdownlint {}` did not finish within {DEADLINE:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
+    Run {
+        status: status.code(),
+        stdout: String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned(),
+        elapsed,
+    }
+}
+
+/// What every run must satisfy: exit 0 or 1 and no panic.
+fn assert_sane(case: &str, run: &Run) {
+    assert!(
+        matches!(run.status, Some(0 | 1)),
+        "{case}: exit status {:?} (want 0 or 1)\nstderr: {}",
+        run.status,
+        clip(&run.stderr)
+    );
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{case}: panicked\n{}",
+        clip(&run.stderr)
+    );
+}
+
+fn clip(text: &str) -> &str {
+    let mut end = text.len().min(2000);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Lint a case's directory in JSON and in human format; check the JSON against the files and
+/// the expectation. Returns the JSON diagnostics.
+fn check(case: &Case) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in &case.files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, content).expect("write case file");
+    }
+    let json = run(&case.name, dir.path(), &["--format", "json", "."], None);
+    assert_sane(&case.name, &json);
+    let diagnostics = check_json(case, &json);
+    check_expectation(case, &json, &diagnostics);
+    // The human reporter draws source lines (long lines, control characters, CR).
+    let human = run(&case.name, dir.path(), &["--no-color", "."], None);
+    assert_sane(&case.name, &human);
+    assert_eq!(
+        json.status, human.status,
+        "{}: exit status differs between JSON and human output",
+        case.name
+    );
+    eprintln!(
+        "{}: exit {:?}, {} diagnostics, json {:?}, human {:?}",
+        case.name,
+        json.status,
+        diagnostics.len(),
+        json.elapsed,
+        human.elapsed
+    );
+    diagnostics
+}
+
+/// Parse the JSON report; every position must lie inside the file it names.
+fn check_json(case: &Case, run: &Run) -> Vec<serde_json::Value> {
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: JSON output does not parse: {e}\n{}",
+            case.name,
+            clip(&run.stdout)
+        )
+    });
+    let diagnostics = report["diagnostics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no diagnostics array", case.name))
+        .clone();
+    let size_of = |file: &str| {
+        case.files
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, content)| lossy_len(content))
+    };
+    for d in &diagnostics {
+        let mut places = vec![d];
+        if let Some(labels) = d["labels"].as_array() {
+            places.extend(labels.iter());
+        }
+        for place in places {
+            let file = place["file"].as_str().unwrap_or_default();
+            let Some(size) = size_of(file) else {
+                panic!(
+                    "{}: a diagnostic names a file not in the case: {d}",
+                    case.name
+                );
+            };
+            let start = place["start"]["offset"].as_u64().unwrap_or(u64::MAX);
+            let end = place["end"]["offset"].as_u64().unwrap_or(u64::MAX);
+            assert!(
+                start <= end && end <= size as u64,
+                "{}: span {start}..{end} outside {file} ({size} bytes): {d}",
+                case.name
+            );
+        }
+    }
+    diagnostics
+}
+
+/// The length of a file's text as shutdownlint reads it (invalid UTF-8 replaced).
+fn lossy_len(bytes: &[u8]) -> usize {
+    String::from_utf8_lossy(bytes).len()
+}
+
+fn parse_errors<'a>(
+    diagnostics: &'a [serde_json::Value],
+    file: &'a str,
+) -> impl Iterator<Item = &'a serde_json::Value> + 'a {
+    diagnostics
+        .iter()
+        .filter(move |d| d["rule"] == "SL000" && d["file"] == file)
+}
+
+fn notes_about<'a>(run: &'a Run, file: &'a str) -> Vec<&'a str> {
+    run.stderr
+        .lines()
+        .filter(|line| line.starts_with("shutdownlint: ") && line.contains(file))
+        .collect()
+}
+
+fn check_expectation(case: &Case, run: &Run, diagnostics: &[serde_json::Value]) {
+    let name = &case.name;
+    let file = case.file.as_str();
+    let errors: Vec<&serde_json::Value> = parse_errors(diagnostics, file).collect();
+    let notes = notes_about(run, file);
+    match &case.expect {
+        Expect::ParseError(wanted) => {
+            let mentions = |d: &&serde_json::Value| {
+                let message = d["message"].as_str().unwrap_or_default().to_lowercase();
+                wanted
+                    .split('|')
+                    .any(|w| message.contains(&w.to_lowercase()))
+            };
+            assert!(
+                errors.iter().any(mentions),
+                "{name}: want an SL000 on {file} mentioning {wanted:?}; got {errors:?}\nnotes: {notes:?}"
+            );
+            assert_eq!(run.status, Some(1), "{name}: a parse error fails the run");
+        }
+        Expect::Note(wanted) => {
+            assert!(
+                notes.iter().any(|n| n.contains(wanted)),
+                "{name}: want a note about {file} mentioning {wanted:?}; stderr: {}",
+                clip(&run.stderr)
+            );
+            assert!(errors.is_empty(), "{name}: skipped, yet {errors:?}");
+        }
+        Expect::Linted => {
+            assert!(errors.is_empty(), "{name}: unexpected SL000 {errors:?}");
+            assert!(notes.is_empty(), "{name}: unexpected notes {notes:?}");
+        }
+        Expect::Clean => {
+            assert!(
+                diagnostics.is_empty(),
+                "{name}: want no diagnostics, got {diagnostics:?}"
+            );
+            assert!(
+                run.stderr.trim().is_empty(),
+                "{name}: want no notes, got {}",
+                clip(&run.stderr)
+            );
+            assert_eq!(run.status, Some(0), "{name}");
+        }
+    }
+}
+
+/// Check every case; report all failures at once.
+fn check_all(cases: &[Case]) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(case)))
+                .err()
+                .map(|e| {
+                    e.downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| format!("{}: failed", case.name))
+                })
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// (rule, line) of every diagnostic, to compare two spellings of one file.
+fn findings(diagnostics: &[serde_json::Value]) -> Vec<(String, u64)> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap_or_default().to_string(),
+                d["start"]["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A BOM and CRLF line endings must not change what is found, nor where.
+fn assert_bom_crlf_agrees(name: &str, file: &str, lf: &str) {
+    assert_line_endings_agree(name, file, lf, true);
+}
+
+/// CRLF line endings (and a BOM when `bom`) must not change what is found, nor where.
+fn assert_line_endings_agree(name: &str, file: &str, lf: &str, bom: bool) {
+    let plain = check(&Case::new(format!("{name} (LF)"), file, lf, Expect::Linted));
+    let crlf = lf.replace('\n', "\r\n");
+    let (label, text) = if bom {
+        ("BOM + CRLF", format!("\u{feff}{crlf}"))
+    } else {
+        ("CRLF", crlf)
+    };
+    let bom = check(&Case::new(
+        format!("{name} ({label})"),
+        file,
+        text,
+        Expect::Linted,
+    ));
+    assert!(
+        !plain.is_empty(),
+        "{name}: the LF version should have findings"
+    );
+    assert_eq!(
+        findings(&plain),
+        findings(&bom),
+        "{name}: {label} changed the findings"
+    );
+}
+
+/// Text that is not UTF-8: a lone continuation byte, an overlong encoding of `/` (C0 AF), a
+/// 4-byte sequence cut short, a surrogate encoded in UTF-8 (ED A0 80), and bytes FE FF.
+const INVALID_UTF8: &[u8] = b"\x80 \xc0\xaf \xf0\x9f\x98 \xed\xa0\x80 \xfe\xff";
+
+/// `text` with `bytes` spliced in after the first occurrence of `after`.
+fn splice(text: &str, after: &str, bytes: &[u8]) -> Vec<u8> {
+    let at = text.find(after).map_or(0, |i| i + after.len());
+    let mut out = text.as_bytes()[..at].to_vec();
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(&text.as_bytes()[at..]);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes YAML
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: api
+          image: api:1
+          command: [\"sh\", \"-c\", \"node server.js\"]
+          ports:
+            - containerPort: 8080
+";
+
+/// A Deployment whose `spec.template.metadata.annotations` is `value` (a read kind, so the
+/// document is parsed, not skipped by the pre-scan).
+fn deployment_with(value: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hostile\nspec:\n  template:\n    metadata:\n      annotations: {value}\n    spec:\n      containers:\n        - name: c\n          image: c:1\n"
+    )
+}
+
+/// "Billion laughs": nine levels of nine aliases each (9^9 nodes if expanded).
+fn alias_bomb() -> String {
+    let mut out = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bomb\n  labels:\n    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for level in 1..=9 {
+        let prev = level - 1;
+        let refs = vec![format!("*a{prev}"); 9].join(", ");
+        out.push_str(&format!("    a{level}: &a{level} [{refs}]\n"));
+    }
+    out.push_str("spec:\n  template:\n    spec:\n      containers: [{name: c, image: c:1}]\n");
+    out
+}
+
+/// What a YAML nesting limit says (ours, or saphyr-parser's own).
+const DEEP_YAML: &str = "nesting deeper|recursion limit";
+
+#[test]
+fn kubernetes_yaml() {
+    let deep = 10_000;
+    let mut cases = vec![
+        Case::new("alias bomb", "bomb.yaml", alias_bomb(), Expect::ParseError("alias")),
+        Case::new(
+            "flow sequences 10,000 deep",
+            "deep.yaml",
+            deployment_with(&format!("{}{}", "[".repeat(deep), "]".repeat(deep))),
+            Expect::ParseError(DEEP_YAML),
+        ),
+        Case::new(
+            "flow mappings 10,000 deep",
+            "deep.yaml",
+            deployment_with(&format!("{}x{}", "{a: ".repeat(deep), "}".repeat(deep))),
+            Expect::ParseError(DEEP_YAML),
+        ),
+        Case::new(
+            "block sequences 10,000 deep",
+            "deep.yaml",
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  {}x\n",
+                "- ".repeat(deep)
+            ),
+            Expect::ParseError(DEEP_YAML),
+        ),
+        Case::new(
+            "block mappings 1,000 deep",
+            "deep.yaml",
+            {
+                let mut text = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n");
+                for level in 1..=1_000 {
+                    text.push_str(&" ".repeat(level));
+                    text.push_str("k:\n");
+                }
+                text
+            },
+            Expect::ParseError(DEEP_YAML),
+        ),
+        Case::new(
+            "10,000-deep nesting in YAML that is not Kubernetes",
+            "values.yaml",
+            format!("a: {}{}\n", "[".repeat(deep), "]".repeat(deep)),
+            Expect::Clean,
+        ),
+        Case::new(
+            "60,000 aliases of one anchor",
+            "aliases.yaml",
+            deployment_with(&format!(
+                "{{base: &a {{x: 1, y: 2}}, all: [{}]}}",
+                vec!["*a"; 60_000].join(", ")
+            )),
+            Expect::ParseError("alias"),
+        ),
+        Case::new(
+            "2,000 aliases of one anchor",
+            "aliases.yaml",
+            deployment_with(&format!(
+                "{{base: &a {{x: 1, y: 2}}, all: [{}]}}",
+                vec!["*a"; 2_000].join(", ")
+            )),
+            Expect::Linted,
+        ),
+        Case::new(
+            "an alias of an undefined anchor",
+            "aliases.yaml",
+            deployment_with("*nowhere"),
+            Expect::ParseError("anchor"),
+        ),
+        // Findings 2 million columns into their line: the human output must not draw that far.
+        Case::new(
+            "a 2 MB line",
+            "one-line.yaml",
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{env: [{{name: A, value: \"{}\"}}], name: c, image: c:1, ports: [{{containerPort: 80}}]}}]\n",
+                "x".repeat(2_000_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "1,000 documents",
+            "many.yaml",
+            "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: s}}\n"
+                .repeat(1_000),
+            Expect::Linted,
+        ),
+        Case::new(
+            "200,000 empty documents",
+            "empty-docs.yaml",
+            "---\n".repeat(200_000),
+            Expect::Clean,
+        ),
+        Case::new(
+            "tab indentation",
+            "tabs.yaml",
+            DEPLOYMENT.replace("  replicas: 1", "\treplicas: 1"),
+            Expect::ParseError("invalid yaml"),
+        ),
+        Case::new(
+            "invalid UTF-8 in a value",
+            "utf8.yaml",
+            splice(DEPLOYMENT, "name: api", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "nul.yaml",
+            splice(DEPLOYMENT, "image: api:1", b"\0\0"),
+            Expect::ParseError("invalid yaml"),
+        ),
+        Case::new("an empty file", "empty.yaml", "", Expect::Clean),
+        Case::new(
+            "only a BOM and blank lines",
+            "bom.yaml",
+            "\u{feff}\r\n\r\n",
+            Expect::Clean,
+        ),
+        Case::new(
+            "an unclosed quote at the end",
+            "quote.yaml",
+            format!("{DEPLOYMENT}          args: [\"unclosed"),
+            Expect::ParseError("invalid yaml"),
+        ),
+        Case::new(
+            "a Helm template",
+            "template.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n",
+            Expect::Note("template"),
+        ),
+    ];
+    // An unterminated flow collection ending a 100 kB file.
+    cases.push(Case::new(
+        "an unterminated flow sequence of 100 kB",
+        "open.yaml",
+        deployment_with(&format!("[{}", "a, ".repeat(30_000))),
+        Expect::ParseError("invalid yaml"),
+    ));
+    check_all(&cases);
+    assert_bom_crlf_agrees("Deployment", "deploy.yaml", DEPLOYMENT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker compose
+
+const COMPOSE: &str = "services:
+  web:
+    image: node:22-slim
+    command: npm start
+    stop_signal: SIGKILL
+    ports: [\"8080:8080\"]
+";
+
+#[test]
+fn compose_yaml() {
+    let deep = 10_000;
+    let bomb = alias_bomb().replace("apiVersion: apps/v1\nkind: Deployment\n", "services: {}\n");
+    check_all(&[
+        Case::new(
+            "alias bomb",
+            "compose.yaml",
+            bomb,
+            Expect::ParseError("alias"),
+        ),
+        Case::new(
+            "flow mappings 10,000 deep",
+            "compose.yaml",
+            format!("services: {}x{}\n", "{a: ".repeat(deep), "}".repeat(deep)),
+            Expect::ParseError(DEEP_YAML),
+        ),
+        Case::new(
+            "block sequences 10,000 deep in a command",
+            "compose.yaml",
+            format!(
+                "services:\n  web:\n    command:\n    {}x\n",
+                "- ".repeat(deep)
+            ),
+            Expect::ParseError(DEEP_YAML),
+        ),
+        Case::new(
+            "a 2 MB single-line command",
+            "compose.yaml",
+            format!(
+                "services: {{web: {{image: x, command: \"node {}\"}}}}\n",
+                "a".repeat(2_000_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "20,000 commands in one `sh -c`",
+            "compose.yaml",
+            format!(
+                "services: {{web: {{image: x, command: \"sh -c '{}exec node app'\"}}}}\n",
+                "echo hi; ".repeat(20_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "tab indentation",
+            "compose.yaml",
+            COMPOSE.replace("    command", "\tcommand"),
+            Expect::ParseError("invalid yaml"),
+        ),
+        Case::new(
+            "invalid UTF-8",
+            "compose.yaml",
+            splice(COMPOSE, "command: npm start", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "compose.yaml",
+            splice(COMPOSE, "image: node", b"\0"),
+            Expect::ParseError("invalid yaml"),
+        ),
+        Case::new("an empty file", "compose.yaml", "", Expect::Clean),
+        Case::new(
+            "a 10,000-deep `$(` command",
+            "compose.yaml",
+            format!(
+                "services:\n  web:\n    image: x\n    command: sh -c \"{}x{}\"\n",
+                "$( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+    ]);
+    assert_bom_crlf_agrees("compose", "compose.yaml", COMPOSE);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfiles and the entrypoint scripts they copy
+
+const DOCKERFILE: &str = "FROM node:22-slim
+WORKDIR /app
+COPY . .
+STOPSIGNAL SIGKILL
+CMD npm start
+";
+
+#[test]
+fn dockerfiles() {
+    let deep = 10_000;
+    check_all(&[
+        Case::new(
+            "a 1 MB line",
+            "Dockerfile",
+            format!("FROM debian\nRUN echo {}\n", "a".repeat(1_000_000)),
+            Expect::ParseError("max allowed size"),
+        ),
+        Case::new(
+            "100,000 continuation lines",
+            "Dockerfile",
+            format!(
+                "FROM debian\nRUN echo \\\n{}  done\n",
+                "  a \\\n".repeat(100_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "100,000 continuation lines of comments",
+            "Dockerfile",
+            format!(
+                "FROM debian\nCMD node \\\n{}  app.js\n",
+                "# c\n".repeat(100_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a 10,000-deep `${a:-${a:-` default",
+            "Dockerfile",
+            format!(
+                "FROM debian\nENV A={}x{}\nCMD [\"app\"]\n",
+                "${a:-".repeat(deep),
+                "}".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a FROM with a 10,000-deep `${`",
+            "Dockerfile",
+            format!(
+                "FROM {}x{}\nCMD [\"app\"]\n",
+                "${a:-".repeat(deep),
+                "}".repeat(deep)
+            ),
+            Expect::ParseError("failed to process"),
+        ),
+        Case::new(
+            "a CMD with 10,000 nested `$(`",
+            "Dockerfile",
+            format!(
+                "FROM debian\nCMD {}x{}\n",
+                "$( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "an exec-form CMD nested 10,000 deep",
+            "Dockerfile",
+            format!(
+                "FROM debian\nCMD {}{}\n",
+                "[".repeat(deep),
+                "]".repeat(deep)
+            ),
+            Expect::ParseError("strings only"),
+        ),
+        Case::new(
+            "an unterminated heredoc",
+            "Dockerfile",
+            "FROM debian\nRUN <<EOF\necho never ends\n",
+            Expect::ParseError("unterminated heredoc"),
+        ),
+        Case::new(
+            "a 2 MB heredoc",
+            "Dockerfile",
+            format!(
+                "FROM debian\nRUN <<EOF\n{}EOF\nCMD [\"app\"]\n",
+                "echo hi\n".repeat(250_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "5,000 stages",
+            "Dockerfile",
+            (0..5_000)
+                .map(|i| format!("FROM debian AS s{i}\nCOPY --from=s{} /a /a\n", i.max(1) - 1))
+                .collect::<String>(),
+            Expect::Linted,
+        ),
+        Case::new(
+            "10,000 ENV lines referring to each other",
+            "Dockerfile",
+            format!(
+                "FROM debian\n{}CMD [\"app\"]\n",
+                (0..10_000)
+                    .map(|i| format!("ENV V{i}=${{V{}}}x\n", i.max(1) - 1))
+                    .collect::<String>()
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "invalid UTF-8 in a CMD",
+            "Dockerfile",
+            splice(DOCKERFILE, "CMD npm start", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "Dockerfile",
+            splice(DOCKERFILE, "WORKDIR /app", b"\0\0"),
+            Expect::Linted,
+        ),
+        Case::new(
+            "an empty file",
+            "Dockerfile",
+            "",
+            Expect::ParseError("no instructions"),
+        ),
+        Case::new(
+            "only comments",
+            "Dockerfile",
+            "# nothing\n# here\n",
+            Expect::ParseError("no instructions"),
+        ),
+        Case::new(
+            "a template",
+            "Dockerfile",
+            "FROM {{ base }}\nCMD {{ cmd }\n",
+            Expect::Note("template"),
+        ),
+    ]);
+    assert_bom_crlf_agrees("Dockerfile", "Dockerfile", DOCKERFILE);
+}
+
+/// A Dockerfile that copies `entrypoint.sh` and runs it: the script is read and parsed.
+const COPIES_SCRIPT: &str = "FROM debian:12
+COPY entrypoint.sh /usr/local/bin/
+ENTRYPOINT [\"entrypoint.sh\"]
+CMD [\"node\", \"server.js\"]
+";
+
+fn script_case(name: &str, script: impl Into<Vec<u8>>) -> Case {
+    Case::new(name, "entrypoint.sh", script, Expect::Linted).with("Dockerfile", COPIES_SCRIPT)
+}
+
+#[test]
+fn entrypoint_scripts() {
+    let deep = 10_000;
+    let cases = [
+        script_case(
+            "10,000 nested `$(`",
+            format!(
+                "#!/bin/sh\necho {}x{}\nexec \"$@\"\n",
+                "$( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+        ),
+        script_case(
+            "10,000 nested `\"$(echo \"`",
+            format!(
+                "#!/bin/sh\necho {}x{}\nnode app\n",
+                "\"$(echo ".repeat(deep),
+                ")\"".repeat(deep)
+            ),
+        ),
+        script_case(
+            "10,000 nested subshells",
+            format!(
+                "#!/bin/sh\n{}node app{}\n",
+                "( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+        ),
+        script_case(
+            "10,000 nested groups",
+            format!(
+                "#!/bin/sh\n{}node app;{}\n",
+                "{ ".repeat(deep),
+                " }".repeat(deep)
+            ),
+        ),
+        script_case(
+            "10,000 nested ifs",
+            format!(
+                "#!/bin/sh\n{}node app\n{}",
+                "if true; then\n".repeat(deep),
+                "fi\n".repeat(deep)
+            ),
+        ),
+        script_case(
+            "10,000 nested backquotes",
+            format!("#!/bin/sh\necho `{}`\nexec \"$@\"\n", "\\`".repeat(deep)),
+        ),
+        script_case(
+            "10,000 nested `${a:-${`",
+            format!(
+                "#!/bin/sh\necho {}x{}\nexec \"$@\"\n",
+                "${a:-".repeat(deep),
+                "}".repeat(deep)
+            ),
+        ),
+        script_case(
+            "10,000 nested `$((`",
+            format!(
+                "#!/bin/sh\necho {}1{}\nexec \"$@\"\n",
+                "$((".repeat(deep),
+                "))".repeat(deep)
+            ),
+        ),
+        script_case(
+            "a 1 MB line",
+            format!("#!/bin/sh\necho {}\nnode app\n", "a".repeat(1_000_000)),
+        ),
+        script_case(
+            "50,000 lines",
+            format!("#!/bin/sh\n{}exec \"$@\"\n", "echo line\n".repeat(50_000)),
+        ),
+        script_case(
+            "a 2 MB heredoc of a script",
+            format!(
+                "#!/bin/sh\ncat <<EOF\n{}EOF\nnode app\n",
+                "text\n".repeat(400_000)
+            ),
+        ),
+        script_case(
+            "an unterminated heredoc",
+            "#!/bin/sh\ncat <<EOF\nnever ends\n",
+        ),
+        script_case(
+            "an unterminated quote",
+            "#!/bin/sh\necho \"never ends\nnode app\n",
+        ),
+        script_case(
+            "invalid UTF-8",
+            splice("#!/bin/sh\necho x\nnode app\n", "echo ", INVALID_UTF8),
+        ),
+        script_case("NUL bytes", "#!/bin/sh\necho \0x\0\nnode app\n"),
+        script_case("an empty script", ""),
+        script_case(
+            "BOM and CRLF",
+            "\u{feff}#!/bin/sh\r\nset -e\r\nnode app\r\n",
+        ),
+    ];
+    for case in &cases {
+        let diagnostics = check(case);
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d["rule"] != "SL000" || d["file"] != "Dockerfile"),
+            "{}: the Dockerfile itself is fine",
+            case.name
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// nginx
+
+const NGINX: &str = "http {
+    upstream app {
+        server 10.0.0.1:8080 max_fails=0;
+        server 10.0.0.2:8080;
+    }
+    server {
+        location / {
+            proxy_pass http://app;
+            proxy_next_upstream off;
+        }
+    }
+}
+";
+
+#[test]
+fn nginx() {
+    let deep = 10_000;
+    check_all(&[
+        Case::new(
+            "blocks 10,000 deep",
+            "nginx.conf",
+            format!("{}{}", "a {".repeat(deep), "}".repeat(deep)),
+            Expect::ParseError("nested more than"),
+        ),
+        Case::new(
+            "locations 10,000 deep, never closed",
+            "nginx.conf",
+            "location / {\n".repeat(deep),
+            Expect::ParseError("nested more than"),
+        ),
+        Case::new(
+            "10,000 `{`",
+            "nginx.conf",
+            "{".repeat(deep),
+            Expect::Note("template"),
+        ),
+        Case::new(
+            "10,000 `}`",
+            "nginx.conf",
+            "}".repeat(deep),
+            Expect::ParseError("unexpected"),
+        ),
+        Case::new(
+            "a Lua block with 10,000 nested braces",
+            "nginx.conf",
+            format!(
+                "http {{ server {{ location / {{ content_by_lua_block {{ {}x{} }} }} }} }}\n",
+                "{ ".repeat(deep),
+                " }".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a 2 MB argument on one line",
+            "nginx.conf",
+            format!("http {{ server {{ return 200 \"{}\"; }} }}\n", "x".repeat(2_000_000)),
+            Expect::Linted,
+        ),
+        Case::new(
+            "50,000 upstream servers",
+            "nginx.conf",
+            format!(
+                "http {{ upstream app {{ {} }} server {{ location / {{ proxy_pass http://app; }} }} }}\n",
+                "server 10.0.0.1:80;\n".repeat(50_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "an unterminated quote",
+            "nginx.conf",
+            "http { server { return 200 \"never ends; } }\n",
+            Expect::ParseError("missing terminating"),
+        ),
+        Case::new(
+            "invalid UTF-8",
+            "nginx.conf",
+            splice(NGINX, "location / {", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "invalid UTF-8 in a comment",
+            "nginx.conf",
+            splice(NGINX, "http {", &[b" #".as_slice(), INVALID_UTF8].concat()),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "nginx.conf",
+            splice(NGINX, "proxy_pass http://app;", b"\0\0"),
+            Expect::Linted,
+        ),
+        Case::new("an empty file", "nginx.conf", "", Expect::Clean),
+        Case::new(
+            "two files including each other",
+            "nginx/a.conf",
+            "http { include b.conf; upstream a { server x:1; server y:1; } }\n",
+            Expect::Linted,
+        )
+        .with(
+            "nginx/b.conf",
+            "include a.conf;\nserver { location / { proxy_pass http://a; } }\n",
+        ),
+        // Found by the nginx fuzzer: a duration no `Duration` holds panicked.
+        Case::new(
+            "a configured backend idle timeout of 10^30 seconds",
+            "nginx.conf",
+            NGINX
+                .replace("proxy_next_upstream off;", "proxy_http_version 1.1;")
+                .replace("max_fails=0;", "max_fails=0;\n        keepalive 8;"),
+            Expect::Linted,
+        )
+        .with(
+            ".shutdownlint.toml",
+            "[nginx]\nbackend-idle-timeout = \"1000000000000000000000000000000s\"\n",
+        ),
+        Case::new(
+            "10,000 includes of itself",
+            "nginx/self.conf",
+            format!("http {{ {} }}\n", "include self.conf; include *.conf;\n".repeat(10_000)),
+            Expect::Linted,
+        ),
+    ]);
+    assert_bom_crlf_agrees("nginx", "nginx.conf", NGINX);
+}
+
+// ---------------------------------------------------------------------------------------------
+// systemd, Procfile, fly.toml
+
+const UNIT: &str = "[Unit]
+Description=API
+
+[Service]
+ExecStart=/bin/sh -c 'node server.js'
+KillMode=process
+KillSignal=SIGKILL
+SendSIGKILL=no
+";
+
+#[test]
+fn systemd_units() {
+    let deep = 10_000;
+    check_all(&[
+        Case::new(
+            "50,000 continuation lines",
+            "app.service",
+            format!(
+                "[Service]\nExecStart=/usr/bin/app \\\n{}  --last\n",
+                "  --flag \\\n".repeat(50_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a 1 MB line",
+            "app.service",
+            format!(
+                "[Service]\nExecStart=/usr/bin/app {}\n",
+                "a".repeat(1_000_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "an ExecStart with 10,000 nested `$(`",
+            "app.service",
+            format!(
+                "[Service]\nExecStart=/bin/sh -c '{}x{}'\n",
+                "$( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "50,000 sections",
+            "app.service",
+            "[Service]\nTimeoutStopSec=5\n".repeat(50_000),
+            Expect::Linted,
+        ),
+        Case::new(
+            "an unterminated section header",
+            "app.service",
+            "[Service\nExecStart=/usr/bin/app\n",
+            Expect::ParseError("invalid section header"),
+        ),
+        Case::new(
+            "invalid UTF-8",
+            "app.service",
+            splice(UNIT, "Description=", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "app.service",
+            splice(UNIT, "Description=API", b"\0\0"),
+            Expect::Linted,
+        ),
+        Case::new("an empty file", "app.service", "", Expect::Clean),
+    ]);
+    assert_bom_crlf_agrees("systemd", "app.service", UNIT);
+}
+
+const PROCFILE: &str = "web: rails db:migrate && rails server
+worker: bundle exec sidekiq
+";
+
+#[test]
+fn procfiles() {
+    let deep = 10_000;
+    check_all(&[
+        Case::new(
+            "a command with 10,000 nested `$(`",
+            "Procfile",
+            format!("web: {}x{}\n", "$( ".repeat(deep), " )".repeat(deep)),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a command with 10,000 nested subshells",
+            "Procfile",
+            format!(
+                "web: {}rails server{}\n",
+                "( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a 1 MB line",
+            "Procfile",
+            format!("web: node {}\n", "a".repeat(1_000_000)),
+            Expect::Linted,
+        ),
+        Case::new(
+            "20,000 process types",
+            "Procfile",
+            (0..20_000)
+                .map(|i| format!("p{i}: node app.js\n"))
+                .collect::<String>(),
+            Expect::Linted,
+        ),
+        Case::new(
+            "invalid UTF-8",
+            "Procfile",
+            splice(PROCFILE, "rails server", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "Procfile",
+            splice(PROCFILE, "worker:", b"\0"),
+            Expect::Linted,
+        ),
+        Case::new("an empty file", "Procfile", "", Expect::Clean),
+    ]);
+    // foreman's and procfile-util's line pattern does not skip a BOM: the first line is not a
+    // `name: command` line.
+    check(&Case::new(
+        "a BOM",
+        "Procfile",
+        format!("\u{feff}{PROCFILE}"),
+        Expect::ParseError("name: command"),
+    ));
+    assert_line_endings_agree("Procfile", "Procfile", PROCFILE, false);
+}
+
+const FLY: &str = "app = \"shop\"
+kill_signal = \"SIGINT\"
+kill_timeout = 5
+
+[processes]
+web = \"gunicorn app:app\"
+";
+
+#[test]
+fn fly_toml() {
+    let deep = 10_000;
+    check_all(&[
+        Case::new(
+            "arrays 10,000 deep",
+            "fly.toml",
+            format!(
+                "app = \"x\"\nx = {}1{}\n",
+                "[".repeat(deep),
+                "]".repeat(deep)
+            ),
+            Expect::ParseError("invalid toml"),
+        ),
+        Case::new(
+            "inline tables 10,000 deep",
+            "fly.toml",
+            format!(
+                "app = \"x\"\nx = {}1{}\n",
+                "{a = ".repeat(deep),
+                "}".repeat(deep)
+            ),
+            Expect::ParseError("invalid toml"),
+        ),
+        Case::new(
+            "dotted keys 10,000 deep",
+            "fly.toml",
+            format!("app = \"x\"\n{} = 1\n", vec!["a"; deep].join(".")),
+            Expect::ParseError("recursion limit"),
+        ),
+        Case::new(
+            "a 5 MB string",
+            "fly.toml",
+            format!("app = \"{}\"\n", "x".repeat(5_000_000)),
+            Expect::Linted,
+        ),
+        Case::new(
+            "a process with 10,000 nested `$(`",
+            "fly.toml",
+            format!(
+                "app = \"x\"\n[processes]\nweb = \"sh -c '{}x{}'\"\n",
+                "$( ".repeat(deep),
+                " )".repeat(deep)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "invalid UTF-8 in a string",
+            "fly.toml",
+            splice(FLY, "app = \"", INVALID_UTF8),
+            Expect::Linted,
+        ),
+        Case::new(
+            "NUL bytes",
+            "fly.toml",
+            splice(FLY, "app = \"shop\"", b"\0"),
+            Expect::ParseError("invalid toml"),
+        ),
+        Case::new("an empty file", "fly.toml", "", Expect::Linted),
+    ]);
+    assert_bom_crlf_agrees("fly.toml", "fly.toml", FLY);
+}
+
+// ---------------------------------------------------------------------------------------------
+// stdin, and the size cap
+
+#[test]
+fn stdin_takes_the_same_hostile_content() {
+    let deep = 10_000;
+    // (file name, content, a rule that must be among the findings; "" for none in particular)
+    let inputs: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("deploy.yaml", alias_bomb().into_bytes(), "SL000"),
+        (
+            "deploy.yaml",
+            deployment_with(&format!("{}{}", "[".repeat(deep), "]".repeat(deep))).into_bytes(),
+            "SL000",
+        ),
+        (
+            "compose.yaml",
+            splice(COMPOSE, "command: npm start", INVALID_UTF8),
+            "SL104",
+        ),
+        (
+            "Dockerfile",
+            splice(DOCKERFILE, "CMD npm start", b"\0\xff"),
+            "SL104",
+        ),
+        (
+            "Dockerfile",
+            format!(
+                "FROM debian\nCMD {}x{}\n",
+                "$( ".repeat(deep),
+                " )".repeat(deep)
+            )
+            .into_bytes(),
+            "",
+        ),
+        (
+            "nginx.conf",
+            format!("{}{}", "a {".repeat(deep), "}".repeat(deep)).into_bytes(),
+            "SL000",
+        ),
+        (
+            "app.service",
+            UNIT.replace('\n', "\r\n").into_bytes(),
+            "SL104",
+        ),
+        (
+            "Procfile",
+            format!("\u{feff}{PROCFILE}").into_bytes(),
+            "SL000",
+        ),
+        (
+            "fly.toml",
+            format!("x = {}{}\n", "[".repeat(deep), "]".repeat(deep)).into_bytes(),
+            "SL000",
+        ),
+        ("Dockerfile", Vec::new(), "SL000"),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, bytes, rule) in &inputs {
+        let case = format!("stdin as {name} ({} bytes, want {rule})", bytes.len());
+        let run = run(
+            &case,
+            dir.path(),
+            &["-", "--stdin-filename", name, "--format", "json"],
+            Some(bytes),
+        );
+        assert_sane(&case, &run);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{case}: JSON does not parse: {e}"));
+        let rules: Vec<&str> = report["diagnostics"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|d| d["rule"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            rule.is_empty() || rules.contains(rule),
+            "{case}: got {rules:?}"
+        );
+        for d in report["diagnostics"].as_array().into_iter().flatten() {
+            let end = d["end"]["offset"].as_u64().unwrap_or(u64::MAX);
+            assert!(end as usize <= lossy_len(bytes), "{case}: {d}");
+        }
+    }
+}
+
+/// Content for a file of `bytes` bytes made of repeated `unit`.
+fn repeated(unit: &str, bytes: usize) -> Vec<u8> {
+    unit.repeat(bytes / unit.len() + 1).into_bytes()
+}
+
+#[test]
+fn files_over_the_size_cap_are_skipped_with_a_note() {
+    const HUNDRED_MB: usize = 100 * 1024 * 1024;
+    assert!((DEFAULT_MAX_FILE_BYTES as usize) < HUNDRED_MB);
+    // A 10 MB single-line YAML file: linted when the cap allows it, else skipped.
+    let one_line = format!(
+        "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"p\", \"annotations\": {{\"a\": \"{}\"}}}}}}",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    let ten_mb = if one_line.len() as u64 > DEFAULT_MAX_FILE_BYTES {
+        Expect::Note("limit")
+    } else {
+        Expect::Linted
+    };
+    let mut cases = vec![Case::new(
+        "a 10 MB single-line YAML file",
+        "big.yaml",
+        one_line,
+        ten_mb,
+    )];
+    for (file, unit) in [
+        (
+            "deploy.yaml",
+            "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+        ),
+        ("Dockerfile", "RUN echo hi\n"),
+        ("nginx.conf", "server { listen 80; }\n"),
+        ("app.service", "[Service]\nExecStart=/usr/bin/app\n"),
+    ] {
+        cases.push(Case::new(
+            format!("a 100 MB {file}"),
+            file,
+            repeated(unit, HUNDRED_MB),
+            Expect::Note("limit"),
+        ));
+    }
+    // A 100 MB entrypoint script: not read, the Dockerfile is still linted.
+    cases.push(script_case(
+        "a 100 MB entrypoint script",
+        repeated("echo hi\n", HUNDRED_MB),
+    ));
+    for case in &cases {
+        check(case);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs the fuzzers found (testdata/regressions/<target>-<n>.<ext>)
+
+/// The file name a regression input is linted as, from its name's extension.
+fn regression_file_name(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit('.').next()?;
+    Some(match ext {
+        "Dockerfile" | "dockerfile" => "Dockerfile",
+        "yaml" => "deploy.yaml",
+        "compose" => "compose.yaml",
+        "conf" => "nginx.conf",
+        "service" => "app.service",
+        "procfile" => "Procfile",
+        "toml" => "fly.toml",
+        "sh" => "entrypoint.sh",
+        _ => return None,
+    })
+}
+
+#[test]
+fn fuzzer_regressions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/regressions");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    let mut count = 0;
+    for path in entries {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".md") {
+            continue;
+        }
+        let file = regression_file_name(&name)
+            .unwrap_or_else(|| panic!("{name}: no file kind for this extension"));
+        let content = std::fs::read(&path).expect("read regression input");
+        let case = if file == "entrypoint.sh" {
+            script_case(&name, content)
+        } else {
+            // Whatever the input is, it only has to be handled: any result but a crash.
+            Case::new(&name, file, content, Expect::Linted)
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (file, content) in &case.files {
+            std::fs::write(dir.path().join(file), content).expect("write");
+        }
+        for format in ["json", "human", "sarif", "github"] {
+            let run = run(
+                &name,
+                dir.path(),
+                &["--no-color", "--format", format, "."],
+                None,
+            );
+            assert_sane(&name, &run);
+        }
+        count += 1;
+    }
+    eprintln!("{count} regression inputs");
+}
