@@ -36,6 +36,9 @@ pub struct Config {
     /// Image name (without tag) → Dockerfile (relative to this file) that builds it.
     #[serde(default)]
     pub images: BTreeMap<String, String>,
+    /// Files larger than this are skipped with a note, unread (`"8MiB"`, `"100MB"`, or a
+    /// number of bytes).
+    pub max_file_size: Option<FileSize>,
     /// Directory the config file was found in (paths in it are relative to it).
     #[serde(skip)]
     pub root: Option<PathBuf>,
@@ -64,8 +67,15 @@ pub struct NginxConfig {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MigrationsConfig {
-    /// Globs of migration files (change mode).
+    /// Globs of migration files (change mode), in addition to each framework's conventional
+    /// location.
     pub paths: Option<Vec<String>>,
+    /// Globs of application code (change mode): when set, only changed files that match are
+    /// application code.
+    pub code: Option<Vec<String>>,
+    /// Globs of files that are never application code (generated clients, fixtures), in
+    /// addition to tests, docs and configuration.
+    pub not_code: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -73,6 +83,69 @@ pub struct MigrationsConfig {
 pub struct ProcfileConfig {
     /// The platform's fixed shutdown limit for Procfile processes (default 30s).
     pub kill_timeout: Option<String>,
+}
+
+/// A size in bytes, written as a number of bytes or a string with a unit: `B`, `KB`/`MB`/`GB`
+/// (powers of 1000) or `KiB`/`MiB`/`GiB` (powers of 1024), case-insensitive, e.g. `"8MiB"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSize(pub u64);
+
+impl FileSize {
+    /// Parse `"8MiB"`, `"100 MB"`, `"4096"`; `None` for anything else, zero or an overflow.
+    pub fn parse(text: &str) -> Option<FileSize> {
+        let text = text.trim();
+        let digits = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let number: u64 = text.get(..digits)?.parse().ok()?;
+        let unit = text.get(digits..)?.trim().to_ascii_lowercase();
+        let multiplier: u64 = match unit.as_str() {
+            "" | "b" => 1,
+            "kb" => 1_000,
+            "mb" => 1_000_000,
+            "gb" => 1_000_000_000,
+            "kib" => 1 << 10,
+            "mib" => 1 << 20,
+            "gib" => 1 << 30,
+            _ => return None,
+        };
+        number
+            .checked_mul(multiplier)
+            .filter(|&bytes| bytes > 0)
+            .map(FileSize)
+    }
+}
+
+impl<'de> Deserialize<'de> for FileSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        const EXPECTED: &str =
+            "a size such as \"8MiB\", \"100MB\", \"512KiB\" or a positive number of bytes";
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = FileSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FileSize, E> {
+                u64::try_from(v)
+                    .ok()
+                    .filter(|&bytes| bytes > 0)
+                    .map(FileSize)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Signed(v), &EXPECTED))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FileSize, E> {
+                Some(v)
+                    .filter(|&bytes| bytes > 0)
+                    .map(FileSize)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Unsigned(v), &EXPECTED))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FileSize, E> {
+                FileSize::parse(v)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &EXPECTED))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A configuration problem: exit code 2.
@@ -280,6 +353,36 @@ mod tests {
         assert!(err.0.contains("x/.shutdownlint.toml"), "{}", err.0);
         let err = Config::parse("[drain]\ndefault = 3\n", Path::new("c.toml")).unwrap_err();
         assert!(err.0.contains("default"), "{}", err.0);
+    }
+
+    #[test]
+    fn max_file_size_takes_units_and_rejects_nonsense() {
+        let size = |text: &str| {
+            Config::parse(text, Path::new("c.toml"))
+                .map(|c| c.max_file_size.map(|s| s.0))
+                .map_err(|e| e.0)
+        };
+        assert_eq!(size("max-file-size = \"8MiB\"\n"), Ok(Some(8 << 20)));
+        assert_eq!(size("max-file-size = \"100 MB\"\n"), Ok(Some(100_000_000)));
+        assert_eq!(size("max-file-size = \"512kib\"\n"), Ok(Some(512 << 10)));
+        assert_eq!(size("max-file-size = 4096\n"), Ok(Some(4096)));
+        assert_eq!(size("max-file-size = \"4096\"\n"), Ok(Some(4096)));
+        assert_eq!(size(""), Ok(None));
+        for bad in [
+            "max-file-size = \"8XB\"\n",
+            "max-file-size = \"MiB\"\n",
+            "max-file-size = \"1.5MiB\"\n",
+            "max-file-size = 0\n",
+            "max-file-size = -1\n",
+            "max-file-size = \"99999999999999GiB\"\n",
+            "max-file-size = true\n",
+        ] {
+            let err = size(bad).expect_err(bad);
+            assert!(err.contains("max-file-size"), "{bad}: {err}");
+        }
+        // Unknown keys are still rejected next to it.
+        let err = size("max-file-size = \"1MiB\"\nmax-file-sizes = 3\n").expect_err("unknown");
+        assert!(err.contains("max-file-sizes"), "{err}");
     }
 
     #[test]

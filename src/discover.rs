@@ -9,7 +9,7 @@ use ignore::{WalkBuilder, WalkState};
 use crate::config::{Config, ConfigError};
 use crate::source::FileKind;
 
-/// Files larger than this are skipped with a note (configurable later).
+/// Files larger than this are skipped with a note, unread (`max-file-size` in the configuration).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A file found by the walk.
@@ -235,8 +235,22 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
             dirs.push(path.clone());
         } else if is_excluded(matcher.as_ref(), path, false) {
             continue;
+        } else if meta.file_type().is_symlink() {
+            // Not even when named: a link in a checked-out change can point anywhere
+            // (`/proc/self/environ`, a key outside the repository), and a parse error would
+            // print a line of it. Only the last component is a link here: a path through a
+            // linked directory (`link/Dockerfile`, `link/`) is resolved by the system.
+            discovery.notes.push(format!(
+                "{}: a symbolic link; not followed (name the file it points to)",
+                display_path(path)
+            ));
+        } else if !meta.is_file() {
+            // FIFOs, sockets and devices are never opened (a FIFO would block the run).
+            discovery.notes.push(format!(
+                "{}: not a regular file; skipped",
+                display_path(path)
+            ));
         } else if let Some(kind) = classify_name(path) {
-            // An explicitly named file is read even when it is a symlink: the user chose it.
             discovery.files.push(Found {
                 path: path.clone(),
                 display: display_path(path),
@@ -259,7 +273,8 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
             .follow_links(false)
             .require_git(false)
             .git_global(false)
-            .threads(0);
+            // One knob for the whole run: RAYON_NUM_THREADS sizes the walk too.
+            .threads(rayon::current_num_threads());
         let found = Mutex::new(Vec::new());
         let notes = Mutex::new(Vec::new());
         let matcher = matcher.as_ref();
@@ -308,7 +323,14 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
             .notes
             .extend(notes.into_inner().unwrap_or_default());
     }
-    discovery.files.sort();
+    // By the shown path (the order of the output), which also puts the same file named twice
+    // (`a/x` and `./a/x`) side by side for `dedup_by`. Comparing strings, not `Path`s: a
+    // component-wise `Path` comparison cost a twentieth of the whole run on the corpus.
+    discovery.files.sort_unstable_by(|a, b| {
+        a.display
+            .cmp(&b.display)
+            .then_with(|| a.path.as_os_str().cmp(b.path.as_os_str()))
+    });
     discovery.files.dedup_by(|a, b| a.display == b.display);
     discovery.notes.sort();
     Ok(discovery)

@@ -4,6 +4,7 @@
 //! cross-file facts → [`analysis`] of commands → [`rules`] → [`suppress`] → [`output`].
 
 pub mod analysis;
+pub mod change;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
@@ -13,6 +14,7 @@ pub mod formats;
 pub mod kustomize;
 pub mod link;
 pub mod lower;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod rules;
@@ -20,6 +22,7 @@ pub mod shell;
 pub mod source;
 pub mod span;
 pub mod suppress;
+pub mod timeline;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -48,6 +51,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How many recognised files were linted.
     pub linted_files: usize,
+    /// The deploy model the rules ran on (what `shutdownlint timeline` draws).
+    pub model: Model,
 }
 
 /// A file handed in directly (stdin, the language server, tests).
@@ -65,56 +70,98 @@ pub struct Settings {
     pub config: Config,
     pub selection: Selection,
     pub max_file_bytes: u64,
+    /// Change mode: the change under review (`--diff BASE`).
+    pub change: Option<change::ChangeSet>,
 }
 
 impl Settings {
     pub fn new(config: Config, selection: Selection) -> Self {
         Settings {
-            config,
             selection,
-            max_file_bytes: discover::DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: config
+                .max_file_size
+                .map_or(discover::DEFAULT_MAX_FILE_BYTES, |size| size.0),
+            config,
+            change: None,
         }
     }
 }
 
 /// Lint files and directories.
 pub fn lint_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, ConfigError> {
+    lint_paths_overlaid(paths, settings, &|_| None, Vec::new())
+}
+
+/// [`lint_paths`] for an editor: `overlay` gives the text of a found file that is held in memory
+/// (an unsaved buffer), other files are read from disk; `extra` files are linted as well (the
+/// buffers of entrypoint scripts, which discovery does not find by name).
+pub fn lint_paths_overlaid(
+    paths: &[PathBuf],
+    settings: &Settings,
+    overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+    extra: Vec<InputFile>,
+) -> Result<Report, ConfigError> {
     let discovery = discover::discover(paths, &settings.config)?;
-    let read: Vec<(PathBuf, Result<InputFile, String>)> = discovery
+    let read =
+        |path: &Path| overlay(path).map_or_else(|| read_file(path, settings.max_file_bytes), Ok);
+    // Kustomization files say which files are patches (partial objects, not linted), so they
+    // are read first; they are few and small. Every other file is read in the parallel stage,
+    // right before it is parsed.
+    let early: Vec<Option<Result<String, String>>> = discovery
         .files
-        .par_iter()
-        .map(|found| {
-            let input = read_file(&found.path, settings.max_file_bytes).map(|text| InputFile {
-                display: found.display.clone(),
-                kind: found.kind,
-                text,
-                dir: found.path.parent().map(Path::to_path_buf),
-            });
-            (found.path.clone(), input)
-        })
+        .iter()
+        .map(|found| kustomize::is_kustomization(&found.path).then(|| read(&found.path)))
         .collect();
-    let patches =
-        kustomize::patches(read.iter().filter_map(|(path, input)| {
-            Some((path.as_path(), input.as_ref().ok()?.text.as_str()))
-        }));
-    let mut inputs = Vec::new();
+    let patches = kustomize::patches(discovery.files.iter().zip(&early).filter_map(
+        |(found, text)| Some((found.path.as_path(), text.as_ref()?.as_ref().ok()?.as_str())),
+    ));
     let mut notes = discovery.notes;
-    for (path, input) in read {
-        match input {
-            Ok(input)
-                if !patches.is_empty()
-                    && patches.contains(&path.canonicalize().unwrap_or_else(|_| path.clone())) =>
-            {
-                notes.push(format!(
+    // Notes about files that are not linted, with their place in discovery order.
+    let mut file_notes: Vec<(usize, String)> = Vec::new();
+    let mut sources: Vec<Source> = extra.into_iter().map(Source::from).collect();
+    for (order, (found, early)) in discovery.files.into_iter().zip(early).enumerate() {
+        let is_patch = !patches.is_empty()
+            && patches.contains(
+                &found
+                    .path
+                    .canonicalize()
+                    .unwrap_or_else(|_| found.path.clone()),
+            );
+        if is_patch {
+            // Said only of a patch that can be read; otherwise why it cannot be.
+            let note = match early.unwrap_or_else(|| read(&found.path)) {
+                Ok(_) => format!(
                     "{}: a Kustomize patch (partial objects); skipped (lint `kustomize build` output instead)",
-                    input.display
-                ));
-            }
-            Ok(input) => inputs.push(input),
-            Err(why) => notes.push(format!("{}: {why}", discover::display_path(&path))),
+                    found.display
+                ),
+                Err(why) => format!("{}: {why}", discover::display_path(&found.path)),
+            };
+            file_notes.push((order, note));
+            continue;
         }
+        let content = match early {
+            Some(Ok(text)) => Content::Text(text),
+            Some(Err(why)) => {
+                file_notes.push((
+                    order,
+                    format!("{}: {why}", discover::display_path(&found.path)),
+                ));
+                continue;
+            }
+            None => Content::Path(found.path.clone()),
+        };
+        sources.push(Source {
+            display: found.display,
+            kind: found.kind,
+            dir: found.path.parent().map(Path::to_path_buf),
+            content,
+            order,
+        });
     }
-    let mut report = lint_inputs(inputs, settings);
+    let (mut report, unreadable) = lint_sources(sources, settings, overlay);
+    file_notes.extend(unreadable);
+    file_notes.sort_by_key(|(order, _)| *order);
+    notes.extend(file_notes.into_iter().map(|(_, note)| note));
     notes.append(&mut report.notes);
     report.notes = notes;
     Ok(report)
@@ -122,51 +169,114 @@ pub fn lint_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, Conf
 
 /// Read a file as text, within the size cap. Invalid UTF-8 is replaced (positions stay on the
 /// right line).
+///
+/// The file is opened once and everything is checked on the open handle: it must be a regular
+/// file (a FIFO, socket or device is refused by its metadata before any byte is read) and at
+/// most `max_bytes` long; reading stops after `max_bytes + 1` bytes whatever the metadata said
+/// (files in `/proc` report a size of 0), so the cap holds even for a file that grows.
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read;
+
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if !meta.is_file() {
         return Err("not a regular file; skipped".into());
     }
+    let over = |len: u64| {
+        format!("{len} bytes is over the {max_bytes} byte limit (max-file-size); skipped")
+    };
     if meta.len() > max_bytes {
-        return Err(format!(
-            "{} bytes is over the {} byte limit; skipped",
-            meta.len(),
-            max_bytes
-        ));
+        return Err(over(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let opened = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !opened.is_file() {
+        return Err("not a regular file; skipped".into());
+    }
+    if opened.len() > max_bytes {
+        return Err(over(opened.len()));
+    }
+    let capacity = usize::try_from(opened.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(over(bytes.len() as u64));
+    }
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
 }
 
+/// Where the text of a file to lint comes from.
+enum Content {
+    /// In memory already (stdin, editor buffers, tests, kustomization files).
+    Text(String),
+    /// On disk (or in the editor overlay): read in the parallel stage, right before the file is
+    /// parsed, so only the files being worked on are in memory at once.
+    Path(PathBuf),
+}
+
+/// A file waiting to be linted.
+struct Source {
+    display: String,
+    kind: FileKind,
+    dir: Option<PathBuf>,
+    content: Content,
+    /// Place in discovery order, for the order of notes about unreadable files.
+    order: usize,
+}
+
+impl From<InputFile> for Source {
+    fn from(input: InputFile) -> Self {
+        Source {
+            display: input.display,
+            kind: input.kind,
+            dir: input.dir,
+            content: Content::Text(input.text),
+            order: usize::MAX,
+        }
+    }
+}
+
 /// Per-file results of the parallel stage.
 struct FileOutput {
     file: FileId,
+    /// The file as it enters [`Files`]: its text is `None` once released (nothing can point
+    /// into it) or when it could not be read.
+    path: String,
+    kind: FileKind,
+    text: Option<Arc<str>>,
+    dir: Option<PathBuf>,
     fragment: formats::Fragment,
     diagnostics: Vec<Diagnostic>,
     suppressions: Vec<Suppression>,
     /// The file was not linted; the note says why (`Some("")`: silently, not our format).
     skipped: Option<String>,
+    /// The file could not be read: its place in discovery order and the note.
+    unreadable: Option<(usize, String)>,
     /// Regions of the file rendered from a Helm template, with the template path.
     template_sources: Vec<(Span, String)>,
 }
 
 /// Lint files already in memory (stdin, the language server, tests).
-pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
-    inputs.sort_by(|a, b| a.display.cmp(&b.display));
-    let mut files = Files::default();
-    let mut dirs = Vec::new();
-    for input in inputs {
-        dirs.push(input.dir);
-        files.push(SourceFile {
-            path: input.display,
-            kind: input.kind,
-            text: Arc::from(input.text),
-        });
-    }
-    let mut linted_files = files.len();
+pub fn lint_inputs(inputs: Vec<InputFile>, settings: &Settings) -> Report {
+    let sources = inputs.into_iter().map(Source::from).collect();
+    lint_sources(sources, settings, &|_| None).0
+}
+
+/// The pipeline after discovery: read, parse and lower each file in parallel (dropping its
+/// tree, and its text when nothing can point into it), merge the facts into one model, link,
+/// run the rules, apply suppressions and sort. Also returns notes about files that could not
+/// be read, with their place in discovery order.
+fn lint_sources(
+    mut sources: Vec<Source>,
+    settings: &Settings,
+    overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+) -> (Report, Vec<(usize, String)>) {
+    // File ids follow the shown path; the sort is stable.
+    sources.sort_by(|a, b| a.display.cmp(&b.display));
     let lower_options = formats::LowerOptions {
         procfile_kill_timeout: settings
             .config
@@ -175,34 +285,47 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
             .as_deref()
             .and_then(shell::commands::parse_duration_seconds),
     };
-    let outputs: Vec<FileOutput> = files
-        .iter()
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|(id, file)| {
-            process_file(
-                *id,
-                file,
-                dirs.get(id.0 as usize).and_then(|d| d.as_deref()),
-                &lower_options,
-            )
+    let outputs: Vec<FileOutput> = sources
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, source)| {
+            let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+            process_source(id, source, settings.max_file_bytes, overlay, &lower_options)
         })
         .collect();
 
+    let empty: Arc<str> = Arc::from("");
+    let mut files = Files::default();
+    let mut dirs = Vec::with_capacity(outputs.len());
     let mut model = Model::default();
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
     let mut notes = Vec::new();
-    let mut template_sources = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut linted_files = 0;
+    let mut template_sources: HashMap<FileId, Vec<(Span, String)>> = HashMap::new();
     for output in outputs {
-        if let Some(note) = output.skipped {
-            linted_files -= 1;
-            if !note.is_empty() {
-                notes.push(note);
-            }
+        // Ids were given in this order, so pushing keeps them.
+        match output.text {
+            Some(text) => files.push(SourceFile {
+                path: output.path,
+                kind: output.kind,
+                text,
+            }),
+            None => files.push_released(output.path, output.kind, empty.clone()),
+        };
+        dirs.push(output.dir);
+        if let Some(note) = output.unreadable {
+            unreadable.push(note);
+            continue;
         }
-        for (span, source) in output.template_sources {
-            template_sources.push((output.file, span, source));
+        match output.skipped {
+            Some(note) if !note.is_empty() => notes.push(note),
+            Some(_) => {}
+            None => linted_files += 1,
+        }
+        if !output.template_sources.is_empty() {
+            template_sources.insert(output.file, output.template_sources);
         }
         output.fragment.merge_into(&mut model);
         diagnostics.extend(output.diagnostics);
@@ -215,11 +338,20 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
     analysis::analyze_model(&mut model);
     let linked = link::link_scripts(&mut model, &mut files, settings.max_file_bytes);
     suppressions.extend(linked.suppressions);
+    let change = settings
+        .change
+        .as_ref()
+        .map(|set| change::attach(set, &mut files, &mut suppressions));
+    if let Some(change) = &change {
+        linted_files += change.migration_files.iter().flatten().count();
+    }
 
     let context = RuleContext {
         model: &model,
         files: &files,
         config: &settings.config,
+        change: change.as_ref(),
+        selection: &settings.selection,
     };
     let found: Vec<Vec<Diagnostic>> = rules::all()
         .par_iter()
@@ -234,19 +366,83 @@ pub fn lint_inputs(mut inputs: Vec<InputFile>, settings: &Settings) -> Report {
     let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
     for d in &mut diagnostics {
         d.source = template_sources
-            .iter()
-            .find(|(file, span, _)| {
-                *file == d.location.file && span.contains(d.location.span.start)
+            .get(&d.location.file)
+            .and_then(|regions| {
+                regions
+                    .iter()
+                    .find(|(span, _)| span.contains(d.location.span.start))
             })
-            .map(|(_, _, source)| source.clone());
+            .map(|(_, source)| source.clone());
     }
     notes.extend(linked.notes);
-    Report {
+    let report = Report {
         files,
         diagnostics,
         notes,
         linted_files,
-    }
+        model,
+    };
+    (report, unreadable)
+}
+
+/// Read (when on disk), parse and lower one file; keep its text only if something can point
+/// into it.
+fn process_source(
+    id: FileId,
+    source: Source,
+    max_file_bytes: u64,
+    overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+    options: &formats::LowerOptions,
+) -> FileOutput {
+    let Source {
+        display,
+        kind,
+        dir,
+        content,
+        order,
+    } = source;
+    let text = match content {
+        Content::Text(text) => Ok(text),
+        Content::Path(path) => overlay(&path)
+            .map_or_else(|| read_file(&path, max_file_bytes), Ok)
+            .map_err(|why| format!("{}: {why}", discover::display_path(&path))),
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(note) => {
+            return FileOutput {
+                file: id,
+                path: display,
+                kind,
+                text: None,
+                dir,
+                fragment: formats::Fragment::default(),
+                diagnostics: Vec::new(),
+                suppressions: Vec::new(),
+                skipped: None,
+                unreadable: Some((order, note)),
+                template_sources: Vec::new(),
+            }
+        }
+    };
+    let file = SourceFile {
+        path: display,
+        kind,
+        text: Arc::from(text),
+    };
+    let mut output = process_file(id, &file, dir.as_deref(), options);
+    // Findings and labels point into files through model facts, parse problems and
+    // suppressions; a file with none of them is never shown, so its text can go. Entrypoint
+    // scripts handed in (editor buffers) are kept: linking looks them up by path.
+    let needed = kind == FileKind::ShellScript
+        || !output.fragment.is_empty()
+        || !output.diagnostics.is_empty()
+        || !output.suppressions.is_empty()
+        || !output.template_sources.is_empty();
+    output.path = file.path;
+    output.text = needed.then_some(file.text);
+    output.dir = dir;
+    output
 }
 
 fn process_file(
@@ -258,10 +454,15 @@ fn process_file(
     let suppressions = suppress::parse(id, &file.text, file.kind.comment_chars());
     let mut output = FileOutput {
         file: id,
+        path: String::new(),
+        kind: file.kind,
+        text: None,
+        dir: None,
         fragment: formats::Fragment::default(),
         diagnostics: Vec::new(),
         suppressions,
         skipped: None,
+        unreadable: None,
         template_sources: Vec::new(),
     };
     match formats::parse_and_lower(id, file, dir, options) {

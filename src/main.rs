@@ -35,6 +35,10 @@ enum Command {
     },
     /// Print a rule's documentation page (by code or name)
     Explain { rule: String },
+    /// Start the language server on stdio
+    Server,
+    /// Draw each workload's shutdown sequence on a time axis: preStop, stop signal, drain, SIGKILL
+    Timeline(TimelineArgs),
     /// Regenerate docs/rules.md from the rule pages (for maintainers)
     #[command(hide = true)]
     GenerateDocs {
@@ -89,6 +93,13 @@ struct LintArgs {
     /// Never use colour (also: NO_COLOR)
     #[arg(long)]
     no_color: bool,
+    /// Change mode: also lint the change BASE...HEAD (migrations shipped with code: SL602,
+    /// SL603). In a GitHub Actions pull request run, defaults to origin/$GITHUB_BASE_REF
+    #[arg(long, value_name = "BASE")]
+    diff: Option<String>,
+    /// Do not use GITHUB_BASE_REF as the --diff base in GitHub Actions
+    #[arg(long, conflicts_with = "diff")]
+    no_diff: bool,
 }
 
 fn main() -> ExitCode {
@@ -117,11 +128,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "no rule `{rule}` (`shutdownlint rules` lists codes and names)"
             )),
         },
+        Some(Command::Server) => Ok(shutdownlint::lsp::serve_stdio()),
         Some(Command::GenerateDocs { dir }) => {
             shutdownlint::docs::write(&dir)
                 .map_err(|e| format!("writing {}: {e}", dir.display()))?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Timeline(args)) => timeline(args),
         None => lint(cli.lint),
     }
 }
@@ -211,7 +224,8 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         OutputFormat::Github => Format::Github,
         OutputFormat::Sarif => Format::Sarif,
     };
-    let settings = Settings::new(config, selection);
+    let mut settings = Settings::new(config, selection);
+    settings.change = change_set(&args, &paths, stdin, &settings)?;
 
     let report = if stdin {
         lint_stdin(args.stdin_filename.as_deref(), &settings)?
@@ -242,6 +256,43 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The change to lint in change mode: `--diff BASE`, or in a GitHub Actions pull request run the
+/// pull request's base branch (best effort: without its history, a note and no change mode).
+fn change_set(
+    args: &LintArgs,
+    paths: &[PathBuf],
+    stdin: bool,
+    settings: &Settings,
+) -> Result<Option<shutdownlint::change::ChangeSet>, String> {
+    let load = |base: &str| {
+        shutdownlint::change::load(paths, base, &settings.config, settings.max_file_bytes)
+    };
+    if let Some(base) = &args.diff {
+        if stdin {
+            return Err("--diff cannot be combined with `-` (stdin): it compares commits".into());
+        }
+        return load(base).map(Some).map_err(|e| e.to_string());
+    }
+    if args.no_diff || stdin {
+        return Ok(None);
+    }
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let base_ref = std::env::var("GITHUB_BASE_REF").unwrap_or_default();
+    if !in_actions || base_ref.trim().is_empty() {
+        return Ok(None);
+    }
+    let base = format!("origin/{}", base_ref.trim());
+    match load(&base) {
+        Ok(set) => Ok(Some(set)),
+        Err(e) => {
+            eprintln!(
+                "shutdownlint: note: change mode from GITHUB_BASE_REF skipped: {e} (pass --diff to make this an error, --no-diff to silence it)"
+            );
+            Ok(None)
+        }
+    }
 }
 
 fn lint_stdin(name: Option<&str>, settings: &Settings) -> Result<Report, String> {
@@ -289,4 +340,98 @@ fn looks_like_manifests(text: &str) -> bool {
     shutdownlint::formats::yaml::sniff_kinds(text)
         .iter()
         .any(|d| d.api_version.is_some() && d.kind.is_some())
+}
+
+#[derive(Args)]
+struct TimelineArgs {
+    /// Files or directories to read (default: .)
+    paths: Vec<PathBuf>,
+    /// Only this workload: its full name (`Deployment/api`), its short name (`api`, a compose
+    /// service, a unit, a process type) or a container's name; repeatable
+    #[arg(long, value_name = "NAME")]
+    workload: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Human)]
+    format: TimelineFormat,
+    /// Also write the timelines as SVG to FILE
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Configuration file (default: the nearest .shutdownlint.toml upward from the first path)
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Never use colour or Unicode glyphs (also: NO_COLOR, or when stdout is not a terminal)
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum TimelineFormat {
+    Human,
+    Json,
+    Svg,
+}
+
+fn timeline(args: TimelineArgs) -> Result<ExitCode, String> {
+    use shutdownlint::timeline::{json, svg, text};
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err("timeline reads files and directories, not stdin (`-`)".into());
+    }
+    let config = match &args.config {
+        Some(path) => Config::load(path).map_err(config_error)?,
+        None => Config::discover(&paths[0])
+            .map_err(config_error)?
+            .unwrap_or_default(),
+    };
+    let selection = Selection::new(&config, None, &[]).map_err(config_error)?;
+    let settings = Settings::new(config, selection);
+    let (mut timeline, report) =
+        shutdownlint::timeline::timeline_paths(&paths, &settings).map_err(config_error)?;
+    for note in &report.notes {
+        eprintln!("shutdownlint: {note}");
+    }
+    if !args.workload.is_empty() {
+        let names: Vec<String> = timeline.workloads.iter().map(|w| w.name.clone()).collect();
+        let unmatched = timeline.retain_named(&args.workload);
+        if !unmatched.is_empty() {
+            return Err(format!(
+                "no workload named {} (found: {})",
+                unmatched.join(", "),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ));
+        }
+    }
+    if let Some(path) = &args.svg {
+        std::fs::write(path, svg::render(&timeline, &report.files))
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    let out = match args.format {
+        TimelineFormat::Human => {
+            let fancy = !args.no_color
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal();
+            text::render(
+                &timeline,
+                &report.files,
+                text::TextOptions {
+                    width: text::width_from_env(),
+                    fancy,
+                },
+            )
+        }
+        TimelineFormat::Json => json::render(&timeline, &report.files),
+        TimelineFormat::Svg => svg::render(&timeline, &report.files),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    Ok(ExitCode::SUCCESS)
 }
