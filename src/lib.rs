@@ -24,7 +24,7 @@ pub mod span;
 pub mod suppress;
 pub mod timeline;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -507,11 +507,19 @@ fn finish(
             d.severity = severity;
         }
     }
+    // Lines matter only where a line suppression could match: index only those files.
+    let line_scoped: HashSet<FileId> = suppressions
+        .iter()
+        .filter(|s| matches!(s.scope, suppress::Scope::Line(_)))
+        .map(|s| s.location.file)
+        .collect();
     let mut indexes: HashMap<FileId, LineIndex> = HashMap::new();
     for d in &diagnostics {
-        indexes
-            .entry(d.location.file)
-            .or_insert_with(|| LineIndex::new(files.text(d.location.file)));
+        if line_scoped.contains(&d.location.file) {
+            indexes
+                .entry(d.location.file)
+                .or_insert_with(|| LineIndex::new(files.text(d.location.file)));
+        }
     }
     let unused = suppress::apply(&mut diagnostics, suppressions, |location| {
         indexes

@@ -226,11 +226,16 @@ impl LineIndex {
 /// splitting a megabyte-sized manifest into lines with `str::find` per line cost more than
 /// everything else done to it.
 pub fn newlines(text: &str) -> Newlines<'_> {
+    newlines_from(text, 0)
+}
+
+/// [`newlines`] at or after byte `start`.
+pub fn newlines_from(text: &str, start: usize) -> Newlines<'_> {
     Newlines {
         bytes: text.as_bytes(),
         base: 0,
         mask: 0,
-        next: 0,
+        next: start.min(text.len()),
     }
 }
 

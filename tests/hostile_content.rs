@@ -1462,3 +1462,122 @@ fn fuzzer_regressions() {
     }
     eprintln!("{count} regression inputs");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing from the scanned repository runs
+
+/// A repository where every command a file names, and every program a linter might be tempted
+/// to call (sh, docker, nginx, git, ...), is a script in the repository that leaves a marker
+/// when run, with its folder first on PATH. Linting it (files and stdin) must leave no marker.
+#[cfg(unix)]
+#[test]
+fn nothing_from_the_repository_is_executed() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let repo = tempfile::tempdir().expect("tempdir");
+    let markers = tempfile::tempdir().expect("tempdir");
+    let bin = repo.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let trap = "#!/bin/sh\ntouch \"$MARKER_DIR/ran-$(basename \"$0\")\"\n";
+    let programs = [
+        "sh",
+        "bash",
+        "dash",
+        "node",
+        "npm",
+        "docker",
+        "nginx",
+        "systemctl",
+        "systemd-analyze",
+        "git",
+        "kubectl",
+        "helm",
+        "kustomize",
+        "gunicorn",
+        "flyctl",
+        "heroku",
+        "foreman",
+        "entrypoint.sh",
+    ];
+    for program in programs {
+        let path = bin.join(program);
+        std::fs::write(&path, trap).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let entrypoint = repo.path().join("entrypoint.sh");
+    std::fs::write(&entrypoint, format!("{trap}exec \"$@\"\n")).expect("write");
+    std::fs::set_permissions(&entrypoint, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let files = [
+        (
+            "Dockerfile",
+            "FROM debian:12\nCOPY entrypoint.sh /usr/local/bin/\nRUN touch /tmp/ran-run\nENTRYPOINT [\"entrypoint.sh\"]\nHEALTHCHECK CMD sh -c 'touch /tmp/ran-healthcheck'\nCMD node server.js\n",
+        ),
+        (
+            "deploy.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      command: [\"sh\", \"-c\", \"./bin/node server.js\"]\n      livenessProbe: {exec: {command: [\"./bin/sh\"]}}\n      lifecycle: {preStop: {exec: {command: [\"./bin/sh\"]}}}\n",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  web:\n    build: .\n    command: ./bin/node server.js\n    healthcheck: {test: [\"CMD\", \"./bin/sh\"]}\n",
+        ),
+        ("Procfile", "web: ./bin/node server.js\nrelease: ./bin/sh\n"),
+        (
+            "app.service",
+            "[Service]\nExecStartPre=./bin/sh\nExecStart=./bin/node server.js\nExecStop=./bin/sh\nEnvironmentFile=./bin/sh\n",
+        ),
+        (
+            "nginx.conf",
+            "http { include bin/*; server { location / { proxy_pass http://127.0.0.1:9; } } }\n",
+        ),
+        ("fly.toml", "app = \"x\"\n[processes]\nweb = \"./bin/node\"\n"),
+    ];
+    for (name, content) in files {
+        std::fs::write(repo.path().join(name), content).expect("write");
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let lint = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+            .current_dir(repo.path())
+            .args(args)
+            .env("PATH", &path)
+            .env("MARKER_DIR", markers.path())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn shutdownlint");
+        if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            let _ = pipe.write_all(bytes);
+        }
+        let output = child.wait_with_output().expect("wait");
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    lint(&["."], None);
+    lint(&["--format", "sarif", "."], None);
+    for (name, content) in files {
+        lint(&["-", "--stdin-filename", name], Some(content.as_bytes()));
+    }
+    let ran: Vec<String> = std::fs::read_dir(markers.path())
+        .expect("read markers")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(ran.is_empty(), "programs were run: {ran:?}");
+    assert!(
+        !Path::new("/tmp/ran-run").exists() && !Path::new("/tmp/ran-healthcheck").exists(),
+        "a Dockerfile instruction was run"
+    );
+}

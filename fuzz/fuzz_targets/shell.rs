@@ -6,9 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use shutdownlint::diagnostic::Location;
-use shutdownlint::model::{
-    Command, CommandSource, CommandWord, Form, ShellEnv, ShellFamily,
-};
+use shutdownlint::model::{Command, CommandSource, CommandWord, Form, ShellEnv, ShellFamily};
 use shutdownlint::shell::{self, commands, ImplicitExecShell, Node};
 use shutdownlint::source::FileId;
 use shutdownlint::span::{MappedText, Span};

@@ -48,7 +48,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = (effective.final_kill_signal(), effective.send_sigkill());
     let _ = (effective.timeout_stop(), effective.timeout_start());
     let _ = effective.restart();
-    for exec in effective.exec_start().iter().chain(effective.exec_stop().iter()) {
+    for exec in effective
+        .exec_start()
+        .iter()
+        .chain(effective.exec_stop().iter())
+    {
         let _ = exec.value.program();
     }
     let _ = effective.environment();

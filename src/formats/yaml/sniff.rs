@@ -70,7 +70,11 @@ fn top_level_value(line: &str, key: &str) -> Option<String> {
             body[..end].to_string()
         }
         Some(_) => {
-            let cut = v.find(" #").or_else(|| v.find("\t#")).unwrap_or(v.len());
+            let cut = if v.contains('#') {
+                v.find(" #").or_else(|| v.find("\t#")).unwrap_or(v.len())
+            } else {
+                v.len()
+            };
             v[..cut].trim_end().to_string()
         }
         None => return None,
@@ -120,13 +124,52 @@ impl<'t> TemplateMarks<'t> {
     }
 }
 
+/// The start of the first line after the one that starts at `from` which does not begin with a
+/// space (the text's length if there is none), eight bytes at a time: a line break whose next
+/// byte is not a space.
+fn next_unindented_line(bytes: &[u8], from: usize) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    /// High bit set in exactly the bytes of `word` equal to `byte` (no carry crosses a byte).
+    fn equal(word: u64, byte: u8) -> u64 {
+        let x = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+        !((x & LOW7).wrapping_add(LOW7) | x | LOW7)
+    }
+    let mut i = from;
+    let load = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|word| <[u8; 8]>::try_from(word).ok())
+            .map(u64::from_le_bytes)
+    };
+    // Nine bytes are needed: the word and the byte after it.
+    while let (Some(word), true) = (load(i), i + 8 < bytes.len()) {
+        let breaks = equal(word, b'\n');
+        if breaks != 0 {
+            // The bytes after each byte of the word: shifted by one, the ninth on top.
+            let after = (word >> 8) | (u64::from(bytes[i + 8]) << 56);
+            let starts = breaks & !equal(after, b' ');
+            if starts != 0 {
+                return i + starts.trailing_zeros() as usize / 8 + 1;
+            }
+        }
+        i += 8;
+    }
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'\n' && bytes.get(i + 1) != Some(&b' ') {
+            return i + 1;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
 /// Split a stream into documents by its `---` / `...` lines and read each one's top-level
 /// `apiVersion` and `kind`. A document written in flow style (JSON) or with those keys in an
 /// unusual form yields `None`: callers must then parse it to know.
 ///
-/// One pass over the bytes: line breaks are found eight bytes at a time, indented lines of an
-/// open document are skipped after one byte is looked at, and `{{` is searched once for the
-/// whole text. This
+/// One pass over the bytes: line breaks are found eight bytes at a time, runs of indented lines
+/// inside a document are passed over without being split into lines, and `{{` is searched once
+/// for the whole text. This
 /// runs over every byte of every YAML file (CustomResourceDefinitions of a megabyte included),
 /// so it has to cost little more than reading them.
 pub fn sniff_kinds(text: &str) -> Vec<DocSniff> {
@@ -139,6 +182,17 @@ pub fn sniff_kinds(text: &str) -> Vec<DocSniff> {
     let mut newlines = crate::source::newlines(text);
     let mut line_start = 0;
     while line_start < bytes.len() {
+        if open && bytes[line_start] == b' ' {
+            // Inside a document, a line that starts with a space can only bring `{{`: pass
+            // over all of them at once (most of a CustomResourceDefinition).
+            let next = next_unindented_line(bytes, line_start);
+            if marks.in_line(line_start, next) {
+                cur.has_template_syntax = true;
+            }
+            line_start = next;
+            newlines = crate::source::newlines_from(text, next);
+            continue;
+        }
         let newline = newlines.next().unwrap_or(bytes.len());
         let pos = (newline + 1).min(bytes.len());
         // The line without its line break and any `\r` before it.
@@ -320,6 +374,10 @@ mod tests {
         "\u{3000}",
         "metadata:",
         "  name: {{ .Release.Name }}",
+        "            very: long indented value, longer than two words of eight bytes",
+        " {{",
+        "        - é ü ✓ {{ .x }}",
+        " ",
         "  x: {",
         "{ a: b }",
         "{",
@@ -353,6 +411,30 @@ mod tests {
                 text.push_str(ENDS[rng.next(ENDS.len())]);
             }
             assert_eq!(sniff_kinds(&text), reference(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn unindented_lines_are_found_at_every_offset() {
+        let naive = |bytes: &[u8], from: usize| {
+            (from..bytes.len())
+                .find(|&i| bytes[i] == b'\n' && bytes.get(i + 1) != Some(&b' '))
+                .map_or(bytes.len(), |i| i + 1)
+        };
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let alphabet = [b' ', b' ', b' ', b'\n', b'a', b'\t', 0x8a, 0x2a];
+        for _ in 0..20_000 {
+            let len = rng.next(40);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.next(alphabet.len())])
+                .collect();
+            for from in 0..=len {
+                assert_eq!(
+                    next_unindented_line(&bytes, from),
+                    naive(&bytes, from),
+                    "{bytes:?} from {from}"
+                );
+            }
         }
     }
 
