@@ -31,7 +31,7 @@ fn check_instruction(text: &str, instruction: &Instruction) {
     for word in instruction.words() {
         check_span(text, word.span, "word");
         check_mapped(text, &word.raw, "word");
-        let lookup = |name: &str| (name.len() % 2 == 0).then(|| name.repeat(2));
+        let lookup = |name: &str| name.len().is_multiple_of(2).then(|| name.repeat(2));
         let _ = dockerfile::expand(word.raw.as_str(), instruction.escape, &lookup);
     }
     for pair in instruction.key_values() {
