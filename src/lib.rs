@@ -579,3 +579,73 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
 pub fn first_line_span(text: &str) -> Span {
     Span::new(0, text.find('\n').unwrap_or(text.len()))
 }
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::*;
+
+    fn yaml(name: &str, text: &str) -> InputFile {
+        InputFile {
+            display: name.to_string(),
+            kind: FileKind::Yaml,
+            text: text.to_string(),
+            dir: None,
+        }
+    }
+
+    /// Files nothing can point into (no facts, findings or suppressions) keep their place but
+    /// not their text; the others keep their text for the output.
+    #[test]
+    fn texts_nothing_points_into_are_released() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n";
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          ports:\n            - containerPort: 80\n";
+        let ci = "on: push\njobs: {}\n";
+        let settings = Settings::new(Config::default(), Selection::all());
+        let report = lint_inputs(
+            vec![
+                yaml("crd.yaml", crd),
+                yaml("web.yaml", deployment),
+                yaml("ci.yaml", ci),
+            ],
+            &settings,
+        );
+        let file = |path: &str| {
+            report
+                .files
+                .iter()
+                .find(|(_, f)| f.path == path)
+                .map(|(id, f)| (id, f.text.to_string()))
+                .expect("file kept by path")
+        };
+        let (crd_id, crd_text) = file("crd.yaml");
+        let (ci_id, ci_text) = file("ci.yaml");
+        let (web_id, web_text) = file("web.yaml");
+        assert!(report.files.is_released(crd_id) && crd_text.is_empty());
+        assert!(report.files.is_released(ci_id) && ci_text.is_empty());
+        assert!(!report.files.is_released(web_id));
+        assert_eq!(web_text, deployment);
+        // Released files are not found by path (linking reads such a file again instead).
+        assert_eq!(report.files.find_path("crd.yaml"), None);
+        assert_eq!(report.files.find_path("web.yaml"), Some(web_id));
+        // The findings are about the Deployment, and the CI file is not Kubernetes.
+        assert!(!report.diagnostics.is_empty());
+        assert!(report.diagnostics.iter().all(|d| d.location.file == web_id));
+        assert_eq!(report.linted_files, 2);
+    }
+
+    /// The cap holds while reading, not only by the size on disk: files in /proc report a size
+    /// of 0.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_size_cap_holds_when_the_size_on_disk_lies() {
+        let status = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(status).map(|m| m.len()).ok(), Some(0));
+        let err = read_file(status, 16).expect_err("over the cap");
+        assert!(err.contains("over the 16 byte limit"), "{err}");
+        assert!(read_file(status, 1 << 20).is_ok_and(|text| text.contains("VmHWM")));
+        assert_eq!(
+            read_file(Path::new("/dev/null"), 16).expect_err("not a file"),
+            "not a regular file; skipped"
+        );
+    }
+}

@@ -237,7 +237,7 @@ fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
     };
     let mut rules = Vec::new();
     let mut offset = 0;
-    for part in scalar.value.split(',') {
+    for part in scalar.value().split(',') {
         let leading = part.len() - part.trim_start().len();
         let selector = part.trim();
         if !selector.is_empty() {

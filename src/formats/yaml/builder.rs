@@ -437,8 +437,7 @@ struct Builder<'a> {
 fn empty_scalar(at: usize) -> Node {
     Node {
         kind: NodeKind::Scalar(Scalar {
-            raw: String::new(),
-            value: String::new(),
+            raw_span: Span::empty(at),
             style: ScalarStyle::Plain,
             text: MappedText::contiguous("", at),
         }),
@@ -630,6 +629,8 @@ impl Builder<'_> {
         self.complete(copy, 0)
     }
 
+    /// `value` is the parser's decoded value: what the decoders' mapped text is checked
+    /// against (the scalar keeps only that text).
     fn scalar(
         &mut self,
         value: Cow<'_, str>,
@@ -649,7 +650,6 @@ impl Builder<'_> {
         };
         let src = self.src;
         let bytes = src.as_bytes();
-        let mut value = value.into_owned();
         let style = match style {
             SStyle::Plain => ScalarStyle::Plain,
             SStyle::SingleQuoted => ScalarStyle::SingleQuoted,
@@ -714,10 +714,11 @@ impl Builder<'_> {
                 let at_eof = |end: usize| !matches!(bytes.get(end), Some(b'\n' | b'\r'));
                 let (t, end) = match decoded {
                     Some((t, end)) if t.text == value => (t, end),
+                    // The parser's value has a line break the file does not end with: the
+                    // decoded text (without it) is the value.
                     Some((t, end))
                         if at_eof(end) && value.strip_suffix('\n') == Some(t.text.as_str()) =>
                     {
-                        value = t.text.clone();
                         (t, end)
                     }
                     Some((_, end)) => {
@@ -732,12 +733,10 @@ impl Builder<'_> {
                 (t, h, end)
             }
         };
-        let raw = src.get(raw_start..end).unwrap_or("").to_string();
         let start = s.min(raw_start);
         let node = Node {
             kind: NodeKind::Scalar(Scalar {
-                raw,
-                value,
+                raw_span: Span::new(raw_start, end.max(raw_start)),
                 style,
                 text,
             }),
@@ -885,11 +884,7 @@ impl Builder<'_> {
         let keys = entries
             .iter()
             .filter(|e| !is_merge_key(&e.key))
-            .filter_map(|e| {
-                e.key
-                    .as_scalar()
-                    .map(|s| (s.value.as_str(), e.key.report_span()))
-            });
+            .filter_map(|e| e.key.as_scalar().map(|s| (s.value(), e.key.report_span())));
         if entries.len() <= 12 {
             let keys: Vec<(&str, Span)> = keys.collect();
             for (i, (k, span)) in keys.iter().enumerate() {
@@ -940,7 +935,7 @@ fn find_block_header(bytes: &[u8], from: usize, limit: usize) -> Option<usize> {
 /// `<<` written plain (or tagged `!!merge`).
 fn is_merge_key(key: &Node) -> bool {
     key.as_scalar().is_some_and(|s| {
-        s.value == "<<"
+        s.value() == "<<"
             && match key.tag.as_deref() {
                 None => s.style == ScalarStyle::Plain,
                 Some(t) => t == "!!merge",
@@ -959,13 +954,13 @@ fn apply_merges(entries: Vec<Entry>) -> Vec<Entry> {
     let mut seen: HashSet<String> = entries
         .iter()
         .filter(|e| !is_merge_key(&e.key))
-        .filter_map(|e| e.key.as_scalar().map(|s| s.value.clone()))
+        .filter_map(|e| e.key.as_scalar().map(|s| s.value().to_string()))
         .collect();
     let mut out = Vec::with_capacity(entries.len());
     let mut take = |out: &mut Vec<Entry>, from: Vec<Entry>| {
         for mut m in from {
             let fresh = match m.key.as_scalar() {
-                Some(s) => seen.insert(s.value.clone()),
+                Some(s) => seen.insert(s.value().to_string()),
                 None => true,
             };
             if fresh {

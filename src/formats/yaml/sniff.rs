@@ -169,9 +169,8 @@ fn next_unindented_line(bytes: &[u8], from: usize) -> usize {
 ///
 /// One pass over the bytes: line breaks are found eight bytes at a time, runs of indented lines
 /// inside a document are passed over without being split into lines, and `{{` is searched once
-/// for the whole text. This
-/// runs over every byte of every YAML file (CustomResourceDefinitions of a megabyte included),
-/// so it has to cost little more than reading them.
+/// for the whole text. This runs over every byte of every YAML file (CustomResourceDefinitions
+/// of a megabyte included), so it has to cost little more than reading them.
 pub fn sniff_kinds(text: &str) -> Vec<DocSniff> {
     let bytes = text.as_bytes();
     let mut out: Vec<DocSniff> = Vec::new();
