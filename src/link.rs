@@ -245,15 +245,27 @@ pub fn image_without_tag(reference: &str) -> String {
 }
 
 /// Which Kubernetes pod templates each Service selects (same namespace, selector ⊆ labels).
+///
+/// A repository is not one cluster: the same application is often kept several times (an
+/// overlay per environment, a copy per team) in one namespace. Of the Services that select a pod
+/// template, only those nearest to it in the folder tree are kept (the longest common folder
+/// prefix), so a finding points at the Service of its own copy, and the work per pod template
+/// does not grow with the number of copies. Services are sorted by location afterwards, for
+/// [`Model::service_at`].
 pub fn link_services(model: &mut Model, files: &Files) {
-    let services = std::mem::take(&mut model.services);
-    let dir = |location: &Location| {
+    let mut services = std::mem::take(&mut model.services);
+    services.sort_by_key(|s| s.location);
+    let dir = |location: &Location| -> Vec<String> {
         Path::new(files.path(location.file))
             .parent()
-            .map(Path::to_path_buf)
+            .map(|p| {
+                p.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    let service_dirs: Vec<PathBuf> = services.iter().map(|s| dir(&s.location)).collect();
+    let service_dirs: Vec<Vec<String>> = services.iter().map(|s| dir(&s.location)).collect();
     // Services by their first selector pair: a pod template can only match a Service whose
     // every pair is among its labels, so looking up its labels finds every candidate.
     let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
@@ -267,32 +279,42 @@ pub fn link_services(model: &mut Model, files: &Files) {
         let Some(kube) = &mut workload.kubernetes else {
             continue;
         };
-        let mut matched = Vec::new();
+        // (common folder prefix length, service index)
+        let mut matched: Vec<(usize, usize)> = Vec::new();
         for (k, v) in &kube.template_labels {
             for &i in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
                 let service = &services[i];
+                let service_dir = &service_dirs[i];
+                let common = service_dir
+                    .iter()
+                    .zip(&workload_dir)
+                    .take_while(|(a, b)| a == b)
+                    .count();
                 let same_namespace = match (&service.namespace, &kube.namespace) {
                     (Some(a), Some(b)) => a == b,
                     // Without namespaces, objects of one application live in one folder tree
                     // (stdin and single files share the empty folder).
-                    _ => {
-                        let a = &service_dirs[i];
-                        a.starts_with(&workload_dir) || workload_dir.starts_with(a)
-                    }
+                    _ => common == service_dir.len().min(workload_dir.len()),
                 };
                 let selects = service.selector.iter().all(|(k, v)| {
                     kube.template_labels
                         .iter()
                         .any(|(lk, lv)| lk == k && lv == v)
                 });
-                if same_namespace && selects && !matched.contains(&i) {
-                    matched.push(i);
+                if same_namespace && selects && !matched.iter().any(|&(_, j)| j == i) {
+                    matched.push((common, i));
                 }
             }
         }
-        matched.sort_unstable();
+        let nearest = matched.iter().map(|&(common, _)| common).max();
+        let mut kept: Vec<usize> = matched
+            .into_iter()
+            .filter(|&(common, _)| Some(common) == nearest)
+            .map(|(_, i)| i)
+            .collect();
+        kept.sort_unstable();
         kube.selected_by
-            .extend(matched.into_iter().map(|i| services[i].location));
+            .extend(kept.into_iter().map(|i| services[i].location));
     }
     model.services = services;
 }

@@ -36,6 +36,14 @@ impl Model {
             .and_then(|i| self.images.get(i))
             .map(|i| i.dockerfile)
     }
+
+    /// The Service at `location` (after linking, which sorts the Services by location).
+    pub fn service_at(&self, location: &Location) -> Option<&Service> {
+        self.services
+            .binary_search_by_key(location, |s| s.location)
+            .ok()
+            .and_then(|i| self.services.get(i))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,9 +31,7 @@ pub(crate) fn serving(
         .map_or(&[][..], |k| k.selected_by.as_slice());
     let service_label = |location: &Location| {
         let name = model
-            .services
-            .iter()
-            .find(|s| s.location == *location)
+            .service_at(location)
             .map(|s| format!("Service `{}`", s.name))
             .unwrap_or_else(|| "a Service".to_string());
         (

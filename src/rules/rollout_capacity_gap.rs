@@ -9,7 +9,7 @@
 
 use crate::diagnostic::Location;
 use crate::model::{Fact, IntOrPercent};
-use crate::rules::single_replica::{autoscalers_of, serving_evidence};
+use crate::rules::single_replica::{serving_evidence, Autoscalers};
 use crate::rules::{Reporter, RuleContext};
 
 fn written(value: IntOrPercent) -> String {
@@ -20,6 +20,7 @@ fn written(value: IntOrPercent) -> String {
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let autoscalers = Autoscalers::new(cx.model);
     for workload in &cx.model.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
@@ -48,7 +49,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         // An autoscaler beside the workload owns the count: the rollout may start from its
         // minReplicas. One elsewhere in the scan may only raise the count (it may scale another
         // app of the same name).
-        let scalers = autoscalers_of(cx, workload, kube);
+        let scalers = autoscalers.of(cx, workload, kube);
         let written_count = written_replicas.as_ref().map_or(1, |r| r.value);
         let hpa = scalers
             .iter()

@@ -5,6 +5,8 @@
 //! Also holds the helpers SL501-SL503 share: which workloads serve clients and which
 //! HorizontalPodAutoscalers own their replica count.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Location;
 use crate::model::{Autoscaler, KubeWorkload, Model, Workload};
 use crate::rules::{Reporter, RuleContext};
@@ -45,11 +47,7 @@ pub(crate) fn serving_evidence(model: &Model, workload: &Workload) -> Option<(Lo
         return None;
     }
     for selected in &kube.selected_by {
-        let name = model
-            .services
-            .iter()
-            .find(|s| s.location == *selected)
-            .map(|s| s.name.as_str());
+        let name = model.service_at(selected).map(|s| s.name.as_str());
         match name {
             Some(name) if is_metrics_service(name) => {}
             Some(name) => {
@@ -83,37 +81,52 @@ pub(crate) struct Scaler<'m> {
     pub near: bool,
 }
 
-pub(crate) fn autoscalers_of<'m>(
-    cx: &RuleContext<'m>,
-    workload: &Workload,
-    kube: &KubeWorkload,
-) -> Vec<Scaler<'m>> {
-    let directory = |file| {
-        std::path::Path::new(cx.files.path(file))
-            .parent()
-            .map(std::path::Path::to_path_buf)
-    };
-    let here = directory(workload.location.file);
-    cx.model
-        .autoscalers
-        .iter()
-        .filter(|hpa| {
-            hpa.target_kind == kube.kind
-                && hpa.target_name == kube.name
-                && match (&hpa.namespace, &kube.namespace) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => true,
-                }
-        })
-        .map(|hpa| Scaler {
-            hpa,
-            near: hpa.location.file == workload.location.file
-                || directory(hpa.location.file) == here,
-        })
-        .collect()
+/// The HorizontalPodAutoscalers of the scan by target `(kind, name)`, built once per rule run
+/// so that finding a workload's autoscalers does not scan all of them.
+pub(crate) struct Autoscalers<'m> {
+    by_target: HashMap<(&'m str, &'m str), Vec<&'m Autoscaler>>,
+}
+
+impl<'m> Autoscalers<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let mut by_target: HashMap<(&str, &str), Vec<&Autoscaler>> = HashMap::new();
+        for hpa in &model.autoscalers {
+            by_target
+                .entry((hpa.target_kind.as_str(), hpa.target_name.as_str()))
+                .or_default()
+                .push(hpa);
+        }
+        Autoscalers { by_target }
+    }
+
+    /// The autoscalers that target the workload (same namespace when both say one).
+    pub fn of(
+        &self,
+        cx: &RuleContext<'m>,
+        workload: &Workload,
+        kube: &KubeWorkload,
+    ) -> Vec<Scaler<'m>> {
+        let directory = |file| std::path::Path::new(cx.files.path(file)).parent();
+        let here = directory(workload.location.file);
+        self.by_target
+            .get(&(kube.kind.as_str(), kube.name.as_str()))
+            .into_iter()
+            .flatten()
+            .filter(|hpa| match (&hpa.namespace, &kube.namespace) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            })
+            .map(|&hpa| Scaler {
+                hpa,
+                near: hpa.location.file == workload.location.file
+                    || directory(hpa.location.file) == here,
+            })
+            .collect()
+    }
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let scalers = Autoscalers::new(cx.model);
     for workload in &cx.model.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
@@ -129,7 +142,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let Some((evidence, why)) = serving_evidence(cx.model, workload) else {
             continue;
         };
-        let autoscalers = autoscalers_of(cx, workload, kube);
+        let autoscalers = scalers.of(cx, workload, kube);
         if autoscalers.iter().any(|s| s.hpa.min_replicas.value >= 2) {
             continue;
         }
