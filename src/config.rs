@@ -222,9 +222,14 @@ impl Config {
         ];
         for (key, value) in durations {
             if let Some(value) = value {
-                if crate::shell::commands::parse_duration_seconds(value).is_none() {
+                let Some(seconds) = crate::shell::commands::parse_duration_seconds(value) else {
                     return Err(ConfigError(format!(
                         "{name}: {key} `{value}` is not a duration (e.g. \"30s\")"
+                    )));
+                };
+                if std::time::Duration::try_from_secs_f64(seconds).is_err() {
+                    return Err(ConfigError(format!(
+                        "{name}: {key} `{value}` is too long to be a timeout (e.g. \"30s\")"
                     )));
                 }
             }

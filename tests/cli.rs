@@ -153,6 +153,28 @@ fn config_is_discovered_upward_and_unknown_keys_are_errors() {
         stderr(&output)
     );
 
+    // Found by the nginx fuzzer: a duration no clock holds panicked; it is a config error now.
+    for (key, value) in [
+        (
+            "[nginx]\nbackend-idle-timeout",
+            "1000000000000000000000000000000s",
+        ),
+        ("[procfile]\nkill-timeout", "99999999999999999999999h"),
+    ] {
+        write(
+            dir.path(),
+            ".shutdownlint.toml",
+            &format!("{key} = \"{value}\"\n"),
+        );
+        let output = run(dir.path(), &["."]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("too long to be a timeout") && stderr(&output).contains(value),
+            "{}",
+            stderr(&output)
+        );
+    }
+
     write(
         dir.path(),
         "other.toml",

@@ -6,7 +6,7 @@
 //! tree; the tree is dropped once its facts are extracted.
 
 use crate::diagnostic::Location;
-use crate::formats::yaml::{self, Document, Node};
+use crate::formats::yaml::{self, DocSniff, Document, Node};
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
@@ -68,27 +68,50 @@ pub fn lower(
     let is_kubernetes = sniffs
         .iter()
         .any(|s| s.api_version.is_some() && s.kind.is_some());
-    // A document whose kind cannot be told without parsing (JSON style) is parsed when the file
-    // is otherwise Kubernetes.
-    if !is_kubernetes {
+    // A document in flow style (`{"apiVersion": "v1", "kind": "Pod", ...}`) hides its kind from
+    // the line scan: it is parsed when it mentions both keys.
+    let flow_object = |s: &DocSniff| {
+        s.flow && s.kind.is_none() && {
+            let region = text.get(s.span.start..s.span.end).unwrap_or("");
+            region.contains("apiVersion") && region.contains("kind")
+        }
+    };
+    if !is_kubernetes && !sniffs.iter().any(flow_object) {
         return Ok(Outcome::NotKubernetes);
     }
+    // A document whose kind cannot be told without parsing is parsed when the file is otherwise
+    // Kubernetes, or when it is a flow-style object with both keys.
     let wanted: Vec<_> = sniffs
         .iter()
-        .filter(|s| s.kind.as_deref().is_none_or(|k| READ_KINDS.contains(&k)))
+        .filter(|s| match s.kind.as_deref() {
+            Some(kind) => READ_KINDS.contains(&kind),
+            None => is_kubernetes || flow_object(s),
+        })
         .collect();
     if wanted.iter().any(|s| s.has_template_syntax) {
         return Ok(Outcome::Template);
     }
     let limits = yaml::Limits::default();
+    let mut found_object = is_kubernetes;
     for sniff in wanted {
         let documents = yaml::parse_range(text, sniff.span, &limits).map_err(|e| ParseFailure {
             message: format!("invalid YAML: {}", e.message),
             span: e.span,
         })?;
         for document in &documents {
+            let root = &document.root;
+            let has = |key| root.get(key).and_then(Node::as_str).is_some();
+            let is_object = has("apiVersion") && has("kind");
+            // In a file that is not otherwise Kubernetes, only such objects count.
+            if !is_kubernetes && !is_object {
+                continue;
+            }
+            found_object |= is_object;
             lower_document(file, document, fragment, facts);
         }
+    }
+    if !found_object {
+        return Ok(Outcome::NotKubernetes);
     }
     Ok(Outcome::Lowered)
 }

@@ -16,6 +16,10 @@ pub struct DocSniff {
     pub kind: Option<String>,
     /// `{{` occurs in the region (an unrendered Helm/Go template: not plain YAML).
     pub has_template_syntax: bool,
+    /// A line at column 0 (or the text after `---`) starts with `{` or `[`: the document is
+    /// written in flow style (JSON, or `{apiVersion: v1, kind: Pod, ...}`), so a missing
+    /// `kind` only means the line scan cannot tell.
+    pub flow: bool,
 }
 
 impl DocSniff {
@@ -25,6 +29,7 @@ impl DocSniff {
             api_version: None,
             kind: None,
             has_template_syntax: false,
+            flow: false,
         }
     }
 }
@@ -43,6 +48,12 @@ fn marker(line: &str) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Whether the text after a `---` marker opens a flow collection (`--- {"kind": "Pod"}`).
+fn marker_opens_flow(line: &str) -> bool {
+    line.get(3..)
+        .is_some_and(|rest| rest.trim_start().starts_with(['{', '[']))
 }
 
 /// The value of `key: value` at column 0, key optionally quoted; quotes and trailing comment
@@ -227,6 +238,7 @@ pub fn sniff_kinds(text: &str) -> Vec<DocSniff> {
                     if marks.in_line(this_line, pos) {
                         cur.has_template_syntax = true;
                     }
+                    cur.flow = marker_opens_flow(body);
                     continue;
                 }
                 Some(false) => {
@@ -250,6 +262,9 @@ pub fn sniff_kinds(text: &str) -> Vec<DocSniff> {
                 continue;
             }
             open = true;
+        }
+        if matches!(body.as_bytes().first(), Some(b'{' | b'[')) {
+            cur.flow = true;
         }
         // Only a line that starts with the key (or a quote) can be a top-level key line;
         // indented lines, comments and blank lines are skipped after one byte.
@@ -304,6 +319,7 @@ mod tests {
                     if body.contains("{{") {
                         cur.has_template_syntax = true;
                     }
+                    cur.flow = body[3..].trim_start().starts_with(['{', '[']);
                     continue;
                 }
                 Some(false) => {
@@ -325,6 +341,9 @@ mod tests {
                 continue;
             }
             open = true;
+            if body.starts_with(['{', '[']) {
+                cur.flow = true;
+            }
             if let Some(v) = top_level_value(body, "apiVersion") {
                 cur.api_version = Some(v);
             } else if let Some(v) = top_level_value(body, "kind") {
@@ -380,6 +399,10 @@ mod tests {
         "  x: {",
         "{ a: b }",
         "{",
+        "[1, 2]",
+        "--- {\"kind\": \"Pod\"}",
+        "---  [",
+        " [",
         "é: ü",
         "a",
         "k",

@@ -514,6 +514,8 @@ fn sniff_kinds_finds_top_level_kinds() {
     assert_eq!(s[1].api_version.as_deref(), Some("v1"));
     assert_eq!(s[2].kind.as_deref(), Some("List"));
     assert_eq!(s[3].kind, None);
+    assert!(s[3].flow && !s[0].flow && !s[2].flow);
+    assert!(sniff_kinds("--- [1]\n").iter().all(|s| s.flow));
     assert!(s[4].has_template_syntax);
     assert!(!s[0].has_template_syntax);
     assert_eq!(s[0].span.start, 0);
