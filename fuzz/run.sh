@@ -6,7 +6,7 @@
 #                                               procfile fly shell pipeline
 #
 # Builds the targets with cargo-fuzz (a nightly toolchain if one is installed, else stable with
-# RUSTC_BOOTSTRAP=1 and no sanitizer); a run builds only a target that was never built, so
+# RUSTC_BOOTSTRAP=1 and no sanitizer; FUZZ_TOOLCHAIN=nightly|stable chooses); a run builds only a target that was never built, so
 # rebuild with `fuzz/run.sh build` after changing the code. A run fills fuzz/corpus/TARGET from fuzz/seeds, the
 # repository's test fixtures and a sample of ../shared/corpus (when present), then runs
 # libFuzzer with -jobs=1 -workers=1. The log is fuzz/logs/TARGET.log; crashing inputs land in
@@ -19,11 +19,15 @@ seconds=${2:-240}
 max_len=${MAX_LEN:-16384}
 shared_corpus=${SHARED_CORPUS:-$repo/../shared/corpus}
 
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  build=(cargo +nightly fuzz build)
-else
-  build=(env RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none)
+toolchain=${FUZZ_TOOLCHAIN:-}
+if [ -z "$toolchain" ]; then
+  if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then toolchain=nightly; else toolchain=stable; fi
 fi
+case $toolchain in
+  nightly) build=(cargo +nightly fuzz build) ;;
+  stable) build=(env RUSTC_BOOTSTRAP=1 cargo +stable fuzz build --sanitizer none) ;;
+  *) echo "FUZZ_TOOLCHAIN must be nightly or stable" >&2; exit 2 ;;
+esac
 case $target in
   build) cd "$fuzz_dir" && exec "${build[@]}" ;;
   dockerfile | yaml | kubernetes | compose | nginx | systemd | procfile | fly | shell | pipeline) ;;
@@ -42,6 +46,7 @@ add() {
   [ "$(stat -c %s "$file")" -le "$max_len" ] || return 0
   local tmp
   tmp=$(mktemp)
+  # shellcheck disable=SC2059 # the format is the byte to write, \xNN
   if [ -n "$prefix" ]; then printf "\\x$prefix" >"$tmp"; fi
   cat "$file" >>"$tmp"
   local hash
