@@ -240,14 +240,17 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         && !args.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
-    let text = match format {
-        // Relative paths were given from the current directory: SARIF names it as %SRCROOT%.
-        Format::Sarif => output::sarif::render(&report, std::env::current_dir().ok().as_deref()),
-        _ => output::render(&report, format, color),
-    };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout.write_all(text.as_bytes());
+    let _ = match format {
+        // Streamed: a large report is not held in memory twice.
+        Format::Json => output::json::write(&report, &mut stdout),
+        // Relative paths were given from the current directory: SARIF names it as %SRCROOT%.
+        Format::Sarif => stdout.write_all(
+            output::sarif::render(&report, std::env::current_dir().ok().as_deref()).as_bytes(),
+        ),
+        _ => stdout.write_all(output::render(&report, format, color).as_bytes()),
+    };
     let _ = stdout.flush();
 
     let failing = report.diagnostics.iter().any(|d| d.severity >= fail_on);

@@ -71,7 +71,9 @@ struct Summary {
     infos: usize,
 }
 
-pub fn render(report: &Report) -> String {
+/// Write the report as JSON (pretty, with a final line break) to `out`, without building the
+/// whole text in memory first.
+pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let positions = Positions::new(&report.files, &report.diagnostics);
     let diagnostics = report
         .diagnostics
@@ -122,8 +124,14 @@ pub fn render(report: &Report) -> String {
             infos,
         },
     };
-    let mut text =
-        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    out.write_all(b"\n")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = write(report, &mut out) {
+        return format!("{{\"error\": \"{e}\"}}\n");
+    }
+    String::from_utf8(out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
 }
