@@ -352,6 +352,7 @@ fn lint_sources(
         config: &settings.config,
         change: change.as_ref(),
         selection: &settings.selection,
+        nginx_scan: std::sync::OnceLock::new(),
     };
     let found: Vec<Vec<Diagnostic>> = rules::all()
         .par_iter()

@@ -2,12 +2,13 @@
 //! inheritance, upstreams, proxy_pass targets), so each file keeps its tree; `include`s are
 //! resolved against the other nginx files of the scan by [`Scan`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::diagnostic::Location;
-use crate::formats::nginx::{parse, resolve_include, Config, Directive, Pass, Scope, Upstream};
+use crate::formats::nginx::{parse, Config, Directive, IncludeIndex, Pass, Scope, Upstream};
 use crate::source::FileId;
 
 /// One parsed nginx file.
@@ -403,6 +404,10 @@ pub struct Scan<'a> {
     /// Per file: files reachable through its includes (itself included).
     reach: Vec<Vec<usize>>,
     pub passes: Vec<ScanPass<'a>>,
+    /// Per upstream `(file, index)`: the indices of the passes that name it.
+    passes_by_upstream: HashMap<(usize, usize), Vec<usize>>,
+    /// Per file: it holds a pass with a variable target (`proxy_pass http://$backend`).
+    variable_pass: Vec<bool>,
 }
 
 /// Whether a configuration file is a main `nginx.conf` (it has an `http` or `events` block).
@@ -480,6 +485,7 @@ fn classify_unresolved(pattern: &str) -> IncludeKind {
 impl<'a> Scan<'a> {
     pub fn new(files: &'a [NginxFile]) -> Scan<'a> {
         let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
+        let index = IncludeIndex::new(&paths);
         let n = files.len();
         let mut sites: Vec<Vec<IncludeSite<'a>>> = Vec::with_capacity(n);
         let mut included_by: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
@@ -487,9 +493,9 @@ impl<'a> Scan<'a> {
             let mut list = Vec::new();
             for (directive, scope) in file.config.includes() {
                 let pattern = directive.arg(0).unwrap_or("");
-                let targets: Vec<usize> = resolve_include(pattern, &paths[i], &paths, &[])
-                    .iter()
-                    .filter_map(|p| paths.iter().position(|q| q == p))
+                let targets: Vec<usize> = index
+                    .resolve(pattern, &paths[i], &[])
+                    .into_iter()
                     .filter(|&t| t != i)
                     .collect();
                 let kind = if targets.is_empty() {
@@ -510,24 +516,28 @@ impl<'a> Scan<'a> {
             }
             sites.push(list);
         }
+        let resolved = |f: usize| {
+            sites[f].iter().flat_map(|site| match &site.kind {
+                IncludeKind::Resolved(targets) => targets.as_slice(),
+                _ => &[],
+            })
+        };
 
-        // Files reachable through includes.
+        // Files reachable through includes (one mark array for all the walks: a file is seen
+        // in walk `i` when its mark is `i`).
         let mut reach: Vec<Vec<usize>> = Vec::with_capacity(n);
+        let mut mark = vec![usize::MAX; n];
+        let mut stack = Vec::new();
         for i in 0..n {
-            let mut seen = vec![false; n];
-            let mut stack = vec![i];
-            seen[i] = true;
+            mark[i] = i;
+            stack.push(i);
             let mut found = Vec::new();
             while let Some(f) = stack.pop() {
                 found.push(f);
-                for site in &sites[f] {
-                    if let IncludeKind::Resolved(targets) = &site.kind {
-                        for &t in targets {
-                            if !seen[t] {
-                                seen[t] = true;
-                                stack.push(t);
-                            }
-                        }
+                for &t in resolved(f) {
+                    if mark[t] != i {
+                        mark[t] = i;
+                        stack.push(t);
                     }
                 }
             }
@@ -541,26 +551,22 @@ impl<'a> Scan<'a> {
             }
         }
 
-        // Files included from inside `stream { }`.
+        // Files included from inside `stream { }`, directly or through a file that is.
         let mut in_stream = vec![false; n];
-        let mut changed = true;
-        let mut rounds = 0;
-        while changed && rounds <= n {
-            changed = false;
-            rounds += 1;
-            for (i, list) in sites.iter().enumerate() {
-                for site in list {
-                    if let IncludeKind::Resolved(targets) = &site.kind {
-                        if in_stream[i] || site.scope.in_stream() {
-                            for &t in targets {
-                                if !in_stream[t] {
-                                    in_stream[t] = true;
-                                    changed = true;
-                                }
-                            }
-                        }
+        let mut work: Vec<usize> = Vec::new();
+        for list in &sites {
+            for site in list {
+                if let IncludeKind::Resolved(targets) = &site.kind {
+                    if site.scope.in_stream() {
+                        work.extend(targets.iter().copied());
                     }
                 }
+            }
+        }
+        while let Some(f) = work.pop() {
+            if !in_stream[f] {
+                in_stream[f] = true;
+                work.extend(resolved(f));
             }
         }
 
@@ -575,6 +581,8 @@ impl<'a> Scan<'a> {
             roots,
             reach,
             passes: Vec::new(),
+            passes_by_upstream: HashMap::new(),
+            variable_pass: vec![false; n],
         };
         let mut passes = Vec::new();
         for (i, file) in files.iter().enumerate() {
@@ -589,6 +597,17 @@ impl<'a> Scan<'a> {
                     in_stream,
                     upstream,
                 });
+            }
+        }
+        for (p, pass) in passes.iter().enumerate() {
+            if let Some(at) = pass.upstream {
+                scan.passes_by_upstream.entry(at).or_default().push(p);
+            }
+            if matches!(
+                pass.pass.target,
+                crate::formats::nginx::PassTarget::Variable
+            ) {
+                scan.variable_pass[pass.file] = true;
             }
         }
         scan.passes = passes;
@@ -615,20 +634,21 @@ impl<'a> Scan<'a> {
 
     /// The passes that send requests to the upstream `at`.
     pub fn passes_to(&self, at: (usize, usize)) -> impl Iterator<Item = &ScanPass<'a>> {
-        self.passes.iter().filter(move |p| p.upstream == Some(at))
+        self.passes_by_upstream
+            .get(&at)
+            .into_iter()
+            .flatten()
+            .filter_map(|&p| self.passes.get(p))
     }
 
     /// Whether a pass with a variable target (`proxy_pass http://$backend`) sits in `file` or
     /// in a configuration that includes it.
     pub fn has_variable_pass_near(&self, file: usize) -> bool {
-        let mut related: Vec<usize> = vec![file];
-        for &root in &self.roots[file] {
-            related.extend(self.reach[root].iter().copied());
-        }
-        self.passes.iter().any(|p| {
-            related.contains(&p.file)
-                && matches!(p.pass.target, crate::formats::nginx::PassTarget::Variable)
-        })
+        let variable = |f: &usize| self.variable_pass.get(*f).copied().unwrap_or(false);
+        variable(&file)
+            || self.roots[file]
+                .iter()
+                .any(|&root| self.reach[root].iter().any(variable))
     }
 
     /// Whether requests can reach the upstream `at`: a pass names it, or a pass with a variable

@@ -18,6 +18,17 @@ pub struct RuleContext<'a> {
     pub change: Option<&'a crate::change::ChangeContext<'a>>,
     /// The rules that run (a rule may leave a case to a more specific rule that runs).
     pub selection: &'a crate::config::Selection,
+    /// The nginx files with their includes resolved, built once for all the nginx rules
+    /// (see [`RuleContext::nginx_scan`]).
+    pub nginx_scan: std::sync::OnceLock<crate::lower::nginx::Scan<'a>>,
+}
+
+impl<'a> RuleContext<'a> {
+    /// The nginx files of the scan with their `include` relations, built on first use.
+    pub fn nginx_scan(&self) -> &crate::lower::nginx::Scan<'a> {
+        self.nginx_scan
+            .get_or_init(|| crate::lower::nginx::Scan::new(&self.model.nginx))
+    }
 }
 
 /// Collects one rule's findings, stamping them with its code and default severity.

@@ -103,7 +103,7 @@ fn single_try<'a>(scan: &Scan<'a>, p: &ScanPass<'a>) -> Option<(Entry<'a>, Level
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let scan = Scan::new(&cx.model.nginx);
+    let scan = cx.nginx_scan();
     // Findings that share the cause (the same setting, the same server block, the same
     // upstream) are reported once, at the first pass, with the others as labels.
     let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>)> = Vec::new();
@@ -122,7 +122,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         if usable < 2 {
             continue;
         }
-        let (problem, kind) = match (problem(&scan, p), single_try(&scan, p)) {
+        let (problem, kind) = match (problem(scan, p), single_try(scan, p)) {
             (Some(problem), _) => (problem, "conditions"),
             (None, Some((entry, level))) => (
                 Problem {

@@ -1,11 +1,11 @@
 //! SL205 passive-health-disabled: an upstream `server` with `max_fails=0`: nginx never marks
 //! it unavailable, so it keeps sending requests to a backend that is shutting down.
 
-use crate::lower::nginx::{has_lua_balancer, Scan};
+use crate::lower::nginx::has_lua_balancer;
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let scan = Scan::new(&cx.model.nginx);
+    let scan = cx.nginx_scan();
     for (at, upstream) in scan.all_upstreams() {
         if has_lua_balancer(upstream) || !scan.upstream_in_use(at) {
             continue;

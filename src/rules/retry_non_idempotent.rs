@@ -3,7 +3,6 @@
 //! server already received, and maybe applied, is sent again to another server.
 
 use crate::formats::nginx::Directive;
-use crate::lower::nginx::Scan;
 use crate::rules::{Reporter, RuleContext};
 
 const NEXT_UPSTREAM: &[&str] = &[
@@ -15,7 +14,7 @@ const NEXT_UPSTREAM: &[&str] = &[
 ];
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let scan = Scan::new(&cx.model.nginx);
+    let scan = cx.nginx_scan();
     for (index, file) in scan.files.iter().enumerate() {
         let mut found: Vec<(&Directive, Vec<&Directive>)> = Vec::new();
         file.config.visit(|directive, chain| {

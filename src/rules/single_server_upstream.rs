@@ -1,7 +1,7 @@
 //! SL204 single-server-upstream: an nginx `upstream` with exactly one `server` and no
 //! `backup`: while that server restarts for a deploy there is nowhere to send requests.
 
-use crate::lower::nginx::{has_lua_balancer, Scan};
+use crate::lower::nginx::has_lua_balancer;
 use crate::rules::{Reporter, RuleContext};
 
 /// Whether an address names one process: an IP literal, `localhost` or a Unix socket, or a
@@ -30,7 +30,16 @@ fn is_single_machine(address: &str) -> bool {
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let scan = Scan::new(&cx.model.nginx);
+    let scan = cx.nginx_scan();
+    // Kubernetes Services by lowercased name (looked up per single-server upstream).
+    let mut services: std::collections::HashMap<String, Vec<&crate::model::Service>> =
+        std::collections::HashMap::new();
+    for service in &cx.model.services {
+        services
+            .entry(service.name.to_ascii_lowercase())
+            .or_default()
+            .push(service);
+    }
     for (at, upstream) in scan.all_upstreams() {
         // Servers may also come from an included file.
         let includes = upstream
@@ -78,9 +87,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         } else {
             parent
         };
-        if cx.model.services.iter().any(|s| {
-            s.name.eq_ignore_ascii_case(host)
-                && std::path::Path::new(cx.files.path(s.location.file)).starts_with(near)
+        let named_like_host = services.get(&host.to_ascii_lowercase());
+        if named_like_host.into_iter().flatten().any(|s| {
+            std::path::Path::new(cx.files.path(s.location.file)).starts_with(near)
         }) {
             continue;
         }

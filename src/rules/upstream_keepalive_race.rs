@@ -362,9 +362,9 @@ fn status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> Status 
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let scan = Scan::new(&cx.model.nginx);
+    let scan = cx.nginx_scan();
     let configured = cx.config.nginx.version.as_deref().and_then(Version::parse);
-    let images = detect_images(cx.model, &scan);
+    let images = detect_images(cx.model, scan);
     let assumptions: Vec<Assumption> = images
         .iter()
         .map(|image| Assumption::new(configured, image.as_ref()))
@@ -395,7 +395,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let passes: Vec<&ScanPass<'_>> = scan.passes_to(at).collect();
         let statuses: Vec<Status> = passes
             .iter()
-            .map(|p| status(&scan, p, &assumptions[p.file]))
+            .map(|p| status(scan, p, &assumptions[p.file]))
             .collect();
         let timeout = match &upstream.keepalive_timeout {
             Some(setting) => match setting.value {

@@ -16,6 +16,7 @@
 //!
 //! Paths are compared lexically (`.` and `..` resolved, nothing read from disk).
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// Where nginx installations conventionally keep their configuration.
@@ -30,71 +31,122 @@ pub const CONVENTIONAL_PREFIXES: &[&str] = &[
 
 /// The scanned files an `include` pattern refers to (sorted; empty when none match).
 /// `including_file` and `scanned` must use the same base (both relative to the scan root, or
-/// both absolute). `prefixes` defaults to [`CONVENTIONAL_PREFIXES`] when empty.
+/// both absolute). `prefixes` defaults to [`CONVENTIONAL_PREFIXES`] when empty. To resolve
+/// many patterns against one scan, build an [`IncludeIndex`] once instead.
 pub fn resolve_include(
     pattern: &str,
     including_file: &Path,
     scanned: &[PathBuf],
     prefixes: &[&str],
 ) -> Vec<PathBuf> {
-    let prefixes: &[&str] = if prefixes.is_empty() {
-        CONVENTIONAL_PREFIXES
-    } else {
-        prefixes
-    };
-    let scanned: Vec<(Vec<String>, &PathBuf)> =
-        scanned.iter().map(|p| (components(p), p)).collect();
-    let pattern_path = Path::new(pattern);
+    IncludeIndex::new(scanned)
+        .resolve(pattern, including_file, prefixes)
+        .into_iter()
+        .filter_map(|i| scanned.get(i).cloned())
+        .collect()
+}
 
-    if pattern_path.is_absolute() {
-        let found = matching(&components(pattern_path), &scanned);
-        if !found.is_empty() {
-            return found;
-        }
-        for prefix in prefixes {
-            if let Ok(rest) = pattern_path.strip_prefix(prefix) {
-                let found = relative_to_ancestors(rest, including_file, &scanned);
-                if !found.is_empty() {
-                    return found;
-                }
+/// The files of a scan, indexed for resolving `include` patterns: each path's lexical
+/// components are computed once, and the files are grouped by folder, so a pattern whose
+/// folder part has no wildcard is a lookup plus a match of the names in that one folder.
+pub struct IncludeIndex<'a> {
+    paths: &'a [PathBuf],
+    components: Vec<Vec<String>>,
+    /// Folder components → the files directly in that folder.
+    by_dir: HashMap<Vec<String>, Vec<usize>>,
+}
+
+impl<'a> IncludeIndex<'a> {
+    pub fn new(paths: &'a [PathBuf]) -> Self {
+        let components: Vec<Vec<String>> = paths.iter().map(|p| components(p)).collect();
+        let mut by_dir: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+        for (i, parts) in components.iter().enumerate() {
+            if let Some((_, dir)) = parts.split_last() {
+                by_dir.entry(dir.to_vec()).or_default().push(i);
             }
         }
-        return Vec::new();
-    }
-    relative_to_ancestors(pattern_path, including_file, &scanned)
-}
-
-fn relative_to_ancestors(
-    pattern: &Path,
-    including_file: &Path,
-    scanned: &[(Vec<String>, &PathBuf)],
-) -> Vec<PathBuf> {
-    let mut base = including_file.parent();
-    while let Some(dir) = base {
-        let found = matching(&components(&dir.join(pattern)), scanned);
-        if !found.is_empty() {
-            return found;
+        IncludeIndex {
+            paths,
+            components,
+            by_dir,
         }
-        base = dir.parent();
     }
-    Vec::new()
-}
 
-fn matching(pattern: &[String], scanned: &[(Vec<String>, &PathBuf)]) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = scanned
-        .iter()
-        .filter(|(parts, _)| {
-            parts.len() == pattern.len()
-                && parts
-                    .iter()
-                    .zip(pattern)
-                    .all(|(name, pat)| glob_match(pat.as_bytes(), name.as_bytes()))
-        })
-        .map(|(_, p)| (*p).clone())
-        .collect();
-    found.sort();
-    found.dedup();
-    found
+    /// The indices (into the scanned paths) of the files `pattern` refers to, sorted by path,
+    /// with the semantics of [`resolve_include`].
+    pub fn resolve(&self, pattern: &str, including_file: &Path, prefixes: &[&str]) -> Vec<usize> {
+        let prefixes: &[&str] = if prefixes.is_empty() {
+            CONVENTIONAL_PREFIXES
+        } else {
+            prefixes
+        };
+        let pattern_path = Path::new(pattern);
+        if pattern_path.is_absolute() {
+            let found = self.matching(&components(pattern_path));
+            if !found.is_empty() {
+                return found;
+            }
+            for prefix in prefixes {
+                if let Ok(rest) = pattern_path.strip_prefix(prefix) {
+                    let found = self.relative_to_ancestors(rest, including_file);
+                    if !found.is_empty() {
+                        return found;
+                    }
+                }
+            }
+            return Vec::new();
+        }
+        self.relative_to_ancestors(pattern_path, including_file)
+    }
+
+    fn relative_to_ancestors(&self, pattern: &Path, including_file: &Path) -> Vec<usize> {
+        let mut base = including_file.parent();
+        while let Some(dir) = base {
+            let found = self.matching(&components(&dir.join(pattern)));
+            if !found.is_empty() {
+                return found;
+            }
+            base = dir.parent();
+        }
+        Vec::new()
+    }
+
+    /// The files whose components match the pattern's, one glob(3) component each.
+    fn matching(&self, pattern: &[String]) -> Vec<usize> {
+        let Some((name, dir)) = pattern.split_last() else {
+            return Vec::new();
+        };
+        let is_literal = |part: &String| !part.contains(['*', '?', '[', '\\']);
+        let mut found: Vec<usize> = if dir.iter().all(is_literal) {
+            // A literal component matches only itself: look the folder up.
+            self.by_dir
+                .get(dir)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| {
+                    self.components[i]
+                        .last()
+                        .is_some_and(|last| glob_match(name.as_bytes(), last.as_bytes()))
+                })
+                .collect()
+        } else {
+            (0..self.components.len())
+                .filter(|&i| {
+                    let parts = &self.components[i];
+                    parts.len() == pattern.len()
+                        && parts
+                            .iter()
+                            .zip(pattern)
+                            .all(|(part, pat)| glob_match(pat.as_bytes(), part.as_bytes()))
+                })
+                .collect()
+        };
+        // Sorted by path; the same path twice counts once (its first index).
+        found.sort_by(|&a, &b| self.paths[a].cmp(&self.paths[b]).then(a.cmp(&b)));
+        found.dedup_by(|b, a| self.paths[*a] == self.paths[*b]);
+        found
+    }
 }
 
 /// Lexical components: `.` dropped, `..` pops, the root kept as `/`.
@@ -273,6 +325,139 @@ mod tests {
             &[]
         )
         .is_empty());
+    }
+
+    /// The straightforward resolution (every file's components compared with the pattern's, for
+    /// every base tried): the reference the index must agree with.
+    fn reference(pattern: &str, including: &Path, scanned: &[PathBuf]) -> Vec<PathBuf> {
+        let matching = |pattern: &[String]| {
+            let mut found: Vec<PathBuf> = scanned
+                .iter()
+                .filter(|p| {
+                    let parts = components(p);
+                    parts.len() == pattern.len()
+                        && parts
+                            .iter()
+                            .zip(pattern)
+                            .all(|(n, pat)| glob_match(pat.as_bytes(), n.as_bytes()))
+                })
+                .cloned()
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        };
+        let ancestors = |pattern: &Path| {
+            let mut base = including.parent();
+            while let Some(dir) = base {
+                let found = matching(&components(&dir.join(pattern)));
+                if !found.is_empty() {
+                    return found;
+                }
+                base = dir.parent();
+            }
+            Vec::new()
+        };
+        let path = Path::new(pattern);
+        if path.is_absolute() {
+            let found = matching(&components(path));
+            if !found.is_empty() {
+                return found;
+            }
+            for prefix in CONVENTIONAL_PREFIXES {
+                if let Ok(rest) = path.strip_prefix(prefix) {
+                    let found = ancestors(rest);
+                    if !found.is_empty() {
+                        return found;
+                    }
+                }
+            }
+            return Vec::new();
+        }
+        ancestors(path)
+    }
+
+    #[test]
+    fn the_index_agrees_with_the_reference_on_generated_trees() {
+        let dirs = [
+            "",
+            "nginx/",
+            "nginx/conf.d/",
+            "a/nginx/",
+            "a/nginx/conf.d/",
+            "b/snippets/",
+            "/etc/nginx/",
+            "/etc/nginx/conf.d/",
+            "x/y/z/",
+        ];
+        let names = [
+            "nginx.conf",
+            "a.conf",
+            "b.conf",
+            ".hidden.conf",
+            "proxy",
+            "[x].conf",
+            "*.conf",
+        ];
+        let patterns = [
+            "*.conf",
+            "conf.d/*.conf",
+            "conf.d/a.conf",
+            "../snippets/*",
+            "*/conf.d/*.conf",
+            "*/*",
+            "/etc/nginx/conf.d/*.conf",
+            "/etc/nginx/*.conf",
+            "/etc/nginx/nginx.conf",
+            "snippets/proxy",
+            "./conf.d/../a.conf",
+            "n?inx/[ab].conf",
+            "[!a]*/conf.d/b.conf",
+            "\\*.conf",
+            ".*.conf",
+            "../../*",
+            "/other/*.conf",
+            "x/*/z/*",
+            "",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let mut matched = 0;
+        for _ in 0..300 {
+            let count = 1 + next(14);
+            let scanned: Vec<PathBuf> = (0..count)
+                .map(|_| {
+                    PathBuf::from(format!(
+                        "{}{}",
+                        dirs[next(dirs.len())],
+                        names[next(names.len())]
+                    ))
+                })
+                .collect();
+            let index = IncludeIndex::new(&scanned);
+            for from in &scanned {
+                for pattern in patterns {
+                    let got: Vec<PathBuf> = index
+                        .resolve(pattern, from, &[])
+                        .into_iter()
+                        .map(|i| scanned[i].clone())
+                        .collect();
+                    assert_eq!(
+                        got,
+                        reference(pattern, from, &scanned),
+                        "{pattern} from {from:?} in {scanned:?}"
+                    );
+                    matched += usize::from(!got.is_empty());
+                }
+            }
+        }
+        // Most cases resolve to something: the comparison is not of empty lists.
+        assert!(matched > 10_000, "{matched}");
     }
 
     #[test]

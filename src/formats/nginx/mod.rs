@@ -21,7 +21,7 @@ pub mod model;
 mod syntax;
 pub mod time;
 
-pub use include::{resolve_include, CONVENTIONAL_PREFIXES};
+pub use include::{resolve_include, IncludeIndex, CONVENTIONAL_PREFIXES};
 pub use model::{
     defaults, ContextKind, Inherited, NextUpstream, Pass, PassTarget, Scope, Setting, Upstream,
     UpstreamServer, PASS_DIRECTIVES,
