@@ -248,9 +248,9 @@ pub fn image_without_tag(reference: &str) -> String {
 ///
 /// A repository is not one cluster: the same application is often kept several times (an
 /// overlay per environment, a copy per team) in one namespace. Of the Services that select a pod
-/// template, only those nearest to it in the folder tree are kept (the longest common folder
-/// prefix), so a finding points at the Service of its own copy, and the work per pod template
-/// does not grow with the number of copies. Services are sorted by location afterwards, for
+/// template, those in its own folder tree (one folder holds the other) are kept, or without
+/// such a Service those sharing the longest folder prefix with it, so a finding points at the
+/// Service of its own copy. Services are sorted by location afterwards, for
 /// [`Model::service_at`].
 pub fn link_services(model: &mut Model, files: &Files) {
     let mut services = std::mem::take(&mut model.services);
@@ -306,11 +306,22 @@ pub fn link_services(model: &mut Model, files: &Files) {
                 }
             }
         }
+        // Services in the pod template's own folder tree (a folder holding the other) are all
+        // kept; without one, those sharing the longest folder prefix with it.
+        let in_tree =
+            |&(common, i): &(usize, usize)| common == service_dirs[i].len().min(workload_dir.len());
+        let any_in_tree = matched.iter().any(in_tree);
         let nearest = matched.iter().map(|&(common, _)| common).max();
         let mut kept: Vec<usize> = matched
-            .into_iter()
-            .filter(|&(common, _)| Some(common) == nearest)
-            .map(|(_, i)| i)
+            .iter()
+            .filter(|m| {
+                if any_in_tree {
+                    in_tree(m)
+                } else {
+                    Some(m.0) == nearest
+                }
+            })
+            .map(|&(_, i)| i)
             .collect();
         kept.sort_unstable();
         kube.selected_by
