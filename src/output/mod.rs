@@ -31,32 +31,45 @@ impl Format {
     }
 }
 
-/// Line indexes of the files that have findings, built once per file.
+/// The line and column of every start and end of the findings and their labels, computed one
+/// file at a time: each file's line index is built, used for that file's offsets and dropped,
+/// so the index of only one file is in memory at once.
 pub struct Positions<'a> {
     files: &'a Files,
-    indexes: HashMap<FileId, LineIndex>,
+    known: HashMap<(FileId, usize), Position>,
 }
 
 impl<'a> Positions<'a> {
     pub fn new(files: &'a Files, diagnostics: &[Diagnostic]) -> Self {
-        let mut indexes = HashMap::new();
+        let mut offsets: HashMap<FileId, Vec<usize>> = HashMap::new();
         for d in diagnostics {
-            for file in
-                std::iter::once(d.location.file).chain(d.labels.iter().map(|l| l.location.file))
+            for location in std::iter::once(&d.location).chain(d.labels.iter().map(|l| &l.location))
             {
-                indexes
-                    .entry(file)
-                    .or_insert_with(|| LineIndex::new(files.text(file)));
+                let list = offsets.entry(location.file).or_default();
+                list.push(location.span.start);
+                list.push(location.span.end);
             }
         }
-        Positions { files, indexes }
+        let mut known = HashMap::new();
+        for (file, mut list) in offsets {
+            list.sort_unstable();
+            list.dedup();
+            let text = files.text(file);
+            let index = LineIndex::new(text);
+            for offset in list {
+                known.insert((file, offset), index.position(text, offset));
+            }
+        }
+        Positions { files, known }
     }
 
     pub fn position(&self, file: FileId, offset: usize) -> Position {
-        let text = self.files.text(file);
-        match self.indexes.get(&file) {
-            Some(index) => index.position(text, offset),
-            None => LineIndex::new(text).position(text, offset),
+        match self.known.get(&(file, offset)) {
+            Some(position) => *position,
+            None => {
+                let text = self.files.text(file);
+                LineIndex::new(text).position(text, offset)
+            }
         }
     }
 
