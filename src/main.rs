@@ -227,11 +227,13 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     let mut settings = Settings::new(config, selection);
     settings.change = change_set(&args, &paths, stdin, &settings)?;
 
-    let report = if stdin {
+    let mut report = if stdin {
         lint_stdin(args.stdin_filename.as_deref(), &settings)?
     } else {
         shutdownlint::lint_paths(&paths, &settings).map_err(config_error)?
     };
+    // The output needs the findings and the texts they point into, not the model.
+    drop(std::mem::take(&mut report.model));
 
     for note in &report.notes {
         eprintln!("shutdownlint: {note}");
