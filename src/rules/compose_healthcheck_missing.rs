@@ -263,12 +263,17 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .or_default()
             .push(part);
     }
+    // Every service of each directory (its compose files merge into one project).
+    let mut by_dir: HashMap<&PathBuf, Vec<&Part<'_>>> = HashMap::new();
+    for ((dir, _), group) in &services {
+        by_dir.entry(dir).or_default().extend(group.iter().copied());
+    }
     for ((dir, name), group) in &services {
         // Services that wait for this one to be healthy, in any file of the directory.
-        let waiting: Vec<(String, Location, bool)> = services
-            .iter()
-            .filter(|((d, _), _)| d == dir)
-            .flat_map(|(_, others)| others.iter())
+        let waiting: Vec<(String, Location, bool)> = by_dir
+            .get(dir)
+            .into_iter()
+            .flatten()
             .flat_map(|other| {
                 let optional = extras.get(&other.file);
                 other
