@@ -255,23 +255,47 @@ pub fn image_without_tag(reference: &str) -> String {
 pub fn link_services(model: &mut Model, files: &Files) {
     let mut services = std::mem::take(&mut model.services);
     services.sort_by_key(|s| s.location);
-    let dir = |location: &Location| -> Vec<String> {
-        Path::new(files.path(location.file))
-            .parent()
-            .map(|p| {
-                p.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect()
+    // Folders as interned components, so comparing two is comparing integers.
+    let mut names: HashMap<String, u32> = HashMap::new();
+    let mut dir = |location: &Location| -> Vec<u32> {
+        let Some(parent) = Path::new(files.path(location.file)).parent() else {
+            return Vec::new();
+        };
+        parent
+            .components()
+            .map(|c| {
+                let name = c.as_os_str().to_string_lossy();
+                let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                *names.entry(name.into_owned()).or_insert(next)
             })
-            .unwrap_or_default()
+            .collect()
     };
-    let service_dirs: Vec<Vec<String>> = services.iter().map(|s| dir(&s.location)).collect();
-    // Services by their first selector pair: a pod template can only match a Service whose
-    // every pair is among its labels, so looking up its labels finds every candidate.
-    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let service_dirs: Vec<Vec<u32>> = services.iter().map(|s| dir(&s.location)).collect();
+    // Services by their first selector pair (a pod template can only match a Service whose
+    // every pair is among its labels, so looking up its labels finds every candidate), and:
+    // by the folder they are in (`at`), by every folder above them (`under`), and by namespace.
+    type Pair<'s> = (&'s str, &'s str);
+    let mut at: HashMap<(Pair<'_>, &[u32]), Vec<usize>> = HashMap::new();
+    let mut under: HashMap<(Pair<'_>, &[u32]), Vec<usize>> = HashMap::new();
+    let mut in_namespace: HashMap<(Pair<'_>, &str), Vec<usize>> = HashMap::new();
     for (i, service) in services.iter().enumerate() {
-        if let Some((k, v)) = service.selector.first() {
-            by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
+        let Some((k, v)) = service.selector.first() else {
+            continue;
+        };
+        let pair = (k.as_str(), v.as_str());
+        let service_dir = service_dirs[i].as_slice();
+        at.entry((pair, service_dir)).or_default().push(i);
+        for depth in 0..=service_dir.len() {
+            under
+                .entry((pair, &service_dir[..depth]))
+                .or_default()
+                .push(i);
+        }
+        if let Some(namespace) = &service.namespace {
+            in_namespace
+                .entry((pair, namespace.as_str()))
+                .or_default()
+                .push(i);
         }
     }
     for workload in &mut model.workloads {
@@ -279,51 +303,63 @@ pub fn link_services(model: &mut Model, files: &Files) {
         let Some(kube) = &mut workload.kubernetes else {
             continue;
         };
-        // (common folder prefix length, service index)
-        let mut matched: Vec<(usize, usize)> = Vec::new();
-        for (k, v) in &kube.template_labels {
-            for &i in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
-                let service = &services[i];
-                let service_dir = &service_dirs[i];
-                let common = service_dir
+        let selects = |i: usize| {
+            services[i].selector.iter().all(|(k, v)| {
+                kube.template_labels
                     .iter()
-                    .zip(&workload_dir)
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                let same_namespace = match (&service.namespace, &kube.namespace) {
-                    (Some(a), Some(b)) => a == b,
-                    // Without namespaces, objects of one application live in one folder tree
-                    // (stdin and single files share the empty folder).
-                    _ => common == service_dir.len().min(workload_dir.len()),
-                };
-                let selects = service.selector.iter().all(|(k, v)| {
-                    kube.template_labels
-                        .iter()
-                        .any(|(lk, lv)| lk == k && lv == v)
-                });
-                if same_namespace && selects && !matched.iter().any(|&(_, j)| j == i) {
-                    matched.push((common, i));
+                    .any(|(lk, lv)| lk == k && lv == v)
+            })
+        };
+        let same_namespace = |i: usize| match (&services[i].namespace, &kube.namespace) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        // First the Services in the pod template's own folder tree (one folder holds the
+        // other): without namespaces, objects of one application live in one folder tree
+        // (stdin and single files share the empty folder). All of them are kept.
+        let mut kept: Vec<usize> = Vec::new();
+        for (k, v) in &kube.template_labels {
+            let pair = (k.as_str(), v.as_str());
+            let below = under.get(&(pair, workload_dir.as_slice()));
+            let above =
+                (0..workload_dir.len()).filter_map(|depth| at.get(&(pair, &workload_dir[..depth])));
+            for &i in below.into_iter().chain(above).flatten() {
+                if same_namespace(i) && selects(i) {
+                    kept.push(i);
                 }
             }
         }
-        // Services in the pod template's own folder tree (a folder holding the other) are all
-        // kept; without one, those sharing the longest folder prefix with it.
-        let in_tree =
-            |&(common, i): &(usize, usize)| common == service_dirs[i].len().min(workload_dir.len());
-        let any_in_tree = matched.iter().any(in_tree);
-        let nearest = matched.iter().map(|&(common, _)| common).max();
-        let mut kept: Vec<usize> = matched
-            .iter()
-            .filter(|m| {
-                if any_in_tree {
-                    in_tree(m)
-                } else {
-                    Some(m.0) == nearest
+        // Else the Services of the same namespace elsewhere (a repository is not one cluster:
+        // copies of an application, an overlay per environment): those sharing the longest
+        // folder prefix with it.
+        if kept.is_empty() {
+            if let Some(namespace) = &kube.namespace {
+                let mut matched: Vec<(usize, usize)> = Vec::new();
+                for (k, v) in &kube.template_labels {
+                    let key = ((k.as_str(), v.as_str()), namespace.as_str());
+                    for &i in in_namespace.get(&key).into_iter().flatten() {
+                        if selects(i) {
+                            let common = service_dirs[i]
+                                .iter()
+                                .zip(&workload_dir)
+                                .take_while(|(a, b)| a == b)
+                                .count();
+                            matched.push((common, i));
+                        }
+                    }
                 }
-            })
-            .map(|&(_, i)| i)
-            .collect();
+                let nearest = matched.iter().map(|&(common, _)| common).max();
+                kept.extend(
+                    matched
+                        .iter()
+                        .filter(|&&(common, _)| Some(common) == nearest)
+                        .map(|&(_, i)| i),
+                );
+            }
+        }
+        // A Service is found once per label of its first selector pair at most: once.
         kept.sort_unstable();
+        kept.dedup();
         kube.selected_by
             .extend(kept.into_iter().map(|i| services[i].location));
     }
