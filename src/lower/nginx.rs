@@ -2,7 +2,7 @@
 //! inheritance, upstreams, proxy_pass targets), so each file keeps its tree; `include`s are
 //! resolved against the other nginx files of the scan by [`Scan`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -240,6 +240,15 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
         .iter()
         .map(|f| absolute(Path::new(&f.path)))
         .collect();
+    // Every folder (and file) path → the files at or under it (`Path::starts_with`).
+    let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    for (i, path) in paths.iter().enumerate() {
+        let components: Vec<std::path::Component<'_>> = path.components().collect();
+        for depth in 0..=components.len() {
+            let prefix: PathBuf = components[..depth].iter().collect();
+            under.entry(prefix).or_default().push(i);
+        }
+    }
     let mut direct: Vec<Vec<DetectedImage>> = vec![Vec::new(); scan.files.len()];
     for image in &model.images {
         let Some(context) = &image.context_dir else {
@@ -262,14 +271,12 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
                     continue;
                 }
                 let source = absolute(&context.join(source));
-                for (i, path) in paths.iter().enumerate() {
-                    if path.starts_with(&source) {
-                        direct[i].push(DetectedImage {
-                            image: base.value.clone(),
-                            version,
-                            location: base.location,
-                        });
-                    }
+                for &i in under.get(&source).into_iter().flatten() {
+                    direct[i].push(DetectedImage {
+                        image: base.value.clone(),
+                        version,
+                        location: base.location,
+                    });
                 }
             }
         }
@@ -408,7 +415,33 @@ pub struct Scan<'a> {
     passes_by_upstream: HashMap<(usize, usize), Vec<usize>>,
     /// Per file: it holds a pass with a variable target (`proxy_pass http://$backend`).
     variable_pass: Vec<bool>,
+    /// Per root file: a file its includes reach holds a pass with a variable target.
+    root_variable_pass: Vec<bool>,
+    /// Per file: a root file whose includes reach it is a main `nginx.conf`.
+    under_main: Vec<bool>,
+    /// Per root file: the upstreams of the files its includes reach, by (lowercased name,
+    /// in stream).
+    root_upstreams: Vec<UpstreamsByName>,
+    /// The upstreams of the files no main `nginx.conf` reaches, by (lowercased name, in stream)
+    /// and then by every folder they are under (compared as [`Path::starts_with`] does): how
+    /// many there are, and the first.
+    orphan_upstreams: UpstreamsByFolder,
+    /// Per file: the first `map` block (in [`Config::visit`] order) per lowercased variable.
+    file_maps: Vec<HashMap<String, &'a Directive>>,
+    /// Per root file: per lowercased variable, the first `map` block of the lowest-indexed file
+    /// its includes reach that has one.
+    root_maps: Vec<HashMap<String, (usize, &'a Directive)>>,
+    /// Per file, per include site that resolved: the names of the directives at the top levels
+    /// of the files it brings in (through their top-level includes, built-in ones included);
+    /// `None` when an include of unknown content sits there (anything may be set).
+    site_names: Vec<Vec<Option<HashSet<&'a str>>>>,
 }
+
+/// Upstreams `(file, index)` by (lowercased name, in stream).
+type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
+
+/// Upstreams by (lowercased name, in stream), then by folder: how many, and the first.
+type UpstreamsByFolder = HashMap<(String, bool), HashMap<PathBuf, (usize, (usize, usize))>>;
 
 /// Whether a configuration file is a main `nginx.conf` (it has an `http` or `events` block).
 fn is_main(config: &Config) -> bool {
@@ -572,6 +605,138 @@ impl<'a> Scan<'a> {
 
         let upstreams: Vec<Vec<Upstream<'a>>> =
             files.iter().map(|f| f.config.upstreams()).collect();
+        // Whether an upstream of a file is a stream one, and its key in the indices.
+        let key =
+            |f: usize, u: &Upstream<'_>| (u.name.to_ascii_lowercase(), in_stream[f] || u.in_stream);
+        let is_root = |r: usize| included_by[r].is_empty();
+
+        let main: Vec<bool> = (0..n)
+            .map(|r| is_root(r) && is_main(&files[r].config))
+            .collect();
+        let under_main: Vec<bool> = roots
+            .iter()
+            .map(|list| list.iter().any(|&r| main[r]))
+            .collect();
+
+        let mut root_upstreams: Vec<UpstreamsByName> = Vec::with_capacity(n);
+        for (r, reached) in reach.iter().enumerate() {
+            let mut by_name = UpstreamsByName::new();
+            if is_root(r) {
+                for &f in reached {
+                    for (i, u) in upstreams[f].iter().enumerate() {
+                        by_name.entry(key(f, u)).or_default().push((f, i));
+                    }
+                }
+            }
+            root_upstreams.push(by_name);
+        }
+
+        let mut orphan_upstreams = UpstreamsByFolder::new();
+        for f in (0..n).filter(|&f| !under_main[f]) {
+            let components: Vec<std::path::Component<'_>> = paths[f].components().collect();
+            for (i, u) in upstreams[f].iter().enumerate() {
+                let by_folder = orphan_upstreams.entry(key(f, u)).or_default();
+                for depth in 0..=components.len() {
+                    let folder: PathBuf = components[..depth].iter().collect();
+                    by_folder
+                        .entry(folder)
+                        .and_modify(|(count, _)| *count += 1)
+                        .or_insert((1, (f, i)));
+                }
+            }
+        }
+
+        let mut file_maps: Vec<HashMap<String, &'a Directive>> = Vec::with_capacity(n);
+        for file in files {
+            let mut maps: HashMap<String, &'a Directive> = HashMap::new();
+            file.config.visit(|d, _| {
+                if d.name == "map" && d.block.is_some() {
+                    if let Some(variable) = d.arg(1) {
+                        maps.entry(variable.to_ascii_lowercase()).or_insert(d);
+                    }
+                }
+            });
+            file_maps.push(maps);
+        }
+        let mut root_maps: Vec<HashMap<String, (usize, &'a Directive)>> = Vec::with_capacity(n);
+        for (r, reached) in reach.iter().enumerate() {
+            let mut maps: HashMap<String, (usize, &'a Directive)> = HashMap::new();
+            if is_root(r) {
+                // `reach` is sorted: the first file that has a map of a variable wins.
+                for &f in reached {
+                    for (variable, &d) in &file_maps[f] {
+                        maps.entry(variable.clone()).or_insert((f, d));
+                    }
+                }
+            }
+            root_maps.push(maps);
+        }
+
+        // What each resolved include site can bring in at its level (for `level_entries`).
+        let mut top_names: Vec<HashSet<&'a str>> = Vec::with_capacity(n);
+        let mut top_unknown = vec![false; n];
+        for (f, file) in files.iter().enumerate() {
+            let mut names: HashSet<&'a str> = file
+                .config
+                .directives
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
+            for site in sites[f].iter().filter(|s| s.scope.chain.is_empty()) {
+                match &site.kind {
+                    IncludeKind::Builtin(config) => {
+                        names.extend(config.directives.iter().map(|d| d.name.as_str()));
+                    }
+                    IncludeKind::Unknown => top_unknown[f] = true,
+                    IncludeKind::Resolved(_) | IncludeKind::Harmless => {}
+                }
+            }
+            top_names.push(names);
+        }
+        let mut site_names: Vec<Vec<Option<HashSet<&'a str>>>> = Vec::with_capacity(n);
+        let mut walk = 0usize;
+        mark.fill(usize::MAX);
+        for list in &sites {
+            let mut per_site = Vec::with_capacity(list.len());
+            for site in list {
+                let IncludeKind::Resolved(targets) = &site.kind else {
+                    per_site.push(None);
+                    continue;
+                };
+                walk += 1;
+                let mut names: Option<HashSet<&'a str>> = Some(HashSet::new());
+                for &t in targets {
+                    if mark[t] != walk {
+                        mark[t] = walk;
+                        stack.push(t);
+                    }
+                }
+                while let Some(f) = stack.pop() {
+                    if top_unknown[f] {
+                        names = None;
+                    }
+                    if let Some(names) = &mut names {
+                        names.extend(top_names[f].iter().copied());
+                    }
+                    let top_targets = sites[f]
+                        .iter()
+                        .filter(|s| s.scope.chain.is_empty())
+                        .flat_map(|s| match &s.kind {
+                            IncludeKind::Resolved(targets) => targets.as_slice(),
+                            _ => &[],
+                        });
+                    for &t in top_targets {
+                        if mark[t] != walk {
+                            mark[t] = walk;
+                            stack.push(t);
+                        }
+                    }
+                }
+                per_site.push(names);
+            }
+            site_names.push(per_site);
+        }
+
         let mut scan = Scan {
             files,
             sites,
@@ -583,6 +748,13 @@ impl<'a> Scan<'a> {
             passes: Vec::new(),
             passes_by_upstream: HashMap::new(),
             variable_pass: vec![false; n],
+            root_variable_pass: vec![false; n],
+            under_main,
+            root_upstreams,
+            orphan_upstreams,
+            file_maps,
+            root_maps,
+            site_names,
         };
         let mut passes = Vec::new();
         for (i, file) in files.iter().enumerate() {
@@ -609,6 +781,10 @@ impl<'a> Scan<'a> {
             ) {
                 scan.variable_pass[pass.file] = true;
             }
+        }
+        for r in 0..n {
+            scan.root_variable_pass[r] = scan.included_by[r].is_empty()
+                && scan.reach[r].iter().any(|&f| scan.variable_pass[f]);
         }
         scan.passes = passes;
         scan
@@ -644,11 +820,7 @@ impl<'a> Scan<'a> {
     /// Whether a pass with a variable target (`proxy_pass http://$backend`) sits in `file` or
     /// in a configuration that includes it.
     pub fn has_variable_pass_near(&self, file: usize) -> bool {
-        let variable = |f: &usize| self.variable_pass.get(*f).copied().unwrap_or(false);
-        variable(&file)
-            || self.roots[file]
-                .iter()
-                .any(|&root| self.reach[root].iter().any(variable))
+        self.variable_pass[file] || self.roots[file].iter().any(|&r| self.root_variable_pass[r])
     }
 
     /// Whether requests can reach the upstream `at`: a pass names it, or a pass with a variable
@@ -691,9 +863,10 @@ impl<'a> Scan<'a> {
         if let Some(first) = local.first() {
             return Some(*first);
         }
+        let key = (name.to_ascii_lowercase(), stream);
         let mut found: Vec<(usize, usize)> = Vec::new();
         for &root in &self.roots[file] {
-            for m in self.matches_in(&self.reach[root], name, stream) {
+            for &m in self.root_upstreams[root].get(&key).into_iter().flatten() {
                 if !found.contains(&m) {
                     found.push(m);
                 }
@@ -704,27 +877,16 @@ impl<'a> Scan<'a> {
             0 => {}
             _ => return None,
         }
-        let under_main = |f: usize| {
-            self.roots[f]
-                .iter()
-                .any(|&r| is_main(&self.files[r].config))
-        };
-        if under_main(file) {
+        if self.under_main[file] {
             return None;
         }
-        let orphans: Vec<usize> = (0..self.files.len()).filter(|&f| !under_main(f)).collect();
+        let by_folder = self.orphan_upstreams.get(&key);
         let mut dir = Path::new(&self.files[file].path).parent();
         while let Some(d) = dir {
-            let candidates: Vec<usize> = orphans
-                .iter()
-                .copied()
-                .filter(|&f| Path::new(&self.files[f].path).starts_with(d))
-                .collect();
-            let found = self.matches_in(&candidates, name, stream);
-            match found.len() {
-                0 => dir = d.parent(),
-                1 => return found.first().copied(),
-                _ => return None,
+            match by_folder.and_then(|m| m.get(d)) {
+                None => dir = d.parent(),
+                Some(&(1, first)) => return Some(first),
+                Some(_) => return None,
             }
             if d.as_os_str().is_empty() {
                 break;
@@ -753,14 +915,24 @@ impl<'a> Scan<'a> {
                     via_builtin: None,
                 });
             } else if directive.name == "include" {
-                let Some(site) = self.sites[file]
+                let Some((index, site)) = self.sites[file]
                     .iter()
-                    .find(|s| std::ptr::eq(s.directive, directive))
+                    .enumerate()
+                    .find(|(_, s)| std::ptr::eq(s.directive, directive))
                 else {
                     continue;
                 };
                 match &site.kind {
                     IncludeKind::Resolved(targets) => {
+                        // Nothing named `name` (and no unknown include) at the top levels it
+                        // brings in: it adds nothing at this level.
+                        let may_set = match self.site_names[file].get(index) {
+                            Some(Some(names)) => names.contains(name),
+                            _ => true,
+                        };
+                        if !may_set {
+                            continue;
+                        }
                         for &t in targets {
                             if visiting.contains(&t) || visiting.len() > 32 {
                                 continue;
@@ -911,6 +1083,21 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The `map` block that sets `variable` for `file`: the first (in [`Config::visit`] order)
+    /// of the lowest-indexed file among those its root files reach (the file alone when it
+    /// is a root included by nothing).
+    fn find_map(&self, file: usize, variable: &str) -> Option<(usize, &'a Directive)> {
+        let variable = variable.to_ascii_lowercase();
+        if self.roots[file].is_empty() {
+            self.file_maps[file].get(&variable).map(|&d| (file, d))
+        } else {
+            self.roots[file]
+                .iter()
+                .filter_map(|&r| self.root_maps[r].get(&variable).copied())
+                .min_by_key(|&(f, _)| f)
+        }
+    }
+
     /// The value of a `map` variable for requests that do not carry the header the map
     /// reads (`map $http_upgrade $connection_upgrade { default upgrade; '' close; }` gives
     /// `close` for every ordinary request), with the map entry that gives it; `None` when
@@ -920,31 +1107,7 @@ impl<'a> Scan<'a> {
         file: usize,
         variable: &str,
     ) -> Option<MapValue<'a>> {
-        let candidates: Vec<usize> = if self.roots[file].is_empty() {
-            vec![file]
-        } else {
-            let mut all: Vec<usize> = self.roots[file]
-                .iter()
-                .flat_map(|&r| self.reach[r].iter().copied())
-                .collect();
-            all.sort_unstable();
-            all.dedup();
-            all
-        };
-        let files = self.files;
-        let mut found: Option<(usize, &'a Directive)> = None;
-        for f in candidates {
-            files[f].config.visit(|d, _| {
-                if d.name == "map"
-                    && d.block.is_some()
-                    && d.arg(1).is_some_and(|v| v.eq_ignore_ascii_case(variable))
-                    && found.is_none()
-                {
-                    found = Some((f, d));
-                }
-            });
-        }
-        let (f, map) = found?;
+        let (f, map) = self.find_map(file, variable)?;
         let source = map.arg(0)?.to_string();
         // Only maps over a request header: a plain request has it empty.
         if !source.to_ascii_lowercase().starts_with("$http_") {
@@ -1221,6 +1384,208 @@ mod tests {
         let scan = Scan::new(&files);
         assert_eq!(scan.passes[0].upstream, Some((0, 0)));
         assert_eq!(scan.passes[1].upstream, None);
+    }
+
+    /// The straightforward `find_upstream` (every root's reach and every snippet scanned per
+    /// call): the reference the indexed one must agree with.
+    fn reference_find_upstream(
+        scan: &Scan<'_>,
+        file: usize,
+        name: &str,
+        stream: bool,
+    ) -> Option<(usize, usize)> {
+        if let Some(first) = scan.matches_in(&[file], name, stream).first() {
+            return Some(*first);
+        }
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for &root in &scan.roots[file] {
+            for m in scan.matches_in(&scan.reach[root], name, stream) {
+                if !found.contains(&m) {
+                    found.push(m);
+                }
+            }
+        }
+        match found.len() {
+            1 => return found.first().copied(),
+            0 => {}
+            _ => return None,
+        }
+        let under_main = |f: usize| {
+            scan.roots[f]
+                .iter()
+                .any(|&r| is_main(&scan.files[r].config))
+        };
+        if under_main(file) {
+            return None;
+        }
+        let orphans: Vec<usize> = (0..scan.files.len()).filter(|&f| !under_main(f)).collect();
+        let mut dir = Path::new(&scan.files[file].path).parent();
+        while let Some(d) = dir {
+            let candidates: Vec<usize> = orphans
+                .iter()
+                .copied()
+                .filter(|&f| Path::new(&scan.files[f].path).starts_with(d))
+                .collect();
+            let found = scan.matches_in(&candidates, name, stream);
+            match found.len() {
+                0 => dir = d.parent(),
+                1 => return found.first().copied(),
+                _ => return None,
+            }
+            if d.as_os_str().is_empty() {
+                break;
+            }
+        }
+        None
+    }
+
+    fn reference_variable_pass_near(scan: &Scan<'_>, file: usize) -> bool {
+        let mut related: Vec<usize> = vec![file];
+        for &root in &scan.roots[file] {
+            related.extend(scan.reach[root].iter().copied());
+        }
+        scan.passes.iter().any(|p| {
+            related.contains(&p.file)
+                && matches!(p.pass.target, crate::formats::nginx::PassTarget::Variable)
+        })
+    }
+
+    fn reference_find_map<'a>(
+        scan: &Scan<'a>,
+        file: usize,
+        variable: &str,
+    ) -> Option<(usize, &'a Directive)> {
+        let candidates: Vec<usize> = if scan.roots[file].is_empty() {
+            vec![file]
+        } else {
+            let mut all: Vec<usize> = scan.roots[file]
+                .iter()
+                .flat_map(|&r| scan.reach[r].iter().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let mut found = None;
+        for f in candidates {
+            scan.files[f].config.visit(|d, _| {
+                if d.name == "map"
+                    && d.block.is_some()
+                    && d.arg(1).is_some_and(|v| v.eq_ignore_ascii_case(variable))
+                    && found.is_none()
+                {
+                    found = Some((f, d));
+                }
+            });
+        }
+        found
+    }
+
+    /// Generated trees of configurations (main files, snippets no main file includes, stream
+    /// includes, cycles, unknown and built-in includes, maps): the indices of the scan give what
+    /// the straightforward scans give.
+    #[test]
+    fn scan_indices_agree_with_the_straightforward_scans_on_generated_trees() {
+        let dirs = [
+            "",
+            "a/",
+            "a/conf.d/",
+            "b/",
+            "b/conf.d/",
+            "./b/conf.d/",
+            "c/d/e/",
+            "/etc/nginx/",
+            "/etc/nginx/conf.d/",
+        ];
+        let names = ["nginx.conf", "x.conf", "up.conf", "snippets.conf"];
+        let pieces = [
+            "events {} http { proxy_next_upstream error http_502; include conf.d/*.conf; \
+             server { location / { proxy_pass http://app; } } }",
+            "http { map $http_upgrade $c { default upgrade; '' close; } include *.conf; }",
+            "upstream app { server a:1; server b:1; }",
+            "upstream APP { server c:1; }",
+            "upstream db { server d:1; server e:1; }",
+            "server { location / { proxy_pass http://app; proxy_next_upstream off; } \
+             location /v { proxy_pass http://$backend; } }",
+            "server { proxy_set_header Connection $c; location / { proxy_pass http://db; \
+             include snippets.conf; } }",
+            "proxy_next_upstream error timeout;",
+            "proxy_set_header Connection \"\";",
+            "include x.conf;",
+            "include ../*.conf;",
+            "include unknown/thing.conf;",
+            "include proxy_params;",
+            "include mime.types;",
+            "stream { include conf.d/*.conf; upstream db { server x:1; } server { proxy_pass db; } }",
+            "map $http_upgrade $C { default upgrade; }",
+            "map $http_x $c { default keep-alive; }",
+            "location /z { proxy_pass http://app; }",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let (mut resolved, mut variable, mut maps, mut set) = (0, 0, 0, 0);
+        for _ in 0..300 {
+            let count = 1 + next(12);
+            let files: Vec<NginxFile> = (0..count)
+                .map(|i| {
+                    let path = format!("{}{}", dirs[next(dirs.len())], names[next(names.len())]);
+                    let text: Vec<&str> = (0..1 + next(4))
+                        .map(|_| pieces[next(pieces.len())])
+                        .collect();
+                    file(i as u32, &path, &text.join("\n"))
+                })
+                .collect();
+            let scan = Scan::new(&files);
+            let mut unfiltered = Scan::new(&files);
+            unfiltered.site_names = vec![Vec::new(); files.len()];
+            for f in 0..files.len() {
+                for name in ["app", "APP", "db", "nope"] {
+                    for stream in [false, true] {
+                        let got = scan.find_upstream(f, name, stream);
+                        assert_eq!(
+                            got,
+                            reference_find_upstream(&scan, f, name, stream),
+                            "{name} {stream} from {f} in {files:?}"
+                        );
+                        resolved += usize::from(got.is_some());
+                    }
+                }
+                let got = scan.has_variable_pass_near(f);
+                assert_eq!(got, reference_variable_pass_near(&scan, f));
+                variable += usize::from(got);
+                for name in ["$c", "$C", "$nope"] {
+                    let got = scan.find_map(f, name);
+                    let want = reference_find_map(&scan, f, name);
+                    assert_eq!(
+                        got.map(|(f, d)| (f, d as *const Directive)),
+                        want.map(|(f, d)| (f, d as *const Directive))
+                    );
+                    maps += usize::from(got.is_some());
+                }
+            }
+            for p in &scan.passes {
+                for name in [
+                    "proxy_next_upstream",
+                    "proxy_set_header",
+                    "proxy_http_version",
+                ] {
+                    let got = format!("{:?}", scan.lookup(p.file, &p.pass.scope, name));
+                    let want = format!("{:?}", unfiltered.lookup(p.file, &p.pass.scope, name));
+                    assert_eq!(got, want, "{name} at {p:?}");
+                    set += usize::from(got.contains("Set"));
+                }
+            }
+        }
+        // The comparisons are not all of empty results.
+        assert!(
+            resolved > 500 && variable > 200 && maps > 200 && set > 500,
+            "{resolved} {variable} {maps} {set}"
+        );
     }
 
     #[test]

@@ -107,6 +107,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     // Findings that share the cause (the same setting, the same server block, the same
     // upstream) are reported once, at the first pass, with the others as labels.
     let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>)> = Vec::new();
+    // Group key → index into `groups` (which keeps the order of the first passes).
+    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for p in &scan.passes {
         if p.pass.directive.name != "proxy_pass" || p.in_stream {
             continue;
@@ -142,9 +144,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .nearest(crate::formats::nginx::ContextKind::Server)
             .map(|s| s.span);
         let key = format!("{}|{:?}|{:?}|{}|{kind}", p.file, server, at, problem.key);
-        match groups.iter_mut().find(|g| g.0 == key) {
+        match group_of.get(&key).and_then(|&g| groups.get_mut(g)) {
             Some(group) => group.1.push(p),
-            None => groups.push((key, vec![p], kind.to_string(), problem)),
+            None => {
+                group_of.insert(key.clone(), groups.len());
+                groups.push((key, vec![p], kind.to_string(), problem));
+            }
         }
     }
 

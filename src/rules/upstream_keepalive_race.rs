@@ -416,11 +416,17 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         // (a) keep-alive asked for with `keepalive` but disabled where requests are proxied.
         if let Some(keepalive) = explicit {
             let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+            // Key → index into `groups` (which keeps the order of the first passes).
+            let mut group_of: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::new();
             for (i, s) in statuses.iter().enumerate() {
                 if let Status::Disabled(d) = s {
-                    match groups.iter_mut().find(|g| g.0 == d.key) {
+                    match group_of.get(d.key.as_str()).and_then(|&g| groups.get_mut(g)) {
                         Some(g) => g.1.push(i),
-                        None => groups.push((d.key.clone(), vec![i])),
+                        None => {
+                            group_of.insert(d.key.as_str(), groups.len());
+                            groups.push((d.key.clone(), vec![i]));
+                        }
                     }
                 }
             }
