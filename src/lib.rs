@@ -22,6 +22,8 @@ pub mod shell;
 pub mod source;
 pub mod span;
 pub mod suppress;
+#[cfg(test)]
+mod test_rng;
 pub mod timeline;
 
 use std::collections::{HashMap, HashSet};

@@ -243,9 +243,7 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
     // Every folder (and file) path → the files at or under it (`Path::starts_with`).
     let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
     for (i, path) in paths.iter().enumerate() {
-        let components: Vec<std::path::Component<'_>> = path.components().collect();
-        for depth in 0..=components.len() {
-            let prefix: PathBuf = components[..depth].iter().collect();
+        for prefix in prefixes(path) {
             under.entry(prefix).or_default().push(i);
         }
     }
@@ -338,6 +336,25 @@ pub struct IncludeSite<'a> {
     pub directive: &'a Directive,
     pub scope: Scope<'a>,
     pub kind: IncludeKind,
+}
+
+impl IncludeSite<'_> {
+    /// The files of the scan it brings in (none unless it resolved).
+    fn targets(&self) -> &[usize] {
+        match &self.kind {
+            IncludeKind::Resolved(targets) => targets,
+            _ => &[],
+        }
+    }
+}
+
+/// Every prefix of `path`, from the empty path to the path itself: the paths `path`
+/// [`Path::starts_with`].
+fn prefixes(path: &Path) -> Vec<PathBuf> {
+    let components: Vec<std::path::Component<'_>> = path.components().collect();
+    (0..=components.len())
+        .map(|depth| components[..depth].iter().collect())
+        .collect()
 }
 
 /// A pass directive of the scan with the upstream it sends requests to (when resolved).
@@ -549,12 +566,7 @@ impl<'a> Scan<'a> {
             }
             sites.push(list);
         }
-        let resolved = |f: usize| {
-            sites[f].iter().flat_map(|site| match &site.kind {
-                IncludeKind::Resolved(targets) => targets.as_slice(),
-                _ => &[],
-            })
-        };
+        let resolved = |f: usize| sites[f].iter().flat_map(IncludeSite::targets);
 
         // Files reachable through includes (one mark array for all the walks: a file is seen
         // in walk `i` when its mark is `i`).
@@ -587,14 +599,8 @@ impl<'a> Scan<'a> {
         // Files included from inside `stream { }`, directly or through a file that is.
         let mut in_stream = vec![false; n];
         let mut work: Vec<usize> = Vec::new();
-        for list in &sites {
-            for site in list {
-                if let IncludeKind::Resolved(targets) = &site.kind {
-                    if site.scope.in_stream() {
-                        work.extend(targets.iter().copied());
-                    }
-                }
-            }
+        for site in sites.iter().flatten().filter(|s| s.scope.in_stream()) {
+            work.extend(site.targets());
         }
         while let Some(f) = work.pop() {
             if !in_stream[f] {
@@ -633,13 +639,12 @@ impl<'a> Scan<'a> {
 
         let mut orphan_upstreams = UpstreamsByFolder::new();
         for f in (0..n).filter(|&f| !under_main[f]) {
-            let components: Vec<std::path::Component<'_>> = paths[f].components().collect();
+            let folders = prefixes(&paths[f]);
             for (i, u) in upstreams[f].iter().enumerate() {
                 let by_folder = orphan_upstreams.entry(key(f, u)).or_default();
-                for depth in 0..=components.len() {
-                    let folder: PathBuf = components[..depth].iter().collect();
+                for folder in &folders {
                     by_folder
-                        .entry(folder)
+                        .entry(folder.clone())
                         .and_modify(|(count, _)| *count += 1)
                         .or_insert((1, (f, i)));
                 }
@@ -721,10 +726,7 @@ impl<'a> Scan<'a> {
                     let top_targets = sites[f]
                         .iter()
                         .filter(|s| s.scope.chain.is_empty())
-                        .flat_map(|s| match &s.kind {
-                            IncludeKind::Resolved(targets) => targets.as_slice(),
-                            _ => &[],
-                        });
+                        .flat_map(IncludeSite::targets);
                     for &t in top_targets {
                         if mark[t] != walk {
                             mark[t] = walk;
@@ -1521,13 +1523,8 @@ mod tests {
             "map $http_x $c { default keep-alive; }",
             "location /z { proxy_pass http://app; }",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |below: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % below as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut next = |below: usize| rng.below(below);
         let (mut resolved, mut variable, mut maps, mut set) = (0, 0, 0, 0);
         for _ in 0..300 {
             let count = 1 + next(12);

@@ -420,13 +420,8 @@ mod tests {
             "x/*/z/*",
             "",
         ];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |below: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % below as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |below: usize| rng.below(below);
         let mut matched = 0;
         for _ in 0..300 {
             let count = 1 + next(14);

@@ -411,26 +411,17 @@ mod tests {
     ];
     const ENDS: &[&str] = &["\n", "\r\n", "\r", "\r\r\n", ""];
 
-    /// A small deterministic generator (xorshift), so the test needs no dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self, below: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % below as u64) as usize
-        }
-    }
+    use crate::test_rng::Rng;
 
     #[test]
     fn agrees_with_the_reference_on_generated_streams() {
         let mut rng = Rng(0x5eed_1234_abcd_0001);
         for _ in 0..20_000 {
-            let lines = rng.next(12);
+            let lines = rng.below(12);
             let mut text = String::new();
             for _ in 0..lines {
-                text.push_str(PIECES[rng.next(PIECES.len())]);
-                text.push_str(ENDS[rng.next(ENDS.len())]);
+                text.push_str(PIECES[rng.below(PIECES.len())]);
+                text.push_str(ENDS[rng.below(ENDS.len())]);
             }
             assert_eq!(sniff_kinds(&text), reference(&text), "{text:?}");
         }
@@ -446,9 +437,9 @@ mod tests {
         let mut rng = Rng(0x0123_4567_89ab_cdef);
         let alphabet = [b' ', b' ', b' ', b'\n', b'a', b'\t', 0x8a, 0x2a];
         for _ in 0..20_000 {
-            let len = rng.next(40);
+            let len = rng.below(40);
             let bytes: Vec<u8> = (0..len)
-                .map(|_| alphabet[rng.next(alphabet.len())])
+                .map(|_| alphabet[rng.below(alphabet.len())])
                 .collect();
             for from in 0..=len {
                 assert_eq!(

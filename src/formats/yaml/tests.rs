@@ -1,5 +1,6 @@
 use super::*;
 use crate::span::Span;
+use crate::test_rng::Rng;
 
 fn parse(text: &str) -> Vec<Document> {
     match parse_stream(text, &Limits::default()) {
@@ -563,20 +564,6 @@ fn parse_range_spans_are_absolute() {
     // A range that splits a character is an error, not a panic.
     let text = "é: 1\n";
     assert!(parse_range(text, Span::new(1, 5), &Limits::default()).is_err());
-}
-
-/// Deterministic xorshift for the no-panic test.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % (n as u64)).unwrap_or(0)
-    }
 }
 
 #[test]
