@@ -580,6 +580,18 @@ fn kubernetes_yaml() {
             Expect::Note("template"),
         ),
     ];
+    // A quoted scalar 2,000 columns right, continued on 50,000 short lines left of it: the
+    // indentation patches (for what libyaml accepts) must not pad them all (found by fuzzing).
+    cases.push(Case::new(
+        "a quoted scalar far right over 50,000 short lines",
+        "far.yaml",
+        deployment_with(&format!(
+            "\n        note: {}\"start\n{}end\"",
+            " ".repeat(2_000),
+            "x\n".repeat(50_000)
+        )),
+        Expect::ParseError("indentation"),
+    ));
     // An unterminated flow collection ending a 100 kB file.
     cases.push(Case::new(
         "an unterminated flow sequence of 100 kB",

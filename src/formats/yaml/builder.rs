@@ -213,6 +213,8 @@ impl Offsets {
 type Events<'a> = Vec<(Event<'a>, SSpan)>;
 
 const MAX_INDENT_PATCHES: usize = 64;
+/// Bytes the indentation patches may parse again in total, beyond four times the text.
+const MAX_PATCH_WORK: usize = 16 << 20;
 
 /// A copy of the text with spaces inserted; `map[i]` is the original (relative) byte offset
 /// of the copy's byte `i` (inserted spaces map to the byte they were inserted before).
@@ -220,6 +222,9 @@ const MAX_INDENT_PATCHES: usize = 64;
 struct Patched {
     text: String,
     map: Vec<usize>,
+    /// The copy never grows past this (a quote far right followed by many short lines would
+    /// otherwise multiply the text).
+    max_len: usize,
 }
 
 impl Patched {
@@ -227,6 +232,7 @@ impl Patched {
         Patched {
             text: slice.to_string(),
             map: (0..=slice.len()).collect(),
+            max_len: slice.len().saturating_mul(2).saturating_add(4096),
         }
     }
 
@@ -244,13 +250,34 @@ impl Patched {
         }
     }
 
-    fn insert_spaces(&mut self, at: usize, n: usize) {
-        if n == 0 || !self.text.is_char_boundary(at) {
-            return;
+    /// Insert `n` spaces before each byte offset `at` of `inserts` (ascending), in one pass
+    /// over the text: inserting line by line would move the whole rest of the text once per
+    /// line.
+    /// Returns false, changing nothing, when the copy would grow past `max_len`.
+    fn insert_spaces(&mut self, inserts: &[(usize, usize)]) -> bool {
+        let added: usize = inserts.iter().map(|&(_, n)| n).sum();
+        if added == 0 || self.text.len().saturating_add(added) > self.max_len {
+            return false;
         }
-        let orig = self.map.get(at).copied().unwrap_or(0);
-        self.text.insert_str(at, &" ".repeat(n));
-        self.map.splice(at..at, std::iter::repeat_n(orig, n));
+        let mut text = String::with_capacity(self.text.len() + added);
+        let mut map = Vec::with_capacity(self.map.len() + added);
+        let mut done = 0;
+        for &(at, n) in inserts {
+            if at < done || !self.text.is_char_boundary(at) {
+                continue;
+            }
+            text.push_str(&self.text[done..at]);
+            map.extend_from_slice(self.map.get(done..at).unwrap_or(&[]));
+            let orig = self.map.get(at).copied().unwrap_or(0);
+            text.extend(std::iter::repeat_n(' ', n));
+            map.extend(std::iter::repeat_n(orig, n));
+            done = at;
+        }
+        text.push_str(&self.text[done..]);
+        map.extend_from_slice(self.map.get(done..).unwrap_or(&[]));
+        self.text = text;
+        self.map = map;
+        true
     }
 
     fn line_start(&self, at: usize) -> usize {
@@ -288,20 +315,23 @@ impl Patched {
                 return false;
             };
             let col = b - self.line_start(b);
-            let starts: Vec<usize> = self
+            // Only lines at or left of the quote's column move, and only as far as one column
+            // right of it: patching the same scalar twice changes nothing (and so stops).
+            let inserts: Vec<(usize, usize)> = self
                 .text
                 .get(b..end)
                 .unwrap_or("")
                 .match_indices('\n')
                 .map(|(i, _)| b + i + 1)
+                .filter_map(|s| {
+                    let indent = bytes[s..].iter().take_while(|&&c| c == b' ').count();
+                    (indent <= col).then(|| (s, col + 1 - indent))
+                })
                 .collect();
-            if starts.is_empty() {
+            if inserts.is_empty() {
                 return false;
             }
-            for s in starts.into_iter().rev() {
-                self.insert_spaces(s, col + 1);
-            }
-            true
+            self.insert_spaces(&inserts)
         } else {
             // A flow-context token left of the block indentation: move its line right of the
             // previous non-empty line's indentation.
@@ -326,8 +356,7 @@ impl Patched {
                 cur = pls;
             }
             let need = (prev_indent + 2).saturating_sub(col).max(1);
-            self.insert_spaces(ls, need);
-            true
+            self.insert_spaces(&[(ls, need)])
         }
     }
 }
@@ -346,6 +375,9 @@ fn patch_indentation(
     };
     let mut patched = Patched::new(slice);
     let (mut message, mut at) = (message.to_string(), at);
+    // Each patch parses the whole copy again: the total work is bounded (as is the copy's
+    // growth, by `Patched::max_len`), so hostile input cannot make this quadratic.
+    let mut budget = slice.len().saturating_mul(4).saturating_add(MAX_PATCH_WORK);
     for _ in 0..MAX_INDENT_PATCHES {
         let fixable = message.starts_with("invalid indentation") && !message.contains("anchor");
         if !fixable && patched.text.len() > slice.len() {
@@ -358,6 +390,10 @@ fn patch_indentation(
         if !(fixable && patched.indent_at(&message, at)) {
             return Err(original);
         }
+        if patched.text.len() > budget {
+            return Err(original);
+        }
+        budget -= patched.text.len();
         match collect_events(&patched.text) {
             Ok(_) => return Ok(patched),
             Err((m, a)) => {

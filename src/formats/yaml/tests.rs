@@ -482,6 +482,30 @@ fn accepts_what_libyaml_accepts_despite_yaml_1_2_indentation() {
     assert!(e.span.start >= text.find("b:").unwrap(), "{e:?}");
 }
 
+/// Found by fuzzing (testdata/regressions/kubernetes-1.yaml): each indentation patch padded
+/// every continuation line of a quoted scalar by the quote's column again, one line at a time,
+/// and parsed the whole copy again, up to 64 times. A quote far right followed by many short
+/// lines took minutes. Now a line moves only as far as the quote's column (patching twice
+/// changes nothing), the copy may at most double, and the re-parsing is bounded.
+#[test]
+fn indentation_patches_are_bounded() {
+    let text = format!(
+        "a:\n  b: {}\"x\n{}y\"\n",
+        " ".repeat(2000),
+        "z\n".repeat(50_000)
+    );
+    let e = parse_stream(&text, &Limits::default()).unwrap_err();
+    assert!(e.message.contains("indentation"), "{e:?}");
+    assert_eq!(e.span.start, text.find('"').unwrap());
+    // Within the bound, the same shape parses as libyaml reads it.
+    let text = format!("a:\n  b: {}\"x\n{}y\"\n", " ".repeat(20), "  z\n".repeat(3));
+    let root = one(&text);
+    assert_eq!(
+        root.get_path(&["a", "b"]).unwrap().as_str(),
+        Some("x z z z y")
+    );
+}
+
 #[test]
 fn sniff_kinds_finds_top_level_kinds() {
     let text = concat!(
