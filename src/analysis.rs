@@ -122,7 +122,7 @@ pub fn analyze_model(model: &mut Model) {
             process.analysis = process
                 .command
                 .as_ref()
-                .map(|command| analyze(command, &process.shell));
+                .map(|command| Box::new(analyze(command, &process.shell)));
         }
     }
 }

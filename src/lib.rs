@@ -26,7 +26,7 @@ pub mod suppress;
 mod test_rng;
 pub mod timeline;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,7 +36,7 @@ use crate::config::{Config, ConfigError, Selection};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::model::Model;
 use crate::rules::{Reporter, RuleContext};
-use crate::source::{FileId, FileKind, Files, LineIndex, SourceFile};
+use crate::source::{FileId, FileKind, Files, SourceFile};
 use crate::span::Span;
 use crate::suppress::Suppression;
 
@@ -141,8 +141,11 @@ pub fn lint_paths_overlaid(
             file_notes.push((order, note));
             continue;
         }
-        let content = match early {
-            Some(Ok(text)) => Content::Text(text),
+        let (content, dir) = match early {
+            Some(Ok(text)) => (
+                Content::Text(text),
+                found.path.parent().map(Path::to_path_buf),
+            ),
             Some(Err(why)) => {
                 file_notes.push((
                     order,
@@ -150,12 +153,13 @@ pub fn lint_paths_overlaid(
                 ));
                 continue;
             }
-            None => Content::Path(found.path.clone()),
+            // The folder is taken from the path when the file is worked on.
+            None => (Content::Path(found.path), None),
         };
         sources.push(Source {
             display: found.display,
             kind: found.kind,
-            dir: found.path.parent().map(Path::to_path_buf),
+            dir,
             content,
             order,
         });
@@ -224,6 +228,7 @@ enum Content {
 struct Source {
     display: String,
     kind: FileKind,
+    /// Where files it refers to are looked up (for [`Content::Path`]: its folder, when `None`).
     dir: Option<PathBuf>,
     content: Content,
     /// Place in discovery order, for the order of notes about unreadable files.
@@ -245,13 +250,14 @@ impl From<InputFile> for Source {
 /// Per-file results of the parallel stage.
 struct FileOutput {
     file: FileId,
-    /// The file as it enters [`Files`]: its text is `None` once released (nothing can point
-    /// into it) or when it could not be read.
+    /// The file as it enters [`Files`].
     path: String,
     kind: FileKind,
-    text: Option<Arc<str>>,
+    text: Kept,
+    /// The folder of a file with model facts (linking looks up what they refer to there).
     dir: Option<PathBuf>,
-    fragment: formats::Fragment,
+    /// `None` when the file gave no model facts (most files of a big tree: CRDs, other YAML).
+    fragment: Option<Box<formats::Fragment>>,
     diagnostics: Vec<Diagnostic>,
     suppressions: Vec<Suppression>,
     /// The file was not linted; the note says why (`Some("")`: silently, not our format).
@@ -260,6 +266,16 @@ struct FileOutput {
     unreadable: Option<(usize, String)>,
     /// Regions of the file rendered from a Helm template, with the template path.
     template_sources: Vec<(Span, String)>,
+}
+
+/// How a file's text is kept for the output and the rules.
+enum Kept {
+    /// Released (nothing can point into it), or the file could not be read.
+    Nothing,
+    /// In memory (it was handed in as text).
+    Memory(Arc<str>),
+    /// Read from disk: [`Files`] reads it again.
+    Disk(source::OnDisk),
 }
 
 /// Lint files already in memory (stdin, the language server, tests).
@@ -296,10 +312,17 @@ fn lint_sources(
         })
         .collect();
 
-    let empty: Arc<str> = Arc::from("");
     let mut files = Files::default();
     let mut dirs = Vec::with_capacity(outputs.len());
     let mut model = Model::default();
+    // Every fact's place is known: no vector of the model grows (and copies itself) while
+    // merging.
+    formats::reserve(
+        &mut model,
+        outputs
+            .iter()
+            .filter_map(|output| output.fragment.as_deref()),
+    );
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
     let mut notes = Vec::new();
@@ -309,12 +332,13 @@ fn lint_sources(
     for output in outputs {
         // Ids were given in this order, so pushing keeps them.
         match output.text {
-            Some(text) => files.push(SourceFile {
+            Kept::Memory(text) => files.push(SourceFile {
                 path: output.path,
                 kind: output.kind,
                 text,
             }),
-            None => files.push_released(output.path, output.kind, empty.clone()),
+            Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
+            Kept::Nothing => files.push_released(output.path, output.kind),
         };
         dirs.push(output.dir);
         if let Some(note) = output.unreadable {
@@ -329,7 +353,9 @@ fn lint_sources(
         if !output.template_sources.is_empty() {
             template_sources.insert(output.file, output.template_sources);
         }
-        output.fragment.merge_into(&mut model);
+        if let Some(fragment) = output.fragment {
+            fragment.merge_into(&mut model);
+        }
         diagnostics.extend(output.diagnostics);
         suppressions.extend(output.suppressions);
     }
@@ -404,11 +430,25 @@ fn process_source(
         content,
         order,
     } = source;
+    let dir = dir.or_else(|| match &content {
+        Content::Path(path) => path.parent().map(Path::to_path_buf),
+        Content::Text(_) => None,
+    });
+    // Where the text came from: a file read from disk is read again for the output rather
+    // than kept.
+    let mut on_disk = None;
     let text = match content {
         Content::Text(text) => Ok(text),
-        Content::Path(path) => overlay(&path)
-            .map_or_else(|| read_file(&path, max_file_bytes), Ok)
-            .map_err(|why| format!("{}: {why}", discover::display_path(&path))),
+        Content::Path(path) => match overlay(&path) {
+            Some(text) => Ok(text),
+            None => match read_file(&path, max_file_bytes) {
+                Ok(text) => {
+                    on_disk = Some(path);
+                    Ok(text)
+                }
+                Err(why) => Err(format!("{}: {why}", discover::display_path(&path))),
+            },
+        },
     };
     let text = match text {
         Ok(text) => text,
@@ -417,9 +457,9 @@ fn process_source(
                 file: id,
                 path: display,
                 kind,
-                text: None,
+                text: Kept::Nothing,
                 dir,
-                fragment: formats::Fragment::default(),
+                fragment: None,
                 diagnostics: Vec::new(),
                 suppressions: Vec::new(),
                 skipped: None,
@@ -438,13 +478,19 @@ fn process_source(
     // suppressions; a file with none of them is never shown, so its text can go. Entrypoint
     // scripts handed in (editor buffers) are kept: linking looks them up by path.
     let needed = kind == FileKind::ShellScript
-        || !output.fragment.is_empty()
+        || output.fragment.is_some()
         || !output.diagnostics.is_empty()
         || !output.suppressions.is_empty()
         || !output.template_sources.is_empty();
     output.path = file.path;
-    output.text = needed.then_some(file.text);
-    output.dir = dir;
+    output.text = match (needed, on_disk) {
+        (false, _) => Kept::Nothing,
+        (true, Some(path)) if kind != FileKind::ShellScript => {
+            Kept::Disk(source::OnDisk::new(path, &file.text))
+        }
+        (true, _) => Kept::Memory(file.text),
+    };
+    output.dir = if output.fragment.is_some() { dir } else { None };
     output
 }
 
@@ -459,9 +505,9 @@ fn process_file(
         file: id,
         path: String::new(),
         kind: file.kind,
-        text: None,
+        text: Kept::Nothing,
         dir: None,
-        fragment: formats::Fragment::default(),
+        fragment: None,
         diagnostics: Vec::new(),
         suppressions,
         skipped: None,
@@ -479,7 +525,8 @@ fn process_file(
                     &problem.message,
                 ));
             }
-            output.fragment = fragment;
+            fragment.shrink_to_fit();
+            output.fragment = (!fragment.is_empty()).then(|| Box::new(fragment));
         }
         formats::Parsed::Ignored => {
             output.suppressions.clear();
@@ -510,25 +557,7 @@ fn finish(
             d.severity = severity;
         }
     }
-    // Lines matter only where a line suppression could match: index only those files.
-    let line_scoped: HashSet<FileId> = suppressions
-        .iter()
-        .filter(|s| matches!(s.scope, suppress::Scope::Line(_)))
-        .map(|s| s.location.file)
-        .collect();
-    let mut indexes: HashMap<FileId, LineIndex> = HashMap::new();
-    for d in &diagnostics {
-        if line_scoped.contains(&d.location.file) {
-            indexes
-                .entry(d.location.file)
-                .or_insert_with(|| LineIndex::new(files.text(d.location.file)));
-        }
-    }
-    let unused = suppress::apply(&mut diagnostics, suppressions, |location| {
-        indexes
-            .get(&location.file)
-            .map_or(0, |index| index.line_of(location.span.start))
-    });
+    let unused = suppress::apply(&mut diagnostics, suppressions);
     if selection.is_enabled("SL001") {
         for rule in unused {
             // A suppression of a rule that is not running cannot be judged.
@@ -617,7 +646,7 @@ mod pipeline_tests {
                 .files
                 .iter()
                 .find(|(_, f)| f.path == path)
-                .map(|(id, f)| (id, f.text.to_string()))
+                .map(|(id, _)| (id, report.files.text(id).to_string()))
                 .expect("file kept by path")
         };
         let (crd_id, crd_text) = file("crd.yaml");

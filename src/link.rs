@@ -404,13 +404,13 @@ pub fn link_scripts(model: &mut Model, files: &mut Files, max_file_bytes: u64) -
             let Some(file) = file else {
                 continue;
             };
-            let facts = script_facts(file, files.text(file));
-            process.script = Some(LinkedScript {
+            let facts = script_facts(file, &files.text(file));
+            process.script = Some(Box::new(LinkedScript {
                 file,
                 invoked_at,
                 copied_at,
                 facts,
-            });
+            }));
         }
     }
     linked
@@ -444,7 +444,7 @@ fn load_script(
     });
     linked.suppressions.extend(suppress::parse(
         id,
-        files.text(id),
+        &files.text(id),
         FileKind::ShellScript.comment_chars(),
     ));
     Some(id)

@@ -254,6 +254,14 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         _ => stdout.write_all(output::render(&report, format, color).as_bytes()),
     };
     let _ = stdout.flush();
+    // Texts are read again for the output; one that changed since it was linted is shown
+    // without its text (positions at its start).
+    for file in report.files.changed() {
+        eprintln!(
+            "shutdownlint: {}: changed on disk while it was linted; its findings are shown without positions",
+            report.files.path(file)
+        );
+    }
 
     let failing = report.diagnostics.iter().any(|d| d.severity >= fail_on);
     Ok(if failing {

@@ -350,14 +350,14 @@ pub struct Process {
     pub command: Option<Command>,
     pub shell: ShellEnv,
     /// Filled after linking: what the command does (shell at PID 1, main program, steps before).
-    pub analysis: Option<CommandAnalysis>,
-    pub script: Option<LinkedScript>,
+    pub analysis: Option<Box<CommandAnalysis>>,
+    pub script: Option<Box<LinkedScript>>,
     /// Environment variables set for the process.
     pub env: Vec<EnvVar>,
     /// The pause before the stop signal (a Kubernetes preStop hook).
     pub pre_stop: Option<PreStop>,
     /// Kubernetes container facts.
-    pub container: Option<Container>,
+    pub container: Option<Box<Container>>,
     /// The stop signal set for this process (Kubernetes `lifecycle.stopSignal`, the image's).
     pub stop_signal: Option<Fact<Signal>>,
     /// Index into [`Model::images`] of the image built in the scan that the process runs.
@@ -440,9 +440,9 @@ pub struct Container {
     pub image: Option<Fact<String>>,
     /// `containerPort`s, with their names.
     pub ports: Vec<(Fact<u32>, Option<String>)>,
-    pub readiness: Option<Probe>,
-    pub liveness: Option<Probe>,
-    pub startup: Option<Probe>,
+    pub readiness: Option<Box<Probe>>,
+    pub liveness: Option<Box<Probe>>,
+    pub startup: Option<Box<Probe>>,
     /// The `command:` and `args:` keys when set.
     pub command_key: Option<Location>,
     pub args_key: Option<Location>,
@@ -588,13 +588,33 @@ pub struct Workload {
     pub kill_deadline: Option<Fact<f64>>,
     /// `shutdownlint.dev/drain-seconds` annotation or label.
     pub drain_annotation: Option<Fact<f64>>,
-    pub kubernetes: Option<KubeWorkload>,
-    pub compose: Option<ComposeService>,
-    pub systemd: Option<SystemdService>,
+    pub kubernetes: Option<Box<KubeWorkload>>,
+    pub compose: Option<Box<ComposeService>>,
+    pub systemd: Option<Box<SystemdService>>,
     /// Procfile/fly: the process type (`web`, `worker`, `release`).
     pub process_type: Option<Fact<String>>,
     /// fly.toml: the Dockerfile that builds the app's image (relative to the fly.toml).
     pub dockerfile_ref: Option<Fact<String>>,
+}
+
+impl Workload {
+    /// Give back spare capacity (see [`crate::formats::Fragment::shrink_to_fit`]).
+    pub fn shrink_to_fit(&mut self) {
+        self.processes.shrink_to_fit();
+        for process in &mut self.processes {
+            process.env.shrink_to_fit();
+            if let Some(command) = &mut process.command {
+                command.words.shrink_to_fit();
+                command.sources.shrink_to_fit();
+            }
+            if let Some(container) = &mut process.container {
+                container.ports.shrink_to_fit();
+            }
+        }
+        if let Some(kube) = &mut self.kubernetes {
+            kube.template_labels.shrink_to_fit();
+        }
+    }
 }
 
 /// docker compose facts of a service.

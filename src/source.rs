@@ -1,6 +1,7 @@
 //! Source files and the line index that turns byte offsets into lines and columns.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crate::span::Span;
 
@@ -72,71 +73,202 @@ pub struct SourceFile {
     pub text: Arc<str>,
 }
 
+/// Where [`Files`] keeps a file's text.
+#[derive(Debug, Clone)]
+enum Stored {
+    /// In memory: text handed in (stdin, editor buffers, tests), entrypoint scripts, change-mode
+    /// content from git.
+    Memory(Arc<str>),
+    /// Read again when asked for.
+    Disk(OnDisk),
+    /// Nothing can point into the file: its text is `""`.
+    Released,
+}
+
+/// A text that was read from disk, kept as where to read it again and what to expect there.
+#[derive(Debug, Clone)]
+pub struct OnDisk {
+    path: PathBuf,
+    len: usize,
+    hash: u64,
+}
+
+impl OnDisk {
+    pub fn new(path: PathBuf, text: &str) -> Self {
+        OnDisk {
+            path,
+            len: text.len(),
+            hash: text_hash(text),
+        }
+    }
+}
+
+/// A file's path and kind (see [`Files::iter`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FileRef<'a> {
+    pub path: &'a str,
+    pub kind: FileKind,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    path: String,
+    kind: FileKind,
+    stored: Stored,
+}
+
+/// How many texts read again from disk are kept at once: output and rules go file by file, so
+/// a few suffice.
+const CACHED_TEXTS: usize = 8;
+
 /// All files of one run, indexed by [`FileId`].
 ///
-/// A file whose text nothing can point into (no model facts, findings or suppressions: a
-/// manifest of only CustomResourceDefinitions, YAML that is not Kubernetes) is kept by path
-/// only, its text released after parsing (see [`Files::push_released`]), so a run holds the
-/// text of the files that matter rather than of the whole tree.
-#[derive(Debug, Default, Clone)]
+/// A run keeps the texts of the files that matter, not of the whole tree:
+/// - a file nothing can point into (no model facts, findings or suppressions: a manifest of
+///   only CustomResourceDefinitions, YAML that is not Kubernetes) is kept by path only, its
+///   text released after parsing (see [`Files::push_released`]);
+/// - a file read from disk is kept by its path, length and hash, and read again when its text
+///   is asked for ([`Files::push_on_disk`], [`Files::text`]): output and rules ask for the
+///   texts of the files with findings, one file after another, so only a few texts are in
+///   memory at once however big the tree.
+#[derive(Debug, Default)]
 pub struct Files {
-    files: Vec<SourceFile>,
-    /// `released[i]`: file `i` is kept without its text.
-    released: Vec<bool>,
+    entries: Vec<Entry>,
+    /// Texts read again from disk, most recent last.
+    cache: Mutex<Vec<(FileId, Arc<str>)>>,
+    /// Files whose text on disk was no longer the one linted (they read as `""`).
+    changed: Mutex<Vec<FileId>>,
+}
+
+impl Clone for Files {
+    fn clone(&self) -> Self {
+        Files {
+            entries: self.entries.clone(),
+            cache: Mutex::default(),
+            changed: Mutex::new(lock(&self.changed).clone()),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The hash [`Files`] checks a text read again against (in-process only, never persisted).
+pub fn text_hash(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(text.as_bytes());
+    hasher.finish()
 }
 
 impl Files {
-    pub fn push(&mut self, file: SourceFile) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(file);
-        self.released.push(false);
+    fn push_entry(&mut self, path: String, kind: FileKind, stored: Stored) -> FileId {
+        let id = FileId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
+        self.entries.push(Entry { path, kind, stored });
         id
+    }
+
+    /// Add a file whose text stays in memory.
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        self.push_entry(file.path, file.kind, Stored::Memory(file.text))
+    }
+
+    /// Add a file read from disk: [`Files::text`] reads it again.
+    pub fn push_on_disk(&mut self, path: String, kind: FileKind, on_disk: OnDisk) -> FileId {
+        self.push_entry(path, kind, Stored::Disk(on_disk))
     }
 
     /// Add a file without its text (its text is `""`). Such a file keeps its place (and so the
     /// ids of the files after it) but is not found by [`Files::find_path`].
-    pub fn push_released(&mut self, path: String, kind: FileKind, empty: Arc<str>) -> FileId {
-        let id = self.push(SourceFile {
-            path,
-            kind,
-            text: empty,
-        });
-        if let Some(released) = self.released.last_mut() {
-            *released = true;
-        }
-        id
+    pub fn push_released(&mut self, path: String, kind: FileKind) -> FileId {
+        self.push_entry(path, kind, Stored::Released)
     }
 
     /// Whether the file's text was released (see [`Files::push_released`]).
     pub fn is_released(&self, id: FileId) -> bool {
-        self.released.get(id.0 as usize).copied().unwrap_or(false)
+        self.entry(id)
+            .is_some_and(|e| matches!(e.stored, Stored::Released))
     }
 
-    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
+    fn entry(&self, id: FileId) -> Option<&Entry> {
+        self.entries.get(id.0 as usize)
     }
 
     pub fn path(&self, id: FileId) -> &str {
-        self.get(id).map_or("", |f| f.path.as_str())
+        self.entry(id).map_or("", |e| e.path.as_str())
     }
 
-    pub fn text(&self, id: FileId) -> &str {
-        self.get(id).map_or("", |f| &f.text)
+    pub fn kind(&self, id: FileId) -> Option<FileKind> {
+        self.entry(id).map(|e| e.kind)
+    }
+
+    /// The file's text: `""` when released or unknown, or when a file kept on disk changed
+    /// since it was linted (see [`Files::changed`]).
+    pub fn text(&self, id: FileId) -> Arc<str> {
+        let Some(entry) = self.entry(id) else {
+            return Arc::from("");
+        };
+        let OnDisk { path, len, hash } = match &entry.stored {
+            Stored::Memory(text) => return text.clone(),
+            Stored::Released => return Arc::from(""),
+            Stored::Disk(on_disk) => on_disk,
+        };
+        let (len, hash) = (*len, *hash);
+        if let Some(text) = lock(&self.cache)
+            .iter()
+            .find(|(cached, _)| *cached == id)
+            .map(|(_, text)| text.clone())
+        {
+            return text;
+        }
+        // The cap is the length linted: a file that grew has changed.
+        let text: Arc<str> = match crate::read_file(path, len as u64) {
+            Ok(text) if text.len() == len && text_hash(&text) == hash => Arc::from(text),
+            _ => {
+                let mut changed = lock(&self.changed);
+                if !changed.contains(&id) {
+                    changed.push(id);
+                }
+                Arc::from("")
+            }
+        };
+        let mut cache = lock(&self.cache);
+        if cache.len() >= CACHED_TEXTS {
+            cache.remove(0);
+        }
+        cache.push((id, text.clone()));
+        text
+    }
+
+    /// The files kept on disk whose text was asked for and was no longer the one linted, in
+    /// id order.
+    pub fn changed(&self) -> Vec<FileId> {
+        let mut changed = lock(&self.changed).clone();
+        changed.sort();
+        changed
     }
 
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.entries.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, FileRef<'_>)> {
+        self.entries.iter().enumerate().map(|(i, e)| {
+            (
+                FileId(i as u32),
+                FileRef {
+                    path: &e.path,
+                    kind: e.kind,
+                },
+            )
+        })
     }
 
     /// The file shown as `path`, among the files that still have their text.
@@ -362,6 +494,52 @@ mod tests {
                 .collect();
             assert_eq!(newlines(&text).collect::<Vec<_>>(), reference, "{b}");
         }
+    }
+
+    /// Texts read from disk are not kept: they are read again when asked for, checked against
+    /// what was linted, and a few are cached.
+    #[test]
+    fn texts_on_disk_are_read_again_and_checked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut files = Files::default();
+        let mut ids = Vec::new();
+        for i in 0..CACHED_TEXTS + 3 {
+            let path = dir.path().join(format!("f{i}.yaml"));
+            let text = format!("kind: Pod # {i}\n");
+            std::fs::write(&path, &text).expect("write");
+            ids.push(files.push_on_disk(
+                format!("f{i}.yaml"),
+                FileKind::Yaml,
+                OnDisk::new(path, &text),
+            ));
+        }
+        let memory = files.push(SourceFile {
+            path: "stdin".into(),
+            kind: FileKind::Yaml,
+            text: Arc::from("kind: Job\n"),
+        });
+        let released = files.push_released("crd.yaml".into(), FileKind::Yaml);
+        assert_eq!(&*files.text(memory), "kind: Job\n");
+        assert_eq!(&*files.text(released), "");
+        assert_eq!(files.find_path("f3.yaml"), Some(ids[3]));
+        assert_eq!(files.find_path("crd.yaml"), None);
+        // Every file, twice (the second pass evicts and reads again); the first three are not
+        // cached after it.
+        for _ in 0..2 {
+            for (i, &id) in ids.iter().enumerate() {
+                assert_eq!(&*files.text(id), format!("kind: Pod # {i}\n"));
+            }
+        }
+        assert!(lock(&files.cache).len() <= CACHED_TEXTS);
+        // A file edited (same length) or grown since it was linted reads as "" and is listed.
+        std::fs::write(dir.path().join("f0.yaml"), "kind: Pod # X\n").expect("write");
+        std::fs::write(dir.path().join("f1.yaml"), "kind: Pod # 1\nmore\n").expect("write");
+        std::fs::remove_file(dir.path().join("f2.yaml")).expect("remove");
+        for &id in &ids[..3] {
+            assert_eq!(&*files.text(id), "");
+        }
+        assert_eq!(files.changed(), ids[..3].to_vec());
+        assert_eq!(&*files.text(ids[3]), "kind: Pod # 3\n");
     }
 
     #[test]

@@ -66,6 +66,25 @@ enum OffsetMap {
     },
 }
 
+impl OffsetMap {
+    /// A table, or [`OffsetMap::Contiguous`] when it maps byte for byte onto one run of the
+    /// source (a table costs 16 bytes per byte of text for as long as the fact is kept).
+    fn table(mut pieces: Vec<(usize, usize)>, end: usize) -> OffsetMap {
+        let base = pieces.first().map_or(end, |p| p.0);
+        let contiguous = pieces
+            .iter()
+            .enumerate()
+            .all(|(i, &(start, stop))| start == base + i && stop == start + 1)
+            && end == base + pieces.len();
+        if contiguous {
+            OffsetMap::Contiguous(base)
+        } else {
+            pieces.shrink_to_fit();
+            OffsetMap::Table { pieces, end }
+        }
+    }
+}
+
 impl MappedText {
     /// Text that is an unchanged copy of the source starting at `source_start`.
     pub fn contiguous(text: impl Into<String>, source_start: usize) -> Self {
@@ -135,10 +154,10 @@ impl MappedText {
             OffsetMap::Table {
                 pieces,
                 end: text_end,
-            } => OffsetMap::Table {
-                pieces: pieces[start..end].to_vec(),
-                end: pieces.get(end).map_or(*text_end, |p| p.0),
-            },
+            } => OffsetMap::table(
+                pieces[start..end].to_vec(),
+                pieces.get(end).map_or(*text_end, |p| p.0),
+            ),
         };
         MappedText { text, map }
     }
@@ -184,10 +203,7 @@ impl MappedTextBuilder {
     pub fn finish(self) -> MappedText {
         MappedText {
             text: self.text,
-            map: OffsetMap::Table {
-                pieces: self.pieces,
-                end: self.end,
-            },
+            map: OffsetMap::table(self.pieces, self.end),
         }
     }
 }
@@ -220,5 +236,30 @@ mod tests {
         assert_eq!(m.source_span(Span::new(4, 7)), Span::new(6, 10));
         assert_eq!(m.source_span(Span::new(5, 6)), Span::new(7, 9));
         assert_eq!(m.source_span(Span::empty(7)), Span::empty(10));
+        assert!(matches!(m.map, OffsetMap::Table { .. }));
+        // A sub-view without the gap and the escape maps like a plain copy.
+        let tail = m.sub(Span::new(6, 7));
+        assert_eq!(tail.map, OffsetMap::Contiguous(9));
+        assert_eq!(tail.source_span(Span::new(0, 1)), Span::new(9, 10));
+    }
+
+    #[test]
+    fn tables_that_copy_one_run_are_contiguous() {
+        let mut b = MappedText::builder();
+        b.push_str("ab", 5);
+        b.push_str("c", 7);
+        let m = b.finish();
+        assert_eq!(m.map, OffsetMap::Contiguous(5));
+        assert_eq!(m.source_span(Span::empty(3)), Span::empty(8));
+        // Empty, and with an end elsewhere: still exact.
+        let mut b = MappedText::builder();
+        b.set_end(4);
+        assert_eq!(b.finish().source_span(Span::empty(0)), Span::empty(4));
+        let mut b = MappedText::builder();
+        b.push_str("ab", 5);
+        b.set_end(9);
+        let m = b.finish();
+        assert!(matches!(m.map, OffsetMap::Table { .. }));
+        assert_eq!(m.source_span(Span::empty(2)), Span::empty(9));
     }
 }

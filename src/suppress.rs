@@ -1,14 +1,17 @@
 //! Inline suppressions: `# shutdownlint: ignore[SL101, name] reason` on the line before a finding
 //! (or at the end of its line), and `# shutdownlint: ignore-file[SL204]` anywhere in a file.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Location};
 use crate::source::{FileId, LineIndex};
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Silences findings that start on this 0-based line.
-    Line(usize),
+    /// Silences findings that start on a line: the line's bytes with its line break (past the
+    /// end of the text for the last line), so no line index is needed to apply it.
+    Line(Span),
     /// Silences findings that start inside this byte range (a Kubernetes object annotated
     /// `shutdownlint.dev/ignore`).
     Range(Span),
@@ -105,9 +108,13 @@ pub fn parse_prefixed(file: FileId, text: &str, prefixes: &[&str]) -> Vec<Suppre
         let scope = if is_file {
             Scope::File
         } else if own_line {
-            Scope::Line(next_code_line(text, &index, line + 1, prefixes))
+            Scope::Line(line_bytes(
+                text,
+                &index,
+                next_code_line(text, &index, line + 1, prefixes),
+            ))
         } else {
-            Scope::Line(line)
+            Scope::Line(line_bytes(text, &index, line))
         };
         found.push(Suppression {
             scope,
@@ -133,6 +140,21 @@ fn comment_start(line: &str, prefixes: &[&str]) -> Option<(usize, usize)> {
 }
 
 /// The first line at or after `line` that is neither blank nor a comment-only line.
+/// The bytes of a 0-based line with its line break; the last line's range goes one past the
+/// end of the text (a finding at the very end is on it), a line past the last is empty.
+fn line_bytes(text: &str, index: &LineIndex, line: usize) -> Span {
+    let past_end = text.len() + 1;
+    if line >= index.line_count() {
+        return Span::empty(past_end);
+    }
+    let end = if line + 1 < index.line_count() {
+        index.line_start(line + 1)
+    } else {
+        past_end
+    };
+    Span::new(index.line_start(line), end)
+}
+
 fn next_code_line(text: &str, index: &LineIndex, mut line: usize, prefixes: &[&str]) -> usize {
     while line < index.line_count() {
         let trimmed = index.line_span(text, line).slice(text).trim_start();
@@ -149,23 +171,22 @@ fn next_code_line(text: &str, index: &LineIndex, mut line: usize, prefixes: &[&s
 pub fn apply<'s>(
     diagnostics: &mut Vec<Diagnostic>,
     suppressions: &'s [Suppression],
-    line_of: impl Fn(&Location) -> usize,
 ) -> Vec<&'s SuppressedRule> {
-    let mut used = vec![Vec::new(); suppressions.len()];
+    let mut used: Vec<Vec<bool>> = suppressions
+        .iter()
+        .map(|s| vec![false; s.rules.len()])
+        .collect();
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
     for (i, s) in suppressions.iter().enumerate() {
-        used[i] = vec![false; s.rules.len()];
+        by_file.entry(s.location.file).or_default().push(i);
     }
     diagnostics.retain(|d| {
-        let line = line_of(&d.location);
         let mut keep = true;
-        for (i, s) in suppressions.iter().enumerate() {
-            if s.location.file != d.location.file {
-                continue;
-            }
+        for &i in by_file.get(&d.location.file).map_or(&[][..], Vec::as_slice) {
+            let s = &suppressions[i];
             let applies = match s.scope {
                 Scope::File => true,
-                Scope::Line(l) => l == line,
-                Scope::Range(range) => range.contains(d.location.span.start),
+                Scope::Line(range) | Scope::Range(range) => range.contains(d.location.span.start),
             };
             if !applies {
                 continue;
@@ -201,14 +222,21 @@ mod tests {
         let text = "# shutdownlint: ignore[SL101, package-manager-pid1] legacy image\n\n# another comment\nCMD npm start\nSTOPSIGNAL 9 # shutdownlint: ignore[SL104]\n#shutdownlint: ignore-file[SL106]\n";
         let s = parse(FileId(0), text, &['#']);
         assert_eq!(s.len(), 3);
-        assert_eq!(s[0].scope, Scope::Line(3));
+        let line = |scope| match scope {
+            Scope::Line(range) => range.slice(text),
+            _ => "",
+        };
+        assert_eq!(line(s[0].scope), "CMD npm start\n");
         assert_eq!(s[0].rules[0].code, Some("SL101"));
         assert_eq!(s[0].rules[1].code, Some("SL102"));
         assert_eq!(
             s[0].rules[1].location.span.slice(text),
             "package-manager-pid1"
         );
-        assert_eq!(s[1].scope, Scope::Line(4));
+        assert_eq!(
+            line(s[1].scope),
+            "STOPSIGNAL 9 # shutdownlint: ignore[SL104]\n"
+        );
         assert_eq!(s[2].scope, Scope::File);
     }
 

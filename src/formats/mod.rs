@@ -58,6 +58,24 @@ impl Fragment {
             && problems.is_empty()
     }
 
+    /// Give back the spare capacity of the fact vectors: they are kept for the whole run, and
+    /// a vector grown by pushing holds up to twice what it needs (at least four elements).
+    pub fn shrink_to_fit(&mut self) {
+        self.workloads.shrink_to_fit();
+        for workload in &mut self.workloads {
+            workload.shrink_to_fit();
+        }
+        self.images.shrink_to_fit();
+        self.services.shrink_to_fit();
+        for service in &mut self.services {
+            service.selector.shrink_to_fit();
+        }
+        self.autoscalers.shrink_to_fit();
+        self.image_builds.shrink_to_fit();
+        self.nginx.shrink_to_fit();
+        self.systemd.shrink_to_fit();
+    }
+
     pub fn merge_into(self, model: &mut Model) {
         let workload_base = model.workloads.len();
         let image_base = model.images.len();
@@ -78,6 +96,32 @@ impl Fragment {
         model.nginx.extend(self.nginx);
         model.systemd_files.extend(self.systemd);
     }
+}
+
+/// Make room in `model` for the facts of `fragments`, exactly (see [`Fragment::merge_into`]).
+pub fn reserve<'a>(model: &mut Model, fragments: impl Iterator<Item = &'a Fragment>) {
+    let mut counts = [0usize; 7];
+    for f in fragments {
+        for (count, len) in counts.iter_mut().zip([
+            f.workloads.len(),
+            f.images.len(),
+            f.services.len(),
+            f.autoscalers.len(),
+            f.image_builds.len(),
+            f.nginx.len(),
+            f.systemd.len(),
+        ]) {
+            *count += len;
+        }
+    }
+    let [workloads, images, services, autoscalers, image_builds, nginx, systemd] = counts;
+    model.workloads.reserve_exact(workloads);
+    model.images.reserve_exact(images);
+    model.services.reserve_exact(services);
+    model.autoscalers.reserve_exact(autoscalers);
+    model.image_builds.reserve_exact(image_builds);
+    model.nginx.reserve_exact(nginx);
+    model.systemd_files.reserve_exact(systemd);
 }
 
 /// A parse failure of any format.

@@ -325,7 +325,7 @@ fn service(
         kill_deadline,
         drain_annotation,
         kubernetes: None,
-        compose: Some(compose),
+        compose: Some(Box::new(compose)),
         systemd: None,
         process_type: None,
         dockerfile_ref: None,

@@ -401,7 +401,7 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
         image: None,
         kill_deadline: grace,
         drain_annotation: seconds_annotation(object, template, DRAIN_ANNOTATION),
-        kubernetes: Some(kube),
+        kubernetes: Some(Box::new(kube)),
         compose: None,
         systemd: None,
         process_type: None,
@@ -546,17 +546,17 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
         .get_path(&["lifecycle"])
         .and_then(|l| l.get_entry("preStop"))
         .map(|entry| pre_stop(object, &entry.key, &entry.value));
-    process.container = Some(Container {
+    process.container = Some(Box::new(Container {
         location: name_location,
         image,
         ports,
-        readiness: probe(object, node, "readinessProbe"),
-        liveness: probe(object, node, "livenessProbe"),
-        startup: probe(object, node, "startupProbe"),
+        readiness: probe(object, node, "readinessProbe").map(Box::new),
+        liveness: probe(object, node, "livenessProbe").map(Box::new),
+        startup: probe(object, node, "startupProbe").map(Box::new),
         command_key,
         args_key,
         args: args_only,
-    });
+    }));
     process
 }
 

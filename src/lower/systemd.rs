@@ -211,13 +211,13 @@ fn workload(
         drain_annotation: None,
         kubernetes: None,
         compose: None,
-        systemd: Some(SystemdService {
+        systemd: Some(Box::new(SystemdService {
             service_type: format!("{:?}", unit.effective_service_type()).to_ascii_lowercase(),
             kill_mode,
             send_sigkill,
             timeout_infinite,
             exec_stop,
-        }),
+        })),
         process_type: None,
         dockerfile_ref: None,
     })

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use lsp_types::{
     CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
@@ -82,7 +83,8 @@ pub struct Converter<'a> {
     root: &'a Path,
     /// The URI the client uses for a path (its open documents), else one made from the path.
     uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
-    indexes: HashMap<FileId, LineIndex>,
+    /// Texts and line indexes of the files converted so far.
+    indexes: HashMap<FileId, (Arc<str>, LineIndex)>,
 }
 
 impl<'a> Converter<'a> {
@@ -126,12 +128,13 @@ impl<'a> Converter<'a> {
         )
     }
 
-    fn indexed(&mut self, file: FileId) -> (&'a str, &LineIndex) {
-        let text = self.report.files.text(file);
-        let index = self
-            .indexes
-            .entry(file)
-            .or_insert_with(|| LineIndex::new(text));
+    fn indexed(&mut self, file: FileId) -> (&str, &LineIndex) {
+        let files = &self.report.files;
+        let (text, index) = self.indexes.entry(file).or_insert_with(|| {
+            let text = files.text(file);
+            let index = LineIndex::new(&text);
+            (text, index)
+        });
         (text, index)
     }
 

@@ -618,10 +618,10 @@ impl Server<'_> {
             .files
             .iter()
             .filter(|(_, file)| file.kind == FileKind::ShellScript)
-            .filter_map(|(_, file)| {
-                let document = self.documents.get(Path::new(&file.path))?;
-                (document.text != *file.text).then(|| InputFile {
-                    display: file.path.clone(),
+            .filter_map(|(id, file)| {
+                let document = self.documents.get(Path::new(file.path))?;
+                (*document.text != *report.files.text(id)).then(|| InputFile {
+                    display: file.path.to_string(),
                     kind: FileKind::ShellScript,
                     text: document.text.clone(),
                     dir: Path::new(&file.path).parent().map(Path::to_path_buf),

@@ -115,10 +115,10 @@ impl SourceCode for Source {
 }
 
 fn source(files: &Files, file: FileId) -> Source {
-    let (name, text) = files.get(file).map_or((String::new(), Arc::from("")), |f| {
-        (f.path.clone(), f.text.clone())
-    });
-    Source { name, text }
+    Source {
+        name: files.path(file).to_string(),
+        text: files.text(file),
+    }
 }
 
 fn span(text: &str, span: crate::span::Span) -> SourceSpan {
@@ -131,6 +131,7 @@ fn view(files: &Files, d: &Diagnostic) -> View {
     let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
     let file = d.location.file;
     let text = files.text(file);
+    let text = &*text;
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         d.primary_label.clone(),
         span(text, d.location.span),
@@ -153,7 +154,7 @@ fn view(files: &Files, d: &Diagnostic) -> View {
     for label in d
         .labels
         .iter()
-        .filter(|l| !too_far_right(files.text(l.location.file), l.location.span))
+        .filter(|l| !too_far_right(&files.text(l.location.file), l.location.span))
     {
         // miette prints every line between labels of one snippet: a label far from the finding
         // gets a snippet of its own.
@@ -168,6 +169,7 @@ fn view(files: &Files, d: &Diagnostic) -> View {
             ));
         } else {
             let other = files.text(label.location.file);
+            let other = &*other;
             related.push(View {
                 header: String::new(),
                 message: if label.location.file == file {

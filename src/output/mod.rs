@@ -55,6 +55,7 @@ impl<'a> Positions<'a> {
             list.sort_unstable();
             list.dedup();
             let text = files.text(file);
+            let text = &*text;
             let index = LineIndex::new(text);
             for offset in list {
                 known.insert((file, offset), index.position(text, offset));
@@ -68,6 +69,7 @@ impl<'a> Positions<'a> {
             Some(position) => *position,
             None => {
                 let text = self.files.text(file);
+                let text = &*text;
                 LineIndex::new(text).position(text, offset)
             }
         }

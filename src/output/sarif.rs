@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -180,6 +181,7 @@ struct CharOffsets<'a> {
 impl CharOffsets<'_> {
     fn char_offset(&mut self, file: FileId, byte_offset: usize) -> usize {
         let text = self.files.text(file);
+        let text = &*text;
         let (from_byte, from_char) = match self.last.get(&file) {
             Some(&(byte, chars)) if byte <= byte_offset => (byte, chars),
             _ => (0, 0),
@@ -331,8 +333,9 @@ pub fn render(report: &Report, root: Option<&Path>) -> String {
         last: HashMap::new(),
     };
     let mut uris: HashMap<FileId, ArtifactLocation> = HashMap::new();
-    let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
-    let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
+    let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
+    // Findings come sorted by file: the line index of the last file is enough.
+    let mut indexed: Option<(FileId, Arc<str>, LineIndex)> = None;
 
     let mut location = |location: &Location, message: Option<&str>, id: Option<usize>| {
         let (start, end) = positions.range(location);
@@ -363,7 +366,7 @@ pub fn render(report: &Report, root: Option<&Path>) -> String {
             .enumerate()
             .map(|(i, l)| location(&l.location, Some(&l.message), Some(i + 1)))
             .collect();
-        let fingerprint = fingerprint(report, d, &mut line_indexes, &mut occurrences);
+        let fingerprint = fingerprint(report, d, &mut indexed, &mut occurrences);
         let mut text = d.display_message();
         if let Some(help) = &d.help {
             text.push_str("\nhelp: ");
@@ -441,14 +444,19 @@ fn region(
 fn fingerprint<'r>(
     report: &'r Report,
     d: &'r Diagnostic,
-    line_indexes: &mut HashMap<FileId, LineIndex>,
-    occurrences: &mut HashMap<(&'r str, &'r str, &'r str), usize>,
+    indexed: &mut Option<(FileId, Arc<str>, LineIndex)>,
+    occurrences: &mut HashMap<(&'r str, &'r str, String), usize>,
 ) -> String {
     let file = d.location.file;
-    let text = report.files.text(file);
-    let index = line_indexes
-        .entry(file)
-        .or_insert_with(|| LineIndex::new(text));
+    if indexed.as_ref().is_none_or(|(last, _, _)| *last != file) {
+        let text = report.files.text(file);
+        let index = LineIndex::new(&text);
+        *indexed = Some((file, text, index));
+    }
+    let Some((_, text, index)) = indexed.as_ref() else {
+        return String::new();
+    };
+    let text = &**text;
     let offset = crate::source::clamp_to_char_boundary(text, d.location.span.start);
     let line_span = index.line_span(text, index.line_of(offset));
     let line = text
@@ -456,7 +464,9 @@ fn fingerprint<'r>(
         .unwrap_or("")
         .trim();
     let path = report.files.path(file);
-    let occurrence = occurrences.entry((d.code, path, line)).or_insert(0);
+    let occurrence = occurrences
+        .entry((d.code, path, line.to_string()))
+        .or_insert(0);
     *occurrence += 1;
     let count = occurrence.to_string();
     let hash = fnv1a(&[

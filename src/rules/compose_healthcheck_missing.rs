@@ -257,7 +257,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for part in &parts {
         extras
             .entry(part.file)
-            .or_insert_with(|| self::extras(cx.files.text(part.file)));
+            .or_insert_with(|| self::extras(&cx.files.text(part.file)));
         services
             .entry((dir_of(part.file), part.compose.name.clone()))
             .or_default()

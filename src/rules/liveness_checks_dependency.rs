@@ -631,7 +631,8 @@ fn narrow(
     program: &str,
     anchor: &str,
 ) -> Location {
-    let text = command.span.slice(files.text(command.file));
+    let text = files.text(command.file);
+    let text = command.span.slice(&text);
     let after_program = text.find(program).unwrap_or(0);
     let found = text[after_program..]
         .find(anchor)

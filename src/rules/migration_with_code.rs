@@ -83,6 +83,7 @@ pub fn check(ctx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             continue;
         }
         let text = ctx.files.text(id);
+        let text = &*text;
         if changes_nothing(migration.framework, text) {
             continue;
         }

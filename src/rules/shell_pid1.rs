@@ -367,6 +367,7 @@ pub(crate) fn image_user(
 /// table, else its `app = …` line, else the first line.
 fn fly_anchor(files: &crate::source::Files, anchor: Location) -> Location {
     let text = files.text(anchor.file);
+    let text = &*text;
     let mut offset = 0;
     let mut app = None;
     for line in text.split_inclusive('\n') {

@@ -76,6 +76,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
 /// The key and value of the `Key=value` line whose value is at `location`.
 fn setting_at(cx: &RuleContext<'_>, location: Location) -> (String, String) {
     let text = cx.files.text(location.file);
+    let text = &*text;
     let start = location.span.start.min(text.len());
     let end = location.span.end.clamp(start, text.len());
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);

@@ -36,6 +36,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             continue;
         }
         let text = cx.files.text(location.file);
+        let text = &*text;
         let written = text
             .get(location.span.start..location.span.end)
             .map(|w| w.trim().trim_matches(['"', '\'']))

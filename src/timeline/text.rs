@@ -206,6 +206,7 @@ impl<'a> Places<'a> {
 
     pub fn position(&self, location: &crate::diagnostic::Location) -> crate::source::Position {
         let text = self.files.text(location.file);
+        let text = &*text;
         let mut indexes = self.indexes.borrow_mut();
         let index = indexes
             .entry(location.file)
