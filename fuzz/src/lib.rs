@@ -79,13 +79,13 @@ pub fn lint_one(kind: FileKind, name: &str, text: String) -> Report {
     for d in &report.diagnostics {
         // A file something points into keeps its text in the report (renderers need it).
         let file_text = report.files.text(d.location.file);
-        check_span(file_text, d.location.span, d.code);
+        check_span(&file_text, d.location.span, d.code);
         if d.location.file == shutdownlint::source::FileId(0) {
-            assert_eq!(file_text, input, "the report keeps the linted text");
+            assert_eq!(&*file_text, input, "the report keeps the linted text");
         }
         for label in &d.labels {
             check_span(
-                report.files.text(label.location.file),
+                &report.files.text(label.location.file),
                 label.location.span,
                 d.code,
             );

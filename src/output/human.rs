@@ -9,7 +9,7 @@ use miette::{
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{FileId, Files};
+use crate::source::{FileId, Files, LineIndex};
 use crate::Report;
 
 /// One rendered diagnostic (or a secondary note in another file).
@@ -78,11 +78,45 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
+/// A file's text and its line starts, shared by the views of its findings.
+struct Lines {
+    text: Arc<str>,
+    index: LineIndex,
+    /// How many lone `\r` (not followed by `\n`) come before each line start, when the text
+    /// has any: miette counts them as line breaks.
+    lone_cr: Option<Vec<usize>>,
+}
+
+impl Lines {
+    fn new(text: Arc<str>) -> Self {
+        let index = LineIndex::new(&text);
+        let bytes = text.as_bytes();
+        let is_lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+        let lone_cr = (0..bytes.len()).any(is_lone).then(|| {
+            let mut before = Vec::with_capacity(index.line_count());
+            let mut count = 0;
+            let mut from = 0;
+            for line in 0..index.line_count() {
+                let start = index.line_start(line);
+                count += (from..start).filter(|&i| is_lone(i)).count();
+                before.push(count);
+                from = start;
+            }
+            before
+        });
+        Lines {
+            text,
+            index,
+            lone_cr,
+        }
+    }
+}
+
 /// A file for miette whose `line:column` header counts columns in characters (miette counts
 /// bytes), so it agrees with the JSON and GitHub outputs.
 struct Source {
     name: String,
-    text: Arc<str>,
+    lines: Arc<Lines>,
 }
 
 impl SourceCode for Source {
@@ -92,12 +126,29 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette finds the lines around a span by scanning the text from its start, once per
+        // snippet: in a big file with many findings that scan was most of the run. It scans
+        // from a line start a few lines above the span instead (the result is the same, its
+        // line numbers shifted by the line breaks before that start).
+        let lines = &*self.lines;
+        let text = &*lines.text;
+        let line = lines.index.line_of(span.offset().min(text.len()));
+        let first = line.saturating_sub(context_lines_before + 2);
+        let window = lines.index.line_start(first).min(text.len());
+        let breaks = first
+            + lines
+                .lone_cr
+                .as_ref()
+                .map_or(0, |before| before.get(first).copied().unwrap_or(0));
+        let shifted = SourceSpan::from((span.offset() - window, span.len()));
+        let inner = text.as_bytes()[window..].read_span(
+            &shifted,
+            context_lines_before,
+            context_lines_after,
+        )?;
         let column = if context_lines_before == 0 {
-            let offset = crate::source::clamp_to_char_boundary(&self.text, span.offset());
-            let before = &self.text[..offset];
+            let offset = crate::source::clamp_to_char_boundary(text, span.offset());
+            let before = &text[..offset];
             let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
             before[line_start..].chars().count()
         } else {
@@ -106,18 +157,38 @@ impl SourceCode for Source {
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::from((inner.span().offset() + window, inner.span().len())),
+            inner.line() + breaks,
             column,
-            inner.line_count(),
+            inner.line_count() + breaks,
         )))
     }
 }
 
-fn source(files: &Files, file: FileId) -> Source {
-    Source {
-        name: files.path(file).to_string(),
-        text: files.text(file),
+/// The texts and line starts of the last few files shown (findings come sorted by file).
+struct LinesCache<'a> {
+    files: &'a Files,
+    recent: Vec<(FileId, Arc<Lines>)>,
+}
+
+impl LinesCache<'_> {
+    fn get(&mut self, file: FileId) -> Arc<Lines> {
+        if let Some((_, lines)) = self.recent.iter().find(|(id, _)| *id == file) {
+            return lines.clone();
+        }
+        let lines = Arc::new(Lines::new(self.files.text(file)));
+        if self.recent.len() >= 8 {
+            self.recent.remove(0);
+        }
+        self.recent.push((file, lines.clone()));
+        lines
+    }
+
+    fn source(&mut self, file: FileId) -> Source {
+        Source {
+            name: self.files.path(file).to_string(),
+            lines: self.get(file),
+        }
     }
 }
 
@@ -127,17 +198,18 @@ fn span(text: &str, span: crate::span::Span) -> SourceSpan {
     SourceSpan::from((start, end - start))
 }
 
-fn view(files: &Files, d: &Diagnostic) -> View {
+fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
+    let files = cache.files;
     let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
     let file = d.location.file;
-    let text = files.text(file);
-    let text = &*text;
+    let lines = cache.get(file);
+    let text = &*lines.text;
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         d.primary_label.clone(),
         span(text, d.location.span),
     )];
     let mut related = Vec::new();
-    let index = crate::source::LineIndex::new(text);
+    let index = &lines.index;
     let primary_line = index.line_of(d.location.span.start);
     let mut message = d.display_message();
     if too_far_right(text, d.location.span) {
@@ -151,11 +223,10 @@ fn view(files: &Files, d: &Diagnostic) -> View {
             at.column
         ));
     }
-    for label in d
-        .labels
-        .iter()
-        .filter(|l| !too_far_right(&files.text(l.location.file), l.location.span))
-    {
+    for label in &d.labels {
+        if too_far_right(&cache.get(label.location.file).text, label.location.span) {
+            continue;
+        }
         // miette prints every line between labels of one snippet: a label far from the finding
         // gets a snippet of its own.
         let near = index
@@ -168,8 +239,8 @@ fn view(files: &Files, d: &Diagnostic) -> View {
                 span(text, label.location.span),
             ));
         } else {
-            let other = files.text(label.location.file);
-            let other = &*other;
+            let other = cache.get(label.location.file);
+            let other = &*other.text;
             related.push(View {
                 header: String::new(),
                 message: if label.location.file == file {
@@ -179,7 +250,7 @@ fn view(files: &Files, d: &Diagnostic) -> View {
                 },
                 severity: miette::Severity::Advice,
                 help: None,
-                source: source(files, label.location.file),
+                source: cache.source(label.location.file),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     Some(label.message.clone()),
                     span(other, label.location.span),
@@ -193,7 +264,7 @@ fn view(files: &Files, d: &Diagnostic) -> View {
         message,
         severity: severity(d.severity),
         help: d.help.clone(),
-        source: source(files, file),
+        source: cache.source(file),
         labels,
         related,
     }
@@ -237,8 +308,12 @@ pub fn render(report: &Report, color: bool) -> String {
         .with_width(terminal_width())
         .with_context_lines(1);
     let mut out = String::new();
+    let mut cache = LinesCache {
+        files: &report.files,
+        recent: Vec::new(),
+    };
     for d in &report.diagnostics {
-        let mut v = view(&report.files, d);
+        let mut v = view(&mut cache, d);
         // A footer goes under the finding's own snippet and help, before the snippets of the
         // related places, which are then rendered the way miette renders them.
         let related = match &d.footer {
@@ -290,4 +365,58 @@ pub fn summary(report: &Report) -> String {
         plural(total, "problem"),
         parts.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::Rng;
+
+    /// The snippet miette gets from a window of the text is the one it finds scanning the whole
+    /// text: same bytes, span, line, column and line count, for `\n`, `\r\n` and lone `\r`
+    /// line breaks, every context size, spans at line starts and ends.
+    #[test]
+    fn snippets_from_a_window_match_the_whole_text() {
+        let pieces = ["a", "bc", "é", "\n", "\r\n", "\r", "  ", "\n\n"];
+        let mut rng = Rng(0x5eed_1234_abcd_0001);
+        for round in 0..400 {
+            let mut text = String::new();
+            for _ in 0..rng.below(60) {
+                text.push_str(pieces[rng.below(pieces.len())]);
+            }
+            let text: Arc<str> = Arc::from(text);
+            let source = Source {
+                name: "f".into(),
+                lines: Arc::new(Lines::new(text.clone())),
+            };
+            for _ in 0..20 {
+                // Spans within the text, as `span` makes them (miette's own scan panics on
+                // some spans past the end).
+                let start = rng.below(text.len() + 1);
+                let len = rng.below((text.len() - start).min(5) + 1);
+                let span = SourceSpan::from((start, len));
+                let (before, after) = (rng.below(3), rng.below(3));
+                let ours = source.read_span(&span, before, after);
+                let theirs = text.read_span(&span, before, after);
+                match (ours, theirs) {
+                    (Ok(ours), Ok(theirs)) => {
+                        let what = format!("round {round}: {text:?} {span:?} {before} {after}");
+                        assert_eq!(ours.data(), theirs.data(), "{what}");
+                        assert_eq!(ours.span(), theirs.span(), "{what}");
+                        assert_eq!(ours.line(), theirs.line(), "{what}");
+                        assert_eq!(ours.line_count(), theirs.line_count(), "{what}");
+                        if before > 0 {
+                            assert_eq!(ours.column(), theirs.column(), "{what}");
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    (ours, theirs) => panic!(
+                        "{text:?} {span:?}: ours {:?}, miette's {:?}",
+                        ours.is_ok(),
+                        theirs.is_ok()
+                    ),
+                }
+            }
+        }
+    }
 }
