@@ -213,8 +213,10 @@ impl Offsets {
 type Events<'a> = Vec<(Event<'a>, SSpan)>;
 
 const MAX_INDENT_PATCHES: usize = 64;
-/// Bytes the indentation patches may parse again in total, beyond four times the text.
-const MAX_PATCH_WORK: usize = 16 << 20;
+/// Characters the indentation patches may parse again before an error, in total, beyond four
+/// times the text (the densest YAML parses at about 25 MB/s, so an 8 MiB document's repairs
+/// stay within a few seconds).
+const MAX_PATCH_WORK: usize = 32 << 20;
 
 /// A copy of the text with spaces inserted; `map[i]` is the original (relative) byte offset
 /// of the copy's byte `i` (inserted spaces map to the byte they were inserted before).
@@ -225,6 +227,9 @@ struct Patched {
     /// The copy never grows past this (a quote far right followed by many short lines would
     /// otherwise multiply the text).
     max_len: usize,
+    /// The buffers of the previous copy, reused by the next patch (a fresh 8-bytes-per-byte
+    /// map for every patch of a big document cost more in page faults than the parsing).
+    spare: (String, Vec<usize>),
 }
 
 impl Patched {
@@ -233,6 +238,7 @@ impl Patched {
             text: slice.to_string(),
             map: (0..=slice.len()).collect(),
             max_len: slice.len().saturating_mul(2).saturating_add(4096),
+            spare: (String::new(), Vec::new()),
         }
     }
 
@@ -259,8 +265,11 @@ impl Patched {
         if added == 0 || self.text.len().saturating_add(added) > self.max_len {
             return false;
         }
-        let mut text = String::with_capacity(self.text.len() + added);
-        let mut map = Vec::with_capacity(self.map.len() + added);
+        let (mut text, mut map) = std::mem::take(&mut self.spare);
+        text.clear();
+        map.clear();
+        text.reserve(self.text.len() + added);
+        map.reserve(self.map.len() + added);
         let mut done = 0;
         for &(at, n) in inserts {
             if at < done || !self.text.is_char_boundary(at) {
@@ -275,8 +284,9 @@ impl Patched {
         }
         text.push_str(&self.text[done..]);
         map.extend_from_slice(self.map.get(done..).unwrap_or(&[]));
-        self.text = text;
-        self.map = map;
+        let old_text = std::mem::replace(&mut self.text, text);
+        let old_map = std::mem::replace(&mut self.map, map);
+        self.spare = (old_text, old_map);
         true
     }
 
@@ -375,8 +385,10 @@ fn patch_indentation(
     };
     let mut patched = Patched::new(slice);
     let (mut message, mut at) = (message.to_string(), at);
-    // Each patch parses the whole copy again: the total work is bounded (as is the copy's
-    // growth, by `Patched::max_len`), so hostile input cannot make this quadratic.
+    // Each patch parses the copy again, up to its next error: the text parsed before those
+    // errors is bounded (as is the copy's growth, by `Patched::max_len`), so hostile input
+    // cannot make this quadratic. Quirks near the top of a big document (kubectl's folded
+    // annotations) cost little.
     let mut budget = slice.len().saturating_mul(4).saturating_add(MAX_PATCH_WORK);
     for _ in 0..MAX_INDENT_PATCHES {
         let fixable = message.starts_with("invalid indentation") && !message.contains("anchor");
@@ -390,13 +402,14 @@ fn patch_indentation(
         if !(fixable && patched.indent_at(&message, at)) {
             return Err(original);
         }
-        if patched.text.len() > budget {
-            return Err(original);
-        }
-        budget -= patched.text.len();
         match collect_events(&patched.text) {
             Ok(_) => return Ok(patched),
             Err((m, a)) => {
+                // The parser stopped at character `a`: about that much was parsed.
+                let Some(left) = budget.checked_sub(a.max(1)) else {
+                    return Err(original);
+                };
+                budget = left;
                 message = m;
                 at = a;
             }

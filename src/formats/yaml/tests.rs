@@ -504,6 +504,20 @@ fn indentation_patches_are_bounded() {
         root.get_path(&["a", "b"]).unwrap().as_str(),
         Some("x z z z y")
     );
+    // Sixty repairs near the top of a 600 kB document (kubectl's folded annotations): each
+    // parse again stops at the next one, so the bound on the work does not stop them.
+    let mut text = String::from("metadata:\n  annotations:\n");
+    for i in 0..60 {
+        text.push_str(&format!("    a{i}: \"folded\n    value\"\n"));
+    }
+    text.push_str("    pad: |\n");
+    text.push_str(&format!("      {}\n", "x".repeat(100)).repeat(6_000));
+    let root = one(&text);
+    let annotations = root.get_path(&["metadata", "annotations"]).unwrap();
+    assert_eq!(
+        annotations.get("a59").unwrap().as_str(),
+        Some("folded value")
+    );
 }
 
 #[test]
