@@ -300,6 +300,7 @@ pub fn link_services(model: &mut Model, files: &Files) {
     }
     for workload in &mut model.workloads {
         let workload_dir = dir(&workload.location);
+        let workload_file = workload.location.file;
         let Some(kube) = &mut workload.kubernetes else {
             continue;
         };
@@ -360,11 +361,32 @@ pub fn link_services(model: &mut Model, files: &Files) {
         // A Service is found once per label of its first selector pair at most: once.
         kept.sort_unstable();
         kept.dedup();
+        // The rules read the first Services, the first in the pod template's own file and the
+        // first that is not a metrics Service: thousands of Services selecting thousands of
+        // pod templates (one label on everything) must not keep every pair.
+        if kept.len() > MAX_SELECTING_SERVICES {
+            let own_file = kept
+                .iter()
+                .copied()
+                .find(|&i| services[i].location.file == workload_file);
+            let serving = kept
+                .iter()
+                .copied()
+                .find(|&i| !crate::rules::single_replica::is_metrics_service(&services[i].name));
+            kept.truncate(MAX_SELECTING_SERVICES);
+            kept.extend(own_file.into_iter().chain(serving));
+            kept.sort_unstable();
+            kept.dedup();
+        }
         kube.selected_by
             .extend(kept.into_iter().map(|i| services[i].location));
     }
     model.services = services;
 }
+
+/// How many of the Services selecting a pod template are kept for it (besides the first in its
+/// own file and the first that is not a metrics Service).
+const MAX_SELECTING_SERVICES: usize = 16;
 
 /// Read the entrypoint scripts that processes run from images built in the scan.
 pub fn link_scripts(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked {

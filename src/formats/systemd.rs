@@ -21,6 +21,7 @@
 //! only warns about and skips is a [`Severity::Warning`].
 
 use crate::span::{MappedText, Span};
+use std::collections::HashMap;
 
 /// How serious a [`Problem`] is, judged by what systemd does with the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -494,6 +495,9 @@ pub fn merge(unit: &Unit, dropins: &[(&str, &Unit)]) -> EffectiveUnit {
             .iter()
             .filter_map(|(_, i)| dropins.get(*i).map(|(_, u)| (Origin::DropIn(*i), *u))),
     );
+    // Where each list key was last reset (an empty assignment): the entries before it go, in
+    // one pass at the end (removing them at every reset was quadratic in a long unit).
+    let mut resets: HashMap<(String, String), usize> = HashMap::new();
     for (origin, file) in files {
         effective.applied.push(origin);
         effective
@@ -501,9 +505,20 @@ pub fn merge(unit: &Unit, dropins: &[(&str, &Unit)]) -> EffectiveUnit {
             .extend(file.problems.iter().map(|p| (origin, p.clone())));
         for section in &file.sections {
             for entry in &section.entries {
-                effective.apply(&section.name, entry, origin);
+                effective.apply(&section.name, entry, origin, &mut resets);
             }
         }
+    }
+    if !resets.is_empty() {
+        let mut index = 0;
+        effective.entries.retain(|e| {
+            let reset = resets
+                .get(&(e.section.clone(), e.entry.key.clone()))
+                .copied()
+                .unwrap_or(0);
+            index += 1;
+            index > reset
+        });
     }
     let checks = effective.check();
     effective.problems.extend(checks);
@@ -511,11 +526,16 @@ pub fn merge(unit: &Unit, dropins: &[(&str, &Unit)]) -> EffectiveUnit {
 }
 
 impl EffectiveUnit {
-    fn apply(&mut self, section: &str, entry: &Entry, origin: Origin) {
+    fn apply(
+        &mut self,
+        section: &str,
+        entry: &Entry,
+        origin: Origin,
+        resets: &mut HashMap<(String, String), usize>,
+    ) {
         match key_kind(&entry.key) {
             KeyKind::List if entry.value().is_empty() => {
-                self.entries
-                    .retain(|e| !(e.section == section && e.entry.key == entry.key));
+                resets.insert((section.to_string(), entry.key.clone()), self.entries.len());
                 return;
             }
             KeyKind::Dependency if entry.value().is_empty() => return,
@@ -663,12 +683,11 @@ impl EffectiveUnit {
     /// `Environment=` assignments in force: one per variable, the last assignment winning,
     /// ordered by where that assignment is.
     pub fn environment(&self) -> Vec<Setting<EnvVar>> {
-        let mut vars: Vec<Setting<EnvVar>> = Vec::new();
+        let mut all: Vec<Setting<EnvVar>> = Vec::new();
         for e in self.values(SERVICE, "Environment") {
             let (parsed, _) = parse_environment(&e.entry.value);
             for var in parsed {
-                vars.retain(|v| v.value.name != var.name);
-                vars.push(Setting {
+                all.push(Setting {
                     span: var.span,
                     value: var,
                     key: e.entry.key.clone(),
@@ -676,6 +695,14 @@ impl EffectiveUnit {
                 });
             }
         }
+        // The last assignment of each name, in the order of those assignments.
+        let mut seen = std::collections::HashSet::new();
+        let mut vars: Vec<Setting<EnvVar>> = all
+            .into_iter()
+            .rev()
+            .filter(|v| seen.insert(v.value.name.clone()))
+            .collect();
+        vars.reverse();
         vars
     }
 

@@ -439,6 +439,8 @@ pub struct Scan<'a> {
     /// Per root file: the upstreams of the files its includes reach, by (lowercased name,
     /// in stream).
     root_upstreams: Vec<UpstreamsByName>,
+    /// Per file: its own upstreams, by (lowercased name, in stream).
+    file_upstreams: Vec<UpstreamsByName>,
     /// The upstreams of the files no main `nginx.conf` reaches, by (lowercased name, in stream)
     /// and then by every folder they are under (compared as [`Path::starts_with`] does): how
     /// many there are, and the first.
@@ -452,10 +454,69 @@ pub struct Scan<'a> {
     /// of the files it brings in (through their top-level includes, built-in ones included);
     /// `None` when an include of unknown content sits there (anything may be set).
     site_names: Vec<Vec<Option<HashSet<&'a str>>>>,
+    /// Per file: the index of each `include` site, by the address of its directive.
+    site_at: Vec<HashMap<usize, usize>>,
+    /// The levels (a block's directives, a file's top level) of more than `INDEXED_LEVEL`
+    /// directives, by the address of their first directive: where each name and each
+    /// `include` is, so a lookup at a level of 40,000 directives (an `http` block of thousands
+    /// of servers) does not read them all, once per `proxy_pass`.
+    levels: HashMap<usize, LevelIndex<'a>>,
 }
 
 /// Upstreams `(file, index)` by (lowercased name, in stream).
 type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
+
+/// Levels with more directives than this are indexed (see `Scan::levels`).
+const INDEXED_LEVEL: usize = 64;
+
+/// One level's directives by name, and its `include`s (positions in order).
+#[derive(Default)]
+struct LevelIndex<'a> {
+    by_name: HashMap<&'a str, Vec<usize>>,
+    includes: Vec<usize>,
+}
+
+impl<'a> LevelIndex<'a> {
+    fn new(directives: &'a [Directive]) -> Self {
+        let mut index = LevelIndex::default();
+        for (i, d) in directives.iter().enumerate() {
+            index.by_name.entry(d.name.as_str()).or_default().push(i);
+            if d.name == "include" {
+                index.includes.push(i);
+            }
+        }
+        index
+    }
+
+    /// Positions of the directives named `name` and of the `include`s, in order.
+    fn positions(&self, name: &str) -> Vec<usize> {
+        let named = self.by_name.get(name).map_or(&[][..], Vec::as_slice);
+        let mut out = Vec::with_capacity(named.len() + self.includes.len());
+        let (mut a, mut b) = (named.iter().peekable(), self.includes.iter().peekable());
+        loop {
+            match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) => {
+                    if x <= y {
+                        a.next();
+                    }
+                    if y <= x {
+                        b.next();
+                    }
+                    out.push(x.min(y));
+                }
+                (Some(&&x), None) => {
+                    a.next();
+                    out.push(x);
+                }
+                (None, Some(&&y)) => {
+                    b.next();
+                    out.push(y);
+                }
+                (None, None) => return out,
+            }
+        }
+    }
+}
 
 /// Upstreams by (lowercased name, in stream), then by folder: how many, and the first.
 type UpstreamsByFolder = HashMap<(String, bool), HashMap<PathBuf, (usize, (usize, usize))>>;
@@ -637,6 +698,18 @@ impl<'a> Scan<'a> {
             root_upstreams.push(by_name);
         }
 
+        let file_upstreams: Vec<UpstreamsByName> = upstreams
+            .iter()
+            .enumerate()
+            .map(|(f, list)| {
+                let mut by_name = UpstreamsByName::new();
+                for (i, u) in list.iter().enumerate() {
+                    by_name.entry(key(f, u)).or_default().push((f, i));
+                }
+                by_name
+            })
+            .collect();
+
         let mut orphan_upstreams = UpstreamsByFolder::new();
         for f in (0..n).filter(|&f| !under_main[f]) {
             let folders = prefixes(&paths[f]);
@@ -739,6 +812,26 @@ impl<'a> Scan<'a> {
             site_names.push(per_site);
         }
 
+        let site_at: Vec<HashMap<usize, usize>> = sites
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .enumerate()
+                    .map(|(i, s)| (std::ptr::from_ref(s.directive) as usize, i))
+                    .collect()
+            })
+            .collect();
+        let mut levels: HashMap<usize, LevelIndex<'a>> = HashMap::new();
+        let mut index_level = |directives: &'a [Directive]| {
+            if directives.len() > INDEXED_LEVEL {
+                levels.insert(directives.as_ptr() as usize, LevelIndex::new(directives));
+            }
+        };
+        for file in files {
+            index_level(&file.config.directives);
+            file.config.visit(|d, _| index_level(d.children()));
+        }
+
         let mut scan = Scan {
             files,
             sites,
@@ -753,10 +846,13 @@ impl<'a> Scan<'a> {
             root_variable_pass: vec![false; n],
             under_main,
             root_upstreams,
+            file_upstreams,
             orphan_upstreams,
             file_maps,
             root_maps,
             site_names,
+            site_at,
+            levels,
         };
         let mut passes = Vec::new();
         for (i, file) in files.iter().enumerate() {
@@ -842,6 +938,7 @@ impl<'a> Scan<'a> {
         self.location(entry.file, directive.span)
     }
 
+    #[cfg(test)]
     fn matches_in(&self, files: &[usize], name: &str, stream: bool) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
         for &f in files {
@@ -861,11 +958,11 @@ impl<'a> Scan<'a> {
     /// mounted into the official image), in the nearest folder holding exactly one upstream
     /// of that name among such snippets.
     pub fn find_upstream(&self, file: usize, name: &str, stream: bool) -> Option<(usize, usize)> {
-        let local = self.matches_in(&[file], name, stream);
-        if let Some(first) = local.first() {
+        let key = (name.to_ascii_lowercase(), stream);
+        let local = self.file_upstreams.get(file).and_then(|m| m.get(&key));
+        if let Some(first) = local.and_then(|list| list.first()) {
             return Some(*first);
         }
-        let key = (name.to_ascii_lowercase(), stream);
         let mut found: Vec<(usize, usize)> = Vec::new();
         for &root in &self.roots[file] {
             for &m in self.root_upstreams[root].get(&key).into_iter().flatten() {
@@ -909,7 +1006,19 @@ impl<'a> Scan<'a> {
         out: &mut Vec<Entry<'a>>,
     ) -> bool {
         let mut unknown = false;
-        for directive in directives {
+        let indexed = directives
+            .first()
+            .and_then(|first| self.levels.get(&(std::ptr::from_ref(first) as usize)));
+        let positions: Box<dyn Iterator<Item = &'a Directive>> = match indexed {
+            Some(level) => Box::new(
+                level
+                    .positions(name)
+                    .into_iter()
+                    .filter_map(|i| directives.get(i)),
+            ),
+            None => Box::new(directives.iter()),
+        };
+        for directive in positions {
             if directive.name == name && pred(directive) {
                 out.push(Entry {
                     file,
@@ -917,10 +1026,9 @@ impl<'a> Scan<'a> {
                     via_builtin: None,
                 });
             } else if directive.name == "include" {
-                let Some((index, site)) = self.sites[file]
-                    .iter()
-                    .enumerate()
-                    .find(|(_, s)| std::ptr::eq(s.directive, directive))
+                let Some((index, site)) = self.site_at[file]
+                    .get(&(std::ptr::from_ref(directive) as usize))
+                    .and_then(|&i| Some((i, self.sites[file].get(i)?)))
                 else {
                     continue;
                 };
@@ -1537,9 +1645,24 @@ mod tests {
                     file(i as u32, &path, &text.join("\n"))
                 })
                 .collect();
-            let scan = Scan::new(&files);
+            // Every level indexed (the generated ones are small), against none.
+            let mut scan = Scan::new(&files);
+            let mut slices: Vec<&[Directive]> = Vec::new();
+            for file in &files {
+                slices.push(&file.config.directives);
+                file.config.visit(|d, _| slices.push(d.children()));
+            }
+            for directives in slices {
+                if let Some(first) = directives.first() {
+                    scan.levels.insert(
+                        std::ptr::from_ref(first) as usize,
+                        LevelIndex::new(directives),
+                    );
+                }
+            }
             let mut unfiltered = Scan::new(&files);
             unfiltered.site_names = vec![Vec::new(); files.len()];
+            unfiltered.levels.clear();
             for f in 0..files.len() {
                 for name in ["app", "APP", "db", "nope"] {
                     for stream in [false, true] {
@@ -1583,6 +1706,18 @@ mod tests {
             resolved > 500 && variable > 200 && maps > 200 && set > 500,
             "{resolved} {variable} {maps} {set}"
         );
+    }
+
+    #[test]
+    fn level_positions_merge_names_and_includes_in_order() {
+        let config =
+            crate::formats::nginx::parse("a 1; include x; b 2; a 3; include y; include z; a 4;")
+                .expect("parses");
+        let level = LevelIndex::new(&config.directives);
+        assert_eq!(level.positions("a"), [0, 1, 3, 4, 5, 6]);
+        assert_eq!(level.positions("b"), [1, 2, 4, 5]);
+        assert_eq!(level.positions("include"), [1, 4, 5]);
+        assert_eq!(level.positions("c"), [1, 4, 5]);
     }
 
     #[test]

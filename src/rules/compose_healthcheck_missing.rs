@@ -263,31 +263,30 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .or_default()
             .push(part);
     }
-    // Every service of each directory (its compose files merge into one project).
-    let mut by_dir: HashMap<&PathBuf, Vec<&Part<'_>>> = HashMap::new();
+    // The services that wait for each service to be healthy, in any file of its directory (its
+    // compose files merge into one project), in the order of the services.
+    let mut waiting_for: HashMap<(&PathBuf, &str), Vec<(&Part<'_>, Location)>> = HashMap::new();
     for ((dir, _), group) in &services {
-        by_dir.entry(dir).or_default().extend(group.iter().copied());
+        for &other in group {
+            for (dependency, at) in &other.compose.depends_on_healthy {
+                waiting_for
+                    .entry((dir, dependency.as_str()))
+                    .or_default()
+                    .push((other, *at));
+            }
+        }
     }
     for ((dir, name), group) in &services {
-        // Services that wait for this one to be healthy, in any file of the directory.
-        let waiting: Vec<(String, Location, bool)> = by_dir
-            .get(dir)
+        let waiting: Vec<(String, Location, bool)> = waiting_for
+            .get(&(dir, name.as_str()))
             .into_iter()
             .flatten()
-            .flat_map(|other| {
-                let optional = extras.get(&other.file);
-                other
-                    .compose
-                    .depends_on_healthy
-                    .iter()
-                    .filter(|(dependency, _)| dependency == name)
-                    .map(move |(_, at)| {
-                        let required = !optional.is_some_and(|e| {
-                            e.optional
-                                .contains(&(other.compose.name.clone(), name.clone()))
-                        });
-                        (other.compose.name.clone(), *at, required)
-                    })
+            .map(|&(other, at)| {
+                let required = !extras.get(&other.file).is_some_and(|e| {
+                    e.optional
+                        .contains(&(other.compose.name.clone(), name.clone()))
+                });
+                (other.compose.name.clone(), at, required)
             })
             .collect();
         let ports: Vec<Location> = group

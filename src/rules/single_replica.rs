@@ -23,7 +23,7 @@ fn is_metrics_port(name: &str) -> bool {
 
 /// Services that exist for Prometheus to scrape: `argocd-metrics`, `cert-rotator-metrics`,
 /// `backup-operator-metrics-service` (the last word before an optional `service`/`svc`).
-fn is_metrics_service(name: &str) -> bool {
+pub(crate) fn is_metrics_service(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     let mut words: Vec<&str> = name.split(['-', '.', '_']).collect();
     if words.len() > 1 && matches!(words.last(), Some(&"service" | &"svc")) {
