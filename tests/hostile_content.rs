@@ -1105,6 +1105,22 @@ fn nginx() {
             format!("http {{ {} }}\n", "include self.conf; include *.conf;\n".repeat(10_000)),
             Expect::Linted,
         ),
+        // 60 files that each include all of them: exponentially many include paths, which a
+        // lookup of an inherited setting used to follow (10 files: 8 s; 30: no end).
+        (0..60).fold(
+            Case::new(
+                "60 conf.d files that each include conf.d/*.conf",
+                "nginx.conf",
+                "events {}\nhttp {\n  upstream u { server a:1; server b:1; }\n  include conf.d/*.conf;\n}\n",
+                Expect::Linted,
+            ),
+            |case, i| {
+                case.with(
+                    &format!("conf.d/f{i}.conf"),
+                    "include conf.d/*.conf;\nserver { listen 80; location / { proxy_pass http://u; } }\n",
+                )
+            },
+        ),
     ]);
     assert_bom_crlf_agrees("nginx", "nginx.conf", NGINX);
 }

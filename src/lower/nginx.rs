@@ -466,6 +466,10 @@ pub struct Scan<'a> {
 /// Upstreams `(file, index)` by (lowercased name, in stream).
 type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
 
+/// Include steps one lookup may take (files that include each other make exponentially many
+/// include paths); past it the lookup's result is unknown.
+const MAX_LOOKUP_STEPS: usize = 1024;
+
 /// Levels with more directives than this are indexed (see `Scan::levels`).
 const INDEXED_LEVEL: usize = 64;
 
@@ -996,6 +1000,7 @@ impl<'a> Scan<'a> {
 
     /// The directives named `name` at one level: the block's own plus those of included files
     /// (recursively), and whether an include of unknown content sits at that level.
+    #[allow(clippy::too_many_arguments)]
     fn level_entries(
         &self,
         file: usize,
@@ -1004,6 +1009,7 @@ impl<'a> Scan<'a> {
         pred: &dyn Fn(&Directive) -> bool,
         visiting: &mut Vec<usize>,
         out: &mut Vec<Entry<'a>>,
+        steps: &mut usize,
     ) -> bool {
         let mut unknown = false;
         let indexed = directives
@@ -1047,6 +1053,14 @@ impl<'a> Scan<'a> {
                             if visiting.contains(&t) || visiting.len() > 32 {
                                 continue;
                             }
+                            // Files that include each other (`include conf.d/*.conf;` inside
+                            // conf.d) make exponentially many include paths: past the budget
+                            // the value is unknown.
+                            let Some(left) = steps.checked_sub(1) else {
+                                unknown = true;
+                                continue;
+                            };
+                            *steps = left;
                             visiting.push(t);
                             let files = self.files;
                             unknown |= self.level_entries(
@@ -1056,6 +1070,7 @@ impl<'a> Scan<'a> {
                                 pred,
                                 visiting,
                                 out,
+                                steps,
                             );
                             visiting.pop();
                         }
@@ -1098,10 +1113,20 @@ impl<'a> Scan<'a> {
     ) -> Vec<Lookup<'a>> {
         let mut out = Vec::new();
         let mut visiting = vec![file];
-        self.lookup_chain(file, &scope.chain, name, pred, &mut visiting, &mut out);
+        let mut steps = MAX_LOOKUP_STEPS;
+        self.lookup_chain(
+            file,
+            &scope.chain,
+            name,
+            pred,
+            &mut visiting,
+            &mut out,
+            &mut steps,
+        );
         out
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn lookup_chain(
         &self,
         file: usize,
@@ -1110,18 +1135,15 @@ impl<'a> Scan<'a> {
         pred: &dyn Fn(&Directive) -> bool,
         visiting: &mut Vec<usize>,
         out: &mut Vec<Lookup<'a>>,
+        steps: &mut usize,
     ) {
         let files = self.files;
         // The top level of an included file is the level of its `include` (nginx splices the
         // file in): it is looked at there, together with the other directives of that level.
-        let includers: Vec<(usize, usize)> = self.included_by[file]
+        let included = self.included_by[file]
             .iter()
-            .copied()
-            .filter(|(includer, _)| !visiting.contains(includer))
-            .collect();
-        let top = includers
-            .is_empty()
-            .then(|| (None, files[file].config.directives.as_slice()));
+            .any(|(includer, _)| !visiting.contains(includer));
+        let top = (!included).then(|| (None, files[file].config.directives.as_slice()));
         let levels = chain
             .iter()
             .rev()
@@ -1130,8 +1152,15 @@ impl<'a> Scan<'a> {
         for (block, directives) in levels {
             let mut entries = Vec::new();
             let mut expanding = vec![file];
-            let unknown =
-                self.level_entries(file, directives, name, pred, &mut expanding, &mut entries);
+            let unknown = self.level_entries(
+                file,
+                directives,
+                name,
+                pred,
+                &mut expanding,
+                &mut entries,
+                steps,
+            );
             if unknown {
                 out.push(Lookup::Unknown);
                 return;
@@ -1144,18 +1173,24 @@ impl<'a> Scan<'a> {
                 return;
             }
         }
-        if includers.is_empty() {
+        if !included {
             out.push(Lookup::Default);
             return;
         }
-        for (includer, site) in includers {
-            if visiting.len() > 32 {
-                out.push(Lookup::Unknown);
+        for &(includer, site) in &self.included_by[file] {
+            if visiting.contains(&includer) {
                 continue;
             }
+            // Past the budget (or too deep) the value is unknown, and one unknown path makes
+            // the whole lookup unknown to the rules: stop there.
+            let Some(left) = steps.checked_sub(1).filter(|_| visiting.len() <= 32) else {
+                out.push(Lookup::Unknown);
+                return;
+            };
+            *steps = left;
             visiting.push(includer);
             let chain = self.sites[includer][site].scope.chain.clone();
-            self.lookup_chain(includer, &chain, name, pred, visiting, out);
+            self.lookup_chain(includer, &chain, name, pred, visiting, out, steps);
             visiting.pop();
         }
     }
