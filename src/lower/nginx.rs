@@ -1296,16 +1296,28 @@ pub fn describe_block(block: Option<&Directive>) -> String {
     }
 }
 
-/// Whether a `return` ends every request before the pass runs: one in the pass's own block, or
-/// one directly in its `server` block (the server's rewrite phase runs before any location is
-/// chosen: an HTTP-to-HTTPS redirect server with leftover locations).
-pub fn returns_before_pass(pass: &Pass<'_>) -> bool {
-    let returns = |block: &Directive| block.children().iter().any(|d| d.name == "return");
-    pass.scope.block().is_some_and(returns)
-        || pass
-            .scope
-            .nearest(crate::formats::nginx::ContextKind::Server)
-            .is_some_and(returns)
+impl Scan<'_> {
+    /// Whether a `return` ends every request before the pass runs: one in the pass's own block,
+    /// or one directly in its `server` block (the server's rewrite phase runs before any
+    /// location is chosen: an HTTP-to-HTTPS redirect server with leftover locations).
+    pub fn returns_before_pass(&self, pass: &Pass<'_>) -> bool {
+        let returns = |block: &Directive| {
+            let children = block.children();
+            match children
+                .first()
+                .and_then(|first| self.levels.get(&(std::ptr::from_ref(first) as usize)))
+            {
+                // A server of 30,000 locations is not read once per pass.
+                Some(level) => level.by_name.contains_key("return"),
+                None => children.iter().any(|d| d.name == "return"),
+            }
+        };
+        pass.scope.block().is_some_and(returns)
+            || pass
+                .scope
+                .nearest(crate::formats::nginx::ContextKind::Server)
+                .is_some_and(returns)
+    }
 }
 
 /// Whether an upstream's peers are chosen by Lua (`balancer_by_lua*`): its `server` lines are
@@ -1741,6 +1753,29 @@ mod tests {
             resolved > 500 && variable > 200 && maps > 200 && set > 500,
             "{resolved} {variable} {maps} {set}"
         );
+    }
+
+    /// A `return` in a server of many locations (an indexed level) is found as in a small one.
+    #[test]
+    fn returns_before_pass_in_big_and_small_servers() {
+        for count in [2, 100] {
+            for redirect in [false, true] {
+                let locations: String = (0..count)
+                    .map(|i| format!("location /l{i} {{ proxy_pass http://u; }}\n"))
+                    .collect();
+                let text = format!(
+                    "http {{ upstream u {{ server a:1; }} server {{ {}{locations} }} }}",
+                    if redirect { "return 301 https://x;\n" } else { "" }
+                );
+                let files = [file(0, "nginx.conf", &text)];
+                let scan = Scan::new(&files);
+                assert_eq!(scan.passes.len(), count);
+                assert!(scan
+                    .passes
+                    .iter()
+                    .all(|p| scan.returns_before_pass(&p.pass) == redirect));
+            }
+        }
     }
 
     #[test]

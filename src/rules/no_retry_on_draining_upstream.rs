@@ -3,7 +3,7 @@
 //! off): a request that reaches a draining server fails instead of going to another one.
 
 use crate::lower::nginx::{
-    has_lua_balancer, returns_before_pass, Entry, Level, Lookup, Scan, ScanPass,
+    has_lua_balancer, Entry, Level, Lookup, Scan, ScanPass,
 };
 use crate::rules::{Reporter, RuleContext};
 use crate::span::Span;
@@ -117,7 +117,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             continue;
         };
         let upstream = scan.upstream(at);
-        if has_lua_balancer(upstream) || returns_before_pass(&p.pass) {
+        if has_lua_balancer(upstream) || scan.returns_before_pass(&p.pass) {
             continue;
         }
         let usable = upstream.servers.iter().filter(|s| !s.down).count();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::diagnostic::Location;
 use crate::formats::nginx::{defaults, ContextKind, Directive};
 use crate::lower::nginx::{
-    describe_block, detect_images, parse_config_duration, returns_before_pass, show_duration,
+    describe_block, detect_images, parse_config_duration, show_duration,
     DetectedImage, Entry, Lookup, Scan, ScanPass, Version,
 };
 use crate::rules::{Reporter, RuleContext};
@@ -350,7 +350,7 @@ fn fastcgi_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>) -> Status {
 }
 
 fn status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> Status {
-    if returns_before_pass(&p.pass) {
+    if scan.returns_before_pass(&p.pass) {
         return Status::NotApplicable;
     }
     match p.pass.directive.name.as_str() {
