@@ -351,7 +351,9 @@ fn lint_sources(
             None => linted_files += 1,
         }
         if !output.template_sources.is_empty() {
-            template_sources.insert(output.file, output.template_sources);
+            let mut regions = output.template_sources;
+            regions.sort_by_key(|(span, _)| span.start);
+            template_sources.insert(output.file, regions);
         }
         if let Some(fragment) = output.fragment {
             fragment.merge_into(&mut model);
@@ -397,9 +399,13 @@ fn lint_sources(
         d.source = template_sources
             .get(&d.location.file)
             .and_then(|regions| {
+                // Sorted by start (documents do not overlap): the last region starting at or
+                // before the finding, if it holds it. One chart can render 10,000 documents.
+                let at = d.location.span.start;
+                let after = regions.partition_point(|(span, _)| span.start <= at);
                 regions
-                    .iter()
-                    .find(|(span, _)| span.contains(d.location.span.start))
+                    .get(after.checked_sub(1)?)
+                    .filter(|(span, _)| span.contains(at))
             })
             .map(|(_, source)| source.clone());
     }
