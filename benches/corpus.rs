@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use shutdownlint::config::{Config, Selection};
-use shutdownlint::output::{self, Format};
+use shutdownlint::output;
 use shutdownlint::{InputFile, Settings};
 
 struct Options {
@@ -116,10 +116,29 @@ fn settings() -> Settings {
     Settings::new(Config::default(), Selection::all())
 }
 
-/// What `shutdownlint --format json ROOT` does, minus argument parsing; returns the output size.
+/// What `shutdownlint --format json ROOT` does, minus argument parsing (the model dropped
+/// before the output, the JSON streamed); returns the output size.
 fn lint_and_render(root: &Path) -> Result<usize, String> {
-    let report = shutdownlint::lint_paths(&[root.to_path_buf()], &settings()).map_err(|e| e.0)?;
-    Ok(output::render(&report, Format::Json, false).len())
+    let mut report =
+        shutdownlint::lint_paths(&[root.to_path_buf()], &settings()).map_err(|e| e.0)?;
+    drop(std::mem::take(&mut report.model));
+    let mut counted = Counted(0);
+    output::json::write(&report, &mut counted).map_err(|e| e.to_string())?;
+    Ok(counted.0)
+}
+
+/// A writer that only counts the bytes written.
+struct Counted(usize);
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `--child ROOT`: lint once in a fresh process, print wall seconds and peak RSS (KiB).
