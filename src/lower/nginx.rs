@@ -1765,7 +1765,11 @@ mod tests {
                     .collect();
                 let text = format!(
                     "http {{ upstream u {{ server a:1; }} server {{ {}{locations} }} }}",
-                    if redirect { "return 301 https://x;\n" } else { "" }
+                    if redirect {
+                        "return 301 https://x;\n"
+                    } else {
+                        ""
+                    }
                 );
                 let files = [file(0, "nginx.conf", &text)];
                 let scan = Scan::new(&files);
