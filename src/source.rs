@@ -157,7 +157,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The hash [`Files`] checks a text read again against (in-process only, never persisted).
-pub fn text_hash(text: &str) -> u64 {
+fn text_hash(text: &str) -> u64 {
     use std::hash::Hasher;
     let mut hasher = std::hash::DefaultHasher::new();
     hasher.write(text.as_bytes());
@@ -199,10 +199,6 @@ impl Files {
 
     pub fn path(&self, id: FileId) -> &str {
         self.entry(id).map_or("", |e| e.path.as_str())
-    }
-
-    pub fn kind(&self, id: FileId) -> Option<FileKind> {
-        self.entry(id).map(|e| e.kind)
     }
 
     /// The file's text: `""` when released or unknown, or when a file kept on disk changed

@@ -473,6 +473,12 @@ const MAX_LOOKUP_STEPS: usize = 1024;
 /// Levels with more directives than this are indexed (see `Scan::levels`).
 const INDEXED_LEVEL: usize = 64;
 
+/// The key of a level in `Scan::levels`: the address of its directives (each level is its
+/// own vector); `None` for an empty level.
+fn level_key(directives: &[Directive]) -> Option<usize> {
+    (!directives.is_empty()).then_some(directives.as_ptr() as usize)
+}
+
 /// One level's directives by name, and its `include`s (positions in order).
 #[derive(Default)]
 struct LevelIndex<'a> {
@@ -828,7 +834,9 @@ impl<'a> Scan<'a> {
         let mut levels: HashMap<usize, LevelIndex<'a>> = HashMap::new();
         let mut index_level = |directives: &'a [Directive]| {
             if directives.len() > INDEXED_LEVEL {
-                levels.insert(directives.as_ptr() as usize, LevelIndex::new(directives));
+                if let Some(key) = level_key(directives) {
+                    levels.insert(key, LevelIndex::new(directives));
+                }
             }
         };
         for file in files {
@@ -1012,10 +1020,7 @@ impl<'a> Scan<'a> {
         steps: &mut usize,
     ) -> bool {
         let mut unknown = false;
-        let indexed = directives
-            .first()
-            .and_then(|first| self.levels.get(&(std::ptr::from_ref(first) as usize)));
-        let positions: Box<dyn Iterator<Item = &'a Directive>> = match indexed {
+        let positions: Box<dyn Iterator<Item = &'a Directive>> = match self.level(directives) {
             Some(level) => Box::new(
                 level
                     .positions(name)
@@ -1296,17 +1301,19 @@ pub fn describe_block(block: Option<&Directive>) -> String {
     }
 }
 
-impl Scan<'_> {
+impl<'a> Scan<'a> {
+    /// The index of a level of more than `INDEXED_LEVEL` directives.
+    fn level(&self, directives: &[Directive]) -> Option<&LevelIndex<'a>> {
+        self.levels.get(&level_key(directives)?)
+    }
+
     /// Whether a `return` ends every request before the pass runs: one in the pass's own block,
     /// or one directly in its `server` block (the server's rewrite phase runs before any
     /// location is chosen: an HTTP-to-HTTPS redirect server with leftover locations).
     pub fn returns_before_pass(&self, pass: &Pass<'_>) -> bool {
         let returns = |block: &Directive| {
             let children = block.children();
-            match children
-                .first()
-                .and_then(|first| self.levels.get(&(std::ptr::from_ref(first) as usize)))
-            {
+            match self.level(children) {
                 // A server of 30,000 locations is not read once per pass.
                 Some(level) => level.by_name.contains_key("return"),
                 None => children.iter().any(|d| d.name == "return"),
@@ -1700,11 +1707,8 @@ mod tests {
                 file.config.visit(|d, _| slices.push(d.children()));
             }
             for directives in slices {
-                if let Some(first) = directives.first() {
-                    scan.levels.insert(
-                        std::ptr::from_ref(first) as usize,
-                        LevelIndex::new(directives),
-                    );
+                if let Some(key) = level_key(directives) {
+                    scan.levels.insert(key, LevelIndex::new(directives));
                 }
             }
             let mut unfiltered = Scan::new(&files);
