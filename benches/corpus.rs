@@ -223,7 +223,7 @@ fn measure(root: &Path, runs: usize) -> Result<(), String> {
         discovery
             .par_iter()
             .filter_map(|found| {
-                shutdownlint::read_file(&found.path, settings.max_file_bytes)
+                shutdownlint::read_file(found.path(), settings.max_file_bytes)
                     .ok()
                     .map(|text| InputFile {
                         display: found.display.clone(),

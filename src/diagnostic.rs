@@ -1,6 +1,8 @@
 //! Our own diagnostic type: byte spans into files; lines and columns are computed at output.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +73,8 @@ pub struct Diagnostic {
     /// What the primary span is ("shell form CMD").
     pub primary_label: Option<String>,
     pub labels: Vec<Label>,
-    pub help: Option<String>,
+    /// Shared: many findings of a rule give the same help (see [`share_help`]).
+    pub help: Option<Arc<str>>,
     /// The Helm template the finding's document was rendered from (`# Source:` comment).
     pub source: Option<String>,
     /// A line the human output prints under the finding (SL301/SL302: the compact shutdown
@@ -123,7 +126,7 @@ impl Diagnostic {
     }
 
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = Some(help.into());
+        self.help = Some(Arc::from(help.into()));
         self
     }
 
@@ -131,5 +134,47 @@ impl Diagnostic {
     pub fn footer(&mut self, footer: impl Into<String>) -> &mut Self {
         self.footer = Some(footer.into());
         self
+    }
+}
+
+/// Make findings with the same help text share one copy of it: a rule gives one of a few help
+/// texts to each of its findings, and a big tree has tens of thousands of findings.
+pub fn share_help(diagnostics: &mut [Diagnostic]) {
+    let mut seen: HashSet<Arc<str>> = HashSet::new();
+    for d in diagnostics {
+        if let Some(help) = &mut d.help {
+            match seen.get(help) {
+                Some(shared) => *help = shared.clone(),
+                None => {
+                    seen.insert(help.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_with_the_same_help_share_it() {
+        let at = Location::new(FileId(0), Span::new(0, 1));
+        let mut diagnostics: Vec<Diagnostic> = ["a", "b", "a", "a"]
+            .into_iter()
+            .map(|help| {
+                let mut d = Diagnostic::new("SL101", Severity::Error, at, "m");
+                d.help(help);
+                d
+            })
+            .collect();
+        diagnostics.push(Diagnostic::new("SL101", Severity::Error, at, "no help"));
+        share_help(&mut diagnostics);
+        let helps: Vec<Option<&str>> = diagnostics.iter().map(|d| d.help.as_deref()).collect();
+        assert_eq!(helps, [Some("a"), Some("b"), Some("a"), Some("a"), None]);
+        let first = diagnostics[0].help.as_ref().map(Arc::as_ptr);
+        assert_eq!(diagnostics[2].help.as_ref().map(Arc::as_ptr), first);
+        assert_eq!(diagnostics[3].help.as_ref().map(Arc::as_ptr), first);
+        assert_ne!(diagnostics[1].help.as_ref().map(Arc::as_ptr), first);
     }
 }

@@ -15,11 +15,36 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// A file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Found {
-    /// Path to open.
-    pub path: PathBuf,
     /// Path to show: as given on the command line joined with the path found, without `./`.
     pub display: String,
     pub kind: FileKind,
+    /// Path to open, when it is not `display` (a path that is not UTF-8). A big tree has a
+    /// hundred thousand of these: one string per file, not two.
+    other_path: Option<PathBuf>,
+}
+
+impl Found {
+    pub fn new(path: &Path, kind: FileKind) -> Self {
+        let display = display_path(path);
+        let other_path = (!opens_same_file(path, &display)).then(|| path.to_path_buf());
+        Found {
+            display,
+            kind,
+            other_path,
+        }
+    }
+
+    /// Path to open.
+    pub fn path(&self) -> &Path {
+        self.other_path
+            .as_deref()
+            .unwrap_or_else(|| Path::new(&self.display))
+    }
+
+    /// Path to open, as owned by the caller: `None` when it is the shown path.
+    pub fn into_parts(self) -> (String, FileKind, Option<PathBuf>) {
+        (self.display, self.kind, self.other_path)
+    }
 }
 
 /// What the walk found, plus notes for stderr (skipped files, unreadable directories).
@@ -27,6 +52,23 @@ pub struct Found {
 pub struct Discovery {
     pub files: Vec<Found>,
     pub notes: Vec<String>,
+}
+
+/// Whether `display` (from [`display_path`]) opens the file `path` names: it is `path` without
+/// leading `./` (`./a/x` and `a/x`), but not when the path is not UTF-8 (the display lost
+/// bytes) or stripping made it absolute (`.//a`).
+fn opens_same_file(path: &Path, display: &str) -> bool {
+    let Some(path) = path.to_str() else {
+        return false;
+    };
+    let Some(prefix) = path.strip_suffix(display) else {
+        return false;
+    };
+    prefix.len() % 2 == 0
+        && prefix.as_bytes().chunks(2).all(|pair| pair == b"./")
+        && (prefix.is_empty() || !display.starts_with('/'))
+        && !display.is_empty()
+        && display != "."
 }
 
 /// Recognise a file by its name alone.
@@ -251,11 +293,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
                 display_path(path)
             ));
         } else if let Some(kind) = classify_name(path) {
-            discovery.files.push(Found {
-                path: path.clone(),
-                display: display_path(path),
-                kind,
-            });
+            discovery.files.push(Found::new(path, kind));
         } else {
             discovery.notes.push(format!(
                 "{}: not a file kind shutdownlint reads; skipped",
@@ -305,11 +343,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
                 if let Some(kind) = classify_name(entry.path()) {
                     if !is_excluded(matcher, entry.path(), false) {
                         if let Ok(mut found) = found.lock() {
-                            found.push(Found {
-                                path: entry.path().to_path_buf(),
-                                display: display_path(entry.path()),
-                                kind,
-                            });
+                            found.push(Found::new(entry.path(), kind));
                         }
                     }
                 }
@@ -329,7 +363,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
     discovery.files.sort_unstable_by(|a, b| {
         a.display
             .cmp(&b.display)
-            .then_with(|| a.path.as_os_str().cmp(b.path.as_os_str()))
+            .then_with(|| a.path().as_os_str().cmp(b.path().as_os_str()))
     });
     discovery.files.dedup_by(|a, b| a.display == b.display);
     discovery.notes.sort();
@@ -387,6 +421,34 @@ mod tests {
         assert_eq!(kind("Procfile.dev"), Some(FileKind::Procfile));
         assert_eq!(kind("fly.toml"), Some(FileKind::Fly));
         assert_eq!(kind("Cargo.toml"), None);
+    }
+
+    #[test]
+    fn found_files_open_their_shown_path_when_it_is_the_same_file() {
+        for (path, shown_opens) in [
+            ("a/Dockerfile", true),
+            ("./a/Dockerfile", true),
+            ("././a/Dockerfile", true),
+            ("/abs/Dockerfile", true),
+            // Stripping `./` from `.//a` would leave an absolute path.
+            (".//a/Dockerfile", false),
+        ] {
+            let found = Found::new(Path::new(path), FileKind::Dockerfile);
+            assert_eq!(found.other_path.is_none(), shown_opens, "{path}");
+            let opened = if shown_opens {
+                display_path(Path::new(path))
+            } else {
+                path.to_string()
+            };
+            assert_eq!(found.path(), Path::new(&opened), "{path}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let path = Path::new(std::ffi::OsStr::from_bytes(b"a/\xff/Dockerfile"));
+            let found = Found::new(path, FileKind::Dockerfile);
+            assert_eq!(found.path(), path);
+        }
     }
 
     #[test]

@@ -112,53 +112,58 @@ pub fn lint_paths_overlaid(
     let early: Vec<Option<Result<String, String>>> = discovery
         .files
         .iter()
-        .map(|found| kustomize::is_kustomization(&found.path).then(|| read(&found.path)))
+        .map(|found| kustomize::is_kustomization(found.path()).then(|| read(found.path())))
         .collect();
-    let patches = kustomize::patches(discovery.files.iter().zip(&early).filter_map(
-        |(found, text)| Some((found.path.as_path(), text.as_ref()?.as_ref().ok()?.as_str())),
-    ));
+    let patches = kustomize::patches(
+        discovery
+            .files
+            .iter()
+            .zip(&early)
+            .filter_map(|(found, text)| {
+                Some((found.path(), text.as_ref()?.as_ref().ok()?.as_str()))
+            }),
+    );
     let mut notes = discovery.notes;
     // Notes about files that are not linted, with their place in discovery order.
     let mut file_notes: Vec<(usize, String)> = Vec::new();
-    let mut sources: Vec<Source> = extra.into_iter().map(Source::from).collect();
+    let mut sources: Vec<Source> = Vec::with_capacity(extra.len() + discovery.files.len());
+    sources.extend(extra.into_iter().map(Source::from));
     for (order, (found, early)) in discovery.files.into_iter().zip(early).enumerate() {
         let is_patch = !patches.is_empty()
             && patches.contains(
                 &found
-                    .path
+                    .path()
                     .canonicalize()
-                    .unwrap_or_else(|_| found.path.clone()),
+                    .unwrap_or_else(|_| found.path().to_path_buf()),
             );
         if is_patch {
             // Said only of a patch that can be read; otherwise why it cannot be.
-            let note = match early.unwrap_or_else(|| read(&found.path)) {
+            let note = match early.unwrap_or_else(|| read(found.path())) {
                 Ok(_) => format!(
                     "{}: a Kustomize patch (partial objects); skipped (lint `kustomize build` output instead)",
                     found.display
                 ),
-                Err(why) => format!("{}: {why}", discover::display_path(&found.path)),
+                Err(why) => format!("{}: {why}", found.display),
             };
             file_notes.push((order, note));
             continue;
         }
+        let (display, kind, other_path) = found.into_parts();
         let (content, dir) = match early {
-            Some(Ok(text)) => (
-                Content::Text(text),
-                found.path.parent().map(Path::to_path_buf),
-            ),
+            // The folder is taken from the path when the file is worked on.
+            None => (Content::Path(other_path), None),
+            Some(Ok(text)) => {
+                let path = other_path.unwrap_or_else(|| PathBuf::from(&display));
+                (Content::Text(text), path.parent().map(Path::to_path_buf))
+            }
             Some(Err(why)) => {
-                file_notes.push((
-                    order,
-                    format!("{}: {why}", discover::display_path(&found.path)),
-                ));
+                file_notes.push((order, format!("{display}: {why}")));
                 continue;
             }
-            // The folder is taken from the path when the file is worked on.
-            None => (Content::Path(found.path), None),
         };
         sources.push(Source {
-            display: found.display,
-            kind: found.kind,
+            display,
+            kind,
             dir,
             content,
             order,
@@ -220,8 +225,9 @@ enum Content {
     /// In memory already (stdin, editor buffers, tests, kustomization files).
     Text(String),
     /// On disk (or in the editor overlay): read in the parallel stage, right before the file is
-    /// parsed, so only the files being worked on are in memory at once.
-    Path(PathBuf),
+    /// parsed, so only the files being worked on are in memory at once. The path to open, when
+    /// it is not the shown path (see [`discover::Found::path`]).
+    Path(Option<PathBuf>),
 }
 
 /// A file waiting to be linted.
@@ -246,6 +252,11 @@ impl From<InputFile> for Source {
         }
     }
 }
+
+/// How many files go through the parallel stage at once (see [`lint_sources`]): enough that
+/// the threads rarely wait for each other at a chunk's end, few enough that the per-file
+/// results in flight stay small.
+const STAGE_CHUNK: usize = 2048;
 
 /// Per-file results of the parallel stage.
 struct FileOutput {
@@ -303,63 +314,76 @@ fn lint_sources(
             .as_deref()
             .and_then(shell::commands::parse_duration_seconds),
     };
-    let outputs: Vec<FileOutput> = sources
-        .into_par_iter()
-        .enumerate()
-        .map(|(index, source)| {
-            let id = FileId(u32::try_from(index).unwrap_or(u32::MAX));
-            process_source(id, source, settings.max_file_bytes, overlay, &lower_options)
-        })
-        .collect();
+    // The files go through the parallel stage a chunk at a time, and each chunk's results are
+    // folded in before the next starts: what a file leaves behind is its entry, its facts and
+    // its findings, never a whole-tree vector of per-file results (or of sources already
+    // done). With a hundred thousand files those cost more than the facts.
+    let mut chunks = Vec::with_capacity(sources.len().div_ceil(STAGE_CHUNK));
+    while !sources.is_empty() {
+        let start = (sources.len() - 1) / STAGE_CHUNK * STAGE_CHUNK;
+        chunks.push(sources.split_off(start));
+    }
+    drop(sources);
 
-    let mut files = Files::default();
-    let mut dirs = Vec::with_capacity(outputs.len());
-    let mut model = Model::default();
-    // Every fact's place is known: no vector of the model grows (and copies itself) while
-    // merging.
-    formats::reserve(
-        &mut model,
-        outputs
-            .iter()
-            .filter_map(|output| output.fragment.as_deref()),
-    );
+    let total = chunks.iter().map(Vec::len).sum();
+    let mut files = Files::with_capacity(total);
+    let mut dirs = Vec::with_capacity(total);
+    let mut fragments = Vec::new();
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
     let mut notes = Vec::new();
     let mut unreadable = Vec::new();
     let mut linted_files = 0;
     let mut template_sources: HashMap<FileId, Vec<(Span, String)>> = HashMap::new();
-    for output in outputs {
-        // Ids were given in this order, so pushing keeps them.
-        match output.text {
-            Kept::Memory(text) => files.push(SourceFile {
-                path: output.path,
-                kind: output.kind,
-                text,
-            }),
-            Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
-            Kept::Nothing => files.push_released(output.path, output.kind),
-        };
-        dirs.push(output.dir);
-        if let Some(note) = output.unreadable {
-            unreadable.push(note);
-            continue;
+    // Split from the end: the last chunk holds the first files.
+    while let Some(chunk) = chunks.pop() {
+        let first = files.len();
+        let outputs: Vec<FileOutput> = chunk
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let id = FileId(u32::try_from(first + index).unwrap_or(u32::MAX));
+                process_source(id, source, settings.max_file_bytes, overlay, &lower_options)
+            })
+            .collect();
+        for output in outputs {
+            // Ids were given in this order, so pushing keeps them.
+            match output.text {
+                Kept::Memory(text) => files.push(SourceFile {
+                    path: output.path,
+                    kind: output.kind,
+                    text,
+                }),
+                Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
+                Kept::Nothing => files.push_released(output.path, output.kind),
+            };
+            dirs.push(output.dir);
+            if let Some(note) = output.unreadable {
+                unreadable.push(note);
+                continue;
+            }
+            match output.skipped {
+                Some(note) if !note.is_empty() => notes.push(note),
+                Some(_) => {}
+                None => linted_files += 1,
+            }
+            if !output.template_sources.is_empty() {
+                let mut regions = output.template_sources;
+                regions.sort_by_key(|(span, _)| span.start);
+                template_sources.insert(output.file, regions);
+            }
+            fragments.extend(output.fragment);
+            diagnostics.extend(output.diagnostics);
+            suppressions.extend(output.suppressions);
         }
-        match output.skipped {
-            Some(note) if !note.is_empty() => notes.push(note),
-            Some(_) => {}
-            None => linted_files += 1,
-        }
-        if !output.template_sources.is_empty() {
-            let mut regions = output.template_sources;
-            regions.sort_by_key(|(span, _)| span.start);
-            template_sources.insert(output.file, regions);
-        }
-        if let Some(fragment) = output.fragment {
-            fragment.merge_into(&mut model);
-        }
-        diagnostics.extend(output.diagnostics);
-        suppressions.extend(output.suppressions);
+    }
+
+    let mut model = Model::default();
+    // Every fact's place is known: no vector of the model grows (and copies itself) while
+    // merging.
+    formats::reserve(&mut model, fragments.iter().map(|fragment| &**fragment));
+    for fragment in fragments {
+        fragment.merge_into(&mut model);
     }
     let systemd_files = std::mem::take(&mut model.systemd_files);
     lower::systemd::lower_units(systemd_files, &mut model);
@@ -390,9 +414,12 @@ fn lint_sources(
         .map(|rule| {
             let mut out = Vec::new();
             (rule.check)(&context, &mut Reporter::new(rule, &mut out));
+            diagnostic::share_help(&mut out);
+            out.shrink_to_fit();
             out
         })
         .collect();
+    diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
     diagnostics.extend(found.into_iter().flatten());
     let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
     for d in &mut diagnostics {
@@ -437,7 +464,11 @@ fn process_source(
         order,
     } = source;
     let dir = dir.or_else(|| match &content {
-        Content::Path(path) => path.parent().map(Path::to_path_buf),
+        Content::Path(path) => path
+            .as_deref()
+            .unwrap_or_else(|| Path::new(&display))
+            .parent()
+            .map(Path::to_path_buf),
         Content::Text(_) => None,
     });
     // Where the text came from: a file read from disk is read again for the output rather
@@ -445,16 +476,19 @@ fn process_source(
     let mut on_disk = None;
     let text = match content {
         Content::Text(text) => Ok(text),
-        Content::Path(path) => match overlay(&path) {
-            Some(text) => Ok(text),
-            None => match read_file(&path, max_file_bytes) {
-                Ok(text) => {
-                    on_disk = Some(path);
-                    Ok(text)
-                }
-                Err(why) => Err(format!("{}: {why}", discover::display_path(&path))),
-            },
-        },
+        Content::Path(other_path) => {
+            let path = other_path.as_deref().unwrap_or_else(|| Path::new(&display));
+            match overlay(path) {
+                Some(text) => Ok(text),
+                None => match read_file(path, max_file_bytes) {
+                    Ok(text) => {
+                        on_disk = Some(other_path);
+                        Ok(text)
+                    }
+                    Err(why) => Err(format!("{display}: {why}")),
+                },
+            }
+        }
     };
     let text = match text {
         Ok(text) => text,

@@ -88,13 +88,14 @@ enum Stored {
 /// A text that was read from disk, kept as where to read it again and what to expect there.
 #[derive(Debug, Clone)]
 pub struct OnDisk {
-    path: PathBuf,
+    /// Where to read it, when that is not the shown path (see [`crate::discover::Found::path`]).
+    path: Option<PathBuf>,
     len: usize,
     hash: u64,
 }
 
 impl OnDisk {
-    pub fn new(path: PathBuf, text: &str) -> Self {
+    pub fn new(path: Option<PathBuf>, text: &str) -> Self {
         OnDisk {
             path,
             len: text.len(),
@@ -165,6 +166,14 @@ fn text_hash(text: &str) -> u64 {
 }
 
 impl Files {
+    /// No files yet, room for `files`.
+    pub fn with_capacity(files: usize) -> Self {
+        Files {
+            entries: Vec::with_capacity(files),
+            ..Files::default()
+        }
+    }
+
     fn push_entry(&mut self, path: String, kind: FileKind, stored: Stored) -> FileId {
         let id = FileId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
         self.entries.push(Entry { path, kind, stored });
@@ -220,6 +229,9 @@ impl Files {
         {
             return text;
         }
+        let path = path
+            .as_deref()
+            .unwrap_or_else(|| std::path::Path::new(&entry.path));
         // The cap is the length linted: a file that grew has changed.
         let text: Arc<str> = match crate::read_file(path, len as u64) {
             Ok(text) if text.len() == len && text_hash(&text) == hash => Arc::from(text),
@@ -506,9 +518,18 @@ mod tests {
             ids.push(files.push_on_disk(
                 format!("f{i}.yaml"),
                 FileKind::Yaml,
-                OnDisk::new(path, &text),
+                OnDisk::new(Some(path), &text),
             ));
         }
+        // Most files are opened by their shown path (no second copy of it).
+        let shown = dir.path().join("shown.yaml");
+        std::fs::write(&shown, "kind: Pod # shown\n").expect("write");
+        let shown = files.push_on_disk(
+            shown.display().to_string(),
+            FileKind::Yaml,
+            OnDisk::new(None, "kind: Pod # shown\n"),
+        );
+        assert_eq!(&*files.text(shown), "kind: Pod # shown\n");
         let memory = files.push(SourceFile {
             path: "stdin".into(),
             kind: FileKind::Yaml,

@@ -65,6 +65,9 @@ pub fn lower_units(files: Vec<SystemdFile>, model: &mut Model) {
         }
     }
     let empty = Unit::default();
+    // At most one workload per unit: without this the model's (exactly reserved) workloads
+    // would double their capacity for the first one.
+    model.workloads.reserve_exact(units.len());
     for ((name, _), (unit, mut dropins)) in units {
         dropins.sort_by(|a, b| a.path.cmp(&b.path));
         let names: Vec<String> = dropins

@@ -263,7 +263,7 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
         header: format!("{} {name}", d.code),
         message,
         severity: severity(d.severity),
-        help: d.help.clone(),
+        help: d.help.as_deref().map(str::to_string),
         source: cache.source(file),
         labels,
         related,
