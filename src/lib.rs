@@ -388,6 +388,8 @@ fn lint_sources(
     let systemd_files = std::mem::take(&mut model.systemd_files);
     lower::systemd::lower_units(systemd_files, &mut model);
     link::link_images(&mut model, &files, &dirs, &settings.config);
+    // Only image linking looks up files next to others.
+    drop(dirs);
     link::link_services(&mut model, &files);
     analysis::analyze_model(&mut model);
     let linked = link::link_scripts(&mut model, &mut files, settings.max_file_bytes);
@@ -419,6 +421,8 @@ fn lint_sources(
             out
         })
         .collect();
+    // What the rules shared (the nginx index) goes before the findings are sorted.
+    drop(context);
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
     diagnostics.extend(found.into_iter().flatten());
     let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
