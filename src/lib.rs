@@ -669,6 +669,35 @@ mod pipeline_tests {
         }
     }
 
+    /// The parallel stage goes a chunk at a time: files of later chunks get the ids of their
+    /// place in the whole run, so every finding is in its own file at its own line.
+    #[test]
+    fn findings_keep_their_files_across_chunks() {
+        let count = 2 * STAGE_CHUNK + 3;
+        let inputs = (0..count)
+            .map(|i| InputFile {
+                display: format!("app{i:05}/Dockerfile"),
+                kind: FileKind::Dockerfile,
+                text: format!("FROM node:22\n{}CMD node server.js\n", "\n".repeat(i % 37)),
+                dir: None,
+            })
+            .collect();
+        let settings = Settings::new(Config::default(), Selection::only(&["SL101"]));
+        let report = lint_inputs(inputs, &settings);
+        assert_eq!(report.files.len(), count);
+        assert_eq!(report.linted_files, count);
+        assert_eq!(report.diagnostics.len(), count);
+        for (i, d) in report.diagnostics.iter().enumerate() {
+            assert_eq!(
+                report.files.path(d.location.file),
+                format!("app{i:05}/Dockerfile")
+            );
+            assert_eq!(d.location.file, FileId(i as u32));
+            let cmd = "FROM node:22\n".len() + i % 37;
+            assert_eq!(d.location.span.start, cmd, "{i}");
+        }
+    }
+
     /// Files nothing can point into (no facts, findings or suppressions) keep their place but
     /// not their text; the others keep their text for the output.
     #[test]
