@@ -1819,4 +1819,58 @@ mod tests {
         );
         assert!(scan.map_value_for_plain_requests(0, "$nope").is_none());
     }
+
+    /// Which image runs an nginx file is decided by the Dockerfiles' `COPY` sources, compared
+    /// by path components: a copied folder covers the files under it, not a sibling whose name
+    /// starts the same; a file included by a copied one inherits its image.
+    #[test]
+    fn images_are_detected_by_copied_paths() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        // Keepalive without HTTP/1.1 upstream: a race before nginx 1.29.7 only.
+        let conf = "upstream api {\n    server api:8080;\n    keepalive 16;\n    keepalive_timeout 4s;\n}\nserver {\n    listen 80;\n    location / {\n        proxy_pass http://api;\n    }\n}\n";
+        write("new/Dockerfile", "FROM nginx:1.30-alpine\nCOPY conf.d/ /etc/nginx/conf.d/\nCOPY main.conf /etc/nginx/nginx.conf\n");
+        write("new/conf.d/app.conf", conf);
+        write("new/conf.d2/app.conf", conf);
+        write(
+            "new/main.conf",
+            "events {}\nhttp {\n    include snippets/*.conf;\n}\n",
+        );
+        write("new/snippets/api.conf", conf);
+        write(
+            "old/Dockerfile",
+            "FROM nginx:1.25.4\nCOPY ./app.conf /etc/nginx/conf.d/app.conf\n",
+        );
+        write("old/app.conf", conf);
+        let settings = crate::Settings::new(
+            crate::config::Config::default(),
+            crate::config::Selection::only(&["SL206"]),
+        );
+        let report = crate::lint_paths(&[dir.path().to_path_buf()], &settings).expect("lint");
+        let root = dir.path().to_string_lossy().into_owned();
+        let mut found: Vec<(String, bool)> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let path = report.files.path(d.location.file);
+                let path = path.strip_prefix(root.as_str()).unwrap_or(path);
+                let from_image = d.labels.iter().any(|l| l.message.contains("image"));
+                (path.to_string(), from_image)
+            })
+            .collect();
+        found.dedup();
+        assert_eq!(
+            found,
+            [
+                // Not copied: unknown version, the older defaults assumed.
+                ("/new/conf.d2/app.conf".to_string(), false),
+                // Copied from the build context `old/` by a pinned old image.
+                ("/old/app.conf".to_string(), true),
+            ]
+        );
+    }
 }
