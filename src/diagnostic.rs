@@ -92,7 +92,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity,
-            message: message.into(),
+            message: exact(message.into()),
             location,
             primary_label: None,
             labels: Vec::new(),
@@ -114,14 +114,14 @@ impl Diagnostic {
     pub fn label(&mut self, location: Location, message: impl Into<String>) -> &mut Self {
         self.labels.push(Label {
             location,
-            message: message.into(),
+            message: exact(message.into()),
         });
         self
     }
 
     /// Say what the primary span is.
     pub fn primary(&mut self, message: impl Into<String>) -> &mut Self {
-        self.primary_label = Some(message.into());
+        self.primary_label = Some(exact(message.into()));
         self
     }
 
@@ -132,9 +132,16 @@ impl Diagnostic {
 
     /// Add a line the human output prints under the finding.
     pub fn footer(&mut self, footer: impl Into<String>) -> &mut Self {
-        self.footer = Some(footer.into());
+        self.footer = Some(exact(footer.into()));
         self
     }
+}
+
+/// A finding's text without spare capacity: `format!` reserves about twice its literal parts,
+/// and a big tree keeps tens of thousands of findings until the output.
+fn exact(mut text: String) -> String {
+    text.shrink_to_fit();
+    text
 }
 
 /// Make findings with the same help text share one copy of it: a rule gives one of a few help
