@@ -82,7 +82,7 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
                 dockerfile: files.path(image.dockerfile).to_string(),
                 command: process.and_then(|p| p.command.clone()),
                 shell: process.map(|p| p.shell.clone()).unwrap_or_default(),
-                stop_signal: workload.and_then(|w| w.stop_signal.clone()),
+                stop_signal: workload.and_then(|w| w.stop_signal.as_deref().cloned()),
             }
         })
         .collect();
@@ -105,7 +105,7 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
                 .is_some_and(|s| s.note.is_none() && s.location.is_some());
             if !written_signal {
                 if let Some(signal) = images.get(index).and_then(|i| i.stop_signal.clone()) {
-                    workload.stop_signal = Some(signal);
+                    workload.stop_signal = Some(Box::new(signal));
                 }
             }
             if let (Some(process), Some(image)) =
@@ -164,7 +164,7 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
                 .as_ref()
                 .is_none_or(|s| s.note.is_some())
             {
-                process.stop_signal = image.stop_signal.clone();
+                process.stop_signal = image.stop_signal.clone().map(Box::new);
             }
             apply_image(process, index, image, overrides);
         }

@@ -354,12 +354,14 @@ pub struct Process {
     pub script: Option<Box<LinkedScript>>,
     /// Environment variables set for the process.
     pub env: Vec<EnvVar>,
-    /// The pause before the stop signal (a Kubernetes preStop hook).
-    pub pre_stop: Option<PreStop>,
+    /// The pause before the stop signal (a Kubernetes preStop hook). Boxed: most processes
+    /// have none.
+    pub pre_stop: Option<Box<PreStop>>,
     /// Kubernetes container facts.
     pub container: Option<Box<Container>>,
     /// The stop signal set for this process (Kubernetes `lifecycle.stopSignal`, the image's).
-    pub stop_signal: Option<Fact<Signal>>,
+    /// Boxed: rarely set.
+    pub stop_signal: Option<Box<Fact<Signal>>>,
     /// Index into [`Model::images`] of the image built in the scan that the process runs.
     pub image: Option<usize>,
 }
@@ -499,10 +501,11 @@ pub struct KubeWorkload {
     /// The pod template's labels.
     pub template_labels: Vec<(String, String)>,
     pub replicas: Option<Fact<i64>>,
-    /// `strategy.type` (Deployment) / `updateStrategy.type`.
-    pub strategy_type: Option<Fact<String>>,
-    pub max_surge: Option<Fact<IntOrPercent>>,
-    pub max_unavailable: Option<Fact<IntOrPercent>>,
+    /// `strategy.type` (Deployment) / `updateStrategy.type`. This and the next two are boxed:
+    /// most manifests leave them unset.
+    pub strategy_type: Option<Box<Fact<String>>>,
+    pub max_surge: Option<Box<Fact<IntOrPercent>>>,
+    pub max_unavailable: Option<Box<Fact<IntOrPercent>>>,
     /// Helm or Argo CD hook annotation that runs it before the release (`pre-upgrade`, `PreSync`).
     pub release_hook: Option<String>,
     /// Services in the scan that select the pod template (filled by linking).
@@ -578,23 +581,26 @@ pub struct Workload {
     /// Where workload-wide findings point (the final stage's `FROM`, a container's `name:`).
     pub location: Location,
     pub processes: Vec<Process>,
-    /// The stop signal when set explicitly (or inherited from a known base image).
-    pub stop_signal: Option<Fact<Signal>>,
-    /// The image the workload runs, as written (`node:22-slim`), when known.
-    pub base_image: Option<Fact<String>>,
+    /// The stop signal when set explicitly (or inherited from a known base image). Boxed:
+    /// rarely set.
+    pub stop_signal: Option<Box<Fact<Signal>>>,
+    /// The image the workload runs, as written (`node:22-slim`), when known (Docker and
+    /// compose only).
+    pub base_image: Option<Box<Fact<String>>>,
     /// Index into [`Model::images`] when the workload runs an image built in the scan.
     pub image: Option<usize>,
     /// Seconds from the start of termination to SIGKILL, when set (None: platform default).
     pub kill_deadline: Option<Fact<f64>>,
-    /// `shutdownlint.dev/drain-seconds` annotation or label.
-    pub drain_annotation: Option<Fact<f64>>,
+    /// `shutdownlint.dev/drain-seconds` annotation or label (boxed, like the other rare facts
+    /// of a workload: an unset fact costs a pointer, not 80 bytes).
+    pub drain_annotation: Option<Box<Fact<f64>>>,
     pub kubernetes: Option<Box<KubeWorkload>>,
     pub compose: Option<Box<ComposeService>>,
     pub systemd: Option<Box<SystemdService>>,
     /// Procfile/fly: the process type (`web`, `worker`, `release`).
-    pub process_type: Option<Fact<String>>,
+    pub process_type: Option<Box<Fact<String>>>,
     /// fly.toml: the Dockerfile that builds the app's image (relative to the fly.toml).
-    pub dockerfile_ref: Option<Fact<String>>,
+    pub dockerfile_ref: Option<Box<Fact<String>>>,
 }
 
 impl Workload {
@@ -668,7 +674,8 @@ impl Workload {
     /// The signal that will be sent, with where it came from (`None` location: platform default).
     pub fn effective_stop_signal(&self) -> Fact<Signal> {
         self.stop_signal
-            .clone()
+            .as_deref()
+            .cloned()
             .unwrap_or_else(|| Fact::default_value(self.platform.default_stop_signal()))
     }
 
@@ -676,7 +683,8 @@ impl Workload {
     pub fn stop_signal_for(&self, process: &Process) -> Fact<Signal> {
         process
             .stop_signal
-            .clone()
+            .as_deref()
+            .cloned()
             .unwrap_or_else(|| self.effective_stop_signal())
     }
 

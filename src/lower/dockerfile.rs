@@ -177,9 +177,9 @@ pub fn lower(
             image: Some(0),
             ..Process::new("main", ProcessRole::Main, command, shell)
         }],
-        stop_signal,
+        stop_signal: stop_signal.map(Box::new),
         base_image: (!base_written.is_empty())
-            .then(|| Fact::at(base_written.clone(), base_location)),
+            .then(|| Box::new(Fact::at(base_written.clone(), base_location))),
         image: Some(0),
         kill_deadline: None,
         drain_annotation: None,

@@ -122,7 +122,7 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
             name,
             location: at,
             processes: vec![process],
-            stop_signal: stop_signal.clone(),
+            stop_signal: stop_signal.clone().map(Box::new),
             base_image: None,
             image: None,
             kill_deadline: kill_deadline.clone(),
@@ -130,8 +130,8 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
             kubernetes: None,
             compose: None,
             systemd: None,
-            process_type,
-            dockerfile_ref: dockerfile_ref.clone(),
+            process_type: process_type.map(Box::new),
+            dockerfile_ref: dockerfile_ref.clone().map(Box::new),
         }
     };
     if fly.processes.is_empty() {

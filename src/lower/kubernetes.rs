@@ -364,10 +364,11 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
         replicas: int_fact(object, node.get_path(&["spec", "replicas"])),
         strategy_type: strategy.and_then(|s| s.get("type")).and_then(|t| {
             t.as_str()
-                .map(|v| Fact::at(v.to_string(), object.location(t.report_span())))
+                .map(|v| Box::new(Fact::at(v.to_string(), object.location(t.report_span()))))
         }),
-        max_surge: int_or_percent(object, rolling.and_then(|r| r.get("maxSurge"))),
-        max_unavailable: int_or_percent(object, rolling.and_then(|r| r.get("maxUnavailable"))),
+        max_surge: int_or_percent(object, rolling.and_then(|r| r.get("maxSurge"))).map(Box::new),
+        max_unavailable: int_or_percent(object, rolling.and_then(|r| r.get("maxUnavailable")))
+            .map(Box::new),
         release_hook: release_hook(object),
         selected_by: Vec::new(),
     };
@@ -400,7 +401,7 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
         base_image: None,
         image: None,
         kill_deadline: grace,
-        drain_annotation: seconds_annotation(object, template, DRAIN_ANNOTATION),
+        drain_annotation: seconds_annotation(object, template, DRAIN_ANNOTATION).map(Box::new),
         kubernetes: Some(Box::new(kube)),
         compose: None,
         systemd: None,
@@ -541,11 +542,11 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
 
     let mut process = Process::new(name, role, command, shell);
     process.env = env;
-    process.stop_signal = stop_signal;
+    process.stop_signal = stop_signal.map(Box::new);
     process.pre_stop = node
         .get_path(&["lifecycle"])
         .and_then(|l| l.get_entry("preStop"))
-        .map(|entry| pre_stop(object, &entry.key, &entry.value));
+        .map(|entry| Box::new(pre_stop(object, &entry.key, &entry.value)));
     process.container = Some(Box::new(Container {
         location: name_location,
         image,

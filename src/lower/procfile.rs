@@ -74,10 +74,10 @@ pub fn lower(
             kubernetes: None,
             compose: None,
             systemd: None,
-            process_type: Some(Fact::at(
+            process_type: Some(Box::new(Fact::at(
                 entry.name.clone(),
                 Location::new(file, entry.name_span),
-            )),
+            ))),
             dockerfile_ref: None,
         });
     }

@@ -207,7 +207,7 @@ fn workload(
         name: name.to_string(),
         location,
         processes: vec![process],
-        stop_signal,
+        stop_signal: stop_signal.map(Box::new),
         base_image: None,
         image: None,
         kill_deadline,
