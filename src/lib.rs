@@ -631,24 +631,18 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
             .then(a.location.span.end.cmp(&b.location.span.end))
             .then(a.message.cmp(&b.message))
     });
-    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics.drain(..) {
-        match merged.last_mut() {
-            Some(last)
-                if last.code == d.code
-                    && last.location == d.location
-                    && last.message == d.message =>
-            {
-                for label in d.labels {
-                    if !last.labels.contains(&label) {
-                        last.labels.push(label);
-                    }
+    // In place: a second vector of every finding would be the run's peak.
+    diagnostics.dedup_by(|d, kept| {
+        let same = kept.code == d.code && kept.location == d.location && kept.message == d.message;
+        if same {
+            for label in std::mem::take(&mut d.labels) {
+                if !kept.labels.contains(&label) {
+                    kept.labels.push(label);
                 }
             }
-            _ => merged.push(d),
         }
-    }
-    *diagnostics = merged;
+        same
+    });
 }
 
 /// A span covering the first line of a text (for findings about a whole file).
@@ -667,6 +661,57 @@ mod pipeline_tests {
             text: text.to_string(),
             dir: None,
         }
+    }
+
+    /// Findings of one rule at one place with one message are merged, keeping every distinct
+    /// label in order; the order is path, start, rule, end, message.
+    #[test]
+    fn sorting_merges_the_same_finding_and_keeps_its_labels() {
+        let mut files = Files::default();
+        let a = files.push_released("a/Dockerfile".into(), FileKind::Dockerfile);
+        let b = files.push_released("b/Dockerfile".into(), FileKind::Dockerfile);
+        let at = |file, start| Location::new(file, Span::new(start, start + 1));
+        let finding = |code, location, message: &str, labels: &[(Location, &str)]| {
+            let mut d =
+                Diagnostic::new(code, crate::diagnostic::Severity::Error, location, message);
+            for (location, label) in labels {
+                d.label(*location, *label);
+            }
+            d
+        };
+        let mut diagnostics = vec![
+            finding("SL103", at(b, 0), "script", &[(at(b, 5), "copied here")]),
+            finding("SL103", at(a, 9), "script", &[(at(a, 1), "copied here")]),
+            finding("SL101", at(a, 9), "shell", &[]),
+            finding(
+                "SL103",
+                at(a, 9),
+                "script",
+                &[(at(a, 2), "copied here"), (at(a, 1), "copied here")],
+            ),
+            finding("SL103", at(a, 9), "other", &[]),
+        ];
+        sort(&mut diagnostics, &files);
+        let shown: Vec<(&str, &str, &str, Vec<usize>)> = diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    files.path(d.location.file),
+                    d.code,
+                    d.message.as_str(),
+                    d.labels.iter().map(|l| l.location.span.start).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("a/Dockerfile", "SL101", "shell", vec![]),
+                ("a/Dockerfile", "SL103", "other", vec![]),
+                ("a/Dockerfile", "SL103", "script", vec![1, 2]),
+                ("b/Dockerfile", "SL103", "script", vec![5]),
+            ]
+        );
     }
 
     /// The parallel stage goes a chunk at a time: files of later chunks get the ids of their
