@@ -220,7 +220,8 @@ pub fn parse_and_lower(
             let trusted = name == "nginx.conf"
                 || crate::discover::in_nginx_folder(std::path::Path::new(&file.path));
             match nginx::parse(&file.text) {
-                Ok(config) if crate::lower::nginx::is_nginx(&config, trusted) => {
+                Ok(mut config) if crate::lower::nginx::is_nginx(&config, trusted) => {
+                    config.shrink_to_fit();
                     let mut fragment = Fragment::default();
                     fragment.nginx.push(crate::lower::nginx::NginxFile {
                         file: id,

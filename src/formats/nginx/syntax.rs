@@ -52,6 +52,25 @@ pub struct Config {
     pub comments: Vec<Span>,
 }
 
+impl Config {
+    /// Give back the spare capacity of every vector of the tree: a configuration is kept until
+    /// the rules ran, and a vector filled by pushing holds at least four elements (a directive
+    /// has one or two arguments). Blocks nest at most [`MAX_DEPTH`] deep.
+    pub fn shrink_to_fit(&mut self) {
+        fn shrink(directives: &mut Vec<Directive>) {
+            directives.shrink_to_fit();
+            for directive in directives {
+                directive.args.shrink_to_fit();
+                if let Some(block) = &mut directive.block {
+                    shrink(&mut block.directives);
+                }
+            }
+        }
+        shrink(&mut self.directives);
+        self.comments.shrink_to_fit();
+    }
+}
+
 /// One directive: `name arg ... ;` or `name arg ... { ... }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directive {
@@ -567,6 +586,25 @@ fn unescape(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shrinking_keeps_the_tree_and_drops_spare_capacity() {
+        let text = "http {\n  server {\n    listen 80;\n    location / { proxy_pass http://a; }\n  }\n}\n# end\n";
+        let parsed = parse(text).expect("parses");
+        let mut shrunk = parsed.clone();
+        shrunk.shrink_to_fit();
+        assert_eq!(shrunk, parsed);
+        fn exact(directives: &[Directive]) -> bool {
+            directives.iter().all(|d| {
+                d.args.capacity() == d.args.len()
+                    && d.block.as_ref().is_none_or(|b| {
+                        b.directives.capacity() == b.directives.len() && exact(&b.directives)
+                    })
+            })
+        }
+        assert_eq!(shrunk.directives.capacity(), shrunk.directives.len());
+        assert!(exact(&shrunk.directives));
+    }
 
     fn ok(text: &str) -> Config {
         match parse(text) {
