@@ -25,6 +25,17 @@ pub struct CommandAnalysis {
     pub script: Option<ScriptRun>,
 }
 
+impl CommandAnalysis {
+    /// Give back spare capacity: an analysis is kept for every process until the rules ran.
+    fn shrink_to_fit(&mut self) {
+        self.wrappers.shrink_to_fit();
+        self.before.shrink_to_fit();
+        for program in self.main.iter_mut().chain(&mut self.before) {
+            program.argv.shrink_to_fit();
+        }
+    }
+}
+
 /// A script file that the command runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptRun {
@@ -119,10 +130,11 @@ impl Program {
 pub fn analyze_model(model: &mut Model) {
     for workload in &mut model.workloads {
         for process in &mut workload.processes {
-            process.analysis = process
-                .command
-                .as_ref()
-                .map(|command| Box::new(analyze(command, &process.shell)));
+            process.analysis = process.command.as_ref().map(|command| {
+                let mut analysis = analyze(command, &process.shell);
+                analysis.shrink_to_fit();
+                Box::new(analysis)
+            });
         }
     }
 }
