@@ -120,8 +120,11 @@ pub fn check_fragment(text: &str, fragment: &shutdownlint::formats::Fragment) {
     };
     for workload in &fragment.workloads {
         check_location(&workload.location, "workload");
-        for fact in [&workload.kill_deadline, &workload.drain_annotation] {
-            if let Some(location) = fact.as_ref().and_then(|f| f.location.as_ref()) {
+        for fact in [
+            workload.kill_deadline.as_ref(),
+            workload.drain_annotation.as_deref(),
+        ] {
+            if let Some(location) = fact.and_then(|f| f.location.as_ref()) {
                 check_location(location, "workload fact");
             }
         }
