@@ -73,7 +73,7 @@ pub struct Diagnostic {
     /// What the primary span is ("shell form CMD").
     pub primary_label: Option<String>,
     pub labels: Vec<Label>,
-    /// Shared: many findings of a rule give the same help (see [`share_help`]).
+    /// Shared: many findings of a rule give the same help (see [`compact`]).
     pub help: Option<Arc<str>>,
     /// The Helm template the finding's document was rendered from (`# Source:` comment).
     pub source: Option<String>,
@@ -144,11 +144,14 @@ fn exact(mut text: String) -> String {
     text
 }
 
-/// Make findings with the same help text share one copy of it: a rule gives one of a few help
-/// texts to each of its findings, and a big tree has tens of thousands of findings.
-pub fn share_help(diagnostics: &mut [Diagnostic]) {
+/// Make one rule's findings compact, for they are kept until the output and a big tree has
+/// tens of thousands: findings with the same help text share one copy of it (a rule gives one
+/// of a few help texts to each of its findings), and label lists give back their spare
+/// capacity (a pushed-to list holds at least four labels, and most findings have one).
+pub fn compact(diagnostics: &mut [Diagnostic]) {
     let mut seen: HashSet<Arc<str>> = HashSet::new();
     for d in diagnostics {
+        d.labels.shrink_to_fit();
         if let Some(help) = &mut d.help {
             match seen.get(help) {
                 Some(shared) => *help = shared.clone(),
@@ -165,23 +168,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn findings_with_the_same_help_share_it() {
+    fn compact_findings_share_their_help_and_keep_no_spare_labels() {
         let at = Location::new(FileId(0), Span::new(0, 1));
         let mut diagnostics: Vec<Diagnostic> = ["a", "b", "a", "a"]
             .into_iter()
             .map(|help| {
                 let mut d = Diagnostic::new("SL101", Severity::Error, at, "m");
-                d.help(help);
+                d.help(help).label(at, "here");
                 d
             })
             .collect();
         diagnostics.push(Diagnostic::new("SL101", Severity::Error, at, "no help"));
-        share_help(&mut diagnostics);
+        compact(&mut diagnostics);
         let helps: Vec<Option<&str>> = diagnostics.iter().map(|d| d.help.as_deref()).collect();
         assert_eq!(helps, [Some("a"), Some("b"), Some("a"), Some("a"), None]);
         let first = diagnostics[0].help.as_ref().map(Arc::as_ptr);
         assert_eq!(diagnostics[2].help.as_ref().map(Arc::as_ptr), first);
         assert_eq!(diagnostics[3].help.as_ref().map(Arc::as_ptr), first);
         assert_ne!(diagnostics[1].help.as_ref().map(Arc::as_ptr), first);
+        assert!(diagnostics
+            .iter()
+            .all(|d| d.labels.capacity() == d.labels.len()));
     }
 }

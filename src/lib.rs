@@ -416,7 +416,7 @@ fn lint_sources(
         .map(|rule| {
             let mut out = Vec::new();
             (rule.check)(&context, &mut Reporter::new(rule, &mut out));
-            diagnostic::share_help(&mut out);
+            diagnostic::compact(&mut out);
             out.shrink_to_fit();
             out
         })

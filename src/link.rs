@@ -380,6 +380,8 @@ pub fn link_services(model: &mut Model, files: &Files) {
         }
         kube.selected_by
             .extend(kept.into_iter().map(|i| services[i].location));
+        // Kept until the rules ran; extending an empty vector reserves at least four.
+        kube.selected_by.shrink_to_fit();
     }
     model.services = services;
 }
