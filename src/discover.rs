@@ -18,8 +18,8 @@ pub struct Found {
     /// Path to show: as given on the command line joined with the path found, without `./`.
     pub display: String,
     pub kind: FileKind,
-    /// Path to open, when it is not `display` (a path that is not UTF-8). A big tree has a
-    /// hundred thousand of these: one string per file, not two.
+    /// Path to open, when `display` does not open the same file (see `opens_same_file`). A big
+    /// tree has a hundred thousand of these: one string per file, not two.
     other_path: Option<PathBuf>,
 }
 
@@ -54,21 +54,12 @@ pub struct Discovery {
     pub notes: Vec<String>,
 }
 
-/// Whether `display` (from [`display_path`]) opens the file `path` names: it is `path` without
-/// leading `./` (`./a/x` and `a/x`), but not when the path is not UTF-8 (the display lost
-/// bytes) or stripping made it absolute (`.//a`).
+/// Whether `display` (from [`display_path`]) opens the file `path` names. The display is the
+/// path without its leading `./`s, which names the same file unless the path is not UTF-8 (the
+/// display lost bytes) or the stripping made a relative path absolute (`.//a`).
 fn opens_same_file(path: &Path, display: &str) -> bool {
-    let Some(path) = path.to_str() else {
-        return false;
-    };
-    let Some(prefix) = path.strip_suffix(display) else {
-        return false;
-    };
-    prefix.len() % 2 == 0
-        && prefix.as_bytes().chunks(2).all(|pair| pair == b"./")
-        && (prefix.is_empty() || !display.starts_with('/'))
-        && !display.is_empty()
-        && display != "."
+    path.to_str()
+        .is_some_and(|path| display != "." && path.starts_with('/') == display.starts_with('/'))
 }
 
 /// Recognise a file by its name alone.
