@@ -128,7 +128,12 @@ impl Program {
 
 /// Fill [`crate::model::Process::analysis`] for every process.
 pub fn analyze_model(model: &mut Model) {
-    for workload in &mut model.workloads {
+    analyze_workloads(&mut model.workloads);
+}
+
+/// Fill [`crate::model::Process::analysis`] for every process of `workloads`.
+pub fn analyze_workloads(workloads: &mut [crate::model::Workload]) {
+    for workload in workloads {
         for process in &mut workload.processes {
             process.analysis = process.command.as_ref().map(|command| {
                 let mut analysis = analyze(command, &process.shell);

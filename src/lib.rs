@@ -34,7 +34,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, ConfigError, Selection};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::model::Model;
+use crate::model::{Model, Workload};
 use crate::rules::{Reporter, RuleContext};
 use crate::source::{FileId, FileKind, Files, SourceFile};
 use crate::span::Span;
@@ -53,7 +53,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How many recognised files were linted.
     pub linted_files: usize,
-    /// The deploy model the rules ran on (what `shutdownlint timeline` draws).
+    /// The deploy model the rules ran on (what `shutdownlint timeline` draws), without the
+    /// Kubernetes workloads beyond [`Settings::kept_workloads`].
     pub model: Model,
 }
 
@@ -74,7 +75,18 @@ pub struct Settings {
     pub max_file_bytes: u64,
     /// Change mode: the change under review (`--diff BASE`).
     pub change: Option<change::ChangeSet>,
+    /// How many Kubernetes workloads the model keeps while the scan is read (see
+    /// [`KEPT_WORKLOADS`]). `usize::MAX` keeps all of them in [`Report::model`].
+    pub kept_workloads: usize,
 }
+
+/// How many Kubernetes workloads a run keeps in its model while it reads the scan (a few times
+/// what a large repository has). The workloads of files read after that are lowered again
+/// from their texts after the model is built, [`RELOWER_CHUNK`] files at a time, linked, checked
+/// by the rules of [`rules::Scope::Workloads`] and dropped: on a huge tree the facts kept stay
+/// bounded, for the price of parsing those files twice. Findings are the same either way; only
+/// [`Report::model`] lacks the workloads lowered again.
+pub const KEPT_WORKLOADS: usize = 4096;
 
 impl Settings {
     pub fn new(config: Config, selection: Selection) -> Self {
@@ -85,6 +97,7 @@ impl Settings {
                 .map_or(discover::DEFAULT_MAX_FILE_BYTES, |size| size.0),
             config,
             change: None,
+            kept_workloads: KEPT_WORKLOADS,
         }
     }
 }
@@ -258,6 +271,10 @@ impl From<InputFile> for Source {
 /// slower), few enough that the per-file results in flight stay small (2 MB).
 const STAGE_CHUNK: usize = 8192;
 
+/// How many files' workloads are lowered again at a time (see [`KEPT_WORKLOADS`]): their
+/// facts are what such a part adds to the run's memory while its rules run.
+const RELOWER_CHUNK: usize = 2048;
+
 /// Per-file results of the parallel stage.
 struct FileOutput {
     file: FileId,
@@ -313,6 +330,7 @@ fn lint_sources(
             .kill_timeout
             .as_deref()
             .and_then(shell::commands::parse_duration_seconds),
+        workloads: lower::kubernetes::Workloads::Lower,
     };
     // The files go through the parallel stage a chunk at a time, and each chunk's results are
     // folded in before the next starts: what a file leaves behind is its entry, its facts and
@@ -335,18 +353,45 @@ fn lint_sources(
     let mut unreadable = Vec::new();
     let mut linted_files = 0;
     let mut template_sources: HashMap<FileId, Vec<(Span, String)>> = HashMap::new();
+    // Kubernetes workloads kept so far, and the manifests whose workloads are lowered later
+    // (see `KEPT_WORKLOADS`).
+    let mut kept_workloads = 0usize;
+    let mut relowered: Vec<FileId> = Vec::new();
     // Split from the end: the last chunk holds the first files.
     while let Some(chunk) = chunks.pop() {
         let first = files.len();
+        // Once a manifest's workloads were not kept, manifests are read without lowering their
+        // pod templates: those are lowered later, once (see `KEPT_WORKLOADS`).
+        let chunk_options = formats::LowerOptions {
+            workloads: if !relowered.is_empty() || kept_workloads >= settings.kept_workloads {
+                lower::kubernetes::Workloads::LeaveOut
+            } else {
+                lower::kubernetes::Workloads::Lower
+            },
+            ..lower_options.clone()
+        };
         let outputs: Vec<FileOutput> = chunk
             .into_par_iter()
             .enumerate()
             .map(|(index, source)| {
                 let id = FileId(u32::try_from(first + index).unwrap_or(u32::MAX));
-                process_source(id, source, settings.max_file_bytes, overlay, &lower_options)
+                process_source(id, source, settings.max_file_bytes, overlay, &chunk_options)
             })
             .collect();
-        for output in outputs {
+        for mut output in outputs {
+            if let Some(fragment) = output.fragment.as_deref_mut() {
+                if fragment.workloads_left_out {
+                    relowered.push(output.file);
+                } else if fragment.has_only_kubernetes_workloads() {
+                    let count = fragment.workloads.len();
+                    if kept_workloads.saturating_add(count) > settings.kept_workloads {
+                        relowered.push(output.file);
+                        fragment.workloads = Vec::new();
+                    } else {
+                        kept_workloads += count;
+                    }
+                }
+            }
             // Ids were given in this order, so pushing keeps them.
             match output.text {
                 Kept::Memory(text) => files.push(SourceFile {
@@ -387,13 +432,51 @@ fn lint_sources(
     }
     let systemd_files = std::mem::take(&mut model.systemd_files);
     lower::systemd::lower_units(systemd_files, &mut model);
-    link::link_images(&mut model, &files, &dirs, &settings.config);
+    let image_links = link::link_images(&mut model, &files, &dirs, &settings.config);
     // Only image linking looks up files next to others.
     drop(dirs);
     link::link_services(&mut model, &files);
     analysis::analyze_model(&mut model);
-    let linked = link::link_scripts(&mut model, &mut files, settings.max_file_bytes);
-    suppressions.extend(linked.suppressions);
+    let mut scripts = link::Scripts::new(settings.max_file_bytes);
+    let mut linked = link::Linked::default();
+    scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
+    if !relowered.is_empty() {
+        let services = link::ServiceIndex::new(&model.services, &files);
+        for part in relowered.chunks(RELOWER_CHUNK) {
+            // Each file's workloads are linked as `link_images`, `link_services` and
+            // `analyze_model` linked the model's; scripts are read one at a time.
+            let options = formats::LowerOptions {
+                workloads: lower::kubernetes::Workloads::Only,
+                ..lower_options.clone()
+            };
+            let mut workloads: Vec<Workload> = part
+                .par_iter()
+                .flat_map_iter(|&id| {
+                    let mut workloads = relower(&files, id, &options);
+                    image_links.link_kubernetes(&mut workloads);
+                    services.link(&mut workloads, &files);
+                    analysis::analyze_workloads(&mut workloads);
+                    workloads
+                })
+                .collect();
+            scripts.link(&model.images, &mut workloads, &mut files, &mut linked);
+            let context = RuleContext {
+                model: &model,
+                workloads: &workloads,
+                files: &files,
+                config: &settings.config,
+                change: None,
+                selection: &settings.selection,
+                nginx_scan: std::sync::OnceLock::new(),
+            };
+            let found = run_rules(&context, rules::Scope::Workloads);
+            diagnostics.reserve(found.iter().map(Vec::len).sum());
+            diagnostics.extend(found.into_iter().flatten());
+        }
+    }
+    drop(image_links);
+    drop(scripts);
+    suppressions.extend(std::mem::take(&mut linked.suppressions));
     let change = settings
         .change
         .as_ref()
@@ -404,23 +487,14 @@ fn lint_sources(
 
     let context = RuleContext {
         model: &model,
+        workloads: &model.workloads,
         files: &files,
         config: &settings.config,
         change: change.as_ref(),
         selection: &settings.selection,
         nginx_scan: std::sync::OnceLock::new(),
     };
-    let found: Vec<Vec<Diagnostic>> = rules::all()
-        .par_iter()
-        .filter(|rule| settings.selection.is_enabled(rule.code))
-        .map(|rule| {
-            let mut out = Vec::new();
-            (rule.check)(&context, &mut Reporter::new(rule, &mut out));
-            diagnostic::compact(&mut out);
-            out.shrink_to_fit();
-            out
-        })
-        .collect();
+    let found = run_rules(&context, rules::Scope::Tree);
     // What the rules shared (the nginx index) goes before the findings are sorted.
     drop(context);
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
@@ -449,6 +523,44 @@ fn lint_sources(
         model,
     };
     (report, unreadable)
+}
+
+/// Run the enabled rules in parallel, each rule's findings in one vector: for the whole scan
+/// ([`rules::Scope::Tree`]) every rule, for a part of the workloads
+/// ([`rules::Scope::Workloads`]) the rules of that scope.
+fn run_rules(context: &RuleContext<'_>, scope: rules::Scope) -> Vec<Vec<Diagnostic>> {
+    rules::all()
+        .par_iter()
+        .filter(|rule| scope == rules::Scope::Tree || rule.scope == scope)
+        .filter(|rule| context.selection.is_enabled(rule.code))
+        .map(|rule| {
+            let mut out = Vec::new();
+            (rule.check)(context, &mut Reporter::new(rule, &mut out));
+            diagnostic::compact(&mut out);
+            out.shrink_to_fit();
+            out
+        })
+        .collect()
+}
+
+/// The Kubernetes workloads of a file whose workloads were not kept (see [`KEPT_WORKLOADS`]),
+/// lowered from the text that was linted (with `options` lowering only pod templates): the
+/// facts lowering it whole gives (a manifest is lowered without its folder: only Dockerfiles
+/// use it). A file that changed on disk since reads as empty (see [`Files::changed`]) and
+/// gives none.
+fn relower(files: &Files, id: FileId, options: &formats::LowerOptions) -> Vec<Workload> {
+    let file = SourceFile {
+        path: files.path(id).to_string(),
+        kind: files.kind(id),
+        text: files.text_uncached(id),
+    };
+    match formats::parse_and_lower(id, &file, None, options) {
+        formats::Parsed::Lowered(mut fragment) => {
+            fragment.shrink_to_fit();
+            fragment.workloads
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Read (when on disk), parse and lower one file; keep its text only if something can point
@@ -570,7 +682,7 @@ fn process_file(
                 ));
             }
             fragment.shrink_to_fit();
-            output.fragment = (!fragment.is_empty()).then(|| Box::new(fragment));
+            output.fragment = (!fragment.is_empty()).then_some(fragment);
         }
         formats::Parsed::Ignored => {
             output.suppressions.clear();
@@ -716,6 +828,70 @@ mod pipeline_tests {
 
     /// The parallel stage goes a chunk at a time: files of later chunks get the ids of their
     /// place in the whole run, so every finding is in its own file at its own line.
+    #[test]
+    fn workloads_beyond_the_kept_ones_give_the_same_findings() {
+        // More than a chunk, so a chunk that keeps workloads is followed by one that leaves
+        // them out; Services, suppressions, Helm sources and parse failures among them.
+        let manifest = |i: usize| {
+            let mut text = String::new();
+            if i % 5 == 0 {
+                text.push_str("---\n# Source: chart/templates/deploy.yaml\n");
+            }
+            let ignore = if i % 7 == 0 {
+                "  annotations: {shutdownlint.dev/ignore: \"SL202,SL104\"}\n"
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\n{ignore}\
+                 spec:\n  replicas: 1\n  selector: {{matchLabels: {{app: app{i}}}}}\n  \
+                 template:\n    metadata: {{labels: {{app: app{i}}}}}\n    spec:\n      \
+                 containers:\n      - name: web\n        image: example/app:1\n        \
+                 ports: [{{containerPort: 8080}}]\n"
+            ));
+            if i % 3 == 0 {
+                text.push_str(&format!(
+                    "---\napiVersion: v1\nkind: Service\nmetadata: {{name: app{i}}}\n\
+                     spec: {{selector: {{app: app{i}}}, ports: [{{port: 80}}]}}\n"
+                ));
+            }
+            if i % 11 == 0 {
+                text.push_str("---\napiVersion: v1\nkind: Pod\nspec: [\n");
+            }
+            text
+        };
+        let inputs = || {
+            (0..STAGE_CHUNK + 100)
+                .map(|i| yaml(&format!("app{i:05}/deploy.yaml"), &manifest(i)))
+                .collect::<Vec<_>>()
+        };
+        let lint = |kept: usize| {
+            let mut settings = Settings::new(Config::default(), Selection::all());
+            settings.kept_workloads = kept;
+            let report = lint_inputs(inputs(), &settings);
+            let kubernetes = report
+                .model
+                .workloads
+                .iter()
+                .filter(|w| w.kubernetes.is_some())
+                .count();
+            (output::json::render(&report), report, kubernetes)
+        };
+        let (all, report, every) = lint(usize::MAX);
+        let (some, _, kept) = lint(10);
+        assert_eq!(kept, 10);
+        // Every manifest but those that fail to parse.
+        assert_eq!(every, STAGE_CHUNK + 100 - (STAGE_CHUNK + 100).div_ceil(11));
+        for code in ["SL000", "SL001", "SL201", "SL202", "SL503"] {
+            assert!(
+                report.diagnostics.iter().any(|d| d.code == code),
+                "no {code}"
+            );
+        }
+        assert!(report.diagnostics.iter().any(|d| d.source.is_some()));
+        assert!(all == some, "the findings depend on the workloads kept");
+    }
+
     #[test]
     fn findings_keep_their_files_across_chunks() {
         let count = 2 * STAGE_CHUNK + 3;

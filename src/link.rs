@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::diagnostic::Location;
 use crate::model::{
     Command, CommandSource, CommandWord, Fact, Image, LinkedScript, Model, Process, ScriptFacts,
-    ShellEnv, Signal,
+    Service, ShellEnv, Signal, Workload,
 };
 use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
 use crate::source::{FileId, FileKind, Files, SourceFile};
@@ -43,7 +43,12 @@ const MAX_FUNCTION_DEPTH: usize = 8;
 /// containers through config `[images]` and skaffold artifacts, compose services through
 /// `build:`) and give them the Dockerfile's command, shell and stop signal, composed as the
 /// platform does (`command`/`entrypoint` replace ENTRYPOINT, `args`/`command` replace CMD).
-pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], config: &Config) {
+pub fn link_images(
+    model: &mut Model,
+    files: &Files,
+    dirs: &[Option<PathBuf>],
+    config: &Config,
+) -> ImageLinks {
     let canonical = |p: &Path| p.canonicalize().ok();
     let by_path: HashMap<PathBuf, usize> = model
         .images
@@ -52,7 +57,7 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
         .filter_map(|(i, image)| Some((canonical(image.path.as_deref()?)?, i)))
         .collect();
     if by_path.is_empty() {
-        return;
+        return ImageLinks::default();
     }
     let dir_of = |file: FileId| {
         dirs.get(file.0 as usize)
@@ -132,42 +137,73 @@ pub fn link_images(model: &mut Model, files: &Files, dirs: &[Option<PathBuf>], c
             workload.image = Some(index);
             continue;
         }
-        if workload.kubernetes.is_none() || by_name.is_empty() {
+        link_kubernetes(workload, &by_name, &images);
+    }
+    ImageLinks { by_name, images }
+}
+
+/// What Kubernetes pod templates are linked with, kept after [`link_images`] for pod
+/// templates lowered again later (see [`ImageLinks::link_kubernetes`]).
+#[derive(Default)]
+pub struct ImageLinks {
+    /// Image names (without tag) built from a Dockerfile in the scan, by config `[images]`
+    /// and skaffold artifacts.
+    by_name: HashMap<String, usize>,
+    images: Vec<ImageFacts>,
+}
+
+impl ImageLinks {
+    /// Link Kubernetes workloads that were not in the model [`link_images`] linked, as it would
+    /// have linked them.
+    pub fn link_kubernetes(&self, workloads: &mut [Workload]) {
+        for workload in workloads {
+            link_kubernetes(workload, &self.by_name, &self.images);
+        }
+    }
+}
+
+/// Give a Kubernetes workload's containers the command, shell and stop signal of the image
+/// they run, when it is built from a Dockerfile in the scan.
+fn link_kubernetes(
+    workload: &mut Workload,
+    by_name: &HashMap<String, usize>,
+    images: &[ImageFacts],
+) {
+    if workload.kubernetes.is_none() || by_name.is_empty() {
+        return;
+    }
+    for process in &mut workload.processes {
+        let Some(container) = &process.container else {
             continue;
+        };
+        let Some(image_name) = container
+            .image
+            .as_ref()
+            .map(|i| image_without_tag(&i.value))
+        else {
+            continue;
+        };
+        let Some(&index) = by_name.get(&image_name) else {
+            continue;
+        };
+        let Some(image) = images.get(index) else {
+            continue;
+        };
+        let overrides = (
+            container.command_key.is_some(),
+            process
+                .command
+                .clone()
+                .filter(|_| container.args_key.is_some() && container.command_key.is_none()),
+        );
+        if process
+            .stop_signal
+            .as_ref()
+            .is_none_or(|s| s.note.is_some())
+        {
+            process.stop_signal = image.stop_signal.clone().map(Box::new);
         }
-        for process in &mut workload.processes {
-            let Some(container) = &process.container else {
-                continue;
-            };
-            let Some(image_name) = container
-                .image
-                .as_ref()
-                .map(|i| image_without_tag(&i.value))
-            else {
-                continue;
-            };
-            let Some(&index) = by_name.get(&image_name) else {
-                continue;
-            };
-            let Some(image) = images.get(index) else {
-                continue;
-            };
-            let overrides = (
-                container.command_key.is_some(),
-                process
-                    .command
-                    .clone()
-                    .filter(|_| container.args_key.is_some() && container.command_key.is_none()),
-            );
-            if process
-                .stop_signal
-                .as_ref()
-                .is_none_or(|s| s.note.is_some())
-            {
-                process.stop_signal = image.stop_signal.clone().map(Box::new);
-            }
-            apply_image(process, index, image, overrides);
-        }
+        apply_image(process, index, image, overrides);
     }
 }
 
@@ -255,9 +291,44 @@ pub fn image_without_tag(reference: &str) -> String {
 pub fn link_services(model: &mut Model, files: &Files) {
     let mut services = std::mem::take(&mut model.services);
     services.sort_by_key(|s| s.location);
-    // Folders as interned components, so comparing two is comparing integers.
-    let mut names: HashMap<String, u32> = HashMap::new();
-    let mut dir = |location: &Location| -> Vec<u32> {
+    ServiceIndex::new(&services, files).link(&mut model.workloads, files);
+    model.services = services;
+}
+
+/// A Kubernetes label pair.
+type Pair<'s> = (&'s str, &'s str);
+
+/// The Services of a scan indexed for [`link_services`]; kept for pod templates lowered again
+/// later (see [`ServiceIndex::link`]).
+pub struct ServiceIndex<'s> {
+    services: &'s [Service],
+    folders: Folders,
+    /// Each Service's folder as interned components.
+    service_dirs: Vec<Vec<u32>>,
+    /// Services by their first selector pair (a pod template can only match a Service whose
+    /// every pair is among its labels, so looking up its labels finds every candidate), and:
+    /// by the folder they are in (`at`), by every folder above them (`under`), both as
+    /// [`Folders`] prefix ids, and by namespace. Values index `services`.
+    at: HashMap<(Pair<'s>, u32), Vec<usize>>,
+    under: HashMap<(Pair<'s>, u32), Vec<usize>>,
+    in_namespace: HashMap<(Pair<'s>, &'s str), Vec<usize>>,
+}
+
+/// The component of a folder that no Service is in or under (see [`Folders::components`]).
+const UNKNOWN: u32 = u32::MAX;
+
+/// Folders as interned components, so comparing two is comparing integers, and their
+/// prefixes (`a`, `a/b`, …) as ids, so looking one up allocates nothing.
+#[derive(Default)]
+struct Folders {
+    names: HashMap<String, u32>,
+    /// (id of the prefix above, component) -> id; the empty prefix is 0.
+    prefixes: HashMap<(u32, u32), u32>,
+}
+
+impl Folders {
+    /// The folder of a file as interned components, added if new.
+    fn add_components(&mut self, files: &Files, location: &Location) -> Vec<u32> {
         let Some(parent) = Path::new(files.path(location.file)).parent() else {
             return Vec::new();
         };
@@ -265,125 +336,203 @@ pub fn link_services(model: &mut Model, files: &Files) {
             .components()
             .map(|c| {
                 let name = c.as_os_str().to_string_lossy();
-                let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
-                *names.entry(name.into_owned()).or_insert(next)
+                // Below `UNKNOWN`: a component that is not known never equals a known one.
+                let next = u32::try_from(self.names.len()).unwrap_or(UNKNOWN - 1);
+                *self.names.entry(name.into_owned()).or_insert(next)
             })
             .collect()
-    };
-    let service_dirs: Vec<Vec<u32>> = services.iter().map(|s| dir(&s.location)).collect();
-    // Services by their first selector pair (a pod template can only match a Service whose
-    // every pair is among its labels, so looking up its labels finds every candidate), and:
-    // by the folder they are in (`at`), by every folder above them (`under`), and by namespace.
-    type Pair<'s> = (&'s str, &'s str);
-    let mut at: HashMap<(Pair<'_>, &[u32]), Vec<usize>> = HashMap::new();
-    let mut under: HashMap<(Pair<'_>, &[u32]), Vec<usize>> = HashMap::new();
-    let mut in_namespace: HashMap<(Pair<'_>, &str), Vec<usize>> = HashMap::new();
-    for (i, service) in services.iter().enumerate() {
-        let Some((k, v)) = service.selector.first() else {
-            continue;
-        };
-        let pair = (k.as_str(), v.as_str());
-        let service_dir = service_dirs[i].as_slice();
-        at.entry((pair, service_dir)).or_default().push(i);
-        for depth in 0..=service_dir.len() {
-            under
-                .entry((pair, &service_dir[..depth]))
-                .or_default()
-                .push(i);
-        }
-        if let Some(namespace) = &service.namespace {
-            in_namespace
-                .entry((pair, namespace.as_str()))
-                .or_default()
-                .push(i);
-        }
     }
-    for workload in &mut model.workloads {
-        let workload_dir = dir(&workload.location);
-        let workload_file = workload.location.file;
-        let Some(kube) = &mut workload.kubernetes else {
-            continue;
+
+    /// The folder of a file as interned components; a component not added is [`UNKNOWN`]
+    /// (it equals no Service's).
+    fn components(&self, files: &Files, location: &Location) -> Vec<u32> {
+        let Some(parent) = Path::new(files.path(location.file)).parent() else {
+            return Vec::new();
         };
-        let selects = |i: usize| {
-            services[i].selector.iter().all(|(k, v)| {
-                kube.template_labels
-                    .iter()
-                    .any(|(lk, lv)| lk == k && lv == v)
+        parent
+            .components()
+            .map(|c| {
+                let name = c.as_os_str().to_string_lossy();
+                self.names.get(name.as_ref()).copied().unwrap_or(UNKNOWN)
             })
-        };
-        let same_namespace = |i: usize| match (&services[i].namespace, &kube.namespace) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        };
-        // First the Services in the pod template's own folder tree (one folder holds the
-        // other): without namespaces, objects of one application live in one folder tree
-        // (stdin and single files share the empty folder). All of them are kept.
-        let mut kept: Vec<usize> = Vec::new();
-        for (k, v) in &kube.template_labels {
+            .collect()
+    }
+
+    /// The ids of every prefix of `dir`, from the empty one to `dir` itself, added if new.
+    fn add_prefixes(&mut self, dir: &[u32]) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(dir.len() + 1);
+        let mut id = 0;
+        ids.push(id);
+        for &component in dir {
+            let next = u32::try_from(self.prefixes.len() + 1).unwrap_or(u32::MAX);
+            id = *self.prefixes.entry((id, component)).or_insert(next);
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// The ids of the prefixes of `dir` that are known, from the empty one down (a prefix
+    /// that is not known has no Service in or under it).
+    fn known_prefixes(&self, dir: &[u32]) -> Vec<u32> {
+        let mut ids = vec![0];
+        let mut id = 0;
+        for &component in dir {
+            match self
+                .prefixes
+                .get(&(id, component))
+                .filter(|_| component != UNKNOWN)
+            {
+                Some(&next) => id = next,
+                None => break,
+            }
+            ids.push(id);
+        }
+        ids
+    }
+}
+
+impl<'s> ServiceIndex<'s> {
+    /// Index `services`, which are sorted by location.
+    pub fn new(services: &'s [Service], files: &Files) -> Self {
+        let mut folders = Folders::default();
+        let service_dirs: Vec<Vec<u32>> = services
+            .iter()
+            .map(|s| folders.add_components(files, &s.location))
+            .collect();
+        let mut at: HashMap<(Pair<'s>, u32), Vec<usize>> = HashMap::new();
+        let mut under: HashMap<(Pair<'s>, u32), Vec<usize>> = HashMap::new();
+        let mut in_namespace: HashMap<(Pair<'s>, &'s str), Vec<usize>> = HashMap::new();
+        for (i, service) in services.iter().enumerate() {
+            let Some((k, v)) = service.selector.first() else {
+                continue;
+            };
             let pair = (k.as_str(), v.as_str());
-            let below = under.get(&(pair, workload_dir.as_slice()));
-            let above =
-                (0..workload_dir.len()).filter_map(|depth| at.get(&(pair, &workload_dir[..depth])));
-            for &i in below.into_iter().chain(above).flatten() {
-                if same_namespace(i) && selects(i) {
-                    kept.push(i);
-                }
+            let prefixes = folders.add_prefixes(&service_dirs[i]);
+            if let Some(&own) = prefixes.last() {
+                at.entry((pair, own)).or_default().push(i);
+            }
+            for &prefix in &prefixes {
+                under.entry((pair, prefix)).or_default().push(i);
+            }
+            if let Some(namespace) = &service.namespace {
+                in_namespace
+                    .entry((pair, namespace.as_str()))
+                    .or_default()
+                    .push(i);
             }
         }
-        // Else the Services of the same namespace elsewhere (a repository is not one cluster:
-        // copies of an application, an overlay per environment): those sharing the longest
-        // folder prefix with it.
-        if kept.is_empty() {
-            if let Some(namespace) = &kube.namespace {
-                let mut matched: Vec<(usize, usize)> = Vec::new();
-                for (k, v) in &kube.template_labels {
-                    let key = ((k.as_str(), v.as_str()), namespace.as_str());
-                    for &i in in_namespace.get(&key).into_iter().flatten() {
-                        if selects(i) {
-                            let common = service_dirs[i]
-                                .iter()
-                                .zip(&workload_dir)
-                                .take_while(|(a, b)| a == b)
-                                .count();
-                            matched.push((common, i));
-                        }
+        ServiceIndex {
+            services,
+            folders,
+            service_dirs,
+            at,
+            under,
+            in_namespace,
+        }
+    }
+
+    /// Fill `selected_by` of the Kubernetes workloads among `workloads`.
+    pub fn link(&self, workloads: &mut [Workload], files: &Files) {
+        let services = self.services;
+        for workload in workloads {
+            if workload.kubernetes.is_none() {
+                continue;
+            }
+            let workload_dir = self.folders.components(files, &workload.location);
+            let prefixes = self.folders.known_prefixes(&workload_dir);
+            let workload_file = workload.location.file;
+            let Some(kube) = &mut workload.kubernetes else {
+                continue;
+            };
+            let selects = |i: usize| {
+                services[i].selector.iter().all(|(k, v)| {
+                    kube.template_labels
+                        .iter()
+                        .any(|(lk, lv)| lk == k && lv == v)
+                })
+            };
+            let same_namespace = |i: usize| match (&services[i].namespace, &kube.namespace) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            // First the Services in the pod template's own folder tree (one folder holds the
+            // other): without namespaces, objects of one application live in one folder tree
+            // (stdin and single files share the empty folder). All of them are kept.
+            let mut kept: Vec<usize> = Vec::new();
+            for (k, v) in &kube.template_labels {
+                let pair = (k.as_str(), v.as_str());
+                // `under` the pod template's own folder (when known: else nothing is), `at`
+                // every folder above it.
+                let below = (prefixes.len() == workload_dir.len() + 1)
+                    .then(|| {
+                        prefixes
+                            .last()
+                            .and_then(|&own| self.under.get(&(pair, own)))
+                    })
+                    .flatten();
+                let above = prefixes
+                    .iter()
+                    .take(workload_dir.len())
+                    .filter_map(|&prefix| self.at.get(&(pair, prefix)));
+                for &i in below.into_iter().chain(above).flatten() {
+                    if same_namespace(i) && selects(i) {
+                        kept.push(i);
                     }
                 }
-                let nearest = matched.iter().map(|&(common, _)| common).max();
-                kept.extend(
-                    matched
-                        .iter()
-                        .filter(|&&(common, _)| Some(common) == nearest)
-                        .map(|&(_, i)| i),
-                );
             }
-        }
-        // A Service is found once per label of its first selector pair at most: once.
-        kept.sort_unstable();
-        kept.dedup();
-        // The rules read the first Services, the first in the pod template's own file and the
-        // first that is not a metrics Service: thousands of Services selecting thousands of
-        // pod templates (one label on everything) must not keep every pair.
-        if kept.len() > MAX_SELECTING_SERVICES {
-            let own_file = kept
-                .iter()
-                .copied()
-                .find(|&i| services[i].location.file == workload_file);
-            let serving = kept
-                .iter()
-                .copied()
-                .find(|&i| !crate::rules::single_replica::is_metrics_service(&services[i].name));
-            kept.truncate(MAX_SELECTING_SERVICES);
-            kept.extend(own_file.into_iter().chain(serving));
+            // Else the Services of the same namespace elsewhere (a repository is not one cluster:
+            // copies of an application, an overlay per environment): those sharing the longest
+            // folder prefix with it.
+            if kept.is_empty() {
+                if let Some(namespace) = &kube.namespace {
+                    let mut matched: Vec<(usize, usize)> = Vec::new();
+                    for (k, v) in &kube.template_labels {
+                        let key = ((k.as_str(), v.as_str()), namespace.as_str());
+                        for &i in self.in_namespace.get(&key).into_iter().flatten() {
+                            if selects(i) {
+                                let common = self.service_dirs[i]
+                                    .iter()
+                                    .zip(&workload_dir)
+                                    .take_while(|(a, b)| a == b)
+                                    .count();
+                                matched.push((common, i));
+                            }
+                        }
+                    }
+                    let nearest = matched.iter().map(|&(common, _)| common).max();
+                    kept.extend(
+                        matched
+                            .iter()
+                            .filter(|&&(common, _)| Some(common) == nearest)
+                            .map(|&(_, i)| i),
+                    );
+                }
+            }
+            // A Service is found once per label of its first selector pair at most: once.
             kept.sort_unstable();
             kept.dedup();
+            // The rules read the first Services, the first in the pod template's own file and the
+            // first that is not a metrics Service: thousands of Services selecting thousands of
+            // pod templates (one label on everything) must not keep every pair.
+            if kept.len() > MAX_SELECTING_SERVICES {
+                let own_file = kept
+                    .iter()
+                    .copied()
+                    .find(|&i| services[i].location.file == workload_file);
+                let serving = kept.iter().copied().find(|&i| {
+                    !crate::rules::single_replica::is_metrics_service(&services[i].name)
+                });
+                kept.truncate(MAX_SELECTING_SERVICES);
+                kept.extend(own_file.into_iter().chain(serving));
+                kept.sort_unstable();
+                kept.dedup();
+            }
+            kube.selected_by
+                .extend(kept.into_iter().map(|i| services[i].location));
+            // Kept until the rules ran; extending an empty vector reserves at least four.
+            kube.selected_by.shrink_to_fit();
         }
-        kube.selected_by
-            .extend(kept.into_iter().map(|i| services[i].location));
-        // Kept until the rules ran; extending an empty vector reserves at least four.
-        kube.selected_by.shrink_to_fit();
     }
-    model.services = services;
 }
 
 /// How many of the Services selecting a pod template are kept for it (besides the first in its
@@ -393,51 +542,76 @@ const MAX_SELECTING_SERVICES: usize = 16;
 /// Read the entrypoint scripts that processes run from images built in the scan.
 pub fn link_scripts(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked {
     let mut linked = Linked::default();
-    let mut loaded: HashMap<PathBuf, Option<FileId>> = HashMap::new();
-    let images = model.images.clone();
-    for workload in &mut model.workloads {
-        for process in &mut workload.processes {
-            let Some(image) = process.image.and_then(|i| images.get(i)) else {
-                continue;
-            };
-            let Some(context) = image.context_dir.clone() else {
-                continue;
-            };
-            let Some(run) = process.analysis.as_ref().and_then(|a| a.script.as_ref()) else {
-                continue;
-            };
-            let (path, invoked_at) = (run.path.clone(), run.location);
-            let Some((on_disk, copied_at)) = resolve_script(image, &context, &path) else {
-                continue;
-            };
-            let file = match loaded.get(&on_disk) {
-                Some(file) => *file,
-                None => {
-                    let file = load_script(
-                        &on_disk,
-                        &context,
-                        image,
-                        files,
-                        max_file_bytes,
-                        &mut linked,
-                    );
-                    loaded.insert(on_disk.clone(), file);
-                    file
-                }
-            };
-            let Some(file) = file else {
-                continue;
-            };
-            let facts = script_facts(file, &files.text(file));
-            process.script = Some(Box::new(LinkedScript {
-                file,
-                invoked_at,
-                copied_at,
-                facts,
-            }));
+    Scripts::new(max_file_bytes).link(&model.images, &mut model.workloads, files, &mut linked);
+    linked
+}
+
+/// The entrypoint scripts read so far (see [`link_scripts`]), so workloads linked later read
+/// each script once, as one file.
+pub struct Scripts {
+    max_file_bytes: u64,
+    loaded: HashMap<PathBuf, Option<FileId>>,
+}
+
+impl Scripts {
+    pub fn new(max_file_bytes: u64) -> Self {
+        Scripts {
+            max_file_bytes,
+            loaded: HashMap::new(),
         }
     }
-    linked
+
+    /// Link the processes of `workloads` that run an image of `images` with their script.
+    pub fn link(
+        &mut self,
+        images: &[Image],
+        workloads: &mut [Workload],
+        files: &mut Files,
+        linked: &mut Linked,
+    ) {
+        for workload in workloads {
+            for process in &mut workload.processes {
+                let Some(image) = process.image.and_then(|i| images.get(i)) else {
+                    continue;
+                };
+                let Some(context) = image.context_dir.clone() else {
+                    continue;
+                };
+                let Some(run) = process.analysis.as_ref().and_then(|a| a.script.as_ref()) else {
+                    continue;
+                };
+                let (path, invoked_at) = (run.path.clone(), run.location);
+                let Some((on_disk, copied_at)) = resolve_script(image, &context, &path) else {
+                    continue;
+                };
+                let file = match self.loaded.get(&on_disk) {
+                    Some(file) => *file,
+                    None => {
+                        let file = load_script(
+                            &on_disk,
+                            &context,
+                            image,
+                            files,
+                            self.max_file_bytes,
+                            linked,
+                        );
+                        self.loaded.insert(on_disk.clone(), file);
+                        file
+                    }
+                };
+                let Some(file) = file else {
+                    continue;
+                };
+                let facts = script_facts(file, &files.text(file));
+                process.script = Some(Box::new(LinkedScript {
+                    file,
+                    invoked_at,
+                    copied_at,
+                    facts,
+                }));
+            }
+        }
+    }
 }
 
 /// The display path of a context file: the Dockerfile's display directory joined with it.

@@ -403,7 +403,7 @@ fn timeline(args: TimelineArgs) -> Result<ExitCode, String> {
     let selection = Selection::new(&config, None, &[]).map_err(config_error)?;
     let settings = Settings::new(config, selection);
     let (mut timeline, report) =
-        shutdownlint::timeline::timeline_paths(&paths, &settings).map_err(config_error)?;
+        shutdownlint::timeline::timeline_paths(&paths, settings).map_err(config_error)?;
     for note in &report.notes {
         eprintln!("shutdownlint: {note}");
     }

@@ -210,9 +210,23 @@ impl Files {
         self.entry(id).map_or("", |e| e.path.as_str())
     }
 
+    pub fn kind(&self, id: FileId) -> FileKind {
+        self.entry(id).map_or(FileKind::Yaml, |e| e.kind)
+    }
+
     /// The file's text: `""` when released or unknown, or when a file kept on disk changed
-    /// since it was linted (see [`Files::changed`]).
+    /// since it was linted (see [`Files::changed`]). A text read again is kept in a small
+    /// cache, for the next look-up of the same file.
     pub fn text(&self, id: FileId) -> Arc<str> {
+        self.text_with(id, true)
+    }
+
+    /// [`Files::text`] without keeping a text read again: for reading many files once each.
+    pub fn text_uncached(&self, id: FileId) -> Arc<str> {
+        self.text_with(id, false)
+    }
+
+    fn text_with(&self, id: FileId, cache_it: bool) -> Arc<str> {
         let Some(entry) = self.entry(id) else {
             return Arc::from("");
         };
@@ -243,11 +257,13 @@ impl Files {
                 Arc::from("")
             }
         };
-        let mut cache = lock(&self.cache);
-        if cache.len() >= CACHED_TEXTS {
-            cache.remove(0);
+        if cache_it {
+            let mut cache = lock(&self.cache);
+            if cache.len() >= CACHED_TEXTS {
+                cache.remove(0);
+            }
+            cache.push((id, text.clone()));
         }
-        cache.push((id, text.clone()));
         text
     }
 

@@ -409,7 +409,7 @@ fn the_terminal_rendering_uses_unicode_and_colour() {
     kubernetes_repo(dir.path());
     let settings = shutdownlint::Settings::new(Config::default(), Selection::all());
     let (timeline, report) =
-        shutdownlint::timeline::timeline_paths(&[dir.path().to_path_buf()], &settings)
+        shutdownlint::timeline::timeline_paths(&[dir.path().to_path_buf()], settings)
             .expect("timeline");
     let fancy = render(
         &timeline,

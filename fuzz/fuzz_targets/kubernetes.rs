@@ -1,10 +1,12 @@
 //! Kubernetes manifests: YAML pre-scan, parsing of the kinds a rule reads, and lowering into
-//! workloads, containers, probes, Services and autoscalers.
+//! workloads, containers, probes, Services and autoscalers. Also lowers the manifest in the
+//! two halves a large scan uses (everything but pod templates, then only pod templates) and
+//! checks they add up to the whole.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use shutdownlint::formats::Fragment;
-use shutdownlint::lower::kubernetes::{self, FileFacts};
+use shutdownlint::lower::kubernetes::{self, FileFacts, Workloads};
 use shutdownlint::source::FileId;
 use shutdownlint_fuzz::{check_fragment, check_span, text};
 
@@ -12,8 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let text = text(data);
     let mut fragment = Fragment::default();
     let mut facts = FileFacts::default();
-    match kubernetes::lower(FileId(0), &text, &mut fragment, &mut facts) {
+    match kubernetes::lower(FileId(0), &text, &mut fragment, &mut facts, Workloads::Lower) {
         Ok(_) => {
+            halves_add_up(&text, &fragment, &facts);
             for problem in &facts.problems {
                 check_span(&text, problem.span, "problem");
             }
@@ -25,3 +28,33 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => check_span(&text, e.span, "parse failure"),
     }
 });
+
+/// Lowering without pod templates gives every other fact and says templates were left out;
+/// lowering only pod templates gives the same workloads.
+fn halves_add_up(text: &str, whole: &Fragment, whole_facts: &FileFacts) {
+    let mut rest = Fragment::default();
+    let mut rest_facts = FileFacts::default();
+    let left_out = kubernetes::lower(FileId(0), text, &mut rest, &mut rest_facts, Workloads::LeaveOut);
+    assert!(left_out.is_ok(), "leaving pod templates out fails where lowering all does not");
+    assert!(rest.workloads.is_empty(), "pod templates lowered while left out");
+    assert!(
+        rest.workloads_left_out || whole.workloads.is_empty(),
+        "workloads not marked as left out"
+    );
+    assert_eq!(rest.services.len(), whole.services.len(), "Services differ");
+    assert_eq!(rest.autoscalers.len(), whole.autoscalers.len(), "autoscalers differ");
+    assert_eq!(rest.image_builds.len(), whole.image_builds.len(), "image builds differ");
+    assert_eq!(
+        format!("{:?}", rest_facts.suppressions),
+        format!("{:?}", whole_facts.suppressions),
+        "suppressions differ"
+    );
+    let mut only = Fragment::default();
+    let mut only_facts = FileFacts::default();
+    let _ = kubernetes::lower(FileId(0), text, &mut only, &mut only_facts, Workloads::Only);
+    assert_eq!(
+        format!("{:?}", only.workloads),
+        format!("{:?}", whole.workloads),
+        "pod templates lowered alone differ"
+    );
+}

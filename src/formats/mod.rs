@@ -25,6 +25,8 @@ pub struct Fragment {
     pub systemd: Vec<crate::lower::systemd::SystemdFile>,
     /// Suppressions, template sources and file-level problems found while lowering.
     pub file_facts: crate::lower::kubernetes::FileFacts,
+    /// Pod templates were found but not lowered ([`crate::lower::kubernetes::Workloads`]).
+    pub workloads_left_out: bool,
 }
 
 impl Fragment {
@@ -40,6 +42,7 @@ impl Fragment {
             nginx,
             systemd,
             file_facts,
+            workloads_left_out,
         } = self;
         let crate::lower::kubernetes::FileFacts {
             suppressions,
@@ -47,6 +50,7 @@ impl Fragment {
             problems,
         } = file_facts;
         workloads.is_empty()
+            && !workloads_left_out
             && images.is_empty()
             && services.is_empty()
             && autoscalers.is_empty()
@@ -56,6 +60,15 @@ impl Fragment {
             && suppressions.is_empty()
             && template_sources.is_empty()
             && problems.is_empty()
+    }
+
+    /// Workloads, all of them Kubernetes pod templates, and no images: what a Kubernetes
+    /// manifest gives. Such workloads can be lowered again from the file alone (see
+    /// `crate::KEPT_WORKLOADS`).
+    pub fn has_only_kubernetes_workloads(&self) -> bool {
+        !self.workloads.is_empty()
+            && self.images.is_empty()
+            && self.workloads.iter().all(|w| w.kubernetes.is_some())
     }
 
     /// Give back the spare capacity of the fact vectors: they are kept for the whole run, and
@@ -134,7 +147,7 @@ pub struct ParseFailure {
 /// What parsing one file gave.
 #[derive(Debug)]
 pub enum Parsed {
-    Lowered(Fragment),
+    Lowered(Box<Fragment>),
     /// Not one of our formats after all (YAML without Kubernetes documents): silently ignored.
     Ignored,
     /// Not linted, with a note for stderr (a template that is not the format itself).
@@ -180,6 +193,8 @@ fn is_fragment(file: &SourceFile) -> bool {
 pub struct LowerOptions {
     /// `[procfile] kill-timeout` in seconds.
     pub procfile_kill_timeout: Option<f64>,
+    /// Which Kubernetes objects are lowered (see `crate::KEPT_WORKLOADS`).
+    pub workloads: crate::lower::kubernetes::Workloads,
 }
 
 pub fn parse_and_lower(
@@ -194,7 +209,9 @@ pub fn parse_and_lower(
                 let name = std::path::Path::new(&file.path)
                     .file_name()
                     .and_then(|n| n.to_str());
-                Parsed::Lowered(crate::lower::dockerfile::lower(id, &parsed, dir, name))
+                Parsed::Lowered(Box::new(crate::lower::dockerfile::lower(
+                    id, &parsed, dir, name,
+                )))
             }
             // Docker accepts `{{` inside strings (`--format '{{json .}}'`), so a template is only
             // recognised when the file does not parse.
@@ -213,7 +230,7 @@ pub fn parse_and_lower(
                 span: e.span,
             }),
         },
-        FileKind::ShellScript => Parsed::Lowered(Fragment::default()),
+        FileKind::ShellScript => Parsed::Lowered(Box::default()),
         FileKind::Migration => Parsed::Ignored,
         FileKind::Nginx => {
             let name = file.path.rsplit('/').next().unwrap_or("");
@@ -228,7 +245,7 @@ pub fn parse_and_lower(
                         path: file.path.clone(),
                         config,
                     });
-                    Parsed::Lowered(fragment)
+                    Parsed::Lowered(Box::new(fragment))
                 }
                 Ok(_) => Parsed::Ignored,
                 Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
@@ -251,7 +268,7 @@ pub fn parse_and_lower(
             match crate::lower::compose::lower(id, &file.text, &mut fragment, &mut facts) {
                 Ok(()) => {
                     fragment.file_facts = facts;
-                    Parsed::Lowered(fragment)
+                    Parsed::Lowered(Box::new(fragment))
                 }
                 Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
                     "{}: looks like a template (`{{{{`), not a compose file; skipped",
@@ -267,12 +284,12 @@ pub fn parse_and_lower(
             }
             let mut fragment = Fragment::default();
             crate::lower::procfile::lower(id, &procfile, options.procfile_kill_timeout, &mut fragment);
-            Parsed::Lowered(fragment)
+            Parsed::Lowered(Box::new(fragment))
         }
         FileKind::Fly => {
             let mut fragment = Fragment::default();
             match crate::lower::fly::lower(id, &file.text, &mut fragment) {
-                Ok(()) => Parsed::Lowered(fragment),
+                Ok(()) => Parsed::Lowered(Box::new(fragment)),
                 Err(failure) => Parsed::Failed(failure),
             }
         }
@@ -288,12 +305,18 @@ pub fn parse_and_lower(
                 path: file.path.clone(),
                 unit,
             });
-            Parsed::Lowered(fragment)
+            Parsed::Lowered(Box::new(fragment))
         }
         FileKind::Yaml => {
             let mut fragment = Fragment::default();
             let mut facts = crate::lower::kubernetes::FileFacts::default();
-            match crate::lower::kubernetes::lower(id, &file.text, &mut fragment, &mut facts) {
+            match crate::lower::kubernetes::lower(
+                id,
+                &file.text,
+                &mut fragment,
+                &mut facts,
+                options.workloads,
+            ) {
                 Ok(crate::lower::kubernetes::Outcome::NotKubernetes) => Parsed::Ignored,
                 Ok(crate::lower::kubernetes::Outcome::Template) => Parsed::Skipped(format!(
                     "{}: a Helm/Go template (`{{{{`), not plain YAML; skipped (lint the rendered output: `helm template … | shutdownlint -`)",
@@ -301,7 +324,7 @@ pub fn parse_and_lower(
                 )),
                 Ok(crate::lower::kubernetes::Outcome::Lowered) => {
                     fragment.file_facts = facts;
-                    Parsed::Lowered(fragment)
+                    Parsed::Lowered(Box::new(fragment))
                 }
                 // An unrendered template that is not even YAML.
                 Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(

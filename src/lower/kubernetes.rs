@@ -39,6 +39,31 @@ const READ_KINDS: &[&str] = &[
     "Config",
 ];
 
+/// The kinds of [`READ_KINDS`] that give workloads (and `List`, which may hold them).
+const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Rollout",
+    "List",
+];
+
+/// Which objects of a manifest are lowered (see `crate::KEPT_WORKLOADS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Workloads {
+    /// Every object.
+    #[default]
+    Lower,
+    /// Every object but pod templates, which only set [`Fragment::workloads_left_out`].
+    LeaveOut,
+    /// Only pod templates (their other facts were taken from [`Workloads::LeaveOut`]).
+    Only,
+}
+
 /// What lowering a YAML file found.
 pub enum Outcome {
     /// No document has `apiVersion` and `kind`: not Kubernetes (CI configs, Helm values).
@@ -63,6 +88,7 @@ pub fn lower(
     text: &str,
     fragment: &mut Fragment,
     facts: &mut FileFacts,
+    workloads: Workloads,
 ) -> Result<Outcome, ParseFailure> {
     let sniffs = yaml::sniff_kinds(text);
     let is_kubernetes = sniffs
@@ -84,6 +110,7 @@ pub fn lower(
     let wanted: Vec<_> = sniffs
         .iter()
         .filter(|s| match s.kind.as_deref() {
+            Some(kind) if workloads == Workloads::Only => WORKLOAD_KINDS.contains(&kind),
             Some(kind) => READ_KINDS.contains(&kind),
             None => is_kubernetes || flow_object(s),
         })
@@ -107,7 +134,7 @@ pub fn lower(
                 continue;
             }
             found_object |= is_object;
-            lower_document(file, document, fragment, facts);
+            lower_document(file, document, fragment, facts, workloads);
         }
     }
     if !found_object {
@@ -121,6 +148,7 @@ fn lower_document(
     document: &Document,
     fragment: &mut Fragment,
     facts: &mut FileFacts,
+    workloads: Workloads,
 ) {
     report_duplicates(
         document,
@@ -135,10 +163,10 @@ fn lower_document(
     let root = &document.root;
     if root.get("kind").and_then(Node::as_str) == Some("List") {
         for item in root.get("items").into_iter().flat_map(Node::items) {
-            lower_object(file, item, fragment, facts);
+            lower_object(file, item, fragment, facts, workloads);
         }
     } else {
-        lower_object(file, root, fragment, facts);
+        lower_object(file, root, fragment, facts, workloads);
     }
 }
 
@@ -185,13 +213,34 @@ impl Object<'_> {
     }
 }
 
-fn lower_object(file: FileId, node: &Node, fragment: &mut Fragment, facts: &mut FileFacts) {
+fn lower_object(
+    file: FileId,
+    node: &Node,
+    fragment: &mut Fragment,
+    facts: &mut FileFacts,
+    workloads: Workloads,
+) {
     let (Some(api_version), Some(kind)) = (
         node.get("apiVersion").and_then(Node::as_str),
         node.get("kind").and_then(Node::as_str),
     ) else {
         return;
     };
+    let template = match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "Pod" => true,
+        // A Rollout with `workloadRef` takes its template from a Deployment in the scan.
+        "Rollout" => api_version.starts_with("argoproj.io/"),
+        "CronJob" => true,
+        _ => false,
+    };
+    match workloads {
+        Workloads::LeaveOut if template => {
+            fragment.workloads_left_out = true;
+            // Its other facts (suppressions) are taken here.
+        }
+        Workloads::Only if !template => return,
+        _ => {}
+    }
     let metadata = node.get("metadata");
     let object = Object {
         file,
@@ -209,6 +258,9 @@ fn lower_object(file: FileId, node: &Node, fragment: &mut Fragment, facts: &mut 
         metadata,
     };
     add_ignore_suppression(&object, facts);
+    if template && workloads == Workloads::LeaveOut {
+        return;
+    }
     match kind {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => {
             if let Some(template) = node.get_path(&["spec", "template"]) {

@@ -40,7 +40,7 @@ fn set_elsewhere(server: ServerKind, argv: &[String], process: &crate::model::Pr
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             if !workload.serves(process) {
                 continue;

@@ -4,7 +4,7 @@
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             let Some(script) = &process.script else {
                 continue;

@@ -51,7 +51,7 @@ fn counted_drain(
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         if workload.platform == Platform::Docker {
             continue;
         }

@@ -58,7 +58,7 @@ fn seconds(s: f64) -> String {
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             let Some(container) = &process.container else {
                 continue;

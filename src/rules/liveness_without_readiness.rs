@@ -6,7 +6,7 @@ use crate::rules::missing_readiness_probe::{is_istio_sidecar_stub, serving};
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         if workload.kubernetes.as_ref().is_none_or(|k| k.is_batch()) {
             continue;
         }

@@ -117,7 +117,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         })
         .map(|other| other.location.file)
         .collect();
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         // A systemd unit migrating in ExecStart= is outside this rule (no release concept).
         if workload.platform == Platform::Systemd {
             continue;

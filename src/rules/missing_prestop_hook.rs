@@ -8,7 +8,7 @@ use crate::rules::{Reporter, RuleContext};
 const HELP: &str = "pause before SIGTERM so endpoint removal propagates while the app still serves: `lifecycle: {preStop: {sleep: {seconds: 5}}}` (Kubernetes 1.30+), or an exec hook `[\"sleep\", \"5\"]` when the image has a sleep binary; the pause counts against terminationGracePeriodSeconds";
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             let Some(container) = &process.container else {
                 continue;

@@ -78,7 +78,7 @@ pub(crate) fn is_istio_sidecar_stub(process: &Process) -> bool {
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             let Some(container) = &process.container else {
                 continue;

@@ -12,6 +12,11 @@ use crate::source::Files;
 /// What a rule's `check` sees.
 pub struct RuleContext<'a> {
     pub model: &'a Model,
+    /// The workloads to check: the model's, or (for a rule of [`Scope::Workloads`]) a part of
+    /// a large scan lowered again after the model was built (see `lint_sources`). Look-ups of
+    /// other facts (images, Services, autoscalers, the workloads images belong to) go through
+    /// `model`.
+    pub workloads: &'a [crate::model::Workload],
     pub files: &'a Files,
     pub config: &'a Config,
     /// Change mode only: the change under review.
@@ -58,15 +63,28 @@ impl<'a> Reporter<'a> {
 
 type CheckFn = fn(&RuleContext<'_>, &mut Reporter<'_>);
 
+/// What a rule's findings are about, which says how a scan can be split for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Each finding is about one workload of [`RuleContext::workloads`], and depends only on
+    /// that workload and on look-ups into the model: the rule can run over the workloads part
+    /// by part, and reports each finding once.
+    Workloads,
+    /// The rule reads the whole scan (nginx files, compose projects, suppressions, the change):
+    /// it runs once.
+    Tree,
+}
+
 /// A registered rule: its code, its page, its check.
 pub struct RuleEntry {
     pub code: &'static str,
     pub page: &'static str,
     pub check: CheckFn,
+    pub scope: Scope,
 }
 
 macro_rules! registry {
-    ($($code:ident => $module:ident, $page:literal;)*) => {
+    ($($code:ident => $module:ident, $page:literal, $scope:ident;)*) => {
         $(pub mod $module;)*
 
         /// Every rule, in code order.
@@ -75,40 +93,41 @@ macro_rules! registry {
                 code: stringify!($code),
                 page: include_str!(concat!("../../rules/", $page)),
                 check: $module::check,
+                scope: Scope::$scope,
             },)*
         ];
     };
 }
 
 registry! {
-    SL000 => parse_error, "SL000-parse-error.md";
-    SL001 => unused_suppression, "SL001-unused-suppression.md";
-    SL101 => shell_pid1, "SL101-shell-pid1.md";
-    SL102 => package_manager_pid1, "SL102-package-manager-pid1.md";
-    SL103 => entrypoint_script_no_exec, "SL103-entrypoint-script-no-exec.md";
-    SL104 => stop_signal_kill, "SL104-stop-signal-kill.md";
-    SL105 => sigkill_disabled, "SL105-sigkill-disabled.md";
-    SL106 => stop_signal_not_graceful, "SL106-stop-signal-not-graceful.md";
-    SL201 => missing_readiness_probe, "SL201-missing-readiness-probe.md";
-    SL202 => missing_prestop_hook, "SL202-missing-prestop-hook.md";
-    SL203 => no_retry_on_draining_upstream, "SL203-no-retry-on-draining-upstream.md";
-    SL204 => single_server_upstream, "SL204-single-server-upstream.md";
-    SL205 => passive_health_disabled, "SL205-passive-health-disabled.md";
-    SL206 => upstream_keepalive_race, "SL206-upstream-keepalive-race.md";
-    SL207 => retry_non_idempotent, "SL207-retry-non-idempotent.md";
-    SL301 => grace_period_shorter_than_drain, "SL301-grace-period-shorter-than-drain.md";
-    SL302 => prestop_exceeds_grace_period, "SL302-prestop-exceeds-grace-period.md";
-    SL303 => drain_timeout_unset, "SL303-drain-timeout-unset.md";
-    SL401 => liveness_checks_dependency, "SL401-liveness-checks-dependency.md";
-    SL402 => liveness_equals_readiness, "SL402-liveness-equals-readiness.md";
-    SL403 => liveness_without_readiness, "SL403-liveness-without-readiness.md";
-    SL404 => compose_healthcheck_missing, "SL404-compose-healthcheck-missing.md";
-    SL501 => recreate_strategy, "SL501-recreate-strategy.md";
-    SL502 => rollout_capacity_gap, "SL502-rollout-capacity-gap.md";
-    SL503 => single_replica, "SL503-single-replica.md";
-    SL601 => migration_at_startup, "SL601-migration-at-startup.md";
-    SL602 => migration_with_code, "SL602-migration-with-code.md";
-    SL603 => destructive_migration_with_code, "SL603-destructive-migration-with-code.md";
+    SL000 => parse_error, "SL000-parse-error.md", Tree;
+    SL001 => unused_suppression, "SL001-unused-suppression.md", Tree;
+    SL101 => shell_pid1, "SL101-shell-pid1.md", Workloads;
+    SL102 => package_manager_pid1, "SL102-package-manager-pid1.md", Workloads;
+    SL103 => entrypoint_script_no_exec, "SL103-entrypoint-script-no-exec.md", Workloads;
+    SL104 => stop_signal_kill, "SL104-stop-signal-kill.md", Workloads;
+    SL105 => sigkill_disabled, "SL105-sigkill-disabled.md", Workloads;
+    SL106 => stop_signal_not_graceful, "SL106-stop-signal-not-graceful.md", Workloads;
+    SL201 => missing_readiness_probe, "SL201-missing-readiness-probe.md", Workloads;
+    SL202 => missing_prestop_hook, "SL202-missing-prestop-hook.md", Workloads;
+    SL203 => no_retry_on_draining_upstream, "SL203-no-retry-on-draining-upstream.md", Tree;
+    SL204 => single_server_upstream, "SL204-single-server-upstream.md", Tree;
+    SL205 => passive_health_disabled, "SL205-passive-health-disabled.md", Tree;
+    SL206 => upstream_keepalive_race, "SL206-upstream-keepalive-race.md", Tree;
+    SL207 => retry_non_idempotent, "SL207-retry-non-idempotent.md", Tree;
+    SL301 => grace_period_shorter_than_drain, "SL301-grace-period-shorter-than-drain.md", Workloads;
+    SL302 => prestop_exceeds_grace_period, "SL302-prestop-exceeds-grace-period.md", Workloads;
+    SL303 => drain_timeout_unset, "SL303-drain-timeout-unset.md", Workloads;
+    SL401 => liveness_checks_dependency, "SL401-liveness-checks-dependency.md", Workloads;
+    SL402 => liveness_equals_readiness, "SL402-liveness-equals-readiness.md", Workloads;
+    SL403 => liveness_without_readiness, "SL403-liveness-without-readiness.md", Workloads;
+    SL404 => compose_healthcheck_missing, "SL404-compose-healthcheck-missing.md", Tree;
+    SL501 => recreate_strategy, "SL501-recreate-strategy.md", Workloads;
+    SL502 => rollout_capacity_gap, "SL502-rollout-capacity-gap.md", Workloads;
+    SL503 => single_replica, "SL503-single-replica.md", Workloads;
+    SL601 => migration_at_startup, "SL601-migration-at-startup.md", Workloads;
+    SL602 => migration_with_code, "SL602-migration-with-code.md", Tree;
+    SL603 => destructive_migration_with_code, "SL603-destructive-migration-with-code.md", Tree;
 }
 
 /// A rule's metadata, read from its page's front matter.
@@ -124,6 +143,7 @@ pub struct RuleMeta {
     /// File name of the page in `rules/`.
     pub page_file: String,
     pub check: CheckFn,
+    pub scope: Scope,
 }
 
 impl RuleMeta {
@@ -217,5 +237,6 @@ pub fn parse_page(entry: &RuleEntry) -> Result<RuleMeta, String> {
         body: body.trim_start_matches('\n'),
         page_file: format!("{code}-{name}.md"),
         check: entry.check,
+        scope: entry.scope,
     })
 }

@@ -26,7 +26,7 @@ fn is_dev_script(script: &str) -> bool {
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             // Containers only: Procfile platforms and systemd signal the whole process group.
             if process.role == ProcessRole::Init

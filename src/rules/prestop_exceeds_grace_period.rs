@@ -6,7 +6,7 @@ use crate::model::Platform;
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         if workload.platform != Platform::Kubernetes {
             continue;
         }

@@ -5,7 +5,7 @@ use crate::rules::single_replica::serving_evidence;
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
         };

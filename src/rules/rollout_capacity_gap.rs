@@ -21,7 +21,7 @@ fn written(value: IntOrPercent) -> String {
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let autoscalers = Autoscalers::new(cx.model);
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
         };

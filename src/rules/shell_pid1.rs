@@ -25,7 +25,7 @@ const NOT_SERVICES: &[&str] = &[
 const KEEP_ALIVE: &[&str] = &["sleep", "tail", "cat", "wait", "pause"];
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         for process in &workload.processes {
             check_process(cx, workload, process, out);
         }

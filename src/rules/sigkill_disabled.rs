@@ -6,7 +6,7 @@ use crate::diagnostic::Location;
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         let Some(systemd) = &workload.systemd else {
             continue;
         };

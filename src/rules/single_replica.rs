@@ -127,7 +127,7 @@ impl<'m> Autoscalers<'m> {
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let scalers = Autoscalers::new(cx.model);
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
         };

@@ -7,7 +7,7 @@ use crate::rules::{Reporter, RuleContext};
 use crate::shell::commands;
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         if let Some(systemd) = &workload.systemd {
             for (argv, location) in &systemd.exec_stop {
                 let Some(written) = sigkill_command(argv) else {

@@ -242,7 +242,7 @@ fn decide(workload: &Workload, process: &Process, fast: &[Signal]) -> Option<Dec
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    for workload in &cx.model.workloads {
+    for workload in cx.workloads {
         // Heroku sends SIGTERM to every process of a dyno; nothing in a Procfile changes it.
         if workload.platform == Platform::Procfile {
             continue;

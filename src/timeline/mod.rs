@@ -19,12 +19,18 @@ use crate::config::ConfigError;
 use crate::{Report, Settings};
 
 /// The timelines of the workloads in `paths`, with the report of the lint run they were drawn
-/// from (its files resolve the timelines' locations; its notes say what was skipped).
+/// from (its files resolve the timelines' locations; its notes say what was skipped). Every
+/// workload is drawn: the run keeps all of them in its model, whatever
+/// [`Settings::kept_workloads`] says.
 pub fn timeline_paths(
     paths: &[std::path::PathBuf],
-    settings: &Settings,
+    settings: Settings,
 ) -> Result<(Timeline, Report), ConfigError> {
-    let report = crate::lint_paths(paths, settings)?;
+    let settings = Settings {
+        kept_workloads: usize::MAX,
+        ..settings
+    };
+    let report = crate::lint_paths(paths, &settings)?;
     let mut timeline = Timeline::build(&report.model, &settings.config);
     attach_findings(&mut timeline, &report.model, &report.diagnostics);
     Ok((timeline, report))
