@@ -282,7 +282,8 @@ struct FileOutput {
     path: String,
     kind: FileKind,
     text: Kept,
-    /// The folder of a file with model facts (linking looks up what they refer to there).
+    /// The folder of a file whose facts image linking resolves next to it (see
+    /// [`formats::Fragment::links_by_folder`]).
     dir: Option<PathBuf>,
     /// `None` when the file gave no model facts (most files of a big tree: CRDs, other YAML).
     fragment: Option<Box<formats::Fragment>>,
@@ -345,7 +346,7 @@ fn lint_sources(
 
     let total = chunks.iter().map(Vec::len).sum();
     let mut files = Files::with_capacity(total);
-    let mut dirs = Vec::with_capacity(total);
+    let mut dirs = HashMap::new();
     let mut fragments = Vec::new();
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
@@ -402,7 +403,9 @@ fn lint_sources(
                 Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
                 Kept::Nothing => files.push_released(output.path, output.kind),
             };
-            dirs.push(output.dir);
+            if let Some(dir) = output.dir.take() {
+                dirs.insert(output.file, dir);
+            }
             if let Some(note) = output.unreadable {
                 unreadable.push(note);
                 continue;
@@ -646,7 +649,11 @@ fn process_source(
         }
         (true, _) => Kept::Memory(file.text),
     };
-    output.dir = if output.fragment.is_some() { dir } else { None };
+    output.dir = output
+        .fragment
+        .as_deref()
+        .filter(|fragment| fragment.links_by_folder())
+        .and(dir);
     output
 }
 

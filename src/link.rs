@@ -46,7 +46,7 @@ const MAX_FUNCTION_DEPTH: usize = 8;
 pub fn link_images(
     model: &mut Model,
     files: &Files,
-    dirs: &[Option<PathBuf>],
+    dirs: &HashMap<FileId, PathBuf>,
     config: &Config,
 ) -> ImageLinks {
     let canonical = |p: &Path| p.canonicalize().ok();
@@ -59,11 +59,7 @@ pub fn link_images(
     if by_path.is_empty() {
         return ImageLinks::default();
     }
-    let dir_of = |file: FileId| {
-        dirs.get(file.0 as usize)
-            .and_then(|d| d.clone())
-            .unwrap_or_default()
-    };
+    let dir_of = |file: FileId| dirs.get(&file).cloned().unwrap_or_default();
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let config_root = config.root.clone().unwrap_or_else(|| PathBuf::from("."));
     for (name, dockerfile) in &config.images {

@@ -71,6 +71,12 @@ impl Fragment {
             && self.workloads.iter().all(|w| w.kubernetes.is_some())
     }
 
+    /// Image linking looks up files next to this one (see `crate::link::link_images`): a
+    /// skaffold artifact, a compose `build:`, a fly `[build] dockerfile`.
+    pub fn links_by_folder(&self) -> bool {
+        !self.image_builds.is_empty() || self.workloads.iter().any(|w| w.kubernetes.is_none())
+    }
+
     /// Give back the spare capacity of the fact vectors: they are kept for the whole run, and
     /// a vector grown by pushing holds up to twice what it needs (at least four elements).
     pub fn shrink_to_fit(&mut self) {
