@@ -39,19 +39,6 @@ const READ_KINDS: &[&str] = &[
     "Config",
 ];
 
-/// The kinds of [`READ_KINDS`] that give workloads (and `List`, which may hold them).
-const WORKLOAD_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Rollout",
-    "List",
-];
-
 /// Which objects of a manifest are lowered (see `crate::KEPT_WORKLOADS`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Workloads {
@@ -60,7 +47,9 @@ pub enum Workloads {
     Lower,
     /// Every object but pod templates, which only set [`Fragment::workloads_left_out`].
     LeaveOut,
-    /// Only pod templates (their other facts were taken from [`Workloads::LeaveOut`]).
+    /// Only pod templates (their other facts were taken from [`Workloads::LeaveOut`]). The
+    /// same documents are parsed: the pre-scan's `kind` is a guess (a `kind:` line inside a
+    /// multi-line string can mislead it), the parsed one decides.
     Only,
 }
 
@@ -110,7 +99,6 @@ pub fn lower(
     let wanted: Vec<_> = sniffs
         .iter()
         .filter(|s| match s.kind.as_deref() {
-            Some(kind) if workloads == Workloads::Only => WORKLOAD_KINDS.contains(&kind),
             Some(kind) => READ_KINDS.contains(&kind),
             None => is_kubernetes || flow_object(s),
         })
@@ -833,5 +821,68 @@ fn skaffold(object: &Object<'_>, fragment: &mut Fragment) {
             dockerfile: std::path::Path::new(context).join(dockerfile),
             location: object.location(artifact.span),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lowered(text: &str, workloads: Workloads) -> (Fragment, FileFacts) {
+        let mut fragment = Fragment::default();
+        let mut facts = FileFacts::default();
+        lower(FileId(0), text, &mut fragment, &mut facts, workloads).expect("lowers");
+        (fragment, facts)
+    }
+
+    /// A large scan lowers a manifest in two halves (see `crate::KEPT_WORKLOADS`): without its
+    /// pod templates, then only them. Together they give what lowering it whole gives.
+    #[test]
+    fn the_two_halves_of_a_manifest_add_up_to_the_whole() {
+        let manifests = [
+            // A Deployment and its Service, with a suppression on each.
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: \
+             {shutdownlint.dev/ignore: SL503}\nspec:\n  template:\n    metadata: {labels: \
+             {app: web}}\n    spec:\n      containers:\n        - name: web\n          image: \
+             nginx:1.27\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  \
+             annotations: {shutdownlint.dev/ignore: SL201}\nspec: {selector: {app: web}}\n",
+            // A `kind:` line inside a multi-line string: the pre-scan takes it for the
+            // document's kind, the parsed document is a Deployment.
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job}\nspec:\n  template:\n    \
+             spec:\n      containers:\n        - name: job\n          image: python:3.12\n          \
+             command: [\"sh\", \"-c\", \"echo one\nkind: Service\n  two\"]\n",
+            // A List holding a pod template and an autoscaler.
+            "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    \
+             metadata: {name: one}\n    spec: {containers: [{name: one, image: busybox}]}\n  - \
+             apiVersion: autoscaling/v2\n    kind: HorizontalPodAutoscaler\n    metadata: {name: \
+             one}\n    spec: {scaleTargetRef: {kind: Deployment, name: one}, minReplicas: 2, \
+             maxReplicas: 4}\n",
+        ];
+        for text in manifests {
+            let (whole, whole_facts) = lowered(text, Workloads::Lower);
+            assert!(!whole.workloads.is_empty(), "{text}");
+            let (rest, rest_facts) = lowered(text, Workloads::LeaveOut);
+            assert!(
+                rest.workloads.is_empty() && rest.workloads_left_out,
+                "{text}"
+            );
+            assert_eq!(rest.services.len(), whole.services.len(), "{text}");
+            assert_eq!(rest.autoscalers.len(), whole.autoscalers.len(), "{text}");
+            assert_eq!(
+                format!("{:?}", rest_facts.suppressions),
+                format!("{:?}", whole_facts.suppressions),
+                "{text}"
+            );
+            let (only, _) = lowered(text, Workloads::Only);
+            assert_eq!(
+                format!("{:?}", only.workloads),
+                format!("{:?}", whole.workloads),
+                "{text}"
+            );
+            assert!(
+                only.services.is_empty() && only.autoscalers.is_empty(),
+                "{text}"
+            );
+        }
     }
 }
