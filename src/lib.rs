@@ -384,8 +384,12 @@ fn lint_sources(
                 if fragment.workloads_left_out {
                     relowered.push(output.file);
                 } else if fragment.has_only_kubernetes_workloads() {
+                    // The files whose workloads are kept come first: once one is not, no later
+                    // one is.
                     let count = fragment.workloads.len();
-                    if kept_workloads.saturating_add(count) > settings.kept_workloads {
+                    if !relowered.is_empty()
+                        || kept_workloads.saturating_add(count) > settings.kept_workloads
+                    {
                         relowered.push(output.file);
                         fragment.workloads = Vec::new();
                     } else {
@@ -738,8 +742,9 @@ fn finish(
     diagnostics
 }
 
-/// Deterministic order: path, start, rule, message. Findings of one rule at the same place with
-/// the same message (one script used by two Dockerfiles) are merged, keeping every label.
+/// Deterministic order: path, start, rule, end, message, labels. Findings of one rule at the
+/// same place with the same message (one script used by two Dockerfiles) are merged, keeping
+/// every label.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
     diagnostics.sort_by(|a, b| {
         files
@@ -749,6 +754,28 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
             .then(a.code.cmp(b.code))
             .then(a.location.span.end.cmp(&b.location.span.end))
             .then(a.message.cmp(&b.message))
+            // The same finding reached from several places (one script used by two
+            // Dockerfiles): by its labels, so which is kept, and the order of the labels
+            // merged into it, do not depend on the order the rules ran in.
+            .then_with(|| {
+                let key = |l: &diagnostic::Label| {
+                    (
+                        files.path(l.location.file),
+                        l.location.span.start,
+                        l.location.span.end,
+                    )
+                };
+                a.labels
+                    .iter()
+                    .map(key)
+                    .cmp(b.labels.iter().map(key))
+                    .then_with(|| {
+                        a.labels
+                            .iter()
+                            .map(|l| &l.message)
+                            .cmp(b.labels.iter().map(|l| &l.message))
+                    })
+            })
     });
     // In place: a second vector of every finding would be the run's peak.
     diagnostics.dedup_by(|d, kept| {
@@ -783,7 +810,8 @@ mod pipeline_tests {
     }
 
     /// Findings of one rule at one place with one message are merged, keeping every distinct
-    /// label in order; the order is path, start, rule, end, message.
+    /// label in order; the order is path, start, rule, end, message, labels, whatever order
+    /// the findings came in.
     #[test]
     fn sorting_merges_the_same_finding_and_keeps_its_labels() {
         let mut files = Files::default();
@@ -798,7 +826,7 @@ mod pipeline_tests {
             }
             d
         };
-        let mut diagnostics = vec![
+        let found = vec![
             finding("SL103", at(b, 0), "script", &[(at(b, 5), "copied here")]),
             finding("SL103", at(a, 9), "script", &[(at(a, 1), "copied here")]),
             finding("SL101", at(a, 9), "shell", &[]),
@@ -810,27 +838,34 @@ mod pipeline_tests {
             ),
             finding("SL103", at(a, 9), "other", &[]),
         ];
-        sort(&mut diagnostics, &files);
-        let shown: Vec<(&str, &str, &str, Vec<usize>)> = diagnostics
-            .iter()
-            .map(|d| {
-                (
-                    files.path(d.location.file),
-                    d.code,
-                    d.message.as_str(),
-                    d.labels.iter().map(|l| l.location.span.start).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            shown,
-            [
-                ("a/Dockerfile", "SL101", "shell", vec![]),
-                ("a/Dockerfile", "SL103", "other", vec![]),
-                ("a/Dockerfile", "SL103", "script", vec![1, 2]),
-                ("b/Dockerfile", "SL103", "script", vec![5]),
-            ]
-        );
+        for reversed in [false, true] {
+            let mut diagnostics = found.clone();
+            if reversed {
+                diagnostics.reverse();
+            }
+            sort(&mut diagnostics, &files);
+            let shown: Vec<(&str, &str, &str, Vec<usize>)> = diagnostics
+                .iter()
+                .map(|d| {
+                    (
+                        files.path(d.location.file),
+                        d.code,
+                        d.message.as_str(),
+                        d.labels.iter().map(|l| l.location.span.start).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                shown,
+                [
+                    ("a/Dockerfile", "SL101", "shell", vec![]),
+                    ("a/Dockerfile", "SL103", "other", vec![]),
+                    ("a/Dockerfile", "SL103", "script", vec![1, 2]),
+                    ("b/Dockerfile", "SL103", "script", vec![5]),
+                ],
+                "reversed: {reversed}"
+            );
+        }
     }
 
     /// The parallel stage goes a chunk at a time: files of later chunks get the ids of their

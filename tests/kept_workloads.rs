@@ -70,3 +70,60 @@ fn every_fixture_gives_the_same_findings_whatever_is_kept() {
     let testdata = common::manifest_dir().join("testdata");
     assert_same_whatever_is_kept(&testdata, &[0, 1, 7]);
 }
+
+#[test]
+fn workloads_of_one_image_give_the_same_findings_whatever_is_kept() {
+    // Pod templates running an image that skaffold builds from a Dockerfile in the scan: their
+    // findings point into the Dockerfile's entrypoint script, the same finding from each pod
+    // template, merged with every template's labels. Some are kept, some lowered later.
+    let repo = tempfile::tempdir().expect("tempdir");
+    let root = repo.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "skaffold.yaml",
+        "apiVersion: skaffold/v4beta11\nkind: Config\nbuild:\n  artifacts:\n    - image: \
+         shop/api\n      context: api\n",
+    );
+    write(
+        "api/Dockerfile",
+        "FROM python:3.12-slim\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT \
+         [\"/entrypoint.sh\"]\nCMD [\"gunicorn\", \"app:app\"]\n",
+    );
+    write(
+        "api/entrypoint.sh",
+        "#!/bin/sh\nset -e\npython manage.py migrate\ngunicorn app:app --bind 0.0.0.0:8000\n",
+    );
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  \
+             replicas: 2\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    \
+             metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n        - \
+             name: api\n          image: shop/api:1.4.0\n          ports: [{{containerPort: \
+             8000}}]\n"
+        )
+    };
+    write(
+        "k8s/a.yaml",
+        &format!("{}---\n{}", deployment("api-a1"), deployment("api-a2")),
+    );
+    write("k8s/b.yaml", &deployment("api-b"));
+    write("k8s/c.yaml", &deployment("api-c"));
+    let (all, _) = outputs(root, usize::MAX);
+    assert!(
+        all[0].contains("SL103") && all[0].contains("entrypoint.sh"),
+        "{}",
+        all[0]
+    );
+    for kept in [0, 1, 2, 3] {
+        let (some, _) = outputs(root, kept);
+        assert!(
+            some == all,
+            "findings differ keeping {kept} workloads:\n{}",
+            some[0]
+        );
+    }
+}
