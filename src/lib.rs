@@ -405,7 +405,7 @@ fn lint_sources(
                     text,
                 }),
                 Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
-                Kept::Nothing => files.push_released(output.path, output.kind),
+                Kept::Nothing => files.push_released(output.kind),
             };
             if let Some(dir) = output.dir.take() {
                 dirs.insert(output.file, dir);
@@ -815,8 +815,13 @@ mod pipeline_tests {
     #[test]
     fn sorting_merges_the_same_finding_and_keeps_its_labels() {
         let mut files = Files::default();
-        let a = files.push_released("a/Dockerfile".into(), FileKind::Dockerfile);
-        let b = files.push_released("b/Dockerfile".into(), FileKind::Dockerfile);
+        let dockerfile = |path: &str| SourceFile {
+            path: path.into(),
+            kind: FileKind::Dockerfile,
+            text: Arc::from(""),
+        };
+        let a = files.push(dockerfile("a/Dockerfile"));
+        let b = files.push(dockerfile("b/Dockerfile"));
         let at = |file, start| Location::new(file, Span::new(start, start + 1));
         let finding = |code, location, message: &str, labels: &[(Location, &str)]| {
             let mut d =
@@ -962,7 +967,7 @@ mod pipeline_tests {
     }
 
     /// Files nothing can point into (no facts, findings or suppressions) keep their place but
-    /// not their text; the others keep their text for the output.
+    /// not their text or path; the others keep both for the output.
     #[test]
     fn texts_nothing_points_into_are_released() {
         let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n";
@@ -977,17 +982,16 @@ mod pipeline_tests {
             ],
             &settings,
         );
-        let file = |path: &str| {
-            report
-                .files
-                .iter()
-                .find(|(_, f)| f.path == path)
-                .map(|(id, _)| (id, report.files.text(id).to_string()))
-                .expect("file kept by path")
-        };
-        let (crd_id, crd_text) = file("crd.yaml");
-        let (ci_id, ci_text) = file("ci.yaml");
-        let (web_id, web_text) = file("web.yaml");
+        // Ids follow the shown paths.
+        let file = |id: u32| (FileId(id), report.files.text(FileId(id)).to_string());
+        let (ci_id, ci_text) = file(0);
+        let (crd_id, crd_text) = file(1);
+        let (web_id, web_text) = file(2);
+        assert_eq!(report.files.len(), 3);
+        // Nothing is shown from a released file: its path is not kept either.
+        assert_eq!(report.files.path(crd_id), "");
+        assert_eq!(report.files.path(ci_id), "");
+        assert_eq!(report.files.path(web_id), "web.yaml");
         assert!(report.files.is_released(crd_id) && crd_text.is_empty());
         assert!(report.files.is_released(ci_id) && ci_text.is_empty());
         assert!(!report.files.is_released(web_id));

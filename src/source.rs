@@ -126,8 +126,9 @@ const CACHED_TEXTS: usize = 8;
 ///
 /// A run keeps the texts of the files that matter, not of the whole tree:
 /// - a file nothing can point into (no model facts, findings or suppressions: a manifest of
-///   only CustomResourceDefinitions, YAML that is not Kubernetes) is kept by path only, its
-///   text released after parsing (see [`Files::push_released`]);
+///   only CustomResourceDefinitions, YAML that is not Kubernetes) keeps only its place and
+///   kind: its text is released after parsing and its path is not kept, since nothing is shown
+///   from it (see [`Files::push_released`]);
 /// - a file read from disk is kept by its path, length and hash, and read again when its text
 ///   is asked for ([`Files::push_on_disk`], [`Files::text`]): output and rules ask for the
 ///   texts of the files with findings, one file after another, so only a few texts are in
@@ -190,10 +191,12 @@ impl Files {
         self.push_entry(path, kind, Stored::Disk(on_disk))
     }
 
-    /// Add a file without its text (its text is `""`). Such a file keeps its place (and so the
-    /// ids of the files after it) but is not found by [`Files::find_path`].
-    pub fn push_released(&mut self, path: String, kind: FileKind) -> FileId {
-        self.push_entry(path, kind, Stored::Released)
+    /// Add a file nothing points into, without its text (`""`) or its path (`""`): it keeps
+    /// its place (and so the ids of the files after it) and is not found by
+    /// [`Files::find_path`]. In a large tree most files are such (CustomResourceDefinitions,
+    /// YAML that is not Kubernetes), and their paths were a tenth of a run's memory.
+    pub fn push_released(&mut self, kind: FileKind) -> FileId {
+        self.push_entry(String::new(), kind, Stored::Released)
     }
 
     /// Whether the file's text was released (see [`Files::push_released`]).
@@ -551,11 +554,12 @@ mod tests {
             kind: FileKind::Yaml,
             text: Arc::from("kind: Job\n"),
         });
-        let released = files.push_released("crd.yaml".into(), FileKind::Yaml);
+        let released = files.push_released(FileKind::Yaml);
         assert_eq!(&*files.text(memory), "kind: Job\n");
         assert_eq!(&*files.text(released), "");
+        assert_eq!(files.path(released), "");
         assert_eq!(files.find_path("f3.yaml"), Some(ids[3]));
-        assert_eq!(files.find_path("crd.yaml"), None);
+        assert_eq!(files.find_path(""), None);
         // Every file, twice (the second pass evicts and reads again); the first three are not
         // cached after it.
         for _ in 0..2 {
