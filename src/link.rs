@@ -313,6 +313,18 @@ pub struct ServiceIndex<'s> {
 /// The component of a folder that no Service is in or under (see [`Folders::components`]).
 const UNKNOWN: u32 = u32::MAX;
 
+/// The names of the folders a file is in, from the outermost.
+fn folder_names<'f>(
+    files: &'f Files,
+    location: &Location,
+) -> impl Iterator<Item = std::borrow::Cow<'f, str>> {
+    Path::new(files.path(location.file))
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .map(|c| c.as_os_str().to_string_lossy())
+}
+
 /// Folders as interned components, so comparing two is comparing integers, and their
 /// prefixes (`a`, `a/b`, …) as ids, so looking one up allocates nothing.
 #[derive(Default)]
@@ -325,13 +337,8 @@ struct Folders {
 impl Folders {
     /// The folder of a file as interned components, added if new.
     fn add_components(&mut self, files: &Files, location: &Location) -> Vec<u32> {
-        let Some(parent) = Path::new(files.path(location.file)).parent() else {
-            return Vec::new();
-        };
-        parent
-            .components()
-            .map(|c| {
-                let name = c.as_os_str().to_string_lossy();
+        folder_names(files, location)
+            .map(|name| {
                 // Below `UNKNOWN`: a component that is not known never equals a known one.
                 let next = u32::try_from(self.names.len()).unwrap_or(UNKNOWN - 1);
                 *self.names.entry(name.into_owned()).or_insert(next)
@@ -342,15 +349,8 @@ impl Folders {
     /// The folder of a file as interned components; a component not added is [`UNKNOWN`]
     /// (it equals no Service's).
     fn components(&self, files: &Files, location: &Location) -> Vec<u32> {
-        let Some(parent) = Path::new(files.path(location.file)).parent() else {
-            return Vec::new();
-        };
-        parent
-            .components()
-            .map(|c| {
-                let name = c.as_os_str().to_string_lossy();
-                self.names.get(name.as_ref()).copied().unwrap_or(UNKNOWN)
-            })
+        folder_names(files, location)
+            .map(|name| self.names.get(name.as_ref()).copied().unwrap_or(UNKNOWN))
             .collect()
     }
 
