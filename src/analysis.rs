@@ -3,7 +3,7 @@
 //! commands that run before it (migrations). Formats hand in argv; rules read the result.
 
 use crate::diagnostic::Location;
-use crate::model::{Command, CommandWord, Model, ShellEnv, ShellFamily};
+use crate::model::{Command, CommandWord, ShellEnv, ShellFamily};
 use crate::shell::commands::{self, ServerKind, ShellKind};
 use crate::shell::{self, ImplicitExecShell, SimpleCommand, Word};
 use crate::span::{MappedText, Span};
@@ -124,11 +124,6 @@ impl Program {
             .or_else(|| self.argv.first())
             .map_or("", |p| commands::program_name(p))
     }
-}
-
-/// Fill [`crate::model::Process::analysis`] for every process.
-pub fn analyze_model(model: &mut Model) {
-    analyze_workloads(&mut model.workloads);
 }
 
 /// Fill [`crate::model::Process::analysis`] for every process of `workloads`.

@@ -442,20 +442,22 @@ fn lint_sources(
     let image_links = link::link_images(&mut model, &files, &dirs, &settings.config);
     // Only image linking looks up files next to others.
     drop(dirs);
-    link::link_services(&mut model, &files);
-    analysis::analyze_model(&mut model);
+    // Indexed once, for the model's pod templates and those lowered later.
+    model.services.sort_by_key(|s| s.location);
+    let services = link::ServiceIndex::new(&model.services, &files);
+    services.link(&mut model.workloads, &files);
+    analysis::analyze_workloads(&mut model.workloads);
     let mut scripts = link::Scripts::new(settings.max_file_bytes);
     let mut linked = link::Linked::default();
     scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
     if !relowered.is_empty() {
-        let services = link::ServiceIndex::new(&model.services, &files);
+        let options = formats::LowerOptions {
+            workloads: lower::kubernetes::Workloads::Only,
+            ..lower_options.clone()
+        };
         for part in relowered.chunks(RELOWER_CHUNK) {
-            // Each file's workloads are linked as `link_images`, `link_services` and
-            // `analyze_model` linked the model's; scripts are read one at a time.
-            let options = formats::LowerOptions {
-                workloads: lower::kubernetes::Workloads::Only,
-                ..lower_options.clone()
-            };
+            // Each file's workloads are linked as the model's were; scripts are read one at
+            // a time.
             let mut workloads: Vec<Workload> = part
                 .par_iter()
                 .flat_map_iter(|&id| {
@@ -481,8 +483,7 @@ fn lint_sources(
             diagnostics.extend(found.into_iter().flatten());
         }
     }
-    drop(image_links);
-    drop(scripts);
+    drop((image_links, services, scripts));
     suppressions.extend(std::mem::take(&mut linked.suppressions));
     let change = settings
         .change
@@ -742,6 +743,20 @@ fn finish(
     diagnostics
 }
 
+/// What orders two labels: where they point, then what they say.
+fn label_key<'a>(
+    files: &'a Files,
+    label: &'a diagnostic::Label,
+) -> (&'a str, usize, usize, &'a str) {
+    let at = label.location;
+    (
+        files.path(at.file),
+        at.span.start,
+        at.span.end,
+        &label.message,
+    )
+}
+
 /// Deterministic order: path, start, rule, end, message, labels. Findings of one rule at the
 /// same place with the same message (one script used by two Dockerfiles) are merged, keeping
 /// every label.
@@ -758,23 +773,8 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, files: &Files) {
             // Dockerfiles): by its labels, so which is kept, and the order of the labels
             // merged into it, do not depend on the order the rules ran in.
             .then_with(|| {
-                let key = |l: &diagnostic::Label| {
-                    (
-                        files.path(l.location.file),
-                        l.location.span.start,
-                        l.location.span.end,
-                    )
-                };
-                a.labels
-                    .iter()
-                    .map(key)
-                    .cmp(b.labels.iter().map(key))
-                    .then_with(|| {
-                        a.labels
-                            .iter()
-                            .map(|l| &l.message)
-                            .cmp(b.labels.iter().map(|l| &l.message))
-                    })
+                let key = |l| label_key(files, l);
+                a.labels.iter().map(key).cmp(b.labels.iter().map(key))
             })
     });
     // In place: a second vector of every finding would be the run's peak.

@@ -276,26 +276,18 @@ pub fn image_without_tag(reference: &str) -> String {
     }
 }
 
-/// Which Kubernetes pod templates each Service selects (same namespace, selector ⊆ labels).
+/// A Kubernetes label pair.
+type Pair<'s> = (&'s str, &'s str);
+
+/// Which Kubernetes pod templates each Service selects (same namespace, selector ⊆ labels):
+/// the Services of a scan indexed once, for the model's pod templates and for those lowered
+/// later (see [`ServiceIndex::link`]).
 ///
 /// A repository is not one cluster: the same application is often kept several times (an
 /// overlay per environment, a copy per team) in one namespace. Of the Services that select a pod
 /// template, those in its own folder tree (one folder holds the other) are kept, or without
 /// such a Service those sharing the longest folder prefix with it, so a finding points at the
-/// Service of its own copy. Services are sorted by location afterwards, for
-/// [`Model::service_at`].
-pub fn link_services(model: &mut Model, files: &Files) {
-    let mut services = std::mem::take(&mut model.services);
-    services.sort_by_key(|s| s.location);
-    ServiceIndex::new(&services, files).link(&mut model.workloads, files);
-    model.services = services;
-}
-
-/// A Kubernetes label pair.
-type Pair<'s> = (&'s str, &'s str);
-
-/// The Services of a scan indexed for [`link_services`]; kept for pod templates lowered again
-/// later (see [`ServiceIndex::link`]).
+/// Service of its own copy.
 pub struct ServiceIndex<'s> {
     services: &'s [Service],
     folders: Folders,
@@ -388,7 +380,8 @@ impl Folders {
 }
 
 impl<'s> ServiceIndex<'s> {
-    /// Index `services`, which are sorted by location.
+    /// Index `services`, which are sorted by location (as [`Model::service_at`] wants
+    /// them): which are kept for a pod template follows that order.
     pub fn new(services: &'s [Service], files: &Files) -> Self {
         let mut folders = Folders::default();
         let service_dirs: Vec<Vec<u32>> = services
@@ -535,15 +528,8 @@ impl<'s> ServiceIndex<'s> {
 /// own file and the first that is not a metrics Service).
 const MAX_SELECTING_SERVICES: usize = 16;
 
-/// Read the entrypoint scripts that processes run from images built in the scan.
-pub fn link_scripts(model: &mut Model, files: &mut Files, max_file_bytes: u64) -> Linked {
-    let mut linked = Linked::default();
-    Scripts::new(max_file_bytes).link(&model.images, &mut model.workloads, files, &mut linked);
-    linked
-}
-
-/// The entrypoint scripts read so far (see [`link_scripts`]), so workloads linked later read
-/// each script once, as one file.
+/// Reads the entrypoint scripts that processes run from images built in the scan, and keeps
+/// those read so far, so workloads linked later read each script once, as one file.
 pub struct Scripts {
     max_file_bytes: u64,
     loaded: HashMap<PathBuf, Option<FileId>>,
