@@ -243,16 +243,11 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = match format {
-        // Streamed: a large report is not held in memory twice.
-        Format::Json => output::json::write(&report, &mut stdout),
-        // Relative paths were given from the current directory: SARIF names it as %SRCROOT%.
-        Format::Sarif => stdout.write_all(
-            output::sarif::render(&report, std::env::current_dir().ok().as_deref()).as_bytes(),
-        ),
-        _ => stdout.write_all(output::render(&report, format, color).as_bytes()),
-    };
+    // A closed pipe (`| head`) is not an error worth a panic. Written as it is rendered: a
+    // large report is never held in memory as text. Relative paths were given from the current
+    // directory: SARIF names it as %SRCROOT%.
+    let root = std::env::current_dir().ok();
+    let _ = output::write(&report, format, color, root.as_deref(), &mut stdout);
     let _ = stdout.flush();
     // Texts are read again for the output; one that changed since it was linted is shown
     // without its text (positions at its start).

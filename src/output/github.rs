@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::Positions;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::Report;
 
 /// Escape the message part of a workflow command.
@@ -18,41 +18,54 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(report: &Report) -> String {
-    let positions = Positions::new(&report.files, &report.diagnostics);
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        let command = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
-        };
-        let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
-        let (start, end) = positions.range(&d.location);
-        let mut message = d.display_message();
-        if let Some(help) = &d.help {
-            let _ = write!(message, "\nhelp: {help}");
+/// Write one annotation per finding to `out`, `window` findings at a time.
+pub(super) fn write(
+    report: &Report,
+    window: usize,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut line = String::new();
+    for (window, positions) in super::windows(report, window) {
+        for d in window {
+            line.clear();
+            annotation(report, &positions, d, &mut line);
+            out.write_all(line.as_bytes())?;
         }
-        let _ = write!(
-            out,
-            "::{command} file={},line={},col={}",
-            escape_property(report.files.path(d.location.file)),
-            start.line,
-            start.column
-        );
-        if end.line > start.line {
-            let _ = write!(out, ",endLine={}", end.line);
-        } else if end.column > start.column {
-            let _ = write!(out, ",endColumn={}", end.column);
-        }
-        let _ = writeln!(
-            out,
-            ",title={}::{}",
-            escape_property(&format!("{} {name}", d.code)),
-            escape_data(&message)
-        );
     }
-    out
+    Ok(())
+}
+
+/// The workflow command of one finding, with its line break.
+fn annotation(report: &Report, positions: &Positions<'_>, d: &Diagnostic, out: &mut String) {
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
+    let (start, end) = positions.range(&d.location);
+    let mut message = d.display_message();
+    if let Some(help) = &d.help {
+        let _ = write!(message, "\nhelp: {help}");
+    }
+    let _ = write!(
+        out,
+        "::{command} file={},line={},col={}",
+        escape_property(report.files.path(d.location.file)),
+        start.line,
+        start.column
+    );
+    if end.line > start.line {
+        let _ = write!(out, ",endLine={}", end.line);
+    } else if end.column > start.column {
+        let _ = write!(out, ",endColumn={}", end.column);
+    }
+    let _ = writeln!(
+        out,
+        ",title={}::{}",
+        escape_property(&format!("{} {name}", d.code)),
+        escape_data(&message)
+    );
 }
 
 #[cfg(test)]

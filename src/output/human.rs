@@ -296,8 +296,8 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-/// Render every diagnostic and a summary line.
-pub fn render(report: &Report, color: bool) -> String {
+/// Write every diagnostic and a summary line to `out`, one finding at a time.
+pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -307,12 +307,13 @@ pub fn render(report: &Report, color: bool) -> String {
         .with_links(false)
         .with_width(terminal_width())
         .with_context_lines(1);
-    let mut out = String::new();
+    let mut text = String::new();
     let mut cache = LinesCache {
         files: &report.files,
         recent: Vec::new(),
     };
     for d in &report.diagnostics {
+        text.clear();
         let mut v = view(&mut cache, d);
         // A footer goes under the finding's own snippet and help, before the snippets of the
         // related places, which are then rendered the way miette renders them.
@@ -320,22 +321,22 @@ pub fn render(report: &Report, color: bool) -> String {
             Some(_) => std::mem::take(&mut v.related),
             None => Vec::new(),
         };
-        if handler.render_report(&mut out, &v).is_err() {
-            out.push_str(&format!("{} {}\n", d.code, d.message));
+        if handler.render_report(&mut text, &v).is_err() {
+            text.push_str(&format!("{} {}\n", d.code, d.message));
         }
         if let Some(footer) = &d.footer {
-            out.push_str(&format!("  {footer}\n"));
+            text.push_str(&format!("  {footer}\n"));
             for related in &related {
-                out.push_str("\nAdvice: \n");
-                let _ = handler.render_report(&mut out, related);
+                text.push_str("\nAdvice: \n");
+                let _ = handler.render_report(&mut text, related);
             }
         }
+        out.write_all(text.as_bytes())?;
     }
     if !report.diagnostics.is_empty() {
-        out.push('\n');
+        out.write_all(b"\n")?;
     }
-    out.push_str(&summary(report));
-    out
+    out.write_all(summary(report).as_bytes())
 }
 
 /// "Found 3 problems (1 error, 2 warnings) in 12 files." or "No problems found in 12 files."

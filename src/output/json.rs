@@ -1,8 +1,10 @@
 //! `--format json`, version 1 (DESIGN.md's contract).
 
-use serde::Serialize;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
 
 use super::Positions;
+use crate::diagnostic::Diagnostic;
 use crate::source::Position;
 use crate::Report;
 
@@ -10,8 +12,27 @@ use crate::Report;
 struct Output<'a> {
     version: u32,
     tool: Tool,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: Findings<'a>,
     summary: Summary,
+}
+
+/// The findings, turned into JSON objects one window at a time as they are written.
+struct Findings<'a> {
+    report: &'a Report,
+    window: usize,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let mut seq = serializer.serialize_seq(Some(report.diagnostics.len()))?;
+        for (window, positions) in super::windows(report, self.window) {
+            for d in window {
+                seq.serialize_element(&finding(report, &positions, d))?;
+            }
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -71,44 +92,53 @@ struct Summary {
     infos: usize,
 }
 
+fn finding<'a>(
+    report: &'a Report,
+    positions: &Positions<'_>,
+    d: &'a Diagnostic,
+) -> JsonDiagnostic<'a> {
+    let rule = crate::rules::by_code(d.code);
+    let (start, end) = positions.range(&d.location);
+    JsonDiagnostic {
+        rule: d.code,
+        name: rule.map_or("", |r| r.name),
+        severity: d.severity.as_str(),
+        message: d.display_message(),
+        file: report.files.path(d.location.file),
+        start: start.into(),
+        end: end.into(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| {
+                let (start, end) = positions.range(&l.location);
+                JsonLabel {
+                    message: &l.message,
+                    file: report.files.path(l.location.file),
+                    start: start.into(),
+                    end: end.into(),
+                }
+            })
+            .collect(),
+        help: d.help.as_deref(),
+        url: rule.map_or_else(String::new, |r| r.url()),
+        fix: None,
+        source: d.source.as_deref(),
+    }
+}
+
 /// Write the report as JSON (pretty, with a final line break) to `out`, without building the
-/// whole text in memory first.
+/// whole text, or an object for every finding, in memory first.
 pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let positions = Positions::new(&report.files, &report.diagnostics);
-    let diagnostics = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let rule = crate::rules::by_code(d.code);
-            let (start, end) = positions.range(&d.location);
-            JsonDiagnostic {
-                rule: d.code,
-                name: rule.map_or("", |r| r.name),
-                severity: d.severity.as_str(),
-                message: d.display_message(),
-                file: report.files.path(d.location.file),
-                start: start.into(),
-                end: end.into(),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let (start, end) = positions.range(&l.location);
-                        JsonLabel {
-                            message: &l.message,
-                            file: report.files.path(l.location.file),
-                            start: start.into(),
-                            end: end.into(),
-                        }
-                    })
-                    .collect(),
-                help: d.help.as_deref(),
-                url: rule.map_or_else(String::new, |r| r.url()),
-                fix: None,
-                source: d.source.as_deref(),
-            }
-        })
-        .collect();
+    write_windowed(report, super::WINDOW, out)
+}
+
+/// [`write`], `window` findings at a time.
+pub(super) fn write_windowed(
+    report: &Report,
+    window: usize,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let (errors, warnings, infos) = super::counts(&report.diagnostics);
     let output = Output {
         version: 1,
@@ -116,7 +146,7 @@ pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<
             name: "shutdownlint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        diagnostics,
+        diagnostics: Findings { report, window },
         summary: Summary {
             files: report.linted_files,
             errors,

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
 
-use super::Positions;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::rules::RuleMeta;
 use crate::source::{FileId, Files, LineIndex, Position};
@@ -28,21 +28,21 @@ pub const FINGERPRINT_KEY: &str = "shutdownlint/v1";
 const INFORMATION_URI: &str = "https://github.com/shutdownlint/shutdownlint";
 
 #[derive(Serialize)]
-struct Log {
+struct Log<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run>,
+    runs: [Run<'a>; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run {
+struct Run<'a> {
     tool: Tool,
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<BTreeMap<&'static str, ArtifactLocation>>,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    results: Results<'a>,
 }
 
 #[derive(Serialize)]
@@ -325,75 +325,33 @@ fn artifact_location(path: &str, root: Option<&Path>) -> ArtifactLocation {
 /// of the run). Without it, relative URIs still name `%SRCROOT%` but `originalUriBaseIds` is left
 /// out (GitHub code scanning resolves them against the repository root).
 pub fn render(report: &Report, root: Option<&Path>) -> String {
-    let root = root.filter(|r| r.is_absolute());
-    let rules = crate::rules::all();
-    let positions = Positions::new(&report.files, &report.diagnostics);
-    let mut chars = CharOffsets {
-        files: &report.files,
-        last: HashMap::new(),
-    };
-    let mut uris: HashMap<FileId, ArtifactLocation> = HashMap::new();
-    let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
-    // Findings come sorted by file: the line index of the last file is enough.
-    let mut indexed: Option<(FileId, Arc<str>, LineIndex)> = None;
-
-    let mut location = |location: &Location, message: Option<&str>, id: Option<usize>| {
-        let (start, end) = positions.range(location);
-        let artifact = uris
-            .entry(location.file)
-            .or_insert_with(|| artifact_location(report.files.path(location.file), root));
-        SarifLocation {
-            id,
-            physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: artifact.uri.clone(),
-                    uri_base_id: artifact.uri_base_id,
-                },
-                region: region(&mut chars, location, start, end),
-            },
-            message: message.map(|text| Message {
-                text: text.to_string(),
-            }),
-        }
-    };
-
-    let mut results = Vec::with_capacity(report.diagnostics.len());
-    for d in &report.diagnostics {
-        let primary = location(&d.location, d.primary_label.as_deref(), None);
-        let related = d
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| location(&l.location, Some(&l.message), Some(i + 1)))
-            .collect();
-        let fingerprint = fingerprint(report, d, &mut indexed, &mut occurrences);
-        let mut text = d.display_message();
-        if let Some(help) = &d.help {
-            text.push_str("\nhelp: ");
-            text.push_str(help);
-        }
-        results.push(SarifResult {
-            rule_id: d.code,
-            rule_index: rules.iter().position(|r| r.code == d.code),
-            level: level(d.severity),
-            message: Message { text },
-            locations: vec![primary],
-            related_locations: related,
-            partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
-        });
+    let mut out = Vec::new();
+    if let Err(e) = write(report, root, super::WINDOW, &mut out) {
+        return format!("{{\"error\": \"{e}\"}}\n");
     }
+    String::from_utf8_lossy(&out).into_owned()
+}
 
+/// Writes SARIF to `out` (see [`render`]) as the results are made, `window` findings at a
+/// time.
+pub(super) fn write(
+    report: &Report,
+    root: Option<&Path>,
+    window: usize,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let root = root.filter(|r| r.is_absolute());
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
-        runs: vec![Run {
+        runs: [Run {
             tool: Tool {
                 driver: Driver {
                     name: "shutdownlint",
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: INFORMATION_URI,
-                    rules: rules.iter().map(descriptor).collect(),
+                    rules: crate::rules::all().iter().map(descriptor).collect(),
                 },
             },
             original_uri_base_ids: root.map(|root| {
@@ -410,13 +368,91 @@ pub fn render(report: &Report, root: Option<&Path>) -> String {
                 )])
             }),
             column_kind: "unicodeCodePoints",
-            results,
+            results: Results {
+                report,
+                root,
+                window,
+            },
         }],
     };
-    let mut text =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
+}
+
+/// The results, made one window of findings at a time as they are written.
+struct Results<'a> {
+    report: &'a Report,
+    root: Option<&'a Path>,
+    window: usize,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let mut seq = serializer.serialize_seq(Some(report.diagnostics.len()))?;
+        // How many earlier findings share a rule, path and line: findings come sorted by path,
+        // so only the current path's are kept.
+        let mut occurrences: HashMap<(&str, String), usize> = HashMap::new();
+        let mut path_counted = None;
+        // Findings come sorted by file: the line index of the last file is enough.
+        let mut indexed: Option<(FileId, Arc<str>, LineIndex)> = None;
+        for (window, positions) in super::windows(report, self.window) {
+            let mut chars = CharOffsets {
+                files: &report.files,
+                last: HashMap::new(),
+            };
+            let mut uris: HashMap<FileId, ArtifactLocation> = HashMap::new();
+            let mut location = |location: &Location, message: Option<&str>, id: Option<usize>| {
+                let (start, end) = positions.range(location);
+                let artifact = uris.entry(location.file).or_insert_with(|| {
+                    artifact_location(report.files.path(location.file), self.root)
+                });
+                SarifLocation {
+                    id,
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation {
+                            uri: artifact.uri.clone(),
+                            uri_base_id: artifact.uri_base_id,
+                        },
+                        region: region(&mut chars, location, start, end),
+                    },
+                    message: message.map(|text| Message {
+                        text: text.to_string(),
+                    }),
+                }
+            };
+            for d in window {
+                let path = report.files.path(d.location.file);
+                if path_counted != Some(path) {
+                    occurrences.clear();
+                    path_counted = Some(path);
+                }
+                let primary = location(&d.location, d.primary_label.as_deref(), None);
+                let related = d
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| location(&l.location, Some(&l.message), Some(i + 1)))
+                    .collect();
+                let fingerprint = fingerprint(report, d, &mut indexed, &mut occurrences);
+                let mut text = d.display_message();
+                if let Some(help) = &d.help {
+                    text.push_str("\nhelp: ");
+                    text.push_str(help);
+                }
+                seq.serialize_element(&SarifResult {
+                    rule_id: d.code,
+                    rule_index: crate::rules::all().iter().position(|r| r.code == d.code),
+                    level: level(d.severity),
+                    message: Message { text },
+                    locations: vec![primary],
+                    related_locations: related,
+                    partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+                })?;
+            }
+        }
+        seq.end()
+    }
 }
 
 fn region(
@@ -441,11 +477,12 @@ fn region(
 
 /// A hash of the rule, the path, the trimmed text of the finding's first line and how many
 /// earlier findings share all three: unrelated edits above a finding do not change it.
+/// `occurrences` counts the findings of the finding's path so far, by rule and line.
 fn fingerprint<'r>(
     report: &'r Report,
     d: &'r Diagnostic,
     indexed: &mut Option<(FileId, Arc<str>, LineIndex)>,
-    occurrences: &mut HashMap<(&'r str, &'r str, String), usize>,
+    occurrences: &mut HashMap<(&'r str, String), usize>,
 ) -> String {
     let file = d.location.file;
     if indexed.as_ref().is_none_or(|(last, _, _)| *last != file) {
@@ -464,9 +501,7 @@ fn fingerprint<'r>(
         .unwrap_or("")
         .trim();
     let path = report.files.path(file);
-    let occurrence = occurrences
-        .entry((d.code, path, line.to_string()))
-        .or_insert(0);
+    let occurrence = occurrences.entry((d.code, line.to_string())).or_insert(0);
     *occurrence += 1;
     let count = occurrence.to_string();
     let hash = fnv1a(&[
