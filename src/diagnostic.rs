@@ -59,7 +59,8 @@ impl Location {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub location: Location,
-    pub message: String,
+    /// Shared with the other findings' labels that say the same (see [`Shared`]).
+    pub message: Arc<str>,
 }
 
 /// One finding of one rule.
@@ -68,12 +69,13 @@ pub struct Diagnostic {
     /// The rule's code, e.g. `SL101`.
     pub code: &'static str,
     pub severity: Severity,
-    pub message: String,
+    /// Shared with the other findings that say the same (see [`Shared`]).
+    pub message: Arc<str>,
     pub location: Location,
     /// What the primary span is ("shell form CMD").
-    pub primary_label: Option<String>,
+    pub primary_label: Option<Arc<str>>,
     pub labels: Vec<Label>,
-    /// Shared: many findings of a rule give the same help (see [`compact`]).
+    /// Shared: many findings of a rule give the same help (see [`Shared`]).
     pub help: Option<Arc<str>>,
     /// The Helm template the finding's document was rendered from (`# Source:` comment).
     pub source: Option<String>,
@@ -106,7 +108,7 @@ impl Diagnostic {
     pub fn display_message(&self) -> String {
         match &self.source {
             Some(source) => format!("{} (rendered from {source})", self.message),
-            None => self.message.clone(),
+            None => self.message.to_string(),
         }
     }
 
@@ -132,32 +134,54 @@ impl Diagnostic {
 
     /// Add a line the human output prints under the finding.
     pub fn footer(&mut self, footer: impl Into<String>) -> &mut Self {
-        self.footer = Some(exact(footer.into()));
+        let mut footer = footer.into();
+        footer.shrink_to_fit();
+        self.footer = Some(footer);
         self
     }
 }
 
 /// A finding's text without spare capacity: `format!` reserves about twice its literal parts,
 /// and a big tree keeps tens of thousands of findings until the output.
-fn exact(mut text: String) -> String {
-    text.shrink_to_fit();
-    text
+fn exact(text: String) -> Arc<str> {
+    Arc::from(text)
 }
 
-/// Make one rule's findings compact, for they are kept until the output and a big tree has
-/// tens of thousands: findings with the same help text share one copy of it (a rule gives one
-/// of a few help texts to each of its findings), and label lists give back their spare
-/// capacity (a pushed-to list holds at least four labels, and most findings have one).
-pub fn compact(diagnostics: &mut [Diagnostic]) {
-    let mut seen: HashSet<Arc<str>> = HashSet::new();
-    for d in diagnostics {
-        d.labels.shrink_to_fit();
-        if let Some(help) = &mut d.help {
-            match seen.get(help) {
-                Some(shared) => *help = shared.clone(),
-                None => {
-                    seen.insert(help.clone());
-                }
+/// One copy of each text of the findings of a run, for they are kept until the output and a
+/// big tree has tens of thousands: a rule gives one of a few help texts to each of its
+/// findings, and the same message and labels to every copy of a manifest (a chart rendered
+/// for several environments, a service deployed in several regions): in the corpus, 1,860
+/// findings say 833 different things.
+#[derive(Default)]
+pub struct Shared {
+    texts: HashSet<Arc<str>>,
+}
+
+impl Shared {
+    /// Make findings compact: their texts shared with the findings made so far, and label
+    /// lists without spare capacity (a pushed-to list holds at least four labels, and most
+    /// findings have one).
+    pub fn compact(&mut self, diagnostics: &mut [Diagnostic]) {
+        for d in diagnostics {
+            d.labels.shrink_to_fit();
+            self.share(&mut d.message);
+            if let Some(help) = &mut d.help {
+                self.share(help);
+            }
+            if let Some(primary) = &mut d.primary_label {
+                self.share(primary);
+            }
+            for label in &mut d.labels {
+                self.share(&mut label.message);
+            }
+        }
+    }
+
+    fn share(&mut self, text: &mut Arc<str>) {
+        match self.texts.get(text) {
+            Some(shared) => *text = shared.clone(),
+            None => {
+                self.texts.insert(text.clone());
             }
         }
     }
@@ -168,24 +192,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compact_findings_share_their_help_and_keep_no_spare_labels() {
+    fn compact_findings_share_their_texts_and_keep_no_spare_labels() {
         let at = Location::new(FileId(0), Span::new(0, 1));
         let mut diagnostics: Vec<Diagnostic> = ["a", "b", "a", "a"]
             .into_iter()
             .map(|help| {
-                let mut d = Diagnostic::new("SL101", Severity::Error, at, "m");
-                d.help(help).label(at, "here");
+                let mut d = Diagnostic::new("SL101", Severity::Error, at, format!("m {help}"));
+                d.help(help).label(at, "here").primary("shell form");
                 d
             })
             .collect();
         diagnostics.push(Diagnostic::new("SL101", Severity::Error, at, "no help"));
-        compact(&mut diagnostics);
+        let mut shared = Shared::default();
+        let (first, later) = diagnostics.split_at_mut(2);
+        shared.compact(first);
+        // Findings compacted later share the texts of those compacted before.
+        shared.compact(later);
         let helps: Vec<Option<&str>> = diagnostics.iter().map(|d| d.help.as_deref()).collect();
         assert_eq!(helps, [Some("a"), Some("b"), Some("a"), Some("a"), None]);
         let first = diagnostics[0].help.as_ref().map(Arc::as_ptr);
         assert_eq!(diagnostics[2].help.as_ref().map(Arc::as_ptr), first);
         assert_eq!(diagnostics[3].help.as_ref().map(Arc::as_ptr), first);
         assert_ne!(diagnostics[1].help.as_ref().map(Arc::as_ptr), first);
+        let message = |i: usize| Arc::as_ptr(&diagnostics[i].message);
+        assert_eq!(message(0), message(3));
+        assert_ne!(message(0), message(1));
+        assert_eq!(&*diagnostics[3].message, "m a");
+        let label = |i: usize| Arc::as_ptr(&diagnostics[i].labels[0].message);
+        assert!((1..4).all(|i| label(i) == label(0)));
+        let primary = |i: usize| diagnostics[i].primary_label.as_ref().map(Arc::as_ptr);
+        assert!((1..4).all(|i| primary(i) == primary(0)));
         assert!(diagnostics
             .iter()
             .all(|d| d.labels.capacity() == d.labels.len()));

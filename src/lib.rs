@@ -349,6 +349,8 @@ fn lint_sources(
     let mut dirs = HashMap::new();
     let mut fragments = Vec::new();
     let mut diagnostics = Vec::new();
+    // One copy of each text the findings say (most repeat), kept until they are sorted.
+    let mut shared = diagnostic::Shared::default();
     let mut suppressions = Vec::new();
     let mut notes = Vec::new();
     let mut unreadable = Vec::new();
@@ -425,6 +427,7 @@ fn lint_sources(
                 template_sources.insert(output.file, regions);
             }
             fragments.extend(output.fragment);
+            shared.compact(&mut output.diagnostics);
             diagnostics.extend(output.diagnostics);
             suppressions.extend(output.suppressions);
         }
@@ -478,9 +481,12 @@ fn lint_sources(
                 selection: &settings.selection,
                 nginx_scan: std::sync::OnceLock::new(),
             };
-            let found = run_rules(&context, rules::Scope::Workloads);
+            let mut found = run_rules(&context, rules::Scope::Workloads);
             diagnostics.reserve(found.iter().map(Vec::len).sum());
-            diagnostics.extend(found.into_iter().flatten());
+            for mut rule_found in found.drain(..) {
+                shared.compact(&mut rule_found);
+                diagnostics.extend(rule_found);
+            }
         }
     }
     drop((image_links, services, scripts));
@@ -506,7 +512,11 @@ fn lint_sources(
     // What the rules shared (the nginx index) goes before the findings are sorted.
     drop(context);
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
-    diagnostics.extend(found.into_iter().flatten());
+    for mut rule_found in found {
+        shared.compact(&mut rule_found);
+        diagnostics.extend(rule_found);
+    }
+    drop(shared);
     let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
     for d in &mut diagnostics {
         d.source = template_sources
@@ -544,7 +554,6 @@ fn run_rules(context: &RuleContext<'_>, scope: rules::Scope) -> Vec<Vec<Diagnost
         .map(|rule| {
             let mut out = Vec::new();
             (rule.check)(context, &mut Reporter::new(rule, &mut out));
-            diagnostic::compact(&mut out);
             out.shrink_to_fit();
             out
         })
@@ -855,7 +864,7 @@ mod pipeline_tests {
                     (
                         files.path(d.location.file),
                         d.code,
-                        d.message.as_str(),
+                        &*d.message,
                         d.labels.iter().map(|l| l.location.span.start).collect(),
                     )
                 })

@@ -79,8 +79,9 @@ enum Stored {
     /// In memory: text handed in (stdin, editor buffers, tests), entrypoint scripts, change-mode
     /// content from git.
     Memory(Arc<str>),
-    /// Read again when asked for.
-    Disk(OnDisk),
+    /// Read again when asked for (boxed: most entries of a large tree are released, and each
+    /// entry is as large as its largest kind).
+    Disk(Box<OnDisk>),
     /// Nothing can point into the file: its text is `""`.
     Released,
 }
@@ -113,7 +114,8 @@ pub struct FileRef<'a> {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    path: String,
+    /// Without spare capacity: a large tree has a hundred thousand entries.
+    path: Box<str>,
     kind: FileKind,
     stored: Stored,
 }
@@ -177,7 +179,11 @@ impl Files {
 
     fn push_entry(&mut self, path: String, kind: FileKind, stored: Stored) -> FileId {
         let id = FileId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
-        self.entries.push(Entry { path, kind, stored });
+        self.entries.push(Entry {
+            path: path.into_boxed_str(),
+            kind,
+            stored,
+        });
         id
     }
 
@@ -188,7 +194,7 @@ impl Files {
 
     /// Add a file read from disk: [`Files::text`] reads it again.
     pub fn push_on_disk(&mut self, path: String, kind: FileKind, on_disk: OnDisk) -> FileId {
-        self.push_entry(path, kind, Stored::Disk(on_disk))
+        self.push_entry(path, kind, Stored::Disk(Box::new(on_disk)))
     }
 
     /// Add a file nothing points into, without its text (`""`) or its path (`""`): it keeps
@@ -210,7 +216,7 @@ impl Files {
     }
 
     pub fn path(&self, id: FileId) -> &str {
-        self.entry(id).map_or("", |e| e.path.as_str())
+        self.entry(id).map_or("", |e| &e.path)
     }
 
     pub fn kind(&self, id: FileId) -> FileKind {
@@ -236,7 +242,7 @@ impl Files {
         let OnDisk { path, len, hash } = match &entry.stored {
             Stored::Memory(text) => return text.clone(),
             Stored::Released => return Arc::from(""),
-            Stored::Disk(on_disk) => on_disk,
+            Stored::Disk(on_disk) => &**on_disk,
         };
         let (len, hash) = (*len, *hash);
         if let Some(text) = lock(&self.cache)
@@ -248,7 +254,7 @@ impl Files {
         }
         let path = path
             .as_deref()
-            .unwrap_or_else(|| std::path::Path::new(&entry.path));
+            .unwrap_or_else(|| std::path::Path::new(&*entry.path));
         // The cap is the length linted: a file that grew has changed.
         let text: Arc<str> = match crate::read_file(path, len as u64) {
             Ok(text) if text.len() == len && text_hash(&text) == hash => Arc::from(text),

@@ -160,12 +160,8 @@ impl<'a> Converter<'a> {
         let labels = d
             .primary_label
             .iter()
-            .map(|text| (d.location, text.as_str(), true))
-            .chain(
-                d.labels
-                    .iter()
-                    .map(|l| (l.location, l.message.as_str(), false)),
-            );
+            .map(|text| (d.location, &**text, true))
+            .chain(d.labels.iter().map(|l| (l.location, &*l.message, false)));
         let mut related = Vec::new();
         for (location, text, primary) in labels {
             if self.style.related_information {

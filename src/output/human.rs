@@ -205,7 +205,7 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
     let lines = cache.get(file);
     let text = &*lines.text;
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        d.primary_label.clone(),
+        d.primary_label.as_deref().map(str::to_string),
         span(text, d.location.span),
     )];
     let mut related = Vec::new();
@@ -235,7 +235,7 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
             <= MAX_LABEL_DISTANCE;
         if label.location.file == file && near {
             labels.push(LabeledSpan::new_with_span(
-                Some(label.message.clone()),
+                Some(label.message.to_string()),
                 span(text, label.location.span),
             ));
         } else {
@@ -244,7 +244,7 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
             related.push(View {
                 header: String::new(),
                 message: if label.location.file == file {
-                    label.message.clone()
+                    label.message.to_string()
                 } else {
                     format!("{} ({})", label.message, files.path(label.location.file))
                 },
@@ -252,7 +252,7 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
                 help: None,
                 source: cache.source(label.location.file),
                 labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(label.message.clone()),
+                    Some(label.message.to_string()),
                     span(other, label.location.span),
                 )],
                 related: Vec::new(),

@@ -1200,7 +1200,7 @@ pub fn attach_findings(timeline: &mut Timeline, model: &Model, diagnostics: &[Di
             if let Some(d) = found {
                 lane.signal.finding = Some(Finding {
                     rule: d.code,
-                    message: d.message.clone(),
+                    message: d.message.to_string(),
                     location: d.location,
                 });
                 lane.verdict = verdict(lane, workload.platform);
