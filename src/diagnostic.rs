@@ -214,14 +214,17 @@ mod tests {
         assert_eq!(diagnostics[2].help.as_ref().map(Arc::as_ptr), first);
         assert_eq!(diagnostics[3].help.as_ref().map(Arc::as_ptr), first);
         assert_ne!(diagnostics[1].help.as_ref().map(Arc::as_ptr), first);
-        let message = |i: usize| Arc::as_ptr(&diagnostics[i].message);
-        assert_eq!(message(0), message(3));
-        assert_ne!(message(0), message(1));
+        let message = |i: usize| &diagnostics[i].message;
+        assert!(Arc::ptr_eq(message(0), message(3)));
+        assert!(!Arc::ptr_eq(message(0), message(1)));
         assert_eq!(&*diagnostics[3].message, "m a");
-        let label = |i: usize| Arc::as_ptr(&diagnostics[i].labels[0].message);
-        assert!((1..4).all(|i| label(i) == label(0)));
-        let primary = |i: usize| diagnostics[i].primary_label.as_ref().map(Arc::as_ptr);
-        assert!((1..4).all(|i| primary(i) == primary(0)));
+        let label = |i: usize| &diagnostics[i].labels[0].message;
+        assert!((1..4).all(|i| Arc::ptr_eq(label(i), label(0))));
+        let primary = |i: usize| diagnostics[i].primary_label.as_ref();
+        assert!((1..4).all(|i| match (primary(i), primary(0)) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }));
         assert!(diagnostics
             .iter()
             .all(|d| d.labels.capacity() == d.labels.len()));
