@@ -481,12 +481,9 @@ fn lint_sources(
                 selection: &settings.selection,
                 nginx_scan: std::sync::OnceLock::new(),
             };
-            let mut found = run_rules(&context, rules::Scope::Workloads);
+            let found = run_rules(&context, rules::Scope::Workloads, &mut shared);
             diagnostics.reserve(found.iter().map(Vec::len).sum());
-            for mut rule_found in found.drain(..) {
-                shared.compact(&mut rule_found);
-                diagnostics.extend(rule_found);
-            }
+            diagnostics.extend(found.into_iter().flatten());
         }
     }
     drop((image_links, services, scripts));
@@ -508,14 +505,11 @@ fn lint_sources(
         selection: &settings.selection,
         nginx_scan: std::sync::OnceLock::new(),
     };
-    let found = run_rules(&context, rules::Scope::Tree);
+    let found = run_rules(&context, rules::Scope::Tree, &mut shared);
     // What the rules shared (the nginx index) goes before the findings are sorted.
     drop(context);
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
-    for mut rule_found in found {
-        shared.compact(&mut rule_found);
-        diagnostics.extend(rule_found);
-    }
+    diagnostics.extend(found.into_iter().flatten());
     drop(shared);
     let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
     for d in &mut diagnostics {
@@ -543,11 +537,15 @@ fn lint_sources(
     (report, unreadable)
 }
 
-/// Run the enabled rules in parallel, each rule's findings in one vector: for the whole scan
-/// ([`rules::Scope::Tree`]) every rule, for a part of the workloads
-/// ([`rules::Scope::Workloads`]) the rules of that scope.
-fn run_rules(context: &RuleContext<'_>, scope: rules::Scope) -> Vec<Vec<Diagnostic>> {
-    rules::all()
+/// Run the enabled rules in parallel, each rule's findings in one vector, their texts shared
+/// through `shared`: for the whole scan ([`rules::Scope::Tree`]) every rule, for a part of the
+/// workloads ([`rules::Scope::Workloads`]) the rules of that scope.
+fn run_rules(
+    context: &RuleContext<'_>,
+    scope: rules::Scope,
+    shared: &mut diagnostic::Shared,
+) -> Vec<Vec<Diagnostic>> {
+    let mut found: Vec<Vec<Diagnostic>> = rules::all()
         .par_iter()
         .filter(|rule| scope == rules::Scope::Tree || rule.scope == scope)
         .filter(|rule| context.selection.is_enabled(rule.code))
@@ -557,7 +555,11 @@ fn run_rules(context: &RuleContext<'_>, scope: rules::Scope) -> Vec<Vec<Diagnost
             out.shrink_to_fit();
             out
         })
-        .collect()
+        .collect();
+    for out in &mut found {
+        shared.compact(out);
+    }
+    found
 }
 
 /// The Kubernetes workloads of a file whose workloads were not kept (see [`KEPT_WORKLOADS`]),

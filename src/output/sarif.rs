@@ -390,12 +390,7 @@ impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let report = self.report;
         let mut seq = serializer.serialize_seq(Some(report.diagnostics.len()))?;
-        // How many earlier findings share a rule, path and line: findings come sorted by path,
-        // so only the current path's are kept.
-        let mut occurrences: HashMap<(&str, String), usize> = HashMap::new();
-        let mut path_counted = None;
-        // Findings come sorted by file: the line index of the last file is enough.
-        let mut indexed: Option<(FileId, Arc<str>, LineIndex)> = None;
+        let mut fingerprints = Fingerprints::default();
         for (window, positions) in super::windows(report, self.window) {
             let mut chars = CharOffsets {
                 files: &report.files,
@@ -422,11 +417,6 @@ impl Serialize for Results<'_> {
                 }
             };
             for d in window {
-                let path = report.files.path(d.location.file);
-                if path_counted != Some(path) {
-                    occurrences.clear();
-                    path_counted = Some(path);
-                }
                 let primary = location(&d.location, d.primary_label.as_deref(), None);
                 let related = d
                     .labels
@@ -434,7 +424,7 @@ impl Serialize for Results<'_> {
                     .enumerate()
                     .map(|(i, l)| location(&l.location, Some(&l.message), Some(i + 1)))
                     .collect();
-                let fingerprint = fingerprint(report, d, &mut indexed, &mut occurrences);
+                let fingerprint = fingerprints.next(report, d);
                 let mut text = d.display_message();
                 if let Some(help) = &d.help {
                     text.push_str("\nhelp: ");
@@ -475,42 +465,60 @@ fn region(
     }
 }
 
-/// A hash of the rule, the path, the trimmed text of the finding's first line and how many
-/// earlier findings share all three: unrelated edits above a finding do not change it.
-/// `occurrences` counts the findings of the finding's path so far, by rule and line.
-fn fingerprint<'r>(
-    report: &'r Report,
-    d: &'r Diagnostic,
-    indexed: &mut Option<(FileId, Arc<str>, LineIndex)>,
-    occurrences: &mut HashMap<(&'r str, String), usize>,
-) -> String {
-    let file = d.location.file;
-    if indexed.as_ref().is_none_or(|(last, _, _)| *last != file) {
-        let text = report.files.text(file);
-        let index = LineIndex::new(&text);
-        *indexed = Some((file, text, index));
+/// The fingerprints of findings taken in order (sorted by path): a hash of the rule, the path,
+/// the trimmed text of the finding's first line and how many earlier findings share all three,
+/// so unrelated edits above a finding do not change it.
+#[derive(Default)]
+struct Fingerprints<'r> {
+    /// The path counted so far, and its findings by rule and line.
+    path: Option<&'r str>,
+    occurrences: HashMap<(&'r str, String), usize>,
+    /// The line index of the last file (findings come sorted by file).
+    indexed: Option<(FileId, Arc<str>, LineIndex)>,
+}
+
+impl<'r> Fingerprints<'r> {
+    fn next(&mut self, report: &'r Report, d: &'r Diagnostic) -> String {
+        let file = d.location.file;
+        let path = report.files.path(file);
+        if self.path != Some(path) {
+            // No later finding has an earlier path.
+            self.occurrences.clear();
+            self.path = Some(path);
+        }
+        if self
+            .indexed
+            .as_ref()
+            .is_none_or(|(last, _, _)| *last != file)
+        {
+            let text = report.files.text(file);
+            let index = LineIndex::new(&text);
+            self.indexed = Some((file, text, index));
+        }
+        let Some((_, text, index)) = self.indexed.as_ref() else {
+            return String::new();
+        };
+        let text = &**text;
+        let offset = crate::source::clamp_to_char_boundary(text, d.location.span.start);
+        let line_span = index.line_span(text, index.line_of(offset));
+        let line = text
+            .get(line_span.start..line_span.end)
+            .unwrap_or("")
+            .trim();
+        let occurrence = self
+            .occurrences
+            .entry((d.code, line.to_string()))
+            .or_insert(0);
+        *occurrence += 1;
+        let count = occurrence.to_string();
+        let hash = fnv1a(&[
+            d.code.as_bytes(),
+            path.as_bytes(),
+            line.as_bytes(),
+            count.as_bytes(),
+        ]);
+        format!("{hash:016x}")
     }
-    let Some((_, text, index)) = indexed.as_ref() else {
-        return String::new();
-    };
-    let text = &**text;
-    let offset = crate::source::clamp_to_char_boundary(text, d.location.span.start);
-    let line_span = index.line_span(text, index.line_of(offset));
-    let line = text
-        .get(line_span.start..line_span.end)
-        .unwrap_or("")
-        .trim();
-    let path = report.files.path(file);
-    let occurrence = occurrences.entry((d.code, line.to_string())).or_insert(0);
-    *occurrence += 1;
-    let count = occurrence.to_string();
-    let hash = fnv1a(&[
-        d.code.as_bytes(),
-        path.as_bytes(),
-        line.as_bytes(),
-        count.as_bytes(),
-    ]);
-    format!("{hash:016x}")
 }
 
 #[cfg(test)]
