@@ -148,6 +148,48 @@ impl<'de> Deserialize<'de> for FileSize {
     }
 }
 
+/// The largest config file read: a config is a few lines; this keeps a huge or endless file
+/// (`/dev/zero` behind a link) from being read whole.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// The largest `max-file-size` a config can set: a scanned repository brings its own config,
+/// and must not make a CI job read (and parse) files of gigabytes.
+pub const MAX_FILE_SIZE_CEILING: u64 = 64 << 20;
+
+/// The path of the nearest `.shutdownlint.toml` in `start` (a folder, or a file's folder) or
+/// its ancestors. The file comes with the scanned tree, so it is not followed when it is a
+/// symbolic link (it could point anywhere, and a parse error would print a line of it), and
+/// anything but a regular file (a FIFO would block the read) is an error rather than skipped:
+/// either way the run would not use the configuration its repository meant. The error is the
+/// file and what is wrong with it.
+pub fn find_upward(start: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static str)> {
+    let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut dir = if absolute.is_dir() {
+        Some(absolute.as_path())
+    } else {
+        absolute.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join(CONFIG_FILE_NAME);
+        if let Ok(meta) = std::fs::symlink_metadata(&candidate) {
+            let kind = meta.file_type();
+            if kind.is_file() {
+                return Ok(Some(candidate));
+            }
+            let what = if kind.is_symlink() {
+                "is a symbolic link; not followed (pass the file it points to with --config)"
+            } else if kind.is_dir() {
+                "is a directory, not a config file"
+            } else {
+                "is not a regular file; not read"
+            };
+            return Err((candidate, what));
+        }
+        dir = d.parent();
+    }
+    Ok(None)
+}
+
 /// A configuration problem: exit code 2.
 #[derive(Debug)]
 pub struct ConfigError(pub String);
@@ -170,28 +212,21 @@ impl Config {
         Ok(config)
     }
 
+    /// Read and parse a config file: a regular file (a link to one is followed: the path was
+    /// chosen by whoever runs shutdownlint) of at most [`MAX_CONFIG_BYTES`].
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read config {}: {e}", path.display())))?;
+        let cannot =
+            |why: String| ConfigError(format!("cannot read config {}: {why}", path.display()));
+        let text = crate::read_file(path, MAX_CONFIG_BYTES).map_err(cannot)?;
         Config::parse(&text, path)
     }
 
     /// The nearest `.shutdownlint.toml` in `start` or its ancestors.
     pub fn discover(start: &Path) -> Result<Option<Config>, ConfigError> {
-        let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
-        let mut dir = if absolute.is_dir() {
-            Some(absolute.as_path())
-        } else {
-            absolute.parent()
-        };
-        while let Some(d) = dir {
-            let candidate = d.join(CONFIG_FILE_NAME);
-            if candidate.is_file() {
-                return Config::load(&candidate).map(Some);
-            }
-            dir = d.parent();
-        }
-        Ok(None)
+        find_upward(start)
+            .map_err(|(path, what)| ConfigError(format!("{}: {what}", path.display())))?
+            .map(|path| Config::load(&path))
+            .transpose()
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -199,6 +234,14 @@ impl Config {
             .path
             .as_deref()
             .map_or_else(|| CONFIG_FILE_NAME.to_string(), |p| p.display().to_string());
+        if let Some(FileSize(bytes)) = self.max_file_size {
+            if bytes > MAX_FILE_SIZE_CEILING {
+                return Err(ConfigError(format!(
+                    "{name}: max-file-size is {bytes} bytes; it can be at most {} (64MiB)",
+                    MAX_FILE_SIZE_CEILING
+                )));
+            }
+        }
         for selector in self.select.iter().flatten().chain(&self.ignore) {
             if !selector_is_valid(selector) {
                 return Err(ConfigError(format!(
@@ -368,7 +411,8 @@ mod tests {
                 .map_err(|e| e.0)
         };
         assert_eq!(size("max-file-size = \"8MiB\"\n"), Ok(Some(8 << 20)));
-        assert_eq!(size("max-file-size = \"100 MB\"\n"), Ok(Some(100_000_000)));
+        assert_eq!(size("max-file-size = \"60 MB\"\n"), Ok(Some(60_000_000)));
+        assert_eq!(size("max-file-size = \"64MiB\"\n"), Ok(Some(64 << 20)));
         assert_eq!(size("max-file-size = \"512kib\"\n"), Ok(Some(512 << 10)));
         assert_eq!(size("max-file-size = 4096\n"), Ok(Some(4096)));
         assert_eq!(size("max-file-size = \"4096\"\n"), Ok(Some(4096)));
@@ -381,6 +425,9 @@ mod tests {
             "max-file-size = -1\n",
             "max-file-size = \"99999999999999GiB\"\n",
             "max-file-size = true\n",
+            // Over the ceiling a scanned repository may set.
+            "max-file-size = \"65MiB\"\n",
+            "max-file-size = \"100GB\"\n",
         ] {
             let err = size(bad).expect_err(bad);
             assert!(err.contains("max-file-size"), "{bad}: {err}");

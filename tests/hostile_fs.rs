@@ -400,6 +400,105 @@ fn the_size_cap_is_configurable() {
     assert!(result.stderr.contains("max-file-size"), "{}", result.stderr);
 }
 
+/// The `.shutdownlint.toml` found upward comes with the scanned tree like any file: a link is
+/// not followed (its target's text would be printed in the parse error), a FIFO is not opened,
+/// a huge file is not read whole, and it cannot raise the size cap to gigabytes. Each is an
+/// error (exit 2) naming the file: the run would not use the configuration its repository
+/// meant.
+#[test]
+fn a_hostile_config_file_is_refused_unread() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let secret = write(
+        outside.path(),
+        "secret.toml",
+        "root:x:0:0:root:/root:/bin/bash\n",
+    );
+    /// Puts the hostile config in place; `false` when the system cannot make it.
+    type Make<'a> = Box<dyn Fn(&Path) -> bool + 'a>;
+    let cases: Vec<(&str, Make, &str)> = vec![
+        (
+            "link out of the tree",
+            Box::new(|dir: &Path| {
+                symlink(&secret, &dir.join(".shutdownlint.toml"));
+                true
+            }),
+            ".shutdownlint.toml: is a symbolic link; not followed",
+        ),
+        (
+            "link to /dev/zero",
+            Box::new(|dir: &Path| {
+                symlink("/dev/zero", &dir.join(".shutdownlint.toml"));
+                true
+            }),
+            ".shutdownlint.toml: is a symbolic link; not followed",
+        ),
+        (
+            "FIFO",
+            Box::new(|dir: &Path| mkfifo(&dir.join(".shutdownlint.toml"))),
+            ".shutdownlint.toml: is not a regular file",
+        ),
+        (
+            "1 GB sparse file",
+            Box::new(|dir: &Path| {
+                let file = std::fs::File::create(dir.join(".shutdownlint.toml")).expect("create");
+                file.set_len(1 << 30).expect("set_len");
+                true
+            }),
+            "over the 1048576 byte limit",
+        ),
+        (
+            "size cap raised to gigabytes",
+            Box::new(|dir: &Path| {
+                write(dir, ".shutdownlint.toml", "max-file-size = \"100GB\"\n");
+                true
+            }),
+            "max-file-size is 100000000000 bytes; it can be at most 67108864 (64MiB)",
+        ),
+    ];
+    for (case, make, expected) in cases {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path();
+        write(dir, "app/Dockerfile", SHELL_FORM);
+        if !make(dir) {
+            eprintln!("{case}: mkfifo is not available; not checked");
+            continue;
+        }
+        for start in [".", "app"] {
+            let result = run(dir, &["--format", "json", start]);
+            assert_eq!(result.code, Some(2), "{case}: {}", result.stderr);
+            assert!(result.stdout.is_empty(), "{case}: {}", result.stdout);
+            assert!(
+                result.stderr.contains(expected),
+                "{case}: {}",
+                result.stderr
+            );
+            assert!(
+                !result.stderr.contains("root:x"),
+                "{case}: {}",
+                result.stderr
+            );
+        }
+    }
+
+    // Named with --config (by whoever runs the tool), a link is followed; the file is still
+    // capped and must be a regular file.
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, "app/Dockerfile", SHELL_FORM);
+    write(outside.path(), "ok.toml", "ignore = [\"SL101\"]\n");
+    symlink(outside.path().join("ok.toml"), &dir.join("linked.toml"));
+    let result = run(dir, &["--format", "json", "--config", "linked.toml", "app"]);
+    assert_eq!(result.code, Some(0), "{}", result.stderr);
+    assert_eq!(result.findings(), []);
+    let result = run(dir, &["--config", "/dev/zero", "app"]);
+    assert_eq!(result.code, Some(2), "{}", result.stderr);
+    assert!(
+        result.stderr.contains("not a regular file"),
+        "{}",
+        result.stderr
+    );
+}
+
 #[test]
 fn output_is_identical_across_runs_and_thread_counts() {
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");

@@ -742,12 +742,10 @@ fn default_settings() -> Settings {
 /// The settings of a workspace folder: its nearest `.shutdownlint.toml` upward, as the command
 /// line finds it. On error: the file and the problem (without the path prefix).
 fn load_settings(root: &Path) -> Result<Settings, (PathBuf, String)> {
-    let Some(path) = root
-        .ancestors()
-        .map(|dir| dir.join(CONFIG_FILE_NAME))
-        .find(|candidate| candidate.is_file())
-    else {
-        return Ok(default_settings());
+    let path = match crate::config::find_upward(root) {
+        Ok(Some(path)) => path,
+        Ok(None) => return Ok(default_settings()),
+        Err((path, what)) => return Err((path, what.to_string())),
     };
     let problem = |e: crate::config::ConfigError| {
         let prefix = format!("{}: ", path.display());
