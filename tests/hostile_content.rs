@@ -439,6 +439,35 @@ fn kubernetes_yaml() {
     let deep = 10_000;
     let mut cases = vec![
         Case::new("alias bomb", "bomb.yaml", alias_bomb(), Expect::ParseError("alias")),
+        // Four million one-byte nodes on one 8 MB line (under the size cap): the parser's
+        // events alone cost 1.5 GB before the node limit stopped reading them as they came.
+        Case::new(
+            "a 4,000,000-item flow sequence on one line",
+            "long.yaml",
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\ndata: [{}1]\n",
+                "1,".repeat(4_000_000)
+            ),
+            Expect::ParseError("document has more than 250000 nodes (shutdownlint's limit)"),
+        ),
+        // A legitimate compose file that merges one anchor into a thousand services
+        // (120,000 nodes by expansion) is read: Docker Compose reads it.
+        Case::new(
+            "a thousand services merging one anchor",
+            "compose.yaml",
+            {
+                let mut text = String::from("x-base: &b\n  image: node:22\n  environment:\n");
+                for i in 0..60 {
+                    text.push_str(&format!("    V{i}: \"{i}\"\n"));
+                }
+                text.push_str("services:\n");
+                for i in 0..1_000 {
+                    text.push_str(&format!("  s{i}:\n    <<: *b\n"));
+                }
+                text
+            },
+            Expect::Linted,
+        ),
         Case::new(
             "flow sequences 10,000 deep",
             "deep.yaml",

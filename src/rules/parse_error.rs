@@ -10,6 +10,10 @@ pub fn check(_cx: &RuleContext<'_>, _out: &mut Reporter<'_>) {}
 pub fn diagnostic(location: Location, message: &str) -> Diagnostic {
     let severity = crate::rules::by_code("SL000").map_or(crate::diagnostic::Severity::Error, |r| r.severity);
     let mut d = Diagnostic::new("SL000", severity, location, message);
-    d.help("fix the syntax: the platform would reject this file too, and no other rule can check it");
+    if message.contains(crate::formats::yaml::OWN_LIMIT) {
+        d.help("shutdownlint stops at this limit so that no file can cost it minutes or gigabytes, and no other rule can check the file; split it into smaller documents, or exclude it (`exclude` in .shutdownlint.toml)");
+    } else {
+        d.help("fix the syntax: the platform would reject this file too, and no other rule can check it");
+    }
     d
 }

@@ -33,16 +33,16 @@ pub fn parse_range(text: &str, range: Span, limits: &Limits) -> Result<Vec<Docum
     // the key's column (`kubectl get -o yaml` writes those) and flow collections closed at the
     // key's column. On such an error, indent the offending lines of a copy of the text and
     // parse again; a table maps the copy's characters back to the original bytes.
-    let first = collect_events(slice);
+    let first = collect_events(slice, limits);
     let patched = match &first {
         Ok(_) => None,
-        Err((message, at)) => Some(patch_indentation(slice, message, *at, start)?),
+        Err((message, at)) => Some(patch_indentation(slice, message, *at, start, limits)?),
     };
     let (events, off) = match (first, &patched) {
         (Ok(events), _) => (events, Offsets::new(slice, start)),
         (Err(_), Some(p)) => {
             let off = p.offsets(start);
-            match collect_events(&p.text) {
+            match collect_events(&p.text, limits) {
                 Ok(events) => (events, off),
                 Err((message, at)) => {
                     return Err(YamlError {
@@ -378,6 +378,7 @@ fn patch_indentation(
     message: &str,
     at: usize,
     base: usize,
+    limits: &Limits,
 ) -> Result<Patched, YamlError> {
     let original = YamlError {
         message: message.to_string(),
@@ -402,7 +403,7 @@ fn patch_indentation(
         if !(fixable && patched.indent_at(&message, at)) {
             return Err(original);
         }
-        match collect_events(&patched.text) {
+        match collect_events(&patched.text, limits) {
             Ok(_) => return Ok(patched),
             Err((m, a)) => {
                 // The parser stopped at character `a`: about that much was parsed.
@@ -419,15 +420,40 @@ fn patch_indentation(
 }
 
 /// All events, or the error message and the character index it points at.
-fn collect_events(slice: &str) -> Result<Events<'_>, (String, usize)> {
+///
+/// The node limits of `limits` are checked here already (as the builder counts nodes, before
+/// alias expansion): the events of a node cost more than the node, so a document of millions
+/// of tiny nodes (`[1,1,1,…]` on one line) stops at the limit instead of after it was read.
+fn collect_events<'a>(slice: &'a str, limits: &Limits) -> Result<Events<'a>, (String, usize)> {
     // saphyr-parser has internal `unwrap`s; a panic there must not take the caller down.
     let max_events = slice.len().saturating_mul(4).saturating_add(64);
     let result = std::panic::catch_unwind(|| {
         let mut p = Parser::new_from_str(slice);
         let mut out = Vec::new();
+        let (mut document_nodes, mut total_nodes) = (0usize, 0usize);
         while let Some(r) = p.next_event() {
             match r {
-                Ok(ev) => out.push(ev),
+                Ok(ev) => {
+                    match ev.0 {
+                        Event::DocumentStart(_) => document_nodes = 0,
+                        Event::Scalar(..)
+                        | Event::SequenceStart(..)
+                        | Event::MappingStart(..)
+                        | Event::Alias(_) => {
+                            document_nodes += 1;
+                            total_nodes += 1;
+                            let at = ev.1.start.index();
+                            if document_nodes > limits.max_document_nodes {
+                                return Err((too_many_in_document(limits), at));
+                            }
+                            if total_nodes > limits.max_total_nodes {
+                                return Err((too_many_in_stream(limits), at));
+                            }
+                        }
+                        _ => {}
+                    }
+                    out.push(ev)
+                }
                 Err(e) => return Err((e.info().to_string(), e.marker().index())),
             }
             if out.len() > max_events {
@@ -440,6 +466,22 @@ fn collect_events(slice: &str) -> Result<Events<'_>, (String, usize)> {
         Ok(r) => r,
         Err(_) => Err(("internal error in the YAML parser".to_string(), 0)),
     }
+}
+
+fn too_many_in_document(limits: &Limits) -> String {
+    format!(
+        "document has more than {} nodes ({})",
+        limits.max_document_nodes,
+        super::OWN_LIMIT
+    )
+}
+
+fn too_many_in_stream(limits: &Limits) -> String {
+    format!(
+        "stream has more than {} nodes ({})",
+        limits.max_total_nodes,
+        super::OWN_LIMIT
+    )
 }
 
 enum Frame {
@@ -590,19 +632,10 @@ impl Builder<'_> {
         self.doc_nodes += n;
         self.total_nodes += n;
         if self.doc_nodes > self.limits.max_document_nodes {
-            return Err(self.err(
-                format!(
-                    "document has more than {} nodes",
-                    self.limits.max_document_nodes
-                ),
-                at,
-            ));
+            return Err(self.err(too_many_in_document(self.limits), at));
         }
         if self.total_nodes > self.limits.max_total_nodes {
-            return Err(self.err(
-                format!("stream has more than {} nodes", self.limits.max_total_nodes),
-                at,
-            ));
+            return Err(self.err(too_many_in_stream(self.limits), at));
         }
         Ok(())
     }
@@ -612,8 +645,9 @@ impl Builder<'_> {
         if self.alias_nodes > self.limits.max_alias_nodes {
             return Err(self.err(
                 format!(
-                    "aliases expand to more than {} nodes (alias bomb?)",
-                    self.limits.max_alias_nodes
+                    "aliases expand to more than {} nodes (alias bomb? {})",
+                    self.limits.max_alias_nodes,
+                    super::OWN_LIMIT
                 ),
                 at,
             ));
@@ -807,7 +841,11 @@ impl Builder<'_> {
     ) -> Result<(), YamlError> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(self.err(
-                format!("nesting deeper than {} levels", self.limits.max_depth),
+                format!(
+                    "nesting deeper than {} levels ({})",
+                    self.limits.max_depth,
+                    super::OWN_LIMIT
+                ),
                 s,
             ));
         }

@@ -427,6 +427,23 @@ fn node_limits() {
     };
     assert!(parse_stream(text, &limits).is_err());
     assert_eq!(parse(text).len(), 2);
+    // The limit stops the reading at the first node over it (the sixth of `[1, 2, 3, 4, 5]`
+    // counts the sequence), with a message that says it is shutdownlint's.
+    let limits = Limits {
+        max_document_nodes: 4,
+        ..Limits::default()
+    };
+    let e = parse_stream(text, &limits).unwrap_err();
+    assert_eq!(e.span.start, text.find('4').unwrap(), "{e}");
+    assert!(e.message.contains("more than 4 nodes"), "{e}");
+    assert!(e.message.contains(OWN_LIMIT), "{e}");
+    let long = format!("[{}1]", "1,".repeat(100));
+    let limits = Limits {
+        max_total_nodes: 10,
+        ..Limits::default()
+    };
+    let e = parse_stream(&long, &limits).unwrap_err();
+    assert_eq!(e.span.start, 19, "{e}");
 }
 
 #[test]
