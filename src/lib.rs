@@ -227,10 +227,28 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
     if bytes.len() as u64 > max_bytes {
         return Err(over(bytes.len() as u64));
     }
+    if let Some(encoding) = wide_encoding(&bytes) {
+        return Err(format!(
+            "encoded in {encoding} (it starts with that byte-order mark), and shutdownlint reads UTF-8; skipped (convert it: `iconv -f {encoding} -t UTF-8`)"
+        ));
+    }
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
+}
+
+/// The UTF-16 or UTF-32 encoding a file's byte-order mark announces. Read as UTF-8 such a
+/// file is NULs and mojibake: YAML of it would pass for "not Kubernetes" and be skipped
+/// silently, a unit file for one with nothing to report.
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32LE"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
+        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+        _ => None,
+    }
 }
 
 /// Where the text of a file to lint comes from.

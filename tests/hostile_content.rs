@@ -431,6 +431,18 @@ fn alias_bomb() -> String {
     out
 }
 
+/// A Pod with findings (no readiness probe, one replica).
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n      ports:\n        - containerPort: 80\n";
+
+/// `text` in UTF-16 after `bom`, each code unit encoded by `unit`.
+fn wide(bom: &[u8], text: &str, unit: impl Fn(u16) -> Vec<u8>) -> Vec<u8> {
+    let mut bytes = bom.to_vec();
+    for code in text.encode_utf16() {
+        bytes.extend(unit(code));
+    }
+    bytes
+}
+
 /// What a YAML nesting limit says (ours, or saphyr-parser's own).
 const DEEP_YAML: &str = "nesting deeper|recursion limit";
 
@@ -449,6 +461,42 @@ fn kubernetes_yaml() {
                 "1,".repeat(4_000_000)
             ),
             Expect::ParseError("document has more than 250000 nodes (shutdownlint's limit)"),
+        ),
+        // UTF-16 and UTF-32 (with a byte-order mark): read as UTF-8 they passed for YAML that
+        // is not Kubernetes, and were skipped without a word.
+        Case::new(
+            "a UTF-16LE manifest",
+            "wide.yaml",
+            wide(&[0xFF, 0xFE], POD, |unit| unit.to_le_bytes().to_vec()),
+            Expect::Note("encoded in UTF-16LE"),
+        ),
+        Case::new(
+            "a UTF-16BE unit",
+            "app.service",
+            wide(&[0xFE, 0xFF], "[Service]\nExecStart=/bin/app\n", |unit| {
+                unit.to_be_bytes().to_vec()
+            }),
+            Expect::Note("encoded in UTF-16BE"),
+        ),
+        Case::new(
+            "a UTF-32LE manifest",
+            "wide32.yaml",
+            {
+                let mut bytes = vec![0xFF, 0xFE, 0, 0];
+                for c in POD.chars() {
+                    bytes.extend((c as u32).to_le_bytes());
+                }
+                bytes
+            },
+            Expect::Note("encoded in UTF-32LE"),
+        ),
+        // `kind: !!str Pod` is a Pod: the kind's tag (or anchor) used to hide it from the
+        // pre-scan, and the file passed for YAML that is not Kubernetes.
+        Case::new(
+            "a kind with a tag",
+            "tagged.yaml",
+            POD.replace("kind: Pod", "kind: !!str Pod"),
+            Expect::Linted,
         ),
         // A legitimate compose file that merges one anchor into a thousand services
         // (120,000 nodes by expansion) is read: Docker Compose reads it.

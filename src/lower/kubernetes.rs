@@ -838,6 +838,17 @@ mod tests {
     /// A large scan lowers a manifest in two halves (see `crate::KEPT_WORKLOADS`): without its
     /// pod templates, then only them. Together they give what lowering it whole gives.
     #[test]
+    fn a_kind_with_a_tag_or_an_anchor_is_lowered() {
+        for kind in ["!!str Pod", "&k Pod", "!!str \"Pod\""] {
+            let text = format!(
+                "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: web\n      image: nginx\n"
+            );
+            let (fragment, _) = lowered(&text, Workloads::Lower);
+            assert_eq!(fragment.workloads.len(), 1, "{kind}");
+        }
+    }
+
+    #[test]
     fn the_two_halves_of_a_manifest_add_up_to_the_whole() {
         let manifests = [
             // A Deployment and its Service, with a suppression on each.

@@ -73,7 +73,13 @@ fn top_level_value(line: &str, key: &str) -> Option<String> {
     if !(rest.is_empty() || rest.starts_with([' ', '\t', '\r'])) {
         return None;
     }
-    let v = rest.trim();
+    let mut v = rest.trim();
+    // Node properties before the value (`kind: !!str Pod`, `kind: &k Pod`) are skipped: the
+    // value is still the kind. A property alone (the value on the next lines) gives none.
+    while v.starts_with(['!', '&']) {
+        let end = v.find([' ', '\t']).unwrap_or(v.len());
+        v = v[end..].trim_start();
+    }
     let v = match v.as_bytes().first() {
         Some(&q @ (b'"' | b'\'')) => {
             let body = &v[1..];
@@ -378,6 +384,11 @@ mod tests {
         "kind:Service",
         "kind: |",
         "kind: 'CronJob'",
+        "kind: !!str Pod",
+        "kind: &k Pod",
+        "kind: !!str &k \"Pod\"",
+        "kind: !!str",
+        "kind: *k",
         "kind: {{ .Values.kind }}",
         "  kind: Nested",
         "\u{a0}kind: Nbsp",
@@ -412,6 +423,21 @@ mod tests {
     const ENDS: &[&str] = &["\n", "\r\n", "\r", "\r\r\n", ""];
 
     use crate::test_rng::Rng;
+
+    #[test]
+    fn a_kind_with_node_properties_is_still_read() {
+        let kind = |line: &str| {
+            sniff_kinds(&format!("apiVersion: v1\n{line}\nmetadata: {{name: p}}\n"))
+                .first()
+                .and_then(|s| s.kind.clone())
+        };
+        assert_eq!(kind("kind: !!str Pod").as_deref(), Some("Pod"));
+        assert_eq!(kind("kind: &k Pod # c").as_deref(), Some("Pod"));
+        assert_eq!(kind("kind: !!str &k \"Pod\"").as_deref(), Some("Pod"));
+        assert_eq!(kind("kind: !!str"), None);
+        assert_eq!(kind("kind: &k"), None);
+        assert_eq!(kind("kind: *k"), None);
+    }
 
     #[test]
     fn agrees_with_the_reference_on_generated_streams() {
