@@ -62,9 +62,12 @@ fn opens_same_file(path: &Path, display: &str) -> bool {
         .is_some_and(|path| display != "." && path.starts_with('/') == display.starts_with('/'))
 }
 
-/// Recognise a file by its name alone.
+/// Recognise a file by its name alone. A name that is not UTF-8 is recognised by its readable
+/// part (`app\xff.Dockerfile` is a Dockerfile); it is shown with U+FFFD and read by its real
+/// path.
 pub fn classify_name(path: &Path) -> Option<FileKind> {
-    let name = path.file_name()?.to_str()?;
+    let name = path.file_name()?.to_string_lossy();
+    let name = &*name;
     if is_dockerfile_name(name) {
         return Some(FileKind::Dockerfile);
     }
@@ -84,8 +87,8 @@ pub fn classify_name(path: &Path) -> Option<FileKind> {
     let parent = path
         .parent()
         .and_then(|p| p.file_name())
-        .and_then(|p| p.to_str())
-        .unwrap_or("");
+        .map(|p| p.to_string_lossy())
+        .unwrap_or_default();
     if lower.ends_with(".service") || (lower.ends_with(".conf") && parent.ends_with(".service.d")) {
         return Some(FileKind::Systemd);
     }
@@ -364,6 +367,27 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names that are not UTF-8 are recognised by their readable part (they were skipped
+    /// without a word in a walk, and called "not a file kind shutdownlint reads" when named).
+    #[test]
+    fn names_that_are_not_utf8_are_recognised() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = |bytes: &[u8]| std::path::PathBuf::from(std::ffi::OsStr::from_bytes(bytes));
+        assert_eq!(
+            classify_name(&path(b"x\xff.Dockerfile")),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            classify_name(&path(b"dir\xfe/deploy.yaml")),
+            Some(FileKind::Yaml)
+        );
+        assert_eq!(
+            classify_name(&path(b"app\xff.service.d/override.conf")),
+            Some(FileKind::Systemd)
+        );
+        assert_eq!(classify_name(&path(b"notes\xff.txt")), None);
+    }
 
     #[test]
     fn dockerfile_names() {
