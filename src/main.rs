@@ -236,7 +236,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     drop(std::mem::take(&mut report.model));
 
     for note in &report.notes {
-        eprintln!("shutdownlint: {note}");
+        eprintln!("shutdownlint: {}", shown(format, note));
     }
     let color = format == Format::Human
         && !args.no_color
@@ -254,7 +254,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     for file in report.files.changed() {
         eprintln!(
             "shutdownlint: {}: changed on disk while it was linted; its findings are shown without positions",
-            report.files.path(file)
+            shown(format, report.files.path(file))
         );
     }
 
@@ -264,6 +264,16 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A note as printed: notes name files, and the human and GitHub formats are for terminals and
+/// CI logs, where a control character in a file name would be acted on; they show its picture
+/// instead ([`output::visible`]).
+fn shown(format: Format, note: &str) -> std::borrow::Cow<'_, str> {
+    match format {
+        Format::Human | Format::Github => output::visible(note, &[]),
+        Format::Json | Format::Sarif => note.into(),
+    }
 }
 
 /// The change to lint in change mode: `--diff BASE`, or in a GitHub Actions pull request run the

@@ -6,9 +6,12 @@ use super::Positions;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::Report;
 
-/// Escape the message part of a workflow command.
+/// Escape the message part of a workflow command: `%`, CR and LF as the workflow command rules
+/// say, every other control character as its picture ([`super::control_picture`]), which the log
+/// shows instead of acting on it.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::visible(s, &['\r', '\n'])
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -76,5 +79,10 @@ mod tests {
     fn escapes_workflow_command_text() {
         assert_eq!(escape_data("50%\nx"), "50%25%0Ax");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(
+            escape_data("FO\x1b]0;x\x07\x1b[2J\t\0\u{9b}\x7f\r\n"),
+            "FO␛]0;x␇␛[2J␉␀\u{fffd}␡%0D%0A"
+        );
+        assert_eq!(escape_property("esc\x1b[31m:x"), "esc␛[31m%3Ax");
     }
 }

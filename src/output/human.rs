@@ -1,6 +1,7 @@
 //! Human output: miette's graphical renderer over our diagnostics (colour only when asked).
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 use miette::{
@@ -82,41 +83,279 @@ fn severity(s: Severity) -> miette::Severity {
 struct Lines {
     text: Arc<str>,
     index: LineIndex,
-    /// How many lone `\r` (not followed by `\n`) come before each line start, when the text
-    /// has any: miette counts them as line breaks.
-    lone_cr: Option<Vec<usize>>,
 }
 
 impl Lines {
     fn new(text: Arc<str>) -> Self {
         let index = LineIndex::new(&text);
-        let bytes = text.as_bytes();
-        let is_lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-        let lone_cr = (0..bytes.len()).any(is_lone).then(|| {
-            let mut before = Vec::with_capacity(index.line_count());
-            let mut count = 0;
-            let mut from = 0;
-            for line in 0..index.line_count() {
-                let start = index.line_start(line);
-                count += (from..start).filter(|&i| is_lone(i)).count();
-                before.push(count);
-                from = start;
+        Lines { text, index }
+    }
+}
+
+/// How a snippet shows a character of a source line: control characters (which a terminal would
+/// act on) as their pictures, but a tab, which miette expands to spaces.
+fn shown_char(c: char) -> char {
+    match super::control_picture(c) {
+        Some(picture) if c != '\t' => picture,
+        _ => c,
+    }
+}
+
+/// Bytes `text` takes once shown.
+fn shown_len(text: &str) -> usize {
+    text.chars().map(|c| shown_char(c).len_utf8()).sum()
+}
+
+/// One line of a [`Snippet`]: where it is in the file and in the shown text.
+struct ShownLine {
+    /// Start of the line in the file and end of its content (before `\n` or `\r\n`).
+    start: usize,
+    end: usize,
+    /// The part of the content shown (all of it but on long lines).
+    kept: Range<usize>,
+    /// Where the line starts in the shown text, where its kept part is there and where its
+    /// content ends there (after the `…` of a clipped end).
+    shown_start: usize,
+    shown_kept: Range<usize>,
+    shown_end: usize,
+}
+
+/// The lines of a file one view shows, as miette is given them: every control character but
+/// the tab as its picture (one character for one, so columns do not move), lines longer than
+/// [`MAX_SHOWN_LINE_CHARS`] clipped to that many characters around what the view points at, a
+/// clipped end marked with `…`. Line breaks are the file's. Labels are moved into the shown
+/// text with [`Snippet::shown`].
+struct Snippet {
+    text: String,
+    /// 0-based number of the first line shown.
+    first: usize,
+    lines: Vec<ShownLine>,
+}
+
+impl Snippet {
+    /// The lines around `spans` (offsets into the file at character boundaries; the first one
+    /// the primary label's), with room for miette's context lines.
+    fn new(lines: &Lines, spans: &[Range<usize>]) -> Self {
+        let text = &*lines.text;
+        let index = &lines.index;
+        let last_line = index.line_count().saturating_sub(1);
+        let first = spans
+            .iter()
+            .map(|s| index.line_of(s.start))
+            .min()
+            .unwrap_or(0)
+            .saturating_sub(CONTEXT_LINES + 2);
+        let last = spans
+            .iter()
+            .map(|s| index.line_of(s.end))
+            .max()
+            .unwrap_or(0)
+            .saturating_add(CONTEXT_LINES + 2)
+            .min(last_line);
+        let mut snippet = Snippet {
+            text: String::new(),
+            first,
+            lines: Vec::with_capacity(last.saturating_sub(first) + 1),
+        };
+        let primary = spans.first().map(|s| s.start);
+        for line in first..=last {
+            let start = index.line_start(line).min(text.len());
+            let next = if line < last_line {
+                index.line_start(line + 1).min(text.len())
+            } else {
+                text.len()
+            };
+            let mut end = next;
+            if line < last_line {
+                end = end.saturating_sub(1).max(start);
+                if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+                    end -= 1;
+                }
             }
-            before
-        });
-        Lines {
-            text,
-            index,
-            lone_cr,
+            // A clipped line is shown around the primary label's start when it is on the
+            // line, else around the first label start or end on it, else from its start.
+            let on_line = |offset: &usize| index.line_of(*offset) == line;
+            let anchor = primary.filter(on_line).or_else(|| {
+                spans
+                    .iter()
+                    .flat_map(|s| [s.start, s.end])
+                    .filter(on_line)
+                    .min()
+            });
+            let kept = kept_part(text, start..end, anchor.map(|a| a.min(end)));
+            let shown_start = snippet.text.len();
+            if kept.start > start {
+                snippet.text.push(ELLIPSIS);
+            }
+            let kept_start = snippet.text.len();
+            let kept_text = text.get(kept.clone()).unwrap_or_default();
+            snippet.text.extend(kept_text.chars().map(shown_char));
+            let kept_end = snippet.text.len();
+            if kept.end < end {
+                snippet.text.push(ELLIPSIS);
+            }
+            let shown_end = snippet.text.len();
+            snippet
+                .text
+                .push_str(text.get(end..next).unwrap_or_default());
+            snippet.lines.push(ShownLine {
+                start,
+                end,
+                kept,
+                shown_start,
+                shown_kept: kept_start..kept_end,
+                shown_end,
+            });
+        }
+        snippet
+    }
+
+    fn line(&self, lines: &Lines, offset: usize) -> Option<&ShownLine> {
+        let i = lines.index.line_of(offset).saturating_sub(self.first);
+        self.lines.get(i.min(self.lines.len().saturating_sub(1)))
+    }
+
+    /// Where an offset into the file (at a character boundary) is in the shown text: the start
+    /// of a clipped part before the kept part, the end of one after it.
+    fn shown(&self, lines: &Lines, offset: usize) -> usize {
+        let Some(line) = self.line(lines, offset) else {
+            return 0;
+        };
+        if offset < line.kept.start {
+            line.shown_start
+        } else if offset <= line.kept.end {
+            let before = lines.text.get(line.kept.start..offset).map_or(0, shown_len);
+            line.shown_kept.start + before
+        } else if offset <= line.end {
+            line.shown_end
+        } else {
+            line.shown_end + (offset - line.end)
+        }
+    }
+
+    /// Where an offset into the shown text is in the file (a clipped part: where it starts).
+    fn original(&self, lines: &Lines, shown: usize) -> usize {
+        let i = self
+            .lines
+            .partition_point(|l| l.shown_start <= shown)
+            .saturating_sub(1);
+        let Some(line) = self.lines.get(i) else {
+            return 0;
+        };
+        if shown < line.shown_kept.start {
+            line.start
+        } else if shown <= line.shown_kept.end {
+            // One character for one in the kept part.
+            let chars = self
+                .text
+                .get(line.shown_kept.start..shown)
+                .map_or(0, |s| s.chars().count());
+            let kept = lines.text.get(line.kept.clone()).unwrap_or_default();
+            kept.char_indices()
+                .nth(chars)
+                .map_or(line.kept.end, |(i, _)| line.kept.start + i)
+        } else if shown < line.shown_end {
+            line.kept.end
+        } else {
+            line.end + (shown - line.shown_end)
         }
     }
 }
 
-/// A file for miette whose `line:column` header counts columns in characters (miette counts
-/// bytes), so it agrees with the JSON and GitHub outputs.
+/// The longest line a snippet shows, in characters: a longer line (minified or generated files,
+/// a megabyte of flow sequence on one line) is clipped to this many characters, around what the
+/// finding points at on its own lines, from the start on the others. It also keeps miette's
+/// underline padding (`{:width$}`, which panics past 65,535 columns) small.
+const MAX_SHOWN_LINE_CHARS: usize = 500;
+
+/// Characters a clipped line shows before what the finding points at on it.
+const SHOWN_BEFORE_ANCHOR: usize = 100;
+
+/// Marks a clipped end of a shown line.
+const ELLIPSIS: char = '…';
+
+/// Lines of context miette shows around a label.
+const CONTEXT_LINES: usize = 1;
+
+/// The part of `line` (a line's content in `text`) a snippet shows: all of it if it is at most
+/// [`MAX_SHOWN_LINE_CHARS`] long, else that many characters from a little before `anchor` (or
+/// from the start). Bounded work whatever the line's length.
+fn kept_part(text: &str, line: Range<usize>, anchor: Option<usize>) -> Range<usize> {
+    if line.len() <= MAX_SHOWN_LINE_CHARS {
+        return line;
+    }
+    let Some(content) = text.get(line.clone()) else {
+        return line.start..line.start;
+    };
+    let anchor = crate::source::clamp_to_char_boundary(
+        content,
+        anchor.map_or(0, |a| a.saturating_sub(line.start)),
+    );
+    let mut from = content[..anchor]
+        .char_indices()
+        .rev()
+        .take(SHOWN_BEFORE_ANCHOR)
+        .last()
+        .map_or(anchor, |(i, _)| i);
+    let to = match content[from..].char_indices().nth(MAX_SHOWN_LINE_CHARS) {
+        Some((i, _)) => from + i,
+        None => {
+            // The end is near: show as much before it as fits.
+            from = content
+                .char_indices()
+                .rev()
+                .nth(MAX_SHOWN_LINE_CHARS - 1)
+                .map_or(0, |(i, _)| i);
+            content.len()
+        }
+    };
+    line.start + from..line.start + to
+}
+
+/// A file for miette: the lines one view shows ([`Snippet`]), whose `line:column` header counts
+/// columns in characters of the file (miette counts bytes), so it agrees with the JSON and
+/// GitHub outputs.
 struct Source {
     name: String,
     lines: Arc<Lines>,
+    snippet: Snippet,
+}
+
+impl Source {
+    /// The source of a view with these labels in one file (the first one primary), and the
+    /// labels placed in it.
+    fn new(
+        name: &str,
+        lines: Arc<Lines>,
+        labels: Vec<(crate::span::Span, Option<String>)>,
+    ) -> (Source, Vec<LabeledSpan>) {
+        let spans: Vec<Range<usize>> = labels
+            .iter()
+            .map(|(s, _)| char_span(&lines.text, *s))
+            .collect();
+        let snippet = Snippet::new(&lines, &spans);
+        let labels = labels
+            .into_iter()
+            .zip(&spans)
+            .enumerate()
+            .map(|(i, ((_, label), s))| {
+                let start = snippet.shown(&lines, s.start);
+                let end = snippet.shown(&lines, s.end).max(start);
+                let span = SourceSpan::from((start, end - start));
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label, span)
+                } else {
+                    LabeledSpan::new_with_span(label, span)
+                }
+            })
+            .collect();
+        let source = Source {
+            name: super::visible(name, &[]).into_owned(),
+            lines,
+            snippet,
+        };
+        (source, labels)
+    }
 }
 
 impl SourceCode for Source {
@@ -126,41 +365,33 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        // miette finds the lines around a span by scanning the text from its start, once per
-        // snippet: in a big file with many findings that scan was most of the run. It scans
-        // from a line start a few lines above the span instead (the result is the same, its
-        // line numbers shifted by the line breaks before that start).
-        let lines = &*self.lines;
-        let text = &*lines.text;
-        let line = lines.index.line_of(span.offset().min(text.len()));
-        let first = line.saturating_sub(context_lines_before + 2);
-        let window = lines.index.line_start(first).min(text.len());
-        let breaks = first
-            + lines
-                .lone_cr
-                .as_ref()
-                .map_or(0, |before| before.get(first).copied().unwrap_or(0));
-        let shifted = SourceSpan::from((span.offset() - window, span.len()));
-        let inner = text.as_bytes()[window..].read_span(
-            &shifted,
-            context_lines_before,
-            context_lines_after,
-        )?;
+        // The snippet starts at a line start a few lines above its labels: miette finds the
+        // lines around a span in it as in the whole text, its line numbers shifted by the
+        // lines before it.
+        let snippet = &self.snippet;
+        let inner =
+            snippet
+                .text
+                .as_bytes()
+                .read_span(span, context_lines_before, context_lines_after)?;
         let column = if context_lines_before == 0 {
-            let offset = crate::source::clamp_to_char_boundary(text, span.offset());
-            let before = &text[..offset];
-            let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
-            before[line_start..].chars().count()
+            let lines = &*self.lines;
+            let offset = snippet.original(lines, span.offset());
+            let line_start = lines.index.line_start(lines.index.line_of(offset));
+            lines
+                .text
+                .get(line_start.min(offset)..offset)
+                .map_or(0, |s| s.chars().count())
         } else {
             inner.column()
         };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            SourceSpan::from((inner.span().offset() + window, inner.span().len())),
-            inner.line() + breaks,
+            *inner.span(),
+            inner.line() + snippet.first,
             column,
-            inner.line_count() + breaks,
+            inner.line_count() + snippet.first,
         )))
     }
 }
@@ -183,19 +414,18 @@ impl LinesCache<'_> {
         self.recent.push((file, lines.clone()));
         lines
     }
-
-    fn source(&mut self, file: FileId) -> Source {
-        Source {
-            name: self.files.path(file).to_string(),
-            lines: self.get(file),
-        }
-    }
 }
 
-fn span(text: &str, span: crate::span::Span) -> SourceSpan {
+/// A span within `text`, its ends at character boundaries.
+fn char_span(text: &str, span: crate::span::Span) -> Range<usize> {
     let start = crate::source::clamp_to_char_boundary(text, span.start);
     let end = crate::source::clamp_to_char_boundary(text, span.end).max(start);
-    SourceSpan::from((start, end - start))
+    start..end
+}
+
+/// A finding's text as shown: control characters as their pictures but line breaks.
+fn shown_text(text: &str) -> String {
+    super::visible(text, &['\n']).into_owned()
 }
 
 fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
@@ -203,86 +433,52 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
     let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
     let file = d.location.file;
     let lines = cache.get(file);
-    let text = &*lines.text;
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        d.primary_label.as_deref().map(str::to_string),
-        span(text, d.location.span),
-    )];
+    let mut labels = vec![(d.location.span, d.primary_label.as_deref().map(shown_text))];
     let mut related = Vec::new();
     let index = &lines.index;
     let primary_line = index.line_of(d.location.span.start);
-    let mut message = d.display_message();
-    if too_far_right(text, d.location.span) {
-        // No snippet: say where instead.
-        let at = index.position(text, d.location.span.start);
-        labels.clear();
-        message.push_str(&format!(
-            " ({}:{}:{}; the line is too long to show)",
-            files.path(file),
-            at.line,
-            at.column
-        ));
-    }
     for label in &d.labels {
-        if too_far_right(&cache.get(label.location.file).text, label.location.span) {
-            continue;
-        }
         // miette prints every line between labels of one snippet: a label far from the finding
         // gets a snippet of its own.
         let near = index
             .line_of(label.location.span.start)
             .abs_diff(primary_line)
             <= MAX_LABEL_DISTANCE;
+        let message = shown_text(&label.message);
         if label.location.file == file && near {
-            labels.push(LabeledSpan::new_with_span(
-                Some(label.message.to_string()),
-                span(text, label.location.span),
-            ));
+            labels.push((label.location.span, Some(message)));
         } else {
-            let other = cache.get(label.location.file);
-            let other = &*other.text;
+            let path = files.path(label.location.file);
+            let (source, labels) = Source::new(
+                path,
+                cache.get(label.location.file),
+                vec![(label.location.span, Some(message.clone()))],
+            );
             related.push(View {
                 header: String::new(),
                 message: if label.location.file == file {
-                    label.message.to_string()
+                    message
                 } else {
-                    format!("{} ({})", label.message, files.path(label.location.file))
+                    format!("{message} ({})", super::visible(path, &[]))
                 },
                 severity: miette::Severity::Advice,
                 help: None,
-                source: cache.source(label.location.file),
-                labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(label.message.to_string()),
-                    span(other, label.location.span),
-                )],
+                source,
+                labels,
                 related: Vec::new(),
             });
         }
     }
+    let (source, labels) = Source::new(files.path(file), lines.clone(), labels);
     View {
         header: format!("{} {name}", d.code),
-        message,
+        message: shown_text(&d.display_message()),
         severity: severity(d.severity),
-        help: d.help.as_deref().map(str::to_string),
-        source: cache.source(file),
+        help: d.help.as_deref().map(shown_text),
+        source,
         labels,
         related,
     }
-}
-
-/// miette pads underlines with `{:width$}`, which panics past 65,535 columns; a span this many
-/// bytes into its line (minified or generated files) is shown without its source line. A byte
-/// is at most 4 columns wide (a tab).
-const MAX_SNIPPET_LINE_BYTES: usize = 16_000;
-
-fn too_far_right(text: &str, span: crate::span::Span) -> bool {
-    [span.start, span.end.max(span.start)]
-        .into_iter()
-        .any(|offset| {
-            let offset = crate::source::clamp_to_char_boundary(text, offset);
-            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-            offset - line_start > MAX_SNIPPET_LINE_BYTES
-        })
 }
 
 /// Lines between a finding and a label in the same snippet, at most.
@@ -306,7 +502,7 @@ pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(terminal_width())
-        .with_context_lines(1);
+        .with_context_lines(CONTEXT_LINES);
     let mut text = String::new();
     let mut cache = LinesCache {
         files: &report.files,
@@ -322,10 +518,10 @@ pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std
             None => Vec::new(),
         };
         if handler.render_report(&mut text, &v).is_err() {
-            text.push_str(&format!("{} {}\n", d.code, d.message));
+            text.push_str(&format!("{} {}\n", d.code, shown_text(&d.message)));
         }
         if let Some(footer) = &d.footer {
-            text.push_str(&format!("  {footer}\n"));
+            text.push_str(&format!("  {}\n", shown_text(footer)));
             for related in &related {
                 text.push_str("\nAdvice: \n");
                 let _ = handler.render_report(&mut text, related);
@@ -371,43 +567,71 @@ pub fn summary(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::span::Span;
     use crate::test_rng::Rng;
 
-    /// The snippet miette gets from a window of the text is the one it finds scanning the whole
-    /// text: same bytes, span, line, column and line count, for `\n`, `\r\n` and lone `\r`
-    /// line breaks, every context size, spans at line starts and ends.
+    fn snippet_source(text: &str, spans: &[(usize, usize)]) -> (Source, Vec<LabeledSpan>) {
+        let lines = Arc::new(Lines::new(Arc::from(text)));
+        let labels = spans
+            .iter()
+            .map(|&(start, end)| (Span::new(start, end), Some("label".to_string())))
+            .collect();
+        Source::new("f", lines, labels)
+    }
+
+    /// The shown text of a label.
+    fn shown<'a>(source: &'a Source, label: &LabeledSpan) -> &'a str {
+        let span = label.inner();
+        &source.snippet.text[span.offset()..span.offset() + span.len()]
+    }
+
+    /// For ordinary text (no control characters but tabs, no long lines), the snippet miette
+    /// gets from the lines a view shows is the one it finds scanning the whole text: same
+    /// bytes, span (moved by where the lines start), line, line count and column, for `\n` and
+    /// `\r\n` line breaks, every context size, spans at line starts and ends.
     #[test]
-    fn snippets_from_a_window_match_the_whole_text() {
-        let pieces = ["a", "bc", "é", "\n", "\r\n", "\r", "  ", "\n\n"];
+    fn snippets_of_ordinary_text_match_the_whole_text() {
+        let pieces = ["a", "bc", "é", "\n", "\r\n", "  ", "\n\n", "\t"];
         let mut rng = Rng(0x5eed_1234_abcd_0001);
         for round in 0..400 {
             let mut text = String::new();
             for _ in 0..rng.below(60) {
                 text.push_str(pieces[rng.below(pieces.len())]);
             }
-            let text: Arc<str> = Arc::from(text);
-            let source = Source {
-                name: "f".into(),
-                lines: Arc::new(Lines::new(text.clone())),
-            };
             for _ in 0..20 {
-                // Spans within the text, as `span` makes them (miette's own scan panics on
-                // some spans past the end).
-                let start = rng.below(text.len() + 1);
-                let len = rng.below((text.len() - start).min(5) + 1);
-                let span = SourceSpan::from((start, len));
+                let start = crate::source::clamp_to_char_boundary(&text, rng.below(text.len() + 1));
+                let end = crate::source::clamp_to_char_boundary(
+                    &text,
+                    start + rng.below((text.len() - start).min(5) + 1),
+                );
+                let (source, labels) = snippet_source(&text, &[(start, end)]);
+                assert_eq!(source.snippet.text, {
+                    let from = source.lines.index.line_start(source.snippet.first);
+                    let to = source.snippet.text.len() + from;
+                    &text[from..to]
+                });
+                let shift = source.lines.index.line_start(source.snippet.first);
+                let span = SourceSpan::from((start, end - start));
                 let (before, after) = (rng.below(3), rng.below(3));
-                let ours = source.read_span(&span, before, after);
+                let ours = source.read_span(labels[0].inner(), before, after);
                 let theirs = text.read_span(&span, before, after);
                 match (ours, theirs) {
                     (Ok(ours), Ok(theirs)) => {
                         let what = format!("round {round}: {text:?} {span:?} {before} {after}");
                         assert_eq!(ours.data(), theirs.data(), "{what}");
-                        assert_eq!(ours.span(), theirs.span(), "{what}");
+                        assert_eq!(
+                            ours.span().offset() + shift,
+                            theirs.span().offset(),
+                            "{what}"
+                        );
+                        assert_eq!(ours.span().len(), theirs.span().len(), "{what}");
                         assert_eq!(ours.line(), theirs.line(), "{what}");
                         assert_eq!(ours.line_count(), theirs.line_count(), "{what}");
                         if before > 0 {
                             assert_eq!(ours.column(), theirs.column(), "{what}");
+                        } else {
+                            let at = source.lines.index.position(&text, start);
+                            assert_eq!(ours.column() + 1, at.column, "{what}");
                         }
                     }
                     (Err(_), Err(_)) => {}
@@ -416,8 +640,84 @@ mod tests {
                         ours.is_ok(),
                         theirs.is_ok()
                     ),
-                }
+                };
             }
         }
+    }
+
+    /// Control characters are shown as pictures, one character for one: a label still covers
+    /// the same characters, its column is the file's, a lone CR is part of its line.
+    #[test]
+    fn snippets_show_control_characters_as_pictures() {
+        let text = "FROM alpine\nFO\x1b]0;pwned\x07\x1b[2J\tx\u{9b}1m\x7f\0\r\ny\rz\n";
+        let target = text.find("\x1b[2J").unwrap_or_default();
+        let (source, labels) = snippet_source(text, &[(target, target + 4), (0, 4)]);
+        assert_eq!(
+            source.snippet.text,
+            "FROM alpine\nFO␛]0;pwned␇␛[2J\tx\u{fffd}1m␡␀\r\ny␍z\n"
+        );
+        assert_eq!(shown(&source, &labels[0]), "␛[2J");
+        assert_eq!(shown(&source, &labels[1]), "FROM");
+        let header = source
+            .read_span(labels[0].inner(), 0, 0)
+            .expect("reads the label");
+        assert_eq!((header.line(), header.column()), (1, 12));
+        // Every offset of the text goes to the shown text and back.
+        for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+            let at = source.snippet.shown(&source.lines, offset);
+            assert_eq!(
+                source.snippet.original(&source.lines, at),
+                offset,
+                "{offset}"
+            );
+        }
+    }
+
+    /// Lines longer than the limit are clipped: the finding's line around its label, other
+    /// lines from their start, each clipped end marked.
+    #[test]
+    fn long_lines_are_clipped_around_the_label() {
+        let long = "x".repeat(1 << 20);
+        let text = format!("a: 1\nb: [{long}\nc: {long}ZZZ{long}\nd: {long}\n");
+        let target = text.find("ZZZ").unwrap_or_default();
+        let (source, labels) = snippet_source(&text, &[(target, target + 3)]);
+        let shown_lines: Vec<&str> = source.snippet.text.lines().collect();
+        assert_eq!(shown_lines.len(), 4, "{shown_lines:?}");
+        assert_eq!(shown_lines[0], "a: 1");
+        for line in &shown_lines[1..] {
+            assert_eq!(
+                line.chars().count(),
+                MAX_SHOWN_LINE_CHARS + line.matches('…').count()
+            );
+        }
+        assert!(shown_lines[1].starts_with("b: [xx") && shown_lines[1].ends_with("x…"));
+        assert!(shown_lines[3].starts_with("d: xx") && shown_lines[3].ends_with("x…"));
+        let line = shown_lines[2];
+        assert!(line.starts_with('…') && line.ends_with('…'));
+        assert_eq!(line.find("ZZZ"), Some('…'.len_utf8() + SHOWN_BEFORE_ANCHOR));
+        assert_eq!(shown(&source, &labels[0]), "ZZZ");
+        let header = source
+            .read_span(labels[0].inner(), 0, 0)
+            .expect("reads the label");
+        assert_eq!((header.line(), header.column()), (2, 3 + (1 << 20)));
+
+        // A label covering a whole long line: underlined from its start to the clipped end.
+        let start = text.find("c: ").unwrap_or_default();
+        let end = target + 3 + (1 << 20);
+        let (source, labels) = snippet_source(&text, &[(start, end)]);
+        let label = shown(&source, &labels[0]);
+        assert!(
+            label.starts_with("c: xx") && label.ends_with("x…"),
+            "{label}"
+        );
+        assert_eq!(label.chars().count(), MAX_SHOWN_LINE_CHARS + 1);
+
+        // Near the end of a long line, the part shown ends with it.
+        let end = text.find("\nd:").unwrap_or_default();
+        let (source, labels) = snippet_source(&text, &[(end - 1, end)]);
+        assert_eq!(shown(&source, &labels[0]), "x");
+        let line = source.snippet.text.lines().nth(2).unwrap_or_default();
+        assert!(line.starts_with('…') && line.ends_with("xx"), "{line}");
+        assert_eq!(line.chars().count(), MAX_SHOWN_LINE_CHARS + 1);
     }
 }

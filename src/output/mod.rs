@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Location, Severity};
@@ -102,6 +103,33 @@ impl<'a> Positions<'a> {
     }
 }
 
+/// What the text outputs (human, GitHub) show for a control character, which a terminal or a
+/// CI log would otherwise act on (move the cursor, set the title, clear the screen): C0
+/// controls and DEL as their Unicode Control Pictures (`\x1b` as `␛`, NUL as `␀`, DEL as
+/// `␡`), C1 controls (U+0080 to U+009F; U+009B is CSI to some terminals) as U+FFFD. `None` for
+/// every other character, shown as it is. One character for one, so columns still line up.
+pub fn control_picture(c: char) -> Option<char> {
+    match c {
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)),
+        '\u{7f}' => Some('\u{2421}'),
+        '\u{80}'..='\u{9f}' => Some(char::REPLACEMENT_CHARACTER),
+        _ => None,
+    }
+}
+
+/// `text` with every control character except those in `keep` (a real line break of the
+/// output, a tab) replaced by its [`control_picture`]; borrowed when there is none.
+pub fn visible<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let shown = |c: char| match control_picture(c) {
+        Some(picture) if !keep.contains(&c) => picture,
+        _ => c,
+    };
+    if text.chars().all(|c| shown(c) == c) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(shown).collect())
+}
+
 /// Counts for summaries.
 pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize) {
     let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
@@ -154,6 +182,52 @@ fn write_windowed(
 mod tests {
     use super::*;
     use crate::config::{Config, Selection};
+
+    #[test]
+    fn control_characters_have_visible_pictures() {
+        assert_eq!(control_picture('\0'), Some('␀'));
+        assert_eq!(control_picture('\x07'), Some('␇'));
+        assert_eq!(control_picture('\t'), Some('␉'));
+        assert_eq!(control_picture('\n'), Some('␊'));
+        assert_eq!(control_picture('\r'), Some('␍'));
+        assert_eq!(control_picture('\x1b'), Some('␛'));
+        assert_eq!(control_picture('\x1f'), Some('␟'));
+        assert_eq!(control_picture('\x7f'), Some('␡'));
+        assert_eq!(control_picture('\u{80}'), Some('\u{fffd}'));
+        assert_eq!(control_picture('\u{9b}'), Some('\u{fffd}'));
+        assert_eq!(control_picture('\u{9f}'), Some('\u{fffd}'));
+        for c in [' ', 'a', '~', '\u{a0}', 'é', '␛', '\u{fffd}', '…', '😀'] {
+            assert_eq!(control_picture(c), None, "{c:?}");
+        }
+        // Every control has a picture that is itself no control.
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let is_control = c.is_control();
+            let picture = control_picture(c);
+            assert_eq!(picture.is_some(), is_control, "{c:?}");
+            assert!(picture.is_none_or(|p| !p.is_control()), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn visible_replaces_controls_one_char_for_one() {
+        let text = "FO\x1b]0;pwned\x07\x1b[2J\tx\r\ny\0\u{9b}1m\x7f";
+        assert_eq!(visible(text, &[]), "FO␛]0;pwned␇␛[2J␉x␍␊y␀\u{fffd}1m␡");
+        assert_eq!(
+            visible(text, &['\n', '\t']),
+            "FO␛]0;pwned␇␛[2J\tx␍\ny␀\u{fffd}1m␡"
+        );
+        assert_eq!(
+            visible(text, &[]).chars().count(),
+            text.chars().count(),
+            "one char for one"
+        );
+        assert!(matches!(
+            visible("plain, é", &[]),
+            Cow::Borrowed("plain, é")
+        ));
+        assert!(matches!(visible("a\nb", &['\n']), Cow::Borrowed("a\nb")));
+        assert_eq!(visible("", &[]), "");
+    }
 
     /// Windows change what is in memory at once, never what is written: every fixture linted
     /// together (findings in many files, labels pointing into other files, SARIF fingerprints
