@@ -39,6 +39,14 @@ pub enum Drain {
 }
 
 fn seconds_text(seconds: f64) -> String {
+    if seconds.is_infinite() {
+        // `sleep infinity` in a preStop hook.
+        return "forever".to_string();
+    }
+    if seconds.abs() >= 1e15 {
+        // `sleep 1e308`: not three hundred digits.
+        return format!("{seconds:e}s");
+    }
     if seconds.fract() == 0.0 {
         format!("{seconds:.0}s")
     } else {
@@ -162,7 +170,7 @@ pub fn deadline_text(workload: &Workload) -> String {
     )
 }
 
-/// `10s`, `2.5s`.
+/// `10s`, `2.5s`; `1e308s` for a huge number, `forever` for an infinite one.
 pub fn format_seconds(seconds: f64) -> String {
     seconds_text(seconds)
 }

@@ -763,9 +763,29 @@ fn sleep_seconds(argv: &[&str]) -> Option<f64> {
         return None;
     }
     rest.iter()
-        .map(|a| crate::shell::commands::parse_duration_seconds(a))
+        .map(|a| sleep_argument_seconds(a))
         .sum::<Option<f64>>()
         .filter(|s| *s > 0.0)
+}
+
+/// One argument of `sleep` as GNU coreutils and busybox read it: a number (a fraction, an
+/// exponent, `inf` or `infinity`) with an optional unit `s`, `m`, `h` or `d`. `None` for what
+/// they refuse (`sleep` then fails at once: no pause), such as `1m30s`, `500ms`, `-1` or
+/// `nan`. Infinite for `infinity`, `inf` and `1e309`: the hook never ends.
+fn sleep_argument_seconds(argument: &str) -> Option<f64> {
+    let (number, factor) = match argument.as_bytes().last()? {
+        b's' => (&argument[..argument.len() - 1], 1.0),
+        b'm' => (&argument[..argument.len() - 1], 60.0),
+        b'h' => (&argument[..argument.len() - 1], 3600.0),
+        b'd' => (&argument[..argument.len() - 1], 86400.0),
+        _ => (argument, 1.0),
+    };
+    // Rust's float syntax is strtod's without hexadecimal (`0x1e`, rare in a sleep).
+    if !number.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | 'i' | 'I')) {
+        return None;
+    }
+    let seconds = number.parse::<f64>().ok()? * factor;
+    (seconds >= 0.0).then_some(seconds)
 }
 
 fn service(object: &Object<'_>, fragment: &mut Fragment) {
@@ -837,6 +857,34 @@ mod tests {
 
     /// A large scan lowers a manifest in two halves (see `crate::KEPT_WORKLOADS`): without its
     /// pod templates, then only them. Together they give what lowering it whole gives.
+    #[test]
+    fn sleep_arguments_are_read_as_sleep_reads_them() {
+        let cases: &[(&str, Option<f64>)] = &[
+            ("10", Some(10.0)),
+            ("2.5", Some(2.5)),
+            (".5s", Some(0.5)),
+            ("2m", Some(120.0)),
+            ("1h", Some(3600.0)),
+            ("1d", Some(86400.0)),
+            ("1e3", Some(1000.0)),
+            ("infinity", Some(f64::INFINITY)),
+            ("inf", Some(f64::INFINITY)),
+            ("1e309", Some(f64::INFINITY)),
+            ("1m30s", None),
+            ("500ms", None),
+            ("-1", None),
+            ("nan", None),
+            ("", None),
+            ("s", None),
+            ("$DELAY", None),
+        ];
+        for (argument, seconds) in cases {
+            assert_eq!(sleep_argument_seconds(argument), *seconds, "{argument}");
+        }
+        assert_eq!(sleep_seconds(&["sleep", "1m", "30"]), Some(90.0));
+        assert_eq!(sleep_seconds(&["/bin/sleep", "1m30s"]), None);
+    }
+
     #[test]
     fn a_kind_with_a_tag_or_an_anchor_is_lowered() {
         for kind in ["!!str Pod", "&k Pod", "!!str \"Pod\""] {

@@ -61,6 +61,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 _ => None,
             };
             let help = match &drain {
+                _ if delay.value.is_infinite() => "a preStop that never ends uses up every grace period, so SIGTERM reaches the app only just before SIGKILL: pause a fixed 5–10s instead".to_string(),
                 Some(t) => format!(
                     "keep the preStop pause short (5–10s) and set terminationGracePeriodSeconds above pause + {} (e.g. {})",
                     t.description,
