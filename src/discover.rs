@@ -264,9 +264,17 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
     let matcher = exclude_matcher(config)?;
     let mut discovery = Discovery::default();
     let mut dirs = Vec::new();
+    // The same file or folder named twice, under different spellings (`app`, `./app/../app`),
+    // is read once: its findings would be reported twice, under two paths.
+    let mut named = std::collections::HashSet::new();
     for path in paths {
         let meta = std::fs::symlink_metadata(path)
             .map_err(|_| ConfigError(format!("{}: no such file or directory", path.display())))?;
+        if !meta.file_type().is_symlink()
+            && !named.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
+        {
+            continue;
+        }
         if meta.is_dir() {
             dirs.push(path.clone());
         } else if is_excluded(matcher.as_ref(), path, false) {

@@ -400,6 +400,28 @@ fn the_size_cap_is_configurable() {
     assert!(result.stderr.contains("max-file-size"), "{}", result.stderr);
 }
 
+/// A folder or file named twice under different spellings is read once: every finding was
+/// reported twice, under two paths.
+#[test]
+fn a_path_named_twice_is_read_once() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, "app/Dockerfile", SHELL_FORM);
+    write(dir, "other/Dockerfile", SHELL_FORM);
+    let once = [("app/Dockerfile".to_string(), "SL101".to_string())];
+    for args in [
+        &["app", "./app/../app"][..],
+        &["app/", "app"][..],
+        &["app/Dockerfile", "other/../app/Dockerfile"][..],
+    ] {
+        let mut all = vec!["--format", "json"];
+        all.extend(args);
+        let result = run(dir, &all);
+        assert_eq!(result.code, Some(1), "{args:?}: {}", result.stderr);
+        assert_eq!(result.findings(), once, "{args:?}");
+    }
+}
+
 /// The `.shutdownlint.toml` found upward comes with the scanned tree like any file: a link is
 /// not followed (its target's text would be printed in the parse error), a FIFO is not opened,
 /// a huge file is not read whole, and it cannot raise the size cap to gigabytes. Each is an
