@@ -412,9 +412,12 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
         release_hook: release_hook(object),
         selected_by: Vec::new(),
     };
+    // Kubernetes treats a negative grace period as 1 second (since 1.27; kubernetes#115606).
     let grace = spec.get("terminationGracePeriodSeconds").and_then(|n| {
-        n.as_int_lenient()
-            .map(|v| Fact::at(v as f64, object.location(n.report_span())))
+        n.as_int_lenient().map(|v| {
+            let seconds = if v < 0 { 1.0 } else { v as f64 };
+            Fact::at(seconds, object.location(n.report_span()))
+        })
     });
     let mut processes = Vec::new();
     for (key, role) in [
