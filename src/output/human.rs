@@ -9,7 +9,7 @@ use miette::{
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{FileId, Files, LineIndex};
+use crate::source::{FileId, Files, LineIndex, Position};
 use crate::Report;
 
 /// One rendered diagnostic (or a secondary note in another file).
@@ -169,9 +169,24 @@ impl SourceCode for Source {
 struct LinesCache<'a> {
     files: &'a Files,
     recent: Vec<(FileId, Arc<Lines>)>,
+    /// The last position given by [`LinesCache::position`], and its file.
+    cursor: Option<(FileId, Position)>,
 }
 
 impl LinesCache<'_> {
+    /// The position of `offset` in `file` (whose lines are `lines`), counted on from the last
+    /// one asked for: findings far to the right on one long line are not each counted from
+    /// its start.
+    fn position(&mut self, file: FileId, lines: &Lines, offset: usize) -> Position {
+        let mut cursor = self
+            .cursor
+            .filter(|(last, _)| *last == file)
+            .map(|(_, position)| position);
+        let position = lines.index.position_after(&lines.text, offset, &mut cursor);
+        self.cursor = Some((file, position));
+        position
+    }
+
     fn get(&mut self, file: FileId) -> Arc<Lines> {
         if let Some((_, lines)) = self.recent.iter().find(|(id, _)| *id == file) {
             return lines.clone();
@@ -214,7 +229,7 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
     let mut message = d.display_message();
     if too_far_right(text, d.location.span) {
         // No snippet: say where instead.
-        let at = index.position(text, d.location.span.start);
+        let at = cache.position(file, &lines, d.location.span.start);
         labels.clear();
         message.push_str(&format!(
             " ({}:{}:{}; the line is too long to show)",
@@ -280,8 +295,14 @@ fn too_far_right(text: &str, span: crate::span::Span) -> bool {
         .into_iter()
         .any(|offset| {
             let offset = crate::source::clamp_to_char_boundary(text, offset);
-            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-            offset - line_start > MAX_SNIPPET_LINE_BYTES
+            // The line starts more than that many bytes before when none of the bytes just
+            // before is a line break (not looked for back to the start of a long line).
+            let near = offset.saturating_sub(MAX_SNIPPET_LINE_BYTES + 1)..offset;
+            offset > MAX_SNIPPET_LINE_BYTES
+                && text
+                    .as_bytes()
+                    .get(near)
+                    .is_some_and(|before| !before.contains(&b'\n'))
         })
 }
 
@@ -311,6 +332,7 @@ pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std
     let mut cache = LinesCache {
         files: &report.files,
         recent: Vec::new(),
+        cursor: None,
     };
     for d in &report.diagnostics {
         text.clear();
@@ -372,6 +394,52 @@ pub fn summary(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::test_rng::Rng;
+
+    /// Looking for a line break only just before a span tells what looking back to the line's
+    /// start tells: lines shorter and longer than the limit, spans near it, multi-byte text.
+    #[test]
+    fn spans_too_far_right_are_told_without_reading_back_to_the_line_start() {
+        let whole_line = |text: &str, span: crate::span::Span| {
+            [span.start, span.end.max(span.start)]
+                .into_iter()
+                .any(|offset| {
+                    let offset = crate::source::clamp_to_char_boundary(text, offset);
+                    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+                    offset - line_start > MAX_SNIPPET_LINE_BYTES
+                })
+        };
+        let mut rng = Rng(0x70f4_7219_0000_0001);
+        for _ in 0..200 {
+            let mut text = String::new();
+            while text.len() < 3 * MAX_SNIPPET_LINE_BYTES {
+                let run = rng.below(MAX_SNIPPET_LINE_BYTES + 10);
+                text.push_str(&"é".repeat(rng.below(3)));
+                text.push_str(&"x".repeat(run));
+                text.push('\n');
+            }
+            for _ in 0..50 {
+                let start = match rng.below(3) {
+                    0 => rng.below(text.len() + 2),
+                    // Just around the limit after a line break.
+                    _ => {
+                        text.as_bytes()[..rng.below(text.len())]
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |i| i + 1)
+                            + MAX_SNIPPET_LINE_BYTES
+                            - 2
+                            + rng.below(5)
+                    }
+                };
+                let span = crate::span::Span::new(start, start + rng.below(8));
+                assert_eq!(
+                    too_far_right(&text, span),
+                    whole_line(&text, span),
+                    "{span:?}"
+                );
+            }
+        }
+    }
 
     /// The snippet miette gets from a window of the text is the one it finds scanning the whole
     /// text: same bytes, span, line, column and line count, for `\n`, `\r\n` and lone `\r`
