@@ -288,18 +288,51 @@ type Pair<'s> = (&'s str, &'s str);
 /// template, those in its own folder tree (one folder holds the other) are kept, or without
 /// such a Service those sharing the longest folder prefix with it, so a finding points at the
 /// Service of its own copy.
+///
+/// Services with the same selector (as a set of pairs) and namespace form a class: a pod
+/// template is selected by every Service of a class or by none, so a pod template is matched
+/// against classes, not Services (thousands of copies of one Service are one class), and a
+/// class's Services are listed by folder, so those kept are read off the front of a few
+/// sorted lists.
 pub struct ServiceIndex<'s> {
     services: &'s [Service],
     folders: Folders,
-    /// Each Service's folder as interned components.
-    service_dirs: Vec<Vec<u32>>,
-    /// Services by their first selector pair (a pod template can only match a Service whose
-    /// every pair is among its labels, so looking up its labels finds every candidate), and:
-    /// by the folder they are in (`at`), by every folder above them (`under`), both as
-    /// [`Folders`] prefix ids, and by namespace. Values index `services`.
-    at: HashMap<(Pair<'s>, u32), Vec<usize>>,
-    under: HashMap<(Pair<'s>, u32), Vec<usize>>,
-    in_namespace: HashMap<(Pair<'s>, &'s str), Vec<usize>>,
+    classes: Vec<Class<'s>>,
+    /// Classes by their rarest pair: the pair of their selector that the fewest classes have
+    /// (a pod template can only be selected by a class whose every pair is among its labels, so
+    /// looking up its labels finds every candidate, and a pair most Services share, `app: web`
+    /// on everything, does not make every pod template a candidate of every class).
+    by_pair: HashMap<Pair<'s>, Vec<u32>>,
+    /// A class's Services by the folder they are in (`at`) and by every folder above them
+    /// (`under`), as (class, [`Folders`] prefix id).
+    at: HashMap<(u32, u32), Members>,
+    under: HashMap<(u32, u32), Members>,
+    /// The first Service of a class in a file.
+    first_in_file: HashMap<(u32, FileId), usize>,
+}
+
+/// Services with the same selector and namespace.
+struct Class<'s> {
+    /// The selector's pairs, sorted, each once.
+    selector: Vec<Pair<'s>>,
+    namespace: Option<&'s str>,
+}
+
+/// Some Services of one class, as indexes into the Services (ascending), and the first of them
+/// that is not a metrics Service.
+#[derive(Default)]
+struct Members {
+    services: Vec<usize>,
+    first_serving: Option<usize>,
+}
+
+impl Members {
+    fn push(&mut self, i: usize, serving: bool) {
+        self.services.push(i);
+        if serving && self.first_serving.is_none() {
+            self.first_serving = Some(i);
+        }
+    }
 }
 
 /// The component of a folder that no Service is in or under (see [`Folders::components`]).
@@ -384,40 +417,91 @@ impl<'s> ServiceIndex<'s> {
     /// them): which are kept for a pod template follows that order.
     pub fn new(services: &'s [Service], files: &Files) -> Self {
         let mut folders = Folders::default();
-        let service_dirs: Vec<Vec<u32>> = services
-            .iter()
-            .map(|s| folders.add_components(files, &s.location))
-            .collect();
-        let mut at: HashMap<(Pair<'s>, u32), Vec<usize>> = HashMap::new();
-        let mut under: HashMap<(Pair<'s>, u32), Vec<usize>> = HashMap::new();
-        let mut in_namespace: HashMap<(Pair<'s>, &'s str), Vec<usize>> = HashMap::new();
+        let mut classes: Vec<Class<'s>> = Vec::new();
+        let mut class_ids: HashMap<(Vec<Pair<'s>>, Option<&'s str>), u32> = HashMap::new();
+        let mut at: HashMap<(u32, u32), Members> = HashMap::new();
+        let mut under: HashMap<(u32, u32), Members> = HashMap::new();
+        let mut first_in_file: HashMap<(u32, FileId), usize> = HashMap::new();
         for (i, service) in services.iter().enumerate() {
-            let Some((k, v)) = service.selector.first() else {
+            // A Service without a selector selects nothing here.
+            if service.selector.is_empty() {
                 continue;
-            };
-            let pair = (k.as_str(), v.as_str());
-            let prefixes = folders.add_prefixes(&service_dirs[i]);
+            }
+            let mut selector: Vec<Pair<'s>> = service
+                .selector
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            selector.sort_unstable();
+            selector.dedup();
+            let namespace = service.namespace.as_deref();
+            let next = u32::try_from(classes.len()).unwrap_or(u32::MAX);
+            let class = *class_ids.entry((selector, namespace)).or_insert_with_key(
+                |(selector, namespace)| {
+                    classes.push(Class {
+                        selector: selector.clone(),
+                        namespace: *namespace,
+                    });
+                    next
+                },
+            );
+            let serving = !crate::rules::single_replica::is_metrics_service(&service.name);
+            let dir = folders.add_components(files, &service.location);
+            let prefixes = folders.add_prefixes(&dir);
             if let Some(&own) = prefixes.last() {
-                at.entry((pair, own)).or_default().push(i);
+                at.entry((class, own)).or_default().push(i, serving);
             }
             for &prefix in &prefixes {
-                under.entry((pair, prefix)).or_default().push(i);
+                under.entry((class, prefix)).or_default().push(i, serving);
             }
-            if let Some(namespace) = &service.namespace {
-                in_namespace
-                    .entry((pair, namespace.as_str()))
-                    .or_default()
-                    .push(i);
+            first_in_file
+                .entry((class, service.location.file))
+                .or_insert(i);
+        }
+        drop(class_ids);
+        let mut classes_with: HashMap<Pair<'s>, usize> = HashMap::new();
+        for class in &classes {
+            for &pair in &class.selector {
+                *classes_with.entry(pair).or_default() += 1;
+            }
+        }
+        let mut by_pair: HashMap<Pair<'s>, Vec<u32>> = HashMap::new();
+        for (id, class) in (0u32..).zip(&classes) {
+            let rarest = class
+                .selector
+                .iter()
+                .min_by_key(|pair| classes_with.get(*pair).copied().unwrap_or(0));
+            if let Some(&pair) = rarest {
+                by_pair.entry(pair).or_default().push(id);
             }
         }
         ServiceIndex {
             services,
             folders,
-            service_dirs,
+            classes,
+            by_pair,
             at,
             under,
-            in_namespace,
+            first_in_file,
         }
+    }
+
+    /// The classes whose selector is among `labels`, ascending.
+    fn selecting(&self, labels: &std::collections::HashSet<Pair<'_>>) -> Vec<u32> {
+        let mut found: Vec<u32> = labels
+            .iter()
+            .filter_map(|pair| self.by_pair.get(pair))
+            .flatten()
+            .copied()
+            .filter(|&c| {
+                self.classes
+                    .get(c as usize)
+                    .is_some_and(|class| class.selector.iter().all(|p| labels.contains(p)))
+            })
+            .collect();
+        // Each class is under one pair, and each pair of `labels` is looked up once.
+        found.sort_unstable();
+        found
     }
 
     /// Fill `selected_by` of the Kubernetes workloads among `workloads`.
@@ -433,84 +517,77 @@ impl<'s> ServiceIndex<'s> {
             let Some(kube) = &mut workload.kubernetes else {
                 continue;
             };
-            let selects = |i: usize| {
-                services[i].selector.iter().all(|(k, v)| {
-                    kube.template_labels
-                        .iter()
-                        .any(|(lk, lv)| lk == k && lv == v)
-                })
-            };
-            let same_namespace = |i: usize| match (&services[i].namespace, &kube.namespace) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
+            let labels: std::collections::HashSet<Pair<'_>> = kube
+                .template_labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let selecting = self.selecting(&labels);
+            if selecting.is_empty() {
+                continue;
+            }
+            let namespace = |c: u32| self.classes.get(c as usize).and_then(|c| c.namespace);
             // First the Services in the pod template's own folder tree (one folder holds the
             // other): without namespaces, objects of one application live in one folder tree
-            // (stdin and single files share the empty folder). All of them are kept.
-            let mut kept: Vec<usize> = Vec::new();
-            for (k, v) in &kube.template_labels {
-                let pair = (k.as_str(), v.as_str());
-                // `under` the pod template's own folder (when known: else nothing is), `at`
-                // every folder above it.
-                let below = (prefixes.len() == workload_dir.len() + 1)
-                    .then(|| {
-                        prefixes
-                            .last()
-                            .and_then(|&own| self.under.get(&(pair, own)))
-                    })
-                    .flatten();
-                let above = prefixes
-                    .iter()
-                    .take(workload_dir.len())
-                    .filter_map(|&prefix| self.at.get(&(pair, prefix)));
-                for &i in below.into_iter().chain(above).flatten() {
-                    if same_namespace(i) && selects(i) {
-                        kept.push(i);
-                    }
-                }
+            // (stdin and single files share the empty folder). All of them are kept: those
+            // `under` the pod template's own folder (when known: else none is), and those `at`
+            // every folder above it.
+            let own = prefixes
+                .get(workload_dir.len())
+                .filter(|_| prefixes.len() == workload_dir.len() + 1);
+            let above = &prefixes[..prefixes.len().min(workload_dir.len())];
+            let mut classes: Vec<u32> = selecting
+                .iter()
+                .copied()
+                .filter(|&c| match (namespace(c), &kube.namespace) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                })
+                .collect();
+            let mut lists: Vec<&Members> = Vec::new();
+            for &c in &classes {
+                lists.extend(own.and_then(|&own| self.under.get(&(c, own))));
+                lists.extend(above.iter().filter_map(|&prefix| self.at.get(&(c, prefix))));
             }
             // Else the Services of the same namespace elsewhere (a repository is not one cluster:
             // copies of an application, an overlay per environment): those sharing the longest
-            // folder prefix with it.
-            if kept.is_empty() {
-                if let Some(namespace) = &kube.namespace {
-                    let mut matched: Vec<(usize, usize)> = Vec::new();
-                    for (k, v) in &kube.template_labels {
-                        let key = ((k.as_str(), v.as_str()), namespace.as_str());
-                        for &i in self.in_namespace.get(&key).into_iter().flatten() {
-                            if selects(i) {
-                                let common = self.service_dirs[i]
-                                    .iter()
-                                    .zip(&workload_dir)
-                                    .take_while(|(a, b)| a == b)
-                                    .count();
-                                matched.push((common, i));
-                            }
+            // folder prefix with it, that is under the longest prefix of its folder that any is
+            // under (every Service is under the empty one).
+            if lists.is_empty() {
+                if let Some(wanted) = kube.namespace.as_deref() {
+                    classes = selecting
+                        .iter()
+                        .copied()
+                        .filter(|&c| namespace(c) == Some(wanted))
+                        .collect();
+                    for &prefix in prefixes.iter().rev() {
+                        lists.extend(classes.iter().filter_map(|&c| self.under.get(&(c, prefix))));
+                        if !lists.is_empty() {
+                            break;
                         }
                     }
-                    let nearest = matched.iter().map(|&(common, _)| common).max();
-                    kept.extend(
-                        matched
-                            .iter()
-                            .filter(|&&(common, _)| Some(common) == nearest)
-                            .map(|&(_, i)| i),
-                    );
                 }
             }
-            // A Service is found once per label of its first selector pair at most: once.
+            // The lists hold different Services, each list in order: the first of all are
+            // among the first of each.
+            let total: usize = lists.iter().map(|m| m.services.len()).sum();
+            let mut kept: Vec<usize> = lists
+                .iter()
+                .flat_map(|m| m.services.iter().take(MAX_SELECTING_SERVICES + 1))
+                .copied()
+                .collect();
             kept.sort_unstable();
-            kept.dedup();
             // The rules read the first Services, the first in the pod template's own file and the
             // first that is not a metrics Service: thousands of Services selecting thousands of
-            // pod templates (one label on everything) must not keep every pair.
-            if kept.len() > MAX_SELECTING_SERVICES {
-                let own_file = kept
+            // pod templates (one label on everything) must not keep every pair. A Service in the
+            // pod template's file is in its folder, so it is in the lists when its class is.
+            if total > MAX_SELECTING_SERVICES {
+                let own_file = classes
                     .iter()
+                    .filter_map(|&c| self.first_in_file.get(&(c, workload_file)))
                     .copied()
-                    .find(|&i| services[i].location.file == workload_file);
-                let serving = kept.iter().copied().find(|&i| {
-                    !crate::rules::single_replica::is_metrics_service(&services[i].name)
-                });
+                    .min();
+                let serving = lists.iter().filter_map(|m| m.first_serving).min();
                 kept.truncate(MAX_SELECTING_SERVICES);
                 kept.extend(own_file.into_iter().chain(serving));
                 kept.sort_unstable();
@@ -825,5 +902,300 @@ fn keeps_shell(fin: &FinalCommand<'_>) -> Option<String> {
                 .map(str::to_string)
         }
         FinalKind::Background => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::Rng;
+
+    fn files_at(paths: &[&str]) -> Files {
+        let mut files = Files::default();
+        for path in paths {
+            files.push(SourceFile {
+                path: (*path).to_string(),
+                kind: FileKind::Yaml,
+                text: Arc::from(""),
+            });
+        }
+        files
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    fn service(
+        name: &str,
+        namespace: Option<&str>,
+        selector: &[(&str, &str)],
+        file: u32,
+        at: usize,
+    ) -> Service {
+        Service {
+            name: name.to_string(),
+            namespace: namespace.map(str::to_string),
+            selector: pairs(selector),
+            location: Location::new(FileId(file), Span::new(at, at + 1)),
+        }
+    }
+
+    fn pod_template(namespace: Option<&str>, labels: &[(&str, &str)], file: u32) -> Workload {
+        let location = Location::new(FileId(file), Span::new(0, 1));
+        Workload::test_pod_template("Deployment", "w", namespace, labels, location)
+    }
+
+    fn selected_by(workload: &Workload) -> Vec<Location> {
+        workload
+            .kubernetes
+            .as_ref()
+            .map(|k| k.selected_by.clone())
+            .unwrap_or_default()
+    }
+
+    /// How often the reference found Services only outside the pod template's folder tree, more
+    /// Services than are kept, and kept one beyond the first (in the own file, not metrics).
+    #[derive(Default, Debug)]
+    struct Seen {
+        elsewhere: usize,
+        more_than_kept: usize,
+        beyond_the_first: usize,
+    }
+
+    /// What [`ServiceIndex::link`] keeps for one pod template, worked out from its definition
+    /// by looking at every Service.
+    fn reference(
+        services: &[Service],
+        files: &Files,
+        workload: &Workload,
+        seen: &mut Seen,
+    ) -> Vec<Location> {
+        let Some(kube) = &workload.kubernetes else {
+            return Vec::new();
+        };
+        let dir = |location: &Location| -> Vec<String> {
+            folder_names(files, location)
+                .map(std::borrow::Cow::into_owned)
+                .collect()
+        };
+        let own = dir(&workload.location);
+        let selects = |s: &Service| {
+            s.selector
+                .iter()
+                .all(|pair| kube.template_labels.contains(pair))
+        };
+        let same_namespace = |s: &Service| match (&s.namespace, &kube.namespace) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        let mut kept: Vec<usize> = (0..services.len())
+            .filter(|&i| {
+                let s = &services[i];
+                let theirs = dir(&s.location);
+                !s.selector.is_empty()
+                    && selects(s)
+                    && same_namespace(s)
+                    && (theirs.starts_with(&own) || own.starts_with(&theirs))
+            })
+            .collect();
+        if kept.is_empty() {
+            if let Some(namespace) = &kube.namespace {
+                let common = |i: usize| {
+                    dir(&services[i].location)
+                        .iter()
+                        .zip(&own)
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                };
+                let matched: Vec<usize> = (0..services.len())
+                    .filter(|&i| {
+                        let s = &services[i];
+                        !s.selector.is_empty()
+                            && s.namespace.as_ref() == Some(namespace)
+                            && selects(s)
+                    })
+                    .collect();
+                let nearest = matched.iter().map(|&i| common(i)).max();
+                kept = matched
+                    .into_iter()
+                    .filter(|&i| Some(common(i)) == nearest)
+                    .collect();
+                seen.elsewhere += usize::from(!kept.is_empty());
+            }
+        }
+        if kept.len() > MAX_SELECTING_SERVICES {
+            seen.more_than_kept += 1;
+            let own_file = kept
+                .iter()
+                .copied()
+                .find(|&i| services[i].location.file == workload.location.file);
+            let serving = kept
+                .iter()
+                .copied()
+                .find(|&i| !crate::rules::single_replica::is_metrics_service(&services[i].name));
+            kept.truncate(MAX_SELECTING_SERVICES);
+            kept.extend(own_file.into_iter().chain(serving));
+            kept.sort_unstable();
+            kept.dedup();
+            seen.beyond_the_first += usize::from(kept.len() > MAX_SELECTING_SERVICES);
+        }
+        kept.into_iter().map(|i| services[i].location).collect()
+    }
+
+    /// The hostile shapes at a small scale: a selector of thousands of pairs against as many
+    /// labels (each given twice), hundreds of Services sharing their first pair with one pod
+    /// template each, and hundreds of copies of one Service selecting hundreds of pod templates
+    /// (in one file, and one copy per folder).
+    #[test]
+    fn large_selectors_shared_pairs_and_copies_keep_the_same_services() {
+        let paths: Vec<String> = std::iter::once("shared/all.yaml".to_string())
+            .chain((0..300).map(|i| format!("copy{i}/app.yaml")))
+            .chain(std::iter::once("elsewhere/app.yaml".to_string()))
+            .collect();
+        let files = files_at(&paths.iter().map(String::as_str).collect::<Vec<_>>());
+        let big: Vec<(String, String)> = (0..3000).map(|i| (format!("l{i}"), "v".into())).collect();
+        let big: Vec<(&str, &str)> = big.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let tiers: Vec<String> = (0..400).map(|i| format!("t{i}")).collect();
+        let mut services = vec![service("big", None, &big, 0, 0)];
+        let mut workloads = Vec::new();
+        let twice: Vec<(&str, &str)> = big.iter().chain(&big).copied().collect();
+        workloads.push(pod_template(None, &twice, 0));
+        let mut missing_one = big.clone();
+        missing_one.pop();
+        workloads.push(pod_template(None, &missing_one, 0));
+        for (i, tier) in tiers.iter().enumerate() {
+            let selector = [("app", "a"), ("tier", tier.as_str())];
+            services.push(service("s", None, &selector, 0, 1 + i));
+            workloads.push(pod_template(None, &selector, 0));
+        }
+        let copy = [("app", "copy")];
+        for i in 0..300 {
+            services.push(service("copy-metrics", Some("p"), &copy, 0, 1000 + i));
+            services.push(service("copy", Some("p"), &copy, 1 + i as u32, 0));
+            workloads.push(pod_template(Some("p"), &copy, 1 + i as u32));
+        }
+        workloads.push(pod_template(Some("p"), &copy, 0));
+        workloads.push(pod_template(Some("p"), &copy, 301));
+        services.sort_by_key(|s| s.location);
+        let index = ServiceIndex::new(&services, &files);
+        index.link(&mut workloads, &files);
+        let mut seen = Seen::default();
+        for workload in &workloads {
+            assert_eq!(
+                selected_by(workload),
+                reference(&services, &files, workload, &mut seen),
+                "{:?}",
+                workload
+                    .kubernetes
+                    .as_ref()
+                    .map(|k| k.template_labels.len())
+            );
+        }
+        let at = |file: u32, start: usize| Location::new(FileId(file), Span::new(start, start + 1));
+        assert_eq!(selected_by(&workloads[0]), vec![at(0, 0)]);
+        assert!(selected_by(&workloads[1]).is_empty());
+        // Each tier's pod template is selected by its own Service only.
+        for (i, workload) in workloads[2..402].iter().enumerate() {
+            assert_eq!(selected_by(workload), vec![at(0, 1 + i)]);
+        }
+        // In a copy's folder: that copy only.
+        for (i, workload) in workloads[402..702].iter().enumerate() {
+            assert_eq!(selected_by(workload), vec![at(1 + i as u32, 0)]);
+        }
+        // In the shared file: the first 16 of the 300 there (metrics Services).
+        let first: Vec<Location> = (0..16).map(|i| at(0, 1000 + i)).collect();
+        assert_eq!(selected_by(&workloads[702]), first);
+        // In a folder without Services: every copy in the namespace is as near; the first 16
+        // and the first that is not a metrics Service are kept.
+        let mut kept = first;
+        kept.push(at(1, 0));
+        assert_eq!(selected_by(&workloads[703]), kept);
+    }
+
+    /// Generated Services and pod templates in a few folders and namespaces, with small label
+    /// alphabets so that many Services share pairs (their first pair too), selectors repeat
+    /// pairs, labels repeat, and pod templates are selected by more Services than are kept:
+    /// the index keeps what looking at every Service keeps, in the same order.
+    #[test]
+    fn services_selecting_pod_templates_match_the_definition() {
+        let paths = [
+            "x.yaml",
+            "a/x.yaml",
+            "a/y.yaml",
+            "a/b/x.yaml",
+            "a/b/c/x.yaml",
+            "c/x.yaml",
+            "c/d/x.yaml",
+            "a/new/x.yaml",
+            "new/x.yaml",
+            "new/a/x.yaml",
+        ];
+        // The last three hold pod templates only: folders no Service is in.
+        let service_files = 7;
+        let files = files_at(&paths);
+        let keys = ["app", "tier", "x"];
+        let values = ["a", "b"];
+        let namespaces = [None, Some("p"), Some("q")];
+        let names = [
+            "web",
+            "web-metrics",
+            "api",
+            "metrics-svc",
+            "m-metrics-service",
+        ];
+        let mut rng = Rng(0x5e1e_c70e_0000_0001);
+        let mut seen = Seen::default();
+        for round in 0..300 {
+            let pick = |rng: &mut Rng, most: usize| -> Vec<(&str, &str)> {
+                (0..1 + rng.below(most))
+                    .map(|_| (keys[rng.below(keys.len())], values[rng.below(values.len())]))
+                    .collect()
+            };
+            let count = rng.below(if round % 2 == 0 { 100 } else { 25 });
+            let mut services: Vec<Service> = (0..count)
+                .map(|i| {
+                    let selector = if rng.below(20) == 0 {
+                        Vec::new()
+                    } else {
+                        pick(&mut rng, 3)
+                    };
+                    service(
+                        names[rng.below(names.len())],
+                        namespaces[rng.below(namespaces.len())],
+                        &selector,
+                        rng.below(service_files) as u32,
+                        i,
+                    )
+                })
+                .collect();
+            services.sort_by_key(|s| s.location);
+            let mut workloads: Vec<Workload> = (0..20)
+                .map(|_| {
+                    let labels = pick(&mut rng, 6);
+                    pod_template(
+                        namespaces[rng.below(namespaces.len())],
+                        &labels,
+                        rng.below(paths.len()) as u32,
+                    )
+                })
+                .collect();
+            let index = ServiceIndex::new(&services, &files);
+            index.link(&mut workloads, &files);
+            for workload in &workloads {
+                assert_eq!(
+                    selected_by(workload),
+                    reference(&services, &files, workload, &mut seen),
+                    "round {round}: {:?} selected by {services:?}",
+                    workload.kubernetes
+                );
+            }
+        }
+        assert!(
+            seen.elsewhere > 100 && seen.more_than_kept > 100 && seen.beyond_the_first > 10,
+            "the cases cover both: {seen:?}"
+        );
     }
 }

@@ -603,6 +603,49 @@ pub struct Workload {
     pub dockerfile_ref: Option<Box<Fact<String>>>,
 }
 
+#[cfg(test)]
+impl Workload {
+    /// A Kubernetes pod template with no containers, for tests of linking and look-ups.
+    pub(crate) fn test_pod_template(
+        kind: &str,
+        name: &str,
+        namespace: Option<&str>,
+        labels: &[(&str, &str)],
+        location: Location,
+    ) -> Self {
+        Workload {
+            platform: Platform::Kubernetes,
+            name: name.to_string(),
+            location,
+            processes: Vec::new(),
+            stop_signal: None,
+            base_image: None,
+            image: None,
+            kill_deadline: None,
+            drain_annotation: None,
+            kubernetes: Some(Box::new(KubeWorkload {
+                kind: kind.to_string(),
+                name: name.to_string(),
+                namespace: namespace.map(str::to_string),
+                template_labels: labels
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect(),
+                replicas: None,
+                strategy_type: None,
+                max_surge: None,
+                max_unavailable: None,
+                release_hook: None,
+                selected_by: Vec::new(),
+            })),
+            compose: None,
+            systemd: None,
+            process_type: None,
+            dockerfile_ref: None,
+        }
+    }
+}
+
 impl Workload {
     /// Give back spare capacity (see [`crate::formats::Fragment::shrink_to_fit`]).
     pub fn shrink_to_fit(&mut self) {

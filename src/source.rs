@@ -376,6 +376,35 @@ impl LineIndex {
         }
     }
 
+    /// [`LineIndex::position`] of `offset`, its column counted on from `cursor` (the position
+    /// last asked for) when that is on the same line and not after it, from the line's start
+    /// otherwise; `cursor` moves to `offset`. Ascending offsets on one long line scan it once,
+    /// not once each.
+    pub fn position_after(
+        &self,
+        text: &str,
+        offset: usize,
+        cursor: &mut Option<Position>,
+    ) -> Position {
+        let offset = clamp_to_char_boundary(text, offset);
+        let line = self.line_of(offset);
+        let start = self.line_start(line).min(offset);
+        let (from, before) = match *cursor {
+            Some(last) if last.line == line + 1 && (start..=offset).contains(&last.offset) => {
+                (last.offset, last.column - 1)
+            }
+            _ => (start, 0),
+        };
+        let column = before + text.get(from..offset).map_or(0, |s| s.chars().count()) + 1;
+        let position = Position {
+            line: line + 1,
+            column,
+            offset,
+        };
+        *cursor = Some(position);
+        position
+    }
+
     /// Column of `offset` in UTF-16 code units (0-based), as the LSP default wants.
     pub fn utf16_column(&self, text: &str, offset: usize) -> usize {
         let offset = clamp_to_char_boundary(text, offset);
@@ -583,6 +612,35 @@ mod tests {
         }
         assert_eq!(files.changed(), ids[..3].to_vec());
         assert_eq!(&*files.text(ids[3]), "kind: Pod # 3\n");
+    }
+
+    /// Counting columns on from the last position gives what counting from the line start
+    /// gives: ascending offsets (long lines, several on one, inside multi-byte characters, past
+    /// the end), and offsets that go back or change lines.
+    #[test]
+    fn positions_after_a_cursor_match_positions_from_the_line_start() {
+        let pieces = ["a", "é", "😀", "\n", "\r\n", "\r", " ", "xyz"];
+        let mut rng = crate::test_rng::Rng(0x9051_7105_0000_0001);
+        for round in 0..500 {
+            let text: String = (0..rng.below(80))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let index = LineIndex::new(&text);
+            let mut offsets: Vec<usize> = (0..rng.below(30))
+                .map(|_| rng.below(text.len() + 3))
+                .collect();
+            if round % 2 == 0 {
+                offsets.sort_unstable();
+            }
+            let mut cursor = None;
+            for offset in offsets {
+                assert_eq!(
+                    index.position_after(&text, offset, &mut cursor),
+                    index.position(&text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -83,12 +83,32 @@ fn severity(s: Severity) -> miette::Severity {
 struct Lines {
     text: Arc<str>,
     index: LineIndex,
+    /// The position of the last header column counted (see [`LineIndex::position_after`]):
+    /// findings come sorted, so many on one long line count its characters once, not once
+    /// each.
+    cursor: std::sync::Mutex<Option<crate::source::Position>>,
 }
 
 impl Lines {
     fn new(text: Arc<str>) -> Self {
         let index = LineIndex::new(&text);
-        Lines { text, index }
+        Lines {
+            text,
+            index,
+            cursor: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The 0-based column, in characters, of `offset` in its line.
+    fn column(&self, offset: usize) -> usize {
+        let mut cursor = self
+            .cursor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.index
+            .position_after(&self.text, offset, &mut cursor)
+            .column
+            .saturating_sub(1)
     }
 }
 
@@ -376,12 +396,7 @@ impl SourceCode for Source {
                 .read_span(span, context_lines_before, context_lines_after)?;
         let column = if context_lines_before == 0 {
             let lines = &*self.lines;
-            let offset = snippet.original(lines, span.offset());
-            let line_start = lines.index.line_start(lines.index.line_of(offset));
-            lines
-                .text
-                .get(line_start.min(offset)..offset)
-                .map_or(0, |s| s.chars().count())
+            lines.column(snippet.original(lines, span.offset()))
         } else {
             inner.column()
         };

@@ -76,8 +76,13 @@ impl<'a> Positions<'a> {
             let text = files.text(file);
             let text = &*text;
             let index = LineIndex::new(text);
+            // The offsets ascend: each column is counted on from the one before.
+            let mut cursor = None;
             for offset in list {
-                known.insert((file, offset), index.position(text, offset));
+                known.insert(
+                    (file, offset),
+                    index.position_after(text, offset, &mut cursor),
+                );
             }
         }
         Positions { files, known }

@@ -171,45 +171,121 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
     }
 }
 
-/// Counts code points from the start of each file, resuming from the last offset asked for
-/// (diagnostics come sorted, so this is mostly one pass per file).
+/// Code points from the start of a file to byte offsets in it, for the last few files asked
+/// about (findings come sorted by file; their labels may point into others).
 struct CharOffsets<'a> {
     files: &'a Files,
-    last: HashMap<FileId, (usize, usize)>,
+    recent: Vec<(FileId, CharIndex)>,
 }
+
+/// How many files [`CharOffsets`] keeps the index of.
+const CHAR_INDEXES: usize = 8;
 
 impl CharOffsets<'_> {
     fn char_offset(&mut self, file: FileId, byte_offset: usize) -> usize {
-        let text = self.files.text(file);
-        let text = &*text;
-        let (from_byte, from_char) = match self.last.get(&file) {
-            Some(&(byte, chars)) if byte <= byte_offset => (byte, chars),
-            _ => (0, 0),
+        let at = match self.recent.iter().position(|(id, _)| *id == file) {
+            Some(at) => at,
+            None => {
+                if self.recent.len() >= CHAR_INDEXES {
+                    self.recent.remove(0);
+                }
+                self.recent
+                    .push((file, CharIndex::new(self.files.text(file))));
+                self.recent.len() - 1
+            }
         };
-        let chars = from_char
-            + text
-                .get(from_byte..byte_offset)
-                .map_or(0, |s| s.chars().count());
-        self.last.insert(file, (byte_offset, chars));
+        self.recent
+            .get_mut(at)
+            .map_or(0, |(_, index)| index.char_offset(byte_offset))
+    }
+}
+
+/// Bytes between the points where [`CharIndex`] knows how many code points come before.
+const CHAR_STEP: usize = 256;
+
+/// The code points before every [`CHAR_STEP`]th byte of a text, and the last offset asked
+/// for: an offset's code points are counted from the nearer of the two, so findings in any
+/// order cost at most a step each, and in order about one pass over the text.
+struct CharIndex {
+    text: Arc<str>,
+    /// Code points in `text[..i * CHAR_STEP]` (bytes that do not continue a character).
+    steps: Vec<usize>,
+    /// (byte offset, code points before it) of the last offset asked for.
+    last: (usize, usize),
+}
+
+/// Code points in some bytes of UTF-8 text: the bytes that begin a character.
+fn starts_of_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+impl CharIndex {
+    fn new(text: Arc<str>) -> Self {
+        let mut steps = Vec::with_capacity(text.len() / CHAR_STEP + 1);
+        let mut chars = 0;
+        steps.push(chars);
+        for chunk in text.as_bytes().chunks_exact(CHAR_STEP) {
+            chars += starts_of_chars(chunk);
+            steps.push(chars);
+        }
+        CharIndex {
+            text,
+            steps,
+            last: (0, 0),
+        }
+    }
+
+    /// The code points before `byte_offset` (a char boundary of the text, or clamped to one).
+    fn char_offset(&mut self, byte_offset: usize) -> usize {
+        let offset = crate::source::clamp_to_char_boundary(&self.text, byte_offset);
+        let (last, last_chars) = self.last;
+        let step = offset / CHAR_STEP;
+        let (from, before) = if last <= offset && offset - last <= CHAR_STEP {
+            (last, last_chars)
+        } else {
+            let from = step * CHAR_STEP;
+            (from, self.steps.get(step).copied().unwrap_or(0))
+        };
+        let chars = before
+            + self
+                .text
+                .as_bytes()
+                .get(from..offset)
+                .map_or(0, starts_of_chars);
+        self.last = (offset, chars);
         chars
     }
 }
 
-/// 64-bit FNV-1a: small, stable across Rust versions and platforms (unlike `DefaultHasher`).
+/// [`Fnv`] of some parts at once.
+#[cfg(test)]
 fn fnv1a(parts: &[&[u8]]) -> u64 {
-    fn feed(mut hash: u64, bytes: &[u8]) -> u64 {
-        for &byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        hash
-    }
     parts
         .iter()
-        // A 0xff byte (never in UTF-8) after each part, so ("ab", "c") and ("a", "bc") differ.
-        .fold(0xcbf2_9ce4_8422_2325, |hash, part| {
-            feed(feed(hash, part), &[0xff])
-        })
+        .fold(Fnv::START, |hash, part| hash.part(part))
+        .0
+}
+
+/// 64-bit FNV-1a: small, stable across Rust versions and platforms (unlike `DefaultHasher`),
+/// as the state after some parts.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    const START: Fnv = Fnv(0xcbf2_9ce4_8422_2325);
+
+    /// The state after one more part. A 0xff byte (never in UTF-8) follows each part, so
+    /// ("ab", "c") and ("a", "bc") differ.
+    fn part(self, bytes: &[u8]) -> Fnv {
+        fn feed(mut hash: u64, bytes: &[u8]) -> u64 {
+            for &byte in bytes {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            hash
+        }
+        Fnv(feed(feed(self.0, bytes), &[0xff]))
+    }
 }
 
 /// Percent-encode a path for a URI: keeps unreserved characters, `/` and sub-delimiters.
@@ -391,11 +467,11 @@ impl Serialize for Results<'_> {
         let report = self.report;
         let mut seq = serializer.serialize_seq(Some(report.diagnostics.len()))?;
         let mut fingerprints = Fingerprints::default();
+        let mut chars = CharOffsets {
+            files: &report.files,
+            recent: Vec::new(),
+        };
         for (window, positions) in super::windows(report, self.window) {
-            let mut chars = CharOffsets {
-                files: &report.files,
-                last: HashMap::new(),
-            };
             let mut uris: HashMap<FileId, ArtifactLocation> = HashMap::new();
             let mut location = |location: &Location, message: Option<&str>, id: Option<usize>| {
                 let (start, end) = positions.range(location);
@@ -470,11 +546,26 @@ fn region(
 /// so unrelated edits above a finding do not change it.
 #[derive(Default)]
 struct Fingerprints<'r> {
-    /// The path counted so far, and its findings by rule and line.
+    /// The path counted so far, the trimmed texts of its lines with findings (as ids), and its
+    /// findings by rule and line.
     path: Option<&'r str>,
-    occurrences: HashMap<(&'r str, String), usize>,
+    lines: HashMap<Box<str>, u32>,
+    occurrences: HashMap<(&'r str, u32), usize>,
     /// The line index of the last file (findings come sorted by file).
     indexed: Option<(FileId, Arc<str>, LineIndex)>,
+    /// The line of the last finding (findings on one line come one after another): a long
+    /// line with many findings is read once, not once per finding.
+    line: Option<FingerprintLine<'r>>,
+}
+
+/// A line [`Fingerprints`] met: where it is, its id, and the hash of the rule, the path and
+/// the line for each rule with a finding on it.
+struct FingerprintLine<'r> {
+    file: FileId,
+    index: usize,
+    text: crate::span::Span,
+    id: u32,
+    hashes: Vec<(&'r str, Fnv)>,
 }
 
 impl<'r> Fingerprints<'r> {
@@ -484,6 +575,8 @@ impl<'r> Fingerprints<'r> {
         if self.path != Some(path) {
             // No later finding has an earlier path.
             self.occurrences.clear();
+            self.lines.clear();
+            self.line = None;
             self.path = Some(path);
         }
         if self
@@ -500,24 +593,42 @@ impl<'r> Fingerprints<'r> {
         };
         let text = &**text;
         let offset = crate::source::clamp_to_char_boundary(text, d.location.span.start);
-        let line_span = index.line_span(text, index.line_of(offset));
-        let line = text
-            .get(line_span.start..line_span.end)
-            .unwrap_or("")
-            .trim();
-        let occurrence = self
-            .occurrences
-            .entry((d.code, line.to_string()))
-            .or_insert(0);
+        let line_index = index.line_of(offset);
+        let mut line = match self.line.take() {
+            Some(line) if line.file == file && line.index == line_index => line,
+            _ => {
+                let span = index.line_span(text, line_index);
+                let whole = text.get(span.start..span.end).unwrap_or("");
+                let trimmed = whole.trim();
+                let start = span.start + (whole.len() - whole.trim_start().len());
+                let next = u32::try_from(self.lines.len()).unwrap_or(u32::MAX);
+                let id = *self.lines.entry(trimmed.into()).or_insert(next);
+                FingerprintLine {
+                    file,
+                    index: line_index,
+                    text: crate::span::Span::new(start, start + trimmed.len()),
+                    id,
+                    hashes: Vec::new(),
+                }
+            }
+        };
+        let hash = match line.hashes.iter().find(|(code, _)| *code == d.code) {
+            Some(&(_, hash)) => hash,
+            None => {
+                let trimmed = text.get(line.text.start..line.text.end).unwrap_or("");
+                let hash = Fnv::START
+                    .part(d.code.as_bytes())
+                    .part(path.as_bytes())
+                    .part(trimmed.as_bytes());
+                line.hashes.push((d.code, hash));
+                hash
+            }
+        };
+        let occurrence = self.occurrences.entry((d.code, line.id)).or_insert(0);
         *occurrence += 1;
         let count = occurrence.to_string();
-        let hash = fnv1a(&[
-            d.code.as_bytes(),
-            path.as_bytes(),
-            line.as_bytes(),
-            count.as_bytes(),
-        ]);
-        format!("{hash:016x}")
+        self.line = Some(line);
+        format!("{:016x}", hash.part(count.as_bytes()).0)
     }
 }
 
@@ -572,6 +683,140 @@ mod tests {
             "a%20b/%C3%BC%23%3F%25.yaml"
         );
         assert_eq!(file_uri(Path::new("/tmp/x y")), "file:///tmp/x%20y");
+    }
+
+    /// Code points before any offset, asked for in order or not, in texts with multi-byte
+    /// characters, shorter and longer than a step.
+    #[test]
+    fn char_offsets_count_code_points_in_any_order() {
+        let pieces = ["a", "é", "😀", "\n", "ab c", "\u{800}"];
+        let mut rng = crate::test_rng::Rng(0xc4a2_0ff5_0000_0001);
+        for round in 0..200 {
+            let text: String = (0..rng.below(if round % 2 == 0 { 40 } else { 400 }))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let boundaries: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let mut offsets: Vec<usize> = (0..rng.below(60))
+                .map(|_| boundaries[rng.below(boundaries.len())])
+                .collect();
+            if round % 3 == 0 {
+                offsets.sort_unstable();
+            }
+            let mut index = CharIndex::new(Arc::from(text.as_str()));
+            for offset in offsets {
+                assert_eq!(
+                    index.char_offset(offset),
+                    text[..offset].chars().count(),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+    }
+
+    /// The fingerprints as first written: the trimmed line of every finding read again, its
+    /// occurrences counted by rule and line text until the path changes.
+    fn reference_fingerprints(report: &Report) -> Vec<String> {
+        let mut path = None;
+        let mut occurrences: HashMap<(&str, String), usize> = HashMap::new();
+        report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let file = d.location.file;
+                let this = report.files.path(file);
+                if path != Some(this) {
+                    occurrences.clear();
+                    path = Some(this);
+                }
+                let text = report.files.text(file);
+                let index = LineIndex::new(&text);
+                let offset = crate::source::clamp_to_char_boundary(&text, d.location.span.start);
+                let span = index.line_span(&text, index.line_of(offset));
+                let line = text.get(span.start..span.end).unwrap_or("").trim();
+                let count = occurrences.entry((d.code, line.to_string())).or_insert(0);
+                *count += 1;
+                let hash = fnv1a(&[
+                    d.code.as_bytes(),
+                    this.as_bytes(),
+                    line.as_bytes(),
+                    count.to_string().as_bytes(),
+                ]);
+                format!("{hash:016x}")
+            })
+            .collect()
+    }
+
+    /// Many findings on one line after multi-byte text, each with a label pointing back to the
+    /// start of the file, repeated lines, two files: every region's code points are those before
+    /// its bytes, and the fingerprints are those of reading each finding's line again.
+    #[test]
+    fn regions_and_fingerprints_of_many_findings_per_line() {
+        let servers = |prefix: &str| -> String {
+            (0..300)
+                .map(|i| format!("server {prefix}{i}:80 max_fails=0; "))
+                .collect()
+        };
+        let conf = |name: &str| {
+            format!(
+                "# ünïcödé 😀 {name}\nhttp {{\nupstream u {{\n  {}\n  server b:80 max_fails=0;\n                   # é\n  server b:80 max_fails=0;\n{}\n}}\nserver {{ listen 80; location / {{ \
+                 proxy_pass http://u; }} }}\n}}\n",
+                servers("a"),
+                servers("c")
+            )
+        };
+        let inputs = ["one/nginx.conf", "two/nginx.conf"]
+            .into_iter()
+            .map(|path| crate::InputFile {
+                display: path.to_string(),
+                kind: crate::source::FileKind::Nginx,
+                text: conf(path),
+                dir: None,
+            })
+            .collect();
+        let settings = crate::Settings::new(
+            crate::config::Config::default(),
+            crate::config::Selection::all(),
+        );
+        let report = crate::lint_inputs(inputs, &settings);
+        assert!(
+            report.diagnostics.len() > 1200,
+            "{}",
+            report.diagnostics.len()
+        );
+        let mut out = Vec::new();
+        write(&report, None, 100, &mut out).expect("writing to memory");
+        let sarif: serde_json::Value = serde_json::from_slice(&out).expect("SARIF is JSON");
+        let results = sarif["runs"][0]["results"].as_array().expect("results");
+        assert_eq!(results.len(), report.diagnostics.len());
+        let fingerprints = reference_fingerprints(&report);
+        let mut regions = 0;
+        for ((result, d), fingerprint) in results.iter().zip(&report.diagnostics).zip(&fingerprints)
+        {
+            assert_eq!(
+                result["partialFingerprints"][FINGERPRINT_KEY],
+                **fingerprint
+            );
+            let text = report.files.text(d.location.file);
+            let locations = result["locations"]
+                .as_array()
+                .into_iter()
+                .chain(result["relatedLocations"].as_array())
+                .flatten();
+            for location in locations {
+                let region = &location["physicalLocation"]["region"];
+                let number = |key: &str| region[key].as_u64().expect("a number") as usize;
+                let (start, end) = (
+                    number("byteOffset"),
+                    number("byteOffset") + number("byteLength"),
+                );
+                assert_eq!(number("charOffset"), text[..start].chars().count());
+                assert_eq!(number("charLength"), text[start..end].chars().count());
+                regions += 1;
+            }
+        }
+        assert!(regions > 2 * results.len() - 10, "labels too: {regions}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ fn written(value: IntOrPercent) -> String {
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let autoscalers = Autoscalers::new(cx.model);
+    let autoscalers = Autoscalers::new(cx.model, cx.files);
     for workload in cx.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
@@ -49,20 +49,13 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         // An autoscaler beside the workload owns the count: the rollout may start from its
         // minReplicas. One elsewhere in the scan may only raise the count (it may scale another
         // app of the same name).
-        let scalers = autoscalers.of(cx, workload, kube);
+        let scalers = autoscalers.of(cx.files, workload, kube);
         let written_count = written_replicas.as_ref().map_or(1, |r| r.value);
-        let hpa = scalers
-            .iter()
-            .filter(|s| s.near)
-            .map(|s| s.hpa)
-            .min_by_key(|hpa| hpa.min_replicas.value)
-            .or_else(|| {
-                scalers
-                    .iter()
-                    .map(|s| s.hpa)
-                    .filter(|hpa| hpa.min_replicas.value > written_count)
-                    .max_by_key(|hpa| hpa.min_replicas.value)
-            });
+        let hpa = scalers.lowest_near.or_else(|| {
+            scalers
+                .highest
+                .filter(|hpa| hpa.min_replicas.value > written_count)
+        });
         let (replicas, replicas_text, replicas_at): (i64, String, Option<Location>) = match hpa {
             Some(hpa) => (
                 hpa.min_replicas.value,

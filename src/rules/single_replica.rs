@@ -6,10 +6,12 @@
 //! HorizontalPodAutoscalers own their replica count.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::diagnostic::Location;
 use crate::model::{Autoscaler, KubeWorkload, Model, Workload};
 use crate::rules::{Reporter, RuleContext};
+use crate::source::{FileId, Files};
 
 /// Port names that only carry metrics scraping or health checks, not client traffic.
 fn is_metrics_port(name: &str) -> bool {
@@ -72,61 +74,133 @@ pub(crate) fn serving_evidence(model: &Model, workload: &Workload) -> Option<(Lo
         })
 }
 
-/// A HorizontalPodAutoscaler in the scan that scales a workload (same kind and name, same
-/// namespace when both say), and whether it sits beside the workload (same file or directory).
-/// A distant one may belong to another app of the same name (test data, another overlay), so
-/// it is trusted to prove enough replicas but not to lower the count.
-pub(crate) struct Scaler<'m> {
-    pub hpa: &'m Autoscaler,
-    pub near: bool,
+/// What the HorizontalPodAutoscalers in the scan that scale a workload (same kind and name, same
+/// namespace when both say) say about its replicas. One beside the workload (same file or
+/// directory) owns its count; a distant one may belong to another app of the same name (test
+/// data, another overlay), so it is trusted to prove enough replicas but not to lower the count.
+#[derive(Default)]
+pub(crate) struct Scalers<'m> {
+    /// The first beside the workload.
+    pub first_near: Option<&'m Autoscaler>,
+    /// The first beside the workload of those with the lowest `minReplicas`.
+    pub lowest_near: Option<&'m Autoscaler>,
+    /// The last of all of those with the highest `minReplicas`.
+    pub highest: Option<&'m Autoscaler>,
 }
 
-/// The HorizontalPodAutoscalers of the scan by target `(kind, name)`, built once per rule run
-/// so that finding a workload's autoscalers does not scan all of them.
+/// The autoscalers of a target in one namespace (or in any), or in one directory too:
+/// indexes into the model's autoscalers.
+#[derive(Clone, Copy)]
+struct Summary {
+    first: usize,
+    /// (`minReplicas`, index) of the first with the lowest.
+    lowest: (i64, usize),
+    /// (`minReplicas`, index) of the last with the highest.
+    highest: (i64, usize),
+}
+
+impl Summary {
+    fn one(index: usize, min_replicas: i64) -> Self {
+        Summary {
+            first: index,
+            lowest: (min_replicas, index),
+            highest: (min_replicas, index),
+        }
+    }
+
+    /// Both, for two summaries of different autoscalers.
+    fn join(self, other: Summary) -> Summary {
+        Summary {
+            first: self.first.min(other.first),
+            lowest: self.lowest.min(other.lowest),
+            highest: self.highest.max(other.highest),
+        }
+    }
+}
+
+/// Which namespaces of autoscalers a summary is about: one (`None`: written without one), or
+/// any.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Namespaces<'m> {
+    Any,
+    One(Option<&'m str>),
+}
+
+/// The HorizontalPodAutoscalers of the scan summed up by target `(kind, name)` and namespace,
+/// and by directory too, built once per rule run so that what a workload's autoscalers say is
+/// looked up, not worked out from all of them (thousands of copies of one app have thousands
+/// of autoscalers of the same target).
 pub(crate) struct Autoscalers<'m> {
-    by_target: HashMap<(&'m str, &'m str), Vec<&'m Autoscaler>>,
+    all: &'m [Autoscaler],
+    by_target: HashMap<(&'m str, &'m str, Namespaces<'m>), Summary>,
+    beside: HashMap<(&'m str, &'m str, Namespaces<'m>, Option<&'m Path>), Summary>,
+}
+
+/// The directory of a file (of its displayed path).
+fn directory(files: &Files, file: FileId) -> Option<&Path> {
+    Path::new(files.path(file)).parent()
 }
 
 impl<'m> Autoscalers<'m> {
-    pub fn new(model: &'m Model) -> Self {
-        let mut by_target: HashMap<(&str, &str), Vec<&Autoscaler>> = HashMap::new();
-        for hpa in &model.autoscalers {
-            by_target
-                .entry((hpa.target_kind.as_str(), hpa.target_name.as_str()))
-                .or_default()
-                .push(hpa);
+    pub fn new(model: &'m Model, files: &'m Files) -> Self {
+        let mut by_target: HashMap<_, Summary> = HashMap::new();
+        let mut beside: HashMap<_, Summary> = HashMap::new();
+        for (i, hpa) in model.autoscalers.iter().enumerate() {
+            let (kind, name) = (hpa.target_kind.as_str(), hpa.target_name.as_str());
+            let summary = Summary::one(i, hpa.min_replicas.value);
+            let here = directory(files, hpa.location.file);
+            for namespaces in [Namespaces::Any, Namespaces::One(hpa.namespace.as_deref())] {
+                by_target
+                    .entry((kind, name, namespaces))
+                    .and_modify(|s| *s = s.join(summary))
+                    .or_insert(summary);
+                beside
+                    .entry((kind, name, namespaces, here))
+                    .and_modify(|s| *s = s.join(summary))
+                    .or_insert(summary);
+            }
         }
-        Autoscalers { by_target }
+        Autoscalers {
+            all: &model.autoscalers,
+            by_target,
+            beside,
+        }
     }
 
-    /// The autoscalers that target the workload (same namespace when both say one).
-    pub fn of(
-        &self,
-        cx: &RuleContext<'m>,
-        workload: &Workload,
-        kube: &KubeWorkload,
-    ) -> Vec<Scaler<'m>> {
-        let directory = |file| std::path::Path::new(cx.files.path(file)).parent();
-        let here = directory(workload.location.file);
-        self.by_target
-            .get(&(kube.kind.as_str(), kube.name.as_str()))
-            .into_iter()
-            .flatten()
-            .filter(|hpa| match (&hpa.namespace, &kube.namespace) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            })
-            .map(|&hpa| Scaler {
-                hpa,
-                near: hpa.location.file == workload.location.file
-                    || directory(hpa.location.file) == here,
-            })
-            .collect()
+    /// What the autoscalers that target the workload (same namespace when both say one) say.
+    pub fn of(&self, files: &Files, workload: &Workload, kube: &KubeWorkload) -> Scalers<'m> {
+        let (kind, name) = (kube.kind.as_str(), kube.name.as_str());
+        // A workload without a namespace is scaled by autoscalers of any; one with a namespace
+        // by those of the same or of none.
+        let namespaces = match kube.namespace.as_deref() {
+            None => [Some(Namespaces::Any), None],
+            Some(namespace) => [
+                Some(Namespaces::One(None)),
+                Some(Namespaces::One(Some(namespace))),
+            ],
+        };
+        let joined = |get: &dyn Fn(Namespaces<'_>) -> Option<Summary>| {
+            namespaces
+                .iter()
+                .flatten()
+                .filter_map(|&n| get(n))
+                .reduce(Summary::join)
+        };
+        // A file is in its own directory: one in the same file is beside it too.
+        let here = directory(files, workload.location.file);
+        let everywhere = joined(&|n| self.by_target.get(&(kind, name, n)).copied());
+        let near = joined(&|n| self.beside.get(&(kind, name, n, here)).copied());
+        let at = |i: usize| self.all.get(i);
+        Scalers {
+            first_near: near.and_then(|s| at(s.first)),
+            lowest_near: near.and_then(|s| at(s.lowest.1)),
+            highest: everywhere.and_then(|s| at(s.highest.1)),
+        }
     }
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let scalers = Autoscalers::new(cx.model);
+    let scalers = Autoscalers::new(cx.model, cx.files);
     for workload in cx.workloads {
         let Some(kube) = &workload.kubernetes else {
             continue;
@@ -142,8 +216,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let Some((evidence, why)) = serving_evidence(cx.model, workload) else {
             continue;
         };
-        let autoscalers = scalers.of(cx, workload, kube);
-        if autoscalers.iter().any(|s| s.hpa.min_replicas.value >= 2) {
+        let autoscalers = scalers.of(cx.files, workload, kube);
+        if autoscalers
+            .highest
+            .is_some_and(|hpa| hpa.min_replicas.value >= 2)
+        {
             continue;
         }
         // What the disruption does: a Deployment or Rollout surges a replacement during a rollout,
@@ -153,7 +230,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         } else {
             "a node drain or eviction stops the only pod before its replacement is ready"
         };
-        let hpa = autoscalers.iter().find(|s| s.near).map(|s| s.hpa);
+        let hpa = autoscalers.first_near;
         let (location, message, primary) = if let Some(hpa) = hpa {
             // The autoscaler owns the replica count: `replicas` only matters until it acts.
             let min = if hpa.min_replicas.location.is_some() {
@@ -205,5 +282,115 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 diagnostic.help("set the HPA's minReplicas: 2 and add a PodDisruptionBudget with maxUnavailable: 1, so drains keep one pod serving");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Fact;
+    use crate::source::{FileKind, SourceFile};
+    use crate::span::Span;
+    use crate::test_rng::Rng;
+
+    /// What the autoscalers of a workload say, worked out from every autoscaler of the scan.
+    fn reference<'m>(
+        model: &'m Model,
+        files: &Files,
+        workload: &Workload,
+        kube: &KubeWorkload,
+    ) -> Scalers<'m> {
+        let here = directory(files, workload.location.file);
+        let all: Vec<(&Autoscaler, bool)> = model
+            .autoscalers
+            .iter()
+            .filter(|hpa| hpa.target_kind == kube.kind && hpa.target_name == kube.name)
+            .filter(|hpa| match (&hpa.namespace, &kube.namespace) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            })
+            .map(|hpa| {
+                let near = hpa.location.file == workload.location.file
+                    || directory(files, hpa.location.file) == here;
+                (hpa, near)
+            })
+            .collect();
+        let near = || all.iter().filter(|(_, near)| *near).map(|(hpa, _)| *hpa);
+        Scalers {
+            first_near: near().next(),
+            lowest_near: near().min_by_key(|hpa| hpa.min_replicas.value),
+            highest: all
+                .iter()
+                .map(|(hpa, _)| *hpa)
+                .max_by_key(|hpa| hpa.min_replicas.value),
+        }
+    }
+
+    /// Generated autoscalers of a few targets in a few namespaces and folders (copies of one
+    /// target beside each other too): the summaries name the autoscalers a look at every one
+    /// names (the first beside the workload, the first beside it with the lowest minReplicas,
+    /// the last with the highest).
+    #[test]
+    fn autoscalers_of_a_workload_match_a_look_at_every_one() {
+        let paths = ["x.yaml", "y.yaml", "a/x.yaml", "a/y.yaml", "a/b/x.yaml", "c/x.yaml", ""];
+        let mut files = Files::default();
+        for path in paths {
+            files.push(SourceFile {
+                path: path.to_string(),
+                kind: FileKind::Yaml,
+                text: std::sync::Arc::from(""),
+            });
+        }
+        let kinds = ["Deployment", "StatefulSet"];
+        let names = ["web", "api"];
+        let namespaces = [None, Some("p"), Some("q")];
+        let location = |rng: &mut Rng, at: usize| {
+            Location::new(FileId(rng.below(paths.len()) as u32), Span::new(at, at + 1))
+        };
+        let mut rng = Rng(0xa075_ca1e_0000_0001);
+        let mut found = [0usize; 3];
+        for round in 0..300 {
+            let mut model = Model::default();
+            for at in 0..rng.below(30) {
+                let min = rng.below(4) as i64;
+                model.autoscalers.push(Autoscaler {
+                    target_kind: kinds[rng.below(kinds.len())].to_string(),
+                    target_name: names[rng.below(names.len())].to_string(),
+                    namespace: namespaces[rng.below(namespaces.len())].map(str::to_string),
+                    min_replicas: Fact::at(min, location(&mut rng, at)),
+                    location: location(&mut rng, at),
+                });
+            }
+            let autoscalers = Autoscalers::new(&model, &files);
+            for at in 0..20 {
+                let workload = Workload::test_pod_template(
+                    kinds[rng.below(kinds.len())],
+                    names[rng.below(names.len())],
+                    namespaces[rng.below(namespaces.len())],
+                    &[],
+                    location(&mut rng, at),
+                );
+                let Some(kube) = &workload.kubernetes else {
+                    continue;
+                };
+                let ours = autoscalers.of(&files, &workload, kube);
+                let theirs = reference(&model, &files, &workload, kube);
+                let same = |a: Option<&Autoscaler>, b: Option<&Autoscaler>| match (a, b) {
+                    (Some(a), Some(b)) => std::ptr::eq(a, b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+                let what = format!("round {round}: {kube:?}");
+                assert!(same(ours.first_near, theirs.first_near), "{what}");
+                assert!(same(ours.lowest_near, theirs.lowest_near), "{what}");
+                assert!(same(ours.highest, theirs.highest), "{what}");
+                for (count, hpa) in found
+                    .iter_mut()
+                    .zip([ours.first_near, ours.lowest_near, ours.highest])
+                {
+                    *count += usize::from(hpa.is_some());
+                }
+            }
+        }
+        assert!(found.iter().all(|&n| n > 500), "{found:?}");
     }
 }
