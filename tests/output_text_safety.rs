@@ -134,6 +134,26 @@ fn position(report: &shutdownlint::Report, text: &str) -> (usize, usize) {
     (at.line, at.column)
 }
 
+/// The human output of `text` linted as `file`: it must stay small (a few kB, however long the
+/// lines) and name the first finding's position; returned with that position.
+fn small_human(file: &str, kind: FileKind, text: &str) -> (String, usize, usize) {
+    let report = lint(file, kind, text.to_string());
+    assert!(!report.diagnostics.is_empty());
+    let human = output::render(&report, Format::Human, false);
+    assert!(
+        human.len() < 5_000,
+        "{} bytes:\n{}",
+        human.len(),
+        &human[..2000.min(human.len())]
+    );
+    let (line, column) = position(&report, text);
+    assert!(
+        human.contains(&format!("[{file}:{line}:{column}]")),
+        "{human}"
+    );
+    (human, line, column)
+}
+
 /// A finding next to a line of a megabyte is shown with that line clipped: the output stays
 /// small and still says where the finding is.
 #[test]
@@ -144,23 +164,10 @@ fn a_long_line_before_a_finding_is_clipped() {
     let text = format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\ndata: [{megabyte}1\n"
     );
-    let report = lint("deploy.yaml", FileKind::Yaml, text.clone());
-    assert!(!report.diagnostics.is_empty());
-    let human = output::render(&report, Format::Human, false);
-    assert!(
-        human.len() < 5_000,
-        "{} bytes:\n{}",
-        human.len(),
-        &human[..2000.min(human.len())]
-    );
+    let (human, line, _) = small_human("deploy.yaml", FileKind::Yaml, &text);
     assert!(human.contains("data: [xxx"), "{human}");
     assert!(human.contains("…\n"), "{human}");
-    let (line, column) = position(&report, &text);
     assert!(line > 5, "after the long line: {line}");
-    assert!(
-        human.contains(&format!("[deploy.yaml:{line}:{column}]")),
-        "{human}"
-    );
 }
 
 /// A finding a megabyte into its line is shown around it, at its position.
@@ -169,21 +176,8 @@ fn a_long_line_with_a_finding_far_into_it_is_clipped_around_it() {
     // One long scalar, not a million nodes (over the YAML node limit).
     let megabyte = "x".repeat(1 << 20);
     let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\ndata: [{megabyte}]]\nmore: 1\n");
-    let report = lint("deploy.yaml", FileKind::Yaml, text.clone());
-    assert!(!report.diagnostics.is_empty());
-    let human = output::render(&report, Format::Human, false);
-    assert!(
-        human.len() < 5_000,
-        "{} bytes:\n{}",
-        human.len(),
-        &human[..2000.min(human.len())]
-    );
-    let (line, column) = position(&report, &text);
+    let (human, _, column) = small_human("deploy.yaml", FileKind::Yaml, &text);
     assert!(column > 1 << 20, "far into the line: {column}");
-    assert!(
-        human.contains(&format!("[deploy.yaml:{line}:{column}]")),
-        "{human}"
-    );
     assert!(human.contains(" │ …xxx"), "{human}");
     assert!(human.contains("xxx]]\n"), "{human}");
     // The underline is under the second `]`, the last character of the line.
@@ -204,20 +198,7 @@ fn a_long_line_with_a_finding_far_into_it_is_clipped_around_it() {
 fn long_lines_of_a_finding_and_after_it_are_clipped() {
     let long = "x".repeat(1 << 20);
     let text = format!("FROM alpine\nFO {long}\nRUN echo {long}\n");
-    let report = lint("Dockerfile", FileKind::Dockerfile, text.clone());
-    assert!(!report.diagnostics.is_empty());
-    let human = output::render(&report, Format::Human, false);
-    assert!(
-        human.len() < 5_000,
-        "{} bytes:\n{}",
-        human.len(),
-        &human[..2000.min(human.len())]
-    );
-    let (line, column) = position(&report, &text);
-    assert!(
-        human.contains(&format!("[Dockerfile:{line}:{column}]")),
-        "{human}"
-    );
+    let (human, _, _) = small_human("Dockerfile", FileKind::Dockerfile, &text);
     assert!(human.contains("FO xxx"), "{human}");
     assert!(human.contains("RUN echo xxx"), "{human}");
     assert!(human.matches("x…\n").count() >= 2, "{human}");
