@@ -151,6 +151,10 @@ pub enum Signal {
     Usr2,
     Winch,
     Other(String),
+    /// Written, but its value is only known at build time (`STOPSIGNAL $SIG` from a build
+    /// argument) or is not a signal at all; holds the text as written. No rule claims
+    /// anything about such a signal.
+    Unknown(String),
 }
 
 impl Signal {
@@ -191,6 +195,7 @@ impl Signal {
             Signal::Winch => "SIGWINCH".into(),
             Signal::Other(s) if s.chars().all(|c| c.is_ascii_digit()) => s.clone(),
             Signal::Other(s) => format!("SIG{s}"),
+            Signal::Unknown(s) => s.clone(),
         }
     }
 }

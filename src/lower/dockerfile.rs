@@ -3,8 +3,8 @@
 //! and the files it copies from the build context.
 
 use crate::diagnostic::Location;
-use crate::formats::dockerfile::{CommandForm, Dockerfile, Instruction, Stage};
-use crate::formats::Fragment;
+use crate::formats::dockerfile::{self, CommandForm, Dockerfile, GlobalArg, Instruction, Stage};
+use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
     Command, CommandSource, CommandWord, Fact, Form, Image, ImageCopy, Platform, Process,
@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
+use std::collections::HashMap;
 
 /// The Dockerfile state that the final image ends up with.
 #[derive(Default)]
@@ -21,7 +22,7 @@ struct Effective<'a> {
     cmd: Option<&'a Instruction>,
     /// CMD/ENTRYPOINT come from the base image (not reset by an ENTRYPOINT).
     inherit_base_command: bool,
-    stop_signal: Option<&'a Instruction>,
+    stop_signal: Option<Fact<Signal>>,
     copies: Vec<ImageCopy>,
     healthcheck: bool,
 }
@@ -57,10 +58,15 @@ pub fn lower(
         inherit_base_command: true,
         ..Effective::default()
     };
+    let global_args = dockerfile.global_args();
+    let mut invalid_signal: Option<ParseFailure> = None;
+    let mut scope = Scope::default();
     for &stage_index in &chain {
         let Some(stage) = stages.get(stage_index) else {
             continue;
         };
+        // ARGs belong to their stage; ENV lives on in the image a later stage is built FROM.
+        scope.args.clear();
         let mut cmd_set_here = false;
         for instruction in dockerfile
             .instructions
@@ -86,7 +92,17 @@ pub fn lower(
                     state.cmd = Some(instruction);
                     cmd_set_here = true;
                 }
-                "STOPSIGNAL" => state.stop_signal = Some(instruction),
+                "STOPSIGNAL" => {
+                    // Docker checks every STOPSIGNAL of the stages it builds, even one that a
+                    // later STOPSIGNAL replaces.
+                    let (signal, problem) =
+                        stop_signal(file, instruction, dockerfile.escape, &scope);
+                    if invalid_signal.is_none() {
+                        invalid_signal = problem;
+                    }
+                    state.stop_signal = Some(signal);
+                }
+                "ENV" | "ARG" => scope.declare(instruction, &global_args, dockerfile.escape),
                 "HEALTHCHECK" => {
                     state.healthcheck = !instruction
                         .args
@@ -148,13 +164,9 @@ pub fn lower(
         base_location,
     );
 
+    fragment.file_facts.problems.extend(invalid_signal);
     let stop_signal = match state.stop_signal {
-        Some(instruction) => {
-            let words = instruction.words();
-            words.first().and_then(|w| {
-                Signal::parse(&w.value).map(|signal| Fact::at(signal, Location::new(file, w.span)))
-            })
-        }
+        Some(fact) => Some(fact),
         None => base_defaults
             .as_ref()
             .and_then(|d| d.stop_signal.clone())
@@ -203,6 +215,153 @@ pub fn lower(
 }
 
 /// Stage indices from the root (an external image) to `last`, following `FROM <stage>`.
+/// The variables a stage's instructions see, as far as the Dockerfile tells: `None` for one
+/// whose value only the build knows (an ARG without a default, a value built from a variable
+/// the base image may set).
+#[derive(Default)]
+struct Scope {
+    env: HashMap<String, Option<Value>>,
+    args: HashMap<String, Option<Value>>,
+}
+
+/// A variable's value, and whether a build argument decides it (a `--build-arg` can change it).
+#[derive(Clone)]
+struct Value {
+    text: String,
+    from_arg: bool,
+}
+
+impl Scope {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        // ENV wins over an ARG of the same name, wherever they are written.
+        match self.env.get(name) {
+            Some(value) => value.clone(),
+            None => self.args.get(name).cloned().flatten(),
+        }
+    }
+
+    fn expand(&self, raw: &str, escape: char) -> Option<Value> {
+        let from_arg = std::cell::Cell::new(false);
+        let lookup = |name: &str| {
+            let value = self.lookup(name)?;
+            from_arg.set(from_arg.get() || value.from_arg);
+            Some(value.text)
+        };
+        let expanded = dockerfile::expand(raw, escape, &lookup).ok()?;
+        expanded.is_resolved().then(|| Value {
+            text: expanded.value,
+            from_arg: from_arg.get(),
+        })
+    }
+
+    fn declare(&mut self, instruction: &Instruction, globals: &[GlobalArg], escape: char) {
+        let is_env = instruction.keyword == "ENV";
+        for pair in instruction.key_values() {
+            let value = match &pair.value {
+                Some(word) => self.expand(word.raw.as_str(), escape),
+                // `ARG NAME` in a stage brings in the global default.
+                None => globals
+                    .iter()
+                    .rev()
+                    .find(|g| g.name == pair.key)
+                    .and_then(|g| g.value.as_ref())
+                    .filter(|v| v.is_resolved())
+                    .map(|v| Value {
+                        text: v.value.clone(),
+                        from_arg: true,
+                    }),
+            };
+            if is_env {
+                self.env.insert(pair.key, value);
+            } else {
+                // A `--build-arg` may replace the default of any ARG.
+                let value = value.map(|v| Value {
+                    from_arg: true,
+                    ..v
+                });
+                self.args.insert(pair.key, value);
+            }
+        }
+    }
+}
+
+/// The signal a STOPSIGNAL sets, and the error Docker stops the build with when it is not a
+/// signal. One whose value comes from a build argument is the argument's default; without one
+/// (or from the base image's environment) it is [`Signal::Unknown`].
+fn stop_signal(
+    file: FileId,
+    instruction: &Instruction,
+    escape: char,
+    scope: &Scope,
+) -> (Fact<Signal>, Option<ParseFailure>) {
+    let raw = instruction.args.as_str();
+    let span = instruction.args.full_source_span();
+    let unknown = |note: String| Fact {
+        value: Signal::Unknown(raw.to_string()),
+        location: Some(Location::new(file, span)),
+        note: Some(note),
+    };
+    let Some(Value {
+        text: value,
+        from_arg,
+    }) = scope.expand(raw, escape)
+    else {
+        let note = format!("`STOPSIGNAL {raw}`, whose value is only known when the image is built");
+        return (unknown(note), None);
+    };
+    let signal = Signal::parse(&value).filter(|_| docker_accepts_signal(&value));
+    let from = if value == raw {
+        String::new()
+    } else {
+        format!(" (`{raw}`)")
+    };
+    match signal {
+        Some(signal) => {
+            let note = from_arg.then(|| format!("`STOPSIGNAL {raw}`, {value} by default"));
+            let fact = Fact {
+                value: signal,
+                location: Some(Location::new(file, span)),
+                note,
+            };
+            (fact, None)
+        }
+        None => {
+            let problem = ParseFailure {
+                message: format!("invalid signal: {value}{from}; {BUILD_REFUSED}"),
+                span,
+            };
+            (
+                unknown(format!("`STOPSIGNAL {raw}`, which is not a signal")),
+                Some(problem),
+            )
+        }
+    }
+}
+
+/// In the message of an error that Docker reports only when it builds the stage.
+pub const BUILD_REFUSED: &str = "Docker refuses to build this stage";
+
+/// Docker's `signal.ParseSignal` on Linux: a non-zero number, or a signal name with or without
+/// `SIG` (any case). Names of every Docker version are accepted (`UNUSED` of older ones too).
+fn docker_accepts_signal(value: &str) -> bool {
+    // Go's Atoi: an optional sign and base-10 digits within int64; zero is refused.
+    if let Ok(number) = value.parse::<i64>() {
+        return number != 0;
+    }
+    let upper = value.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    const NAMES: &[&str] = &[
+        "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT",
+        "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM",
+        "TRAP", "TSTP", "TTIN", "TTOU", "UNUSED", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU",
+        "XFSZ", "RTMIN", "RTMAX",
+    ];
+    if NAMES.contains(&name) {
+        return true;
+    }
+    (1..=15).any(|n| name == format!("RTMIN+{n}")) || (1..=14).any(|n| name == format!("RTMAX-{n}"))
+}
+
 fn stage_chain(stages: &[Stage], last: usize) -> Vec<usize> {
     let mut chain = vec![last];
     let mut current = last;
@@ -401,4 +560,115 @@ pub fn normalize(path: &str) -> String {
         out.push('/');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_accepts_the_signals_its_parse_signal_does() {
+        for ok in [
+            "SIGTERM",
+            "term",
+            "Sigquit",
+            "15",
+            "+3",
+            "-1",
+            "0009",
+            "SIGRTMIN",
+            "RTMIN+1",
+            "SIGRTMIN+15",
+            "SIGRTMAX-14",
+            "RTMAX",
+            "SIGCLD",
+            "IOT",
+        ] {
+            assert!(docker_accepts_signal(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "0",
+            "+0",
+            "SIGFOO",
+            "SIGSIGTERM",
+            "SIGTERM SIGKILL",
+            "[SIGKILL]",
+            "RTMIN+0",
+            "RTMIN+16",
+            "RTMAX-15",
+            "RTMAX+1",
+            "RTMIN+01",
+            "99999999999999999999",
+            " TERM",
+        ] {
+            assert!(!docker_accepts_signal(bad), "{bad:?}");
+        }
+    }
+
+    fn final_signal(text: &str) -> Option<Signal> {
+        let parsed = crate::formats::dockerfile::parse(text).expect("parses");
+        let fragment = lower(FileId(0), &parsed, None, None);
+        fragment
+            .workloads
+            .first()
+            .and_then(|w| w.stop_signal.as_deref())
+            .map(|f| f.value.clone())
+    }
+
+    #[test]
+    fn a_stop_signal_from_variables_is_read_as_docker_expands_it() {
+        let kill = Some(Signal::Kill);
+        assert_eq!(final_signal("FROM a\nARG S=SIGKILL\nSTOPSIGNAL $S\n"), kill);
+        // A global ARG reaches a stage only when the stage declares it again.
+        assert_eq!(
+            final_signal("ARG S=KILL\nFROM a\nARG S\nSTOPSIGNAL ${S}\n"),
+            kill
+        );
+        assert_eq!(
+            final_signal("ARG S=KILL\nFROM a\nSTOPSIGNAL ${S}\n"),
+            Some(Signal::Unknown("${S}".into()))
+        );
+        // ENV wins over an ARG of the same name, and lives on in a stage built FROM this one.
+        assert_eq!(
+            final_signal(
+                "FROM a AS base\nENV S=SIGQUIT\nFROM base\nARG S=SIGKILL\nSTOPSIGNAL $S\n"
+            ),
+            Some(Signal::Quit)
+        );
+        // ARGs do not.
+        assert_eq!(
+            final_signal("FROM a AS base\nARG S=SIGQUIT\nFROM base\nSTOPSIGNAL $S\n"),
+            Some(Signal::Unknown("$S".into()))
+        );
+        assert_eq!(
+            final_signal("FROM a\nARG S\nSTOPSIGNAL ${S:-SIGINT}\n"),
+            Some(Signal::Unknown("${S:-SIGINT}".into()))
+        );
+        assert_eq!(final_signal("FROM a\nSTOPSIGNAL \"SIGKILL\"\n"), kill);
+    }
+
+    #[test]
+    fn an_invalid_stop_signal_in_the_built_stages_is_docker_s_build_error() {
+        let problems = |text: &str| {
+            let parsed = crate::formats::dockerfile::parse(text).expect("parses");
+            lower(FileId(0), &parsed, None, None)
+                .file_facts
+                .problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            problems("FROM a\nSTOPSIGNAL SIGFOO\nSTOPSIGNAL SIGTERM\n"),
+            ["invalid signal: SIGFOO; Docker refuses to build this stage"]
+        );
+        assert_eq!(
+            problems("FROM a\nARG S=SIGFOO\nSTOPSIGNAL $S\n"),
+            ["invalid signal: SIGFOO (`$S`); Docker refuses to build this stage"]
+        );
+        // A stage the final image does not build from is not built.
+        assert!(problems("FROM a AS tools\nSTOPSIGNAL SIGFOO\nFROM b\n").is_empty());
+        assert!(problems("FROM a\nARG S\nSTOPSIGNAL $S\n").is_empty());
+    }
 }

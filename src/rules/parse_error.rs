@@ -12,6 +12,8 @@ pub fn diagnostic(location: Location, message: &str) -> Diagnostic {
     let mut d = Diagnostic::new("SL000", severity, location, message);
     if message.contains(crate::formats::yaml::OWN_LIMIT) {
         d.help("shutdownlint stops at this limit so that no file can cost it minutes or gigabytes, and no other rule can check the file; split it into smaller documents, or exclude it (`exclude` in .shutdownlint.toml)");
+    } else if message.contains(crate::lower::dockerfile::BUILD_REFUSED) {
+        d.help("write one signal, by name (SIGQUIT, QUIT, sigquit) or number (3): `docker build` stops at this line; the other rules still check the file, with no stop signal assumed");
     } else {
         d.help("fix the syntax: the platform would reject this file too, and no other rule can check it");
     }
