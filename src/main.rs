@@ -107,7 +107,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("shutdownlint: error: {message}");
+            eprintln!("shutdownlint: error: {}", output::visible(&message, &[]));
             ExitCode::from(2)
         }
     }
@@ -236,7 +236,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     drop(std::mem::take(&mut report.model));
 
     for note in &report.notes {
-        eprintln!("shutdownlint: {}", shown(format, note));
+        eprintln!("shutdownlint: {}", shown(note));
     }
     let color = format == Format::Human
         && !args.no_color
@@ -254,7 +254,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     for file in report.files.changed() {
         eprintln!(
             "shutdownlint: {}: changed on disk while it was linted; its findings are shown without positions",
-            shown(format, report.files.path(file))
+            shown(report.files.path(file))
         );
     }
 
@@ -266,14 +266,11 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// A note as printed: notes name files, and the human and GitHub formats are for terminals and
-/// CI logs, where a control character in a file name would be acted on; they show its picture
-/// instead ([`output::visible`]).
-fn shown(format: Format, note: &str) -> std::borrow::Cow<'_, str> {
-    match format {
-        Format::Human | Format::Github => output::visible(note, &[]),
-        Format::Json | Format::Sarif => note.into(),
-    }
+/// A note as printed on stderr, a terminal or a CI log whatever the output format: notes name
+/// files, and a control character in a file name would be acted on there; they show its
+/// picture instead ([`output::visible`]).
+fn shown(note: &str) -> std::borrow::Cow<'_, str> {
+    output::visible(note, &[])
 }
 
 /// The change to lint in change mode: `--diff BASE`, or in a GitHub Actions pull request run the
@@ -306,7 +303,8 @@ fn change_set(
         Ok(set) => Ok(Some(set)),
         Err(e) => {
             eprintln!(
-                "shutdownlint: note: change mode from GITHUB_BASE_REF skipped: {e} (pass --diff to make this an error, --no-diff to silence it)"
+                "shutdownlint: note: change mode from GITHUB_BASE_REF skipped: {} (pass --diff to make this an error, --no-diff to silence it)",
+                shown(&e.to_string())
             );
             Ok(None)
         }
@@ -410,7 +408,7 @@ fn timeline(args: TimelineArgs) -> Result<ExitCode, String> {
     let (mut timeline, report) =
         shutdownlint::timeline::timeline_paths(&paths, settings).map_err(config_error)?;
     for note in &report.notes {
-        eprintln!("shutdownlint: {note}");
+        eprintln!("shutdownlint: {}", shown(note));
     }
     if !args.workload.is_empty() {
         let names: Vec<String> = timeline.workloads.iter().map(|w| w.name.clone()).collect();

@@ -1,4 +1,4 @@
-//! The text outputs (human and GitHub) show what files contain without letting it act on the
+//! The text outputs (human, GitHub, the timeline, and everything on stderr) show what files contain without letting it act on the
 //! terminal or the CI log: control characters in messages, labels, paths, notes and source
 //! lines appear as pictures (`␛`, `␀`, U+FFFD for C1 controls), and a huge line next to a finding
 //! is clipped, never printed whole.
@@ -250,8 +250,37 @@ fn file_names_with_control_characters_are_shown_as_pictures() {
             "{args:?}: {stderr}"
         );
     }
-    // JSON and SARIF are unchanged: their documents escape the name, notes are as they were.
-    let (stdout, stderr) = run(dir.path(), &["--format", "json", "."]);
-    assert!(stdout.contains(r"esc\u001b[31m/Dockerfile"), "{stdout}");
-    assert!(stderr.contains("tpl\x07\u{9b}/Dockerfile"), "{stderr}");
+    // JSON and SARIF documents escape the name; their notes go to stderr, a terminal or a log
+    // like any other.
+    for format in ["json", "sarif"] {
+        let (stdout, stderr) = run(dir.path(), &["--format", format, "."]);
+        assert_eq!(controls(&stdout, true), vec![], "{format}: {stdout}");
+        let name = if format == "json" {
+            r"esc\u001b[31m/Dockerfile"
+        } else {
+            "esc%1B%5B31m/Dockerfile"
+        };
+        assert!(stdout.contains(name), "{stdout}");
+        assert_eq!(controls(&stderr, false), vec![], "{format}: {stderr}");
+        assert!(stderr.contains("tpl␇\u{fffd}/Dockerfile"), "{stderr}");
+    }
+    // The timeline names the workload's file.
+    let (stdout, stderr) = run(dir.path(), &["timeline", "--no-color", "."]);
+    assert_eq!(controls(&stdout, false), vec![], "{stdout}");
+    assert_eq!(controls(&stderr, false), vec![], "{stderr}");
+    assert!(stdout.contains("esc␛[31m/Dockerfile"), "{stdout}");
+}
+
+#[test]
+fn error_messages_show_control_characters_as_pictures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+        .current_dir(dir.path())
+        .arg("missing\x1b]0;pwned\x07")
+        .output()
+        .expect("shutdownlint runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8 stderr");
+    assert_eq!(controls(&stderr, false), vec![], "{stderr}");
+    assert!(stderr.contains("missing␛]0;pwned␇"), "{stderr}");
 }

@@ -99,7 +99,10 @@ fn serve(connection: &Connection) -> ExitCode {
 }
 
 fn log(message: &str) {
-    eprintln!("shutdownlint server: {message}");
+    eprintln!(
+        "shutdownlint server: {}",
+        crate::output::visible(message, &[])
+    );
 }
 
 /// What the client said in `initialize` that matters here.

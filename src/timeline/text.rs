@@ -266,6 +266,45 @@ pub fn render(timeline: &Timeline, files: &Files, options: TextOptions) -> Strin
         }
         render_workload(&mut out, workload, files, &painter, width);
     }
+    visible(&out, options.fancy)
+}
+
+/// The rendered text with every control character shown as its picture (names and values come
+/// from the scanned files, and a terminal acts on an escape sequence), except line breaks and,
+/// in colour, the exact colour sequences [`Painter`] writes.
+fn visible(text: &str, fancy: bool) -> String {
+    const STYLES: [Style; 8] = [
+        Style::Bold,
+        Style::Dim,
+        Style::Phase,
+        Style::Signal,
+        Style::Drain,
+        Style::Cut,
+        Style::Kill,
+        Style::Good,
+    ];
+    let ours = |rest: &str| {
+        let code = rest.strip_prefix("\u{1b}[")?;
+        let end = code.find('m')?;
+        let code = code.get(..end)?;
+        (code == "0" || STYLES.iter().any(|s| s.code() == code)).then_some(end + 3)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' && fancy {
+            if let Some(len) = ours(rest) {
+                out.push_str(rest.get(..len).unwrap_or(""));
+                rest = rest.get(len..).unwrap_or("");
+                continue;
+            }
+        }
+        match crate::output::control_picture(c) {
+            Some(picture) if c != '\n' => out.push(picture),
+            _ => out.push(c),
+        }
+        rest = rest.get(c.len_utf8()..).unwrap_or("");
+    }
     out
 }
 
@@ -762,4 +801,23 @@ pub fn compact(lane: &Lane) -> String {
     }
     parts.push(kill);
     parts.join(" │ ")
+}
+
+#[cfg(test)]
+mod control_tests {
+    use super::*;
+
+    #[test]
+    fn only_our_colour_sequences_reach_the_terminal() {
+        let text =
+            "\u{1b}[1mname\u{1b}[0m sent\u{1b}]0;t\u{7}\u{1b}[2J\u{1b}[1;31mX\u{1b}[0m\tok\n";
+        assert_eq!(
+            visible(text, true),
+            "\u{1b}[1mname\u{1b}[0m sent␛]0;t␇␛[2J\u{1b}[1;31mX\u{1b}[0m␉ok\n"
+        );
+        assert_eq!(
+            visible(text, false),
+            "␛[1mname␛[0m sent␛]0;t␇␛[2J␛[1;31mX␛[0m␉ok\n"
+        );
+    }
 }
