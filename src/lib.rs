@@ -717,7 +717,7 @@ fn process_file(
             output.suppressions.extend(facts.suppressions);
             output.template_sources = facts.template_sources;
             for problem in facts.problems {
-                output.diagnostics.push(rules::parse_error::diagnostic(
+                output.diagnostics.push(rules::parse_error::problem(
                     Location::new(id, problem.span),
                     &problem.message,
                 ));

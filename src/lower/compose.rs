@@ -17,6 +17,7 @@ use crate::model::{
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
 use crate::suppress::{Scope, SuppressedRule, Suppression};
+use std::collections::{HashMap, HashSet};
 
 pub fn lower(
     file: FileId,
@@ -44,8 +45,65 @@ pub fn lower(
             };
             service(file, name, &entry.key, &entry.value, fragment, facts);
         }
+        extends_cycles(services, facts);
     }
     Ok(())
+}
+
+/// `extends` chains within the file that come back to where they started: docker compose
+/// refuses the file (`circular reference with extends`). One problem per cycle, at the
+/// `extends` of its first service in the file. (An `extends` with `file:` leaves the file,
+/// which is not followed.)
+fn extends_cycles(services: &Node, facts: &mut FileFacts) {
+    let mut order: Vec<&str> = Vec::new();
+    let mut edges: HashMap<&str, (&str, Span)> = HashMap::new();
+    for entry in services.entries() {
+        let Some(name) = entry.key.as_str() else {
+            continue;
+        };
+        let Some(extends) = entry.value.get("extends") else {
+            continue;
+        };
+        let target = match extends.as_str() {
+            Some(target) => Some(target),
+            None if extends.get("file").is_none_or(Node::is_null) => {
+                extends.get("service").and_then(Node::as_str)
+            }
+            None => None,
+        };
+        if let Some(target) = target {
+            order.push(name);
+            edges.insert(name, (target, extends.report_span()));
+        }
+    }
+    let mut done: HashSet<&str> = HashSet::new();
+    for start in order {
+        let mut chain: Vec<&str> = Vec::new();
+        let mut at = start;
+        while !done.contains(at) {
+            if let Some(first) = chain.iter().position(|&n| n == at) {
+                let cycle = chain.get(first..).unwrap_or_default();
+                if let Some(&(_, span)) = cycle.first().and_then(|n| edges.get(n)) {
+                    let mut names = cycle.to_vec();
+                    names.push(at);
+                    facts.problems.push(ParseFailure {
+                        message: format!(
+                            "circular reference with extends: {}; docker compose rejects the file",
+                            names.join(" -> ")
+                        ),
+                        span,
+                    });
+                }
+                break;
+            }
+            chain.push(at);
+            match edges.get(at) {
+                Some(&(next, _)) => at = next,
+                None => break,
+            }
+        }
+        done.extend(chain);
+    }
 }
 
 fn location(file: FileId, span: Span) -> Location {
@@ -330,4 +388,35 @@ fn service(
         process_type: None,
         dockerfile_ref: None,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycles(text: &str) -> Vec<String> {
+        let mut fragment = Fragment::default();
+        let mut facts = FileFacts::default();
+        lower(FileId(0), text, &mut fragment, &mut facts).expect("valid YAML");
+        facts.problems.into_iter().map(|p| p.message).collect()
+    }
+
+    #[test]
+    fn each_extends_cycle_is_reported_once() {
+        let found = cycles(
+            "services:\n  a: {extends: b}\n  b: {extends: {service: c}}\n  c: {extends: b}\n  d: {extends: a}\n  e: {extends: e}\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "circular reference with extends: b -> c -> b; docker compose rejects the file",
+                "circular reference with extends: e -> e; docker compose rejects the file",
+            ]
+        );
+        // Another file's service of the same name, a missing one, a chain: no cycle.
+        assert!(cycles(
+            "services:\n  a: {extends: {file: x.yaml, service: a}}\n  b: {extends: zz}\n  c: {extends: b}\n"
+        )
+        .is_empty());
+    }
 }
