@@ -18,7 +18,17 @@ pub fn lower(
     kill_timeout: Option<f64>,
     fragment: &mut Fragment,
 ) {
-    for entry in &procfile.entries {
+    // A type named twice runs its last command (Heroku's rule); the earlier lines run nowhere.
+    let last: std::collections::HashMap<&str, usize> = procfile
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| (entry.name.as_str(), i))
+        .collect();
+    for (i, entry) in procfile.entries.iter().enumerate() {
+        if last.get(entry.name.as_str()) != Some(&i) {
+            continue;
+        }
         let location = Location::new(file, entry.command_span);
         let synthesized = |text: &str| {
             let mut b = MappedText::builder();
