@@ -73,7 +73,9 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
             toml::Value::Float(f) => Some(*f),
             toml::Value::String(s) => crate::shell::commands::parse_duration_seconds(s),
             _ => None,
-        }?;
+        }
+        // `nan` and `inf` are TOML floats, but no timeout.
+        .filter(|s| s.is_finite())?;
         Some(Fact::at(seconds, location(span_of(t))))
     });
     let env: Vec<EnvVar> = fly
