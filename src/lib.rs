@@ -199,6 +199,16 @@ pub fn lint_paths_overlaid(
 /// most `max_bytes` long; reading stops after `max_bytes + 1` bytes whatever the metadata said
 /// (files in `/proc` report a size of 0), so the cap holds even for a file that grows.
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
+    let bytes = read_bytes(path, max_bytes)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// [`read_file`] before the bytes are decoded (see [`source::ByteMap`] for what decoding
+/// changes).
+pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
 
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -232,10 +242,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
             "encoded in {encoding} (it starts with that byte-order mark), and shutdownlint reads UTF-8; skipped (convert it: `iconv -f {encoding} -t UTF-8`)"
         ));
     }
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    Ok(bytes)
 }
 
 /// The UTF-16 or UTF-32 encoding a file's byte-order mark announces. Read as UTF-8 such a

@@ -105,6 +105,46 @@ impl OnDisk {
     }
 }
 
+/// Byte offsets in a file that is not valid UTF-8, from offsets in its text: reading it made
+/// each invalid sequence (1 to 3 bytes) one U+FFFD (3 bytes), so every offset after one is
+/// further into the text than into the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ByteMap {
+    /// (offset in the text just after a replacement, how many bytes longer the text is than
+    /// the file up to there), ascending.
+    steps: Vec<(usize, usize)>,
+}
+
+impl ByteMap {
+    /// The map of a file's bytes; `None` when they are valid UTF-8 (the text is the file).
+    pub fn of(bytes: &[u8]) -> Option<ByteMap> {
+        let mut steps = Vec::new();
+        let (mut at, mut longer) = (0usize, 0usize);
+        for chunk in bytes.utf8_chunks() {
+            at += chunk.valid().len();
+            let invalid = chunk.invalid().len();
+            if invalid > 0 {
+                at += char::REPLACEMENT_CHARACTER.len_utf8();
+                longer += char::REPLACEMENT_CHARACTER
+                    .len_utf8()
+                    .saturating_sub(invalid);
+                steps.push((at, longer));
+            }
+        }
+        (!steps.is_empty()).then_some(ByteMap { steps })
+    }
+
+    /// The offset in the file of `offset` in the text (a character boundary).
+    pub fn byte_offset(&self, offset: usize) -> usize {
+        let after = self.steps.partition_point(|&(at, _)| at <= offset);
+        let longer = after
+            .checked_sub(1)
+            .and_then(|i| self.steps.get(i))
+            .map_or(0, |&(_, longer)| longer);
+        offset.saturating_sub(longer)
+    }
+}
+
 /// A file's path and kind (see [`Files::iter`]).
 #[derive(Debug, Clone, Copy)]
 pub struct FileRef<'a> {
@@ -274,6 +314,24 @@ impl Files {
             cache.push((id, text.clone()));
         }
         text
+    }
+
+    /// The [`ByteMap`] of a file kept on disk that is not valid UTF-8, read again (`None` for
+    /// valid UTF-8, a text held in memory, or a file that changed since it was linted).
+    pub fn byte_map(&self, id: FileId) -> Option<ByteMap> {
+        let entry = self.entry(id)?;
+        let Stored::Disk(on_disk) = &entry.stored else {
+            return None;
+        };
+        let path = on_disk
+            .path
+            .as_deref()
+            .unwrap_or_else(|| std::path::Path::new(&*entry.path));
+        // The text is at least as long as the bytes: the cap is the length linted.
+        let bytes = crate::read_bytes(path, on_disk.len as u64).ok()?;
+        let map = ByteMap::of(&bytes)?;
+        let text = String::from_utf8_lossy(&bytes);
+        (text.len() == on_disk.len && text_hash(&text) == on_disk.hash).then_some(map)
     }
 
     /// The files kept on disk whose text was asked for and was no longer the one linted, in
@@ -499,6 +557,21 @@ pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_map_gives_file_offsets_for_text_offsets() {
+        assert_eq!(ByteMap::of(b"valid \xc3\xa9"), None);
+        // 0xff (1 byte), a truncated 3-byte sequence (2 bytes), 0xed 0xa0 0x80 (a surrogate:
+        // three sequences of one byte each).
+        let bytes = b"a\xffb\xe2\x82c\xed\xa0\x80d";
+        let text = String::from_utf8_lossy(bytes);
+        let map = ByteMap::of(bytes).expect("not UTF-8");
+        for (c, byte) in ['a', 'b', 'c', 'd'].iter().zip([0, 2, 5, 9]) {
+            let offset = text.find(*c).expect("in the text");
+            assert_eq!(map.byte_offset(offset), byte, "{c}");
+        }
+        assert_eq!(map.byte_offset(text.len()), bytes.len());
+    }
 
     #[test]
     fn positions_count_chars_and_lines() {

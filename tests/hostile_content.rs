@@ -1738,3 +1738,38 @@ fn nothing_from_the_repository_is_executed() {
         "a Dockerfile instruction was run"
     );
 }
+
+/// JSON and SARIF byte offsets count the file's bytes, also after invalid UTF-8 (which the text
+/// holds as U+FFFD, 3 bytes for each sequence of 1 to 3 bytes); lines and columns are the
+/// text's, and SARIF's `charOffset` counts the text's code points.
+#[test]
+fn offsets_after_invalid_utf8_count_the_file_s_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = b"FROM alpine\n# \xff\xfe\xe2\x82 made on a Latin-1 editor\nFOO bar\n";
+    std::fs::write(dir.path().join("Dockerfile"), bytes).expect("write");
+    let at = bytes
+        .windows(3)
+        .position(|w| w == b"FOO")
+        .expect("FOO is there");
+    let json = run("json", dir.path(), &["--format", "json", "."], None);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["rule"], "SL000", "{d}");
+    assert_eq!(d["start"]["line"], 3, "{d}");
+    assert_eq!(d["start"]["column"], 1, "{d}");
+    assert_eq!(d["start"]["offset"].as_u64(), Some(at as u64), "{d}");
+    assert_eq!(d["end"]["offset"].as_u64(), Some(at as u64 + 3), "{d}");
+
+    let sarif = run("sarif", dir.path(), &["--format", "sarif", "."], None);
+    let report: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    let region = &report["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["byteOffset"].as_u64(), Some(at as u64), "{region}");
+    assert_eq!(region["byteLength"].as_u64(), Some(3), "{region}");
+    let text = String::from_utf8_lossy(bytes);
+    let chars = text.find("FOO").map(|i| text[..i].chars().count());
+    assert_eq!(
+        region["charOffset"].as_u64(),
+        chars.map(|c| c as u64),
+        "{region}"
+    );
+}

@@ -5,6 +5,7 @@ use serde::{Serialize, Serializer};
 
 use super::Positions;
 use crate::diagnostic::Diagnostic;
+use crate::source::FileId;
 use crate::source::Position;
 use crate::Report;
 
@@ -48,12 +49,13 @@ struct JsonPosition {
     offset: usize,
 }
 
-impl From<Position> for JsonPosition {
-    fn from(p: Position) -> Self {
+impl JsonPosition {
+    /// `offset` counts the file's bytes (see [`Positions::byte_offset`]).
+    fn new(positions: &Positions<'_>, file: FileId, p: Position) -> Self {
         JsonPosition {
             line: p.line,
             column: p.column,
-            offset: p.offset,
+            offset: positions.byte_offset(file, p.offset),
         }
     }
 }
@@ -105,8 +107,8 @@ fn finding<'a>(
         severity: d.severity.as_str(),
         message: d.display_message(),
         file: report.files.path(d.location.file),
-        start: start.into(),
-        end: end.into(),
+        start: JsonPosition::new(positions, d.location.file, start),
+        end: JsonPosition::new(positions, d.location.file, end),
         labels: d
             .labels
             .iter()
@@ -115,8 +117,8 @@ fn finding<'a>(
                 JsonLabel {
                     message: &l.message,
                     file: report.files.path(l.location.file),
-                    start: start.into(),
-                    end: end.into(),
+                    start: JsonPosition::new(positions, l.location.file, start),
+                    end: JsonPosition::new(positions, l.location.file, end),
                 }
             })
             .collect(),

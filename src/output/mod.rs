@@ -56,6 +56,8 @@ fn windows(
 pub struct Positions<'a> {
     files: &'a Files,
     known: HashMap<(FileId, usize), Position>,
+    /// Files of the window that are not valid UTF-8 (see [`crate::source::ByteMap`]).
+    byte_maps: HashMap<FileId, crate::source::ByteMap>,
 }
 
 impl<'a> Positions<'a> {
@@ -70,11 +72,18 @@ impl<'a> Positions<'a> {
             }
         }
         let mut known = HashMap::new();
+        let mut byte_maps = HashMap::new();
         for (file, mut list) in offsets {
             list.sort_unstable();
             list.dedup();
             let text = files.text(file);
             let text = &*text;
+            // Only a file read with replacements can have one.
+            if text.contains(char::REPLACEMENT_CHARACTER) {
+                if let Some(map) = files.byte_map(file) {
+                    byte_maps.insert(file, map);
+                }
+            }
             let index = LineIndex::new(text);
             // The offsets ascend: each column is counted on from the one before.
             let mut cursor = None;
@@ -85,7 +94,19 @@ impl<'a> Positions<'a> {
                 );
             }
         }
-        Positions { files, known }
+        Positions {
+            files,
+            known,
+            byte_maps,
+        }
+    }
+
+    /// The offset in the file's bytes of `offset` in its text: the same but after an invalid
+    /// UTF-8 sequence, which the text holds as U+FFFD.
+    pub fn byte_offset(&self, file: FileId, offset: usize) -> usize {
+        self.byte_maps
+            .get(&file)
+            .map_or(offset, |map| map.byte_offset(offset))
     }
 
     pub fn position(&self, file: FileId, offset: usize) -> Position {

@@ -485,7 +485,15 @@ impl Serialize for Results<'_> {
                             uri: artifact.uri.clone(),
                             uri_base_id: artifact.uri_base_id,
                         },
-                        region: region(&mut chars, location, start, end),
+                        region: region(
+                            &mut chars,
+                            location,
+                            (start, end),
+                            (
+                                positions.byte_offset(location.file, start.offset),
+                                positions.byte_offset(location.file, end.offset),
+                            ),
+                        ),
                     },
                     message: message.map(|text| Message {
                         text: text.to_string(),
@@ -521,11 +529,12 @@ impl Serialize for Results<'_> {
     }
 }
 
+/// A finding's region: lines and columns, code points in the text, `bytes` in the file.
 fn region(
     chars: &mut CharOffsets<'_>,
     location: &Location,
-    start: Position,
-    end: Position,
+    (start, end): (Position, Position),
+    bytes: (usize, usize),
 ) -> Region {
     let char_offset = chars.char_offset(location.file, start.offset);
     let char_end = chars.char_offset(location.file, end.offset.max(start.offset));
@@ -536,8 +545,8 @@ fn region(
         end_column: end.column,
         char_offset,
         char_length: char_end - char_offset,
-        byte_offset: start.offset,
-        byte_length: end.offset.saturating_sub(start.offset),
+        byte_offset: bytes.0,
+        byte_length: bytes.1.saturating_sub(bytes.0),
     }
 }
 
