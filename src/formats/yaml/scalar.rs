@@ -394,7 +394,15 @@ pub(super) fn decode_block(
     let text_of = |l: &Line| (l.start + k.min(l.end - l.start), l.end);
     let content_end = match last_content {
         Some(i) => lines.get(i).map_or(header.body, |l| l.end),
-        None => header.body.saturating_sub(1).max(h + 1),
+        // No content: the scalar ends with its header line (before its line break, or at the
+        // end of the input, which may follow a multi-byte character).
+        None => {
+            let brk = matches!(
+                header.body.checked_sub(1).map(|i| at(src.as_bytes(), i)),
+                Some(b'\n' | b'\r')
+            );
+            (if brk { header.body - 1 } else { header.body }).max(h + 1)
+        }
     };
     if let Some(last) = last_content {
         if header.literal {

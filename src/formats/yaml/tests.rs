@@ -711,3 +711,35 @@ fn check_spans(text: &str, n: &Node) {
         }),
     }
 }
+
+/// Fuzzing found this: a block scalar with no content whose header line (a comment) runs to
+/// the end of the input, which ends with a multi-byte character, ended inside that character.
+#[test]
+fn an_empty_block_scalar_at_the_end_of_the_input_ends_on_a_character_boundary() {
+    for text in [
+        "> # comment ending in \u{fffd}",
+        "|- # é",
+        "key: > # ü",
+        "> # x\r\n",
+        "> # x",
+    ] {
+        let documents = parse_stream(text, &Limits::default()).expect("valid YAML");
+        for document in &documents {
+            let mut stack = vec![&document.root];
+            while let Some(node) = stack.pop() {
+                assert!(
+                    text.is_char_boundary(node.span.start) && text.is_char_boundary(node.span.end),
+                    "{text:?}: {:?}",
+                    node.span
+                );
+                match &node.kind {
+                    NodeKind::Mapping(entries) => {
+                        stack.extend(entries.iter().flat_map(|e| [&e.key, &e.value]))
+                    }
+                    NodeKind::Sequence(items) => stack.extend(items.iter()),
+                    NodeKind::Scalar(_) => {}
+                }
+            }
+        }
+    }
+}
