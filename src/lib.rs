@@ -651,7 +651,7 @@ fn process_source(
         }
     };
     let text = match text {
-        Ok(text) => text,
+        Ok(text) => source::with_line_breaks(kind, text),
         Err(note) => {
             return FileOutput {
                 file: id,

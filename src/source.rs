@@ -33,6 +33,32 @@ pub enum FileKind {
     Migration,
 }
 
+/// A file's text as shutdownlint reads it. YAML's line breaks are LF, CRLF and a lone CR
+/// (classic Mac OS files), and editors break lines at a lone CR too, while the line index and
+/// the scans of the YAML layer count LF: in a YAML file a lone CR is read as LF, one byte for
+/// one, so offsets are the file's. Other formats keep it (Docker, nginx and systemd read a
+/// lone CR as part of the line).
+pub fn with_line_breaks(kind: FileKind, text: String) -> String {
+    if !matches!(kind, FileKind::Yaml | FileKind::Compose) {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return text;
+    }
+    let mut out = text.into_bytes();
+    for i in 0..out.len() {
+        if out.get(i) == Some(&b'\r') && out.get(i + 1) != Some(&b'\n') {
+            if let Some(b) = out.get_mut(i) {
+                *b = b'\n';
+            }
+        }
+    }
+    // One ASCII byte replaced by another: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 impl FileKind {
     pub fn name(self) -> &'static str {
         match self {
@@ -296,7 +322,8 @@ impl Files {
             .as_deref()
             .unwrap_or_else(|| std::path::Path::new(&*entry.path));
         // The cap is the length linted: a file that grew has changed.
-        let text: Arc<str> = match crate::read_file(path, len as u64) {
+        let text = crate::read_file(path, len as u64).map(|t| with_line_breaks(entry.kind, t));
+        let text: Arc<str> = match text {
             Ok(text) if text.len() == len && text_hash(&text) == hash => Arc::from(text),
             _ => {
                 let mut changed = lock(&self.changed);
@@ -330,7 +357,7 @@ impl Files {
         // The text is at least as long as the bytes: the cap is the length linted.
         let bytes = crate::read_bytes(path, on_disk.len as u64).ok()?;
         let map = ByteMap::of(&bytes)?;
-        let text = String::from_utf8_lossy(&bytes);
+        let text = with_line_breaks(entry.kind, String::from_utf8_lossy(&bytes).into_owned());
         (text.len() == on_disk.len && text_hash(&text) == on_disk.hash).then_some(map)
     }
 
@@ -557,6 +584,17 @@ pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_cr_is_a_line_break_in_yaml_only() {
+        let text = "a: 1\rb: 2\r\nc: 3\r\rd\r".to_string();
+        assert_eq!(
+            with_line_breaks(FileKind::Yaml, text.clone()),
+            "a: 1\nb: 2\r\nc: 3\n\nd\n"
+        );
+        assert_eq!(with_line_breaks(FileKind::Dockerfile, text.clone()), text);
+        assert_eq!(with_line_breaks(FileKind::Compose, "x\r\n".into()), "x\r\n");
+    }
 
     #[test]
     fn byte_map_gives_file_offsets_for_text_offsets() {

@@ -373,6 +373,27 @@ fn assert_line_endings_agree(name: &str, file: &str, lf: &str, bom: bool) {
     );
 }
 
+/// YAML with classic Mac OS line breaks (a lone CR, which YAML and editors count as a line
+/// break): the same findings on the same lines as with LF.
+fn assert_lone_cr_agrees(name: &str, file: &str, lf: &str) {
+    let plain = check(&Case::new(format!("{name} (LF)"), file, lf, Expect::Linted));
+    let cr = check(&Case::new(
+        format!("{name} (CR)"),
+        file,
+        lf.replace('\n', "\r"),
+        Expect::Linted,
+    ));
+    assert!(
+        !plain.is_empty(),
+        "{name}: the LF version should have findings"
+    );
+    assert_eq!(
+        findings(&plain),
+        findings(&cr),
+        "{name}: lone CRs changed the findings"
+    );
+}
+
 /// Text that is not UTF-8: a lone continuation byte, an overlong encoding of `/` (C0 AF), a
 /// 4-byte sequence cut short, a surrogate encoded in UTF-8 (ED A0 80), and bytes FE FF.
 const INVALID_UTF8: &[u8] = b"\x80 \xc0\xaf \xf0\x9f\x98 \xed\xa0\x80 \xfe\xff";
@@ -688,6 +709,7 @@ fn kubernetes_yaml() {
     ));
     check_all(&cases);
     assert_bom_crlf_agrees("Deployment", "deploy.yaml", DEPLOYMENT);
+    assert_lone_cr_agrees("Deployment", "deploy.yaml", DEPLOYMENT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -789,6 +811,7 @@ fn compose_yaml() {
         ),
     ]);
     assert_bom_crlf_agrees("compose", "compose.yaml", COMPOSE);
+    assert_lone_cr_agrees("compose", "compose.yaml", COMPOSE);
 }
 
 // ---------------------------------------------------------------------------------------------
