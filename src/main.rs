@@ -107,7 +107,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("shutdownlint: error: {}", output::visible(&message, &[]));
+            eprintln!("shutdownlint: error: {}", shown(&message));
             ExitCode::from(2)
         }
     }

@@ -39,24 +39,20 @@ pub enum FileKind {
 /// one, so offsets are the file's. Other formats keep it (Docker, nginx and systemd read a
 /// lone CR as part of the line).
 pub fn with_line_breaks(kind: FileKind, text: String) -> String {
-    if !matches!(kind, FileKind::Yaml | FileKind::Compose) {
+    if !matches!(kind, FileKind::Yaml | FileKind::Compose) || !text.contains('\r') {
         return text;
     }
-    let bytes = text.as_bytes();
-    let lone = |i: usize| bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
-        return text;
-    }
-    let mut out = text.into_bytes();
-    for i in 0..out.len() {
-        if out.get(i) == Some(&b'\r') && out.get(i + 1) != Some(&b'\n') {
-            if let Some(b) = out.get_mut(i) {
+    let mut bytes = text.into_bytes();
+    // Each byte is replaced only after the look at the one after it.
+    for i in 0..bytes.len() {
+        if bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n') {
+            if let Some(b) = bytes.get_mut(i) {
                 *b = b'\n';
             }
         }
     }
     // One ASCII byte replaced by another: still UTF-8.
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 impl FileKind {
@@ -128,6 +124,18 @@ impl OnDisk {
             len: text.len(),
             hash: text_hash(text),
         }
+    }
+
+    /// Where the file is read again: its own path, else the path it is shown by.
+    fn path<'a>(&'a self, shown: &'a str) -> &'a std::path::Path {
+        self.path
+            .as_deref()
+            .unwrap_or_else(|| std::path::Path::new(shown))
+    }
+
+    /// Whether `text`, read again, is the text linted.
+    fn is(&self, text: &str) -> bool {
+        text.len() == self.len && text_hash(text) == self.hash
     }
 }
 
@@ -305,12 +313,11 @@ impl Files {
         let Some(entry) = self.entry(id) else {
             return Arc::from("");
         };
-        let OnDisk { path, len, hash } = match &entry.stored {
+        let on_disk = match &entry.stored {
             Stored::Memory(text) => return text.clone(),
             Stored::Released => return Arc::from(""),
             Stored::Disk(on_disk) => &**on_disk,
         };
-        let (len, hash) = (*len, *hash);
         if let Some(text) = lock(&self.cache)
             .iter()
             .find(|(cached, _)| *cached == id)
@@ -318,13 +325,11 @@ impl Files {
         {
             return text;
         }
-        let path = path
-            .as_deref()
-            .unwrap_or_else(|| std::path::Path::new(&*entry.path));
         // The cap is the length linted: a file that grew has changed.
-        let text = crate::read_file(path, len as u64).map(|t| with_line_breaks(entry.kind, t));
+        let text = crate::read_file(on_disk.path(&entry.path), on_disk.len as u64)
+            .map(|t| with_line_breaks(entry.kind, t));
         let text: Arc<str> = match text {
-            Ok(text) if text.len() == len && text_hash(&text) == hash => Arc::from(text),
+            Ok(text) if on_disk.is(&text) => Arc::from(text),
             _ => {
                 let mut changed = lock(&self.changed);
                 if !changed.contains(&id) {
@@ -350,15 +355,11 @@ impl Files {
         let Stored::Disk(on_disk) = &entry.stored else {
             return None;
         };
-        let path = on_disk
-            .path
-            .as_deref()
-            .unwrap_or_else(|| std::path::Path::new(&*entry.path));
         // The text is at least as long as the bytes: the cap is the length linted.
-        let bytes = crate::read_bytes(path, on_disk.len as u64).ok()?;
+        let bytes = crate::read_bytes(on_disk.path(&entry.path), on_disk.len as u64).ok()?;
         let map = ByteMap::of(&bytes)?;
         let text = with_line_breaks(entry.kind, String::from_utf8_lossy(&bytes).into_owned());
-        (text.len() == on_disk.len && text_hash(&text) == on_disk.hash).then_some(map)
+        on_disk.is(&text).then_some(map)
     }
 
     /// The files kept on disk whose text was asked for and was no longer the one linted, in

@@ -165,17 +165,16 @@ pub fn lower(
     );
 
     fragment.file_facts.problems.extend(invalid_signal);
-    let stop_signal = match state.stop_signal {
-        Some(fact) => Some(fact),
-        None => base_defaults
+    let stop_signal = state.stop_signal.or_else(|| {
+        base_defaults
             .as_ref()
             .and_then(|d| d.stop_signal.clone())
             .map(|signal| Fact {
                 value: signal,
                 location: Some(base_location),
                 note: Some(format!("set by the base image `{base_written}`")),
-            }),
-    };
+            })
+    });
 
     let name = final_stage
         .name
@@ -214,7 +213,6 @@ pub fn lower(
     fragment
 }
 
-/// Stage indices from the root (an external image) to `last`, following `FROM <stage>`.
 /// The variables a stage's instructions see, as far as the Dockerfile tells: `None` for one
 /// whose value only the build knows (an ARG without a default, a value built from a variable
 /// the base image may set).
@@ -310,11 +308,6 @@ fn stop_signal(
         return (unknown(note), None);
     };
     let signal = Signal::parse(&value).filter(|_| docker_accepts_signal(&value));
-    let from = if value == raw {
-        String::new()
-    } else {
-        format!(" (`{raw}`)")
-    };
     match signal {
         Some(signal) => {
             let note = from_arg.then(|| format!("`STOPSIGNAL {raw}`, {value} by default"));
@@ -326,6 +319,11 @@ fn stop_signal(
             (fact, None)
         }
         None => {
+            let from = if value == raw {
+                String::new()
+            } else {
+                format!(" (`{raw}`)")
+            };
             let problem = ParseFailure {
                 message: format!("invalid signal: {value}{from}; {BUILD_REFUSED}"),
                 span,
@@ -362,6 +360,7 @@ fn docker_accepts_signal(value: &str) -> bool {
     (1..=15).any(|n| name == format!("RTMIN+{n}")) || (1..=14).any(|n| name == format!("RTMAX-{n}"))
 }
 
+/// Stage indices from the root (an external image) to `last`, following `FROM <stage>`.
 fn stage_chain(stages: &[Stage], last: usize) -> Vec<usize> {
     let mut chain = vec![last];
     let mut current = last;

@@ -273,6 +273,9 @@ pub fn render(timeline: &Timeline, files: &Files, options: TextOptions) -> Strin
 /// from the scanned files, and a terminal acts on an escape sequence), except line breaks and,
 /// in colour, the exact colour sequences [`Painter`] writes.
 fn visible(text: &str, fancy: bool) -> String {
+    if !fancy {
+        return crate::output::visible(text, &['\n']).into_owned();
+    }
     const STYLES: [Style; 8] = [
         Style::Bold,
         Style::Dim,
@@ -292,7 +295,7 @@ fn visible(text: &str, fancy: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if c == '\u{1b}' && fancy {
+        if c == '\u{1b}' {
             if let Some(len) = ours(rest) {
                 out.push_str(rest.get(..len).unwrap_or(""));
                 rest = rest.get(len..).unwrap_or("");
