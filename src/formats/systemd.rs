@@ -872,7 +872,8 @@ impl EffectiveUnit {
     }
 }
 
-const SERVICE: &str = "Service";
+/// The section of a service unit's own settings.
+pub const SERVICE: &str = "Service";
 
 /// `[Unit]` keys (systemd.unit(5), "[Unit] Section Options"), minus Condition*/Assert* and the
 /// compatibility aliases systemd still accepts in `[Service]` (FailureAction, StartLimitBurst,

@@ -104,6 +104,39 @@ pub fn lower_units(files: Vec<SystemdFile>, model: &mut Model) {
     }
 }
 
+/// The last `KillSignal=` line when none of them is a signal: systemd ignores such a line (it
+/// logs "Failed to parse signal, ignoring") and sends its default, SIGTERM. The fact keeps the
+/// line, so a finding about the signal points at it and says why it is not the signal written.
+fn ignored_kill_signal(
+    unit: &EffectiveUnit,
+    at: &dyn Fn(Origin, Span) -> Option<Location>,
+) -> Option<Fact<Signal>> {
+    let last = unit.last(systemd::SERVICE, "KillSignal")?;
+    let written = last.entry.value();
+    if written.trim().is_empty() {
+        return None;
+    }
+    let shown: String = match written.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &written[..cut]),
+        None => written.to_string(),
+    };
+    // `KillSignal=SIGQUIT # graceful`: systemd reads comments only at the start of a line.
+    let comment = written
+        .split_whitespace()
+        .next()
+        .is_some_and(|first| systemd::Signal::parse(first).is_some());
+    let mut note =
+        format!("systemd's default: `KillSignal={shown}` is not a signal, so systemd ignores it");
+    if comment {
+        note.push_str("; systemd has no comments at the end of a line");
+    }
+    Some(Fact {
+        value: Signal::Term,
+        location: Some(at(last.origin, last.entry.value_span())?),
+        note: Some(note),
+    })
+}
+
 fn workload(
     name: &str,
     unit: &EffectiveUnit,
@@ -138,10 +171,11 @@ fn workload(
         .last()
         .and_then(|s| at(s.origin, s.span))
         .unwrap_or(Location::new(anchor_file, Span::empty(0)));
-    let stop_signal = unit.kill_signal().and_then(|s| {
-        let signal = Signal::parse(&s.value.name())?;
-        Some(Fact::at(signal, at(s.origin, s.span)?))
-    });
+    let stop_signal = match unit.kill_signal() {
+        Some(s) => Signal::parse(&s.value.name())
+            .and_then(|signal| Some(Fact::at(signal, at(s.origin, s.span)?))),
+        None => ignored_kill_signal(unit, &at),
+    };
     let timeout = unit.timeout_stop();
     let (kill_deadline, timeout_infinite) = match &timeout {
         Some(s) => match s.value {

@@ -233,11 +233,16 @@ fn decide(workload: &Workload, process: &Process, fast: &[Signal]) -> Option<Dec
     Some(Decided {
         signal: kill_signal.value.clone(),
         location: Some(first.location),
-        origin: match kill_signal.location {
-            Some(_) => "`KillSignal=`".to_string(),
-            None => "its default `KillSignal=`".to_string(),
+        origin: match (&kill_signal.location, &kill_signal.note) {
+            (Some(_), Some(note)) => note.clone(),
+            (Some(_), None) => "`KillSignal=`".to_string(),
+            (None, _) => "its default `KillSignal=`".to_string(),
         },
-        async_stop: Some((first.signal.clone(), kill_signal.location)),
+        // An ignored `KillSignal=` line sets nothing: its note says so.
+        async_stop: Some((
+            first.signal.clone(),
+            kill_signal.location.filter(|_| kill_signal.note.is_none()),
+        )),
     })
 }
 

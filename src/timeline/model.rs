@@ -767,6 +767,12 @@ fn deadline_source(workload: &Workload, deadline: &Fact<f64>, config: &Config) -
 
 fn signal_source(workload: &Workload, signal: &Fact<Signal>) -> Source {
     match (&signal.location, &signal.note) {
+        // A `KillSignal=` line systemd ignores: its default, and the line that says otherwise.
+        (Some(location), Some(note)) if workload.platform == Platform::Systemd => Source {
+            origin: Origin::PlatformDefault,
+            location: Some(*location),
+            text: note.clone(),
+        },
         (Some(location), Some(note)) => Source {
             origin: Origin::Image,
             location: Some(*location),
