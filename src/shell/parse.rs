@@ -296,9 +296,11 @@ impl<'a> Parser<'a> {
     fn enter(&mut self, at: usize) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
+            // `at` starts a token, which may be a multi-byte character (a function name).
+            let (_, width) = self.char_at(at);
             return error(
                 format!("nesting deeper than {MAX_NESTING} levels"),
-                Span::new(at, (at + 1).min(self.len())),
+                Span::new(at, (at + width).min(self.len())),
             );
         }
         Ok(())

@@ -1097,3 +1097,17 @@ fn large_flat_script_is_fast() {
     assert_eq!(s.body.len(), 20_000);
     assert!(t.elapsed().as_secs() < 10);
 }
+
+#[test]
+fn a_nesting_error_at_a_multi_byte_character_covers_the_character() {
+    // Found by the shell fuzz target: the 101st level is a function `\u{FFFD}()` (an invalid
+    // byte read as U+FFFD), and the error's span ended inside that character.
+    let src = format!("{}\u{FFFD}() {{ :; }}", "f() ".repeat(MAX_NESTING));
+    let e = err(&src);
+    assert!(e.message.contains("nesting"), "{e:?}");
+    assert!(
+        src.is_char_boundary(e.span.start) && src.is_char_boundary(e.span.end),
+        "{e:?}"
+    );
+    assert_eq!(e.span.slice(&src), "\u{FFFD}");
+}
