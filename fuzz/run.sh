@@ -101,15 +101,22 @@ if [ "$target" = pipeline ]; then
   while IFS= read -r f; do [ -n "$f" ] && add "$f" 06; done < <(seeds fly; flys)
 fi
 
-dict=()
+# The words the command analysis looks for (program names, flags, signals, subcommands) are
+# the string literals of its source: split them into tokens and add them to the dictionary of
+# every target that runs it, so the fuzzer need not guess `--graceful-timeout` byte by byte.
+literals() {
+  grep -ho '"[^"\\]*"' "$repo"/src/shell/commands.rs "$repo"/src/shell/analysis.rs \
+    "$repo"/src/shell/mod.rs "$repo"/src/analysis.rs | tr -d '"' | tr ' \t' '\n\n' |
+    LC_ALL=C grep -E '^[[:print:]]{2,40}$' | LC_ALL=C sort -u | sed 's/.*/"&"/'
+}
+dict_file="$fuzz_dir/logs/$target.dict"
 case $target in
-  kubernetes | compose) dict=(-dict="$fuzz_dir/dict/yaml.dict") ;;
-  pipeline)
-    cat "$fuzz_dir"/dict/*.dict >"$fuzz_dir/logs/all.dict"
-    dict=(-dict="$fuzz_dir/logs/all.dict")
-    ;;
-  *) dict=(-dict="$fuzz_dir/dict/$target.dict") ;;
+  kubernetes | compose) { cat "$fuzz_dir/dict/yaml.dict"; literals; } >"$dict_file" ;;
+  pipeline) { cat "$fuzz_dir"/dict/*.dict; literals; } >"$dict_file" ;;
+  shell | procfile | dockerfile | systemd | fly) { cat "$fuzz_dir/dict/$target.dict"; literals; } >"$dict_file" ;;
+  *) cat "$fuzz_dir/dict/$target.dict" >"$dict_file" ;;
 esac
+dict=(-dict="$dict_file")
 
 echo "$target: $(find "$corpus" -type f | wc -l) inputs in the corpus; running ${seconds}s"
 cd "$fuzz_dir/logs"
