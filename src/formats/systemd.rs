@@ -322,7 +322,8 @@ impl ParseState {
     }
 }
 
-fn shorten(text: &str) -> String {
+/// A value as shown in a message: its first 60 characters, then `…`.
+pub fn shorten(text: &str) -> String {
     const MAX: usize = 60;
     if text.chars().count() <= MAX {
         text.to_string()

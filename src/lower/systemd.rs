@@ -116,10 +116,7 @@ fn ignored_kill_signal(
     if written.trim().is_empty() {
         return None;
     }
-    let shown: String = match written.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}…", &written[..cut]),
-        None => written.to_string(),
-    };
+    let shown = systemd::shorten(written);
     // `KillSignal=SIGQUIT # graceful`: systemd reads comments only at the start of a line.
     let comment = written
         .split_whitespace()
