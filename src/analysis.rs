@@ -19,8 +19,11 @@ pub struct CommandAnalysis {
     pub shell: Option<ShellStage>,
     /// The program that ends up running (after wrappers and shells), when known.
     pub main: Option<Program>,
-    /// Commands that run before `main` in the shell's `&&`/`;` chain.
-    pub before: Vec<Program>,
+    /// The migrations among the commands that run before `main` in the shell's `&&`/`;` chain
+    /// (the other commands are only counted: a chain can be 100,000 commands long).
+    pub migrations_before: Vec<Program>,
+    /// Some command runs before `main` in that chain.
+    pub runs_before: bool,
     /// A script the command runs (an entrypoint script, `sh start.sh`), to link to a file.
     pub script: Option<ScriptRun>,
 }
@@ -29,8 +32,8 @@ impl CommandAnalysis {
     /// Give back spare capacity: an analysis is kept for every process until the rules ran.
     fn shrink_to_fit(&mut self) {
         self.wrappers.shrink_to_fit();
-        self.before.shrink_to_fit();
-        for program in self.main.iter_mut().chain(&mut self.before) {
+        self.migrations_before.shrink_to_fit();
+        for program in self.main.iter_mut().chain(&mut self.migrations_before) {
             program.argv.shrink_to_fit();
         }
     }
@@ -166,7 +169,8 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         wrappers: Vec::new(),
         shell: None,
         main: None,
-        before: Vec::new(),
+        migrations_before: Vec::new(),
+        runs_before: false,
         script: None,
     };
     let argv: Vec<&str> = command.words.iter().map(CommandWord::as_str).collect();
@@ -358,8 +362,17 @@ fn analyze_shell_string(
     };
     if let Some(fin) = final_command {
         for before in shell::chain_before(&script, fin) {
-            if let Some(p) = simple_program(before, payload) {
-                analysis.before.push(p);
+            let words = before.exec_target().unwrap_or(&before.words);
+            if words.is_empty() {
+                continue;
+            }
+            analysis.runs_before = true;
+            // Only a migration is kept, so only a migration is described.
+            let argv: Vec<&str> = words.iter().map(|w| w.value.as_str()).collect();
+            if commands::migration(&argv).is_some() {
+                analysis
+                    .migrations_before
+                    .extend(simple_program(before, payload));
             }
         }
     }

@@ -297,7 +297,13 @@ impl CommandWord {
     }
 }
 
-/// The argv a platform will exec, with where each word came from.
+/// How many words of a command are read: a command is judged by its first 4,096 words. Real
+/// ones have a few dozen; an 8 MB `command: a a a …` has four million, which would cost a
+/// gigabyte of facts.
+pub const MAX_COMMAND_WORDS: usize = 4_096;
+
+/// The argv a platform will exec, with where each word came from (at most
+/// [`MAX_COMMAND_WORDS`] of them).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Command {
     pub words: Vec<CommandWord>,

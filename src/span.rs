@@ -163,19 +163,55 @@ impl MappedText {
     }
 }
 
-/// Builds a [`MappedText`] piece by piece.
+/// Builds a [`MappedText`] piece by piece. While the text copies one run of the source byte for
+/// byte (most words, however long) no table is built: an 8 MB word would otherwise need a
+/// 128 MB table while it is built, only to be found contiguous at the end.
 #[derive(Default, Debug)]
 pub struct MappedTextBuilder {
     text: String,
+    /// The map, once the text stopped being one run of the source (empty until then).
     pieces: Vec<(usize, usize)>,
+    /// Where the run of the source starts while the text is one (`None` while it is empty).
+    run: Option<usize>,
+    /// Bytes mapped so far (the text's length once a char is pushed).
+    mapped: usize,
     end: usize,
 }
 
 impl MappedTextBuilder {
+    /// Map the next byte of the text to the source bytes `start..stop`.
+    fn map_byte(&mut self, start: usize, stop: usize) {
+        if self.pieces.is_empty() {
+            match self.run {
+                None if self.mapped == 0 && stop == start + 1 => {
+                    self.run = Some(start);
+                    self.mapped = 1;
+                    return;
+                }
+                Some(base) if start == base + self.mapped && stop == start + 1 => {
+                    self.mapped += 1;
+                    return;
+                }
+                _ => self.pieces = self.run_pieces(),
+            }
+            self.run = None;
+        }
+        self.pieces.push((start, stop));
+        self.mapped += 1;
+    }
+
+    /// The table of the run so far.
+    fn run_pieces(&self) -> Vec<(usize, usize)> {
+        match self.run {
+            Some(base) => (base..base + self.mapped).map(|i| (i, i + 1)).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Append `s`, an unchanged copy of the source starting at `source_start`.
     pub fn push_str(&mut self, s: &str, source_start: usize) {
-        for (i, _) in s.bytes().enumerate() {
-            self.pieces.push((source_start + i, source_start + i + 1));
+        for i in 0..s.len() {
+            self.map_byte(source_start + i, source_start + i + 1);
         }
         self.text.push_str(s);
         self.end = source_start + s.len();
@@ -183,9 +219,8 @@ impl MappedTextBuilder {
 
     /// Append one decoded char that stands for the source bytes `source` (an escape sequence).
     pub fn push_char(&mut self, c: char, source: Span) {
-        let mut buf = [0u8; 4];
-        for _ in 0..c.encode_utf8(&mut buf).len() {
-            self.pieces.push((source.start, source.end));
+        for _ in 0..c.len_utf8() {
+            self.map_byte(source.start, source.end);
         }
         self.text.push(c);
         self.end = source.end;
@@ -200,10 +235,20 @@ impl MappedTextBuilder {
         self.text.is_empty()
     }
 
+    /// Bytes of text so far.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
     pub fn finish(self) -> MappedText {
+        let map = match self.run {
+            Some(base) if self.end == base + self.mapped => OffsetMap::Contiguous(base),
+            Some(_) => OffsetMap::table(self.run_pieces(), self.end),
+            None => OffsetMap::table(self.pieces, self.end),
+        };
         MappedText {
             text: self.text,
-            map: OffsetMap::table(self.pieces, self.end),
+            map,
         }
     }
 }
@@ -261,5 +306,44 @@ mod tests {
         let m = b.finish();
         assert!(matches!(m.map, OffsetMap::Table { .. }));
         assert_eq!(m.source_span(Span::empty(2)), Span::empty(9));
+    }
+
+    /// The builder keeps no table while the text is one run of the source; what it finishes
+    /// with is the map a table of every byte gives, on generated pushes.
+    #[test]
+    fn the_builder_maps_as_a_table_of_every_byte() {
+        let mut rng = crate::test_rng::Rng(0x5eed_1234_abcd_ef01);
+        for _ in 0..2_000 {
+            let mut b = MappedText::builder();
+            let (mut pieces, mut end, mut at) = (Vec::new(), 0, rng.below(5));
+            for _ in 0..rng.below(8) {
+                // Mostly runs that continue where the last push ended.
+                if rng.below(4) == 0 {
+                    at += rng.below(3);
+                }
+                match rng.below(3) {
+                    0 => {
+                        let c = ['x', 'é', '\u{1F600}'][rng.below(3)];
+                        let span = Span::new(at, at + 1 + rng.below(2));
+                        b.push_char(c, span);
+                        pieces.extend(std::iter::repeat_n((span.start, span.end), c.len_utf8()));
+                        (end, at) = (span.end, span.end);
+                    }
+                    1 => {
+                        let text = ["ab", "c", "ü", ""][rng.below(4)];
+                        b.push_str(text, at);
+                        pieces.extend((at..at + text.len()).map(|i| (i, i + 1)));
+                        end = at + text.len();
+                        at = end;
+                    }
+                    _ => {
+                        end = rng.below(20);
+                        b.set_end(end);
+                    }
+                }
+            }
+            let built = b.finish();
+            assert_eq!(built.map, OffsetMap::table(pieces, end), "{:?}", built.text);
+        }
     }
 }

@@ -761,6 +761,26 @@ fn compose_yaml() {
             ),
             Expect::Linted,
         ),
+        // The shell's tree of these took 2.7 GB: a command line is read up to 250,000 words.
+        Case::new(
+            "4,000,000 commands in one 8 MB `sh -c`",
+            "compose.yaml",
+            format!(
+                "services:\n  web:\n    image: x\n    command: sh -c {}exec\n",
+                "a;".repeat(4_000_000)
+            ),
+            Expect::Linted,
+        ),
+        // A command is read up to 4,096 words (this took 1.6 GB).
+        Case::new(
+            "a command of 4,000,000 words",
+            "compose.yaml",
+            format!(
+                "services:\n  web:\n    image: x\n    command: node {}app\n",
+                "a ".repeat(4_000_000)
+            ),
+            Expect::Linted,
+        ),
         Case::new(
             "20,000 commands in one `sh -c`",
             "compose.yaml",
@@ -1264,6 +1284,24 @@ fn systemd_units() {
             Expect::Linted,
         ),
         Case::new(
+            "a 2 MB line",
+            "app.service",
+            format!(
+                "[Service]\nExecStart=/usr/bin/app {}\n",
+                "a ".repeat(1_000_000)
+            ),
+            Expect::ParseError("line longer than 1 MiB (systemd's LONG_LINE_MAX)"),
+        ),
+        Case::new(
+            "continuation lines joined into more than 1 MiB",
+            "app.service",
+            format!(
+                "[Service]\nExecStart=/usr/bin/app \\\n{}  --last\n",
+                "  --flag \\\n".repeat(120_000)
+            ),
+            Expect::ParseError("continued line longer than 1 MiB"),
+        ),
+        Case::new(
             "an ExecStart with 10,000 nested `$(`",
             "app.service",
             format!(
@@ -1333,11 +1371,33 @@ fn procfiles() {
             Expect::Linted,
         ),
         Case::new(
-            "20,000 process types",
+            "10,000 process types",
             "Procfile",
-            (0..20_000)
+            (0..10_000)
                 .map(|i| format!("p{i}: node app.js\n"))
                 .collect::<String>(),
+            Expect::Linted,
+        ),
+        // 700,000 of them took 1.3 GB: each is a workload.
+        Case::new(
+            "10,001 process types",
+            "Procfile",
+            (0..10_001)
+                .map(|i| format!("p{i}: node app.js\n"))
+                .collect::<String>(),
+            Expect::ParseError("more than 10000 process types (shutdownlint's limit)"),
+        ),
+        // Each kept a problem (640 MB); the file is refused at the first.
+        Case::new(
+            "4,000,000 lines that are not entries",
+            "Procfile",
+            format!("web: node app.js\n{}", "?\n".repeat(4_000_000)),
+            Expect::ParseError("name: command"),
+        ),
+        Case::new(
+            "4,000,000 commands in one 8 MB line",
+            "Procfile",
+            format!("web: {}node app.js\n", "a;".repeat(4_000_000)),
             Expect::Linted,
         ),
         Case::new(

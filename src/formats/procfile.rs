@@ -74,18 +74,51 @@ fn is_strict_heroku_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The most entries a Procfile may have: the 10,001st is an error ([`OWN_LIMIT`]) and parsing
+/// stops there. Real ones have a handful; each entry becomes a workload, about 2 kB of facts,
+/// and an 8 MB Procfile of `wN: a` lines has 700,000 of them.
+///
+/// [`OWN_LIMIT`]: crate::formats::yaml::OWN_LIMIT
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// Parsing stops once this many problems, one of them an error, are found: the file is refused
+/// at its first error, and a file of 4,000,000 bad lines would otherwise keep a problem each.
+const MAX_PROBLEMS: usize = 1_000;
+
 /// Parse a Procfile. Never fails; see [`Procfile::problems`].
 pub fn parse(text: &str) -> Procfile {
     let mut procfile = Procfile::default();
     // Names defined so far (a set: a Procfile of 100,000 lines must not take quadratic time).
     let mut names = std::collections::HashSet::new();
     let mut offset = 0;
+    // An error was found: the platform refuses the file.
+    let mut refused = false;
     for raw in text.split_inclusive('\n') {
         let start = offset;
         offset += raw.len();
         let line = raw.strip_suffix('\n').unwrap_or(raw);
         let line = line.strip_suffix('\r').unwrap_or(line);
+        let before = procfile.problems.len();
         parse_line(&mut procfile, &mut names, line, start);
+        refused |= procfile
+            .problems
+            .get(before..)
+            .is_some_and(|new| new.iter().any(|p| p.severity == Severity::Error));
+        if procfile.entries.len() > MAX_ENTRIES {
+            procfile.entries.truncate(MAX_ENTRIES);
+            procfile.problems.push(Problem {
+                severity: Severity::Error,
+                message: format!(
+                    "more than {MAX_ENTRIES} process types ({})",
+                    crate::formats::yaml::OWN_LIMIT
+                ),
+                span: Span::new(start, start + line.len()),
+            });
+            break;
+        }
+        if refused && procfile.problems.len() >= MAX_PROBLEMS {
+            break;
+        }
     }
     procfile
 }

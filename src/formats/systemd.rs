@@ -179,6 +179,11 @@ fn trim_bounds(s: &str) -> (usize, usize) {
     (start, end)
 }
 
+/// The longest line systemd reads, joined continuations included: `config_parse` reads each
+/// line with `read_line(…, LONG_LINE_MAX)` and refuses the whole file at a longer one ("Line
+/// too long", "Continuation line too long").
+const LONG_LINE_MAX: usize = 1 << 20;
+
 /// Parse one unit file or drop-in. Never fails; see [`Unit::problems`].
 pub fn parse(text: &str) -> Unit {
     let mut state = ParseState::default();
@@ -186,9 +191,27 @@ pub fn parse(text: &str) -> Unit {
     for (index, (line_start, line_end)) in physical_lines(text).into_iter().enumerate() {
         let mut start = line_start;
         let raw = text.get(line_start..line_end).unwrap_or("");
+        let too_long = |what: &str| {
+            Problem::error(
+                format!(
+                    "{what} longer than 1 MiB (systemd's LONG_LINE_MAX); systemd refuses to load \
+                     the file"
+                ),
+                Span::new(line_start, line_end),
+            )
+        };
+        if raw.len() > LONG_LINE_MAX {
+            state.unit.problems.push(too_long("line"));
+            return state.unit;
+        }
         let after_ws = raw.trim_start_matches(WHITESPACE);
         if after_ws.starts_with('#') || after_ws.starts_with(';') {
             continue;
+        }
+        let joined = pending.as_ref().map_or(0, |(_, b)| b.len());
+        if joined > 0 && joined + raw.len() > LONG_LINE_MAX {
+            state.unit.problems.push(too_long("continued line"));
+            return state.unit;
         }
         if index == 0 && raw.starts_with('\u{feff}') {
             start += '\u{feff}'.len_utf8();
@@ -1913,6 +1936,38 @@ mod tests {
         let text = "[S]\nA=one \\";
         let unit = parse(text);
         assert_eq!(unit.entries("S", "A").next().expect("a").value(), "one");
+    }
+
+    /// systemd refuses a file with a line, or a line joined from continuations, longer than
+    /// LONG_LINE_MAX (1 MiB): comment lines count on their own, not in a continuation.
+    #[test]
+    fn lines_longer_than_systemds_limit() {
+        let value = |n: usize| format!("[Service]\nExecStart=/bin/echo {}\n", "a".repeat(n));
+        let fits = value(LONG_LINE_MAX - "ExecStart=/bin/echo ".len());
+        assert!(parse(&fits).problems.is_empty());
+        let over = value(LONG_LINE_MAX - "ExecStart=/bin/echo ".len() + 1);
+        let unit = parse(&over);
+        let [problem] = unit.problems.as_slice() else {
+            panic!("{:?}", unit.problems);
+        };
+        assert_eq!(problem.severity, Severity::Error);
+        assert!(problem.message.starts_with("line longer than 1 MiB"));
+        assert_eq!(problem.span, Span::new(10, over.len() - 1));
+        let comment = format!("[Service]\n#{}\nType=simple\n", "a".repeat(LONG_LINE_MAX));
+        assert_eq!(parse(&comment).problems.len(), 1);
+        let half = "a".repeat(LONG_LINE_MAX / 2);
+        let joined = format!("[Service]\nExecStart=/bin/echo {half} \\\n# {half}\n{half}\n");
+        let unit = parse(&joined);
+        let [problem] = unit.problems.as_slice() else {
+            panic!("{:?}", unit.problems);
+        };
+        assert!(problem
+            .message
+            .starts_with("continued line longer than 1 MiB"));
+        assert_eq!(slice(&joined, problem.span), half);
+        // The comment line inside the continuation does not count.
+        let short = format!("[Service]\nExecStart=/bin/echo \\\n# {half}\n# {half}\n{half}\n");
+        assert!(parse(&short).problems.is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::lower::images::{self, ImageName};
 use crate::lower::kubernetes::{FileFacts, DRAIN_ANNOTATION, IGNORE_ANNOTATION};
 use crate::model::{
     Command, CommandSource, CommandWord, ComposeBuild, ComposeService, EnvVar, Fact, Form,
-    Platform, Process, ProcessRole, Signal, Workload,
+    Platform, Process, ProcessRole, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -126,6 +126,7 @@ fn words(
     let words: Vec<CommandWord> = if node.is_sequence() {
         node.items()
             .filter_map(|item| item.mapped_text().cloned())
+            .take(MAX_COMMAND_WORDS)
             .map(word)
             .collect()
     } else {

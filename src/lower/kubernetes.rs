@@ -12,7 +12,7 @@ use crate::lower::images::{self, ImageName};
 use crate::model::{
     Autoscaler, Command, CommandSource, CommandWord, Container, EnvVar, Fact, Form, ImageBuild,
     IntOrPercent, KubeWorkload, Platform, PortRef, PreStop, Probe, ProbeHandler, Process,
-    ProcessRole, Service, Signal, Workload,
+    ProcessRole, Service, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -464,6 +464,7 @@ fn command_part(
     let words = entry
         .value
         .items()
+        .take(MAX_COMMAND_WORDS)
         .map(|item| CommandWord {
             text: item
                 .mapped_text()

@@ -12,7 +12,7 @@ use crate::diagnostic::Location;
 use crate::formats::systemd::{self, EffectiveUnit, KillMode, Origin, TimeSpan, Unit};
 use crate::model::{
     Command, CommandSource, CommandWord, EnvVar, Fact, Form, Model, Platform, Process, ProcessRole,
-    ShellEnv, ShellFamily, Signal, SystemdService, Workload,
+    ShellEnv, ShellFamily, Signal, SystemdService, Workload, MAX_COMMAND_WORDS,
 };
 use crate::source::FileId;
 use crate::span::Span;
@@ -149,6 +149,7 @@ fn workload(
                 .value
                 .argv
                 .iter()
+                .take(MAX_COMMAND_WORDS)
                 .map(|w| CommandWord {
                     text: w.value.clone(),
                     file,

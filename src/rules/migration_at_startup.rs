@@ -110,7 +110,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     p.analysis.as_ref().is_some_and(|a| {
                         a.main
                             .iter()
-                            .chain(&a.before)
+                            .chain(&a.migrations_before)
                             .any(|m| m.migration.is_some())
                     })
                 })
@@ -187,7 +187,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             // The command itself is only a migration (a migration image or job): nothing serves.
             let serves = main.is_some_and(|m| m.migration.is_none());
             if let (true, Some(main)) = (serves, main) {
-                for step in &analysis.before {
+                for step in &analysis.migrations_before {
                     let Some(tool) = step.migration else {
                         continue;
                     };

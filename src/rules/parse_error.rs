@@ -10,7 +10,7 @@ pub fn check(_cx: &RuleContext<'_>, _out: &mut Reporter<'_>) {}
 pub fn diagnostic(location: Location, message: &str) -> Diagnostic {
     let mut d = finding(location, message);
     if message.contains(crate::formats::yaml::OWN_LIMIT) {
-        d.help("shutdownlint stops at this limit so that no file can cost it minutes or gigabytes, and no other rule can check the file; split it into smaller documents, or exclude it (`exclude` in .shutdownlint.toml)");
+        d.help("shutdownlint stops at this limit so that no file can cost it minutes or gigabytes, and no other rule can check the file; split it into smaller files or documents, or exclude it (`exclude` in .shutdownlint.toml)");
     } else {
         d.help("fix the syntax: the platform would reject this file too, and no other rule can check it");
     }

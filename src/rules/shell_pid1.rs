@@ -394,7 +394,7 @@ fn help(what: &str, synthesized: bool, analysis: &CommandAnalysis) -> String {
     );
     let exec_form = analysis.main.as_ref().filter(|m| {
         plain
-            && analysis.before.is_empty()
+            && !analysis.runs_before
             && m.argv.iter().all(|a| !a.contains('$') && !a.contains('"'))
     });
     match exec_form {

@@ -23,8 +23,10 @@
 //! are still recorded); aliases are not expanded.
 //!
 //! Nesting (compound commands, substitutions, quotes inside substitutions) deeper than
-//! [`MAX_NESTING`] is a parse error, so hostile input cannot overflow the stack. The parser
-//! never panics and runs in time roughly linear in the input.
+//! [`MAX_NESTING`] is a parse error, so hostile input cannot overflow the stack, and so is a
+//! text of more than [`MAX_WORDS`] words, so one command line cannot take memory without bound
+//! (an 8 MB `a;a;a;…` built a tree of 2.7 GB). The parser never panics and runs in time roughly
+//! linear in the input.
 
 mod analysis;
 pub mod commands;
@@ -44,6 +46,10 @@ use std::fmt;
 
 /// Maximum nesting depth of compound commands / substitutions before [`parse`] gives up.
 pub const MAX_NESTING: usize = 100;
+
+/// Maximum number of words one [`parse`] or [`split_words`] reads before it gives up: some
+/// 30,000 lines of a script, and a tree of about 40 MB while it lives.
+pub const MAX_WORDS: usize = 250_000;
 
 /// A syntax error (or an input nested too deeply), with the span it was found at.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 use super::{
     AndOrOp, CaseInfo, Heredoc, Node, Redirect, RedirectOp, Script, ShellError, SimpleCommand,
-    Word, MAX_NESTING,
+    Word, MAX_NESTING, MAX_WORDS,
 };
 use crate::span::Span;
 
@@ -251,6 +251,8 @@ struct Parser<'a> {
     /// End of the last consumed token (node spans end here).
     last_end: usize,
     depth: usize,
+    /// Words lexed so far (see [`MAX_WORDS`]).
+    words: usize,
     pending: Vec<Pending>,
     heredocs: Vec<Heredoc>,
     cases: Vec<CaseInfo>,
@@ -264,6 +266,7 @@ impl<'a> Parser<'a> {
             peeked: None,
             last_end: 0,
             depth: 0,
+            words: 0,
             pending: Vec::new(),
             heredocs: Vec::new(),
             cases: Vec::new(),
@@ -360,6 +363,13 @@ impl<'a> Parser<'a> {
             // Cannot happen (lex_word always takes a non-delimiter byte), but never loop.
             self.pos = start + self.char_at(start).1;
             return error("unexpected character", Span::new(start, self.pos));
+        }
+        self.words += 1;
+        if self.words > MAX_WORDS {
+            return error(
+                format!("more than {MAX_WORDS} words (shutdownlint's limit)"),
+                w.span,
+            );
         }
         if self.is_io_number(&w) {
             return Ok(Token {

@@ -1099,6 +1099,23 @@ fn large_flat_script_is_fast() {
 }
 
 #[test]
+fn more_than_max_words_is_an_error_at_the_first_word_over() {
+    let fits = "a;".repeat(MAX_WORDS);
+    assert_eq!(p(&fits).body.len(), MAX_WORDS);
+    let over = format!("{fits}é");
+    let e = err(&over);
+    assert_eq!(
+        e.message,
+        format!("more than {MAX_WORDS} words (shutdownlint's limit)")
+    );
+    assert_eq!(e.span.slice(&over), "é");
+    let words = format!("echo {}", "a ".repeat(MAX_WORDS));
+    assert!(err(&words).message.contains("shutdownlint's limit"));
+    assert!(split_words(&words).is_err());
+    assert!(split_words(&"a ".repeat(MAX_WORDS)).is_ok());
+}
+
+#[test]
 fn a_nesting_error_at_a_multi_byte_character_covers_the_character() {
     // Found by the shell fuzz target: the 101st level is a function `\u{FFFD}()` (an invalid
     // byte read as U+FFFD), and the error's span ended inside that character.

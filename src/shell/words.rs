@@ -3,9 +3,11 @@
 //! shell runs). Operators such as `&&` stay literal words. Each word keeps an exact map back to
 //! the source, escapes and quotes included.
 
+use crate::model::MAX_COMMAND_WORDS;
 use crate::span::{MappedText, Span};
 
-/// The words of `text`, each mapped to the source `text` is mapped to.
+/// The words of `text`, each mapped to the source `text` is mapped to: the first
+/// [`MAX_COMMAND_WORDS`] of them.
 pub fn split_literal(text: &MappedText) -> Vec<MappedText> {
     let s = text.as_str();
     let mut words = Vec::new();
@@ -21,6 +23,9 @@ pub fn split_literal(text: &MappedText) -> Vec<MappedText> {
                 if in_word {
                     words.push(std::mem::take(&mut current).finish());
                     in_word = false;
+                    if words.len() == MAX_COMMAND_WORDS {
+                        return words;
+                    }
                 }
             }
             (None, '\'' | '"') => {
