@@ -838,6 +838,19 @@ CMD npm start
 fn dockerfiles() {
     let deep = 10_000;
     check_all(&[
+        // Each value doubles the last: a terabyte by the fortieth (this hung). An expansion
+        // stops at 64 KiB.
+        Case::new(
+            "40 ARGs that each double the last",
+            "Dockerfile",
+            format!(
+                "FROM debian\nARG A0=aaaaaaaa\n{}STOPSIGNAL ${{A39}}\nCMD [\"node\"]\n",
+                (1..40)
+                    .map(|i| format!("ARG A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1))
+                    .collect::<String>()
+            ),
+            Expect::Linted,
+        ),
         Case::new(
             "a 1 MB line",
             "Dockerfile",

@@ -8,6 +8,8 @@
 //!
 //! Recursion (`${a:-${b}}`) is bounded by [`MAX_DEPTH`]; every input char is consumed once,
 //! and the glob operators (`${v#pat}`, `${v%pat}`, `${v/pat/rep}`) run under a step budget.
+//! What one run produces is bounded by [`MAX_EXPANSION`]: values that expand each other
+//! (`ARG B=${A}${A}`, `ARG C=${B}${B}`, …) double at every line.
 
 use std::collections::HashSet;
 
@@ -15,6 +17,10 @@ use std::collections::HashSet;
 const MAX_DEPTH: usize = 64;
 /// Steps the glob operators may take in one lexing run before giving up on them.
 const GLOB_BUDGET: usize = 1_000_000;
+/// The most bytes one run may produce (the expanded text, or the words of it) before it gives up
+/// with an error: as much as a Dockerfile line may hold. Forty `ARG` lines that each double the
+/// last would otherwise build a terabyte.
+pub(crate) const MAX_EXPANSION: usize = 1 << 16;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Options {
@@ -211,6 +217,11 @@ impl Lexer<'_> {
         self.buf_start = None;
         let mut ws = WordsState::default();
         while let Some(ch) = self.peek() {
+            if result.len() > MAX_EXPANSION || self.buf.len() > MAX_EXPANSION {
+                return Err(format!(
+                    "expands to more than {MAX_EXPANSION} bytes (shutdownlint's limit)"
+                ));
+            }
             let tok_start = self.pos();
             if stop == Some(ch) {
                 self.next();

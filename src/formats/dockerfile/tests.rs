@@ -622,6 +622,41 @@ fn label_pairs() {
 
 // ----- expansion -----------------------------------------------------------------------------
 
+/// Values that expand each other double at every step: what one expansion produces is bounded.
+/// The fuzzer's input (testdata/regressions/dockerfile-1.Dockerfile, a lookup that doubles each
+/// name) took 573 s and 950 MB before.
+#[test]
+fn an_expansion_stops_at_its_limit() {
+    let big = "a".repeat(lex::MAX_EXPANSION / 2 + 1);
+    let env = |n: &str| (n == "BIG").then(|| big.clone());
+    assert_eq!(
+        expand("${BIG}", '\\', &env).map(|e| e.value.len()),
+        Ok(big.len())
+    );
+    let e = expand("${BIG}${BIG}x", '\\', &env).unwrap_err();
+    assert_eq!(
+        e,
+        format!(
+            "expands to more than {} bytes (shutdownlint's limit)",
+            lex::MAX_EXPANSION
+        )
+    );
+    assert!(expand("\"${BIG}\" ${BIG} y", '\\', &env).is_err());
+    // Each name expands to itself twice: nested substitutions used to build gigabytes.
+    let twice = |n: &str| Some(n.repeat(2));
+    let nested = format!("{}x{}", "${A:-${AB".repeat(30), "}}".repeat(30));
+    let input = include_bytes!("../../../testdata/regressions/dockerfile-1.Dockerfile");
+    let input = String::from_utf8_lossy(input);
+    for word in std::iter::once(nested.as_str()).chain(input.split_whitespace()) {
+        if let Ok(e) = expand(word, '\\', &twice) {
+            assert!(
+                e.value.len() <= 2 * lex::MAX_EXPANSION + word.len() * 2,
+                "{word}"
+            );
+        }
+    }
+}
+
 #[test]
 fn expansion_forms() {
     let env = |n: &str| match n {
