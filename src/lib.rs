@@ -78,11 +78,13 @@ pub struct Settings {
     /// How many Kubernetes workloads the model keeps while the scan is read (see
     /// [`KEPT_WORKLOADS`]). `usize::MAX` keeps all of them in [`Report::model`].
     pub kept_workloads: usize,
+    /// How many of the other workloads are lowered again at once (see [`RELOWERED_AT_ONCE`]).
+    pub relowered_at_once: usize,
 }
 
 /// How many Kubernetes workloads a run keeps in its model while it reads the scan (a few times
 /// what a large repository has). The workloads of files read after that are lowered again
-/// from their texts after the model is built, [`RELOWER_CHUNK`] files at a time, linked, checked
+/// from their texts after the model is built, [`RELOWERED_AT_ONCE`] at a time, linked, checked
 /// by the rules of [`rules::Scope::Workloads`] and dropped: on a huge tree the facts kept stay
 /// bounded, for the price of parsing those files twice. Findings are the same either way; only
 /// [`Report::model`] lacks the workloads lowered again.
@@ -98,6 +100,7 @@ impl Settings {
             config,
             change: None,
             kept_workloads: KEPT_WORKLOADS,
+            relowered_at_once: RELOWERED_AT_ONCE,
         }
     }
 }
@@ -296,9 +299,52 @@ impl From<InputFile> for Source {
 /// slower), few enough that the per-file results in flight stay small (2 MB).
 const STAGE_CHUNK: usize = 8192;
 
-/// How many files' workloads are lowered again at a time (see [`KEPT_WORKLOADS`]): their
-/// facts are what such a part adds to the run's memory while its rules run.
-const RELOWER_CHUNK: usize = 2048;
+/// How many pod templates are lowered again at a time (see [`KEPT_WORKLOADS`]), from one file
+/// or many: their facts are what such a part adds to the run's memory while its rules run. A
+/// manifest with more is lowered again a range of its documents at a time. (One document can
+/// still hold more: a `List` is bounded by the YAML node limit.)
+pub const RELOWERED_AT_ONCE: usize = 2048;
+
+/// Pod templates lowered later (see [`KEPT_WORKLOADS`]): a whole file's, or those of a range
+/// of its documents ([`lower::kubernetes::Workloads::OnlyDocuments`]).
+struct Relowered {
+    file: FileId,
+    documents: Option<(u32, u32)>,
+    /// How many pod templates (objects) the first reading found.
+    templates: usize,
+}
+
+/// Cut a manifest's left-out pod templates (per document, see [`formats::Fragment::left_out`])
+/// into ranges of documents of at most `at_once` templates each (a document with more is a
+/// range of its own).
+fn relowered_ranges(
+    file: FileId,
+    left_out: &[(u32, u32)],
+    at_once: usize,
+    out: &mut Vec<Relowered>,
+) {
+    let mut current: Option<Relowered> = None;
+    for &(document, templates) in left_out {
+        let templates = templates as usize;
+        match &mut current {
+            Some(range) if range.templates.saturating_add(templates) <= at_once => {
+                range.documents = range
+                    .documents
+                    .map(|(first, _)| (first, document.saturating_add(1)));
+                range.templates += templates;
+            }
+            _ => {
+                out.extend(current.take());
+                current = Some(Relowered {
+                    file,
+                    documents: Some((document, document.saturating_add(1))),
+                    templates,
+                });
+            }
+        }
+    }
+    out.extend(current);
+}
 
 /// Per-file results of the parallel stage.
 struct FileOutput {
@@ -381,20 +427,24 @@ fn lint_sources(
     let mut unreadable = Vec::new();
     let mut linted_files = 0;
     let mut template_sources: HashMap<FileId, Vec<(Span, String)>> = HashMap::new();
-    // Kubernetes workloads kept so far, and the manifests whose workloads are lowered later
-    // (see `KEPT_WORKLOADS`).
+    // Kubernetes workloads kept so far, and the manifests (or their parts) whose workloads are
+    // lowered later (see `KEPT_WORKLOADS`).
     let mut kept_workloads = 0usize;
-    let mut relowered: Vec<FileId> = Vec::new();
+    let mut relowered: Vec<Relowered> = Vec::new();
+    let at_once = settings.relowered_at_once.max(1);
     // Split from the end: the last chunk holds the first files.
     while let Some(chunk) = chunks.pop() {
         let first = files.len();
         // Once a manifest's workloads were not kept, manifests are read without lowering their
-        // pod templates: those are lowered later, once (see `KEPT_WORKLOADS`).
+        // pod templates: those are lowered later, once (see `KEPT_WORKLOADS`). So is a manifest
+        // with more pod templates than can be kept.
         let chunk_options = formats::LowerOptions {
             workloads: if !relowered.is_empty() || kept_workloads >= settings.kept_workloads {
                 lower::kubernetes::Workloads::LeaveOut
-            } else {
+            } else if settings.kept_workloads == usize::MAX {
                 lower::kubernetes::Workloads::Lower
+            } else {
+                lower::kubernetes::Workloads::LowerAtMost(settings.kept_workloads)
             },
             ..lower_options.clone()
         };
@@ -408,8 +458,9 @@ fn lint_sources(
             .collect();
         for mut output in outputs {
             if let Some(fragment) = output.fragment.as_deref_mut() {
-                if fragment.workloads_left_out {
-                    relowered.push(output.file);
+                if !fragment.left_out.is_empty() {
+                    let left_out = std::mem::take(&mut fragment.left_out);
+                    relowered_ranges(output.file, &left_out, at_once, &mut relowered);
                 } else if fragment.has_only_kubernetes_workloads() {
                     // The files whose workloads are kept come first: once one is not, no later
                     // one is.
@@ -417,7 +468,11 @@ fn lint_sources(
                     if !relowered.is_empty()
                         || kept_workloads.saturating_add(count) > settings.kept_workloads
                     {
-                        relowered.push(output.file);
+                        relowered.push(Relowered {
+                            file: output.file,
+                            documents: None,
+                            templates: count,
+                        });
                         fragment.workloads = Vec::new();
                     } else {
                         kept_workloads += count;
@@ -478,38 +533,54 @@ fn lint_sources(
     let mut scripts = link::Scripts::new(settings.max_file_bytes);
     let mut linked = link::Linked::default();
     scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
-    if !relowered.is_empty() {
-        let options = formats::LowerOptions {
-            workloads: lower::kubernetes::Workloads::Only,
-            ..lower_options.clone()
+    let mut rest = relowered.as_slice();
+    while !rest.is_empty() {
+        // A part: as many files or ranges as hold `at_once` pod templates, at least one.
+        let mut templates = 0usize;
+        let end = rest
+            .iter()
+            .position(|r| {
+                templates = templates.saturating_add(r.templates);
+                templates > at_once
+            })
+            .unwrap_or(rest.len())
+            .max(1);
+        let (part, after) = rest.split_at(end);
+        rest = after;
+        // Each file's workloads are linked as the model's were; scripts are read one at
+        // a time.
+        let mut workloads: Vec<Workload> = part
+            .par_iter()
+            .flat_map_iter(|relowered| {
+                let options = formats::LowerOptions {
+                    workloads: match relowered.documents {
+                        Some((first, end)) => {
+                            lower::kubernetes::Workloads::OnlyDocuments(first, end)
+                        }
+                        None => lower::kubernetes::Workloads::Only,
+                    },
+                    ..lower_options.clone()
+                };
+                let mut workloads = relower(&files, relowered.file, &options);
+                image_links.link_kubernetes(&mut workloads);
+                services.link(&mut workloads, &files);
+                analysis::analyze_workloads(&mut workloads);
+                workloads
+            })
+            .collect();
+        scripts.link(&model.images, &mut workloads, &mut files, &mut linked);
+        let context = RuleContext {
+            model: &model,
+            workloads: &workloads,
+            files: &files,
+            config: &settings.config,
+            change: None,
+            selection: &settings.selection,
+            nginx_scan: std::sync::OnceLock::new(),
         };
-        for part in relowered.chunks(RELOWER_CHUNK) {
-            // Each file's workloads are linked as the model's were; scripts are read one at
-            // a time.
-            let mut workloads: Vec<Workload> = part
-                .par_iter()
-                .flat_map_iter(|&id| {
-                    let mut workloads = relower(&files, id, &options);
-                    image_links.link_kubernetes(&mut workloads);
-                    services.link(&mut workloads, &files);
-                    analysis::analyze_workloads(&mut workloads);
-                    workloads
-                })
-                .collect();
-            scripts.link(&model.images, &mut workloads, &mut files, &mut linked);
-            let context = RuleContext {
-                model: &model,
-                workloads: &workloads,
-                files: &files,
-                config: &settings.config,
-                change: None,
-                selection: &settings.selection,
-                nginx_scan: std::sync::OnceLock::new(),
-            };
-            let found = run_rules(&context, rules::Scope::Workloads, &mut shared);
-            diagnostics.reserve(found.iter().map(Vec::len).sum());
-            diagnostics.extend(found.into_iter().flatten());
-        }
+        let found = run_rules(&context, rules::Scope::Workloads, &mut shared);
+        diagnostics.reserve(found.iter().map(Vec::len).sum());
+        diagnostics.extend(found.into_iter().flatten());
     }
     drop((image_links, services, scripts));
     suppressions.extend(std::mem::take(&mut linked.suppressions));
@@ -835,6 +906,30 @@ pub fn first_line_span(text: &str) -> Span {
 #[cfg(test)]
 mod pipeline_tests {
     use super::*;
+
+    #[test]
+    fn left_out_pod_templates_are_cut_into_ranges_of_documents() {
+        let cut = |left_out: &[(u32, u32)], at_once: usize| {
+            let mut out = Vec::new();
+            relowered_ranges(FileId(3), left_out, at_once, &mut out);
+            assert!(out.iter().all(|r| r.file == FileId(3)));
+            out.iter()
+                .map(|r| (r.documents, r.templates))
+                .collect::<Vec<_>>()
+        };
+        let left_out = [(0, 1), (2, 1), (3, 2), (4, 1)];
+        assert_eq!(
+            cut(&left_out, 2),
+            [(Some((0, 3)), 2), (Some((3, 4)), 2), (Some((4, 5)), 1)]
+        );
+        assert_eq!(cut(&left_out, 10), [(Some((0, 5)), 5)]);
+        // A document with more than a part's worth is a range of its own.
+        assert_eq!(
+            cut(&[(0, 5), (1, 1), (7, 1)], 2),
+            [(Some((0, 1)), 5), (Some((1, 8)), 2)]
+        );
+        assert_eq!(cut(&[], 2), []);
+    }
 
     fn yaml(name: &str, text: &str) -> InputFile {
         InputFile {

@@ -25,8 +25,10 @@ pub struct Fragment {
     pub systemd: Vec<crate::lower::systemd::SystemdFile>,
     /// Suppressions, template sources and file-level problems found while lowering.
     pub file_facts: crate::lower::kubernetes::FileFacts,
-    /// Pod templates were found but not lowered ([`crate::lower::kubernetes::Workloads`]).
-    pub workloads_left_out: bool,
+    /// Pod templates found but not lowered ([`crate::lower::kubernetes::Workloads::LeaveOut`]):
+    /// for each parsed document of the manifest that has any, its index (see
+    /// [`crate::lower::kubernetes::Workloads::OnlyDocuments`]) and how many.
+    pub left_out: Vec<(u32, u32)>,
 }
 
 impl Fragment {
@@ -42,7 +44,7 @@ impl Fragment {
             nginx,
             systemd,
             file_facts,
-            workloads_left_out,
+            left_out,
         } = self;
         let crate::lower::kubernetes::FileFacts {
             suppressions,
@@ -50,7 +52,7 @@ impl Fragment {
             problems,
         } = file_facts;
         workloads.is_empty()
-            && !workloads_left_out
+            && left_out.is_empty()
             && images.is_empty()
             && services.is_empty()
             && autoscalers.is_empty()

@@ -45,12 +45,34 @@ pub enum Workloads {
     /// Every object.
     #[default]
     Lower,
-    /// Every object but pod templates, which only set [`Fragment::workloads_left_out`].
+    /// Every object, unless the pre-scan finds more pod-template documents than this in the
+    /// file: then as [`Workloads::LeaveOut`] (its pod templates could not all be kept, and a
+    /// file of 80,000 small Pods would hold hundreds of megabytes of them at once).
+    LowerAtMost(usize),
+    /// Every object but pod templates, which are only counted in [`Fragment::left_out`].
     LeaveOut,
     /// Only pod templates (their other facts were taken from [`Workloads::LeaveOut`]). The
     /// same documents are parsed: the pre-scan's `kind` is a guess (a `kind:` line inside a
     /// multi-line string can mislead it), the parsed one decides.
     Only,
+    /// [`Workloads::Only`], for the parsed documents from the first index up to the second
+    /// (the indices of [`Fragment::left_out`]): a part of a large manifest.
+    OnlyDocuments(u32, u32),
+}
+
+/// The kinds whose objects hold a pod template (an Argo `Rollout` only with its API group).
+fn is_template_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
+            | "Pod"
+            | "CronJob"
+            | "Rollout"
+    )
 }
 
 /// What lowering a YAML file found.
@@ -106,13 +128,36 @@ pub fn lower(
     if wanted.iter().any(|s| s.has_template_syntax) {
         return Ok(Outcome::Template);
     }
+    let (first, end) = match workloads {
+        Workloads::OnlyDocuments(first, end) => (first, end),
+        _ => (0, u32::MAX),
+    };
+    let workloads = match workloads {
+        Workloads::LowerAtMost(max) => {
+            let templates = wanted
+                .iter()
+                .filter(|s| s.kind.as_deref().is_some_and(is_template_kind))
+                .count();
+            if templates > max {
+                Workloads::LeaveOut
+            } else {
+                Workloads::Lower
+            }
+        }
+        Workloads::OnlyDocuments(..) => Workloads::Only,
+        other => other,
+    };
     let limits = yaml::Limits::default();
     let mut found_object = is_kubernetes;
-    for sniff in wanted {
+    for (index, sniff) in (0u32..).zip(wanted) {
+        if index < first || index >= end {
+            continue;
+        }
         let documents = yaml::parse_range(text, sniff.span, &limits).map_err(|e| ParseFailure {
             message: format!("invalid YAML: {}", e.message),
             span: e.span,
         })?;
+        let mut left_out = 0;
         for document in &documents {
             let root = &document.root;
             let has = |key| root.get(key).and_then(Node::as_str).is_some();
@@ -122,7 +167,10 @@ pub fn lower(
                 continue;
             }
             found_object |= is_object;
-            lower_document(file, document, fragment, facts, workloads);
+            lower_document(file, document, fragment, facts, workloads, &mut left_out);
+        }
+        if left_out > 0 {
+            fragment.left_out.push((index, left_out));
         }
     }
     if !found_object {
@@ -137,6 +185,7 @@ fn lower_document(
     fragment: &mut Fragment,
     facts: &mut FileFacts,
     workloads: Workloads,
+    left_out: &mut u32,
 ) {
     report_duplicates(
         document,
@@ -151,10 +200,10 @@ fn lower_document(
     let root = &document.root;
     if root.get("kind").and_then(Node::as_str) == Some("List") {
         for item in root.get("items").into_iter().flat_map(Node::items) {
-            lower_object(file, item, fragment, facts, workloads);
+            lower_object(file, item, fragment, facts, workloads, left_out);
         }
     } else {
-        lower_object(file, root, fragment, facts, workloads);
+        lower_object(file, root, fragment, facts, workloads, left_out);
     }
 }
 
@@ -207,6 +256,7 @@ fn lower_object(
     fragment: &mut Fragment,
     facts: &mut FileFacts,
     workloads: Workloads,
+    left_out: &mut u32,
 ) {
     let (Some(api_version), Some(kind)) = (
         node.get("apiVersion").and_then(Node::as_str),
@@ -214,16 +264,12 @@ fn lower_object(
     ) else {
         return;
     };
-    let template = match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "Pod" => true,
-        // A Rollout with `workloadRef` takes its template from a Deployment in the scan.
-        "Rollout" => api_version.starts_with("argoproj.io/"),
-        "CronJob" => true,
-        _ => false,
-    };
+    // A Rollout with `workloadRef` takes its template from a Deployment in the scan.
+    let template =
+        is_template_kind(kind) && (kind != "Rollout" || api_version.starts_with("argoproj.io/"));
     match workloads {
         Workloads::LeaveOut if template => {
-            fragment.workloads_left_out = true;
+            *left_out = left_out.saturating_add(1);
             // Its other facts (suppressions) are taken here.
         }
         Workloads::Only if !template => return,
@@ -926,7 +972,7 @@ mod tests {
             assert!(!whole.workloads.is_empty(), "{text}");
             let (rest, rest_facts) = lowered(text, Workloads::LeaveOut);
             assert!(
-                rest.workloads.is_empty() && rest.workloads_left_out,
+                rest.workloads.is_empty() && !rest.left_out.is_empty(),
                 "{text}"
             );
             assert_eq!(rest.services.len(), whole.services.len(), "{text}");
@@ -946,6 +992,69 @@ mod tests {
                 only.services.is_empty() && only.autoscalers.is_empty(),
                 "{text}"
             );
+            // The documents with pod templates, lowered one at a time, give each once.
+            let mut parts = Vec::new();
+            for &(document, _) in &rest.left_out {
+                let (part, _) = lowered(text, Workloads::OnlyDocuments(document, document + 1));
+                parts.extend(part.workloads);
+            }
+            assert_eq!(
+                format!("{parts:?}"),
+                format!("{:?}", whole.workloads),
+                "{text}"
+            );
         }
+    }
+
+    #[test]
+    fn documents_are_counted_and_lowered_by_range() {
+        let pod = |name: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: \
+                 [{{name: w, image: busybox}}]}}\n"
+            )
+        };
+        // Documents 0 and 2 are Pods, 1 a Service, 3 a List of two, 4 a ConfigMap (not
+        // parsed, so not counted), 5 a Pod.
+        let text = [
+            pod("a"),
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: a}}\n"
+                .to_string(),
+            pod("b"),
+            "apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: \
+             c}, spec: {containers: [{name: w, image: busybox}]}}\n  - {apiVersion: v1, kind: Pod, \
+             metadata: {name: d}, spec: {containers: [{name: w, image: busybox}]}}\n"
+                .to_string(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n".to_string(),
+            pod("e"),
+        ]
+        .join("---\n");
+        let (rest, _) = lowered(&text, Workloads::LeaveOut);
+        assert_eq!(rest.left_out, vec![(0, 1), (2, 1), (3, 2), (4, 1)]);
+        let names = |workloads: Workloads| {
+            let (fragment, _) = lowered(&text, workloads);
+            fragment
+                .workloads
+                .iter()
+                .map(|w| w.name.clone())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(names(Workloads::Lower), "Pod/a,Pod/b,Pod/c,Pod/d,Pod/e");
+        assert_eq!(names(Workloads::Only), "Pod/a,Pod/b,Pod/c,Pod/d,Pod/e");
+        assert_eq!(names(Workloads::OnlyDocuments(0, 1)), "Pod/a");
+        assert_eq!(names(Workloads::OnlyDocuments(1, 3)), "Pod/b");
+        assert_eq!(names(Workloads::OnlyDocuments(2, 4)), "Pod/b,Pod/c,Pod/d");
+        assert_eq!(names(Workloads::OnlyDocuments(4, 5)), "Pod/e");
+        assert_eq!(names(Workloads::OnlyDocuments(5, u32::MAX)), "");
+        // The pre-scan sees three Pods and a List (whose items it cannot count).
+        assert_eq!(
+            names(Workloads::LowerAtMost(3)),
+            "Pod/a,Pod/b,Pod/c,Pod/d,Pod/e"
+        );
+        assert_eq!(names(Workloads::LowerAtMost(2)), "");
+        let (over, _) = lowered(&text, Workloads::LowerAtMost(2));
+        assert_eq!(over.left_out, rest.left_out);
+        assert_eq!(over.services.len(), 1);
     }
 }
