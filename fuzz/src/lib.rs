@@ -112,10 +112,12 @@ pub fn lint_one(kind: FileKind, name: &str, text: String) -> Report {
         assert!(sarif.starts_with('{') && sarif.trim_end().ends_with('}'));
     }
     // A scan beyond its kept workloads lowers pod templates later, part by part (see
-    // `shutdownlint::KEPT_WORKLOADS`): the findings must be the same.
+    // `shutdownlint::KEPT_WORKLOADS`): the findings must be the same. One at a time, a
+    // manifest of several documents is lowered again a range of its documents at a time.
     if kind == FileKind::Yaml {
         let mut bounded = Settings::new(Config::default(), Selection::all());
         bounded.kept_workloads = 0;
+        bounded.relowered_at_once = 1;
         let again = shutdownlint::lint_inputs(
             vec![InputFile {
                 display: name.to_string(),
