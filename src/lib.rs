@@ -415,8 +415,9 @@ fn lint_sources(
     }
     drop(sources);
 
-    let total = chunks.iter().map(Vec::len).sum();
-    let mut files = Files::with_capacity(total);
+    // Only files that keep something have an entry (see `Files::push_released`): how many is
+    // known at the end.
+    let mut files = Files::default();
     let mut dirs = HashMap::new();
     let mut fragments = Vec::new();
     let mut diagnostics = Vec::new();
@@ -487,7 +488,7 @@ fn lint_sources(
                     text,
                 }),
                 Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
-                Kept::Nothing => files.push_released(output.kind),
+                Kept::Nothing => files.push_released(),
             };
             if let Some(dir) = output.dir.take() {
                 dirs.insert(output.file, dir);
@@ -513,6 +514,7 @@ fn lint_sources(
         }
     }
 
+    files.shrink_to_fit();
     let mut model = Model::default();
     // Every fact's place is known: no vector of the model grows (and copies itself) while
     // merging.

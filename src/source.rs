@@ -104,8 +104,6 @@ enum Stored {
     /// Read again when asked for (boxed: most entries of a large tree are released, and each
     /// entry is as large as its largest kind).
     Disk(Box<OnDisk>),
-    /// Nothing can point into the file: its text is `""`.
-    Released,
 }
 
 /// A text that was read from disk, kept as where to read it again and what to expect there.
@@ -202,16 +200,21 @@ const CACHED_TEXTS: usize = 8;
 ///
 /// A run keeps the texts of the files that matter, not of the whole tree:
 /// - a file nothing can point into (no model facts, findings or suppressions: a manifest of
-///   only CustomResourceDefinitions, YAML that is not Kubernetes) keeps only its place and
-///   kind: its text is released after parsing and its path is not kept, since nothing is shown
-///   from it (see [`Files::push_released`]);
+///   only CustomResourceDefinitions, YAML that is not Kubernetes) keeps only its id: its text
+///   is released after parsing, and it has no entry, since nothing is shown from it (see
+///   [`Files::push_released`]);
 /// - a file read from disk is kept by its path, length and hash, and read again when its text
 ///   is asked for ([`Files::push_on_disk`], [`Files::text`]): output and rules ask for the
 ///   texts of the files with findings, one file after another, so only a few texts are in
 ///   memory at once however big the tree.
 #[derive(Debug, Default)]
 pub struct Files {
+    /// The files that are not released, in id order.
     entries: Vec<Entry>,
+    /// Their ids, ascending (a released file has an id and no entry).
+    ids: Vec<FileId>,
+    /// How many files were added, released ones included: the next id.
+    len: u32,
     /// Texts read again from disk, most recent last.
     cache: Mutex<Vec<(FileId, Arc<str>)>>,
     /// Files whose text on disk was no longer the one linted (they read as `""`).
@@ -222,6 +225,8 @@ impl Clone for Files {
     fn clone(&self) -> Self {
         Files {
             entries: self.entries.clone(),
+            ids: self.ids.clone(),
+            len: self.len,
             cache: Mutex::default(),
             changed: Mutex::new(lock(&self.changed).clone()),
         }
@@ -243,22 +248,28 @@ fn text_hash(text: &str) -> u64 {
 }
 
 impl Files {
-    /// No files yet, room for `files`.
-    pub fn with_capacity(files: usize) -> Self {
-        Files {
-            entries: Vec::with_capacity(files),
-            ..Files::default()
-        }
+    /// The id the next file gets.
+    fn next_id(&mut self) -> FileId {
+        let id = FileId(self.len);
+        self.len = self.len.saturating_add(1);
+        id
     }
 
     fn push_entry(&mut self, path: String, kind: FileKind, stored: Stored) -> FileId {
-        let id = FileId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
+        let id = self.next_id();
         self.entries.push(Entry {
             path: path.into_boxed_str(),
             kind,
             stored,
         });
+        self.ids.push(id);
         id
+    }
+
+    /// Give back the spare capacity of the entries (once every file is in).
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+        self.ids.shrink_to_fit();
     }
 
     /// Add a file whose text stays in memory.
@@ -271,28 +282,30 @@ impl Files {
         self.push_entry(path, kind, Stored::Disk(Box::new(on_disk)))
     }
 
-    /// Add a file nothing points into, without its text (`""`) or its path (`""`): it keeps
-    /// its place (and so the ids of the files after it) and is not found by
-    /// [`Files::find_path`]. In a large tree most files are such (CustomResourceDefinitions,
-    /// YAML that is not Kubernetes), and their paths were a tenth of a run's memory.
-    pub fn push_released(&mut self, kind: FileKind) -> FileId {
-        self.push_entry(String::new(), kind, Stored::Released)
+    /// Add a file nothing points into: it takes an id (so the files after it keep theirs) and
+    /// nothing else. Its text reads as `""`, its path as `""`, and [`Files::find_path`] does
+    /// not find it. In a large tree most files are such (CustomResourceDefinitions, YAML that
+    /// is not Kubernetes): their paths were a tenth of a run's memory, and then their entries
+    /// (40 bytes each) the largest part of the file list.
+    pub fn push_released(&mut self) -> FileId {
+        self.next_id()
     }
 
     /// Whether the file's text was released (see [`Files::push_released`]).
     pub fn is_released(&self, id: FileId) -> bool {
-        self.entry(id)
-            .is_some_and(|e| matches!(e.stored, Stored::Released))
+        id.0 < self.len && self.entry(id).is_none()
     }
 
     fn entry(&self, id: FileId) -> Option<&Entry> {
-        self.entries.get(id.0 as usize)
+        let index = self.ids.binary_search(&id).ok()?;
+        self.entries.get(index)
     }
 
     pub fn path(&self, id: FileId) -> &str {
         self.entry(id).map_or("", |e| &e.path)
     }
 
+    /// The file's kind (a released or unknown file says YAML: nothing asks for theirs).
     pub fn kind(&self, id: FileId) -> FileKind {
         self.entry(id).map_or(FileKind::Yaml, |e| e.kind)
     }
@@ -315,7 +328,6 @@ impl Files {
         };
         let on_disk = match &entry.stored {
             Stored::Memory(text) => return text.clone(),
-            Stored::Released => return Arc::from(""),
             Stored::Disk(on_disk) => &**on_disk,
         };
         if let Some(text) = lock(&self.cache)
@@ -370,18 +382,20 @@ impl Files {
         changed
     }
 
+    /// How many files, released ones included.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
+    /// The files that are not released, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, FileRef<'_>)> {
-        self.entries.iter().enumerate().map(|(i, e)| {
+        self.ids.iter().zip(&self.entries).map(|(&id, e)| {
             (
-                FileId(i as u32),
+                id,
                 FileRef {
                     path: &e.path,
                     kind: e.kind,
@@ -390,11 +404,9 @@ impl Files {
         })
     }
 
-    /// The file shown as `path`, among the files that still have their text.
+    /// The file shown as `path`, among the files that are not released.
     pub fn find_path(&self, path: &str) -> Option<FileId> {
-        self.iter()
-            .find(|(id, f)| f.path == path && !self.is_released(*id))
-            .map(|(id, _)| id)
+        self.iter().find(|(_, f)| f.path == path).map(|(id, _)| id)
     }
 }
 
@@ -701,7 +713,7 @@ mod tests {
             kind: FileKind::Yaml,
             text: Arc::from("kind: Job\n"),
         });
-        let released = files.push_released(FileKind::Yaml);
+        let released = files.push_released();
         assert_eq!(&*files.text(memory), "kind: Job\n");
         assert_eq!(&*files.text(released), "");
         assert_eq!(files.path(released), "");
@@ -724,6 +736,66 @@ mod tests {
         }
         assert_eq!(files.changed(), ids[..3].to_vec());
         assert_eq!(&*files.text(ids[3]), "kind: Pod # 3\n");
+    }
+
+    /// Released files take ids and no entry: the files around them keep their ids, paths,
+    /// kinds and texts, whatever the pattern of released and kept files.
+    #[test]
+    fn released_files_keep_their_ids_and_nothing_else() {
+        let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..50 {
+            let mut files = Files::default();
+            let mut expected = Vec::new();
+            for i in 0..rng.below(200) {
+                if rng.below(3) == 0 {
+                    let kind = if i % 2 == 0 {
+                        FileKind::Dockerfile
+                    } else {
+                        FileKind::Yaml
+                    };
+                    let id = files.push(SourceFile {
+                        path: format!("f{i}"),
+                        kind,
+                        text: Arc::from(format!("text {i}")),
+                    });
+                    expected.push((id, Some((format!("f{i}"), kind))));
+                } else {
+                    expected.push((files.push_released(), None));
+                }
+            }
+            assert_eq!(files.len(), expected.len());
+            assert_eq!(files.is_empty(), expected.is_empty());
+            files.shrink_to_fit();
+            for (i, (id, kept)) in expected.iter().enumerate() {
+                assert_eq!(id.0 as usize, i, "ids are given in order");
+                match kept {
+                    Some((path, kind)) => {
+                        assert!(!files.is_released(*id));
+                        assert_eq!(files.path(*id), path);
+                        assert_eq!(files.kind(*id), *kind);
+                        assert_eq!(&*files.text(*id), format!("text {i}"));
+                        assert_eq!(files.find_path(path), Some(*id));
+                    }
+                    None => {
+                        assert!(files.is_released(*id));
+                        assert_eq!(files.path(*id), "");
+                        assert_eq!(&*files.text(*id), "");
+                        assert_eq!(files.find_path(&format!("f{i}")), None);
+                    }
+                }
+            }
+            let listed: Vec<FileId> = files.iter().map(|(id, _)| id).collect();
+            let kept: Vec<FileId> = expected
+                .iter()
+                .filter(|(_, kept)| kept.is_some())
+                .map(|(id, _)| *id)
+                .collect();
+            assert_eq!(listed, kept);
+            // An id past the end is neither a file nor released.
+            let past = FileId(u32::try_from(expected.len()).unwrap_or(u32::MAX));
+            assert!(!files.is_released(past));
+            assert_eq!(files.path(past), "");
+        }
     }
 
     /// Counting columns on from the last position gives what counting from the line start
