@@ -101,8 +101,8 @@ enum Stored {
     /// In memory: text handed in (stdin, editor buffers, tests), entrypoint scripts, change-mode
     /// content from git.
     Memory(Arc<str>),
-    /// Read again when asked for (boxed: most entries of a large tree are released, and each
-    /// entry is as large as its largest kind).
+    /// Read again when asked for (boxed: each entry is as large as its largest kind, and a
+    /// large tree has tens of thousands of entries).
     Disk(Box<OnDisk>),
 }
 
