@@ -56,6 +56,10 @@ pub struct Report {
     /// The deploy model the rules ran on (what `shutdownlint timeline` draws), without the
     /// Kubernetes workloads beyond [`Settings::kept_workloads`].
     pub model: Model,
+    /// With [`Settings::keep_released_paths`]: the paths of the files that were read and
+    /// released (see [`Files::push_released`]), in id order. The run had nothing to say about
+    /// them.
+    pub released_paths: Vec<String>,
 }
 
 /// A file handed in directly (stdin, the language server, tests).
@@ -80,6 +84,9 @@ pub struct Settings {
     pub kept_workloads: usize,
     /// How many of the other workloads are lowered again at once (see [`RELOWERED_AT_ONCE`]).
     pub relowered_at_once: usize,
+    /// Keep the paths of released files in [`Report::released_paths`] (the language server:
+    /// it tells a file the last lint had nothing to say about from one it never saw).
+    pub keep_released_paths: bool,
 }
 
 /// How many Kubernetes workloads a run keeps in its model while it reads the scan (a few times
@@ -101,6 +108,7 @@ impl Settings {
             change: None,
             kept_workloads: KEPT_WORKLOADS,
             relowered_at_once: RELOWERED_AT_ONCE,
+            keep_released_paths: false,
         }
     }
 }
@@ -426,6 +434,7 @@ fn lint_sources(
     let mut suppressions = Vec::new();
     let mut notes = Vec::new();
     let mut unreadable = Vec::new();
+    let mut released_paths = Vec::new();
     let mut linted_files = 0;
     let mut template_sources: HashMap<FileId, Vec<(Span, String)>> = HashMap::new();
     // Kubernetes workloads kept so far, and the manifests (or their parts) whose workloads are
@@ -488,7 +497,13 @@ fn lint_sources(
                     text,
                 }),
                 Kept::Disk(on_disk) => files.push_on_disk(output.path, output.kind, on_disk),
-                Kept::Nothing => files.push_released(),
+                Kept::Nothing => {
+                    // A file that could not be read was not linted: nothing is known about it.
+                    if settings.keep_released_paths && output.unreadable.is_none() {
+                        released_paths.push(output.path);
+                    }
+                    files.push_released()
+                }
             };
             if let Some(dir) = output.dir.take() {
                 dirs.insert(output.file, dir);
@@ -631,6 +646,7 @@ fn lint_sources(
         notes,
         linted_files,
         model,
+        released_paths,
     };
     (report, unreadable)
 }
@@ -1136,6 +1152,22 @@ mod pipeline_tests {
         assert!(!report.diagnostics.is_empty());
         assert!(report.diagnostics.iter().all(|d| d.location.file == web_id));
         assert_eq!(report.linted_files, 2);
+        assert!(report.released_paths.is_empty());
+        // The language server asks for the released files' paths.
+        let settings = Settings {
+            keep_released_paths: true,
+            ..settings
+        };
+        let report = lint_inputs(
+            vec![
+                yaml("web.yaml", deployment),
+                yaml("ci.yaml", ci),
+                yaml("crd.yaml", crd),
+            ],
+            &settings,
+        );
+        assert_eq!(report.released_paths, ["ci.yaml", "crd.yaml"]);
+        assert!(report.files.is_released(FileId(1)));
     }
 
     /// The cap holds while reading, not only by the size on disk: files in /proc report a size

@@ -617,6 +617,49 @@ fn other_files_get_no_diagnostics_and_unknown_requests_an_error() {
     assert_eq!(client.shut_down().code(), Some(0));
 }
 
+/// A file the last lint read and had nothing to say about (a CustomResourceDefinition, whose
+/// text and path the run does not keep) gets its empty diagnostics when it is opened, from the
+/// last lint's results: opening it does not lint the workspace again.
+#[test]
+fn opening_a_file_without_findings_needs_no_new_lint() {
+    let (_dir, root) = workspace();
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n";
+    write(&root, "k8s/crd.yaml", crd);
+    let (mut client, _) = Client::initialized(&root, related_capability());
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert!(
+        published["diagnostics"][0]["relatedInformation"]
+            .to_string()
+            .contains("k8s/deploy.yaml"),
+        "{published:#}"
+    );
+    // Behind the server's back (the client watches no files): the container now runs another
+    // image, so a new lint would take the Dockerfile finding's label into the manifest away.
+    write(
+        &root,
+        "k8s/deploy.yaml",
+        &DEPLOYMENT.replace("api:latest", "other:1"),
+    );
+    let crd_path = root.join("k8s/crd.yaml");
+    client.open(&crd_path, crd);
+    let published = client.diagnostics(&uri(&crd_path));
+    assert_eq!(published["diagnostics"], json!([]), "{published:#}");
+    assert_eq!(published["version"], 1, "{published:#}");
+    // Well past the quiet time a lint waits for: nothing more was published.
+    std::thread::sleep(Duration::from_millis(500));
+    let response = client.request_raw("shutdown", Value::Null);
+    assert_eq!(response.get("result"), Some(&Value::Null), "{response}");
+    let later: Vec<&Value> = client
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(later.is_empty(), "{later:#?}");
+    assert_eq!(client.exit().code(), Some(0));
+}
+
 #[test]
 fn a_burst_of_changes_ends_in_the_last_version() {
     let (_dir, root) = workspace();

@@ -103,13 +103,20 @@ impl<'a> Converter<'a> {
         }
     }
 
-    /// Every linted file's diagnostics (empty for a file without findings), keyed by path.
+    /// The diagnostics of every file the lint read (empty for a file without findings, and
+    /// for the released files of [`crate::Report::released_paths`]), keyed by path.
     pub fn by_file(mut self) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
         let mut out: HashMap<PathBuf, Vec<lsp_types::Diagnostic>> = self
             .report
             .files
             .iter()
             .map(|(_, file)| (PathBuf::from(&file.path), Vec::new()))
+            .chain(
+                self.report
+                    .released_paths
+                    .iter()
+                    .map(|path| (PathBuf::from(path), Vec::new())),
+            )
             .collect();
         for d in &self.report.diagnostics {
             let path = PathBuf::from(self.report.files.path(d.location.file));

@@ -739,7 +739,16 @@ fn is_config_file(path: &Path) -> bool {
 }
 
 fn default_settings() -> Settings {
-    Settings::new(Config::default(), Selection::all())
+    editor_settings(Config::default(), Selection::all())
+}
+
+/// Settings for linting a workspace folder: the results keep every file the lint read, so
+/// opening one it had nothing to say about (a CustomResourceDefinition) needs no new lint.
+fn editor_settings(config: Config, selection: Selection) -> Settings {
+    Settings {
+        keep_released_paths: true,
+        ..Settings::new(config, selection)
+    }
 }
 
 /// The settings of a workspace folder: its nearest `.shutdownlint.toml` upward, as the command
@@ -757,5 +766,5 @@ fn load_settings(root: &Path) -> Result<Settings, (PathBuf, String)> {
     };
     let config = Config::load(&path).map_err(problem)?;
     let selection = Selection::new(&config, None, &[]).map_err(problem)?;
-    Ok(Settings::new(config, selection))
+    Ok(editor_settings(config, selection))
 }
