@@ -308,11 +308,13 @@ pub fn parse_and_lower(
                 return Parsed::Failed(failure);
             }
             let mut fragment = Fragment::default();
-            fragment.systemd.push(crate::lower::systemd::SystemdFile {
-                file: id,
-                path: file.path.clone(),
-                unit,
-            });
+            fragment
+                .systemd
+                .push(crate::lower::systemd::SystemdFile::new(
+                    id,
+                    file.path.clone(),
+                    unit,
+                ));
             Parsed::Lowered(Box::new(fragment))
         }
         FileKind::Yaml => {

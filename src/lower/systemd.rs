@@ -26,7 +26,54 @@ pub struct SystemdFile {
     pub unit: Unit,
 }
 
+/// The `[Service]` keys [`lower_units`] reads. A unit file is kept until every file is read
+/// (its drop-ins can be anywhere in the scan), so it keeps only these assignments: a real unit
+/// has a few dozen others (`Description=`, `After=`, `User=`, `Protect*=`).
+const READ_KEYS: &[&str] = &[
+    "ExecStart",
+    "ExecStop",
+    "Environment",
+    "KillSignal",
+    "KillMode",
+    "SendSIGKILL",
+    "TimeoutStopSec",
+    "TimeoutSec",
+    "Type",
+    "BusName",
+];
+
 impl SystemdFile {
+    /// A parsed unit file or drop-in, with what [`lower_units`] reads of it: the assignments
+    /// of [`READ_KEYS`] in `[Service]` sections, and what tells whether merged units have a
+    /// `[Service]` assignment at all ([`systemd::EffectiveUnit::is_service`]). Merging the
+    /// kept assignments gives the workloads merging all of them gives.
+    pub fn new(file: FileId, path: String, mut unit: Unit) -> Self {
+        unit.sections
+            .retain(|section| section.name == systemd::SERVICE);
+        for section in &mut unit.sections {
+            // An assignment of a single-value key is never dropped by merging (list keys are
+            // reset by an empty assignment, empty dependencies are ignored): the first one
+            // stands for the section. A section without one keeps all its assignments, so
+            // what merging drops of it stays the same.
+            let marker = section
+                .entries
+                .iter()
+                .position(|e| systemd::key_kind(&e.key) == systemd::KeyKind::Single);
+            if marker.is_none() {
+                continue;
+            }
+            let mut index = 0;
+            section.entries.retain(|entry| {
+                let keep = Some(index) == marker || READ_KEYS.contains(&entry.key.as_str());
+                index += 1;
+                keep
+            });
+            section.entries.shrink_to_fit();
+        }
+        unit.sections.shrink_to_fit();
+        SystemdFile { file, path, unit }
+    }
+
     /// For a drop-in, the unit it belongs to (`app.service` for `app.service.d/x.conf`) and
     /// the directory holding that unit.
     fn drop_in_of(&self) -> Option<(String, String)> {
@@ -256,4 +303,101 @@ fn workload(
         process_type: None,
         dockerfile_ref: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::Rng;
+
+    /// Keys of every kind: the ones lowering reads, list keys that are reset by an empty
+    /// assignment, dependencies, and single-value keys it does not read; with empty and
+    /// invalid values.
+    const ASSIGNMENTS: &[(&str, &[&str])] = &[
+        (
+            "ExecStart",
+            &["/usr/bin/app --port 80", "", "/bin/sh -c 'exec app'"],
+        ),
+        ("ExecStop", &["/bin/kill -TERM $MAINPID", ""]),
+        ("ExecStartPre", &["/bin/true", ""]),
+        ("Environment", &["A=1", "B=2 C=3", ""]),
+        ("KillSignal", &["SIGINT", "SIGQUIT # graceful", ""]),
+        ("KillMode", &["mixed", "process", "sideways"]),
+        ("SendSIGKILL", &["no", "yes"]),
+        ("TimeoutStopSec", &["30", "infinity", "0", "soon"]),
+        ("TimeoutSec", &["10"]),
+        ("Type", &["simple", "oneshot", "notify", "odd"]),
+        ("BusName", &["org.example.App", ""]),
+        ("After", &["network.target", ""]),
+        ("Description", &["An app"]),
+        ("User", &["app"]),
+        ("Restart", &["always"]),
+        ("ReadWritePaths", &["/var/lib/app", ""]),
+        ("ConditionPathExists", &["/etc/app", ""]),
+    ];
+
+    fn unit_text(rng: &mut Rng) -> String {
+        let mut text = String::new();
+        for _ in 0..rng.below(4) {
+            let section = ["Unit", "Service", "Service", "Install"][rng.below(4)];
+            text.push_str(&format!("[{section}]\n"));
+            for _ in 0..rng.below(6) {
+                let (key, values) = ASSIGNMENTS[rng.below(ASSIGNMENTS.len())];
+                text.push_str(&format!("{key}={}\n", values[rng.below(values.len())]));
+            }
+        }
+        text
+    }
+
+    fn lowered(files: Vec<SystemdFile>) -> String {
+        let mut model = Model::default();
+        lower_units(files, &mut model);
+        format!("{:#?}", model.workloads)
+    }
+
+    /// Units keep only what lowering reads, and lowering them gives the same workloads as
+    /// lowering them whole: drop-ins that reset lists, units with a `[Service]` section of
+    /// keys lowering does not read, units whose name does not say `.service`.
+    #[test]
+    fn units_keep_what_lowering_reads_and_lower_the_same() {
+        let names = ["app.service", "app.timer", "tpl@.service"];
+        for seed in 1..400u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut inputs: Vec<(String, String)> = Vec::new();
+            for name in names {
+                if rng.below(4) > 0 {
+                    inputs.push((format!("etc/{name}"), unit_text(&mut rng)));
+                }
+                for d in 0..rng.below(3) {
+                    let dropin = format!("etc/{name}.d/{}-override.conf", 10 + d);
+                    inputs.push((dropin, unit_text(&mut rng)));
+                }
+            }
+            let whole: Vec<SystemdFile> = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, (path, text))| SystemdFile {
+                    file: FileId(i as u32),
+                    path: path.clone(),
+                    unit: systemd::parse(text),
+                })
+                .collect();
+            let kept: Vec<SystemdFile> = whole
+                .iter()
+                .map(|f| SystemdFile::new(f.file, f.path.clone(), f.unit.clone()))
+                .collect();
+            for file in &kept {
+                for section in &file.unit.sections {
+                    assert_eq!(section.name, systemd::SERVICE);
+                    let others = section
+                        .entries
+                        .iter()
+                        .filter(|e| !READ_KEYS.contains(&e.key.as_str()))
+                        .filter(|e| systemd::key_kind(&e.key) == systemd::KeyKind::Single);
+                    assert!(others.count() <= 1, "{:?}", file.unit);
+                }
+            }
+            assert_eq!(lowered(kept), lowered(whole), "seed {seed}: {inputs:#?}");
+        }
+    }
 }
