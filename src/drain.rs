@@ -17,6 +17,18 @@ pub const DRAIN_ENV_VARS: &[&str] = &[
     "DRAIN_TIMEOUT",
 ];
 
+/// The environment variables rules read from a process that is not a Kubernetes container: the
+/// drain timeout variables and the servers' own (`GUNICORN_CMD_ARGS`,
+/// `UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN`). compose, systemd and fly processes keep only these
+/// (their workloads stay in memory for the whole run); a Kubernetes container keeps all of its
+/// variables, because SL401 expands any of them in an exec probe.
+pub fn env_read_by_rules(name: &str) -> bool {
+    matches!(
+        name,
+        "GUNICORN_CMD_ARGS" | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+    ) || DRAIN_ENV_VARS.contains(&name)
+}
+
 /// One known drain timeout and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrainTimeout {

@@ -363,7 +363,8 @@ pub struct Process {
     /// Filled after linking: what the command does (shell at PID 1, main program, steps before).
     pub analysis: Option<Box<CommandAnalysis>>,
     pub script: Option<Box<LinkedScript>>,
-    /// Environment variables set for the process.
+    /// Environment variables set for the process: all of a Kubernetes container's, only those
+    /// [`crate::drain::env_read_by_rules`] names for the other platforms.
     pub env: Vec<EnvVar>,
     /// The pause before the stop signal (a Kubernetes preStop hook). Boxed: most processes
     /// have none.
@@ -421,6 +422,11 @@ impl Process {
     }
 
     pub fn env_var(&self, name: &str) -> Option<&EnvVar> {
+        // Processes other than containers keep only the variables rules read.
+        debug_assert!(
+            self.container.is_some() || crate::drain::env_read_by_rules(name),
+            "{name} is read from a process that keeps only `drain::env_read_by_rules`"
+        );
         self.env.iter().rev().find(|e| e.name == name)
     }
 }
@@ -696,7 +702,8 @@ pub struct ComposeService {
     /// `command:`/`entrypoint:` keys when set.
     pub command_key: Option<Location>,
     pub entrypoint_key: Option<Location>,
-    /// `command`/`entrypoint` as compose sets them (strings split into words, never a shell).
+    /// `command`/`entrypoint` as compose sets them (strings split into words, never a shell),
+    /// kept only when `build` may link the service to a Dockerfile of the scan (no `target`).
     pub command: Option<Command>,
     pub entrypoint: Option<Command>,
 }

@@ -280,6 +280,10 @@ fn service(
             sources: vec![source.clone()],
         })
     };
+    // `command`/`entrypoint` as written are read only to override the image's when a Dockerfile
+    // in the scan builds it (`link::link_images`): without a `build:` (or with a `target`
+    // stage) the effective command below is all the rules need.
+    let links_build = build.as_ref().is_some_and(|b| b.target.is_none());
     let compose = ComposeService {
         name: name.to_string(),
         init: node.get("init").and_then(|n| {
@@ -323,8 +327,8 @@ fn service(
         entrypoint_key: node
             .get_entry("entrypoint")
             .map(|e| location(file, e.key.report_span())),
-        command: as_command(&command),
-        entrypoint: as_command(&entrypoint),
+        command: as_command(&command).filter(|_| links_build),
+        entrypoint: as_command(&entrypoint).filter(|_| links_build),
     };
 
     // Without a linked Dockerfile: `entrypoint` (+ `command`) is the argv; a `command` alone runs
@@ -364,6 +368,7 @@ fn service(
         .and_then(|n| seconds(n).map(|v| Fact::at(v, location(file, n.report_span()))));
     let env = pairs(node.get("environment"))
         .into_iter()
+        .filter(|(name, _, _)| crate::drain::env_read_by_rules(name))
         .map(|(name, value, span)| EnvVar {
             name,
             value,
@@ -400,6 +405,72 @@ mod tests {
         let mut facts = FileFacts::default();
         lower(FileId(0), text, &mut fragment, &mut facts).expect("valid YAML");
         facts.problems.into_iter().map(|p| p.message).collect()
+    }
+
+    fn services(text: &str) -> Vec<Workload> {
+        let mut fragment = Fragment::default();
+        let mut facts = FileFacts::default();
+        lower(FileId(0), text, &mut fragment, &mut facts).expect("valid YAML");
+        fragment.workloads
+    }
+
+    #[test]
+    fn a_service_keeps_the_variables_rules_read_in_order() {
+        for environment in [
+            "{LOG_LEVEL: info, GRACEFUL_TIMEOUT: 10s, PORT: '80', SHUTDOWN_TIMEOUT: 20s, GUNICORN_CMD_ARGS: --graceful-timeout 5}",
+            "[LOG_LEVEL=info, GRACEFUL_TIMEOUT=10s, PORT=80, SHUTDOWN_TIMEOUT=20s, GUNICORN_CMD_ARGS=--graceful-timeout 5]",
+        ] {
+            let text = format!("services:\n  web:\n    image: app\n    environment: {environment}\n");
+            let workloads = services(&text);
+            let env: Vec<(&str, Option<&str>)> = workloads[0].processes[0]
+                .env
+                .iter()
+                .map(|e| (e.name.as_str(), e.value.as_deref()))
+                .collect();
+            assert_eq!(
+                env,
+                [
+                    ("GRACEFUL_TIMEOUT", Some("10s")),
+                    ("SHUTDOWN_TIMEOUT", Some("20s")),
+                    ("GUNICORN_CMD_ARGS", Some("--graceful-timeout 5")),
+                ],
+                "{environment}"
+            );
+            // The kept variable still points at its value.
+            let at = workloads[0].processes[0].env[0].location.span;
+            assert!(text[at.start..at.end].contains("10s"), "{environment}");
+        }
+    }
+
+    #[test]
+    fn written_commands_are_kept_only_when_a_build_can_link() {
+        let kept = |service: &str| {
+            let text = format!(
+                "services:\n  web:\n{service}    entrypoint: [tini, --]\n    command: app serve\n"
+            );
+            let workloads = services(&text);
+            let compose = workloads[0].compose.as_deref().expect("compose facts");
+            // The effective command is the same either way.
+            assert_eq!(
+                workloads[0].processes[0]
+                    .command
+                    .as_ref()
+                    .map(|c| c.argv().join(" ")),
+                Some("tini -- app serve".to_string())
+            );
+            assert!(compose.command_key.is_some() && compose.entrypoint_key.is_some());
+            (compose.entrypoint.is_some(), compose.command.is_some())
+        };
+        assert_eq!(kept("    image: app\n"), (false, false));
+        assert_eq!(kept("    build: .\n"), (true, true));
+        assert_eq!(
+            kept("    build: {context: ./api, dockerfile: Dockerfile.prod}\n"),
+            (true, true)
+        );
+        assert_eq!(
+            kept("    build: {context: ., target: dev}\n"),
+            (false, false)
+        );
     }
 
     #[test]

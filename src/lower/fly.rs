@@ -81,6 +81,7 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
     let env: Vec<EnvVar> = fly
         .env
         .iter()
+        .filter(|(name, _)| crate::drain::env_read_by_rules(name))
         .map(|(name, value)| EnvVar {
             name: name.clone(),
             value: match value.get_ref() {

@@ -264,6 +264,7 @@ fn workload(
     let env = unit
         .environment()
         .into_iter()
+        .filter(|s| crate::drain::env_read_by_rules(&s.value.name))
         .filter_map(|s| {
             Some(EnvVar {
                 name: s.value.name.clone(),
@@ -320,7 +321,10 @@ mod tests {
         ),
         ("ExecStop", &["/bin/kill -TERM $MAINPID", ""]),
         ("ExecStartPre", &["/bin/true", ""]),
-        ("Environment", &["A=1", "B=2 C=3", ""]),
+        (
+            "Environment",
+            &["A=1", "B=2 DRAIN_TIMEOUT=3", "DRAIN_TIMEOUT=9s", ""],
+        ),
         ("KillSignal", &["SIGINT", "SIGQUIT # graceful", ""]),
         ("KillMode", &["mixed", "process", "sideways"]),
         ("SendSIGKILL", &["no", "yes"]),
@@ -353,6 +357,44 @@ mod tests {
         let mut model = Model::default();
         lower_units(files, &mut model);
         format!("{:#?}", model.workloads)
+    }
+
+    /// A unit's process keeps the variables rules read, each once with the value the last
+    /// assignment (a drop-in's) gives it.
+    #[test]
+    fn a_unit_keeps_the_variables_rules_read() {
+        let unit = "[Service]\nExecStart=/usr/bin/app\nEnvironment=LANG=C SHUTDOWN_TIMEOUT=10s PORT=80\nEnvironment=\"GUNICORN_CMD_ARGS=--graceful-timeout 5\"\n";
+        let dropin = "[Service]\nEnvironment=SHUTDOWN_TIMEOUT=30s HOME=/srv\n";
+        let files = [
+            ("etc/app.service", unit),
+            ("etc/app.service.d/10-override.conf", dropin),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text))| {
+            SystemdFile::new(FileId(i as u32), path.to_string(), systemd::parse(text))
+        })
+        .collect();
+        let mut model = Model::default();
+        lower_units(files, &mut model);
+        let process = &model.workloads[0].processes[0];
+        let env: Vec<(&str, Option<&str>)> = process
+            .env
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_deref()))
+            .collect();
+        assert_eq!(
+            env,
+            [
+                ("GUNICORN_CMD_ARGS", Some("--graceful-timeout 5")),
+                ("SHUTDOWN_TIMEOUT", Some("30s")),
+            ]
+        );
+        let last = process.env_var("SHUTDOWN_TIMEOUT").expect("kept");
+        assert_eq!(
+            (last.location.file, last.value.as_deref()),
+            (FileId(1), Some("30s"))
+        );
     }
 
     /// Units keep only what lowering reads, and lowering them gives the same workloads as
