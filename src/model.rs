@@ -621,6 +621,17 @@ pub struct Workload {
 }
 
 #[cfg(test)]
+impl Process {
+    /// The environment's names and values, in order.
+    pub(crate) fn env_pairs(&self) -> Vec<(&str, Option<&str>)> {
+        self.env
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_deref()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
 impl Workload {
     /// A Kubernetes pod template with no containers, for tests of linking and look-ups.
     pub(crate) fn test_pod_template(

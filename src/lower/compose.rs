@@ -422,13 +422,8 @@ mod tests {
         ] {
             let text = format!("services:\n  web:\n    image: app\n    environment: {environment}\n");
             let workloads = services(&text);
-            let env: Vec<(&str, Option<&str>)> = workloads[0].processes[0]
-                .env
-                .iter()
-                .map(|e| (e.name.as_str(), e.value.as_deref()))
-                .collect();
             assert_eq!(
-                env,
+                workloads[0].processes[0].env_pairs(),
                 [
                     ("GRACEFUL_TIMEOUT", Some("10s")),
                     ("SHUTDOWN_TIMEOUT", Some("20s")),

@@ -378,13 +378,8 @@ mod tests {
         let mut model = Model::default();
         lower_units(files, &mut model);
         let process = &model.workloads[0].processes[0];
-        let env: Vec<(&str, Option<&str>)> = process
-            .env
-            .iter()
-            .map(|e| (e.name.as_str(), e.value.as_deref()))
-            .collect();
         assert_eq!(
-            env,
+            process.env_pairs(),
             [
                 ("GUNICORN_CMD_ARGS", Some("--graceful-timeout 5")),
                 ("SHUTDOWN_TIMEOUT", Some("30s")),
