@@ -90,7 +90,7 @@ pub fn link_images(
     for workload in &mut model.workloads {
         if let Some(compose) = &workload.compose {
             // A `target` other than the final stage builds a different image than we model.
-            let Some(build) = compose.build.as_ref().filter(|b| b.target.is_none()) else {
+            let Some(build) = compose.build.as_ref().filter(|b| b.builds_final_stage()) else {
                 continue;
             };
             let path = dir_of(build.location.file)

@@ -727,6 +727,14 @@ pub struct ComposeBuild {
     pub location: Location,
 }
 
+impl ComposeBuild {
+    /// The build makes the Dockerfile's final stage (no `target`): the image the scan models,
+    /// to which the service can be linked.
+    pub fn builds_final_stage(&self) -> bool {
+        self.target.is_none()
+    }
+}
+
 /// systemd facts of a service unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemdService {

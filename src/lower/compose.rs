@@ -283,7 +283,7 @@ fn service(
     // `command`/`entrypoint` as written are read only to override the image's when a Dockerfile
     // in the scan builds it (`link::link_images`): without a `build:` (or with a `target`
     // stage) the effective command below is all the rules need.
-    let links_build = build.as_ref().is_some_and(|b| b.target.is_none());
+    let links_build = build.as_ref().is_some_and(ComposeBuild::builds_final_stage);
     let compose = ComposeService {
         name: name.to_string(),
         init: node.get("init").and_then(|n| {
@@ -327,8 +327,8 @@ fn service(
         entrypoint_key: node
             .get_entry("entrypoint")
             .map(|e| location(file, e.key.report_span())),
-        command: as_command(&command).filter(|_| links_build),
-        entrypoint: as_command(&entrypoint).filter(|_| links_build),
+        command: links_build.then(|| as_command(&command)).flatten(),
+        entrypoint: links_build.then(|| as_command(&entrypoint)).flatten(),
     };
 
     // Without a linked Dockerfile: `entrypoint` (+ `command`) is the argv; a `command` alone runs
