@@ -69,8 +69,7 @@ pub struct Diagnostic {
     /// The rule's code, e.g. `SL101`.
     pub code: &'static str,
     pub severity: Severity,
-    /// Shared with the other findings that say the same (see [`Shared`]).
-    pub message: Arc<str>,
+    pub message: Message,
     pub location: Location,
     /// What the primary span is ("shell form CMD").
     pub primary_label: Option<Arc<str>>,
@@ -94,7 +93,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity,
-            message: exact(message.into()),
+            message: Message::new(message.into()),
             location,
             primary_label: None,
             labels: Vec::new(),
@@ -141,6 +140,95 @@ impl Diagnostic {
     }
 }
 
+/// A finding's message. Most say what is wrong where ("container `web` of Deployment/api
+/// serves traffic but has no preStop hook"), then, after `": "`, why that breaks a deploy, in
+/// words that are the same for every finding of the rule. The two parts are kept apart, so
+/// that the explanation is stored once for the whole run (see [`Shared`]): on a tree of
+/// distinct manifests each finding names its own workload, and the explanation was most of
+/// its text.
+///
+/// The message is cut at its first `": "`, so equal texts have equal parts; it compares and
+/// orders as its whole text.
+#[derive(Clone, Debug)]
+pub struct Message {
+    head: Arc<str>,
+    /// What follows the first `": "`, when there is one.
+    tail: Option<Arc<str>>,
+}
+
+const SEPARATOR: &str = ": ";
+
+impl Message {
+    pub fn new(text: String) -> Self {
+        match text.split_once(SEPARATOR) {
+            Some((head, tail)) => Message {
+                head: Arc::from(head),
+                tail: Some(Arc::from(tail)),
+            },
+            None => Message {
+                head: exact(text),
+                tail: None,
+            },
+        }
+    }
+
+    /// The parts: before the first `": "`, and after it.
+    pub fn parts(&self) -> (&str, Option<&str>) {
+        (&self.head, self.tail.as_deref())
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        let tail = self
+            .tail
+            .as_deref()
+            .map(|tail| SEPARATOR.bytes().chain(tail.bytes()));
+        self.head.bytes().chain(tail.into_iter().flatten())
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.head)?;
+        if let Some(tail) = &self.tail {
+            f.write_str(SEPARATOR)?;
+            f.write_str(tail)?;
+        }
+        Ok(())
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.head == other.head && self.tail == other.tail
+    }
+}
+
+impl Eq for Message {}
+
+impl PartialEq<str> for Message {
+    fn eq(&self, other: &str) -> bool {
+        self.bytes().eq(other.bytes())
+    }
+}
+
+impl PartialEq<&str> for Message {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+impl Ord for Message {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes().cmp(other.bytes())
+    }
+}
+
+impl PartialOrd for Message {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// A finding's text without spare capacity: `format!` reserves about twice its literal parts,
 /// and a big tree keeps tens of thousands of findings until the output.
 fn exact(text: String) -> Arc<str> {
@@ -164,7 +252,10 @@ impl Shared {
     pub fn compact(&mut self, diagnostics: &mut [Diagnostic]) {
         for d in diagnostics {
             d.labels.shrink_to_fit();
-            self.share(&mut d.message);
+            self.share(&mut d.message.head);
+            if let Some(tail) = &mut d.message.tail {
+                self.share(tail);
+            }
             if let Some(help) = &mut d.help {
                 self.share(help);
             }
@@ -214,10 +305,10 @@ mod tests {
         assert_eq!(diagnostics[2].help.as_ref().map(Arc::as_ptr), first);
         assert_eq!(diagnostics[3].help.as_ref().map(Arc::as_ptr), first);
         assert_ne!(diagnostics[1].help.as_ref().map(Arc::as_ptr), first);
-        let message = |i: usize| &diagnostics[i].message;
+        let message = |i: usize| &diagnostics[i].message.head;
         assert!(Arc::ptr_eq(message(0), message(3)));
         assert!(!Arc::ptr_eq(message(0), message(1)));
-        assert_eq!(&*diagnostics[3].message, "m a");
+        assert_eq!(diagnostics[3].message, "m a");
         let label = |i: usize| &diagnostics[i].labels[0].message;
         assert!((1..4).all(|i| Arc::ptr_eq(label(i), label(0))));
         let primary = |i: usize| diagnostics[i].primary_label.as_ref();
@@ -228,5 +319,58 @@ mod tests {
         assert!(diagnostics
             .iter()
             .all(|d| d.labels.capacity() == d.labels.len()));
+    }
+
+    #[test]
+    fn explanations_are_shared_apart_from_what_names_the_workload() {
+        let at = Location::new(FileId(0), Span::new(0, 1));
+        let why = "SIGTERM arrives while the pod is still being removed from Service endpoints";
+        let mut diagnostics: Vec<Diagnostic> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let message = format!("container `{name}` has no preStop hook: {why}");
+                Diagnostic::new("SL202", Severity::Warning, at, message)
+            })
+            .collect();
+        Shared::default().compact(&mut diagnostics);
+        let tails: Vec<&Arc<str>> = diagnostics
+            .iter()
+            .filter_map(|d| d.message.tail.as_ref())
+            .collect();
+        assert_eq!(tails.len(), 3);
+        assert!(tails.iter().all(|tail| Arc::ptr_eq(tail, tails[0])));
+        assert_eq!(
+            diagnostics[1].message.to_string(),
+            format!("container `b` has no preStop hook: {why}")
+        );
+        assert_eq!(
+            diagnostics[1].message.parts(),
+            ("container `b` has no preStop hook", Some(why))
+        );
+    }
+
+    /// Messages compare and order as their whole texts, wherever they are cut.
+    #[test]
+    fn messages_compare_as_their_texts() {
+        let mut rng = crate::test_rng::Rng(0x5d1a_9e07_3c4b_0001);
+        let texts: Vec<String> = (0..400)
+            .map(|_| {
+                let len = rng.below(7);
+                (0..len)
+                    .map(|_| [':', ' ', 'a', '-', 'é'][rng.below(5)])
+                    .collect()
+            })
+            .collect();
+        for a in &texts {
+            let ma = Message::new(a.clone());
+            assert_eq!(ma.to_string(), *a);
+            assert!(ma == a.as_str());
+            for b in &texts {
+                let mb = Message::new(b.clone());
+                assert_eq!(ma.cmp(&mb), a.cmp(b), "{a:?} {b:?}");
+                assert_eq!(ma == mb, a == b, "{a:?} {b:?}");
+                assert_eq!(ma == b.as_str(), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 }

@@ -998,13 +998,13 @@ mod pipeline_tests {
                 diagnostics.reverse();
             }
             sort(&mut diagnostics, &files);
-            let shown: Vec<(&str, &str, &str, Vec<usize>)> = diagnostics
+            let shown: Vec<(&str, &str, String, Vec<usize>)> = diagnostics
                 .iter()
                 .map(|d| {
                     (
                         files.path(d.location.file),
                         d.code,
-                        &*d.message,
+                        d.message.to_string(),
                         d.labels.iter().map(|l| l.location.span.start).collect(),
                     )
                 })
@@ -1012,10 +1012,10 @@ mod pipeline_tests {
             assert_eq!(
                 shown,
                 [
-                    ("a/Dockerfile", "SL101", "shell", vec![]),
-                    ("a/Dockerfile", "SL103", "other", vec![]),
-                    ("a/Dockerfile", "SL103", "script", vec![1, 2]),
-                    ("b/Dockerfile", "SL103", "script", vec![5]),
+                    ("a/Dockerfile", "SL101", "shell".into(), vec![]),
+                    ("a/Dockerfile", "SL103", "other".into(), vec![]),
+                    ("a/Dockerfile", "SL103", "script".into(), vec![1, 2]),
+                    ("b/Dockerfile", "SL103", "script".into(), vec![5]),
                 ],
                 "reversed: {reversed}"
             );

@@ -533,7 +533,11 @@ pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std
             None => Vec::new(),
         };
         if handler.render_report(&mut text, &v).is_err() {
-            text.push_str(&format!("{} {}\n", d.code, shown_text(&d.message)));
+            text.push_str(&format!(
+                "{} {}\n",
+                d.code,
+                shown_text(&d.message.to_string())
+            ));
         }
         if let Some(footer) = &d.footer {
             text.push_str(&format!("  {}\n", shown_text(footer)));
