@@ -173,6 +173,7 @@ impl Message {
     }
 
     /// The parts: before the first `": "`, and after it.
+    #[cfg(test)]
     pub fn parts(&self) -> (&str, Option<&str>) {
         (&self.head, self.tail.as_deref())
     }
@@ -205,12 +206,14 @@ impl PartialEq for Message {
 
 impl Eq for Message {}
 
+#[cfg(test)]
 impl PartialEq<str> for Message {
     fn eq(&self, other: &str) -> bool {
         self.bytes().eq(other.bytes())
     }
 }
 
+#[cfg(test)]
 impl PartialEq<&str> for Message {
     fn eq(&self, other: &&str) -> bool {
         *self == **other
