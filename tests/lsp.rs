@@ -731,3 +731,58 @@ fn workspace_folders_can_come_and_go() {
     );
     assert_eq!(client.shut_down().code(), Some(0));
 }
+
+impl Client {
+    /// Write raw bytes to the server's stdin, framing and all.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).expect("write to server");
+        stdin.flush().expect("flush to server");
+    }
+
+    /// Close stdin and wait for the server to exit.
+    fn hang_up(mut self) -> ExitStatus {
+        self.stdin = None;
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+#[test]
+fn a_malformed_message_is_skipped_and_the_session_goes_on() {
+    let (_dir, root) = workspace();
+    let mut client = Client::start();
+    client.send_raw(b"Content-Length: 5\r\n\r\n{{{{{");
+    client.send_raw(b"Content-Length: 4\r\n\r\n\xff\xfe\x00{");
+    client.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "workspaceFolders": [{"uri": uri(&root), "name": "ws"}],
+            "capabilities": {},
+        }),
+    );
+    client.notify("initialized", json!({}));
+    client.send_raw(b"Content-Length: 2\r\n\r\n[]");
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(codes(&published), ["SL101"], "{published}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+#[test]
+fn a_huge_content_length_neither_aborts_nor_allocates_it() {
+    // 100 TB announced (the reader of lsp_server allocated it at once and aborted). The server
+    // reads what arrives, and exits when stdin closes.
+    let mut client = Client::start();
+    client.send_raw(b"Content-Length: 99999999999999\r\n\r\n{\"jsonrpc\":\"2.0\"");
+    let status = client.hang_up();
+    assert_eq!(status.code(), Some(1), "{status:?}");
+}

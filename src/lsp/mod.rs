@@ -10,6 +10,7 @@
 //! changes is coalesced into one lint. Text sync is full-document.
 
 mod convert;
+mod transport;
 mod uri;
 
 use std::collections::HashMap;
@@ -39,14 +40,39 @@ const MAX_DELAY: Duration = Duration::from_millis(200);
 
 /// Run the server on stdin/stdout until the client says `exit` (or closes stdin).
 /// Exit code 0 after `shutdown` then `exit`, 1 otherwise (LSP spec).
+///
+/// Messages are read and written by two threads of our own ([`transport`]), connected to the
+/// server through an in-memory connection: `lsp_server`'s stdio reader aborts the process on a
+/// header that announces a huge body.
 pub fn serve_stdio() -> ExitCode {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, client) = Connection::memory();
+    let Connection {
+        sender: to_server,
+        receiver: from_server,
+    } = client;
+    let reader = std::thread::Builder::new()
+        .name("lsp-reader".to_string())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            let deliver = |message| to_server.send(message).is_ok();
+            transport::pump(&mut stdin.lock(), transport::MAX_BODY, deliver, log);
+        });
+    let writer = std::thread::Builder::new()
+        .name("lsp-writer".to_string())
+        .spawn(move || transport::write_all(from_server, &mut std::io::stdout().lock()));
+    let (Ok(_reader), Ok(writer)) = (reader, writer) else {
+        log("could not start the threads that read and write messages");
+        return ExitCode::from(1);
+    };
     let code = serve(&connection);
-    // The reader thread has stopped (it stops after `exit` or at the end of stdin); dropping the
-    // connection lets the writer finish sending what is queued before we return.
+    // Dropping the connection ends the writer once it has sent what is queued. The reader is
+    // not waited for: after `exit` or the end of stdin it has stopped; otherwise it may be
+    // blocked reading stdin, and returning ends the process.
     drop(connection);
-    if let Err(e) = io_threads.join() {
-        log(&format!("connection: {e}"));
+    match writer.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => log(&format!("connection: {e}")),
+        Err(_) => log("connection: the writer thread panicked"),
     }
     code
 }
