@@ -128,8 +128,7 @@ pub fn lint_paths_overlaid(
     extra: Vec<InputFile>,
 ) -> Result<Report, ConfigError> {
     let discovery = discover::discover(paths, &settings.config)?;
-    let read =
-        |path: &Path| overlay(path).map_or_else(|| read_file(path, settings.max_file_bytes), Ok);
+    let read = |path: &Path| read_overlaid(path, overlay, settings.max_file_bytes).map(|(t, _)| t);
     // Kustomization files say which files are patches (partial objects, not linted), so they
     // are read first; they are few and small. Every other file is read in the parallel stage,
     // right before it is parsed.
@@ -217,6 +216,28 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
     })
 }
 
+/// The text of a found file: the editor's buffer when `overlay` holds one, else the file on
+/// disk. A buffer is held to the same size limit as the file it stands for. `true` when the
+/// text was read from disk.
+fn read_overlaid(
+    path: &Path,
+    overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+    max_bytes: u64,
+) -> Result<(String, bool), String> {
+    match overlay(path) {
+        Some(text) if text.len() as u64 > max_bytes => {
+            Err(over_size_limit(text.len() as u64, max_bytes))
+        }
+        Some(text) => Ok((text, false)),
+        None => read_file(path, max_bytes).map(|text| (text, true)),
+    }
+}
+
+/// The note for a file of `len` bytes that is over the `max-file-size` limit.
+fn over_size_limit(len: u64, max_bytes: u64) -> String {
+    format!("{len} bytes is over the {max_bytes} byte limit (max-file-size); skipped")
+}
+
 /// [`read_file`] before the bytes are decoded (see [`source::ByteMap`] for what decoding
 /// changes).
 pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
@@ -226,9 +247,7 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     if !meta.is_file() {
         return Err("not a regular file; skipped".into());
     }
-    let over = |len: u64| {
-        format!("{len} bytes is over the {max_bytes} byte limit (max-file-size); skipped")
-    };
+    let over = |len: u64| over_size_limit(len, max_bytes);
     if meta.len() > max_bytes {
         return Err(over(meta.len()));
     }
@@ -727,15 +746,14 @@ fn process_source(
         Content::Text(text) => Ok(text),
         Content::Path(other_path) => {
             let path = other_path.as_deref().unwrap_or_else(|| Path::new(&display));
-            match overlay(path) {
-                Some(text) => Ok(text),
-                None => match read_file(path, max_file_bytes) {
-                    Ok(text) => {
+            match read_overlaid(path, overlay, max_file_bytes) {
+                Ok((text, from_disk)) => {
+                    if from_disk {
                         on_disk = Some(other_path);
-                        Ok(text)
                     }
-                    Err(why) => Err(format!("{display}: {why}")),
-                },
+                    Ok(text)
+                }
+                Err(why) => Err(format!("{display}: {why}")),
             }
         }
     };

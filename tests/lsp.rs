@@ -786,3 +786,25 @@ fn a_huge_content_length_neither_aborts_nor_allocates_it() {
     let status = client.hang_up();
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
+
+#[test]
+fn a_buffer_over_the_size_limit_is_skipped_like_its_file() {
+    let (_dir, root) = workspace();
+    write(
+        &root,
+        ".shutdownlint.toml",
+        &format!("max-file-size = \"2KiB\"\n{CONFIG}"),
+    );
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
+    // Over 2 KiB in the editor: not linted, as `shutdownlint .` would skip the saved file.
+    let big = format!("{DOCKERFILE}# {}\n", "x".repeat(3000));
+    client.change(&dockerfile, 2, &big);
+    let published = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(published["diagnostics"], json!([]), "{published:#}");
+    client.change(&dockerfile, 3, DOCKERFILE);
+    assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
+    assert_eq!(client.shut_down().code(), Some(0));
+}

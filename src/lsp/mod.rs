@@ -649,7 +649,10 @@ impl Server<'_> {
             .filter(|(_, file)| file.kind == FileKind::ShellScript)
             .filter_map(|(id, file)| {
                 let document = self.documents.get(Path::new(file.path))?;
-                (*document.text != *report.files.text(id)).then(|| InputFile {
+                let changed = *document.text != *report.files.text(id);
+                // A buffer over the size limit is not linted (the file on disk still is).
+                let fits = document.text.len() as u64 <= workspace.settings.max_file_bytes;
+                (changed && fits).then(|| InputFile {
                     display: file.path.to_string(),
                     kind: FileKind::ShellScript,
                     text: document.text.clone(),
