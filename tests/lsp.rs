@@ -170,15 +170,7 @@ impl Client {
 
     fn exit(mut self) -> ExitStatus {
         self.notify("exit", Value::Null);
-        self.stdin = None;
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the server") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the server did not exit");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.hang_up()
     }
 }
 
@@ -733,7 +725,7 @@ fn workspace_folders_can_come_and_go() {
 }
 
 impl Client {
-    /// Write raw bytes to the server's stdin, framing and all.
+    /// Raw bytes to the server's stdin, framing and all.
     fn send_raw(&mut self, bytes: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin is open");
         stdin.write_all(bytes).expect("write to server");
