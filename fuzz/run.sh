@@ -3,7 +3,7 @@
 #
 #   fuzz/run.sh build                   build every target
 #   fuzz/run.sh TARGET [SECONDS]        TARGET: dockerfile yaml kubernetes compose nginx systemd
-#                                               procfile fly shell pipeline
+#                                               procfile fly shell pipeline lsp
 #
 # Builds the targets with cargo-fuzz (a nightly toolchain if one is installed, else stable with
 # RUSTC_BOOTSTRAP=1 and no sanitizer; FUZZ_TOOLCHAIN=nightly|stable chooses); a run builds only a target that was never built, so
@@ -30,7 +30,7 @@ case $toolchain in
 esac
 case $target in
   build) cd "$fuzz_dir" && exec "${build[@]}" ;;
-  dockerfile | yaml | kubernetes | compose | nginx | systemd | procfile | fly | shell | pipeline) ;;
+  dockerfile | yaml | kubernetes | compose | nginx | systemd | procfile | fly | shell | pipeline | lsp) ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 binary="$fuzz_dir/target/x86_64-unknown-linux-gnu/release/$target"
@@ -88,6 +88,7 @@ case $target in
   fly) list=$( { seeds fly; flys; } ) ;;
   shell) list=$( { seeds shell; scripts; } ) ;;
   pipeline) list="" ;;
+  lsp) list=$(seeds lsp) ;;
 esac
 while IFS= read -r file; do [ -n "$file" ] && add "$file"; done <<<"$list"
 if [ "$target" = pipeline ]; then
@@ -112,7 +113,7 @@ literals() {
 dict_file="$fuzz_dir/logs/$target.dict"
 case $target in
   kubernetes | compose) { cat "$fuzz_dir/dict/yaml.dict"; literals; } >"$dict_file" ;;
-  pipeline) { cat "$fuzz_dir"/dict/*.dict; literals; } >"$dict_file" ;;
+  pipeline) { for d in "$fuzz_dir"/dict/*.dict; do [ "${d##*/}" = lsp.dict ] || cat "$d"; done; literals; } >"$dict_file" ;;
   shell | procfile | dockerfile | systemd | fly) { cat "$fuzz_dir/dict/$target.dict"; literals; } >"$dict_file" ;;
   *) cat "$fuzz_dir/dict/$target.dict" >"$dict_file" ;;
 esac

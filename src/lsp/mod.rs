@@ -10,7 +10,7 @@
 //! changes is coalesced into one lint. Text sync is full-document.
 
 mod convert;
-mod transport;
+pub mod transport;
 mod uri;
 
 use std::collections::HashMap;

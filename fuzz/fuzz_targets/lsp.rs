@@ -1,0 +1,44 @@
+//! The language server's message framing: `Content-Length` headers and JSON-RPC bodies, read
+//! with a small body limit. Every message read must write out and read back as itself.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shutdownlint::lsp::transport::{pump, write_all};
+
+/// Small, so bodies over the limit are skipped often.
+const MAX_BODY: usize = 4096;
+
+fuzz_target!(|data: &[u8]| {
+    let mut read = Vec::new();
+    pump(
+        &mut &data[..],
+        MAX_BODY,
+        |message| {
+            read.push(message);
+            true
+        },
+        |_| {},
+    );
+    // Each message is framed by at least a `Content-Length:` header and `\r\n\r\n`.
+    assert!(
+        read.len() <= data.len() / 20 + 1,
+        "more messages than frames"
+    );
+    let mut written = Vec::new();
+    write_all(read.iter().cloned(), &mut written).expect("written to memory");
+    let mut again = Vec::new();
+    pump(
+        &mut &written[..],
+        usize::MAX,
+        |message| {
+            again.push(message);
+            true
+        },
+        |line| panic!("a written message did not read back: {line}"),
+    );
+    assert_eq!(
+        format!("{read:?}"),
+        format!("{again:?}"),
+        "messages changed when written and read back"
+    );
+});
