@@ -107,7 +107,7 @@ fi
 # every target that runs it, so the fuzzer need not guess `--graceful-timeout` byte by byte.
 literals() {
   grep -ho '"[^"\\]*"' "$repo"/src/shell/commands.rs "$repo"/src/shell/analysis.rs \
-    "$repo"/src/shell/mod.rs "$repo"/src/analysis.rs | tr -d '"' | tr ' \t' '\n\n' |
+    "$repo"/src/shell/mod.rs "$repo"/src/analysis.rs | tr -d '"' | tr '[:blank:]' '\n' |
     LC_ALL=C grep -E '^[[:print:]]{2,40}$' | LC_ALL=C sort -u | sed 's/.*/"&"/'
 }
 dict_file="$fuzz_dir/logs/$target.dict"
