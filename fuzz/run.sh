@@ -9,7 +9,7 @@
 # RUSTC_BOOTSTRAP=1 and no sanitizer; FUZZ_TOOLCHAIN=nightly|stable chooses); a run builds only a target that was never built, so
 # rebuild with `fuzz/run.sh build` after changing the code. A run fills fuzz/corpus/TARGET from fuzz/seeds, the
 # repository's test fixtures and a sample of ../shared/corpus (when present), then runs
-# libFuzzer with -jobs=1 -workers=1. The log is fuzz/logs/TARGET.log; crashing inputs land in
+# libFuzzer in this process. The log is fuzz/logs/TARGET.log; crashing inputs land in
 # fuzz/artifacts/TARGET/. fuzz/corpus, fuzz/artifacts and fuzz/logs are not committed.
 set -euo pipefail
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
@@ -120,15 +120,15 @@ esac
 dict=(-dict="$dict_file")
 
 echo "$target: $(find "$corpus" -type f | wc -l) inputs in the corpus; running ${seconds}s"
-cd "$fuzz_dir/logs"
-rm -f fuzz-0.log
+# libFuzzer runs in this process and logs to stderr, so runs of different targets at the same
+# time each keep their own log (with -jobs it writes fuzz-N.log in the working directory).
+log="$fuzz_dir/logs/$target.log"
 set +e
-"$binary" "$corpus" "${dict[@]}" -jobs=1 -workers=1 -max_total_time="$seconds" -timeout=5 \
+"$binary" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=5 \
   -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
-  -artifact_prefix="$fuzz_dir/artifacts/$target/"
+  -artifact_prefix="$fuzz_dir/artifacts/$target/" 2>"$log"
 status=$?
 set -e
-mv -f fuzz-0.log "$target.log" 2>/dev/null || true
-grep -E '^#[0-9]+' "$target.log" | tail -n 1 || true
-grep -E '^stat::|^Done' "$target.log" || true
+grep -E '^#[0-9]+' "$log" | tail -n 1 || true
+grep -E '^stat::|^Done' "$log" || true
 exit $status
