@@ -149,7 +149,7 @@ impl Diagnostic {
 ///
 /// The message is cut at its first `": "`, so equal texts have equal parts; it compares and
 /// orders as its whole text.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     head: Arc<str>,
     /// What follows the first `": "`, when there is one.
@@ -197,14 +197,6 @@ impl fmt::Display for Message {
         Ok(())
     }
 }
-
-impl PartialEq for Message {
-    fn eq(&self, other: &Self) -> bool {
-        self.head == other.head && self.tail == other.tail
-    }
-}
-
-impl Eq for Message {}
 
 #[cfg(test)]
 impl PartialEq<str> for Message {

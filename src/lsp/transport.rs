@@ -20,14 +20,14 @@ const MAX_HEADER_LINE: usize = 8 << 10;
 
 /// What one frame of the input gave.
 #[derive(Debug)]
-pub enum Frame {
+enum Frame {
     Message(Message),
     /// A frame that was read and dropped, and why (for the log).
     Skipped(String),
 }
 
 /// Read the next frame; `Ok(None)` at the end of the input (also in the middle of a frame).
-pub fn read_frame(input: &mut impl BufRead, max_body: usize) -> io::Result<Option<Frame>> {
+fn read_frame(input: &mut impl BufRead, max_body: usize) -> io::Result<Option<Frame>> {
     let Some(length) = read_header(input)? else {
         return Ok(None);
     };
