@@ -9,6 +9,10 @@ use ignore::{WalkBuilder, WalkState};
 use crate::config::{Config, ConfigError};
 use crate::source::FileKind;
 
+mod ignore_files;
+use ignore_files::IgnoreFiles;
+pub use ignore_files::{IGNORE_BUDGET_BYTES, MAX_IGNORE_FILE_BYTES};
+
 /// Files larger than this are skipped with a note, unread (`max-file-size` in the configuration).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -227,6 +231,18 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// Whether two paths are one name written two ways: the same but for leading `./`s.
+fn same_spelling(a: &Path, b: &Path) -> bool {
+    fn strip(path: &Path) -> &[u8] {
+        let mut bytes = path.as_os_str().as_encoded_bytes();
+        while let Some(rest) = bytes.strip_prefix(b"./") {
+            bytes = rest;
+        }
+        bytes
+    }
+    a == b || strip(a) == strip(b)
+}
+
 /// Exclusion patterns from the config, gitignore-style, relative to the config's directory.
 pub fn exclude_matcher(config: &Config) -> Result<Option<Gitignore>, ConfigError> {
     if config.exclude.is_empty() {
@@ -257,6 +273,83 @@ fn is_excluded(matcher: Option<&Gitignore>, path: &Path, is_dir: bool) -> bool {
     matcher
         .matched_path_or_any_parents(&absolute, is_dir)
         .is_ignore()
+}
+
+/// Walk the directories `dirs` in parallel: the files found and notes.
+fn walk(
+    dirs: &[PathBuf],
+    matcher: Option<&Gitignore>,
+    ignore_files: &IgnoreFiles,
+) -> (Vec<Found>, Vec<String>) {
+    let Some((first, rest)) = dirs.split_first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut builder = WalkBuilder::new(first);
+    for dir in rest {
+        builder.add(dir);
+    }
+    // The walker's own reading of ignore files is off: it opened them unchecked (a FIFO, a link
+    // out of the root, a link to /dev/zero). `IgnoreFiles` reads them as inputs.
+    builder
+        .hidden(false)
+        .follow_links(false)
+        .parents(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_exclude(false)
+        .git_global(false)
+        // One knob for the whole run: RAYON_NUM_THREADS sizes the walk too.
+        .threads(rayon::current_num_threads());
+    let found = Mutex::new(Vec::new());
+    let notes = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    if let Ok(mut notes) = notes.lock() {
+                        notes.push(format!("skipped: {err}"));
+                    }
+                    return WalkState::Continue;
+                }
+            };
+            let Some(file_type) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            let is_root = entry.depth() == 0;
+            if file_type.is_dir() {
+                if entry.file_name() == ".git"
+                    || is_excluded(matcher, entry.path(), true)
+                    || (!is_root && ignore_files.is_ignored(entry.path(), true))
+                {
+                    return WalkState::Skip;
+                }
+                ignore_files.enter(entry.path(), is_root);
+                if ignore_files.over_budget() {
+                    return WalkState::Quit;
+                }
+                return WalkState::Continue;
+            }
+            // Symlinks are never followed; FIFOs, sockets and devices are never opened.
+            if !file_type.is_file() {
+                return WalkState::Continue;
+            }
+            if let Some(kind) = classify_name(entry.path()) {
+                if !is_excluded(matcher, entry.path(), false)
+                    && !ignore_files.is_ignored(entry.path(), false)
+                {
+                    if let Ok(mut found) = found.lock() {
+                        found.push(Found::new(entry.path(), kind));
+                    }
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    (
+        found.into_inner().unwrap_or_default(),
+        notes.into_inner().unwrap_or_default(),
+    )
 }
 
 /// Walk `paths` (files or directories) in parallel. Missing paths are an error (exit 2).
@@ -303,61 +396,22 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
             ));
         }
     }
-    if let Some((first, rest)) = dirs.split_first() {
-        let mut builder = WalkBuilder::new(first);
-        for dir in rest {
-            builder.add(dir);
+    if !dirs.is_empty() {
+        let ignore_files = IgnoreFiles::new(&dirs);
+        let (mut files, mut notes) = walk(&dirs, matcher.as_ref(), &ignore_files);
+        if ignore_files.over_budget() {
+            // Which files the budget would have let in depends on the order threads reach
+            // them; the output may not. So none is applied, and the walk starts over.
+            (files, notes) = walk(&dirs, matcher.as_ref(), &IgnoreFiles::off());
+            notes.push(format!(
+                "the .gitignore, .ignore and .git/info/exclude files here add up to over {} KiB; none is applied and every file is linted (`exclude` in the configuration still applies)",
+                IGNORE_BUDGET_BYTES / 1024
+            ));
+        } else {
+            notes.extend(ignore_files.into_notes());
         }
-        builder
-            .hidden(false)
-            .follow_links(false)
-            .require_git(false)
-            .git_global(false)
-            // One knob for the whole run: RAYON_NUM_THREADS sizes the walk too.
-            .threads(rayon::current_num_threads());
-        let found = Mutex::new(Vec::new());
-        let notes = Mutex::new(Vec::new());
-        let matcher = matcher.as_ref();
-        builder.build_parallel().run(|| {
-            Box::new(|entry| {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        if let Ok(mut notes) = notes.lock() {
-                            notes.push(format!("skipped: {err}"));
-                        }
-                        return WalkState::Continue;
-                    }
-                };
-                let Some(file_type) = entry.file_type() else {
-                    return WalkState::Continue;
-                };
-                if file_type.is_dir() {
-                    if entry.file_name() == ".git" || is_excluded(matcher, entry.path(), true) {
-                        return WalkState::Skip;
-                    }
-                    return WalkState::Continue;
-                }
-                // Symlinks are never followed; FIFOs, sockets and devices are never opened.
-                if !file_type.is_file() {
-                    return WalkState::Continue;
-                }
-                if let Some(kind) = classify_name(entry.path()) {
-                    if !is_excluded(matcher, entry.path(), false) {
-                        if let Ok(mut found) = found.lock() {
-                            found.push(Found::new(entry.path(), kind));
-                        }
-                    }
-                }
-                WalkState::Continue
-            })
-        });
-        discovery
-            .files
-            .extend(found.into_inner().unwrap_or_default());
-        discovery
-            .notes
-            .extend(notes.into_inner().unwrap_or_default());
+        discovery.files.extend(files);
+        discovery.notes.extend(notes);
     }
     // By the shown path (the order of the output), which also puts the same file named twice
     // (`a/x` and `./a/x`) side by side for `dedup_by`. Comparing strings, not `Path`s: a
@@ -367,8 +421,13 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
             .cmp(&b.display)
             .then_with(|| a.path().as_os_str().cmp(b.path().as_os_str()))
     });
-    discovery.files.dedup_by(|a, b| a.display == b.display);
+    // Two names that differ only in bytes that are not UTF-8 (`a\xff/Dockerfile`,
+    // `a\xfe/Dockerfile`) show the same: both are linted.
+    discovery
+        .files
+        .dedup_by(|a, b| a.display == b.display && same_spelling(a.path(), b.path()));
     discovery.notes.sort();
+    discovery.notes.dedup();
     Ok(discovery)
 }
 

@@ -42,8 +42,29 @@ impl Run {
 
 /// Run the binary in `dir`, killing it (and failing) after `deadline`.
 fn run_within(dir: &Path, args: &[&str], env: &[(&str, &str)], deadline: Duration) -> Run {
+    run_wrapped(&[], dir, args, env, deadline)
+}
+
+/// [`run_within`], the binary started through `wrapper` (a command and its arguments) when
+/// that is not empty.
+fn run_wrapped(
+    wrapper: &[&str],
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    deadline: Duration,
+) -> Run {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+    let binary = env!("CARGO_BIN_EXE_shutdownlint");
+    let mut command = match wrapper.split_first() {
+        None => Command::new(binary),
+        Some((program, rest)) => {
+            let mut command = Command::new(program);
+            command.args(rest).arg(binary);
+            command
+        }
+    };
+    let mut child = command
         .current_dir(dir)
         .args(args)
         .envs(env.iter().copied())
@@ -266,6 +287,16 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
+/// Runs as the `nobody` user, for a test run as root (to whom every file is readable): through
+/// `setpriv` when it is installed and the binary can run as that user.
+const AS_NOBODY: [&str; 5] = [
+    "setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "--",
+];
+
 #[test]
 fn unreadable_files_and_directories_do_not_stop_the_scan() {
     let root = tempfile::tempdir().expect("tempdir");
@@ -273,26 +304,44 @@ fn unreadable_files_and_directories_do_not_stop_the_scan() {
     write(dir, "real/Dockerfile", SHELL_FORM);
     let locked = write(dir, "locked/Dockerfile", SHELL_FORM);
     write(dir, "sealed/Dockerfile", SHELL_FORM);
+    set_mode(dir, 0o755);
+    for readable in ["real", "locked", "real/Dockerfile"] {
+        let path = dir.join(readable);
+        set_mode(&path, if path.is_dir() { 0o755 } else { 0o644 });
+    }
     set_mode(&locked, 0o000);
     set_mode(&dir.join("sealed"), 0o000);
-    let enforced = permissions_apply(&locked);
+    // As root, permissions do not apply: run the binary as `nobody` instead, when that works.
+    let wrapper: &[&str] = if permissions_apply(&locked) {
+        &[]
+    } else {
+        let probe = run_wrapped(&AS_NOBODY, dir, &["--version"], &[], DEADLINE);
+        if probe.code == Some(0) {
+            &AS_NOBODY
+        } else {
+            eprintln!(
+                "skipped: running as root, and the binary does not run as nobody through setpriv ({})",
+                probe.stderr.trim()
+            );
+            set_mode(&dir.join("sealed"), 0o755);
+            set_mode(&locked, 0o644);
+            return;
+        }
+    };
 
-    let result = run(dir, &["--format", "json", "."]);
-    let named = run(dir, &["--format", "json", "locked/Dockerfile", "real"]);
+    let result = run_wrapped(wrapper, dir, &["--format", "json", "."], &[], DEADLINE);
+    let named = run_wrapped(
+        wrapper,
+        dir,
+        &["--format", "json", "locked/Dockerfile", "real"],
+        &[],
+        DEADLINE,
+    );
     // Restore before asserting, so the temporary directory can be removed either way.
     set_mode(&dir.join("sealed"), 0o755);
     set_mode(&locked, 0o644);
 
     assert_eq!(result.code, Some(1), "{}", result.stderr);
-    assert!(result
-        .findings()
-        .contains(&("real/Dockerfile".to_string(), "SL101".to_string())));
-    assert_eq!(named.code, Some(1), "{}", named.stderr);
-    if !enforced {
-        // Root reads everything: the files were linted like any other.
-        eprintln!("running as root: permission checks do not apply, the notes are not checked");
-        return;
-    }
     assert_eq!(
         result.findings(),
         [("real/Dockerfile".to_string(), "SL101".to_string())]
@@ -305,6 +354,7 @@ fn unreadable_files_and_directories_do_not_stop_the_scan() {
         result.stderr
     );
     assert!(result.stderr.contains("sealed"), "{}", result.stderr);
+    assert_eq!(named.code, Some(1), "{}", named.stderr);
     assert_eq!(
         named.findings(),
         [("real/Dockerfile".to_string(), "SL101".to_string())]
@@ -523,23 +573,234 @@ fn a_hostile_config_file_is_refused_unread() {
 
 #[test]
 fn output_is_identical_across_runs_and_thread_counts() {
-    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !corpus.is_dir() {
-        eprintln!("skipped: {} not found", corpus.display());
-        return;
+    // The repository's own fixtures and examples always; the corpus too when it is there
+    // (the whole corpus: a few seconds per run even in a debug build).
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let corpus = manifest.join("../shared/corpus");
+    let mut trees = vec![(manifest.clone(), vec!["testdata", "examples"], 50)];
+    if corpus.is_dir() {
+        trees.push((corpus, vec!["."], 100));
+    } else {
+        eprintln!("{} not found: only testdata and examples", corpus.display());
     }
-    // The whole corpus: a few seconds per run even in a debug build.
-    let args = ["--format", "json", "."];
-    let generous = Duration::from_secs(120);
-    let one = run_within(&corpus, &args, &[("RAYON_NUM_THREADS", "1")], generous);
-    let four = run_within(&corpus, &args, &[("RAYON_NUM_THREADS", "4")], generous);
-    let again = run_within(&corpus, &args, &[("RAYON_NUM_THREADS", "4")], generous);
-    assert_eq!(one.code, Some(1), "{}", one.stderr);
-    assert!(one.findings().len() > 100, "{}", one.stdout.len());
-    assert!(one.stdout == four.stdout, "1 and 4 threads differ");
-    assert!(
-        four.stdout == again.stdout,
-        "two runs with 4 threads differ"
+    for (dir, paths, at_least) in trees {
+        let mut args = vec!["--format", "json"];
+        args.extend(paths);
+        let generous = Duration::from_secs(120);
+        let one = run_within(&dir, &args, &[("RAYON_NUM_THREADS", "1")], generous);
+        let four = run_within(&dir, &args, &[("RAYON_NUM_THREADS", "4")], generous);
+        let again = run_within(&dir, &args, &[("RAYON_NUM_THREADS", "4")], generous);
+        assert_eq!(one.code, Some(1), "{}", one.stderr);
+        assert!(one.findings().len() > at_least, "{}", one.stdout.len());
+        assert!(
+            one.stdout == four.stdout,
+            "{args:?}: 1 and 4 threads differ"
+        );
+        assert!(
+            four.stdout == again.stdout,
+            "{args:?}: two runs with 4 threads differ"
+        );
+        assert_eq!(one.stderr, four.stderr);
+    }
+}
+
+/// `.gitignore`, `.ignore` and `.git/info/exclude` are inputs like any other: a FIFO is never
+/// opened, a link is never followed (to `/dev/zero`, or out of the tree to a file that would
+/// hide everything), a file over the cap is not read. Each is reported and not applied, and the
+/// files it would have hidden are linted. (The walker used to read them itself, unchecked: the
+/// FIFO blocked the run, `/dev/zero` ran it out of memory, the outside `*` hid every file.)
+#[test]
+fn hostile_ignore_files_are_reported_and_not_applied() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let hide_all = write(outside.path(), "hide-all", "*\n");
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    std::fs::create_dir_all(dir.join(".git/info")).expect("mkdir");
+    for name in ["fifo", "zero", "outside", "big", "plain"] {
+        write(dir, &format!("{name}/Dockerfile"), SHELL_FORM);
+    }
+    symlink("/dev/zero", &dir.join("zero/.gitignore"));
+    symlink(&hide_all, &dir.join("outside/.ignore"));
+    // Over the 64 KiB cap; applied, it would hide its Dockerfile.
+    write(dir, "big/.gitignore", &"Dockerfile\n".repeat(7_000));
+    let fifos = [".gitignore", ".git/info/exclude", "fifo/.gitignore"];
+    let have_fifos = fifos.iter().all(|name| mkfifo(&dir.join(name)));
+    if !have_fifos {
+        eprintln!("mkfifo is not available: only the links and the big file are checked");
+    }
+
+    let result = run(dir, &["--format", "json", "."]);
+    assert_eq!(result.code, Some(1), "{}", result.stderr);
+    let mut files: Vec<String> = result.findings().into_iter().map(|(f, _)| f).collect();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            "big/Dockerfile",
+            "fifo/Dockerfile",
+            "outside/Dockerfile",
+            "plain/Dockerfile",
+            "zero/Dockerfile"
+        ],
+        "{}",
+        result.stderr
     );
+    let mut expected = vec![
+        "zero/.gitignore: a symbolic link; not followed; its patterns are not applied",
+        "outside/.ignore: a symbolic link; not followed; its patterns are not applied",
+        "big/.gitignore: 77000 bytes, over the 64 KiB an ignore file may have; its patterns are not applied",
+    ];
+    if have_fifos {
+        expected.extend([
+            ".gitignore: not a regular file; its patterns are not applied",
+            ".git/info/exclude: not a regular file; its patterns are not applied",
+            "fifo/.gitignore: not a regular file; its patterns are not applied",
+        ]);
+    }
+    for note in expected {
+        assert!(result.stderr.contains(note), "{note}: {}", result.stderr);
+    }
+
+    // The FIFO `.gitignore` of the repository holding a scanned folder: read as the folder's
+    // parent, never opened either.
+    let below = run(dir, &["--format", "json", "plain"]);
+    assert_eq!(below.code, Some(1), "{}", below.stderr);
+    assert_eq!(
+        below.findings(),
+        [("plain/Dockerfile".to_string(), "SL101".to_string())]
+    );
+}
+
+/// Ignore files that add up to more than the budget are not applied at all, whatever the
+/// number of threads: which ones would fit depends on the order the threads read them.
+#[test]
+fn ignore_files_over_the_budget_are_none_applied() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    // Five folders, each ignoring its own `ignored.Dockerfile` in a 60 KiB `.gitignore`.
+    let mut filler = String::new();
+    for i in 0.. {
+        let line = format!("*.never{i}\n");
+        if filler.len() + line.len() > 60_000 {
+            break;
+        }
+        filler.push_str(&line);
+    }
+    for d in 0..5 {
+        write(dir, &format!("d{d}/Dockerfile"), SHELL_FORM);
+        write(dir, &format!("d{d}/ignored.Dockerfile"), SHELL_FORM);
+        write(
+            dir,
+            &format!("d{d}/.gitignore"),
+            &format!("{filler}ignored.Dockerfile\n"),
+        );
+    }
+    let one = run_within(
+        dir,
+        &["--format", "json", "."],
+        &[("RAYON_NUM_THREADS", "1")],
+        DEADLINE,
+    );
+    let four = run_within(
+        dir,
+        &["--format", "json", "."],
+        &[("RAYON_NUM_THREADS", "4")],
+        DEADLINE,
+    );
+    assert_eq!(one.code, Some(1), "{}", one.stderr);
+    assert_eq!(one.findings().len(), 10, "{}", one.stdout);
+    assert_eq!(one.stdout, four.stdout);
     assert_eq!(one.stderr, four.stderr);
+    assert!(
+        one.stderr
+            .contains("add up to over 256 KiB; none is applied"),
+        "{}",
+        one.stderr
+    );
+    // Under the budget they apply.
+    let three = run(dir, &["--format", "json", "d0", "d1", "d2"]);
+    assert_eq!(three.findings().len(), 3, "{}", three.stderr);
+}
+
+/// What ignore files hide, with the walker's precedence: `.ignore` over `.gitignore` over
+/// `.git/info/exclude`, the deepest folder first, `!` un-ignores; a folder's files apply to its
+/// subfolders; the files of the folders above a scanned folder apply up to the repository's
+/// root (the folder with `.git`), and outside any repository only those inside the scan.
+#[test]
+fn ignore_files_hide_what_git_would() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    for name in [
+        "svc/Dockerfile",
+        "svc/deploy/Dockerfile",
+        "vendor/lib/Dockerfile",
+        "docs/build/Dockerfile",
+        "x/y/Dockerfile",
+        "x/z/Dockerfile",
+        "app.tmp.Dockerfile",
+    ] {
+        write(&repo, name, SHELL_FORM);
+    }
+    write(&repo, ".git/info/exclude", "vendor\n");
+    write(
+        &repo,
+        ".gitignore",
+        "/svc/deploy\nbuild/\n*.tmp.Dockerfile\n",
+    );
+    write(&repo, "docs/.gitignore", "!/build/\n");
+    write(&repo, "x/.ignore", "y\n");
+    write(&repo, "x/.gitignore", "!y\nz\n");
+    let files = |run: &Run| -> Vec<String> { run.findings().into_iter().map(|(f, _)| f).collect() };
+
+    let all = run(&repo, &["--format", "json", "."]);
+    assert_eq!(
+        files(&all),
+        ["docs/build/Dockerfile", "svc/Dockerfile"],
+        "{}",
+        all.stderr
+    );
+    // Scanned from below: the repository's `/svc/deploy` still applies.
+    let svc = run(&repo, &["--format", "json", "svc"]);
+    assert_eq!(files(&svc), ["svc/Dockerfile"], "{}", svc.stderr);
+    let from_x = run(&repo.join("x"), &["--format", "json", "."]);
+    assert!(files(&from_x).is_empty(), "{}", from_x.stdout);
+
+    // Outside a repository, a `.gitignore` above the scanned folder is not the project's.
+    let loose = root.path().join("loose");
+    write(&loose, "sub/x/Dockerfile", SHELL_FORM);
+    write(&loose, ".gitignore", "x/\n");
+    write(&loose, "sub/.gitignore", "*.tmp\n");
+    let sub = run(&loose, &["--format", "json", "sub"]);
+    assert_eq!(files(&sub), ["sub/x/Dockerfile"], "{}", sub.stderr);
+    let whole = run(&loose, &["--format", "json", "."]);
+    assert!(files(&whole).is_empty(), "{}", whole.stdout);
+}
+
+/// Two folders whose names differ only in bytes that are not UTF-8 show the same name; both
+/// are linted (one was dropped as a duplicate, which let a repository hide a file).
+#[test]
+fn names_that_differ_only_in_invalid_utf8_are_both_linted() {
+    use std::os::unix::ffi::OsStrExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    for (name, content) in [
+        (&b"a\xff"[..], SHELL_FORM),
+        (
+            &b"a\xfe"[..],
+            "FROM node:22-slim\nSTOPSIGNAL SIGKILL\nCMD [\"node\", \"server.js\"]\n",
+        ),
+    ] {
+        let sub = dir.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        std::fs::write(sub.join("Dockerfile"), content).expect("write");
+    }
+    let result = run(dir, &["--format", "json", "."]);
+    let mut rules: Vec<String> = result.findings().into_iter().map(|(_, r)| r).collect();
+    rules.sort();
+    assert!(
+        rules.contains(&"SL101".to_string()) && rules.contains(&"SL104".to_string()),
+        "{rules:?} {}",
+        result.stderr
+    );
 }

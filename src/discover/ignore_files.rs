@@ -1,0 +1,291 @@
+//! `.gitignore`, `.ignore` and `.git/info/exclude`, read by shutdownlint itself.
+//!
+//! The `ignore` crate's walker reads these files with no checks: a `.gitignore` that is a FIFO
+//! blocked the run, one that is a symbolic link to `/dev/zero` read until memory ran out, one
+//! linked to a file outside the scanned root was followed (and could hide every file without a
+//! word), and a large one of many wildcards took gigabytes to compile. A repository under review
+//! is untrusted, so the walker's own ignore handling is off and this module reads each ignore
+//! file like any other input: a regular file only, never through a link, a size cap per file and
+//! a budget for the whole run. A file refused is not applied, with a note.
+//!
+//! Precedence follows the `ignore` crate (and ripgrep): a match in any `.ignore` wins over any
+//! `.gitignore`, which wins over `.git/info/exclude`; within one kind the deepest directory that
+//! has a matching pattern decides, and a `!pattern` there un-ignores.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::Match;
+
+/// One ignore file over this is not applied. Git's own templates are under 10 KiB; a
+/// `.gitignore` of this size is thousands of patterns.
+pub const MAX_IGNORE_FILE_BYTES: u64 = 64 * 1024;
+
+/// The ignore files of one run may add up to this. Past it none is applied and the walk is done
+/// again (with a note): which files fit would depend on the order the threads read them, and
+/// the output may not. Compiling a pattern of many wildcards costs tens of kilobytes, so this
+/// bounds the memory ignore files can take (about 140 MB at worst, measured; a few MB in
+/// practice: a monorepo of 2,000 packages with a five-line `.gitignore` each is 74 KiB).
+pub const IGNORE_BUDGET_BYTES: u64 = 256 * 1024;
+
+/// The ignore patterns that apply inside one directory: its own files and, through `parent`,
+/// those of the directories above it.
+#[derive(Debug, Default)]
+pub struct Node {
+    dot_ignore: Option<Gitignore>,
+    gitignore: Option<Gitignore>,
+    exclude: Option<Gitignore>,
+    /// For the directories above a scanned root: that root as given, and its path relative to
+    /// this directory. An entry's path is made relative to this directory to match.
+    above_root: Option<(PathBuf, PathBuf)>,
+    parent: Option<Arc<Node>>,
+}
+
+impl Node {
+    fn is_empty(&self) -> bool {
+        self.dot_ignore.is_none() && self.gitignore.is_none() && self.exclude.is_none()
+    }
+
+    fn chain(&self) -> impl Iterator<Item = &Node> {
+        std::iter::successors(Some(self), |node| node.parent.as_deref())
+    }
+
+    /// Whether `path` (a file or directory below this node's directory) is ignored.
+    pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
+        let mut joined;
+        let kinds: [fn(&Node) -> Option<&Gitignore>; 3] = [
+            |node| node.dot_ignore.as_ref(),
+            |node| node.gitignore.as_ref(),
+            |node| node.exclude.as_ref(),
+        ];
+        for kind in kinds {
+            for node in self.chain() {
+                let Some(matcher) = kind(node) else { continue };
+                let path = match &node.above_root {
+                    None => path,
+                    Some((root, below)) => {
+                        let Ok(rest) = path.strip_prefix(root) else {
+                            continue;
+                        };
+                        joined = below.join(rest);
+                        joined.as_path()
+                    }
+                };
+                match matcher.matched(path, is_dir) {
+                    Match::Ignore(_) => return true,
+                    Match::Whitelist(_) => return false,
+                    Match::None => {}
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The ignore files of a walk: read as directories are entered, shared between the walk's
+/// threads.
+pub struct IgnoreFiles {
+    /// Each directory entered, with the patterns that apply inside it (a directory without
+    /// ignore files of its own shares its parent's node).
+    dirs: RwLock<HashMap<PathBuf, Arc<Node>>>,
+    /// For each scanned root, the patterns of the directories above it up to the repository's
+    /// root (the nearest one with `.git`).
+    above_roots: HashMap<PathBuf, Option<Arc<Node>>>,
+    spent: AtomicU64,
+    budget: u64,
+    over_budget: AtomicBool,
+    /// No ignore file is read (after a walk over the budget).
+    off: bool,
+    notes: Mutex<Vec<String>>,
+}
+
+impl IgnoreFiles {
+    pub fn new(roots: &[PathBuf]) -> Self {
+        Self::with_budget(roots, IGNORE_BUDGET_BYTES)
+    }
+
+    /// Reads no ignore file: every file is linted.
+    pub fn off() -> Self {
+        IgnoreFiles {
+            off: true,
+            ..Self::empty(0)
+        }
+    }
+
+    fn empty(budget: u64) -> Self {
+        IgnoreFiles {
+            dirs: RwLock::new(HashMap::new()),
+            above_roots: HashMap::new(),
+            spent: AtomicU64::new(0),
+            budget,
+            over_budget: AtomicBool::new(false),
+            off: false,
+            notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether the ignore files read add up to more than the budget. Then the walk must be done
+    /// again without them: which ones fit depended on the order the threads read them.
+    pub fn over_budget(&self) -> bool {
+        self.over_budget.load(Ordering::Relaxed)
+    }
+
+    fn with_budget(roots: &[PathBuf], budget: u64) -> Self {
+        let mut files = Self::empty(budget);
+        for root in roots {
+            let above = files.above(root);
+            files.above_roots.insert(root.clone(), above);
+        }
+        files
+    }
+
+    /// The nodes of the directories above `root`, up to the repository that contains it. Outside
+    /// a repository none apply: a `.gitignore` in a home directory is not the project's. The
+    /// scanned root itself is read when the walk enters it.
+    fn above(&self, root: &Path) -> Option<Arc<Node>> {
+        let canonical = std::fs::canonicalize(root).ok()?;
+        let has_git = |dir: &Path| std::fs::symlink_metadata(dir.join(".git")).is_ok();
+        if has_git(&canonical) {
+            return None;
+        }
+        let between: Vec<&Path> = canonical.ancestors().skip(1).collect();
+        let repository = between.iter().position(|dir| has_git(dir))?;
+        let mut node: Option<Arc<Node>> = None;
+        for dir in between[..=repository].iter().rev() {
+            let mut next = self.read_dir(dir, node.clone());
+            let Ok(below) = canonical.strip_prefix(dir) else {
+                continue;
+            };
+            next.above_root = Some((root.to_path_buf(), below.to_path_buf()));
+            if !next.is_empty() {
+                node = Some(Arc::new(next));
+            }
+        }
+        node
+    }
+
+    /// Read the ignore files of `dir` into a node below `parent`.
+    fn read_dir(&self, dir: &Path, parent: Option<Arc<Node>>) -> Node {
+        let exclude = dir.join(".git");
+        let exclude = std::fs::symlink_metadata(&exclude)
+            .is_ok_and(|meta| meta.is_dir())
+            .then(|| self.read(dir, &exclude.join("info").join("exclude")))
+            .flatten();
+        Node {
+            dot_ignore: self.read(dir, &dir.join(".ignore")),
+            gitignore: self.read(dir, &dir.join(".gitignore")),
+            exclude,
+            above_root: None,
+            parent,
+        }
+    }
+
+    /// One ignore file, when it is a regular file within the caps. `None` without a word when
+    /// it does not exist.
+    fn read(&self, dir: &Path, path: &Path) -> Option<Gitignore> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        let shown = super::display_path(path);
+        let refuse = |why: &str| {
+            if let Ok(mut notes) = self.notes.lock() {
+                notes.push(format!("{shown}: {why}; its patterns are not applied"));
+            }
+            None
+        };
+        if meta.file_type().is_symlink() {
+            return refuse("a symbolic link; not followed");
+        }
+        if !meta.is_file() {
+            return refuse("not a regular file");
+        }
+        if meta.len() > MAX_IGNORE_FILE_BYTES {
+            return refuse(&format!(
+                "{} bytes, over the {} KiB an ignore file may have",
+                meta.len(),
+                MAX_IGNORE_FILE_BYTES / 1024
+            ));
+        }
+        let spent = self.spent.fetch_add(meta.len(), Ordering::Relaxed);
+        if spent.saturating_add(meta.len()) > self.budget {
+            self.over_budget.store(true, Ordering::Relaxed);
+            return None;
+        }
+        let bytes = match read_regular(path, MAX_IGNORE_FILE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(why) => return refuse(&why),
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let mut builder = GitignoreBuilder::new(dir);
+        for line in text.lines() {
+            // A line that is not a valid glob is skipped, as git does.
+            let _ = builder.add_line(Some(path.to_path_buf()), line);
+        }
+        builder.build().ok().filter(|matcher| !matcher.is_empty())
+    }
+
+    /// The node for the directory `dir` the walk enters (`is_root`: one of the scanned roots):
+    /// its own ignore files below those of its parent. Called before the walk reads the
+    /// directory, so its entries find it.
+    pub fn enter(&self, dir: &Path, is_root: bool) {
+        if self.off {
+            return;
+        }
+        let parent = if is_root {
+            self.above_roots.get(dir).cloned().flatten()
+        } else {
+            dir.parent().and_then(|parent| self.node(parent))
+        };
+        let node = self.read_dir(dir, parent.clone());
+        let node = if node.is_empty() {
+            match parent {
+                Some(parent) => parent,
+                None => return,
+            }
+        } else {
+            Arc::new(node)
+        };
+        if let Ok(mut dirs) = self.dirs.write() {
+            dirs.insert(dir.to_path_buf(), node);
+        }
+    }
+
+    fn node(&self, dir: &Path) -> Option<Arc<Node>> {
+        self.dirs.read().ok()?.get(dir).cloned()
+    }
+
+    /// Whether the entry `path` (below a root) is ignored by the files of the directories
+    /// above it.
+    pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
+        path.parent()
+            .and_then(|parent| self.node(parent))
+            .is_some_and(|node| node.is_ignored(path, is_dir))
+    }
+
+    /// The notes on ignore files not applied.
+    pub fn into_notes(self) -> Vec<String> {
+        self.notes.into_inner().unwrap_or_default()
+    }
+}
+
+/// Read a regular file (checked again once open) of at most `max` bytes.
+fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "over the {} KiB an ignore file may have",
+            max / 1024
+        ));
+    }
+    Ok(bytes)
+}
