@@ -800,3 +800,65 @@ fn a_buffer_over_the_size_limit_is_skipped_like_its_file() {
     assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
     assert_eq!(client.shut_down().code(), Some(0));
 }
+
+/// A configuration the server refuses for what it is (a FIFO, a link to `/dev/zero`, a sparse
+/// 500 MB file) is reported without being read: before, the server read it whole to place the
+/// diagnostic, and blocked for good on the FIFO or read `/dev/zero` until memory ran out.
+#[test]
+fn a_refused_configuration_is_not_read_to_place_its_diagnostic() {
+    let (_dir, root) = workspace();
+    let watched = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    let (mut client, _) = Client::initialized(&root, watched);
+    let deploy = root.join("k8s/deploy.yaml");
+    let config = root.join(".shutdownlint.toml");
+    client.open(&deploy, DEPLOYMENT);
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&deploy))),
+        ["SL201", "SL202"]
+    );
+    let mkfifo = |path: &Path| {
+        Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let sparse = |path: &Path| {
+        let file = std::fs::File::create(path).expect("create");
+        file.set_len(500 * 1024 * 1024).expect("set_len");
+    };
+    type Replace = Box<dyn Fn(&Path) -> bool>;
+    let replacements: Vec<(&str, Replace)> = vec![
+        ("a FIFO", Box::new(move |p: &Path| mkfifo(p))),
+        (
+            "a link to /dev/zero",
+            Box::new(|p: &Path| std::os::unix::fs::symlink("/dev/zero", p).is_ok()),
+        ),
+        (
+            "a sparse 500 MB file",
+            Box::new(move |p: &Path| {
+                sparse(p);
+                true
+            }),
+        ),
+    ];
+    for (what, replace) in replacements {
+        std::fs::remove_file(&config).expect("remove the configuration");
+        if !replace(&config) {
+            eprintln!("could not make {what}: skipped");
+            continue;
+        }
+        client.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri(&config), "type": 2}]}),
+        );
+        let shown = client.wait_for("window/showMessage", |m| {
+            m["method"] == "window/showMessage"
+        });
+        assert_eq!(shown["params"]["type"], 1, "{what}: {shown:#}");
+        // The server still answers: a request that is not a lint comes back at once.
+        let response = client.request_raw("shutdownlint/unknown", json!({}));
+        assert!(response.get("error").is_some(), "{what}: {response:#}");
+    }
+    std::fs::remove_file(&config).expect("remove the configuration");
+    assert_eq!(client.shut_down().code(), Some(0));
+}

@@ -558,7 +558,14 @@ impl Server<'_> {
                     message.lines().next().unwrap_or_default()
                 ),
             );
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            // The text only places the diagnostic. The file was refused, perhaps for what it
+            // is (a FIFO, a link to /dev/zero or out of the workspace, 500 MB): read it only
+            // as a regular file within the size a configuration may have.
+            let text = std::fs::symlink_metadata(&path)
+                .is_ok_and(|meta| meta.is_file())
+                .then(|| crate::read_file(&path, crate::config::MAX_CONFIG_BYTES).ok())
+                .flatten()
+                .unwrap_or_default();
             let diagnostic = convert::config_diagnostic(&text, &message, self.style.encoding);
             if let Some(uri) = self.uri_of(&path) {
                 self.send_diagnostics(uri, vec![diagnostic], None);
