@@ -30,9 +30,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let (Signal::Kill, Some(location)) = (&signal.value, signal.location) else {
             continue;
         };
-        // A compose service or fly app that inherits `STOPSIGNAL SIGKILL` from its Dockerfile:
-        // the Dockerfile's own finding covers it.
-        if location.file != workload.location.file && workload.platform != Platform::Docker {
+        // A compose service, fly app or pod that inherits `STOPSIGNAL SIGKILL` from its
+        // Dockerfile: the Dockerfile's own finding covers it. (A systemd unit's signal is its
+        // own even when a drop-in, another file, replaced its ExecStart=.)
+        if location.file != workload.location.file
+            && !matches!(workload.platform, Platform::Docker | Platform::Systemd)
+        {
             continue;
         }
         let text = cx.files.text(location.file);
