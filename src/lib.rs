@@ -638,6 +638,10 @@ fn lint_sources(
         nginx_scan: std::sync::OnceLock::new(),
     };
     let found = run_rules(&context, rules::Scope::Tree, &mut shared);
+    // The nginx index says when it stopped following includes.
+    if let Some(scan) = context.nginx_scan.get() {
+        notes.extend(scan.notes.iter().cloned());
+    }
     // What the rules shared (the nginx index) goes before the findings are sorted.
     drop(context);
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());

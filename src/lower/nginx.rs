@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::diagnostic::Location;
@@ -425,7 +425,8 @@ pub struct Scan<'a> {
     pub in_stream: Vec<bool>,
     /// Per file: the root files (included by nothing) whose includes reach it.
     roots: Vec<Vec<usize>>,
-    /// Per file: files reachable through its includes (itself included).
+    /// Per root file (included by nothing): files reachable through its includes (itself
+    /// included), sorted; empty for the other files.
     reach: Vec<Vec<usize>>,
     pub passes: Vec<ScanPass<'a>>,
     /// Per upstream `(file, index)`: the indices of the passes that name it.
@@ -453,7 +454,7 @@ pub struct Scan<'a> {
     /// Per file, per include site that resolved: the names of the directives at the top levels
     /// of the files it brings in (through their top-level includes, built-in ones included);
     /// `None` when an include of unknown content sits there (anything may be set).
-    site_names: Vec<Vec<Option<HashSet<&'a str>>>>,
+    site_names: Vec<Vec<Option<Arc<HashSet<&'a str>>>>>,
     /// Per file: the index of each `include` site, by the address of its directive.
     site_at: Vec<HashMap<usize, usize>>,
     /// The levels (a block's directives, a file's top level) of more than `INDEXED_LEVEL`
@@ -461,10 +462,17 @@ pub struct Scan<'a> {
     /// `include` is, so a lookup at a level of 40,000 directives (an `http` block of thousands
     /// of servers) does not read them all, once per `proxy_pass`.
     levels: HashMap<usize, LevelIndex<'a>>,
+    /// What the reader should know about the scan (an `include` limit reached), as notes.
+    pub notes: Vec<String>,
 }
 
 /// Upstreams `(file, index)` by (lowercased name, in stream).
 type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
+
+/// Files `include`s may bring in, counted over all the include directives of a scan (a file
+/// brought in by two includes counts twice). Past it, includes are not followed: what they set
+/// is unknown. `include conf.d/*.conf;` in each of 2,000 conf.d files brings in 4,000,000.
+pub const MAX_INCLUDE_EDGES: usize = 1_000_000;
 
 /// Include steps one lookup may take (files that include each other make exponentially many
 /// include paths); past it the lookup's result is unknown.
@@ -603,26 +611,110 @@ fn classify_unresolved(pattern: &str) -> IncludeKind {
     IncludeKind::Unknown
 }
 
+/// The strongly connected components of the graph of `n` nodes whose successors are
+/// `successors(node)`: a component number per node, and how many components. A component is
+/// numbered after every component it reaches (iterative Tarjan: O(nodes + edges)).
+fn strong_components<I: Iterator<Item = usize>>(
+    n: usize,
+    successors: impl Fn(usize) -> I,
+) -> (Vec<usize>, usize) {
+    const UNSEEN: usize = usize::MAX;
+    let mut order = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![UNSEEN; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut calls: Vec<(usize, I)> = Vec::new();
+    let (mut next, mut count) = (0, 0);
+    for start in 0..n {
+        if order[start] != UNSEEN {
+            continue;
+        }
+        order[start] = next;
+        low[start] = next;
+        next += 1;
+        stack.push(start);
+        on_stack[start] = true;
+        calls.push((start, successors(start)));
+        while let Some((v, edges)) = calls.last_mut() {
+            let v = *v;
+            if let Some(w) = edges.next() {
+                if order[w] == UNSEEN {
+                    order[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, successors(w)));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(order[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == order[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = count;
+                    if w == v {
+                        break;
+                    }
+                }
+                count += 1;
+            }
+        }
+    }
+    (component, count)
+}
+
 impl<'a> Scan<'a> {
     pub fn new(files: &'a [NginxFile]) -> Scan<'a> {
+        Scan::with_include_limit(files, MAX_INCLUDE_EDGES)
+    }
+
+    /// [`Scan::new`] with `limit` in place of [`MAX_INCLUDE_EDGES`].
+    fn with_include_limit(files: &'a [NginxFile], limit: usize) -> Scan<'a> {
         let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
         let index = IncludeIndex::new(&paths);
         let n = files.len();
         let mut sites: Vec<Vec<IncludeSite<'a>>> = Vec::with_capacity(n);
         let mut included_by: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        // A pattern resolves the same from every file of a folder: resolved once per
+        // (pattern, folder). `include conf.d/*.conf;` in each of 2,000 conf.d files is one glob.
+        let mut resolutions: HashMap<(&str, Option<&Path>), Vec<usize>> = HashMap::new();
+        let mut edges_left = limit;
+        let mut cut = false;
+        let mut notes = Vec::new();
         for (i, file) in files.iter().enumerate() {
             let mut list = Vec::new();
             for (directive, scope) in file.config.includes() {
                 let pattern = directive.arg(0).unwrap_or("");
-                let targets: Vec<usize> = index
-                    .resolve(pattern, &paths[i], &[])
-                    .into_iter()
-                    .filter(|&t| t != i)
-                    .collect();
-                let kind = if targets.is_empty() {
-                    classify_unresolved(pattern)
+                let kind = if cut {
+                    // Past the limit nothing more is followed: what the include sets is unknown.
+                    IncludeKind::Unknown
                 } else {
-                    IncludeKind::Resolved(targets)
+                    let found = resolutions
+                        .entry((pattern, paths[i].parent()))
+                        .or_insert_with(|| index.resolve(pattern, &paths[i], &[]));
+                    let targets: Vec<usize> = found.iter().copied().filter(|&t| t != i).collect();
+                    if targets.is_empty() {
+                        classify_unresolved(pattern)
+                    } else if let Some(left) = edges_left.checked_sub(targets.len()) {
+                        edges_left = left;
+                        IncludeKind::Resolved(targets)
+                    } else {
+                        cut = true;
+                        notes.push(format!(
+                            "{}: nginx `include`s bring in more than {limit} files in all; this \
+                             `include` and those after it are not followed (what they set is \
+                             taken as unknown)",
+                            file.path
+                        ));
+                        IncludeKind::Unknown
+                    }
                 };
                 if let IncludeKind::Resolved(targets) = &kind {
                     for &t in targets {
@@ -637,29 +729,54 @@ impl<'a> Scan<'a> {
             }
             sites.push(list);
         }
+        drop(resolutions);
         let resolved = |f: usize| sites[f].iter().flat_map(IncludeSite::targets);
 
-        // Files reachable through includes (one mark array for all the walks: a file is seen
-        // in walk `i` when its mark is `i`).
-        let mut reach: Vec<Vec<usize>> = Vec::with_capacity(n);
-        let mut mark = vec![usize::MAX; n];
-        let mut stack = Vec::new();
-        for i in 0..n {
-            mark[i] = i;
-            stack.push(i);
-            let mut found = Vec::new();
-            while let Some(f) = stack.pop() {
-                found.push(f);
+        // Files reachable through the includes of each root file (walked over the components
+        // of files that include each other, so a root that reaches 2,000 files which all
+        // include each other takes 2,000 steps, not 4,000,000).
+        let (component, count) = strong_components(n, |f| resolved(f).copied());
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (f, &c) in component.iter().enumerate() {
+            members[c].push(f);
+        }
+        let mut seen = vec![usize::MAX; count];
+        let mut condensed: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (c, list) in members.iter().enumerate() {
+            seen[c] = c;
+            for &f in list {
                 for &t in resolved(f) {
-                    if mark[t] != i {
-                        mark[t] = i;
-                        stack.push(t);
+                    let d = component[t];
+                    if seen[d] != c {
+                        seen[d] = c;
+                        condensed[c].push(d);
+                    }
+                }
+            }
+        }
+        seen.fill(usize::MAX);
+        let mut reach: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut stack = Vec::new();
+        for r in (0..n).filter(|&r| included_by[r].is_empty()) {
+            let Some(&start) = component.get(r) else {
+                continue;
+            };
+            seen[start] = r;
+            stack.push(start);
+            let mut found = Vec::new();
+            while let Some(c) = stack.pop() {
+                found.extend_from_slice(&members[c]);
+                for &d in &condensed[c] {
+                    if seen[d] != r {
+                        seen[d] = r;
+                        stack.push(d);
                     }
                 }
             }
             found.sort_unstable();
-            reach.push(found);
+            reach[r] = found;
         }
+        drop((members, condensed, seen));
         let mut roots: Vec<Vec<usize>> = vec![Vec::new(); n];
         for r in (0..n).filter(|&r| included_by[r].is_empty()) {
             for &f in &reach[r] {
@@ -781,9 +898,50 @@ impl<'a> Scan<'a> {
             }
             top_names.push(names);
         }
-        let mut site_names: Vec<Vec<Option<HashSet<&'a str>>>> = Vec::with_capacity(n);
-        let mut walk = 0usize;
-        mark.fill(usize::MAX);
+        // The names a file's top level brings in through its top-level includes, once per
+        // component of files that include each other at their top levels (components come
+        // after those they include): `None` when an include of unknown content is among them.
+        let top_targets = |f: usize| {
+            sites[f]
+                .iter()
+                .filter(|s| s.scope.chain.is_empty())
+                .flat_map(IncludeSite::targets)
+        };
+        let (component, count) = strong_components(n, |f| top_targets(f).copied());
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (f, &c) in component.iter().enumerate() {
+            members[c].push(f);
+        }
+        let mut seen = vec![usize::MAX; count];
+        let mut brought: Vec<Option<Arc<HashSet<&'a str>>>> = Vec::with_capacity(count);
+        for (c, list) in members.iter().enumerate() {
+            seen[c] = c;
+            let mut names: Option<HashSet<&'a str>> = Some(HashSet::new());
+            for &f in list {
+                if top_unknown[f] {
+                    names = None;
+                }
+                if let Some(names) = &mut names {
+                    names.extend(top_names[f].iter().copied());
+                }
+                for &t in top_targets(f) {
+                    let d = component[t];
+                    if seen[d] == c {
+                        continue;
+                    }
+                    seen[d] = c;
+                    match (&mut names, brought.get(d)) {
+                        (Some(names), Some(Some(more))) => names.extend(more.iter().copied()),
+                        _ => names = None,
+                    }
+                }
+            }
+            brought.push(names.map(Arc::new));
+        }
+        // Per site: the union over the components of its targets (shared when there is one).
+        let mut site_names: Vec<Vec<Option<Arc<HashSet<&'a str>>>>> = Vec::with_capacity(n);
+        let mut walk = count;
+        seen.fill(usize::MAX);
         for list in &sites {
             let mut per_site = Vec::with_capacity(list.len());
             for site in list {
@@ -792,35 +950,34 @@ impl<'a> Scan<'a> {
                     continue;
                 };
                 walk += 1;
-                let mut names: Option<HashSet<&'a str>> = Some(HashSet::new());
+                let mut parts: Vec<usize> = Vec::new();
                 for &t in targets {
-                    if mark[t] != walk {
-                        mark[t] = walk;
-                        stack.push(t);
+                    let c = component[t];
+                    if seen[c] != walk {
+                        seen[c] = walk;
+                        parts.push(c);
                     }
                 }
-                while let Some(f) = stack.pop() {
-                    if top_unknown[f] {
-                        names = None;
-                    }
-                    if let Some(names) = &mut names {
-                        names.extend(top_names[f].iter().copied());
-                    }
-                    let top_targets = sites[f]
-                        .iter()
-                        .filter(|s| s.scope.chain.is_empty())
-                        .flat_map(IncludeSite::targets);
-                    for &t in top_targets {
-                        if mark[t] != walk {
-                            mark[t] = walk;
-                            stack.push(t);
+                let names = match parts.as_slice() {
+                    [one] => brought.get(*one).cloned().flatten(),
+                    _ => {
+                        let mut names: Option<HashSet<&'a str>> = Some(HashSet::new());
+                        for c in parts {
+                            match (&mut names, brought.get(c)) {
+                                (Some(names), Some(Some(more))) => {
+                                    names.extend(more.iter().copied());
+                                }
+                                _ => names = None,
+                            }
                         }
+                        names.map(Arc::new)
                     }
-                }
+                };
                 per_site.push(names);
             }
             site_names.push(per_site);
         }
+        drop((members, seen, brought));
 
         let site_at: Vec<HashMap<usize, usize>> = sites
             .iter()
@@ -865,6 +1022,7 @@ impl<'a> Scan<'a> {
             site_names,
             site_at,
             levels,
+            notes,
         };
         let mut passes = Vec::new();
         for (i, file) in files.iter().enumerate() {
@@ -1055,15 +1213,20 @@ impl<'a> Scan<'a> {
                             continue;
                         }
                         for &t in targets {
-                            if visiting.contains(&t) || visiting.len() > 32 {
+                            // Too deep: no target is followed.
+                            if visiting.len() > 32 {
+                                break;
+                            }
+                            if visiting.contains(&t) {
                                 continue;
                             }
                             // Files that include each other (`include conf.d/*.conf;` inside
                             // conf.d) make exponentially many include paths: past the budget
-                            // the value is unknown.
+                            // the value is unknown (and the budget stays spent: the other
+                            // targets are not looked at).
                             let Some(left) = steps.checked_sub(1) else {
                                 unknown = true;
-                                continue;
+                                break;
                             };
                             *steps = left;
                             visiting.push(t);
@@ -1645,6 +1808,173 @@ mod tests {
         found
     }
 
+    /// The straightforward reach: a walk from the file over every resolved include.
+    fn reference_reach(scan: &Scan<'_>, from: usize) -> Vec<usize> {
+        let mut found = vec![from];
+        let mut stack = vec![from];
+        while let Some(f) = stack.pop() {
+            for &t in scan.sites[f].iter().flat_map(IncludeSite::targets) {
+                if !found.contains(&t) {
+                    found.push(t);
+                    stack.push(t);
+                }
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+
+    /// The straightforward names a resolved include site brings in: a walk over top-level
+    /// includes from its targets (`None` when one of them is of unknown content).
+    fn reference_site_names<'a>(scan: &Scan<'a>, targets: &[usize]) -> Option<Vec<&'a str>> {
+        let mut seen: Vec<usize> = targets.to_vec();
+        let mut stack: Vec<usize> = targets.to_vec();
+        let mut names: Vec<&'a str> = Vec::new();
+        let mut unknown = false;
+        while let Some(f) = stack.pop() {
+            names.extend(
+                scan.files[f]
+                    .config
+                    .directives
+                    .iter()
+                    .map(|d| d.name.as_str()),
+            );
+            for site in scan.sites[f].iter().filter(|s| s.scope.chain.is_empty()) {
+                match &site.kind {
+                    IncludeKind::Resolved(more) => {
+                        for &t in more {
+                            if !seen.contains(&t) {
+                                seen.push(t);
+                                stack.push(t);
+                            }
+                        }
+                    }
+                    IncludeKind::Builtin(config) => {
+                        names.extend(config.directives.iter().map(|d| d.name.as_str()));
+                    }
+                    IncludeKind::Unknown => unknown = true,
+                    IncludeKind::Harmless => {}
+                }
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        (!unknown).then_some(names)
+    }
+
+    /// The reach of root files and the names include sites bring in, computed over
+    /// components of files that include each other, are what straightforward walks give.
+    fn assert_components_agree_with_walks(scan: &Scan<'_>) {
+        for f in 0..scan.files.len() {
+            if scan.included_by[f].is_empty() {
+                assert_eq!(scan.reach[f], reference_reach(scan, f), "reach of {f}");
+            }
+            for (i, site) in scan.sites[f].iter().enumerate() {
+                let got = scan.site_names[f][i].as_ref().map(|names| {
+                    let mut names: Vec<&str> = names.iter().copied().collect();
+                    names.sort_unstable();
+                    names
+                });
+                let want = match &site.kind {
+                    IncludeKind::Resolved(targets) => reference_site_names(scan, targets),
+                    _ => None,
+                };
+                assert_eq!(got, want, "names of site {i} of {f}");
+            }
+        }
+    }
+
+    /// Components of generated graphs: two nodes share one exactly when each reaches the
+    /// other, and a component is numbered after those it reaches.
+    #[test]
+    fn strong_components_agree_with_reachability() {
+        let mut rng = crate::test_rng::Rng(0x51_7cc1_b727_220a);
+        for _ in 0..300 {
+            let n = rng.below(12);
+            let edges: Vec<Vec<usize>> = (0..n)
+                .map(|_| (0..rng.below(4)).map(|_| rng.below(n)).collect())
+                .collect();
+            let (component, count) = strong_components(n, |v| edges[v].iter().copied());
+            let reaches = |from: usize, to: usize| {
+                let mut seen = vec![from];
+                let mut stack = vec![from];
+                while let Some(v) = stack.pop() {
+                    for &w in &edges[v] {
+                        if !seen.contains(&w) {
+                            seen.push(w);
+                            stack.push(w);
+                        }
+                    }
+                }
+                seen.contains(&to)
+            };
+            assert!(component.iter().all(|&c| c < count));
+            for u in 0..n {
+                for v in 0..n {
+                    let same = reaches(u, v) && reaches(v, u);
+                    assert_eq!(component[u] == component[v], same, "{u} {v} in {edges:?}");
+                    if !same && reaches(u, v) {
+                        assert!(component[u] > component[v], "{u} {v} in {edges:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Files that all include each other: past the limit of included files, includes are not
+    /// followed, with one note, and what they could set is unknown.
+    #[test]
+    fn includes_past_the_limit_are_unknown_with_a_note() {
+        let mut files = vec![file(
+            0,
+            "nginx.conf",
+            "events {}\nhttp {\n  upstream u { server a:1; server b:1; }\n  include conf.d/*.conf;\n  server { location / { proxy_pass http://u; } }\n}\n",
+        )];
+        for i in 1..=3 {
+            files.push(file(
+                i,
+                &format!("conf.d/f{i}.conf"),
+                "include conf.d/*.conf;\nproxy_next_upstream off;\n",
+            ));
+        }
+        // nginx.conf brings in 3 files, each conf.d file the 2 others: 9 in all.
+        let scan = Scan::with_include_limit(&files, 9);
+        assert!(scan.notes.is_empty(), "{:?}", scan.notes);
+        let lookup = |scan: &Scan<'_>| {
+            let pass = &scan.passes[0];
+            format!(
+                "{:?}",
+                scan.lookup(pass.file, &pass.pass.scope, "proxy_next_upstream")
+            )
+        };
+        assert!(lookup(&scan).starts_with("[Set"), "{}", lookup(&scan));
+        assert_components_agree_with_walks(&scan);
+
+        let scan = Scan::with_include_limit(&files, 6);
+        assert_eq!(
+            scan.notes,
+            [
+                "conf.d/f2.conf: nginx `include`s bring in more than 6 files in all; this \
+              `include` and those after it are not followed (what they set is taken as unknown)"
+            ]
+        );
+        let kinds: Vec<String> = scan
+            .sites
+            .iter()
+            .map(|list| format!("{:?}", list.iter().map(|s| &s.kind).collect::<Vec<_>>()))
+            .collect();
+        // nginx.conf comes first (3), then f1 (2); f2 would bring in 2 more: f2 and f3 are not
+        // followed.
+        assert_eq!(
+            kinds.iter().filter(|k| k.contains("Resolved")).count(),
+            2,
+            "{kinds:?}"
+        );
+        assert_eq!(kinds.iter().filter(|k| k.contains("Unknown")).count(), 2);
+        assert_eq!(lookup(&scan), "[Unknown]");
+        assert_components_agree_with_walks(&scan);
+    }
+
     /// Generated trees of configurations (main files, snippets no main file includes, stream
     /// includes, cycles, unknown and built-in includes, maps): the indices of the scan give what
     /// the straightforward scans give.
@@ -1701,6 +2031,7 @@ mod tests {
                 .collect();
             // Every level indexed (the generated ones are small), against none.
             let mut scan = Scan::new(&files);
+            assert_components_agree_with_walks(&scan);
             let mut slices: Vec<&[Directive]> = Vec::new();
             for file in &files {
                 slices.push(&file.config.directives);
