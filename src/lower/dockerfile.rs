@@ -3,7 +3,9 @@
 //! and the files it copies from the build context.
 
 use crate::diagnostic::Location;
-use crate::formats::dockerfile::{self, CommandForm, Dockerfile, GlobalArg, Instruction, Stage};
+use crate::formats::dockerfile::{
+    self, CommandForm, Dockerfile, GlobalArg, Instruction, Stage, Substituted,
+};
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
@@ -220,6 +222,8 @@ pub fn lower(
 struct Scope {
     env: HashMap<String, Option<Value>>,
     args: HashMap<String, Option<Value>>,
+    /// The bytes of values substituted so far: past the limit a variable is unknown.
+    substituted: Substituted,
 }
 
 /// A variable's value, and whether a build argument decides it (a `--build-arg` can change it).
@@ -230,20 +234,22 @@ struct Value {
 }
 
 impl Scope {
-    fn lookup(&self, name: &str) -> Option<Value> {
+    fn lookup(&self, name: &str) -> Option<&Value> {
         // ENV wins over an ARG of the same name, wherever they are written.
         match self.env.get(name) {
-            Some(value) => value.clone(),
-            None => self.args.get(name).cloned().flatten(),
+            Some(value) => value.as_ref(),
+            None => self.args.get(name).and_then(Option::as_ref),
         }
     }
 
     fn expand(&self, raw: &str, escape: char) -> Option<Value> {
         let from_arg = std::cell::Cell::new(false);
         let lookup = |name: &str| {
-            let value = self.lookup(name)?;
+            let value = self
+                .lookup(name)
+                .filter(|value| self.substituted.take(value.text.len()))?;
             from_arg.set(from_arg.get() || value.from_arg);
-            Some(value.text)
+            Some(value.text.clone())
         };
         let expanded = dockerfile::expand(raw, escape, &lookup).ok()?;
         expanded.is_resolved().then(|| Value {
@@ -564,6 +570,7 @@ pub fn normalize(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::dockerfile::MAX_SUBSTITUTED;
 
     #[test]
     fn docker_accepts_the_signals_its_parse_signal_does() {
@@ -645,6 +652,51 @@ mod tests {
             Some(Signal::Unknown("${S:-SIGINT}".into()))
         );
         assert_eq!(final_signal("FROM a\nSTOPSIGNAL \"SIGKILL\"\n"), kill);
+    }
+
+    /// Copies of a big value: past the limit of substituted bytes a variable is unknown, so
+    /// what is stored stays bounded and a value built from it is unknown, not a finding.
+    #[test]
+    fn values_past_the_substitution_limit_are_unknown() {
+        let big = "x".repeat(60_000);
+        let text = |copies: usize| {
+            let mut text = format!("FROM a\nENV BIG={big}\n");
+            for i in 0..copies {
+                text.push_str(&format!("ENV C{i}=${{BIG}}\n"));
+            }
+            text.push_str("ENV S=${BIG}\nSTOPSIGNAL $S\n");
+            text
+        };
+        let outcome = |copies: usize| {
+            let parsed = crate::formats::dockerfile::parse(&text(copies)).expect("parses");
+            let fragment = lower(FileId(0), &parsed, None, None);
+            let signal = fragment
+                .workloads
+                .first()
+                .and_then(|w| w.stop_signal.as_deref())
+                .map(|f| f.value.clone());
+            (signal, fragment.file_facts.problems.len())
+        };
+        // Within the limit the value is known: Docker refuses the signal.
+        assert_eq!(outcome(3), (Some(Signal::Unknown("$S".into())), 1));
+        // Past it, unknown: no problem reported.
+        let copies = MAX_SUBSTITUTED / big.len() + 1;
+        assert_eq!(outcome(copies), (Some(Signal::Unknown("$S".into())), 0));
+
+        // What the scope holds: the text as written plus at most the limit.
+        let parsed = crate::formats::dockerfile::parse(&text(100)).expect("parses");
+        let mut scope = Scope::default();
+        for instruction in &parsed.instructions {
+            if instruction.keyword == "ENV" {
+                scope.declare(instruction, &[], parsed.escape);
+            }
+        }
+        let held: usize = scope.env.values().flatten().map(|v| v.text.len()).sum();
+        assert!(held <= big.len() + MAX_SUBSTITUTED, "{held}");
+        assert_eq!(
+            scope.env.values().filter(|v| v.is_none()).count(),
+            100 + 1 - (copies - 1)
+        );
     }
 
     #[test]

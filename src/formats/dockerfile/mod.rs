@@ -27,6 +27,10 @@ mod lex;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use lex::Substituted;
+#[cfg(test)]
+pub(crate) use lex::MAX_SUBSTITUTED;
+
 use crate::span::{MappedText, Span};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -1090,6 +1094,7 @@ impl Dockerfile {
         let mut out: Vec<GlobalArg> = Vec::new();
         let mut env: HashMap<String, String> = HashMap::new();
         let mut error = None;
+        let substituted = lex::Substituted::default();
         for (idx, ins) in self.instructions.iter().enumerate() {
             if ins.keyword == "FROM" {
                 break;
@@ -1099,7 +1104,11 @@ impl Dockerfile {
             }
             for kv in ins.key_values() {
                 let value = kv.value.as_ref().map(|w| {
-                    let known = |name: &str| env.get(name).cloned();
+                    let known = |name: &str| {
+                        env.get(name)
+                            .filter(|value| substituted.take(value.len()))
+                            .cloned()
+                    };
                     expand(w.raw.as_str(), self.escape, &known).unwrap_or_else(|e| {
                         error.get_or_insert(ParseError::new(
                             format!("failed to process {:?}: {e}", w.raw.as_str()),
@@ -1129,7 +1138,12 @@ impl Dockerfile {
     /// The build stages in order.
     pub fn stages(&self) -> Vec<Stage> {
         let (_, env, _) = self.global_scope();
-        let known = |name: &str| env.get(name).cloned();
+        let substituted = lex::Substituted::default();
+        let known = |name: &str| {
+            env.get(name)
+                .filter(|value| substituted.take(value.len()))
+                .cloned()
+        };
         let mut by_name: HashMap<String, usize> = HashMap::new();
         let mut stages: Vec<Stage> = Vec::new();
         let froms: Vec<usize> = self

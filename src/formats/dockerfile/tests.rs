@@ -657,6 +657,45 @@ fn an_expansion_stops_at_its_limit() {
     }
 }
 
+/// Global ARGs that copy a big value, and FROMs that name it: past the limit of substituted
+/// bytes a variable is unknown, so what is stored stays bounded (30,000 copies of 60,000 bytes
+/// held 1.8 GB).
+#[test]
+fn substitutions_stop_at_their_limit() {
+    let big = "x".repeat(60_000);
+    let copies = 40;
+    let mut text = format!("ARG BIG={big}\n");
+    for i in 0..copies {
+        text.push_str(&format!("ARG C{i}=${{BIG}}\n"));
+    }
+    for _ in 0..copies {
+        text.push_str("FROM ${BIG}\n");
+    }
+    let parsed = parse(&text).expect("parses");
+    let fit = lex::MAX_SUBSTITUTED / big.len();
+    let args = parsed.global_args();
+    let values: Vec<&Expansion> = args.iter().filter_map(|a| a.value.as_ref()).collect();
+    assert_eq!(values.len(), copies + 1);
+    assert!(values
+        .iter()
+        .take(fit + 1)
+        .all(|v| v.is_resolved() && v.value == big));
+    assert!(values
+        .iter()
+        .skip(fit + 1)
+        .all(|v| !v.is_resolved() && v.value.is_empty()));
+    let stages = parsed.stages();
+    assert_eq!(stages.len(), copies);
+    assert!(stages
+        .iter()
+        .take(fit)
+        .all(|s| s.base.expanded.value == big));
+    assert!(stages
+        .iter()
+        .skip(fit)
+        .all(|s| !s.base.expanded.is_resolved() && s.base.expanded.value.is_empty()));
+}
+
 #[test]
 fn expansion_forms() {
     let env = |n: &str| match n {
