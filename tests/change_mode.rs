@@ -540,3 +540,158 @@ fn github_base_ref_is_the_default_base_in_actions() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("GITHUB_BASE_REF"), "{}", stderr(&out));
 }
+
+/// Whether `git` can be run at all; the tests below print a note and pass without it.
+fn git_available() -> bool {
+    let ok = Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: git is not installed; test skipped");
+    }
+    ok
+}
+
+/// Run the binary, killing it if it has not ended after `limit`: a hang fails the test instead
+/// of the test run. Returns the output and how long the run took.
+fn run_bounded(
+    root: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> (Output, std::time::Duration) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    command
+        .current_dir(root)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_BASE_REF")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let mut child = command.spawn().expect("run shutdownlint");
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("shutdownlint {args:?} still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let took = started.elapsed();
+    let out = Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
+    (out, took)
+}
+
+#[test]
+fn diff_drivers_configured_inside_a_submodule_never_run() {
+    if !git_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = dir.path();
+    let marker = top.join("PWNED");
+    let sub = top.join("sub");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    git(&sub, &["init", "-q"]);
+    commit_all(&sub, "one");
+    write(&sub, "f", "x\n");
+    write(&sub, ".gitattributes", "* diff=evil\n");
+    commit_all(&sub, "two");
+
+    let root = top.join("super");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    git(&root, &["init", "-q"]);
+    write(&root, "app/models/user.rb", "class User\nend\n");
+    let module = "db/migrate/20240101000000_s.rb";
+    let url = sub.to_string_lossy().into_owned();
+    git(&root, &["submodule", "add", "-q", &url, module]);
+    git(&root.join(module), &["checkout", "-q", "HEAD~1"]);
+    commit_all(&root, "base");
+    git(&root, &["checkout", "-q", "-b", "feature"]);
+    git(&root.join(module), &["checkout", "-q", "main"]);
+    change_code(&root);
+    commit_all(&root, "change");
+    // The scanned repository asks for submodule diffs, and the submodule's own configuration
+    // names a diff driver that its `.gitattributes` selects.
+    git(&root, &["config", "diff.submodule", "diff"]);
+    let module_config = root.join(".git/modules").join(module).join("config");
+    let module_config = module_config.to_string_lossy().into_owned();
+    let command = format!("touch '{}'; true", marker.display());
+    git(
+        &root,
+        &[
+            "config",
+            "-f",
+            &module_config,
+            "diff.evil.command",
+            &command,
+        ],
+    );
+    git(
+        &root,
+        &[
+            "config",
+            "-f",
+            &module_config,
+            "diff.evil.textconv",
+            &command,
+        ],
+    );
+
+    let (out, _) = run_bounded(
+        &root,
+        &["--diff", "main", "--format", "json"],
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+    assert!(
+        !marker.exists(),
+        "a program configured in the scanned repository ran: {}",
+        stderr(&out)
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+}

@@ -1,7 +1,7 @@
 //! The few git queries change mode needs, each one `git` process for the whole change (never one
 //! per file). git runs with options that keep it from executing anything configured in the scanned
-//! repository (external diff drivers, textconv filters, fsmonitor hooks) and from reaching the
-//! network (lazy fetches of a partial clone).
+//! repository (external diff drivers, also inside submodules, textconv filters, fsmonitor hooks)
+//! and from reaching the network (lazy fetches of a partial clone).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -173,6 +173,7 @@ impl Repo {
             "-C",
             "--no-ext-diff",
             "--no-textconv",
+            "--submodule=short",
             "--no-color",
             from,
             "HEAD",
@@ -199,6 +200,12 @@ impl Repo {
             "-M",
             "--no-ext-diff",
             "--no-textconv",
+            // A submodule has no lines, and its diff would be a `git diff` run inside the
+            // submodule without these options (diff drivers from its configuration).
+            "--submodule=short",
+            "--ignore-submodules=all",
+            // `-diff` (binary) attributes must not hide changed lines.
+            "--text",
             "--no-color",
             "--src-prefix=a/",
             "--dst-prefix=b/",
@@ -277,25 +284,50 @@ impl Repo {
     }
 }
 
+/// Configuration given on git's command line, which overrides the scanned repository's own (and
+/// reaches the git processes git starts, through `GIT_CONFIG_PARAMETERS`). The queries change
+/// mode makes (`rev-parse`, `merge-base`, a diff of two commits, `cat-file` without `--filters`
+/// or `--textconv`) never run hooks, clean/smudge filters, a pager or an editor; these close the
+/// ways left for a repository's configuration to start a program, read a file that never ends,
+/// or reach the network.
+const SAFE_CONFIG: &[&str] = &[
+    // fsmonitor hooks (only for the index, which these queries do not read; in case a future one
+    // does).
+    "core.fsmonitor=false",
+    // Hooks: none of these commands runs one; in case a future one does.
+    "core.hooksPath=/dev/null",
+    // An external diff program (with `--no-ext-diff` on each diff).
+    "diff.external=",
+    // `diff.submodule=diff` makes a diff of a submodule a `git diff` run inside the submodule,
+    // without `--no-ext-diff` or `--no-textconv`: the submodule's own configuration and
+    // attributes could then name a program to run.
+    "diff.submodule=short",
+    "submodule.recurse=false",
+    // No transport at all: a lazy fetch of a partial clone (also where git is older than
+    // `GIT_NO_LAZY_FETCH`), `core.sshCommand`, `remote.*.uploadpack`, credential helpers and
+    // proxy commands all need one.
+    "protocol.allow=never",
+    // Files the configuration can name that a diff reads: not a FIFO or `/dev/zero` of the
+    // repository's choosing. Attributes come from the commit, not from the work tree.
+    "diff.orderFile=/dev/null",
+    "attr.tree=HEAD",
+    // Paths with bytes over 0x7f as they are (control characters, `"` and `\\` are still quoted).
+    "core.quotePath=false",
+];
+
 /// Run git in `dir` without a pager, prompts, lazy fetches, external diff programs or fsmonitor.
 fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Result<Output, GitError> {
     let mut command = Command::new("git");
+    command.arg("-C").arg(dir).arg("--no-pager");
+    for setting in SAFE_CONFIG {
+        command.arg("-c").arg(setting);
+    }
     command
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "--no-pager",
-            "-c",
-            "core.fsmonitor=false",
-            "-c",
-            "core.quotePath=false",
-            "-c",
-            "diff.external=",
-        ])
         .args(args)
         .env("GIT_NO_LAZY_FETCH", "1")
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_PROTOCOL_FROM_USER", "0")
         .env("LC_ALL", "C")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
