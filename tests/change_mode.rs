@@ -695,3 +695,41 @@ fn diff_drivers_configured_inside_a_submodule_never_run() {
         stderr(&out)
     );
 }
+
+#[test]
+fn migration_names_with_spaces_and_non_ascii_letters() {
+    if !git_available() {
+        return;
+    }
+    let before = "-- +goose Up\nCREATE INDEX orders_customer_idx ON orders (customer_id);\n\n-- +goose Down\nDROP INDEX orders_customer_idx;\n";
+    let after = "-- +goose Up\nCREATE INDEX orders_customer_idx ON orders (customer_id);\nALTER TABLE orders DROP COLUMN legacy_ref;\n\n-- +goose Down\nDROP INDEX orders_customer_idx;\n";
+    let mut names = vec![
+        "db/migrations/00031_clean up.sql",
+        "db/migrations/00031_nettoyage_données.sql",
+    ];
+    // Names git quotes (`"b/…\t…"`); Windows has no such file names.
+    if cfg!(unix) {
+        names.push("db/migrations/00031_tab\there.sql");
+        names.push("db/migrations/00031_\"quoted\" and \\slashed.sql");
+    }
+    for name in names {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        write(root, name, before);
+        write(root, "internal/orders/store.go", "package orders\n");
+        commit_all(root, "base");
+        git(root, &["checkout", "-q", "-b", "feature"]);
+        write(root, name, after);
+        write(
+            root,
+            "internal/orders/store.go",
+            "package orders\n\nconst q = 1\n",
+        );
+        commit_all(root, "drop legacy_ref");
+        let (out, found) = lint_json(root, "main");
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        let rules: Vec<(&str, u64)> = found.iter().map(|f| (f.0.as_str(), f.2)).collect();
+        assert_eq!(rules, vec![("SL603", 3)], "{name}: {found:?}");
+    }
+}

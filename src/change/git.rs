@@ -402,49 +402,93 @@ pub fn parse_name_status(bytes: &[u8]) -> Vec<Entry> {
 }
 
 /// Hunks of a `git diff -U0`: for each file on the new side, the added or changed line ranges.
+///
+/// Each hunk header says how many lines its body has, so body lines are never read as headers:
+/// an added line `++ x` is `+++ x` in the diff, and must not start a file.
 fn parse_hunks(diff: &str) -> ChangedLines {
     let mut files: ChangedLines = Vec::new();
-    for line in diff.lines() {
+    // Lines of the current hunk's body still to come.
+    let mut body: u64 = 0;
+    for line in diff.split('\n') {
+        if body > 0 {
+            // `\ No newline at end of file` follows a body line and is not one.
+            if !line.starts_with('\\') {
+                body -= 1;
+            }
+            continue;
+        }
         if let Some(name) = line.strip_prefix("+++ ") {
-            let name = unquote(name);
+            let name = header_path(name);
             let path = name.strip_prefix("b/").unwrap_or(&name).to_string();
             files.push((path, Vec::new()));
         } else if let Some(rest) = line.strip_prefix("@@ ") {
             // `@@ -a[,b] +c[,d] @@`
-            let Some(new) = rest.split(' ').find_map(|w| w.strip_prefix('+')) else {
+            let mut words = rest.split(' ');
+            let (Some(old), Some(new)) = (
+                words.next().and_then(|w| w.strip_prefix('-')),
+                words.next().and_then(|w| w.strip_prefix('+')),
+            ) else {
                 continue;
             };
-            let mut parts = new.split(',');
-            let start: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-            let count: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+            let (_, old_count) = hunk_range(old);
+            let (start, count) = hunk_range(new);
+            body = u64::from(old_count) + u64::from(count);
             if count == 0 {
                 continue;
             }
             if let Some((_, ranges)) = files.last_mut() {
-                ranges.push((start, start + count - 1));
+                ranges.push((start, start.saturating_add(count - 1)));
             }
         }
     }
     files
 }
 
-/// git's C-style quoting of unusual path names (`"a\tb"`, octal escapes for bytes).
+/// `start[,count]` of a hunk header (the count is 1 when absent).
+fn hunk_range(text: &str) -> (u32, u32) {
+    let mut parts = text.split(',');
+    let start = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let count = parts
+        .next()
+        .map_or(Some(1), |s| s.parse().ok())
+        .unwrap_or(0);
+    (start, count)
+}
+
+/// The path of a `---`/`+++` line: C-quoted when it has control characters, `"` or `\`
+/// (`"b/a\tb.sql"`), and followed by a tab when it has a space (`b/add x.rb\t`).
+fn header_path(name: &str) -> String {
+    if name.starts_with('"') {
+        return unquote(name);
+    }
+    name.strip_suffix('\t').unwrap_or(name).to_string()
+}
+
+/// git's C-style quoting of unusual path names (`"a\tb"`, octal escapes for bytes); what follows
+/// the closing quote (the tab after a name with a space) is not part of the name.
 fn unquote(name: &str) -> String {
-    let Some(inner) = name.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+    let Some(inner) = name.strip_prefix('"') else {
         return name.to_string();
     };
     let mut bytes = Vec::new();
     let mut chars = inner.bytes().peekable();
     while let Some(b) = chars.next() {
-        if b != b'\\' {
-            bytes.push(b);
-            continue;
+        match b {
+            b'"' => break,
+            b'\\' => {}
+            _ => {
+                bytes.push(b);
+                continue;
+            }
         }
         match chars.next() {
-            Some(b'n') => bytes.push(b'\n'),
+            Some(b'a') => bytes.push(0x07),
+            Some(b'b') => bytes.push(0x08),
             Some(b't') => bytes.push(b'\t'),
-            Some(b'"') => bytes.push(b'"'),
-            Some(b'\\') => bytes.push(b'\\'),
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b'v') => bytes.push(0x0b),
+            Some(b'f') => bytes.push(0x0c),
+            Some(b'r') => bytes.push(b'\r'),
             Some(d @ b'0'..=b'7') => {
                 let mut value = u32::from(d - b'0');
                 for _ in 0..2 {
@@ -455,6 +499,7 @@ fn unquote(name: &str) -> String {
                 }
                 bytes.push(u8::try_from(value).unwrap_or(b'?'));
             }
+            // `\"`, `\\` and anything else: the character itself.
             Some(other) => bytes.push(other),
             None => {}
         }
@@ -505,7 +550,7 @@ mod tests {
 
     #[test]
     fn hunks_new_side() {
-        let diff = "diff --git a/x.sql b/x.sql\n--- a/x.sql\n+++ b/x.sql\n@@ -1,0 +2,3 @@\n+a\n@@ -9 +12 @@ x\n-b\n+c\n@@ -20,2 +22,0 @@\n-d\n";
+        let diff = "diff --git a/x.sql b/x.sql\n--- a/x.sql\n+++ b/x.sql\n@@ -1,0 +2,3 @@\n+a\n+a2\n+a3\n@@ -9 +12 @@ x\n-b\n+c\n@@ -20,2 +22,0 @@\n-d\n";
         assert_eq!(
             parse_hunks(diff),
             vec![("x.sql".into(), vec![(2, 4), (12, 12)])]
@@ -516,6 +561,43 @@ mod tests {
     fn quoted_paths() {
         assert_eq!(unquote("\"b/a\\tb\\303\\251.sql\""), "b/a\tbé.sql");
         assert_eq!(unquote("b/plain"), "b/plain");
+        assert_eq!(
+            unquote("\"b/\\\"q\\\" \\\\x\\r.sql\"\t"),
+            "b/\"q\" \\x\r.sql"
+        );
+    }
+
+    #[test]
+    fn header_paths_as_git_writes_them() {
+        // A space: the name is followed by a tab.
+        assert_eq!(
+            header_path("b/db/migrate/1_add x.rb\t"),
+            "b/db/migrate/1_add x.rb"
+        );
+        // Bytes over 0x7f with core.quotePath=false, and quoted (the default).
+        assert_eq!(header_path("b/db/1_données.sql"), "b/db/1_données.sql");
+        assert_eq!(
+            header_path("\"b/db/1_donn\\303\\251es.sql\""),
+            "b/db/1_données.sql"
+        );
+        // Quoted and with a space: the tab follows the closing quote.
+        assert_eq!(header_path("\"b/a \\\"b\\\".sql\"\t"), "b/a \"b\".sql");
+    }
+
+    #[test]
+    fn hunk_bodies_are_not_headers() {
+        // Added lines `++ b/other.sql` and `@@ -1 +1 @@`, a removed line `-- x`, and a missing
+        // newline at the end of the file.
+        let diff = "diff --git a/x.sql b/x.sql\n--- a/x.sql\n+++ b/x.sql\n@@ -1 +1,3 @@\n--- x\n\\ No newline at end of file\n+++ b/other.sql\n+@@ -1 +1 @@\n+y\n\\ No newline at end of file\n@@ -10,0 +12 @@\n+z\n";
+        assert_eq!(
+            parse_hunks(diff),
+            vec![("x.sql".into(), vec![(1, 3), (12, 12)])]
+        );
+        let spaced = "diff --git a/m/1 x.sql b/m/1 x.sql\n--- a/m/1 x.sql\t\n+++ b/m/1 x.sql\t\n@@ -2,0 +3 @@\n+DROP TABLE t;\n";
+        assert_eq!(
+            parse_hunks(spaced),
+            vec![("m/1 x.sql".into(), vec![(3, 3)])]
+        );
     }
 
     #[test]
