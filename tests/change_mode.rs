@@ -696,6 +696,80 @@ fn diff_drivers_configured_inside_a_submodule_never_run() {
     );
 }
 
+/// Make a FIFO at `path`; false (with a note) where `mkfifo` is not available.
+#[cfg(unix)]
+fn mkfifo(path: &Path) -> bool {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("note: mkfifo failed; test skipped");
+    }
+    ok
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_for_git_head_ends_with_an_error_not_a_hang() {
+    if !git_available() {
+        return;
+    }
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    change_code(root);
+    commit_all(root, "drop");
+    let head = root.join(".git/HEAD");
+    std::fs::remove_file(&head).expect("rm HEAD");
+    if !mkfifo(&head) {
+        return;
+    }
+    let limit = std::time::Duration::from_secs(60);
+    let (out, took) = run_bounded(root, &["--diff", "main"], &[], limit);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("HEAD"), "{}", stderr(&out));
+    assert!(took.as_secs() < 5, "took {took:?}");
+    // The default base in GitHub Actions: a note, and the run goes on.
+    let actions = [("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "main")];
+    let (out, took) = run_bounded(root, &["--format", "json"], &actions, limit);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("note:"), "{}", stderr(&out));
+    assert!(took.as_secs() < 5, "took {took:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_include_of_a_fifo_ends_with_an_error_not_a_hang() {
+    if !git_available() {
+        return;
+    }
+    let dir = repo();
+    let root = dir.path();
+    change_code(root);
+    commit_all(root, "code");
+    let fifos = tempfile::tempdir().expect("tempdir");
+    let fifo = fifos.path().join("config-fifo");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let fifo = fifo.to_string_lossy().into_owned();
+    git(root, &["config", "include.path", &fifo]);
+    let limit = std::time::Duration::from_secs(90);
+    let (out, took) = run_bounded(root, &["--diff", "main"], &[], limit);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("did not finish"), "{}", stderr(&out));
+    assert!(took.as_secs() < 10, "took {took:?}");
+    let actions = [("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "main")];
+    let (out, _) = run_bounded(root, &["--format", "json"], &actions, limit);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("note:"), "{}", stderr(&out));
+}
+
 #[test]
 fn migration_names_with_spaces_and_non_ascii_letters() {
     if !git_available() {

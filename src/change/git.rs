@@ -1,11 +1,28 @@
 //! The few git queries change mode needs, each one `git` process for the whole change (never one
 //! per file). git runs with options that keep it from executing anything configured in the scanned
 //! repository (external diff drivers, also inside submodules, textconv filters, fsmonitor hooks)
-//! and from reaching the network (lazy fetches of a partial clone).
+//! and from reaching the network (lazy fetches of a partial clone), and every git process has a
+//! deadline, so a repository that makes git wait (a FIFO for `.git/HEAD`, a configuration
+//! `include` of one) ends change mode with an error instead of a hang.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long all of one change's git processes together may take. Change mode's queries take
+/// milliseconds on ordinary repositories and a few seconds on very large ones (a merge base deep
+/// in a long history, rename detection over thousands of changed files); 30 s leaves a wide
+/// margin for those and for a loaded CI machine, and still ends a run that git would never
+/// finish long before a CI job's own timeout (hours).
+const BUDGET: Duration = Duration::from_secs(30);
+
+/// How long one query that reads only configuration and refs (`git rev-parse`) may take. It
+/// takes milliseconds; when it does not end, something in the repository's git files blocks
+/// reading (a FIFO or device, or a configuration `include` of one), and change mode gives up
+/// soon enough for the run to end within a few seconds.
+const QUICK: Duration = Duration::from_secs(3);
 
 /// Why change mode cannot run; printed as an error (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,12 +89,16 @@ pub type ChangedLines = Vec<(String, Vec<(u32, u32)>)>;
 pub struct Repo {
     /// The top of the work tree (canonical).
     pub root: PathBuf,
+    /// When the git processes of this change must have ended ([`BUDGET`] after discovery).
+    deadline: Instant,
 }
 
 impl Repo {
     /// The repository that holds `dir`.
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
-        let out = run(dir, &["rev-parse", "--show-toplevel"], None)?;
+        let deadline = Instant::now() + BUDGET;
+        check_git_files(dir)?;
+        let out = run(dir, &["rev-parse", "--show-toplevel"], None, QUICK)?;
         if !out.status.success() {
             return Err(GitError(format!(
                 "`{}` is not inside a git repository: change mode (--diff) compares commits, so it needs the repository's history ({})",
@@ -88,15 +109,28 @@ impl Repo {
         let top = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
         let root = PathBuf::from(&top);
         let root = root.canonicalize().unwrap_or(root);
-        Ok(Repo { root })
+        Ok(Repo { root, deadline })
     }
 
+    /// How long the next git process may run: what is left of the budget, at most `cap`.
+    fn limit(&self, cap: Duration) -> Duration {
+        self.deadline
+            .saturating_duration_since(Instant::now())
+            .min(cap)
+    }
+
+    /// A git process that walks history or reads blobs: it may use the rest of the budget.
     fn git(&self, args: &[&str]) -> Result<Output, GitError> {
-        run(&self.root, args, None)
+        run(&self.root, args, None, self.limit(BUDGET))
+    }
+
+    /// A `git rev-parse` query: configuration and refs only, so it ends quickly or never.
+    fn quick(&self, args: &[&str]) -> Result<Output, GitError> {
+        run(&self.root, args, None, self.limit(QUICK))
     }
 
     fn is_shallow(&self) -> bool {
-        self.git(&["rev-parse", "--is-shallow-repository"])
+        self.quick(&["rev-parse", "--is-shallow-repository"])
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "true")
     }
 
@@ -108,7 +142,7 @@ impl Repo {
             )));
         }
         let spec = format!("{base}^{{commit}}");
-        let out = self.git(&[
+        let out = self.quick(&[
             "rev-parse",
             "--verify",
             "--quiet",
@@ -123,7 +157,7 @@ impl Repo {
         let remote_spec = format!("{remote}^{{commit}}");
         if !base.contains('/')
             && self
-                .git(&[
+                .quick(&[
                     "rev-parse",
                     "--verify",
                     "--quiet",
@@ -244,7 +278,12 @@ impl Repo {
                 input.push('\n');
             }
         }
-        let sizes = run(&self.root, &["cat-file", "--batch-check"], Some(&input))?;
+        let sizes = run(
+            &self.root,
+            &["cat-file", "--batch-check"],
+            Some(&input),
+            self.limit(BUDGET),
+        )?;
         let sizes = String::from_utf8_lossy(&sizes.stdout).into_owned();
         let mut size_lines = sizes.lines();
         let mut wanted = Vec::new();
@@ -273,7 +312,12 @@ impl Repo {
         let blobs = if request.is_empty() {
             Vec::new()
         } else {
-            let out = run(&self.root, &["cat-file", "--batch"], Some(&request))?;
+            let out = run(
+                &self.root,
+                &["cat-file", "--batch"],
+                Some(&request),
+                self.limit(BUDGET),
+            )?;
             parse_batch(&out.stdout)
         };
         let mut blobs = blobs.into_iter();
@@ -315,8 +359,15 @@ const SAFE_CONFIG: &[&str] = &[
     "core.quotePath=false",
 ];
 
-/// Run git in `dir` without a pager, prompts, lazy fetches, external diff programs or fsmonitor.
-fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Result<Output, GitError> {
+/// Run git in `dir` without a pager, prompts, lazy fetches, external diff programs or fsmonitor,
+/// killing it when it has not ended after `limit`.
+fn run(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    limit: Duration,
+) -> Result<Output, GitError> {
+    let started = Instant::now();
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).arg("--no-pager");
     for setting in SAFE_CONFIG {
@@ -345,19 +396,141 @@ fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Result<Output, GitErro
             format!("cannot run git: {e}")
         })
     })?;
+    // stdin is written and stdout and stderr are read on threads: git can fill one pipe while
+    // waiting on another, and the deadline is kept here. The threads are not waited for after a
+    // timeout (a pipe can stay open), they end with the pipes or with the process.
     if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
         let text = text.to_string();
-        // Write from a thread so a large answer on stdout cannot deadlock the two pipes.
-        let writer = std::thread::spawn(move || {
+        std::thread::spawn(move || {
             let _ = pipe.write_all(text.as_bytes());
         });
-        let out = child.wait_with_output();
-        let _ = writer.join();
-        return out.map_err(|e| GitError(format!("cannot run git: {e}")));
     }
-    child
-        .wait_with_output()
-        .map_err(|e| GitError(format!("cannot run git: {e}")))
+    let stdout = read_on_thread(child.stdout.take());
+    let stderr = read_on_thread(child.stderr.take());
+    let deadline = started + limit;
+    let timed_out = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        GitError(format!(
+            "`git {}` did not finish in time and was stopped after {:.1} s (change mode gives git {} s in all, {} s for a `rev-parse`): something in the repository keeps git waiting (a FIFO or device file in `.git`, or a configuration `include` of one?)",
+            args.first().copied().unwrap_or(""),
+            started.elapsed().as_secs_f32(),
+            BUDGET.as_secs(),
+            QUICK.as_secs()
+        ))
+    };
+    let mut pause = Duration::from_millis(1);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(GitError(format!("cannot run git: {e}")));
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(timed_out(&mut child));
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(20));
+    };
+    // git has ended; a process it started could still hold the pipes open.
+    let mut collect = |pipe: mpsc::Receiver<Vec<u8>>| {
+        pipe.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|_| timed_out(&mut child))
+    };
+    let stdout = collect(stdout)?;
+    let stderr = collect(stderr)?;
+    Ok(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// Read a pipe to its end on a thread; the bytes arrive on the channel.
+fn read_on_thread(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = send.send(bytes);
+    });
+    receive
+}
+
+/// Refuse a repository whose git files git would wait on forever, before starting git: the
+/// first `.git` above `dir`, its `HEAD`, `config`, `commondir` and `packed-refs` (and those of
+/// the common directory of a linked work tree) must be directories or regular files when they
+/// exist. Anything git reads later (a configuration `include`, an alternates file) is covered by
+/// the deadline of each git process.
+fn check_git_files(dir: &Path) -> Result<(), GitError> {
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let not_regular = |path: &Path| {
+        GitError(format!(
+            "`{}` is not a regular file (a FIFO, socket or device?): git would wait on it, so change mode does not run git in this repository",
+            path.display()
+        ))
+    };
+    // `metadata` follows symbolic links; a dangling link is for git to report.
+    let check_file = |path: &Path| match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(not_regular(path)),
+        _ => Ok(()),
+    };
+    // The first line of a small regular file (`.git` as a file, `commondir`), bounded.
+    let first_line = |path: &Path| -> Option<String> {
+        let file = std::fs::File::open(path).ok()?;
+        let mut text = String::new();
+        file.take(64 * 1024).read_to_string(&mut text).ok()?;
+        Some(text.lines().next().unwrap_or("").trim().to_string())
+    };
+    let check_gitdir = |gitdir: &Path| -> Result<(), GitError> {
+        for name in ["HEAD", "config", "commondir", "packed-refs"] {
+            check_file(&gitdir.join(name))?;
+        }
+        let commondir = gitdir.join("commondir");
+        if commondir.is_file() {
+            if let Some(common) = first_line(&commondir).filter(|l| !l.is_empty()) {
+                let common = gitdir.join(common);
+                for name in ["HEAD", "config", "packed-refs"] {
+                    check_file(&common.join(name))?;
+                }
+            }
+        }
+        Ok(())
+    };
+    for ancestor in dir.ancestors() {
+        let dotgit = ancestor.join(".git");
+        // Missing (or a dangling link, which git skips too): look further up.
+        let Ok(meta) = std::fs::metadata(&dotgit) else {
+            continue;
+        };
+        if meta.is_dir() {
+            return check_gitdir(&dotgit);
+        }
+        if !meta.is_file() {
+            return Err(not_regular(&dotgit));
+        }
+        // A `.git` file (a linked work tree, a submodule): `gitdir: <path>`.
+        if let Some(target) = first_line(&dotgit)
+            .as_deref()
+            .and_then(|l| l.strip_prefix("gitdir:"))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let gitdir = ancestor.join(target);
+            if gitdir.is_dir() {
+                return check_gitdir(&gitdir);
+            }
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 fn first_line(bytes: &[u8]) -> String {
