@@ -355,7 +355,7 @@ const SAFE_CONFIG: &[&str] = &[
     // repository's choosing. Attributes come from the commit, not from the work tree.
     "diff.orderFile=/dev/null",
     "attr.tree=HEAD",
-    // Paths with bytes over 0x7f as they are (control characters, `"` and `\\` are still quoted).
+    // Paths with bytes over 0x7f as they are (control characters, `"` and `\` are still quoted).
     "core.quotePath=false",
 ];
 
@@ -437,9 +437,11 @@ fn run(
         std::thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_millis(20));
     };
-    // git has ended; a process it started could still hold the pipes open.
+    // git has ended; a process it started could still hold the pipes open. The readers get a
+    // moment past the deadline to drain what git wrote just before it.
+    let drained_by = deadline.max(Instant::now()) + Duration::from_millis(250);
     let mut collect = |pipe: mpsc::Receiver<Vec<u8>>| {
-        pipe.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        pipe.recv_timeout(drained_by.saturating_duration_since(Instant::now()))
             .map_err(|_| timed_out(&mut child))
     };
     let stdout = collect(stdout)?;
