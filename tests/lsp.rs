@@ -160,6 +160,17 @@ impl Client {
         );
     }
 
+    /// Tell the server the configuration file `config` changed on disk; the message it shows.
+    fn config_changed_with_message(&mut self, config: &Path) -> Value {
+        self.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri(config), "type": 2}]}),
+        );
+        self.wait_for("window/showMessage", |m| {
+            m["method"] == "window/showMessage"
+        })
+    }
+
     /// `shutdown` (answered with null), then `exit`; the exit status.
     fn shut_down(mut self) -> ExitStatus {
         let response = self.request_raw("shutdown", Value::Null);
@@ -532,13 +543,7 @@ fn configuration_is_reread_and_a_broken_one_is_reported() {
     // A broken configuration: a message, a diagnostic where TOML says, and the previous
     // settings stay in force.
     write(&root, ".shutdownlint.toml", "ignore = [single-replica]\n");
-    client.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": uri(&config), "type": 2}]}),
-    );
-    let shown = client.wait_for("window/showMessage", |m| {
-        m["method"] == "window/showMessage"
-    });
+    let shown = client.config_changed_with_message(&config);
     assert_eq!(shown["params"]["type"], 1, "an error");
     assert!(
         shown["params"]["message"]
@@ -847,13 +852,7 @@ fn a_refused_configuration_is_not_read_to_place_its_diagnostic() {
             eprintln!("could not make {what}: skipped");
             continue;
         }
-        client.notify(
-            "workspace/didChangeWatchedFiles",
-            json!({"changes": [{"uri": uri(&config), "type": 2}]}),
-        );
-        let shown = client.wait_for("window/showMessage", |m| {
-            m["method"] == "window/showMessage"
-        });
+        let shown = client.config_changed_with_message(&config);
         assert_eq!(shown["params"]["type"], 1, "{what}: {shown:#}");
         // The server still answers: a request that is not a lint comes back at once.
         let response = client.request_raw("shutdownlint/unknown", json!({}));
