@@ -55,7 +55,9 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The binary in `root` with `args`, git's user and system configuration out of the way, and
+/// `env` on top.
+fn command(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
     command
         .current_dir(root)
@@ -68,7 +70,11 @@ fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         command.env(k, v);
     }
-    command.output().expect("run shutdownlint")
+    command
+}
+
+fn run(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(root, args, env).output().expect("run shutdownlint")
 }
 
 /// (rule, file, line, column) of every finding, from `--format json`.
@@ -563,21 +569,11 @@ fn run_bounded(
 ) -> (Output, std::time::Duration) {
     use std::io::Read;
     use std::process::Stdio;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    let mut command = command(root, args, env);
     command
-        .current_dir(root)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_BASE_REF")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
     let started = std::time::Instant::now();
     let mut child = command.spawn().expect("run shutdownlint");
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
