@@ -152,6 +152,9 @@ impl<'de> Deserialize<'de> for FileSize {
 /// (`/dev/zero` behind a link) from being read whole.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
+/// The most patterns `exclude` or `[migrations] paths` may list.
+pub const MAX_PATTERNS: usize = 1_000;
+
 /// The largest `max-file-size` a config can set: a scanned repository brings its own config,
 /// and must not make a CI job read (and parse) files of gigabytes.
 pub const MAX_FILE_SIZE_CEILING: u64 = 64 << 20;
@@ -217,6 +220,16 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let cannot =
             |why: String| ConfigError(format!("cannot read config {}: {why}", path.display()));
+        // Said here: `read_file`'s own size error names the limit of linted files.
+        if let Some(len) = std::fs::metadata(path)
+            .ok()
+            .filter(|meta| meta.is_file() && meta.len() > MAX_CONFIG_BYTES)
+            .map(|meta| meta.len())
+        {
+            return Err(cannot(format!(
+                "{len} bytes; a configuration file may have at most {MAX_CONFIG_BYTES} (1 MiB)"
+            )));
+        }
         let text = crate::read_file(path, MAX_CONFIG_BYTES).map_err(cannot)?;
         Config::parse(&text, path)
     }
@@ -239,6 +252,22 @@ impl Config {
                 return Err(ConfigError(format!(
                     "{name}: max-file-size is {bytes} bytes; it can be at most {} (64MiB)",
                     MAX_FILE_SIZE_CEILING
+                )));
+            }
+        }
+        // Each pattern is compiled into the walk's matcher: 50,000 `[^N]*` patterns (under the
+        // 1 MiB a configuration may have) took 559 MB before the matcher gave up.
+        let lists = [
+            ("exclude", self.exclude.len()),
+            (
+                "[migrations] paths",
+                self.migrations.paths.as_ref().map_or(0, Vec::len),
+            ),
+        ];
+        for (key, len) in lists {
+            if len > MAX_PATTERNS {
+                return Err(ConfigError(format!(
+                    "{name}: {key} has {len} patterns; it can have at most {MAX_PATTERNS}"
                 )));
             }
         }
