@@ -431,6 +431,11 @@ impl Server<'_> {
         if document.published.is_some_and(|d| !d.is_empty()) {
             self.send_diagnostics(document.uri, Vec::new(), None);
         }
+        // Only a file of a workspace can change what a lint finds: one outside is not read
+        // (`/proc/kmsg` passes for a regular file, and reading it blocks).
+        if self.workspace_of(&path).is_none() {
+            return;
+        }
         // Unsaved edits are dropped: other files' findings go back to the file on disk.
         let unchanged = crate::read_file(&path, crate::discover::DEFAULT_MAX_FILE_BYTES)
             .is_ok_and(|disk| disk == document.text);
