@@ -516,7 +516,17 @@ fn a_hostile_config_file_is_refused_unread() {
                 file.set_len(1 << 30).expect("set_len");
                 true
             }),
-            "over the 1048576 byte limit",
+            "1073741824 bytes; a configuration file may have at most 1048576 (1 MiB)",
+        ),
+        (
+            "50,000 exclude patterns",
+            Box::new(|dir: &Path| {
+                let patterns: Vec<String> = (0..50_000).map(|i| format!("\"[^{i}]*\"")).collect();
+                let text = format!("exclude = [{}]\n", patterns.join(", "));
+                write(dir, ".shutdownlint.toml", &text);
+                true
+            }),
+            "exclude has 50000 patterns; it can have at most 1000",
         ),
         (
             "size cap raised to gigabytes",
@@ -803,4 +813,66 @@ fn names_that_differ_only_in_invalid_utf8_are_both_linted() {
         "{rules:?} {}",
         result.stderr
     );
+}
+
+/// Folders nested deeper than `MAX_DEPTH` (100) are not walked, with a note: each file's path
+/// is handled whole many times, so files a thousand folders deep cost seconds.
+#[test]
+fn folders_nested_too_deep_are_not_walked() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, "Dockerfile", SHELL_FORM);
+    let at = |depth: usize| "d/".repeat(depth);
+    write(dir, &format!("{}Dockerfile", at(99)), SHELL_FORM);
+    write(dir, &format!("{}Dockerfile", at(100)), SHELL_FORM);
+    write(dir, &format!("{}Dockerfile", at(150)), SHELL_FORM);
+    let result = run(dir, &["--format", "json", "."]);
+    assert_eq!(result.code, Some(1), "{}", result.stderr);
+    let files: Vec<String> = result.findings().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        files,
+        ["Dockerfile".to_string(), format!("{}Dockerfile", at(99))],
+        "{}",
+        result.stderr
+    );
+    let note = format!(
+        "{}: folders nested more than 100 deep; not walked",
+        at(100).trim_end_matches('/')
+    );
+    assert!(result.stderr.contains(&note), "{}", result.stderr);
+}
+
+/// A Kustomize patch is recognised by its path as written (`..` resolved by name), however
+/// deep: the paths used to be resolved through the file system, a system call per folder,
+/// which cost 16 to 20 s for a few hundred files a thousand folders deep.
+#[test]
+fn kustomize_patches_are_recognised_by_name() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    let deep = "p/".repeat(60);
+    write(
+        dir,
+        "overlays/prod/kustomization.yaml",
+        &format!(
+            "resources:\n  - ../../base\npatches:\n  - path: ./replicas.yaml\n  - path: ../../{deep}patch.yaml\n"
+        ),
+    );
+    let patch =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n";
+    write(dir, "overlays/prod/replicas.yaml", patch);
+    write(dir, &format!("{deep}patch.yaml"), patch);
+    let result = run(dir, &["--format", "json", "."]);
+    assert!(result.findings().is_empty(), "{}", result.stdout);
+    for file in [
+        "overlays/prod/replicas.yaml".to_string(),
+        format!("{deep}patch.yaml"),
+    ] {
+        assert!(
+            result.stderr.contains(&format!(
+                "{file}: a Kustomize patch (partial objects); skipped"
+            )),
+            "{file}: {}",
+            result.stderr
+        );
+    }
 }
