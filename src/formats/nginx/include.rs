@@ -81,14 +81,15 @@ impl<'a> IncludeIndex<'a> {
             prefixes
         };
         let pattern_path = Path::new(pattern);
+        let globs = &mut HashMap::new();
         if pattern_path.is_absolute() {
-            let found = self.matching(&components(pattern_path));
+            let found = self.matching(&components(pattern_path), globs);
             if !found.is_empty() {
                 return found;
             }
             for prefix in prefixes {
                 if let Ok(rest) = pattern_path.strip_prefix(prefix) {
-                    let found = self.relative_to_ancestors(rest, including_file);
+                    let found = self.relative_to_ancestors(rest, including_file, globs);
                     if !found.is_empty() {
                         return found;
                     }
@@ -96,13 +97,18 @@ impl<'a> IncludeIndex<'a> {
             }
             return Vec::new();
         }
-        self.relative_to_ancestors(pattern_path, including_file)
+        self.relative_to_ancestors(pattern_path, including_file, globs)
     }
 
-    fn relative_to_ancestors(&self, pattern: &Path, including_file: &Path) -> Vec<usize> {
+    fn relative_to_ancestors(
+        &self,
+        pattern: &Path,
+        including_file: &Path,
+        globs: &mut HashMap<String, Glob>,
+    ) -> Vec<usize> {
         let mut base = including_file.parent();
         while let Some(dir) = base {
-            let found = self.matching(&components(&dir.join(pattern)));
+            let found = self.matching(&components(&dir.join(pattern)), globs);
             if !found.is_empty() {
                 return found;
             }
@@ -111,11 +117,20 @@ impl<'a> IncludeIndex<'a> {
         Vec::new()
     }
 
-    /// The files whose components match the pattern's, one glob(3) component each.
-    fn matching(&self, pattern: &[String]) -> Vec<usize> {
+    /// The files whose components match the pattern's, one glob(3) component each. `globs`
+    /// holds the components compiled so far (the same pattern is tried from every ancestor).
+    fn matching(&self, pattern: &[String], globs: &mut HashMap<String, Glob>) -> Vec<usize> {
         let Some((name, dir)) = pattern.split_last() else {
             return Vec::new();
         };
+        for part in pattern {
+            if !globs.contains_key(part.as_str()) {
+                globs.insert(part.clone(), Glob::new(part.as_bytes()));
+            }
+        }
+        let glob = |part: &String| globs.get(part.as_str());
+        let matches =
+            |pat: &String, part: &String| glob(pat).is_some_and(|g| g.matches(part.as_bytes()));
         let is_literal = |part: &String| !part.contains(['*', '?', '[', '\\']);
         let mut found: Vec<usize> = if dir.iter().all(is_literal) {
             // A literal component matches only itself: look the folder up.
@@ -127,7 +142,7 @@ impl<'a> IncludeIndex<'a> {
                 .filter(|&i| {
                     self.components[i]
                         .last()
-                        .is_some_and(|last| glob_match(name.as_bytes(), last.as_bytes()))
+                        .is_some_and(|last| matches(name, last))
                 })
                 .collect()
         } else {
@@ -138,7 +153,7 @@ impl<'a> IncludeIndex<'a> {
                         && parts
                             .iter()
                             .zip(pattern)
-                            .all(|(part, pat)| glob_match(pat.as_bytes(), part.as_bytes()))
+                            .all(|(part, pat)| matches(pat, part))
                 })
                 .collect()
         };
@@ -171,85 +186,158 @@ fn components(path: &Path) -> Vec<String> {
 }
 
 /// glob(3) matching of one path component: `*`, `?`, `[...]` (with `!`/`^` negation and
-/// ranges), `\` escapes; wildcards never match a leading `.`.
+/// ranges), `\` escapes; wildcards never match a leading `.`. To match one pattern against
+/// many names, compile it once with [`Glob::new`].
 pub fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
-    if name.first() == Some(&b'.') && !matches!(pattern.first(), Some(b'.')) {
-        // Only a literal `.` (or an escaped one) matches a hidden file.
-        if !(pattern.first() == Some(&b'\\') && pattern.get(1) == Some(&b'.')) {
-            return false;
-        }
-    }
-    // Iterative matcher with a single backtrack point for the last `*`: O(len² ) worst case.
-    let (mut p, mut n) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        let step = match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p + 1, n));
-                p += 1;
-                continue;
-            }
-            Some(b'?') => Some(p + 1),
-            Some(b'[') => match class_match(pattern, p, name.get(n).copied()) {
-                Some((true, next)) => Some(next),
-                Some((false, _)) => None,
-                // Unterminated class: a literal `[`.
-                None => (name.get(n) == Some(&b'[')).then_some(p + 1),
-            },
-            Some(b'\\') if pattern.get(p + 1).is_some() => {
-                (pattern.get(p + 1) == name.get(n)).then_some(p + 2)
-            }
-            Some(c) => (Some(c) == name.get(n)).then_some(p + 1),
-            None => None,
-        };
-        match step {
-            Some(next) => {
-                p = next;
-                n += 1;
-            }
-            None => match star {
-                Some((star_p, star_n)) => {
-                    p = star_p;
-                    n = star_n + 1;
-                    star = Some((star_p, star_n + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    while pattern.get(p) == Some(&b'*') {
-        p += 1;
-    }
-    p == pattern.len()
+    Glob::new(pattern).matches(name)
 }
 
-/// Match `c` against the class starting at `pattern[open] == '['`: `Some((matched, index
-/// after ']'))`, or `None` if the class is not terminated.
-fn class_match(pattern: &[u8], open: usize, c: Option<u8>) -> Option<(bool, usize)> {
+/// One element of a compiled pattern component.
+#[derive(Debug, Clone)]
+enum Token {
+    /// A byte that matches only itself (a literal, an escaped byte, an unterminated `[`).
+    Byte(u8),
+    /// `?`.
+    Any,
+    /// `*` (consecutive ones merged).
+    Star,
+    /// A bracket class: the bytes it matches, as a 256-bit set.
+    Class([u64; 4]),
+}
+
+/// A pattern component compiled once: each bracket class becomes a 256-bit set, so a name is
+/// matched in O(name length × (name length + tokens)) steps whatever the class lengths (a
+/// 60 KB class costs one set lookup per byte, not a 60 KB scan).
+#[derive(Debug, Clone)]
+pub struct Glob {
+    tokens: Vec<Token>,
+    /// The pattern starts with `.` or `\.`: it may match a hidden name.
+    hidden_ok: bool,
+    /// Tokens that consume exactly one byte: a shorter name cannot match.
+    min_len: usize,
+}
+
+impl Glob {
+    pub fn new(pattern: &[u8]) -> Glob {
+        let hidden_ok = pattern.first() == Some(&b'.')
+            || (pattern.first() == Some(&b'\\') && pattern.get(1) == Some(&b'.'));
+        let mut tokens = Vec::new();
+        let mut p = 0usize;
+        while let Some(&c) = pattern.get(p) {
+            let (token, next) = match c {
+                b'*' => (Token::Star, p + 1),
+                b'?' => (Token::Any, p + 1),
+                b'[' => match compile_class(pattern, p) {
+                    Some((set, next)) => (Token::Class(set), next),
+                    // Unterminated class: a literal `[`.
+                    None => (Token::Byte(b'['), p + 1),
+                },
+                b'\\' => match pattern.get(p + 1) {
+                    Some(&escaped) => (Token::Byte(escaped), p + 2),
+                    None => (Token::Byte(b'\\'), p + 1),
+                },
+                c => (Token::Byte(c), p + 1),
+            };
+            if !(matches!(token, Token::Star) && matches!(tokens.last(), Some(Token::Star))) {
+                tokens.push(token);
+            }
+            p = next;
+        }
+        let min_len = tokens.iter().filter(|t| !matches!(t, Token::Star)).count();
+        Glob {
+            tokens,
+            hidden_ok,
+            min_len,
+        }
+    }
+
+    pub fn matches(&self, name: &[u8]) -> bool {
+        if name.first() == Some(&b'.') && !self.hidden_ok {
+            // Only a literal `.` (or an escaped one) matches a hidden file.
+            return false;
+        }
+        if name.len() < self.min_len {
+            return false;
+        }
+        // The linear two-pointer matcher with one backtrack point (the last `*`): a failure
+        // after a `*` retries one byte further from that `*`; an earlier `*` is never retried
+        // (the later one can absorb whatever it would have).
+        let (mut p, mut n) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while let Some(&c) = name.get(n) {
+            let step = match self.tokens.get(p) {
+                Some(Token::Star) => {
+                    star = Some((p + 1, n));
+                    p += 1;
+                    continue;
+                }
+                Some(Token::Any) => true,
+                Some(Token::Byte(b)) => *b == c,
+                Some(Token::Class(set)) => set_contains(set, c),
+                None => false,
+            };
+            if step {
+                p += 1;
+                n += 1;
+            } else {
+                match star {
+                    Some((star_p, star_n)) => {
+                        p = star_p;
+                        n = star_n + 1;
+                        star = Some((star_p, star_n + 1));
+                    }
+                    None => return false,
+                }
+            }
+        }
+        while matches!(self.tokens.get(p), Some(Token::Star)) {
+            p += 1;
+        }
+        p == self.tokens.len()
+    }
+}
+
+fn set_contains(set: &[u64; 4], c: u8) -> bool {
+    set.get(usize::from(c >> 6))
+        .is_some_and(|word| word & (1u64 << (c & 63)) != 0)
+}
+
+fn set_insert(set: &mut [u64; 4], c: u8) {
+    if let Some(word) = set.get_mut(usize::from(c >> 6)) {
+        *word |= 1u64 << (c & 63);
+    }
+}
+
+/// Compile the class starting at `pattern[open] == '['`: `Some((the bytes it matches, index
+/// after ']'))`, or `None` if the class is not terminated. Each byte of the class is read
+/// once (a range sets at most 256 bits).
+fn compile_class(pattern: &[u8], open: usize) -> Option<([u64; 4], usize)> {
     let mut i = open + 1;
     let negate = matches!(pattern.get(i), Some(b'!' | b'^'));
     if negate {
         i += 1;
     }
-    let mut matched = false;
+    let mut set = [0u64; 4];
     let mut first = true;
     loop {
         let &b = pattern.get(i)?;
         if b == b']' && !first {
-            let matched = c.is_some() && (matched != negate);
-            return Some((matched, i + 1));
+            if negate {
+                for word in &mut set {
+                    *word = !*word;
+                }
+            }
+            return Some((set, i + 1));
         }
         first = false;
         if pattern.get(i + 1) == Some(&b'-') && pattern.get(i + 2).is_some_and(|&e| e != b']') {
             let end = pattern.get(i + 2).copied().unwrap_or(b);
-            if c.is_some_and(|c| b <= c && c <= end) {
-                matched = true;
+            for c in b..=end {
+                set_insert(&mut set, c);
             }
             i += 3;
         } else {
-            if c == Some(b) {
-                matched = true;
-            }
+            set_insert(&mut set, b);
             i += 1;
         }
     }
@@ -282,6 +370,151 @@ mod tests {
         assert!(!glob_match(b"", b"a"));
         let long = vec![b'a'; 2_000];
         assert!(!glob_match(b"*a*a*a*a*b", &long));
+    }
+
+    /// The matcher before classes were compiled (each class re-read at every try), kept as the
+    /// reference: glob(3) matching of one path component: `*`, `?`, `[...]` (with `!`/`^` negation and
+    /// ranges), `\` escapes; wildcards never match a leading `.`.
+    fn old_glob_match(pattern: &[u8], name: &[u8]) -> bool {
+        if name.first() == Some(&b'.') && !matches!(pattern.first(), Some(b'.')) {
+            // Only a literal `.` (or an escaped one) matches a hidden file.
+            if !(pattern.first() == Some(&b'\\') && pattern.get(1) == Some(&b'.')) {
+                return false;
+            }
+        }
+        // Iterative matcher with a single backtrack point for the last `*`: O(len² ) worst case.
+        let (mut p, mut n) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while n < name.len() {
+            let step = match pattern.get(p) {
+                Some(b'*') => {
+                    star = Some((p + 1, n));
+                    p += 1;
+                    continue;
+                }
+                Some(b'?') => Some(p + 1),
+                Some(b'[') => match old_class_match(pattern, p, name.get(n).copied()) {
+                    Some((true, next)) => Some(next),
+                    Some((false, _)) => None,
+                    // Unterminated class: a literal `[`.
+                    None => (name.get(n) == Some(&b'[')).then_some(p + 1),
+                },
+                Some(b'\\') if pattern.get(p + 1).is_some() => {
+                    (pattern.get(p + 1) == name.get(n)).then_some(p + 2)
+                }
+                Some(c) => (Some(c) == name.get(n)).then_some(p + 1),
+                None => None,
+            };
+            match step {
+                Some(next) => {
+                    p = next;
+                    n += 1;
+                }
+                None => match star {
+                    Some((star_p, star_n)) => {
+                        p = star_p;
+                        n = star_n + 1;
+                        star = Some((star_p, star_n + 1));
+                    }
+                    None => return false,
+                },
+            }
+        }
+        while pattern.get(p) == Some(&b'*') {
+            p += 1;
+        }
+        p == pattern.len()
+    }
+
+    /// Match `c` against the class starting at `pattern[open] == '['`: `Some((matched, index
+    /// after ']'))`, or `None` if the class is not terminated.
+    fn old_class_match(pattern: &[u8], open: usize, c: Option<u8>) -> Option<(bool, usize)> {
+        let mut i = open + 1;
+        let negate = matches!(pattern.get(i), Some(b'!' | b'^'));
+        if negate {
+            i += 1;
+        }
+        let mut matched = false;
+        let mut first = true;
+        loop {
+            let &b = pattern.get(i)?;
+            if b == b']' && !first {
+                let matched = c.is_some() && (matched != negate);
+                return Some((matched, i + 1));
+            }
+            first = false;
+            if pattern.get(i + 1) == Some(&b'-') && pattern.get(i + 2).is_some_and(|&e| e != b']') {
+                let end = pattern.get(i + 2).copied().unwrap_or(b);
+                if c.is_some_and(|c| b <= c && c <= end) {
+                    matched = true;
+                }
+                i += 3;
+            } else {
+                if c == Some(b) {
+                    matched = true;
+                }
+                i += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn compiled_globs_agree_with_the_reference_matcher() {
+        let pieces: &[&[u8]] = &[
+            b"*", b"?", b"a", b"b", b".", b"[ab]", b"[!a]", b"[^b-c]", b"[]]", b"[a-]", b"[c-a]",
+            b"[", b"]", b"\\", b"\\*", b"\\[", b"-", b"!", b"[!]", b"[a",
+        ];
+        let bytes = b"ab.c[]*\\-!";
+        let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let mut pattern = Vec::new();
+            for _ in 0..rng.below(6) {
+                pattern.extend_from_slice(pieces[rng.below(pieces.len())]);
+            }
+            let compiled = Glob::new(&pattern);
+            for _ in 0..8 {
+                let name: Vec<u8> = (0..rng.below(7))
+                    .map(|_| bytes[rng.below(bytes.len())])
+                    .collect();
+                let want = old_glob_match(&pattern, &name);
+                assert_eq!(
+                    compiled.matches(&name),
+                    want,
+                    "{:?} vs {:?}",
+                    String::from_utf8_lossy(&pattern),
+                    String::from_utf8_lossy(&name)
+                );
+                matched += usize::from(want);
+            }
+        }
+        assert!(matched > 5_000, "{matched}");
+    }
+
+    #[test]
+    fn long_classes_cost_one_lookup_per_byte() {
+        // `*[bbb…60 KB…]0` against 1,000 names of 240 bytes: the class is read once.
+        let mut pattern = b"*[".to_vec();
+        pattern.extend(std::iter::repeat_n(b'b', 60_000));
+        pattern.extend_from_slice(b"]0");
+        let glob = Glob::new(&pattern);
+        let start = std::time::Instant::now();
+        for i in 0..1_000 {
+            let mut name = vec![b'a'; 240];
+            name.extend_from_slice(format!("{i}.conf").as_bytes());
+            assert!(!glob.matches(&name));
+            assert!(glob.matches(b"ab0"));
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        let mut negated = b"[!".to_vec();
+        negated.extend(std::iter::repeat_n(b'x', 60_000));
+        negated.push(b']');
+        assert!(glob_match(&negated, b"a"));
+        assert!(!glob_match(&negated, b"x"));
+        // Many stars against a long name: each `*` is given up once.
+        let stars = b"*a".repeat(5_000);
+        assert!(!glob_match(&stars, &[b'a'; 255]));
+        assert!(glob_match(&stars[..20], &[b'a'; 255]));
     }
 
     #[test]
