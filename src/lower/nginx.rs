@@ -240,10 +240,12 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
         .iter()
         .map(|f| absolute(Path::new(&f.path)))
         .collect();
-    // Every folder (and file) path → the files at or under it (`Path::starts_with`).
-    let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    // Every folder (and file) path, as a [`Folders`] id → the files at or under it
+    // (`Path::starts_with`).
+    let mut folders = Folders::default();
+    let mut under: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, path) in paths.iter().enumerate() {
-        for prefix in prefixes(path) {
+        for prefix in folders.intern(path) {
             under.entry(prefix).or_default().push(i);
         }
     }
@@ -269,6 +271,9 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
                     continue;
                 }
                 let source = absolute(&context.join(source));
+                let Some(source) = folders.id(&source) else {
+                    continue;
+                };
                 for &i in under.get(&source).into_iter().flatten() {
                     direct[i].push(DetectedImage {
                         image: base.value.clone(),
@@ -348,13 +353,55 @@ impl IncludeSite<'_> {
     }
 }
 
-/// Every prefix of `path`, from the empty path to the path itself: the paths `path`
-/// [`Path::starts_with`].
-fn prefixes(path: &Path) -> Vec<PathBuf> {
-    let components: Vec<std::path::Component<'_>> = path.components().collect();
-    (0..=components.len())
-        .map(|depth| components[..depth].iter().collect())
-        .collect()
+/// Paths and their prefixes, interned: each prefix gets an id from its parent's id and its
+/// last component, so the ids of every prefix of a path (the paths it [`Path::starts_with`])
+/// cost one hash per component, not one per prefix of the whole prefix (quadratic in depth).
+#[derive(Debug, Clone, Default)]
+struct Folders {
+    /// (parent's id, component) → id; the empty path is [`Folders::EMPTY`].
+    ids: HashMap<(usize, std::ffi::OsString), usize>,
+}
+
+impl Folders {
+    const EMPTY: usize = 0;
+
+    /// The ids of every prefix of `path`, from the empty path to the path itself.
+    fn intern(&mut self, path: &Path) -> Vec<usize> {
+        let mut out = vec![Self::EMPTY];
+        let mut id = Self::EMPTY;
+        for component in path.components() {
+            let next = self.ids.len() + 1;
+            id = *self
+                .ids
+                .entry((id, component.as_os_str().to_os_string()))
+                .or_insert(next);
+            out.push(id);
+        }
+        out
+    }
+
+    /// The ids of the prefixes of `path` interned so far, from the empty path on (the path
+    /// itself last when it was interned; shorter when it was not).
+    fn known(&self, path: &Path) -> Vec<usize> {
+        let mut out = vec![Self::EMPTY];
+        let mut id = Self::EMPTY;
+        for component in path.components() {
+            match self.ids.get(&(id, component.as_os_str().to_os_string())) {
+                Some(&next) => id = next,
+                None => break,
+            }
+            out.push(id);
+        }
+        out
+    }
+
+    /// The id of `path`, when interned.
+    fn id(&self, path: &Path) -> Option<usize> {
+        let known = self.known(path);
+        (known.len() == path.components().count() + 1)
+            .then(|| known.last().copied())
+            .flatten()
+    }
 }
 
 /// A pass directive of the scan with the upstream it sends requests to (when resolved).
@@ -446,6 +493,8 @@ pub struct Scan<'a> {
     /// and then by every folder they are under (compared as [`Path::starts_with`] does): how
     /// many there are, and the first.
     orphan_upstreams: UpstreamsByFolder,
+    /// The folders of `orphan_upstreams`.
+    folders: Folders,
     /// Per file: the first `map` block (in [`Config::visit`] order) per lowercased variable.
     file_maps: Vec<HashMap<String, &'a Directive>>,
     /// Per root file: per lowercased variable, the first `map` block of the lowest-indexed file
@@ -537,7 +586,8 @@ impl<'a> LevelIndex<'a> {
 }
 
 /// Upstreams by (lowercased name, in stream), then by folder: how many, and the first.
-type UpstreamsByFolder = HashMap<(String, bool), HashMap<PathBuf, (usize, (usize, usize))>>;
+/// Folders are [`Folders`] ids.
+type UpstreamsByFolder = HashMap<(String, bool), HashMap<usize, (usize, (usize, usize))>>;
 
 /// Whether a configuration file is a main `nginx.conf` (it has an `http` or `events` block).
 fn is_main(config: &Config) -> bool {
@@ -838,13 +888,14 @@ impl<'a> Scan<'a> {
             .collect();
 
         let mut orphan_upstreams = UpstreamsByFolder::new();
-        for f in (0..n).filter(|&f| !under_main[f]) {
-            let folders = prefixes(&paths[f]);
+        let mut folders = Folders::default();
+        for f in (0..n).filter(|&f| !under_main[f] && !upstreams[f].is_empty()) {
+            let prefixes = folders.intern(&paths[f]);
             for (i, u) in upstreams[f].iter().enumerate() {
                 let by_folder = orphan_upstreams.entry(key(f, u)).or_default();
-                for folder in &folders {
+                for &folder in &prefixes {
                     by_folder
-                        .entry(folder.clone())
+                        .entry(folder)
                         .and_modify(|(count, _)| *count += 1)
                         .or_insert((1, (f, i)));
                 }
@@ -1017,6 +1068,7 @@ impl<'a> Scan<'a> {
             root_upstreams,
             file_upstreams,
             orphan_upstreams,
+            folders,
             file_maps,
             root_maps,
             site_names,
@@ -1149,16 +1201,19 @@ impl<'a> Scan<'a> {
         if self.under_main[file] {
             return None;
         }
-        let by_folder = self.orphan_upstreams.get(&key);
-        let mut dir = Path::new(&self.files[file].path).parent();
-        while let Some(d) = dir {
-            match by_folder.and_then(|m| m.get(d)) {
-                None => dir = d.parent(),
+        let by_folder = self.orphan_upstreams.get(&key)?;
+        // The folders the file is in, nearest first: its path's proper prefixes, down to the
+        // empty path for a relative one and to the root for an absolute one.
+        let path = Path::new(&self.files[file].path);
+        let components = path.components().count();
+        let mut known = self.folders.known(path);
+        known.truncate(components);
+        let lowest = usize::from(path.has_root());
+        for &d in known.get(lowest..).unwrap_or_default().iter().rev() {
+            match by_folder.get(&d) {
+                None => {}
                 Some(&(1, first)) => return Some(first),
                 Some(_) => return None,
-            }
-            if d.as_os_str().is_empty() {
-                break;
             }
         }
         None
@@ -1711,6 +1766,54 @@ mod tests {
         let scan = Scan::new(&files);
         assert_eq!(scan.passes[0].upstream, Some((0, 0)));
         assert_eq!(scan.passes[1].upstream, None);
+    }
+
+    #[test]
+    fn folders_intern_every_prefix_once() {
+        let mut folders = Folders::default();
+        let a = folders.intern(Path::new("x/y/a.conf"));
+        let b = folders.intern(Path::new("x/y/b.conf"));
+        let c = folders.intern(Path::new("/x/y/a.conf"));
+        assert_eq!(a.len(), 4);
+        assert_eq!(a[..3], b[..3]);
+        assert_ne!(a[3], b[3]);
+        assert_eq!(c.len(), 5);
+        assert_ne!(a[1], c[2]);
+        assert_eq!(folders.id(Path::new("x/y")), Some(a[2]));
+        assert_eq!(folders.id(Path::new("x//y")), Some(a[2]));
+        assert_eq!(folders.id(Path::new("")), Some(Folders::EMPTY));
+        assert_eq!(folders.id(Path::new("x/z")), None);
+        assert_eq!(folders.known(Path::new("x/z/w.conf")), a[..2]);
+    }
+
+    /// 600 snippets 1,900 folders deep, each passing to an upstream a sibling defines: every
+    /// folder path was built (and hashed) for every file, quadratic in depth (17 s for the
+    /// same without upstreams in a release build).
+    #[test]
+    fn snippets_deep_in_the_tree_cost_linear_in_depth() {
+        let dir = "a/".repeat(1_900);
+        let mut files: Vec<NginxFile> = (0..600)
+            .map(|i| {
+                file(
+                    i,
+                    &format!("{dir}s{i}.conf"),
+                    &format!("server {{ location / {{ proxy_pass http://b{i}; }} }}"),
+                )
+            })
+            .collect();
+        files.push(file(
+            600,
+            &format!("{dir}up.conf"),
+            &(0..600)
+                .map(|i| format!("upstream b{i} {{ server x:1; server y:1; }}\n"))
+                .collect::<String>(),
+        ));
+        let start = std::time::Instant::now();
+        let scan = Scan::new(&files);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        for (i, pass) in scan.passes.iter().enumerate() {
+            assert_eq!(pass.upstream, Some((600, i)));
+        }
     }
 
     /// The straightforward `find_upstream` (every root's reach and every snippet scanned per
