@@ -1336,6 +1336,43 @@ fn nginx() {
                 case.with(&format!("conf.d/f{i:04}.conf"), "include conf.d/*.conf;\n")
             },
         ),
+        // An include whose file-name pattern is a 60 KB bracket class, beside 1,000 files with
+        // 240-byte names: the class was re-read at every byte of every name (11 s in a
+        // release build); it is now compiled once into a set of bytes.
+        (0..1_000).fold(
+            Case::new(
+                "an include of a 60 KB bracket class beside 1,000 long-named files",
+                "nginx.conf",
+                format!(
+                    "http {{\n  include d/*[{}]0;\n  include d/*[!{}]1;\n}}\n",
+                    "b".repeat(60_000),
+                    "a".repeat(60_000)
+                ),
+                Expect::Linted,
+            ),
+            |case, i| {
+                case.with(
+                    &format!("d/{}{i}.conf", "a".repeat(240)),
+                    "server { listen 80; }\n",
+                )
+            },
+        ),
+        // 300 snippets 300 folders deep: every folder path was built for every file, quadratic
+        // in depth (600 files 1,900 deep: 17 s in a release build).
+        (0..300).fold(
+            Case::new(
+                "300 snippets 300 folders deep",
+                "nginx.conf",
+                "events {}\nhttp { server { listen 80; } }\n",
+                Expect::Linted,
+            ),
+            |case, i| {
+                case.with(
+                    &format!("{}s{i}.conf", "a/".repeat(300)),
+                    format!("upstream b{i} {{ server x:1; server y:1; }}\nserver {{ listen 80; location / {{ proxy_pass http://b{i}; }} }}\n"),
+                )
+            },
+        ),
     ]);
     assert_bom_crlf_agrees("nginx", "nginx.conf", NGINX);
 }
