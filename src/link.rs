@@ -716,16 +716,19 @@ fn resolve_script(
     let in_image: Vec<String> = if path.starts_with('/') {
         vec![crate::lower::dockerfile::normalize(path)]
     } else if path.contains('/') {
+        // Under an unknown working directory the script is unknown too.
+        let workdir = image.workdir.as_deref()?;
         vec![crate::lower::dockerfile::normalize(&format!(
-            "{}/{path}",
-            image.workdir
+            "{workdir}/{path}"
         ))]
     } else {
         PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
     };
     for target in &in_image {
         for copy in image.copies.iter().rev() {
-            if let Some(relative) = copied_source(copy, target, context) {
+            // A COPY to an unknown place may have put anything at `target`.
+            let destination = copy.destination.as_deref()?;
+            if let Some(relative) = copied_source(copy, destination, target, context) {
                 if let Some(found) = confined(context, &relative) {
                     return Some((found, Some(copy.location)));
                 }
@@ -741,8 +744,12 @@ fn resolve_script(
 }
 
 /// The context-relative source of `target` if `copy` puts it there.
-fn copied_source(copy: &crate::model::ImageCopy, target: &str, context: &Path) -> Option<PathBuf> {
-    let destination = copy.destination.as_str();
+fn copied_source(
+    copy: &crate::model::ImageCopy,
+    destination: &str,
+    target: &str,
+    context: &Path,
+) -> Option<PathBuf> {
     if let Some(dir) = destination.strip_suffix('/') {
         let rest = target.strip_prefix(dir)?.strip_prefix('/')?;
         for source in &copy.sources {

@@ -840,7 +840,8 @@ pub struct ImageCopy {
     /// Source paths relative to the build context, as written.
     pub sources: Vec<String>,
     /// Destination in the image, absolute (WORKDIR applied); ends with `/` for a directory.
-    pub destination: String,
+    /// `None` when unknown (under an unknown WORKDIR, past the bytes kept per Dockerfile).
+    pub destination: Option<String>,
     pub location: Location,
 }
 
@@ -856,8 +857,9 @@ pub struct Image {
     pub copies: Vec<ImageCopy>,
     /// The final image has a `HEALTHCHECK` (not `NONE`).
     pub healthcheck: bool,
-    /// The final stage's WORKDIR (absolute), where relative commands are resolved.
-    pub workdir: String,
+    /// The final stage's WORKDIR (absolute), where relative commands are resolved; `None` when
+    /// unknown (a WORKDIR no Linux path can be, and relative ones after it).
+    pub workdir: Option<String>,
     /// Index into [`Model::workloads`] of the image's own workload.
     pub workload: usize,
 }

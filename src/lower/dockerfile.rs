@@ -26,8 +26,22 @@ struct Effective<'a> {
     inherit_base_command: bool,
     stop_signal: Option<Fact<Signal>>,
     copies: Vec<ImageCopy>,
+    /// Bytes of COPY destinations still to be kept (see [`MAX_COPY_DESTINATION_BYTES`]).
+    destination_budget: usize,
     healthcheck: bool,
 }
+
+/// Linux's `PATH_MAX`, the terminating NUL counted: no longer path can be created or entered,
+/// so a `WORKDIR` naming one fails the build.
+const PATH_MAX: usize = 4096;
+
+/// Linux's `NAME_MAX`: no longer file name can exist.
+const NAME_MAX: usize = 255;
+
+/// Bytes of COPY destinations kept for one Dockerfile; past them a destination is unknown. Each
+/// is at most [`PATH_MAX`] bytes, but thousands of COPYs under one long working directory would
+/// otherwise hold that directory thousands of times.
+pub const MAX_COPY_DESTINATION_BYTES: usize = 4 << 20;
 
 /// Lower a parsed Dockerfile into one Docker workload and its image.
 pub fn lower(
@@ -54,10 +68,11 @@ pub fn lower(
     };
     let base_location = Location::new(file, root.base.span);
 
-    // WORKDIR carries over into stages built `FROM` an earlier stage.
-    let mut workdir = String::from("/");
+    // WORKDIR carries over into stages built `FROM` an earlier stage; `None` once unknown.
+    let mut workdir = Some(String::from("/"));
     let mut state = Effective {
         inherit_base_command: true,
+        destination_budget: MAX_COPY_DESTINATION_BYTES,
         ..Effective::default()
     };
     let global_args = dockerfile.global_args();
@@ -114,13 +129,18 @@ pub fn lower(
                 }
                 "WORKDIR" => {
                     if let Some(word) = instruction.words().first() {
-                        workdir = join_path(&workdir, &word.value);
+                        workdir = change_dir(workdir, &word.value);
                     }
                 }
                 "COPY" | "ADD"
                     if instruction.flag("from").is_none() && instruction.heredocs.is_empty() =>
                 {
-                    if let Some(copy) = image_copy(file, instruction, &workdir) {
+                    if let Some(copy) = image_copy(
+                        file,
+                        instruction,
+                        workdir.as_deref(),
+                        &mut state.destination_budget,
+                    ) {
                         state.copies.push(copy);
                     }
                 }
@@ -517,6 +537,45 @@ fn effective_command(
     (!command.words.is_empty()).then_some(command)
 }
 
+/// The working directory after `WORKDIR path` in `current` (`None`: unknown), kept as
+/// [`normalize`] would write it, without a trailing `/`. Docker joins and cleans the path and
+/// creates the directory: one Linux cannot hold (a name over [`NAME_MAX`] bytes, a path of
+/// [`PATH_MAX`] bytes or more) fails the build there, so its working directory is unknown, and so
+/// is any relative one after it. Costs the bytes of `path` and of the names its `..` remove,
+/// never a copy of the whole current directory.
+fn change_dir(current: Option<String>, path: &str) -> Option<String> {
+    let mut dir = if path.starts_with('/') {
+        String::from("/")
+    } else {
+        current?
+    };
+    // Names over NAME_MAX added by `path` and still in `dir` (a known `current` has none).
+    let mut overlong = 0usize;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if let Some(cut) = dir.rfind('/') {
+                    if dir.len() - cut - 1 > NAME_MAX {
+                        overlong = overlong.saturating_sub(1);
+                    }
+                    dir.truncate(cut.max(1));
+                }
+            }
+            name => {
+                if name.len() > NAME_MAX {
+                    overlong += 1;
+                }
+                if !dir.ends_with('/') {
+                    dir.push('/');
+                }
+                dir.push_str(name);
+            }
+        }
+    }
+    (overlong == 0 && dir.len() < PATH_MAX).then_some(dir)
+}
+
 fn join_path(base: &str, path: &str) -> String {
     if path.starts_with('/') {
         path.to_string()
@@ -527,22 +586,43 @@ fn join_path(base: &str, path: &str) -> String {
     }
 }
 
-/// A COPY/ADD from the build context: sources and the absolute destination.
-fn image_copy(file: FileId, instruction: &Instruction, workdir: &str) -> Option<ImageCopy> {
+/// A COPY/ADD from the build context: sources and the absolute destination, unknown under an
+/// unknown working directory, when it could not exist, or once `budget` bytes are used up.
+fn image_copy(
+    file: FileId,
+    instruction: &Instruction,
+    workdir: Option<&str>,
+    budget: &mut usize,
+) -> Option<ImageCopy> {
     let words = instruction.words();
     let (destination, sources) = words.split_last()?;
     if sources.is_empty() {
         return None;
     }
-    let mut destination_path = join_path(workdir, &destination.value);
-    if (sources.len() > 1 || destination.value.ends_with('/') || destination.value == ".")
-        && !destination_path.ends_with('/')
-    {
-        destination_path.push('/');
+    let written = destination.value.as_str();
+    let base = if written.starts_with('/') {
+        Some("/")
+    } else {
+        workdir
+    };
+    let destination = base
+        .filter(|base| base.len() + written.len() < *budget)
+        .map(|base| {
+            let mut joined = join_path(base, written);
+            if (sources.len() > 1 || written.ends_with('/') || written == ".")
+                && !joined.ends_with('/')
+            {
+                joined.push('/');
+            }
+            normalize(&joined)
+        })
+        .filter(|path| path.len() < PATH_MAX);
+    if let Some(path) = &destination {
+        *budget = budget.saturating_sub(path.len());
     }
     Some(ImageCopy {
         sources: sources.iter().map(|w| w.value.clone()).collect(),
-        destination: normalize(&destination_path),
+        destination,
         location: Location::new(file, instruction.span),
     })
 }
@@ -721,5 +801,112 @@ mod tests {
         // A stage the final image does not build from is not built.
         assert!(problems("FROM a AS tools\nSTOPSIGNAL SIGFOO\nFROM b\n").is_empty());
         assert!(problems("FROM a\nARG S\nSTOPSIGNAL $S\n").is_empty());
+    }
+
+    fn image_of(text: &str) -> Image {
+        let parsed = crate::formats::dockerfile::parse(text).expect("parses");
+        lower(FileId(0), &parsed, None, None)
+            .images
+            .pop()
+            .expect("an image")
+    }
+
+    /// The working directory is kept cleaned, as Docker cleans it: a relative WORKDIR after it
+    /// gives what joining and normalizing the written paths gave.
+    #[test]
+    fn working_directories_join_and_clean_like_docker() {
+        let known = |current: &str, path: &str| change_dir(Some(current.to_string()), path);
+        for (current, path, expected) in [
+            ("/", "app", "/app"),
+            ("/", "/srv/app/", "/srv/app"),
+            ("/app", "b/./c/", "/app/b/c"),
+            ("/app", "../../..", "/"),
+            ("/app", "..//x/..", "/"),
+            ("/a/b", "../c", "/a/c"),
+            ("/a", "", "/a"),
+            ("/a", ".", "/a"),
+            ("/a", "$HOME/x", "/a/$HOME/x"),
+        ] {
+            assert_eq!(known(current, path).as_deref(), Some(expected), "{path}");
+            assert_eq!(
+                normalize(&join_path(current, path)).trim_end_matches('/'),
+                expected.trim_end_matches('/'),
+                "{path}"
+            );
+        }
+        let image = image_of("FROM a\nWORKDIR /srv/\nWORKDIR app/../web/\nCOPY . .\n");
+        assert_eq!(image.workdir.as_deref(), Some("/srv/web"));
+        let copy = image.copies.first().expect("a copy");
+        assert_eq!(copy.destination.as_deref(), Some("/srv/web/"));
+    }
+
+    /// A directory Linux cannot hold fails the build at its WORKDIR: the working directory is
+    /// unknown from there, and a relative WORKDIR after it keeps it unknown at no cost.
+    #[test]
+    fn a_working_directory_no_linux_path_can_be_is_unknown() {
+        let name = "a".repeat(NAME_MAX);
+        let long = "a".repeat(NAME_MAX + 1);
+        let known = |path: &str| change_dir(Some("/".into()), path);
+        assert_eq!(known(&name), Some(format!("/{name}")));
+        assert_eq!(known(&long), None);
+        assert_eq!(known(&format!("x/{long}/y")), None);
+        // Docker cleans the path before it creates it: a long name `..` removes never exists.
+        assert_eq!(known(&format!("x/{long}/../y")).as_deref(), Some("/x/y"));
+        assert_eq!(known(&format!("{long}/../{long}")), None);
+        // `/` and PATH_MAX - 2 more bytes (with the NUL, PATH_MAX) is the longest path.
+        let deep = |bytes: usize| {
+            let mut path = String::new();
+            while path.len() + 1 + NAME_MAX < bytes {
+                path.push('/');
+                path.push_str(&name);
+            }
+            path.push('/');
+            path.push_str(&"b".repeat(bytes - path.len()));
+            path
+        };
+        assert_eq!(
+            known(&deep(PATH_MAX - 1)).map(|p| p.len()),
+            Some(PATH_MAX - 1)
+        );
+        assert_eq!(known(&deep(PATH_MAX)), None);
+        // Unknown stays unknown for a relative WORKDIR; an absolute one is known again.
+        assert_eq!(change_dir(None, "b"), None);
+        assert_eq!(change_dir(None, "/b/c/..").as_deref(), Some("/b"));
+
+        let image = image_of(&format!(
+            "FROM a\nWORKDIR {long}\nWORKDIR b\nCOPY x y\nCOPY z /bin/\n"
+        ));
+        assert_eq!(image.workdir, None);
+        let destinations: Vec<_> = image.copies.iter().map(|c| c.destination.clone()).collect();
+        assert_eq!(destinations, [None, Some("/bin/".to_string())]);
+        // Sources stay known (nginx looks at what is copied, not where to).
+        assert_eq!(
+            image.copies.first().map(|c| c.sources.clone()),
+            Some(vec!["x".into()])
+        );
+    }
+
+    /// Thousands of COPYs under a long working directory keep a bounded number of bytes of
+    /// destinations; the rest are unknown, in order, so nothing is resolved past them.
+    #[test]
+    fn copy_destinations_are_kept_up_to_a_budget() {
+        let dir = format!("/{}", vec!["d".repeat(NAME_MAX); 15].join("/"));
+        let copies = 2 * MAX_COPY_DESTINATION_BYTES / dir.len();
+        let mut text = format!("FROM a\nWORKDIR {dir}\n");
+        for _ in 0..copies {
+            text.push_str("COPY a b\n");
+        }
+        let image = image_of(&text);
+        assert_eq!(image.copies.len(), copies);
+        let kept: Vec<usize> = image
+            .copies
+            .iter()
+            .map_while(|c| c.destination.as_ref().map(String::len))
+            .collect();
+        assert!(kept.len() > 100 && kept.len() < copies, "{}", kept.len());
+        assert!(kept.iter().sum::<usize>() <= MAX_COPY_DESTINATION_BYTES);
+        assert!(image.copies[kept.len()..]
+            .iter()
+            .all(|c| c.destination.is_none()));
     }
 }
