@@ -1023,6 +1023,58 @@ fn dockerfiles() {
             ),
             Expect::Linted,
         ),
+        // Each COPY under a working directory stores its destination: a long relative WORKDIR
+        // (a name Linux cannot hold, so unknown) and thousands of COPYs under it stay bounded.
+        Case::new(
+            "10,000 COPYs under a 60,000-byte relative WORKDIR",
+            "Dockerfile",
+            format!(
+                "FROM node\nWORKDIR {}\n{}CMD [\"node\", \"x\"]\n",
+                "a".repeat(60_000),
+                "COPY a b\n".repeat(10_000)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "670,000 COPYs under 30 long relative WORKDIRs",
+            "Dockerfile",
+            format!(
+                "FROM node\n{}{}CMD [\"node\", \"x\"]\n",
+                format!("WORKDIR {}\n", "a".repeat(60_000)).repeat(30),
+                "COPY a b\n".repeat(6_000_000 / 9)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "670,000 COPYs under a working directory of 4,000 bytes",
+            "Dockerfile",
+            format!(
+                "FROM node\nWORKDIR {}\n{}CMD [\"node\", \"x\"]\n",
+                format!("/{}", "d".repeat(200)).repeat(20),
+                "COPY a b\n".repeat(6_000_000 / 9)
+            ),
+            Expect::Linted,
+        ),
+        // Each relative WORKDIR joins onto the working directory: not a copy of it each time.
+        Case::new(
+            "800,000 relative WORKDIRs",
+            "Dockerfile",
+            format!(
+                "FROM node\n{}CMD [\"node\", \"x\"]\n",
+                "WORKDIR a\n".repeat(799_990)
+            ),
+            Expect::Linted,
+        ),
+        Case::new(
+            "800,000 relative WORKDIRs of names and ..",
+            "Dockerfile",
+            format!(
+                "FROM node\nWORKDIR {}\n{}CMD [\"node\", \"x\"]\n",
+                format!("/{}", "d".repeat(250)).repeat(15),
+                "WORKDIR x\nWORKDIR ..\n".repeat(380_000)
+            ),
+            Expect::Linted,
+        ),
         Case::new(
             "invalid UTF-8 in a CMD",
             "Dockerfile",
