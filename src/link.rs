@@ -727,7 +727,7 @@ fn resolve_script(
     for target in &in_image {
         for copy in image.copies.iter().rev() {
             // A COPY to an unknown place may have put anything at `target`.
-            let destination = copy.destination.as_deref()?;
+            let destination = copy.destination.as_ref()?;
             if let Some(relative) = copied_source(copy, destination, target, context) {
                 if let Some(found) = confined(context, &relative) {
                     return Some((found, Some(copy.location)));
@@ -746,12 +746,13 @@ fn resolve_script(
 /// The context-relative source of `target` if `copy` puts it there.
 fn copied_source(
     copy: &crate::model::ImageCopy,
-    destination: &str,
+    destination: &crate::model::CopyDestination,
     target: &str,
     context: &Path,
 ) -> Option<PathBuf> {
-    if let Some(dir) = destination.strip_suffix('/') {
-        let rest = target.strip_prefix(dir)?.strip_prefix('/')?;
+    let after = destination.strip_from(target)?;
+    if destination.is_directory() {
+        let rest = after.strip_prefix('/')?;
         for source in &copy.sources {
             let source = source.trim_start_matches("./");
             let source_path = Path::new(source);
@@ -773,7 +774,7 @@ fn copied_source(
             }
         }
         None
-    } else if destination == target && copy.sources.len() == 1 {
+    } else if after.is_empty() && copy.sources.len() == 1 {
         copy.sources
             .first()
             .map(|s| PathBuf::from(s.trim_start_matches("./")))

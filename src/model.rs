@@ -839,10 +839,61 @@ impl Workload {
 pub struct ImageCopy {
     /// Source paths relative to the build context, as written.
     pub sources: Vec<String>,
-    /// Destination in the image, absolute (WORKDIR applied); ends with `/` for a directory.
-    /// `None` when unknown (under an unknown WORKDIR, past the bytes kept per Dockerfile).
-    pub destination: Option<String>,
+    /// Destination in the image, absolute (WORKDIR applied); `None` when unknown (under an
+    /// unknown WORKDIR, past the working directories kept per Dockerfile).
+    pub destination: Option<CopyDestination>,
     pub location: Location,
+}
+
+/// A COPY's absolute, cleaned destination: the first `base_len` bytes of `base` (a working
+/// directory without its trailing `/`, shared by the COPYs under it; empty for `/`), then
+/// `rest` (`/name` components, or empty).
+#[derive(Debug, Clone)]
+pub struct CopyDestination {
+    pub base: std::sync::Arc<str>,
+    pub base_len: usize,
+    pub rest: String,
+    /// Written as a directory (a trailing `/`, `.`, several sources).
+    pub directory: bool,
+}
+
+impl PartialEq for CopyDestination {
+    fn eq(&self, other: &Self) -> bool {
+        self.path() == other.path()
+    }
+}
+
+impl CopyDestination {
+    /// A directory the sources are copied into (`/` always is).
+    pub fn is_directory(&self) -> bool {
+        self.directory || self.path_len() == 0
+    }
+
+    /// Bytes of the path (0 for `/`).
+    pub fn path_len(&self) -> usize {
+        self.base_len + self.rest.len()
+    }
+
+    /// What follows the destination's path in `target`, `None` if `target` does not start with
+    /// it (`/` is the empty path here).
+    pub fn strip_from<'t>(&self, target: &'t str) -> Option<&'t str> {
+        target
+            .strip_prefix(self.base.get(..self.base_len)?)?
+            .strip_prefix(self.rest.as_str())
+    }
+
+    /// The path as [`crate::lower::dockerfile::normalize`] writes it: a directory ends with `/`.
+    pub fn path(&self) -> String {
+        let mut path = format!(
+            "{}{}",
+            self.base.get(..self.base_len).unwrap_or(""),
+            self.rest
+        );
+        if self.is_directory() || path.is_empty() {
+            path.push('/');
+        }
+        path
+    }
 }
 
 /// An image built from a Dockerfile in the scan.

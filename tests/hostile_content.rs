@@ -1055,6 +1055,16 @@ fn dockerfiles() {
             ),
             Expect::Linted,
         ),
+        Case::new(
+            "260,000 working directories of 4,000 bytes, each with a COPY",
+            "Dockerfile",
+            format!(
+                "FROM node\nWORKDIR {}\n{}CMD [\"node\", \"x\"]\n",
+                format!("/{}", "d".repeat(200)).repeat(20),
+                "WORKDIR x\nCOPY a b\nWORKDIR ..\n".repeat(260_000)
+            ),
+            Expect::Linted,
+        ),
         // Each relative WORKDIR joins onto the working directory: not a copy of it each time.
         Case::new(
             "800,000 relative WORKDIRs",

@@ -9,12 +9,13 @@ use crate::formats::dockerfile::{
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
-    Command, CommandSource, CommandWord, Fact, Form, Image, ImageCopy, Platform, Process,
-    ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
+    Command, CommandSource, CommandWord, CopyDestination, Fact, Form, Image, ImageCopy, Platform,
+    Process, ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The Dockerfile state that the final image ends up with.
 #[derive(Default)]
@@ -26,8 +27,10 @@ struct Effective<'a> {
     inherit_base_command: bool,
     stop_signal: Option<Fact<Signal>>,
     copies: Vec<ImageCopy>,
-    /// Bytes of COPY destinations still to be kept (see [`MAX_COPY_DESTINATION_BYTES`]).
-    destination_budget: usize,
+    /// The working directory as the COPYs under it share it, made at the first of them.
+    shared_workdir: Option<Arc<str>>,
+    /// Bytes of shared working directories still to be made (see [`MAX_SHARED_WORKDIR_BYTES`]).
+    workdir_budget: usize,
     healthcheck: bool,
 }
 
@@ -38,10 +41,11 @@ const PATH_MAX: usize = 4096;
 /// Linux's `NAME_MAX`: no longer file name can exist.
 const NAME_MAX: usize = 255;
 
-/// Bytes of COPY destinations kept for one Dockerfile; past them a destination is unknown. Each
-/// is at most [`PATH_MAX`] bytes, but thousands of COPYs under one long working directory would
-/// otherwise hold that directory thousands of times.
-pub const MAX_COPY_DESTINATION_BYTES: usize = 4 << 20;
+/// Bytes of working directories kept for one Dockerfile's COPY destinations (the COPYs under
+/// one working directory share it); past them a destination under a new one is unknown. Each is
+/// under [`PATH_MAX`] bytes, but thousands of WORKDIRs of thousands of bytes, each followed by a
+/// COPY, would otherwise be kept thousands of times.
+pub const MAX_SHARED_WORKDIR_BYTES: usize = 16 << 20;
 
 /// Lower a parsed Dockerfile into one Docker workload and its image.
 pub fn lower(
@@ -72,7 +76,7 @@ pub fn lower(
     let mut workdir = Some(String::from("/"));
     let mut state = Effective {
         inherit_base_command: true,
-        destination_budget: MAX_COPY_DESTINATION_BYTES,
+        workdir_budget: MAX_SHARED_WORKDIR_BYTES,
         ..Effective::default()
     };
     let global_args = dockerfile.global_args();
@@ -130,6 +134,7 @@ pub fn lower(
                 "WORKDIR" => {
                     if let Some(word) = instruction.words().first() {
                         workdir = change_dir(workdir, &word.value);
+                        state.shared_workdir = None;
                     }
                 }
                 "COPY" | "ADD"
@@ -139,7 +144,8 @@ pub fn lower(
                         file,
                         instruction,
                         workdir.as_deref(),
-                        &mut state.destination_budget,
+                        &mut state.shared_workdir,
+                        &mut state.workdir_budget,
                     ) {
                         state.copies.push(copy);
                     }
@@ -576,22 +582,16 @@ fn change_dir(current: Option<String>, path: &str) -> Option<String> {
     (overlong == 0 && dir.len() < PATH_MAX).then_some(dir)
 }
 
-fn join_path(base: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_string()
-    } else if base.ends_with('/') {
-        format!("{base}{path}")
-    } else {
-        format!("{base}/{path}")
-    }
-}
-
-/// A COPY/ADD from the build context: sources and the absolute destination, unknown under an
-/// unknown working directory, when it could not exist, or once `budget` bytes are used up.
+/// A COPY/ADD from the build context: sources and the absolute destination, cleaned as
+/// [`normalize`] cleans it; unknown under an unknown working directory, when it could not
+/// exist, or when the working directory is not kept (`budget` bytes are used up). A relative
+/// destination shares the working directory (`shared`, made on first use) with the other COPYs
+/// under it.
 fn image_copy(
     file: FileId,
     instruction: &Instruction,
     workdir: Option<&str>,
+    shared: &mut Option<Arc<str>>,
     budget: &mut usize,
 ) -> Option<ImageCopy> {
     let words = instruction.words();
@@ -600,26 +600,50 @@ fn image_copy(
         return None;
     }
     let written = destination.value.as_str();
+    let directory =
+        sources.len() > 1 || written.ends_with('/') || written == "." || written.ends_with("/.");
     let base = if written.starts_with('/') {
-        Some("/")
+        Some(Arc::from(""))
     } else {
-        workdir
+        workdir.and_then(|dir| {
+            let dir = dir.trim_end_matches('/');
+            if let Some(base) = shared {
+                return Some(Arc::clone(base));
+            }
+            *budget = budget.checked_sub(dir.len())?;
+            let base: Arc<str> = Arc::from(dir);
+            *shared = Some(Arc::clone(&base));
+            Some(base)
+        })
     };
     let destination = base
-        .filter(|base| base.len() + written.len() < *budget)
         .map(|base| {
-            let mut joined = join_path(base, written);
-            if (sources.len() > 1 || written.ends_with('/') || written == ".")
-                && !joined.ends_with('/')
-            {
-                joined.push('/');
+            let mut base_len = base.len();
+            let mut rest = String::new();
+            for part in written.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        if let Some(cut) = rest.rfind('/') {
+                            rest.truncate(cut);
+                        } else {
+                            base_len = base.get(..base_len).and_then(|b| b.rfind('/')).unwrap_or(0);
+                        }
+                    }
+                    name => {
+                        rest.push('/');
+                        rest.push_str(name);
+                    }
+                }
             }
-            normalize(&joined)
+            CopyDestination {
+                base,
+                base_len,
+                rest,
+                directory,
+            }
         })
-        .filter(|path| path.len() < PATH_MAX);
-    if let Some(path) = &destination {
-        *budget = budget.saturating_sub(path.len());
-    }
+        .filter(|path| path.path_len() < PATH_MAX);
     Some(ImageCopy {
         sources: sources.iter().map(|w| w.value.clone()).collect(),
         destination,
@@ -651,6 +675,17 @@ pub fn normalize(path: &str) -> String {
 mod tests {
     use super::*;
     use crate::formats::dockerfile::MAX_SUBSTITUTED;
+
+    /// The joined path as Docker writes it before cleaning.
+    fn join_path(base: &str, path: &str) -> String {
+        if path.starts_with('/') {
+            path.to_string()
+        } else if base.ends_with('/') {
+            format!("{base}{path}")
+        } else {
+            format!("{base}/{path}")
+        }
+    }
 
     #[test]
     fn docker_accepts_the_signals_its_parse_signal_does() {
@@ -837,7 +872,8 @@ mod tests {
         let image = image_of("FROM a\nWORKDIR /srv/\nWORKDIR app/../web/\nCOPY . .\n");
         assert_eq!(image.workdir.as_deref(), Some("/srv/web"));
         let copy = image.copies.first().expect("a copy");
-        assert_eq!(copy.destination.as_deref(), Some("/srv/web/"));
+        let path = copy.destination.as_ref().map(CopyDestination::path);
+        assert_eq!(path.as_deref(), Some("/srv/web/"));
     }
 
     /// A directory Linux cannot hold fails the build at its WORKDIR: the working directory is
@@ -877,7 +913,11 @@ mod tests {
             "FROM a\nWORKDIR {long}\nWORKDIR b\nCOPY x y\nCOPY z /bin/\n"
         ));
         assert_eq!(image.workdir, None);
-        let destinations: Vec<_> = image.copies.iter().map(|c| c.destination.clone()).collect();
+        let destinations: Vec<_> = image
+            .copies
+            .iter()
+            .map(|c| c.destination.as_ref().map(CopyDestination::path))
+            .collect();
         assert_eq!(destinations, [None, Some("/bin/".to_string())]);
         // Sources stay known (nginx looks at what is copied, not where to).
         assert_eq!(
@@ -886,27 +926,87 @@ mod tests {
         );
     }
 
-    /// Thousands of COPYs under a long working directory keep a bounded number of bytes of
-    /// destinations; the rest are unknown, in order, so nothing is resolved past them.
+    /// COPY destinations are cleaned as `normalize` cleans the joined path, and the COPYs
+    /// under one working directory share it.
     #[test]
-    fn copy_destinations_are_kept_up_to_a_budget() {
+    fn copy_destinations_clean_and_share_the_working_directory() {
+        let image = image_of(
+            "FROM a\nWORKDIR /srv/app\nCOPY a b\nCOPY a ../c/./d/\nCOPY a ../../..\n\
+             COPY a b c/.\nCOPY a .\nCOPY a /x/../y\nCOPY a x/..\nWORKDIR /\nCOPY a .\n",
+        );
+        let paths: Vec<_> = image
+            .copies
+            .iter()
+            .filter_map(|c| c.destination.as_ref().map(CopyDestination::path))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/srv/app/b",
+                "/srv/c/d/",
+                "/",
+                "/srv/app/c/",
+                "/srv/app/",
+                "/y",
+                "/srv/app",
+                "/"
+            ]
+        );
+        for (copy, old) in image.copies.iter().zip([
+            "/srv/app/b",
+            "/srv/app/../c/./d/",
+            "/srv/app/../../..",
+            "/srv/app/c/./",
+            "/srv/app/./",
+            "/x/../y",
+            "/srv/app/x/..",
+            "/./",
+        ]) {
+            assert_eq!(
+                copy.destination.as_ref().map(CopyDestination::path),
+                Some(normalize(old))
+            );
+        }
+        let bases: Vec<_> = image
+            .copies
+            .iter()
+            .filter_map(|c| c.destination.as_ref())
+            .filter(|d| !d.base.is_empty())
+            .map(|d| Arc::as_ptr(&d.base))
+            .collect();
+        assert_eq!(bases.len(), 6);
+        assert!(bases.iter().all(|&b| std::ptr::eq(b, bases[0])));
+    }
+
+    /// Thousands of long working directories, each with a COPY, keep a bounded number of bytes;
+    /// destinations under the rest are unknown, so nothing is resolved past them.
+    #[test]
+    fn working_directories_of_copies_are_kept_up_to_a_budget() {
         let dir = format!("/{}", vec!["d".repeat(NAME_MAX); 15].join("/"));
-        let copies = 2 * MAX_COPY_DESTINATION_BYTES / dir.len();
+        let copies = 2 * MAX_SHARED_WORKDIR_BYTES / dir.len();
         let mut text = format!("FROM a\nWORKDIR {dir}\n");
         for _ in 0..copies {
-            text.push_str("COPY a b\n");
+            text.push_str("WORKDIR x\nCOPY a b\nWORKDIR ..\n");
         }
         let image = image_of(&text);
         assert_eq!(image.copies.len(), copies);
-        let kept: Vec<usize> = image
+        let kept = image
             .copies
             .iter()
-            .map_while(|c| c.destination.as_ref().map(String::len))
-            .collect();
-        assert!(kept.len() > 100 && kept.len() < copies, "{}", kept.len());
-        assert!(kept.iter().sum::<usize>() <= MAX_COPY_DESTINATION_BYTES);
-        assert!(image.copies[kept.len()..]
+            .take_while(|c| c.destination.is_some())
+            .count();
+        assert!(kept > 100 && kept < copies, "{kept}");
+        assert!(kept * (dir.len() + 2) <= MAX_SHARED_WORKDIR_BYTES);
+        assert!(image
+            .copies
             .iter()
+            .skip(kept)
             .all(|c| c.destination.is_none()));
+        // Under one working directory they share it: all are kept.
+        let text = format!("FROM a\nWORKDIR {dir}\n{}", "COPY a b\n".repeat(copies));
+        assert!(image_of(&text)
+            .copies
+            .iter()
+            .all(|c| c.destination.is_some()));
     }
 }
