@@ -405,25 +405,30 @@ fn timeline(args: TimelineArgs) -> Result<ExitCode, String> {
     };
     let selection = Selection::new(&config, None, &[]).map_err(config_error)?;
     let settings = Settings::new(config, selection);
-    let (mut timeline, report) =
-        shutdownlint::timeline::timeline_paths(&paths, settings).map_err(config_error)?;
+    let (selected, report) = shutdownlint::timeline::select_paths(
+        &paths,
+        settings,
+        &args.workload,
+        shutdownlint::timeline::MAX_LANES,
+    )
+    .map_err(config_error)?;
     for note in &report.notes {
         eprintln!("shutdownlint: {}", shown(note));
     }
-    if !args.workload.is_empty() {
-        let names: Vec<String> = timeline.workloads.iter().map(|w| w.name.clone()).collect();
-        let unmatched = timeline.retain_named(&args.workload);
-        if !unmatched.is_empty() {
-            return Err(format!(
-                "no workload named {} (found: {})",
-                unmatched.join(", "),
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
-            ));
-        }
+    if !selected.unmatched.is_empty() {
+        return Err(format!(
+            "no workload named {} (found: {})",
+            selected.unmatched.join(", "),
+            if selected.names.is_empty() {
+                "none".to_string()
+            } else {
+                selected.names.join(", ")
+            }
+        ));
+    }
+    let timeline = selected.timeline;
+    if timeline.omitted.any() {
+        eprintln!("shutdownlint: {}", timeline.omitted.note());
     }
     if let Some(path) = &args.svg {
         std::fs::write(path, svg::render(&timeline, &report.files))

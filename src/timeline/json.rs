@@ -17,6 +17,17 @@ struct Output {
     version: u32,
     tool: Tool,
     workloads: Vec<JsonWorkload>,
+    /// Only when the timeline was limited to [`super::MAX_LANES`] processes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    omitted: Option<JsonOmitted>,
+}
+
+#[derive(Serialize)]
+struct JsonOmitted {
+    processes: usize,
+    workloads: usize,
+    limit: usize,
+    note: String,
 }
 
 #[derive(Serialize)]
@@ -315,6 +326,12 @@ pub fn render(timeline: &Timeline, files: &Files) -> String {
             .iter()
             .map(|w| context.workload(w))
             .collect(),
+        omitted: timeline.omitted.any().then(|| JsonOmitted {
+            processes: timeline.omitted.lanes,
+            workloads: timeline.omitted.workloads,
+            limit: super::MAX_LANES,
+            note: timeline.omitted.note(),
+        }),
     };
     let mut text = serde_json::to_string_pretty(&output).unwrap_or_default();
     text.push('\n');

@@ -11,8 +11,8 @@ pub mod svg;
 pub mod text;
 
 pub use model::{
-    attach_findings, lane, Barrier, Delivery, DrainKnowledge, Finding, Kill, Lane, Origin, Phase,
-    PhaseKind, SignalStep, Source, Timeline, Verdict, WorkloadTimeline,
+    attach_findings, lane, Barrier, Delivery, DrainKnowledge, Finding, Kill, Lane, Omitted, Origin,
+    Phase, PhaseKind, Selected, SignalStep, Source, Timeline, Verdict, WorkloadTimeline, MAX_LANES,
 };
 
 use crate::config::ConfigError;
@@ -34,4 +34,22 @@ pub fn timeline_paths(
     let mut timeline = Timeline::build(&report.model, &settings.config);
     attach_findings(&mut timeline, &report.model, &report.diagnostics);
     Ok((timeline, report))
+}
+
+/// [`timeline_paths`] for the command: only the workloads `wanted` names (all when it is empty),
+/// with at most `max_lanes` lanes (see [`Timeline::select`]).
+pub fn select_paths(
+    paths: &[std::path::PathBuf],
+    settings: Settings,
+    wanted: &[String],
+    max_lanes: usize,
+) -> Result<(Selected, Report), ConfigError> {
+    let settings = Settings {
+        kept_workloads: usize::MAX,
+        ..settings
+    };
+    let report = crate::lint_paths(paths, &settings)?;
+    let mut selected = Timeline::select(&report.model, &settings.config, wanted, max_lanes);
+    attach_findings(&mut selected.timeline, &report.model, &report.diagnostics);
+    Ok((selected, report))
 }

@@ -441,6 +441,48 @@ pub struct WorkloadTimeline {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timeline {
     pub workloads: Vec<WorkloadTimeline>,
+    /// What [`Timeline::limit`] left out.
+    pub omitted: Omitted,
+}
+
+/// The most lanes (processes) one timeline draws, in every format: a picture of more is of no
+/// use to a reader, and drawing hundreds of thousands of them takes seconds and gigabytes.
+pub const MAX_LANES: usize = 1000;
+
+/// The processes, and the workloads they belong to, that [`Timeline::limit`] left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// Processes (lanes) not drawn.
+    pub lanes: usize,
+    /// Workloads with at least one process not drawn.
+    pub workloads: usize,
+}
+
+impl Omitted {
+    pub fn any(&self) -> bool {
+        self.lanes > 0
+    }
+
+    /// The line the outputs show: how much was left out and how to choose what is drawn.
+    pub fn note(&self) -> String {
+        format!(
+            "{} more {} of {} {} not drawn: a timeline draws at most {} processes; choose the workloads to draw with --workload NAME",
+            self.lanes,
+            if self.lanes == 1 { "process" } else { "processes" },
+            self.workloads,
+            if self.workloads == 1 { "workload" } else { "workloads" },
+            MAX_LANES
+        )
+    }
+}
+
+/// What [`Timeline::select`] drew, with the `--workload` names that matched nothing and the
+/// names of every workload it could have drawn (for the message that lists them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selected {
+    pub timeline: Timeline,
+    pub unmatched: Vec<String>,
+    pub names: Vec<String>,
 }
 
 impl Timeline {
@@ -448,6 +490,14 @@ impl Timeline {
     /// systemd services, Procfile processes, fly processes, and Docker images that nothing in the
     /// scan runs (`docker run` defaults).
     pub fn build(model: &Model, config: &Config) -> Timeline {
+        Timeline::select(model, config, &[], usize::MAX).timeline
+    }
+
+    /// The timelines of the workloads `wanted` names (all of them when it is empty; names as
+    /// [`Timeline::retain_named`] takes them), with at most `max_lanes` lanes in all: the first
+    /// ones in the model's order (a workload that straddles the limit keeps its first lanes).
+    /// What is left out is counted in [`Timeline::omitted`]; the lanes left out are never built.
+    pub fn select(model: &Model, config: &Config, wanted: &[String], max_lanes: usize) -> Selected {
         // Images that a Kubernetes container, compose service or fly app runs: their own
         // (`docker run`) workload would only repeat the Dockerfile's part of those timelines.
         let run_images: std::collections::HashSet<usize> = model
@@ -467,15 +517,61 @@ impl Timeline {
             .filter(|(i, _)| run_images.contains(i))
             .map(|(_, image)| image.workload)
             .collect();
-        let workloads = model
+        let candidates: Vec<(usize, &Workload, Vec<String>)> = model
             .workloads
             .iter()
             .enumerate()
             .filter(|(i, w)| w.platform != Platform::Docker || !run_by_others.contains(i))
-            .map(|(i, w)| workload_timeline(i, w, config))
-            .filter(|w| !w.lanes.is_empty())
+            .filter(|(_, w)| signalled(w).next().is_some())
+            .map(|(i, w)| (i, w, aliases(w)))
             .collect();
-        Timeline { workloads }
+        let matches = |workload: &Workload, aliases: &[String], name: &str| {
+            let name = name.trim();
+            workload.name.eq_ignore_ascii_case(name)
+                || aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+                || signalled(workload).any(|p| p.name.eq_ignore_ascii_case(name))
+        };
+        let unmatched = wanted
+            .iter()
+            .filter(|name| !candidates.iter().any(|(_, w, a)| matches(w, a, name)))
+            .cloned()
+            .collect();
+        let names = candidates.iter().map(|(_, w, _)| w.name.clone()).collect();
+        let mut left = max_lanes;
+        let mut omitted = Omitted::default();
+        let mut workloads = Vec::new();
+        for (index, workload, aliases) in candidates {
+            if !wanted.is_empty() && !wanted.iter().any(|n| matches(workload, &aliases, n)) {
+                continue;
+            }
+            let count = signalled(workload).count();
+            let drawn = count.min(left);
+            if drawn < count {
+                omitted.lanes += count - drawn;
+                omitted.workloads += 1;
+            }
+            if drawn == 0 {
+                continue;
+            }
+            left -= drawn;
+            let lanes = signalled(workload)
+                .take(drawn)
+                .map(|p| lane(workload, p, config))
+                .collect();
+            workloads.push(WorkloadTimeline {
+                workload_index: index,
+                name: workload.name.clone(),
+                aliases,
+                platform: workload.platform,
+                location: workload.location,
+                lanes,
+            });
+        }
+        Selected {
+            timeline: Timeline { workloads, omitted },
+            unmatched,
+            names,
+        }
     }
 
     /// Keep the workloads `wanted` names (full names, short names or process names,
@@ -498,7 +594,17 @@ impl Timeline {
     }
 }
 
-fn workload_timeline(index: usize, workload: &Workload, config: &Config) -> WorkloadTimeline {
+/// The processes of a workload that get a lane. Init containers run to completion before the
+/// pod starts; they are never signalled.
+fn signalled(workload: &Workload) -> impl Iterator<Item = &Process> {
+    workload
+        .processes
+        .iter()
+        .filter(|p| p.role != ProcessRole::Init)
+}
+
+/// The short names `--workload` accepts besides the full name and the process names.
+fn aliases(workload: &Workload) -> Vec<String> {
     let mut aliases = Vec::new();
     if let Some(kube) = &workload.kubernetes {
         aliases.push(kube.name.clone());
@@ -514,21 +620,7 @@ fn workload_timeline(index: usize, workload: &Workload, config: &Config) -> Work
             aliases.push(unit.to_string());
         }
     }
-    let lanes = workload
-        .processes
-        .iter()
-        // Init containers run to completion before the pod starts; they are never signalled.
-        .filter(|p| p.role != ProcessRole::Init)
-        .map(|p| lane(workload, p, config))
-        .collect();
-    WorkloadTimeline {
-        workload_index: index,
-        name: workload.name.clone(),
-        aliases,
-        platform: workload.platform,
-        location: workload.location,
-        lanes,
-    }
+    aliases
 }
 
 /// The termination sequence of one process of a workload.

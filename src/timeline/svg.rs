@@ -140,6 +140,11 @@ pub fn render(timeline: &Timeline, files: &Files) -> String {
         }
         render_workload(&mut canvas, workload, files);
     }
+    if timeline.omitted.any() {
+        canvas.y += 26.0;
+        let y = canvas.y;
+        canvas.text(MARGIN, y, 12.0, MUTED, None, &timeline.omitted.note());
+    }
     canvas.y += MARGIN - 8.0;
     let width = canvas.width.ceil();
     let height = canvas.y.ceil();

@@ -266,6 +266,11 @@ pub fn render(timeline: &Timeline, files: &Files, options: TextOptions) -> Strin
         }
         render_workload(&mut out, workload, files, &painter, width);
     }
+    if timeline.omitted.any() {
+        out.push('\n');
+        out.push_str(&timeline.omitted.note());
+        out.push('\n');
+    }
     visible(&out, options.fancy)
 }
 
