@@ -748,3 +748,158 @@ fn the_docs_show_the_real_output_for_the_example() {
         "docs/timeline-example.svg is out of date: run `shutdownlint timeline examples/shop --svg docs/timeline-example.svg`"
     );
 }
+
+/// Run the binary in `dir`; kill it and fail when it runs past the deadline (the hang detection
+/// of tests/hostile_content.rs: 5 s for an optimised build, four times that unoptimised).
+fn run_with_deadline(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let deadline = if cfg!(debug_assertions) {
+        Duration::from_secs(20)
+    } else {
+        Duration::from_secs(5)
+    };
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn shutdownlint");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for shutdownlint") {
+            break status;
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`shutdownlint {}` did not finish within {deadline:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    (
+        status.code(),
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    )
+}
+
+/// One manifest of 440 Deployments with 100 containers each (44,000 lanes, as in the audit's
+/// 8 MB file of 347,600): every format draws the first 1,000 and says how many were left out.
+#[test]
+fn a_huge_timeline_is_limited_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let containers: Vec<String> = (0..100)
+        .map(|j| format!("{{name: c{j}, image: n}}"))
+        .collect();
+    let containers = containers.join(",");
+    let manifest: String = (0..440)
+        .map(|i| {
+            format!(
+                "---\n{{apiVersion: apps/v1, kind: Deployment, metadata: {{name: d{i}}}, spec: {{template: {{spec: {{containers: [{containers}]}}}}}}}}\n"
+            )
+        })
+        .collect();
+    write(dir.path(), "d.yaml", &manifest);
+    let note = "43000 more processes of 430 workloads not drawn: a timeline draws at most 1000 \
+                processes; choose the workloads to draw with --workload NAME";
+
+    let (status, out, err) = run_with_deadline(dir.path(), &["timeline"]);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        out.ends_with(&format!("\n\n{note}\n")),
+        "{}",
+        &out[out.len().saturating_sub(400)..]
+    );
+    assert_eq!(out.matches("\n  container ").count(), 1000);
+    assert!(out.contains("Deployment/d9 ") && !out.contains("Deployment/d10 "));
+    assert!(err.contains(note), "{err}");
+
+    let (status, out, err) = run_with_deadline(dir.path(), &["timeline", "--format", "json"]);
+    assert_eq!(status, Some(0), "{err}");
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    let workloads = doc["workloads"].as_array().expect("workloads");
+    assert_eq!(workloads.len(), 10);
+    let drawn: usize = workloads
+        .iter()
+        .map(|w| w["processes"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(drawn, 1000);
+    assert_eq!(doc["omitted"]["processes"], 43000);
+    assert_eq!(doc["omitted"]["workloads"], 430);
+    assert_eq!(doc["omitted"]["limit"], 1000);
+    assert_eq!(doc["omitted"]["note"], note);
+
+    let (status, out, err) = run_with_deadline(dir.path(), &["timeline", "--format", "svg"]);
+    assert_eq!(status, Some(0), "{err}");
+    check_xml(&out).expect("well-formed SVG");
+    assert!(out.contains(&format!(">{note}</text>")));
+    assert_eq!(out.matches(">container c").count(), 1000);
+
+    // --workload picks workloads past the limit, and a selection under it draws everything.
+    let (status, out, err) = run_with_deadline(
+        dir.path(),
+        &["timeline", "--workload", "d439", "--workload", "d200"],
+    );
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(out.matches("\n  container ").count(), 200);
+    assert!(out.contains("Deployment/d200 ") && out.contains("Deployment/d439 "));
+    assert!(
+        !out.contains("not drawn") && !err.contains("not drawn"),
+        "{err}"
+    );
+}
+
+/// A workload that straddles the limit keeps its first lanes and counts as one left out.
+#[test]
+fn the_limit_can_cut_a_workload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let containers: Vec<String> = (0..700)
+        .map(|j| format!("{{name: c{j}, image: n}}"))
+        .collect();
+    let containers = containers.join(",");
+    let manifest: String = (0..2)
+        .map(|i| {
+            format!(
+                "---\n{{apiVersion: apps/v1, kind: Deployment, metadata: {{name: d{i}}}, spec: {{template: {{spec: {{containers: [{containers}]}}}}}}}}\n"
+            )
+        })
+        .collect();
+    write(dir.path(), "d.yaml", &manifest);
+    let doc = json(dir.path(), &[]);
+    let workloads = doc["workloads"].as_array().expect("workloads");
+    assert_eq!(workloads.len(), 2);
+    assert_eq!(
+        workloads[1]["processes"].as_array().map(Vec::len),
+        Some(300)
+    );
+    assert_eq!(doc["omitted"]["processes"], 400);
+    assert_eq!(doc["omitted"]["workloads"], 1);
+}
