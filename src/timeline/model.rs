@@ -1343,6 +1343,67 @@ mod tests {
     }
 
     #[test]
+    fn select_limits_lanes_after_choosing_workloads() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let text: String = (0..3)
+            .map(|i| {
+                format!(
+                    "---\n{{apiVersion: v1, kind: Pod, metadata: {{name: p{i}}}, spec: {{initContainers: [{{name: init, image: n}}], containers: [{{name: a, image: n}}, {{name: b, image: n}}]}}}}\n"
+                )
+            })
+            .collect();
+        let report = crate::lint_inputs(
+            vec![InputFile {
+                display: "pods.yaml".to_string(),
+                kind: FileKind::Yaml,
+                text,
+                dir: None,
+            }],
+            &settings,
+        );
+        let all = Timeline::build(&report.model, &settings.config);
+        assert_eq!(all.workloads.len(), 3);
+        assert_eq!(all.omitted, Omitted::default());
+        let lanes = |t: &Timeline| -> Vec<(String, String)> {
+            t.workloads
+                .iter()
+                .flat_map(|w| w.lanes.iter().map(|l| (w.name.clone(), l.process.clone())))
+                .collect()
+        };
+        // The limit falls inside the second pod; the third is left out whole.
+        let limited = Timeline::select(&report.model, &settings.config, &[], 3);
+        assert_eq!(lanes(&limited.timeline), lanes(&all)[..3].to_vec());
+        assert_eq!(
+            limited.timeline.omitted,
+            Omitted {
+                lanes: 3,
+                workloads: 2
+            }
+        );
+        // At the limit exactly, nothing is left out.
+        let exact = Timeline::select(&report.model, &settings.config, &[], 6);
+        assert_eq!(exact.timeline, all);
+        // --workload is applied first: the last pod is drawn though it is past the limit.
+        let wanted = ["P2".to_string(), "nothing".to_string()];
+        let chosen = Timeline::select(&report.model, &settings.config, &wanted, 1);
+        assert_eq!(chosen.unmatched, vec!["nothing".to_string()]);
+        assert_eq!(chosen.names.len(), 3);
+        assert_eq!(
+            lanes(&chosen.timeline),
+            vec![("Pod/p2".to_string(), "a".to_string())]
+        );
+        assert_eq!(
+            chosen.timeline.omitted,
+            Omitted {
+                lanes: 1,
+                workloads: 1
+            }
+        );
+        let mut retained = all.clone();
+        assert_eq!(retained.retain_named(&wanted), chosen.unmatched);
+    }
+
+    #[test]
     fn pre_stop_within_the_grace_period_delays_the_signal() {
         let lane = pod("  terminationGracePeriodSeconds: 30\n", &sleep(5));
         assert_eq!(lane.signal.at, 5.0);
