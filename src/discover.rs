@@ -238,6 +238,24 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// `path` made absolute, with `.` and `..` resolved by name (no system call per component, as
+/// `canonicalize` makes). The walk follows no links, so a found file's path has none to resolve.
+pub fn absolute_by_name(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Whether two paths are one name written two ways: the same but for leading `./`s.
 fn same_spelling(a: &Path, b: &Path) -> bool {
     fn strip(path: &Path) -> &[u8] {

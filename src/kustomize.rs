@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::discover::absolute_by_name;
 use crate::formats::yaml::{self, Node};
 
 /// Whether a file name is a kustomization file.
@@ -42,29 +43,14 @@ pub fn patch_files(kustomization: &Path, text: &str) -> Vec<PathBuf> {
             }
         }
     }
-    paths.into_iter().map(|p| lexical(&dir.join(p))).collect()
-}
-
-/// `path` made absolute, with `.` and `..` resolved by name, as patch paths and the files the
-/// walk found are compared. Not `canonicalize`: it costs a system call per component of the
-/// path, and a file a thousand folders deep took 27 ms (a kustomization of 1,000 such patch
-/// paths, or one patch beside 600 deep files, took 16 to 20 s). The walk follows no links, so
-/// a found file's path has none to resolve; a patch named through a linked folder is not
-/// recognised (and is linted as a manifest).
-pub fn lexical(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    // By name, not `canonicalize`: it costs a system call per component of the path, and a
+    // file a thousand folders deep took 27 ms (a kustomization of 1,000 such patch paths, or
+    // one patch beside 600 deep files, took 16 to 20 s). A patch named through a linked folder
+    // is not recognised (and is linted as a manifest).
+    paths
+        .into_iter()
+        .map(|p| absolute_by_name(&dir.join(p)))
+        .collect()
 }
 
 /// All patch files listed by the kustomizations among `files` (path, text).

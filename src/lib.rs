@@ -152,7 +152,8 @@ pub fn lint_paths_overlaid(
     let mut sources: Vec<Source> = Vec::with_capacity(extra.len() + discovery.files.len());
     sources.extend(extra.into_iter().map(Source::from));
     for (order, (found, early)) in discovery.files.into_iter().zip(early).enumerate() {
-        let is_patch = !patches.is_empty() && patches.contains(&kustomize::lexical(found.path()));
+        let is_patch =
+            !patches.is_empty() && patches.contains(&discover::absolute_by_name(found.path()));
         if is_patch {
             // Said only of a patch that can be read; otherwise why it cannot be.
             let note = match early.unwrap_or_else(|| read(found.path())) {

@@ -3,6 +3,8 @@
 //! drain timeouts, SIGKILL cutting a drain, width adaptation, the SVG (well-formed, rendered with
 //! rsvg-convert when it is installed), and the compact line under SL301/SL302 findings.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -752,63 +754,13 @@ fn the_docs_show_the_real_output_for_the_example() {
 /// Run the binary in `dir`; kill it and fail when it runs past the deadline (the hang detection
 /// of tests/hostile_content.rs: 5 s for an optimised build, four times that unoptimised).
 fn run_with_deadline(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    use std::io::Read;
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
     let deadline = if cfg!(debug_assertions) {
-        Duration::from_secs(20)
+        std::time::Duration::from_secs(20)
     } else {
-        Duration::from_secs(5)
+        std::time::Duration::from_secs(5)
     };
-    let mut child = bin()
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn shutdownlint");
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for shutdownlint") {
-            break status;
-        }
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "`shutdownlint {}` did not finish within {deadline:?}",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    (
-        status.code(),
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default(),
-    )
+    let (output, _) = common::output_within(bin().current_dir(dir).args(args), deadline);
+    (output.status.code(), stdout(&output), stderr(&output))
 }
 
 /// One manifest of 440 Deployments with 100 containers each (44,000 lanes, as in the audit's

@@ -104,7 +104,12 @@ pub struct IgnoreFiles {
 
 impl IgnoreFiles {
     pub fn new(roots: &[PathBuf]) -> Self {
-        Self::with_budget(roots, IGNORE_BUDGET_BYTES)
+        let mut files = Self::empty(IGNORE_BUDGET_BYTES);
+        for root in roots {
+            let above = files.above(root);
+            files.above_roots.insert(root.clone(), above);
+        }
+        files
     }
 
     /// Reads no ignore file: every file is linted.
@@ -131,15 +136,6 @@ impl IgnoreFiles {
     /// again without them: which ones fit depended on the order the threads read them.
     pub fn over_budget(&self) -> bool {
         self.over_budget.load(Ordering::Relaxed)
-    }
-
-    fn with_budget(roots: &[PathBuf], budget: u64) -> Self {
-        let mut files = Self::empty(budget);
-        for root in roots {
-            let above = files.above(root);
-            files.above_roots.insert(root.clone(), above);
-        }
-        files
     }
 
     /// The nodes of the directories above `root`, up to the repository that contains it. Outside
@@ -212,7 +208,7 @@ impl IgnoreFiles {
             self.over_budget.store(true, Ordering::Relaxed);
             return None;
         }
-        let bytes = match read_regular(path, MAX_IGNORE_FILE_BYTES) {
+        let bytes = match crate::read_bytes(path, MAX_IGNORE_FILE_BYTES) {
             Ok(bytes) => bytes,
             Err(why) => return refuse(&why),
         };
@@ -267,25 +263,4 @@ impl IgnoreFiles {
     pub fn into_notes(self) -> Vec<String> {
         self.notes.into_inner().unwrap_or_default()
     }
-}
-
-/// Read a regular file (checked again once open) of at most `max` bytes.
-fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    let mut bytes = Vec::new();
-    file.take(max.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > max {
-        return Err(format!(
-            "over the {} KiB an ignore file may have",
-            max / 1024
-        ));
-    }
-    Ok(bytes)
 }

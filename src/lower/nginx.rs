@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::diagnostic::Location;
+use crate::discover::absolute_by_name;
 use crate::formats::nginx::{parse, Config, Directive, IncludeIndex, Pass, Scope, Upstream};
 use crate::source::FileId;
 
@@ -216,29 +217,13 @@ pub struct DetectedImage {
     pub location: Option<Location>,
 }
 
-/// A path made absolute and lexically normalized.
-fn absolute(path: &Path) -> PathBuf {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 /// For every nginx file of the scan, the nginx image that the scan's Dockerfiles copy it into
 /// (directly, or the main configuration that includes it), when all of them agree.
 pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option<DetectedImage>> {
     let paths: Vec<PathBuf> = scan
         .files
         .iter()
-        .map(|f| absolute(Path::new(&f.path)))
+        .map(|f| absolute_by_name(Path::new(&f.path)))
         .collect();
     // Every folder (and file) path, as a [`Folders`] id → the files at or under it
     // (`Path::starts_with`).
@@ -264,13 +249,13 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
         let Some(version) = nginx_image_version(&base.value) else {
             continue;
         };
-        let context = absolute(context);
+        let context = absolute_by_name(context);
         for copy in &image.copies {
             for source in &copy.sources {
                 if source.contains(['*', '?', '[']) {
                     continue;
                 }
-                let source = absolute(&context.join(source));
+                let source = absolute_by_name(&context.join(source));
                 let Some(source) = folders.id(&source) else {
                     continue;
                 };

@@ -26,14 +26,8 @@ pub fn timeline_paths(
     paths: &[std::path::PathBuf],
     settings: Settings,
 ) -> Result<(Timeline, Report), ConfigError> {
-    let settings = Settings {
-        kept_workloads: usize::MAX,
-        ..settings
-    };
-    let report = crate::lint_paths(paths, &settings)?;
-    let mut timeline = Timeline::build(&report.model, &settings.config);
-    attach_findings(&mut timeline, &report.model, &report.diagnostics);
-    Ok((timeline, report))
+    select_paths(paths, settings, &[], usize::MAX)
+        .map(|(selected, report)| (selected.timeline, report))
 }
 
 /// [`timeline_paths`] for the command: only the workloads `wanted` names (all when it is empty),

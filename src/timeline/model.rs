@@ -493,8 +493,8 @@ impl Timeline {
         Timeline::select(model, config, &[], usize::MAX).timeline
     }
 
-    /// The timelines of the workloads `wanted` names (all of them when it is empty; names as
-    /// [`Timeline::retain_named`] takes them), with at most `max_lanes` lanes in all: the first
+    /// The timelines of the workloads `wanted` names (all of them when it is empty; full names,
+    /// short names or process names, case-insensitive), with at most `max_lanes` lanes in all: the first
     /// ones in the model's order (a workload that straddles the limit keeps its first lanes).
     /// What is left out is counted in [`Timeline::omitted`]; the lanes left out are never built.
     pub fn select(model: &Model, config: &Config, wanted: &[String], max_lanes: usize) -> Selected {
@@ -575,7 +575,9 @@ impl Timeline {
     }
 
     /// Keep the workloads `wanted` names (full names, short names or process names,
-    /// case-insensitive). Returns the names that matched nothing.
+    /// case-insensitive). Returns the names that matched nothing. The command selects with
+    /// [`Timeline::select`]; this is kept as the reference its test compares with.
+    #[cfg(test)]
     pub fn retain_named(&mut self, wanted: &[String]) -> Vec<String> {
         let matches = |w: &WorkloadTimeline, name: &str| {
             let name = name.trim();
