@@ -621,6 +621,7 @@ fn lint_sources(
         .map(|set| change::attach(set, &mut files, &mut suppressions));
     if let Some(change) = &change {
         linted_files += change.migration_files.iter().flatten().count();
+        notes.extend(change.set.notes.iter().cloned());
     }
 
     let context = RuleContext {

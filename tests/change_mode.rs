@@ -754,3 +754,51 @@ fn migration_names_with_spaces_and_non_ascii_letters() {
         assert_eq!(rules, vec![("SL603", 3)], "{name}: {found:?}");
     }
 }
+
+/// A migration over the size cap on either side of the change is not reviewed, with a note: its
+/// text would be read whole and its line diff would have git load both sides.
+#[test]
+fn migrations_over_the_size_cap_on_either_side_get_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(root, ".shutdownlint.toml", "max-file-size = \"4KiB\"\n");
+    let filler = "-- generated seed data\n".repeat(300); // 6.9 KB
+    write(
+        root,
+        "db/migrations/00001_seed.sql",
+        &format!("ALTER TABLE users DROP COLUMN legacy;\n{filler}"),
+    );
+    write(root, "internal/users/store.go", "package users\n");
+    commit_all(root, "base");
+    git(root, &["checkout", "-q", "-b", "feature"]);
+    // Shrunk under the cap at HEAD; its base side is over it.
+    write(
+        root,
+        "db/migrations/00001_seed.sql",
+        "ALTER TABLE users DROP COLUMN legacy;\n",
+    );
+    // A new migration over the cap at HEAD.
+    write(
+        root,
+        "db/migrations/00002_more.sql",
+        &format!("ALTER TABLE users DROP COLUMN other;\n{filler}"),
+    );
+    write(
+        root,
+        "internal/users/store.go",
+        "package users\n\nconst q = 1\n",
+    );
+    commit_all(root, "change");
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(found, vec![], "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("db/migrations/00001_seed.sql: 6938 bytes at the merge base is over the 4096 byte limit (max-file-size); the migration is not reviewed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("db/migrations/00002_more.sql: 6937 bytes is over the 4096 byte limit (max-file-size); the migration is not reviewed"),
+        "{err}"
+    );
+}

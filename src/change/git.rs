@@ -24,6 +24,16 @@ const BUDGET: Duration = Duration::from_secs(30);
 /// soon enough for the run to end within a few seconds.
 const QUICK: Duration = Duration::from_secs(3);
 
+/// The most one git process may write to stdout. Change mode reads names, the `-U0` diff of the
+/// migrations the change modified and, with `cat-file`, the migrations themselves (each at most
+/// the size cap); a real change is a small fraction of this. Past it, git's output pipe is
+/// closed (git ends) and change mode gives up with an error, instead of holding a diff of
+/// gigabytes of committed data in memory.
+pub(crate) const MAX_OUTPUT: usize = 128 << 20;
+
+/// The most of git's stderr that is kept (only its first line is shown).
+const MAX_STDERR: usize = 64 << 10;
+
 /// Why change mode cannot run; printed as an error (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitError(pub String);
@@ -259,49 +269,53 @@ impl Repo {
         Ok(parse_hunks(&String::from_utf8_lossy(&out.stdout)))
     }
 
-    /// The content of each path at HEAD (files larger than `max_bytes` and paths that are not
-    /// blobs give `None`), with one `git cat-file` process.
-    pub fn read_at_head(
-        &self,
-        paths: &[&str],
-        max_bytes: u64,
-    ) -> Result<Vec<Option<String>>, GitError> {
+    /// The size of each blob `REV:path` names (`None`: not a blob, missing, or a name with a
+    /// newline, which cat-file's line-based input cannot carry), with one `git cat-file` process.
+    pub fn blob_sizes(&self, rev: &str, paths: &[&str]) -> Result<Vec<Option<u64>>, GitError> {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        // A path with a newline cannot be named on cat-file's line-based input.
         let mut input = String::new();
-        for path in paths {
-            if !path.contains('\n') {
-                input.push_str("HEAD:");
-                input.push_str(path);
-                input.push('\n');
-            }
+        for path in paths.iter().filter(|p| !p.contains('\n')) {
+            input.push_str(rev);
+            input.push(':');
+            input.push_str(path);
+            input.push('\n');
         }
-        let sizes = run(
+        let out = run(
             &self.root,
             &["cat-file", "--batch-check"],
             Some(&input),
             self.limit(BUDGET),
         )?;
-        let sizes = String::from_utf8_lossy(&sizes.stdout).into_owned();
-        let mut size_lines = sizes.lines();
+        let out = String::from_utf8_lossy(&out.stdout);
+        let mut lines = out.lines();
+        Ok(paths
+            .iter()
+            .map(|path| {
+                if path.contains('\n') {
+                    return None;
+                }
+                match object_header(lines.next()?)? {
+                    ("blob", size) => Some(size),
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+
+    /// The content at HEAD of each path whose `read` is true (`None` for the others, and for
+    /// what is not a blob), with one `git cat-file` process.
+    pub fn read_at_head(
+        &self,
+        paths: &[&str],
+        read: &[bool],
+    ) -> Result<Vec<Option<String>>, GitError> {
         let mut wanted = Vec::new();
         let mut request = String::new();
-        for path in paths {
-            if path.contains('\n') {
-                wanted.push(false);
-                continue;
-            }
-            // `<oid> blob <size>` or `<name> missing`.
-            let ok = size_lines.next().is_some_and(|line| {
-                let mut parts = line.split(' ');
-                let (_, kind, size) = (parts.next(), parts.next(), parts.next());
-                kind == Some("blob")
-                    && size
-                        .and_then(|s| s.parse::<u64>().ok())
-                        .is_some_and(|s| s <= max_bytes)
-            });
+        for (path, &wanted_here) in paths.iter().zip(read) {
+            // cat-file's line-based input cannot name a path with a newline.
+            let ok = wanted_here && !path.contains('\n');
             if ok {
                 request.push_str("HEAD:");
                 request.push_str(path);
@@ -367,6 +381,17 @@ fn run(
     stdin: Option<&str>,
     limit: Duration,
 ) -> Result<Output, GitError> {
+    run_capped(dir, args, stdin, limit, MAX_OUTPUT)
+}
+
+/// [`run`], keeping at most `cap` bytes of stdout.
+fn run_capped(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    limit: Duration,
+    cap: usize,
+) -> Result<Output, GitError> {
     let started = Instant::now();
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).arg("--no-pager");
@@ -405,8 +430,8 @@ fn run(
             let _ = pipe.write_all(text.as_bytes());
         });
     }
-    let stdout = read_on_thread(child.stdout.take());
-    let stderr = read_on_thread(child.stderr.take());
+    let stdout = read_on_thread(child.stdout.take(), cap);
+    let stderr = read_on_thread(child.stderr.take(), MAX_STDERR);
     let deadline = started + limit;
     let timed_out = |child: &mut std::process::Child| {
         let _ = child.kill();
@@ -440,12 +465,19 @@ fn run(
     // git has ended; a process it started could still hold the pipes open. The readers get a
     // moment past the deadline to drain what git wrote just before it.
     let drained_by = deadline.max(Instant::now()) + Duration::from_millis(250);
-    let mut collect = |pipe: mpsc::Receiver<Vec<u8>>| {
+    let mut collect = |pipe: mpsc::Receiver<(Vec<u8>, bool)>| {
         pipe.recv_timeout(drained_by.saturating_duration_since(Instant::now()))
             .map_err(|_| timed_out(&mut child))
     };
-    let stdout = collect(stdout)?;
-    let stderr = collect(stderr)?;
+    let (stdout, too_much) = collect(stdout)?;
+    let (stderr, _) = collect(stderr)?;
+    if too_much {
+        return Err(GitError(format!(
+            "`git {}` wrote more than {} MiB, shutdownlint's limit for one git query in change mode: the change holds more data than a migration review needs (huge generated or binary files under the migration paths? narrow `[migrations] paths` or exclude them)",
+            args.first().copied().unwrap_or(""),
+            cap >> 20
+        )));
+    }
     Ok(Output {
         status,
         stdout,
@@ -453,15 +485,26 @@ fn run(
     })
 }
 
-/// Read a pipe to its end on a thread; the bytes arrive on the channel.
-fn read_on_thread(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+/// Read a pipe on a thread, to its end or to `cap` bytes; the bytes arrive on the channel, with
+/// `true` when there was more. Past the cap the pipe is closed, so git's next write fails and git
+/// ends instead of waiting for a reader.
+fn read_on_thread(
+    pipe: Option<impl Read + Send + 'static>,
+    cap: usize,
+) -> mpsc::Receiver<(Vec<u8>, bool)> {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+        let mut more = false;
+        if let Some(pipe) = pipe {
+            let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+            let _ = pipe.take(limit).read_to_end(&mut bytes);
+            if bytes.len() > cap {
+                bytes.truncate(cap);
+                more = true;
+            }
         }
-        let _ = send.send(bytes);
+        let _ = send.send((bytes, more));
     });
     receive
 }
@@ -682,6 +725,17 @@ fn unquote(name: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// The type and size in a `cat-file` header, `<oid> <type> <size>`; `None` for `<name> missing`
+/// and anything else (a name is never taken for an object id, whatever it spells).
+fn object_header(line: &str) -> Option<(&str, u64)> {
+    let mut parts = line.split(' ');
+    let (oid, kind, size) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || oid.is_empty() || !oid.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some((kind, size.parse().ok()?))
+}
+
 /// `git cat-file --batch` output: `<oid> <type> <size>\n<content>\n` per object, or
 /// `<name> missing\n`.
 fn parse_batch(bytes: &[u8]) -> Vec<Option<String>> {
@@ -693,10 +747,9 @@ fn parse_batch(bytes: &[u8]) -> Vec<Option<String>> {
         };
         let header = String::from_utf8_lossy(&bytes[at..at + newline]).into_owned();
         at += newline + 1;
-        let mut parts = header.split(' ');
-        let (_, kind, size) = (parts.next(), parts.next(), parts.next());
-        match (kind, size.and_then(|s| s.parse::<usize>().ok())) {
-            (Some(_), Some(size)) if at + size <= bytes.len() => {
+        let size = object_header(&header).and_then(|(_, size)| usize::try_from(size).ok());
+        match size {
+            Some(size) if at + size <= bytes.len() => {
                 let content = &bytes[at..at + size];
                 out.push(Some(String::from_utf8_lossy(content).into_owned()));
                 at += size + 1;
@@ -710,6 +763,64 @@ fn parse_batch(bytes: &[u8]) -> Vec<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pipe_reader_stops_at_its_cap() {
+        let read = |len: usize, cap: usize| {
+            read_on_thread(Some(std::io::Cursor::new(vec![b'x'; len])), cap)
+                .recv()
+                .map(|(bytes, more)| (bytes.len(), more))
+        };
+        assert_eq!(read(10, 10), Ok((10, false)));
+        assert_eq!(read(11, 10), Ok((10, true)));
+        assert_eq!(read(0, 10), Ok((0, false)));
+    }
+
+    /// git's output past the cap ends the query with an error, promptly: the closed pipe ends
+    /// git instead of leaving it blocked until the deadline.
+    #[test]
+    fn output_over_the_cap_is_an_error() {
+        let Ok(dir) = tempfile::tempdir() else { return };
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .env("HOME", dir.path())
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !git(&["init", "-q"]) {
+            return; // no git here
+        }
+        let big = "x".repeat(4 << 20);
+        assert!(std::fs::write(dir.path().join("big.sql"), &big).is_ok());
+        assert!(git(&["add", "big.sql"]));
+        assert!(git(&["commit", "-q", "-m", "big"]));
+        let started = Instant::now();
+        let out = run_capped(
+            dir.path(),
+            &["cat-file", "--batch"],
+            Some("HEAD:big.sql\n"),
+            BUDGET,
+            1 << 20,
+        );
+        let Err(GitError(message)) = out else {
+            panic!("4 MiB of output passed a 1 MiB cap: {out:?}")
+        };
+        assert!(message.contains("more than 1 MiB"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // Under the cap, the same query succeeds.
+        let out = run_capped(
+            dir.path(),
+            &["cat-file", "--batch"],
+            Some("HEAD:big.sql\n"),
+            BUDGET,
+            8 << 20,
+        );
+        assert!(out.is_ok_and(|o| o.stdout.len() > 4 << 20));
+    }
 
     #[test]
     fn name_status_with_renames() {
@@ -777,10 +888,10 @@ mod tests {
 
     #[test]
     fn batch_output() {
-        let raw = b"abc blob 3\nxyz\nHEAD:gone missing\ndef blob 0\n\n";
+        let raw = b"abc blob 3\nxyz\nHEAD:gone missing\ndef blob 0\n\nHEAD:x blob 1 missing\n";
         assert_eq!(
             parse_batch(raw),
-            vec![Some("xyz".into()), None, Some(String::new())]
+            vec![Some("xyz".into()), None, Some(String::new()), None]
         );
     }
 }

@@ -67,6 +67,8 @@ pub struct ChangeSet {
     pub files: Vec<ChangedFile>,
     /// The migrations the change adds or modifies (deleted migrations run nothing).
     pub migrations: Vec<ChangedMigration>,
+    /// Migrations left unreviewed, and why.
+    pub notes: Vec<String>,
 }
 
 impl ChangeSet {
@@ -190,15 +192,58 @@ pub fn load(
         .iter()
         .map(|&(i, _)| files[i].path.as_str())
         .collect();
-    let texts = repo.read_at_head(&wanted_paths, max_file_bytes)?;
+    // A migration over the size cap, at HEAD or on the base side, is not reviewed (with a
+    // note): its text would be read whole, and its line diff would have git load both sides.
+    let mut notes = Vec::new();
+    let mut over_cap = |n: usize, size: u64, side: &str| {
+        notes.push(format!(
+            "{}: {size} bytes{side} is over the {max_file_bytes} byte limit (max-file-size); the migration is not reviewed",
+            files[wanted[n].0].display
+        ));
+    };
+    let mut read = Vec::with_capacity(wanted.len());
+    for (n, size) in repo
+        .blob_sizes("HEAD", &wanted_paths)?
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(size) = size.filter(|&s| s > max_file_bytes) {
+            over_cap(n, size, "");
+        }
+        read.push(size.is_some_and(|s| s <= max_file_bytes));
+    }
+    let earlier: Vec<(usize, &str)> = wanted
+        .iter()
+        .enumerate()
+        .map(|(n, &(i, _))| (n, &files[i]))
+        .filter(|(n, f)| read[*n] && !matches!(f.status, Status::Added | Status::Copied))
+        .map(|(n, f)| (n, f.old_path.as_deref().unwrap_or(&f.path)))
+        .collect();
+    let earlier_paths: Vec<&str> = earlier.iter().map(|&(_, p)| p).collect();
+    let earlier_sizes = repo.blob_sizes(&merge_base, &earlier_paths)?;
+    for (&(n, _), size) in earlier.iter().zip(earlier_sizes) {
+        if let Some(size) = size.filter(|&s| s > max_file_bytes) {
+            read[n] = false;
+            over_cap(n, size, " at the merge base");
+        }
+    }
+    let texts = repo.read_at_head(&wanted_paths, &read)?;
     // Renamed files need both names in the pathspec, or git sees an added file.
     let partial: Vec<&str> = wanted
         .iter()
-        .map(|&(i, _)| &files[i])
+        .zip(&read)
+        .filter(|(_, &read)| read)
+        .map(|(&(i, _), _)| &files[i])
         .filter(|f| !matches!(f.status, Status::Added | Status::Copied))
         .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.old_path.as_deref()))
         .collect();
     let hunks = repo.changed_lines(&merge_base, &partial)?;
+    // One lookup per migration (a change can modify thousands).
+    let hunks: std::collections::HashMap<&str, &Vec<(u32, u32)>> = hunks
+        .iter()
+        .rev()
+        .map(|(path, ranges)| (path.as_str(), ranges))
+        .collect();
     let migrations = wanted
         .into_iter()
         .zip(texts)
@@ -209,9 +254,8 @@ pub fn load(
             } else {
                 Some(
                     hunks
-                        .iter()
-                        .find(|(path, _)| *path == f.path)
-                        .map(|(_, ranges)| ranges.clone())
+                        .get(f.path.as_str())
+                        .map(|ranges| (*ranges).clone())
                         .unwrap_or_default(),
                 )
             };
@@ -229,6 +273,7 @@ pub fn load(
         merge_base,
         files,
         migrations,
+        notes,
     })
 }
 
