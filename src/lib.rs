@@ -202,7 +202,8 @@ pub fn lint_paths_overlaid(
 /// The file is opened once and everything is checked on the open handle: it must be a regular
 /// file (a FIFO, socket or device is refused by its metadata before any byte is read) and at
 /// most `max_bytes` long; reading stops after `max_bytes + 1` bytes whatever the metadata said
-/// (files in `/proc` report a size of 0), so the cap holds even for a file that grows.
+/// (files in `/proc` report a size of 0), so the cap holds even for a file that grows. It is
+/// opened non-blocking (see [`open_nonblocking`]), so neither the open nor the read waits.
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
     let bytes = read_bytes(path, max_bytes)?;
     Ok(match String::from_utf8(bytes) {
@@ -246,7 +247,7 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     if meta.len() > max_bytes {
         return Err(over(meta.len()));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = open_nonblocking(path).map_err(|e| format!("cannot read: {e}"))?;
     let opened = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
     if !opened.is_file() {
         return Err("not a regular file; skipped".into());
@@ -268,6 +269,22 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// Open a file for reading without waiting: the path is checked before it is opened, but it
+/// can be replaced in between (a branch switch while the language server lints). Opened
+/// non-blocking, a FIFO with no writer does not block the open (and is then refused by its
+/// metadata), and a file that passes for a regular one but waits for data (`/proc/kmsg`)
+/// fails its read at once instead of blocking it. Regular files ignore the flag.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// The UTF-16 or UTF-32 encoding a file's byte-order mark announces. Read as UTF-8 such a
@@ -1201,6 +1218,32 @@ mod pipeline_tests {
         assert_eq!(
             read_file(Path::new("/dev/null"), 16).expect_err("not a file"),
             "not a regular file; skipped"
+        );
+    }
+
+    /// A file is opened without waiting: a FIFO with no writer, swapped in after the path was
+    /// checked, would otherwise block the open for good.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_opened_without_waiting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("Dockerfile");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            eprintln!("mkfifo failed: skipped");
+            return;
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(open_nonblocking(&fifo).map(|file| file.metadata().is_ok()));
+        });
+        let opened = receiver.recv_timeout(std::time::Duration::from_secs(10));
+        assert!(
+            matches!(opened, Ok(Ok(true))),
+            "the open blocked or failed: {opened:?}"
         );
     }
 }
