@@ -812,7 +812,7 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
 }
 
 /// `context/relative` when it is a regular file whose real path stays inside the context.
-fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
+pub(crate) fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
     let root = context.canonicalize().ok()?;
     let real = context.join(relative).canonicalize().ok()?;
     if !real.starts_with(&root) || !real.is_file() {

@@ -861,3 +861,117 @@ fn a_refused_configuration_is_not_read_to_place_its_diagnostic() {
     std::fs::remove_file(&config).expect("remove the configuration");
     assert_eq!(client.shut_down().code(), Some(0));
 }
+
+/// Files the server reads to compare with a buffer (when a document is opened or closed) are
+/// read only as the workspace lint would find them: regular files inside the workspace folder,
+/// not through a symbolic link or a `..` in the URI. Before, a link in the workspace to
+/// `/proc/kmsg` (a "regular file" whose read blocks), a URI `file:///ws/../../proc/kmsg`, or a
+/// linted file replaced by such a link before it was opened, blocked the server for good.
+///
+/// A FIFO with no writer stands for the file that blocks (`/proc/kmsg` would drain the kernel
+/// log): every step is followed by a request, and a server that blocks fails the test at its
+/// deadline. Whether the file outside was read is seen from its access time, which reading it
+/// moves (relatime) when it is older than its modification time.
+#[cfg(unix)]
+#[test]
+fn files_are_read_only_inside_the_workspace_and_not_through_links() {
+    use std::os::unix::fs::symlink;
+    use std::time::SystemTime;
+
+    let (_dir, root) = workspace();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let fifo = outside.path().join("fifo.Dockerfile");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo");
+    let target = outside.path().join("target.Dockerfile");
+    write(outside.path(), "target.Dockerfile", DOCKERFILE);
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let age = |path: &Path| {
+        let times = std::fs::FileTimes::new()
+            .set_accessed(old)
+            .set_modified(SystemTime::now());
+        let file = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .expect("open");
+        file.set_times(times).expect("set times");
+    };
+    let accessed = |path: &Path| std::fs::metadata(path).and_then(|m| m.accessed()).ok();
+    // Whether this file system shows a read in the access time at all.
+    age(&target);
+    std::fs::read(&target).expect("read");
+    let atime_shows_reads = accessed(&target) != Some(old);
+    if !atime_shows_reads {
+        eprintln!("access times do not move here: reads outside the workspace are not checked");
+    }
+    age(&target);
+
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let deploy = root.join("k8s/deploy.yaml");
+    client.open(&deploy, DEPLOYMENT);
+    client.diagnostics(&uri(&deploy));
+    let check = |client: &mut Client, what: &str| {
+        let response = client.request_raw("shutdownlint/unknown", json!({}));
+        assert!(response.get("error").is_some(), "{what}: {response:#}");
+        if atime_shows_reads {
+            assert_eq!(
+                accessed(&target),
+                Some(old),
+                "{what}: the file outside was read"
+            );
+        }
+    };
+
+    // Links in the workspace, to a FIFO and to a file outside, opened and closed.
+    symlink(&fifo, root.join("fifo.Dockerfile")).expect("symlink");
+    symlink(&target, root.join("target.Dockerfile")).expect("symlink");
+    // URIs that start with the workspace folder's and leave it with `..`.
+    let up = "../".repeat(root.components().count());
+    let escape = |path: &Path| format!("{}/{up}{}", uri(&root), &uri(path)["file:///".len()..]);
+    let uris = [
+        uri(&root.join("fifo.Dockerfile")),
+        uri(&root.join("target.Dockerfile")),
+        escape(&fifo),
+        escape(&target),
+    ];
+    for uri in uris {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {
+                "uri": uri, "languageId": "dockerfile", "version": 1, "text": "FROM x\n",
+            }}),
+        );
+        check(&mut client, &format!("didOpen {uri}"));
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        check(&mut client, &format!("didClose {uri}"));
+    }
+
+    // A file the last lint read is replaced by a link (a branch switch) before it is opened.
+    let dockerfile = root.join("Dockerfile");
+    for (i, link_to) in [&target, &fifo].into_iter().enumerate() {
+        // A new file opened: its diagnostics come after a lint that read the Dockerfile.
+        let name = format!("k8s/new-{i}.yaml");
+        write(&root, &name, SERVICE);
+        client.open(&root.join(&name), SERVICE);
+        client.diagnostics(&uri(&root.join(&name)));
+        std::fs::remove_file(&dockerfile).expect("remove");
+        symlink(link_to, &dockerfile).expect("symlink");
+        let what = format!("the Dockerfile, now a link to {}", link_to.display());
+        client.open(&dockerfile, DOCKERFILE);
+        check(&mut client, &format!("didOpen of {what}"));
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri(&dockerfile)}}),
+        );
+        check(&mut client, &format!("didClose of {what}"));
+        std::fs::remove_file(&dockerfile).expect("remove");
+        write(&root, "Dockerfile", DOCKERFILE);
+    }
+    assert_eq!(client.shut_down().code(), Some(0));
+}

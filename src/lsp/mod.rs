@@ -172,6 +172,7 @@ impl ClientSetup {
                 .and_then(Value::as_str)
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute())
+                .map(|p| crate::discover::absolute_by_name(&p))
                 .into_iter()
                 .collect()
         };
@@ -370,8 +371,11 @@ impl Server<'_> {
                 // The last lint read the file from disk: if the buffer holds the same text, its
                 // findings stand. Otherwise (an entrypoint script, a file edited elsewhere since)
                 // lint again.
-                let unchanged = crate::read_file(&path, workspace.settings.max_file_bytes)
-                    .is_ok_and(|disk| self.documents.get(&path).is_some_and(|d| d.text == disk));
+                let unchanged =
+                    read_in_workspace(&workspace.root, &path, workspace.settings.max_file_bytes)
+                        .is_some_and(|disk| {
+                            self.documents.get(&path).is_some_and(|d| d.text == disk)
+                        });
                 if unchanged {
                     let diagnostics = diagnostics.clone();
                     self.publish(&path, diagnostics);
@@ -431,14 +435,15 @@ impl Server<'_> {
         if document.published.is_some_and(|d| !d.is_empty()) {
             self.send_diagnostics(document.uri, Vec::new(), None);
         }
-        // Only a file of a workspace can change what a lint finds: one outside is not read
-        // (`/proc/kmsg` passes for a regular file, and reading it blocks).
-        if self.workspace_of(&path).is_none() {
+        // Only a file of a workspace can change what a lint finds: one outside is not read.
+        let Some(w) = self.workspace_of(&path) else {
             return;
-        }
+        };
         // Unsaved edits are dropped: other files' findings go back to the file on disk.
-        let unchanged = crate::read_file(&path, crate::discover::DEFAULT_MAX_FILE_BYTES)
-            .is_ok_and(|disk| disk == document.text);
+        let workspace = &self.workspaces[w];
+        let unchanged =
+            read_in_workspace(&workspace.root, &path, workspace.settings.max_file_bytes)
+                .is_some_and(|disk| disk == document.text);
         if !unchanged {
             self.mark_dirty(&path);
         }
@@ -773,6 +778,23 @@ const WATCHED: &[&str] = &[
     "**/fly.toml",
     "**/*.sh",
 ];
+
+/// The text of `path`, a file of the workspace folder `root`, as the workspace lint would read
+/// it; `None` when it is not such a file. The path comes from the client (or from a lint, and
+/// the file may have changed since): only a regular file that is no symbolic link and whose
+/// real path is inside the folder's real path is read, as the lint's walk would find it. A
+/// link can point anywhere, and `/proc/kmsg` passes for a regular file whose read blocks for
+/// good. [`crate::read_file`] opens it without waiting and reads at most `max_bytes`, should it
+/// be swapped for something else after these checks.
+fn read_in_workspace(root: &Path, path: &Path, max_bytes: u64) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    let path = crate::link::confined(root, relative)?;
+    crate::read_file(&path, max_bytes).ok()
+}
 
 fn is_config_file(path: &Path) -> bool {
     path.file_name()

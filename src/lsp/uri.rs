@@ -10,6 +10,10 @@ use lsp_types::Uri;
 
 /// The filesystem path of a `file:` URI; `None` for other schemes, a host other than
 /// `localhost`, a relative path or an invalid percent-encoding.
+///
+/// `.` and `..` are resolved by name, as URIs resolve them (RFC 3986, 5.2.4): a path is inside
+/// a workspace folder when it starts with the folder's path, so `file:///ws/../../proc/kmsg`
+/// must not pass for a file of `/ws`.
 pub fn to_path(uri: &Uri) -> Option<PathBuf> {
     let text = uri.as_str();
     let scheme_end = text.find(':')?;
@@ -33,7 +37,8 @@ pub fn to_path(uri: &Uri) -> Option<PathBuf> {
     if !path.starts_with('/') {
         return None;
     }
-    path_from_bytes(percent_decode(path)?)
+    let path = path_from_bytes(percent_decode(path)?)?;
+    Some(crate::discover::absolute_by_name(&path))
 }
 
 /// A `file:` URI for an absolute path; `None` for a relative path.
@@ -141,6 +146,18 @@ mod tests {
         assert_eq!(to_path(&uri("file://server/share/Dockerfile")), None);
         assert_eq!(to_path(&uri("https://example.com/Dockerfile")), None);
         assert_eq!(to_path(&uri("file:relative/Dockerfile")), None);
+    }
+
+    #[test]
+    fn dot_segments_are_resolved() {
+        assert_eq!(
+            to_path(&uri("file:///ws/../../../../proc/kmsg")),
+            Some(PathBuf::from("/proc/kmsg"))
+        );
+        assert_eq!(
+            to_path(&uri("file:///ws/./k8s/%2E%2E/Dockerfile")),
+            Some(PathBuf::from("/ws/Dockerfile"))
+        );
     }
 
     #[test]
