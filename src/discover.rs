@@ -66,8 +66,8 @@ pub struct Discovery {
 }
 
 /// Whether `display` (from [`display_path`]) opens the file `path` names. The display is the
-/// path without its leading `./`s, which names the same file unless the path is not UTF-8 (the
-/// display lost bytes) or the stripping made a relative path absolute (`.//a`).
+/// path without its leading `./`s and doubled separators, which names the same file unless the
+/// path is not UTF-8 (the display lost bytes).
 fn opens_same_file(path: &Path, display: &str) -> bool {
     path.to_str()
         .is_some_and(|path| display != "." && path.starts_with('/') == display.starts_with('/'))
@@ -224,15 +224,24 @@ fn is_dockerfile_name(name: &str) -> bool {
     lower.len() > ".dockerfile".len() && lower.ends_with(".dockerfile")
 }
 
-/// The display form of a path: `./a/b` → `a/b`, separators as found.
+/// The display form of a path: `./a/b` → `a/b`, a separator written twice once (`.//a` → `a`,
+/// not `/a`; `a//b` → `a/b`).
 pub fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy();
     let mut s: &str = &s;
     while let Some(rest) = s.strip_prefix("./") {
-        s = rest;
+        s = rest.trim_start_matches('/');
     }
     if s.is_empty() {
         ".".to_string()
+    } else if s.contains("//") {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            if !(c == '/' && out.ends_with('/')) {
+                out.push(c);
+            }
+        }
+        out
     } else {
         s.to_string()
     }
@@ -546,8 +555,9 @@ mod tests {
             ("./a/Dockerfile", true),
             ("././a/Dockerfile", true),
             ("/abs/Dockerfile", true),
-            // Stripping `./` from `.//a` would leave an absolute path.
-            (".//a/Dockerfile", false),
+            // Shown `a/Dockerfile`: the separator after `./` goes with it.
+            (".//a/Dockerfile", true),
+            ("a//b/Dockerfile", true),
         ] {
             let found = Found::new(Path::new(path), FileKind::Dockerfile);
             assert_eq!(found.other_path.is_none(), shown_opens, "{path}");
@@ -575,5 +585,22 @@ mod tests {
             display_path(Path::new("/abs/Dockerfile")),
             "/abs/Dockerfile"
         );
+    }
+
+    /// A separator written twice is shown once; after a leading `./` it went with the `./`'s
+    /// separator only, so `.//sub/Dockerfile` was shown `/sub/Dockerfile`, another path.
+    #[test]
+    fn display_paths_show_doubled_separators_once() {
+        for (path, shown) in [
+            (".//sub/Dockerfile", "sub/Dockerfile"),
+            ("././/sub/Dockerfile", "sub/Dockerfile"),
+            ("././/./sub/Dockerfile", "sub/Dockerfile"),
+            ("sub//Dockerfile", "sub/Dockerfile"),
+            ("sub///a//Dockerfile", "sub/a/Dockerfile"),
+            ("//abs/Dockerfile", "/abs/Dockerfile"),
+            (".//", "."),
+        ] {
+            assert_eq!(display_path(Path::new(path)), shown, "{path}");
+        }
     }
 }

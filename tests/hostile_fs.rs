@@ -876,3 +876,29 @@ fn kustomize_patches_are_recognised_by_name() {
         );
     }
 }
+
+/// A scanned folder spelled with a doubled slash shows its files under the folder's name:
+/// `.//sub` showed `/sub/a/Dockerfile` (another, absolute path) in every format.
+#[test]
+fn doubled_slashes_in_a_scanned_folder_are_shown_once() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, "sub/a/Dockerfile", SHELL_FORM);
+    for folder in [
+        "sub", "sub/", "./sub", "./sub/", ".//sub", "sub//", ".//sub//", "././/sub",
+    ] {
+        let json = run(dir, &["--format", "json", folder]);
+        assert_eq!(
+            json.findings(),
+            [("sub/a/Dockerfile".to_string(), "SL101".to_string())],
+            "{folder}: {}",
+            json.stderr
+        );
+        let human = run(dir, &[folder]);
+        assert!(
+            human.stdout.contains("[sub/a/Dockerfile:2:"),
+            "{folder}: {}",
+            human.stdout
+        );
+    }
+}
