@@ -1,5 +1,6 @@
 //! Walk the given paths in parallel and find the files shutdownlint reads.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -309,14 +310,31 @@ fn is_excluded(matcher: Option<&Gitignore>, path: &Path, is_dir: bool) -> bool {
         .is_ignore()
 }
 
-/// Walk the directories `dirs` in parallel: the files found and notes.
+/// What a walk found.
+#[derive(Default)]
+struct Walked {
+    files: Vec<Found>,
+    /// With `roots` (folders named that overlap): each file with the path that identifies it
+    /// and the index of the path argument it was found from.
+    keyed: Vec<Keyed>,
+    notes: Vec<String>,
+}
+
+/// A file, the path that names it whatever the argument it was reached from (its canonical
+/// folder's path joined with the rest), and the index of that argument.
+type Keyed = (PathBuf, usize, Found);
+
+/// Walk the directories `dirs` in parallel: the files found and notes. With `roots` (each
+/// scanned folder as given, its canonical path and its argument's index), each file comes with
+/// its identity, in `keyed`.
 fn walk(
     dirs: &[PathBuf],
     matcher: Option<&Gitignore>,
     ignore_files: &IgnoreFiles,
-) -> (Vec<Found>, Vec<String>) {
+    roots: Option<&HashMap<PathBuf, (PathBuf, usize)>>,
+) -> Walked {
     let Some((first, rest)) = dirs.split_first() else {
-        return (Vec::new(), Vec::new());
+        return Walked::default();
     };
     let mut builder = WalkBuilder::new(first);
     for dir in rest {
@@ -335,6 +353,7 @@ fn walk(
         // One knob for the whole run: RAYON_NUM_THREADS sizes the walk too.
         .threads(rayon::current_num_threads());
     let found = Mutex::new(Vec::new());
+    let keyed = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
         Box::new(|entry| {
@@ -381,18 +400,38 @@ fn walk(
                 if !is_excluded(matcher, entry.path(), false)
                     && !ignore_files.is_ignored(entry.path(), false)
                 {
-                    if let Ok(mut found) = found.lock() {
-                        found.push(Found::new(entry.path(), kind));
+                    let file = Found::new(entry.path(), kind);
+                    // The deepest scanned folder the path starts with is the one it was found
+                    // from, or one below it by a path without links: the same identity.
+                    let identity = roots.and_then(|roots| {
+                        entry.path().ancestors().skip(1).find_map(|dir| {
+                            let (canonical, index) = roots.get(dir)?;
+                            let rest = entry.path().strip_prefix(dir).ok()?;
+                            Some((canonical.join(rest), *index))
+                        })
+                    });
+                    match identity {
+                        Some((identity, index)) => {
+                            if let Ok(mut keyed) = keyed.lock() {
+                                keyed.push((identity, index, file));
+                            }
+                        }
+                        None => {
+                            if let Ok(mut found) = found.lock() {
+                                found.push(file);
+                            }
+                        }
                     }
                 }
             }
             WalkState::Continue
         })
     });
-    (
-        found.into_inner().unwrap_or_default(),
-        notes.into_inner().unwrap_or_default(),
-    )
+    Walked {
+        files: found.into_inner().unwrap_or_default(),
+        keyed: keyed.into_inner().unwrap_or_default(),
+        notes: notes.into_inner().unwrap_or_default(),
+    }
 }
 
 /// Walk `paths` (files or directories) in parallel. Missing paths are an error (exit 2).
@@ -403,16 +442,20 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
     // The same file or folder named twice, under different spellings (`app`, `./app/../app`),
     // is read once: its findings would be reported twice, under two paths.
     let mut named = std::collections::HashSet::new();
-    for path in paths {
+    // Each folder to walk: its canonical path and its argument's index.
+    let mut roots = HashMap::new();
+    // Each file named: its canonical path, its argument's index and the file.
+    let mut named_files: Vec<Keyed> = Vec::new();
+    for (index, path) in paths.iter().enumerate() {
         let meta = std::fs::symlink_metadata(path)
             .map_err(|_| ConfigError(format!("{}: no such file or directory", path.display())))?;
-        if !meta.file_type().is_symlink()
-            && !named.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
-        {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| absolute_by_name(path));
+        if !meta.file_type().is_symlink() && !named.insert(canonical.clone()) {
             continue;
         }
         if meta.is_dir() {
             dirs.push(path.clone());
+            roots.insert(path.clone(), (canonical, index));
         } else if is_excluded(matcher.as_ref(), path, false) {
             continue;
         } else if meta.file_type().is_symlink() {
@@ -431,7 +474,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
                 display_path(path)
             ));
         } else if let Some(kind) = classify_name(path) {
-            discovery.files.push(Found::new(path, kind));
+            named_files.push((canonical, index, Found::new(path, kind)));
         } else {
             discovery.notes.push(format!(
                 "{}: not a file kind shutdownlint reads; skipped",
@@ -439,23 +482,53 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
             ));
         }
     }
+    // A path named inside a folder also named (`. /abs/path/svc`, `svc svc/Dockerfile`): the
+    // files both reach are read once, under the spelling of the first argument that names them.
+    // Only then does each file found get its identity, by name: no system call per file.
+    let canonical_dirs: std::collections::HashSet<&Path> = roots
+        .values()
+        .map(|(canonical, _)| canonical.as_path())
+        .collect();
+    let overlap = roots
+        .values()
+        .map(|(canonical, _)| canonical)
+        .chain(named_files.iter().map(|(canonical, _, _)| canonical))
+        .any(|canonical| {
+            canonical
+                .ancestors()
+                .skip(1)
+                .any(|dir| canonical_dirs.contains(dir))
+        });
+    let roots = overlap.then_some(&roots);
     if !dirs.is_empty() {
         let ignore_files = IgnoreFiles::new(&dirs);
-        let (mut files, mut notes) = walk(&dirs, matcher.as_ref(), &ignore_files);
+        let mut walked = walk(&dirs, matcher.as_ref(), &ignore_files, roots);
         if ignore_files.over_budget() {
             // Which files the budget would have let in depends on the order threads reach
             // them; the output may not. So none is applied, and the walk starts over.
-            (files, notes) = walk(&dirs, matcher.as_ref(), &IgnoreFiles::off());
-            notes.push(format!(
+            walked = walk(&dirs, matcher.as_ref(), &IgnoreFiles::off(), roots);
+            walked.notes.push(format!(
                 "the .gitignore, .ignore and .git/info/exclude files here add up to over {} KiB; none is applied and every file is linted (`exclude` in the configuration still applies)",
                 IGNORE_BUDGET_BYTES / 1024
             ));
         } else {
-            notes.extend(ignore_files.into_notes());
+            walked.notes.extend(ignore_files.into_notes());
         }
-        discovery.files.extend(files);
-        discovery.notes.extend(notes);
+        discovery.files.extend(walked.files);
+        discovery.notes.extend(walked.notes);
+        named_files.extend(walked.keyed);
     }
+    if overlap {
+        named_files.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then_with(|| a.2.cmp(&b.2))
+        });
+        named_files.dedup_by(|later, first| later.0 == first.0);
+    }
+    discovery
+        .files
+        .extend(named_files.into_iter().map(|(_, _, file)| file));
     // By the shown path (the order of the output), which also puts the same file named twice
     // (`a/x` and `./a/x`) side by side for `dedup_by`. Comparing strings, not `Path`s: a
     // component-wise `Path` comparison cost a twentieth of the whole run on the corpus.

@@ -877,6 +877,47 @@ fn kustomize_patches_are_recognised_by_name() {
     }
 }
 
+/// A file reached from two path arguments (a folder and its parent, one spelled absolute; a
+/// file named and its folder) is linted once, under the first argument's spelling: it was
+/// linted twice, every finding reported under two paths.
+#[test]
+fn a_file_reached_from_two_paths_is_read_once() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, "app/Dockerfile", SHELL_FORM);
+    write(dir, "other/Dockerfile", SHELL_FORM);
+    let app = dir.join("app");
+    let app = app.to_str().expect("a UTF-8 temporary folder");
+    let app_file = format!("{app}/Dockerfile");
+    let files = |run: &Run| -> Vec<String> { run.findings().into_iter().map(|(f, _)| f).collect() };
+    for (args, expected) in [
+        (
+            vec![".", app],
+            vec!["app/Dockerfile".to_string(), "other/Dockerfile".to_string()],
+        ),
+        (
+            vec![app, "."],
+            vec![app_file.clone(), "other/Dockerfile".to_string()],
+        ),
+        (
+            vec![&app_file, "."],
+            vec![app_file.clone(), "other/Dockerfile".to_string()],
+        ),
+        (
+            vec!["app/Dockerfile", app],
+            vec!["app/Dockerfile".to_string()],
+        ),
+        (vec![app, "app/Dockerfile"], vec![app_file.clone()]),
+    ] {
+        let mut all = vec!["--format", "json"];
+        all.extend(&args);
+        let one = run_within(dir, &all, &[("RAYON_NUM_THREADS", "1")], DEADLINE);
+        assert_eq!(files(&one), expected, "{args:?}: {}", one.stderr);
+        let four = run_within(dir, &all, &[("RAYON_NUM_THREADS", "4")], DEADLINE);
+        assert_eq!(one.stdout, four.stdout, "{args:?}");
+    }
+}
+
 /// A scanned folder spelled with a doubled slash shows its files under the folder's name:
 /// `.//sub` showed `/sub/a/Dockerfile` (another, absolute path) in every format.
 #[test]
