@@ -877,6 +877,100 @@ fn kustomize_patches_are_recognised_by_name() {
     }
 }
 
+/// An ignore file is not read through a linked folder either: `.git/info` linked to a folder
+/// outside the tree whose `exclude` says `*` hid every file without a word (only the file's
+/// own name was checked for a link). `.git` linked out likewise.
+#[test]
+fn ignore_files_are_not_read_through_a_linked_folder() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(outside.path(), "info/exclude", "*\n");
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir");
+    symlink(outside.path().join("info"), &dir.join(".git/info"));
+    symlink(outside.path(), &dir.join("sub/.git"));
+    write(dir, "Dockerfile", SHELL_FORM);
+    write(dir, "sub/Dockerfile", SHELL_FORM);
+    let files = |run: &Run| -> Vec<String> { run.findings().into_iter().map(|(f, _)| f).collect() };
+
+    let all = run(dir, &["--format", "json", "."]);
+    assert_eq!(
+        files(&all),
+        ["Dockerfile", "sub/Dockerfile"],
+        "{}",
+        all.stderr
+    );
+    for note in [
+        ".git/info/exclude: .git/info is a symbolic link; not followed; its patterns are not applied",
+        "sub/.git/info/exclude: .git is a symbolic link; not followed; its patterns are not applied",
+    ] {
+        assert!(all.stderr.contains(note), "{note}: {}", all.stderr);
+    }
+    let sub = run(dir, &["--format", "json", "sub"]);
+    assert_eq!(files(&sub), ["sub/Dockerfile"], "{}", sub.stderr);
+    assert!(
+        sub.stderr
+            .contains("sub/.git/info/exclude: .git is a symbolic link"),
+        "{}",
+        sub.stderr
+    );
+}
+
+/// A nested repository or a submodule (a folder with its own `.git`, a folder or a file)
+/// starts over for `.gitignore` and `.git/info/exclude`, as in git: the repository's
+/// `build/` hid `nested/build/Dockerfile` when the repository was scanned, not when `nested`
+/// was. `.ignore` files apply across it, as in ripgrep, from either scan. Scanning the nested
+/// repository alone finds what scanning the whole finds inside it.
+#[test]
+fn nested_repositories_start_over_for_gitignore_files() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path();
+    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    std::fs::create_dir_all(repo.join("nested/.git/info")).expect("mkdir");
+    write(repo, ".git/info/exclude", "*.local.Dockerfile\n");
+    write(repo, ".gitignore", "build/\n");
+    write(repo, ".ignore", "generated/\n");
+    write(
+        repo,
+        "submodule/.git",
+        "gitdir: ../.git/modules/submodule\n",
+    );
+    write(repo, "nested/.gitignore", "tmp/\n");
+    for name in [
+        "build/Dockerfile",
+        "app.local.Dockerfile",
+        "nested/build/Dockerfile",
+        "nested/app.local.Dockerfile",
+        "nested/generated/Dockerfile",
+        "nested/tmp/Dockerfile",
+        "submodule/build/Dockerfile",
+        "submodule/generated/Dockerfile",
+    ] {
+        write(repo, name, SHELL_FORM);
+    }
+    let files = |run: &Run| -> Vec<String> { run.findings().into_iter().map(|(f, _)| f).collect() };
+
+    let all = run(repo, &["--format", "json", "."]);
+    assert_eq!(
+        files(&all),
+        [
+            "nested/app.local.Dockerfile",
+            "nested/build/Dockerfile",
+            "submodule/build/Dockerfile"
+        ],
+        "{}",
+        all.stderr
+    );
+    for folder in ["nested", "nested/build", "submodule", "submodule/build"] {
+        let alone = run(repo, &["--format", "json", folder]);
+        let inside: Vec<String> = files(&all)
+            .into_iter()
+            .filter(|file| file.starts_with(&format!("{folder}/")))
+            .collect();
+        assert_eq!(files(&alone), inside, "{folder}: {}", alone.stderr);
+    }
+}
+
 /// A file reached from two path arguments (a folder and its parent, one spelled absolute; a
 /// file named and its folder) is linted once, under the first argument's spelling: it was
 /// linted twice, every finding reported under two paths.

@@ -10,7 +10,10 @@
 //!
 //! Precedence follows the `ignore` crate (and ripgrep): a match in any `.ignore` wins over any
 //! `.gitignore`, which wins over `.git/info/exclude`; within one kind the deepest directory that
-//! has a matching pattern decides, and a `!pattern` there un-ignores.
+//! has a matching pattern decides, and a `!pattern` there un-ignores. A folder that holds `.git`
+//! (a nested repository or a submodule) starts over for `.gitignore` and `.git/info/exclude`:
+//! those of the folders above it do not apply inside it, as in git. `.ignore` files apply across
+//! it, as in ripgrep.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,9 @@ pub const MAX_IGNORE_FILE_BYTES: u64 = 64 * 1024;
 /// practice: a monorepo of 2,000 packages with a five-line `.gitignore` each is 74 KiB).
 pub const IGNORE_BUDGET_BYTES: u64 = 256 * 1024;
 
+/// The patterns of one kind of ignore file in a node.
+type Kind = fn(&Node) -> Option<&Gitignore>;
+
 /// The ignore patterns that apply inside one directory: its own files and, through `parent`,
 /// those of the directories above it.
 #[derive(Debug, Default)]
@@ -41,6 +47,9 @@ pub struct Node {
     /// For the directories above a scanned root: that root as given, and its path relative to
     /// this directory. An entry's path is made relative to this directory to match.
     above_root: Option<(PathBuf, PathBuf)>,
+    /// The directory holds `.git`: the `.gitignore` and `.git/info/exclude` files of the
+    /// directories above it do not apply below it.
+    has_git: bool,
     parent: Option<Arc<Node>>,
 }
 
@@ -56,13 +65,19 @@ impl Node {
     /// Whether `path` (a file or directory below this node's directory) is ignored.
     pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
         let mut joined;
-        let kinds: [fn(&Node) -> Option<&Gitignore>; 3] = [
-            |node| node.dot_ignore.as_ref(),
-            |node| node.gitignore.as_ref(),
-            |node| node.exclude.as_ref(),
+        // Each kind, and whether it stops at a directory that holds `.git`.
+        let kinds: [(Kind, bool); 3] = [
+            (|node| node.dot_ignore.as_ref(), false),
+            (|node| node.gitignore.as_ref(), true),
+            (|node| node.exclude.as_ref(), true),
         ];
-        for kind in kinds {
+        for (kind, stops_at_git) in kinds {
+            let mut past_git = false;
             for node in self.chain() {
+                if past_git {
+                    break;
+                }
+                past_git = stops_at_git && node.has_git;
                 let Some(matcher) = kind(node) else { continue };
                 let path = match &node.above_root {
                     None => path,
@@ -140,18 +155,25 @@ impl IgnoreFiles {
 
     /// The nodes of the directories above `root`, up to the repository that contains it. Outside
     /// a repository none apply: a `.gitignore` in a home directory is not the project's. The
-    /// scanned root itself is read when the walk enters it.
+    /// scanned root itself is read when the walk enters it. `.gitignore` and
+    /// `.git/info/exclude` apply up to the nearest folder with `.git` (the root's own
+    /// repository), `.ignore` up to the outermost one: scanning a nested repository alone
+    /// applies what scanning the repository around it applies inside it.
     fn above(&self, root: &Path) -> Option<Arc<Node>> {
         let canonical = std::fs::canonicalize(root).ok()?;
         let has_git = |dir: &Path| std::fs::symlink_metadata(dir.join(".git")).is_ok();
-        if has_git(&canonical) {
-            return None;
-        }
+        // From the root's parent up; `git`: the folders at and below the root's repository.
         let between: Vec<&Path> = canonical.ancestors().skip(1).collect();
-        let repository = between.iter().position(|dir| has_git(dir))?;
+        let outermost = between.iter().rposition(|dir| has_git(dir))?;
+        let repository = if has_git(&canonical) {
+            None
+        } else {
+            between.iter().position(|dir| has_git(dir))
+        };
         let mut node: Option<Arc<Node>> = None;
-        for dir in between[..=repository].iter().rev() {
-            let mut next = self.read_dir(dir, node.clone());
+        for (at, dir) in between[..=outermost].iter().enumerate().rev() {
+            let git = repository.is_some_and(|repository| at <= repository);
+            let mut next = self.read_dir(dir, git, node.clone());
             let Ok(below) = canonical.strip_prefix(dir) else {
                 continue;
             };
@@ -163,33 +185,63 @@ impl IgnoreFiles {
         node
     }
 
-    /// Read the ignore files of `dir` into a node below `parent`.
-    fn read_dir(&self, dir: &Path, parent: Option<Arc<Node>>) -> Node {
-        let exclude = dir.join(".git");
-        let exclude = std::fs::symlink_metadata(&exclude)
-            .is_ok_and(|meta| meta.is_dir())
-            .then(|| self.read(dir, &exclude.join("info").join("exclude")))
-            .flatten();
+    /// Read the ignore files of `dir` into a node below `parent`: its `.ignore` and, with `git`,
+    /// its `.gitignore` and `.git/info/exclude`.
+    fn read_dir(&self, dir: &Path, git: bool, parent: Option<Arc<Node>>) -> Node {
+        let has_git = std::fs::symlink_metadata(dir.join(".git")).is_ok();
+        let (gitignore, exclude) = if git {
+            (
+                self.read(dir, &[], ".gitignore"),
+                has_git
+                    .then(|| self.read(dir, &[".git", "info"], "exclude"))
+                    .flatten(),
+            )
+        } else {
+            (None, None)
+        };
         Node {
-            dot_ignore: self.read(dir, &dir.join(".ignore")),
-            gitignore: self.read(dir, &dir.join(".gitignore")),
+            dot_ignore: self.read(dir, &[], ".ignore"),
+            gitignore,
             exclude,
             above_root: None,
+            has_git,
             parent,
         }
     }
 
-    /// One ignore file, when it is a regular file within the caps. `None` without a word when
-    /// it does not exist.
-    fn read(&self, dir: &Path, path: &Path) -> Option<Gitignore> {
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        let shown = super::display_path(path);
+    /// The ignore file `name` in the folders `inside` of `dir`, when it is a regular file within
+    /// the caps and no folder on the way is a link. `None` without a word when it does not
+    /// exist (or a folder on the way is not a folder: `.git` as a file, in a worktree).
+    fn read(&self, dir: &Path, inside: &[&str], name: &str) -> Option<Gitignore> {
+        let mut path = dir.to_path_buf();
+        let mut linked = None;
+        for (at, folder) in inside.iter().enumerate() {
+            path.push(folder);
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            if meta.file_type().is_symlink() {
+                linked = Some(inside[..=at].join("/"));
+                path.extend(&inside[at + 1..]);
+                break;
+            }
+            if !meta.is_dir() {
+                return None;
+            }
+        }
+        path.push(name);
+        let shown = super::display_path(&path);
         let refuse = |why: &str| {
             if let Ok(mut notes) = self.notes.lock() {
                 notes.push(format!("{shown}: {why}; its patterns are not applied"));
             }
             None
         };
+        if let Some(linked) = linked {
+            // Whether there is a file to refuse, by its metadata only: never opened.
+            std::fs::metadata(&path).ok()?;
+            return refuse(&format!("{linked} is a symbolic link; not followed"));
+        }
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        let path = path.as_path();
         if meta.file_type().is_symlink() {
             return refuse("a symbolic link; not followed");
         }
@@ -233,8 +285,10 @@ impl IgnoreFiles {
         } else {
             dir.parent().and_then(|parent| self.node(parent))
         };
-        let node = self.read_dir(dir, parent.clone());
-        let node = if node.is_empty() {
+        let node = self.read_dir(dir, true, parent.clone());
+        // A directory with `.git` keeps a node of its own, empty or not: it ends the reach of
+        // the `.gitignore` files above it.
+        let node = if node.is_empty() && !(node.has_git && parent.is_some()) {
             match parent {
                 Some(parent) => parent,
                 None => return,
