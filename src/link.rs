@@ -39,6 +39,11 @@ const PATH_DIRS: &[&str] = &[
 /// How deep function calls are followed when looking for a script's final commands.
 const MAX_FUNCTION_DEPTH: usize = 8;
 
+/// How many final commands (counting each one every time a call reaches it) are gathered from
+/// one script through its function calls; past it the script's ends are taken as unknown.
+/// Real scripts have a few dozen.
+const MAX_SCRIPT_FINALS: usize = 200_000;
+
 /// Resolve which processes run an image built from a Dockerfile in the scan (Kubernetes
 /// containers through config `[images]` and skaffold artifacts, compose services through
 /// `build:`) and give them the Dockerfile's command, shell and stop signal, composed as the
@@ -813,7 +818,13 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
 
 /// `context/relative` when it is a regular file whose real path stays inside the context.
 pub(crate) fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
-    let root = context.canonicalize().ok()?;
+    // The context of `./Dockerfile` scanned as `.` is the empty path, which names no file.
+    let here = if context.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        context
+    };
+    let root = here.canonicalize().ok()?;
     let real = context.join(relative).canonicalize().ok()?;
     if !real.starts_with(&root) || !real.is_file() {
         return None;
@@ -829,8 +840,16 @@ pub fn script_facts(file: FileId, text: &str) -> Option<ScriptFacts> {
         trap: shell::traps_signal(&script).map(location),
         ..ScriptFacts::default()
     };
-    let mut finals = Vec::new();
-    collect_finals(&script, shell::final_commands(&script), 0, &mut finals);
+    let mut resolver = FinalsThroughCalls {
+        script: &script,
+        functions: shell::function_index(&script),
+        expanded: HashMap::new(),
+        budget: MAX_SCRIPT_FINALS,
+    };
+    // Past the budget the script's ends are unknown: nothing is reported about them.
+    let finals = resolver
+        .collect(shell::final_commands(&script), 0)
+        .unwrap_or_default();
     for fin in finals {
         if let Some(program) = keeps_shell(&fin) {
             facts.unexeced_finals.push((location(fin.span), program));
@@ -847,22 +866,66 @@ pub fn script_facts(file: FileId, text: &str) -> Option<ScriptFacts> {
     Some(facts)
 }
 
-/// Final commands, looking through calls of functions defined in the script.
-fn collect_finals<'a>(
+/// Final commands, looking through calls of functions defined in the script (up to
+/// [`MAX_FUNCTION_DEPTH`] calls deep). Each function is expanded once per depth and its final
+/// commands kept once each, so functions whose branches all call the next one do not multiply;
+/// at most [`MAX_SCRIPT_FINALS`] final commands are gathered in all.
+struct FinalsThroughCalls<'a> {
     script: &'a Script,
-    finals: Vec<FinalCommand<'a>>,
-    depth: usize,
-    out: &mut Vec<FinalCommand<'a>>,
-) {
-    for fin in finals {
-        let called = fin
-            .command
-            .filter(|_| fin.kind == FinalKind::Simple && depth < MAX_FUNCTION_DEPTH)
-            .and_then(|c| shell::final_commands_of_call(script, c));
-        match called {
-            Some(inner) => collect_finals(script, inner, depth + 1, out),
-            None => out.push(fin),
+    functions: HashMap<&'a str, &'a Node>,
+    /// The final commands of a call of the function at the depth, calls inside resolved.
+    expanded: HashMap<(&'a str, usize), Arc<[FinalCommand<'a>]>>,
+    /// Final commands that may still be gathered (repeats included).
+    budget: usize,
+}
+
+impl<'a> FinalsThroughCalls<'a> {
+    /// `finals` with each call of a function replaced by that function's final commands, each
+    /// distinct final command once, in source order; `None` past the budget.
+    fn collect(
+        &mut self,
+        finals: Vec<FinalCommand<'a>>,
+        depth: usize,
+    ) -> Option<Vec<FinalCommand<'a>>> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut keep = |fin: FinalCommand<'a>, budget: &mut usize| -> Option<()> {
+            *budget = budget.checked_sub(1)?;
+            let key = (
+                std::ptr::from_ref(fin.node) as usize,
+                fin.may_fall_through,
+                fin.conditional,
+            );
+            if seen.insert(key) {
+                out.push(fin);
+            }
+            Some(())
+        };
+        for fin in finals {
+            let called = fin
+                .command
+                .filter(|_| fin.kind == FinalKind::Simple && depth < MAX_FUNCTION_DEPTH)
+                .and_then(|c| c.name())
+                .and_then(|name| self.functions.get_key_value(name))
+                .map(|(name, body)| (*name, *body));
+            let Some((name, body)) = called else {
+                keep(fin, &mut self.budget)?;
+                continue;
+            };
+            let inner = match self.expanded.get(&(name, depth + 1)) {
+                Some(inner) => Arc::clone(inner),
+                None => {
+                    let raw = shell::final_commands_of_body(self.script, body);
+                    let inner: Arc<[FinalCommand<'a>]> = self.collect(raw, depth + 1)?.into();
+                    self.expanded.insert((name, depth + 1), Arc::clone(&inner));
+                    inner
+                }
+            };
+            for fin in inner.iter() {
+                keep(*fin, &mut self.budget)?;
+            }
         }
+        Some(out)
     }
 }
 
@@ -1121,6 +1184,61 @@ mod tests {
         let mut kept = first;
         kept.push(at(1, 0));
         assert_eq!(selected_by(&workloads[703]), kept);
+    }
+
+    /// `f0` … `f{levels-1}`, each a `case` of `arms` arms that all call the next function; the
+    /// last function runs `node server.js`, and the script ends by calling `f0`.
+    fn fanning_script(levels: usize, arms: usize) -> String {
+        let mut script = format!("#!/bin/sh\nf{levels}() {{ node server.js; }}\n");
+        for level in (0..levels).rev() {
+            let calls: String = (0..arms)
+                .map(|i| format!(" a{i}) f{};;", level + 1))
+                .collect();
+            script.push_str(&format!("f{level}() {{ case \"$1\" in{calls} esac; }}\n"));
+        }
+        script.push_str("f0\n");
+        script
+    }
+
+    fn unexeced(script: &str) -> Vec<String> {
+        let facts = script_facts(FileId(0), script).expect("parses");
+        facts.unexeced_finals.into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// Every branch of every function calls the next one: the final command they all reach is
+    /// kept once (it was kept once per path, `arms^levels` times: 1.9 GB for 6^8).
+    #[test]
+    fn finals_reached_through_many_calls_are_kept_once() {
+        assert_eq!(unexeced(&fanning_script(4, 5)), ["node"]);
+        assert_eq!(unexeced(&fanning_script(7, 12)), ["node"]);
+        // Past the depth limit the calls themselves are the final commands, each arm once.
+        assert_eq!(unexeced(&fanning_script(9, 3)), ["f8", "f8", "f8"]);
+        // A recursive function ends at the depth limit.
+        assert_eq!(unexeced("f() { f; }\nf\n"), ["f"]);
+        // Distinct final commands of a called function are all kept.
+        assert_eq!(
+            unexeced(
+                "g() { if a; then node x; else ruby y; fi; }\ncase $1 in a) g;; b) g;; esac\n"
+            ),
+            ["node", "ruby"]
+        );
+    }
+
+    /// More final commands than [`MAX_SCRIPT_FINALS`] (counting every call): the script's ends
+    /// are unknown and nothing is reported about them.
+    #[test]
+    fn too_many_finals_through_calls_are_unknown() {
+        let calls = MAX_SCRIPT_FINALS / 3 + 1;
+        let arms: String = (0..calls).map(|i| format!("a{i}) g;;")).collect();
+        let script = format!(
+            "g() {{ if a; then node x; elif b; then ruby y; else python z; fi; }}\ncase $1 in {arms} esac\n"
+        );
+        assert!(unexeced(&script).is_empty());
+        let arms: String = (0..calls / 2).map(|i| format!("a{i}) g;;")).collect();
+        let script = format!(
+            "g() {{ if a; then node x; elif b; then ruby y; else python z; fi; }}\ncase $1 in {arms} esac\n"
+        );
+        assert_eq!(unexeced(&script), ["node", "ruby", "python"]);
     }
 
     /// Generated Services and pod templates in a few folders and namespaces, with small label

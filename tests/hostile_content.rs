@@ -1227,6 +1227,25 @@ fn entrypoint_scripts() {
             "BOM and CRLF",
             "\u{feff}#!/bin/sh\r\nset -e\r\nnode app\r\n",
         ),
+        // Each call's final commands were gathered once per path: 7^8 of them (52 s, 6.5 GB).
+        script_case("9 functions of 7 branches, each calling the next", {
+            let mut script = String::from("#!/bin/sh\nf9() { node server.js; }\n");
+            for level in (0..9).rev() {
+                let calls: String = (0..7).map(|i| format!(" a{i}) f{};;", level + 1)).collect();
+                script.push_str(&format!("f{level}() {{ case \"$1\" in{calls} esac; }}\n"));
+            }
+            script + "f0\n"
+        }),
+        // Each call looked for the function through the whole script (61 s).
+        script_case(
+            "a `case` of 60,000 branches calling a function",
+            format!(
+                "#!/bin/sh\nf() {{ node server.js; }}\ncase \"$1\" in\n{}esac\n",
+                (0..60_000)
+                    .map(|i| format!(" a{i}) f;;\n"))
+                    .collect::<String>()
+            ),
+        ),
     ];
     for case in &cases {
         let diagnostics = check(case);

@@ -4,6 +4,8 @@
 //! All functions here are pure walks over the tree; none of them looks inside `$(…)`,
 //! backticks, trap action strings or `sh -c` payloads (callers parse those themselves).
 
+use std::collections::{HashMap, HashSet};
+
 use super::{Node, Script, SimpleCommand, Word};
 use crate::span::Span;
 
@@ -333,14 +335,26 @@ fn has_background(nodes: &[Node]) -> bool {
     found
 }
 
-fn function_names(script: &Script) -> Vec<&str> {
-    let mut names = Vec::new();
+fn function_names(script: &Script) -> HashSet<&str> {
+    let mut names = HashSet::new();
     walk_nodes(&script.body, &mut |n| {
         if let Node::FunctionDef { name, .. } = n {
-            names.push(name.as_str());
+            names.insert(name.as_str());
         }
     });
     names
+}
+
+/// Every function the script defines, by name: the body of its last definition, as
+/// [`find_function`] gives it. One walk of the script, for callers that resolve many calls.
+pub fn function_index(script: &Script) -> HashMap<&str, &Node> {
+    let mut index = HashMap::new();
+    walk_nodes(&script.body, &mut |n| {
+        if let Node::FunctionDef { name, body, .. } = n {
+            index.insert(name.as_str(), &**body);
+        }
+    });
+    index
 }
 
 /// The body of the (last) definition of function `name`, anywhere in the script.
@@ -365,12 +379,18 @@ pub fn final_commands_of_call<'a>(
     cmd: &SimpleCommand,
 ) -> Option<Vec<FinalCommand<'a>>> {
     let body = find_function(script, cmd.name()?)?;
+    Some(final_commands_of_body(script, body))
+}
+
+/// The final commands of a function body (from [`function_index`] or [`find_function`]), as
+/// [`final_commands_of_call`] gives them for a call of that function.
+pub fn final_commands_of_body<'a>(script: &'a Script, body: &'a Node) -> Vec<FinalCommand<'a>> {
     let mut out = Vec::new();
     match body {
         Node::Group(list, _) => finals_of_list(script, list, false, false, &mut out),
         other => finals_of_node(script, other, false, false, &mut out),
     }
-    Some(out)
+    out
 }
 
 /// A `trap` command.

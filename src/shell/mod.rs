@@ -35,9 +35,9 @@ pub mod words;
 
 pub use analysis::{
     all_simple_commands, can_shell_exec_implicitly, chain_before, final_commands,
-    final_commands_in, final_commands_of_call, find_function, is_exec_tail,
-    shell_execs_final_command, traps, traps_signal, FinalCommand, FinalKind, ImplicitExecShell,
-    TrapCommand,
+    final_commands_in, final_commands_of_body, final_commands_of_call, find_function,
+    function_index, is_exec_tail, shell_execs_final_command, traps, traps_signal, FinalCommand,
+    FinalKind, ImplicitExecShell, TrapCommand,
 };
 pub use parse::{parse, split_words};
 
