@@ -9,8 +9,12 @@
 //! connects to the pod's own IP, so a dependency port only means a dependency when another
 //! container of the pod (a proxy or cache sidecar) declares it.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Location;
-use crate::model::{Container, PortRef, ProbeHandler, Process, Workload};
+use crate::model::{
+    Container, PortRef, ProbeHandler, Process, Workload, MAX_COMMAND_WORDS,
+};
 use crate::rules::{Reporter, RuleContext};
 use crate::shell::commands;
 
@@ -598,25 +602,38 @@ fn remote_client(argv: &[String], process: &Process, workload: &Workload) -> Opt
             .filter_map(|p| p.container.as_ref())
             .any(|c| serves(c, client))
     };
-    let container_env = |name: &str| process.env_var(name).and_then(|e| e.value.clone());
+    // The container's `env` by name, the last entry winning (as `Process::env_var` finds it):
+    // one lookup per variable, not a walk of the list.
+    let env_by_name: HashMap<&str, Option<&str>> = process
+        .env
+        .iter()
+        .map(|e| (e.name.as_str(), e.value.as_deref()))
+        .collect();
+    let container_env = |name: &str| env_by_name.get(name).copied().flatten().map(str::to_string);
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     if let Some(shell) = commands::shell_c(&words) {
         let payload = words.get(shell.payload_index)?;
         let script = crate::shell::parse(payload).ok()?;
         return crate::shell::all_simple_commands(&script).find_map(|c| {
-            let assignments: Vec<(String, String)> = c
+            // `A=1 A=2 cmd`: the last assignment wins, as in the shell.
+            let assignments: HashMap<&str, &str> = c
                 .assignments
                 .iter()
-                .filter_map(|a| a.assignment().map(|(n, v)| (n.to_string(), v.to_string())))
+                .filter_map(|a| a.assignment())
                 .collect();
             let env = |name: &str| {
                 assignments
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
+                    .get(name)
+                    .map(|v| v.to_string())
                     .or_else(|| container_env(name))
             };
-            let argv: Vec<String> = c.argv().iter().map(|s| s.to_string()).collect();
+            // A command is judged by its first words, as everywhere in the model.
+            let argv: Vec<String> = c
+                .argv()
+                .iter()
+                .take(MAX_COMMAND_WORDS)
+                .map(|s| s.to_string())
+                .collect();
             check_client(&argv, &env, &pod_serves)
         });
     }
