@@ -688,6 +688,7 @@ fn probe(object: &Object<'_>, container: &Node, key: &str) -> Option<Probe> {
             argv: command
                 .into_iter()
                 .flat_map(Node::items)
+                .take(MAX_COMMAND_WORDS)
                 .filter_map(|i| i.as_str().map(str::to_string))
                 .collect(),
             location: object.location(command.map_or(exec.span, Node::report_span)),

@@ -256,6 +256,7 @@ fn workload(
                 .value
                 .argv
                 .iter()
+                .take(MAX_COMMAND_WORDS)
                 .map(|w| w.as_str().to_string())
                 .collect();
             Some((argv, at(s.origin, s.span)?))
