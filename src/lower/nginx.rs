@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::diagnostic::Location;
@@ -422,9 +422,12 @@ pub struct Level<'a> {
 /// The effective value of a directive along one include path.
 #[derive(Debug, Clone)]
 pub enum Lookup<'a> {
-    /// Set at `level` by `entries` (all occurrences at that level, includes spliced in).
+    /// Set at `level` by `entries` (all occurrences at that level, includes spliced in). The
+    /// list is shared by every lookup that reaches that level (see `Scan::level_sets`): the
+    /// same `Arc` for each, so a rule can work out what a level means once
+    /// ([`PerLevel`]).
     Set {
-        entries: Vec<Entry<'a>>,
+        entries: Arc<[Entry<'a>]>,
         level: Level<'a>,
     },
     /// Not set anywhere: nginx's default applies.
@@ -433,15 +436,86 @@ pub enum Lookup<'a> {
     Unknown,
 }
 
+/// Which occurrences of a directive a lookup counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Only {
+    /// Every occurrence.
+    All,
+    /// Those whose first argument is this, ASCII case-insensitively (`proxy_set_header
+    /// Connection ...` among all `proxy_set_header` lines).
+    FirstArg(&'static str),
+    /// Those with any argument among these, ASCII case-insensitively.
+    AnyArg(&'static [&'static str]),
+}
+
+impl Only {
+    fn holds(self, directive: &Directive) -> bool {
+        match self {
+            Only::All => true,
+            Only::FirstArg(value) => directive
+                .arg(0)
+                .is_some_and(|a| a.eq_ignore_ascii_case(value)),
+            Only::AnyArg(values) => directive
+                .args
+                .iter()
+                .any(|a| values.iter().any(|v| a.value.eq_ignore_ascii_case(v))),
+        }
+    }
+}
+
+/// What a rule worked out from the entries of one level, once per level: lookups that reach
+/// the same level share its entry list (one `Arc`), so 40,000 passes under one `http` block of
+/// 40,000 `proxy_set_header` lines read those lines once, not once per pass.
+pub struct PerLevel<'a, T> {
+    /// By the address of the entry list; the list is kept so the address is not reused.
+    known: HashMap<usize, (Arc<[Entry<'a>]>, T)>,
+}
+
+impl<T> Default for PerLevel<'_, T> {
+    fn default() -> Self {
+        PerLevel {
+            known: HashMap::new(),
+        }
+    }
+}
+
+impl<'a, T> PerLevel<'a, T> {
+    /// What `compute` gives for `entries`, computed the first time these entries are seen.
+    pub fn get(
+        &mut self,
+        entries: &Arc<[Entry<'a>]>,
+        compute: impl FnOnce(&[Entry<'a>]) -> T,
+    ) -> &T {
+        let key = Arc::as_ptr(entries) as *const Entry<'a> as usize;
+        &self
+            .known
+            .entry(key)
+            .or_insert_with(|| (Arc::clone(entries), compute(entries)))
+            .1
+    }
+}
+
+/// The directives one level sets (see `Scan::level_sets`).
+struct LevelSet<'a> {
+    entries: Arc<[Entry<'a>]>,
+    /// An include of unknown content sits at the level.
+    unknown: bool,
+    /// The include steps it took to find them (charged to each lookup that uses them).
+    steps: usize,
+}
+
+/// The key of a level's directives in `Scan::level_sets`: (file, level key, name, filter).
+type LevelSetKey = (usize, usize, String, Only);
+
 /// What a `map` variable holds for ordinary requests.
 #[derive(Debug, Clone)]
 pub struct MapValue<'a> {
     pub file: usize,
     /// The map entry that gives the value (`'' close;`), or the `map` when nothing matches.
     pub entry: &'a Directive,
-    pub value: String,
+    pub value: &'a str,
     /// The variable the map reads (`$http_upgrade`).
-    pub source: String,
+    pub source: &'a str,
 }
 
 /// The nginx files of a scan with their `include` relations.
@@ -496,6 +570,15 @@ pub struct Scan<'a> {
     /// `include` is, so a lookup at a level of 40,000 directives (an `http` block of thousands
     /// of servers) does not read them all, once per `proxy_pass`.
     levels: HashMap<usize, LevelIndex<'a>>,
+    /// The directives of a name each level sets (includes spliced in), found once and shared
+    /// by every lookup that reaches the level: 40,000 passes under an `http` block of 40,000
+    /// `proxy_set_header` lines each copied and scanned all of them.
+    level_sets: Mutex<HashMap<LevelSetKey, Arc<LevelSet<'a>>>>,
+    /// Per `map` block of `file_maps` (by its address): its entry for a request without the
+    /// header it reads, with the value, when the map reads a request header (see
+    /// [`Scan::map_value_for_plain_requests`]); worked out once per map, not per pass that
+    /// uses its variable (a map of 250,000 entries was read for each of 42,000 passes).
+    plain_map_values: HashMap<usize, Option<(&'a Directive, &'a str)>>,
     /// What the reader should know about the scan (an `include` limit reached), as notes.
     pub notes: Vec<String>,
 }
@@ -899,6 +982,11 @@ impl<'a> Scan<'a> {
             });
             file_maps.push(maps);
         }
+        let plain_map_values: HashMap<usize, Option<(&'a Directive, &'a str)>> = file_maps
+            .iter()
+            .flat_map(HashMap::values)
+            .map(|&map| (std::ptr::from_ref(map) as usize, plain_value(map)))
+            .collect();
         let mut root_maps: Vec<HashMap<String, (usize, &'a Directive)>> = Vec::with_capacity(n);
         for (r, reached) in reach.iter().enumerate() {
             let mut maps: HashMap<String, (usize, &'a Directive)> = HashMap::new();
@@ -1059,6 +1147,8 @@ impl<'a> Scan<'a> {
             site_names,
             site_at,
             levels,
+            level_sets: Mutex::new(HashMap::new()),
+            plain_map_values,
             notes,
         };
         let mut passes = Vec::new();
@@ -1212,7 +1302,7 @@ impl<'a> Scan<'a> {
         file: usize,
         directives: &'a [Directive],
         name: &str,
-        pred: &dyn Fn(&Directive) -> bool,
+        only: Only,
         visiting: &mut Vec<usize>,
         out: &mut Vec<Entry<'a>>,
         steps: &mut usize,
@@ -1228,7 +1318,7 @@ impl<'a> Scan<'a> {
             None => Box::new(directives.iter()),
         };
         for directive in positions {
-            if directive.name == name && pred(directive) {
+            if directive.name == name && only.holds(directive) {
                 out.push(Entry {
                     file,
                     directive,
@@ -1275,7 +1365,7 @@ impl<'a> Scan<'a> {
                                 t,
                                 &files[t].config.directives,
                                 name,
-                                pred,
+                                only,
                                 visiting,
                                 out,
                                 steps,
@@ -1285,7 +1375,7 @@ impl<'a> Scan<'a> {
                     }
                     IncludeKind::Builtin(config) => {
                         for builtin in &config.directives {
-                            if builtin.name == name && pred(builtin) {
+                            if builtin.name == name && only.holds(builtin) {
                                 out.push(Entry {
                                     file,
                                     directive: builtin,
@@ -1302,22 +1392,79 @@ impl<'a> Scan<'a> {
         unknown
     }
 
+    /// [`Scan::level_entries`] of one level of `file` as a lookup starts it (no include
+    /// followed yet), found once per (level, name, filter) and shared: a later lookup that
+    /// reaches the level is charged the include steps the first one took, and when it has fewer
+    /// left it looks again (and runs out, as it would have).
+    fn level_set(
+        &self,
+        file: usize,
+        directives: &'a [Directive],
+        name: &str,
+        only: Only,
+        steps: &mut usize,
+    ) -> (Arc<[Entry<'a>]>, bool) {
+        let key = level_key(directives).map(|level| (file, level, name.to_string(), only));
+        if let Some(key) = &key {
+            let known = self
+                .level_sets
+                .lock()
+                .ok()
+                .and_then(|sets| sets.get(key).cloned());
+            if let Some(set) = known {
+                if let Some(left) = steps.checked_sub(set.steps) {
+                    *steps = left;
+                    return (Arc::clone(&set.entries), set.unknown);
+                }
+            }
+        }
+        let before = *steps;
+        let mut entries = Vec::new();
+        let unknown = self.level_entries(
+            file,
+            directives,
+            name,
+            only,
+            &mut vec![file],
+            &mut entries,
+            steps,
+        );
+        let entries: Arc<[Entry<'a>]> = entries.into();
+        // A result cut short by the step budget depends on the budget: not shared.
+        let cut = unknown && *steps == 0;
+        if let (Some(key), false) = (key, cut) {
+            if let Ok(mut sets) = self.level_sets.lock() {
+                let set = sets.entry(key).or_insert_with(|| {
+                    Arc::new(LevelSet {
+                        entries: Arc::clone(&entries),
+                        unknown,
+                        steps: before.saturating_sub(*steps),
+                    })
+                });
+                // Another thread may have found it first: use that list, so every lookup of
+                // the level shares one.
+                return (Arc::clone(&set.entries), set.unknown);
+            }
+        }
+        (entries, unknown)
+    }
+
     /// The effective value of `name` at `scope` of `file`, following nginx's inheritance
     /// (the innermost level that sets it wins, whole) through `include`s: a file's top level
     /// continues at the level of each `include` that brings it in. One result per include
     /// path (a file included from two places can inherit two values).
     pub fn lookup(&self, file: usize, scope: &Scope<'a>, name: &str) -> Vec<Lookup<'a>> {
-        self.lookup_where(file, scope, name, &|_| true)
+        self.lookup_where(file, scope, name, Only::All)
     }
 
-    /// Like [`Scan::lookup`], but only directives for which `pred` holds count
+    /// Like [`Scan::lookup`], but only the directives `only` picks count
     /// (`proxy_set_header Connection ...` among all `proxy_set_header` lines).
     pub fn lookup_where(
         &self,
         file: usize,
         scope: &Scope<'a>,
         name: &str,
-        pred: &dyn Fn(&Directive) -> bool,
+        only: Only,
     ) -> Vec<Lookup<'a>> {
         let mut out = Vec::new();
         let mut visiting = vec![file];
@@ -1326,7 +1473,7 @@ impl<'a> Scan<'a> {
             file,
             &scope.chain,
             name,
-            pred,
+            only,
             &mut visiting,
             &mut out,
             &mut steps,
@@ -1340,7 +1487,7 @@ impl<'a> Scan<'a> {
         file: usize,
         chain: &[&'a Directive],
         name: &str,
-        pred: &dyn Fn(&Directive) -> bool,
+        only: Only,
         visiting: &mut Vec<usize>,
         out: &mut Vec<Lookup<'a>>,
         steps: &mut usize,
@@ -1358,17 +1505,7 @@ impl<'a> Scan<'a> {
             .map(|d| (Some(*d), d.children()))
             .chain(top);
         for (block, directives) in levels {
-            let mut entries = Vec::new();
-            let mut expanding = vec![file];
-            let unknown = self.level_entries(
-                file,
-                directives,
-                name,
-                pred,
-                &mut expanding,
-                &mut entries,
-                steps,
-            );
+            let (entries, unknown) = self.level_set(file, directives, name, only, steps);
             if unknown {
                 out.push(Lookup::Unknown);
                 return;
@@ -1398,7 +1535,7 @@ impl<'a> Scan<'a> {
             *steps = left;
             visiting.push(includer);
             let chain = self.sites[includer][site].scope.chain.clone();
-            self.lookup_chain(includer, &chain, name, pred, visiting, out, steps);
+            self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
             visiting.pop();
         }
     }
@@ -1461,28 +1598,14 @@ impl<'a> Scan<'a> {
         variable: &str,
     ) -> Option<MapValue<'a>> {
         let (f, map) = self.find_map(file, variable)?;
-        let source = map.arg(0)?.to_string();
-        // Only maps over a request header: a plain request has it empty.
-        if !source.to_ascii_lowercase().starts_with("$http_") {
-            return None;
-        }
-        let mut empty_key: Option<(&'a Directive, String)> = None;
-        let mut default: Option<(&'a Directive, String)> = None;
-        for entry in map.children() {
-            let key = entry.name.as_str();
-            if key == "include" || key.starts_with('~') {
-                return None;
-            }
-            match (key, entry.arg(0)) {
-                ("default", Some(v)) => default = Some((entry, v.to_string())),
-                ("hostnames" | "volatile", _) => {}
-                // An empty key is written `''` or `""`: the name is then empty.
-                ("", Some(v)) => empty_key = Some((entry, v.to_string())),
-                _ => {}
-            }
-        }
-        // The entry that decides (the map itself when the value is the implicit empty default).
-        let (decides, value) = empty_key.or(default).unwrap_or((map, String::new()));
+        let source = map.arg(0)?;
+        let (decides, value) = match self
+            .plain_map_values
+            .get(&(std::ptr::from_ref(map) as usize))
+        {
+            Some(known) => (*known)?,
+            None => plain_value(map)?,
+        };
         Some(MapValue {
             file: f,
             entry: decides,
@@ -1490,6 +1613,34 @@ impl<'a> Scan<'a> {
             source,
         })
     }
+}
+
+/// The entry of a `map` that gives its value for requests without the header it reads (`'' close;`,
+/// else `default`, else the map itself for the implicit empty default), with the value; `None`
+/// when the map does not read a request header or its value is unknown (regular expressions,
+/// includes).
+fn plain_value(map: &Directive) -> Option<(&Directive, &str)> {
+    // Only maps over a request header: a plain request has it empty.
+    if !map.arg(0)?.to_ascii_lowercase().starts_with("$http_") {
+        return None;
+    }
+    let mut empty_key: Option<(&Directive, &str)> = None;
+    let mut default: Option<(&Directive, &str)> = None;
+    for entry in map.children() {
+        let key = entry.name.as_str();
+        if key == "include" || key.starts_with('~') {
+            return None;
+        }
+        match (key, entry.arg(0)) {
+            ("default", Some(v)) => default = Some((entry, v)),
+            ("hostnames" | "volatile", _) => {}
+            // An empty key is written `''` or `""`: the name is then empty.
+            ("", Some(v)) => empty_key = Some((entry, v)),
+            _ => {}
+        }
+    }
+    // The entry that decides (the map itself when the value is the implicit empty default).
+    Some(empty_key.or(default).unwrap_or((map, "")))
 }
 
 /// "the `location /api/` block", "the `server` block", "the top level of the file".
@@ -1700,10 +1851,6 @@ mod tests {
              location /b { include custom/proxy.conf; proxy_pass http://a; } } }",
         )];
         let scan = Scan::new(&files);
-        let is_connection = |d: &Directive| {
-            d.arg(0)
-                .is_some_and(|h| h.eq_ignore_ascii_case("connection"))
-        };
         // proxy_params sets proxy_set_header lines: the server's Connection "" is not inherited.
         let first = scan.lookup(0, &scan.passes[0].pass.scope, "proxy_set_header");
         match &first[0] {
@@ -1717,7 +1864,7 @@ mod tests {
             0,
             &scan.passes[0].pass.scope,
             "proxy_set_header",
-            &is_connection,
+            Only::FirstArg("connection"),
         );
         assert!(
             matches!(&connection[0], Lookup::Set { level, .. } if level.block.is_some_and(|b| b.name == "server"))
@@ -2231,12 +2378,12 @@ mod tests {
         assert_eq!(
             scan.map_value_for_plain_requests(0, "$connection_upgrade")
                 .map(|m| m.value),
-            Some("close".to_string())
+            Some("close")
         );
         assert_eq!(
             scan.map_value_for_plain_requests(0, "$keep")
                 .map(|m| m.value),
-            Some(String::new())
+            Some("")
         );
         assert!(scan.map_value_for_plain_requests(0, "$nope").is_none());
     }

@@ -2,77 +2,92 @@
 //! servers where the effective `proxy_next_upstream` does not retry on 502/503 (or retries are
 //! off): a request that reaches a draining server fails instead of going to another one.
 
-use crate::lower::nginx::{
-    has_lua_balancer, Entry, Level, Lookup, Scan, ScanPass,
-};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::lower::nginx::{has_lua_balancer, Entry, Level, Lookup, Only, PerLevel, Scan, ScanPass};
 use crate::rules::{Reporter, RuleContext};
 use crate::span::Span;
 
 /// What is wrong with the retry setting of one pass.
 struct Problem<'a> {
     /// `error timeout` (default), `off`, or the conditions as set.
-    what: String,
+    what: Arc<str>,
     /// The conditions missing (`http_502`, `http_503`); empty for `off` / `tries 1`.
     missing: Vec<&'static str>,
     /// Where it is set (empty: the default).
-    entries: Vec<Entry<'a>>,
+    entries: Arc<[Entry<'a>]>,
     level: Option<Level<'a>>,
     /// A key grouping passes that share the cause.
     key: String,
 }
 
-/// The retry problem of a pass along every include path, when every path has one.
-fn problem<'a>(scan: &Scan<'a>, p: &ScanPass<'a>) -> Option<Problem<'a>> {
+/// What the `proxy_next_upstream` lines of one level say: `None` when they retry on 502 and
+/// 503, else what they are (`off` or the conditions) and what is missing.
+type LevelProblem = Option<(Arc<str>, Vec<&'static str>)>;
+
+/// The conditions of some `proxy_next_upstream` lines, lowercased, each once, in order.
+fn conditions(entries: &[Entry<'_>]) -> Vec<String> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut conditions: Vec<String> = Vec::new();
+    for entry in entries {
+        for arg in &entry.directive.args {
+            let value = arg.value.to_ascii_lowercase();
+            if seen.insert(value.clone()) {
+                conditions.push(value);
+            }
+        }
+    }
+    conditions
+}
+
+fn level_problem(entries: &[Entry<'_>]) -> LevelProblem {
+    let conditions = conditions(entries);
+    if conditions.iter().any(|c| c == "off") {
+        return Some((Arc::from("`off`"), Vec::new()));
+    }
+    let missing: Vec<&'static str> = ["http_502", "http_503"]
+        .into_iter()
+        .filter(|c| !conditions.iter().any(|have| have == c))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some((Arc::from(format!("`{}`", conditions.join(" "))), missing))
+}
+
+/// The retry problem of a pass along every include path, when every path has one. What a
+/// level's lines say is worked out once per level (`levels`), not once per pass under it.
+fn problem<'a>(
+    scan: &Scan<'a>,
+    p: &ScanPass<'a>,
+    levels: &mut PerLevel<'a, LevelProblem>,
+) -> Option<Problem<'a>> {
     let lookups = scan.lookup(p.file, &p.pass.scope, "proxy_next_upstream");
     let mut first: Option<Problem<'a>> = None;
     for lookup in lookups {
         let found = match lookup {
             Lookup::Unknown => return None,
             Lookup::Default => Problem {
-                what: "the default `error timeout`".to_string(),
+                what: Arc::from("the default `error timeout`"),
                 missing: vec!["http_502", "http_503"],
-                entries: Vec::new(),
+                entries: Arc::from(Vec::new()),
                 level: None,
                 key: "default".to_string(),
             },
             Lookup::Set { entries, level } => {
-                let mut conditions: Vec<String> = Vec::new();
-                for entry in &entries {
-                    for arg in &entry.directive.args {
-                        let value = arg.value.to_ascii_lowercase();
-                        if !conditions.contains(&value) {
-                            conditions.push(value);
-                        }
-                    }
-                }
+                let (what, missing) = levels.get(&entries, level_problem).clone()?;
                 let key = format!(
                     "{}:{:?}",
                     level.file,
                     entries.first().map(|e| e.directive.span)
                 );
-                if conditions.iter().any(|c| c == "off") {
-                    Problem {
-                        what: "`off`".to_string(),
-                        missing: Vec::new(),
-                        entries,
-                        level: Some(level),
-                        key,
-                    }
-                } else {
-                    let missing: Vec<&'static str> = ["http_502", "http_503"]
-                        .into_iter()
-                        .filter(|c| !conditions.iter().any(|have| have == c))
-                        .collect();
-                    if missing.is_empty() {
-                        return None;
-                    }
-                    Problem {
-                        what: format!("`{}`", conditions.join(" ")),
-                        missing,
-                        entries,
-                        level: Some(level),
-                        key,
-                    }
+                Problem {
+                    what,
+                    missing,
+                    entries,
+                    level: Some(level),
+                    key,
                 }
             }
         };
@@ -109,6 +124,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>)> = Vec::new();
     // Group key → index into `groups` (which keeps the order of the first passes).
     let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut levels = PerLevel::default();
     for p in &scan.passes {
         if p.pass.directive.name != "proxy_pass" || p.in_stream {
             continue;
@@ -124,14 +140,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         if usable < 2 {
             continue;
         }
-        let (problem, kind) = match (problem(scan, p), single_try(scan, p)) {
+        let (problem, kind) = match (problem(scan, p, &mut levels), single_try(scan, p)) {
             (Some(problem), _) => (problem, "conditions"),
             (None, Some((entry, level))) => (
                 Problem {
-                    what: "`proxy_next_upstream_tries 1`".to_string(),
+                    what: Arc::from("`proxy_next_upstream_tries 1`"),
                     missing: Vec::new(),
                     key: format!("tries:{}:{:?}", level.file, entry.directive.span),
-                    entries: vec![entry],
+                    entries: Arc::from(vec![entry]),
                     level: Some(level),
                 },
                 "tries",
@@ -205,22 +221,16 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             } else {
                 format!("{directive} set here ({how})")
             };
-            for entry in &problem.entries {
+            for entry in problem.entries.iter() {
                 labels.push((scan.entry_location(entry), text.clone()));
             }
             // An outer setting that retries on 502/503 but is replaced at this level.
             if kind != "tries" {
-                let retries = |d: &crate::formats::nginx::Directive| {
-                    d.args.iter().any(|a| {
-                        a.value.eq_ignore_ascii_case("http_502")
-                            || a.value.eq_ignore_ascii_case("http_503")
-                    })
-                };
                 for lookup in scan.lookup_where(
                     first.file,
                     &first.pass.scope,
                     "proxy_next_upstream",
-                    &retries,
+                    Only::AnyArg(&["http_502", "http_503"]),
                 ) {
                     if let Lookup::Set {
                         entries,
@@ -234,9 +244,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                                 _ => false,
                             };
                         if !same_level {
-                            for entry in entries {
+                            for entry in entries.iter() {
                                 labels.push((
-                                    scan.entry_location(&entry),
+                                    scan.entry_location(entry),
                                     "not inherited: an inner block sets its own proxy_next_upstream".to_string(),
                                 ));
                             }
@@ -255,19 +265,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let help = if kind == "tries" {
             "raise `proxy_next_upstream_tries` (e.g. to 2 or 3, or 0 for no limit) so nginx can send the request to another server".to_string()
         } else {
-            let mut conditions: Vec<String> = Vec::new();
-            if problem.missing.is_empty() || problem.entries.is_empty() {
-                conditions.extend(["error".to_string(), "timeout".to_string()]);
-            } else {
-                for entry in &problem.entries {
-                    for arg in &entry.directive.args {
-                        let v = arg.value.to_ascii_lowercase();
-                        if !conditions.contains(&v) {
-                            conditions.push(v);
-                        }
-                    }
-                }
-            }
+            let mut conditions: Vec<String> =
+                if problem.missing.is_empty() || problem.entries.is_empty() {
+                    vec!["error".to_string(), "timeout".to_string()]
+                } else {
+                    conditions(&problem.entries)
+                };
             for c in ["http_502", "http_503"] {
                 if !conditions.iter().any(|have| have == c) {
                     conditions.push(c.to_string());

@@ -13,8 +13,8 @@ use std::time::Duration;
 use crate::diagnostic::Location;
 use crate::formats::nginx::{defaults, ContextKind, Directive};
 use crate::lower::nginx::{
-    describe_block, detect_images, parse_config_duration, show_duration,
-    DetectedImage, Entry, Lookup, Scan, ScanPass, Version,
+    describe_block, detect_images, parse_config_duration, show_duration, DetectedImage, Entry,
+    Lookup, Only, PerLevel, Scan, ScanPass, Version,
 };
 use crate::rules::{Reporter, RuleContext};
 
@@ -105,6 +105,10 @@ fn is_connection(d: &Directive) -> bool {
         .is_some_and(|h| h.eq_ignore_ascii_case("connection"))
 }
 
+/// The last `proxy_set_header Connection` among the `proxy_set_header` lines of a level, found
+/// once per level (every pass under an `http` block of 40,000 lines used to read them all).
+type ConnectionAt<'a> = PerLevel<'a, Option<Entry<'a>>>;
+
 /// The effective single value of a directive over every include path (`Err(())`: unknown or
 /// not the same on every path; `Ok(None)`: the default on every path).
 fn single<'a>(lookups: Vec<Lookup<'a>>) -> Result<Option<(Entry<'a>, String)>, ()> {
@@ -135,7 +139,12 @@ fn single<'a>(lookups: Vec<Lookup<'a>>) -> Result<Option<(Entry<'a>, String)>, (
     result.ok_or(())
 }
 
-fn proxy_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> Status {
+fn proxy_status<'a>(
+    scan: &Scan<'a>,
+    p: &ScanPass<'a>,
+    assume: &Assumption,
+    connection_at: &mut ConnectionAt<'a>,
+) -> Status {
     let scope = &p.pass.scope;
     let here = scope.block();
     let mut reasons = Vec::new();
@@ -181,11 +190,13 @@ fn proxy_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> S
                 if effective_level.is_none() {
                     effective_level = entries.first().map(|e| (level, *e));
                 }
-                Ok(entries
-                    .iter()
-                    .rev()
-                    .find(|e| is_connection(e.directive))
-                    .copied())
+                Ok(*connection_at.get(&entries, |entries| {
+                    entries
+                        .iter()
+                        .rev()
+                        .find(|e| is_connection(e.directive))
+                        .copied()
+                }))
             }
         };
         connection = match (connection, value) {
@@ -203,7 +214,8 @@ fn proxy_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> S
     match connection {
         None if !assume.new_defaults => {
             // Is a `Connection ""` further out hidden by this level's own proxy_set_header?
-            let outer = scan.lookup_where(p.file, scope, "proxy_set_header", &is_connection);
+            let outer =
+                scan.lookup_where(p.file, scope, "proxy_set_header", Only::FirstArg("connection"));
             let hidden = outer.iter().find_map(|l| match l {
                 Lookup::Set { entries, level } => Some((*entries.last()?, *level)),
                 _ => None,
@@ -266,7 +278,7 @@ fn proxy_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> S
                     if mapped.value.trim().eq_ignore_ascii_case("close") {
                         reasons.push(format!(
                             "`proxy_set_header Connection {trimmed}` sends `Connection: close` on every request without an `{}` header",
-                            header_name(&mapped.source)
+                            header_name(mapped.source)
                         ));
                         labels.push((
                             scan.entry_location(&entry),
@@ -349,12 +361,17 @@ fn fastcgi_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>) -> Status {
     }
 }
 
-fn status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>, assume: &Assumption) -> Status {
+fn status<'a>(
+    scan: &Scan<'a>,
+    p: &ScanPass<'a>,
+    assume: &Assumption,
+    connection_at: &mut ConnectionAt<'a>,
+) -> Status {
     if scan.returns_before_pass(&p.pass) {
         return Status::NotApplicable;
     }
     match p.pass.directive.name.as_str() {
-        "proxy_pass" => proxy_status(scan, p, assume),
+        "proxy_pass" => proxy_status(scan, p, assume, connection_at),
         "fastcgi_pass" => fastcgi_status(scan, p),
         "grpc_pass" | "memcached_pass" => Status::Works,
         _ => Status::NotApplicable,
@@ -376,6 +393,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         .as_deref()
         .and_then(parse_config_duration);
     let idle = configured_idle.unwrap_or(DEFAULT_BACKEND_IDLE);
+    let mut connection_at = ConnectionAt::default();
 
     for (at, upstream) in scan.all_upstreams() {
         if scan.upstream_in_stream(at) {
@@ -395,7 +413,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let passes: Vec<&ScanPass<'_>> = scan.passes_to(at).collect();
         let statuses: Vec<Status> = passes
             .iter()
-            .map(|p| status(scan, p, &assumptions[p.file]))
+            .map(|p| status(scan, p, &assumptions[p.file], &mut connection_at))
             .collect();
         let timeout = match &upstream.keepalive_timeout {
             Some(setting) => match setting.value {
