@@ -1332,6 +1332,16 @@ fn nginx() {
             ),
             Expect::Linted,
         ),
+        // SL207 read every `proxy_next_upstream` line of a level for each of them (40,000: 70 s).
+        Case::new(
+            "40,000 proxy_next_upstream non_idempotent lines at one level",
+            "nginx.conf",
+            format!(
+                "events {{}}\nhttp {{ upstream u {{ server a:1; server b:1; }}\n{}server {{ location / {{ proxy_pass http://u; }} }} }}\n",
+                "proxy_next_upstream error non_idempotent;\n".repeat(40_000)
+            ),
+            Expect::Linted,
+        ),
         Case::new(
             "blocks 10,000 deep",
             "nginx.conf",
