@@ -1506,6 +1506,10 @@ pub fn parse_exec(value: &MappedText) -> (Vec<ExecCommand>, Vec<Problem>) {
         };
         let prefix_span = first.value.source_span(Span::new(0, prefix_len));
         let mut args = Vec::new();
+        // Past `MAX_COMMAND_WORDS` arguments the words are still read (for their quoting) but
+        // not kept: a command is judged by its first words, and an 8 MB line of them would
+        // take gigabytes as words.
+        let mut last_span = None;
         let mut separator = false;
         let mut failed = false;
         loop {
@@ -1521,16 +1525,22 @@ pub fn parse_exec(value: &MappedText) -> (Vec<ExecCommand>, Vec<Problem>) {
             if lexer.lone("\\;") {
                 let start = lexer.pos;
                 lexer.advance(2);
-                let mut b = MappedText::builder();
-                b.push_char(';', value.source_span(Span::new(start, start + 2)));
-                args.push(Word {
-                    value: b.finish(),
-                    span: value.source_span(Span::new(start, start + 2)),
-                });
+                let span = value.source_span(Span::new(start, start + 2));
+                if args.len() < crate::model::MAX_COMMAND_WORDS {
+                    let mut b = MappedText::builder();
+                    b.push_char(';', span);
+                    args.push(Word {
+                        value: b.finish(),
+                        span,
+                    });
+                } else {
+                    last_span = Some(span);
+                }
                 continue;
             }
             match lexer.word(&mut problems) {
-                Ok(Some(word)) => args.push(word),
+                Ok(Some(word)) if args.len() < crate::model::MAX_COMMAND_WORDS => args.push(word),
+                Ok(Some(word)) => last_span = Some(word.span),
                 Ok(None) => break,
                 Err(span) => {
                     problems.push(Problem {
@@ -1546,7 +1556,9 @@ pub fn parse_exec(value: &MappedText) -> (Vec<ExecCommand>, Vec<Problem>) {
         if failed {
             break;
         }
-        let span = args.last().map_or(first.span, |w| first.span.join(w.span));
+        let span = last_span
+            .or(args.last().map(|w| w.span))
+            .map_or(first.span, |last| first.span.join(last));
         let path_text = path.as_str();
         let fault = if path_text.is_empty() && !prefix.via_user_shell {
             Some("empty executable path".to_string())
@@ -2268,6 +2280,34 @@ mod tests {
 
     fn argv(c: &ExecCommand) -> Vec<&str> {
         c.argv.iter().map(Word::as_str).collect()
+    }
+
+    /// A command keeps its first `MAX_COMMAND_WORDS` arguments; the rest are read for their
+    /// quoting (an unbalanced quote at the end is still found) and the command's span still
+    /// ends at its last word.
+    #[test]
+    fn exec_arguments_past_the_word_limit_are_not_kept() {
+        let max = crate::model::MAX_COMMAND_WORDS;
+        let words = "a \\; ".repeat(max);
+        let text = format!("[Service]\nExecStop=/bin/kill {words}last\n");
+        let (c, p, text) = exec_of_key(&text, "ExecStop");
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].argv.len(), max + 1);
+        assert_eq!(&text[c[0].span.end - 4..c[0].span.end], "last");
+        let bad = format!("[Service]\nExecStop=/bin/kill {words}'open\n");
+        let (_, p, _) = exec_of_key(&bad, "ExecStop");
+        assert!(
+            p.iter().any(|p| p.message.contains("unbalanced quoting")),
+            "{p:?}"
+        );
+    }
+
+    fn exec_of_key(text: &str, key: &str) -> (Vec<ExecCommand>, Vec<Problem>, String) {
+        let unit = parse(text);
+        let e = unit.entries("Service", key).next().expect("exec");
+        let (c, p) = parse_exec(&e.value);
+        (c, p, text.to_string())
     }
 
     #[test]
