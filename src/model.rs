@@ -527,6 +527,20 @@ pub struct KubeWorkload {
     pub release_hook: Option<String>,
     /// Services in the scan that select the pod template (filled by linking).
     pub selected_by: Vec<Location>,
+    /// Whether a main container of the pod declares ports, worked out once (see
+    /// [`Workload::pod_declares_ports`]).
+    pub pod_ports: PodPorts,
+}
+
+/// A cache of [`Workload::pod_declares_ports`]: asking it for every container of a pod must not
+/// scan the pod each time (a pod of 40,000 containers). Not part of a workload's value.
+#[derive(Debug, Clone, Default)]
+pub struct PodPorts(std::sync::OnceLock<bool>);
+
+impl PartialEq for PodPorts {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl KubeWorkload {
@@ -665,6 +679,7 @@ impl Workload {
                 max_unavailable: None,
                 release_hook: None,
                 selected_by: Vec::new(),
+                pod_ports: PodPorts::default(),
             })),
             compose: None,
             systemd: None,
@@ -797,21 +812,34 @@ impl Workload {
         if kube.is_batch() || process.role != ProcessRole::Main || process.is_istio_sidecar_stub() {
             return false;
         }
-        let declares_ports =
-            |p: &Process| p.container.as_ref().is_some_and(|c| !c.ports.is_empty());
-        if declares_ports(process) {
+        if process
+            .container
+            .as_ref()
+            .is_some_and(|c| !c.ports.is_empty())
+        {
             return true;
         }
         // Without ports, a container serves through a selecting Service only when no other main
         // container of the pod declares ports (those say which container the Service reaches; a
-        // port-less config reloader beside the server does not serve).
-        !kube.selected_by.is_empty()
-            && !self.processes.iter().any(|other| {
-                !std::ptr::eq(other, process)
-                    && other.role == ProcessRole::Main
-                    && !other.is_istio_sidecar_stub()
-                    && declares_ports(other)
+        // port-less config reloader beside the server does not serve). This one declares none,
+        // so "another" is "any".
+        !kube.selected_by.is_empty() && !self.pod_declares_ports()
+    }
+
+    /// Whether a main container of this Kubernetes pod that is not an Istio sidecar stub
+    /// declares ports; worked out once per workload (the processes are final when rules ask).
+    pub fn pod_declares_ports(&self) -> bool {
+        let compute = || {
+            self.processes.iter().any(|p| {
+                p.role == ProcessRole::Main
+                    && !p.is_istio_sidecar_stub()
+                    && p.container.as_ref().is_some_and(|c| !c.ports.is_empty())
             })
+        };
+        match &self.kubernetes {
+            Some(kube) => *kube.pod_ports.0.get_or_init(compute),
+            None => compute(),
+        }
     }
 
     /// Why a process serves traffic, for a label: the first port or the selecting Service.

@@ -457,6 +457,7 @@ fn workload(object: &Object<'_>, template: &Node, fragment: &mut Fragment) {
             .map(Box::new),
         release_hook: release_hook(object),
         selected_by: Vec::new(),
+        pod_ports: Default::default(),
     };
     // Kubernetes treats a negative grace period as 1 second (since 1.27; kubernetes#115606).
     let grace = spec.get("terminationGracePeriodSeconds").and_then(|n| {

@@ -594,14 +594,75 @@ fn check_client(
 }
 
 /// A dependency client in an exec probe: the argv itself, or each command of `sh -c "…"`.
-fn remote_client(argv: &[String], process: &Process, workload: &Workload) -> Option<RemoteCheck> {
-    let pod_serves = |client: &Client| {
-        workload
-            .processes
+/// What the probes of a pod ask about the whole pod, worked out once per workload, when first
+/// asked: asking it for every probe would scan the pod once per container (a pod of 16,000
+/// containers).
+struct Pod<'w> {
+    workload: &'w Workload,
+    /// Per entry of [`CLIENTS`], whether a container of the pod serves its database.
+    serves: std::cell::OnceCell<Vec<bool>>,
+    /// Per port, the first container of the pod that declares it, and where.
+    port_owners: std::cell::OnceCell<std::collections::HashMap<u32, (&'w str, Option<Location>)>>,
+}
+
+impl<'w> Pod<'w> {
+    fn new(workload: &'w Workload) -> Self {
+        Pod {
+            workload,
+            serves: std::cell::OnceCell::new(),
+            port_owners: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Whether a container of the pod serves `client`'s database.
+    fn serves(&self, client: &Client) -> bool {
+        let served = self.serves.get_or_init(|| {
+            let containers = || {
+                self.workload
+                    .processes
+                    .iter()
+                    .filter_map(|p| p.container.as_ref())
+            };
+            CLIENTS
+                .iter()
+                .map(|client| containers().any(|c| serves(c, client)))
+                .collect()
+        });
+        CLIENTS
             .iter()
-            .filter_map(|p| p.container.as_ref())
-            .any(|c| serves(c, client))
-    };
+            .position(|c| std::ptr::eq(c, client))
+            .and_then(|i| served.get(i).copied())
+            .unwrap_or_else(|| {
+                self.workload
+                    .processes
+                    .iter()
+                    .filter_map(|p| p.container.as_ref())
+                    .any(|c| serves(c, client))
+            })
+    }
+
+    /// The first container of the pod that declares `port`, with the port's location.
+    fn port_owner(&self, port: u32) -> Option<(&'w str, Option<Location>)> {
+        let workload = self.workload;
+        self.port_owners
+            .get_or_init(|| {
+                let mut owners = std::collections::HashMap::new();
+                for p in &workload.processes {
+                    for (declared, _) in p.container.iter().flat_map(|c| &c.ports) {
+                        owners
+                            .entry(declared.value)
+                            .or_insert((p.name.as_str(), declared.location));
+                    }
+                }
+                owners
+            })
+            .get(&port)
+            .copied()
+    }
+}
+
+fn remote_client(argv: &[String], process: &Process, pod: &Pod<'_>) -> Option<RemoteCheck> {
+    let pod_serves = |client: &Client| pod.serves(client);
     // The container's `env` by name, the last entry winning (as `Process::env_var` finds it):
     // one lookup per variable, not a walk of the list.
     let env_by_name: HashMap<&str, Option<&str>> = process
@@ -734,7 +795,7 @@ fn exec_finding(
 fn check_probe(
     process: &Process,
     container: &Container,
-    workload: &Workload,
+    pod: &Pod<'_>,
     files: &crate::source::Files,
 ) -> Option<Finding> {
     let probe = container.liveness.as_ref()?;
@@ -765,7 +826,7 @@ fn check_probe(
                 help: None,
             })
         }
-        ProbeHandler::Exec { argv, location } => remote_client(argv, process, workload)
+        ProbeHandler::Exec { argv, location } => remote_client(argv, process, pod)
             .and_then(|check| exec_finding(check, *location, files)),
         ProbeHandler::TcpSocket {
             host: Some(host),
@@ -797,14 +858,8 @@ fn check_probe(
             if container.ports.iter().any(|(p, _)| p.value == n) {
                 return None;
             }
-            let (sibling, declared) = workload.processes.iter().find_map(|p| {
-                let c = p.container.as_ref()?;
-                if std::ptr::eq(p, process) {
-                    return None;
-                }
-                let (port, _) = c.ports.iter().find(|(p, _)| p.value == n)?;
-                Some((p.name.as_str(), port.location))
-            })?;
+            // This container does not declare it: the first that does is another.
+            let (sibling, declared) = pod.port_owner(n)?;
             Some(Finding {
                 location: port.location.unwrap_or(probe.location),
                 what: format!("opens a TCP connection to port {n} ({service}), which container `{sibling}` of the same pod serves, not this one"),
@@ -820,6 +875,7 @@ fn check_probe(
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in cx.workloads {
+        let pod = Pod::new(workload);
         for process in &workload.processes {
             let Some(container) = &process.container else {
                 continue;
@@ -827,7 +883,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(probe) = &container.liveness else {
                 continue;
             };
-            let Some(finding) = check_probe(process, container, workload, cx.files) else {
+            let Some(finding) = check_probe(process, container, &pod, cx.files) else {
                 continue;
             };
             let diagnostic = out.report(

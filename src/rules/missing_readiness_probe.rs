@@ -4,7 +4,7 @@
 //! Also home of [`serving`], the "which container serves" test that SL202 and SL403 share.
 
 use crate::diagnostic::Location;
-use crate::model::{Model, Process, ProcessRole, Workload};
+use crate::model::{Model, Process, Workload};
 use crate::rules::{Reporter, RuleContext};
 
 /// Why a container serves traffic, as a label (location, text); `None` when it does not.
@@ -39,19 +39,10 @@ pub(crate) fn serving(
             format!("{name} selects this pod template, so it sends traffic here"),
         )
     };
-    if container.ports.is_empty() {
-        let sibling_declares_ports = workload.processes.iter().any(|other| {
-            !std::ptr::eq(other, process)
-                && other.role == ProcessRole::Main
-                && !is_istio_sidecar_stub(other)
-                && other
-                    .container
-                    .as_ref()
-                    .is_some_and(|c| !c.ports.is_empty())
-        });
-        if sibling_declares_ports {
-            return None;
-        }
+    // A port-less container beside one that declares ports does not serve (it declares none,
+    // so "another" is "any"; worked out once per pod).
+    if container.ports.is_empty() && workload.pod_declares_ports() {
+        return None;
     }
     // A Service in the container's own file is the most telling reason, then its own port.
     if let Some(service) = selected_by

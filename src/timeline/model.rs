@@ -625,6 +625,25 @@ fn aliases(workload: &Workload) -> Vec<String> {
     aliases
 }
 
+/// Where `process` is among the processes of `workload`, from its address (rules ask for the
+/// lane of every container of a pod: searching would scan the pod each time); 0 when it is
+/// not one of them.
+fn index_of(workload: &Workload, process: &Process) -> usize {
+    let size = std::mem::size_of::<Process>().max(1);
+    let offset = (process as *const Process as usize)
+        .checked_sub(workload.processes.as_ptr() as usize)
+        .filter(|offset| offset % size == 0);
+    offset
+        .map(|offset| offset / size)
+        .filter(|&i| {
+            workload
+                .processes
+                .get(i)
+                .is_some_and(|p| std::ptr::eq(p, process))
+        })
+        .unwrap_or(0)
+}
+
 /// The termination sequence of one process of a workload.
 pub fn lane(workload: &Workload, process: &Process, config: &Config) -> Lane {
     let signal_fact = workload.stop_signal_for(process);
@@ -662,11 +681,7 @@ pub fn lane(workload: &Workload, process: &Process, config: &Config) -> Lane {
                 .map_or_else(|| m.name().to_string(), |s| s.name().to_string())
         })
         .filter(|name| !name.is_empty());
-    let index = workload
-        .processes
-        .iter()
-        .position(|p| std::ptr::eq(p, process))
-        .unwrap_or(0);
+    let index = index_of(workload, process);
     let mut lane = Lane {
         process_index: index,
         process: process.name.clone(),
