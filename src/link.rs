@@ -303,40 +303,67 @@ pub struct ServiceIndex<'s> {
     services: &'s [Service],
     folders: Folders,
     classes: Vec<Class<'s>>,
+    /// The pairs of the selectors, as ids (a class's selector is checked against a pod
+    /// template's labels by comparing integers).
+    pair_ids: HashMap<Pair<'s>, u32>,
     /// Classes by their rarest pair: the pair of their selector that the fewest classes have
     /// (a pod template can only be selected by a class whose every pair is among its labels, so
     /// looking up its labels finds every candidate, and a pair most Services share, `app: web`
     /// on everything, does not make every pod template a candidate of every class).
-    by_pair: HashMap<Pair<'s>, Vec<u32>>,
-    /// A class's Services by the folder they are in (`at`) and by every folder above them
-    /// (`under`), as (class, [`Folders`] prefix id).
+    /// Each class as (class, another pair of its selector, or `u32::MAX` for a selector of one
+    /// pair), so most classes are rejected without reading their selector.
+    by_pair: HashMap<u32, Vec<(u32, u32)>>,
+    /// A class's Services by the folder they are in, as (class, [`Folders`] prefix id): each
+    /// Service once.
     at: HashMap<(u32, u32), Members>,
-    under: HashMap<(u32, u32), Members>,
+    /// A class's Services under a folder, per class: the folders it has Services in and the
+    /// folders where two of those branch apart, by [`Folders::order`] (depth-first), each with
+    /// the Services in or under it. The Services under any folder are those of the first of
+    /// these inside it, so a Service deep in the tree is not listed for every folder above it.
+    under: Vec<Vec<(u32, Members)>>,
     /// The first Service of a class in a file.
     first_in_file: HashMap<(u32, FileId), usize>,
 }
 
 /// Services with the same selector and namespace.
 struct Class<'s> {
-    /// The selector's pairs, sorted, each once.
-    selector: Vec<Pair<'s>>,
+    /// The selector's pairs as ids, sorted, each once.
+    selector: Vec<u32>,
     namespace: Option<&'s str>,
 }
 
-/// Some Services of one class, as indexes into the Services (ascending), and the first of them
-/// that is not a metrics Service.
-#[derive(Default)]
+/// Some Services of one class: the first of them (indexes into the Services, ascending; as
+/// many as [`ServiceIndex::link`] reads), how many there are, and the first of them that is not
+/// a metrics Service.
+#[derive(Default, Clone)]
 struct Members {
     services: Vec<usize>,
+    total: usize,
     first_serving: Option<usize>,
 }
 
 impl Members {
+    /// Add a Service after those added (a higher index).
     fn push(&mut self, i: usize, serving: bool) {
-        self.services.push(i);
+        if self.services.len() <= MAX_SELECTING_SERVICES {
+            self.services.push(i);
+        }
+        self.total += 1;
         if serving && self.first_serving.is_none() {
             self.first_serving = Some(i);
         }
+    }
+
+    /// Add other Services (none of them already here).
+    fn merge(&mut self, other: &Members) {
+        self.services.extend_from_slice(&other.services);
+        self.services.sort_unstable();
+        self.services.truncate(MAX_SELECTING_SERVICES + 1);
+        self.total += other.total;
+        self.first_serving = match (self.first_serving, other.first_serving) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -362,6 +389,11 @@ struct Folders {
     names: HashMap<String, u32>,
     /// (id of the prefix above, component) -> id; the empty prefix is 0.
     prefixes: HashMap<(u32, u32), u32>,
+    /// Per prefix id above 0 (at `id - 1`): the id of the prefix above it.
+    parents: Vec<u32>,
+    /// Per prefix id: its place in a depth-first walk of the prefixes, and the place after the
+    /// last prefix under it (filled by [`Folders::number`]).
+    order: Vec<(u32, u32)>,
 }
 
 impl Folders {
@@ -391,10 +423,85 @@ impl Folders {
         ids.push(id);
         for &component in dir {
             let next = u32::try_from(self.prefixes.len() + 1).unwrap_or(u32::MAX);
-            id = *self.prefixes.entry((id, component)).or_insert(next);
+            let parent = id;
+            id = *self.prefixes.entry((id, component)).or_insert_with(|| {
+                self.parents.push(parent);
+                next
+            });
             ids.push(id);
         }
         ids
+    }
+
+    /// Number the prefixes depth first (after the last is added).
+    fn number(&mut self) {
+        let count = self.parents.len() + 1;
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); count];
+        for (id, &parent) in (1u32..).zip(&self.parents) {
+            if let Some(list) = children.get_mut(parent as usize) {
+                list.push(id);
+            }
+        }
+        self.order = vec![(0, 0); count];
+        let mut next = 0u32;
+        // (prefix, whether its children were pushed)
+        let mut stack = vec![(0u32, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            let Some(slot) = self.order.get_mut(id as usize) else {
+                continue;
+            };
+            if expanded {
+                slot.1 = next;
+                continue;
+            }
+            slot.0 = next;
+            next += 1;
+            stack.push((id, true));
+            if let Some(list) = children.get(id as usize) {
+                stack.extend(list.iter().rev().map(|&child| (child, false)));
+            }
+        }
+    }
+
+    /// A prefix's (place, place after those under it); see [`Folders::number`].
+    fn place(&self, id: u32) -> (u32, u32) {
+        self.order.get(id as usize).copied().unwrap_or((0, 0))
+    }
+
+    fn parent(&self, id: u32) -> Option<u32> {
+        (id as usize)
+            .checked_sub(1)
+            .and_then(|i| self.parents.get(i))
+            .copied()
+    }
+
+    fn depth(&self, mut id: u32) -> usize {
+        let mut depth = 0;
+        while let Some(parent) = self.parent(id) {
+            id = parent;
+            depth += 1;
+        }
+        depth
+    }
+
+    /// The longest prefix of both.
+    fn common(&self, mut a: u32, mut b: u32) -> u32 {
+        let (mut da, mut db) = (self.depth(a), self.depth(b));
+        while da > db {
+            a = self.parent(a).unwrap_or(0);
+            da -= 1;
+        }
+        while db > da {
+            b = self.parent(b).unwrap_or(0);
+            db -= 1;
+        }
+        while a != b {
+            match (self.parent(a), self.parent(b)) {
+                (Some(pa), Some(pb)) => (a, b) = (pa, pb),
+                _ => return 0,
+            }
+        }
+        a
     }
 
     /// The ids of the prefixes of `dir` that are known, from the empty one down (a prefix
@@ -423,19 +530,22 @@ impl<'s> ServiceIndex<'s> {
     pub fn new(services: &'s [Service], files: &Files) -> Self {
         let mut folders = Folders::default();
         let mut classes: Vec<Class<'s>> = Vec::new();
-        let mut class_ids: HashMap<(Vec<Pair<'s>>, Option<&'s str>), u32> = HashMap::new();
+        let mut class_ids: HashMap<(Vec<u32>, Option<&'s str>), u32> = HashMap::new();
+        let mut pair_ids: HashMap<Pair<'s>, u32> = HashMap::new();
         let mut at: HashMap<(u32, u32), Members> = HashMap::new();
-        let mut under: HashMap<(u32, u32), Members> = HashMap::new();
         let mut first_in_file: HashMap<(u32, FileId), usize> = HashMap::new();
         for (i, service) in services.iter().enumerate() {
             // A Service without a selector selects nothing here.
             if service.selector.is_empty() {
                 continue;
             }
-            let mut selector: Vec<Pair<'s>> = service
+            let mut selector: Vec<u32> = service
                 .selector
                 .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .map(|(k, v)| {
+                    let next = u32::try_from(pair_ids.len()).unwrap_or(u32::MAX);
+                    *pair_ids.entry((k.as_str(), v.as_str())).or_insert(next)
+                })
                 .collect();
             selector.sort_unstable();
             selector.dedup();
@@ -456,34 +566,38 @@ impl<'s> ServiceIndex<'s> {
             if let Some(&own) = prefixes.last() {
                 at.entry((class, own)).or_default().push(i, serving);
             }
-            for &prefix in &prefixes {
-                under.entry((class, prefix)).or_default().push(i, serving);
-            }
             first_in_file
                 .entry((class, service.location.file))
                 .or_insert(i);
         }
         drop(class_ids);
-        let mut classes_with: HashMap<Pair<'s>, usize> = HashMap::new();
+        folders.number();
+        let under = Self::index_under(&folders, classes.len(), &at);
+        let mut classes_with: HashMap<u32, usize> = HashMap::new();
         for class in &classes {
             for &pair in &class.selector {
                 *classes_with.entry(pair).or_default() += 1;
             }
         }
-        let mut by_pair: HashMap<Pair<'s>, Vec<u32>> = HashMap::new();
+        let mut by_pair: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
         for (id, class) in (0u32..).zip(&classes) {
             let rarest = class
                 .selector
                 .iter()
                 .min_by_key(|pair| classes_with.get(*pair).copied().unwrap_or(0));
             if let Some(&pair) = rarest {
-                by_pair.entry(pair).or_default().push(id);
+                let other = class.selector.iter().find(|&&p| p != pair);
+                by_pair
+                    .entry(pair)
+                    .or_default()
+                    .push((id, other.copied().unwrap_or(u32::MAX)));
             }
         }
         ServiceIndex {
             services,
             folders,
             classes,
+            pair_ids,
             by_pair,
             at,
             under,
@@ -491,19 +605,115 @@ impl<'s> ServiceIndex<'s> {
         }
     }
 
-    /// The classes whose selector is among `labels`, ascending.
-    fn selecting(&self, labels: &std::collections::HashSet<Pair<'_>>) -> Vec<u32> {
-        let mut found: Vec<u32> = labels
+    /// Per class, its Services under each folder it has Services in and each folder where
+    /// two of those branch apart (see `under` of [`ServiceIndex`]), from those `at` each.
+    fn index_under(
+        folders: &Folders,
+        classes: usize,
+        at: &HashMap<(u32, u32), Members>,
+    ) -> Vec<Vec<(u32, Members)>> {
+        let mut in_folders: Vec<Vec<u32>> = vec![Vec::new(); classes];
+        for &(class, folder) in at.keys() {
+            if let Some(list) = in_folders.get_mut(class as usize) {
+                list.push(folder);
+            }
+        }
+        let place = |id: u32| folders.place(id).0;
+        let mut under = Vec::with_capacity(classes);
+        for (class, mut nodes) in (0u32..).zip(in_folders) {
+            nodes.sort_unstable_by_key(|&id| place(id));
+            let branches: Vec<u32> = nodes
+                .windows(2)
+                .map(|w| folders.common(w[0], w[1]))
+                .collect();
+            nodes.extend(branches);
+            nodes.sort_unstable_by_key(|&id| place(id));
+            nodes.dedup();
+            // Each node's nearest node above it, from a stack of the nodes holding it.
+            let mut parents: Vec<Option<usize>> = Vec::with_capacity(nodes.len());
+            let mut stack: Vec<usize> = Vec::new();
+            for &id in &nodes {
+                let (start, _) = folders.place(id);
+                while let Some(&top) = stack.last() {
+                    let (top_start, top_end) = nodes.get(top).map_or((0, 0), |&t| folders.place(t));
+                    if top_start <= start && start < top_end {
+                        break;
+                    }
+                    stack.pop();
+                }
+                parents.push(stack.last().copied());
+                stack.push(parents.len() - 1);
+            }
+            let mut members: Vec<Members> = nodes
+                .iter()
+                .map(|&id| at.get(&(class, id)).cloned().unwrap_or_default())
+                .collect();
+            // Those under a node come after it: add each node's to its parent's, last first.
+            for i in (0..nodes.len()).rev() {
+                let (Some(Some(parent)), Some(own)) = (parents.get(i), members.get(i).cloned())
+                else {
+                    continue;
+                };
+                if let Some(into) = members.get_mut(*parent) {
+                    into.merge(&own);
+                }
+            }
+            under.push(nodes.iter().map(|&id| place(id)).zip(members).collect());
+        }
+        under
+    }
+
+    /// The Services of class `class` in or under folder `prefix`.
+    fn under_folder(&self, class: u32, prefix: u32) -> Option<&Members> {
+        let list = self.under.get(class as usize)?;
+        let (start, end) = self.folders.place(prefix);
+        let first = list.partition_point(|(place, _)| *place < start);
+        list.get(first)
+            .filter(|(place, _)| *place < end)
+            .map(|(_, members)| members)
+    }
+
+    /// The classes whose selector is among `labels`, ascending. `marks` has a bit per pair id,
+    /// all clear; they are clear again on return.
+    fn selecting(&self, labels: &[Pair<'_>], marks: &mut [u64]) -> Vec<u32> {
+        // The labels that some selector has, as ids, marked: a class is checked by testing bits
+        // (a pod template with all 200 labels of a grid of 40,000 Services checks each of them).
+        let mut ids: Vec<u32> = labels
             .iter()
-            .filter_map(|pair| self.by_pair.get(pair))
-            .flatten()
-            .copied()
-            .filter(|&c| {
-                self.classes
-                    .get(c as usize)
-                    .is_some_and(|class| class.selector.iter().all(|p| labels.contains(p)))
-            })
+            .filter_map(|pair| self.pair_ids.get(pair).copied())
             .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let bit = |id: u32| ((id / 64) as usize, 1u64 << (id % 64));
+        for &id in &ids {
+            let (word, mask) = bit(id);
+            if let Some(w) = marks.get_mut(word) {
+                *w |= mask;
+            }
+        }
+        let marked = |id: u32| {
+            let (word, mask) = bit(id);
+            marks.get(word).is_some_and(|w| w & mask != 0)
+        };
+        let mut found: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| self.by_pair.get(id))
+            .flatten()
+            .filter(|&&(c, other)| {
+                (other == u32::MAX || marked(other))
+                    && self
+                        .classes
+                        .get(c as usize)
+                        .is_some_and(|class| class.selector.iter().all(|&p| marked(p)))
+            })
+            .map(|&(c, _)| c)
+            .collect();
+        for &id in &ids {
+            let (word, mask) = bit(id);
+            if let Some(w) = marks.get_mut(word) {
+                *w &= !mask;
+            }
+        }
         // Each class is under one pair, and each pair of `labels` is looked up once.
         found.sort_unstable();
         found
@@ -512,6 +722,7 @@ impl<'s> ServiceIndex<'s> {
     /// Fill `selected_by` of the Kubernetes workloads among `workloads`.
     pub fn link(&self, workloads: &mut [Workload], files: &Files) {
         let services = self.services;
+        let mut marks: Vec<u64> = Vec::new();
         for workload in workloads {
             if workload.kubernetes.is_none() {
                 continue;
@@ -522,12 +733,15 @@ impl<'s> ServiceIndex<'s> {
             let Some(kube) = &mut workload.kubernetes else {
                 continue;
             };
-            let labels: std::collections::HashSet<Pair<'_>> = kube
+            let labels: Vec<Pair<'_>> = kube
                 .template_labels
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let selecting = self.selecting(&labels);
+            if marks.is_empty() {
+                marks = vec![0; self.pair_ids.len().div_ceil(64)];
+            }
+            let selecting = self.selecting(&labels, &mut marks);
             if selecting.is_empty() {
                 continue;
             }
@@ -551,7 +765,7 @@ impl<'s> ServiceIndex<'s> {
                 .collect();
             let mut lists: Vec<&Members> = Vec::new();
             for &c in &classes {
-                lists.extend(own.and_then(|&own| self.under.get(&(c, own))));
+                lists.extend(own.and_then(|&own| self.under_folder(c, own)));
                 lists.extend(above.iter().filter_map(|&prefix| self.at.get(&(c, prefix))));
             }
             // Else the Services of the same namespace elsewhere (a repository is not one cluster:
@@ -566,7 +780,7 @@ impl<'s> ServiceIndex<'s> {
                         .filter(|&c| namespace(c) == Some(wanted))
                         .collect();
                     for &prefix in prefixes.iter().rev() {
-                        lists.extend(classes.iter().filter_map(|&c| self.under.get(&(c, prefix))));
+                        lists.extend(classes.iter().filter_map(|&c| self.under_folder(c, prefix)));
                         if !lists.is_empty() {
                             break;
                         }
@@ -575,7 +789,7 @@ impl<'s> ServiceIndex<'s> {
             }
             // The lists hold different Services, each list in order: the first of all are
             // among the first of each.
-            let total: usize = lists.iter().map(|m| m.services.len()).sum();
+            let total: usize = lists.iter().map(|m| m.total).sum();
             let mut kept: Vec<usize> = lists
                 .iter()
                 .flat_map(|m| m.services.iter().take(MAX_SELECTING_SERVICES + 1))

@@ -690,6 +690,62 @@ fn kubernetes_yaml() {
             .collect::<String>(),
         Expect::Linted,
     ));
+    // Questions about a whole pod asked once per pod, not once per container: whether a
+    // container serves the database a liveness probe checks (8,000 probes took over 20 s),
+    // which container declares the port a tcpSocket probe opens, and whether a port-less
+    // container a Service selects has a sibling with ports (40,000 took 52 s).
+    let pod = |containers: String| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d}}\nspec:\n  replicas: 2\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n{containers}")
+    };
+    cases.push(Case::new(
+        "8,000 containers with a psql liveness probe",
+        "probes.yaml",
+        pod((0..8_000)
+            .map(|i| format!("      - {{name: c{i}, image: registry.example.com/app:v1, livenessProbe: {{exec: {{command: [psql, -h, $H]}}}}}}\n"))
+            .collect()),
+        Expect::Linted,
+    ));
+    cases.push(Case::new(
+        "8,000 containers with a tcpSocket liveness probe on 5432",
+        "tcp.yaml",
+        pod((0..8_000)
+            .map(|i| format!("      - {{name: c{i}, image: x, livenessProbe: {{tcpSocket: {{port: 5432}}}}}}\n"))
+            .collect()),
+        Expect::Linted,
+    ));
+    cases.push(Case::new(
+        "a Service selecting 20,000 port-less containers",
+        "serves.yaml",
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: s}}\nspec: {{selector: {{app: a}}}}\n---\n{}",
+            pod((0..20_000).map(|i| format!("      - {{name: c{i}, image: x}}\n")).collect())
+        ),
+        Expect::Linted,
+    ));
+    // Selectors on a grid {cI: x, rJ: x}, pod templates labelled with every cI and no rJ: each
+    // template is a candidate of every Service (600 templates took 10 s).
+    let labels: Vec<String> = (0..200).map(|i| format!("c{i}: x")).collect();
+    let labels = labels.join(", ");
+    cases.push(Case::new(
+        "40,000 Services on a grid of selectors and 600 pod templates",
+        "grid.yaml",
+        (0..200)
+            .flat_map(|i| (0..200).map(move |j| format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}x{j}}}\nspec: {{selector: {{r{i}: x, c{j}: x}}}}\n---\n")))
+            .chain((0..600).map(|t| format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{t}}}\nspec:\n  template:\n    metadata: {{labels: {{{labels}}}}}\n    spec: {{containers: [{{name: a, image: b}}]}}\n---\n")))
+            .collect::<String>(),
+        Expect::Linted,
+    ));
+    // Services 95 folders deep: each is indexed once, not once per folder above it (80,000
+    // took 1.6 GB).
+    let deep = format!("{}/svc.yaml", vec!["d"; 95].join("/"));
+    cases.push(Case::new(
+        "40,000 Services 95 folders deep",
+        &deep,
+        (0..40_000)
+            .map(|i| format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec: {{selector: {{a: x{i}}}}}\n---\n"))
+            .collect::<String>(),
+        Expect::Linted,
+    ));
     // An unterminated flow collection ending a 100 kB file.
     cases.push(Case::new(
         "an unterminated flow sequence of 100 kB",
