@@ -102,6 +102,18 @@ impl MappedText {
         &self.text
     }
 
+    /// Heap bytes a copy of this text takes: the text and its offset table (16 bytes per byte
+    /// of text when it is not one run of the source).
+    pub fn heap_bytes(&self) -> usize {
+        let table = match &self.map {
+            OffsetMap::Contiguous(_) => 0,
+            OffsetMap::Table { pieces, .. } => pieces
+                .len()
+                .saturating_mul(std::mem::size_of::<(usize, usize)>()),
+        };
+        self.text.len().saturating_add(table)
+    }
+
     /// Source offset of derived byte offset `derived` (clamped to the text).
     pub fn source_offset(&self, derived: usize) -> usize {
         match &self.map {

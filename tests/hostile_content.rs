@@ -601,6 +601,29 @@ fn kubernetes_yaml() {
             )),
             Expect::Linted,
         ),
+        // An alias copies its anchor's text (an escaped one with a 16-bytes-a-byte offset
+        // table): the node budget counted each copy as one node, so 1,000 aliases of a 4 MB
+        // scalar took 3.9 GB. The copies are bounded by bytes too.
+        Case::new(
+            "1,000 aliases of a 4 MB scalar",
+            "aliases.yaml",
+            deployment_with(&format!(
+                "{{base: &a {}, all: [{}]}}",
+                "x".repeat(4_000_000),
+                vec!["*a"; 1_000].join(", ")
+            )),
+            Expect::ParseError("aliases expand to more than 64 MiB (alias bomb?"),
+        ),
+        Case::new(
+            "300 aliases of a string of 1,000,000 escapes",
+            "aliases.yaml",
+            deployment_with(&format!(
+                "{{base: &a \"{}\", all: [{}]}}",
+                "\\t".repeat(1_000_000),
+                vec!["*a"; 300].join(", ")
+            )),
+            Expect::ParseError("aliases expand to more than 64 MiB (alias bomb?"),
+        ),
         Case::new(
             "an alias of an undefined anchor",
             "aliases.yaml",
@@ -810,6 +833,16 @@ fn compose_yaml() {
                     .collect::<String>()
             ),
             Expect::ParseError("circular reference with extends: s0 -> s1 -> s2 -> "),
+        ),
+        Case::new(
+            "150 aliases of a string of 1,000,000 escapes",
+            "compose.yaml",
+            format!(
+                "x-big: &a \"{}\"\nservices:\n  web:\n    image: x\n    labels: [{}]\n",
+                "\\t".repeat(1_000_000),
+                vec!["*a"; 150].join(", ")
+            ),
+            Expect::ParseError("aliases expand to more than 64 MiB (alias bomb?"),
         ),
         Case::new(
             "alias bomb",

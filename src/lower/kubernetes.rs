@@ -148,15 +148,20 @@ pub fn lower(
         other => other,
     };
     let limits = yaml::Limits::default();
+    // One budget for all the file's regions (indentation repairs, alias copies).
+    let mut budget = yaml::FileBudget::new(text);
     let mut found_object = is_kubernetes;
     for (index, sniff) in (0u32..).zip(wanted) {
         if index < first || index >= end {
             continue;
         }
-        let documents = yaml::parse_range(text, sniff.span, &limits).map_err(|e| ParseFailure {
-            message: format!("invalid YAML: {}", e.message),
-            span: e.span,
-        })?;
+        let documents =
+            yaml::parse_range_in(text, sniff.span, &limits, &mut budget).map_err(|e| {
+                ParseFailure {
+                    message: format!("invalid YAML: {}", e.message),
+                    span: e.span,
+                }
+            })?;
         let mut left_out = 0;
         for document in &documents {
             let root = &document.root;

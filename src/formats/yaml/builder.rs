@@ -20,6 +20,48 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Result<Vec<Document>, YamlEr
 /// Parse the documents in `range` of `text` (e.g. one region found by
 /// [`super::sniff_kinds`]); all spans are offsets into `text`.
 pub fn parse_range(text: &str, range: Span, limits: &Limits) -> Result<Vec<Document>, YamlError> {
+    parse_range_in(text, range, limits, &mut FileBudget::new(text))
+}
+
+/// What the parses of one file's regions may spend together: the text the indentation repairs
+/// parse again, and the bytes aliases copy. A budget per region would let a file of many
+/// regions spend it many times over.
+#[derive(Clone, Debug)]
+pub struct FileBudget {
+    /// Characters the indentation repairs may still parse: [`MAX_PATCH_WORK`] plus four times
+    /// the file.
+    repair_work: usize,
+    /// Bytes alias expansions copied so far (see [`Limits::max_alias_bytes`]).
+    alias_bytes: usize,
+}
+
+impl FileBudget {
+    /// The budget of the file `text`.
+    pub fn new(text: &str) -> Self {
+        FileBudget {
+            repair_work: text.len().saturating_mul(4).saturating_add(MAX_PATCH_WORK),
+            alias_bytes: 0,
+        }
+    }
+
+    /// A budget whose repairs may parse `work` characters.
+    #[cfg(test)]
+    pub(super) fn with_repair_work(work: usize) -> Self {
+        FileBudget {
+            repair_work: work,
+            alias_bytes: 0,
+        }
+    }
+}
+
+/// [`parse_range`] for one of several regions of a file, spending `budget` (made for the
+/// whole file) instead of a budget of its own.
+pub fn parse_range_in(
+    text: &str,
+    range: Span,
+    limits: &Limits,
+    budget: &mut FileBudget,
+) -> Result<Vec<Document>, YamlError> {
     let start = range.start.min(text.len());
     let end = range.end.min(text.len()).max(start);
     let Some(slice) = text.get(start..end) else {
@@ -36,7 +78,9 @@ pub fn parse_range(text: &str, range: Span, limits: &Limits) -> Result<Vec<Docum
     let first = collect_events(slice, limits);
     let patched = match &first {
         Ok(_) => None,
-        Err((message, at)) => Some(patch_indentation(slice, message, *at, start, limits)?),
+        Err((message, at)) => Some(patch_indentation(
+            slice, message, *at, start, limits, budget,
+        )?),
     };
     let (events, off) = match (first, &patched) {
         (Ok(events), _) => (events, Offsets::new(slice, start)),
@@ -77,6 +121,7 @@ pub fn parse_range(text: &str, range: Span, limits: &Limits) -> Result<Vec<Docum
         doc_nodes: 0,
         total_nodes: 0,
         alias_nodes: 0,
+        alias_bytes: budget.alias_bytes,
         protected: Vec::new(),
         duplicates: Vec::new(),
     };
@@ -118,6 +163,7 @@ pub fn parse_range(text: &str, range: Span, limits: &Limits) -> Result<Vec<Docum
             Event::SequenceEnd | Event::MappingEnd => b.close(e)?,
         }
     }
+    budget.alias_bytes = b.alias_bytes;
     b.protected.sort_unstable();
     let comments = scan_comments(text, start, end, &b.protected);
     Ok(assemble(docs, comments, start, end))
@@ -213,8 +259,8 @@ impl Offsets {
 type Events<'a> = Vec<(Event<'a>, SSpan)>;
 
 const MAX_INDENT_PATCHES: usize = 64;
-/// Characters the indentation patches may parse again before an error, in total, beyond four
-/// times the text (the densest YAML parses at about 25 MB/s, so an 8 MiB document's repairs
+/// Characters the indentation patches of one file may parse again before an error, in total,
+/// beyond four times the file (the densest YAML parses at about 25 MB/s, so an 8 MiB document's repairs
 /// stay within a few seconds).
 const MAX_PATCH_WORK: usize = 32 << 20;
 
@@ -379,6 +425,7 @@ fn patch_indentation(
     at: usize,
     base: usize,
     limits: &Limits,
+    budget: &mut FileBudget,
 ) -> Result<Patched, YamlError> {
     let original = YamlError {
         message: message.to_string(),
@@ -387,10 +434,9 @@ fn patch_indentation(
     let mut patched = Patched::new(slice);
     let (mut message, mut at) = (message.to_string(), at);
     // Each patch parses the copy again, up to its next error: the text parsed before those
-    // errors is bounded (as is the copy's growth, by `Patched::max_len`), so hostile input
-    // cannot make this quadratic. Quirks near the top of a big document (kubectl's folded
-    // annotations) cost little.
-    let mut budget = slice.len().saturating_mul(4).saturating_add(MAX_PATCH_WORK);
+    // errors is bounded, for the whole file (as is the copy's growth, by `Patched::max_len`),
+    // so hostile input cannot make this quadratic. Quirks near the top of a big document
+    // (kubectl's folded annotations) cost little.
     for _ in 0..MAX_INDENT_PATCHES {
         let fixable = message.starts_with("invalid indentation") && !message.contains("anchor");
         if !fixable && patched.text.len() > slice.len() {
@@ -407,10 +453,10 @@ fn patch_indentation(
             Ok(_) => return Ok(patched),
             Err((m, a)) => {
                 // The parser stopped at character `a`: about that much was parsed.
-                let Some(left) = budget.checked_sub(a.max(1)) else {
+                let Some(left) = budget.repair_work.checked_sub(a.max(1)) else {
                     return Err(original);
                 };
-                budget = left;
+                budget.repair_work = left;
                 message = m;
                 at = a;
             }
@@ -468,6 +514,17 @@ fn collect_events<'a>(slice: &'a str, limits: &Limits) -> Result<Events<'a>, (St
     }
 }
 
+/// `n` bytes as `64 MiB`, `512 KiB` or `100 bytes`.
+fn human_bytes(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 fn too_many_in_document(limits: &Limits) -> String {
     format!(
         "document has more than {} nodes ({})",
@@ -511,8 +568,9 @@ struct Builder<'a> {
     off: Offsets,
     limits: &'a Limits,
     referenced: HashSet<usize>,
-    /// Copies of anchored nodes that some alias refers to, with their node counts.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Copies of anchored nodes that some alias refers to, with their node counts and the
+    /// bytes of text they hold.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     stack: Vec<Frame>,
     root: Option<Node>,
     /// End of the previous event (bytes).
@@ -520,6 +578,8 @@ struct Builder<'a> {
     doc_nodes: usize,
     total_nodes: usize,
     alias_nodes: usize,
+    /// Bytes of text copied for aliases in the whole stream (see [`Limits::max_alias_bytes`]).
+    alias_bytes: usize,
     /// Quoted and block scalars: `#` inside them is not a comment.
     protected: Vec<(usize, usize)>,
     duplicates: Vec<DuplicateKey>,
@@ -557,6 +617,21 @@ fn count_nodes(n: &Node) -> usize {
             .iter()
             .map(|e| count_nodes(&e.key) + count_nodes(&e.value))
             .sum(),
+    }
+}
+
+/// Heap bytes of the scalar text (and offset tables) in `n`: what a copy of it copies besides
+/// its nodes.
+fn count_text_bytes(n: &Node) -> usize {
+    match &n.kind {
+        NodeKind::Scalar(s) => s.text.heap_bytes(),
+        NodeKind::Sequence(items) => items
+            .iter()
+            .fold(0usize, |sum, i| sum.saturating_add(count_text_bytes(i))),
+        NodeKind::Mapping(entries) => entries.iter().fold(0usize, |sum, e| {
+            sum.saturating_add(count_text_bytes(&e.key))
+                .saturating_add(count_text_bytes(&e.value))
+        }),
     }
 }
 
@@ -640,7 +715,18 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn charge_alias(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
+    fn charge_alias(&mut self, n: usize, bytes: usize, at: usize) -> Result<(), YamlError> {
+        self.alias_bytes = self.alias_bytes.saturating_add(bytes);
+        if self.alias_bytes > self.limits.max_alias_bytes {
+            return Err(self.err(
+                format!(
+                    "aliases expand to more than {} (alias bomb? {})",
+                    human_bytes(self.limits.max_alias_bytes),
+                    super::OWN_LIMIT
+                ),
+                at,
+            ));
+        }
         self.alias_nodes += n;
         if self.alias_nodes > self.limits.max_alias_nodes {
             return Err(self.err(
@@ -660,8 +746,9 @@ impl Builder<'_> {
         let at = node.span.start;
         if anchor_id > 0 && self.referenced.contains(&anchor_id) {
             let size = count_nodes(&node);
-            self.charge_alias(size, at)?;
-            self.anchors.insert(anchor_id, (node.clone(), size));
+            let bytes = count_text_bytes(&node);
+            self.charge_alias(size, bytes, at)?;
+            self.anchors.insert(anchor_id, (node.clone(), size, bytes));
         }
         let written_end = node.alias.as_ref().map_or(node.span.end, |a| a.span.end);
         self.prev_end = self.prev_end.max(written_end);
@@ -697,13 +784,13 @@ impl Builder<'_> {
         let written = self.src.get(s..e).unwrap_or("").trim_end();
         let name = written.strip_prefix('*').unwrap_or(written).to_string();
         let span = Span::new(s, s + written.len());
-        let Some(size) = self.anchors.get(&id).map(|a| a.1) else {
+        let Some((size, bytes)) = self.anchors.get(&id).map(|a| (a.1, a.2)) else {
             return Err(self.err(
                 format!("alias *{name} refers to a node that contains it"),
                 s,
             ));
         };
-        self.charge_alias(size, s)?;
+        self.charge_alias(size, bytes, s)?;
         self.count(size, s)?;
         let Some(mut copy) = self.anchors.get(&id).map(|a| a.0.clone()) else {
             return Err(self.err("unknown alias", s));

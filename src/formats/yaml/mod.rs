@@ -16,7 +16,7 @@ mod sniff;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{parse_range, parse_stream};
+pub use builder::{parse_range, parse_range_in, parse_stream, FileBudget};
 #[doc(hidden)]
 pub use scalar::ALIGN_FALLBACKS;
 pub use sniff::{sniff_kinds, DocSniff};
@@ -39,6 +39,10 @@ pub struct Limits {
     /// Maximum nodes created by expanding aliases (and by keeping copies of anchored nodes
     /// that aliases refer to), per document. Stops "billion laughs" alias bombs.
     pub max_alias_nodes: usize,
+    /// Maximum bytes of scalar text (and offset tables) copied by expanding aliases (and by
+    /// keeping copies of anchored nodes that aliases refer to), per file (see [`FileBudget`]):
+    /// a node count does not see that one alias of a 4 MB scalar copies 4 MB.
+    pub max_alias_bytes: usize,
 }
 
 /// The defaults bound what one parse costs: a node and its parser events take about 450
@@ -53,6 +57,7 @@ impl Default for Limits {
             max_document_nodes: 250_000,
             max_total_nodes: 500_000,
             max_alias_nodes: 200_000,
+            max_alias_bytes: 64 << 20,
         }
     }
 }

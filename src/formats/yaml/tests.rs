@@ -284,6 +284,47 @@ fn alias_bomb_is_an_error_quickly() {
     assert!(slice(&text, e.span).is_empty());
 }
 
+/// An alias copies its anchor's text: a few aliases of a large scalar (or of an escaped one,
+/// whose offset table is 16 bytes a byte) are bounded by bytes, not only by nodes; the budget
+/// is for the whole stream, not each document.
+#[test]
+fn aliases_of_large_scalars_are_bounded_by_bytes() {
+    let limits = Limits {
+        max_alias_bytes: 10_000,
+        ..Limits::default()
+    };
+    let big = "x".repeat(3_000);
+    // The anchored copy and two aliases: 9,000 bytes; a third alias is over.
+    let ok = format!("a: &a {big}\nb: [*a, *a]\n");
+    assert!(parse_stream(&ok, &limits).is_ok());
+    let over = format!("a: &a {big}\nb: [*a, *a, *a]\n");
+    let e = parse_stream(&over, &limits).unwrap_err();
+    assert!(
+        e.message
+            .contains("aliases expand to more than 10000 bytes (alias bomb? shutdownlint's limit)"),
+        "{e}"
+    );
+    assert_eq!(e.span.start, over.rfind("*a").unwrap(), "{e}");
+    // Escaped text counts its offset table: 500 `\t` are 500 bytes of text and 8,000 of table.
+    let escaped = format!("a: &a \"{}\"\nb: [*a]\n", "\\t".repeat(500));
+    let e = parse_stream(&escaped, &limits).unwrap_err();
+    assert!(e.message.contains("10000 bytes"), "{e}");
+    // Each document alone is under the budget, the stream is not.
+    let docs = format!("a: &a {big}\nb: *a\n---\n").repeat(2);
+    assert!(parse_stream(&docs, &limits).is_err());
+    // The default is 64 MiB.
+    let e = parse_stream(
+        &format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*a"; 70].join(", ")
+        ),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("more than 64 MiB (alias bomb?"), "{e}");
+}
+
 #[test]
 fn self_referencing_alias_is_an_error() {
     let e = parse_stream("a: &x [1, *x]\n", &Limits::default()).unwrap_err();
@@ -535,6 +576,31 @@ fn indentation_patches_are_bounded() {
         annotations.get("a59").unwrap().as_str(),
         Some("folded value")
     );
+}
+
+/// The repairs' work is bounded per file, not per region: a file of many documents that each
+/// need their repairs once cost the bound once per document.
+#[test]
+fn indentation_repair_budget_is_per_file() {
+    let mut doc = String::from("metadata:\n  annotations:\n");
+    doc.push_str(&format!("    pad: [{}1]\n", "1,".repeat(5_000)));
+    for i in 0..10 {
+        doc.push_str(&format!("    a{i}: \"folded\n  value\"\n"));
+    }
+    let text = format!("{doc}---\n{doc}");
+    let second = text.find("---").unwrap();
+    let regions = [Span::new(0, second), Span::new(second, text.len())];
+    // Each region's repairs parse the padding (10 kB) ten times: about 100 kB.
+    let limits = Limits::default();
+    for region in regions {
+        let mut own = FileBudget::with_repair_work(150_000);
+        assert!(parse_range_in(&text, region, &limits, &mut own).is_ok());
+    }
+    let mut shared = FileBudget::with_repair_work(150_000);
+    assert!(parse_range_in(&text, regions[0], &limits, &mut shared).is_ok());
+    let e = parse_range_in(&text, regions[1], &limits, &mut shared).unwrap_err();
+    assert!(e.message.contains("indentation"), "{e}");
+    assert!(e.span.start > second, "{e}");
 }
 
 #[test]
