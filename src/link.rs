@@ -829,6 +829,11 @@ const MAX_SELECTING_SERVICES: usize = 16;
 pub struct Scripts {
     max_file_bytes: u64,
     loaded: HashMap<PathBuf, Option<FileId>>,
+    /// Where each (Dockerfile, script path) was found: a Dockerfile built by many services
+    /// is searched once, not once per service.
+    resolved: HashMap<(FileId, String), Option<(PathBuf, Option<Location>)>>,
+    /// Which COPY sources (joined to their context) are directories: each is asked once.
+    is_dir: HashMap<PathBuf, bool>,
 }
 
 impl Scripts {
@@ -836,6 +841,8 @@ impl Scripts {
         Scripts {
             max_file_bytes,
             loaded: HashMap::new(),
+            resolved: HashMap::new(),
+            is_dir: HashMap::new(),
         }
     }
 
@@ -859,7 +866,16 @@ impl Scripts {
                     continue;
                 };
                 let (path, invoked_at) = (run.path.clone(), run.location);
-                let Some((on_disk, copied_at)) = resolve_script(image, &context, &path) else {
+                let key = (image.dockerfile, path);
+                let found = match self.resolved.get(&key) {
+                    Some(found) => found.clone(),
+                    None => {
+                        let found = resolve_script(image, &context, &key.1, &mut self.is_dir);
+                        self.resolved.insert(key, found.clone());
+                        found
+                    }
+                };
+                let Some((on_disk, copied_at)) = found else {
                     continue;
                 };
                 let file = match self.loaded.get(&on_disk) {
@@ -927,10 +943,12 @@ fn load_script(
 }
 
 /// Find the context file that ends up at `path` in the image, and the COPY that put it there.
+/// `is_dir` keeps what the file system said about COPY sources.
 fn resolve_script(
     image: &Image,
     context: &Path,
     path: &str,
+    is_dir: &mut HashMap<PathBuf, bool>,
 ) -> Option<(PathBuf, Option<Location>)> {
     let in_image: Vec<String> = if path.starts_with('/') {
         vec![crate::lower::dockerfile::normalize(path)]
@@ -947,7 +965,7 @@ fn resolve_script(
         for copy in image.copies.iter().rev() {
             // A COPY to an unknown place may have put anything at `target`.
             let destination = copy.destination.as_ref()?;
-            if let Some(relative) = copied_source(copy, destination, target, context) {
+            if let Some(relative) = copied_source(copy, destination, target, context, is_dir) {
                 if let Some(found) = confined(context, &relative) {
                     return Some((found, Some(copy.location)));
                 }
@@ -968,6 +986,7 @@ fn copied_source(
     destination: &crate::model::CopyDestination,
     target: &str,
     context: &Path,
+    is_dir_cache: &mut HashMap<PathBuf, bool>,
 ) -> Option<PathBuf> {
     let after = destination.strip_from(target)?;
     if destination.is_directory() {
@@ -975,10 +994,17 @@ fn copied_source(
         for source in &copy.sources {
             let source = source.trim_start_matches("./");
             let source_path = Path::new(source);
-            let is_dir = source.is_empty()
-                || source == "."
-                || source.ends_with('/')
-                || context.join(source_path).is_dir();
+            let is_dir = source.is_empty() || source == "." || source.ends_with('/') || {
+                let joined = context.join(source_path);
+                match is_dir_cache.get(&joined) {
+                    Some(&known) => known,
+                    None => {
+                        let known = joined.is_dir();
+                        is_dir_cache.insert(joined, known);
+                        known
+                    }
+                }
+            };
             if is_dir {
                 let candidate = source_path.join(rest);
                 if context.join(&candidate).is_file() {

@@ -834,6 +834,26 @@ fn compose_yaml() {
             ),
             Expect::ParseError("circular reference with extends: s0 -> s1 -> s2 -> "),
         ),
+        // Each service built from the Dockerfile looked its entrypoint script up again, asking
+        // the file system about every COPY source (24 s for 300 services in a release build).
+        Case::new(
+            "300 services built from a Dockerfile that copies 100,000 sources",
+            "compose.yaml",
+            format!(
+                "services:\n{}",
+                (0..300)
+                    .map(|i| format!("  s{i}: {{build: .}}\n"))
+                    .collect::<String>()
+            ),
+            Expect::Linted,
+        )
+        .with(
+            "Dockerfile",
+            format!(
+                "FROM alpine\nCOPY {} /usr/local/bin/\nCMD [\"start.sh\"]\n",
+                vec!["a"; 100_000].join(" ")
+            ),
+        ),
         Case::new(
             "150 aliases of a string of 1,000,000 escapes",
             "compose.yaml",
