@@ -21,7 +21,7 @@
 //! only warns about and skips is a [`Severity::Warning`].
 
 use crate::span::{MappedText, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How serious a [`Problem`] is, judged by what systemd does with the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -501,8 +501,10 @@ pub struct EffectiveUnit {
 pub fn merge(unit: &Unit, dropins: &[(&str, &Unit)]) -> EffectiveUnit {
     let mut chosen: Vec<(&str, usize)> = Vec::new();
     let mut skipped = Vec::new();
+    // The names chosen so far, to skip a repeated one without comparing it with each of them.
+    let mut seen: HashSet<&str> = HashSet::new();
     for (index, (name, _)) in dropins.iter().enumerate() {
-        if !name.ends_with(".conf") || chosen.iter().any(|(n, _)| n == name) {
+        if !name.ends_with(".conf") || !seen.insert(name) {
             skipped.push(index);
         } else {
             chosen.push((name, index));
