@@ -1837,6 +1837,19 @@ web = \"gunicorn app:app\"
 fn fly_toml() {
     let deep = 10_000;
     check_all(&[
+        // Each process group is a workload with its findings: 415,000 took 1.2 GB and 16 s
+        // (human output) in a release build. A Procfile has the same limit.
+        Case::new(
+            "415,000 process groups",
+            "fly.toml",
+            format!(
+                "app = \"x\"\n[processes]\n{}",
+                (0..415_000)
+                    .map(|i| format!("k{i}=\"sh -c 'a;b'\"\n"))
+                    .collect::<String>()
+            ),
+            Expect::ParseError("more than 10000 process types (shutdownlint's limit)"),
+        ),
         Case::new(
             "arrays 10,000 deep",
             "fly.toml",

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Location;
+use crate::formats::procfile::MAX_ENTRIES;
 use crate::formats::{Fragment, ParseFailure};
 use crate::model::{
     Command, CommandSource, CommandWord, EnvVar, Fact, Form, Platform, Process, ProcessRole,
@@ -63,6 +64,19 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
             .span()
             .map_or(Span::empty(0), |r| Span::new(r.start, r.end)),
     })?;
+    // Fly.io apps have a handful of process groups; each becomes a workload (and its
+    // findings), so a file of 400,000 is refused, as a Procfile of that many process types is.
+    if fly.processes.len() > MAX_ENTRIES {
+        let mut starts: Vec<Span> = fly.processes.values().map(span_of).collect();
+        starts.sort_unstable_by_key(|s| s.start);
+        return Err(ParseFailure {
+            message: format!(
+                "more than {MAX_ENTRIES} process types ({})",
+                crate::formats::yaml::OWN_LIMIT
+            ),
+            span: starts.get(MAX_ENTRIES).copied().unwrap_or(Span::empty(0)),
+        });
+    }
     let location = |span: Span| Location::new(file, span);
     let stop_signal = fly.kill_signal.as_ref().and_then(|s| {
         Signal::parse(s.get_ref()).map(|signal| Fact::at(signal, location(span_of(s))))
