@@ -824,6 +824,9 @@ impl<'s> ServiceIndex<'s> {
 /// own file and the first that is not a metrics Service).
 const MAX_SELECTING_SERVICES: usize = 16;
 
+/// A script's file in the build context, and the COPY that put it into the image.
+type Resolved = (PathBuf, Option<Location>);
+
 /// Reads the entrypoint scripts that processes run from images built in the scan, and keeps
 /// those read so far, so workloads linked later read each script once, as one file.
 pub struct Scripts {
@@ -831,7 +834,7 @@ pub struct Scripts {
     loaded: HashMap<PathBuf, Option<FileId>>,
     /// Where each (Dockerfile, script path) was found: a Dockerfile built by many services
     /// is searched once, not once per service.
-    resolved: HashMap<(FileId, String), Option<(PathBuf, Option<Location>)>>,
+    resolved: HashMap<(FileId, String), Option<Resolved>>,
     /// Which COPY sources (joined to their context) are directories: each is asked once.
     is_dir: HashMap<PathBuf, bool>,
 }
@@ -949,7 +952,7 @@ fn resolve_script(
     context: &Path,
     path: &str,
     is_dir: &mut HashMap<PathBuf, bool>,
-) -> Option<(PathBuf, Option<Location>)> {
+) -> Option<Resolved> {
     let in_image: Vec<String> = if path.starts_with('/') {
         vec![crate::lower::dockerfile::normalize(path)]
     } else if path.contains('/') {
