@@ -1840,11 +1840,11 @@ fn fly_toml() {
         // Each process group is a workload with its findings: 415,000 took 1.2 GB and 16 s
         // (human output) in a release build. A Procfile has the same limit.
         Case::new(
-            "415,000 process groups",
+            "350,000 process groups",
             "fly.toml",
             format!(
                 "app = \"x\"\n[processes]\n{}",
-                (0..415_000)
+                (0..350_000)
                     .map(|i| format!("k{i}=\"sh -c 'a;b'\"\n"))
                     .collect::<String>()
             ),
