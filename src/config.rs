@@ -152,7 +152,7 @@ impl<'de> Deserialize<'de> for FileSize {
 /// (`/dev/zero` behind a link) from being read whole.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
-/// The most patterns `exclude` or `[migrations] paths` may list.
+/// The most patterns `exclude`, `[migrations] paths`, `code` or `not-code` may list.
 pub const MAX_PATTERNS: usize = 1_000;
 
 /// The largest `max-file-size` a config can set: a scanned repository brings its own config,
@@ -262,6 +262,14 @@ impl Config {
             (
                 "[migrations] paths",
                 self.migrations.paths.as_ref().map_or(0, Vec::len),
+            ),
+            (
+                "[migrations] code",
+                self.migrations.code.as_ref().map_or(0, Vec::len),
+            ),
+            (
+                "[migrations] not-code",
+                self.migrations.not_code.as_ref().map_or(0, Vec::len),
             ),
         ];
         for (key, len) in lists {

@@ -529,6 +529,16 @@ fn a_hostile_config_file_is_refused_unread() {
             "exclude has 50000 patterns; it can have at most 1000",
         ),
         (
+            "60,000 not-code patterns",
+            Box::new(|dir: &Path| {
+                let patterns: Vec<String> = (0..60_000).map(|i| format!("\"[^{i}]*\"")).collect();
+                let text = format!("[migrations]\nnot-code = [{}]\n", patterns.join(", "));
+                write(dir, ".shutdownlint.toml", &text);
+                true
+            }),
+            "[migrations] not-code has 60000 patterns; it can have at most 1000",
+        ),
+        (
             "size cap raised to gigabytes",
             Box::new(|dir: &Path| {
                 write(dir, ".shutdownlint.toml", "max-file-size = \"100GB\"\n");
