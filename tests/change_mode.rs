@@ -802,3 +802,172 @@ fn migrations_over_the_size_cap_on_either_side_get_a_note() {
         "{err}"
     );
 }
+
+/// A change that adds a destructive migration and code, and modifies a migration (whose line
+/// diff reads attributes).
+fn drop_and_modify(root: &Path) {
+    write(
+        root,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    write(
+        root,
+        "db/migrate/20250101000000_create_users.rb",
+        "class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :users do |t|\n      t.string :email\n      t.string :name\n    end\n  end\nend\n",
+    );
+    change_code(root);
+    commit_all(root, "drop");
+}
+
+/// A change that commits a folder that looks like a bare repository (`HEAD`, `config`,
+/// `objects/`, `refs/`) with a configuration of its own: linting that folder never makes it
+/// git's repository. Its `core.attributesFile` names a FIFO here (`/dev/zero` made git use 10 GB
+/// until the deadline).
+#[cfg(unix)]
+#[test]
+fn a_committed_folder_that_looks_like_a_repository_is_never_used() {
+    if !git_available() {
+        return;
+    }
+    let dir = repo();
+    let root = dir.path();
+    drop_and_modify(root);
+    let fifos = tempfile::tempdir().expect("tempdir");
+    let fifo = fifos.path().join("attributes-fifo");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    // The folder: a bare clone of this repository (`feature` checked out, `main` and
+    // `origin/main` behind it), set up to be used with itself as the work tree.
+    let deploy = root.join("deploy");
+    let source = root.to_string_lossy().into_owned();
+    let target = deploy.to_string_lossy().into_owned();
+    git(root, &["clone", "-q", "--bare", &source, &target]);
+    git(&deploy, &["update-ref", "refs/remotes/origin/main", "main"]);
+    let fifo = fifo.to_string_lossy().into_owned();
+    for (key, value) in [
+        ("core.bare", "false"),
+        ("core.worktree", "."),
+        ("core.attributesFile", fifo.as_str()),
+    ] {
+        git(&deploy, &["config", key, value]);
+    }
+    write(
+        root,
+        "deploy/Dockerfile",
+        "FROM alpine\nCMD [\"sleep\", \"1\"]\n",
+    );
+    commit_all(root, "deploy folder");
+    git(root, &["update-ref", "refs/remotes/origin/main", "main"]);
+    let limit = std::time::Duration::from_secs(60);
+    let actions: &[(&str, &str)] = &[("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "main")];
+    let runs: [(&[&str], _); 3] = [
+        (&["deploy", "--diff", "main", "--format", "json"], &[][..]),
+        (
+            &["deploy", "--diff", "origin/main", "--format", "json"],
+            &[],
+        ),
+        (&["deploy", "--format", "json"], actions),
+    ];
+    for (args, env) in runs {
+        let (out, took) = run_bounded(root, args, env, limit);
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{args:?} took {took:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {}",
+            out.status,
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("did not finish"), "{}", stderr(&out));
+    }
+}
+
+/// The repository's own attribute files are never read without end: `core.attributesFile` is
+/// overridden, and `info/attributes`, `objects/info/alternates` and the branch file that are not
+/// regular files are refused before git starts (each made git wait for its 30 s).
+#[cfg(unix)]
+#[test]
+fn git_files_that_never_end_are_refused_or_overridden() {
+    if !git_available() {
+        return;
+    }
+    let setup = || {
+        let dir = repo();
+        drop_and_modify(dir.path());
+        dir
+    };
+    // A configured attributes file that is a FIFO: not read, the change is reviewed.
+    let dir = setup();
+    let root = dir.path();
+    let fifos = tempfile::tempdir().expect("tempdir");
+    let fifo = fifos.path().join("attributes-fifo");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    git(
+        root,
+        &["config", "core.attributesFile", &fifo.to_string_lossy()],
+    );
+    let (out, took) = run_bounded(
+        root,
+        &["--diff", "main", "--format", "json"],
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!findings(&out).is_empty(), "{}", stderr(&out));
+
+    for file in [
+        "info/attributes",
+        "objects/info/alternates",
+        "refs/heads/feature",
+    ] {
+        let dir = setup();
+        let root = dir.path();
+        let path = root.join(".git").join(file);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        let _ = std::fs::remove_file(&path);
+        if !mkfifo(&path) {
+            return;
+        }
+        git_fails_in_time(root, file, 5);
+    }
+}
+
+/// A linked work tree (`.git` is a `gitdir:` file, refs in the common directory) and a folder
+/// in it.
+#[test]
+fn linked_work_trees_are_reviewed() {
+    if !git_available() {
+        return;
+    }
+    let dir = repo();
+    let root = dir.path();
+    write(
+        root,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    change_code(root);
+    commit_all(root, "drop");
+    git(root, &["checkout", "-q", "main"]);
+    let other = tempfile::tempdir().expect("tempdir");
+    let linked = other.path().join("linked");
+    let linked_name = linked.to_string_lossy().into_owned();
+    git(root, &["worktree", "add", "-q", &linked_name, "feature"]);
+    let (out, found) = lint_json(&linked, "main");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let out = run(
+        &linked.join("db"),
+        &[".", "../app", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert_eq!(findings(&out).len(), 1, "{}", stderr(&out));
+}

@@ -99,27 +99,71 @@ pub type ChangedLines = Vec<(String, Vec<(u32, u32)>)>;
 pub struct Repo {
     /// The top of the work tree (canonical).
     pub root: PathBuf,
+    /// The repository (`.git`, or what a `.git` file names), given to every git process.
+    git_dir: PathBuf,
     /// When the git processes of this change must have ended ([`BUDGET`] after discovery).
     deadline: Instant,
 }
 
 impl Repo {
-    /// The repository that holds `dir`.
+    /// The repository that holds `dir`: the nearest `.git` directory or `gitdir:` file at or
+    /// above it, which change mode checks and then names to git explicitly (`--git-dir`,
+    /// `--work-tree`). git's own discovery would also take a folder that looks like a bare
+    /// repository (`HEAD`, `config`, `objects/`, `refs/`) for one, and a change can commit such
+    /// a folder, with its configuration, under the linted path.
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
         let deadline = Instant::now() + BUDGET;
-        check_git_files(dir)?;
-        let out = run(dir, &["rev-parse", "--show-toplevel"], None, QUICK)?;
+        let not_inside = |why: &str| {
+            GitError(format!(
+                "`{}` is not inside a git repository: change mode (--diff) compares commits, so it needs the repository's history ({why})",
+                dir.display()
+            ))
+        };
+        let Some(found) = locate(dir)? else {
+            return Err(not_inside("no `.git` in it or above it"));
+        };
+        check_git_files(&found.git_dir)?;
+        // git's discovery from the top of the work tree finds the same `.git` (a committed
+        // folder is below the top, never looked at) and refuses a repository of another owner
+        // (`safe.directory`), which an explicit `--git-dir` would not.
+        let out = run(
+            &found.top,
+            None,
+            &["rev-parse", "--absolute-git-dir", "--show-toplevel"],
+            None,
+            QUICK,
+        )?;
         if !out.status.success() {
+            return Err(not_inside(&first_line(&out.stderr)));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let (git_dir, top) = (
+            PathBuf::from(lines.next().unwrap_or("")),
+            PathBuf::from(lines.next().unwrap_or("")),
+        );
+        let same = |a: &Path, b: &Path| {
+            a.canonicalize()
+                .ok()
+                .is_some_and(|a| b.canonicalize().is_ok_and(|b| a == b))
+        };
+        if !same(&git_dir, &found.git_dir) || !same(&top, &found.top) {
             return Err(GitError(format!(
-                "`{}` is not inside a git repository: change mode (--diff) compares commits, so it needs the repository's history ({})",
+                "git takes `{}` (work tree `{}`) for the repository of `{}`, not `{}` (work tree `{}`); change mode only runs git on the repository it checked",
+                git_dir.display(),
+                top.display(),
                 dir.display(),
-                first_line(&out.stderr)
+                found.git_dir.display(),
+                found.top.display()
             )));
         }
-        let top = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
-        let root = PathBuf::from(&top);
-        let root = root.canonicalize().unwrap_or(root);
-        Ok(Repo { root, deadline })
+        let root = found.top.canonicalize().unwrap_or(found.top);
+        let git_dir = found.git_dir.canonicalize().unwrap_or(found.git_dir);
+        Ok(Repo {
+            root,
+            git_dir,
+            deadline,
+        })
     }
 
     /// How long the next git process may run: what is left of the budget, at most `cap`.
@@ -131,12 +175,24 @@ impl Repo {
 
     /// A git process that walks history or reads blobs: it may use the rest of the budget.
     fn git(&self, args: &[&str]) -> Result<Output, GitError> {
-        run(&self.root, args, None, self.limit(BUDGET))
+        run(
+            &self.root,
+            Some(&self.git_dir),
+            args,
+            None,
+            self.limit(BUDGET),
+        )
     }
 
     /// A `git rev-parse` query: configuration and refs only, so it ends quickly or never.
     fn quick(&self, args: &[&str]) -> Result<Output, GitError> {
-        run(&self.root, args, None, self.limit(QUICK))
+        run(
+            &self.root,
+            Some(&self.git_dir),
+            args,
+            None,
+            self.limit(QUICK),
+        )
     }
 
     fn is_shallow(&self) -> bool {
@@ -284,6 +340,7 @@ impl Repo {
         }
         let out = run(
             &self.root,
+            Some(&self.git_dir),
             &["cat-file", "--batch-check"],
             Some(&input),
             self.limit(BUDGET),
@@ -328,6 +385,7 @@ impl Repo {
         } else {
             let out = run(
                 &self.root,
+                Some(&self.git_dir),
                 &["cat-file", "--batch"],
                 Some(&request),
                 self.limit(BUDGET),
@@ -368,25 +426,33 @@ const SAFE_CONFIG: &[&str] = &[
     // Files the configuration can name that a diff reads: not a FIFO or `/dev/zero` of the
     // repository's choosing. Attributes come from the commit, not from the work tree.
     "diff.orderFile=/dev/null",
+    "core.attributesFile=/dev/null",
     "attr.tree=HEAD",
+    // Never a repository found by discovery that has no `.git` (a committed folder that looks
+    // like a bare repository), in git or in a git process it starts (git 2.38 and later; older
+    // versions ignore the setting). Change mode names its repository with `--git-dir`.
+    "safe.bareRepository=explicit",
     // Paths with bytes over 0x7f as they are (control characters, `"` and `\` are still quoted).
     "core.quotePath=false",
 ];
 
 /// Run git in `dir` without a pager, prompts, lazy fetches, external diff programs or fsmonitor,
-/// killing it when it has not ended after `limit`.
+/// killing it when it has not ended after `limit`. With `git_dir`, git uses that repository and
+/// `dir` as its work tree, and discovers nothing.
 fn run(
     dir: &Path,
+    git_dir: Option<&Path>,
     args: &[&str],
     stdin: Option<&str>,
     limit: Duration,
 ) -> Result<Output, GitError> {
-    run_capped(dir, args, stdin, limit, MAX_OUTPUT)
+    run_capped(dir, git_dir, args, stdin, limit, MAX_OUTPUT)
 }
 
 /// [`run`], keeping at most `cap` bytes of stdout.
 fn run_capped(
     dir: &Path,
+    git_dir: Option<&Path>,
     args: &[&str],
     stdin: Option<&str>,
     limit: Duration,
@@ -395,6 +461,14 @@ fn run_capped(
     let started = Instant::now();
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).arg("--no-pager");
+    if let Some(git_dir) = git_dir {
+        let mut option = std::ffi::OsString::from("--git-dir=");
+        option.push(git_dir);
+        command.arg(option);
+        let mut option = std::ffi::OsString::from("--work-tree=");
+        option.push(dir);
+        command.arg(option);
+    }
     for setting in SAFE_CONFIG {
         command.arg("-c").arg(setting);
     }
@@ -407,6 +481,7 @@ fn run_capped(
         .env("LC_ALL", "C")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_COMMON_DIR")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -509,46 +584,31 @@ fn read_on_thread(
     receive
 }
 
-/// Refuse a repository whose git files git would wait on forever, before starting git: the
-/// first `.git` above `dir`, its `HEAD`, `config`, `commondir` and `packed-refs` (and those of
-/// the common directory of a linked work tree) must be directories or regular files when they
-/// exist. Anything git reads later (a configuration `include`, an alternates file) is covered by
-/// the deadline of each git process.
-fn check_git_files(dir: &Path) -> Result<(), GitError> {
+/// Where a repository was found: the top of its work tree and its git directory.
+struct Located {
+    top: PathBuf,
+    git_dir: PathBuf,
+}
+
+/// The first line of a small regular file (`.git` as a file, `commondir`, `HEAD`), bounded.
+fn first_line_of(path: &Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.take(64 * 1024).read_to_string(&mut text).ok()?;
+    Some(text.lines().next().unwrap_or("").trim().to_string())
+}
+
+fn not_regular(path: &Path) -> GitError {
+    GitError(format!(
+        "`{}` is not a regular file (a FIFO, socket or device?): git would wait on it or read it without end, so change mode does not run git in this repository",
+        path.display()
+    ))
+}
+
+/// The repository of `dir`: the nearest `.git` at or above it, a directory or a `gitdir:` file
+/// (a linked work tree, a submodule). `None` when there is none.
+fn locate(dir: &Path) -> Result<Option<Located>, GitError> {
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let not_regular = |path: &Path| {
-        GitError(format!(
-            "`{}` is not a regular file (a FIFO, socket or device?): git would wait on it, so change mode does not run git in this repository",
-            path.display()
-        ))
-    };
-    // `metadata` follows symbolic links; a dangling link is for git to report.
-    let check_file = |path: &Path| match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(not_regular(path)),
-        _ => Ok(()),
-    };
-    // The first line of a small regular file (`.git` as a file, `commondir`), bounded.
-    let first_line = |path: &Path| -> Option<String> {
-        let file = std::fs::File::open(path).ok()?;
-        let mut text = String::new();
-        file.take(64 * 1024).read_to_string(&mut text).ok()?;
-        Some(text.lines().next().unwrap_or("").trim().to_string())
-    };
-    let check_gitdir = |gitdir: &Path| -> Result<(), GitError> {
-        for name in ["HEAD", "config", "commondir", "packed-refs"] {
-            check_file(&gitdir.join(name))?;
-        }
-        let commondir = gitdir.join("commondir");
-        if commondir.is_file() {
-            if let Some(common) = first_line(&commondir).filter(|l| !l.is_empty()) {
-                let common = gitdir.join(common);
-                for name in ["HEAD", "config", "packed-refs"] {
-                    check_file(&common.join(name))?;
-                }
-            }
-        }
-        Ok(())
-    };
     for ancestor in dir.ancestors() {
         let dotgit = ancestor.join(".git");
         // Missing (or a dangling link, which git skips too): look further up.
@@ -556,24 +616,82 @@ fn check_git_files(dir: &Path) -> Result<(), GitError> {
             continue;
         };
         if meta.is_dir() {
-            return check_gitdir(&dotgit);
+            return Ok(Some(Located {
+                top: ancestor.to_path_buf(),
+                git_dir: dotgit,
+            }));
         }
         if !meta.is_file() {
             return Err(not_regular(&dotgit));
         }
-        // A `.git` file (a linked work tree, a submodule): `gitdir: <path>`.
-        if let Some(target) = first_line(&dotgit)
+        let target = first_line_of(&dotgit)
             .as_deref()
             .and_then(|l| l.strip_prefix("gitdir:"))
             .map(str::trim)
             .filter(|t| !t.is_empty())
+            .map(|t| ancestor.join(t));
+        return match target {
+            Some(git_dir) if git_dir.is_dir() => Ok(Some(Located {
+                top: ancestor.to_path_buf(),
+                git_dir,
+            })),
+            _ => Err(GitError(format!(
+                "`{}` names no repository (a `.git` file says `gitdir: <path>` of a directory)",
+                dotgit.display()
+            ))),
+        };
+    }
+    Ok(None)
+}
+
+/// Refuse a repository whose git files git would wait on forever or read without end, before
+/// starting git: in `git_dir` and in its common directory (a linked work tree's), `HEAD`,
+/// `config`, `commondir`, `packed-refs`, `shallow`, `info/attributes`, `info/grafts`,
+/// `objects/info/alternates` and the branch file `HEAD` names must be directories or regular
+/// files when they exist. Anything git reads later (a configuration `include`, what an
+/// alternates file names) is covered by the deadline of each git process.
+fn check_git_files(git_dir: &Path) -> Result<(), GitError> {
+    // `metadata` follows symbolic links; a dangling link is for git to report.
+    let check_file = |path: &Path| match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(not_regular(path)),
+        _ => Ok(()),
+    };
+    for name in ["HEAD", "config", "config.worktree", "commondir"] {
+        check_file(&git_dir.join(name))?;
+    }
+    let common = git_dir
+        .join("commondir")
+        .is_file()
+        .then(|| first_line_of(&git_dir.join("commondir")))
+        .flatten()
+        .filter(|l| !l.is_empty())
+        .map_or_else(|| git_dir.to_path_buf(), |l| git_dir.join(l));
+    let files = [
+        "HEAD",
+        "config",
+        "packed-refs",
+        "shallow",
+        "info/attributes",
+        "info/grafts",
+        "objects/info/alternates",
+    ];
+    for name in files {
+        check_file(&common.join(name))?;
+    }
+    // The branch HEAD names (`ref: refs/heads/main`), read by every query that names HEAD.
+    let head = git_dir.join("HEAD");
+    if head.is_file() {
+        if let Some(name) = first_line_of(&head)
+            .as_deref()
+            .and_then(|l| l.strip_prefix("ref:"))
+            .map(str::trim)
+            .filter(|name| {
+                name.starts_with("refs/") && name.split('/').all(|c| !c.is_empty() && c != "..")
+            })
         {
-            let gitdir = ancestor.join(target);
-            if gitdir.is_dir() {
-                return check_gitdir(&gitdir);
-            }
+            check_file(&git_dir.join(name))?;
+            check_file(&common.join(name))?;
         }
-        return Ok(());
     }
     Ok(())
 }
@@ -801,6 +919,7 @@ mod tests {
         let started = Instant::now();
         let out = run_capped(
             dir.path(),
+            None,
             &["cat-file", "--batch"],
             Some("HEAD:big.sql\n"),
             BUDGET,
@@ -814,6 +933,7 @@ mod tests {
         // Under the cap, the same query succeeds.
         let out = run_capped(
             dir.path(),
+            None,
             &["cat-file", "--batch"],
             Some("HEAD:big.sql\n"),
             BUDGET,
