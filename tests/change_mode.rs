@@ -971,3 +971,63 @@ fn linked_work_trees_are_reviewed() {
     );
     assert_eq!(findings(&out).len(), 1, "{}", stderr(&out));
 }
+
+/// 20,000 migrations modified in one folder: their blobs are read by object id, and the folder
+/// is one pathspec of the line diff. Read as `HEAD:path`, each lookup searched the folder's
+/// tree, and the change used up git's 30 s (exit 2). The history is written with
+/// `git fast-import` (no work tree: change mode reads commits).
+#[test]
+fn twenty_thousand_modified_migrations_in_one_folder() {
+    use std::io::Write as _;
+    if !git_available() {
+        return;
+    }
+    const N: usize = 20_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let mut stream = String::new();
+    let mut commit = |branch: &str, parent: Option<&str>, text: &dyn Fn(usize) -> String| {
+        stream.push_str(&format!(
+            "commit refs/heads/{branch}\ncommitter T <t@t> 1700000000 +0000\ndata 1\nx\n"
+        ));
+        if let Some(parent) = parent {
+            stream.push_str(&format!("from refs/heads/{parent}\n"));
+        }
+        for i in 0..N {
+            let text = text(i);
+            stream.push_str(&format!(
+                "M 100644 inline db/migration/V{i}__m.sql\ndata {}\n{text}\n",
+                text.len()
+            ));
+        }
+    };
+    commit("main", None, &|i| format!("CREATE TABLE t{i} (a int);\n"));
+    commit("feature", Some("main"), &|i| {
+        format!("CREATE TABLE t{i} (a int);\nALTER TABLE t{i} DROP COLUMN a;\n")
+    });
+    let mut import = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    import
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stream.as_bytes())
+        .expect("write");
+    assert!(import.wait().expect("wait").success());
+    git(root, &["symbolic-ref", "HEAD", "refs/heads/feature"]);
+    let (out, took) = run_bounded(
+        root,
+        &["--diff", "main", "--format", "json"],
+        &[],
+        std::time::Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(0), "{} ({took:?})", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

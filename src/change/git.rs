@@ -44,7 +44,7 @@ impl std::fmt::Display for GitError {
     }
 }
 
-/// How git reports a changed path (`git diff --name-status`).
+/// How git reports a changed path (`git diff --raw`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Added,
@@ -89,6 +89,11 @@ pub struct Entry {
     pub status: Status,
     pub path: String,
     pub old_path: Option<String>,
+    /// The blob on the base side (full object id); `None` for an added path, a submodule, or
+    /// what git did not name.
+    pub old_blob: Option<String>,
+    /// The blob at HEAD, likewise (`None` for a deleted path).
+    pub new_blob: Option<String>,
 }
 
 /// Per path, the 1-based inclusive line ranges a change added or modified.
@@ -263,11 +268,14 @@ impl Repo {
         )))
     }
 
-    /// Paths changed between `from` and HEAD, with renames and copies detected.
+    /// Paths changed between `from` and HEAD, with renames and copies detected, and the blobs
+    /// on both sides (read later by object id: a lookup by `REV:path` searches the path's
+    /// folder, and 20,000 of them in one folder took the whole budget).
     pub fn changed(&self, from: &str) -> Result<Vec<Entry>, GitError> {
         let out = self.git(&[
             "diff",
-            "--name-status",
+            "--raw",
+            "--no-abbrev",
             "-z",
             "-M",
             "-C",
@@ -285,12 +293,18 @@ impl Repo {
                 first_line(&out.stderr)
             )));
         }
-        Ok(parse_name_status(&out.stdout))
+        Ok(parse_raw(&out.stdout))
     }
 
     /// For each path, the line ranges (1-based, inclusive) on HEAD's side that the change added
-    /// or modified.
-    pub fn changed_lines(&self, from: &str, paths: &[&str]) -> Result<ChangedLines, GitError> {
+    /// or modified. `changed` is every path the change touches (both names of a rename), from
+    /// [`Repo::changed`].
+    pub fn changed_lines(
+        &self,
+        from: &str,
+        paths: &[&str],
+        changed: &[&str],
+    ) -> Result<ChangedLines, GitError> {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
@@ -313,7 +327,7 @@ impl Repo {
             "HEAD",
             "--",
         ];
-        let specs: Vec<String> = paths.iter().map(|p| format!(":(literal){p}")).collect();
+        let specs = pathspecs(paths, changed);
         args.extend(specs.iter().map(String::as_str));
         let out = self.git(&args)?;
         if !out.status.success() {
@@ -325,18 +339,12 @@ impl Repo {
         Ok(parse_hunks(&String::from_utf8_lossy(&out.stdout)))
     }
 
-    /// The size of each blob `REV:path` names (`None`: not a blob, missing, or a name with a
-    /// newline, which cat-file's line-based input cannot carry), with one `git cat-file` process.
-    pub fn blob_sizes(&self, rev: &str, paths: &[&str]) -> Result<Vec<Option<u64>>, GitError> {
-        if paths.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut input = String::new();
-        for path in paths.iter().filter(|p| !p.contains('\n')) {
-            input.push_str(rev);
-            input.push(':');
-            input.push_str(path);
-            input.push('\n');
+    /// The size of each blob (`None`: no blob given, or not a blob), with one `git cat-file`
+    /// process.
+    pub fn blob_sizes(&self, blobs: &[Option<&str>]) -> Result<Vec<Option<u64>>, GitError> {
+        let input = batch_input(blobs, &vec![true; blobs.len()]);
+        if input.is_empty() {
+            return Ok(vec![None; blobs.len()]);
         }
         let out = run(
             &self.root,
@@ -347,12 +355,10 @@ impl Repo {
         )?;
         let out = String::from_utf8_lossy(&out.stdout);
         let mut lines = out.lines();
-        Ok(paths
+        Ok(blobs
             .iter()
-            .map(|path| {
-                if path.contains('\n') {
-                    return None;
-                }
+            .map(|blob| {
+                blob.filter(|b| is_object_id(b))?;
                 match object_header(lines.next()?)? {
                     ("blob", size) => Some(size),
                     _ => None,
@@ -361,26 +367,15 @@ impl Repo {
             .collect())
     }
 
-    /// The content at HEAD of each path whose `read` is true (`None` for the others, and for
-    /// what is not a blob), with one `git cat-file` process.
-    pub fn read_at_head(
+    /// The content of each blob whose `read` is true (`None` for the others, and for what is
+    /// not a blob), with one `git cat-file` process.
+    pub fn read_blobs(
         &self,
-        paths: &[&str],
+        blobs: &[Option<&str>],
         read: &[bool],
     ) -> Result<Vec<Option<String>>, GitError> {
-        let mut wanted = Vec::new();
-        let mut request = String::new();
-        for (path, &wanted_here) in paths.iter().zip(read) {
-            // cat-file's line-based input cannot name a path with a newline.
-            let ok = wanted_here && !path.contains('\n');
-            if ok {
-                request.push_str("HEAD:");
-                request.push_str(path);
-                request.push('\n');
-            }
-            wanted.push(ok);
-        }
-        let blobs = if request.is_empty() {
+        let request = batch_input(blobs, read);
+        let contents = if request.is_empty() {
             Vec::new()
         } else {
             let out = run(
@@ -392,12 +387,78 @@ impl Repo {
             )?;
             parse_batch(&out.stdout)
         };
-        let mut blobs = blobs.into_iter();
-        Ok(wanted
-            .into_iter()
-            .map(|ok| if ok { blobs.next().flatten() } else { None })
+        let mut contents = contents.into_iter();
+        Ok(blobs
+            .iter()
+            .zip(read)
+            .map(|(blob, &read)| {
+                if read && blob.is_some_and(is_object_id) {
+                    contents.next().flatten()
+                } else {
+                    None
+                }
+            })
             .collect())
     }
+}
+
+/// Pathspecs that select exactly `paths` among the `changed` paths: a folder where every changed
+/// path under it is wanted stands for them (git compares each tree entry with every pathspec,
+/// and 20,000 migrations changed in one folder took 4 s of CPU as 20,000 names), other paths
+/// are named one by one.
+fn pathspecs(paths: &[&str], changed: &[&str]) -> Vec<String> {
+    use std::collections::{HashMap, HashSet};
+    let changed: HashSet<&str> = changed.iter().copied().collect();
+    let wanted: HashSet<&str> = paths.iter().copied().collect();
+    // How many changed (and wanted) paths a pathspec of each folder matches: the paths under
+    // it, and a path of that name (a file on one side, a folder on the other).
+    let mut under_changed: HashMap<&str, usize> = HashMap::new();
+    let mut under_wanted: HashMap<&str, usize> = HashMap::new();
+    for &path in &changed {
+        let counts_wanted = wanted.contains(path);
+        let prefixes = path.match_indices('/').map(|(i, _)| &path[..i]);
+        for prefix in prefixes.chain(std::iter::once(path)) {
+            *under_changed.entry(prefix).or_default() += 1;
+            if counts_wanted {
+                *under_wanted.entry(prefix).or_default() += 1;
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut specs = Vec::new();
+    for &path in paths {
+        // Outermost first: `a`, then `a/b`, for `a/b/c`.
+        let folder = changed
+            .contains(path)
+            .then(|| {
+                path.match_indices('/')
+                    .map(|(i, _)| &path[..i])
+                    .find(|folder| under_wanted.get(folder) == under_changed.get(folder))
+            })
+            .flatten();
+        let spec = folder.unwrap_or(path);
+        if seen.insert(spec) {
+            specs.push(format!(":(literal){spec}"));
+        }
+    }
+    specs
+}
+
+/// Whether `text` is a full object id (SHA-1 or SHA-256), as `cat-file` input takes it.
+fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `cat-file` input: one object id a line, for each wanted blob that is an object id.
+fn batch_input(blobs: &[Option<&str>], wanted: &[bool]) -> String {
+    let mut input = String::new();
+    for (blob, _) in blobs.iter().zip(wanted).filter(|(_, &w)| w) {
+        if let Some(blob) = blob.filter(|b| is_object_id(b)) {
+            input.push_str(blob);
+            input.push('\n');
+        }
+    }
+    input
 }
 
 /// Configuration given on git's command line, which overrides the scanned repository's own (and
@@ -482,6 +543,11 @@ fn run_capped(
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_COMMON_DIR")
+        // Pathspecs are `:(literal)` and case-sensitive, whatever the environment says.
+        .env_remove("GIT_ICASE_PATHSPECS")
+        .env_remove("GIT_GLOB_PATHSPECS")
+        .env_remove("GIT_NOGLOB_PATHSPECS")
+        .env_remove("GIT_LITERAL_PATHSPECS")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -512,7 +578,7 @@ fn run_capped(
         let _ = child.kill();
         let _ = child.wait();
         GitError(format!(
-            "`git {}` did not finish in time and was stopped after {:.1} s (change mode gives git {} s in all, {} s for a `rev-parse`): something in the repository keeps git waiting (a FIFO or device file in `.git`, or a configuration `include` of one?)",
+            "`git {}` did not finish in time and was stopped after {:.1} s (change mode gives git {} s in all, {} s for a `rev-parse`): either git was still working on a very large change (thousands of changed files to match for renames, or huge migrations), or something in the repository keeps git waiting (a FIFO or device file in `.git`, or a configuration `include` of one)",
             args.first().copied().unwrap_or(""),
             started.elapsed().as_secs_f32(),
             BUDGET.as_secs(),
@@ -702,18 +768,28 @@ fn first_line(bytes: &[u8]) -> String {
     line.strip_prefix("fatal: ").unwrap_or(line).to_string()
 }
 
-/// `git diff --name-status -z`: `STATUS\0path\0` or, for renames and copies,
-/// `R100\0old\0new\0`.
-pub fn parse_name_status(bytes: &[u8]) -> Vec<Entry> {
+/// `git diff --raw -z --no-abbrev`: `:OLDMODE NEWMODE OLDID NEWID STATUS\0path\0` or, for
+/// renames and copies, `...R100\0old\0new\0`. Object ids of zeros (no blob on that side) and
+/// of submodules (mode 160000, a commit of another repository) are left out.
+pub fn parse_raw(bytes: &[u8]) -> Vec<Entry> {
     let mut fields = bytes
         .split(|&b| b == 0)
         .map(|f| String::from_utf8_lossy(f).into_owned());
     let mut entries = Vec::new();
     while let Some(token) = fields.next() {
-        if token.is_empty() {
+        let Some(header) = token.strip_prefix(':') else {
             continue;
-        }
-        let Some(status) = Status::parse(&token) else {
+        };
+        let words: Vec<&str> = header.split(' ').collect();
+        let [old_mode, new_mode, old_id, new_id, status] = words[..] else {
+            continue;
+        };
+        let blob = |mode: &str, id: &str| {
+            (mode != "160000" && is_object_id(id) && id.bytes().any(|b| b != b'0'))
+                .then(|| id.to_string())
+        };
+        let (old_blob, new_blob) = (blob(old_mode, old_id), blob(new_mode, new_id));
+        let Some(status) = Status::parse(status) else {
             // Unknown status letters (U, X): skip the path that follows.
             fields.next();
             continue;
@@ -725,12 +801,16 @@ pub fn parse_name_status(bytes: &[u8]) -> Vec<Entry> {
                 status,
                 path: second,
                 old_path: Some(first),
+                old_blob,
+                new_blob,
             });
         } else {
             entries.push(Entry {
                 status,
                 path: first,
                 old_path: None,
+                old_blob,
+                new_blob,
             });
         }
     }
@@ -943,15 +1023,75 @@ mod tests {
     }
 
     #[test]
-    fn name_status_with_renames() {
-        let raw = b"M\0app/models/user.rb\0R087\0db/migrate/1_a.rb\0db/migrate/2_a.rb\0A\0x y.sql\0D\0old.py\0";
-        let entries = parse_name_status(raw);
-        assert_eq!(entries.len(), 4);
+    fn raw_diff_with_renames() {
+        let (a, b, z) = ("a".repeat(40), "b".repeat(40), "0".repeat(40));
+        let raw = format!(
+            ":100644 100644 {a} {b} M\0app/models/user.rb\0:100644 100644 {a} {b} R087\0db/migrate/1_a.rb\0db/migrate/2_a.rb\0:000000 100644 {z} {b} A\0x y.sql\0:100644 000000 {a} {z} D\0old.py\0:160000 160000 {a} {b} M\0sub\0:100644 100644 {a} {b} X\0odd\0"
+        );
+        let entries = parse_raw(raw.as_bytes());
+        assert_eq!(entries.len(), 5);
+        assert_eq!(entries[0].old_blob.as_deref(), Some(a.as_str()));
+        assert_eq!(entries[0].new_blob.as_deref(), Some(b.as_str()));
+        assert_eq!(
+            (
+                entries[2].old_blob.as_deref(),
+                entries[3].new_blob.as_deref()
+            ),
+            (None, None)
+        );
+        assert_eq!(
+            (
+                entries[4].old_blob.as_deref(),
+                entries[4].new_blob.as_deref()
+            ),
+            (None, None)
+        );
         assert_eq!(entries[1].status, Status::Renamed);
         assert_eq!(entries[1].path, "db/migrate/2_a.rb");
         assert_eq!(entries[1].old_path.as_deref(), Some("db/migrate/1_a.rb"));
         assert_eq!(entries[2].path, "x y.sql");
         assert_eq!(entries[3].status, Status::Deleted);
+    }
+
+    #[test]
+    fn folders_whose_changes_are_all_wanted_are_one_pathspec() {
+        let changed = [
+            "db/migrate/1.rb",
+            "db/migrate/2.rb",
+            "db/schema.rb",
+            "db/seeds/x.sql",
+            "db/seeds/big.csv",
+            "app/a.rb",
+            "top.sql",
+            "old",
+            "old/new.sql",
+        ];
+        let wanted = [
+            "db/migrate/1.rb",
+            "db/migrate/2.rb",
+            "db/seeds/x.sql",
+            "top.sql",
+            "old/new.sql",
+            "gone/x.sql",
+        ];
+        assert_eq!(
+            pathspecs(&wanted, &changed),
+            [
+                ":(literal)db/migrate",
+                ":(literal)db/seeds/x.sql",
+                ":(literal)top.sql",
+                ":(literal)old/new.sql",
+                ":(literal)gone/x.sql"
+            ]
+        );
+        // Everything under `db` is wanted: one pathspec.
+        assert_eq!(
+            pathspecs(
+                &["db/a/1.sql", "db/b/2.sql"],
+                &["db/a/1.sql", "db/b/2.sql", "x"]
+            ),
+            [":(literal)db"]
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct ChangedFile {
     pub display: String,
     pub status: Status,
     pub old_path: Option<String>,
+    /// The blob on the base side and at HEAD (full object ids), when there is one.
+    pub old_blob: Option<String>,
+    pub new_blob: Option<String>,
     pub role: Role,
 }
 
@@ -148,6 +151,11 @@ pub fn load(
     let base_commit = repo.resolve(base)?;
     let merge_base = repo.merge_base(base, &base_commit)?;
     let entries = repo.changed(&merge_base)?;
+    // Every path the change touches, for the line diff's pathspecs.
+    let touched: Vec<String> = entries
+        .iter()
+        .flat_map(|e| std::iter::once(e.path.clone()).chain(e.old_path.clone()))
+        .collect();
 
     let migrations = config.migrations.paths.clone().unwrap_or_default();
     let code = config.migrations.code.clone().unwrap_or_default();
@@ -178,6 +186,8 @@ pub fn load(
             display,
             status: entry.status,
             old_path: entry.old_path,
+            old_blob: entry.old_blob,
+            new_blob: entry.new_blob,
         });
     }
 
@@ -190,9 +200,9 @@ pub fn load(
             _ => None,
         })
         .collect();
-    let wanted_paths: Vec<&str> = wanted
+    let wanted_blobs: Vec<Option<&str>> = wanted
         .iter()
-        .map(|&(i, _)| files[i].path.as_str())
+        .map(|&(i, _)| files[i].new_blob.as_deref())
         .collect();
     // A migration over the size cap, at HEAD or on the base side, is not reviewed (with a
     // note): its text would be read whole, and its line diff would have git load both sides.
@@ -204,32 +214,28 @@ pub fn load(
         ));
     };
     let mut read = Vec::with_capacity(wanted.len());
-    for (n, size) in repo
-        .blob_sizes("HEAD", &wanted_paths)?
-        .into_iter()
-        .enumerate()
-    {
+    for (n, size) in repo.blob_sizes(&wanted_blobs)?.into_iter().enumerate() {
         if let Some(size) = size.filter(|&s| s > max_file_bytes) {
             over_cap(n, size, "");
         }
         read.push(size.is_some_and(|s| s <= max_file_bytes));
     }
-    let earlier: Vec<(usize, &str)> = wanted
+    let earlier: Vec<(usize, Option<&str>)> = wanted
         .iter()
         .enumerate()
         .map(|(n, &(i, _))| (n, &files[i]))
         .filter(|(n, f)| read[*n] && !matches!(f.status, Status::Added | Status::Copied))
-        .map(|(n, f)| (n, f.old_path.as_deref().unwrap_or(&f.path)))
+        .map(|(n, f)| (n, f.old_blob.as_deref()))
         .collect();
-    let earlier_paths: Vec<&str> = earlier.iter().map(|&(_, p)| p).collect();
-    let earlier_sizes = repo.blob_sizes(&merge_base, &earlier_paths)?;
+    let earlier_blobs: Vec<Option<&str>> = earlier.iter().map(|&(_, b)| b).collect();
+    let earlier_sizes = repo.blob_sizes(&earlier_blobs)?;
     for (&(n, _), size) in earlier.iter().zip(earlier_sizes) {
         if let Some(size) = size.filter(|&s| s > max_file_bytes) {
             read[n] = false;
             over_cap(n, size, " at the merge base");
         }
     }
-    let texts = repo.read_at_head(&wanted_paths, &read)?;
+    let texts = repo.read_blobs(&wanted_blobs, &read)?;
     // Renamed files need both names in the pathspec, or git sees an added file.
     let partial: Vec<&str> = wanted
         .iter()
@@ -239,7 +245,8 @@ pub fn load(
         .filter(|f| !matches!(f.status, Status::Added | Status::Copied))
         .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.old_path.as_deref()))
         .collect();
-    let hunks = repo.changed_lines(&merge_base, &partial)?;
+    let touched: Vec<&str> = touched.iter().map(String::as_str).collect();
+    let hunks = repo.changed_lines(&merge_base, &partial, &touched)?;
     // One lookup per migration (a change can modify thousands).
     let hunks: std::collections::HashMap<&str, &Vec<(u32, u32)>> = hunks
         .iter()
