@@ -28,8 +28,8 @@ pub fn parse_range(text: &str, range: Span, limits: &Limits) -> Result<Vec<Docum
 /// regions spend it many times over.
 #[derive(Clone, Debug)]
 pub struct FileBudget {
-    /// Characters the indentation repairs may still parse: [`MAX_PATCH_WORK`] plus four times
-    /// the file.
+    /// Characters the indentation repairs may still parse: [`MAX_PATCH_WORK`] plus the file's
+    /// length.
     repair_work: usize,
     /// Bytes alias expansions copied so far (see [`Limits::max_alias_bytes`]).
     alias_bytes: usize,
@@ -39,7 +39,7 @@ impl FileBudget {
     /// The budget of the file `text`.
     pub fn new(text: &str) -> Self {
         FileBudget {
-            repair_work: text.len().saturating_mul(4).saturating_add(MAX_PATCH_WORK),
+            repair_work: text.len().saturating_add(MAX_PATCH_WORK),
             alias_bytes: 0,
         }
     }
@@ -260,9 +260,10 @@ type Events<'a> = Vec<(Event<'a>, SSpan)>;
 
 const MAX_INDENT_PATCHES: usize = 64;
 /// Characters the indentation patches of one file may parse again before an error, in total,
-/// beyond four times the file (the densest YAML parses at about 25 MB/s, so an 8 MiB document's repairs
-/// stay within a few seconds).
-const MAX_PATCH_WORK: usize = 32 << 20;
+/// beyond the file's own length. The densest YAML (`[1,1,1,…]`) parses at about 8 MB/s, so the
+/// repairs of an 8 MiB file parse at most about 24 MB, about 3 s (the budget was 32 MiB plus four
+/// times the file, per document until the eighteenth day: 32 documents of repairs took 64 s).
+const MAX_PATCH_WORK: usize = 16 << 20;
 
 /// A copy of the text with spaces inserted; `map[i]` is the original (relative) byte offset
 /// of the copy's byte `i` (inserted spaces map to the byte they were inserted before).
