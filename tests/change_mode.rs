@@ -30,6 +30,17 @@ fn commit_all(root: &Path, message: &str) {
     git(root, &["commit", "-q", "--allow-empty", "-m", message]);
 }
 
+/// Commit a destructive migration (SL603) with a change of application code.
+fn commit_drop_with_code(root: &Path) {
+    write(
+        root,
+        "db/migrate/20250301000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    change_code(root);
+    commit_all(root, "drop");
+}
+
 /// A repository with some history on `main` and a `feature` branch checked out.
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -515,13 +526,7 @@ fn shallow_clone_without_merge_base_says_fetch_depth_0() {
 fn github_base_ref_is_the_default_base_in_actions() {
     let dir = repo();
     let origin = dir.path();
-    write(
-        origin,
-        "db/migrate/20250301000000_remove_legacy_from_users.rb",
-        DROP_MIGRATION,
-    );
-    change_code(origin);
-    commit_all(origin, "drop");
+    commit_drop_with_code(origin);
     let clones = tempfile::tempdir().expect("tempdir");
     let clone = clones.path().join("checkout");
     let clone_str = clone.to_string_lossy().into_owned();
@@ -666,13 +671,7 @@ fn a_fifo_for_git_head_ends_with_an_error_not_a_hang() {
     }
     let dir = repo();
     let root = dir.path();
-    write(
-        root,
-        "db/migrate/20250301000000_remove_legacy_from_users.rb",
-        DROP_MIGRATION,
-    );
-    change_code(root);
-    commit_all(root, "drop");
+    commit_drop_with_code(root);
     let head = root.join(".git/HEAD");
     std::fs::remove_file(&head).expect("rm HEAD");
     if !mkfifo(&head) {
@@ -949,13 +948,7 @@ fn linked_work_trees_are_reviewed() {
     }
     let dir = repo();
     let root = dir.path();
-    write(
-        root,
-        "db/migrate/20250301000000_remove_legacy_from_users.rb",
-        DROP_MIGRATION,
-    );
-    change_code(root);
-    commit_all(root, "drop");
+    commit_drop_with_code(root);
     git(root, &["checkout", "-q", "main"]);
     let other = tempfile::tempdir().expect("tempdir");
     let linked = other.path().join("linked");

@@ -996,30 +996,25 @@ mod tests {
         assert!(std::fs::write(dir.path().join("big.sql"), &big).is_ok());
         assert!(git(&["add", "big.sql"]));
         assert!(git(&["commit", "-q", "-m", "big"]));
+        let cat_big = |cap: usize| {
+            run_capped(
+                dir.path(),
+                None,
+                &["cat-file", "--batch"],
+                Some("HEAD:big.sql\n"),
+                BUDGET,
+                cap,
+            )
+        };
         let started = Instant::now();
-        let out = run_capped(
-            dir.path(),
-            None,
-            &["cat-file", "--batch"],
-            Some("HEAD:big.sql\n"),
-            BUDGET,
-            1 << 20,
-        );
+        let out = cat_big(1 << 20);
         let Err(GitError(message)) = out else {
             panic!("4 MiB of output passed a 1 MiB cap: {out:?}")
         };
         assert!(message.contains("more than 1 MiB"), "{message}");
         assert!(started.elapsed() < Duration::from_secs(10));
         // Under the cap, the same query succeeds.
-        let out = run_capped(
-            dir.path(),
-            None,
-            &["cat-file", "--batch"],
-            Some("HEAD:big.sql\n"),
-            BUDGET,
-            8 << 20,
-        );
-        assert!(out.is_ok_and(|o| o.stdout.len() > 4 << 20));
+        assert!(cat_big(8 << 20).is_ok_and(|o| o.stdout.len() > 4 << 20));
     }
 
     #[test]
