@@ -437,8 +437,24 @@ fn pathspecs(paths: &[&str], changed: &[&str]) -> Vec<String> {
             })
             .flatten();
         let spec = folder.unwrap_or(path);
+        // A name that is not UTF-8 arrives with U+FFFD in place of its bytes, a spelling that
+        // names no file: its closest folder spelled exactly stands for it (hunks are matched to
+        // paths by the same spelling), or the whole tree.
+        let spec = if spec.contains('\u{FFFD}') {
+            spec.match_indices('/')
+                .map(|(i, _)| &spec[..i])
+                .rev()
+                .find(|folder| !folder.contains('\u{FFFD}'))
+                .unwrap_or(".")
+        } else {
+            spec
+        };
         if seen.insert(spec) {
-            specs.push(format!(":(literal){spec}"));
+            specs.push(if spec == "." {
+                ".".to_string()
+            } else {
+                format!(":(literal){spec}")
+            });
         }
     }
     specs
@@ -1086,6 +1102,26 @@ mod tests {
                 &["db/a/1.sql", "db/b/2.sql", "x"]
             ),
             [":(literal)db"]
+        );
+        // A name that was not UTF-8 (U+FFFD in its spelling) is reached through its folder.
+        assert_eq!(
+            pathspecs(
+                &[
+                    "db/migrate/6_bad\u{FFFD}.rb",
+                    "db/migrate/7.rb",
+                    "x\u{FFFD}/1.sql",
+                    "\u{FFFD}.sql"
+                ],
+                &[
+                    "db/migrate/6_bad\u{FFFD}.rb",
+                    "db/migrate/7.rb",
+                    "db/migrate/README",
+                    "x\u{FFFD}/1.sql",
+                    "\u{FFFD}.sql",
+                    "app/a.rb"
+                ]
+            ),
+            [":(literal)db/migrate", ":(literal)db/migrate/7.rb", "."]
         );
     }
 
