@@ -8,12 +8,14 @@
 //! Discovery-level cases (symlinks, FIFOs, unreadable files, the size-cap setting) are tested
 //! elsewhere; here only the default cap is relied on.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use shutdownlint::discover::DEFAULT_MAX_FILE_BYTES;
+
+mod common;
 
 /// Each run of the binary must end within this: 5 s for an optimised build, as the product
 /// promises; an unoptimised test build on a loaded 2-core CI machine gets four times as long, so
@@ -74,65 +76,24 @@ struct Run {
     elapsed: Duration,
 }
 
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        bytes
-    })
-}
-
 /// Run the binary in `dir`; kill it and fail when it runs past the deadline.
 fn run(case: &str, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    command
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn shutdownlint");
-    let start = Instant::now();
-    let writer = stdin.map(|bytes| {
-        let bytes = bytes.to_vec();
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        // The binary may stop reading early (over the size cap): a broken pipe is fine.
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        })
-    });
-    let stdout = read_all(child.stdout.take());
-    let stderr = read_all(child.stderr.take());
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for shutdownlint") {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{case}: `shutdownlint {}` did not finish within {DEADLINE:?}",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
+        .env_remove("RUST_BACKTRACE");
+    let Some((output, elapsed)) = common::output_within_fed(&mut command, stdin, DEADLINE) else {
+        panic!(
+            "{case}: `shutdownlint {}` did not finish within {DEADLINE:?}",
+            args.join(" ")
+        );
     };
-    let elapsed = start.elapsed();
-    if let Some(writer) = writer {
-        let _ = writer.join();
-    }
     Run {
-        status: status.code(),
-        stdout: String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned(),
+        status: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         elapsed,
     }
 }

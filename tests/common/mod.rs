@@ -177,15 +177,38 @@ pub fn output_within(
     command: &mut std::process::Command,
     limit: std::time::Duration,
 ) -> (std::process::Output, std::time::Duration) {
-    use std::io::Read;
+    let shown = format!("{command:?}");
+    output_within_fed(command, None, limit)
+        .unwrap_or_else(|| panic!("{shown} still running after {limit:?}: it hangs"))
+}
+
+/// [`output_within`], with `stdin` written to the command on a thread when given (the binary may
+/// stop reading early, over the size cap: a broken pipe is fine); `None` when the run was killed
+/// at `limit`, for the caller to say which run hung.
+pub fn output_within_fed(
+    command: &mut std::process::Command,
+    stdin: Option<&[u8]>,
+    limit: std::time::Duration,
+) -> Option<(std::process::Output, std::time::Duration)> {
+    use std::io::{Read, Write};
     use std::process::Stdio;
     let started = std::time::Instant::now();
     let mut child = command
-        .stdin(Stdio::null())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn shutdownlint");
+    let writer = stdin.zip(child.stdin.take()).map(|(bytes, mut pipe)| {
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
     fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -204,15 +227,18 @@ pub fn output_within(
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{command:?} still running after {limit:?}: it hangs");
+            return None;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     let took = started.elapsed();
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     let output = std::process::Output {
         status,
         stdout: stdout.join().expect("stdout"),
         stderr: stderr.join().expect("stderr"),
     };
-    (output, took)
+    Some((output, took))
 }
