@@ -28,6 +28,7 @@ pub mod timeline;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -87,7 +88,14 @@ pub struct Settings {
     /// Keep the paths of released files in [`Report::released_paths`] (the language server:
     /// it tells a file the last lint had nothing to say about from one it never saw).
     pub keep_released_paths: bool,
+    /// A flag that, once set, ends a run early between its stages (the language server sets it
+    /// when the editor asks it to shut down): the run then returns [`STOPPED`] instead of a
+    /// report.
+    pub stop: Option<Arc<AtomicBool>>,
 }
+
+/// What a run stopped by [`Settings::stop`] returns as its error.
+pub const STOPPED: &str = "the lint was stopped before it finished";
 
 /// How many Kubernetes workloads a run keeps in its model while it reads the scan (a few times
 /// what a large repository has). The workloads of files read after that are lowered again
@@ -109,7 +117,15 @@ impl Settings {
             kept_workloads: KEPT_WORKLOADS,
             relowered_at_once: RELOWERED_AT_ONCE,
             keep_released_paths: false,
+            stop: None,
         }
+    }
+
+    /// [`Settings::stop`] was set.
+    fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|stop| stop.load(Ordering::Relaxed))
     }
 }
 
@@ -128,6 +144,9 @@ pub fn lint_paths_overlaid(
     extra: Vec<InputFile>,
 ) -> Result<Report, ConfigError> {
     let discovery = discover::discover(paths, &settings.config)?;
+    if settings.stopped() {
+        return Err(ConfigError(STOPPED.into()));
+    }
     let read = |path: &Path| read_overlaid(path, overlay, settings.max_file_bytes).map(|(t, _)| t);
     // Kustomization files say which files are patches (partial objects, not linted), so they
     // are read first; they are few and small. Every other file is read in the parallel stage,
@@ -187,7 +206,9 @@ pub fn lint_paths_overlaid(
             order,
         });
     }
-    let (mut report, unreadable) = lint_sources(sources, settings, overlay);
+    let Some((mut report, unreadable)) = lint_sources(sources, settings, overlay) else {
+        return Err(ConfigError(STOPPED.into()));
+    };
     file_notes.extend(unreadable);
     file_notes.sort_by_key(|(order, _)| *order);
     notes.extend(file_notes.into_iter().map(|(_, note)| note));
@@ -417,21 +438,25 @@ enum Kept {
     Disk(source::OnDisk),
 }
 
-/// Lint files already in memory (stdin, the language server, tests).
+/// Lint files already in memory (stdin, the language server, tests). A run stopped by
+/// [`Settings::stop`] gives an empty report.
 pub fn lint_inputs(inputs: Vec<InputFile>, settings: &Settings) -> Report {
     let sources = inputs.into_iter().map(Source::from).collect();
-    lint_sources(sources, settings, &|_| None).0
+    lint_sources(sources, settings, &|_| None)
+        .map(|(report, _)| report)
+        .unwrap_or_default()
 }
 
 /// The pipeline after discovery: read, parse and lower each file in parallel (dropping its
 /// tree, and its text when nothing can point into it), merge the facts into one model, link,
 /// run the rules, apply suppressions and sort. Also returns notes about files that could not
-/// be read, with their place in discovery order.
+/// be read, with their place in discovery order. `None` when [`Settings::stop`] was set: it is
+/// looked at before each chunk of files and each stage after them.
 fn lint_sources(
     mut sources: Vec<Source>,
     settings: &Settings,
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
-) -> (Report, Vec<(usize, String)>) {
+) -> Option<(Report, Vec<(usize, String)>)> {
     // File ids follow the shown path; the sort is stable.
     sources.sort_by(|a, b| a.display.cmp(&b.display));
     let lower_options = formats::LowerOptions {
@@ -489,14 +514,18 @@ fn lint_sources(
             },
             ..lower_options.clone()
         };
-        let outputs: Vec<FileOutput> = chunk
+        // A stopped run leaves the rest of the chunk unread.
+        let outputs: Option<Vec<FileOutput>> = chunk
             .into_par_iter()
             .enumerate()
             .map(|(index, source)| {
                 let id = FileId(u32::try_from(first + index).unwrap_or(u32::MAX));
-                process_source(id, source, settings.max_file_bytes, overlay, &chunk_options)
+                (!settings.stopped()).then(|| {
+                    process_source(id, source, settings.max_file_bytes, overlay, &chunk_options)
+                })
             })
             .collect();
+        let outputs = outputs?;
         for mut output in outputs {
             if let Some(fragment) = output.fragment.as_deref_mut() {
                 if !fragment.left_out.is_empty() {
@@ -560,6 +589,9 @@ fn lint_sources(
         }
     }
 
+    if settings.stopped() {
+        return None;
+    }
     files.shrink_to_fit();
     let mut model = Model::default();
     // Every fact's place is known: no vector of the model grows (and copies itself) while
@@ -583,6 +615,9 @@ fn lint_sources(
     scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
     let mut rest = relowered.as_slice();
     while !rest.is_empty() {
+        if settings.stopped() {
+            return None;
+        }
         // A part: as many files or ranges as hold `at_once` pod templates, at least one.
         let mut templates = 0usize;
         let end = rest
@@ -631,6 +666,9 @@ fn lint_sources(
         diagnostics.extend(found.into_iter().flatten());
     }
     drop((image_links, services, scripts));
+    if settings.stopped() {
+        return None;
+    }
     suppressions.extend(std::mem::take(&mut linked.suppressions));
     let change = settings
         .change
@@ -684,7 +722,7 @@ fn lint_sources(
         model,
         released_paths,
     };
-    (report, unreadable)
+    Some((report, unreadable))
 }
 
 /// Run the enabled rules in parallel, each rule's findings in one vector, their texts shared
@@ -982,6 +1020,31 @@ mod pipeline_tests {
             [(Some((0, 1)), 5), (Some((1, 8)), 2)]
         );
         assert_eq!(cut(&[], 2), []);
+    }
+
+    #[test]
+    fn a_stopped_run_returns_no_report() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dockerfile = "FROM node:22\nCMD node server.js\n";
+        std::fs::write(dir.path().join("Dockerfile"), dockerfile).expect("write");
+        let paths = [dir.path().to_path_buf()];
+        let stop = Arc::new(AtomicBool::new(false));
+        let settings = Settings {
+            stop: Some(Arc::clone(&stop)),
+            ..Settings::new(Config::default(), Selection::all())
+        };
+        let report = lint_paths(&paths, &settings).expect("a report");
+        assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+        stop.store(true, Ordering::Relaxed);
+        let stopped = lint_paths(&paths, &settings).map(|r| r.diagnostics.len());
+        assert!(matches!(&stopped, Err(e) if e.0 == STOPPED), "{stopped:?}");
+        let input = InputFile {
+            display: "Dockerfile".into(),
+            kind: FileKind::Dockerfile,
+            text: dockerfile.into(),
+            dir: None,
+        };
+        assert!(lint_inputs(vec![input], &settings).diagnostics.is_empty());
     }
 
     fn yaml(name: &str, text: &str) -> InputFile {

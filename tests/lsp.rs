@@ -680,6 +680,39 @@ fn exit_without_shutdown_exits_with_1() {
 }
 
 #[test]
+fn shutdown_stops_a_lint_in_progress() {
+    // A workspace whose lint takes seconds in a test build: 12,000 manifests beside the
+    // Dockerfile.
+    let (_dir, root) = workspace();
+    let manifest = DEPLOYMENT.replace("name: api", "name: api-copy");
+    for i in 0..12_000 {
+        write(
+            &root,
+            &format!("generated/{}/m{i}.yaml", i % 100),
+            &manifest,
+        );
+    }
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    let first = client.diagnostics(&uri(&dockerfile));
+    assert_eq!(codes(&first), ["SL101"], "{first:#}");
+    // A fix: the next lint would publish no findings. `shutdown` comes once that lint has
+    // started (the server waits 15 ms for quiet), and is answered without waiting for it to end:
+    // nothing is published before the answer.
+    client.change(&dockerfile, 2, DOCKERFILE_FIXED);
+    std::thread::sleep(Duration::from_millis(300));
+    let response = client.request_raw("shutdown", Value::Null);
+    assert_eq!(response.get("result"), Some(&Value::Null), "{response}");
+    let published = client.backlog_publications();
+    assert!(
+        published.is_empty(),
+        "published during shutdown: {published:#?}"
+    );
+    assert_eq!(client.exit().code(), Some(0));
+}
+
+#[test]
 fn requests_after_shutdown_are_refused() {
     let (_dir, root) = workspace();
     let (mut client, _) = Client::initialized(&root, json!({}));

@@ -16,6 +16,8 @@ mod uri;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -50,12 +52,23 @@ pub fn serve_stdio() -> ExitCode {
         sender: to_server,
         receiver: from_server,
     } = client;
+    // Set by the reader when the editor asks the server to stop (`shutdown`, `exit`) or is gone
+    // (the end of stdin): a lint in progress then ends at its next stage instead of keeping
+    // the answer waiting.
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
     let reader = std::thread::Builder::new()
         .name("lsp-reader".to_string())
         .spawn(move || {
             let stdin = std::io::stdin();
-            let deliver = |message| to_server.send(message).is_ok();
+            let deliver = |message: Message| {
+                if ends_the_session(&message) {
+                    stopping.store(true, Ordering::Relaxed);
+                }
+                to_server.send(message).is_ok()
+            };
             transport::pump(&mut stdin.lock(), transport::MAX_BODY, deliver, log);
+            stopping.store(true, Ordering::Relaxed);
         });
     let writer = std::thread::Builder::new()
         .name("lsp-writer".to_string())
@@ -64,7 +77,7 @@ pub fn serve_stdio() -> ExitCode {
         log("could not start the threads that read and write messages");
         return ExitCode::from(1);
     };
-    let code = serve(&connection);
+    let code = serve(&connection, stop);
     // Dropping the connection ends the writer once it has sent what is queued. The reader is
     // not waited for: after `exit` or the end of stdin it has stopped; otherwise it may be
     // blocked reading stdin, and returning ends the process.
@@ -77,8 +90,18 @@ pub fn serve_stdio() -> ExitCode {
     code
 }
 
-/// Serve one connection until `exit`.
-fn serve(connection: &Connection) -> ExitCode {
+/// A `shutdown` request or an `exit` notification.
+fn ends_the_session(message: &Message) -> bool {
+    match message {
+        Message::Request(request) => request.method == request::Shutdown::METHOD,
+        Message::Notification(notification) => notification.method == notification::Exit::METHOD,
+        Message::Response(_) => false,
+    }
+}
+
+/// Serve one connection until `exit`. `stop` is set when the session is ending: every lint
+/// looks at it between its stages.
+fn serve(connection: &Connection, stop: Arc<AtomicBool>) -> ExitCode {
     let (id, params) = match connection.initialize_start() {
         Ok(start) => start,
         Err(e) => {
@@ -116,6 +139,7 @@ fn serve(connection: &Connection) -> ExitCode {
         documents: HashMap::new(),
         config_problems: HashMap::new(),
         shutdown: false,
+        stop,
     };
     for root in client.roots {
         server.add_workspace(root);
@@ -221,6 +245,8 @@ struct Server<'c> {
     /// Configuration files that cannot be used, with the problem published on them.
     config_problems: HashMap<PathBuf, String>,
     shutdown: bool,
+    /// See [`serve`].
+    stop: Arc<AtomicBool>,
 }
 
 impl Server<'_> {
@@ -505,7 +531,7 @@ impl Server<'_> {
         }
         self.workspaces.push(Workspace {
             root,
-            settings: default_settings(),
+            settings: default_settings(&self.stop),
             dirty: true,
             results: None,
             lint_error: None,
@@ -537,7 +563,7 @@ impl Server<'_> {
         let mut problems: HashMap<PathBuf, String> = HashMap::new();
         for workspace in &mut self.workspaces {
             workspace.dirty = true;
-            match load_settings(&workspace.root) {
+            match load_settings(&workspace.root, &self.stop) {
                 Ok(settings) => workspace.settings = settings,
                 Err((path, message)) => {
                     problems.insert(path, message);
@@ -609,6 +635,10 @@ impl Server<'_> {
                     .unwrap_or_else(|_| {
                         Err("internal error while linting (see the server log)".into())
                     });
+            if self.stop.load(Ordering::Relaxed) {
+                // The session is ending: what the lint found (or that it stopped) goes nowhere.
+                return;
+            }
             match linted {
                 Ok(report) => {
                     let root = self.workspaces[w].root.clone();
@@ -801,25 +831,27 @@ fn is_config_file(path: &Path) -> bool {
         .is_some_and(|name| name == CONFIG_FILE_NAME)
 }
 
-fn default_settings() -> Settings {
-    editor_settings(Config::default(), Selection::all())
+fn default_settings(stop: &Arc<AtomicBool>) -> Settings {
+    editor_settings(Config::default(), Selection::all(), stop)
 }
 
 /// Settings for linting a workspace folder: the results keep every file the lint read, so
 /// opening one it had nothing to say about (a CustomResourceDefinition) needs no new lint.
-fn editor_settings(config: Config, selection: Selection) -> Settings {
+/// A lint ends early once `stop` is set.
+fn editor_settings(config: Config, selection: Selection, stop: &Arc<AtomicBool>) -> Settings {
     Settings {
         keep_released_paths: true,
+        stop: Some(Arc::clone(stop)),
         ..Settings::new(config, selection)
     }
 }
 
 /// The settings of a workspace folder: its nearest `.shutdownlint.toml` upward, as the command
 /// line finds it. On error: the file and the problem (without the path prefix).
-fn load_settings(root: &Path) -> Result<Settings, (PathBuf, String)> {
+fn load_settings(root: &Path, stop: &Arc<AtomicBool>) -> Result<Settings, (PathBuf, String)> {
     let path = match crate::config::find_upward(root) {
         Ok(Some(path)) => path,
-        Ok(None) => return Ok(default_settings()),
+        Ok(None) => return Ok(default_settings(stop)),
         Err((path, what)) => return Err((path, what.to_string())),
     };
     let problem = |e: crate::config::ConfigError| {
@@ -829,5 +861,5 @@ fn load_settings(root: &Path) -> Result<Settings, (PathBuf, String)> {
     };
     let config = Config::load(&path).map_err(problem)?;
     let selection = Selection::new(&config, None, &[]).map_err(problem)?;
-    Ok(editor_settings(config, selection))
+    Ok(editor_settings(config, selection, stop))
 }
