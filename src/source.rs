@@ -502,13 +502,74 @@ impl LineIndex {
         *cursor = Some(position);
         position
     }
+}
 
-    /// Column of `offset` in UTF-16 code units (0-based), as the LSP default wants.
-    pub fn utf16_column(&self, text: &str, offset: usize) -> usize {
+/// Columns in UTF-16 code units and in characters (Unicode scalar values), for many offsets of
+/// one text, each in constant time whatever the length of its line: counting from the line's
+/// start for each offset made 18,000 findings on one 1.16 MB line take 44 seconds in the
+/// language server.
+///
+/// A column is the count before the offset minus the count before its line's start. Counts are
+/// kept at every [`COLUMN_STEP`]-th byte and finished by counting at most that many bytes, one
+/// at a time: a character is a byte that does not continue one (not `0b10xx_xxxx`), and one
+/// of four bytes (its first byte `0b1111_0xxx`) is two UTF-16 code units. An ASCII text needs
+/// no counts: every column is its byte count.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// `(characters, UTF-16 code units)` before byte `k * COLUMN_STEP`; `None` for ASCII text.
+    checkpoints: Option<Vec<(usize, usize)>>,
+}
+
+/// Bytes between two [`Columns`] checkpoints.
+const COLUMN_STEP: usize = 128;
+
+impl Columns {
+    pub fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return Columns { checkpoints: None };
+        }
+        let mut checkpoints = Vec::with_capacity(text.len() / COLUMN_STEP + 1);
+        let mut counts = (0, 0);
+        checkpoints.push(counts);
+        for chunk in text.as_bytes().chunks(COLUMN_STEP) {
+            let (chars, units) = Self::count(chunk);
+            counts = (counts.0 + chars, counts.1 + units);
+            checkpoints.push(counts);
+        }
+        Columns {
+            checkpoints: Some(checkpoints),
+        }
+    }
+
+    /// Characters and UTF-16 code units that start in `bytes` (valid UTF-8 cut anywhere).
+    fn count(bytes: &[u8]) -> (usize, usize) {
+        let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        let four_byte = bytes.iter().filter(|&&b| b >= 0xF0).count();
+        (chars, chars + four_byte)
+    }
+
+    /// Characters and UTF-16 code units before byte `offset`, a character boundary.
+    fn before(&self, text: &str, offset: usize) -> (usize, usize) {
+        let Some(checkpoints) = &self.checkpoints else {
+            return (offset, offset);
+        };
+        let k = (offset / COLUMN_STEP).min(checkpoints.len() - 1);
+        let (chars, units) = checkpoints[k];
+        let rest = text
+            .as_bytes()
+            .get(k * COLUMN_STEP..offset)
+            .map_or((0, 0), Self::count);
+        (chars + rest.0, units + rest.1)
+    }
+
+    /// 0-based columns of `offset` (clamped to a character boundary of `text`, the text this
+    /// was made from) on its line of `index`: `(characters, UTF-16 code units)`.
+    pub fn columns(&self, text: &str, index: &LineIndex, offset: usize) -> (usize, usize) {
         let offset = clamp_to_char_boundary(text, offset);
-        let start = self.line_start(self.line_of(offset)).min(offset);
-        text.get(start..offset)
-            .map_or(0, |s| s.chars().map(char::len_utf16).sum())
+        let start = index.line_start(index.line_of(offset)).min(offset);
+        let (line_chars, line_units) = self.before(text, start);
+        let (chars, units) = self.before(text, offset);
+        (chars - line_chars, units - line_units)
     }
 }
 
@@ -831,9 +892,40 @@ mod tests {
     fn utf16_columns_count_surrogates() {
         let text = "😀x";
         let index = LineIndex::new(text);
-        assert_eq!(index.utf16_column(text, 4), 2);
+        assert_eq!(Columns::new(text).columns(text, &index, 4), (1, 2));
         assert_eq!(index.position(text, 4).column, 2);
         // offsets inside a char are clamped, never panic
         assert_eq!(index.position(text, 2).column, 1);
+    }
+
+    /// Columns from the checkpoints are what counting from the line's start gives, on texts
+    /// with lines longer than a checkpoint step and offsets inside characters and past the end.
+    #[test]
+    fn columns_match_counting_from_the_line_start() {
+        let pieces = ["a", "é", "😀", "中", "\n", "\r\n", " ", "xyz"];
+        let mut rng = crate::test_rng::Rng(0xC011_0035_0000_0001);
+        for round in 0..300 {
+            let length = if round % 3 == 0 { 600 } else { 40 };
+            let text: String = (0..rng.below(length))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let index = LineIndex::new(&text);
+            let columns = Columns::new(&text);
+            for _ in 0..40 {
+                let offset = rng.below(text.len() + 3);
+                let at = clamp_to_char_boundary(&text, offset);
+                let start = index.line_start(index.line_of(at)).min(at);
+                let before = &text[start..at];
+                let expected = (
+                    before.chars().count(),
+                    before.chars().map(char::len_utf16).sum(),
+                );
+                assert_eq!(
+                    columns.columns(&text, &index, offset),
+                    expected,
+                    "{text:?} at {offset}"
+                );
+            }
+        }
     }
 }

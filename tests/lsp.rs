@@ -646,6 +646,60 @@ fn opening_a_file_without_findings_needs_no_new_lint() {
     assert_eq!(client.exit().code(), Some(0));
 }
 
+/// A file with more findings than an editor can usefully show gets at most 1,000 of them, the
+/// errors first, and one more that says how many are left out; the kept ones on a line of
+/// 1,100 containers, with non-ASCII names, have the UTF-16 columns of their containers. Before,
+/// all of them were converted, kept and sent: 127,000 findings of one 8 MB manifest took
+/// 2.2 GB and a 139 MB message on every edit, and each column was counted from the start of
+/// its line.
+#[test]
+fn a_file_with_more_findings_than_the_limit_gets_the_limit_and_a_count() {
+    let (_dir, root) = workspace();
+    let containers: Vec<String> = (0..1100)
+        .map(|j| format!("{{name: cé{j}, image: b, livenessProbe: {{exec: {{command: [x]}}}}}}"))
+        .collect();
+    // One line of 1,100 warnings (SL403), then the Deployment of the Dockerfile, whose SL201
+    // error comes last in the file.
+    let manifest = format!(
+        "{{apiVersion: apps/v1, kind: Deployment, metadata: {{name: many}}, spec: {{template: \
+         {{spec: {{containers: [{}]}}}}}}}}\n---\n{DEPLOYMENT}",
+        containers.join(", ")
+    );
+    write(&root, "k8s/deploy.yaml", &manifest);
+    let (mut client, _) = Client::initialized(&root, related_capability());
+    let deploy = root.join("k8s/deploy.yaml");
+    client.open(&deploy, &manifest);
+    let published = client.diagnostics(&uri(&deploy));
+    let diagnostics = published["diagnostics"].as_array().expect("an array");
+    assert_eq!(diagnostics.len(), 1001);
+    let (kept, count) = diagnostics.split_at(1000);
+    let code = |d: &Value| d["code"].as_str().unwrap_or_default().to_string();
+    // The error is kept, then the first 999 warnings, in the file's order.
+    assert_eq!(kept.iter().filter(|d| code(d) == "SL403").count(), 999);
+    assert_eq!(code(&kept[999]), "SL201", "{:#}", kept[999]);
+    let message = count[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("102 more shutdownlint findings in this file are not shown")
+            && message.contains("shutdownlint k8s/deploy.yaml"),
+        "{message}"
+    );
+    assert_eq!(count[0]["severity"], 3, "Information");
+    assert_eq!(count[0]["range"], range((0, 0), (0, 0)));
+    // Columns in UTF-16 code units: the ends of containers 0 and 998 are as far apart as the
+    // text between them (each finding is the same way into its container, after the name).
+    let start = |d: &Value| {
+        d["range"]["start"]["character"]
+            .as_u64()
+            .unwrap_or_default()
+    };
+    let at = |j: usize| manifest.find(&containers[j]).unwrap_or_default() + containers[j].len();
+    let between = manifest[at(0)..at(998)].encode_utf16().count() as u64;
+    assert!(kept[0]["message"].to_string().contains("`cé0`"));
+    assert!(kept[998]["message"].to_string().contains("`cé998`"));
+    assert_eq!(start(&kept[998]) - start(&kept[0]), between);
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
 #[test]
 fn a_burst_of_changes_ends_in_the_last_version() {
     let (_dir, root) = workspace();

@@ -1,6 +1,7 @@
 //! Our diagnostics (byte spans) as LSP diagnostics (line and character in the negotiated
 //! position encoding).
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -12,7 +13,7 @@ use lsp_types::{
 };
 
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::source::{clamp_to_char_boundary, FileId, LineIndex};
+use crate::source::{clamp_to_char_boundary, Columns, FileId, LineIndex};
 use crate::Report;
 
 /// What a `character` in an LSP position counts.
@@ -47,20 +48,50 @@ impl Encoding {
     }
 }
 
-/// The LSP position of byte `offset` in `text` (offsets inside a character or past the end are
-/// clamped).
-pub fn position(text: &str, index: &LineIndex, offset: usize, encoding: Encoding) -> Position {
-    let offset = clamp_to_char_boundary(text, offset);
-    let line = index.line_of(offset);
-    let line_start = index.line_start(line).min(offset);
-    let character = match encoding {
-        Encoding::Utf8 => offset - line_start,
-        Encoding::Utf16 => index.utf16_column(text, offset),
-        Encoding::Utf32 => text
-            .get(line_start..offset)
-            .map_or(0, |s| s.chars().count()),
-    };
-    Position::new(to_u32(line), to_u32(character))
+/// Most diagnostics published for one document. A file can hold far more findings (an 8 MB
+/// manifest of generated Deployments: 127,000); no editor shows that many usefully (VS Code
+/// keeps 1,000 per file, and so does Theia), and converting, keeping and sending them all cost
+/// gigabytes and seconds on every edit. The rest are summed up in one more diagnostic.
+pub const MAX_PER_DOCUMENT: usize = 1000;
+
+/// A text with what converting its offsets takes.
+pub struct Lines {
+    text: Arc<str>,
+    index: LineIndex,
+    columns: Columns,
+}
+
+impl Lines {
+    pub fn new(text: Arc<str>) -> Self {
+        let index = LineIndex::new(&text);
+        let columns = Columns::new(&text);
+        Lines {
+            text,
+            index,
+            columns,
+        }
+    }
+
+    /// The LSP position of byte `offset` (offsets inside a character or past the end are
+    /// clamped), in time independent of the length of its line.
+    pub fn position(&self, offset: usize, encoding: Encoding) -> Position {
+        let text = &*self.text;
+        let offset = clamp_to_char_boundary(text, offset);
+        let line = self.index.line_of(offset);
+        let character = match encoding {
+            Encoding::Utf8 => offset - self.index.line_start(line).min(offset),
+            Encoding::Utf16 => self.columns.columns(text, &self.index, offset).1,
+            Encoding::Utf32 => self.columns.columns(text, &self.index, offset).0,
+        };
+        Position::new(to_u32(line), to_u32(character))
+    }
+
+    /// 1-based line and column (in characters) of `offset`, as the command line shows them.
+    fn line_and_column(&self, offset: usize) -> (usize, usize) {
+        let offset = clamp_to_char_boundary(&self.text, offset);
+        let column = self.columns.columns(&self.text, &self.index, offset).0;
+        (self.index.line_of(offset) + 1, column + 1)
+    }
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -84,7 +115,7 @@ pub struct Converter<'a> {
     /// The URI the client uses for a path (its open documents), else one made from the path.
     uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
     /// Texts and line indexes of the files converted so far.
-    indexes: HashMap<FileId, (Arc<str>, LineIndex)>,
+    indexes: HashMap<FileId, Lines>,
 }
 
 impl<'a> Converter<'a> {
@@ -104,7 +135,10 @@ impl<'a> Converter<'a> {
     }
 
     /// The diagnostics of every file the lint read (empty for a file without findings, and
-    /// for the released files of [`crate::Report::released_paths`]), keyed by path.
+    /// for the released files of [`crate::Report::released_paths`]), keyed by path. A file with
+    /// more than [`MAX_PER_DOCUMENT`] findings gets that many, the most severe first (then in
+    /// the report's order, by position), and one more that says how many are not shown. Only
+    /// those are converted.
     pub fn by_file(mut self) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
         let mut out: HashMap<PathBuf, Vec<lsp_types::Diagnostic>> = self
             .report
@@ -118,31 +152,66 @@ impl<'a> Converter<'a> {
                     .map(|path| (PathBuf::from(path), Vec::new())),
             )
             .collect();
-        for d in &self.report.diagnostics {
-            let path = PathBuf::from(self.report.files.path(d.location.file));
-            let converted = self.diagnostic(d);
-            out.entry(path).or_default().push(converted);
+        let report = self.report;
+        let diagnostics = &report.diagnostics;
+        // Each file's findings, in the report's order.
+        let mut of_file: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, d) in diagnostics.iter().enumerate() {
+            of_file
+                .entry(report.files.path(d.location.file))
+                .or_default()
+                .push(i);
+        }
+        for (path, mut kept) in of_file {
+            let omitted = kept.len().saturating_sub(MAX_PER_DOCUMENT);
+            if omitted > 0 {
+                kept.sort_unstable_by_key(|&i| (Reverse(diagnostics[i].severity), i));
+                kept.truncate(MAX_PER_DOCUMENT);
+                kept.sort_unstable();
+            }
+            let mut converted: Vec<lsp_types::Diagnostic> =
+                Vec::with_capacity(kept.len() + usize::from(omitted > 0));
+            converted.extend(kept.iter().map(|&i| self.diagnostic(&diagnostics[i])));
+            if omitted > 0 {
+                converted.push(self.omitted(Path::new(path), omitted));
+            }
+            out.insert(PathBuf::from(path), converted);
         }
         out
     }
 
+    /// The diagnostic that stands for the `omitted` findings of `path` over the limit, at the
+    /// start of the file.
+    fn omitted(&self, path: &Path, omitted: usize) -> lsp_types::Diagnostic {
+        let shown = path.strip_prefix(self.root).unwrap_or(path);
+        let message = format!(
+            "{omitted} more shutdownlint findings in this file are not shown: the editor gets at \
+             most {MAX_PER_DOCUMENT} per file, errors first. Run `shutdownlint {}` to see them all.",
+            shown.display()
+        );
+        lsp_types::Diagnostic {
+            range: Range::default(),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            source: Some("shutdownlint".to_string()),
+            message,
+            ..lsp_types::Diagnostic::default()
+        }
+    }
+
     fn range(&mut self, location: &Location) -> Range {
         let encoding = self.style.encoding;
-        let (text, index) = self.indexed(location.file);
+        let lines = self.indexed(location.file);
         Range::new(
-            position(text, index, location.span.start, encoding),
-            position(text, index, location.span.end, encoding),
+            lines.position(location.span.start, encoding),
+            lines.position(location.span.end, encoding),
         )
     }
 
-    fn indexed(&mut self, file: FileId) -> (&str, &LineIndex) {
+    fn indexed(&mut self, file: FileId) -> &Lines {
         let files = &self.report.files;
-        let (text, index) = self.indexes.entry(file).or_insert_with(|| {
-            let text = files.text(file);
-            let index = LineIndex::new(&text);
-            (text, index)
-        });
-        (text, index)
+        self.indexes
+            .entry(file)
+            .or_insert_with(|| Lines::new(files.text(file)))
     }
 
     fn lsp_location(&mut self, location: &Location) -> Option<lsp_types::Location> {
@@ -155,9 +224,10 @@ impl<'a> Converter<'a> {
     fn place(&mut self, location: &Location) -> String {
         let path = Path::new(self.report.files.path(location.file));
         let shown = path.strip_prefix(self.root).unwrap_or(path);
-        let (text, index) = self.indexed(location.file);
-        let start = index.position(text, location.span.start);
-        format!("{}:{}:{}", shown.display(), start.line, start.column)
+        let (line, column) = self
+            .indexed(location.file)
+            .line_and_column(location.span.start);
+        format!("{}:{line}:{column}", shown.display())
     }
 
     fn diagnostic(&mut self, d: &Diagnostic) -> lsp_types::Diagnostic {
@@ -217,7 +287,8 @@ pub fn severity(severity: Severity) -> DiagnosticSeverity {
 /// A diagnostic on a configuration file that cannot be used. TOML syntax errors say where
 /// ("at line 2, column 15"); other problems are shown on the first line.
 pub fn config_diagnostic(text: &str, message: &str, encoding: Encoding) -> lsp_types::Diagnostic {
-    let index = LineIndex::new(text);
+    let lines = Lines::new(Arc::from(text));
+    let index = &lines.index;
     let offset = toml_error_position(message)
         .map(|(line, column)| {
             let line_span = index.line_span(text, line.saturating_sub(1));
@@ -230,9 +301,9 @@ pub fn config_diagnostic(text: &str, message: &str, encoding: Encoding) -> lsp_t
             line_span.start + within
         })
         .unwrap_or(0);
-    let start = position(text, &index, offset, encoding);
+    let start = lines.position(offset, encoding);
     let line_end = index.line_span(text, index.line_of(offset)).end;
-    let end = position(text, &index, line_end, encoding);
+    let end = lines.position(line_end, encoding);
     lsp_types::Diagnostic {
         range: Range::new(start, end),
         severity: Some(DiagnosticSeverity::ERROR),
@@ -270,21 +341,18 @@ mod tests {
     fn characters_count_in_the_negotiated_encoding() {
         // "🚀" is 4 bytes, 2 UTF-16 units, 1 character; "é" is 2 bytes, 1 unit, 1 character.
         let text = "FROM x\r\nCMD \"é 🚀\" && node\n";
-        let index = LineIndex::new(text);
+        let lines = Lines::new(Arc::from(text));
         let node = text.find("node").unwrap_or_default();
-        let at = |encoding| position(text, &index, node, encoding);
+        let at = |encoding| lines.position(node, encoding);
         assert_eq!(at(Encoding::Utf8), Position::new(1, 17));
         assert_eq!(at(Encoding::Utf16), Position::new(1, 14));
         assert_eq!(at(Encoding::Utf32), Position::new(1, 13));
         // Inside the emoji: clamped to its start, never a split surrogate pair.
         let inside = text.find('🚀').unwrap_or_default() + 2;
-        assert_eq!(
-            position(text, &index, inside, Encoding::Utf16),
-            Position::new(1, 7)
-        );
+        assert_eq!(lines.position(inside, Encoding::Utf16), Position::new(1, 7));
         // Past the end: the end.
         assert_eq!(
-            position(text, &index, text.len() + 10, Encoding::Utf16),
+            lines.position(text.len() + 10, Encoding::Utf16),
             Position::new(2, 0)
         );
     }
