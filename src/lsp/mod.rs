@@ -13,7 +13,7 @@ mod convert;
 pub mod transport;
 mod uri;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -136,6 +136,7 @@ fn serve(connection: &Connection, stop: Arc<AtomicBool>) -> ExitCode {
         style: client.style,
         watch_files: client.watch_files,
         workspaces: Vec::new(),
+        roots: HashMap::new(),
         documents: HashMap::new(),
         config_problems: HashMap::new(),
         shutdown: false,
@@ -241,6 +242,8 @@ struct Server<'c> {
     style: Style,
     watch_files: bool,
     workspaces: Vec<Workspace>,
+    /// The index in `workspaces` of each folder, by its root (an editor can send thousands).
+    roots: HashMap<PathBuf, usize>,
     documents: HashMap<PathBuf, Document>,
     /// Configuration files that cannot be used, with the problem published on them.
     config_problems: HashMap<PathBuf, String>,
@@ -493,19 +496,22 @@ impl Server<'_> {
     }
 
     fn did_change_workspace_folders(&mut self, params: lsp_types::DidChangeWorkspaceFoldersParams) {
-        for removed in params.event.removed {
-            let Some(root) = uri::to_path(&removed.uri) else {
-                continue;
-            };
-            let Some(w) = self.workspaces.iter().position(|w| w.root == root) else {
-                continue;
-            };
-            self.workspaces.remove(w);
+        let removed: Vec<PathBuf> = params
+            .event
+            .removed
+            .iter()
+            .filter_map(|folder| uri::to_path(&folder.uri))
+            .filter(|root| self.roots.contains_key(root))
+            .collect();
+        if !removed.is_empty() {
+            let gone: HashSet<&PathBuf> = removed.iter().collect();
+            self.workspaces.retain(|w| !gone.contains(&w.root));
+            self.index_roots();
             // Documents that no folder holds any more lose their diagnostics.
             let orphans: Vec<PathBuf> = self
                 .documents
                 .keys()
-                .filter(|p| p.starts_with(&root) && self.workspace_of(p).is_none())
+                .filter(|p| self.workspace_of(p).is_none())
                 .cloned()
                 .collect();
             for path in orphans {
@@ -526,9 +532,10 @@ impl Server<'_> {
     }
 
     fn add_workspace(&mut self, root: PathBuf) {
-        if self.workspaces.iter().any(|w| w.root == root) {
+        if self.roots.contains_key(&root) {
             return;
         }
+        self.roots.insert(root.clone(), self.workspaces.len());
         self.workspaces.push(Workspace {
             root,
             settings: default_settings(&self.stop),
@@ -538,14 +545,21 @@ impl Server<'_> {
         });
     }
 
-    /// The innermost workspace folder holding `path`.
-    fn workspace_of(&self, path: &Path) -> Option<usize> {
-        self.workspaces
+    /// [`Server::roots`] again, after folders were removed.
+    fn index_roots(&mut self) {
+        self.roots = self
+            .workspaces
             .iter()
             .enumerate()
-            .filter(|(_, w)| path.starts_with(&w.root))
-            .max_by_key(|(_, w)| w.root.components().count())
-            .map(|(i, _)| i)
+            .map(|(i, w)| (w.root.clone(), i))
+            .collect();
+    }
+
+    /// The innermost workspace folder holding `path`: the first of its ancestors that is one
+    /// (a lookup per component, not a comparison with every folder).
+    fn workspace_of(&self, path: &Path) -> Option<usize> {
+        path.ancestors()
+            .find_map(|dir| self.roots.get(dir).copied())
     }
 
     /// A file changed: every workspace folder holding it lints again (folders can nest).
@@ -612,22 +626,24 @@ impl Server<'_> {
 
     /// Lint every changed workspace that has open documents and publish what changed.
     fn lint_dirty(&mut self) {
+        // The open documents of each workspace folder (a lint changes neither).
+        let mut open_in: HashMap<usize, Vec<PathBuf>> = HashMap::new();
+        for path in self.documents.keys() {
+            if let Some(w) = self.workspace_of(path) {
+                open_in.entry(w).or_default().push(path.clone());
+            }
+        }
         for w in 0..self.workspaces.len() {
             if !self.workspaces[w].dirty {
                 continue;
             }
             self.workspaces[w].dirty = false;
-            let open: Vec<PathBuf> = self
-                .documents
-                .keys()
-                .filter(|p| self.workspace_of(p) == Some(w))
-                .cloned()
-                .collect();
-            if open.is_empty() {
+            // The last lint's results go before this one runs: two sets are never held at once.
+            self.workspaces[w].results = None;
+            let Some(open) = open_in.remove(&w) else {
                 // Nobody looks: lint when a document is opened.
-                self.workspaces[w].results = None;
                 continue;
-            }
+            };
             // A bug in a rule must not take the editor's diagnostics down with it: the panic
             // is reported (its message is on stderr) and the next change lints again.
             let linted =
@@ -650,7 +666,6 @@ impl Server<'_> {
                 }
                 Err(message) => {
                     let workspace = &mut self.workspaces[w];
-                    workspace.results = None;
                     if workspace.lint_error.as_ref() != Some(&message) {
                         workspace.lint_error = Some(message.clone());
                         self.show_message(
