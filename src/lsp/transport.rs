@@ -3,17 +3,25 @@
 //! `lsp_server`'s own stdio reader allocates the whole body as soon as it reads the header, so a
 //! header with a huge `Content-Length` aborts the process before a byte of the body arrives,
 //! and one malformed body ends the connection. This reader grows the body only as its bytes
-//! arrive, skips a body larger than [`MAX_BODY`] without keeping it, and skips a body that is
-//! not a JSON-RPC message (the framing around it is still intact). Only a broken header ends
-//! the connection, because the next message's start can no longer be found.
+//! arrive, skips a body larger than [`MAX_BODY`] without keeping it, skips a body whose JSON
+//! values would cost more than [`MAX_VALUE_COST`] to read (counted in one pass before reading),
+//! and skips a body that is not a JSON-RPC message (the framing around it is still intact).
+//! Only a broken header ends the connection, because the next message's start can no longer be
+//! found.
 
 use std::io::{self, BufRead, Read, Write};
 
-use lsp_server::Message;
+use lsp_server::{Message, Notification, Request, RequestId, Response};
 
 /// The largest message body kept: a document of tens of megabytes even when JSON escapes
 /// every character. Anything a file of the default `max-file-size` (8 MiB) can be is far below.
 pub const MAX_BODY: usize = 256 << 20;
+
+/// The most a message's JSON values may cost to read, in units of about 32 bytes
+/// ([`value_cost`]): some 320 MB. A `textDocument/didChange` costs about a hundred units
+/// whatever the size of its text; a `workspace/didChangeWatchedFiles` 31 a changed file, so
+/// 320,000 files fit. Without it a body of 32 MiB of `[0,0,…]` took over 1 GB.
+pub const MAX_VALUE_COST: usize = 10_000_000;
 
 /// The longest header line read (`Content-Length: …\r\n`); headers are a few dozen bytes.
 const MAX_HEADER_LINE: usize = 8 << 10;
@@ -27,7 +35,11 @@ enum Frame {
 }
 
 /// Read the next frame; `Ok(None)` at the end of the input (also in the middle of a frame).
-fn read_frame(input: &mut impl BufRead, max_body: usize) -> io::Result<Option<Frame>> {
+fn read_frame(
+    input: &mut impl BufRead,
+    max_body: usize,
+    max_value_cost: usize,
+) -> io::Result<Option<Frame>> {
     let Some(length) = read_header(input)? else {
         return Ok(None);
     };
@@ -50,10 +62,116 @@ fn read_frame(input: &mut impl BufRead, max_body: usize) -> io::Result<Option<Fr
         body.extend_from_slice(&available[..take]);
         input.consume(take);
     }
-    Ok(Some(match serde_json::from_slice::<Message>(&body) {
+    if value_cost(&body, max_value_cost).is_none() {
+        return Ok(Some(Frame::Skipped(format!(
+            "a message of {length} bytes with too many JSON values (over {max_value_cost} units of \
+             about 32 bytes once read) ignored"
+        ))));
+    }
+    Ok(Some(match parse(&body) {
         Ok(message) => Frame::Message(message),
         Err(e) => Frame::Skipped(format!("a malformed message ({length} bytes) ignored: {e}")),
     }))
+}
+
+/// What reading the JSON values in `body` costs, in units of about 32 bytes (a `serde_json::Value`):
+/// an object 20 (even a small one takes a B-tree node of about 640 bytes), an array 4 (its first
+/// element allocates room for four), a `:` 3 (a key and its value take a B-tree slot of 56 bytes,
+/// in nodes about half full), and each string and `,` 1 (so a number, `true`, `null` count
+/// through the `,` or `:` before them). Strings are skipped: their bytes cost about what they
+/// take in the body. `None` as soon as the cost is over `limit`. One pass, nothing allocated,
+/// whatever the bytes are.
+fn value_cost(body: &[u8], limit: usize) -> Option<usize> {
+    let mut cost = 0usize;
+    let mut bytes = body.iter();
+    while let Some(&b) = bytes.next() {
+        cost += match b {
+            b'"' => {
+                // Skip the string: up to the next `"` that is not escaped.
+                while let Some(&b) = bytes.next() {
+                    match b {
+                        b'"' => break,
+                        b'\\' => {
+                            bytes.next();
+                        }
+                        _ => {}
+                    }
+                }
+                1
+            }
+            b'{' => 20,
+            b'[' => 4,
+            b':' => 3,
+            b',' => 1,
+            _ => continue,
+        };
+        if cost > limit {
+            return None;
+        }
+    }
+    Some(cost)
+}
+
+/// The fields of any JSON-RPC message. Read straight from the body: `lsp_server`'s `Message` is
+/// an untagged enum, which serde reads by first copying the whole body into its own tree of
+/// values and then trying each kind of message on that copy, so a message cost its size several
+/// times over (and about 60 bytes for each value in it). Unknown fields (`jsonrpc`) are skipped
+/// without being kept.
+#[derive(serde::Deserialize)]
+struct Fields {
+    /// Any JSON value: an `id` that is not a request id (`null`, `{}`) makes a notification, as
+    /// with `lsp_server`.
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    method: Option<String>,
+    #[serde(default)]
+    params: serde_json::Value,
+    /// `Some(Value::Null)` for `"result": null` (a successful response with no result).
+    #[serde(default, deserialize_with = "present")]
+    result: Option<serde_json::Value>,
+    error: Option<lsp_server::ResponseError>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// The message in a body, or why it is not one: a request has an `id` and a `method`, a
+/// notification a `method` only, a response an `id` and a `result` or an `error`.
+fn parse(body: &[u8]) -> Result<Message, String> {
+    // A struct can also be read from a JSON array; a message is an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err("not a JSON object".to_string());
+    }
+    let fields: Fields = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let id = fields
+        .id
+        .and_then(|id| serde_json::from_value::<RequestId>(id).ok());
+    Ok(match (fields.method, id) {
+        (Some(method), Some(id)) => Message::Request(Request {
+            id,
+            method,
+            params: fields.params,
+        }),
+        (Some(method), None) => Message::Notification(Notification {
+            method,
+            params: fields.params,
+        }),
+        (None, Some(id)) => {
+            let response_result = match (fields.error, fields.result) {
+                (Some(error), _) => Err(error),
+                (None, Some(result)) => Ok(result),
+                (None, None) => return Err("a response without `result` or `error`".to_string()),
+            };
+            Message::Response(Response {
+                id,
+                response_result,
+            })
+        }
+        (None, None) => return Err("neither a `method` nor a request `id`".to_string()),
+    })
 }
 
 /// Read header lines up to the empty line; the value of `Content-Length`. `Ok(None)` at the end
@@ -113,11 +231,22 @@ fn invalid(message: String) -> io::Error {
 pub fn pump(
     input: &mut impl BufRead,
     max_body: usize,
+    deliver: impl FnMut(Message) -> bool,
+    log: impl Fn(&str),
+) {
+    pump_limited(input, max_body, MAX_VALUE_COST, deliver, log);
+}
+
+/// [`pump`] with a limit on the JSON values in a message other than [`MAX_VALUE_COST`].
+fn pump_limited(
+    input: &mut impl BufRead,
+    max_body: usize,
+    max_value_cost: usize,
     mut deliver: impl FnMut(Message) -> bool,
     log: impl Fn(&str),
 ) {
     loop {
-        match read_frame(input, max_body) {
+        match read_frame(input, max_body, max_value_cost) {
             Ok(None) => return,
             Ok(Some(Frame::Skipped(why))) => log(&why),
             Ok(Some(Frame::Message(message))) => {
@@ -224,6 +353,11 @@ mod tests {
             "{{{{{",
             "[]",
             "null",
+            // A message is an object, not the array of its fields.
+            r#"[1,"initialize"]"#,
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            r#"{"jsonrpc":"2.0","method":7}"#,
+            r#"{"jsonrpc":"2.0","method":"a","method":"b"}"#,
             "\u{fffd}\u{0}",
             r#"{"jsonrpc":"2.0","id":{}}"#,
         ] {
@@ -237,6 +371,177 @@ mod tests {
         let mut input = b"Content-Length: 3\r\n\r\n\xff\xfe{".to_vec();
         input.extend_from_slice(frame(INITIALIZE).as_bytes());
         assert_eq!(pumped_bytes(&input, MAX_BODY, true).0, vec!["initialize"]);
+    }
+
+    #[test]
+    fn a_body_of_many_small_values_is_skipped_and_the_next_message_read() {
+        // 3.5 MB of small objects: read, they took about 1 KB each, and a body of 256 MiB of them
+        // tens of gigabytes.
+        let many = format!(
+            r#"{{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":[{}{{}}]}}"#,
+            r#"{"":0},"#.repeat(500_000)
+        );
+        let input = frame(&many) + &frame(INITIALIZE);
+        let (delivered, logged) = pumped(&input, MAX_BODY);
+        assert_eq!(delivered, vec!["initialize"]);
+        assert_eq!(logged.len(), 1);
+        assert!(logged[0].contains("too many JSON values"), "{logged:?}");
+    }
+
+    #[test]
+    fn value_cost_counts_structure_outside_strings() {
+        assert_eq!(value_cost(b"0", 100), Some(0));
+        assert_eq!(value_cost(b"[0,0,0]", 100), Some(4 + 2));
+        assert_eq!(
+            value_cost(br#"{"a":[],"b":{}}"#, 100),
+            Some(20 + 1 + 3 + 4 + 1 + 1 + 3 + 20)
+        );
+        // Brackets, commas, colons and escaped quotes inside strings are text.
+        assert_eq!(
+            value_cost(br#"{"a":"[,:{\"\\"}"#, 100),
+            Some(20 + 1 + 3 + 1)
+        );
+        // `"\\"` is a string of one backslash; what follows it is structure again.
+        assert_eq!(
+            value_cost(br#""\\",[,[""#, 100),
+            Some(1 + 1 + 4 + 1 + 4 + 1)
+        );
+        // Over the limit: `None`, without reading further.
+        assert_eq!(value_cost(b"[0,0,0]", 5), None);
+        assert_eq!(value_cost(b"[0,0,0]", 6), Some(6));
+        // Any bytes at all.
+        assert_eq!(value_cost(b"\xff\"\\", 100), Some(1));
+    }
+
+    #[test]
+    fn a_message_over_a_smaller_value_limit_is_skipped() {
+        let limit = value_cost(INITIALIZE.as_bytes(), usize::MAX).unwrap_or(0);
+        let params = format!("[{}0]", "0,".repeat(limit));
+        let over = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{params}}}"#);
+        let input = frame(&over) + &frame(INITIALIZE);
+        let mut delivered = Vec::new();
+        let logged = std::cell::RefCell::new(Vec::new());
+        pump_limited(
+            &mut Cursor::new(input),
+            MAX_BODY,
+            limit,
+            |message| {
+                delivered.push(message);
+                true
+            },
+            |line| logged.borrow_mut().push(line.to_string()),
+        );
+        assert_eq!(delivered.len(), 1);
+        let logged = logged.into_inner();
+        assert!(
+            logged[0].contains(&format!("over {limit} units")),
+            "{logged:?}"
+        );
+    }
+
+    #[test]
+    fn legitimate_messages_are_within_the_value_limit() {
+        // A document of any size is about a hundred units, even one full of quotes, backslashes and
+        // brackets.
+        let text = "a: \"[{,:}]\\\" \u{1}\u{e9}\n".repeat(50_000);
+        let change = serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": "file:///w/k8s/deploy.yaml", "version": 2},
+                "contentChanges": [{"text": text}],
+            },
+        })
+        .to_string();
+        assert!(value_cost(change.as_bytes(), MAX_VALUE_COST).is_some_and(|c| c < 200));
+        let (delivered, logged) = pumped(&frame(&change), MAX_BODY);
+        assert_eq!(
+            (delivered, logged),
+            (vec!["textDocument/didChange".to_string()], vec![])
+        );
+        // A `workspace/didChangeWatchedFiles` for 20,000 files, and room for 300,000.
+        let one = r#"{"uri":"file:///w/k8s/a-long-directory-name/deploy-1234.yaml","type":2}"#;
+        let watched = format!(
+            r#"{{"jsonrpc":"2.0","method":"workspace/didChangeWatchedFiles","params":{{"changes":[{}{one}]}}}}"#,
+            format!("{one},").repeat(19_999)
+        );
+        let (delivered, logged) = pumped(&frame(&watched), MAX_BODY);
+        assert_eq!(
+            (delivered, logged),
+            (vec!["workspace/didChangeWatchedFiles".to_string()], vec![])
+        );
+        let each = value_cost(format!("{one},").as_bytes(), MAX_VALUE_COST).unwrap_or(usize::MAX);
+        assert!(each * 300_000 < MAX_VALUE_COST, "{each} units a change");
+    }
+
+    #[test]
+    fn each_kind_of_message_is_read() {
+        for (body, kind) in [
+            (INITIALIZE, "initialize"),
+            (INITIALIZED, "initialized"),
+            // No params at all.
+            (r#"{"jsonrpc":"2.0","method":"exit"}"#, "exit"),
+            (
+                r#"{"jsonrpc":"2.0","id":"r7","method":"shutdown"}"#,
+                "shutdown",
+            ),
+            // An id that is not a request id makes a notification, as with `lsp_server`.
+            (
+                r#"{"jsonrpc":"2.0","id":null,"method":"initialized"}"#,
+                "initialized",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":{},"method":"initialized"}"#,
+                "initialized",
+            ),
+            (r#"{"jsonrpc":"2.0","id":7,"result":null}"#, "response 7"),
+            (
+                r#"{"id":"a","error":{"code":-32601,"message":"no"}}"#,
+                "response \"a\"",
+            ),
+            (r#"{"id":8,"result":{"a":[1]},"extra":[{}]}"#, "response 8"),
+        ] {
+            let (delivered, logged) = pumped(&frame(body), MAX_BODY);
+            assert_eq!(
+                (delivered, logged),
+                (vec![kind.to_string()], vec![]),
+                "{body}"
+            );
+        }
+        let message = |body: &str| {
+            let mut delivered = Vec::new();
+            pump(
+                &mut Cursor::new(frame(body)),
+                MAX_BODY,
+                |m| {
+                    delivered.push(m);
+                    true
+                },
+                |_| {},
+            );
+            delivered.pop()
+        };
+        let Some(Message::Request(request)) = message(INITIALIZE) else {
+            panic!("not a request");
+        };
+        assert_eq!(
+            (request.id, request.params),
+            (1.into(), serde_json::json!({}))
+        );
+        let Some(Message::Response(response)) = message(r#"{"id":8,"result":{"a":[1]}}"#) else {
+            panic!("not a response");
+        };
+        assert_eq!(
+            response.response_result.ok(),
+            Some(serde_json::json!({"a": [1]}))
+        );
+        let Some(Message::Response(response)) =
+            message(r#"{"id":8,"error":{"code":-1,"message":"m","data":3}}"#)
+        else {
+            panic!("not a response");
+        };
+        let error = response.response_result.err().map(|e| (e.code, e.message));
+        assert_eq!(error, Some((-1, "m".into())));
     }
 
     #[test]
