@@ -219,6 +219,21 @@ pub struct Files {
     cache: Mutex<Vec<(FileId, Arc<str>)>>,
     /// Files whose text on disk was no longer the one linted (they read as `""`).
     changed: Mutex<Vec<FileId>>,
+    /// The entries by path, for [`Files::find_path`]: built on its first call.
+    by_path: Mutex<PathIndex>,
+}
+
+/// Which entry is the first shown by a path, by the path's hash: a look-up costs one hash, not
+/// a scan of every file (a script is looked up per folder of a tree of thousands). Built when
+/// first asked and extended with the entries added since, so it holds 16 bytes per entry and no
+/// paths.
+#[derive(Debug, Default)]
+struct PathIndex {
+    hasher: std::hash::RandomState,
+    /// A path's hash → the index into [`Files::entries`] of the first entry of that hash.
+    first: std::collections::HashMap<u64, u32>,
+    /// How many entries (a prefix: entries are only added) are indexed.
+    indexed: usize,
 }
 
 impl Clone for Files {
@@ -229,6 +244,7 @@ impl Clone for Files {
             len: self.len,
             cache: Mutex::default(),
             changed: Mutex::new(lock(&self.changed).clone()),
+            by_path: Mutex::default(),
         }
     }
 }
@@ -404,9 +420,29 @@ impl Files {
         })
     }
 
-    /// The file shown as `path`, among the files that are not released.
+    /// The file shown as `path` (the first one, by id), among the files that are not released.
     pub fn find_path(&self, path: &str) -> Option<FileId> {
-        self.iter().find(|(_, f)| f.path == path).map(|(id, _)| id)
+        use std::hash::BuildHasher;
+        let mut index = lock(&self.by_path);
+        let index = &mut *index;
+        for (i, entry) in self.entries.iter().enumerate().skip(index.indexed) {
+            let Ok(i) = u32::try_from(i) else {
+                break;
+            };
+            let hash = index.hasher.hash_one(&*entry.path);
+            index.first.entry(hash).or_insert(i);
+        }
+        index.indexed = self.entries.len();
+        let hash = index.hasher.hash_one(path);
+        let found = usize::try_from(*index.first.get(&hash)?).ok()?;
+        if self.entries.get(found).is_some_and(|e| &*e.path == path) {
+            return self.ids.get(found).copied();
+        }
+        // Another path of the same hash came first: the entries after it are searched.
+        self.iter()
+            .skip(found)
+            .find(|(_, f)| f.path == path)
+            .map(|(id, _)| id)
     }
 }
 
@@ -857,6 +893,74 @@ mod tests {
             assert!(!files.is_released(past));
             assert_eq!(files.path(past), "");
         }
+    }
+
+    /// A path is found by its hash, as the first file (by id) shown by it: files added after a
+    /// look-up (entrypoint scripts read while linking) are found too, released ones never; a
+    /// path whose hash an earlier path shares is found past it.
+    #[test]
+    fn find_path_finds_the_first_file_shown_by_a_path() {
+        let mut rng = crate::test_rng::Rng(0x7f4a_7c15_9e37_79b9);
+        for _ in 0..50 {
+            let mut files = Files::default();
+            let mut kept: Vec<(FileId, String)> = Vec::new();
+            for _ in 0..rng.below(300) {
+                let path = format!("d{}/entrypoint.sh", rng.below(40));
+                match rng.below(4) {
+                    0 => {
+                        files.push_released();
+                    }
+                    1 => {
+                        let reference = kept.iter().find(|(_, p)| *p == path).map(|(id, _)| *id);
+                        assert_eq!(files.find_path(&path), reference, "{path}");
+                    }
+                    _ => {
+                        let id = files.push(SourceFile {
+                            path: path.clone(),
+                            kind: FileKind::ShellScript,
+                            text: Arc::from(""),
+                        });
+                        kept.push((id, path));
+                    }
+                }
+            }
+            for i in 0..40 {
+                let path = format!("d{i}/entrypoint.sh");
+                let reference = kept.iter().find(|(_, p)| *p == path).map(|(id, _)| *id);
+                assert_eq!(files.find_path(&path), reference, "{path}");
+            }
+        }
+        // Two paths of one hash: the index names the first; the second is searched past it.
+        let mut files = files_at_paths(&["a", "b", "c", "b"]);
+        assert_eq!(files.find_path("a"), Some(FileId(0)));
+        {
+            use std::hash::BuildHasher;
+            let mut index = lock(&files.by_path);
+            let hash = index.hasher.hash_one("b");
+            index.first.insert(hash, 0);
+        }
+        assert_eq!(files.find_path("b"), Some(FileId(1)));
+        assert_eq!(files.find_path("c"), Some(FileId(2)));
+        files.push_released();
+        let d = files.push(SourceFile {
+            path: "d".into(),
+            kind: FileKind::ShellScript,
+            text: Arc::from(""),
+        });
+        assert_eq!(files.find_path("d"), Some(d));
+        assert_eq!(files.find_path("e"), None);
+    }
+
+    fn files_at_paths(paths: &[&str]) -> Files {
+        let mut files = Files::default();
+        for path in paths {
+            files.push(SourceFile {
+                path: (*path).to_string(),
+                kind: FileKind::Yaml,
+                text: Arc::from(""),
+            });
+        }
+        files
     }
 
     /// Counting columns on from the last position gives what counting from the line start
