@@ -837,6 +837,9 @@ pub struct Scripts {
     resolved: HashMap<(FileId, String), Option<Resolved>>,
     /// Which COPY sources (joined to their context) are directories: each is asked once.
     is_dir: HashMap<PathBuf, bool>,
+    /// What each script read does ([`script_facts`]), parsed once and shared by every process
+    /// that runs it: they depend only on the script's text.
+    facts: HashMap<FileId, Option<Arc<ScriptFacts>>>,
 }
 
 impl Scripts {
@@ -846,6 +849,7 @@ impl Scripts {
             loaded: HashMap::new(),
             resolved: HashMap::new(),
             is_dir: HashMap::new(),
+            facts: HashMap::new(),
         }
     }
 
@@ -899,7 +903,11 @@ impl Scripts {
                 let Some(file) = file else {
                     continue;
                 };
-                let facts = script_facts(file, &files.text(file));
+                let facts = self
+                    .facts
+                    .entry(file)
+                    .or_insert_with(|| script_facts(file, &files.text(file)).map(Arc::new))
+                    .clone();
                 process.script = Some(Box::new(LinkedScript {
                     file,
                     invoked_at,

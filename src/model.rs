@@ -9,6 +9,7 @@ use crate::analysis::CommandAnalysis;
 use crate::diagnostic::Location;
 use crate::source::FileId;
 use crate::span::MappedText;
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct Model {
@@ -338,8 +339,9 @@ pub struct LinkedScript {
     pub invoked_at: Location,
     /// The `COPY`/`ADD` that put it in the image, when it came through one.
     pub copied_at: Option<Location>,
-    /// What the script does at its end; `None` when it does not parse.
-    pub facts: Option<ScriptFacts>,
+    /// What the script does at its end; `None` when it does not parse. Shared by every
+    /// process that runs the script (they depend only on its text).
+    pub facts: Option<Arc<ScriptFacts>>,
 }
 
 /// What an entrypoint script does, for SL103 and SL601.

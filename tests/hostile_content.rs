@@ -815,6 +815,24 @@ fn compose_yaml() {
                 vec!["a"; 100_000].join(" ")
             ),
         ),
+        // Each service built from the Dockerfile parsed its entrypoint script again (42 s for
+        // 1,000 services and an 8 MB script in a release build).
+        Case::new(
+            "1,000 services built from a Dockerfile whose entrypoint script is 2 MB",
+            "compose.yaml",
+            format!(
+                "services:\n{}",
+                (0..1_000)
+                    .map(|i| format!("  s{i}: {{build: .}}\n"))
+                    .collect::<String>()
+            ),
+            Expect::Linted,
+        )
+        .with("Dockerfile", COPIES_SCRIPT)
+        .with(
+            "entrypoint.sh",
+            format!("#!/bin/sh\n{}exec \"$@\"\n", "echo hello world\n".repeat(120_000)),
+        ),
         Case::new(
             "150 aliases of a string of 1,000,000 escapes",
             "compose.yaml",
