@@ -2,6 +2,9 @@
 //! PID 1 (and whether the signal gets past it), the program that ends up running, and the
 //! commands that run before it (migrations). Formats hand in argv; rules read the result.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::diagnostic::Location;
 use crate::model::{Command, CommandWord, ShellEnv, ShellFamily};
 use crate::shell::commands::{self, ServerKind, ShellKind};
@@ -129,15 +132,38 @@ impl Program {
     }
 }
 
-/// Fill [`crate::model::Process::analysis`] for every process of `workloads`.
+/// Fill [`crate::model::Process::analysis`] for every process of `workloads`. Processes that
+/// share a command (those running one image built in the scan) and run it in the same shell
+/// share its analysis: it is made once.
 pub fn analyze_workloads(workloads: &mut [crate::model::Workload]) {
+    // A shared command's address → the analyses made of it, by shell. The commands are kept
+    // alive by the processes until the end, so an address names one command throughout.
+    let mut shared: HashMap<*const Command, Vec<(ShellEnv, Arc<CommandAnalysis>)>> = HashMap::new();
     for workload in workloads {
         for process in &mut workload.processes {
-            process.analysis = process.command.as_ref().map(|command| {
+            let Some(command) = &process.command else {
+                process.analysis = None;
+                continue;
+            };
+            let made = || {
                 let mut analysis = analyze(command, &process.shell);
                 analysis.shrink_to_fit();
-                Box::new(analysis)
-            });
+                Arc::new(analysis)
+            };
+            if Arc::strong_count(command) == 1 {
+                process.analysis = Some(made());
+                continue;
+            }
+            let by_shell = shared.entry(Arc::as_ptr(command)).or_default();
+            let analysis = match by_shell.iter().find(|(shell, _)| *shell == process.shell) {
+                Some((_, analysis)) => analysis.clone(),
+                None => {
+                    let analysis = made();
+                    by_shell.push((process.shell.clone(), analysis.clone()));
+                    analysis
+                }
+            };
+            process.analysis = Some(analysis);
         }
     }
 }

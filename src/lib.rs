@@ -1047,6 +1047,86 @@ mod pipeline_tests {
         assert!(lint_inputs(vec![input], &settings).diagnostics.is_empty());
     }
 
+    /// The processes that run one image built in the scan share its command, the command's
+    /// analysis, its stop signal and its entrypoint script's facts: made once, not copied (and
+    /// parsed) once per process. A Dockerfile with a 7 MB CMD built by 200 services took 3 GB,
+    /// an 8 MB script run by 1,000 services 42 s.
+    #[test]
+    fn processes_running_one_image_share_what_it_gives_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        };
+        write(
+            "Dockerfile",
+            "FROM python:3.12\nCOPY entrypoint.sh /entrypoint.sh\nSTOPSIGNAL SIGINT\n\
+             ENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"gunicorn\", \"app:app\"]\n",
+        );
+        write(
+            "entrypoint.sh",
+            "#!/bin/sh\nflask db upgrade\ngunicorn app:app\n",
+        );
+        write(
+            "compose.yaml",
+            "services:\n  a: {build: .}\n  b: {build: .}\n  c: {build: .}\n",
+        );
+        let pod = |name: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - {{name: app, image: acme/api:v1}}\n"
+            )
+        };
+        write("k1.yaml", &pod("k1"));
+        write("k2.yaml", &pod("k2"));
+        let mut config = Config::default();
+        config.images.insert("acme/api".into(), "Dockerfile".into());
+        config.root = Some(dir.path().to_path_buf());
+        let settings = Settings::new(config, Selection::all());
+        let report = lint_paths(&[dir.path().to_path_buf()], &settings).expect("a report");
+        let processes: Vec<&model::Process> = report
+            .model
+            .workloads
+            .iter()
+            .filter(|w| w.compose.is_some() || w.kubernetes.is_some())
+            .flat_map(|w| &w.processes)
+            .collect();
+        assert_eq!(processes.len(), 5);
+        let first = processes[0];
+        let command = first.command.as_ref().expect("the image's command");
+        assert_eq!(
+            command.argv(),
+            ["/entrypoint.sh", "gunicorn", "app:app"],
+            "{command:?}"
+        );
+        let analysis = first.analysis.as_ref().expect("analysed");
+        let script = first.script.as_ref().expect("the entrypoint script");
+        let facts = script.facts.as_ref().expect("the script parses");
+        assert_eq!(facts.unexeced_finals.len(), 1, "{facts:?}");
+        for process in &processes[1..] {
+            assert!(process
+                .command
+                .as_ref()
+                .is_some_and(|c| Arc::ptr_eq(c, command)));
+            assert!(process
+                .analysis
+                .as_ref()
+                .is_some_and(|a| Arc::ptr_eq(a, analysis)));
+            let other = process.script.as_ref().expect("the entrypoint script");
+            assert_eq!(other.file, script.file);
+            assert!(other.facts.as_ref().is_some_and(|f| Arc::ptr_eq(f, facts)));
+        }
+        let signals: Vec<&Arc<model::Fact<model::Signal>>> = report
+            .model
+            .workloads
+            .iter()
+            .filter_map(|w| w.stop_signal.as_ref())
+            .chain(processes.iter().filter_map(|p| p.stop_signal.as_ref()))
+            .collect();
+        // The image's own workload, the three services and the two containers.
+        assert_eq!(signals.len(), 6, "{signals:?}");
+        assert!(signals.iter().all(|s| Arc::ptr_eq(s, signals[0])));
+    }
+
     fn yaml(name: &str, text: &str) -> InputFile {
         InputFile {
             display: name.to_string(),

@@ -84,11 +84,18 @@ pub fn link_images(
         .map(|image| {
             let workload = model.workloads.get(image.workload);
             let process = workload.and_then(|w| w.processes.first());
+            let dockerfile = files.path(image.dockerfile).to_string();
+            let command = process.and_then(|p| p.command.clone());
+            let inherited = command
+                .as_deref()
+                .and_then(|c| run_image_command(c, &dockerfile, None))
+                .map(Arc::new);
             ImageFacts {
-                dockerfile: files.path(image.dockerfile).to_string(),
-                command: process.and_then(|p| p.command.clone()),
+                dockerfile,
+                command,
+                inherited,
                 shell: process.map(|p| p.shell.clone()).unwrap_or_default(),
-                stop_signal: workload.and_then(|w| w.stop_signal.as_deref().cloned()),
+                stop_signal: workload.and_then(|w| w.stop_signal.clone()),
             }
         })
         .collect();
@@ -104,14 +111,17 @@ pub fn link_images(
             let Some(&index) = canonical(&path).and_then(|p| by_path.get(&p)) else {
                 continue;
             };
-            let overrides = (compose.entrypoint.is_some(), compose.command.clone());
+            let overrides = (
+                compose.entrypoint.is_some(),
+                compose.command.clone().map(Arc::new),
+            );
             let written_signal = workload
                 .stop_signal
                 .as_ref()
                 .is_some_and(|s| s.note.is_none() && s.location.is_some());
             if !written_signal {
                 if let Some(signal) = images.get(index).and_then(|i| i.stop_signal.clone()) {
-                    workload.stop_signal = Some(Box::new(signal));
+                    workload.stop_signal = Some(signal);
                 }
             }
             if let (Some(process), Some(image)) =
@@ -202,18 +212,23 @@ fn link_kubernetes(
             .as_ref()
             .is_none_or(|s| s.note.is_some())
         {
-            process.stop_signal = image.stop_signal.clone().map(Box::new);
+            process.stop_signal = image.stop_signal.clone();
         }
         apply_image(process, index, image, overrides);
     }
 }
 
-/// What a Dockerfile gives the processes that run its image.
+/// What a Dockerfile gives the processes that run its image. Shared by all of them: an
+/// image run by thousands of services keeps one command and one stop signal.
 struct ImageFacts {
     dockerfile: String,
-    command: Option<Command>,
+    /// The command of the image's own workload.
+    command: Option<Arc<Command>>,
+    /// The command a process that runs the image without overriding it gets (`command`
+    /// marked as inherited from `dockerfile`); `None` when it has no words.
+    inherited: Option<Arc<Command>>,
     shell: ShellEnv,
-    stop_signal: Option<Fact<Signal>>,
+    stop_signal: Option<Arc<Fact<Signal>>>,
 }
 
 /// Run `image` in `process`: `(entrypoint_overridden, cmd_override)` say what the platform
@@ -222,7 +237,7 @@ fn apply_image(
     process: &mut Process,
     index: usize,
     image: &ImageFacts,
-    overrides: (bool, Option<Command>),
+    overrides: (bool, Option<Arc<Command>>),
 ) {
     process.image = Some(index);
     process.shell = image.shell.clone();
@@ -238,6 +253,19 @@ fn apply_image(
         }
         return;
     };
+    process.command = match cmd_override {
+        None => image.inherited.clone(),
+        Some(cmd) => run_image_command(image_command, &image.dockerfile, Some(cmd)).map(Arc::new),
+    };
+}
+
+/// The command a process running an image with `image_command` (from `dockerfile`) gets:
+/// its ENTRYPOINT and, unless `cmd_override` replaces it, its CMD; `None` without words.
+fn run_image_command(
+    image_command: &Command,
+    dockerfile: &str,
+    cmd_override: Option<Arc<Command>>,
+) -> Option<Command> {
     let mut command = Command::default();
     for (i, source) in image_command.sources.iter().enumerate() {
         if cmd_override.is_some() && source.what == "CMD" {
@@ -245,7 +273,7 @@ fn apply_image(
         }
         let new_index = command.sources.len();
         command.sources.push(CommandSource {
-            inherited_from: Some(image.dockerfile.clone()),
+            inherited_from: Some(dockerfile.to_string()),
             ..source.clone()
         });
         command.words.extend(
@@ -260,6 +288,7 @@ fn apply_image(
         );
     }
     if let Some(cmd) = cmd_override {
+        let cmd = Arc::unwrap_or_clone(cmd);
         let base = command.sources.len();
         command.sources.extend(cmd.sources);
         command
@@ -269,7 +298,7 @@ fn apply_image(
                 ..w
             }));
     }
-    process.command = (!command.words.is_empty()).then_some(command);
+    (!command.words.is_empty()).then_some(command)
 }
 
 /// An image reference without its tag or digest (`gcr.io/acme/api:v1` → `gcr.io/acme/api`).

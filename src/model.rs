@@ -360,10 +360,12 @@ pub struct ScriptFacts {
 pub struct Process {
     pub name: String,
     pub role: ProcessRole,
-    pub command: Option<Command>,
+    /// Shared: the processes that run one image built in the scan hold its command once.
+    pub command: Option<Arc<Command>>,
     pub shell: ShellEnv,
     /// Filled after linking: what the command does (shell at PID 1, main program, steps before).
-    pub analysis: Option<Box<CommandAnalysis>>,
+    /// Shared by the processes that run the same command in the same shell.
+    pub analysis: Option<Arc<CommandAnalysis>>,
     pub script: Option<Box<LinkedScript>>,
     /// Environment variables set for the process: all of a Kubernetes container's, only those
     /// [`crate::drain::env_read_by_rules`] names for the other platforms.
@@ -374,8 +376,8 @@ pub struct Process {
     /// Kubernetes container facts.
     pub container: Option<Box<Container>>,
     /// The stop signal set for this process (Kubernetes `lifecycle.stopSignal`, the image's).
-    /// Boxed: rarely set.
-    pub stop_signal: Option<Box<Fact<Signal>>>,
+    /// Shared (an image's is given to every process that runs it) and rarely set.
+    pub stop_signal: Option<Arc<Fact<Signal>>>,
     /// Index into [`Model::images`] of the image built in the scan that the process runs.
     pub image: Option<usize>,
 }
@@ -391,7 +393,7 @@ impl Process {
         Process {
             name: name.into(),
             role,
-            command,
+            command: command.map(Arc::new),
             shell,
             analysis: None,
             script: None,
@@ -614,9 +616,9 @@ pub struct Workload {
     /// Where workload-wide findings point (the final stage's `FROM`, a container's `name:`).
     pub location: Location,
     pub processes: Vec<Process>,
-    /// The stop signal when set explicitly (or inherited from a known base image). Boxed:
-    /// rarely set.
-    pub stop_signal: Option<Box<Fact<Signal>>>,
+    /// The stop signal when set explicitly (or inherited from a known base image). Shared
+    /// (an image's is given to every workload that runs it) and rarely set.
+    pub stop_signal: Option<Arc<Fact<Signal>>>,
     /// The image the workload runs, as written (`node:22-slim`), when known (Docker and
     /// compose only).
     pub base_image: Option<Box<Fact<String>>>,
@@ -697,7 +699,7 @@ impl Workload {
         self.processes.shrink_to_fit();
         for process in &mut self.processes {
             process.env.shrink_to_fit();
-            if let Some(command) = &mut process.command {
+            if let Some(command) = process.command.as_mut().and_then(Arc::get_mut) {
                 command.words.shrink_to_fit();
                 command.sources.shrink_to_fit();
             }

@@ -388,7 +388,7 @@ fn service(
         name: format!("service {name}"),
         location: location(file, key.report_span()),
         processes: vec![process],
-        stop_signal: stop_signal.map(Box::new),
+        stop_signal: stop_signal.map(std::sync::Arc::new),
         base_image: image.map(Box::new),
         image: None,
         kill_deadline,

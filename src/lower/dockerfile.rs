@@ -216,7 +216,7 @@ pub fn lower(
             image: Some(0),
             ..Process::new("main", ProcessRole::Main, command, shell)
         }],
-        stop_signal: stop_signal.map(Box::new),
+        stop_signal: stop_signal.map(std::sync::Arc::new),
         base_image: (!base_written.is_empty())
             .then(|| Box::new(Fact::at(base_written.clone(), base_location))),
         image: Some(0),

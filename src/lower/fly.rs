@@ -81,6 +81,8 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
     let stop_signal = fly.kill_signal.as_ref().and_then(|s| {
         Signal::parse(s.get_ref()).map(|signal| Fact::at(signal, location(span_of(s))))
     });
+    // Shared by the workload of every process group.
+    let stop_signal = stop_signal.map(std::sync::Arc::new);
     let kill_deadline = fly.kill_timeout.as_ref().and_then(|t| {
         let seconds = match t.get_ref() {
             toml::Value::Integer(n) => Some(*n as f64),
@@ -139,7 +141,7 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
             name,
             location: at,
             processes: vec![process],
-            stop_signal: stop_signal.clone().map(Box::new),
+            stop_signal: stop_signal.clone(),
             base_image: None,
             image: None,
             kill_deadline: kill_deadline.clone(),

@@ -638,7 +638,7 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
 
     let mut process = Process::new(name, role, command, shell);
     process.env = env;
-    process.stop_signal = stop_signal.map(Box::new);
+    process.stop_signal = stop_signal.map(std::sync::Arc::new);
     process.pre_stop = node
         .get_path(&["lifecycle"])
         .and_then(|l| l.get_entry("preStop"))

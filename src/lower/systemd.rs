@@ -288,7 +288,7 @@ fn workload(
         name: name.to_string(),
         location,
         processes: vec![process],
-        stop_signal: stop_signal.map(Box::new),
+        stop_signal: stop_signal.map(std::sync::Arc::new),
         base_image: None,
         image: None,
         kill_deadline,
