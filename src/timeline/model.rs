@@ -21,6 +21,8 @@
 //!   `KillMode=` names; SIGKILL follows `TimeoutStopSec=` (90s) later unless `SendSIGKILL=no`
 //!   or the timeout is disabled.
 
+use std::collections::HashMap;
+
 use crate::analysis::ShellOutcome;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Location};
@@ -1281,38 +1283,58 @@ pub fn attach_findings(timeline: &mut Timeline, model: &Model, diagnostics: &[Di
     if relevant.is_empty() {
         return;
     }
+    // Indexed once by place, so a lane looks up its few places instead of testing every finding
+    // against every `ExecStop=` line (lanes x findings x lines took minutes on units with a few
+    // hundred thousand `ExecStop=` lines). The finding attached is still the first one in
+    // `diagnostics` that belongs to the lane.
+    let mut first_at: HashMap<Location, usize> = HashMap::new();
+    let mut fast_at: HashMap<Location, Vec<usize>> = HashMap::new();
+    for (index, d) in relevant.iter().enumerate() {
+        first_at.entry(d.location).or_insert(index);
+        if d.code == "SL106" {
+            fast_at.entry(d.location).or_default().push(index);
+        }
+    }
     for target in &mut timeline.workloads {
         let Some(workload) = model.workloads.get(target.workload_index) else {
             continue;
         };
-        let exec_stops: Vec<Location> = workload
-            .systemd
-            .as_ref()
-            .map(|s| s.exec_stop.iter().map(|(_, at)| *at).collect())
-            .unwrap_or_default();
+        let at_exec_stop: Option<usize> = workload.systemd.as_ref().and_then(|s| {
+            s.exec_stop
+                .iter()
+                .filter_map(|(_, at)| first_at.get(at).copied())
+                .min()
+        });
         for lane in &mut target.lanes {
             let Some(process) = workload.processes.get(lane.process_index) else {
                 continue;
             };
             let signal_at = lane.signal.source.location;
             let main = process.analysis.as_ref().and_then(|a| a.main.as_ref());
-            let found = relevant.iter().find(|d| {
-                let at = d.location;
-                if exec_stops.contains(&at) {
-                    return true;
+            let mut found = at_exec_stop;
+            let earlier = |found: Option<usize>, index: usize| found.is_none_or(|f| index < f);
+            if let Some(&index) = signal_at
+                .and_then(|s| fast_at.get(&s))
+                .and_then(|indices| indices.first())
+            {
+                if earlier(found, index) {
+                    found = Some(index);
                 }
-                if d.code != "SL106" {
-                    return false;
+            }
+            if let Some(indices) = main.and_then(|m| fast_at.get(&m.name_location)) {
+                let labelled = indices
+                    .iter()
+                    .copied()
+                    .take_while(|&index| earlier(found, index))
+                    .find(|&index| {
+                        signal_at
+                            .is_none_or(|s| relevant[index].labels.iter().any(|l| l.location == s))
+                    });
+                if labelled.is_some() {
+                    found = labelled;
                 }
-                if signal_at == Some(at) {
-                    return true;
-                }
-                main.is_some_and(|m| {
-                    m.name_location == at
-                        && signal_at.is_none_or(|s| d.labels.iter().any(|l| l.location == s))
-                })
-            });
-            if let Some(d) = found {
+            }
+            if let Some(d) = found.and_then(|index| relevant.get(index)) {
                 lane.signal.finding = Some(Finding {
                     rule: d.code,
                     message: d.message.to_string(),
