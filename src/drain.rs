@@ -88,11 +88,7 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
     }
     if server == Some(ServerKind::Gunicorn) {
         if let Some(env) = process.env_var("GUNICORN_CMD_ARGS") {
-            if let Some(seconds) = env
-                .value
-                .as_deref()
-                .and_then(commands::drain_timeout_from_gunicorn_cmd_args)
-            {
+            if let Some(seconds) = env.gunicorn.and_then(|g| g.graceful_timeout) {
                 return Drain::Known(DrainTimeout {
                     seconds,
                     description: format!(

@@ -5,11 +5,12 @@
 //! command, a stop signal, a kill deadline, a pre-stop delay and a drain timeout. Every fact keeps
 //! the location it came from, so findings point at the exact place and label the related ones.
 
+use std::sync::Arc;
+
 use crate::analysis::CommandAnalysis;
 use crate::diagnostic::Location;
 use crate::source::FileId;
 use crate::span::MappedText;
-use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct Model {
@@ -439,9 +440,48 @@ impl Process {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvVar {
     pub name: String,
-    pub value: Option<String>,
+    /// Shared, not copied, by the processes that have the variable: fly.toml's `[env]` is every
+    /// process group's (10,000 groups and a 1 MB value would be 10 GB of copies).
+    pub value: Option<Arc<str>>,
     /// The value (or the name, without a value).
     pub location: Location,
+    /// What rules read of a `GUNICORN_CMD_ARGS` value, read once with the variable: every
+    /// process sharing the value would otherwise split it into words again.
+    pub gunicorn: Option<GunicornArgs>,
+}
+
+impl EnvVar {
+    pub fn new(name: String, value: Option<Arc<str>>, location: Location) -> Self {
+        let gunicorn = (name == "GUNICORN_CMD_ARGS")
+            .then_some(value.as_deref())
+            .flatten()
+            .map(GunicornArgs::read);
+        EnvVar {
+            name,
+            value,
+            location,
+            gunicorn,
+        }
+    }
+}
+
+/// What rules read of `GUNICORN_CMD_ARGS`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GunicornArgs {
+    /// `--graceful-timeout` in it, when it can be read.
+    pub graceful_timeout: Option<f64>,
+    /// It names a config file (`-c FILE`, `--config FILE`), which may set the drain timeout.
+    pub config_file: bool,
+}
+
+impl GunicornArgs {
+    fn read(value: &str) -> Self {
+        let words: Vec<String> = value.split_whitespace().map(str::to_string).collect();
+        GunicornArgs {
+            graceful_timeout: crate::shell::commands::drain_timeout_from_gunicorn_cmd_args(value),
+            config_file: crate::rules::grace_period_shorter_than_drain::has_config_file(&words),
+        }
+    }
 }
 
 /// A hook that runs when termination starts, before the stop signal.
@@ -635,7 +675,7 @@ pub struct Workload {
     /// Procfile/fly: the process type (`web`, `worker`, `release`).
     pub process_type: Option<Box<Fact<String>>>,
     /// fly.toml: the Dockerfile that builds the app's image (relative to the fly.toml).
-    pub dockerfile_ref: Option<Box<Fact<String>>>,
+    pub dockerfile_ref: Option<Arc<Fact<String>>>,
 }
 
 #[cfg(test)]

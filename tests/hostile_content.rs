@@ -2238,3 +2238,65 @@ fn offsets_after_invalid_utf8_count_the_file_s_bytes() {
         "{region}"
     );
 }
+
+/// Run the binary over `files` written to a temp folder: its exit status and peak memory in MiB.
+#[cfg(target_os = "linux")]
+fn peak_mib(case: &str, files: &[(&str, String)]) -> (Option<i32>, u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, content).expect("write case file");
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    command
+        .current_dir(dir.path())
+        .args(["--format", "json", "."])
+        .env_remove("RUST_BACKTRACE");
+    let (output, kib) = common::output_and_peak_kib(&mut command, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON output parses");
+    let parse_errors = report["diagnostics"]
+        .as_array()
+        .map_or(0, |d| d.iter().filter(|d| d["rule"] == "SL000").count());
+    assert_eq!(parse_errors, 0, "{case}: {report}");
+    eprintln!("{case}: {} MiB", kib / 1024);
+    (output.status.code(), kib / 1024)
+}
+
+/// One text used many times costs its bytes once: a value every fly.toml process group gets, a
+/// oneshot unit whose drop-ins hold megabytes of `;`-separated commands. These took 0.5 to
+/// 1.5 GB.
+#[cfg(target_os = "linux")]
+#[test]
+fn repeated_text_costs_its_bytes_once() {
+    const LIMIT_MIB: u64 = 200;
+    // 1,000 process groups share `[env]` and `[build]` (300 KB each): 0.6 GB when copied.
+    let fly = format!(
+        "app = \"x\"\nkill_timeout = 30\n[build]\ndockerfile = \"{}\"\n[env]\nGUNICORN_CMD_ARGS = \"{}--graceful-timeout 20\"\n[processes]\n{}",
+        "d".repeat(300_000),
+        "--x ".repeat(75_000),
+        (0..1_000)
+            .map(|i| format!("p{i} = \"gunicorn app:app\"\n"))
+            .collect::<String>()
+    );
+    // A drop-in of eight 1 MB lines of 90,000 commands each (470 MB when all were parsed).
+    let line = format!("ExecStart=/bin/app{}\n", " ; /bin/b a".repeat(90_000));
+    let unit = "[Service]\nType=oneshot\nExecStart=/bin/app\n".to_string();
+    let dropin = format!("[Service]\n{}", line.repeat(8));
+    for (case, files) in [
+        ("fly.toml", vec![("fly.toml", fly)]),
+        (
+            "systemd drop-in",
+            vec![("app.service", unit), ("app.service.d/0.conf", dropin)],
+        ),
+    ] {
+        let (status, mib) = peak_mib(case, &files);
+        assert!(matches!(status, Some(0 | 1)), "{case}: exit {status:?}");
+        assert!(mib < LIMIT_MIB, "{case}: {mib} MiB (limit {LIMIT_MIB})");
+    }
+}

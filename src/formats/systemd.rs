@@ -22,6 +22,7 @@
 
 use crate::span::{MappedText, Span};
 use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
 
 /// How serious a [`Problem`] is, judged by what systemd does with the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -684,18 +685,79 @@ impl EffectiveUnit {
     /// parsed before the fault (see [`parse_exec`]).
     pub fn exec(&self, key: &str) -> Vec<Setting<ExecCommand>> {
         let mut out = Vec::new();
-        for e in self.values(SERVICE, key) {
-            let (commands, _) = parse_exec(&e.entry.value);
-            for command in commands {
-                out.push(Setting {
+        let _ = self.exec_each(self.values(SERVICE, key), &mut |command| {
+            out.push(command);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// The commands of `entries` handed to `each` one at a time, until it breaks: what the
+    /// lowering and the checks need of a command line is one command, whether there is one, or
+    /// a few words of each, so none of them holds every command's words (a oneshot unit with
+    /// drop-ins of 8 MB of `;`-separated `ExecStart=` commands took gigabytes that way).
+    fn exec_each<'a>(
+        &self,
+        entries: impl Iterator<Item = &'a EffectiveEntry>,
+        each: &mut dyn FnMut(Setting<ExecCommand>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let mut ignored = Vec::new();
+        for e in entries {
+            ignored.clear();
+            parse_exec_each(&e.entry.value, &mut ignored, &mut |command| {
+                each(Setting {
                     span: command.span,
                     value: command,
                     key: e.entry.key.clone(),
                     origin: e.origin,
-                });
+                })
+            })?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Calls `each` with every command of `key`, in execution order (see [`EffectiveUnit::exec`]).
+    pub fn for_each_exec(&self, key: &str, each: &mut dyn FnMut(Setting<ExecCommand>)) {
+        let _ = self.exec_each(self.values(SERVICE, key), &mut |command| {
+            each(command);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// Command `n` (from 0) of `key`, in execution order.
+    pub fn nth_exec(&self, key: &str, n: usize) -> Option<Setting<ExecCommand>> {
+        let mut seen = 0;
+        let mut found = None;
+        let _ = self.exec_each(self.values(SERVICE, key), &mut |command| {
+            if seen == n {
+                found = Some(command);
+                return ControlFlow::Break(());
+            }
+            seen += 1;
+            ControlFlow::Continue(())
+        });
+        found
+    }
+
+    /// The last command of `key`: the one systemd runs last (for `ExecStart=`, the main
+    /// process of a oneshot unit with several).
+    pub fn last_exec(&self, key: &str) -> Option<Setting<ExecCommand>> {
+        let lines = self
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| e.section == SERVICE && e.entry.key == key);
+        for line in lines {
+            let mut last = None;
+            let _ = self.exec_each(std::iter::once(line), &mut |command| {
+                last = Some(command);
+                ControlFlow::Continue(())
+            });
+            if last.is_some() {
+                return last;
             }
         }
-        out
+        None
     }
 
     pub fn exec_start(&self) -> Vec<Setting<ExecCommand>> {
@@ -813,7 +875,10 @@ impl EffectiveUnit {
                     problems.extend(env_problems.into_iter().map(|p| (e.origin, p)));
                 }
                 key if EXEC_KEYS.contains(&key) => {
-                    let (_, exec_problems) = parse_exec(&e.entry.value);
+                    let mut exec_problems = Vec::new();
+                    let _ = parse_exec_each(&e.entry.value, &mut exec_problems, &mut |_| {
+                        ControlFlow::Continue(())
+                    });
                     problems.extend(exec_problems.into_iter().map(|p| (e.origin, p)));
                 }
                 _ => {}
@@ -864,8 +929,8 @@ impl EffectiveUnit {
         }
         let has_service_section = self.is_service();
         if has_service_section
-            && self.exec_start().is_empty()
-            && self.exec_stop().is_empty()
+            && self.nth_exec("ExecStart", 0).is_none()
+            && self.nth_exec("ExecStop", 0).is_none()
             && self.last("Unit", "SuccessAction").is_none()
         {
             if let Some(first) = self.entries.iter().find(|e| e.section == SERVICE) {
@@ -879,19 +944,16 @@ impl EffectiveUnit {
             }
         }
         if has_service_section && self.effective_service_type() != ServiceType::Oneshot {
-            let starts = self.exec_start();
-            if starts.len() > 1 {
-                if let Some(second) = starts.get(1) {
-                    problems.push((
-                        second.origin,
-                        Problem::error(
-                            "more than one ExecStart= command is only allowed for Type=oneshot; \
-                             systemd refuses to start this service (reset the list with an empty \
-                             `ExecStart=` first in a drop-in)",
-                            second.span,
-                        ),
-                    ));
-                }
+            if let Some(second) = self.nth_exec("ExecStart", 1) {
+                problems.push((
+                    second.origin,
+                    Problem::error(
+                        "more than one ExecStart= command is only allowed for Type=oneshot; \
+                         systemd refuses to start this service (reset the list with an empty \
+                         `ExecStart=` first in a drop-in)",
+                        second.span,
+                    ),
+                ));
             }
         }
         problems
@@ -1469,10 +1531,26 @@ fn basename(path: &str) -> &str {
 pub fn parse_exec(value: &MappedText) -> (Vec<ExecCommand>, Vec<Problem>) {
     let mut commands = Vec::new();
     let mut problems = Vec::new();
+    let _ = parse_exec_each(value, &mut problems, &mut |command| {
+        commands.push(command);
+        ControlFlow::Continue(())
+    });
+    (commands, problems)
+}
+
+/// [`parse_exec`] handing each command to `each` as it is read instead of collecting them, and
+/// stopping when `each` breaks (the problems then cover the line up to there): a line just
+/// under 1 MiB of `;`-separated commands holds ~90,000 of them, and what most callers need of a
+/// line is one command or none (the last `ExecStart=`, whether there is a second).
+pub fn parse_exec_each(
+    value: &MappedText,
+    problems: &mut Vec<Problem>,
+    each: &mut dyn FnMut(ExecCommand) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let mut lexer = Lexer::new(value);
     loop {
         lexer.skip_ws();
-        let first = match lexer.word(&mut problems) {
+        let first = match lexer.word(problems) {
             Ok(Some(word)) => word,
             Ok(None) => break,
             Err(span) => {
@@ -1540,7 +1618,7 @@ pub fn parse_exec(value: &MappedText) -> (Vec<ExecCommand>, Vec<Problem>) {
                 }
                 continue;
             }
-            match lexer.word(&mut problems) {
+            match lexer.word(problems) {
                 Ok(Some(word)) if args.len() < crate::model::MAX_COMMAND_WORDS => args.push(word),
                 Ok(Some(word)) => last_span = Some(word.span),
                 Ok(None) => break,
@@ -1595,19 +1673,19 @@ pub fn parse_exec(value: &MappedText) -> (Vec<ExecCommand>, Vec<Problem>) {
         }
         argv.extend(args);
         let shell = detect_shell(&path, &argv);
-        commands.push(ExecCommand {
+        each(ExecCommand {
             prefix,
             prefix_span,
             path,
             argv,
             span,
             shell,
-        });
+        })?;
         if !separator {
             break;
         }
     }
-    (commands, problems)
+    ControlFlow::Continue(())
 }
 
 /// Read the prefix characters like systemd's loop: each of `-`, `@`, `:`, `|` at most once, one

@@ -374,11 +374,7 @@ fn service(
     let env = pairs(node.get("environment"))
         .into_iter()
         .filter(|(name, _, _)| crate::drain::env_read_by_rules(name))
-        .map(|(name, value, span)| EnvVar {
-            name,
-            value,
-            location: location(file, span),
-        })
+        .map(|(name, value, span)| EnvVar::new(name, value.map(Into::into), location(file, span)))
         .collect();
 
     let mut process = Process::new(name, ProcessRole::Main, effective, shell);

@@ -4,6 +4,7 @@
 //! comes from `[build] dockerfile` (default `Dockerfile` beside fly.toml) when it is in the scan.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -98,16 +99,18 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
         .env
         .iter()
         .filter(|(name, _)| crate::drain::env_read_by_rules(name))
-        .map(|(name, value)| EnvVar {
-            name: name.clone(),
-            value: match value.get_ref() {
-                toml::Value::String(s) => Some(s.clone()),
-                toml::Value::Integer(n) => Some(n.to_string()),
-                toml::Value::Float(f) => Some(f.to_string()),
-                toml::Value::Boolean(b) => Some(b.to_string()),
-                _ => None,
-            },
-            location: location(span_of(value)),
+        .map(|(name, value)| {
+            EnvVar::new(
+                name.clone(),
+                match value.get_ref() {
+                    toml::Value::String(s) => Some(s.as_str().into()),
+                    toml::Value::Integer(n) => Some(n.to_string().into()),
+                    toml::Value::Float(f) => Some(f.to_string().into()),
+                    toml::Value::Boolean(b) => Some(b.to_string().into()),
+                    _ => None,
+                },
+                location(span_of(value)),
+            )
         })
         .collect();
     let dockerfile_ref = fly
@@ -115,7 +118,8 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
         .as_ref()
         .and_then(|b| b.dockerfile.as_ref())
         .map(|d| Fact::at(d.get_ref().clone(), location(span_of(d))))
-        .or_else(|| Some(Fact::default_value("Dockerfile".to_string())));
+        .or_else(|| Some(Fact::default_value("Dockerfile".to_string())))
+        .map(Arc::new);
     // App-wide findings point at `app = "…"` (else the first line).
     let anchor = location(fly.app.as_ref().map_or_else(
         || Span::new(0, text.find('\n').unwrap_or(text.len())),
@@ -150,7 +154,8 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
             compose: None,
             systemd: None,
             process_type: process_type.map(Box::new),
-            dockerfile_ref: dockerfile_ref.clone().map(Box::new),
+            // One copy for every process group.
+            dockerfile_ref: dockerfile_ref.clone(),
         }
     };
     if fly.processes.is_empty() {

@@ -628,11 +628,11 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
         .filter_map(|e| {
             let name = e.get("name")?;
             let value = e.get("value");
-            Some(EnvVar {
-                name: name.as_str()?.to_string(),
-                value: value.and_then(Node::as_str).map(str::to_string),
-                location: object.location(value.unwrap_or(name).report_span()),
-            })
+            Some(EnvVar::new(
+                name.as_str()?.to_string(),
+                value.and_then(Node::as_str).map(Into::into),
+                object.location(value.unwrap_or(name).report_span()),
+            ))
         })
         .collect();
 

@@ -188,8 +188,9 @@ fn workload(
     file_of: &dyn Fn(Origin) -> Option<FileId>,
 ) -> Option<Workload> {
     let at = |origin: Origin, span: Span| file_of(origin).map(|file| Location::new(file, span));
-    let exec_start = unit.exec_start();
-    let command = exec_start.last().and_then(|setting| {
+    // Only the last command is read (a oneshot unit may have thousands of them).
+    let exec_start = unit.last_exec("ExecStart");
+    let command = exec_start.as_ref().and_then(|setting| {
         let file = file_of(setting.origin)?;
         Some(Command {
             words: setting
@@ -213,7 +214,7 @@ fn workload(
         })
     });
     let location = exec_start
-        .last()
+        .as_ref()
         .and_then(|s| at(s.origin, s.span))
         .unwrap_or(Location::new(anchor_file, Span::empty(0)));
     let stop_signal = match unit.kill_signal() {
@@ -248,30 +249,30 @@ fn workload(
     let send_sigkill = unit
         .send_sigkill()
         .and_then(|s| Some(Fact::at(s.value, at(s.origin, s.span)?)));
-    let exec_stop = unit
-        .exec_stop()
-        .into_iter()
-        .filter_map(|s| {
-            let argv = s
-                .value
-                .argv
-                .iter()
-                .take(MAX_COMMAND_WORDS)
-                .map(|w| w.as_str().to_string())
-                .collect();
-            Some((argv, at(s.origin, s.span)?))
-        })
-        .collect();
+    // Each command's words are kept as plain strings as it is read, never all of them parsed.
+    let mut exec_stop = Vec::new();
+    unit.for_each_exec("ExecStop", &mut |s| {
+        let argv = s
+            .value
+            .argv
+            .iter()
+            .take(MAX_COMMAND_WORDS)
+            .map(|w| w.as_str().to_string())
+            .collect();
+        if let Some(location) = at(s.origin, s.span) {
+            exec_stop.push((argv, location));
+        }
+    });
     let env = unit
         .environment()
         .into_iter()
         .filter(|s| crate::drain::env_read_by_rules(&s.value.name))
         .filter_map(|s| {
-            Some(EnvVar {
-                name: s.value.name.clone(),
-                value: Some(s.value.value.text.clone()),
-                location: at(s.origin, s.span)?,
-            })
+            Some(EnvVar::new(
+                s.value.name.clone(),
+                Some(s.value.value.text.as_str().into()),
+                at(s.origin, s.span)?,
+            ))
         })
         .collect();
     // On the host, /bin/sh is dash on Debian/Ubuntu and bash on RHEL-family systems.

@@ -24,11 +24,8 @@ fn set_elsewhere(server: ServerKind, argv: &[String], process: &crate::model::Pr
             has_config_file(argv)
                 || process
                     .env_var("GUNICORN_CMD_ARGS")
-                    .and_then(|e| e.value.as_deref())
-                    .is_some_and(|v| {
-                        let words: Vec<String> = v.split_whitespace().map(str::to_string).collect();
-                        has_config_file(&words)
-                    })
+                    .and_then(|e| e.gunicorn)
+                    .is_some_and(|g| g.config_file)
         }
         ServerKind::Hypercorn => has_config_file(argv),
         // uvicorn's CLI reads every option from `UVICORN_<OPTION>` too.

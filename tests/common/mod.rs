@@ -242,3 +242,60 @@ pub fn output_within_fed(
     };
     Some((output, took))
 }
+
+/// [`output_within`], and the run's peak resident set size in KiB (the child's own `ru_maxrss`,
+/// read with `wait4`, so runs of other tests do not count): for tests that bound memory.
+#[cfg(target_os = "linux")]
+// The child is reaped by `wait4`, which `Child` does not know about.
+#[allow(clippy::zombie_processes)]
+pub fn output_and_peak_kib(
+    command: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> (std::process::Output, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let shown = format!("{command:?}");
+    let started = std::time::Instant::now();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn shutdownlint");
+    fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
+    let pid = child.id() as libc::pid_t;
+    let (status, peak) = loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is this test's own child, not yet waited for; both pointers are valid.
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if done == pid {
+            break (status, usage.ru_maxrss.max(0) as u64);
+        }
+        assert!(done == 0, "{shown}: wait4 failed");
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{shown} still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let output = std::process::Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
+    (output, peak)
+}
