@@ -476,8 +476,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
         } else if let Some(kind) = classify_name(path) {
             named_files.push((canonical, index, Found::new(path, kind)));
         } else {
+            // Not "skipped": a script named here is still linted when a Dockerfile in the scan
+            // runs it (it is found through the Dockerfile's COPY, named or not).
             discovery.notes.push(format!(
-                "{}: not a file kind shutdownlint reads; skipped",
+                "{}: not a file kind shutdownlint reads on its own (an entrypoint script is \
+                 linted through the Dockerfile that runs it)",
                 display_path(path)
             ));
         }

@@ -313,6 +313,36 @@ fn unreadable_and_special_files_do_not_stop_the_scan() {
     );
 }
 
+/// An entrypoint script named beside its Dockerfile is linted through the Dockerfile: the note
+/// about the script does not call it skipped while an SL103 is reported in it.
+#[test]
+fn a_named_entrypoint_script_is_not_called_skipped() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/SL103-entrypoint-script-no-exec/bad/dollar-at-without-exec");
+    let output = run(
+        &case,
+        &[
+            "--format",
+            "json",
+            "Dockerfile",
+            "docker/docker-entrypoint.sh",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let in_script = json["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|d| d["rule"] == "SL103" && d["file"] == "docker/docker-entrypoint.sh");
+    assert!(in_script, "{json}");
+    let err = stderr(&output);
+    assert!(
+        err.contains("docker/docker-entrypoint.sh: not a file kind shutdownlint reads on its own (an entrypoint script is linted through the Dockerfile that runs it)"),
+        "{err}"
+    );
+    assert!(!err.contains("skipped"), "{err}");
+}
+
 const HELM_RENDERED: &str = "---\n# Source: shop/templates/api-deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-api\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0.0\n          command: [\"npm\", \"start\"]\n";
 
 #[test]
