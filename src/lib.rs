@@ -297,7 +297,7 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
 /// non-blocking, a FIFO with no writer does not block the open (and is then refused by its
 /// metadata), and a file that passes for a regular one but waits for data (`/proc/kmsg`)
 /// fails its read at once instead of blocking it. Regular files ignore the flag.
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

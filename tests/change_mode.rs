@@ -939,6 +939,110 @@ fn git_files_that_never_end_are_refused_or_overridden() {
     }
 }
 
+/// Replace `path` with a symbolic link to `target`.
+#[cfg(target_os = "linux")]
+fn link_in_place(target: &Path, path: &Path) {
+    let _ = std::fs::remove_file(path);
+    std::os::unix::fs::symlink(target, path).expect("symlink");
+}
+
+/// The git directory a linked work tree's `.git` file names.
+#[cfg(target_os = "linux")]
+fn gitdir_of(work_tree: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(work_tree.join(".git")).expect("read .git");
+    let line = text.lines().next().unwrap_or("");
+    work_tree.join(line.trim_start_matches("gitdir:").trim())
+}
+
+/// Git files that are links to `/proc/kmsg`, a file that passes for a regular one and whose
+/// read waits for kernel messages: `.git` itself, `HEAD`, the branch file `HEAD` names, and a
+/// linked work tree's `commondir` and `HEAD`. Change mode read the first four itself, with a
+/// blocking read before any git process (and its deadline) started, and hung for good where
+/// `/proc/kmsg` can be opened (as root); git read the branch file until its 30 s deadline.
+/// Each is now refused at once, also where `/proc/kmsg` cannot be opened (the check does not
+/// open it). Legitimate links stay fine: `.git` linked to a folder elsewhere, and a git file
+/// linked to a regular file outside the git directory (as `git-new-workdir` sets up).
+#[cfg(target_os = "linux")]
+#[test]
+fn git_files_linked_to_proc_kmsg_are_refused_at_once() {
+    if !git_available() {
+        return;
+    }
+    let kmsg = Path::new("/proc/kmsg");
+    if std::fs::symlink_metadata(kmsg).is_err() {
+        eprintln!("note: no /proc/kmsg; test skipped");
+        return;
+    }
+    // `--diff main` ends with exit 2 and the error within a few seconds (a hang is killed), and
+    // the GitHub Actions default base is skipped with a note.
+    let refused_at_once = |root: &Path, file: &str| {
+        let limit = std::time::Duration::from_secs(20);
+        let (out, took) = run_bounded(root, &["--diff", "main"], &[], limit);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert!(
+            err.contains(file) && err.contains("is `/proc/kmsg`, a file of the kernel"),
+            "{file}: {err}"
+        );
+        assert!(took.as_secs() < 5, "{file}: took {took:?}");
+        let actions = [("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "main")];
+        let (out, took) = run_bounded(root, &["--format", "json"], &actions, limit);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        assert!(stderr(&out).contains("note:"), "{file}: {}", stderr(&out));
+        assert!(took.as_secs() < 5, "{file}: took {took:?}");
+    };
+    let setup = || {
+        let dir = repo();
+        commit_drop_with_code(dir.path());
+        dir
+    };
+    for file in ["HEAD", "refs/heads/feature"] {
+        let dir = setup();
+        let root = dir.path();
+        link_in_place(kmsg, &root.join(".git").join(file));
+        refused_at_once(root, &format!(".git/{file}"));
+    }
+    let dir = setup();
+    let root = dir.path();
+    std::fs::remove_dir_all(root.join(".git")).expect("rm .git");
+    link_in_place(kmsg, &root.join(".git"));
+    refused_at_once(root, ".git`");
+
+    for file in ["commondir", "HEAD"] {
+        let dir = setup();
+        let root = dir.path();
+        git(root, &["checkout", "-q", "main"]);
+        let other = tempfile::tempdir().expect("tempdir");
+        let linked = other.path().join("linked");
+        git(
+            root,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                &linked.to_string_lossy(),
+                "feature",
+            ],
+        );
+        link_in_place(kmsg, &gitdir_of(&linked).join(file));
+        refused_at_once(&linked, &format!("linked/{file}"));
+    }
+
+    // `.git` a link to a folder elsewhere, its `config` a link to a regular file outside it.
+    let dir = setup();
+    let root = dir.path();
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let moved = elsewhere.path().join("repo.git");
+    std::fs::rename(root.join(".git"), &moved).expect("move .git");
+    link_in_place(&moved, &root.join(".git"));
+    let config = elsewhere.path().join("shared-config");
+    std::fs::rename(moved.join("config"), &config).expect("move config");
+    link_in_place(&config, &moved.join("config"));
+    let (out, found) = lint_json(root, "main");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
 /// A linked work tree (`.git` is a `gitdir:` file, refs in the common directory) and a folder
 /// in it.
 #[test]

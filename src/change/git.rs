@@ -672,12 +672,32 @@ struct Located {
     git_dir: PathBuf,
 }
 
-/// The first line of a small regular file (`.git` as a file, `commondir`, `HEAD`), bounded.
-fn first_line_of(path: &Path) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    file.take(64 * 1024).read_to_string(&mut text).ok()?;
-    Some(text.lines().next().unwrap_or("").trim().to_string())
+/// The most of a git file change mode reads itself (`.git` as a file, `commondir`, `HEAD`):
+/// each is one line of a path or a ref.
+const MAX_GIT_FILE: u64 = 64 * 1024;
+
+/// The first line of a small git file (`.git` as a file, `commondir`, `HEAD`), bounded. It is
+/// checked like the git files git reads ([`check_git_file`]) and opened non-blocking: a file
+/// that passes for a regular one but waits for data (`/proc/kmsg` behind a link) fails at once
+/// instead of holding the run before any git process, and its deadline, has started.
+fn first_line_of(path: &Path) -> Result<String, GitError> {
+    check_git_file(path)?;
+    let unreadable = |e: std::io::Error| {
+        GitError(format!(
+            "cannot read `{}` ({e}): change mode does not run git in this repository",
+            path.display()
+        ))
+    };
+    let file = crate::open_nonblocking(path).map_err(unreadable)?;
+    if !file.metadata().map_err(unreadable)?.is_file() {
+        return Err(not_regular(path));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_GIT_FILE)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(text.lines().next().unwrap_or("").trim().to_string())
 }
 
 fn not_regular(path: &Path) -> GitError {
@@ -685,6 +705,38 @@ fn not_regular(path: &Path) -> GitError {
         "`{}` is not a regular file (a FIFO, socket or device?): git would wait on it or read it without end, so change mode does not run git in this repository",
         path.display()
     ))
+}
+
+/// Where the kernel's own file systems are mounted. A file there can pass for a regular one
+/// and still wait for data without end (`/proc/kmsg`, `/sys/kernel/tracing/trace_pipe`); a
+/// repository's git files are never there.
+const KERNEL_DIRS: &[&str] = &["/proc", "/sys"];
+
+/// Refuse a git file (or folder) that git would wait on forever or read without end: one that
+/// is not a regular file or a directory (a FIFO, socket or device), or that resolves, through
+/// links, into `/proc` or `/sys`. A missing file (or a dangling link) passes: that is for git
+/// to report. A link to a regular file elsewhere passes too (`git-new-workdir` links `config`,
+/// `packed-refs` and `refs` to another repository's), as does what a `.git` file's `gitdir:`
+/// names (a linked work tree's or a submodule's git directory lives outside the work tree).
+fn check_git_file(path: &Path) -> Result<(), GitError> {
+    // `metadata` follows symbolic links, and neither it nor `canonicalize` opens the file.
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() && !meta.is_dir() {
+        return Err(not_regular(path));
+    }
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return Ok(());
+    };
+    if KERNEL_DIRS.iter().any(|dir| target.starts_with(dir)) {
+        return Err(GitError(format!(
+            "`{}` is `{}`, a file of the kernel, not a git file: reading it can wait forever, so change mode does not run git in this repository",
+            path.display(),
+            target.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The repository of `dir`: the nearest `.git` at or above it, a directory or a `gitdir:` file
@@ -698,6 +750,7 @@ fn locate(dir: &Path) -> Result<Option<Located>, GitError> {
             continue;
         };
         if meta.is_dir() {
+            check_git_file(&dotgit)?;
             return Ok(Some(Located {
                 top: ancestor.to_path_buf(),
                 git_dir: dotgit,
@@ -706,17 +759,20 @@ fn locate(dir: &Path) -> Result<Option<Located>, GitError> {
         if !meta.is_file() {
             return Err(not_regular(&dotgit));
         }
-        let target = first_line_of(&dotgit)
-            .as_deref()
-            .and_then(|l| l.strip_prefix("gitdir:"))
+        let line = first_line_of(&dotgit)?;
+        let target = line
+            .strip_prefix("gitdir:")
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(|t| ancestor.join(t));
         return match target {
-            Some(git_dir) if git_dir.is_dir() => Ok(Some(Located {
-                top: ancestor.to_path_buf(),
-                git_dir,
-            })),
+            Some(git_dir) if git_dir.is_dir() => {
+                check_git_file(&git_dir)?;
+                Ok(Some(Located {
+                    top: ancestor.to_path_buf(),
+                    git_dir,
+                }))
+            }
             _ => Err(GitError(format!(
                 "`{}` names no repository (a `.git` file says `gitdir: <path>` of a directory)",
                 dotgit.display()
@@ -729,25 +785,26 @@ fn locate(dir: &Path) -> Result<Option<Located>, GitError> {
 /// Refuse a repository whose git files git would wait on forever or read without end, before
 /// starting git: in `git_dir` and in its common directory (a linked work tree's), `HEAD`,
 /// `config`, `commondir`, `packed-refs`, `shallow`, `info/attributes`, `info/grafts`,
-/// `objects/info/alternates` and the branch file `HEAD` names must be directories or regular
-/// files when they exist. Anything git reads later (a configuration `include`, what an
-/// alternates file names) is covered by the deadline of each git process.
+/// `objects/info/alternates` and the branch file `HEAD` names must pass [`check_git_file`]
+/// when they exist. Anything git reads later (a configuration `include`, what an alternates
+/// file names) is covered by the deadline of each git process.
 fn check_git_files(git_dir: &Path) -> Result<(), GitError> {
-    // `metadata` follows symbolic links; a dangling link is for git to report.
-    let check_file = |path: &Path| match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(not_regular(path)),
-        _ => Ok(()),
-    };
     for name in ["HEAD", "config", "config.worktree", "commondir"] {
-        check_file(&git_dir.join(name))?;
+        check_git_file(&git_dir.join(name))?;
     }
-    let common = git_dir
-        .join("commondir")
-        .is_file()
-        .then(|| first_line_of(&git_dir.join("commondir")))
-        .flatten()
-        .filter(|l| !l.is_empty())
-        .map_or_else(|| git_dir.to_path_buf(), |l| git_dir.join(l));
+    let commondir = git_dir.join("commondir");
+    let common = if commondir.is_file() {
+        let line = first_line_of(&commondir)?;
+        if line.is_empty() {
+            git_dir.to_path_buf()
+        } else {
+            let common = git_dir.join(line);
+            check_git_file(&common)?;
+            common
+        }
+    } else {
+        git_dir.to_path_buf()
+    };
     let files = [
         "HEAD",
         "config",
@@ -758,21 +815,17 @@ fn check_git_files(git_dir: &Path) -> Result<(), GitError> {
         "objects/info/alternates",
     ];
     for name in files {
-        check_file(&common.join(name))?;
+        check_git_file(&common.join(name))?;
     }
     // The branch HEAD names (`ref: refs/heads/main`), read by every query that names HEAD.
     let head = git_dir.join("HEAD");
     if head.is_file() {
-        if let Some(name) = first_line_of(&head)
-            .as_deref()
-            .and_then(|l| l.strip_prefix("ref:"))
-            .map(str::trim)
-            .filter(|name| {
-                name.starts_with("refs/") && name.split('/').all(|c| !c.is_empty() && c != "..")
-            })
-        {
-            check_file(&git_dir.join(name))?;
-            check_file(&common.join(name))?;
+        let line = first_line_of(&head)?;
+        if let Some(name) = line.strip_prefix("ref:").map(str::trim).filter(|name| {
+            name.starts_with("refs/") && name.split('/').all(|c| !c.is_empty() && c != "..")
+        }) {
+            check_git_file(&git_dir.join(name))?;
+            check_git_file(&common.join(name))?;
         }
     }
     Ok(())
