@@ -308,6 +308,20 @@ pub(crate) fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Where the kernel's own file systems are mounted. A file there can pass for a regular one
+/// and still wait for data without end (`/proc/kmsg`, `/sys/kernel/tracing/trace_pipe`).
+const KERNEL_DIRS: &[&str] = &["/proc", "/sys"];
+
+/// Where `path` resolves, through links, when that is in `/proc` or `/sys`: never where a
+/// repository keeps its git files. Neither the check nor the links it resolves open the file.
+pub(crate) fn kernel_file(path: &Path) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(path).ok()?;
+    KERNEL_DIRS
+        .iter()
+        .any(|dir| target.starts_with(dir))
+        .then_some(target)
+}
+
 /// The UTF-16 or UTF-32 encoding a file's byte-order mark announces. Read as UTF-8 such a
 /// file is NULs and mojibake: YAML of it would pass for "not Kubernetes" and be skipped
 /// silently, a unit file for one with nothing to report.

@@ -981,6 +981,104 @@ fn nested_repositories_start_over_for_gitignore_files() {
     }
 }
 
+/// A linked work tree (`.git` is a file, `gitdir: <main>/.git/worktrees/wt`, whose `commondir`
+/// says `../..`) and a submodule (`gitdir: ../.git/modules/sub`) apply their repository's
+/// `info/exclude`, as git does: from the common directory for the work tree, from the
+/// submodule's own git directory (not the superproject's) for the submodule. Only the main
+/// checkout applied it; the work tree linted `gen/Dockerfile` that git ignores there. The file
+/// read outside the tree gets the checks of every ignore file: a FIFO there is never opened, a
+/// link to `/dev/zero` never followed.
+#[test]
+fn linked_work_trees_and_submodules_apply_their_repositorys_exclude() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let top = root.path();
+    let main = top.join("main");
+    write(
+        &main,
+        ".git/info/exclude",
+        "gen/
+",
+    );
+    write(
+        &main,
+        ".git/worktrees/wt/commondir",
+        "../..
+",
+    );
+    write(
+        &main,
+        ".git/worktrees/wt/HEAD",
+        "ref: refs/heads/wt
+",
+    );
+    let wt = top.join("wt");
+    let gitdir = main.join(".git/worktrees/wt");
+    write(&wt, ".git", &format!("gitdir: {}\n", gitdir.display()));
+    write(&main, ".git/modules/sub/info/exclude", "tmp/\n");
+    write(&main, "sub/.git", "gitdir: ../.git/modules/sub\n");
+    for name in [
+        "main/Dockerfile",
+        "main/gen/Dockerfile",
+        "wt/Dockerfile",
+        "wt/gen/Dockerfile",
+        "main/sub/gen/Dockerfile",
+        "main/sub/tmp/Dockerfile",
+    ] {
+        write(top, name, SHELL_FORM);
+    }
+    let files = |run: &Run| -> Vec<String> { run.findings().into_iter().map(|(f, _)| f).collect() };
+    let in_wt = run(&wt, &["--format", "json", "."]);
+    assert_eq!(files(&in_wt), ["Dockerfile"], "{}", in_wt.stderr);
+    let in_main = run(&main, &["--format", "json", "."]);
+    assert_eq!(
+        files(&in_main),
+        ["Dockerfile", "sub/gen/Dockerfile"],
+        "{}",
+        in_main.stderr
+    );
+    let in_sub = run(&main.join("sub"), &["--format", "json", "."]);
+    assert_eq!(files(&in_sub), ["gen/Dockerfile"], "{}", in_sub.stderr);
+    // Scanned from below the work tree's top: the exclude of the folder above applies too.
+    write(top, "wt/gen/deep/Dockerfile", SHELL_FORM);
+    write(top, "wt/app/Dockerfile", SHELL_FORM);
+    let below = run(&wt.join("app"), &["--format", "json", "."]);
+    assert_eq!(files(&below), ["Dockerfile"], "{}", below.stderr);
+
+    // The exclude a FIFO, then a link to /dev/zero: refused with a note, every file linted.
+    let exclude = main.join(".git/info/exclude");
+    std::fs::remove_file(&exclude).expect("rm exclude");
+    if mkfifo(&exclude) {
+        let fifo = run(&wt, &["--format", "json", "."]);
+        assert_eq!(
+            files(&fifo),
+            [
+                "Dockerfile",
+                "app/Dockerfile",
+                "gen/Dockerfile",
+                "gen/deep/Dockerfile"
+            ],
+            "{}",
+            fifo.stderr
+        );
+        assert!(
+            fifo.stderr
+                .contains("info/exclude: not a regular file; its patterns are not applied"),
+            "{}",
+            fifo.stderr
+        );
+        std::fs::remove_file(&exclude).expect("rm fifo");
+    }
+    symlink("/dev/zero", &exclude);
+    let zero = run(&wt, &["--format", "json", "."]);
+    assert_eq!(zero.findings().len(), 4, "{}", zero.stderr);
+    assert!(
+        zero.stderr
+            .contains("info/exclude: a symbolic link; not followed; its patterns are not applied"),
+        "{}",
+        zero.stderr
+    );
+}
+
 /// A file reached from two path arguments (a folder and its parent, one spelled absolute; a
 /// file named and its folder) is linted once, under the first argument's spelling: it was
 /// linted twice, every finding reported under two paths.

@@ -707,11 +707,6 @@ fn not_regular(path: &Path) -> GitError {
     ))
 }
 
-/// Where the kernel's own file systems are mounted. A file there can pass for a regular one
-/// and still wait for data without end (`/proc/kmsg`, `/sys/kernel/tracing/trace_pipe`); a
-/// repository's git files are never there.
-const KERNEL_DIRS: &[&str] = &["/proc", "/sys"];
-
 /// Refuse a git file (or folder) that git would wait on forever or read without end: one that
 /// is not a regular file or a directory (a FIFO, socket or device), or that resolves, through
 /// links, into `/proc` or `/sys`. A missing file (or a dangling link) passes: that is for git
@@ -726,10 +721,7 @@ fn check_git_file(path: &Path) -> Result<(), GitError> {
     if !meta.is_file() && !meta.is_dir() {
         return Err(not_regular(path));
     }
-    let Ok(target) = std::fs::canonicalize(path) else {
-        return Ok(());
-    };
-    if KERNEL_DIRS.iter().any(|dir| target.starts_with(dir)) {
+    if let Some(target) = crate::kernel_file(path) {
         return Err(GitError(format!(
             "`{}` is `{}`, a file of the kernel, not a git file: reading it can wait forever, so change mode does not run git in this repository",
             path.display(),

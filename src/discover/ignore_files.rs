@@ -188,14 +188,17 @@ impl IgnoreFiles {
     /// Read the ignore files of `dir` into a node below `parent`: its `.ignore` and, with `git`,
     /// its `.gitignore` and `.git/info/exclude`.
     fn read_dir(&self, dir: &Path, git: bool, parent: Option<Arc<Node>>) -> Node {
-        let has_git = std::fs::symlink_metadata(dir.join(".git")).is_ok();
+        let dotgit = std::fs::symlink_metadata(dir.join(".git")).ok();
+        let has_git = dotgit.is_some();
+        let exclude = |dotgit: std::fs::Metadata| {
+            if dotgit.is_file() {
+                self.read_linked_exclude(dir)
+            } else {
+                self.read(dir, &[".git", "info"], "exclude")
+            }
+        };
         let (gitignore, exclude) = if git {
-            (
-                self.read(dir, &[], ".gitignore"),
-                has_git
-                    .then(|| self.read(dir, &[".git", "info"], "exclude"))
-                    .flatten(),
-            )
+            (self.read(dir, &[], ".gitignore"), dotgit.and_then(exclude))
         } else {
             (None, None)
         };
@@ -209,11 +212,86 @@ impl IgnoreFiles {
         }
     }
 
+    /// The `info/exclude` of the repository whose `.git` in `dir` is a file that says
+    /// `gitdir: <path>` (a linked work tree, a submodule): git reads it in that git directory's
+    /// common directory (what its `commondir` file names, the main repository's `.git` for a
+    /// linked work tree), which is usually outside the scanned tree. Only that one file is read
+    /// there, with the checks of every ignore file (regular, not a link, no folder on the way
+    /// from the common directory a link, within the caps, opened non-blocking), and never when
+    /// the common directory resolves into `/proc` or `/sys`. The `.git` file and `commondir`
+    /// are one line each: regular files, not links, read non-blocking and bounded.
+    fn read_linked_exclude(&self, dir: &Path) -> Option<Gitignore> {
+        let line = self.first_line(&dir.join(".git"))?;
+        let git_dir = dir.join(line.strip_prefix("gitdir:")?.trim());
+        let commondir = git_dir.join("commondir");
+        let common = if std::fs::symlink_metadata(&commondir).is_ok() {
+            git_dir.join(self.first_line(&commondir)?)
+        } else {
+            git_dir
+        };
+        if !std::fs::metadata(&common).is_ok_and(|meta| meta.is_dir()) {
+            return None;
+        }
+        if let Some(target) = crate::kernel_file(&common) {
+            let shown = super::display_path(&common.join("info").join("exclude"));
+            return self.refuse(
+                &shown,
+                &format!(
+                    "the git directory is `{}`, a folder of the kernel",
+                    target.display()
+                ),
+            );
+        }
+        self.read_at(dir, &common, &["info"], "exclude")
+    }
+
+    /// The first line of a `.git` file or a `commondir` file, trimmed; `None` when it is
+    /// missing, empty or not a regular file (git refuses such a repository), with a note when
+    /// it cannot be read without waiting or is over the cap.
+    fn first_line(&self, path: &Path) -> Option<String> {
+        /// A line that names a folder: a path, well under this.
+        const MAX_LINE_FILE: u64 = 16 * 1024;
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let bytes = match crate::read_bytes(path, MAX_LINE_FILE) {
+            Ok(bytes) => bytes,
+            Err(why) => {
+                if let Ok(mut notes) = self.notes.lock() {
+                    notes.push(format!(
+                        "{}: {}; the repository's info/exclude is not applied",
+                        super::display_path(path),
+                        why.trim_end_matches("; skipped")
+                    ));
+                }
+                return None;
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let line = text.lines().next().unwrap_or("").trim();
+        (!line.is_empty()).then(|| line.to_string())
+    }
+
+    /// Note that the ignore file shown as `shown` is not applied, and why.
+    fn refuse<T>(&self, shown: &str, why: &str) -> Option<T> {
+        if let Ok(mut notes) = self.notes.lock() {
+            notes.push(format!("{shown}: {why}; its patterns are not applied"));
+        }
+        None
+    }
+
     /// The ignore file `name` in the folders `inside` of `dir`, when it is a regular file within
     /// the caps and no folder on the way is a link. `None` without a word when it does not
     /// exist (or a folder on the way is not a folder: `.git` as a file, in a worktree).
     fn read(&self, dir: &Path, inside: &[&str], name: &str) -> Option<Gitignore> {
-        let mut path = dir.to_path_buf();
+        self.read_at(dir, dir, inside, name)
+    }
+
+    /// [`Self::read`] of the file in the folders `inside` of `base`, with patterns relative to
+    /// `dir` (they differ for a repository's `info/exclude` outside the work tree).
+    fn read_at(&self, dir: &Path, base: &Path, inside: &[&str], name: &str) -> Option<Gitignore> {
+        let mut path = base.to_path_buf();
         let mut linked = None;
         for (at, folder) in inside.iter().enumerate() {
             path.push(folder);
@@ -229,12 +307,7 @@ impl IgnoreFiles {
         }
         path.push(name);
         let shown = super::display_path(&path);
-        let refuse = |why: &str| {
-            if let Ok(mut notes) = self.notes.lock() {
-                notes.push(format!("{shown}: {why}; its patterns are not applied"));
-            }
-            None
-        };
+        let refuse = |why: &str| self.refuse(&shown, why);
         if let Some(linked) = linked {
             // Whether there is a file to refuse, by its metadata only: never opened.
             std::fs::metadata(&path).ok()?;
