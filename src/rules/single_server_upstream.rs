@@ -1,6 +1,9 @@
 //! SL204 single-server-upstream: an nginx `upstream` with exactly one `server` and no
 //! `backup`: while that server restarts for a deploy there is nowhere to send requests.
 
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path};
+
 use crate::lower::nginx::has_lua_balancer;
 use crate::rules::{Reporter, RuleContext};
 
@@ -29,16 +32,52 @@ fn is_single_machine(address: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// Folders (path prefixes compared by components, as [`Path::starts_with`] does), interned:
+/// each gets an id from its parent's id and its last component; the empty path is 0.
+#[derive(Default)]
+struct Folders<'p> {
+    ids: HashMap<(usize, Component<'p>), usize>,
+}
+
+impl<'p> Folders<'p> {
+    /// The ids of every prefix of `path`, the empty path first.
+    fn intern(&mut self, path: &'p Path) -> Vec<usize> {
+        let mut out = vec![0];
+        let mut id = 0;
+        for component in path.components() {
+            let next = self.ids.len() + 1;
+            id = *self.ids.entry((id, component)).or_insert(next);
+            out.push(id);
+        }
+        out
+    }
+
+    /// The id of `path`, when some interned path starts with it.
+    fn id(&self, path: &Path) -> Option<usize> {
+        let mut id = 0;
+        for component in path.components() {
+            id = *self.ids.get(&(id, component))?;
+        }
+        Some(id)
+    }
+}
+
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let scan = cx.nginx_scan();
-    // Kubernetes Services by lowercased name (looked up per single-server upstream).
-    let mut services: std::collections::HashMap<String, Vec<&crate::model::Service>> =
-        std::collections::HashMap::new();
+    // Every folder a Kubernetes Service's file is under, by the Service's lowercased name:
+    // looked up per single-server upstream (each upstream compared every Service of its
+    // host's name with `Path::starts_with`: 20,000 upstreams × 20,000 Services took 24 s).
+    let mut folders = Folders::default();
+    let mut seen: HashSet<(String, crate::source::FileId)> = HashSet::new();
+    let mut services: HashSet<(String, usize)> = HashSet::new();
     for service in &cx.model.services {
-        services
-            .entry(service.name.to_ascii_lowercase())
-            .or_default()
-            .push(service);
+        let name = service.name.to_ascii_lowercase();
+        if !seen.insert((name.clone(), service.location.file)) {
+            continue;
+        }
+        for folder in folders.intern(Path::new(cx.files.path(service.location.file))) {
+            services.insert((name.clone(), folder));
+        }
     }
     for (at, upstream) in scan.all_upstreams() {
         // Servers may also come from an included file.
@@ -66,8 +105,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .address
             .rsplit_once(':')
             .map_or(server.address.as_str(), |(h, _)| h);
-        let nginx_path = std::path::Path::new(&scan.files[at.0].path);
-        let parent = nginx_path.parent().unwrap_or(std::path::Path::new(""));
+        let nginx_path = Path::new(&scan.files[at.0].path);
+        let parent = nginx_path.parent().unwrap_or(Path::new(""));
         let config_folder = parent
             .file_name()
             .and_then(|n| n.to_str())
@@ -87,10 +126,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         } else {
             parent
         };
-        let named_like_host = services.get(&host.to_ascii_lowercase());
-        if named_like_host.into_iter().flatten().any(|s| {
-            std::path::Path::new(cx.files.path(s.location.file)).starts_with(near)
-        }) {
+        if folders
+            .id(near)
+            .is_some_and(|near| services.contains(&(host.to_ascii_lowercase(), near)))
+        {
             continue;
         }
         let message = format!(
