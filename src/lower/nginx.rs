@@ -543,9 +543,19 @@ pub struct Scan<'a> {
     root_variable_pass: Vec<bool>,
     /// Per file: a root file whose includes reach it is a main `nginx.conf`.
     under_main: Vec<bool>,
-    /// Per root file: the upstreams of the files its includes reach, by (lowercased name,
-    /// in stream).
-    root_upstreams: Vec<UpstreamsByName>,
+    /// Every upstream of the scan `(file, index)`, in that order, by (lowercased name, in
+    /// stream): one list for the scan, not a map per root file (150 root files sharing one
+    /// include of 50,000 upstreams took 1.5 GB that way); a pass looks for those of its name
+    /// that share a root file with it (see [`Scan::find_upstream`]).
+    upstreams_by_name: UpstreamsByName,
+    /// Per file: the id of its list of root files (`roots`), equal lists sharing one: what a
+    /// pass finds through the root files depends on that list and the name only.
+    rootset: Vec<usize>,
+    /// Per file: how many files the reaches of its root files hold together (what looking
+    /// for a name through every root's reach costs).
+    reach_size: Vec<usize>,
+    /// What [`Scan::roots_upstream`] found, by (root list id, lowercased name, in stream).
+    roots_upstream_memo: Mutex<HashMap<(usize, String, bool), RootsUpstream>>,
     /// Per file: its own upstreams, by (lowercased name, in stream).
     file_upstreams: Vec<UpstreamsByName>,
     /// The upstreams of the files no main `nginx.conf` reaches, by (lowercased name, in stream)
@@ -556,13 +566,31 @@ pub struct Scan<'a> {
     folders: Folders,
     /// Per file: the first `map` block (in [`Config::visit`] order) per lowercased variable.
     file_maps: Vec<HashMap<String, &'a Directive>>,
-    /// Per root file: per lowercased variable, the first `map` block of the lowest-indexed file
-    /// its includes reach that has one.
-    root_maps: Vec<HashMap<String, (usize, &'a Directive)>>,
-    /// Per file, per include site that resolved: the names of the directives at the top levels
-    /// of the files it brings in (through their top-level includes, built-in ones included);
-    /// `None` when an include of unknown content sits there (anything may be set).
-    site_names: Vec<Vec<Option<Arc<HashSet<&'a str>>>>>,
+    /// Per lowercased `map` variable: the files that have a `map` of it (`file_maps`),
+    /// ascending (one list for the scan, not a map per root file).
+    maps_by_variable: HashMap<String, Vec<usize>>,
+    /// What [`Scan::find_map`] found through the root files, by (root list id, lowercased
+    /// variable): the file.
+    roots_map_memo: Mutex<HashMap<(usize, String), Option<usize>>>,
+    /// Per component of files that include each other at their top levels (numbered after
+    /// those they include there): the names of the directives at the top levels of its files,
+    /// built-in includes' too.
+    top_names: Vec<HashSet<&'a str>>,
+    /// Per component: an include of unknown content sits at the top level of one of its files.
+    top_unknown: Vec<bool>,
+    /// Per component: the components its files include at their top levels.
+    top_includes: Vec<Vec<usize>>,
+    /// Per directive name asked: per component, whether it or one it includes at the top
+    /// level may set the name (see [`Scan::brings`]).
+    brings_memo: Mutex<HashMap<String, Arc<[bool]>>>,
+    /// Per file, per include site: the components of the files it brings in, each once (empty
+    /// unless it resolved). Whether a site may set a name is asked name by name (see
+    /// [`Scan::site_may_set`]): the names each site and each component brings in, kept as
+    /// sets, were sites × targets × names (300 root files `include conf.d/*.conf;` of 300 files
+    /// of 300 names: 18.8 s, 1.36 GB).
+    site_parts: Vec<Vec<Vec<usize>>>,
+    /// [`Scan::site_may_set`] of sites with many components, by (file, site, name).
+    site_may_set_memo: Mutex<HashMap<(usize, usize, String), bool>>,
     /// Per file: the index of each `include` site, by the address of its directive.
     site_at: Vec<HashMap<usize, usize>>,
     /// The levels (a block's directives, a file's top level) of more than `INDEXED_LEVEL`
@@ -585,6 +613,23 @@ pub struct Scan<'a> {
 
 /// Upstreams `(file, index)` by (lowercased name, in stream).
 type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
+
+/// The upstreams of a name in the files the root files of a file reach, together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RootsUpstream {
+    None,
+    One((usize, usize)),
+    Several,
+}
+
+/// Sites with more components than this remember what [`Scan::site_may_set`] found per name.
+const SITE_PARTS_MEMO: usize = 16;
+
+/// Whether two ascending lists of root files share one (the shorter looked up in the longer).
+fn share_root(a: &[usize], b: &[usize]) -> bool {
+    let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small.iter().any(|r| big.binary_search(r).is_ok())
+}
 
 /// Files `include`s may bring in, counted over all the include directives of a scan (a file
 /// brought in by two includes counts twice). Past it, includes are not followed: what they set
@@ -930,18 +975,25 @@ impl<'a> Scan<'a> {
             .map(|list| list.iter().any(|&r| main[r]))
             .collect();
 
-        let mut root_upstreams: Vec<UpstreamsByName> = Vec::with_capacity(n);
-        for (r, reached) in reach.iter().enumerate() {
-            let mut by_name = UpstreamsByName::new();
-            if is_root(r) {
-                for &f in reached {
-                    for (i, u) in upstreams[f].iter().enumerate() {
-                        by_name.entry(key(f, u)).or_default().push((f, i));
-                    }
-                }
+        let mut upstreams_by_name = UpstreamsByName::new();
+        for (f, list) in upstreams.iter().enumerate() {
+            for (i, u) in list.iter().enumerate() {
+                upstreams_by_name.entry(key(f, u)).or_default().push((f, i));
             }
-            root_upstreams.push(by_name);
         }
+        let mut rootset_ids: HashMap<&[usize], usize> = HashMap::new();
+        let rootset: Vec<usize> = roots
+            .iter()
+            .map(|list| {
+                let next = rootset_ids.len();
+                *rootset_ids.entry(list.as_slice()).or_insert(next)
+            })
+            .collect();
+        drop(rootset_ids);
+        let reach_size: Vec<usize> = roots
+            .iter()
+            .map(|list| list.iter().map(|&r| reach[r].len()).sum())
+            .collect();
 
         let file_upstreams: Vec<UpstreamsByName> = upstreams
             .iter()
@@ -987,18 +1039,14 @@ impl<'a> Scan<'a> {
             .flat_map(HashMap::values)
             .map(|&map| (std::ptr::from_ref(map) as usize, plain_value(map)))
             .collect();
-        let mut root_maps: Vec<HashMap<String, (usize, &'a Directive)>> = Vec::with_capacity(n);
-        for (r, reached) in reach.iter().enumerate() {
-            let mut maps: HashMap<String, (usize, &'a Directive)> = HashMap::new();
-            if is_root(r) {
-                // `reach` is sorted: the first file that has a map of a variable wins.
-                for &f in reached {
-                    for (variable, &d) in &file_maps[f] {
-                        maps.entry(variable.clone()).or_insert((f, d));
-                    }
-                }
+        let mut maps_by_variable: HashMap<String, Vec<usize>> = HashMap::new();
+        for (f, maps) in file_maps.iter().enumerate() {
+            for variable in maps.keys() {
+                maps_by_variable
+                    .entry(variable.clone())
+                    .or_default()
+                    .push(f);
             }
-            root_maps.push(maps);
         }
 
         // What each resolved include site can bring in at its level (for `level_entries`).
@@ -1037,71 +1085,46 @@ impl<'a> Scan<'a> {
             members[c].push(f);
         }
         let mut seen = vec![usize::MAX; count];
-        let mut brought: Vec<Option<Arc<HashSet<&'a str>>>> = Vec::with_capacity(count);
+        let mut component_names: Vec<HashSet<&'a str>> = Vec::with_capacity(count);
+        let mut component_unknown = vec![false; count];
+        let mut top_includes: Vec<Vec<usize>> = vec![Vec::new(); count];
         for (c, list) in members.iter().enumerate() {
             seen[c] = c;
-            let mut names: Option<HashSet<&'a str>> = Some(HashSet::new());
+            let mut names: HashSet<&'a str> = HashSet::new();
             for &f in list {
-                if top_unknown[f] {
-                    names = None;
-                }
-                if let Some(names) = &mut names {
-                    names.extend(top_names[f].iter().copied());
-                }
+                component_unknown[c] |= top_unknown[f];
+                names.extend(std::mem::take(&mut top_names[f]));
                 for &t in top_targets(f) {
                     let d = component[t];
-                    if seen[d] == c {
-                        continue;
-                    }
-                    seen[d] = c;
-                    match (&mut names, brought.get(d)) {
-                        (Some(names), Some(Some(more))) => names.extend(more.iter().copied()),
-                        _ => names = None,
+                    if seen[d] != c {
+                        seen[d] = c;
+                        top_includes[c].push(d);
                     }
                 }
             }
-            brought.push(names.map(Arc::new));
+            component_names.push(names);
         }
-        // Per site: the union over the components of its targets (shared when there is one).
-        let mut site_names: Vec<Vec<Option<Arc<HashSet<&'a str>>>>> = Vec::with_capacity(n);
+        // Per site: the components of its targets, each once (not the union of their names).
+        let mut site_parts: Vec<Vec<Vec<usize>>> = Vec::with_capacity(n);
         let mut walk = count;
         seen.fill(usize::MAX);
         for list in &sites {
             let mut per_site = Vec::with_capacity(list.len());
             for site in list {
-                let IncludeKind::Resolved(targets) = &site.kind else {
-                    per_site.push(None);
-                    continue;
-                };
                 walk += 1;
                 let mut parts: Vec<usize> = Vec::new();
-                for &t in targets {
+                for &t in site.targets() {
                     let c = component[t];
                     if seen[c] != walk {
                         seen[c] = walk;
                         parts.push(c);
                     }
                 }
-                let names = match parts.as_slice() {
-                    [one] => brought.get(*one).cloned().flatten(),
-                    _ => {
-                        let mut names: Option<HashSet<&'a str>> = Some(HashSet::new());
-                        for c in parts {
-                            match (&mut names, brought.get(c)) {
-                                (Some(names), Some(Some(more))) => {
-                                    names.extend(more.iter().copied());
-                                }
-                                _ => names = None,
-                            }
-                        }
-                        names.map(Arc::new)
-                    }
-                };
-                per_site.push(names);
+                per_site.push(parts);
             }
-            site_names.push(per_site);
+            site_parts.push(per_site);
         }
-        drop((members, seen, brought));
+        drop((members, seen));
 
         let site_at: Vec<HashMap<usize, usize>> = sites
             .iter()
@@ -1138,13 +1161,22 @@ impl<'a> Scan<'a> {
             variable_pass: vec![false; n],
             root_variable_pass: vec![false; n],
             under_main,
-            root_upstreams,
+            upstreams_by_name,
+            rootset,
+            reach_size,
+            roots_upstream_memo: Mutex::new(HashMap::new()),
             file_upstreams,
             orphan_upstreams,
             folders,
             file_maps,
-            root_maps,
-            site_names,
+            maps_by_variable,
+            roots_map_memo: Mutex::new(HashMap::new()),
+            top_names: component_names,
+            top_unknown: component_unknown,
+            top_includes,
+            brings_memo: Mutex::new(HashMap::new()),
+            site_parts,
+            site_may_set_memo: Mutex::new(HashMap::new()),
             site_at,
             levels,
             level_sets: Mutex::new(HashMap::new()),
@@ -1260,18 +1292,10 @@ impl<'a> Scan<'a> {
         if let Some(first) = local.and_then(|list| list.first()) {
             return Some(*first);
         }
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        for &root in &self.roots[file] {
-            for &m in self.root_upstreams[root].get(&key).into_iter().flatten() {
-                if !found.contains(&m) {
-                    found.push(m);
-                }
-            }
-        }
-        match found.len() {
-            1 => return found.first().copied(),
-            0 => {}
-            _ => return None,
+        match self.roots_upstream(file, &key) {
+            RootsUpstream::One(found) => return Some(found),
+            RootsUpstream::None => {}
+            RootsUpstream::Several => return None,
         }
         if self.under_main[file] {
             return None;
@@ -1292,6 +1316,126 @@ impl<'a> Scan<'a> {
             }
         }
         None
+    }
+
+    /// The upstreams named `key` in the files that the root files of `file` reach, together:
+    /// none, one, or several. Found from whichever side is smaller, the upstreams of that name
+    /// (those sharing a root file with `file`) or the files the roots reach, and remembered
+    /// per list of root files and name: a snippet of 4,000 passes included by 4,000 root files
+    /// that each define the upstream was passes × roots², 15 s.
+    fn roots_upstream(&self, file: usize, key: &(String, bool)) -> RootsUpstream {
+        let roots = &self.roots[file];
+        if roots.is_empty() {
+            return RootsUpstream::None;
+        }
+        let memo_key = (self.rootset[file], key.0.clone(), key.1);
+        if let Some(known) = self
+            .roots_upstream_memo
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(&memo_key).copied())
+        {
+            return known;
+        }
+        let candidates = self
+            .upstreams_by_name
+            .get(key)
+            .map_or(&[][..], Vec::as_slice);
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        if candidates.len() <= self.reach_size[file] {
+            // Each upstream once: the first two that share a root file with `file` decide.
+            for &(g, i) in candidates {
+                if share_root(roots, &self.roots[g]) {
+                    found.push((g, i));
+                    if found.len() > 1 {
+                        break;
+                    }
+                }
+            }
+        } else {
+            'roots: for &root in roots {
+                for &g in &self.reach[root] {
+                    for &m in self.file_upstreams[g].get(key).into_iter().flatten() {
+                        if !found.contains(&m) {
+                            found.push(m);
+                            if found.len() > 1 {
+                                break 'roots;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let result = match found.as_slice() {
+            [] => RootsUpstream::None,
+            [one] => RootsUpstream::One(*one),
+            _ => RootsUpstream::Several,
+        };
+        if let Ok(mut memo) = self.roots_upstream_memo.lock() {
+            memo.insert(memo_key, result);
+        }
+        result
+    }
+
+    /// Whether the files an include site of `file` brings in may set `name` at their top
+    /// levels (an include of unknown content among them may set anything).
+    fn site_may_set(&self, file: usize, index: usize, name: &str) -> bool {
+        let Some(parts) = self.site_parts.get(file).and_then(|list| list.get(index)) else {
+            return true;
+        };
+        let compute = || {
+            let brings = self.brings(name);
+            parts
+                .iter()
+                .any(|&c| brings.get(c).copied().unwrap_or(true))
+        };
+        if parts.len() <= SITE_PARTS_MEMO {
+            return compute();
+        }
+        let key = (file, index, name.to_string());
+        if let Some(known) = self
+            .site_may_set_memo
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(&key).copied())
+        {
+            return known;
+        }
+        let may_set = compute();
+        if let Ok(mut memo) = self.site_may_set_memo.lock() {
+            memo.insert(key, may_set);
+        }
+        may_set
+    }
+
+    /// Per component (see `Scan::top_names`): whether the top levels of its files, or of those
+    /// they include there, may set `name` (an include of unknown content may set anything).
+    /// Worked out once per name over every component, each after those it includes: linear in
+    /// the components and their includes.
+    fn brings(&self, name: &str) -> Arc<[bool]> {
+        if let Some(known) = self
+            .brings_memo
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(name).cloned())
+        {
+            return known;
+        }
+        let mut brings: Vec<bool> = Vec::with_capacity(self.top_names.len());
+        for (c, names) in self.top_names.iter().enumerate() {
+            let includes = self.top_includes.get(c).map_or(&[][..], Vec::as_slice);
+            let may = self.top_unknown.get(c).copied().unwrap_or(true)
+                || names.contains(name)
+                || includes
+                    .iter()
+                    .any(|&d| brings.get(d).copied().unwrap_or(true));
+            brings.push(may);
+        }
+        let brings: Arc<[bool]> = brings.into();
+        if let Ok(mut memo) = self.brings_memo.lock() {
+            memo.insert(name.to_string(), Arc::clone(&brings));
+        }
+        brings
     }
 
     /// The directives named `name` at one level: the block's own plus those of included files
@@ -1335,11 +1479,7 @@ impl<'a> Scan<'a> {
                     IncludeKind::Resolved(targets) => {
                         // Nothing named `name` (and no unknown include) at the top levels it
                         // brings in: it adds nothing at this level.
-                        let may_set = match self.site_names[file].get(index) {
-                            Some(Some(names)) => names.contains(name),
-                            _ => true,
-                        };
-                        if !may_set {
+                        if !self.site_may_set(file, index, name) {
                             continue;
                         }
                         for &t in targets {
@@ -1578,14 +1718,50 @@ impl<'a> Scan<'a> {
     /// is a root included by nothing).
     fn find_map(&self, file: usize, variable: &str) -> Option<(usize, &'a Directive)> {
         let variable = variable.to_ascii_lowercase();
-        if self.roots[file].is_empty() {
-            self.file_maps[file].get(&variable).map(|&d| (file, d))
-        } else {
-            self.roots[file]
-                .iter()
-                .filter_map(|&r| self.root_maps[r].get(&variable).copied())
-                .min_by_key(|&(f, _)| f)
+        let roots = &self.roots[file];
+        if roots.is_empty() {
+            return self.file_maps[file].get(&variable).map(|&d| (file, d));
         }
+        let memo_key = (self.rootset[file], variable);
+        let known = self
+            .roots_map_memo
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(&memo_key).copied());
+        let found = match known {
+            Some(found) => found,
+            None => {
+                // From whichever side is smaller: the files with a map of the variable
+                // (ascending: the first that shares a root file wins), or every root's reach
+                // (ascending: its first file with one).
+                let candidates = self
+                    .maps_by_variable
+                    .get(&memo_key.1)
+                    .map_or(&[][..], Vec::as_slice);
+                let found = if candidates.len() <= self.reach_size[file] {
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|&g| share_root(roots, &self.roots[g]))
+                } else {
+                    roots
+                        .iter()
+                        .filter_map(|&r| {
+                            self.reach[r]
+                                .iter()
+                                .copied()
+                                .find(|&g| self.file_maps[g].contains_key(&memo_key.1))
+                        })
+                        .min()
+                };
+                if let Ok(mut memo) = self.roots_map_memo.lock() {
+                    memo.insert(memo_key.clone(), found);
+                }
+                found
+            }
+        };
+        let f = found?;
+        self.file_maps[f].get(&memo_key.1).map(|&d| (f, d))
     }
 
     /// The value of a `map` variable for requests that do not carry the header the map
@@ -2099,6 +2275,29 @@ mod tests {
         (!unknown).then_some(names)
     }
 
+    /// The names the top levels of these components and of those they include there may set
+    /// (`None`: an include of unknown content among them), sorted.
+    fn site_names<'a>(scan: &Scan<'a>, parts: &[usize]) -> Option<Vec<&'a str>> {
+        let mut seen: Vec<usize> = parts.to_vec();
+        let mut stack: Vec<usize> = parts.to_vec();
+        let mut names: Vec<&'a str> = Vec::new();
+        while let Some(c) = stack.pop() {
+            if scan.top_unknown[c] {
+                return None;
+            }
+            names.extend(scan.top_names[c].iter().copied());
+            for &d in &scan.top_includes[c] {
+                if !seen.contains(&d) {
+                    seen.push(d);
+                    stack.push(d);
+                }
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        Some(names)
+    }
+
     /// The reach of root files and the names include sites bring in, computed over
     /// components of files that include each other, are what straightforward walks give.
     fn assert_components_agree_with_walks(scan: &Scan<'_>) {
@@ -2107,11 +2306,10 @@ mod tests {
                 assert_eq!(scan.reach[f], reference_reach(scan, f), "reach of {f}");
             }
             for (i, site) in scan.sites[f].iter().enumerate() {
-                let got = scan.site_names[f][i].as_ref().map(|names| {
-                    let mut names: Vec<&str> = names.iter().copied().collect();
-                    names.sort_unstable();
-                    names
-                });
+                let resolved = matches!(site.kind, IncludeKind::Resolved(_));
+                let got = resolved
+                    .then(|| site_names(scan, &scan.site_parts[f][i]))
+                    .flatten();
                 let want = match &site.kind {
                     IncludeKind::Resolved(targets) => reference_site_names(scan, targets),
                     _ => None,
@@ -2280,7 +2478,7 @@ mod tests {
                 }
             }
             let mut unfiltered = Scan::new(&files);
-            unfiltered.site_names = vec![Vec::new(); files.len()];
+            unfiltered.site_parts = vec![Vec::new(); files.len()];
             unfiltered.levels.clear();
             for f in 0..files.len() {
                 for name in ["app", "APP", "db", "nope"] {
@@ -2325,6 +2523,68 @@ mod tests {
             resolved > 500 && variable > 200 && maps > 200 && set > 500,
             "{resolved} {variable} {maps} {set}"
         );
+    }
+
+    /// Wide trees (a site bringing in more than `SITE_PARTS_MEMO` components, more upstreams
+    /// and maps of a name than the files the roots reach, or fewer): the answers found from
+    /// either side, remembered per root list, are the straightforward ones.
+    #[test]
+    fn wide_trees_agree_with_the_straightforward_scans() {
+        for (sites, snippets, others) in [(1, 24, 40), (3, 20, 2), (30, 4, 0)] {
+            let mut files = Vec::new();
+            for s in 0..sites {
+                let path = format!("s{s}/nginx.conf");
+                let text = "events {} http { proxy_next_upstream error; include ../conf.d/*.conf; \
+                            server { location / { proxy_pass http://app; proxy_set_header \
+                            Connection $c; } } }";
+                files.push(file(files.len() as u32, &path, text));
+            }
+            for c in 0..snippets {
+                let text = match c % 4 {
+                    0 => "upstream app { server a:1; }\nmap $http_u $c { default x; '' close; }",
+                    1 => "server { location /a { proxy_pass http://app; } }",
+                    2 => "proxy_set_header Connection \"\";\nupstream db { server d:1; }",
+                    _ => "server { location /d { proxy_pass http://db; proxy_pass http://app; } }",
+                };
+                files.push(file(files.len() as u32, &format!("conf.d/c{c}.conf"), text));
+            }
+            for o in 0..others {
+                let text =
+                    "upstream app { server o:1; server p:1; }\nmap $http_u $c { default y; }";
+                files.push(file(files.len() as u32, &format!("other{o}.conf"), text));
+            }
+            let scan = Scan::new(&files);
+            // Each site brings in every snippet, each its own component.
+            assert_eq!(scan.site_parts[0][0].len(), snippets);
+            assert_components_agree_with_walks(&scan);
+            let mut unfiltered = Scan::new(&files);
+            unfiltered.site_parts = vec![Vec::new(); files.len()];
+            for f in 0..files.len() {
+                for name in ["app", "db"] {
+                    assert_eq!(
+                        scan.find_upstream(f, name, false),
+                        reference_find_upstream(&scan, f, name, false),
+                        "{name} from {f}"
+                    );
+                }
+                let got = scan.find_map(f, "$c");
+                let want = reference_find_map(&scan, f, "$c");
+                assert_eq!(
+                    got.map(|(f, d)| (f, d as *const Directive)),
+                    want.map(|(f, d)| (f, d as *const Directive))
+                );
+            }
+            for p in &scan.passes {
+                for name in ["proxy_next_upstream", "proxy_set_header", "nope"] {
+                    // Twice: the second answer comes from what the first remembered.
+                    for _ in 0..2 {
+                        let got = format!("{:?}", scan.lookup(p.file, &p.pass.scope, name));
+                        let want = format!("{:?}", unfiltered.lookup(p.file, &p.pass.scope, name));
+                        assert_eq!(got, want, "{name} at {p:?}");
+                    }
+                }
+            }
+        }
     }
 
     /// A `return` in a server of many locations (an indexed level) is found as in a small one.
