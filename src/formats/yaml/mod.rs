@@ -57,7 +57,7 @@ impl Default for Limits {
             max_document_nodes: 250_000,
             max_total_nodes: 500_000,
             max_alias_nodes: 200_000,
-            max_alias_bytes: 64 << 20,
+            max_alias_bytes: 16 << 20,
         }
     }
 }

@@ -312,17 +312,17 @@ fn aliases_of_large_scalars_are_bounded_by_bytes() {
     // Each document alone is under the budget, the stream is not.
     let docs = format!("a: &a {big}\nb: *a\n---\n").repeat(2);
     assert!(parse_stream(&docs, &limits).is_err());
-    // The default is 64 MiB.
+    // The default is 16 MiB.
     let e = parse_stream(
         &format!(
             "a: &a {}\nb: [{}]\n",
             "x".repeat(1 << 20),
-            vec!["*a"; 70].join(", ")
+            vec!["*a"; 20].join(", ")
         ),
         &Limits::default(),
     )
     .unwrap_err();
-    assert!(e.message.contains("more than 64 MiB (alias bomb?"), "{e}");
+    assert!(e.message.contains("more than 16 MiB (alias bomb?"), "{e}");
 }
 
 #[test]
