@@ -380,6 +380,39 @@ impl Folders {
         out
     }
 
+    /// Per id: the positions `[first, end)` of its subtree (itself and the paths under it) in
+    /// a depth-first walk from the empty path; an id's own position is `first`.
+    fn spans(&self) -> Vec<(usize, usize)> {
+        let count = self.ids.len() + 1;
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (&(parent, _), &id) in &self.ids {
+            if let Some(list) = children.get_mut(parent) {
+                list.push(id);
+            }
+        }
+        let mut spans = vec![(0, 0); count];
+        let mut next = 0;
+        // (id, whether its children were pushed): iterative, for paths thousands deep.
+        let mut stack = vec![(Self::EMPTY, false)];
+        while let Some((id, done)) = stack.pop() {
+            if done {
+                if let Some(span) = spans.get_mut(id) {
+                    span.1 = next;
+                }
+                continue;
+            }
+            if let Some(span) = spans.get_mut(id) {
+                span.0 = next;
+            }
+            next += 1;
+            stack.push((id, true));
+            for &child in children.get(id).into_iter().flatten() {
+                stack.push((child, false));
+            }
+        }
+        spans
+    }
+
     /// The id of `path`, when interned.
     fn id(&self, path: &Path) -> Option<usize> {
         let known = self.known(path);
@@ -507,6 +540,77 @@ struct LevelSet<'a> {
 /// The key of a level's directives in `Scan::level_sets`: (file, level key, name, filter).
 type LevelSetKey = (usize, usize, String, Only);
 
+/// What a lookup finds from a level outward, with the include steps it took (see
+/// `Scan::climbs`).
+type Climb<'a> = (Arc<[Lookup<'a>]>, usize);
+
+/// The key of a [`Piece`] in `Scan::pieces`: (included file, name, filter).
+type PieceKey = (usize, String, Only);
+
+/// The directives of a name that an included file's top level brings in (its includes
+/// spliced in), found once (see `Scan::pieces`), and what finding them depended on.
+struct Piece<'a> {
+    entries: Arc<[Entry<'a>]>,
+    unknown: bool,
+    /// The include steps it took.
+    steps: usize,
+    /// Every file it looked at as an include target (sorted): an include path through one of
+    /// them (files that include each other) would find something else.
+    files: Vec<usize>,
+    /// The longest include path it looked at, the file itself counted (see `Trace`).
+    depth: usize,
+}
+
+/// What a `level_entries` walk depended on beyond the level: the files it looked at as include
+/// targets and the longest include path (`visiting`) it checked against the depth limit.
+#[derive(Default)]
+struct Trace {
+    files: Vec<usize>,
+    depth: usize,
+}
+
+/// The entries of one level as `level_entries` gathers them: while they are exactly one
+/// included file's [`Piece`], that piece itself (shared, not copied: 3,000 `location`s that
+/// each `include` a file of 30,000 `proxy_set_header` lines held 90 million entries).
+#[derive(Default)]
+struct Gathered<'a> {
+    flat: Vec<Entry<'a>>,
+    piece: Option<Arc<[Entry<'a>]>>,
+}
+
+impl<'a> Gathered<'a> {
+    fn push(&mut self, entry: Entry<'a>) {
+        self.spread();
+        self.flat.push(entry);
+    }
+
+    fn splice(&mut self, piece: &Arc<[Entry<'a>]>) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.flat.is_empty() && self.piece.is_none() {
+            self.piece = Some(Arc::clone(piece));
+        } else {
+            self.spread();
+            self.flat.extend_from_slice(piece);
+        }
+    }
+
+    /// The piece held so far, copied into `flat` (something else comes next to it).
+    fn spread(&mut self) {
+        if let Some(piece) = self.piece.take() {
+            self.flat.extend_from_slice(&piece);
+        }
+    }
+
+    fn finish(self) -> Arc<[Entry<'a>]> {
+        match self.piece {
+            Some(piece) => piece,
+            None => self.flat.into(),
+        }
+    }
+}
+
 /// What a `map` variable holds for ordinary requests.
 #[derive(Debug, Clone)]
 pub struct MapValue<'a> {
@@ -558,12 +662,16 @@ pub struct Scan<'a> {
     roots_upstream_memo: Mutex<HashMap<(usize, String, bool), RootsUpstream>>,
     /// Per file: its own upstreams, by (lowercased name, in stream).
     file_upstreams: Vec<UpstreamsByName>,
-    /// The upstreams of the files no main `nginx.conf` reaches, by (lowercased name, in stream)
-    /// and then by every folder they are under (compared as [`Path::starts_with`] does): how
-    /// many there are, and the first.
-    orphan_upstreams: UpstreamsByFolder,
+    /// The upstreams of the files no main `nginx.conf` reaches, by (lowercased name, in stream):
+    /// `(where its file is in a depth-first walk of `folders`, upstream)`, sorted, so the ones
+    /// under a folder are a range (one entry per upstream, not one per folder it is under: an
+    /// 8 MB file of 180,000 upstreams 96 folders deep made 17 million).
+    orphan_upstreams: UpstreamsByPlace,
     /// The folders of `orphan_upstreams`.
     folders: Folders,
+    /// Per [`Folders`] id: the positions `[first, end)` of its subtree (the paths that start
+    /// with it) in a depth-first walk of `folders`.
+    folder_spans: Vec<(usize, usize)>,
     /// Per file: the first `map` block (in [`Config::visit`] order) per lowercased variable.
     file_maps: Vec<HashMap<String, &'a Directive>>,
     /// Per lowercased `map` variable: the files that have a `map` of it (`file_maps`),
@@ -602,6 +710,18 @@ pub struct Scan<'a> {
     /// by every lookup that reaches the level: 40,000 passes under an `http` block of 40,000
     /// `proxy_set_header` lines each copied and scanned all of them.
     level_sets: Mutex<HashMap<LevelSetKey, Arc<LevelSet<'a>>>>,
+    /// What a lookup finds from a block outward (the block's level, the enclosing ones, the
+    /// file's top level and the files that include it), by (file, address of the block or 0
+    /// for the top level, name, filter), with the include steps it took: the passes under a
+    /// block climb its enclosing levels once, not once each (190,000 passes 95 `location`s
+    /// deep climbed 95 levels each, several names per pass). Blocks that set nothing share
+    /// the result of the block around them.
+    climbs: Mutex<HashMap<LevelSetKey, Climb<'a>>>,
+    /// Per (included file, name, filter): the directives its top level brings in, found once
+    /// with no include followed before it and used by every `include` of it where that gives
+    /// the same (see [`Piece`]), so a level that only includes it shares its list. `None`:
+    /// not shared (cut short by the step budget, or being found).
+    pieces: Mutex<HashMap<PieceKey, Option<Arc<Piece<'a>>>>>,
     /// Per `map` block of `file_maps` (by its address): its entry for a request without the
     /// header it reads, with the value, when the map reads a request header (see
     /// [`Scan::map_value_for_plain_requests`]); worked out once per map, not per pass that
@@ -609,6 +729,12 @@ pub struct Scan<'a> {
     plain_map_values: HashMap<usize, Option<(&'a Directive, &'a str)>>,
     /// What the reader should know about the scan (an `include` limit reached), as notes.
     pub notes: Vec<String>,
+    /// Tests: levels looked at and read (`level_set` and `level_entries` calls), and whether lookups share nothing (no
+    /// [`Piece`]s, no `climbs`: the straightforward walk).
+    #[cfg(test)]
+    reads: std::sync::atomic::AtomicUsize,
+    #[cfg(test)]
+    plain: bool,
 }
 
 /// Upstreams `(file, index)` by (lowercased name, in stream).
@@ -630,6 +756,9 @@ fn share_root(a: &[usize], b: &[usize]) -> bool {
     let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     small.iter().any(|r| big.binary_search(r).is_ok())
 }
+/// Upstreams `(position of the file in a walk of folders, (file, index))` by (lowercased name,
+/// in stream).
+type UpstreamsByPlace = HashMap<(String, bool), Vec<(usize, (usize, usize))>>;
 
 /// Files `include`s may bring in, counted over all the include directives of a scan (a file
 /// brought in by two includes counts twice). Past it, includes are not followed: what they set
@@ -697,10 +826,6 @@ impl<'a> LevelIndex<'a> {
         }
     }
 }
-
-/// Upstreams by (lowercased name, in stream), then by folder: how many, and the first.
-/// Folders are [`Folders`] ids.
-type UpstreamsByFolder = HashMap<(String, bool), HashMap<usize, (usize, (usize, usize))>>;
 
 /// Whether a configuration file is a main `nginx.conf` (it has an `http` or `events` block).
 fn is_main(config: &Config) -> bool {
@@ -1007,19 +1132,27 @@ impl<'a> Scan<'a> {
             })
             .collect();
 
-        let mut orphan_upstreams = UpstreamsByFolder::new();
+        let mut orphan_upstreams = UpstreamsByPlace::new();
         let mut folders = Folders::default();
+        let mut orphan_files: Vec<(usize, usize)> = Vec::new();
         for f in (0..n).filter(|&f| !under_main[f] && !upstreams[f].is_empty()) {
-            let prefixes = folders.intern(&paths[f]);
-            for (i, u) in upstreams[f].iter().enumerate() {
-                let by_folder = orphan_upstreams.entry(key(f, u)).or_default();
-                for &folder in &prefixes {
-                    by_folder
-                        .entry(folder)
-                        .and_modify(|(count, _)| *count += 1)
-                        .or_insert((1, (f, i)));
-                }
+            if let Some(&id) = folders.intern(&paths[f]).last() {
+                orphan_files.push((f, id));
             }
+        }
+        let folder_spans = folders.spans();
+        for &(f, id) in &orphan_files {
+            let at = folder_spans.get(id).map_or(0, |span| span.0);
+            for (i, u) in upstreams[f].iter().enumerate() {
+                orphan_upstreams
+                    .entry(key(f, u))
+                    .or_default()
+                    .push((at, (f, i)));
+            }
+        }
+        for list in orphan_upstreams.values_mut() {
+            // Stable: the upstreams of one file stay in order.
+            list.sort_by_key(|&(at, _)| at);
         }
 
         let mut file_maps: Vec<HashMap<String, &'a Directive>> = Vec::with_capacity(n);
@@ -1168,6 +1301,7 @@ impl<'a> Scan<'a> {
             file_upstreams,
             orphan_upstreams,
             folders,
+            folder_spans,
             file_maps,
             maps_by_variable,
             roots_map_memo: Mutex::new(HashMap::new()),
@@ -1180,8 +1314,14 @@ impl<'a> Scan<'a> {
             site_at,
             levels,
             level_sets: Mutex::new(HashMap::new()),
+            climbs: Mutex::new(HashMap::new()),
+            pieces: Mutex::new(HashMap::new()),
             plain_map_values,
             notes,
+            #[cfg(test)]
+            reads: std::sync::atomic::AtomicUsize::new(0),
+            #[cfg(test)]
+            plain: false,
         };
         let mut passes = Vec::new();
         for (i, file) in files.iter().enumerate() {
@@ -1300,7 +1440,13 @@ impl<'a> Scan<'a> {
         if self.under_main[file] {
             return None;
         }
-        let by_folder = self.orphan_upstreams.get(&key)?;
+        self.orphan_upstream(file, &key)
+    }
+
+    /// The upstream of `key` among those of files no main `nginx.conf` reaches, in the nearest
+    /// folder of `file` that holds any: when there is exactly one there.
+    fn orphan_upstream(&self, file: usize, key: &(String, bool)) -> Option<(usize, usize)> {
+        let list = self.orphan_upstreams.get(key)?;
         // The folders the file is in, nearest first: its path's proper prefixes, down to the
         // empty path for a relative one and to the root for an absolute one.
         let path = Path::new(&self.files[file].path);
@@ -1309,10 +1455,15 @@ impl<'a> Scan<'a> {
         known.truncate(components);
         let lowest = usize::from(path.has_root());
         for &d in known.get(lowest..).unwrap_or_default().iter().rev() {
-            match by_folder.get(&d) {
-                None => {}
-                Some(&(1, first)) => return Some(first),
-                Some(_) => return None,
+            let Some(&(first, end)) = self.folder_spans.get(d) else {
+                continue;
+            };
+            let from = list.partition_point(|&(at, _)| at < first);
+            let to = list.partition_point(|&(at, _)| at < end);
+            match to.saturating_sub(from) {
+                0 => {}
+                1 => return list.get(from).map(|&(_, upstream)| upstream),
+                _ => return None,
             }
         }
         None
@@ -1448,9 +1599,13 @@ impl<'a> Scan<'a> {
         name: &str,
         only: Only,
         visiting: &mut Vec<usize>,
-        out: &mut Vec<Entry<'a>>,
+        out: &mut Gathered<'a>,
         steps: &mut usize,
+        trace: &mut Trace,
     ) -> bool {
+        #[cfg(test)]
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut unknown = false;
         let positions: Box<dyn Iterator<Item = &'a Directive>> = match self.level(directives) {
             Some(level) => Box::new(
@@ -1483,10 +1638,12 @@ impl<'a> Scan<'a> {
                             continue;
                         }
                         for &t in targets {
+                            trace.depth = trace.depth.max(visiting.len());
                             // Too deep: no target is followed.
                             if visiting.len() > 32 {
                                 break;
                             }
+                            trace.files.push(t);
                             if visiting.contains(&t) {
                                 continue;
                             }
@@ -1499,6 +1656,14 @@ impl<'a> Scan<'a> {
                                 break;
                             };
                             *steps = left;
+                            if let Some(piece) = self.piece(t, name, only, visiting, *steps) {
+                                *steps -= piece.steps;
+                                trace.files.extend_from_slice(&piece.files);
+                                trace.depth = trace.depth.max(piece.depth + visiting.len());
+                                out.splice(&piece.entries);
+                                unknown |= piece.unknown;
+                                continue;
+                            }
                             visiting.push(t);
                             let files = self.files;
                             unknown |= self.level_entries(
@@ -1509,6 +1674,7 @@ impl<'a> Scan<'a> {
                                 visiting,
                                 out,
                                 steps,
+                                trace,
                             );
                             visiting.pop();
                         }
@@ -1532,6 +1698,67 @@ impl<'a> Scan<'a> {
         unknown
     }
 
+    /// The [`Piece`] of the top level of `target` for an `include` of it reached through the
+    /// files `visiting` with `steps` left, when it gives what following the `include` there
+    /// gives: no file it looked at is on the path, the path does not reach the depth limit
+    /// with it, and enough steps are left (else the caller follows the `include` itself).
+    fn piece(
+        &self,
+        target: usize,
+        name: &str,
+        only: Only,
+        visiting: &[usize],
+        steps: usize,
+    ) -> Option<Arc<Piece<'a>>> {
+        #[cfg(test)]
+        if self.plain {
+            return None;
+        }
+        let key = (target, name.to_string(), only);
+        let known = self.pieces.lock().ok()?.get(&key).cloned();
+        let piece = match known {
+            Some(known) => known?,
+            None => {
+                // While it is found, an include of it met on the way (files that include each
+                // other) is followed directly.
+                self.pieces.lock().ok()?.insert(key.clone(), None);
+                let mut gathered = Gathered::default();
+                let mut trace = Trace::default();
+                let mut left = MAX_LOOKUP_STEPS;
+                let unknown = self.level_entries(
+                    target,
+                    &self.files.get(target)?.config.directives,
+                    name,
+                    only,
+                    &mut vec![target],
+                    &mut gathered,
+                    &mut left,
+                    &mut trace,
+                );
+                // Cut short by the step budget: it depends on the budget, not shared.
+                let piece = (!(unknown && left == 0)).then(|| {
+                    trace.files.sort_unstable();
+                    trace.files.dedup();
+                    Arc::new(Piece {
+                        entries: gathered.finish(),
+                        unknown,
+                        steps: MAX_LOOKUP_STEPS - left,
+                        files: trace.files,
+                        depth: trace.depth,
+                    })
+                });
+                self.pieces.lock().ok()?.insert(key, piece.clone());
+                piece?
+            }
+        };
+        let usable = steps >= piece.steps
+            && piece.depth + visiting.len() <= 32
+            && visiting
+                .iter()
+                .all(|v| piece.files.binary_search(v).is_err());
+        usable.then_some(piece)
+    }
+
     /// [`Scan::level_entries`] of one level of `file` as a lookup starts it (no include
     /// followed yet), found once per (level, name, filter) and shared: a later lookup that
     /// reaches the level is charged the include steps the first one took, and when it has fewer
@@ -1544,7 +1771,16 @@ impl<'a> Scan<'a> {
         only: Only,
         steps: &mut usize,
     ) -> (Arc<[Entry<'a>]>, bool) {
-        let key = level_key(directives).map(|level| (file, level, name.to_string(), only));
+        #[cfg(test)]
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // A small level without includes is read again each time (cheaper than its entry in
+        // `level_sets`: 190,000 `location`s, several names each).
+        let shared =
+            directives.len() > INDEXED_LEVEL || directives.iter().any(|d| d.name == "include");
+        let key = level_key(directives)
+            .filter(|_| shared)
+            .map(|level| (file, level, name.to_string(), only));
         if let Some(key) = &key {
             let known = self
                 .level_sets
@@ -1559,7 +1795,7 @@ impl<'a> Scan<'a> {
             }
         }
         let before = *steps;
-        let mut entries = Vec::new();
+        let mut entries = Gathered::default();
         let unknown = self.level_entries(
             file,
             directives,
@@ -1568,8 +1804,9 @@ impl<'a> Scan<'a> {
             &mut vec![file],
             &mut entries,
             steps,
+            &mut Trace::default(),
         );
-        let entries: Arc<[Entry<'a>]> = entries.into();
+        let entries = entries.finish();
         // A result cut short by the step budget depends on the budget: not shared.
         let cut = unknown && *steps == 0;
         if let (Some(key), false) = (key, cut) {
@@ -1606,19 +1843,112 @@ impl<'a> Scan<'a> {
         name: &str,
         only: Only,
     ) -> Vec<Lookup<'a>> {
-        let mut out = Vec::new();
-        let mut visiting = vec![file];
         let mut steps = MAX_LOOKUP_STEPS;
-        self.lookup_chain(
-            file,
-            &scope.chain,
-            name,
-            only,
-            &mut visiting,
-            &mut out,
-            &mut steps,
-        );
-        out
+        #[cfg(test)]
+        if self.plain {
+            let mut out = Vec::new();
+            let mut visiting = vec![file];
+            self.lookup_chain(
+                file,
+                &scope.chain,
+                name,
+                only,
+                &mut visiting,
+                &mut out,
+                &mut steps,
+            );
+            return out;
+        }
+        // The pass's own level directly (few passes share one), the levels around it through
+        // `climb` (shared by every pass under them).
+        let Some((&block, outer)) = scope.chain.split_last() else {
+            return self.climb(file, &[], name, only, &mut steps).to_vec();
+        };
+        let (entries, unknown) = self.level_set(file, block.children(), name, only, &mut steps);
+        if unknown {
+            return vec![Lookup::Unknown];
+        }
+        if !entries.is_empty() {
+            return vec![Lookup::Set {
+                entries,
+                level: Level {
+                    file,
+                    block: Some(block),
+                },
+            }];
+        }
+        self.climb(file, outer, name, only, &mut steps).to_vec()
+    }
+
+    /// What `lookup_chain` gives for `chain` of `file` as a lookup starts it (no include
+    /// followed yet), found once per (innermost block of `chain`, name, filter) and shared
+    /// like [`Scan::level_set`]: a later lookup is charged the include steps it took, and when
+    /// it has fewer left it looks again.
+    fn climb(
+        &self,
+        file: usize,
+        chain: &[&'a Directive],
+        name: &str,
+        only: Only,
+        steps: &mut usize,
+    ) -> Arc<[Lookup<'a>]> {
+        let key_at = |depth: usize| {
+            let block = match depth.checked_sub(1) {
+                Some(i) => chain.get(i).map_or(0, |&d| std::ptr::from_ref(d) as usize),
+                None => 0,
+            };
+            (file, block, name.to_string(), only)
+        };
+        // The levels looked at on the way out, with the steps left before each.
+        let mut passed: Vec<(LevelSetKey, usize)> = Vec::new();
+        let mut depth = chain.len();
+        let found: Arc<[Lookup<'a>]> = loop {
+            let key = key_at(depth);
+            let known = self
+                .climbs
+                .lock()
+                .ok()
+                .and_then(|climbs| climbs.get(&key).cloned());
+            if let Some((found, taken)) = known {
+                if let Some(left) = steps.checked_sub(taken) {
+                    *steps = left;
+                    break found;
+                }
+            }
+            passed.push((key, *steps));
+            let Some(&block) = depth.checked_sub(1).and_then(|i| chain.get(i)) else {
+                // The top level, then the files that include this one.
+                let mut out = Vec::new();
+                self.lookup_chain(file, &[], name, only, &mut vec![file], &mut out, steps);
+                break out.into();
+            };
+            let (entries, unknown) = self.level_set(file, block.children(), name, only, steps);
+            if unknown {
+                break Arc::from(vec![Lookup::Unknown]);
+            }
+            if !entries.is_empty() {
+                break Arc::from(vec![Lookup::Set {
+                    entries,
+                    level: Level {
+                        file,
+                        block: Some(block),
+                    },
+                }]);
+            }
+            depth -= 1;
+        };
+        // A result cut short by the step budget depends on the budget: not shared.
+        let cut = *steps == 0 && found.iter().any(|l| matches!(l, Lookup::Unknown));
+        if !cut {
+            if let Ok(mut climbs) = self.climbs.lock() {
+                for (key, before) in passed {
+                    climbs
+                        .entry(key)
+                        .or_insert_with(|| (Arc::clone(&found), before.saturating_sub(*steps)));
+                }
+            }
+        }
+        found
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -2449,6 +2779,10 @@ mod tests {
             "map $http_upgrade $C { default upgrade; }",
             "map $http_x $c { default keep-alive; }",
             "location /z { proxy_pass http://app; }",
+            "server { location /n { proxy_next_upstream off; location /m { include x.conf; \
+             location /k { proxy_pass http://app; } location /j { proxy_pass http://db; \
+             include snippets.conf; } } } }",
+            "include up.conf;\nproxy_set_header Connection close;",
         ];
         let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
         let mut next = |below: usize| rng.below(below);
@@ -2480,6 +2814,7 @@ mod tests {
             let mut unfiltered = Scan::new(&files);
             unfiltered.site_parts = vec![Vec::new(); files.len()];
             unfiltered.levels.clear();
+            unfiltered.plain = true;
             for f in 0..files.len() {
                 for name in ["app", "APP", "db", "nope"] {
                     for stream in [false, true] {
@@ -2700,5 +3035,146 @@ mod tests {
                 ("/old/app.conf".to_string(), true),
             ]
         );
+    }
+
+    /// 300 `location`s that each `include` a file of 200 `proxy_set_header` lines: every
+    /// location's entries are that file's one list, shared (each location held its own copy:
+    /// locations x lines), and the file's lines are read once per name, not once per location.
+    #[test]
+    fn an_include_in_many_levels_is_read_once_and_shared() {
+        let hdr: String = (0..200)
+            .map(|i| format!("proxy_set_header X-H{i} \"\";\n"))
+            .collect();
+        let locations: String = (0..300)
+            .map(|i| format!("location /l{i} {{ include hdr.conf; proxy_pass http://u; }}\n"))
+            .collect();
+        let files = vec![
+            file(
+                0,
+                "nginx/nginx.conf",
+                &format!("events {{}} http {{ upstream u {{ server a:1; server b:1; }} server {{ {locations} }} }}"),
+            ),
+            file(1, "nginx/hdr.conf", &hdr),
+        ];
+        let scan = Scan::new(&files);
+        assert_eq!(scan.passes.len(), 300);
+        let mut first: Option<Arc<[Entry<'_>]>> = None;
+        for p in &scan.passes {
+            let found = scan.lookup(p.file, &p.pass.scope, "proxy_set_header");
+            let [Lookup::Set { entries, level }] = found.as_slice() else {
+                panic!("{found:?}");
+            };
+            assert_eq!(entries.len(), 200);
+            assert_eq!(entries[0].file, 1);
+            assert!(std::ptr::eq(
+                level.block.expect("block"),
+                p.pass.scope.chain[2]
+            ));
+            match &first {
+                None => first = Some(Arc::clone(entries)),
+                Some(first) => assert!(Arc::ptr_eq(first, entries)),
+            }
+        }
+        // Each location level looked at and read once, hdr.conf read once (not once per
+        // location).
+        let reads = scan.reads.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(reads <= 2 * 300 + 10, "{reads}");
+    }
+
+    /// Passes 60 `location`s deep, 1,000 of them side by side: each reads its own level and
+    /// shares the climb out of the levels around it (each climbed all 60 levels, several names
+    /// per pass), with the same results as the straightforward walk.
+    #[test]
+    fn passes_under_deeply_nested_locations_climb_once() {
+        let depth = 60;
+        let mut text = String::from(
+            "events {} http { upstream u { server a:1; server b:1; } server { proxy_next_upstream error; \n",
+        );
+        for i in 0..depth {
+            text.push_str(&format!(
+                "location /{i} {{ proxy_pass http://u; include x.conf;\n"
+            ));
+        }
+        for j in 0..1_000 {
+            text.push_str(&format!("location /x{j} {{ proxy_pass http://u; }}\n"));
+        }
+        text.push_str(&"}\n".repeat(depth + 2));
+        let files = vec![
+            file(0, "nginx/nginx.conf", &text),
+            file(1, "nginx/x.conf", "proxy_set_header Connection \"\";\n"),
+        ];
+        let scan = Scan::new(&files);
+        let mut plain = Scan::new(&files);
+        plain.plain = true;
+        assert_eq!(scan.passes.len(), depth + 1_000);
+        // What a lookup found, by address (the `Debug` of a level prints its whole block).
+        let summary = |found: Vec<Lookup<'_>>| -> Vec<(usize, Vec<usize>, usize)> {
+            found
+                .iter()
+                .map(|l| match l {
+                    Lookup::Set { entries, level } => (
+                        level.file,
+                        entries
+                            .iter()
+                            .map(|e| std::ptr::from_ref(e.directive) as usize)
+                            .collect(),
+                        level.block.map_or(0, |b| std::ptr::from_ref(b) as usize),
+                    ),
+                    Lookup::Default => (usize::MAX, Vec::new(), 0),
+                    Lookup::Unknown => (usize::MAX, Vec::new(), 1),
+                })
+                .collect()
+        };
+        for name in [
+            "proxy_next_upstream",
+            "proxy_set_header",
+            "proxy_http_version",
+        ] {
+            for p in &scan.passes {
+                let got = summary(scan.lookup(p.file, &p.pass.scope, name));
+                let want = summary(plain.lookup(p.file, &p.pass.scope, name));
+                assert_eq!(got, want, "{name}");
+            }
+        }
+        // Per pass and name its own level (looked at and read), plus each enclosing level once
+        // per name: not passes x depth (190,000).
+        let reads = scan.reads.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(reads <= 3 * (3 * 1_000 + 10 * depth), "{reads}");
+    }
+
+    /// Upstreams of snippets no main `nginx.conf` includes, 80 folders deep, are kept once each
+    /// (they were entered under every folder above them), and are found from the nearest folder
+    /// that holds any, as before: one there is the one, two there are ambiguous.
+    #[test]
+    fn orphan_upstreams_deep_in_the_tree_are_kept_once_each() {
+        let dir = "d/".repeat(80);
+        let ups: String = (0..2_000)
+            .map(|i| format!("upstream u{i} {{ server a:1; server b:1; }}\n"))
+            .collect();
+        let files = vec![
+            file(0, &format!("{dir}x/ups.conf"), &ups),
+            file(1, &format!("{dir}x/site.conf"), "server { location / { proxy_pass http://u7; } }"),
+            file(2, &format!("{dir}y/ups.conf"), "upstream u7 { server c:1; }\nupstream u8 { server c:1; }"),
+            file(3, &format!("{dir}y/site.conf"), "server { location / { proxy_pass http://u7; } location /b { proxy_pass http://u9; } }"),
+            file(4, &format!("{dir}site.conf"), "server { location / { proxy_pass http://u7; } location /b { proxy_pass http://u9; } }"),
+        ];
+        let scan = Scan::new(&files);
+        let kept: usize = scan.orphan_upstreams.values().map(Vec::len).sum();
+        assert_eq!(kept, 2_002);
+        let targets: Vec<Option<(usize, usize)>> = scan.passes.iter().map(|p| p.upstream).collect();
+        assert_eq!(
+            targets,
+            [Some((0, 7)), Some((2, 0)), Some((0, 9)), None, Some((0, 9))]
+        );
+        for p in &scan.passes {
+            for name in ["u7", "u8", "u9", "nope"] {
+                assert_eq!(
+                    scan.find_upstream(p.file, name, false),
+                    reference_find_upstream(&scan, p.file, name, false),
+                    "{name} from {}",
+                    p.file
+                );
+            }
+        }
     }
 }
