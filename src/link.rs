@@ -54,7 +54,17 @@ pub fn link_images(
     dirs: &HashMap<FileId, PathBuf>,
     config: &Config,
 ) -> ImageLinks {
-    let canonical = |p: &Path| p.canonicalize().ok();
+    // Thousands of compose services build the same context: each path is resolved once (a
+    // system call per component of it).
+    let mut resolved: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut canonical = |p: &Path| -> Option<PathBuf> {
+        if let Some(known) = resolved.get(p) {
+            return known.clone();
+        }
+        let real = p.canonicalize().ok();
+        resolved.insert(p.to_path_buf(), real.clone());
+        real
+    };
     let by_path: HashMap<PathBuf, usize> = model
         .images
         .iter()
@@ -864,8 +874,9 @@ pub struct Scripts {
     /// Where each (Dockerfile, script path) was found: a Dockerfile built by many services
     /// is searched once, not once per service.
     resolved: HashMap<(FileId, String), Option<Resolved>>,
-    /// Which COPY sources (joined to their context) are directories: each is asked once.
-    is_dir: HashMap<PathBuf, bool>,
+    /// What the file system said about COPY sources, and each Dockerfile's COPYs by
+    /// destination.
+    copies: CopyLookup,
     /// What each script read does ([`script_facts`]), parsed once and shared by every process
     /// that runs it: they depend only on the script's text.
     facts: HashMap<FileId, Option<Arc<ScriptFacts>>>,
@@ -877,7 +888,7 @@ impl Scripts {
             max_file_bytes,
             loaded: HashMap::new(),
             resolved: HashMap::new(),
-            is_dir: HashMap::new(),
+            copies: CopyLookup::default(),
             facts: HashMap::new(),
         }
     }
@@ -906,7 +917,7 @@ impl Scripts {
                 let found = match self.resolved.get(&key) {
                     Some(found) => found.clone(),
                     None => {
-                        let found = resolve_script(image, &context, &key.1, &mut self.is_dir);
+                        let found = resolve_script(image, &context, &key.1, &mut self.copies);
                         self.resolved.insert(key, found.clone());
                         found
                     }
@@ -982,13 +993,15 @@ fn load_script(
     Some(id)
 }
 
-/// Find the context file that ends up at `path` in the image, and the COPY that put it there.
-/// `is_dir` keeps what the file system said about COPY sources.
+/// Find the context file that ends up at `path` in the image, and the COPY that put it there:
+/// the last COPY that puts a file of the context there (one that may have put anything there,
+/// to an unknown destination, ends the search). `copies` keeps the Dockerfile's COPYs indexed
+/// by destination, so a script path is looked up among the COPYs into its folders only.
 fn resolve_script(
     image: &Image,
     context: &Path,
     path: &str,
-    is_dir: &mut HashMap<PathBuf, bool>,
+    copies: &mut CopyLookup,
 ) -> Option<Resolved> {
     let in_image: Vec<String> = if path.starts_with('/') {
         vec![crate::lower::dockerfile::normalize(path)]
@@ -1001,15 +1014,28 @@ fn resolve_script(
     } else {
         PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
     };
-    for target in &in_image {
-        for copy in image.copies.iter().rev() {
-            // A COPY to an unknown place may have put anything at `target`.
-            let destination = copy.destination.as_ref()?;
-            if let Some(relative) = copied_source(copy, destination, target, context, is_dir) {
-                if let Some(found) = confined(context, &relative) {
-                    return Some((found, Some(copy.location)));
-                }
+    let CopyLookup { is_dir, indexes } = copies;
+    let index = match indexes.entry(image.dockerfile) {
+        std::collections::hash_map::Entry::Occupied(entry) => {
+            let index = entry.into_mut();
+            if index.context != context || index.copies != image.copies.len() {
+                *index = CopyIndex::new(image, context);
             }
+            index
+        }
+        std::collections::hash_map::Entry::Vacant(entry) => {
+            entry.insert(CopyIndex::new(image, context))
+        }
+    };
+    for target in &in_image {
+        for (copy, relative) in index.sources_of(image, target, is_dir) {
+            if let Some(found) = confined(context, &relative) {
+                return Some((found, image.copies.get(copy).map(|c| c.location)));
+            }
+        }
+        // A COPY to an unknown place may have put anything at `target`.
+        if index.unknown.is_some() {
+            return None;
         }
     }
     // Not copied explicitly: a relative path may name a file of the context directly.
@@ -1020,58 +1046,308 @@ fn resolve_script(
     None
 }
 
-/// The context-relative source of `target` if `copy` puts it there.
-fn copied_source(
-    copy: &crate::model::ImageCopy,
-    destination: &crate::model::CopyDestination,
-    target: &str,
-    context: &Path,
-    is_dir_cache: &mut HashMap<PathBuf, bool>,
-) -> Option<PathBuf> {
-    let after = destination.strip_from(target)?;
-    if destination.is_directory() {
-        let rest = after.strip_prefix('/')?;
-        for source in &copy.sources {
-            let source = source.trim_start_matches("./");
-            let source_path = Path::new(source);
-            let is_dir = source.is_empty() || source == "." || source.ends_with('/') || {
-                let joined = context.join(source_path);
-                match is_dir_cache.get(&joined) {
-                    Some(&known) => known,
-                    None => {
-                        let known = joined.is_dir();
-                        is_dir_cache.insert(joined, known);
-                        known
-                    }
-                }
-            };
-            if is_dir {
-                let candidate = source_path.join(rest);
-                if context.join(&candidate).is_file() {
-                    return Some(candidate);
-                }
-            } else if !rest.contains('/') {
-                let name = source_path.file_name()?.to_str()?;
-                if name == rest || glob_matches(name, rest) {
-                    let parent = source_path.parent().unwrap_or(Path::new(""));
-                    return Some(parent.join(rest));
-                }
+/// What [`resolve_script`] keeps between script paths.
+#[derive(Default)]
+struct CopyLookup {
+    /// Which COPY sources (joined to their context) are directories: each is asked once.
+    is_dir: HashMap<PathBuf, bool>,
+    /// Each Dockerfile's COPYs by destination.
+    indexes: HashMap<FileId, CopyIndex>,
+}
+
+impl CopyLookup {
+    /// Whether `context/source` is a directory, asking the file system once.
+    fn is_dir(cache: &mut HashMap<PathBuf, bool>, joined: PathBuf) -> bool {
+        match cache.get(&joined) {
+            Some(&known) => known,
+            None => {
+                let known = joined.is_dir();
+                cache.insert(joined, known);
+                known
             }
         }
-        None
-    } else if after.is_empty() && copy.sources.len() == 1 {
-        copy.sources
-            .first()
-            .map(|s| PathBuf::from(s.trim_start_matches("./")))
-    } else {
-        None
     }
 }
 
+/// The COPYs of one Dockerfile after the last one to an unknown destination, by destination:
+/// a tree of the destinations' `/`-separated components (as written: a destination is a prefix
+/// of a path in the image exactly when its components are the path's first ones).
+///
+/// A script path walks down the tree once; at each folder on its way, the COPYs into that
+/// folder are looked up by the name the path continues with (their sources are sorted out the
+/// first time a path reaches the folder), and at its end the COPYs onto that very path.
+struct CopyIndex {
+    context: PathBuf,
+    /// How many COPYs the image had when this was made.
+    copies: usize,
+    /// The last COPY whose destination is unknown; those before it are not indexed.
+    unknown: Option<usize>,
+    /// Node 0 is above the first component (the empty one before the leading `/`).
+    nodes: Vec<DestinationNode>,
+}
+
+#[derive(Default)]
+struct DestinationNode {
+    children: HashMap<Box<str>, u32>,
+    /// COPYs into this folder (a directory destination), ascending.
+    into: Vec<usize>,
+    /// COPYs onto this path (one source, not a directory destination), ascending.
+    onto: Vec<usize>,
+    /// The sources of the COPYs `into` this folder, sorted out when first needed.
+    sources: Option<FolderSources>,
+}
+
+/// The sources of the COPYs into one folder, as (COPY, source index) pairs.
+#[derive(Default)]
+struct FolderSources {
+    /// Sources that are files, without wildcards, by file name.
+    named: HashMap<String, Vec<(usize, usize)>>,
+    /// Directories of the context (`true`) and sources with `*` or `?`: tried on every path.
+    others: Vec<(usize, usize, bool)>,
+    /// Per COPY, its first source that is not a directory and has no file name (`x/..`):
+    /// copying it ends the search of that COPY for a name.
+    stops: HashMap<usize, usize>,
+}
+
+impl CopyIndex {
+    fn new(image: &Image, context: &Path) -> Self {
+        let unknown = image.copies.iter().rposition(|c| c.destination.is_none());
+        let mut index = CopyIndex {
+            context: context.to_path_buf(),
+            copies: image.copies.len(),
+            unknown,
+            nodes: vec![DestinationNode::default()],
+        };
+        // COPYs under one working directory share its text: each is walked once.
+        let mut bases: HashMap<(usize, usize), u32> = HashMap::new();
+        let first = unknown.map_or(0, |u| u + 1);
+        for (i, copy) in image.copies.iter().enumerate().skip(first) {
+            let Some(destination) = &copy.destination else {
+                continue;
+            };
+            let base_key = (
+                Arc::as_ptr(&destination.base).cast::<u8>() as usize,
+                destination.base_len,
+            );
+            let base_node = match bases.get(&base_key) {
+                Some(&node) => node,
+                None => {
+                    let base = destination.base.get(..destination.base_len).unwrap_or("");
+                    let node = base.split('/').fold(0, |node, c| index.add_child(node, c));
+                    bases.insert(base_key, node);
+                    node
+                }
+            };
+            // `rest` is empty or `/name...`: its first (empty) component continues the base.
+            let node = destination
+                .rest
+                .split('/')
+                .skip(1)
+                .fold(base_node, |node, c| index.add_child(node, c));
+            if let Some(at) = index.nodes.get_mut(node as usize) {
+                if destination.is_directory() {
+                    at.into.push(i);
+                } else if copy.sources.len() == 1 {
+                    at.onto.push(i);
+                }
+            }
+        }
+        index
+    }
+
+    fn add_child(&mut self, node: u32, component: &str) -> u32 {
+        let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+        let Some(at) = self.nodes.get_mut(node as usize) else {
+            return 0;
+        };
+        if let Some(&child) = at.children.get(component) {
+            return child;
+        }
+        at.children.insert(component.into(), next);
+        self.nodes.push(DestinationNode::default());
+        next
+    }
+
+    /// The context-relative sources that COPYs put at `target`, with their COPY, last COPY
+    /// first (at most one per COPY: its first source that lands there).
+    fn sources_of(
+        &mut self,
+        image: &Image,
+        target: &str,
+        is_dir: &mut HashMap<PathBuf, bool>,
+    ) -> Vec<(usize, PathBuf)> {
+        let context = self.context.clone();
+        // (COPY, source index, relative path)
+        let mut found: Vec<(usize, usize, PathBuf)> = Vec::new();
+        let mut node = 0u32;
+        let mut end = 0usize;
+        for (i, component) in target.split('/').enumerate() {
+            end += component.len() + usize::from(i > 0);
+            let Some(&child) = self
+                .nodes
+                .get(node as usize)
+                .and_then(|n| n.children.get(component))
+            else {
+                break;
+            };
+            node = child;
+            let Some(at) = self.nodes.get_mut(node as usize) else {
+                break;
+            };
+            match target.get(end..).and_then(|after| after.strip_prefix('/')) {
+                Some(rest) if !at.into.is_empty() => {
+                    let sources = at.sources.get_or_insert_with(|| {
+                        FolderSources::new(image, &at.into, &context, is_dir)
+                    });
+                    sources.find(image, rest, &context, &mut found);
+                }
+                Some(_) => {}
+                None => {
+                    for &copy in &at.onto {
+                        if let Some(source) = image.copies.get(copy).and_then(|c| c.sources.first())
+                        {
+                            found.push((copy, 0, PathBuf::from(source.trim_start_matches("./"))));
+                        }
+                    }
+                }
+            }
+        }
+        // Per COPY its first source, last COPY first.
+        found.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        found.dedup_by_key(|f| f.0);
+        found
+            .into_iter()
+            .map(|(copy, _, path)| (copy, path))
+            .collect()
+    }
+}
+
+impl FolderSources {
+    fn new(
+        image: &Image,
+        into: &[usize],
+        context: &Path,
+        is_dir: &mut HashMap<PathBuf, bool>,
+    ) -> Self {
+        let mut sources = FolderSources::default();
+        for &copy in into {
+            let Some(written) = image.copies.get(copy).map(|c| &c.sources) else {
+                continue;
+            };
+            for (i, source) in written.iter().enumerate() {
+                let source = source.trim_start_matches("./");
+                let source_path = Path::new(source);
+                let dir = source.is_empty()
+                    || source == "."
+                    || source.ends_with('/')
+                    || CopyLookup::is_dir(is_dir, context.join(source_path));
+                if dir {
+                    // Only a directory holds files (the empty path is the working directory).
+                    let joined = context.join(source_path);
+                    let joined = if joined.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        joined
+                    };
+                    if CopyLookup::is_dir(is_dir, joined) {
+                        sources.others.push((copy, i, true));
+                    }
+                    continue;
+                }
+                match source_path.file_name().and_then(|n| n.to_str()) {
+                    None => {
+                        sources.stops.entry(copy).or_insert(i);
+                    }
+                    Some(name) if name.contains(['*', '?']) => {
+                        sources.others.push((copy, i, false))
+                    }
+                    Some(name) => sources
+                        .named
+                        .entry(name.to_string())
+                        .or_default()
+                        .push((copy, i)),
+                }
+            }
+        }
+        sources
+    }
+
+    /// Add the sources that COPYs into this folder put at `rest` under it to `found`.
+    fn find(
+        &self,
+        image: &Image,
+        rest: &str,
+        context: &Path,
+        found: &mut Vec<(usize, usize, PathBuf)>,
+    ) {
+        let source = |copy: usize, i: usize| -> Option<&str> {
+            let written = image.copies.get(copy)?.sources.get(i)?;
+            Some(written.trim_start_matches("./"))
+        };
+        let name_only = !rest.contains('/');
+        let start = found.len();
+        for &(copy, i, dir) in &self.others {
+            let Some(source) = source(copy, i) else {
+                continue;
+            };
+            let source_path = Path::new(source);
+            if dir {
+                let candidate = source_path.join(rest);
+                if context.join(&candidate).is_file() {
+                    found.push((copy, i, candidate));
+                }
+            } else if name_only {
+                let name = source_path.file_name().and_then(|n| n.to_str());
+                if name.is_some_and(|name| name == rest || glob_matches(name, rest)) {
+                    let parent = source_path.parent().unwrap_or(Path::new(""));
+                    found.push((copy, i, parent.join(rest)));
+                }
+            }
+        }
+        if name_only {
+            for &(copy, i) in self.named.get(rest).into_iter().flatten() {
+                if let Some(source) = source(copy, i) {
+                    let parent = Path::new(source).parent().unwrap_or(Path::new(""));
+                    found.push((copy, i, parent.join(rest)));
+                }
+            }
+            // A source without a file name before the first that lands here ends its COPY.
+            if !self.stops.is_empty() {
+                let mut i = start;
+                found.retain(|(copy, source, _)| {
+                    let keep = i < start || self.stops.get(copy).is_none_or(|&stop| stop > *source);
+                    i += 1;
+                    keep
+                });
+            }
+        }
+    }
+}
+
+/// The longest file name any file system the linter runs on can hold, in bytes (Linux and
+/// macOS allow 255; Windows 255 UTF-16 units, at most 765 bytes of UTF-8). A longer name is no
+/// file in the build context, so no COPY wildcard needs to be matched against it.
+const MAX_NAME_BYTES: usize = 1024;
+
 /// `*` and `?` wildcards of COPY sources, within one path component.
+///
+/// Linear in the pattern: a name longer than [`MAX_NAME_BYTES`] names no file (whatever a
+/// wildcard said, the copied file could not be read, so it is taken as not matched), a
+/// pattern with more literal bytes than the name cannot match it, and runs of `*` are one
+/// `*`, so the backtracking below works on a pattern and a name of at most about 2 KiB.
 fn glob_matches(pattern: &str, name: &str) -> bool {
-    if !pattern.contains(['*', '?']) {
+    if !pattern.contains(['*', '?']) || name.len() > MAX_NAME_BYTES {
         return false;
+    }
+    let literal = pattern.bytes().filter(|&c| c != b'*').count();
+    if literal > name.len() {
+        return false;
+    }
+    let mut compact: Vec<u8> = Vec::with_capacity(pattern.len().min(2 * name.len() + 1));
+    for c in pattern.bytes() {
+        if !(c == b'*' && compact.last() == Some(&b'*')) {
+            compact.push(c);
+        }
     }
     fn matches(p: &[u8], n: &[u8]) -> bool {
         let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
@@ -1093,7 +1369,7 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
         }
         p[pi..].iter().all(|&c| c == b'*')
     }
-    matches(pattern.as_bytes(), name.as_bytes())
+    matches(&compact, name.as_bytes())
 }
 
 /// `context/relative` when it is a regular file whose real path stays inside the context.
@@ -1603,5 +1879,285 @@ mod tests {
             seen.elsewhere > 100 && seen.more_than_kept > 100 && seen.beyond_the_first > 10,
             "the cases cover both: {seen:?}"
         );
+    }
+
+    /// What [`resolve_script`] answered before it indexed the COPYs: every COPY, last first,
+    /// for every path (kept to compare with).
+    /// Find the context file that ends up at `path` in the image, and the COPY that put it there.
+    /// `is_dir` keeps what the file system said about COPY sources.
+    fn resolve_script_by_scan(
+        image: &Image,
+        context: &Path,
+        path: &str,
+        is_dir: &mut HashMap<PathBuf, bool>,
+    ) -> Option<Resolved> {
+        let in_image: Vec<String> = if path.starts_with('/') {
+            vec![crate::lower::dockerfile::normalize(path)]
+        } else if path.contains('/') {
+            // Under an unknown working directory the script is unknown too.
+            let workdir = image.workdir.as_deref()?;
+            vec![crate::lower::dockerfile::normalize(&format!(
+                "{workdir}/{path}"
+            ))]
+        } else {
+            PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
+        };
+        for target in &in_image {
+            for copy in image.copies.iter().rev() {
+                // A COPY to an unknown place may have put anything at `target`.
+                let destination = copy.destination.as_ref()?;
+                if let Some(relative) = copied_source(copy, destination, target, context, is_dir) {
+                    if let Some(found) = confined(context, &relative) {
+                        return Some((found, Some(copy.location)));
+                    }
+                }
+            }
+        }
+        // Not copied explicitly: a relative path may name a file of the context directly.
+        if !path.starts_with('/') && path.contains('/') {
+            let relative = path.trim_start_matches("./");
+            return confined(context, Path::new(relative)).map(|p| (p, None));
+        }
+        None
+    }
+
+    /// The context-relative source of `target` if `copy` puts it there.
+    fn copied_source(
+        copy: &crate::model::ImageCopy,
+        destination: &crate::model::CopyDestination,
+        target: &str,
+        context: &Path,
+        is_dir_cache: &mut HashMap<PathBuf, bool>,
+    ) -> Option<PathBuf> {
+        let after = destination.strip_from(target)?;
+        if destination.is_directory() {
+            let rest = after.strip_prefix('/')?;
+            for source in &copy.sources {
+                let source = source.trim_start_matches("./");
+                let source_path = Path::new(source);
+                let is_dir = source.is_empty() || source == "." || source.ends_with('/') || {
+                    let joined = context.join(source_path);
+                    match is_dir_cache.get(&joined) {
+                        Some(&known) => known,
+                        None => {
+                            let known = joined.is_dir();
+                            is_dir_cache.insert(joined, known);
+                            known
+                        }
+                    }
+                };
+                if is_dir {
+                    let candidate = source_path.join(rest);
+                    if context.join(&candidate).is_file() {
+                        return Some(candidate);
+                    }
+                } else if !rest.contains('/') {
+                    let name = source_path.file_name()?.to_str()?;
+                    if name == rest || glob_by_scan(name, rest) {
+                        let parent = source_path.parent().unwrap_or(Path::new(""));
+                        return Some(parent.join(rest));
+                    }
+                }
+            }
+            None
+        } else if after.is_empty() && copy.sources.len() == 1 {
+            copy.sources
+                .first()
+                .map(|s| PathBuf::from(s.trim_start_matches("./")))
+        } else {
+            None
+        }
+    }
+
+    /// The wildcard match before it was bounded.
+    fn glob_by_scan(pattern: &str, name: &str) -> bool {
+        if !pattern.contains(['*', '?']) {
+            return false;
+        }
+        fn matches(p: &[u8], n: &[u8]) -> bool {
+            match (p.split_first(), n.split_first()) {
+                (None, _) => n.is_empty(),
+                (Some((b'*', rest)), _) => {
+                    matches(rest, n) || (!n.is_empty() && matches(p, &n[1..]))
+                }
+                (Some((&c, rest)), Some((&d, more))) => {
+                    (c == b'?' || c == d) && matches(rest, more)
+                }
+                (Some(_), None) => false,
+            }
+        }
+        matches(pattern.as_bytes(), name.as_bytes())
+    }
+
+    #[test]
+    fn wildcards_match_as_before_and_long_names_in_linear_time() {
+        let mut rng = Rng(0x005e_ed0f_c09e);
+        for _ in 0..20_000 {
+            let pattern: String = (0..rng.below(8))
+                .map(|_| ['a', 'b', '*', '?'][rng.below(4)])
+                .collect();
+            let name: String = (0..rng.below(8))
+                .map(|_| ['a', 'b'][rng.below(2)])
+                .collect();
+            assert_eq!(
+                glob_matches(&pattern, &name),
+                glob_by_scan(&pattern, &name),
+                "{pattern:?} {name:?}"
+            );
+        }
+        assert!(glob_matches("*.sh", "run.sh"));
+        assert!(glob_matches("r?n*.*", "run.sh"));
+        assert!(!glob_matches("run.sh", "run.sh"));
+        // A name no file can have is not matched; a pattern of 200,000 bytes (with many `*`)
+        // against one of 1,000 is matched in a moment.
+        let long = "a".repeat(200_000);
+        let started = std::time::Instant::now();
+        assert!(!glob_matches(
+            &format!("*{long}b.sh"),
+            &format!("{long}.sh")
+        ));
+        assert!(!glob_matches(&format!("*{long}"), &long));
+        assert!(!glob_matches(&"*a".repeat(100_000), &"a".repeat(1_000)));
+        assert!(glob_matches(&"*".repeat(200_000), &"a".repeat(1_000)));
+        assert!(!glob_matches(
+            &format!("{}b", "*a".repeat(400)),
+            &"a".repeat(1_000)
+        ));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    fn copy_to(
+        sources: &[&str],
+        destination: Option<(&Arc<str>, &str, bool)>,
+    ) -> crate::model::ImageCopy {
+        crate::model::ImageCopy {
+            sources: sources.iter().map(|s| (*s).to_string()).collect(),
+            destination: destination.map(|(base, rest, directory)| crate::model::CopyDestination {
+                base: Arc::clone(base),
+                base_len: base.len(),
+                rest: rest.to_string(),
+                directory: directory || (base.is_empty() && rest.is_empty()),
+            }),
+            location: Location::new(FileId(0), Span { start: 0, end: 0 }),
+        }
+    }
+
+    #[test]
+    fn indexed_copies_find_the_scripts_every_copy_finds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let context = dir.path().join("ctx");
+        for folder in ["d", "d/e", "bin"] {
+            std::fs::create_dir_all(context.join(folder)).expect("mkdir");
+        }
+        for file in [
+            "a.sh", "b.sh", "run", "d/a.sh", "d/e/b.sh", "bin/run", "d/run",
+        ] {
+            std::fs::write(context.join(file), "#!/bin/sh\nexec run\n").expect("write");
+        }
+        std::fs::write(dir.path().join("outside.sh"), "exec x\n").expect("write");
+        let sources = [
+            "a.sh",
+            "./b.sh",
+            "run",
+            "d",
+            "d/",
+            ".",
+            "./",
+            "*.sh",
+            "?.sh",
+            "d/*.sh",
+            "x/..",
+            "missing",
+            "missing/",
+            "d/a.sh",
+            "bin/",
+            "*",
+            "../outside.sh",
+            "e",
+            "d/e",
+        ];
+        let root: Arc<str> = Arc::from("");
+        let app: Arc<str> = Arc::from("/app");
+        let destinations: [(&Arc<str>, &str, bool); 12] = [
+            (&root, "", true),
+            (&root, "/app", true),
+            (&root, "/app", false),
+            (&root, "/app/a.sh", false),
+            (&root, "/usr/local/bin", true),
+            (&root, "/usr/bin/run", false),
+            (&app, "", true),
+            (&app, "/d", true),
+            (&app, "/run", false),
+            (&app, "/d/e", true),
+            (&root, "/app/d", true),
+            (&root, "/bin", true),
+        ];
+        let paths = [
+            "/app/a.sh",
+            "a.sh",
+            "b.sh",
+            "run",
+            "./a.sh",
+            "d/a.sh",
+            "/app/d/a.sh",
+            "/app/d/e/b.sh",
+            "/usr/local/bin/a.sh",
+            "/usr/bin/run",
+            "/app/",
+            "/a.sh",
+            "/app/run",
+            "..",
+            "e/b.sh",
+            "/app/b.sh",
+            "/bin/run",
+            "/app/d/run",
+        ];
+        let mut rng = Rng(0x0c0f_fee5);
+        let mut found = 0;
+        for round in 0..400 {
+            let copies = (0..1 + rng.below(8))
+                .map(|_| {
+                    let picked: Vec<&str> = (0..1 + rng.below(3))
+                        .map(|_| sources[rng.below(sources.len())])
+                        .collect();
+                    let destination = (rng.below(12) != 0).then(|| {
+                        let (base, rest, directory) = destinations[rng.below(destinations.len())];
+                        (base, rest, directory || picked.len() > 1)
+                    });
+                    copy_to(&picked, destination)
+                })
+                .collect();
+            let image = Image {
+                dockerfile: FileId(round),
+                path: None,
+                context_dir: Some(context.clone()),
+                copies,
+                healthcheck: false,
+                workdir: (rng.below(4) != 0).then(|| "/app".to_string()),
+                workload: 0,
+            };
+            let mut lookup = CopyLookup::default();
+            let mut is_dir = HashMap::new();
+            for path in paths {
+                let indexed = resolve_script(&image, &context, path, &mut lookup);
+                let scanned = resolve_script_by_scan(&image, &context, path, &mut is_dir);
+                assert_eq!(
+                    indexed,
+                    scanned,
+                    "{path} in {:?}",
+                    image
+                        .copies
+                        .iter()
+                        .map(|c| (&c.sources, c.destination.as_ref().map(|d| d.path())))
+                        .collect::<Vec<_>>()
+                );
+                found += usize::from(indexed.is_some_and(|(_, at)| at.is_some()));
+            }
+        }
+        assert!(found > 1_000, "the cases find scripts: {found}");
     }
 }
