@@ -679,6 +679,7 @@ fn lint_sources(
         diagnostics.reserve(found.iter().map(Vec::len).sum());
         diagnostics.extend(found.into_iter().flatten());
     }
+    linked.notes.extend(services.notes());
     drop((image_links, services, scripts));
     if settings.stopped() {
         return None;

@@ -4,7 +4,8 @@
 //! Reading is confined: the script must resolve (symlinks followed) inside the build context
 //! directory, be a regular file and fit the size cap. Nothing is executed.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -362,6 +363,12 @@ pub struct ServiceIndex<'s> {
     under: Vec<Vec<(u32, Members)>>,
     /// The first Service of a class in a file.
     first_in_file: HashMap<(u32, FileId), usize>,
+    /// Per Service, its class (`u32::MAX`: it has no selector).
+    class_of: Vec<u32>,
+    /// The first pod template (by location) that met [`MAX_SELECTING_CLASSES`], and its name.
+    capped: std::sync::Mutex<Option<(Location, String)>>,
+    /// How many classes were looked at for the pod templates linked (for tests).
+    looked_at: std::sync::atomic::AtomicUsize,
 }
 
 /// Services with the same selector and namespace.
@@ -369,6 +376,8 @@ struct Class<'s> {
     /// The selector's pairs as ids, sorted, each once.
     selector: Vec<u32>,
     namespace: Option<&'s str>,
+    /// Its first Service (classes are numbered in the order of their first Service).
+    first: usize,
 }
 
 /// Some Services of one class: the first of them (indexes into the Services, ascending; as
@@ -573,6 +582,7 @@ impl<'s> ServiceIndex<'s> {
         let mut pair_ids: HashMap<Pair<'s>, u32> = HashMap::new();
         let mut at: HashMap<(u32, u32), Members> = HashMap::new();
         let mut first_in_file: HashMap<(u32, FileId), usize> = HashMap::new();
+        let mut class_of = vec![u32::MAX; services.len()];
         for (i, service) in services.iter().enumerate() {
             // A Service without a selector selects nothing here.
             if service.selector.is_empty() {
@@ -595,10 +605,14 @@ impl<'s> ServiceIndex<'s> {
                     classes.push(Class {
                         selector: selector.clone(),
                         namespace: *namespace,
+                        first: i,
                     });
                     next
                 },
             );
+            if let Some(slot) = class_of.get_mut(i) {
+                *slot = class;
+            }
             let serving = !crate::rules::single_replica::is_metrics_service(&service.name);
             let dir = folders.add_components(files, &service.location);
             let prefixes = folders.add_prefixes(&dir);
@@ -641,6 +655,9 @@ impl<'s> ServiceIndex<'s> {
             at,
             under,
             first_in_file,
+            class_of,
+            capped: std::sync::Mutex::new(None),
+            looked_at: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -712,53 +729,92 @@ impl<'s> ServiceIndex<'s> {
             .map(|(_, members)| members)
     }
 
-    /// The classes whose selector is among `labels`, ascending. `marks` has a bit per pair id,
-    /// all clear; they are clear again on return.
-    fn selecting(&self, labels: &[Pair<'_>], marks: &mut [u64]) -> Vec<u32> {
-        // The labels that some selector has, as ids, marked: a class is checked by testing bits
-        // (a pod template with all 200 labels of a grid of 40,000 Services checks each of them).
+    /// Mark the pairs of `labels` that some selector has in `marks` (a bit per pair id, all
+    /// clear), and return their ids (clear them again with [`ServiceIndex::unmark`]). A class is
+    /// then checked by testing bits (a pod template with all 200 labels of a grid of 40,000
+    /// Services checks each of them).
+    fn mark(&self, labels: &[Pair<'_>], marks: &mut [u64]) -> Vec<u32> {
         let mut ids: Vec<u32> = labels
             .iter()
             .filter_map(|pair| self.pair_ids.get(pair).copied())
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let bit = |id: u32| ((id / 64) as usize, 1u64 << (id % 64));
         for &id in &ids {
             let (word, mask) = bit(id);
             if let Some(w) = marks.get_mut(word) {
                 *w |= mask;
             }
         }
-        let marked = |id: u32| {
-            let (word, mask) = bit(id);
-            marks.get(word).is_some_and(|w| w & mask != 0)
-        };
-        let mut found: Vec<u32> = ids
-            .iter()
-            .filter_map(|id| self.by_pair.get(id))
-            .flatten()
-            .filter(|&&(c, other)| {
-                (other == u32::MAX || marked(other))
-                    && self
-                        .classes
-                        .get(c as usize)
-                        .is_some_and(|class| class.selector.iter().all(|&p| marked(p)))
-            })
-            .map(|&(c, _)| c)
-            .collect();
-        for &id in &ids {
+        ids
+    }
+
+    fn unmark(ids: &[u32], marks: &mut [u64]) {
+        for &id in ids {
             let (word, mask) = bit(id);
             if let Some(w) = marks.get_mut(word) {
                 *w &= !mask;
             }
         }
-        // Each class is under one pair, and each pair of `labels` is looked up once.
-        found.sort_unstable();
-        found
+    }
+
+    /// The classes whose selector is among the marked pairs `ids`, ascending, found when asked:
+    /// a merge of the classes listed under each pair (each list ascending, each class under one
+    /// pair), so the caller stops when the classes left cannot change what it keeps.
+    fn selecting<'a>(&'a self, ids: &[u32], marks: &'a [u64]) -> impl Iterator<Item = u32> + 'a {
+        let lists: Vec<&'a [(u32, u32)]> = ids
+            .iter()
+            .filter_map(|id| self.by_pair.get(id))
+            .map(Vec::as_slice)
+            .filter(|list| !list.is_empty())
+            .collect();
+        // (next class, list, place in it), smallest class first.
+        let mut heap: BinaryHeap<Reverse<(u32, usize, usize)>> = lists
+            .iter()
+            .enumerate()
+            .filter_map(|(l, list)| list.first().map(|&(c, _)| Reverse((c, l, 0))))
+            .collect();
+        let marked = move |id: u32| marked(marks, id);
+        std::iter::from_fn(move || {
+            while let Some(Reverse((class, l, at))) = heap.pop() {
+                let list = lists.get(l).copied().unwrap_or(&[]);
+                if let Some(&(next, _)) = list.get(at + 1) {
+                    heap.push(Reverse((next, l, at + 1)));
+                }
+                let other = list.get(at).map_or(u32::MAX, |&(_, other)| other);
+                if (other == u32::MAX || marked(other))
+                    && self
+                        .classes
+                        .get(class as usize)
+                        .is_some_and(|c| c.selector.iter().all(|&p| marked(p)))
+                {
+                    return Some(class);
+                }
+            }
+            None
+        })
+    }
+
+    /// What the first pod template (by location) that met [`MAX_SELECTING_CLASSES`] was, for
+    /// the note.
+    pub fn notes(&self) -> Vec<String> {
+        let capped = self.capped.lock().map(|c| c.clone()).unwrap_or_default();
+        capped
+            .map(|(_, name)| {
+                format!(
+                    "{name} is selected by more than {MAX_SELECTING_CLASSES} different Service selectors; only the Services of the first {MAX_SELECTING_CLASSES} (in file order) were looked at for it and for other pod templates like it"
+                )
+            })
+            .into_iter()
+            .collect()
     }
 
     /// Fill `selected_by` of the Kubernetes workloads among `workloads`.
+    ///
+    /// Classes are looked at in the order of their first Service, and only until those left
+    /// cannot change what is kept (the first Services, the first in the pod template's own file
+    /// and the first that is not a metrics Service): a grid of 27,405 selectors all selecting
+    /// 12,000 pod templates looks at a few dozen classes per pod template, not at every pair.
     pub fn link(&self, workloads: &mut [Workload], files: &Files) {
         let services = self.services;
         let mut marks: Vec<u64> = Vec::new();
@@ -769,6 +825,7 @@ impl<'s> ServiceIndex<'s> {
             let workload_dir = self.folders.components(files, &workload.location);
             let prefixes = self.folders.known_prefixes(&workload_dir);
             let workload_file = workload.location.file;
+            let workload_location = workload.location;
             let Some(kube) = &mut workload.kubernetes else {
                 continue;
             };
@@ -780,10 +837,7 @@ impl<'s> ServiceIndex<'s> {
             if marks.is_empty() {
                 marks = vec![0; self.pair_ids.len().div_ceil(64)];
             }
-            let selecting = self.selecting(&labels, &mut marks);
-            if selecting.is_empty() {
-                continue;
-            }
+            let ids = self.mark(&labels, &mut marks);
             let namespace = |c: u32| self.classes.get(c as usize).and_then(|c| c.namespace);
             // First the Services in the pod template's own folder tree (one folder holds the
             // other): without namespaces, objects of one application live in one folder tree
@@ -794,62 +848,111 @@ impl<'s> ServiceIndex<'s> {
                 .get(workload_dir.len())
                 .filter(|_| prefixes.len() == workload_dir.len() + 1);
             let above = &prefixes[..prefixes.len().min(workload_dir.len())];
-            let mut classes: Vec<u32> = selecting
-                .iter()
-                .copied()
-                .filter(|&c| match (namespace(c), &kube.namespace) {
+            // The Services in the pod template's file (services are sorted by location).
+            let own_file = services.partition_point(|s| s.location.file < workload_file)
+                ..services.partition_point(|s| s.location.file <= workload_file);
+            let mut gathered = Gathered::default();
+            // The classes of the pod template's namespace, for the Services elsewhere.
+            let mut same_namespace: Vec<u32> = Vec::new();
+            let mut looked_at = 0usize;
+            for c in self.selecting(&ids, &marks) {
+                let compatible = match (namespace(c), &kube.namespace) {
                     (Some(a), Some(b)) => a == b,
                     _ => true,
-                })
-                .collect();
-            let mut lists: Vec<&Members> = Vec::new();
-            for &c in &classes {
-                lists.extend(own.and_then(|&own| self.under_folder(c, own)));
-                lists.extend(above.iter().filter_map(|&prefix| self.at.get(&(c, prefix))));
+                };
+                if !compatible {
+                    continue;
+                }
+                let first = self.classes.get(c as usize).map_or(0, |c| c.first);
+                if gathered.bound().is_some_and(|bound| first > bound) {
+                    break;
+                }
+                if looked_at == MAX_SELECTING_CLASSES {
+                    self.cap(workload_location, kube);
+                    break;
+                }
+                looked_at += 1;
+                if kube.namespace.is_some() && namespace(c) == kube.namespace.as_deref() {
+                    same_namespace.push(c);
+                }
+                for members in own
+                    .and_then(|&own| self.under_folder(c, own))
+                    .into_iter()
+                    .chain(above.iter().filter_map(|&prefix| self.at.get(&(c, prefix))))
+                {
+                    gathered.add(members);
+                }
             }
+            // The first Service in the pod template's file whose class selects it, when more
+            // are found than kept: looked for among that file's Services, each class once.
+            if gathered.total > MAX_SELECTING_SERVICES
+                && !gathered
+                    .first
+                    .iter()
+                    .take(MAX_SELECTING_SERVICES)
+                    .any(|s| own_file.contains(s))
+            {
+                let mut rejected = std::collections::HashSet::new();
+                for i in own_file.clone() {
+                    let Some(&c) = self.class_of.get(i).filter(|&&c| c != u32::MAX) else {
+                        continue;
+                    };
+                    if rejected.contains(&c) {
+                        continue;
+                    }
+                    let selects = self.classes.get(c as usize).is_some_and(|class| {
+                        class.selector.iter().all(|&p| marked(&marks, p))
+                            && match (class.namespace, &kube.namespace) {
+                                (Some(a), Some(b)) => a == b,
+                                _ => true,
+                            }
+                    });
+                    if selects {
+                        gathered.own_file = Some(i);
+                        break;
+                    }
+                    if rejected.len() == MAX_SELECTING_CLASSES {
+                        self.cap(workload_location, kube);
+                        break;
+                    }
+                    rejected.insert(c);
+                }
+            }
+            Self::unmark(&ids, &mut marks);
+            self.looked_at
+                .fetch_add(looked_at, std::sync::atomic::Ordering::Relaxed);
             // Else the Services of the same namespace elsewhere (a repository is not one cluster:
             // copies of an application, an overlay per environment): those sharing the longest
             // folder prefix with it, that is under the longest prefix of its folder that any is
-            // under (every Service is under the empty one).
-            if lists.is_empty() {
-                if let Some(wanted) = kube.namespace.as_deref() {
-                    classes = selecting
-                        .iter()
-                        .copied()
-                        .filter(|&c| namespace(c) == Some(wanted))
-                        .collect();
-                    for &prefix in prefixes.iter().rev() {
-                        lists.extend(classes.iter().filter_map(|&c| self.under_folder(c, prefix)));
-                        if !lists.is_empty() {
-                            break;
+            // under (every Service is under the empty one). Nothing was found: every class was
+            // looked at.
+            if gathered.lists == 0 && kube.namespace.is_some() {
+                for &prefix in prefixes.iter().rev() {
+                    for &c in &same_namespace {
+                        if let Some(members) = self.under_folder(c, prefix) {
+                            gathered.add(members);
                         }
                     }
+                    if gathered.lists > 0 {
+                        break;
+                    }
                 }
+                // A Service in the pod template's file is in its folder: none was found there.
+                gathered.own_file = None;
             }
-            // The lists hold different Services, each list in order: the first of all are
-            // among the first of each.
-            let total: usize = lists.iter().map(|m| m.total).sum();
-            let mut kept: Vec<usize> = lists
-                .iter()
-                .flat_map(|m| m.services.iter().take(MAX_SELECTING_SERVICES + 1))
-                .copied()
-                .collect();
-            kept.sort_unstable();
+            let mut kept = gathered.first;
             // The rules read the first Services, the first in the pod template's own file and the
             // first that is not a metrics Service: thousands of Services selecting thousands of
             // pod templates (one label on everything) must not keep every pair. A Service in the
             // pod template's file is in its folder, so it is in the lists when its class is.
-            if total > MAX_SELECTING_SERVICES {
-                let own_file = classes
-                    .iter()
-                    .filter_map(|&c| self.first_in_file.get(&(c, workload_file)))
-                    .copied()
-                    .min();
-                let serving = lists.iter().filter_map(|m| m.first_serving).min();
+            if gathered.total > MAX_SELECTING_SERVICES {
                 kept.truncate(MAX_SELECTING_SERVICES);
-                kept.extend(own_file.into_iter().chain(serving));
+                kept.extend(gathered.own_file.into_iter().chain(gathered.first_serving));
                 kept.sort_unstable();
                 kept.dedup();
+            }
+            if kept.is_empty() {
+                continue;
             }
             kube.selected_by
                 .extend(kept.into_iter().map(|i| services[i].location));
@@ -857,7 +960,78 @@ impl<'s> ServiceIndex<'s> {
             kube.selected_by.shrink_to_fit();
         }
     }
+
+    /// Remember the first pod template (by location) that met [`MAX_SELECTING_CLASSES`].
+    fn cap(&self, location: Location, kube: &crate::model::KubeWorkload) {
+        if let Ok(mut capped) = self.capped.lock() {
+            if capped.as_ref().is_none_or(|(at, _)| location < *at) {
+                *capped = Some((location, format!("{}/{}", kube.kind, kube.name)));
+            }
+        }
+    }
 }
+
+/// The bit of a pair id in a bitset of `u64` words.
+fn bit(id: u32) -> (usize, u64) {
+    ((id / 64) as usize, 1u64 << (id % 64))
+}
+
+fn marked(marks: &[u64], id: u32) -> bool {
+    let (word, mask) = bit(id);
+    marks.get(word).is_some_and(|w| w & mask != 0)
+}
+
+/// What [`ServiceIndex::link`] gathers for one pod template from the Services of the classes
+/// selecting it, looked at in the order of their first Service.
+#[derive(Default)]
+struct Gathered {
+    /// The first Services, ascending: at most one more than are kept.
+    first: Vec<usize>,
+    /// How many Services, and how many lists of them, were found.
+    total: usize,
+    lists: usize,
+    /// The first Service that is not a metrics Service, and the first in the pod template's
+    /// own file.
+    first_serving: Option<usize>,
+    own_file: Option<usize>,
+}
+
+impl Gathered {
+    fn add(&mut self, members: &Members) {
+        self.lists += 1;
+        self.total += members.total;
+        for &service in members.services.iter().take(MAX_SELECTING_SERVICES + 1) {
+            if self.first.len() > MAX_SELECTING_SERVICES
+                && self.first.last().is_some_and(|&last| service > last)
+            {
+                break;
+            }
+            let at = self.first.partition_point(|&s| s < service);
+            self.first.insert(at, service);
+            self.first.truncate(MAX_SELECTING_SERVICES + 1);
+        }
+        self.first_serving = self
+            .first_serving
+            .into_iter()
+            .chain(members.first_serving)
+            .min();
+    }
+
+    /// The last Service a class looked at next could change what is kept by (`None`: any
+    /// could): the first `MAX_SELECTING_SERVICES + 1` and the first that is not a metrics
+    /// Service, both found. (The first in the pod template's file is looked for apart.)
+    fn bound(&self) -> Option<usize> {
+        let last = *self.first.get(MAX_SELECTING_SERVICES)?;
+        Some(last.max(self.first_serving?))
+    }
+}
+
+/// How many classes of Services (a selector and a namespace) that select one pod template are
+/// looked at for it, in the order of their first Service; past it the rest are not (a note
+/// says so). Classes are looked at only until those left cannot change what is kept, so this
+/// is met only by a pod template that more distinct selectors select than any real cluster has,
+/// with none of their Services in its folder tree.
+const MAX_SELECTING_CLASSES: usize = 1_000;
 
 /// How many of the Services selecting a pod template are kept for it (besides the first in its
 /// own file and the first that is not a metrics Service).
@@ -1740,6 +1914,64 @@ mod tests {
         let mut kept = first;
         kept.push(at(1, 0));
         assert_eq!(selected_by(&workloads[703]), kept);
+    }
+
+    /// Every 3 of 20 labels as a selector (1,140 classes), and 300 pod templates with all 20
+    /// labels: each is selected by every class, and only the classes that can change what is
+    /// kept are looked at (not 1,140 per pod template). Past [`MAX_SELECTING_CLASSES`] classes
+    /// with no Service in the pod template's folder tree, the rest are not looked at, and a
+    /// note says so.
+    #[test]
+    fn pod_templates_selected_by_every_class_look_at_the_first_classes() {
+        let files = files_at(&["app/all.yaml", "app/deploy.yaml", "other/deploy.yaml"]);
+        let labels: Vec<String> = (0..20).map(|i| format!("l{i}")).collect();
+        let all: Vec<(&str, &str)> = labels.iter().map(|l| (l.as_str(), "v")).collect();
+        let mut services = Vec::new();
+        for a in 0..20 {
+            for b in a + 1..20 {
+                for c in b + 1..20 {
+                    let selector = [all[a], all[b], all[c]];
+                    let name = if services.len() % 3 == 0 {
+                        "m-metrics"
+                    } else {
+                        "web"
+                    };
+                    services.push(service(name, None, &selector, 0, services.len()));
+                }
+            }
+        }
+        let grid = services.len();
+        // Beyond the grid, in the pod templates' folder: the first in their own file.
+        services.push(service("late", None, &all[..1], 1, 5));
+        services.sort_by_key(|s| s.location);
+        let mut workloads: Vec<Workload> = (0..300).map(|_| pod_template(None, &all, 1)).collect();
+        let index = ServiceIndex::new(&services, &files);
+        index.link(&mut workloads, &files);
+        let mut seen = Seen::default();
+        for workload in &workloads {
+            assert_eq!(
+                selected_by(workload),
+                reference(&services, &files, workload, &mut seen)
+            );
+        }
+        let looked_at = index.looked_at.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(looked_at <= 300 * 20, "{looked_at} classes looked at");
+        assert!(index.notes().is_empty());
+        // The grid (in `app/`) is not in the folder tree of `other/`, and the pod
+        // templates have no namespace: no Service is kept for one in `other/`, after looking at
+        // the first MAX_SELECTING_CLASSES classes.
+        assert!(grid > MAX_SELECTING_CLASSES);
+        let mut elsewhere = vec![pod_template(None, &all, 2)];
+        let index = ServiceIndex::new(&services, &files);
+        index.link(&mut elsewhere, &files);
+        assert!(selected_by(&elsewhere[0]).is_empty());
+        assert_eq!(
+            index.looked_at.load(std::sync::atomic::Ordering::Relaxed),
+            MAX_SELECTING_CLASSES
+        );
+        let notes = index.notes();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].starts_with("Deployment/w is selected by more than 1000"));
     }
 
     /// `f0` … `f{levels-1}`, each a `case` of `arms` arms that all call the next function; the
