@@ -1,5 +1,6 @@
 //! Our own diagnostic type: byte spans into files; lines and columns are computed at output.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
@@ -76,8 +77,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// Shared: many findings of a rule give the same help (see [`Shared`]).
     pub help: Option<Arc<str>>,
-    /// The Helm template the finding's document was rendered from (`# Source:` comment).
-    pub source: Option<String>,
+    /// The Helm template the finding's document was rendered from (`# Source:` comment), as
+    /// shown ([`clip`]); shared by the findings of a document.
+    pub source: Option<Arc<str>>,
     /// A line the human output prints under the finding (SL301/SL302: the compact shutdown
     /// timeline). Not part of the JSON, SARIF or GitHub outputs.
     pub footer: Option<String>,
@@ -127,13 +129,16 @@ impl Diagnostic {
     }
 
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = Some(Arc::from(help.into()));
+        self.help = Some(exact(help.into()));
         self
     }
 
     /// Add a line the human output prints under the finding.
     pub fn footer(&mut self, footer: impl Into<String>) -> &mut Self {
-        let mut footer = footer.into();
+        let mut footer = match clip(&footer.into()) {
+            Cow::Borrowed(text) => text.to_string(),
+            Cow::Owned(text) => text,
+        };
         footer.shrink_to_fit();
         self.footer = Some(footer);
         self
@@ -162,8 +167,8 @@ impl Message {
     pub fn new(text: String) -> Self {
         match text.split_once(SEPARATOR) {
             Some((head, tail)) => Message {
-                head: Arc::from(head),
-                tail: Some(Arc::from(tail)),
+                head: Arc::from(clip(head)),
+                tail: Some(Arc::from(clip(tail))),
             },
             None => Message {
                 head: exact(text),
@@ -225,9 +230,60 @@ impl PartialOrd for Message {
 }
 
 /// A finding's text without spare capacity: `format!` reserves about twice its literal parts,
-/// and a big tree keeps tens of thousands of findings until the output.
+/// and a big tree keeps tens of thousands of findings until the output. Shown as [`clip`]
+/// shows it.
 fn exact(text: String) -> Arc<str> {
-    Arc::from(text)
+    match clip(&text) {
+        Cow::Borrowed(_) => Arc::from(text),
+        Cow::Owned(clipped) => Arc::from(clipped),
+    }
+}
+
+/// A text of a finding up to this long is shown as it is: every real one is (the longest in
+/// the corpus has 316 bytes).
+const MAX_TEXT_BYTES: usize = 4096;
+
+/// In a longer text, a run of characters without a space or a backtick (a name, an image, a
+/// path that is quoted) is cut after this many characters.
+const MAX_RUN_CHARS: usize = 512;
+
+/// A text of a finding as shown: a text longer than [`MAX_TEXT_BYTES`] quotes input that no
+/// real configuration has (a `metadata.name` of 1 MB, which the API server would refuse, a
+/// Helm `# Source:` path as long), and it is kept once per finding and printed once per
+/// finding. In it, each run of more than [`MAX_RUN_CHARS`] characters without a space or a
+/// backtick is cut to its first ones and `…`; if that is still too long (input with spaces),
+/// the text keeps its start and its end around ` … `.
+pub fn clip(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_TEXT_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let mut run = 0usize;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '`' {
+            run = 0;
+            out.push(c);
+            continue;
+        }
+        run += 1;
+        if run <= MAX_RUN_CHARS {
+            out.push(c);
+        } else if run == MAX_RUN_CHARS + 1 {
+            out.push('…');
+        }
+    }
+    if out.len() > MAX_TEXT_BYTES {
+        let mut head = MAX_TEXT_BYTES / 2;
+        while !out.is_char_boundary(head) {
+            head -= 1;
+        }
+        let mut tail = out.len() - MAX_TEXT_BYTES / 4;
+        while !out.is_char_boundary(tail) {
+            tail += 1;
+        }
+        out = format!("{} … {}", &out[..head], &out[tail..]);
+    }
+    Cow::Owned(out)
 }
 
 /// One copy of each text of the findings of a run, for they are kept until the output and a
@@ -342,6 +398,48 @@ mod tests {
             diagnostics[1].message.parts(),
             ("container `b` has no preStop hook", Some(why))
         );
+    }
+
+    /// Texts that quote absurdly long input are shown shortened: each long run of the input,
+    /// else the middle of the text; real texts as they are.
+    #[test]
+    fn long_quoted_input_is_clipped() {
+        let at = Location::new(FileId(0), Span::new(0, 1));
+        let name = "n".repeat(1_000_000);
+        let why = "SIGTERM arrives while the pod is still being removed";
+        let mut d = Diagnostic::new(
+            "SL202",
+            Severity::Warning,
+            at,
+            format!("container `c0` of Deployment/{name} has no preStop hook: {why}"),
+        );
+        d.label(at, format!("image `{name}:1`"))
+            .primary(format!("`{name}`"))
+            .help(format!("see {name}"))
+            .footer(name.clone());
+        let shown = format!("{}…", "n".repeat(MAX_RUN_CHARS));
+        // `Deployment/nnn…` is one run.
+        let run = format!("{}…", "n".repeat(MAX_RUN_CHARS - "Deployment/".len()));
+        assert_eq!(
+            d.message.to_string(),
+            format!("container `c0` of Deployment/{run} has no preStop hook: {why}")
+        );
+        let long = |text: &str| text.len() <= MAX_TEXT_BYTES;
+        assert_eq!(&*d.labels[0].message, format!("image `{shown}`"));
+        assert_eq!(d.primary_label.as_deref(), Some(&*format!("`{shown}`")));
+        assert!(d.help.as_deref().is_some_and(long));
+        assert!(d.footer.as_deref().is_some_and(long));
+        // Input with spaces: the start and the end.
+        let spaced = "a ".repeat(100_000);
+        let clipped = clip(&spaced);
+        assert!(clipped.len() <= MAX_TEXT_BYTES);
+        assert!(clipped.starts_with("a a ") && clipped.contains(" … "));
+        // Multi-byte characters are cut at a character.
+        assert!(clip(&"é".repeat(10_000)).ends_with("é…"));
+        assert!(clip(&"é ".repeat(10_000)).len() <= MAX_TEXT_BYTES);
+        // Texts up to MAX_TEXT_BYTES as they are, even with long runs.
+        let real = format!("image `{}`", "r".repeat(MAX_TEXT_BYTES - 8));
+        assert!(matches!(clip(&real), Cow::Borrowed(_)));
     }
 
     /// Messages compare and order as their whole texts, wherever they are cut.

@@ -439,7 +439,7 @@ struct FileOutput {
     /// The file could not be read: its place in discovery order and the note.
     unreadable: Option<(usize, String)>,
     /// Regions of the file rendered from a Helm template, with the template path.
-    template_sources: Vec<(Span, String)>,
+    template_sources: Vec<(Span, Arc<str>)>,
 }
 
 /// How a file's text is kept for the output and the rules.
@@ -506,7 +506,7 @@ fn lint_sources(
     let mut unreadable = Vec::new();
     let mut released_paths = Vec::new();
     let mut linted_files = 0;
-    let mut template_sources: HashMap<FileId, Vec<(Span, String)>> = HashMap::new();
+    let mut template_sources: HashMap<FileId, Vec<(Span, Arc<str>)>> = HashMap::new();
     // Kubernetes workloads kept so far, and the manifests (or their parts) whose workloads are
     // lowered later (see `KEPT_WORKLOADS`).
     let mut kept_workloads = 0usize;

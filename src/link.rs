@@ -361,8 +361,6 @@ pub struct ServiceIndex<'s> {
     /// the Services in or under it. The Services under any folder are those of the first of
     /// these inside it, so a Service deep in the tree is not listed for every folder above it.
     under: Vec<Vec<(u32, Members)>>,
-    /// The first Service of a class in a file.
-    first_in_file: HashMap<(u32, FileId), usize>,
     /// Per Service, its class (`u32::MAX`: it has no selector).
     class_of: Vec<u32>,
     /// The first pod template (by location) that met [`MAX_SELECTING_CLASSES`], and its name.
@@ -581,7 +579,6 @@ impl<'s> ServiceIndex<'s> {
         let mut class_ids: HashMap<(Vec<u32>, Option<&'s str>), u32> = HashMap::new();
         let mut pair_ids: HashMap<Pair<'s>, u32> = HashMap::new();
         let mut at: HashMap<(u32, u32), Members> = HashMap::new();
-        let mut first_in_file: HashMap<(u32, FileId), usize> = HashMap::new();
         let mut class_of = vec![u32::MAX; services.len()];
         for (i, service) in services.iter().enumerate() {
             // A Service without a selector selects nothing here.
@@ -619,9 +616,6 @@ impl<'s> ServiceIndex<'s> {
             if let Some(&own) = prefixes.last() {
                 at.entry((class, own)).or_default().push(i, serving);
             }
-            first_in_file
-                .entry((class, service.location.file))
-                .or_insert(i);
         }
         drop(class_ids);
         folders.number();
@@ -654,7 +648,6 @@ impl<'s> ServiceIndex<'s> {
             by_pair,
             at,
             under,
-            first_in_file,
             class_of,
             capped: std::sync::Mutex::new(None),
             looked_at: std::sync::atomic::AtomicUsize::new(0),

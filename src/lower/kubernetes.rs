@@ -89,7 +89,7 @@ pub enum Outcome {
 pub struct FileFacts {
     pub suppressions: Vec<Suppression>,
     /// Regions rendered from a Helm template, with the template's path.
-    pub template_sources: Vec<(Span, String)>,
+    pub template_sources: Vec<(Span, std::sync::Arc<str>)>,
     /// Problems that are findings about the file itself (duplicate keys).
     pub problems: Vec<ParseFailure>,
 }
@@ -200,7 +200,7 @@ fn lower_document(
     if let Some(source) = document.helm_source() {
         facts
             .template_sources
-            .push((document.span, source.to_string()));
+            .push((document.span, crate::diagnostic::clip(source).into()));
     }
     let root = &document.root;
     if root.get("kind").and_then(Node::as_str) == Some("List") {

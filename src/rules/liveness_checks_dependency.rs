@@ -280,17 +280,50 @@ fn is_local(host: &str) -> bool {
 const LOCAL_VAR: char = '\u{1}';
 const UNKNOWN_VAR: char = '\u{2}';
 
+/// How much of a word is resolved: its host is near the start (a DNS name has at most 253
+/// bytes), and the kubelet expands `$(VAR)` once per reference without a bound (100,000
+/// references to a 10 KB value are a 1 GB word).
+const MAX_RESOLVED_BYTES: usize = 4096;
+
+/// How many of the variables a word was resolved through are named.
+const MAX_VIA: usize = 8;
+
+/// `text` after `out`, as much as fits in [`MAX_RESOLVED_BYTES`] (cut at a character).
+fn push_bounded(out: &mut String, text: &str) {
+    let room = MAX_RESOLVED_BYTES.saturating_sub(out.len());
+    let mut end = room.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.push_str(&text[..end]);
+}
+
+/// A variable the word was resolved through, each once, the first [`MAX_VIA`].
+fn push_via(used: &mut Vec<String>, name: &str) {
+    if used.len() < MAX_VIA && !used.iter().any(|u| u.get(1..) == Some(name)) {
+        used.push(format!("${name}"));
+    }
+}
+
 /// A word with `$(VAR)` (expanded by the kubelet in exec probes from the container's `env`),
 /// `${VAR}` and `$VAR` (expanded by a shell) replaced by their values from the container's
 /// `env` (or a shell assignment before the command). Variables naming the pod's own address and
 /// command substitutions of `hostname` become [`LOCAL_VAR`], others [`UNKNOWN_VAR`].
-/// Returns the resolved word and the variables that were substituted.
+/// Returns the resolved word, its first [`MAX_RESOLVED_BYTES`], and the variables that were
+/// substituted (each once).
+///
+/// The kubelet expands each reference once (a value is not expanded again) and leaves a
+/// variable it does not know as written, so a word of many references to a long value is as
+/// long as their product: only its start is resolved here.
 fn substitute(word: &str, env: &dyn Fn(&str) -> Option<String>) -> (String, Vec<String>) {
     let mut out = String::new();
     let mut used = Vec::new();
     let mut rest = word;
     while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
+        if out.len() >= MAX_RESOLVED_BYTES {
+            return (out, used);
+        }
+        push_bounded(&mut out, &rest[..at]);
         let after = &rest[at + 1..];
         let (name, len) = if let Some(inner) = after.strip_prefix('(') {
             let end = inner.find(')').unwrap_or(inner.len());
@@ -324,14 +357,14 @@ fn substitute(word: &str, env: &dyn Fn(&str) -> Option<String>) -> (String, Vec<
         } else if is_local_variable(name) {
             out.push(LOCAL_VAR);
         } else if let Some(value) = env(name) {
-            used.push(format!("${name}"));
-            out.push_str(&value);
+            push_via(&mut used, name);
+            push_bounded(&mut out, &value);
         } else {
-            used.push(format!("${name}"));
+            push_via(&mut used, name);
             out.push(UNKNOWN_VAR);
         }
     }
-    out.push_str(rest);
+    push_bounded(&mut out, rest);
     (out, used)
 }
 
@@ -1030,6 +1063,32 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// `$(A)` 100,000 times with a 1 KB value: a 100 MB word for the kubelet. Its start is
+    /// resolved, and the variable is named once.
+    #[test]
+    fn many_references_to_a_long_value_resolve_the_start() {
+        let value = "a".repeat(1000);
+        let word = "$(A)".repeat(100_000);
+        let env = |name: &str| (name == "A").then(|| value.clone());
+        let (resolved, via) = substitute(&word, &env);
+        assert_eq!(resolved.len(), MAX_RESOLVED_BYTES);
+        assert_eq!(via, ["$A"]);
+        match target(&["pg_isready", "-h", &word], &[("A", &value)]) {
+            Some(Target::Remote { host, via }) => {
+                assert_eq!(host.len(), MAX_RESOLVED_BYTES);
+                assert_eq!(via, ["$A"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Unset variables are named once each, the first few.
+        let word: String = (0..10_000).map(|i| format!("$(V{i})")).collect();
+        let (_, via) = substitute(&word, &|_| None);
+        assert_eq!(via.len(), MAX_VIA);
+        // A multi-byte value is cut at a character.
+        let (resolved, _) = substitute(&"$(B)".repeat(5000), &|_| Some("é".into()));
+        assert!(resolved.len() <= MAX_RESOLVED_BYTES && resolved.chars().all(|c| c == 'é'));
     }
 
     #[test]
