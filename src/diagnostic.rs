@@ -243,8 +243,8 @@ fn exact(text: String) -> Arc<str> {
 /// the corpus has 316 bytes).
 const MAX_TEXT_BYTES: usize = 4096;
 
-/// In a longer text, a run of characters without a space or a backtick (a name, an image, a
-/// path that is quoted) is cut after this many characters.
+/// In a longer text, a run of characters without an ASCII space or a backtick (a name, an
+/// image, a path that is quoted) is cut after this many characters.
 const MAX_RUN_CHARS: usize = 512;
 
 /// A text of a finding as shown: a text longer than [`MAX_TEXT_BYTES`] quotes input that no
@@ -258,19 +258,29 @@ pub fn clip(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::new();
-    let mut run = 0usize;
-    for c in text.chars() {
-        if c.is_whitespace() || c == '`' {
-            run = 0;
-            out.push(c);
-            continue;
+    let mut rest = text;
+    // Runs between separators (ASCII, so the text is cut at characters), as slices: a 1 MB
+    // name is looked at byte by byte once, not copied character by character.
+    let separator = |b: &u8| b.is_ascii_whitespace() || *b == b'`';
+    while !rest.is_empty() {
+        let end = rest
+            .bytes()
+            .position(|b| separator(&b))
+            .unwrap_or(rest.len());
+        let (run, after) = rest.split_at(end);
+        match run.char_indices().nth(MAX_RUN_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&run[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(run),
         }
-        run += 1;
-        if run <= MAX_RUN_CHARS {
-            out.push(c);
-        } else if run == MAX_RUN_CHARS + 1 {
-            out.push('…');
-        }
+        let separators = after
+            .bytes()
+            .position(|b| !separator(&b))
+            .unwrap_or(after.len());
+        out.push_str(&after[..separators]);
+        rest = &after[separators..];
     }
     if out.len() > MAX_TEXT_BYTES {
         let mut head = MAX_TEXT_BYTES / 2;
