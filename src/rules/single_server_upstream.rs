@@ -174,3 +174,53 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::Rng;
+
+    /// Asking the sorted files gives what `Path::starts_with` over every Service gives.
+    #[test]
+    fn services_by_folder_agrees_with_starts_with() {
+        const PARTS: [&str; 4] = ["a", "b", "a.b", "a-"];
+        let mut rng = Rng(0x5e4_f01d);
+        for _ in 0..200 {
+            let mut owned: Vec<(String, String)> = Vec::new();
+            for _ in 0..rng.below(12) {
+                let depth = 1 + rng.below(4);
+                let path: Vec<&str> = (0..depth).map(|_| PARTS[rng.below(4)]).collect();
+                let name = ["app", "api"][rng.below(2)].to_string();
+                owned.push((format!("{}/svc.yaml", path.join("/")), name));
+            }
+            let mut paths: Vec<&Path> = owned.iter().map(|(p, _)| Path::new(p)).collect();
+            paths.sort();
+            paths.dedup();
+            let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+            for (path, name) in &owned {
+                let at = paths
+                    .iter()
+                    .position(|p| *p == Path::new(path))
+                    .expect("a path");
+                by_name.entry(name.clone()).or_default().push(at);
+            }
+            for places in by_name.values_mut() {
+                places.sort_unstable();
+                places.dedup();
+            }
+            let index = ServicesByFolder { paths, by_name };
+            for folder in ["", "a", "b", "a/a", "a.b", "a-/b", "b/a/a", "a/b/a.b/a", "c"] {
+                for name in ["app", "api", "web"] {
+                    let expected = owned
+                        .iter()
+                        .any(|(p, n)| n == name && Path::new(p).starts_with(folder));
+                    assert_eq!(
+                        index.has(name, Path::new(folder)),
+                        expected,
+                        "{name} under {folder:?} in {owned:?}"
+                    );
+                }
+            }
+        }
+    }
+}
