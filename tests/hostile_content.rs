@@ -2495,7 +2495,20 @@ fn repeated_text_costs_its_bytes_once() {
     let line = format!("ExecStart=/bin/app{}\n", " ; /bin/b a".repeat(90_000));
     let unit = "[Service]\nType=oneshot\nExecStart=/bin/app\n".to_string();
     let dropin = format!("[Service]\n{}", line.repeat(8));
+    // 5,000 compose services built from a Dockerfile whose `FROM` is 60 KB (the longest line
+    // a Dockerfile takes): each process kept a copy of the shell reason quoting it (0.3 GB).
+    let dockerfile = format!("FROM {}\nCMD node server.js\n", "n".repeat(60_000));
+    let compose = format!(
+        "services:\n{}",
+        (0..5_000)
+            .map(|i| format!("  s{i}:\n    build: .\n"))
+            .collect::<String>()
+    );
     for (case, files) in [
+        (
+            "FROM quoted per process",
+            vec![("Dockerfile", dockerfile), ("compose.yaml", compose)],
+        ),
         ("fly.toml", vec![("fly.toml", fly)]),
         (
             "systemd drop-in",
