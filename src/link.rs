@@ -1704,17 +1704,7 @@ mod tests {
     use super::*;
     use crate::test_rng::Rng;
 
-    fn files_at(paths: &[&str]) -> Files {
-        let mut files = Files::default();
-        for path in paths {
-            files.push(SourceFile {
-                path: (*path).to_string(),
-                kind: FileKind::Yaml,
-                text: Arc::from(""),
-            });
-        }
-        files
-    }
+    use crate::source::tests::files_at_paths as files_at;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -2160,17 +2150,10 @@ mod tests {
             for source in &copy.sources {
                 let source = source.trim_start_matches("./");
                 let source_path = Path::new(source);
-                let is_dir = source.is_empty() || source == "." || source.ends_with('/') || {
-                    let joined = context.join(source_path);
-                    match is_dir_cache.get(&joined) {
-                        Some(&known) => known,
-                        None => {
-                            let known = joined.is_dir();
-                            is_dir_cache.insert(joined, known);
-                            known
-                        }
-                    }
-                };
+                let is_dir = source.is_empty()
+                    || source == "."
+                    || source.ends_with('/')
+                    || CopyLookup::is_dir(is_dir_cache, context.join(source_path));
                 if is_dir {
                     let candidate = source_path.join(rest);
                     if context.join(&candidate).is_file() {

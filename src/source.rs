@@ -692,7 +692,7 @@ pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -951,7 +951,8 @@ mod tests {
         assert_eq!(files.find_path("e"), None);
     }
 
-    fn files_at_paths(paths: &[&str]) -> Files {
+    /// Files of empty YAML texts at these paths (tests elsewhere use it too).
+    pub(crate) fn files_at_paths(paths: &[&str]) -> Files {
         let mut files = Files::default();
         for path in paths {
             files.push(SourceFile {

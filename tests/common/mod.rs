@@ -190,7 +190,7 @@ pub fn output_within_fed(
     stdin: Option<&[u8]>,
     limit: std::time::Duration,
 ) -> Option<(std::process::Output, std::time::Duration)> {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::process::Stdio;
     let started = std::time::Instant::now();
     let mut child = command
@@ -209,15 +209,6 @@ pub fn output_within_fed(
             let _ = pipe.write_all(&bytes);
         })
     });
-    fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    }
     let stdout = read_all(child.stdout.take());
     let stderr = read_all(child.stderr.take());
     let status = loop {
@@ -257,7 +248,6 @@ pub fn output_and_peak_kib(
     command: &mut std::process::Command,
     limit: std::time::Duration,
 ) -> (std::process::Output, u64) {
-    use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
     let shown = format!("{command:?}");
@@ -268,15 +258,6 @@ pub fn output_and_peak_kib(
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn shutdownlint");
-    fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    }
     let stdout = read_all(child.stdout.take());
     let stderr = read_all(child.stderr.take());
     let pid = child.id() as libc::pid_t;
@@ -319,4 +300,15 @@ pub fn output_and_peak_kib(
         stderr: stderr.join().expect("stderr"),
     };
     (output, peak)
+}
+
+/// Read a child's pipe to its end on a thread (so the child never waits on a full pipe).
+fn read_all(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
