@@ -465,7 +465,7 @@ pub fn lint_inputs(inputs: Vec<InputFile>, settings: &Settings) -> Report {
 /// tree, and its text when nothing can point into it), merge the facts into one model, link,
 /// run the rules, apply suppressions and sort. Also returns notes about files that could not
 /// be read, with their place in discovery order. `None` when [`Settings::stop`] was set: it is
-/// looked at before each chunk of files and each stage after them.
+/// looked at before each file and each stage after the files.
 fn lint_sources(
     mut sources: Vec<Source>,
     settings: &Settings,

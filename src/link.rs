@@ -1160,6 +1160,22 @@ fn load_script(
     Some(id)
 }
 
+/// Where a script path a process runs can be in the image: itself when absolute, under the
+/// image's working directory when relative with a folder (`None` when that is unknown), else
+/// each `PATH` folder.
+fn paths_in_image(image: &Image, path: &str) -> Option<Vec<String>> {
+    Some(if path.starts_with('/') {
+        vec![crate::lower::dockerfile::normalize(path)]
+    } else if path.contains('/') {
+        let workdir = image.workdir.as_deref()?;
+        vec![crate::lower::dockerfile::normalize(&format!(
+            "{workdir}/{path}"
+        ))]
+    } else {
+        PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
+    })
+}
+
 /// Find the context file that ends up at `path` in the image, and the COPY that put it there:
 /// the last COPY that puts a file of the context there (one that may have put anything there,
 /// to an unknown destination, ends the search). `copies` keeps the Dockerfile's COPYs indexed
@@ -1170,17 +1186,7 @@ fn resolve_script(
     path: &str,
     copies: &mut CopyLookup,
 ) -> Option<Resolved> {
-    let in_image: Vec<String> = if path.starts_with('/') {
-        vec![crate::lower::dockerfile::normalize(path)]
-    } else if path.contains('/') {
-        // Under an unknown working directory the script is unknown too.
-        let workdir = image.workdir.as_deref()?;
-        vec![crate::lower::dockerfile::normalize(&format!(
-            "{workdir}/{path}"
-        ))]
-    } else {
-        PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
-    };
+    let in_image = paths_in_image(image, path)?;
     let CopyLookup { is_dir, indexes } = copies;
     let index = match indexes.entry(image.dockerfile) {
         std::collections::hash_map::Entry::Occupied(entry) => {
@@ -2097,26 +2103,16 @@ mod tests {
     }
 
     /// What [`resolve_script`] answered before it indexed the COPYs: every COPY, last first,
-    /// for every path (kept to compare with).
-    /// Find the context file that ends up at `path` in the image, and the COPY that put it there.
-    /// `is_dir` keeps what the file system said about COPY sources.
+    /// for every path (kept to compare with): the context file that ends up at `path` in the
+    /// image, and the COPY that put it there. `is_dir` keeps what the file system said about
+    /// COPY sources.
     fn resolve_script_by_scan(
         image: &Image,
         context: &Path,
         path: &str,
         is_dir: &mut HashMap<PathBuf, bool>,
     ) -> Option<Resolved> {
-        let in_image: Vec<String> = if path.starts_with('/') {
-            vec![crate::lower::dockerfile::normalize(path)]
-        } else if path.contains('/') {
-            // Under an unknown working directory the script is unknown too.
-            let workdir = image.workdir.as_deref()?;
-            vec![crate::lower::dockerfile::normalize(&format!(
-                "{workdir}/{path}"
-            ))]
-        } else {
-            PATH_DIRS.iter().map(|d| format!("{d}/{path}")).collect()
-        };
+        let in_image = paths_in_image(image, path)?;
         for target in &in_image {
             for copy in image.copies.iter().rev() {
                 // A COPY to an unknown place may have put anything at `target`.
