@@ -2,6 +2,7 @@
 //! PID 1 (and whether the signal gets past it), the program that ends up running, and the
 //! commands that run before it (migrations). Formats hand in argv; rules read the result.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -86,10 +87,82 @@ pub enum ShellOutcome {
     Unknown,
 }
 
+/// A program's words. Those of a shared command head (an image's ENTRYPOINT that thousands of
+/// services give their own arguments, [`Command::head`]) are shared, not copied.
+#[derive(Debug, Clone, Default)]
+pub struct Argv {
+    head: Option<Arc<[String]>>,
+    /// Where in `head` the program starts.
+    skip: usize,
+    own: Vec<String>,
+}
+
+impl PartialEq for Argv {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl From<Vec<String>> for Argv {
+    fn from(own: Vec<String>) -> Self {
+        Argv {
+            head: None,
+            skip: 0,
+            own,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Argv {
+    type Item = &'a String;
+    type IntoIter = std::iter::Chain<std::slice::Iter<'a, String>, std::slice::Iter<'a, String>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.head_part().iter().chain(self.own.iter())
+    }
+}
+
+impl Argv {
+    fn head_part(&self) -> &[String] {
+        self.head
+            .as_deref()
+            .and_then(|h| h.get(self.skip..))
+            .unwrap_or(&[])
+    }
+
+    pub fn iter(&self) -> <&Argv as IntoIterator>::IntoIter {
+        self.into_iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.head_part().len() + self.own.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn first(&self) -> Option<&String> {
+        self.iter().next()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&String> {
+        let head = self.head_part();
+        match i.checked_sub(head.len()) {
+            None => head.get(i),
+            Some(own) => self.own.get(own),
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.own.shrink_to_fit();
+    }
+}
+
 /// One program invocation, with what we recognise about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
-    pub argv: Vec<String>,
+    pub argv: Argv,
     /// The whole command.
     pub location: Location,
     /// The program word.
@@ -139,6 +212,10 @@ pub fn analyze_workloads(workloads: &mut [crate::model::Workload]) {
     // A shared command's address → the analyses made of it, by shell. The commands are kept
     // alive by the processes until the end, so an address names one command throughout.
     let mut shared: HashMap<*const Command, Vec<(ShellEnv, Arc<CommandAnalysis>)>> = HashMap::new();
+    // The same for the shared heads of commands whose analysis reads only the head's words
+    // (an image's ENTRYPOINT running a shell string, given other arguments by each service).
+    let mut by_head: HashMap<*const Command, Vec<(ShellEnv, Arc<CommandAnalysis>)>> =
+        HashMap::new();
     for workload in workloads {
         for process in &mut workload.processes {
             let Some(command) = &process.command else {
@@ -150,11 +227,16 @@ pub fn analyze_workloads(workloads: &mut [crate::model::Workload]) {
                 analysis.shrink_to_fit();
                 Arc::new(analysis)
             };
-            if Arc::strong_count(command) == 1 {
-                process.analysis = Some(made());
-                continue;
-            }
-            let by_shell = shared.entry(Arc::as_ptr(command)).or_default();
+            let by_shell = match &command.head {
+                Some(head) if decided_by_head(command) => {
+                    by_head.entry(Arc::as_ptr(head)).or_default()
+                }
+                _ if Arc::strong_count(command) == 1 => {
+                    process.analysis = Some(made());
+                    continue;
+                }
+                _ => shared.entry(Arc::as_ptr(command)).or_default(),
+            };
             let analysis = match by_shell.iter().find(|(shell, _)| *shell == process.shell) {
                 Some((_, analysis)) => analysis.clone(),
                 None => {
@@ -170,27 +252,68 @@ pub fn analyze_workloads(workloads: &mut [crate::model::Workload]) {
 
 /// A word's text with a map to its file, and how to locate spans in it.
 #[derive(Clone)]
-struct Located {
-    text: MappedText,
+struct Located<'a> {
+    text: Cow<'a, MappedText>,
     file: crate::source::FileId,
 }
 
-impl Located {
+impl<'a> Located<'a> {
+    /// A word of a command, not copied.
+    fn word(word: &'a CommandWord) -> Self {
+        Located {
+            text: Cow::Borrowed(&word.text),
+            file: word.file,
+        }
+    }
+
     fn location(&self, span: Span) -> Location {
         Location::new(self.file, self.text.source_span(span))
     }
 }
 
+/// Whether the analysis of `command` reads only words of its head (an image's ENTRYPOINT
+/// that runs a shell string, its arguments after it): it is then the same for every command
+/// with that head, and made once for them all.
+fn decided_by_head(command: &Command) -> bool {
+    let head_len = command.head_len();
+    if head_len == 0 {
+        return false;
+    }
+    let argv = command.argv();
+    let start = commands::unwrap_wrappers(&argv).rest.min(argv.len());
+    argv.get(start..)
+        .and_then(commands::shell_c)
+        .is_some_and(|c| start + c.payload_index.max(c.shell_index) < head_len)
+}
+
+/// The words of the program that starts at word `start` of `command`: those of its head are
+/// shared with the other commands that have it.
+fn argv_from(command: &Command, start: usize, argv: &[&str]) -> Argv {
+    match &command.head {
+        Some(head) if start < head.len() => Argv {
+            head: Some(head.strings()),
+            skip: start,
+            own: command
+                .words
+                .iter()
+                .map(|w| w.as_str().to_string())
+                .collect(),
+        },
+        _ => Argv::from(
+            argv.get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
 /// Analyse an effective command.
 pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
-    let words: Vec<Located> = command
-        .words
-        .iter()
-        .map(|w: &CommandWord| Located {
-            text: w.text.clone(),
-            file: w.file,
-        })
-        .collect();
+    // The words are looked at in place: a command can share 8 MB of entrypoint words with
+    // thousands of others.
+    let words: Vec<&CommandWord> = command.all_words().collect();
     let mut analysis = CommandAnalysis {
         wrappers: Vec::new(),
         shell: None,
@@ -199,7 +322,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         runs_before: false,
         script: None,
     };
-    let argv: Vec<&str> = command.words.iter().map(CommandWord::as_str).collect();
+    let argv: Vec<&str> = words.iter().map(|w| w.as_str()).collect();
     let unwrapped = commands::unwrap_wrappers(&argv);
     analysis.wrappers = unwrapped
         .wrappers
@@ -210,7 +333,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
     // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
     // CMD): entrypoint scripts end with `exec "$@"`, so the shell runs the app in the end.
     if commands::shell_c(&argv[start..]).is_none() {
-        let shell_at = command.words[start..]
+        let shell_at = words[start..]
             .iter()
             .position(|w| w.synthesized)
             .map(|offset| start + offset)
@@ -222,7 +345,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
                 .filter(|(p, _)| looks_like_script(p) || p.contains('/'))
                 .map(|(p, w)| ScriptRun {
                     path: p.to_string(),
-                    location: w.location(Span::new(0, w.text.text.len())),
+                    location: w.location(Span::new(0, w.as_str().len())),
                 });
             start = shell_at;
         }
@@ -233,12 +356,11 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         let Some(payload) = rest_words.get(shell_c.payload_index) else {
             return analysis;
         };
-        let source = command
-            .words
+        let payload = Located::word(payload);
+        let source = words
             .get(start + shell_c.payload_index)
             .map_or(0, |w| w.source);
-        let synthesized = command
-            .words
+        let synthesized = words
             .get(start + shell_c.shell_index)
             .is_some_and(|w| w.synthesized);
         // A shell the platform added (shell form) is the environment's, as lowering judged it.
@@ -263,7 +385,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
                 synthesized,
                 source,
             },
-            payload,
+            &payload,
             0,
         );
         set_script_from_main(&mut analysis);
@@ -279,12 +401,13 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         );
         analysis.main = Some(program(
             rest,
+            argv_from(command, start, &argv),
             location,
-            first.location(Span::new(0, first.text.text.len())),
+            first.location(Span::new(0, first.as_str().len())),
             &|i| {
                 rest_words
                     .get(i)
-                    .map(|w| w.location(Span::new(0, w.text.text.len())))
+                    .map(|w| w.location(Span::new(0, w.as_str().len())))
             },
         ));
     }
@@ -337,7 +460,7 @@ struct ShellSetup {
 fn analyze_shell_string(
     analysis: &mut CommandAnalysis,
     setup: ShellSetup,
-    payload: &Located,
+    payload: &Located<'_>,
     depth: usize,
 ) {
     let payload_location = payload.location(Span::new(0, payload.text.text.len()));
@@ -463,7 +586,7 @@ fn stays_reason(family: ShellFamily, finals: &[shell::FinalCommand<'_>]) -> Stri
 
 /// The text of a shell word inside `payload`, mapped to the file when the word is plain or
 /// simply quoted.
-fn word_text(payload: &Located, word: &Word) -> Located {
+fn word_text(payload: &Located<'_>, word: &Word) -> Located<'static> {
     let raw = word.span.slice(&payload.text.text);
     let inner = if raw == word.value {
         Some(word.span)
@@ -478,7 +601,7 @@ fn word_text(payload: &Located, word: &Word) -> Located {
     };
     match inner {
         Some(span) => Located {
-            text: payload.text.sub(span),
+            text: Cow::Owned(payload.text.sub(span)),
             file: payload.file,
         },
         None => {
@@ -488,7 +611,7 @@ fn word_text(payload: &Located, word: &Word) -> Located {
                 b.push_char(c, location.span);
             }
             Located {
-                text: b.finish(),
+                text: Cow::Owned(b.finish()),
                 file: payload.file,
             }
         }
@@ -496,13 +619,14 @@ fn word_text(payload: &Located, word: &Word) -> Located {
 }
 
 /// A program from a simple command inside a shell string (after `exec` and env prefixes).
-fn simple_program(command: &SimpleCommand, payload: &Located) -> Option<Program> {
+fn simple_program(command: &SimpleCommand, payload: &Located<'_>) -> Option<Program> {
     let words = command.exec_target().unwrap_or(&command.words);
     let first = words.first()?;
     let last = words.last()?;
     let argv: Vec<&str> = words.iter().map(|w| w.value.as_str()).collect();
     Some(program(
         &argv,
+        Argv::from(argv.iter().map(|w| w.to_string()).collect::<Vec<_>>()),
         payload.location(first.span.join(last.span)),
         payload.location(first.span),
         &|i| words.get(i).map(|w| payload.location(w.span)),
@@ -512,6 +636,7 @@ fn simple_program(command: &SimpleCommand, payload: &Located) -> Option<Program>
 /// Recognise what a program invocation is.
 fn program(
     argv: &[&str],
+    owned: Argv,
     location: Location,
     name_location: Location,
     word_location: &dyn Fn(usize) -> Option<Location>,
@@ -545,7 +670,7 @@ fn program(
                     .map(|s| s.to_string()),
             });
     Program {
-        argv: argv.iter().map(|s| s.to_string()).collect(),
+        argv: owned,
         location,
         name_location,
         package_manager,

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::diagnostic::Location;
 use crate::model::{
     Command, CommandSource, CommandWord, Fact, Image, LinkedScript, Model, Process, ScriptFacts,
-    Service, ShellEnv, Signal, Workload,
+    Service, ShellEnv, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
 use crate::source::{FileId, FileKind, Files, SourceFile};
@@ -99,12 +99,16 @@ pub fn link_images(
             let command = process.and_then(|p| p.command.clone());
             let inherited = command
                 .as_deref()
-                .and_then(|c| run_image_command(c, &dockerfile, None))
+                .and_then(|c| run_image_command(c, &dockerfile, false))
+                .map(Arc::new);
+            let entrypoint = command
+                .as_deref()
+                .and_then(|c| run_image_command(c, &dockerfile, true))
                 .map(Arc::new);
             ImageFacts {
-                dockerfile,
                 command,
                 inherited,
+                entrypoint,
                 shell: process.map(|p| p.shell.clone()).unwrap_or_default(),
                 stop_signal: workload.and_then(|w| w.stop_signal.clone()),
             }
@@ -232,12 +236,14 @@ fn link_kubernetes(
 /// What a Dockerfile gives the processes that run its image. Shared by all of them: an
 /// image run by thousands of services keeps one command and one stop signal.
 struct ImageFacts {
-    dockerfile: String,
     /// The command of the image's own workload.
     command: Option<Arc<Command>>,
     /// The command a process that runs the image without overriding it gets (`command`
-    /// marked as inherited from `dockerfile`); `None` when it has no words.
+    /// marked as inherited from the Dockerfile); `None` when it has no words.
     inherited: Option<Arc<Command>>,
+    /// The command without its CMD (the ENTRYPOINT, marked inherited): the shared head of the
+    /// commands of the processes that give their own CMD; `None` without an ENTRYPOINT.
+    entrypoint: Option<Arc<Command>>,
     shell: ShellEnv,
     stop_signal: Option<Arc<Fact<Signal>>>,
 }
@@ -256,30 +262,31 @@ fn apply_image(
     if entrypoint_overridden {
         return;
     }
-    let Some(image_command) = &image.command else {
+    if image.command.is_none() {
         // The Dockerfile sets neither ENTRYPOINT nor CMD: the override runs as the command
         // (base images' entrypoints pass their arguments on).
         if let Some(cmd) = cmd_override {
             process.command = Some(cmd);
         }
         return;
-    };
+    }
     process.command = match cmd_override {
         None => image.inherited.clone(),
-        Some(cmd) => run_image_command(image_command, &image.dockerfile, Some(cmd)).map(Arc::new),
+        Some(cmd) => with_arguments(image.entrypoint.as_ref(), cmd),
     };
 }
 
-/// The command a process running an image with `image_command` (from `dockerfile`) gets:
-/// its ENTRYPOINT and, unless `cmd_override` replaces it, its CMD; `None` without words.
+/// The command of a process that runs an image with `image_command` (from `dockerfile`):
+/// its ENTRYPOINT and its CMD, or only its ENTRYPOINT (`without_cmd`, the head that a
+/// platform's CMD follows); `None` without words (or, `without_cmd`, without an ENTRYPOINT).
 fn run_image_command(
     image_command: &Command,
     dockerfile: &str,
-    cmd_override: Option<Arc<Command>>,
+    without_cmd: bool,
 ) -> Option<Command> {
     let mut command = Command::default();
-    for (i, source) in image_command.sources.iter().enumerate() {
-        if cmd_override.is_some() && source.what == "CMD" {
+    for (i, source) in image_command.all_sources().enumerate() {
+        if without_cmd && source.what == "CMD" {
             continue;
         }
         let new_index = command.sources.len();
@@ -289,8 +296,7 @@ fn run_image_command(
         });
         command.words.extend(
             image_command
-                .words
-                .iter()
+                .all_words()
                 .filter(|w| w.source == i)
                 .map(|w| CommandWord {
                     source: new_index,
@@ -298,18 +304,42 @@ fn run_image_command(
                 }),
         );
     }
-    if let Some(cmd) = cmd_override {
-        let cmd = Arc::unwrap_or_clone(cmd);
-        let base = command.sources.len();
-        command.sources.extend(cmd.sources);
-        command
-            .words
-            .extend(cmd.words.into_iter().map(|w| CommandWord {
-                source: w.source + base,
-                ..w
-            }));
+    if without_cmd {
+        return (!command.sources.is_empty()).then_some(command);
     }
     (!command.words.is_empty()).then_some(command)
+}
+
+/// The image's `entrypoint` followed by a platform's `cmd` (compose `command`, Kubernetes
+/// `args`, a fly process), as the platform runs it; `None` without words. The entrypoint is
+/// shared, not copied: thousands of services give one image their own arguments. A command is
+/// judged by its first [`MAX_COMMAND_WORDS`] words: an entrypoint that has them all is the
+/// whole command (one, shared by every process).
+fn with_arguments(entrypoint: Option<&Arc<Command>>, cmd: Arc<Command>) -> Option<Arc<Command>> {
+    let Some(entrypoint) = entrypoint else {
+        return (!cmd.is_empty()).then_some(cmd);
+    };
+    if entrypoint.len() >= MAX_COMMAND_WORDS {
+        return Some(entrypoint.clone());
+    }
+    let cmd = Arc::unwrap_or_clone(cmd);
+    let base = entrypoint.sources.len();
+    let room = MAX_COMMAND_WORDS - entrypoint.len();
+    let command = Command {
+        words: cmd
+            .words
+            .into_iter()
+            .take(room)
+            .map(|w| CommandWord {
+                source: w.source + base,
+                ..w
+            })
+            .collect(),
+        sources: cmd.sources,
+        head: Some(entrypoint.clone()),
+        ..Command::default()
+    };
+    (!command.is_empty()).then(|| Arc::new(command))
 }
 
 /// An image reference without its tag or digest (`gcr.io/acme/api:v1` → `gcr.io/acme/api`).

@@ -306,19 +306,94 @@ pub const MAX_COMMAND_WORDS: usize = 4_096;
 
 /// The argv a platform will exec, with where each word came from (at most
 /// [`MAX_COMMAND_WORDS`] of them).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Command {
+    /// The command's own words, after those of `head`.
     pub words: Vec<CommandWord>,
+    /// The command's own sources, after those of `head`: a word's `source` counts `head`'s
+    /// sources first.
     pub sources: Vec<CommandSource>,
+    /// Words and sources this command starts with, shared with other commands: the ENTRYPOINT
+    /// of an image that thousands of compose services or containers give their own arguments
+    /// (each keeps only its arguments, not a copy of the entrypoint). A head has no head.
+    pub head: Option<Arc<Command>>,
+    /// The words as strings, made once for the commands that share this one as their head.
+    pub(crate) strings: std::sync::OnceLock<Arc<[String]>>,
+}
+
+impl PartialEq for Command {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self.all_words().eq(other.all_words())
+            && self.all_sources().eq(other.all_sources())
+    }
 }
 
 impl Command {
+    /// The words of the head, when any.
+    fn head_words(&self) -> &[CommandWord] {
+        self.head.as_deref().map_or(&[], |h| h.words.as_slice())
+    }
+
+    fn head_sources(&self) -> &[CommandSource] {
+        self.head.as_deref().map_or(&[], |h| h.sources.as_slice())
+    }
+
+    /// How many words the command has, its head's included.
+    pub fn len(&self) -> usize {
+        self.head_words().len() + self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many of the words are the head's.
+    pub fn head_len(&self) -> usize {
+        self.head_words().len()
+    }
+
+    /// Word `i`, counting the head's first.
+    pub fn word(&self, i: usize) -> Option<&CommandWord> {
+        let head = self.head_words();
+        match i.checked_sub(head.len()) {
+            None => head.get(i),
+            Some(own) => self.words.get(own),
+        }
+    }
+
+    /// All words: the head's, then the command's own.
+    pub fn all_words(&self) -> impl Iterator<Item = &CommandWord> + Clone {
+        self.head_words().iter().chain(&self.words)
+    }
+
+    /// All sources: the head's, then the command's own.
+    pub fn all_sources(&self) -> impl Iterator<Item = &CommandSource> + Clone {
+        self.head_sources().iter().chain(&self.sources)
+    }
+
+    /// Source `i`, counting the head's first.
+    pub fn source(&self, i: usize) -> Option<&CommandSource> {
+        let head = self.head_sources();
+        match i.checked_sub(head.len()) {
+            None => head.get(i),
+            Some(own) => self.sources.get(own),
+        }
+    }
+
     pub fn argv(&self) -> Vec<&str> {
-        self.words.iter().map(CommandWord::as_str).collect()
+        self.all_words().map(CommandWord::as_str).collect()
     }
 
     pub fn source_of(&self, word: &CommandWord) -> Option<&CommandSource> {
-        self.sources.get(word.source)
+        self.source(word.source)
+    }
+
+    /// The words as strings, shared (made once).
+    pub(crate) fn strings(&self) -> Arc<[String]> {
+        self.strings
+            .get_or_init(|| self.all_words().map(|w| w.as_str().to_string()).collect())
+            .clone()
     }
 }
 

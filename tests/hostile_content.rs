@@ -2520,3 +2520,46 @@ fn repeated_text_costs_its_bytes_once() {
         assert!(mib < LIMIT_MIB, "{case}: {mib} MiB (limit {LIMIT_MIB})");
     }
 }
+
+/// An image's ENTRYPOINT is shared by the processes that give it their own arguments (compose
+/// `command:`, Kubernetes `args:`), not copied per process: a 6 MB entrypoint run by 400
+/// compose services with their own `command:` took 5 GB.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_entrypoint_given_arguments_by_many_processes_costs_its_bytes_once() {
+    const LIMIT_MIB: u64 = 200;
+    let word = "x".repeat(1_000);
+    let entrypoint = (0..2_000)
+        .map(|i| format!("\"{word}{i}\""))
+        .collect::<Vec<_>>()
+        .join(", \\\n");
+    let dockerfile = format!("FROM node:20\nENTRYPOINT [{entrypoint}]\n");
+    let compose = format!(
+        "services:\n{}",
+        (0..200)
+            .map(|i| format!("  s{i}:\n    build: .\n    command: [\"c{i}\"]\n"))
+            .collect::<String>()
+    );
+    let containers = (0..200)
+        .map(|i| {
+            format!(
+                "        - name: c{i}\n          image: acme/api:1\n          args: [\"a{i}\"]\n"
+            )
+        })
+        .collect::<String>();
+    let deployment = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n{containers}"
+    );
+    let config = "[images]\n\"acme/api\" = \"Dockerfile\"\n".to_string();
+    let (status, mib) = peak_mib(
+        "entrypoint with arguments",
+        &[
+            ("Dockerfile", dockerfile),
+            ("compose.yaml", compose),
+            ("k8s/api.yaml", deployment),
+            (".shutdownlint.toml", config),
+        ],
+    );
+    assert!(matches!(status, Some(0 | 1)), "{status:?}");
+    assert!(mib < LIMIT_MIB, "{mib} MiB");
+}

@@ -283,6 +283,7 @@ fn service(
                 })
                 .collect(),
             sources: vec![source.clone()],
+            ..Command::default()
         })
     };
     // `command`/`entrypoint` as written are read only to override the image's when a Dockerfile

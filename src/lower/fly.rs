@@ -187,6 +187,7 @@ pub fn lower(file: FileId, text: &str, fragment: &mut Fragment) -> Result<(), Pa
                 location: location(span),
                 inherited_from: None,
             }],
+            ..Command::default()
         });
         fragment.workloads.push(workload(
             format!("fly process {name}"),

@@ -583,6 +583,7 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
             args_only = Some(Command {
                 words,
                 sources: vec![source],
+                ..Command::default()
             });
         }
         (None, None) => {}

@@ -59,6 +59,7 @@ pub fn lower(
                 location,
                 inherited_from: None,
             }],
+            ..Command::default()
         };
         let shell = ShellEnv {
             family: ShellFamily::Bash,

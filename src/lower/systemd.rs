@@ -211,6 +211,7 @@ fn workload(
                 location: Location::new(file, setting.span),
                 inherited_from: None,
             }],
+            ..Command::default()
         })
     });
     let location = exec_start

@@ -18,7 +18,11 @@ fn flag(server: ServerKind) -> Option<&'static str> {
 
 /// Other places the server reads its drain timeout from that shutdownlint cannot see into:
 /// a config file (`gunicorn -c`, `hypercorn --config`), uvicorn's `UVICORN_*` variables.
-fn set_elsewhere(server: ServerKind, argv: &[String], process: &crate::model::Process) -> bool {
+fn set_elsewhere(
+    server: ServerKind,
+    argv: &crate::analysis::Argv,
+    process: &crate::model::Process,
+) -> bool {
     match server {
         ServerKind::Gunicorn => {
             has_config_file(argv)

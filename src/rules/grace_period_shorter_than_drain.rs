@@ -16,8 +16,8 @@ struct Overrun<'a> {
 
 /// `-c FILE`/`--config FILE` after the server program on a gunicorn or hypercorn command line:
 /// the drain timeout may be set in that file, so the server's default is not known to apply.
-pub(crate) fn has_config_file(argv: &[String]) -> bool {
-    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+pub(crate) fn has_config_file<'a>(argv: impl IntoIterator<Item = &'a String>) -> bool {
+    let words: Vec<&str> = argv.into_iter().map(String::as_str).collect();
     let start = crate::shell::commands::server(&words).map_or(0, |s| s.index + 1);
     words
         .get(start..)

@@ -18,7 +18,7 @@ const HELP: &str = "run migrations once per deploy, before the new version start
 const DEPLOY_PROCFILE_SUFFIXES: &[&str] = &["cf", "prod", "production", "staging", "heroku"];
 
 /// The migration as one command line, for a suggested `release:` entry.
-fn command_line(argv: &[String]) -> String {
+fn command_line(argv: &crate::analysis::Argv) -> String {
     argv.iter()
         .map(|w| {
             if w.is_empty()
@@ -38,7 +38,7 @@ fn help(
     workload: &Workload,
     procfile_name: &str,
     release_migrates: bool,
-    migration: Option<&[String]>,
+    migration: Option<&crate::analysis::Argv>,
 ) -> String {
     let command = migration.map(command_line);
     if workload.platform == Platform::Procfile && procfile_name == "Procfile" && release_migrates {
@@ -178,7 +178,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                         workload,
                         &procfile_name,
                         release_migrates,
-                        main.map(|m| m.argv.as_slice()),
+                        main.map(|m| &m.argv),
                     ));
                 }
                 continue;

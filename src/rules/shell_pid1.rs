@@ -146,7 +146,7 @@ fn check_process(
     }
     let program = analysis.main.as_ref().map(|m| m.name().to_string());
     let program = program.map_or_else(|| "the app".to_string(), |p| format!("`{p}`"));
-    let Some(source) = command.sources.get(shell.source) else {
+    let Some(source) = command.source(shell.source) else {
         return;
     };
     let location = if shell.synthesized {
@@ -162,8 +162,7 @@ fn check_process(
     let assumed = if shell.assumed { ", assumed" } else { "" };
     let shell_named = format!("`{} -c` ({}{assumed})", shell.program, shell.family.name());
     let payload_text = command
-        .words
-        .iter()
+        .all_words()
         .find(|w| w.full_location() == shell.payload)
         .map_or("", |w| w.as_str());
     let not_json = shell.synthesized && payload_text.trim_start().starts_with('[');
@@ -308,7 +307,7 @@ fn check_process(
 
 /// A development server with auto-reload (`manage.py runserver`, `uvicorn --reload`,
 /// `nodemon`): a local dev setup, not something deployed and drained.
-pub(crate) fn is_dev_server(argv: &[String]) -> bool {
+pub(crate) fn is_dev_server(argv: &crate::analysis::Argv) -> bool {
     argv.iter().any(|a| a == "runserver" || a == "--reload")
         || argv
             .first()

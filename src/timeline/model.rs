@@ -1091,7 +1091,7 @@ fn delivery(workload: &Workload, process: &Process, signal: &Signal) -> Delivery
                 let location = process
                     .command
                     .as_ref()
-                    .and_then(|c| c.sources.get(shell.source))
+                    .and_then(|c| c.source(shell.source))
                     .filter(|_| shell.synthesized)
                     .map_or(shell.payload, |s| s.location);
                 Some(Barrier {
