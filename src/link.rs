@@ -382,7 +382,23 @@ pub struct ServiceIndex<'s> {
     /// on everything, does not make every pod template a candidate of every class).
     /// Each class as (class, another pair of its selector, or `u32::MAX` for a selector of one
     /// pair), so most classes are rejected without reading their selector.
-    by_pair: HashMap<u32, Vec<(u32, u32)>>,
+    ///
+    /// Keyed by (namespace, pair): every class is listed under [`ANY_NAMESPACE`] (for pod
+    /// templates without a namespace) and under its own namespace's id, or [`NO_NAMESPACE`]
+    /// (a pod template in a namespace reads the lists of that namespace and of no namespace), so
+    /// the Services of other namespaces (a copy per tenant) are not candidates of it.
+    by_pair: HashMap<(u32, u32), Vec<(u32, u32)>>,
+    /// The namespaces of the Services, as ids from 2 (see `by_pair`).
+    namespaces: HashMap<&'s str, u32>,
+    /// Per class, the folders it has Services at (the keys of `at`).
+    folders_of: Vec<Vec<u32>>,
+    /// Per folder prefix id: whether some Service is at it (not only under it).
+    has_services: Vec<bool>,
+    /// Per file, the classes of its Services in the order of their first Service there, each
+    /// once: (that Service, class), ascending (the Services are sorted by location), so the
+    /// first Service in a pod template's file whose class selects it is found looking at each
+    /// class of the file once, not at each Service.
+    in_file: Vec<(usize, u32)>,
     /// A class's Services by the folder they are in, as (class, [`Folders`] prefix id): each
     /// Service once.
     at: HashMap<(u32, u32), Members>,
@@ -391,13 +407,18 @@ pub struct ServiceIndex<'s> {
     /// the Services in or under it. The Services under any folder are those of the first of
     /// these inside it, so a Service deep in the tree is not listed for every folder above it.
     under: Vec<Vec<(u32, Members)>>,
-    /// Per Service, its class (`u32::MAX`: it has no selector).
-    class_of: Vec<u32>,
     /// The first pod template (by location) that met [`MAX_SELECTING_CLASSES`], and its name.
     capped: std::sync::Mutex<Option<(Location, String)>>,
-    /// How many classes were looked at for the pod templates linked (for tests).
+    /// How many classes were looked at for the pod templates linked, selecting them or not
+    /// (for tests).
     looked_at: std::sync::atomic::AtomicUsize,
 }
+
+/// The namespace key of `by_pair` of [`ServiceIndex`] that lists every class.
+const ANY_NAMESPACE: u32 = 0;
+/// The namespace key of `by_pair` of [`ServiceIndex`] that lists the classes without a
+/// namespace.
+const NO_NAMESPACE: u32 = 1;
 
 /// Services with the same selector and namespace.
 struct Class<'s> {
@@ -656,7 +677,8 @@ impl<'s> ServiceIndex<'s> {
                 *classes_with.entry(pair).or_default() += 1;
             }
         }
-        let mut by_pair: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        let mut by_pair: HashMap<(u32, u32), Vec<(u32, u32)>> = HashMap::new();
+        let mut namespaces: HashMap<&'s str, u32> = HashMap::new();
         for (id, class) in (0u32..).zip(&classes) {
             let rarest = class
                 .selector
@@ -664,10 +686,38 @@ impl<'s> ServiceIndex<'s> {
                 .min_by_key(|pair| classes_with.get(*pair).copied().unwrap_or(0));
             if let Some(&pair) = rarest {
                 let other = class.selector.iter().find(|&&p| p != pair);
-                by_pair
-                    .entry(pair)
-                    .or_default()
-                    .push((id, other.copied().unwrap_or(u32::MAX)));
+                let entry = (id, other.copied().unwrap_or(u32::MAX));
+                let namespace = class.namespace.map_or(NO_NAMESPACE, |namespace| {
+                    let next = u32::try_from(namespaces.len() + 2).unwrap_or(u32::MAX);
+                    *namespaces.entry(namespace).or_insert(next)
+                });
+                for key in [ANY_NAMESPACE, namespace] {
+                    by_pair.entry((key, pair)).or_default().push(entry);
+                }
+            }
+        }
+        let mut folders_of: Vec<Vec<u32>> = vec![Vec::new(); classes.len()];
+        let mut has_services = vec![false; folders.order.len()];
+        for &(class, folder) in at.keys() {
+            if let Some(list) = folders_of.get_mut(class as usize) {
+                list.push(folder);
+            }
+            if let Some(slot) = has_services.get_mut(folder as usize) {
+                *slot = true;
+            }
+        }
+        for list in &mut folders_of {
+            list.sort_unstable();
+        }
+        let mut in_file: Vec<(usize, u32)> = Vec::new();
+        let mut file_classes = std::collections::HashSet::new();
+        for (i, (service, &class)) in services.iter().zip(&class_of).enumerate() {
+            if i > 0 && services.get(i - 1).map(|s| s.location.file) != Some(service.location.file)
+            {
+                file_classes.clear();
+            }
+            if class != u32::MAX && file_classes.insert(class) {
+                in_file.push((i, class));
             }
         }
         ServiceIndex {
@@ -676,9 +726,12 @@ impl<'s> ServiceIndex<'s> {
             classes,
             pair_ids,
             by_pair,
+            namespaces,
+            folders_of,
+            has_services,
+            in_file,
             at,
             under,
-            class_of,
             capped: std::sync::Mutex::new(None),
             looked_at: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -781,13 +834,36 @@ impl<'s> ServiceIndex<'s> {
         }
     }
 
-    /// The classes whose selector is among the marked pairs `ids`, ascending, found when asked:
-    /// a merge of the classes listed under each pair (each list ascending, each class under one
-    /// pair), so the caller stops when the classes left cannot change what it keeps.
-    fn selecting<'a>(&'a self, ids: &[u32], marks: &'a [u64]) -> impl Iterator<Item = u32> + 'a {
-        let lists: Vec<&'a [(u32, u32)]> = ids
+    /// The `by_pair` keys a pod template in `namespace` reads (see `by_pair` of
+    /// [`ServiceIndex`]).
+    fn namespace_keys(&self, namespace: Option<&str>) -> Vec<u32> {
+        match namespace {
+            None => vec![ANY_NAMESPACE],
+            Some(namespace) => std::iter::once(NO_NAMESPACE)
+                .chain(self.namespaces.get(namespace).copied())
+                .collect(),
+        }
+    }
+
+    /// The classes listed under the marked pairs `ids` for a pod template whose namespace
+    /// reads the `by_pair` keys `keys`, ascending, each once, found when asked: a merge of the
+    /// lists (each ascending, each class under one pair per key), so the caller stops when the
+    /// classes left cannot change what it keeps. Each comes with whether its selector is among
+    /// the marked pairs (those that are not are counted by the caller too: a pair on every
+    /// pod template, listing thousands of classes that another pair rejects, must not make
+    /// each pod template look at all of them).
+    fn selecting<'a>(
+        &'a self,
+        ids: &[u32],
+        keys: &[u32],
+        marks: &'a [u64],
+    ) -> impl Iterator<Item = (u32, bool)> + 'a {
+        let lists: Vec<&'a [(u32, u32)]> = keys
             .iter()
-            .filter_map(|id| self.by_pair.get(id))
+            .flat_map(|&key| {
+                ids.iter()
+                    .filter_map(move |&id| self.by_pair.get(&(key, id)))
+            })
             .map(Vec::as_slice)
             .filter(|list| !list.is_empty())
             .collect();
@@ -799,22 +875,18 @@ impl<'s> ServiceIndex<'s> {
             .collect();
         let marked = move |id: u32| marked(marks, id);
         std::iter::from_fn(move || {
-            while let Some(Reverse((class, l, at))) = heap.pop() {
-                let list = lists.get(l).copied().unwrap_or(&[]);
-                if let Some(&(next, _)) = list.get(at + 1) {
-                    heap.push(Reverse((next, l, at + 1)));
-                }
-                let other = list.get(at).map_or(u32::MAX, |&(_, other)| other);
-                if (other == u32::MAX || marked(other))
-                    && self
-                        .classes
-                        .get(class as usize)
-                        .is_some_and(|c| c.selector.iter().all(|&p| marked(p)))
-                {
-                    return Some(class);
-                }
+            let Reverse((class, l, at)) = heap.pop()?;
+            let list = lists.get(l).copied().unwrap_or(&[]);
+            if let Some(&(next, _)) = list.get(at + 1) {
+                heap.push(Reverse((next, l, at + 1)));
             }
-            None
+            let other = list.get(at).map_or(u32::MAX, |&(_, other)| other);
+            let selects = (other == u32::MAX || marked(other))
+                && self
+                    .classes
+                    .get(class as usize)
+                    .is_some_and(|c| c.selector.iter().all(|&p| marked(p)));
+            Some((class, selects))
         })
     }
 
@@ -825,7 +897,7 @@ impl<'s> ServiceIndex<'s> {
         capped
             .map(|(_, name)| {
                 format!(
-                    "{name} is selected by more than {MAX_SELECTING_CLASSES} different Service selectors; only the Services of the first {MAX_SELECTING_CLASSES} (in file order) were looked at for it and for other pod templates like it"
+                    "{name} shares labels with more than {MAX_SELECTING_CLASSES} different Service selectors; only the first {MAX_SELECTING_CLASSES} (in file order) were matched against it and against other pod templates like it"
                 )
             })
             .into_iter()
@@ -861,32 +933,35 @@ impl<'s> ServiceIndex<'s> {
                 marks = vec![0; self.pair_ids.len().div_ceil(64)];
             }
             let ids = self.mark(&labels, &mut marks);
+            let keys = self.namespace_keys(kube.namespace.as_deref());
             let namespace = |c: u32| self.classes.get(c as usize).and_then(|c| c.namespace);
             // First the Services in the pod template's own folder tree (one folder holds the
             // other): without namespaces, objects of one application live in one folder tree
             // (stdin and single files share the empty folder). All of them are kept: those
             // `under` the pod template's own folder (when known: else none is), and those `at`
-            // every folder above it.
+            // every folder above it (of those, the folders some Service is at, sorted).
             let own = prefixes
                 .get(workload_dir.len())
                 .filter(|_| prefixes.len() == workload_dir.len() + 1);
-            let above = &prefixes[..prefixes.len().min(workload_dir.len())];
+            let mut above: Vec<u32> = prefixes[..prefixes.len().min(workload_dir.len())]
+                .iter()
+                .copied()
+                .filter(|&p| self.has_services.get(p as usize).copied().unwrap_or(false))
+                .collect();
+            above.sort_unstable();
             // The Services in the pod template's file (services are sorted by location).
             let own_file = services.partition_point(|s| s.location.file < workload_file)
                 ..services.partition_point(|s| s.location.file <= workload_file);
             let mut gathered = Gathered::default();
             // The classes of the pod template's namespace, for the Services elsewhere.
             let mut same_namespace: Vec<u32> = Vec::new();
+            // Every class listed under one of its labels counts, whether it selects the pod
+            // template or not.
             let mut looked_at = 0usize;
-            for c in self.selecting(&ids, &marks) {
-                let compatible = match (namespace(c), &kube.namespace) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => true,
-                };
-                if !compatible {
-                    continue;
-                }
+            for (c, selects) in self.selecting(&ids, &keys, &marks) {
                 let first = self.classes.get(c as usize).map_or(0, |c| c.first);
+                // Classes come in the order of their first Service: none left can change what
+                // is kept.
                 if gathered.bound().is_some_and(|bound| first > bound) {
                     break;
                 }
@@ -895,19 +970,40 @@ impl<'s> ServiceIndex<'s> {
                     break;
                 }
                 looked_at += 1;
+                // (The lists read hold the classes of the pod template's namespace and of
+                // none only.)
+                if !selects {
+                    continue;
+                }
                 if kube.namespace.is_some() && namespace(c) == kube.namespace.as_deref() {
                     same_namespace.push(c);
                 }
-                for members in own
-                    .and_then(|&own| self.under_folder(c, own))
-                    .into_iter()
-                    .chain(above.iter().filter_map(|&prefix| self.at.get(&(c, prefix))))
-                {
+                if let Some(members) = own.and_then(|&own| self.under_folder(c, own)) {
                     gathered.add(members);
+                }
+                // The class's Services at folders above: each folder above looked up, or each
+                // folder of the class looked for above, whichever are fewer.
+                let of_class = self
+                    .folders_of
+                    .get(c as usize)
+                    .map_or(&[][..], Vec::as_slice);
+                let mut add_at = |prefix: u32| {
+                    if let Some(members) = self.at.get(&(c, prefix)) {
+                        gathered.add(members);
+                    }
+                };
+                if of_class.len() < above.len() {
+                    of_class
+                        .iter()
+                        .filter(|f| above.binary_search(f).is_ok())
+                        .for_each(|&f| add_at(f));
+                } else {
+                    above.iter().for_each(|&p| add_at(p));
                 }
             }
             // The first Service in the pod template's file whose class selects it, when more
-            // are found than kept: looked for among that file's Services, each class once.
+            // are found than kept: looked for among the classes of that file, each once, in the
+            // order of their first Service there.
             if gathered.total > MAX_SELECTING_SERVICES
                 && !gathered
                     .first
@@ -915,14 +1011,11 @@ impl<'s> ServiceIndex<'s> {
                     .take(MAX_SELECTING_SERVICES)
                     .any(|s| own_file.contains(s))
             {
-                let mut rejected = std::collections::HashSet::new();
-                for i in own_file.clone() {
-                    let Some(&c) = self.class_of.get(i).filter(|&&c| c != u32::MAX) else {
-                        continue;
-                    };
-                    if rejected.contains(&c) {
-                        continue;
-                    }
+                let start = self.in_file.partition_point(|&(i, _)| i < own_file.start);
+                let end = self.in_file.partition_point(|&(i, _)| i < own_file.end);
+                let in_file = self.in_file.get(start..end).unwrap_or(&[]);
+                for (rejected, &(i, c)) in in_file.iter().enumerate() {
+                    looked_at += 1;
                     let selects = self.classes.get(c as usize).is_some_and(|class| {
                         class.selector.iter().all(|&p| marked(&marks, p))
                             && match (class.namespace, &kube.namespace) {
@@ -934,11 +1027,10 @@ impl<'s> ServiceIndex<'s> {
                         gathered.own_file = Some(i);
                         break;
                     }
-                    if rejected.len() == MAX_SELECTING_CLASSES {
+                    if rejected == MAX_SELECTING_CLASSES {
                         self.cap(workload_location, kube);
                         break;
                     }
-                    rejected.insert(c);
                 }
             }
             Self::unmark(&ids, &mut marks);
@@ -1049,11 +1141,14 @@ impl Gathered {
     }
 }
 
-/// How many classes of Services (a selector and a namespace) that select one pod template are
-/// looked at for it, in the order of their first Service; past it the rest are not (a note
-/// says so). Classes are looked at only until those left cannot change what is kept, so this
-/// is met only by a pod template that more distinct selectors select than any real cluster has,
-/// with none of their Services in its folder tree.
+/// How many classes of Services (a selector and a namespace) listed under one of a pod
+/// template's labels (selecting it or not: see [`ServiceIndex::selecting`]) are looked at for
+/// it, in the order of their first Service; past it the rest are not (a note says so). Also how
+/// many classes of its own file that do not select it are looked at for the first Service
+/// there. Classes are looked at only until those left cannot change what is kept, and a class
+/// is listed under the pair of its selector the fewest classes have, in its namespace, so this
+/// is met only by a pod template that more distinct selectors select, or nearly select, than
+/// any real cluster has, with none of their Services in its folder tree.
 const MAX_SELECTING_CLASSES: usize = 1_000;
 
 /// How many of the Services selecting a pod template are kept for it (besides the first in its
@@ -1990,7 +2085,113 @@ mod tests {
         );
         let notes = index.notes();
         assert_eq!(notes.len(), 1);
-        assert!(notes[0].starts_with("Deployment/w is selected by more than 1000"));
+        assert!(notes[0].starts_with("Deployment/w shares labels with more than 1000"));
+    }
+
+    /// Selectors on a grid {aI: x, bJ: x} (each listed under its rarer pair aI) and pod
+    /// templates with every aI and no bJ: every class is listed under their labels and none
+    /// selects them. Those that do not select count too: each pod template looks at
+    /// [`MAX_SELECTING_CLASSES`] (not at all 1,640), and a note says so. A pod template with one
+    /// bJ as well, selected by a class every 40, keeps what looking at every Service keeps.
+    #[test]
+    fn classes_that_do_not_select_count_toward_the_cap() {
+        let files = files_at(&["svc/all.yaml", "app/deploy.yaml"]);
+        let (m, n) = (41, 40);
+        let a: Vec<String> = (0..m).map(|i| format!("a{i}")).collect();
+        let b: Vec<String> = (0..n).map(|j| format!("b{j}")).collect();
+        let mut services = Vec::new();
+        for a in &a {
+            for b in &b {
+                let selector = [(a.as_str(), "x"), (b.as_str(), "x")];
+                services.push(service("web", None, &selector, 0, services.len()));
+            }
+        }
+        assert!(services.len() > MAX_SELECTING_CLASSES);
+        let every_a: Vec<(&str, &str)> = a.iter().map(|a| (a.as_str(), "x")).collect();
+        let mut workloads: Vec<Workload> =
+            (0..50).map(|_| pod_template(None, &every_a, 1)).collect();
+        let mut with_b = every_a.clone();
+        with_b.push((b[n - 1].as_str(), "x"));
+        workloads.push(pod_template(None, &with_b, 0));
+        let index = ServiceIndex::new(&services, &files);
+        index.link(&mut workloads, &files);
+        let mut seen = Seen::default();
+        for workload in &workloads {
+            assert_eq!(
+                selected_by(workload),
+                reference(&services, &files, workload, &mut seen)
+            );
+        }
+        assert_eq!(selected_by(&workloads[50]).len(), MAX_SELECTING_SERVICES);
+        let looked_at = index.looked_at.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            looked_at <= 51 * MAX_SELECTING_CLASSES,
+            "{looked_at} classes looked at"
+        );
+        let notes = index.notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with("Deployment/w shares labels with more than 1000"));
+    }
+
+    /// 1,500 namespaces, each with its copy of one Service in a shared file: a pod template in
+    /// one of them (in another folder) finds its own namespace's copy, looking at the classes of
+    /// its namespace only (not at 1,500 per pod template, nor stopping at the cap).
+    #[test]
+    fn pod_templates_look_at_the_classes_of_their_namespace() {
+        let files = files_at(&["tenants/all.yaml", "app/deploy.yaml"]);
+        let names: Vec<String> = (0..1_500).map(|i| format!("t{i}")).collect();
+        let web = [("app", "web")];
+        let mut services: Vec<Service> = (0..names.len())
+            .map(|i| service("web", Some(&names[i]), &web, 0, i))
+            .collect();
+        services.push(service(
+            "web",
+            None,
+            &[("app", "web"), ("x", "y")],
+            0,
+            2_000,
+        ));
+        let mut workloads: Vec<Workload> = (0..100)
+            .map(|i| pod_template(Some(&names[1_400 + i]), &web, 1))
+            .collect();
+        let index = ServiceIndex::new(&services, &files);
+        index.link(&mut workloads, &files);
+        let mut seen = Seen::default();
+        for (i, workload) in workloads.iter().enumerate() {
+            assert_eq!(
+                selected_by(workload),
+                reference(&services, &files, workload, &mut seen)
+            );
+            assert_eq!(selected_by(workload), [services[1_400 + i].location]);
+        }
+        assert!(index.notes().is_empty());
+        let looked_at = index.looked_at.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(looked_at <= 100 * 2, "{looked_at} classes looked at");
+    }
+
+    /// More Services than are kept select the pod templates, none in their own file, which
+    /// holds 3,000 Services of one class that selects them not: the first Service in their
+    /// file is looked for among the classes of the file (one), not its Services.
+    #[test]
+    fn the_first_service_in_the_own_file_is_looked_for_per_class() {
+        let files = files_at(&["a.yaml", "b.yaml"]);
+        let web = [("app", "web")];
+        let mut services: Vec<Service> =
+            (0..17).map(|i| service("web", None, &web, 0, i)).collect();
+        services.extend((0..3_000).map(|i| service("s", None, &[("app", "nope")], 1, i)));
+        // Late in the file, a Service selecting them: kept besides the first 16.
+        services.push(service("late", None, &web, 1, 5_000));
+        let mut workloads: Vec<Workload> = (0..200).map(|_| pod_template(None, &web, 1)).collect();
+        let index = ServiceIndex::new(&services, &files);
+        index.link(&mut workloads, &files);
+        let mut seen = Seen::default();
+        for workload in &workloads {
+            let kept = selected_by(workload);
+            assert_eq!(kept, reference(&services, &files, workload, &mut seen));
+            assert_eq!(kept.last(), services.last().map(|s| &s.location));
+        }
+        let looked_at = index.looked_at.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(looked_at <= 200 * 4, "{looked_at} classes looked at");
     }
 
     /// `f0` … `f{levels-1}`, each a `case` of `arms` arms that all call the next function; the
