@@ -766,6 +766,53 @@ fn shutdown_stops_a_lint_in_progress() {
     assert_eq!(client.exit().code(), Some(0));
 }
 
+/// The server's peak resident set so far, in MiB (its `VmHWM`).
+fn peak_mib(client: &Client) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", client.child.id()))
+        .expect("the server's status");
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .expect("a VmHWM line");
+    let kib: u64 = line
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("a number");
+    kib >> 10
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn notifications_the_server_ignores_are_not_read_into_memory() {
+    // (The reader's queue while the server is busy is tested in `lsp::transport`.)
+    let (_dir, root) = workspace();
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    client.diagnostics(&uri(&dockerfile));
+    let before = peak_mib(&client);
+    // Three notifications of 7.6 MB of `[0]`s, within the limit on JSON values: each one took
+    // 340 MB read, and while a lint ran they waited read (1 GB).
+    let params = format!("[{}[0]]", "[0],".repeat(1_900_000));
+    let body = format!(r#"{{"jsonrpc":"2.0","method":"x/ignored","params":{params}}}"#);
+    for _ in 0..3 {
+        client.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+    client.change(&dockerfile, 2, DOCKERFILE_FIXED);
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&dockerfile))),
+        Vec::<String>::new()
+    );
+    let peak = peak_mib(&client);
+    assert!(
+        peak < before + 100,
+        "peak {peak} MiB, {before} MiB before the messages"
+    );
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
 #[test]
 fn requests_after_shutdown_are_refused() {
     let (_dir, root) = workspace();

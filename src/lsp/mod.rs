@@ -47,11 +47,11 @@ const MAX_DELAY: Duration = Duration::from_millis(200);
 /// server through an in-memory connection: `lsp_server`'s stdio reader aborts the process on a
 /// header that announces a huge body.
 pub fn serve_stdio() -> ExitCode {
-    let (connection, client) = Connection::memory();
-    let Connection {
-        sender: to_server,
-        receiver: from_server,
-    } = client;
+    // The server takes each message when it is ready for it: until then the message waits in the
+    // reader's bounded queue, as its body ([`transport::pump`]).
+    let (to_server, receiver) = crossbeam_channel::bounded(0);
+    let (sender, from_server) = crossbeam_channel::unbounded();
+    let connection = Connection { sender, receiver };
     // Set by the reader when the editor asks the server to stop (`shutdown`, `exit`) or is gone
     // (the end of stdin): a lint in progress then ends at its next stage instead of keeping
     // the answer waiting.
@@ -61,14 +61,9 @@ pub fn serve_stdio() -> ExitCode {
         .name("lsp-reader".to_string())
         .spawn(move || {
             let stdin = std::io::stdin();
-            let deliver = |message: Message| {
-                if ends_the_session(&message) {
-                    stopping.store(true, Ordering::Relaxed);
-                }
-                to_server.send(message).is_ok()
-            };
-            transport::pump(&mut stdin.lock(), transport::MAX_BODY, deliver, log);
-            stopping.store(true, Ordering::Relaxed);
+            let deliver = |message: Message| to_server.send(message).is_ok();
+            let end = || stopping.store(true, Ordering::Relaxed);
+            transport::pump(&mut stdin.lock(), acts_on, deliver, end, log);
         });
     let writer = std::thread::Builder::new()
         .name("lsp-writer".to_string())
@@ -90,13 +85,20 @@ pub fn serve_stdio() -> ExitCode {
     code
 }
 
-/// A `shutdown` request or an `exit` notification.
-fn ends_the_session(message: &Message) -> bool {
-    match message {
-        Message::Request(request) => request.method == request::Shutdown::METHOD,
-        Message::Notification(notification) => notification.method == notification::Exit::METHOD,
-        Message::Response(_) => false,
-    }
+/// The notifications [`Server::handle_notification`] does something with; the reader drops
+/// the others (after `initialize`) without reading their params.
+fn acts_on(method: &str) -> bool {
+    [
+        notification::Exit::METHOD,
+        notification::Initialized::METHOD,
+        notification::DidOpenTextDocument::METHOD,
+        notification::DidChangeTextDocument::METHOD,
+        notification::DidSaveTextDocument::METHOD,
+        notification::DidCloseTextDocument::METHOD,
+        notification::DidChangeWatchedFiles::METHOD,
+        notification::DidChangeWorkspaceFolders::METHOD,
+    ]
+    .contains(&method)
 }
 
 /// Serve one connection until `exit`. `stop` is set when the session is ending: every lint

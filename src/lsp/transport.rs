@@ -8,10 +8,22 @@
 //! and skips a body that is not a JSON-RPC message (the framing around it is still intact).
 //! Only a broken header ends the connection, because the next message's start can no longer be
 //! found.
+//!
+//! Reading goes on while the server lints, so that a `shutdown` or `exit` is seen at once
+//! ([`pump`]'s `end`). What waits meanwhile is bounded: a message waits as its body, not as the
+//! tree of values it becomes (one `[0]` of 4 bytes is about 100 bytes read); its values are read
+//! when the server takes it. Once initialized, the `params` of a request and of a notification
+//! the server does nothing with are not read at all, a `didChange` replaces one waiting just
+//! before it for the same document, and at most [`MAX_QUEUED`] bytes of bodies wait: past that
+//! the reader waits for the server.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use lsp_server::{Message, Notification, Request, RequestId, Response};
+use serde::de::IgnoredAny;
 
 /// The largest message body kept: a document of tens of megabytes even when JSON escapes
 /// every character. Anything a file of the default `max-file-size` (8 MiB) can be is far below.
@@ -23,13 +35,19 @@ pub const MAX_BODY: usize = 256 << 20;
 /// 320,000 files fit. Without it a body of 32 MiB of `[0,0,…]` took over 1 GB.
 pub const MAX_VALUE_COST: usize = 10_000_000;
 
+/// The most bytes of message bodies read and not yet taken by the server (while it lints). A
+/// message larger than this still passes when nothing else waits. What waits is the body, not
+/// its values, and a typing burst in one document waits as its last `didChange` only.
+pub const MAX_QUEUED: usize = 128 << 20;
+
 /// The longest header line read (`Content-Length: …\r\n`); headers are a few dozen bytes.
 const MAX_HEADER_LINE: usize = 8 << 10;
 
 /// What one frame of the input gave.
 #[derive(Debug)]
 enum Frame {
-    Message(Message),
+    /// A body within the limits, not yet read as a message.
+    Body(Vec<u8>),
     /// A frame that was read and dropped, and why (for the log).
     Skipped(String),
 }
@@ -68,10 +86,11 @@ fn read_frame(
              about 32 bytes once read) ignored"
         ))));
     }
-    Ok(Some(match parse(&body) {
-        Ok(message) => Frame::Message(message),
-        Err(e) => Frame::Skipped(format!("a malformed message ({length} bytes) ignored: {e}")),
-    }))
+    Ok(Some(Frame::Body(body)))
+}
+
+fn malformed_message(length: usize, e: &str) -> String {
+    format!("a malformed message ({length} bytes) ignored: {e}")
 }
 
 /// What reading the JSON values in `body` costs, in units of about 32 bytes (a `serde_json::Value`):
@@ -174,6 +193,65 @@ fn parse(body: &[u8]) -> Result<Message, String> {
     })
 }
 
+/// The fields of a message without the values of its `params` and `result` (checked to be
+/// JSON, not kept): enough to tell what it is. Accepts what [`Fields`] accepts.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    method: Option<String>,
+    #[serde(default, rename = "params")]
+    _params: Option<IgnoredAny>,
+    #[serde(default, rename = "result")]
+    _result: Option<IgnoredAny>,
+    #[serde(default, rename = "error")]
+    _error: Option<lsp_server::ResponseError>,
+}
+
+fn read_head(body: &[u8]) -> Result<Head, String> {
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err("not a JSON object".to_string());
+    }
+    serde_json::from_slice(body).map_err(|e| e.to_string())
+}
+
+/// The document and the kind of last change of a `textDocument/didChange`, without its text;
+/// `None` if it is not one the server would apply.
+fn read_change(body: &[u8]) -> Option<Change> {
+    #[derive(serde::Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        params: Params<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params<'a> {
+        #[serde(borrow)]
+        text_document: Document<'a>,
+        content_changes: Vec<Event>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Document<'a> {
+        #[serde(borrow)]
+        uri: Cow<'a, str>,
+        #[serde(rename = "version")]
+        _version: i32,
+    }
+    #[derive(serde::Deserialize)]
+    struct Event {
+        #[serde(default)]
+        range: Option<IgnoredAny>,
+        #[serde(rename = "text")]
+        _text: IgnoredAny,
+    }
+    let read: Body = serde_json::from_slice(body).ok()?;
+    let last = read.params.content_changes.last()?;
+    Some(Change {
+        uri: read.params.text_document.uri.into_owned(),
+        whole: last.range.is_none(),
+    })
+}
+
 /// Read header lines up to the empty line; the value of `Content-Length`. `Ok(None)` at the end
 /// of the input; an error for a header that is not `Name: value\r\n` or that has no length.
 fn read_header(input: &mut impl BufRead) -> io::Result<Option<usize>> {
@@ -226,40 +304,299 @@ fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
-/// Read frames until the end of the input, an `exit` notification, a broken header, or until
-/// `deliver` refuses a message (the server has stopped). Skipped frames and errors go to `log`.
-pub fn pump(
-    input: &mut impl BufRead,
-    max_body: usize,
-    deliver: impl FnMut(Message) -> bool,
-    log: impl Fn(&str),
-) {
-    pump_limited(input, max_body, MAX_VALUE_COST, deliver, log);
-}
-
-/// [`pump`] with a limit on the JSON values in a message other than [`MAX_VALUE_COST`].
-fn pump_limited(
-    input: &mut impl BufRead,
+/// The limits of [`pump`]; other ones in tests.
+#[derive(Clone, Copy)]
+struct Limits {
     max_body: usize,
     max_value_cost: usize,
-    mut deliver: impl FnMut(Message) -> bool,
-    log: impl Fn(&str),
+    max_queued: usize,
+}
+
+const LIMITS: Limits = Limits {
+    max_body: MAX_BODY,
+    max_value_cost: MAX_VALUE_COST,
+    max_queued: MAX_QUEUED,
+};
+
+/// Read frames until the end of the input, an `exit` notification, a broken header, or until
+/// `deliver` refuses a message (the server has stopped), and hand the messages in order to
+/// `deliver`, which another thread calls (it may wait while the server is busy: reading goes
+/// on). `end` is called as soon as a `shutdown` request or an `exit` notification is read, and
+/// when reading ends; `pump` returns once every message read has been delivered. Once an
+/// `initialize` request has been read, a notification for which `acts_on` (its method) is false
+/// is dropped, and the `params` of a request are not read (the server answers requests from
+/// their method). Skipped frames and errors go to `log`.
+pub fn pump(
+    input: &mut impl BufRead,
+    acts_on: impl Fn(&str) -> bool,
+    deliver: impl FnMut(Message) -> bool + Send,
+    end: impl Fn(),
+    log: impl Fn(&str) + Sync,
 ) {
+    pump_limited(input, LIMITS, acts_on, deliver, end, log);
+}
+
+/// [`pump`] with other limits.
+fn pump_limited(
+    input: &mut impl BufRead,
+    limits: Limits,
+    acts_on: impl Fn(&str) -> bool,
+    deliver: impl FnMut(Message) -> bool + Send,
+    end: impl Fn(),
+    log: impl Fn(&str) + Sync,
+) {
+    let queue = Queue::new(limits.max_queued);
+    std::thread::scope(|scope| {
+        let feeder = std::thread::Builder::new()
+            .name("lsp-feeder".to_string())
+            .spawn_scoped(scope, || feed(&queue, deliver, &log));
+        if feeder.is_err() {
+            log("could not start the thread that hands messages to the server");
+        } else {
+            read_messages(input, limits, &acts_on, &queue, &end, &log);
+        }
+        end();
+        queue.close();
+    });
+}
+
+/// The reading side of [`pump`]: frames to the queue.
+fn read_messages(
+    input: &mut impl BufRead,
+    limits: Limits,
+    acts_on: &impl Fn(&str) -> bool,
+    queue: &Queue,
+    end: &impl Fn(),
+    log: &impl Fn(&str),
+) {
+    // Until the server has its `initialize`, every message goes to it whole (`lsp_server`
+    // answers and reports them with their params).
+    let mut initialized = false;
     loop {
-        match read_frame(input, max_body, max_value_cost) {
+        let body = match read_frame(input, limits.max_body, limits.max_value_cost) {
             Ok(None) => return,
-            Ok(Some(Frame::Skipped(why))) => log(&why),
-            Ok(Some(Frame::Message(message))) => {
-                let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
-                if !deliver(message) || exit {
-                    return;
-                }
+            Ok(Some(Frame::Skipped(why))) => {
+                log(&why);
+                continue;
             }
+            Ok(Some(Frame::Body(body))) => body,
             Err(e) => {
                 log(&format!("connection: {e}; stopped reading"));
                 return;
             }
+        };
+        let head = match read_head(&body) {
+            Ok(head) => head,
+            Err(e) => {
+                log(&malformed_message(body.len(), &e));
+                continue;
+            }
+        };
+        let request = head
+            .id
+            .and_then(|id| serde_json::from_value::<RequestId>(id).ok());
+        let Some(method) = head.method else {
+            // A response (or not a message at all: `parse` says which).
+            if !queue.push(Item::body(body, None)) {
+                return;
+            }
+            continue;
+        };
+        let exit = request.is_none() && method == "exit";
+        if exit || (request.is_some() && method == "shutdown") {
+            end();
         }
+        let item = match request {
+            _ if !initialized => {
+                initialized = request.is_some() && method == "initialize";
+                Item::body(body, None)
+            }
+            Some(id) => Item::Message(Message::Request(Request {
+                id,
+                method,
+                params: serde_json::Value::Null,
+            })),
+            None if exit => Item::Message(Message::Notification(Notification {
+                method,
+                params: serde_json::Value::Null,
+            })),
+            None if acts_on(&method) => {
+                let change = (method == "textDocument/didChange")
+                    .then(|| read_change(&body))
+                    .flatten();
+                Item::body(body, change)
+            }
+            // Nothing to do with it.
+            None => continue,
+        };
+        if !queue.push(item) || exit {
+            return;
+        }
+    }
+}
+
+/// The handing side of [`pump`]: messages from the queue, read whole one at a time, to the
+/// server.
+fn feed(queue: &Queue, mut deliver: impl FnMut(Message) -> bool, log: &impl Fn(&str)) {
+    while let Some(item) = queue.pop() {
+        let message = match item {
+            Item::Message(message) => message,
+            Item::Body { body, .. } => match parse(&body) {
+                Ok(message) => message,
+                Err(e) => {
+                    log(&malformed_message(body.len(), &e));
+                    continue;
+                }
+            },
+        };
+        if !deliver(message) {
+            queue.hang_up();
+            return;
+        }
+    }
+}
+
+/// A message read and not yet handed to the server.
+enum Item {
+    /// Its body, read into values when handed over.
+    Body {
+        body: Vec<u8>,
+        /// For a `textDocument/didChange`: what [`read_change`] found.
+        change: Option<Change>,
+    },
+    /// What the server needs of it, read already (a request without its params).
+    Message(Message),
+}
+
+impl Item {
+    fn body(body: Vec<u8>, change: Option<Change>) -> Item {
+        Item::Body { body, change }
+    }
+
+    /// About what it takes in memory, in bytes.
+    fn cost(&self) -> usize {
+        match self {
+            Item::Body { body, change } => {
+                body.len() + change.as_ref().map_or(0, |c| c.uri.len()) + 64
+            }
+            Item::Message(message) => {
+                let method = match message {
+                    Message::Request(r) => r.method.len(),
+                    Message::Notification(n) => n.method.len(),
+                    Message::Response(_) => 0,
+                };
+                std::mem::size_of::<Message>() + method + 64
+            }
+        }
+    }
+}
+
+/// A `textDocument/didChange`, as far as superseding it goes.
+#[derive(Debug, PartialEq)]
+struct Change {
+    uri: String,
+    /// Its last change holds the whole text (no `range`): the document's text and version are
+    /// then this message's whatever came before it.
+    whole: bool,
+}
+
+/// The messages read and not yet handed over, at most `max` bytes of them ([`Item::cost`]).
+struct Queue {
+    state: Mutex<QueueState>,
+    changed: Condvar,
+    max: usize,
+}
+
+#[derive(Default)]
+struct QueueState {
+    items: VecDeque<Item>,
+    cost: usize,
+    /// No more items will come.
+    closed: bool,
+    /// The server takes no more.
+    gone: bool,
+}
+
+impl Queue {
+    fn new(max: usize) -> Queue {
+        Queue {
+            state: Mutex::new(QueueState::default()),
+            changed: Condvar::new(),
+            max,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Add an item, waiting while the queue is full; `false` once the server takes no more.
+    /// A whole-text `didChange` replaces a `didChange` of the same document just before it
+    /// (with nothing in between, neither would have been handled before the other).
+    fn push(&self, item: Item) -> bool {
+        let cost = item.cost();
+        let mut state = self.lock();
+        if let Item::Body {
+            change: Some(Change { uri, whole: true }),
+            ..
+        } = &item
+        {
+            if let Some(Item::Body {
+                change: Some(last), ..
+            }) = state.items.back()
+            {
+                if last.whole && last.uri == *uri {
+                    if let Some(replaced) = state.items.pop_back() {
+                        state.cost -= replaced.cost();
+                    }
+                }
+            }
+        }
+        while !state.gone && !state.items.is_empty() && state.cost + cost > self.max {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if state.gone {
+            return false;
+        }
+        state.cost += cost;
+        state.items.push_back(item);
+        self.changed.notify_all();
+        true
+    }
+
+    /// The next item, waiting for one; `None` once the queue is closed and empty.
+    fn pop(&self) -> Option<Item> {
+        let mut state = self.lock();
+        loop {
+            if let Some(item) = state.items.pop_front() {
+                state.cost -= item.cost();
+                self.changed.notify_all();
+                return Some(item);
+            }
+            if state.closed || state.gone {
+                return None;
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    fn hang_up(&self) {
+        let mut state = self.lock();
+        state.gone = true;
+        state.items.clear();
+        state.cost = 0;
+        self.changed.notify_all();
     }
 }
 
@@ -290,22 +627,40 @@ mod tests {
 
     /// The same for any bytes; `accept` is what the server answers to each delivery.
     fn pumped_bytes(input: &[u8], max_body: usize, accept: bool) -> (Vec<String>, Vec<String>) {
+        let limits = Limits { max_body, ..LIMITS };
+        let (delivered, logged) = pumped_with(input, limits, |message| {
+            let name = match message {
+                Message::Request(r) => r.method,
+                Message::Notification(n) => n.method,
+                Message::Response(r) => format!("response {}", r.id),
+            };
+            (name, accept)
+        });
+        (delivered, logged)
+    }
+
+    /// What `pump_limited` delivers (as `deliver` names it) and logs; every notification is
+    /// one the server acts on.
+    fn pumped_with<T: Send>(
+        input: &[u8],
+        limits: Limits,
+        mut deliver: impl FnMut(Message) -> (T, bool) + Send,
+    ) -> (Vec<T>, Vec<String>) {
         let mut delivered = Vec::new();
-        let logged = std::cell::RefCell::new(Vec::new());
-        pump(
+        let logged = Mutex::new(Vec::new());
+        pump_limited(
             &mut Cursor::new(input.to_vec()),
-            max_body,
+            limits,
+            |_| true,
             |message| {
-                delivered.push(match message {
-                    Message::Request(r) => r.method,
-                    Message::Notification(n) => n.method,
-                    Message::Response(r) => format!("response {}", r.id),
-                });
+                let (kept, accept) = deliver(message);
+                delivered.push(kept);
                 accept
             },
-            |line| logged.borrow_mut().push(line.to_string()),
+            || {},
+            |line| logged.lock().expect("not poisoned").push(line.to_string()),
         );
-        (delivered, logged.into_inner())
+        (delivered, logged.into_inner().expect("not poisoned"))
     }
 
     const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#;
@@ -419,20 +774,12 @@ mod tests {
         let params = format!("[{}0]", "0,".repeat(limit));
         let over = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{params}}}"#);
         let input = frame(&over) + &frame(INITIALIZE);
-        let mut delivered = Vec::new();
-        let logged = std::cell::RefCell::new(Vec::new());
-        pump_limited(
-            &mut Cursor::new(input),
-            MAX_BODY,
-            limit,
-            |message| {
-                delivered.push(message);
-                true
-            },
-            |line| logged.borrow_mut().push(line.to_string()),
-        );
+        let limits = Limits {
+            max_value_cost: limit,
+            ..LIMITS
+        };
+        let (delivered, logged) = pumped_with(input.as_bytes(), limits, |m| (m, true));
         assert_eq!(delivered.len(), 1);
-        let logged = logged.into_inner();
         assert!(
             logged[0].contains(&format!("over {limit} units")),
             "{logged:?}"
@@ -509,16 +856,7 @@ mod tests {
             );
         }
         let message = |body: &str| {
-            let mut delivered = Vec::new();
-            pump(
-                &mut Cursor::new(frame(body)),
-                MAX_BODY,
-                |m| {
-                    delivered.push(m);
-                    true
-                },
-                |_| {},
-            );
+            let (mut delivered, _) = pumped_with(frame(body).as_bytes(), LIMITS, |m| (m, true));
             delivered.pop()
         };
         let Some(Message::Request(request)) = message(INITIALIZE) else {
@@ -623,6 +961,204 @@ mod tests {
             let (delivered, _) = pumped_bytes(input.as_bytes(), 64, true);
             assert!(delivered.len() <= 24);
         }
+    }
+
+    /// A server busy with the first message until reading has ended (or 20 s have passed):
+    /// the messages delivered, whether `end` came while it was busy, and the bytes of `input`
+    /// read by then.
+    fn pumped_while_busy(
+        input: &[u8],
+        limits: Limits,
+        acts_on: impl Fn(&str) -> bool,
+    ) -> (Vec<Message>, bool, usize) {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        /// Counts the bytes taken from the input.
+        struct Counted<'a>(Cursor<Vec<u8>>, &'a AtomicUsize);
+        impl Read for Counted<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let read = self.0.read(buf)?;
+                self.1.fetch_add(read, Ordering::SeqCst);
+                Ok(read)
+            }
+        }
+        let ended = AtomicBool::new(false);
+        let read = AtomicUsize::new(0);
+        let mut read_while_busy = None;
+        let mut ended_while_busy = false;
+        let mut delivered = Vec::new();
+        let mut input =
+            io::BufReader::with_capacity(8 << 10, Counted(Cursor::new(input.to_vec()), &read));
+        pump_limited(
+            &mut input,
+            limits,
+            acts_on,
+            |message| {
+                if delivered.is_empty() {
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                    let mut last = usize::MAX;
+                    // Busy until reading has ended, or stopped for 500 ms (a full queue).
+                    while !ended.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                        std::thread::sleep(std::time::Duration::from_millis(500));
+                        let now = read.load(Ordering::SeqCst);
+                        if now == last {
+                            break;
+                        }
+                        last = now;
+                    }
+                    ended_while_busy = ended.load(Ordering::SeqCst);
+                    read_while_busy = Some(read.load(Ordering::SeqCst));
+                }
+                delivered.push(message);
+                true
+            },
+            || ended.store(true, Ordering::SeqCst),
+            |_| {},
+        );
+        (delivered, ended_while_busy, read_while_busy.unwrap_or(0))
+    }
+
+    fn methods(messages: &[Message]) -> Vec<String> {
+        messages
+            .iter()
+            .map(|m| match m {
+                Message::Request(r) => r.method.clone(),
+                Message::Notification(n) => n.method.clone(),
+                Message::Response(r) => format!("response {}", r.id),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_shutdown_behind_ignored_notifications_is_seen_while_the_server_is_busy() {
+        // 20 notifications of 2 MB of `[0]`s, which took about 100 MB each read; the server
+        // does nothing with them.
+        let ignored = format!(
+            r#"{{"jsonrpc":"2.0","method":"x/y","params":[{}[0]]}}"#,
+            "[0],".repeat(500_000)
+        );
+        let shutdown = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+        let mut input = frame(INITIALIZE) + &frame(INITIALIZED);
+        for _ in 0..20 {
+            input += &frame(&ignored);
+        }
+        input += &frame(shutdown);
+        let acts_on = |method: &str| method != "x/y";
+        let (delivered, ended, read) = pumped_while_busy(input.as_bytes(), LIMITS, acts_on);
+        assert!(
+            ended && read == input.len(),
+            "{read} of {} bytes",
+            input.len()
+        );
+        assert_eq!(
+            methods(&delivered),
+            ["initialize", "initialized", "shutdown"]
+        );
+    }
+
+    #[test]
+    fn what_waits_for_a_busy_server_is_bounded_and_delivered_in_order() {
+        // Requests: the server answers each, so none is dropped; their params are not kept.
+        let mut input = frame(INITIALIZE);
+        for id in 2..2_000 {
+            input += &frame(&format!(
+                r#"{{"jsonrpc":"2.0","id":{id},"method":"x/{id}","params":[{}0]}}"#,
+                "0,".repeat(500)
+            ));
+        }
+        let limits = Limits {
+            max_queued: 64 << 10,
+            ..LIMITS
+        };
+        let (delivered, ended, read) = pumped_while_busy(input.as_bytes(), limits, |_| true);
+        // The reader waited: it read some 300 requests of 1 KB (they wait as about 150 bytes
+        // each), not all 2,000.
+        assert!(!ended && read < input.len() / 2, "read {read} bytes");
+        let expected: Vec<String> = std::iter::once("initialize".to_string())
+            .chain((2..2_000).map(|id| format!("x/{id}")))
+            .collect();
+        assert_eq!(methods(&delivered), expected);
+        for message in &delivered[1..] {
+            let Message::Request(request) = message else {
+                panic!("not a request: {message:?}");
+            };
+            assert_eq!(request.params, serde_json::Value::Null);
+        }
+    }
+
+    #[test]
+    fn a_whole_text_change_replaces_the_one_waiting_before_it() {
+        let change = |uri: &str, version: i32, ranged: bool| {
+            let range = if ranged {
+                r#""range":{"start":{"line":0,"character":0},"end":{"line":0,"character":0}},"#
+            } else {
+                ""
+            };
+            frame(&format!(
+                r#"{{"jsonrpc":"2.0","method":"textDocument/didChange","params":{{"textDocument":{{"uri":"{uri}","version":{version}}},"contentChanges":[{{{range}"text":"v{version}"}}]}}}}"#
+            ))
+        };
+        let input = [
+            frame(INITIALIZE),
+            change("file:///u", 2, false),
+            change("file:///u", 3, false),
+            change("file:///u", 4, false),
+            change("file:///v", 1, false),
+            change("file:///v", 2, true),
+            change("file:///v", 3, false),
+            change("file:///u", 5, false),
+            frame(INITIALIZED),
+            change("file:///u", 6, false),
+        ]
+        .concat();
+        let (delivered, ended, _) = pumped_while_busy(input.as_bytes(), LIMITS, |_| true);
+        assert!(ended);
+        let versions: Vec<String> = delivered[1..]
+            .iter()
+            .map(|m| match m {
+                Message::Notification(n) => format!(
+                    "{} {}",
+                    n.params["textDocument"]["uri"], n.params["textDocument"]["version"]
+                ),
+                m => format!("{m:?}"),
+            })
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                r#""file:///u" 4"#,
+                r#""file:///v" 1"#,
+                r#""file:///v" 2"#,
+                r#""file:///v" 3"#,
+                r#""file:///u" 5"#,
+                "null null",
+                r#""file:///u" 6"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn before_initialize_every_message_is_kept_whole() {
+        let ignored = r#"{"jsonrpc":"2.0","method":"x/y","params":[1]}"#;
+        let request = r#"{"jsonrpc":"2.0","id":9,"method":"x/z","params":[2]}"#;
+        let input = [
+            frame(ignored),
+            frame(request),
+            frame(INITIALIZE),
+            frame(ignored),
+            frame(request),
+        ]
+        .concat();
+        let acts_on = |method: &str| method != "x/y";
+        let (delivered, _, _) = pumped_while_busy(input.as_bytes(), LIMITS, acts_on);
+        let shown: Vec<String> = delivered
+            .iter()
+            .map(|m| match m {
+                Message::Request(r) => format!("{} {}", r.method, r.params),
+                Message::Notification(n) => format!("{} {}", n.method, n.params),
+                m => format!("{m:?}"),
+            })
+            .collect();
+        assert_eq!(shown, ["x/y [1]", "x/z [2]", "initialize {}", "x/z null"]);
     }
 
     #[test]
