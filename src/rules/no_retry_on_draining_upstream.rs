@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::lower::nginx::{has_lua_balancer, Entry, Level, Lookup, Only, PerLevel, Scan, ScanPass};
+use crate::lower::nginx::{
+    has_lua_balancer, Entries, Entry, Level, Lookup, Only, PerLevel, Scan, ScanPass,
+};
 use crate::rules::{Reporter, RuleContext};
 use crate::span::Span;
 
@@ -16,7 +18,7 @@ struct Problem<'a> {
     /// The conditions missing (`http_502`, `http_503`); empty for `off` / `tries 1`.
     missing: Vec<&'static str>,
     /// Where it is set (empty: the default).
-    entries: Arc<[Entry<'a>]>,
+    entries: Entries<'a>,
     level: Option<Level<'a>>,
     /// A key grouping passes that share the cause.
     key: String,
@@ -27,7 +29,7 @@ struct Problem<'a> {
 type LevelProblem = Option<(Arc<str>, Vec<&'static str>)>;
 
 /// The conditions of some `proxy_next_upstream` lines, lowercased, each once, in order.
-fn conditions(entries: &[Entry<'_>]) -> Vec<String> {
+fn conditions<'b, 'a: 'b>(entries: impl IntoIterator<Item = &'b Entry<'a>>) -> Vec<String> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut conditions: Vec<String> = Vec::new();
     for entry in entries {
@@ -41,8 +43,70 @@ fn conditions(entries: &[Entry<'_>]) -> Vec<String> {
     conditions
 }
 
-fn level_problem(entries: &[Entry<'_>]) -> LevelProblem {
-    let conditions = conditions(entries);
+/// The conditions of `after` that `before` lacks, added to it: [`conditions`] of two lists of
+/// lines one after the other.
+fn join_conditions(mut before: Vec<String>, after: &[String]) -> Vec<String> {
+    let have: HashSet<&String> = before.iter().collect();
+    let new: Vec<String> = after
+        .iter()
+        .filter(|c| !have.contains(c))
+        .cloned()
+        .collect();
+    before.extend(new);
+    before
+}
+
+/// Whether some `proxy_next_upstream` lines have `off`, `http_502`, `http_503` (in that order).
+type Flags = [bool; 3];
+
+fn flags(entries: &[Entry<'_>]) -> Flags {
+    let mut flags = [false; 3];
+    for arg in entries.iter().flat_map(|e| &e.directive.args) {
+        for (flag, value) in flags.iter_mut().zip(["off", "http_502", "http_503"]) {
+            *flag |= arg.value.eq_ignore_ascii_case(value);
+        }
+    }
+    flags
+}
+
+/// What a level's lines say, worked out once per level. What decides whether there is a
+/// problem is worked out once per level and once per included file's lines that levels share
+/// ([`PerLevel::fold`]: a `location` with its own line beside an `include` of 20,000 read them
+/// all again); the conditions to show, only for a level with a problem.
+#[derive(Default)]
+struct Levels<'a> {
+    flags: PerLevel<'a, Flags>,
+    conditions: PerLevel<'a, Vec<String>>,
+    problems: PerLevel<'a, LevelProblem>,
+}
+
+impl<'a> Levels<'a> {
+    fn problem(&mut self, entries: &Entries<'a>) -> &LevelProblem {
+        let Levels {
+            flags: known_flags,
+            conditions: known,
+            problems,
+        } = self;
+        problems.get(entries, |entries| {
+            let [off, http_502, http_503] = *known_flags.fold(entries, &flags, &|a, b| {
+                [a[0] || b[0], a[1] || b[1], a[2] || b[2]]
+            });
+            if off {
+                return Some((Arc::from("`off`"), Vec::new()));
+            }
+            if http_502 && http_503 {
+                return None;
+            }
+            level_problem(known.fold(
+                entries,
+                &|own: &[Entry<'a>]| conditions(own),
+                &|before, after: &Vec<String>| join_conditions(before, after),
+            ))
+        })
+    }
+}
+
+fn level_problem(conditions: &[String]) -> LevelProblem {
     if conditions.iter().any(|c| c == "off") {
         return Some((Arc::from("`off`"), Vec::new()));
     }
@@ -61,7 +125,7 @@ fn level_problem(entries: &[Entry<'_>]) -> LevelProblem {
 fn problem<'a>(
     scan: &Scan<'a>,
     p: &ScanPass<'a>,
-    levels: &mut PerLevel<'a, LevelProblem>,
+    levels: &mut Levels<'a>,
 ) -> Option<Problem<'a>> {
     let lookups = scan.lookup(p.file, &p.pass.scope, "proxy_next_upstream");
     let mut first: Option<Problem<'a>> = None;
@@ -71,12 +135,12 @@ fn problem<'a>(
             Lookup::Default => Problem {
                 what: Arc::from("the default `error timeout`"),
                 missing: vec!["http_502", "http_503"],
-                entries: Arc::from(Vec::new()),
+                entries: Entries::default(),
                 level: None,
                 key: "default".to_string(),
             },
             Lookup::Set { entries, level } => {
-                let (what, missing) = levels.get(&entries, level_problem).clone()?;
+                let (what, missing) = levels.problem(&entries).clone()?;
                 let key = format!(
                     "{}:{:?}",
                     level.file,
@@ -124,7 +188,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>)> = Vec::new();
     // Group key → index into `groups` (which keeps the order of the first passes).
     let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut levels = PerLevel::default();
+    let mut levels = Levels::default();
     for p in &scan.passes {
         if p.pass.directive.name != "proxy_pass" || p.in_stream {
             continue;
@@ -147,7 +211,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     what: Arc::from("`proxy_next_upstream_tries 1`"),
                     missing: Vec::new(),
                     key: format!("tries:{}:{:?}", level.file, entry.directive.span),
-                    entries: Arc::from(vec![entry]),
+                    entries: Entries::from(vec![entry]),
                     level: Some(level),
                 },
                 "tries",

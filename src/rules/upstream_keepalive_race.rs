@@ -106,7 +106,9 @@ fn is_connection(d: &Directive) -> bool {
 }
 
 /// The last `proxy_set_header Connection` among the `proxy_set_header` lines of a level, found
-/// once per level (every pass under an `http` block of 40,000 lines used to read them all).
+/// once per level (every pass under an `http` block of 40,000 lines used to read them all) and
+/// once per included file's lines (each `location` with its own line beside the `include`
+/// read them all).
 type ConnectionAt<'a> = PerLevel<'a, Option<Entry<'a>>>;
 
 /// The effective single value of a directive over every include path (`Err(())`: unknown or
@@ -190,13 +192,19 @@ fn proxy_status<'a>(
                 if effective_level.is_none() {
                     effective_level = entries.first().map(|e| (level, *e));
                 }
-                Ok(*connection_at.get(&entries, |entries| {
-                    entries
-                        .iter()
-                        .rev()
-                        .find(|e| is_connection(e.directive))
-                        .copied()
-                }))
+                // Per level and per included file's list the levels share (the last one
+                // of the later part wins).
+                Ok(*connection_at.fold(
+                    &entries,
+                    &|entries: &[Entry<'a>]| {
+                        entries
+                            .iter()
+                            .rev()
+                            .find(|e| is_connection(e.directive))
+                            .copied()
+                    },
+                    &|before, after: &Option<Entry<'a>>| after.or(before),
+                ))
             }
         };
         connection = match (connection, value) {
