@@ -217,6 +217,7 @@ fn measure(root: &Path, runs: usize) -> Result<(), String> {
         let discovery = shutdownlint::discover::discover(
             std::slice::from_ref(&root.to_path_buf()),
             &settings.config,
+            None,
         )
         .map(|d| d.files)
         .unwrap_or_default();

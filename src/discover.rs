@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -332,6 +333,7 @@ fn walk(
     matcher: Option<&Gitignore>,
     ignore_files: &IgnoreFiles,
     roots: Option<&HashMap<PathBuf, (PathBuf, usize)>>,
+    stop: Option<&AtomicBool>,
 ) -> Walked {
     let Some((first, rest)) = dirs.split_first() else {
         return Walked::default();
@@ -357,6 +359,11 @@ fn walk(
     let notes = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
         Box::new(|entry| {
+            // The run is being stopped (the language server shuts down): what was walked is
+            // not used.
+            if stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+                return WalkState::Quit;
+            }
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
@@ -434,8 +441,13 @@ fn walk(
     }
 }
 
-/// Walk `paths` (files or directories) in parallel. Missing paths are an error (exit 2).
-pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigError> {
+/// Walk `paths` (files or directories) in parallel. Missing paths are an error (exit 2). The
+/// walk ends early once `stop` is set (the caller then throws the result away).
+pub fn discover(
+    paths: &[PathBuf],
+    config: &Config,
+    stop: Option<&AtomicBool>,
+) -> Result<Discovery, ConfigError> {
     let matcher = exclude_matcher(config)?;
     let mut discovery = Discovery::default();
     let mut dirs = Vec::new();
@@ -505,11 +517,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovery, ConfigE
     let roots = overlap.then_some(&roots);
     if !dirs.is_empty() {
         let ignore_files = IgnoreFiles::new(&dirs);
-        let mut walked = walk(&dirs, matcher.as_ref(), &ignore_files, roots);
+        let mut walked = walk(&dirs, matcher.as_ref(), &ignore_files, roots, stop);
         if ignore_files.over_budget() {
             // Which files the budget would have let in depends on the order threads reach
             // them; the output may not. So none is applied, and the walk starts over.
-            walked = walk(&dirs, matcher.as_ref(), &IgnoreFiles::off(), roots);
+            walked = walk(&dirs, matcher.as_ref(), &IgnoreFiles::off(), roots, stop);
             walked.notes.push(format!(
                 "the .gitignore, .ignore and .git/info/exclude files here add up to over {} KiB; none is applied and every file is linted (`exclude` in the configuration still applies)",
                 IGNORE_BUDGET_BYTES / 1024

@@ -143,7 +143,7 @@ pub fn lint_paths_overlaid(
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
     extra: Vec<InputFile>,
 ) -> Result<Report, ConfigError> {
-    let discovery = discover::discover(paths, &settings.config)?;
+    let discovery = discover::discover(paths, &settings.config, settings.stop.as_deref())?;
     if settings.stopped() {
         return Err(ConfigError(STOPPED.into()));
     }
