@@ -251,7 +251,7 @@ fn read_overlaid(
 }
 
 /// The note for a file of `len` bytes that is over the `max-file-size` limit.
-fn over_size_limit(len: u64, max_bytes: u64) -> String {
+pub(crate) fn over_size_limit(len: u64, max_bytes: u64) -> String {
     format!("{len} bytes is over the {max_bytes} byte limit (max-file-size); skipped")
 }
 

@@ -930,11 +930,19 @@ fn a_buffer_over_the_size_limit_is_skipped_like_its_file() {
     let dockerfile = root.join("Dockerfile");
     client.open(&dockerfile, DOCKERFILE);
     assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
-    // Over 2 KiB in the editor: not linted, as `shutdownlint .` would skip the saved file.
+    // Over 2 KiB in the editor: not linted, as `shutdownlint .` would skip the saved file, and
+    // said so, as the command line's note says it (before, its diagnostics were just cleared).
     let big = format!("{DOCKERFILE}# {}\n", "x".repeat(3000));
     client.change(&dockerfile, 2, &big);
     let published = client.diagnostics(&uri(&dockerfile));
-    assert_eq!(published["diagnostics"], json!([]), "{published:#}");
+    let diagnostics = published["diagnostics"].as_array().expect("an array");
+    assert_eq!(diagnostics.len(), 1, "{published:#}");
+    let message = diagnostics[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("not linted") && message.contains("max-file-size"),
+        "{message}"
+    );
+    assert_eq!(diagnostics[0]["severity"], 3, "Information");
     client.change(&dockerfile, 3, DOCKERFILE);
     assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
     assert_eq!(client.shut_down().code(), Some(0));
@@ -1108,4 +1116,127 @@ fn files_are_read_only_inside_the_workspace_and_not_through_links() {
         write(&root, "Dockerfile", DOCKERFILE);
     }
     assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// A workspace folder opened through a symbolic link is not linted (the walk follows no link,
+/// as on the command line); the user is told why. Before, nothing was published and nothing said.
+#[cfg(unix)]
+#[test]
+fn a_workspace_folder_that_is_a_link_is_reported() {
+    let (dir, root) = workspace();
+    let link = dir.path().join("linked shop");
+    std::os::unix::fs::symlink(&root, &link).expect("symlink");
+    let (mut client, _) = Client::initialized(&link, json!({}));
+    client.open(&link.join("Dockerfile"), DOCKERFILE);
+    let shown = client.wait_for("window/showMessage", |m| {
+        m["method"] == "window/showMessage"
+    });
+    let message = shown["params"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("symbolic link") && message.contains("linked shop"),
+        "{message}"
+    );
+    assert_eq!(shown["params"]["type"], 2, "a warning: {shown:#}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// Positions count a lone `\r` as a line break, as the LSP does (the command line counts only
+/// `\n`). Before, a finding after a lone `\r` was placed on the line before, columns past it.
+#[test]
+fn a_lone_carriage_return_ends_a_line_in_positions() {
+    let (_dir, root) = workspace();
+    let text = "http {\rupstream u { server a:80 max_fails=0; server b:80 max_fails=0; }\r\nserver { location / { proxy_pass http://u; } }\r}\n";
+    write(&root, "nginx.conf", text);
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let path = root.join("nginx.conf");
+    client.open(&path, text);
+    let published = client.diagnostics(&uri(&path));
+    let mut starts: Vec<(u64, u64)> = published["diagnostics"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|d| d["code"] == "SL205")
+        .map(|d| {
+            let start = &d["range"]["start"];
+            (
+                start["line"].as_u64().unwrap_or_default(),
+                start["character"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    starts.sort_unstable();
+    // `upstream u { server a:80 ` is 25 characters, `…max_fails=0; server b:80 ` 50.
+    assert_eq!(starts, [(1, 25), (1, 50)], "{published:#}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// Many messages that each named costly work (a 4 MB file compared with a closed buffer, a
+/// configuration reread for every folder, a folder compared with every other) are handled in
+/// time proportional to their size: the work is done once, when no message is waiting. Before,
+/// each `didClose` read the whole file, each watched change was compared with every folder,
+/// each configuration save reread every folder's configuration and each added folder all of
+/// them: minutes in a test build.
+#[test]
+fn costly_work_is_done_once_for_a_burst_of_messages() {
+    let (dir, root) = workspace();
+    let big = format!("{DEPLOYMENT}---\n").repeat(4 * 1024 * 1024 / (DEPLOYMENT.len() + 4));
+    write(&root, "k8s/big.yaml", &big);
+    let folders: Vec<std::path::PathBuf> = (0..400)
+        .map(|i| dir.path().join(format!("a/b/c/d/e/f{i:04}")))
+        .collect();
+    for folder in &folders {
+        std::fs::create_dir_all(folder).expect("mkdir");
+    }
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let mut burst = String::new();
+    let mut frame = |message: Value| {
+        let mut message = message;
+        message["jsonrpc"] = json!("2.0");
+        let body = message.to_string();
+        burst.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    };
+    // Folders added one message at a time.
+    for folder in &folders {
+        frame(
+            json!({"method": "workspace/didChangeWorkspaceFolders", "params": {"event": {
+                "added": [{"uri": uri(folder), "name": "f"}], "removed": [],
+            }}}),
+        );
+    }
+    // The big file opened with other text and closed, again and again.
+    let big_uri = uri(&root.join("k8s/big.yaml"));
+    for version in 0..400 {
+        frame(
+            json!({"method": "textDocument/didOpen", "params": {"textDocument": {
+                "uri": big_uri, "languageId": "yaml", "version": version, "text": "x",
+            }}}),
+        );
+        frame(
+            json!({"method": "textDocument/didClose", "params": {"textDocument": {
+                "uri": big_uri,
+            }}}),
+        );
+    }
+    // Changes on disk in every folder, and configurations saved.
+    let changes: Vec<Value> = (0..20_000)
+        .map(|i| json!({"uri": uri(&folders[i % folders.len()].join(format!("x{i}.yaml"))), "type": 2}))
+        .collect();
+    frame(json!({"method": "workspace/didChangeWatchedFiles", "params": {"changes": changes}}));
+    for _ in 0..400 {
+        frame(
+            json!({"method": "textDocument/didSave", "params": {"textDocument": {
+                "uri": uri(&dir.path().join("a/.shutdownlint.toml")),
+            }}}),
+        );
+    }
+    let started = Instant::now();
+    client.send_raw(burst.as_bytes());
+    let response = client.request_raw("shutdown", Value::Null);
+    let took = started.elapsed();
+    assert_eq!(response.get("result"), Some(&Value::Null), "{response}");
+    assert!(
+        took < Duration::from_secs(8),
+        "shutdown answered after {took:?}"
+    );
+    assert_eq!(client.exit().code(), Some(0));
 }

@@ -3,7 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -59,16 +59,22 @@ pub struct Lines {
     text: Arc<str>,
     index: LineIndex,
     columns: Columns,
+    /// Where the LSP's lines start, when they are not the lines of `index`: the LSP ends a
+    /// line at `\r` alone too (a text with old Mac line ends), the command line only at `\n`.
+    /// `None` when the text has no `\r` that is not followed by `\n`.
+    lsp_starts: Option<Vec<usize>>,
 }
 
 impl Lines {
     pub fn new(text: Arc<str>) -> Self {
         let index = LineIndex::new(&text);
         let columns = Columns::new(&text);
+        let lsp_starts = lsp_line_starts(&text);
         Lines {
             text,
             index,
             columns,
+            lsp_starts,
         }
     }
 
@@ -77,11 +83,25 @@ impl Lines {
     pub fn position(&self, offset: usize, encoding: Encoding) -> Position {
         let text = &*self.text;
         let offset = clamp_to_char_boundary(text, offset);
-        let line = self.index.line_of(offset);
+        let (line, start) = match &self.lsp_starts {
+            Some(starts) => {
+                let line = starts
+                    .partition_point(|&start| start <= offset)
+                    .saturating_sub(1);
+                (line, starts.get(line).copied().unwrap_or(0).min(offset))
+            }
+            None => {
+                let line = self.index.line_of(offset);
+                (line, self.index.line_start(line).min(offset))
+            }
+        };
+        // An LSP line starts on the command line's line of `offset` (at its start or after a
+        // `\r`): the columns of both are counted from that line's start.
+        let columns = |at: usize| self.columns.columns(text, &self.index, at);
         let character = match encoding {
-            Encoding::Utf8 => offset - self.index.line_start(line).min(offset),
-            Encoding::Utf16 => self.columns.columns(text, &self.index, offset).1,
-            Encoding::Utf32 => self.columns.columns(text, &self.index, offset).0,
+            Encoding::Utf8 => offset - start,
+            Encoding::Utf16 => columns(offset).1 - columns(start).1,
+            Encoding::Utf32 => columns(offset).0 - columns(start).0,
         };
         Position::new(to_u32(line), to_u32(character))
     }
@@ -92,6 +112,27 @@ impl Lines {
         let column = self.columns.columns(&self.text, &self.index, offset).0;
         (self.index.line_of(offset) + 1, column + 1)
     }
+}
+
+/// The start of every LSP line of `text` (lines end at `\r\n`, `\n` or `\r`), when a `\r`
+/// alone ends one; `None` otherwise (the lines are those of [`LineIndex`]).
+fn lsp_line_starts(text: &str) -> Option<Vec<usize>> {
+    let bytes = text.as_bytes();
+    let lone_cr = |i: usize| bytes.get(i + 1) != Some(&b'\n');
+    if !bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && lone_cr(i))
+    {
+        return None;
+    }
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && lone_cr(i)) {
+            starts.push(i + 1);
+        }
+    }
+    Some(starts)
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -112,10 +153,12 @@ pub struct Converter<'a> {
     style: Style,
     /// Labels are shown relative to this folder when written into the message.
     root: &'a Path,
-    /// The URI the client uses for a path (its open documents), else one made from the path.
+    /// The URI the client uses for a path (its open documents), else one made from it.
     uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
     /// Texts and line indexes of the files converted so far.
     indexes: HashMap<FileId, Lines>,
+    /// Each file's findings (their indexes in the report), in the report's order.
+    of_file: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Converter<'a> {
@@ -125,59 +168,69 @@ impl<'a> Converter<'a> {
         root: &'a Path,
         uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
     ) -> Self {
+        let mut of_file: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (i, d) in report.diagnostics.iter().enumerate() {
+            of_file
+                .entry(report.files.path(d.location.file))
+                .or_default()
+                .push(i);
+        }
         Converter {
             report,
             style,
             root,
             uri_of,
             indexes: HashMap::new(),
+            of_file,
         }
     }
 
-    /// The diagnostics of every file the lint read (empty for a file without findings, and
-    /// for the released files of [`crate::Report::released_paths`]), keyed by path. A file with
-    /// more than [`MAX_PER_DOCUMENT`] findings gets that many, the most severe first (then in
-    /// the report's order, by position), and one more that says how many are not shown. Only
-    /// those are converted.
-    pub fn by_file(mut self) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
-        let mut out: HashMap<PathBuf, Vec<lsp_types::Diagnostic>> = self
-            .report
+    /// Every file the lint read (with the released files of
+    /// [`crate::Report::released_paths`]) and how many diagnostics [`Converter::convert`]
+    /// gives it.
+    pub fn files(&self) -> Vec<(&'a str, usize)> {
+        let report = self.report;
+        report
             .files
             .iter()
-            .map(|(_, file)| (PathBuf::from(&file.path), Vec::new()))
-            .chain(
-                self.report
-                    .released_paths
-                    .iter()
-                    .map(|path| (PathBuf::from(path), Vec::new())),
-            )
-            .collect();
+            .map(|(_, file)| file.path)
+            .chain(report.released_paths.iter().map(String::as_str))
+            .map(|path| {
+                let count = self.of_file.get(path).map_or(0, |found| {
+                    found.len().min(MAX_PER_DOCUMENT) + usize::from(found.len() > MAX_PER_DOCUMENT)
+                });
+                (path, count)
+            })
+            .collect()
+    }
+
+    /// The diagnostics of the file `path`. A file with more than [`MAX_PER_DOCUMENT`] findings
+    /// gets that many, the most severe first (then in the report's order, by position), and
+    /// one more that says how many are not shown. Only those are converted.
+    pub fn convert(&mut self, path: &str) -> Vec<lsp_types::Diagnostic> {
         let report = self.report;
         let diagnostics = &report.diagnostics;
-        // Each file's findings, in the report's order.
-        let mut of_file: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, d) in diagnostics.iter().enumerate() {
-            of_file
-                .entry(report.files.path(d.location.file))
-                .or_default()
-                .push(i);
+        let Some(found) = self.of_file.get(path) else {
+            return Vec::new();
+        };
+        let mut kept = found.clone();
+        let omitted = kept.len().saturating_sub(MAX_PER_DOCUMENT);
+        if omitted > 0 {
+            kept.sort_unstable_by_key(|&i| (Reverse(diagnostics[i].severity), i));
+            kept.truncate(MAX_PER_DOCUMENT);
+            kept.sort_unstable();
         }
-        for (path, mut kept) in of_file {
-            let omitted = kept.len().saturating_sub(MAX_PER_DOCUMENT);
-            if omitted > 0 {
-                kept.sort_unstable_by_key(|&i| (Reverse(diagnostics[i].severity), i));
-                kept.truncate(MAX_PER_DOCUMENT);
-                kept.sort_unstable();
-            }
-            let mut converted: Vec<lsp_types::Diagnostic> =
-                Vec::with_capacity(kept.len() + usize::from(omitted > 0));
-            converted.extend(kept.iter().map(|&i| self.diagnostic(&diagnostics[i])));
-            if omitted > 0 {
-                converted.push(self.omitted(Path::new(path), omitted));
-            }
-            out.insert(PathBuf::from(path), converted);
+        let mut converted: Vec<lsp_types::Diagnostic> =
+            Vec::with_capacity(kept.len() + usize::from(omitted > 0));
+        converted.extend(kept.iter().map(|&i| self.diagnostic(&diagnostics[i])));
+        if omitted > 0 {
+            converted.push(self.omitted(Path::new(path), omitted));
         }
-        out
+        // Line indexes are kept for labels into other files; this file's is not needed again.
+        if let Some(&first) = kept.first() {
+            self.indexes.remove(&diagnostics[first].location.file);
+        }
+        converted
     }
 
     /// The diagnostic that stands for the `omitted` findings of `path` over the limit, at the
@@ -281,6 +334,18 @@ pub fn severity(severity: Severity) -> DiagnosticSeverity {
         Severity::Error => DiagnosticSeverity::ERROR,
         Severity::Warning => DiagnosticSeverity::WARNING,
         Severity::Info => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+/// A diagnostic at the start of a document that was not linted, saying why (`note`, the command
+/// line's note).
+pub fn skipped_diagnostic(note: &str) -> lsp_types::Diagnostic {
+    lsp_types::Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        source: Some("shutdownlint".to_string()),
+        message: format!("this document is not linted: {note}"),
+        ..lsp_types::Diagnostic::default()
     }
 }
 

@@ -139,15 +139,20 @@ fn serve(connection: &Connection, stop: Arc<AtomicBool>) -> ExitCode {
         watch_files: client.watch_files,
         workspaces: Vec::new(),
         roots: HashMap::new(),
+        longest_root: 0,
         documents: HashMap::new(),
         config_problems: HashMap::new(),
+        pending: false,
+        checks: HashMap::new(),
+        stale_config_dirs: HashSet::new(),
+        folders_removed: false,
         shutdown: false,
         stop,
     };
     for root in client.roots {
         server.add_workspace(root);
     }
-    server.reload_configs();
+    server.settle_configs(false);
     server.run()
 }
 
@@ -222,13 +227,31 @@ struct Workspace {
     settings: Settings,
     /// Something changed since the last lint.
     dirty: bool,
-    /// The last lint's diagnostics for every file it linted (empty when a file has none);
-    /// `None` when nothing was linted since the last change. They stand for a file whose text
-    /// is unchanged since, while the workspace is not dirty.
-    results: Option<HashMap<PathBuf, Vec<lsp_types::Diagnostic>>>,
+    /// Its configuration is read again before the next lint (it was just added, or a
+    /// `.shutdownlint.toml` changed that its upward search can reach).
+    config_stale: bool,
+    /// The configuration file that could not be used and why, when the last reading failed.
+    config_problem: Option<(PathBuf, String)>,
+    /// What the last lint found in every file it linted; `None` when nothing was linted since
+    /// the last change. It stands for a file whose text is unchanged since, while the workspace
+    /// is not dirty.
+    results: Option<HashMap<PathBuf, Linted>>,
     /// The last lint failure shown to the user, so it is shown once.
     lint_error: Option<String>,
 }
+
+/// What a lint found in one file, as far as it is kept.
+enum Linted {
+    /// The diagnostics (none for most files).
+    Kept(Vec<lsp_types::Diagnostic>),
+    /// It has findings that were not kept (over [`KEPT_DIAGNOSTICS`]): opening it lints again.
+    NotKept,
+}
+
+/// Most diagnostics kept per workspace folder for files that are not open, so that opening one
+/// needs no new lint. A folder of 400 files of 1,000 findings each took over 1 GB when all were
+/// kept; past this, a file opened is linted again.
+const KEPT_DIAGNOSTICS: usize = 10_000;
 
 /// A document open in the editor.
 struct Document {
@@ -236,7 +259,61 @@ struct Document {
     version: i32,
     text: String,
     /// What was last published for it; `None` before the first publication.
-    published: Option<Vec<lsp_types::Diagnostic>>,
+    published: Option<Published>,
+}
+
+/// A fingerprint of the diagnostics last published for a document: enough to skip sending the
+/// same again, without keeping them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Published {
+    hash: u64,
+    empty: bool,
+}
+
+impl Published {
+    fn of(diagnostics: &[lsp_types::Diagnostic]) -> Published {
+        let mut hasher = HashWriter(std::collections::hash_map::DefaultHasher::new());
+        // Serialising into a hasher cannot fail (it accepts every byte).
+        let _ = serde_json::to_writer(&mut hasher, diagnostics);
+        Published {
+            hash: std::hash::Hasher::finish(&hasher.0),
+            empty: diagnostics.is_empty(),
+        }
+    }
+}
+
+/// A text's length and hash: whether a file on disk holds a closed buffer's text is decided
+/// without keeping the text.
+fn fingerprint(text: &str) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    (text.len(), hasher.finish())
+}
+
+struct HashWriter(std::collections::hash_map::DefaultHasher);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        std::hash::Hasher::write(&mut self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A comparison of a document with its file on disk, put off until the messages that arrived
+/// are handled (each handler does no more than its message's size of work).
+#[derive(Default)]
+struct Check {
+    /// The document was closed with a buffer of this fingerprint: a lint is needed unless the
+    /// file holds the same text.
+    closed: Option<(usize, u64)>,
+    /// The document was opened while the last lint's results stand: they are published if the
+    /// buffer holds the text of the file on disk.
+    opened: bool,
 }
 
 struct Server<'c> {
@@ -246,9 +323,21 @@ struct Server<'c> {
     workspaces: Vec<Workspace>,
     /// The index in `workspaces` of each folder, by its root (an editor can send thousands).
     roots: HashMap<PathBuf, usize>,
+    /// The length of the longest root added: no longer path is looked up in `roots`.
+    longest_root: usize,
     documents: HashMap<PathBuf, Document>,
     /// Configuration files that cannot be used, with the problem published on them.
     config_problems: HashMap<PathBuf, String>,
+    /// Work was put off until no message is waiting ([`Server::settle`]): a lint, configuration
+    /// to read, files to compare.
+    pending: bool,
+    /// Documents to compare with their files on disk, by path.
+    checks: HashMap<PathBuf, Check>,
+    /// Folders whose `.shutdownlint.toml` was saved or changed on disk.
+    stale_config_dirs: HashSet<PathBuf>,
+    /// Workspace folders were removed: documents may have lost their folder, and configuration
+    /// problems their last folder.
+    folders_removed: bool,
     shutdown: bool,
     /// See [`serve`].
     stop: Arc<AtomicBool>,
@@ -273,7 +362,7 @@ impl Server<'_> {
                             return code;
                         }
                     }
-                    Err(e) if e.is_timeout() => self.lint_dirty(),
+                    Err(e) if e.is_timeout() => self.settle(),
                     Err(_) => return self.disconnected(),
                 }
             }
@@ -286,7 +375,24 @@ impl Server<'_> {
     }
 
     fn needs_lint(&self) -> bool {
-        !self.shutdown && self.workspaces.iter().any(|w| w.dirty)
+        !self.shutdown && self.pending
+    }
+
+    /// No message is waiting: do what the messages handled since the last time put off, once
+    /// for all of them (configurations to read, files to compare, the lint). Each step ends
+    /// early when the session is ending.
+    fn settle(&mut self) {
+        self.pending = false;
+        let removed = std::mem::take(&mut self.folders_removed);
+        if removed {
+            self.clear_orphans();
+        }
+        self.settle_configs(removed);
+        self.run_checks();
+        if self.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        self.lint_dirty();
     }
 
     /// Handle one message; `Some(exit code)` on `exit`.
@@ -394,29 +500,22 @@ impl Server<'_> {
             return;
         }
         let Some(results) = &workspace.results else {
-            self.workspaces[w].dirty = true;
+            self.mark_workspace_dirty(w);
             return;
         };
         match results.get(&path) {
-            Some(diagnostics) => {
-                // The last lint read the file from disk: if the buffer holds the same text, its
-                // findings stand. Otherwise (an entrypoint script, a file edited elsewhere since)
-                // lint again.
-                let unchanged =
-                    read_in_workspace(&workspace.root, &path, workspace.settings.max_file_bytes)
-                        .is_some_and(|disk| {
-                            self.documents.get(&path).is_some_and(|d| d.text == disk)
-                        });
-                if unchanged {
-                    let diagnostics = diagnostics.clone();
-                    self.publish(&path, diagnostics);
-                } else {
-                    self.workspaces[w].dirty = true;
-                }
+            // The last lint read the file from disk: if the buffer holds the same text, its
+            // findings stand (compared once no message is waiting). Otherwise (an entrypoint
+            // script, a file edited elsewhere since) lint again.
+            Some(Linted::Kept(_)) => {
+                self.checks.entry(path).or_default().opened = true;
+                self.pending = true;
             }
+            // Its findings were not kept.
+            Some(Linted::NotKept) => self.mark_workspace_dirty(w),
             // A file of a kind we lint that the last lint did not see (new since).
             None if crate::discover::classify_name(&path).is_some() => {
-                self.workspaces[w].dirty = true;
+                self.mark_workspace_dirty(w);
             }
             // Not a file we lint (README.md, .shutdownlint.toml): no diagnostics.
             None => {}
@@ -448,7 +547,7 @@ impl Server<'_> {
             return;
         };
         if is_config_file(&path) {
-            self.reload_configs();
+            self.config_changed(&path);
         } else {
             // The text is what was linted already, but files it refers to may have changed on
             // disk without the client telling us.
@@ -463,129 +562,234 @@ impl Server<'_> {
         let Some(document) = self.documents.remove(&path) else {
             return;
         };
-        if document.published.is_some_and(|d| !d.is_empty()) {
+        if document.published.is_some_and(|d| !d.empty) {
             self.send_diagnostics(document.uri, Vec::new(), None);
         }
         // Only a file of a workspace can change what a lint finds: one outside is not read.
-        let Some(w) = self.workspace_of(&path) else {
+        if self.workspace_of(&path).is_none() {
             return;
-        };
-        // Unsaved edits are dropped: other files' findings go back to the file on disk.
-        let workspace = &self.workspaces[w];
-        let unchanged =
-            read_in_workspace(&workspace.root, &path, workspace.settings.max_file_bytes)
-                .is_some_and(|disk| disk == document.text);
-        if !unchanged {
-            self.mark_dirty(&path);
         }
+        // Unsaved edits are dropped: other files' findings go back to the file on disk. Whether
+        // the file holds other text is seen once no message is waiting: reading it here would
+        // cost its size for every message.
+        let check = self.checks.entry(path).or_default();
+        check.closed = Some(fingerprint(&document.text));
+        check.opened = false;
+        self.pending = true;
     }
 
     fn did_change_watched_files(&mut self, params: lsp_types::DidChangeWatchedFilesParams) {
-        let mut config_changed = false;
         for change in params.changes {
             let Some(path) = uri::to_path(&change.uri) else {
                 continue;
             };
             if is_config_file(&path) {
-                config_changed = true;
+                self.config_changed(&path);
             } else {
                 self.mark_dirty(&path);
             }
         }
-        if config_changed {
-            self.reload_configs();
+    }
+
+    /// A `.shutdownlint.toml` was saved or changed on disk: the folders whose upward search
+    /// can reach it read their configuration again before the next lint.
+    fn config_changed(&mut self, path: &Path) {
+        if let Some(dir) = path.parent() {
+            if !self.stale_config_dirs.contains(dir) {
+                self.stale_config_dirs.insert(dir.to_path_buf());
+            }
+            self.pending = true;
         }
     }
 
     fn did_change_workspace_folders(&mut self, params: lsp_types::DidChangeWorkspaceFoldersParams) {
-        let removed: Vec<PathBuf> = params
-            .event
-            .removed
-            .iter()
-            .filter_map(|folder| uri::to_path(&folder.uri))
-            .filter(|root| self.roots.contains_key(root))
-            .collect();
-        if !removed.is_empty() {
-            let gone: HashSet<&PathBuf> = removed.iter().collect();
-            self.workspaces.retain(|w| !gone.contains(&w.root));
-            self.index_roots();
-            // Documents that no folder holds any more lose their diagnostics.
-            let orphans: Vec<PathBuf> = self
-                .documents
-                .keys()
-                .filter(|p| self.workspace_of(p).is_none())
-                .cloned()
-                .collect();
-            for path in orphans {
-                if let Some(document) = self.documents.get_mut(&path) {
-                    if document.published.take().is_some_and(|d| !d.is_empty()) {
-                        let uri = document.uri.clone();
-                        self.send_diagnostics(uri, Vec::new(), None);
-                    }
-                }
+        for removed in &params.event.removed {
+            let Some(root) = uri::to_path(&removed.uri) else {
+                continue;
+            };
+            let Some(i) = self.roots.remove(&root) else {
+                continue;
+            };
+            // The last folder takes the removed one's place: no other index changes.
+            self.workspaces.swap_remove(i);
+            if let Some(moved) = self.workspaces.get(i) {
+                self.roots.insert(moved.root.clone(), i);
             }
+            self.folders_removed = true;
+            self.pending = true;
         }
         for added in params.event.added {
             if let Some(root) = uri::to_path(&added.uri) {
                 self.add_workspace(root);
             }
         }
-        self.reload_configs();
+    }
+
+    /// Documents that no folder holds any more lose their diagnostics.
+    fn clear_orphans(&mut self) {
+        let orphans: Vec<PathBuf> = self
+            .documents
+            .keys()
+            .filter(|p| self.workspace_of(p).is_none())
+            .cloned()
+            .collect();
+        for path in orphans {
+            if let Some(document) = self.documents.get_mut(&path) {
+                if document.published.take().is_some_and(|d| !d.empty) {
+                    let uri = document.uri.clone();
+                    self.send_diagnostics(uri, Vec::new(), None);
+                }
+            }
+        }
     }
 
     fn add_workspace(&mut self, root: PathBuf) {
         if self.roots.contains_key(&root) {
             return;
         }
+        self.longest_root = self.longest_root.max(root.as_os_str().len());
         self.roots.insert(root.clone(), self.workspaces.len());
         self.workspaces.push(Workspace {
             root,
             settings: default_settings(&self.stop),
             dirty: true,
+            config_stale: true,
+            config_problem: None,
             results: None,
             lint_error: None,
         });
+        self.pending = true;
     }
 
-    /// [`Server::roots`] again, after folders were removed.
-    fn index_roots(&mut self) {
-        self.roots = self
-            .workspaces
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.root.clone(), i))
-            .collect();
-    }
-
-    /// The innermost workspace folder holding `path`: the first of its ancestors that is one
-    /// (a lookup per component, not a comparison with every folder).
-    fn workspace_of(&self, path: &Path) -> Option<usize> {
+    /// The workspace folders holding `path`, innermost first: those of its ancestors that are
+    /// one (a lookup per component no longer than the longest folder, not a comparison with
+    /// every folder).
+    fn workspaces_holding<'p>(&'p self, path: &'p Path) -> impl Iterator<Item = usize> + 'p {
         path.ancestors()
-            .find_map(|dir| self.roots.get(dir).copied())
+            .filter(|dir| dir.as_os_str().len() <= self.longest_root)
+            .filter_map(|dir| self.roots.get(dir).copied())
+    }
+
+    /// The innermost workspace folder holding `path`.
+    fn workspace_of(&self, path: &Path) -> Option<usize> {
+        self.workspaces_holding(path).next()
     }
 
     /// A file changed: every workspace folder holding it lints again (folders can nest).
     fn mark_dirty(&mut self, path: &Path) {
-        for workspace in &mut self.workspaces {
-            if path.starts_with(&workspace.root) {
-                workspace.dirty = true;
+        let holding: Vec<usize> = self.workspaces_holding(path).collect();
+        for w in holding {
+            self.mark_workspace_dirty(w);
+        }
+    }
+
+    fn mark_workspace_dirty(&mut self, w: usize) {
+        if let Some(workspace) = self.workspaces.get_mut(w) {
+            workspace.dirty = true;
+            self.pending = true;
+        }
+    }
+
+    /// Compare the documents opened and closed since the last time with their files on disk,
+    /// each file read once.
+    fn run_checks(&mut self) {
+        let checks = std::mem::take(&mut self.checks);
+        for (path, check) in checks {
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let Some(w) = self.workspace_of(&path) else {
+                continue;
+            };
+            if self.workspaces[w].dirty {
+                // A lint is coming anyway.
+                continue;
+            }
+            let workspace = &self.workspaces[w];
+            let disk = read_in_workspace(&workspace.root, &path, workspace.settings.max_file_bytes);
+            if let Some(closed) = check.closed {
+                if disk.as_deref().map(fingerprint) != Some(closed) {
+                    self.mark_dirty(&path);
+                    continue;
+                }
+            }
+            if !check.opened {
+                continue;
+            }
+            let Some(document) = self.documents.get(&path) else {
+                continue;
+            };
+            let unchanged = disk.is_some_and(|disk| disk == document.text);
+            let kept = match &self.workspaces[w].results {
+                Some(results) => match results.get(&path) {
+                    Some(Linted::Kept(diagnostics)) if unchanged => Some(diagnostics.clone()),
+                    _ => None,
+                },
+                None => None,
+            };
+            match kept {
+                Some(diagnostics) => self.publish(&path, &diagnostics),
+                None => self.mark_workspace_dirty(w),
             }
         }
     }
 
-    /// Read every workspace's configuration again. A configuration that cannot be used gets a
-    /// diagnostic on its file and a message; the workspace keeps its previous settings.
-    fn reload_configs(&mut self) {
-        let mut problems: HashMap<PathBuf, String> = HashMap::new();
+    /// Read the configuration of the folders that need it again (added, or a
+    /// `.shutdownlint.toml` changed in one of their folders or above): each once, however many
+    /// messages asked. A configuration that cannot be used gets a diagnostic on its file and a
+    /// message; the workspace keeps its previous settings.
+    fn settle_configs(&mut self, folders_removed: bool) {
+        let dirs = std::mem::take(&mut self.stale_config_dirs);
+        let mut reloaded = false;
+        let mut linked = Vec::new();
         for workspace in &mut self.workspaces {
+            let stale = workspace.config_stale
+                || (!dirs.is_empty() && workspace.root.ancestors().any(|dir| dirs.contains(dir)));
+            if !stale {
+                continue;
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            // Added: the lint does not follow a folder that is a symbolic link (as the command
+            // line does not), which would otherwise go without a word.
+            let is_link = || {
+                std::fs::symlink_metadata(&workspace.root)
+                    .is_ok_and(|meta| meta.file_type().is_symlink())
+            };
+            if workspace.config_stale && is_link() {
+                linked.push(workspace.root.clone());
+            }
+            workspace.config_stale = false;
             workspace.dirty = true;
+            self.pending = true;
+            reloaded = true;
             match load_settings(&workspace.root, &self.stop) {
-                Ok(settings) => workspace.settings = settings,
-                Err((path, message)) => {
-                    problems.insert(path, message);
+                Ok(settings) => {
+                    workspace.settings = settings;
+                    workspace.config_problem = None;
                 }
+                Err(problem) => workspace.config_problem = Some(problem),
             }
         }
+        for root in linked {
+            self.show_message(
+                lsp_types::MessageType::WARNING,
+                format!(
+                    "shutdownlint: the workspace folder {} is a symbolic link, which is not \
+                     followed: nothing in it is linted. Open the folder it points to instead.",
+                    root.display()
+                ),
+            );
+        }
+        if !reloaded && !folders_removed {
+            return;
+        }
+        let problems: HashMap<PathBuf, String> = self
+            .workspaces
+            .iter()
+            .filter_map(|w| w.config_problem.clone())
+            .collect();
         let fixed: Vec<PathBuf> = self
             .config_problems
             .keys()
@@ -657,15 +861,8 @@ impl Server<'_> {
                 // The session is ending: what the lint found (or that it stopped) goes nowhere.
                 return;
             }
-            match linted {
-                Ok(report) => {
-                    let root = self.workspaces[w].root.clone();
-                    let uri_of = |path: &Path| self.uri_of(path);
-                    let results = Converter::new(&report, self.style, &root, &uri_of).by_file();
-                    let workspace = &mut self.workspaces[w];
-                    workspace.results = Some(results);
-                    workspace.lint_error = None;
-                }
+            let report = match linted {
+                Ok(report) => report,
                 Err(message) => {
                     let workspace = &mut self.workspaces[w];
                     if workspace.lint_error.as_ref() != Some(&message) {
@@ -675,27 +872,94 @@ impl Server<'_> {
                             format!("shutdownlint: {message}"),
                         );
                     }
+                    // Nothing stands for the open documents: their diagnostics are cleared.
+                    for path in &open {
+                        if self
+                            .documents
+                            .get(path)
+                            .is_some_and(|d| d.published.is_some())
+                        {
+                            self.publish(path, &[]);
+                        }
+                    }
+                    continue;
                 }
-            }
-            for path in open {
-                let linted = self.workspaces[w]
-                    .results
-                    .as_ref()
-                    .and_then(|results| results.get(&path))
-                    .cloned();
-                let published = self
-                    .documents
-                    .get(&path)
-                    .is_some_and(|d| d.published.is_some());
-                match linted {
-                    Some(diagnostics) => self.publish(&path, diagnostics),
-                    // No longer linted (excluded by the configuration, deleted): clear.
-                    None if published => self.publish(&path, Vec::new()),
-                    // Not a file we lint: never published.
-                    None => {}
-                }
-            }
+            };
+            self.workspaces[w].lint_error = None;
+            let results = self.publish_report(w, &report, &open);
+            drop(report);
+            self.workspaces[w].results = Some(results);
         }
+    }
+
+    /// Publish the diagnostics of the open documents `open` of workspace `w` from its lint's
+    /// report, converted one file at a time, and return what is kept of the report: for every
+    /// file it linted, its diagnostics while they fit in [`KEPT_DIAGNOSTICS`].
+    fn publish_report(
+        &mut self,
+        w: usize,
+        report: &Report,
+        open: &[PathBuf],
+    ) -> HashMap<PathBuf, Linted> {
+        let root = self.workspaces[w].root.clone();
+        let max_file_bytes = self.workspaces[w].settings.max_file_bytes;
+        // The URIs the client uses for its documents (related locations point into them).
+        let uris: HashMap<PathBuf, Uri> = self
+            .documents
+            .iter()
+            .map(|(path, document)| (path.clone(), document.uri.clone()))
+            .collect();
+        let uri_of = |path: &Path| uris.get(path).cloned().or_else(|| uri::from_path(path));
+        let mut converter = Converter::new(report, self.style, &root, &uri_of);
+        let open: HashSet<&Path> = open.iter().map(PathBuf::as_path).collect();
+        let mut results = HashMap::new();
+        let mut budget = KEPT_DIAGNOSTICS;
+        for (name, count) in converter.files() {
+            let path = Path::new(name);
+            let is_open = open.contains(path);
+            let linted = if count == 0 {
+                Linted::Kept(Vec::new())
+            } else if is_open || count <= budget {
+                let diagnostics = converter.convert(name);
+                if is_open {
+                    self.publish(path, &diagnostics);
+                }
+                if diagnostics.len() <= budget {
+                    budget -= diagnostics.len();
+                    Linted::Kept(diagnostics)
+                } else {
+                    Linted::NotKept
+                }
+            } else {
+                Linted::NotKept
+            };
+            if count == 0 && is_open {
+                self.publish(path, &[]);
+            }
+            results.insert(path.to_path_buf(), linted);
+        }
+        for path in open {
+            if results.contains_key(path) {
+                continue;
+            }
+            let Some(document) = self.documents.get(path) else {
+                continue;
+            };
+            let over = document.text.len() as u64 > max_file_bytes;
+            if over && crate::discover::classify_name(path).is_some() {
+                // As the command line notes a file over the limit: not linted, said so.
+                let note = convert::skipped_diagnostic(&crate::over_size_limit(
+                    document.text.len() as u64,
+                    max_file_bytes,
+                ));
+                self.publish(path, &[note]);
+            } else if document.published.is_some() {
+                // No longer linted (excluded by the configuration, deleted): clear.
+                self.publish(path, &[]);
+            }
+            // Otherwise not a file we lint: never published.
+        }
+        results
     }
 
     /// Lint a workspace folder with the open documents in place of their files.
@@ -731,16 +995,17 @@ impl Server<'_> {
     }
 
     /// Publish a document's diagnostics unless the client has them already.
-    fn publish(&mut self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {
+    fn publish(&mut self, path: &Path, diagnostics: &[lsp_types::Diagnostic]) {
         let Some(document) = self.documents.get_mut(path) else {
             return;
         };
-        if document.published.as_ref() == Some(&diagnostics) {
+        let published = Published::of(diagnostics);
+        if document.published == Some(published) {
             return;
         }
-        document.published = Some(diagnostics.clone());
+        document.published = Some(published);
         let (uri, version) = (document.uri.clone(), document.version);
-        self.send_diagnostics(uri, diagnostics, Some(version));
+        self.send_diagnostics(uri, diagnostics.to_vec(), Some(version));
     }
 
     fn send_diagnostics(
