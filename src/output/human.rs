@@ -1,5 +1,6 @@
 //! Human output: miette's graphical renderer over our diagnostics (colour only when asked).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -19,9 +20,8 @@ struct View {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Source,
+    source: Option<Source>,
     labels: Vec<LabeledSpan>,
-    related: Vec<View>,
 }
 
 impl fmt::Debug for View {
@@ -54,20 +54,25 @@ impl miette::Diagnostic for View {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
+}
 
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            return None;
+impl View {
+    /// A view with only a message (no code, help or snippet).
+    fn text(message: &str, severity: miette::Severity) -> View {
+        View {
+            header: String::new(),
+            message: message.to_string(),
+            severity,
+            help: None,
+            source: None,
+            labels: Vec::new(),
         }
-        Some(Box::new(
-            self.related.iter().map(|v| v as &dyn miette::Diagnostic),
-        ))
     }
 }
 
@@ -443,13 +448,26 @@ fn shown_text(text: &str) -> String {
     super::visible(text, &['\n']).into_owned()
 }
 
-fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
+/// A label far from its finding (or in another file), shown under it in a snippet of its own
+/// after `Advice:`.
+#[derive(PartialEq, Eq, Hash)]
+struct Far {
+    file: FileId,
+    span: crate::span::Span,
+    /// The label's text, and the advice's message (the label's text, and the file's path when
+    /// it is another file).
+    label: String,
+    message: String,
+}
+
+/// The snippet of a finding (its primary label and the labels near it) and the labels shown
+/// apart.
+fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> (View, Vec<Far>) {
     let files = cache.files;
-    let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
     let file = d.location.file;
     let lines = cache.get(file);
     let mut labels = vec![(d.location.span, d.primary_label.as_deref().map(shown_text))];
-    let mut related = Vec::new();
+    let mut far = Vec::new();
     let index = &lines.index;
     let primary_line = index.line_of(d.location.span.start);
     for label in &d.labels {
@@ -463,37 +481,29 @@ fn view(cache: &mut LinesCache<'_>, d: &Diagnostic) -> View {
         if label.location.file == file && near {
             labels.push((label.location.span, Some(message)));
         } else {
-            let path = files.path(label.location.file);
-            let (source, labels) = Source::new(
-                path,
-                cache.get(label.location.file),
-                vec![(label.location.span, Some(message.clone()))],
-            );
-            related.push(View {
-                header: String::new(),
+            far.push(Far {
+                file: label.location.file,
+                span: label.location.span,
                 message: if label.location.file == file {
-                    message
+                    message.clone()
                 } else {
+                    let path = files.path(label.location.file);
                     format!("{message} ({})", super::visible(path, &[]))
                 },
-                severity: miette::Severity::Advice,
-                help: None,
-                source,
-                labels,
-                related: Vec::new(),
+                label: message,
             });
         }
     }
     let (source, labels) = Source::new(files.path(file), lines.clone(), labels);
-    View {
-        header: format!("{} {name}", d.code),
-        message: shown_text(&d.display_message()),
+    let view = View {
+        header: String::new(),
+        message: String::new(),
         severity: severity(d.severity),
-        help: d.help.as_deref().map(shown_text),
-        source,
+        help: None,
+        source: Some(source),
         labels,
-        related,
-    }
+    };
+    (view, far)
 }
 
 /// Lines between a finding and a label in the same snippet, at most.
@@ -507,51 +517,224 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// Texts miette rendered that many findings share (a message, a help, the snippet of a place
+/// many findings point at), so that each is wrapped and drawn once rather than once per
+/// finding. Bounded: emptied when it holds `max` texts ([`Rendered::MAX`]).
+struct Rendered<K> {
+    known: HashMap<K, String>,
+    /// How many texts it keeps at most (0: none, each rendered every time).
+    max: usize,
+}
+
+impl<K: std::hash::Hash + Eq> Rendered<K> {
+    const MAX: usize = 1024;
+
+    fn new(max: usize) -> Self {
+        Rendered {
+            known: HashMap::new(),
+            max,
+        }
+    }
+
+    /// The text rendered for `key`, rendering it with `render` the first time (a failed
+    /// rendering is not kept: `None`).
+    fn get(&mut self, key: K, render: impl FnOnce(&K) -> Option<String>) -> Option<&str> {
+        if self.max == 0 || (self.known.len() >= self.max && !self.known.contains_key(&key)) {
+            self.known.clear();
+        }
+        match self.known.entry(key) {
+            std::collections::hash_map::Entry::Occupied(known) => Some(known.into_mut().as_str()),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                let text = render(new.key())?;
+                Some(new.insert(text).as_str())
+            }
+        }
+    }
+}
+
+/// miette's renderer, counting what it renders.
+struct Miette {
+    handler: GraphicalReportHandler,
+    renders: std::cell::Cell<usize>,
+}
+
+impl Miette {
+    fn render(&self, out: &mut String, view: &View) -> fmt::Result {
+        self.renders.set(self.renders.get() + 1);
+        self.handler.render_report(out, view)
+    }
+}
+
+/// What miette renders of `view` but the first line (the cause line of a view with an empty
+/// message): its snippets and help.
+fn render_tail(handler: &Miette, view: &View, out: &mut String) -> fmt::Result {
+    let start = out.len();
+    let result = handler.render(out, view);
+    match out[start..].find('\n') {
+        Some(at) => {
+            out.replace_range(start..start + at + 1, "");
+        }
+        None => out.truncate(start),
+    }
+    result
+}
+
+/// The advice of a label far from its finding: `Advice:` and the label in a snippet of its own.
+fn render_advice(
+    handler: &Miette,
+    cache: &mut LinesCache<'_>,
+    far: &Far,
+    out: &mut String,
+) -> fmt::Result {
+    out.push_str("\nAdvice: \n");
+    let path = cache.files.path(far.file);
+    let (source, labels) = Source::new(
+        path,
+        cache.get(far.file),
+        vec![(far.span, Some(far.label.clone()))],
+    );
+    let view = View {
+        source: Some(source),
+        labels,
+        ..View::text(&far.message, miette::Severity::Advice)
+    };
+    handler.render(out, &view)
+}
+
+/// What a finding shows after a part failed to render: its code and message on one line.
+fn fallback(d: &Diagnostic, text: &mut String) {
+    text.push_str(&format!(
+        "{} {}\n",
+        d.code,
+        shown_text(&d.message.to_string())
+    ));
+}
+
 /// Write every diagnostic and a summary line to `out`, one finding at a time.
+///
+/// miette renders a finding as its header (code and name), its message, its snippets, its help
+/// and the advice of its far labels, each part independent of the others: the parts many
+/// findings share (the same message, help or far place) are rendered once ([`Rendered`]), and
+/// miette draws only each finding's own snippet.
 pub fn write(report: &Report, color: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    write_sharing(report, color, Rendered::<()>::MAX, out).map(|_| ())
+}
+
+/// [`write`], keeping up to `shared` rendered parts of each kind; returns how many parts miette
+/// rendered.
+fn write_sharing(
+    report: &Report,
+    color: bool,
+    shared: usize,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<usize> {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_width(terminal_width())
-        .with_context_lines(CONTEXT_LINES);
+    let handler = Miette {
+        handler: GraphicalReportHandler::new_themed(theme)
+            .with_links(false)
+            .with_width(terminal_width())
+            .with_context_lines(CONTEXT_LINES),
+        renders: std::cell::Cell::new(0),
+    };
     let mut text = String::new();
     let mut cache = LinesCache {
         files: &report.files,
         recent: Vec::new(),
     };
+    // The header and message of a finding, by code, severity and message.
+    let mut heads = Rendered::new(shared);
+    // A help, without the message line before it.
+    let mut helps = Rendered::new(shared);
+    // The advice of a far label, from the blank line before `Advice:`.
+    let mut advices = Rendered::new(shared);
     for d in &report.diagnostics {
         text.clear();
-        let mut v = view(&mut cache, d);
-        // A footer goes under the finding's own snippet and help, before the snippets of the
-        // related places, which are then rendered the way miette renders them.
-        let related = match &d.footer {
-            Some(_) => std::mem::take(&mut v.related),
-            None => Vec::new(),
-        };
-        if handler.render_report(&mut text, &v).is_err() {
-            text.push_str(&format!(
-                "{} {}\n",
-                d.code,
-                shown_text(&d.message.to_string())
-            ));
-        }
-        if let Some(footer) = &d.footer {
-            text.push_str(&format!("  {}\n", shown_text(footer)));
-            for related in &related {
-                text.push_str("\nAdvice: \n");
-                let _ = handler.render_report(&mut text, related);
+        let level = severity(d.severity);
+        let code_name = format!(
+            "{} {}",
+            d.code,
+            crate::rules::by_code(d.code).map_or("", |r| r.name)
+        );
+        let message = shown_text(&d.display_message());
+        let head = heads.get(
+            (code_name, message, d.severity),
+            |(code_name, message, _)| {
+                let mut view = View::text(message, level);
+                view.header = code_name.clone();
+                let mut head = String::new();
+                handler.render(&mut head, &view).ok().map(|()| head)
+            },
+        );
+        let (v, far) = view(&mut cache, d);
+        // Whether every part is rendered: if one fails, what it rendered is followed by the
+        // finding's code and message, and the parts after it are left out.
+        let mut ok = match head {
+            Some(head) => {
+                text.push_str(head);
+                render_tail(&handler, &v, &mut text).is_ok()
             }
+            None => false,
+        };
+        if let (true, Some(help)) = (ok, &d.help) {
+            let help = helps.get(shown_text(help), |help| {
+                let mut view = View::text("", level);
+                view.help = Some(help.clone());
+                let mut rendered = String::new();
+                render_tail(&handler, &view, &mut rendered)
+                    .ok()
+                    .map(|()| rendered)
+            });
+            match help {
+                Some(help) => text.push_str(help),
+                None => ok = false,
+            }
+        }
+        // A footer goes under the finding's own snippet and help, before the advice of the far
+        // labels, which are then rendered whether or not a part failed.
+        if let Some(footer) = &d.footer {
+            if !ok {
+                fallback(d, &mut text);
+                ok = true;
+            }
+            text.push_str(&format!("  {}\n", shown_text(footer)));
+        }
+        for far in far {
+            if !ok {
+                break;
+            }
+            let mut failed = None;
+            match advices.get(far, |far| {
+                let mut rendered = String::new();
+                match render_advice(&handler, &mut cache, far, &mut rendered) {
+                    Ok(()) => Some(rendered),
+                    Err(_) => {
+                        // Shown as far as it was rendered.
+                        failed = Some(rendered);
+                        None
+                    }
+                }
+            }) {
+                Some(advice) => text.push_str(advice),
+                None => {
+                    text.push_str(failed.as_deref().unwrap_or_default());
+                    ok = d.footer.is_some();
+                }
+            }
+        }
+        if !ok {
+            fallback(d, &mut text);
         }
         out.write_all(text.as_bytes())?;
     }
     if !report.diagnostics.is_empty() {
         out.write_all(b"\n")?;
     }
-    out.write_all(summary(report).as_bytes())
+    out.write_all(summary(report).as_bytes())?;
+    Ok(handler.renders.get())
 }
 
 /// "Found 3 problems (1 error, 2 warnings) in 12 files." or "No problems found in 12 files."
@@ -662,6 +845,55 @@ mod tests {
                 };
             }
         }
+    }
+
+    /// Findings that share a message, a help and a far label (an nginx upstream of many
+    /// servers with `max_fails=0`) have those rendered once: miette draws each finding's own
+    /// snippet and little else, and the output is the same as when every part of every finding
+    /// is rendered.
+    #[test]
+    fn parts_findings_share_are_rendered_once() {
+        let mut text = String::from("http{\n");
+        for upstream in 0..3 {
+            text.push_str(&format!("upstream u{upstream}{{\n"));
+            text.push_str(&"server b max_fails=0;\n".repeat(200));
+            text.push_str(&format!(
+                "}}\nserver{{location /{{proxy_pass http://u{upstream};}}}}\n"
+            ));
+        }
+        text.push_str("}\n");
+        let settings = crate::Settings::new(
+            crate::config::Config::default(),
+            crate::config::Selection::all(),
+        );
+        let report = crate::lint_inputs(
+            vec![crate::InputFile {
+                display: "nginx.conf".to_string(),
+                kind: crate::source::FileKind::Nginx,
+                text,
+                dir: None,
+            }],
+            &settings,
+        );
+        let findings = report.diagnostics.len();
+        assert!(findings >= 600, "{findings} findings");
+        let written = |shared| {
+            let mut out = Vec::new();
+            let parts = write_sharing(&report, false, shared, &mut out).expect("writes to memory");
+            (out, parts)
+        };
+        let (shared, parts) = written(Rendered::<()>::MAX);
+        let (alone, all_parts) = written(0);
+        assert!(shared == alone, "sharing changes no byte");
+        assert!(
+            String::from_utf8_lossy(&shared).matches("Advice:").count() > 500,
+            "most servers are far from their upstream's label"
+        );
+        assert!(all_parts >= 3 * findings, "{all_parts} parts unshared");
+        assert!(
+            parts <= findings + 20,
+            "{parts} parts rendered for {findings} findings"
+        );
     }
 
     /// Control characters are shown as pictures, one character for one: a label still covers

@@ -150,7 +150,9 @@ pub fn visible<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
         Some(picture) if !keep.contains(&c) => picture,
         _ => c,
     };
-    if text.chars().all(|c| shown(c) == c) {
+    // Every control character is a byte below 0x20, DEL, or (C1) 0xC2 0x80..=0x9F.
+    let plain = |b: &u8| *b >= 0x20 && *b != 0x7f && *b != 0xc2;
+    if text.as_bytes().iter().all(plain) || text.chars().all(|c| shown(c) == c) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(text.chars().map(shown).collect())
