@@ -1069,6 +1069,67 @@ fn linked_work_trees_are_reviewed() {
     assert_eq!(findings(&out).len(), 1, "{}", stderr(&out));
 }
 
+/// A path argument that is, or goes through, a symbolic link the repository holds is not
+/// followed, as discovery does not follow a link named on the command line. Change mode used
+/// to resolve it (`deploy -> ../other`, or a link to one of the other repository's migrations)
+/// and ran git in the repository it pointed to, under that repository's configuration, and
+/// reported its migration. Now it is a note, and it picks no repository and no changed file;
+/// the real path, named as such, is still reviewed.
+#[cfg(unix)]
+#[test]
+fn linked_paths_are_not_followed_to_another_repository() {
+    if !git_available() {
+        return;
+    }
+    let other = repo();
+    commit_drop_with_code(other.path());
+    let dir = repo();
+    let root = dir.path();
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, root.join(name)).expect("symlink");
+    };
+    link(other.path(), "deploy");
+    link(
+        &other
+            .path()
+            .join("db/migrate/20250301000000_remove_legacy_from_users.rb"),
+        "drop.rb",
+    );
+    link(Path::new("app"), "inside");
+    write(root, "Dockerfile", "FROM alpine\n");
+    commit_all(root, "links");
+    let absolute = root.join("deploy").to_string_lossy().into_owned();
+    let note = "change mode (--diff) does not follow it: no repository or changed file is taken from it (name the path it points to)";
+    for (arg, shown) in [
+        ("deploy", "deploy: a symbolic link"),
+        ("deploy/", "deploy/: a symbolic link"),
+        (
+            "./deploy/db",
+            "deploy/db: goes through the symbolic link `deploy`",
+        ),
+        ("drop.rb", "drop.rb: a symbolic link"),
+        ("inside", "inside: a symbolic link"),
+        (absolute.as_str(), &format!("{absolute}: a symbolic link")),
+    ] {
+        let out = run(root, &[arg, "--diff", "main", "--format", "json"], &[]);
+        assert_eq!(findings(&out), vec![], "{arg}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{arg}: {}", stderr(&out));
+        let expected = format!("shutdownlint: {shown}; {note}\n");
+        assert!(stderr(&out).contains(&expected), "{arg}: {}", stderr(&out));
+    }
+    // The repository is the one of the first path that is not a link.
+    let out = run(
+        root,
+        &["deploy", ".", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert_eq!(findings(&out), vec![], "{}", stderr(&out));
+    // Named by its real path, the other repository is reviewed.
+    let real = other.path().to_string_lossy().into_owned();
+    let out = run(root, &[&real, "--diff", "main", "--format", "json"], &[]);
+    assert_eq!(findings(&out).len(), 1, "{}", stderr(&out));
+}
+
 /// 20,000 migrations modified in one folder: their blobs are read by object id, and the folder
 /// is one pathspec of the line diff. Read as `HEAD:path`, each lookup searched the folder's
 /// tree, and the change used up git's 30 s (exit 2). The history is written with

@@ -8,8 +8,9 @@
 pub mod classify;
 pub mod destructive;
 pub mod git;
+pub mod paths;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::config::{Config, ConfigError};
 use crate::source::{FileId, FileKind, Files, SourceFile};
@@ -114,11 +115,17 @@ impl From<ConfigError> for ChangeError {
 /// A linted path as typed and where it is on disk.
 struct Root {
     given: PathBuf,
-    canonical: PathBuf,
+    /// Without links ([`paths::locate`]).
+    real: PathBuf,
 }
 
 /// Read the change `base...HEAD` of the repository that holds `paths` (default: `.`), keeping
 /// the changed files under those paths that the configuration does not exclude.
+///
+/// A path that is, or goes through, a symbolic link in a git work tree is not followed
+/// ([`paths::locate`]): it gets a note and picks no repository and no file. The repository is
+/// the one of the first other path, found from that path's folder on disk; when there is none,
+/// no git runs and the change is empty.
 pub fn load(
     paths: &[PathBuf],
     base: &str,
@@ -131,21 +138,47 @@ pub fn load(
     } else {
         paths
     };
-    let roots: Vec<Root> = paths
-        .iter()
-        .map(|given| Root {
-            given: given.clone(),
-            canonical: given.canonicalize().unwrap_or_else(|_| given.clone()),
-        })
-        .collect();
-    let first = &roots[0].canonical;
-    let dir = if first.is_dir() {
-        first.clone()
-    } else {
-        first
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
+    let cwd = std::env::current_dir().map_err(|e| {
+        GitError(format!(
+            "cannot read the working directory ({e}), where the linted paths are"
+        ))
+    })?;
+    let mut notes = Vec::new();
+    let mut roots = Vec::new();
+    let mut first_dir = None;
+    for given in paths {
+        match paths::locate(given, &cwd) {
+            paths::Located::Found { real, dir } => {
+                first_dir.get_or_insert(dir);
+                roots.push(Root {
+                    given: given.clone(),
+                    real,
+                });
+            }
+            paths::Located::Link { link, whole } => {
+                let what = if whole {
+                    "a symbolic link".to_string()
+                } else {
+                    format!(
+                        "goes through the symbolic link `{}`",
+                        crate::discover::display_path(&link)
+                    )
+                };
+                notes.push(format!(
+                    "{}: {what}; change mode (--diff) does not follow it: no repository or changed file is taken from it (name the path it points to)",
+                    crate::discover::display_path(given)
+                ));
+            }
+        }
+    }
+    let Some(dir) = first_dir else {
+        return Ok(ChangeSet {
+            base: base.to_string(),
+            merge_base: String::new(),
+            files: Vec::new(),
+            migrations: Vec::new(),
+            notes,
+        });
     };
     let repo = git::Repo::discover(&dir)?;
     let base_commit = repo.resolve(base)?;
@@ -166,7 +199,7 @@ pub fn load(
     let mut files = Vec::new();
     for entry in entries {
         let absolute = repo.root.join(&entry.path);
-        let Some(root) = roots.iter().find(|r| absolute.starts_with(&r.canonical)) else {
+        let Some(root) = roots.iter().find(|r| absolute.starts_with(&r.real)) else {
             continue;
         };
         if exclude.as_ref().is_some_and(|m| {
@@ -175,7 +208,7 @@ pub fn load(
         }) {
             continue;
         }
-        let display = match absolute.strip_prefix(&root.canonical) {
+        let display = match absolute.strip_prefix(&root.real) {
             Ok(rest) if rest.as_os_str().is_empty() => crate::discover::display_path(&root.given),
             Ok(rest) => crate::discover::display_path(&root.given.join(rest)),
             Err(_) => entry.path.clone(),
@@ -206,7 +239,6 @@ pub fn load(
         .collect();
     // A migration over the size cap, at HEAD or on the base side, is not reviewed (with a
     // note): its text would be read whole, and its line diff would have git load both sides.
-    let mut notes = Vec::new();
     let mut over_cap = |n: usize, size: u64, side: &str| {
         notes.push(format!(
             "{}: {size} bytes{side} is over the {max_file_bytes} byte limit (max-file-size); the migration is not reviewed",
