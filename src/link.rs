@@ -1172,6 +1172,8 @@ pub struct Scripts {
     /// What each script read does ([`script_facts`]), parsed once and shared by every process
     /// that runs it: they depend only on the script's text.
     facts: HashMap<FileId, Option<Arc<ScriptFacts>>>,
+    /// The note that [`MAX_COPY_CHECKS`] ran out was given.
+    noted: bool,
 }
 
 impl Scripts {
@@ -1182,6 +1184,7 @@ impl Scripts {
             resolved: HashMap::new(),
             copies: CopyLookup::default(),
             facts: HashMap::new(),
+            noted: false,
         }
     }
 
@@ -1248,6 +1251,17 @@ impl Scripts {
                 }));
             }
         }
+        if let (Some((dockerfile, path)), false) = (&self.copies.checks.ran_out, self.noted) {
+            self.noted = true;
+            let mut shown: String = path.chars().take(100).collect();
+            if shown.len() < path.len() {
+                shown.push('…');
+            }
+            linked.notes.push(format!(
+                "{}: looking for entrypoint scripts among COPY sources stopped after {MAX_COPY_CHECKS} checks (shutdownlint's limit), at {shown:?}; scripts not found by then are not read (SL103 and the other script rules are not checked for them)",
+                files.path(*dockerfile)
+            ));
+        }
     }
 }
 
@@ -1301,10 +1315,18 @@ fn paths_in_image(image: &Image, path: &str) -> Option<Vec<String>> {
     })
 }
 
+/// How many checks (a file system call, a wildcard matched, a step through the index of
+/// wildcards, an earlier source of a COPY looked at) finding the entrypoint scripts of one lint
+/// among COPY sources may take in all. A script path in a realistic Dockerfile takes a few
+/// dozen. Past it, script paths not found yet are not looked for, with a note.
+const MAX_COPY_CHECKS: usize = 2_000_000;
+
 /// Find the context file that ends up at `path` in the image, and the COPY that put it there:
 /// the last COPY that puts a file of the context there (one that may have put anything there,
 /// to an unknown destination, ends the search). `copies` keeps the Dockerfile's COPYs indexed
-/// by destination, so a script path is looked up among the COPYs into its folders only.
+/// by destination, so a script path is looked up among the COPYs into its folders only, and
+/// there among the sources that can put a file of its name there only. `None` also when
+/// [`MAX_COPY_CHECKS`] ran out (kept in `copies` for the note).
 fn resolve_script(
     image: &Image,
     context: &Path,
@@ -1312,7 +1334,11 @@ fn resolve_script(
     copies: &mut CopyLookup,
 ) -> Option<Resolved> {
     let in_image = paths_in_image(image, path)?;
-    let CopyLookup { is_dir, indexes } = copies;
+    let CopyLookup {
+        is_dir,
+        indexes,
+        checks,
+    } = copies;
     let index = match indexes.entry(image.dockerfile) {
         std::collections::hash_map::Entry::Occupied(entry) => {
             let index = entry.into_mut();
@@ -1326,9 +1352,16 @@ fn resolve_script(
         }
     };
     for target in &in_image {
-        for (copy, relative) in index.sources_of(image, target, is_dir) {
-            if let Some(found) = confined(context, &relative) {
+        match index.find(image, target, is_dir, checks) {
+            Some(Some((copy, found))) => {
                 return Some((found, image.copies.get(copy).map(|c| c.location)));
+            }
+            Some(None) => {}
+            None => {
+                checks
+                    .ran_out
+                    .get_or_insert_with(|| (image.dockerfile, path.to_string()));
+                return None;
             }
         }
         // A COPY to an unknown place may have put anything at `target`.
@@ -1351,6 +1384,39 @@ struct CopyLookup {
     is_dir: HashMap<PathBuf, bool>,
     /// Each Dockerfile's COPYs by destination.
     indexes: HashMap<FileId, CopyIndex>,
+    checks: Checks,
+}
+
+/// The checks left of [`MAX_COPY_CHECKS`], and the first script path (with its Dockerfile)
+/// not looked for once they ran out.
+struct Checks {
+    left: usize,
+    ran_out: Option<(FileId, String)>,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            left: MAX_COPY_CHECKS,
+            ran_out: None,
+        }
+    }
+}
+
+impl Checks {
+    /// Take `n` checks; `None` (and none left) when fewer are left.
+    fn take(&mut self, n: usize) -> Option<()> {
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                Some(())
+            }
+            None => {
+                self.left = 0;
+                None
+            }
+        }
+    }
 }
 
 impl CopyLookup {
@@ -1364,6 +1430,16 @@ impl CopyLookup {
                 known
             }
         }
+    }
+
+    /// Whether a COPY source (`./` trimmed) names a directory of the context as written (`.`,
+    /// a trailing `/`) or on disk: its contents are copied into the destination, which is then
+    /// a folder even when written without a trailing `/`.
+    fn source_is_dir(cache: &mut HashMap<PathBuf, bool>, context: &Path, source: &str) -> bool {
+        source.is_empty()
+            || source == "."
+            || source.ends_with('/')
+            || CopyLookup::is_dir(cache, context.join(source))
     }
 }
 
@@ -1391,20 +1467,8 @@ struct DestinationNode {
     into: Vec<usize>,
     /// COPYs onto this path (one source, not a directory destination), ascending.
     onto: Vec<usize>,
-    /// The sources of the COPYs `into` this folder, sorted out when first needed.
+    /// The sources of the COPYs into this folder, sorted out when first needed.
     sources: Option<FolderSources>,
-}
-
-/// The sources of the COPYs into one folder, as (COPY, source index) pairs.
-#[derive(Default)]
-struct FolderSources {
-    /// Sources that are files, without wildcards, by file name.
-    named: HashMap<String, Vec<(usize, usize)>>,
-    /// Directories of the context (`true`) and sources with `*` or `?`: tried on every path.
-    others: Vec<(usize, usize, bool)>,
-    /// Per COPY, its first source that is not a directory and has no file name (`x/..`):
-    /// copying it ends the search of that COPY for a name.
-    stops: HashMap<usize, usize>,
 }
 
 impl CopyIndex {
@@ -1466,17 +1530,17 @@ impl CopyIndex {
         next
     }
 
-    /// The context-relative sources that COPYs put at `target`, with their COPY, last COPY
-    /// first (at most one per COPY: its first source that lands there).
-    fn sources_of(
+    /// The last COPY whose first source that lands at `target` is a file of the context (the
+    /// path joined to the context), or `None`; `None` outside when the checks ran out.
+    fn find(
         &mut self,
         image: &Image,
         target: &str,
         is_dir: &mut HashMap<PathBuf, bool>,
-    ) -> Vec<(usize, PathBuf)> {
+        checks: &mut Checks,
+    ) -> Option<Option<(usize, PathBuf)>> {
         let context = self.context.clone();
-        // (COPY, source index, relative path)
-        let mut found: Vec<(usize, usize, PathBuf)> = Vec::new();
+        let mut best: Option<(usize, PathBuf)> = None;
         let mut node = 0u32;
         let mut end = 0usize;
         for (i, component) in target.split('/').enumerate() {
@@ -1492,133 +1556,418 @@ impl CopyIndex {
             let Some(at) = self.nodes.get_mut(node as usize) else {
                 break;
             };
+            let above = best.as_ref().map(|(copy, _)| *copy);
             match target.get(end..).and_then(|after| after.strip_prefix('/')) {
                 Some(rest) if !at.into.is_empty() => {
                     let sources = at.sources.get_or_insert_with(|| {
-                        FolderSources::new(image, &at.into, &context, is_dir)
+                        FolderSources::new(image, &at.into, &[], &context, is_dir)
                     });
-                    sources.find(image, rest, &context, &mut found);
+                    if let Some(found) = sources.find(image, rest, &context, above, checks)? {
+                        best = Some(found);
+                    }
                 }
                 Some(_) => {}
                 None => {
-                    for &copy in &at.onto {
-                        if let Some(source) = image.copies.get(copy).and_then(|c| c.sources.first())
-                        {
-                            found.push((copy, 0, PathBuf::from(source.trim_start_matches("./"))));
+                    for &copy in at.onto.iter().rev() {
+                        if above.is_some_and(|above| copy <= above) {
+                            break;
+                        }
+                        checks.take(1)?;
+                        let source = image.copies.get(copy).and_then(|c| c.sources.first());
+                        let found = source.and_then(|source| {
+                            confined(&context, Path::new(source.trim_start_matches("./")))
+                        });
+                        if let Some(found) = found {
+                            best = Some((copy, found));
+                            break;
                         }
                     }
                 }
             }
         }
-        // Per COPY its first source, last COPY first.
-        found.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        found.dedup_by_key(|f| f.0);
-        found
-            .into_iter()
-            .map(|(copy, _, path)| (copy, path))
-            .collect()
+        Some(best)
     }
 }
 
+/// The sources of the COPYs into one folder, grouped by their text: a name under the folder is
+/// matched once per distinct source, and only against the wildcards that can match it.
+#[derive(Default)]
+struct FolderSources {
+    groups: Vec<SourceGroup>,
+    /// The (COPY, source index) pairs of each group, last COPY first, one group after another.
+    entries: Vec<(usize, usize)>,
+    /// The first group of sources that are files, without wildcards, by file name (the others
+    /// follow in `next`).
+    named: HashMap<Box<str>, u32>,
+    /// Per group, the next one with its file name (named) or its beginning and end (wildcards).
+    next: Vec<u32>,
+    /// Groups of directories of the context (the empty path is the working directory).
+    dirs: Vec<u32>,
+    /// Groups of sources whose file name has `*` or `?`.
+    wildcards: WildcardIndex,
+    /// Per COPY of several sources, what each of them is.
+    slots: HashMap<usize, Vec<Slot>>,
+}
+
+/// No group, node or value.
+const NONE: u32 = u32::MAX;
+
+/// One source text (`./` trimmed): where it is written first, and its range of `entries`.
+struct SourceGroup {
+    copy: usize,
+    source: usize,
+    start: usize,
+    len: usize,
+}
+
+/// A source of a COPY into a folder.
+#[derive(Clone, Copy)]
+enum Slot {
+    Group(u32),
+    /// Not a directory and without a file name (`x/..`): copying it ends the search of its
+    /// COPY for a name.
+    Stop,
+    /// A directory that is not one on disk: it holds nothing.
+    Nothing,
+}
+
 impl FolderSources {
+    /// The sources of the COPYs `into` the folder, and of those `onto` it whose one source is a
+    /// directory.
     fn new(
         image: &Image,
         into: &[usize],
+        onto: &[usize],
         context: &Path,
         is_dir: &mut HashMap<PathBuf, bool>,
     ) -> Self {
         let mut sources = FolderSources::default();
-        for &copy in into {
+        let mut by_text: HashMap<&str, u32> = HashMap::new();
+        // (group, COPY, source index)
+        let mut pairs: Vec<(u32, usize, usize)> = Vec::new();
+        let copies = into.iter().map(|&c| (c, false));
+        for (copy, single) in copies.chain(onto.iter().map(|&c| (c, true))) {
             let Some(written) = image.copies.get(copy).map(|c| &c.sources) else {
                 continue;
             };
+            if single
+                && !written.first().is_some_and(|s| {
+                    CopyLookup::source_is_dir(is_dir, context, s.trim_start_matches("./"))
+                })
+            {
+                continue;
+            }
+            let mut slots = Vec::new();
             for (i, source) in written.iter().enumerate() {
                 let source = source.trim_start_matches("./");
-                let source_path = Path::new(source);
-                let dir = source.is_empty()
-                    || source == "."
-                    || source.ends_with('/')
-                    || CopyLookup::is_dir(is_dir, context.join(source_path));
-                if dir {
-                    // Only a directory holds files (the empty path is the working directory).
-                    let joined = context.join(source_path);
-                    let joined = if joined.as_os_str().is_empty() {
-                        PathBuf::from(".")
-                    } else {
-                        joined
-                    };
-                    if CopyLookup::is_dir(is_dir, joined) {
-                        sources.others.push((copy, i, true));
-                    }
-                    continue;
-                }
-                match source_path.file_name().and_then(|n| n.to_str()) {
+                let slot = match by_text.get(source) {
+                    Some(&group) => Slot::Group(group),
                     None => {
-                        sources.stops.entry(copy).or_insert(i);
+                        let slot = sources.add(source, (copy, i), context, is_dir);
+                        if let Slot::Group(group) = slot {
+                            by_text.insert(source, group);
+                        }
+                        slot
                     }
-                    Some(name) if name.contains(['*', '?']) => {
-                        sources.others.push((copy, i, false))
-                    }
-                    Some(name) => sources
-                        .named
-                        .entry(name.to_string())
-                        .or_default()
-                        .push((copy, i)),
+                };
+                if let Slot::Group(group) = slot {
+                    pairs.push((group, copy, i));
+                }
+                if written.len() > 1 {
+                    slots.push(slot);
                 }
             }
+            if written.len() > 1 {
+                sources.slots.insert(copy, slots);
+            }
         }
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let mut start = 0;
+        for (id, group) in sources.groups.iter_mut().enumerate() {
+            let len = pairs
+                .get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|p| p.0 as usize == id)
+                .count();
+            (group.start, group.len) = (start, len);
+            start += len;
+        }
+        sources.entries = pairs.into_iter().map(|(_, c, i)| (c, i)).collect();
         sources
     }
 
-    /// Add the sources that COPYs into this folder put at `rest` under it to `found`.
+    /// Sort out a source not seen before in this folder, first written at `at`.
+    fn add(
+        &mut self,
+        source: &str,
+        at: (usize, usize),
+        context: &Path,
+        is_dir: &mut HashMap<PathBuf, bool>,
+    ) -> Slot {
+        let id = u32::try_from(self.groups.len()).unwrap_or(NONE);
+        let source_path = Path::new(source);
+        let mut next = NONE;
+        if CopyLookup::source_is_dir(is_dir, context, source) {
+            // Only a directory holds files (the empty path is the working directory).
+            let joined = context.join(source_path);
+            let joined = if joined.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                joined
+            };
+            if !CopyLookup::is_dir(is_dir, joined) {
+                return Slot::Nothing;
+            }
+            self.dirs.push(id);
+        } else {
+            match source_path.file_name().and_then(|n| n.to_str()) {
+                None => return Slot::Stop,
+                Some(name) if name.contains(['*', '?']) => next = self.wildcards.add(name, id),
+                Some(name) => {
+                    next = self.named.insert(name.into(), id).unwrap_or(NONE);
+                }
+            }
+        }
+        self.next.push(next);
+        self.groups.push(SourceGroup {
+            copy: at.0,
+            source: at.1,
+            start: 0,
+            len: 0,
+        });
+        Slot::Group(id)
+    }
+
+    /// The groups chained from `first` through `next`.
+    fn chain(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors((first != NONE).then_some(first), |&id| {
+            self.next.get(id as usize).copied().filter(|&n| n != NONE)
+        })
+    }
+
+    /// The source text (`./` trimmed) of a group.
+    fn text<'i>(&self, image: &'i Image, id: u32) -> Option<&'i str> {
+        let group = self.groups.get(id as usize)?;
+        let copy = image.copies.get(group.copy)?;
+        Some(copy.sources.get(group.source)?.trim_start_matches("./"))
+    }
+
+    fn entries(&self, id: u32) -> &[(usize, usize)] {
+        self.groups
+            .get(id as usize)
+            .and_then(|g| self.entries.get(g.start..g.start + g.len))
+            .unwrap_or(&[])
+    }
+
+    /// The last COPY after `above` whose first source that lands at `rest` under this folder
+    /// is a file of the context, with that file (joined to the context); `None` outside when
+    /// the checks ran out.
     fn find(
         &self,
         image: &Image,
         rest: &str,
         context: &Path,
-        found: &mut Vec<(usize, usize, PathBuf)>,
-    ) {
-        let source = |copy: usize, i: usize| -> Option<&str> {
-            let written = image.copies.get(copy)?.sources.get(i)?;
-            Some(written.trim_start_matches("./"))
-        };
+        above: Option<usize>,
+        checks: &mut Checks,
+    ) -> Option<Option<(usize, PathBuf)>> {
         let name_only = !rest.contains('/');
-        let start = found.len();
-        for &(copy, i, dir) in &self.others {
-            let Some(source) = source(copy, i) else {
+        // The groups whose source lands at `rest`, with the context file it would be.
+        let mut landing: Vec<(u32, PathBuf)> = Vec::new();
+        for &id in &self.dirs {
+            checks.take(1)?;
+            let Some(text) = self.text(image, id) else {
                 continue;
             };
-            let source_path = Path::new(source);
-            if dir {
-                let candidate = source_path.join(rest);
-                if context.join(&candidate).is_file() {
-                    found.push((copy, i, candidate));
-                }
-            } else if name_only {
-                let name = source_path.file_name().and_then(|n| n.to_str());
-                if name.is_some_and(|name| name == rest || glob_matches(name, rest)) {
-                    let parent = source_path.parent().unwrap_or(Path::new(""));
-                    found.push((copy, i, parent.join(rest)));
-                }
+            let candidate = Path::new(text).join(rest);
+            if context.join(&candidate).is_file() {
+                landing.push((id, candidate));
             }
         }
         if name_only {
-            for &(copy, i) in self.named.get(rest).into_iter().flatten() {
-                if let Some(source) = source(copy, i) {
-                    let parent = Path::new(source).parent().unwrap_or(Path::new(""));
-                    found.push((copy, i, parent.join(rest)));
+            let beside = |text: &str| {
+                let parent = Path::new(text).parent().unwrap_or(Path::new(""));
+                parent.join(rest)
+            };
+            let named = self.named.get(rest).copied().unwrap_or(NONE);
+            for id in self.chain(named) {
+                checks.take(1)?;
+                if let Some(text) = self.text(image, id) {
+                    landing.push((id, beside(text)));
                 }
             }
-            // A source without a file name before the first that lands here ends its COPY.
-            if !self.stops.is_empty() {
-                let mut i = start;
-                found.retain(|(copy, source, _)| {
-                    let keep = i < start || self.stops.get(copy).is_none_or(|&stop| stop > *source);
-                    i += 1;
-                    keep
-                });
+            let mut candidates = Vec::new();
+            checks.take(
+                self.wildcards
+                    .walk(rest, |first| candidates.extend(self.chain(first))),
+            )?;
+            for id in candidates {
+                let Some(text) = self.text(image, id) else {
+                    continue;
+                };
+                let name = Path::new(text).file_name().and_then(|n| n.to_str());
+                checks.take(1 + (rest.len() + name.map_or(0, str::len)) / 64)?;
+                if name.is_some_and(|name| name == rest || glob_matches(name, rest)) {
+                    landing.push((id, beside(text)));
+                }
             }
         }
+        // Latest first: the first COPY accepted by a group ends the groups with earlier ones.
+        landing.sort_unstable_by_key(|&(id, _)| {
+            self.entries(id)
+                .first()
+                .map_or((Reverse(0), usize::MAX), |&(copy, source)| {
+                    (Reverse(copy), source)
+                })
+        });
+        let landed: std::collections::HashSet<u32> = landing.iter().map(|(id, _)| *id).collect();
+        let mut best: Option<(usize, PathBuf)> = None;
+        for (id, candidate) in landing {
+            let bar = best.as_ref().map(|(copy, _)| *copy).or(above);
+            let entries = self.entries(id);
+            if entries
+                .first()
+                .is_none_or(|&(copy, _)| bar.is_some_and(|bar| copy <= bar))
+            {
+                break;
+            }
+            checks.take(1)?;
+            let Some(found) = confined(context, &candidate) else {
+                continue;
+            };
+            for &(copy, source) in entries {
+                if bar.is_some_and(|bar| copy <= bar) {
+                    break;
+                }
+                checks.take(1 + source)?;
+                if self.lands_first(copy, source, name_only, &landed) {
+                    best = Some((copy, found));
+                    break;
+                }
+            }
+        }
+        Some(best)
+    }
+
+    /// Whether no source of `copy` before `source` lands at the name looked up (`landed`
+    /// groups) or ends the search of the COPY.
+    fn lands_first(
+        &self,
+        copy: usize,
+        source: usize,
+        name_only: bool,
+        landed: &std::collections::HashSet<u32>,
+    ) -> bool {
+        if source == 0 {
+            return true;
+        }
+        let Some(slots) = self.slots.get(&copy) else {
+            return false;
+        };
+        slots.iter().take(source).all(|slot| match slot {
+            Slot::Group(id) => !landed.contains(id),
+            Slot::Stop => !name_only,
+            Slot::Nothing => true,
+        })
+    }
+}
+
+/// Wildcard file names of COPY sources by the text before their first wildcard and after
+/// their last, so that a name is matched only against the patterns that begin and end as it
+/// does: a tree of the beginnings, each node of one holding the root of a tree of the ends
+/// (read backwards), whose nodes hold the first group of the patterns ending there.
+#[derive(Default)]
+struct WildcardIndex {
+    /// Children by (node, byte), for all the trees; node 0 is the empty beginning.
+    edges: HashMap<(u32, u8), u32>,
+    /// Per node: the root of its ends (beginnings), or the first group (ends); [`NONE`].
+    values: Vec<u32>,
+}
+
+impl WildcardIndex {
+    /// Add a pattern's group; returns the group that was first for its beginning and end.
+    fn add(&mut self, pattern: &str, group: u32) -> u32 {
+        if self.values.is_empty() {
+            self.values.push(NONE);
+        }
+        let first = pattern.find(['*', '?']).unwrap_or(0);
+        let last = pattern.rfind(['*', '?']).map_or(pattern.len(), |l| l + 1);
+        let beginning = pattern.get(..first).unwrap_or("");
+        let end = pattern.get(last..).unwrap_or("");
+        let at = self.insert(0, beginning.bytes());
+        let root = match self.values.get(at as usize) {
+            Some(&root) if root != NONE => root,
+            _ => {
+                let root = self.node();
+                self.set(at, root);
+                root
+            }
+        };
+        let at = self.insert(root, end.bytes().rev());
+        let previous = self.values.get(at as usize).copied().unwrap_or(NONE);
+        self.set(at, group);
+        previous
+    }
+
+    fn node(&mut self) -> u32 {
+        self.values.push(NONE);
+        u32::try_from(self.values.len() - 1).unwrap_or(NONE)
+    }
+
+    fn set(&mut self, node: u32, value: u32) {
+        if let Some(at) = self.values.get_mut(node as usize) {
+            *at = value;
+        }
+    }
+
+    fn insert(&mut self, mut node: u32, key: impl Iterator<Item = u8>) -> u32 {
+        for byte in key {
+            node = match self.edges.get(&(node, byte)) {
+                Some(&child) => child,
+                None => {
+                    let child = self.node();
+                    self.edges.insert((node, byte), child);
+                    child
+                }
+            };
+        }
+        node
+    }
+
+    /// The nodes of `key`'s beginnings from `node` down (`node` first), while there are.
+    fn path<'a>(
+        &'a self,
+        node: u32,
+        key: impl Iterator<Item = u8> + 'a,
+    ) -> impl Iterator<Item = u32> + 'a {
+        std::iter::once(node).chain(key.scan(node, |at, byte| {
+            *at = *self.edges.get(&(*at, byte))?;
+            Some(*at)
+        }))
+    }
+
+    /// Visit the first group of each beginning and end `name` has; returns how many nodes were
+    /// looked at.
+    fn walk(&self, name: &str, mut visit: impl FnMut(u32)) -> usize {
+        if self.values.is_empty() {
+            return 0;
+        }
+        let mut steps = 0;
+        for beginning in self.path(0, name.bytes()) {
+            steps += 1;
+            let root = self.values.get(beginning as usize).copied().unwrap_or(NONE);
+            if root == NONE {
+                continue;
+            }
+            for end in self.path(root, name.bytes().rev()) {
+                steps += 1;
+                let first = self.values.get(end as usize).copied().unwrap_or(NONE);
+                if first != NONE {
+                    visit(first);
+                }
+            }
+        }
+        steps
     }
 }
 
@@ -2494,6 +2843,10 @@ mod tests {
             std::fs::write(context.join(file), "#!/bin/sh\nexec run\n").expect("write");
         }
         std::fs::write(dir.path().join("outside.sh"), "exec x\n").expect("write");
+        // A file of the context that is not read: its real path is outside.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("outside.sh"), context.join("link.sh"))
+            .expect("symlink");
         let sources = [
             "a.sh",
             "./b.sh",
@@ -2514,6 +2867,15 @@ mod tests {
             "../outside.sh",
             "e",
             "d/e",
+            "a*.sh",
+            "*b.sh",
+            "r?n",
+            "d/?.sh",
+            "*.s?",
+            "bin/*",
+            "d/e/*",
+            "link.sh",
+            "l*",
         ];
         let root: Arc<str> = Arc::from("");
         let app: Arc<str> = Arc::from("/app");
@@ -2550,6 +2912,9 @@ mod tests {
             "/app/b.sh",
             "/bin/run",
             "/app/d/run",
+            "/app/link.sh",
+            "/app/d/link.sh",
+            "/usr/local/bin/link.sh",
         ];
         let mut rng = Rng(0x0c0f_fee5);
         let mut found = 0;

@@ -847,6 +847,56 @@ fn compose_yaml() {
                     .collect::<String>()
             ),
         ),
+        // Each script path was matched against every wildcard source copied into its folder
+        // (13-17 s for these in a release build): the wildcards are indexed by the text before
+        // their first `*` or `?` and after their last, and equal sources are matched once.
+        Case::new(
+            "2,000 services running different scripts of a folder that 100,000 wildcard COPYs fill",
+            "compose.yaml",
+            format!(
+                "services:\n{}",
+                (0..2_000)
+                    .map(|i| format!("  s{i}:\n    build: .\n    entrypoint: [\"/app/s{i}.sh\"]\n"))
+                    .collect::<String>()
+            ),
+            Expect::Linted,
+        )
+        .with(
+            "Dockerfile",
+            format!(
+                "FROM node:20\n{}{}{}CMD [\"node\", \"server.js\"]\n",
+                (0..40_000)
+                    .map(|i| format!("COPY w{i}*.sh /app/\n"))
+                    .collect::<String>(),
+                (0..40_000)
+                    .map(|i| format!("COPY *w{i}.sh /app/\n"))
+                    .collect::<String>(),
+                "COPY *.sh /app/\n".repeat(20_000)
+            ),
+        )
+        .with("s0.sh", "#!/bin/sh\nnode server.js\n"),
+        // Wildcards that begin and end as every script name does (`s*7*.sh`), none of whose
+        // files is in the context: the checks run out, with a note.
+        Case::new(
+            "2,000 services running different scripts, 100,000 wildcards matching their names",
+            "Dockerfile",
+            format!(
+                "FROM node:20\n{}CMD [\"node\", \"server.js\"]\n",
+                (0..100_000)
+                    .map(|i| format!("COPY s*{i}*.sh /app/\n"))
+                    .collect::<String>()
+            ),
+            Expect::Note("stopped after 2000000 checks"),
+        )
+        .with(
+            "compose.yaml",
+            format!(
+                "services:\n{}",
+                (0..2_000)
+                    .map(|i| format!("  s{i}:\n    build: .\n    entrypoint: [\"/app/s{i}.sh\"]\n"))
+                    .collect::<String>()
+            ),
+        ),
         // Each service's build context was resolved on its own, a system call per folder of
         // it (12-17 s for 38,000 services 90 folders deep in a release build): each distinct
         // one is resolved once. Two projects of 40,000 services each (as many as a document may
