@@ -1465,7 +1465,8 @@ struct DestinationNode {
     children: HashMap<Box<str>, u32>,
     /// COPYs into this folder (a directory destination), ascending.
     into: Vec<usize>,
-    /// COPYs onto this path (one source, not a directory destination), ascending.
+    /// COPYs onto this path (one source, not written as a directory), ascending: into this
+    /// folder when the source is a directory.
     onto: Vec<usize>,
     /// The sources of the COPYs into this folder, sorted out when first needed.
     sources: Option<FolderSources>,
@@ -1558,9 +1559,9 @@ impl CopyIndex {
             };
             let above = best.as_ref().map(|(copy, _)| *copy);
             match target.get(end..).and_then(|after| after.strip_prefix('/')) {
-                Some(rest) if !at.into.is_empty() => {
+                Some(rest) if !at.into.is_empty() || !at.onto.is_empty() => {
                     let sources = at.sources.get_or_insert_with(|| {
-                        FolderSources::new(image, &at.into, &[], &context, is_dir)
+                        FolderSources::new(image, &at.into, &at.onto, &context, is_dir)
                     });
                     if let Some(found) = sources.find(image, rest, &context, above, checks)? {
                         best = Some(found);
@@ -2721,7 +2722,13 @@ mod tests {
         is_dir_cache: &mut HashMap<PathBuf, bool>,
     ) -> Option<PathBuf> {
         let after = destination.strip_from(target)?;
-        if destination.is_directory() {
+        // A directory's contents are copied into the destination, with or without its `/`.
+        let into = destination.is_directory()
+            || (copy.sources.len() == 1
+                && copy.sources.first().is_some_and(|s| {
+                    CopyLookup::source_is_dir(is_dir_cache, context, s.trim_start_matches("./"))
+                }));
+        if into {
             let rest = after.strip_prefix('/')?;
             for source in &copy.sources {
                 let source = source.trim_start_matches("./");

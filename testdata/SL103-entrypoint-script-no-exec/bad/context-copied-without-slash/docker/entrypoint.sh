@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "listening on ${PORT:-3000}"
+node server.js
