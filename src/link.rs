@@ -1315,11 +1315,16 @@ fn paths_in_image(image: &Image, path: &str) -> Option<Vec<String>> {
     })
 }
 
-/// How many checks (a file system call, a wildcard matched, a step through the index of
-/// wildcards, an earlier source of a COPY looked at) finding the entrypoint scripts of one lint
-/// among COPY sources may take in all. A script path in a realistic Dockerfile takes a few
-/// dozen. Past it, script paths not found yet are not looked for, with a note.
-const MAX_COPY_CHECKS: usize = 2_000_000;
+/// How many checks (a step through the index of wildcards, an earlier source of a COPY looked
+/// at; a file system call or a wildcard matched counts [`FILE_CHECKS`]) finding the
+/// entrypoint scripts of one lint among COPY sources may take in all: about 0.3 s. A script
+/// path in a realistic Dockerfile takes a few dozen. Past it, script paths not found yet are not
+/// looked for, with a note.
+const MAX_COPY_CHECKS: usize = 1_000_000;
+
+/// The checks a file system call (is a file there, where does it lead) or a wildcard matched
+/// against a name counts for.
+const FILE_CHECKS: usize = 4;
 
 /// Find the context file that ends up at `path` in the image, and the COPY that put it there:
 /// the last COPY that puts a file of the context there (one that may have put anything there,
@@ -1573,7 +1578,7 @@ impl CopyIndex {
                         if above.is_some_and(|above| copy <= above) {
                             break;
                         }
-                        checks.take(1)?;
+                        checks.take(FILE_CHECKS)?;
                         let source = image.copies.get(copy).and_then(|c| c.sources.first());
                         let found = source.and_then(|source| {
                             confined(&context, Path::new(source.trim_start_matches("./")))
@@ -1776,7 +1781,7 @@ impl FolderSources {
         // The groups whose source lands at `rest`, with the context file it would be.
         let mut landing: Vec<(u32, PathBuf)> = Vec::new();
         for &id in &self.dirs {
-            checks.take(1)?;
+            checks.take(FILE_CHECKS)?;
             let Some(text) = self.text(image, id) else {
                 continue;
             };
@@ -1797,17 +1802,14 @@ impl FolderSources {
                     landing.push((id, beside(text)));
                 }
             }
-            let mut candidates = Vec::new();
-            checks.take(
-                self.wildcards
-                    .walk(rest, |first| candidates.extend(self.chain(first))),
-            )?;
-            for id in candidates {
+            let mut firsts = Vec::new();
+            checks.take(self.wildcards.walk(rest, |first| firsts.push(first)))?;
+            for id in firsts.into_iter().flat_map(|first| self.chain(first)) {
                 let Some(text) = self.text(image, id) else {
                     continue;
                 };
                 let name = Path::new(text).file_name().and_then(|n| n.to_str());
-                checks.take(1 + (rest.len() + name.map_or(0, str::len)) / 64)?;
+                checks.take(FILE_CHECKS + (rest.len() + name.map_or(0, str::len)) / 64)?;
                 if name.is_some_and(|name| name == rest || glob_matches(name, rest)) {
                     landing.push((id, beside(text)));
                 }
@@ -1832,7 +1834,7 @@ impl FolderSources {
             {
                 break;
             }
-            checks.take(1)?;
+            checks.take(FILE_CHECKS)?;
             let Some(found) = confined(context, &candidate) else {
                 continue;
             };

@@ -886,7 +886,7 @@ fn compose_yaml() {
                     .map(|i| format!("COPY s*{i}*.sh /app/\n"))
                     .collect::<String>()
             ),
-            Expect::Note("stopped after 2000000 checks"),
+            Expect::Note("stopped after 1000000 checks"),
         )
         .with(
             "compose.yaml",
