@@ -1,7 +1,7 @@
 //! Inline suppressions: `# shutdownlint: ignore[SL101, name] reason` on the line before a finding
 //! (or at the end of its line), and `# shutdownlint: ignore-file[SL204]` anywhere in a file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::source::{FileId, LineIndex};
@@ -15,6 +15,9 @@ pub enum Scope {
     /// Silences findings that start inside this byte range (a Kubernetes object annotated
     /// `shutdownlint.dev/ignore`).
     Range(Span),
+    /// Silences findings that start inside either byte range (a compose service written as an
+    /// alias, `name: *base`: its own line and the anchored node, not the text between them).
+    Ranges(Span, Span),
     File,
 }
 
@@ -172,177 +175,131 @@ fn next_code_line(text: &str, index: &LineIndex, mut line: usize, prefixes: &[&s
 
 /// Remove suppressed diagnostics; return the suppression entries that silenced nothing,
 /// for SL001, as (entry, whether it names a known rule).
+///
+/// A finding is silenced when some entry of its file names its code and the entry's scope holds
+/// where the finding starts; every such entry is used. Both questions are answered per file and
+/// code from sorted lists, whatever the shape of the scopes (nested, overlapping, repeated): a
+/// finding looks for its offset in the union of the scopes' ranges, an entry's range for the
+/// first finding at or after its start. So the cost is (findings + entries) × log, never their
+/// product.
 pub fn apply<'s>(
     diagnostics: &mut Vec<Diagnostic>,
     suppressions: &'s [Suppression],
 ) -> Vec<&'s SuppressedRule> {
-    let mut used: Vec<Vec<bool>> = suppressions
-        .iter()
-        .map(|s| vec![false; s.rules.len()])
-        .collect();
-    let mut by_file: HashMap<FileId, FileSuppressions> = HashMap::new();
-    for (i, s) in suppressions.iter().enumerate() {
-        by_file.entry(s.location.file).or_default().add(i, s);
-    }
-    for file in by_file.values_mut() {
-        file.index();
-    }
-    let mut holding = Vec::new();
-    diagnostics.retain(|d| {
-        let Some(file) = by_file.get_mut(&d.location.file) else {
-            return true;
-        };
-        holding.clear();
-        file.holding(d.location.span.start, &mut holding);
-        let mut keep = true;
-        for &group in &holding {
-            keep &= !file.groups[group].silence(d.code, &mut used);
+    // The entries, numbered in order: suppression by suppression, rule by rule.
+    let mut used = vec![false; suppressions.iter().map(|s| s.rules.len()).sum()];
+    let mut by_code: HashMap<(FileId, &'static str), CodeScopes> = HashMap::new();
+    let mut entry = 0;
+    for s in suppressions {
+        for rule in &s.rules {
+            if let Some(code) = rule.code {
+                by_code
+                    .entry((s.location.file, code))
+                    .or_default()
+                    .add(s.scope, entry);
+            }
+            entry += 1;
         }
-        keep
+    }
+    if by_code.is_empty() {
+        return unused_entries(suppressions, &used);
+    }
+    for d in diagnostics.iter() {
+        if let Some(scopes) = by_code.get_mut(&(d.location.file, d.code)) {
+            scopes.findings.push(d.location.span.start);
+        }
+    }
+    for scopes in by_code.values_mut() {
+        scopes.index(&mut used);
+    }
+    diagnostics.retain(|d| {
+        by_code
+            .get(&(d.location.file, d.code))
+            .is_none_or(|scopes| !scopes.hold(d.location.span.start))
     });
+    unused_entries(suppressions, &used)
+}
+
+/// The entries not marked in `used` (numbered as in [`apply`]), in order.
+fn unused_entries<'s>(suppressions: &'s [Suppression], used: &[bool]) -> Vec<&'s SuppressedRule> {
     suppressions
         .iter()
+        .flat_map(|s| s.rules.iter())
         .zip(used)
-        .flat_map(|(s, used)| {
-            s.rules
-                .iter()
-                .zip(used)
-                .filter(|(_, used)| !used)
-                .map(|(rule, _)| rule)
-        })
+        .filter(|(_, used)| !**used)
+        .map(|(rule, _)| rule)
         .collect()
 }
 
-/// The rules of the suppressions of one file that share a scope (a run of comments above one
-/// line names the same line), by code.
+/// The scopes of the entries of one file that name one code, and where that code's findings in
+/// the file start.
 #[derive(Default)]
-struct Group {
-    rules: HashMap<&'static str, Vec<(usize, usize)>>,
-    /// Codes whose entries are marked used already.
-    marked: HashSet<&'static str>,
+struct CodeScopes {
+    /// Entries of `ignore-file` comments.
+    whole: Vec<usize>,
+    /// Each range of a scope with its entry (a scope of two ranges gives two).
+    ranges: Vec<(Span, usize)>,
+    /// Where the findings start; sorted once indexed.
+    findings: Vec<usize>,
+    /// The union of `ranges` once indexed: sorted, apart, none empty.
+    union: Vec<Span>,
 }
 
-impl Group {
-    /// Whether the group silences a finding of `code`; its entries for the code are marked
-    /// used the first time.
-    fn silence(&mut self, code: &'static str, used: &mut [Vec<bool>]) -> bool {
-        let Some(entries) = self.rules.get(code) else {
-            return false;
-        };
-        if self.marked.insert(code) {
-            for &(i, j) in entries {
-                used[i][j] = true;
-            }
-        }
-        true
-    }
-}
-
-/// The suppressions of one file, grouped by scope, for finding the groups that hold an
-/// offset without trying each: lines do not overlap, and objects (Kubernetes objects, compose
-/// services) nest or are apart.
-#[derive(Default)]
-struct FileSuppressions {
-    groups: Vec<Group>,
-    /// The group of the `ignore-file` comments.
-    whole: Option<usize>,
-    /// Line scopes and their group, sorted by start once indexed.
-    lines: Vec<(Span, usize)>,
-    /// Object scopes and their group, sorted by start (the outer first) once indexed.
-    objects: Vec<(Span, usize)>,
-    /// For each object scope, the nearest one before it that holds it.
-    parents: Vec<Option<usize>>,
-    /// The object scopes overlap without nesting (not from YAML): each is tried.
-    tangled: bool,
-    by_scope: HashMap<(u8, Span), usize>,
-}
-
-impl FileSuppressions {
-    fn add(&mut self, index: usize, suppression: &Suppression) {
-        let key = match suppression.scope {
-            Scope::File => (0, Span::empty(0)),
-            Scope::Line(span) => (1, span),
-            Scope::Range(span) => (2, span),
-        };
-        let group = match self.by_scope.get(&key) {
-            Some(&group) => group,
-            None => {
-                let group = self.groups.len();
-                self.groups.push(Group::default());
-                self.by_scope.insert(key, group);
-                match suppression.scope {
-                    Scope::File => self.whole = Some(group),
-                    Scope::Line(span) => self.lines.push((span, group)),
-                    Scope::Range(span) => self.objects.push((span, group)),
-                }
-                group
-            }
-        };
-        for (j, rule) in suppression.rules.iter().enumerate() {
-            if let Some(code) = rule.code {
-                self.groups[group]
-                    .rules
-                    .entry(code)
-                    .or_default()
-                    .push((index, j));
+impl CodeScopes {
+    fn add(&mut self, scope: Scope, entry: usize) {
+        match scope {
+            Scope::File => self.whole.push(entry),
+            Scope::Line(span) | Scope::Range(span) => self.ranges.push((span, entry)),
+            Scope::Ranges(first, second) => {
+                self.ranges.push((first, entry));
+                self.ranges.push((second, entry));
             }
         }
     }
 
-    fn index(&mut self) {
-        self.by_scope = HashMap::new();
-        self.lines.sort_by_key(|(span, _)| span.start);
-        self.objects
-            .sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
-        let mut open: Vec<usize> = Vec::new();
-        self.parents = Vec::with_capacity(self.objects.len());
-        for (k, (span, _)) in self.objects.iter().enumerate() {
-            while open
-                .last()
-                .is_some_and(|&top| self.objects[top].0.end <= span.start)
+    /// Mark the entries whose scope holds a finding, and build the union of the ranges.
+    fn index(&mut self, used: &mut [bool]) {
+        self.findings.sort_unstable();
+        if !self.findings.is_empty() {
+            for &entry in &self.whole {
+                used[entry] = true;
+            }
+        }
+        for &(span, entry) in &self.ranges {
+            let first = self.findings.partition_point(|&at| at < span.start);
+            if self
+                .findings
+                .get(first)
+                .is_some_and(|&at| span.contains(at))
             {
-                open.pop();
+                used[entry] = true;
             }
-            let parent = open.last().copied();
-            if parent.is_some_and(|top| self.objects[top].0.end < span.end) {
-                self.tangled = true;
+        }
+        let mut spans: Vec<Span> = self
+            .ranges
+            .iter()
+            .map(|&(span, _)| span)
+            .filter(|span| !span.is_empty())
+            .collect();
+        spans.sort_unstable_by_key(|span| span.start);
+        for span in spans {
+            match self.union.last_mut() {
+                Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+                _ => self.union.push(span),
             }
-            self.parents.push(parent);
-            open.push(k);
         }
     }
 
-    /// The groups holding `offset`, into `out`.
-    fn holding(&self, offset: usize, out: &mut Vec<usize>) {
-        out.extend(self.whole);
-        let after = self.lines.partition_point(|(span, _)| span.start <= offset);
-        if let Some(&(span, group)) = after.checked_sub(1).and_then(|k| self.lines.get(k)) {
-            if span.contains(offset) {
-                out.push(group);
-            }
+    /// Whether a finding starting at `offset` is silenced.
+    fn hold(&self, offset: usize) -> bool {
+        if !self.whole.is_empty() {
+            return true;
         }
-        if self.tangled {
-            out.extend(
-                self.objects
-                    .iter()
-                    .filter(|(span, _)| span.contains(offset))
-                    .map(|&(_, group)| group),
-            );
-            return;
-        }
-        // The last object starting at or before the offset; those holding it are it or the
-        // objects around it.
-        let after = self
-            .objects
-            .partition_point(|(span, _)| span.start <= offset);
-        let mut at = after.checked_sub(1);
-        while let Some(k) = at {
-            let (span, group) = self.objects[k];
-            if span.contains(offset) {
-                out.push(group);
-            }
-            at = self.parents[k];
-        }
+        let after = self.union.partition_point(|span| span.start <= offset);
+        after
+            .checked_sub(1)
+            .and_then(|k| self.union.get(k))
+            .is_some_and(|span| span.contains(offset))
     }
 }
 
@@ -376,7 +333,7 @@ mod tests {
     use crate::diagnostic::Severity;
     use crate::test_rng::Rng;
 
-    /// What `apply` did before it grouped and indexed: every suppression of the file tried.
+    /// The reference for `apply`: every suppression of the file tried for every finding.
     fn apply_by_trying_each(
         diagnostics: &mut Vec<Diagnostic>,
         suppressions: &[Suppression],
@@ -393,6 +350,10 @@ mod tests {
                         Scope::File => true,
                         Scope::Line(range) | Scope::Range(range) => {
                             range.contains(d.location.span.start)
+                        }
+                        Scope::Ranges(first, second) => {
+                            first.contains(d.location.span.start)
+                                || second.contains(d.location.span.start)
                         }
                     };
                 for (j, rule) in s.rules.iter().enumerate() {
@@ -415,28 +376,23 @@ mod tests {
         unused
     }
 
-    #[test]
-    fn grouped_suppressions_silence_what_trying_each_silences() {
-        const CODES: [&str; 3] = ["SL101", "SL104", "SL106"];
-        let mut rng = Rng(0x5eed_5a1e);
-        for _ in 0..300 {
+    const CODES: [&str; 3] = ["SL101", "SL104", "SL106"];
+
+    /// Suppressions with the scopes `scope` makes, in up to three files, and findings at up to
+    /// `span` bytes: `apply` must silence and report as unused what trying each does.
+    fn check_against_trying_each(
+        seed: u64,
+        rounds: usize,
+        span: usize,
+        mut scope: impl FnMut(&mut Rng) -> Scope,
+    ) {
+        let mut rng = Rng(seed);
+        for _ in 0..rounds {
             let files = 1 + rng.below(3);
             let mut suppressions = Vec::new();
             for _ in 0..rng.below(12) {
                 let file = FileId(u32::try_from(rng.below(files)).unwrap_or(0));
-                // Lines are 10 bytes apart and never overlap; objects nest (a list and its
-                // items: [0, 60) holding [0, 30) and [30, 60)) or are apart.
-                let scope = match rng.below(6) {
-                    0 => Scope::File,
-                    1 | 2 => {
-                        let start = 10 * rng.below(8);
-                        Scope::Line(Span::new(start, start + 10))
-                    }
-                    _ => {
-                        let (start, len) = [(0, 60), (0, 30), (30, 30), (60, 20)][rng.below(4)];
-                        Scope::Range(Span::new(start, start + len))
-                    }
-                };
+                let scope = scope(&mut rng);
                 let rules = (0..1 + rng.below(3))
                     .map(|_| {
                         let code = CODES[rng.below(CODES.len())];
@@ -456,7 +412,7 @@ mod tests {
             let diagnostics: Vec<Diagnostic> = (0..rng.below(15))
                 .map(|_| {
                     let file = FileId(u32::try_from(rng.below(files)).unwrap_or(0));
-                    let at = rng.below(90);
+                    let at = rng.below(span);
                     let code = CODES[rng.below(CODES.len())];
                     Diagnostic::new(
                         code,
@@ -485,6 +441,40 @@ mod tests {
             assert_eq!(kept, expected, "{suppressions:#?}");
             assert_eq!(unused, expected_unused, "{suppressions:#?}");
         }
+    }
+
+    #[test]
+    fn suppressions_of_usual_shapes_silence_what_trying_each_silences() {
+        // Lines are 10 bytes apart and never overlap; objects nest (a list and its items:
+        // [0, 60) holding [0, 30) and [30, 60)) or are apart.
+        check_against_trying_each(0x5eed_5a1e, 300, 90, |rng| match rng.below(6) {
+            0 => Scope::File,
+            1 | 2 => {
+                let start = 10 * rng.below(8);
+                Scope::Line(Span::new(start, start + 10))
+            }
+            _ => {
+                let (start, len) = [(0, 60), (0, 30), (30, 30), (60, 20)][rng.below(4)];
+                Scope::Range(Span::new(start, start + len))
+            }
+        });
+    }
+
+    #[test]
+    fn scopes_of_any_shape_silence_what_trying_each_silences() {
+        // Ranges anywhere: nested, overlapping without nesting, repeated, empty, touching, and
+        // scopes of two ranges in either order (an aliased compose service), over few bytes so
+        // that they meet.
+        let range = |rng: &mut Rng| {
+            let start = rng.below(30);
+            Span::new(start, start + rng.below(20))
+        };
+        check_against_trying_each(0x0dd_5ca1e, 3_000, 40, |rng| match rng.below(8) {
+            0 => Scope::File,
+            1 => Scope::Line(range(rng)),
+            2..=4 => Scope::Range(range(rng)),
+            _ => Scope::Ranges(range(rng), range(rng)),
+        });
     }
 
     #[test]
@@ -520,6 +510,52 @@ mod tests {
         assert_eq!(diagnostics[0].location.span.start, first_code_line);
         let unused = apply(&mut diagnostics, &suppressions);
         assert!(diagnostics.is_empty() && unused.is_empty());
+        // A guard against the quadratic cost (minutes), not a timing of the fast one.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn scopes_of_every_shape_cost_their_number() {
+        // 50,000 scopes of one code in one file and 50,000 findings inside all or most of them:
+        // nested like an aliased compose service's used to be (each from the anchor to its own
+        // name, [i, 2n - i)), overlapping without nesting ([i, i + n)), and all sharing one
+        // range (a scope of two ranges, its own line and the anchored node). Each finding used
+        // to walk the chain of scopes around it, or try every scope once two overlapped: the
+        // product of the two numbers (minutes); now each looks itself up once.
+        let n = 50_000;
+        let shapes: [fn(usize, usize) -> Scope; 3] = [
+            |i, n| Scope::Range(Span::new(i, 2 * n - i)),
+            |i, n| Scope::Range(Span::new(i, i + n)),
+            |i, n| Scope::Ranges(Span::new(2 * n + i, 2 * n + i + 1), Span::new(0, 2 * n)),
+        ];
+        let started = std::time::Instant::now();
+        for shape in shapes {
+            let suppressions: Vec<Suppression> = (0..n)
+                .map(|i| Suppression {
+                    scope: shape(i, n),
+                    rules: vec![SuppressedRule {
+                        selector: "SL104".to_string(),
+                        code: Some("SL104"),
+                        location: Location::new(FileId(0), Span::empty(i)),
+                    }],
+                    location: Location::new(FileId(0), Span::empty(i)),
+                })
+                .collect();
+            let mut diagnostics: Vec<Diagnostic> = (0..n)
+                .map(|k| {
+                    let at = n + k % (n - 1);
+                    Diagnostic::new(
+                        "SL104",
+                        Severity::Warning,
+                        Location::new(FileId(0), Span::new(at, at + 1)),
+                        "m",
+                    )
+                })
+                .collect();
+            let unused = apply(&mut diagnostics, &suppressions);
+            assert!(diagnostics.is_empty());
+            assert!(unused.len() < 2, "{}", unused.len());
+        }
         // A guard against the quadratic cost (minutes), not a timing of the fast one.
         assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }

@@ -809,6 +809,28 @@ fn compose_yaml() {
             ),
             Expect::Clean,
         ),
+        // One service with an ignore label and 20,000 services written as aliases of it (or of
+        // an `x-` block with the label): each alias carried the label's scope, and those scopes
+        // nested or overlapped, so each finding looked through all of them (53 s for 20,000 in a
+        // release build).
+        Case::new(
+            "20,000 services aliasing a service with an ignore label",
+            "compose.yaml",
+            format!(
+                "services:\n  s0: &a\n    image: nginx\n    stop_signal: SIGKILL\n    labels:\n      shutdownlint.dev/ignore: SL104\n{}",
+                (1..20_000).map(|i| format!("  s{i}: *a\n")).collect::<String>()
+            ),
+            Expect::Clean,
+        ),
+        Case::new(
+            "20,000 services aliasing an `x-` block with an ignore label",
+            "compose.yaml",
+            format!(
+                "x-base: &a\n  image: nginx\n  stop_signal: SIGKILL\n  labels:\n    shutdownlint.dev/ignore: SL104\nservices:\n{}",
+                (1..20_000).map(|i| format!("  s{i}: *a\n")).collect::<String>()
+            ),
+            Expect::Clean,
+        ),
         // Each step of an `extends` walk looked its service up in the chain so far by a scan:
         // 6 s for a chain of 60,000 in a release build.
         Case::new(
