@@ -215,8 +215,14 @@ fn service(
                 });
             }
         }
+        // A service written as an alias (`name: *base`) is its own line and the anchored node
+        // written before it, not the services between them.
+        let scope = match &node.alias {
+            Some(alias) => Scope::Ranges(key.span.join(alias.span), node.span),
+            None => Scope::Range(key.span.join(node.span)),
+        };
         facts.suppressions.push(Suppression {
-            scope: Scope::Range(key.span.join(node.span)),
+            scope,
             rules,
             location: location(file, *span),
         });
