@@ -193,6 +193,25 @@ pub fn find_upward(start: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static s
     Ok(None)
 }
 
+/// Where the configuration of a run over `paths` is looked for ([`Config::discover`]): the first
+/// path that neither is nor goes through a symbolic link in a git work tree
+/// ([`crate::change::paths::locate`]), as given; the working directory when there is none. A
+/// repository can commit `deploy -> ../other`: `shutdownlint deploy/db` must not take the other
+/// repository's configuration (its `exclude`, its `[migrations]`). Such a path is not walked
+/// either (a note). Links outside every work tree (the user's own) are resolved by the system.
+pub fn config_start(paths: &[PathBuf]) -> PathBuf {
+    use crate::change::paths::{locate, Located};
+    let cwd = std::env::current_dir().ok();
+    paths
+        .iter()
+        .find(|path| {
+            cwd.as_deref()
+                .is_none_or(|cwd| !matches!(locate(path, cwd), Located::Link { .. }))
+        })
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
 /// A configuration problem: exit code 2.
 #[derive(Debug)]
 pub struct ConfigError(pub String);

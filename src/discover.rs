@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
 
+use crate::change::paths::{locate, Located};
 use crate::config::{Config, ConfigError};
 use crate::source::FileKind;
 
@@ -458,7 +459,30 @@ pub fn discover(
     let mut roots = HashMap::new();
     // Each file named: its canonical path, its argument's index and the file.
     let mut named_files: Vec<Keyed> = Vec::new();
+    // Where relative paths are: without links (the system's working directory).
+    let cwd = std::env::current_dir().ok();
     for (index, path) in paths.iter().enumerate() {
+        // A path that is, or goes through, a symbolic link in a git work tree (`deploy`,
+        // `deploy/`, `deploy/db` with `deploy -> ../other` committed) is not walked: `lstat`
+        // follows a link before a `/`. Links outside every work tree are the user's own.
+        if let Some(Located::Link { link, whole }) = cwd.as_deref().map(|cwd| locate(path, cwd)) {
+            if whole && is_excluded(matcher.as_ref(), &link, false) {
+                continue;
+            }
+            discovery.notes.push(if whole {
+                format!(
+                    "{}: a symbolic link; not followed (name the file it points to)",
+                    display_path(&link)
+                )
+            } else {
+                format!(
+                    "{}: goes through the symbolic link `{}`; not followed (name the path it points to)",
+                    display_path(path),
+                    display_path(&link)
+                )
+            });
+            continue;
+        }
         let meta = std::fs::symlink_metadata(path)
             .map_err(|_| ConfigError(format!("{}: no such file or directory", path.display())))?;
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| absolute_by_name(path));
@@ -473,8 +497,8 @@ pub fn discover(
         } else if meta.file_type().is_symlink() {
             // Not even when named: a link in a checked-out change can point anywhere
             // (`/proc/self/environ`, a key outside the repository), and a parse error would
-            // print a line of it. Only the last component is a link here: a path through a
-            // linked directory (`link/Dockerfile`, `link/`) is resolved by the system.
+            // print a line of it. A link outside every work tree, on the way to the path
+            // (`link/Dockerfile`, `link/`), is resolved by the system.
             discovery.notes.push(format!(
                 "{}: a symbolic link; not followed (name the file it points to)",
                 display_path(path)

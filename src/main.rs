@@ -199,11 +199,12 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         Some(path) => Config::load(path).map_err(config_error)?,
         None => {
             let start = if stdin {
-                args.stdin_filename
-                    .as_deref()
-                    .map_or_else(|| PathBuf::from("."), PathBuf::from)
+                args.stdin_filename.as_deref().map_or_else(
+                    || PathBuf::from("."),
+                    |name| shutdownlint::config::config_start(&[PathBuf::from(name)]),
+                )
             } else {
-                paths[0].clone()
+                shutdownlint::config::config_start(&paths)
             };
             Config::discover(&start)
                 .map_err(config_error)?
@@ -399,7 +400,7 @@ fn timeline(args: TimelineArgs) -> Result<ExitCode, String> {
     }
     let config = match &args.config {
         Some(path) => Config::load(path).map_err(config_error)?,
-        None => Config::discover(&paths[0])
+        None => Config::discover(&shutdownlint::config::config_start(&paths))
             .map_err(config_error)?
             .unwrap_or_default(),
     };

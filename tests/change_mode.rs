@@ -1098,6 +1098,10 @@ fn linked_paths_are_not_followed_to_another_repository() {
     link(Path::new("app"), "inside");
     write(root, "Dockerfile", "FROM alpine\n");
     commit_all(root, "links");
+    // The other repository's configuration is not read either (it would set `exclude` and
+    // `[migrations]`): broken, it would end the run with exit 2.
+    let other_config = other.path().join(".shutdownlint.toml");
+    std::fs::write(&other_config, "this is [not toml\n").expect("write");
     let absolute = root.join("deploy").to_string_lossy().into_owned();
     let note = "change mode (--diff) does not follow it: no repository or changed file is taken from it (name the path it points to)";
     for (arg, shown) in [
@@ -1124,6 +1128,7 @@ fn linked_paths_are_not_followed_to_another_repository() {
         &[],
     );
     assert_eq!(findings(&out), vec![], "{}", stderr(&out));
+    std::fs::remove_file(&other_config).expect("remove");
     // Named by its real path, the other repository is reviewed.
     let real = other.path().to_string_lossy().into_owned();
     let out = run(root, &[&real, "--diff", "main", "--format", "json"], &[]);

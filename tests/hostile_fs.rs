@@ -211,14 +211,82 @@ fn named_symlinks_are_not_followed_either() {
             result.stderr
         );
     }
-    // Only links named by themselves are refused: a path through a linked directory is the
-    // system's to resolve, like any other directory on the way.
+    // Outside a git work tree, a path through a linked directory is the system's to resolve,
+    // like any other directory on the way.
     let through = run(dir, &["--format", "json", "deploy/"]);
     assert_eq!(
         through.findings().first().map(|(file, _)| file.as_str()),
         Some("deploy/web.yaml"),
         "{}",
         through.stderr
+    );
+}
+
+/// A repository that commits `deploy -> ../other` (another repository, with a broken config and
+/// files with findings): `deploy`, `deploy/`, `deploy/Dockerfile`, `deploy/sub` get a note; the
+/// other repository's configuration is not read and its files are not linted. The configuration
+/// comes from the next path. A link outside every work tree is still resolved.
+#[test]
+fn paths_through_a_link_in_a_work_tree_are_not_followed() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let top = root.path();
+    let repo = top.join("repo");
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    write(&repo, "app/Dockerfile", SHELL_FORM);
+    let other = top.join("other");
+    std::fs::create_dir_all(other.join(".git")).expect("mkdir");
+    write(&other, ".shutdownlint.toml", "this is [not toml\n");
+    write(&other, "Dockerfile", SHELL_FORM);
+    write(&other, "sub/Dockerfile", SHELL_FORM);
+    symlink("../other", &repo.join("deploy"));
+
+    for (arg, note) in [
+        ("deploy", "deploy: a symbolic link; not followed"),
+        ("deploy/", "deploy: a symbolic link; not followed"),
+        (
+            "deploy/Dockerfile",
+            "deploy/Dockerfile: goes through the symbolic link `deploy`; not followed",
+        ),
+        (
+            "deploy/sub",
+            "deploy/sub: goes through the symbolic link `deploy`; not followed",
+        ),
+    ] {
+        let result = run(&repo, &["--format", "json", arg]);
+        assert_eq!(result.code, Some(0), "{arg}: {}", result.stderr);
+        assert_eq!(result.findings(), [], "{arg}: {}", result.stderr);
+        assert!(result.stderr.contains(note), "{arg}: {}", result.stderr);
+        assert!(
+            !result.stderr.contains(".shutdownlint.toml"),
+            "{arg}: {}",
+            result.stderr
+        );
+        // The next path gives the configuration (none here) and is linted.
+        let with_app = run(&repo, &["--format", "json", arg, "app"]);
+        assert_eq!(with_app.code, Some(1), "{arg}: {}", with_app.stderr);
+        assert_eq!(
+            with_app.findings(),
+            [("app/Dockerfile".to_string(), "SL101".to_string())],
+            "{arg}: {}",
+            with_app.stderr
+        );
+    }
+    // Links outside every work tree are the user's own: resolved, the configuration included.
+    symlink("repo", &top.join("projects"));
+    symlink("other", &top.join("elsewhere"));
+    let projects = run(top, &["--format", "json", "projects/app/"]);
+    assert_eq!(
+        projects.findings(),
+        [("projects/app/Dockerfile".to_string(), "SL101".to_string())],
+        "{}",
+        projects.stderr
+    );
+    let elsewhere = run(top, &["--format", "json", "elsewhere/sub"]);
+    assert_eq!(elsewhere.code, Some(2), "{}", elsewhere.stderr);
+    assert!(
+        elsewhere.stderr.contains("elsewhere/.shutdownlint.toml"),
+        "{}",
+        elsewhere.stderr
     );
 }
 

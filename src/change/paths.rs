@@ -1,10 +1,10 @@
-//! Where a linted path is on disk, for change mode: found component by component, without
-//! following a symbolic link that a git work tree holds.
+//! Where a linted path is on disk, for change mode, discovery and the configuration's lookup:
+//! found component by component, without following a symbolic link that a git work tree holds.
 //!
 //! A repository can commit a link (`deploy -> ../other`), and a change can turn the path a CI
-//! workflow names into one. Discovery does not follow a link named on the command line; change
-//! mode does not either, and also not a link met on the way to the path (`deploy/db`): such a
-//! path picks no repository and no changed file. Links outside every work tree (`/tmp` on
+//! workflow names into one. Neither such a link nor a link met on the way to the path
+//! (`deploy/db`, `deploy/`) is followed: the path is not walked, the configuration is not
+//! looked for from it, and in change mode it picks no repository and no changed file. Links outside every work tree (`/tmp` on
 //! macOS, a link to a projects folder) are the user's own and are resolved as the system does,
 //! one at a time, so a link they lead to inside a work tree is refused too.
 
