@@ -3,20 +3,23 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shutdownlint::lsp::transport::{pump, write_all};
+use shutdownlint::lsp::transport::{pump_with_max_body, write_all};
 
 /// Small, so bodies over the limit are skipped often.
 const MAX_BODY: usize = 4096;
 
 fuzz_target!(|data: &[u8]| {
     let mut read = Vec::new();
-    pump(
+    // Every method is acted on, so no notification is dropped unread.
+    pump_with_max_body(
         &mut &data[..],
         MAX_BODY,
+        |_| true,
         |message| {
             read.push(message);
             true
         },
+        || {},
         |_| {},
     );
     // Each message is framed by at least a `Content-Length:` header and `\r\n\r\n`.
@@ -27,13 +30,15 @@ fuzz_target!(|data: &[u8]| {
     let mut written = Vec::new();
     write_all(read.iter().cloned(), &mut written).expect("written to memory");
     let mut again = Vec::new();
-    pump(
+    pump_with_max_body(
         &mut &written[..],
         usize::MAX,
+        |_| true,
         |message| {
             again.push(message);
             true
         },
+        || {},
         |line| panic!("a written message did not read back: {line}"),
     );
     assert_eq!(

@@ -13,23 +13,23 @@ use shutdownlint::span::{MappedText, Span};
 use shutdownlint_fuzz::{check_span, text};
 
 fn command(words: Vec<(MappedText, bool)>, len: usize, form: Form) -> Command {
-    Command {
-        words: words
-            .into_iter()
-            .map(|(text, synthesized)| CommandWord {
-                text,
-                file: FileId(0),
-                source: 0,
-                synthesized,
-            })
-            .collect(),
-        sources: vec![CommandSource {
-            what: "CMD",
-            form,
-            location: Location::new(FileId(0), Span::new(0, len)),
-            inherited_from: None,
-        }],
-    }
+    let mut command = Command::default();
+    command.words = words
+        .into_iter()
+        .map(|(text, synthesized)| CommandWord {
+            text,
+            file: FileId(0),
+            source: 0,
+            synthesized,
+        })
+        .collect();
+    command.sources = vec![CommandSource {
+        what: "CMD",
+        form,
+        location: Location::new(FileId(0), Span::new(0, len)),
+        inherited_from: None,
+    }];
+    command
 }
 
 fn env(family: ShellFamily) -> ShellEnv {

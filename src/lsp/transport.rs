@@ -336,6 +336,20 @@ pub fn pump(
     pump_limited(input, LIMITS, acts_on, deliver, end, log);
 }
 
+/// [`pump`] with a smaller body limit than [`MAX_BODY`] (the fuzz target's, so that bodies over
+/// it are skipped often).
+pub fn pump_with_max_body(
+    input: &mut impl BufRead,
+    max_body: usize,
+    acts_on: impl Fn(&str) -> bool,
+    deliver: impl FnMut(Message) -> bool + Send,
+    end: impl Fn(),
+    log: impl Fn(&str) + Sync,
+) {
+    let limits = Limits { max_body, ..LIMITS };
+    pump_limited(input, limits, acts_on, deliver, end, log);
+}
+
 /// [`pump`] with other limits.
 fn pump_limited(
     input: &mut impl BufRead,
