@@ -442,6 +442,14 @@ fn walk(
     }
 }
 
+/// The note for a path argument that is a symbolic link.
+fn link_not_followed(link: &Path) -> String {
+    format!(
+        "{}: a symbolic link; not followed (name the file it points to)",
+        display_path(link)
+    )
+}
+
 /// Walk `paths` (files or directories) in parallel. Missing paths are an error (exit 2). The
 /// walk ends early once `stop` is set (the caller then throws the result away).
 pub fn discover(
@@ -470,10 +478,7 @@ pub fn discover(
                 continue;
             }
             discovery.notes.push(if whole {
-                format!(
-                    "{}: a symbolic link; not followed (name the file it points to)",
-                    display_path(&link)
-                )
+                link_not_followed(&link)
             } else {
                 format!(
                     "{}: goes through the symbolic link `{}`; not followed (name the path it points to)",
@@ -499,10 +504,7 @@ pub fn discover(
             // (`/proc/self/environ`, a key outside the repository), and a parse error would
             // print a line of it. A link outside every work tree, on the way to the path
             // (`link/Dockerfile`, `link/`), is resolved by the system.
-            discovery.notes.push(format!(
-                "{}: a symbolic link; not followed (name the file it points to)",
-                display_path(path)
-            ));
+            discovery.notes.push(link_not_followed(path));
         } else if !meta.is_file() {
             // FIFOs, sockets and devices are never opened (a FIFO would block the run).
             discovery.notes.push(format!(
