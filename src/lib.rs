@@ -58,9 +58,14 @@ pub struct Report {
     /// Kubernetes workloads beyond [`Settings::kept_workloads`].
     pub model: Model,
     /// With [`Settings::keep_released_paths`]: the paths of the files that were read and
-    /// released (see [`Files::push_released`]), in id order. The run had nothing to say about
-    /// them.
-    pub released_paths: Vec<String>,
+    /// released (see [`Files::push_released`]), in id order, as they were opened (see
+    /// [`Report::opened_paths`]). The run had nothing to say about them.
+    pub released_paths: Vec<PathBuf>,
+    /// With [`Settings::keep_released_paths`]: the files whose shown path does not open them
+    /// (a path that is not UTF-8 is shown with U+FFFD, and two files can then be shown alike),
+    /// with the path they were opened by, in id order. The language server tells files apart
+    /// by it.
+    pub opened_paths: Vec<(FileId, PathBuf)>,
 }
 
 /// A file handed in directly (stdin, the language server, tests).
@@ -425,6 +430,8 @@ struct FileOutput {
     file: FileId,
     /// The file as it enters [`Files`].
     path: String,
+    /// The path it was opened by, when `path` does not open it.
+    opened: Option<PathBuf>,
     kind: FileKind,
     text: Kept,
     /// The folder of a file whose facts image linking resolves next to it (see
@@ -505,6 +512,7 @@ fn lint_sources(
     let mut notes = Vec::new();
     let mut unreadable = Vec::new();
     let mut released_paths = Vec::new();
+    let mut opened_paths = Vec::new();
     let mut linted_files = 0;
     let mut template_sources: HashMap<FileId, Vec<(Span, Arc<str>)>> = HashMap::new();
     // Kubernetes workloads kept so far, and the manifests (or their parts) whose workloads are
@@ -563,6 +571,10 @@ fn lint_sources(
                     }
                 }
             }
+            let opened = output.opened.take();
+            if settings.keep_released_paths && !matches!(output.text, Kept::Nothing) {
+                opened_paths.extend(opened.clone().map(|path| (output.file, path)));
+            }
             // Ids were given in this order, so pushing keeps them.
             match output.text {
                 Kept::Memory(text) => files.push(SourceFile {
@@ -574,7 +586,7 @@ fn lint_sources(
                 Kept::Nothing => {
                     // A file that could not be read was not linted: nothing is known about it.
                     if settings.keep_released_paths && output.unreadable.is_none() {
-                        released_paths.push(output.path);
+                        released_paths.push(opened.unwrap_or_else(|| PathBuf::from(output.path)));
                     }
                     files.push_released()
                 }
@@ -736,6 +748,7 @@ fn lint_sources(
         linted_files,
         model,
         released_paths,
+        opened_paths,
     };
     Some((report, unreadable))
 }
@@ -801,6 +814,10 @@ fn process_source(
         content,
         order,
     } = source;
+    let opened = match &content {
+        Content::Path(path) => path.clone(),
+        Content::Text(_) => None,
+    };
     let dir = dir.or_else(|| match &content {
         Content::Path(path) => path
             .as_deref()
@@ -833,6 +850,7 @@ fn process_source(
             return FileOutput {
                 file: id,
                 path: display,
+                opened,
                 kind,
                 text: Kept::Nothing,
                 dir,
@@ -860,6 +878,7 @@ fn process_source(
         || !output.suppressions.is_empty()
         || !output.template_sources.is_empty();
     output.path = file.path;
+    output.opened = opened;
     output.text = match (needed, on_disk) {
         (false, _) => Kept::Nothing,
         (true, Some(path)) if kind != FileKind::ShellScript => {
@@ -885,6 +904,7 @@ fn process_file(
     let mut output = FileOutput {
         file: id,
         path: String::new(),
+        opened: None,
         kind: file.kind,
         text: Kept::Nothing,
         dir: None,
@@ -1359,7 +1379,10 @@ mod pipeline_tests {
             ],
             &settings,
         );
-        assert_eq!(report.released_paths, ["ci.yaml", "crd.yaml"]);
+        assert_eq!(
+            report.released_paths,
+            [PathBuf::from("ci.yaml"), PathBuf::from("crd.yaml")]
+        );
         assert!(report.files.is_released(FileId(1)));
     }
 

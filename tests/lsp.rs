@@ -1240,3 +1240,190 @@ fn costly_work_is_done_once_for_a_burst_of_messages() {
     );
     assert_eq!(client.exit().code(), Some(0));
 }
+
+impl Client {
+    /// Start a server and initialize it for these workspace folders.
+    fn with_folders(folders: &[&Path]) -> Client {
+        let mut client = Client::start();
+        let folders: Vec<Value> = folders
+            .iter()
+            .map(|folder| json!({"uri": uri(folder), "name": "ws"}))
+            .collect();
+        client.request(
+            "initialize",
+            json!({"processId": null, "workspaceFolders": folders, "capabilities": {}}),
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn remove_folder(&mut self, folder: &Path) {
+        self.notify(
+            "workspace/didChangeWorkspaceFolders",
+            json!({"event": {"added": [], "removed": [{"uri": uri(folder), "name": "ws"}]}}),
+        );
+    }
+}
+
+/// Which workspace folders hold a changed file is found in time linear in its path, whatever
+/// the folders: before, each ancestor of the path no longer than the longest folder was hashed
+/// whole, and 600 changes 1,000 folders deep with a folder of a 4,000-byte name took seconds.
+#[test]
+fn watched_changes_deep_in_long_folders_cost_their_length() {
+    let (dir, root) = workspace();
+    let long = dir.path().join("x".repeat(250)).join("y".repeat(250));
+    let long = (0..16).fold(long, |path, i| path.join(format!("{i}{}", "z".repeat(240))));
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&long), "name": "long"}], "removed": []}}),
+    );
+    let dockerfile = root.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
+    let deep = "a/".repeat(1000);
+    let changes: Vec<Value> = (0..600)
+        .map(|i| json!({"uri": uri(&root.join(format!("{deep}{i}.yaml"))), "type": 2}))
+        .collect();
+    let started = Instant::now();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": changes}),
+    );
+    client.change(&dockerfile, 2, DOCKERFILE_FIXED);
+    let published = client.diagnostics(&uri(&dockerfile));
+    let took = started.elapsed();
+    assert_eq!(codes(&published), Vec::<String>::new());
+    assert!(took < Duration::from_secs(2), "published after {took:?}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// A workspace folder removed from inside another leaves its documents to the outer folder,
+/// whose configuration and lint publish for them from then on. Before, they kept the inner
+/// folder's findings (or none) until something in the outer folder changed.
+#[test]
+fn removing_a_nested_folder_hands_its_documents_to_the_outer_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outer = dir.path().join("w");
+    let inner = outer.join("a");
+    write(&inner, "Dockerfile", "FROM node:18\nCMD npm start\n");
+    write(
+        &inner,
+        ".shutdownlint.toml",
+        "ignore = [\"SL101\", \"SL102\"]\n",
+    );
+    let dockerfile = inner.join("Dockerfile");
+    let mut client = Client::with_folders(&[&outer, &inner]);
+    client.open(&dockerfile, "FROM node:18\nCMD npm start\n");
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&dockerfile))),
+        Vec::<String>::new()
+    );
+    client.remove_folder(&inner);
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&dockerfile))),
+        ["SL101", "SL102"]
+    );
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// Closing an unsaved buffer is seen by every folder holding it, even when the innermost one
+/// lints again anyway (its configuration changed in the same burst). Before, the outer folder
+/// kept the findings of the buffer that was thrown away.
+#[test]
+fn closing_a_buffer_relints_every_folder_holding_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outer = dir.path().join("w");
+    let inner = outer.join("worker.service.d");
+    let unit_text = "[Unit]\nDescription=Queue worker\n\n[Service]\nExecStart=/usr/local/bin/worker --queue default\nTimeoutStopSec=45s\nRestart=always\n";
+    let drop_in_text = "[Service]\nEnvironment=SHUTDOWN_TIMEOUT=120s\n";
+    write(&outer, "worker.service", unit_text);
+    write(&inner, "10-env.conf", drop_in_text);
+    let (unit, drop_in) = (outer.join("worker.service"), inner.join("10-env.conf"));
+    let mut client = Client::with_folders(&[&outer, &inner]);
+    client.open(&unit, unit_text);
+    client.open(&drop_in, drop_in_text);
+    let mut published = client.diagnostics(&uri(&unit));
+    while codes(&published) != ["SL301"] {
+        published = client.diagnostics(&uri(&unit));
+    }
+    client.change(&drop_in, 2, "[Service]\nEnvironment=SHUTDOWN_TIMEOUT=10s\n");
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&unit))),
+        Vec::<String>::new()
+    );
+    // The buffer is thrown away while the inner folder's configuration changes.
+    write(&inner, ".shutdownlint.toml", "# nothing\n");
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&drop_in)}}),
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&inner.join(".shutdownlint.toml")), "type": 1}]}),
+    );
+    assert_eq!(codes(&client.diagnostics(&uri(&unit))), ["SL301"]);
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// Documents are matched with the files the lint read by path, not by the name it shows: a
+/// folder whose name is not UTF-8 (`\xff`) is shown as `\u{FFFD}`, like a folder of that name.
+/// Before, the open correct Dockerfile of the `\u{FFFD}` folder got the findings of the other,
+/// and a document of the `\xff` folder never got any.
+#[cfg(unix)]
+#[test]
+fn documents_in_folders_that_are_not_utf8_get_their_own_findings() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("ws");
+    let not_utf8 = root.join(std::ffi::OsStr::from_bytes(b"\xff"));
+    let bad = "FROM node:18\nSTOPSIGNAL SIGKILL\nCMD npm start\n";
+    write(&not_utf8, "Dockerfile", bad);
+    let good = "FROM node:18\nCMD [\"node\", \"server.js\"]\n";
+    write(&root, "\u{FFFD}/Dockerfile", good);
+    let (mut client, _) = Client::initialized(&root, json!({}));
+    let good_path = root.join("\u{FFFD}/Dockerfile");
+    client.open(&good_path, good);
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&good_path))),
+        Vec::<String>::new()
+    );
+    let bad_uri = format!("{}/%FF/Dockerfile", uri(&root));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {
+            "uri": bad_uri, "languageId": "dockerfile", "version": 1, "text": bad,
+        }}),
+    );
+    assert_eq!(
+        codes(&client.diagnostics(&bad_uri)),
+        ["SL101", "SL102", "SL104"]
+    );
+    assert_eq!(client.shut_down().code(), Some(0));
+}
+
+/// A workspace folder reached through a symbolic link a git work tree holds (`repo/alias/sub`,
+/// `alias -> real` committed) is not linted, as on the command line; the user is told why.
+/// Before, only a folder that is itself a link was reported: this one went without a word.
+#[cfg(unix)]
+#[test]
+fn a_workspace_folder_through_a_committed_link_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    write(&repo, "real/sub/Dockerfile", DOCKERFILE);
+    std::os::unix::fs::symlink("real", repo.join("alias")).expect("symlink");
+    let folder = repo.join("alias/sub");
+    let (mut client, _) = Client::initialized(&folder, json!({}));
+    client.open(&folder.join("Dockerfile"), DOCKERFILE);
+    let shown = client.wait_for("window/showMessage", |m| {
+        m["method"] == "window/showMessage"
+    });
+    let message = shown["params"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("goes through the symbolic link") && message.contains("alias"),
+        "{message}"
+    );
+    assert_eq!(shown["params"]["type"], 2, "a warning: {shown:#}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}

@@ -158,7 +158,19 @@ pub struct Converter<'a> {
     /// Texts and line indexes of the files converted so far.
     indexes: HashMap<FileId, Lines>,
     /// Each file's findings (their indexes in the report), in the report's order.
-    of_file: HashMap<&'a str, Vec<usize>>,
+    of_file: HashMap<FileId, Vec<usize>>,
+}
+
+/// The path the file `id` of `report` was read from: its shown path, unless that does not open
+/// it (a path that is not UTF-8, see [`Report::opened_paths`]). Files are told apart by it, not
+/// by their shown paths: `\xff/Dockerfile` and `\u{FFFD}/Dockerfile` are shown alike.
+pub fn file_path(report: &Report, id: FileId) -> &Path {
+    let opened = &report.opened_paths;
+    opened
+        .binary_search_by_key(&id, |(file, _)| *file)
+        .ok()
+        .and_then(|i| opened.get(i))
+        .map_or_else(|| Path::new(report.files.path(id)), |(_, path)| path)
 }
 
 impl<'a> Converter<'a> {
@@ -168,12 +180,9 @@ impl<'a> Converter<'a> {
         root: &'a Path,
         uri_of: &'a dyn Fn(&Path) -> Option<Uri>,
     ) -> Self {
-        let mut of_file: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let mut of_file: HashMap<FileId, Vec<usize>> = HashMap::new();
         for (i, d) in report.diagnostics.iter().enumerate() {
-            of_file
-                .entry(report.files.path(d.location.file))
-                .or_default()
-                .push(i);
+            of_file.entry(d.location.file).or_default().push(i);
         }
         Converter {
             report,
@@ -186,31 +195,36 @@ impl<'a> Converter<'a> {
     }
 
     /// Every file the lint read (with the released files of
-    /// [`crate::Report::released_paths`]) and how many diagnostics [`Converter::convert`]
-    /// gives it.
-    pub fn files(&self) -> Vec<(&'a str, usize)> {
+    /// [`crate::Report::released_paths`]): the path it was read from (see [`file_path`]), its
+    /// id (`None` for a released file, which has no findings) and how many diagnostics
+    /// [`Converter::convert`] gives it.
+    pub fn files(&self) -> Vec<(&'a Path, Option<FileId>, usize)> {
         let report = self.report;
         report
             .files
             .iter()
-            .map(|(_, file)| file.path)
-            .chain(report.released_paths.iter().map(String::as_str))
-            .map(|path| {
-                let count = self.of_file.get(path).map_or(0, |found| {
+            .map(|(id, _)| {
+                let count = self.of_file.get(&id).map_or(0, |found| {
                     found.len().min(MAX_PER_DOCUMENT) + usize::from(found.len() > MAX_PER_DOCUMENT)
                 });
-                (path, count)
+                (file_path(report, id), Some(id), count)
             })
+            .chain(
+                report
+                    .released_paths
+                    .iter()
+                    .map(|path| (path.as_path(), None, 0)),
+            )
             .collect()
     }
 
-    /// The diagnostics of the file `path`. A file with more than [`MAX_PER_DOCUMENT`] findings
+    /// The diagnostics of the file `file`. A file with more than [`MAX_PER_DOCUMENT`] findings
     /// gets that many, the most severe first (then in the report's order, by position), and
     /// one more that says how many are not shown. Only those are converted.
-    pub fn convert(&mut self, path: &str) -> Vec<lsp_types::Diagnostic> {
+    pub fn convert(&mut self, file: FileId) -> Vec<lsp_types::Diagnostic> {
         let report = self.report;
         let diagnostics = &report.diagnostics;
-        let Some(found) = self.of_file.get(path) else {
+        let Some(found) = self.of_file.get(&file) else {
             return Vec::new();
         };
         let mut kept = found.clone();
@@ -224,7 +238,7 @@ impl<'a> Converter<'a> {
             Vec::with_capacity(kept.len() + usize::from(omitted > 0));
         converted.extend(kept.iter().map(|&i| self.diagnostic(&diagnostics[i])));
         if omitted > 0 {
-            converted.push(self.omitted(Path::new(path), omitted));
+            converted.push(self.omitted(file_path(report, file), omitted));
         }
         // Line indexes are kept for labels into other files; this file's is not needed again.
         if let Some(&first) = kept.first() {
@@ -268,14 +282,14 @@ impl<'a> Converter<'a> {
     }
 
     fn lsp_location(&mut self, location: &Location) -> Option<lsp_types::Location> {
-        let uri = (self.uri_of)(Path::new(self.report.files.path(location.file)))?;
+        let uri = (self.uri_of)(file_path(self.report, location.file))?;
         Some(lsp_types::Location::new(uri, self.range(location)))
     }
 
     /// `Dockerfile:1:6` relative to the workspace folder, with the line and column (in
     /// characters) as the command line shows them.
     fn place(&mut self, location: &Location) -> String {
-        let path = Path::new(self.report.files.path(location.file));
+        let path = file_path(self.report, location.file);
         let shown = path.strip_prefix(self.root).unwrap_or(path);
         let (line, column) = self
             .indexed(location.file)
