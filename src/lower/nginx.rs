@@ -556,6 +556,22 @@ impl<'a> Entries<'a> {
         }))
     }
 
+    /// The entries in order, skipping every list `seen` already holds (this one or a shared
+    /// part: an included file's entries), and adding the lists it visits to `seen`: a file
+    /// included 1,000 times at a level (or reached by many lookups with the same `seen`) is
+    /// read once, not once per include. What is skipped are the same entries again.
+    pub fn visit_once<'b>(&'b self, seen: &mut HashSet<usize>, f: &mut impl FnMut(&'b Entry<'a>)) {
+        if !seen.insert(self.key()) {
+            return;
+        }
+        for part in &self.0.parts {
+            match part {
+                EntryPart::Own(own) => own.iter().for_each(&mut *f),
+                EntryPart::Shared(shared) => shared.visit_once(seen, f),
+            }
+        }
+    }
+
     /// Whether both are the same list (not only equal entries).
     pub fn ptr_eq(&self, other: &Entries<'a>) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

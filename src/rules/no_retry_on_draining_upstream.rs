@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::lower::nginx::{
     has_lua_balancer, Entries, Entry, Level, Lookup, Only, PerLevel, Scan, ScanPass,
 };
+use crate::diagnostic::Location;
 use crate::rules::{Reporter, RuleContext};
 use crate::span::Span;
 
@@ -17,6 +18,8 @@ struct Problem<'a> {
     what: Arc<str>,
     /// The conditions missing (`http_502`, `http_503`); empty for `off` / `tries 1`.
     missing: Vec<&'static str>,
+    /// The conditions the help suggests writing.
+    write: Arc<str>,
     /// Where it is set (empty: the default).
     entries: Entries<'a>,
     level: Option<Level<'a>>,
@@ -24,36 +27,73 @@ struct Problem<'a> {
     key: String,
 }
 
-/// What the `proxy_next_upstream` lines of one level say: `None` when they retry on 502 and
-/// 503, else what they are (`off` or the conditions) and what is missing.
-type LevelProblem = Option<(Arc<str>, Vec<&'static str>)>;
-
-/// The conditions of some `proxy_next_upstream` lines, lowercased, each once, in order.
-fn conditions<'b, 'a: 'b>(entries: impl IntoIterator<Item = &'b Entry<'a>>) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut conditions: Vec<String> = Vec::new();
-    for entry in entries {
-        for arg in &entry.directive.args {
-            let value = arg.value.to_ascii_lowercase();
-            if seen.insert(value.clone()) {
-                conditions.push(value);
-            }
-        }
-    }
-    conditions
+/// What the `proxy_next_upstream` lines of one level say when they do not retry on 502 and
+/// 503: `what` they are (`off` or the conditions), what is `missing`, and the conditions to
+/// `write` instead.
+#[derive(Clone)]
+struct Setting {
+    what: Arc<str>,
+    missing: Vec<&'static str>,
+    write: Arc<str>,
 }
 
-/// The conditions of `after` that `before` lacks, added to it: [`conditions`] of two lists of
-/// lines one after the other.
-fn join_conditions(mut before: Vec<String>, after: &[String]) -> Vec<String> {
-    let have: HashSet<&String> = before.iter().collect();
-    let new: Vec<String> = after
-        .iter()
-        .filter(|c| !have.contains(c))
-        .cloned()
-        .collect();
-    before.extend(new);
-    before
+/// `None` when a level's lines retry on 502 and 503.
+type LevelProblem = Option<Setting>;
+
+/// The conditions a message shows are at most this many (nginx knows 13; any other word is
+/// one that `nginx -t` refuses), followed by `…` when a level has more. Whether the level has
+/// a problem is decided from every line ([`flags`]); this only bounds what is shown, and the
+/// cost of putting together the conditions of a level that includes a file with 100,000 of
+/// them 1,000 times (each include joined the whole list again).
+const MAX_CONDITIONS: usize = 32;
+
+/// The conditions of some `proxy_next_upstream` lines, lowercased, each once, in order: the
+/// first [`MAX_CONDITIONS`] of them, and whether there are more.
+#[derive(Clone, Default)]
+struct Conditions {
+    shown: Vec<String>,
+    more: bool,
+}
+
+impl Conditions {
+    fn add(&mut self, value: &str) {
+        if self.shown.iter().any(|c| c.eq_ignore_ascii_case(value)) {
+            return;
+        }
+        if self.shown.len() < MAX_CONDITIONS {
+            self.shown.push(value.to_ascii_lowercase());
+        } else {
+            self.more = true;
+        }
+    }
+
+    fn of(entries: &[Entry<'_>]) -> Conditions {
+        let mut conditions = Conditions::default();
+        for arg in entries.iter().flat_map(|e| &e.directive.args) {
+            conditions.add(&arg.value);
+        }
+        conditions
+    }
+
+    /// The conditions of `after` that `self` lacks, added to it: [`Conditions::of`] two lists
+    /// of lines one after the other. (When `after` has more than it shows, so do both.)
+    fn join(mut self, after: &Conditions) -> Conditions {
+        for c in &after.shown {
+            self.add(c);
+        }
+        self.more |= after.more;
+        self
+    }
+
+    /// The conditions shown, with `…` when there are more, then `extra`.
+    fn text(&self, extra: &[&str]) -> String {
+        let mut words: Vec<&str> = self.shown.iter().map(String::as_str).collect();
+        if self.more {
+            words.push("…");
+        }
+        words.extend(extra);
+        words.join(" ")
+    }
 }
 
 /// Whether some `proxy_next_upstream` lines have `off`, `http_502`, `http_503` (in that order).
@@ -72,11 +112,12 @@ fn flags(entries: &[Entry<'_>]) -> Flags {
 /// What a level's lines say, worked out once per level. What decides whether there is a
 /// problem is worked out once per level and once per included file's lines that levels share
 /// ([`PerLevel::fold`]: a `location` with its own line beside an `include` of 20,000 read them
-/// all again); the conditions to show, only for a level with a problem.
+/// all again); the conditions to show, only for a level with a problem, each join bounded
+/// ([`MAX_CONDITIONS`]).
 #[derive(Default)]
 struct Levels<'a> {
     flags: PerLevel<'a, Flags>,
-    conditions: PerLevel<'a, Vec<String>>,
+    conditions: PerLevel<'a, Conditions>,
     problems: PerLevel<'a, LevelProblem>,
 }
 
@@ -92,32 +133,81 @@ impl<'a> Levels<'a> {
                 [a[0] || b[0], a[1] || b[1], a[2] || b[2]]
             });
             if off {
-                return Some((Arc::from("`off`"), Vec::new()));
+                return Some(off_setting());
             }
-            if http_502 && http_503 {
+            let missing: Vec<&'static str> = [(http_502, "http_502"), (http_503, "http_503")]
+                .into_iter()
+                .filter(|(have, _)| !have)
+                .map(|(_, c)| c)
+                .collect();
+            if missing.is_empty() {
                 return None;
             }
-            level_problem(known.fold(
+            let conditions = known.fold(
                 entries,
-                &|own: &[Entry<'a>]| conditions(own),
-                &|before, after: &Vec<String>| join_conditions(before, after),
-            ))
+                &|own: &[Entry<'a>]| Conditions::of(own),
+                &|before: Conditions, after: &Conditions| before.join(after),
+            );
+            Some(Setting {
+                what: Arc::from(format!("`{}`", conditions.text(&[]))),
+                write: Arc::from(conditions.text(&missing)),
+                missing,
+            })
         })
     }
 }
 
-fn level_problem(conditions: &[String]) -> LevelProblem {
-    if conditions.iter().any(|c| c == "off") {
-        return Some((Arc::from("`off`"), Vec::new()));
+/// `off`: no retries at all.
+fn off_setting() -> Setting {
+    Setting {
+        what: Arc::from("`off`"),
+        missing: Vec::new(),
+        write: Arc::from("error timeout http_502 http_503"),
     }
-    let missing: Vec<&'static str> = ["http_502", "http_503"]
-        .into_iter()
-        .filter(|c| !conditions.iter().any(|have| have == c))
-        .collect();
-    if missing.is_empty() {
-        return None;
+}
+
+/// At most this many `proxy_next_upstream` lines are labelled on a finding (those in effect,
+/// and again the outer ones they hide), each place once however often a file that holds it is
+/// included; the last label says how many more places there are.
+const MAX_LINE_LABELS: usize = 8;
+
+/// The labels on the places of some entries: each place once, at most [`MAX_LINE_LABELS`].
+#[derive(Default)]
+struct LineLabels {
+    /// The lists already read (an included file's list, read once however often included).
+    lists: HashSet<usize>,
+    places: HashSet<Location>,
+    /// The first places, in order.
+    shown: Vec<Location>,
+}
+
+impl LineLabels {
+    fn add(&mut self, scan: &Scan<'_>, entries: &Entries<'_>) {
+        let LineLabels {
+            lists,
+            places,
+            shown,
+        } = self;
+        entries.visit_once(lists, &mut |entry| {
+            let place = scan.entry_location(entry);
+            if places.insert(place) && shown.len() < MAX_LINE_LABELS {
+                shown.push(place);
+            }
+        });
     }
-    Some((Arc::from(format!("`{}`", conditions.join(" "))), missing))
+
+    fn push_to(self, text: &str, labels: &mut Vec<(Location, String)>) {
+        let more = self.places.len() - self.shown.len();
+        let last = self.shown.len().saturating_sub(1);
+        for (i, place) in self.shown.into_iter().enumerate() {
+            let text = match more {
+                _ if i != last || more == 0 => text.to_string(),
+                1 => format!("{text}; and 1 more such line"),
+                _ => format!("{text}; and {more} more such lines"),
+            };
+            labels.push((place, text));
+        }
+    }
 }
 
 /// The retry problem of a pass along every include path, when every path has one. What a
@@ -135,12 +225,17 @@ fn problem<'a>(
             Lookup::Default => Problem {
                 what: Arc::from("the default `error timeout`"),
                 missing: vec!["http_502", "http_503"],
+                write: Arc::from("error timeout http_502 http_503"),
                 entries: Entries::default(),
                 level: None,
                 key: "default".to_string(),
             },
             Lookup::Set { entries, level } => {
-                let (what, missing) = levels.problem(&entries).clone()?;
+                let Setting {
+                    what,
+                    missing,
+                    write,
+                } = levels.problem(&entries).clone()?;
                 let key = format!(
                     "{}:{:?}",
                     level.file,
@@ -149,6 +244,7 @@ fn problem<'a>(
                 Problem {
                     what,
                     missing,
+                    write,
                     entries,
                     level: Some(level),
                     key,
@@ -210,6 +306,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 Problem {
                     what: Arc::from("`proxy_next_upstream_tries 1`"),
                     missing: Vec::new(),
+                    write: Arc::from(""),
                     key: format!("tries:{}:{:?}", level.file, entry.directive.span),
                     entries: Entries::from(vec![entry]),
                     level: Some(level),
@@ -271,7 +368,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             "upstream `{}` with {count} servers defined here",
             upstream.name
         );
-        let mut labels: Vec<(crate::diagnostic::Location, String)> = Vec::new();
+        let mut labels: Vec<(Location, String)> = Vec::new();
         labels.push((scan.location(at.0, upstream.name_span), servers_label));
         if let Some(level) = &problem.level {
             let how = scan.describe_level(level, first.file, first.pass.scope.block());
@@ -285,17 +382,20 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             } else {
                 format!("{directive} set here ({how})")
             };
-            for entry in problem.entries.iter() {
-                labels.push((scan.entry_location(entry), text.clone()));
-            }
-            // An outer setting that retries on 502/503 but is replaced at this level.
+            let mut set_here = LineLabels::default();
+            set_here.add(scan, &problem.entries);
+            set_here.push_to(&text, &mut labels);
+            // An outer setting that retries on 502/503 but is replaced at this level. (The
+            // lookups are kept while their lists are read: `LineLabels` knows them by address.)
             if kind != "tries" {
-                for lookup in scan.lookup_where(
+                let lookups = scan.lookup_where(
                     first.file,
                     &first.pass.scope,
                     "proxy_next_upstream",
                     Only::AnyArg(&["http_502", "http_503"]),
-                ) {
+                );
+                let mut hidden = LineLabels::default();
+                for lookup in &lookups {
                     if let Lookup::Set {
                         entries,
                         level: outer,
@@ -308,15 +408,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                                 _ => false,
                             };
                         if !same_level {
-                            for entry in entries.iter() {
-                                labels.push((
-                                    scan.entry_location(entry),
-                                    "not inherited: an inner block sets its own proxy_next_upstream".to_string(),
-                                ));
-                            }
+                            hidden.add(scan, entries);
                         }
                     }
                 }
+                hidden.push_to(
+                    "not inherited: an inner block sets its own proxy_next_upstream",
+                    &mut labels,
+                );
             }
         }
         for other in passes.iter().skip(1).take(8) {
@@ -329,17 +428,6 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let help = if kind == "tries" {
             "raise `proxy_next_upstream_tries` (e.g. to 2 or 3, or 0 for no limit) so nginx can send the request to another server".to_string()
         } else {
-            let mut conditions: Vec<String> =
-                if problem.missing.is_empty() || problem.entries.is_empty() {
-                    vec!["error".to_string(), "timeout".to_string()]
-                } else {
-                    conditions(&problem.entries)
-                };
-            for c in ["http_502", "http_503"] {
-                if !conditions.iter().any(|have| have == c) {
-                    conditions.push(c.to_string());
-                }
-            }
             let where_ = if problem.entries.is_empty() {
                 "in this location (or once in the enclosing `server`/`http` block)"
             } else {
@@ -348,12 +436,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             if problem.missing.is_empty() {
                 format!(
                     "replace `off` with `{}`: nginx still never sends a POST or other non-idempotent request to a second server once the first one received it, so requests that must not run twice stay safe",
-                    conditions.join(" ")
+                    problem.write
                 )
             } else {
                 format!(
                     "write `proxy_next_upstream {};` {where_}; a location that sets its own proxy_next_upstream replaces the inherited one entirely. POST and other non-idempotent requests are still not retried after they were sent, which is safe",
-                    conditions.join(" ")
+                    problem.write
                 )
             }
         };
@@ -364,5 +452,39 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             finding.label(location, text);
         }
         finding.help(help);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(words: &[String]) -> Conditions {
+        let mut conditions = Conditions::default();
+        for w in words {
+            conditions.add(w);
+        }
+        conditions
+    }
+
+    /// Joining the bounded conditions of two lists gives those of both lists one after the
+    /// other, around the bound: the same first ones, and `more` exactly when there are more.
+    #[test]
+    fn bounded_conditions_join_like_the_whole_list() {
+        let word = |i: usize| format!("C{}", i % 50);
+        for (a, b, skip) in [(0, 5, 0), (10, 40, 3), (31, 1, 0), (32, 1, 0), (32, 0, 0), (33, 33, 0), (5, 60, 40), (45, 45, 0), (40, 20, 30)] {
+            let first: Vec<String> = (0..a).map(word).collect();
+            let second: Vec<String> = (skip..skip + b).map(word).collect();
+            let whole: Vec<String> = first.iter().chain(&second).cloned().collect();
+            let joined = of(&first).join(&of(&second));
+            let expected = of(&whole);
+            assert_eq!(joined.shown, expected.shown, "{a} {b} {skip}");
+            assert_eq!(joined.more, expected.more, "{a} {b} {skip}");
+            let mut distinct: Vec<String> = whole.iter().map(|w| w.to_ascii_lowercase()).collect();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(expected.more, distinct.len() > MAX_CONDITIONS, "{a} {b} {skip}");
+            assert_eq!(expected.shown.len(), distinct.len().min(MAX_CONDITIONS));
+        }
     }
 }
