@@ -236,10 +236,12 @@ fn problem<'a>(
                     missing,
                     write,
                 } = levels.problem(&entries).clone()?;
+                // The first line by its own file (two snippets' lines can have the same
+                // span), and what the level says (lines after it can differ).
                 let key = format!(
-                    "{}:{:?}",
+                    "{}:{:?}:{what}",
                     level.file,
-                    entries.first().map(|e| e.directive.span)
+                    entries.first().map(entry_key)
                 );
                 Problem {
                     what,
@@ -256,6 +258,15 @@ fn problem<'a>(
         }
     }
     first
+}
+
+/// Where an entry is: its file, the built-in `include` it comes through, and its span.
+fn entry_key(entry: &Entry<'_>) -> (usize, Option<Span>, Span) {
+    (
+        entry.file,
+        entry.via_builtin.map(|d| d.span),
+        entry.directive.span,
+    )
 }
 
 /// `proxy_next_upstream_tries 1`: one try, no retry at all.
@@ -307,7 +318,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     what: Arc::from("`proxy_next_upstream_tries 1`"),
                     missing: Vec::new(),
                     write: Arc::from(""),
-                    key: format!("tries:{}:{:?}", level.file, entry.directive.span),
+                    key: format!("tries:{}:{:?}", level.file, entry_key(&entry)),
                     entries: Entries::from(vec![entry]),
                     level: Some(level),
                 },
