@@ -391,7 +391,15 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         set_script_from_main(&mut analysis);
         return analysis;
     }
-    if let (Some(first), Some(last)) = (rest_words.first(), rest_words.last()) {
+    if let Some(first) = rest_words.first() {
+        // The program's words in the file of its first: an image's ENTRYPOINT (`["npm"]`) that
+        // a compose `command` or Kubernetes `args` go on in another file is pointed at in the
+        // Dockerfile (a span's offsets mean something in one file only).
+        let last = rest_words
+            .iter()
+            .take_while(|w| w.file == first.file)
+            .last()
+            .unwrap_or(first);
         let location = Location::new(
             first.file,
             first
