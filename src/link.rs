@@ -215,12 +215,16 @@ fn link_kubernetes(
         let Some(image) = images.get(index) else {
             continue;
         };
+        // `command` replaces the ENTRYPOINT (and drops CMD): the container's own command, as
+        // lowered. `args` alone replaces CMD: the image's ENTRYPOINT runs them. An empty `args`
+        // list is as if unset (the runtime falls back to the image's CMD).
         let overrides = (
             container.command_key.is_some(),
-            process
-                .command
-                .clone()
-                .filter(|_| container.args_key.is_some() && container.command_key.is_none()),
+            container
+                .args
+                .as_ref()
+                .filter(|args| container.command_key.is_none() && !args.is_empty())
+                .map(|args| Arc::new(args.clone())),
         );
         if process
             .stop_signal

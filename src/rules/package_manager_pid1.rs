@@ -92,6 +92,16 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             }
             let example = match workload.platform {
                 _ if inherited => "CMD [\"node\", \"server.js\"]".to_string(),
+                // `args` alone run behind the image's ENTRYPOINT (`tini --`): a `command` would
+                // replace it.
+                Platform::Kubernetes
+                    if process
+                        .container
+                        .as_ref()
+                        .is_some_and(|c| c.command_key.is_none() && c.args_key.is_some()) =>
+                {
+                    "args: [\"node\", \"server.js\"]".to_string()
+                }
                 Platform::Kubernetes | Platform::Compose => {
                     "command: [\"node\", \"server.js\"]".to_string()
                 }
