@@ -381,9 +381,94 @@ fn wrapper_step(argv: &[&str], i: usize) -> Option<(&'static str, WrapperKind, u
             let dashes = argv.iter().skip(i + 2).position(|w| *w == "--")?;
             ("doppler run", Forwards, i + 2 + dashes + 1)
         }
-        _ => return None,
+        _ => return passthrough_shell(argv, i),
     };
     Some((canon, kind, next.min(argv.len()), false))
+}
+
+/// The longest `-c` string [`passes_arguments_through`] looks at: the forms it accepts are a
+/// few dozen bytes, and a longer string is judged as a script by the shell analysis.
+const MAX_PASSTHROUGH_SCRIPT: usize = 256;
+
+// - sh -c 'exec "$@"' NAME ARGS... (also bash/dash/ash/zsh/busybox sh, `set -e;` before it):
+//   Exec. POSIX sh: with -c the first operand after the string is $0 and the rest the
+//   positional parameters, which "$@" expands to as separate words, and `exec` replaces the
+//   shell with them. A common ENTRYPOINT that hands the platform's command on.
+/// `SHELL [opts] -c 'exec "$@"' NAME` at `i`: the shell replaces itself with the words after
+/// NAME (its `$0`), like `exec`.
+fn passthrough_shell(argv: &[&str], i: usize) -> Option<(&'static str, WrapperKind, usize, bool)> {
+    let (kind, first) = shell_at(argv, i)?;
+    let (has_c, _, payload) = shell_options(argv, first);
+    if !has_c || !passes_arguments_through(word(argv, payload)?) {
+        return None;
+    }
+    let name = match kind {
+        ShellKind::Bash => "bash -c 'exec \"$@\"'",
+        ShellKind::Dash => "dash -c 'exec \"$@\"'",
+        ShellKind::Ash => "ash -c 'exec \"$@\"'",
+        ShellKind::Busybox => "busybox sh -c 'exec \"$@\"'",
+        ShellKind::Zsh => "zsh -c 'exec \"$@\"'",
+        ShellKind::Sh | ShellKind::Other => "sh -c 'exec \"$@\"'",
+    };
+    Some((
+        name,
+        WrapperKind::Exec,
+        (payload + 2).min(argv.len()),
+        false,
+    ))
+}
+
+/// Whether a `-c` string only execs its positional parameters: `exec "$@"` (or `"${@}"`),
+/// after `set` commands that change options only (`set -e;`, `set -euo pipefail &&`).
+/// Anything else (`"$@"` without `exec`, `$@` or `$*` unquoted, other commands, `set --`
+/// that replaces the parameters) is left to the shell analysis.
+fn passes_arguments_through(script: &str) -> bool {
+    if script.len() > MAX_PASSTHROUGH_SCRIPT {
+        return false;
+    }
+    let script = script.trim_matches(|c: char| c.is_ascii_whitespace() || c == ';');
+    let mut commands: Vec<&str> = Vec::new();
+    for line in script.split('\n') {
+        for part in line.split(';') {
+            commands.extend(part.split("&&").map(str::trim));
+        }
+    }
+    let Some((last, before)) = commands.split_last() else {
+        return false;
+    };
+    let exec_all = matches!(
+        last.split_ascii_whitespace().collect::<Vec<_>>().as_slice(),
+        ["exec", "\"$@\"" | "\"${@}\""]
+    );
+    exec_all && before.iter().all(|c| sets_options_only(c))
+}
+
+/// `set -e`, `set -eu`, `set +x`, `set -o pipefail`, `set -euo pipefail`: nothing but options.
+fn sets_options_only(command: &str) -> bool {
+    let mut words = command.split_ascii_whitespace();
+    if words.next() != Some("set") {
+        return false;
+    }
+    let mut names = 0usize;
+    let mut any = false;
+    for w in words {
+        any = true;
+        if names > 0 {
+            if !w.chars().all(|c| c.is_ascii_alphabetic()) {
+                return false;
+            }
+            names -= 1;
+            continue;
+        }
+        let Some(letters) = w.strip_prefix('-').or_else(|| w.strip_prefix('+')) else {
+            return false;
+        };
+        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+            return false;
+        }
+        names = letters.chars().filter(|&c| c == 'o').count();
+    }
+    any && names == 0
 }
 
 /// `su [opts] [-] [user] -c STRING`: the command string runs in a child shell.
@@ -1771,6 +1856,67 @@ mod tests {
         assert_eq!(unwrap_wrappers(&w("su-exec app:app node x")).rest, 2);
         assert_eq!(unwrap_wrappers(&w("s6-setuidgid app node x")).rest, 2);
         assert!(unwrap_wrappers(&w("gosu --help")).wrappers.is_empty());
+    }
+    #[test]
+    fn unwrap_shell_that_execs_its_arguments() {
+        // ENTRYPOINT ["/bin/sh", "-c", "exec \"$@\"", "--"] + the platform's command.
+        let a = ["/bin/sh", "-c", "exec \"$@\"", "--", "npm", "start"];
+        let u = unwrap_wrappers(&a);
+        assert_eq!(u.rest, 4);
+        assert_eq!(u.wrappers[0].name, "sh -c 'exec \"$@\"'");
+        assert!(u.signals_reach_program());
+        assert_eq!(package_manager(&a).map(|p| p.index), Some(4));
+        // The command after it is looked at as any other: a shell string runs in `sh`.
+        let a = [
+            "tini",
+            "--",
+            "sh",
+            "-c",
+            "exec \"$@\"",
+            "sh",
+            "sh",
+            "-c",
+            "node x",
+        ];
+        assert_eq!(unwrap_wrappers(&a).rest, 6);
+        assert_eq!(shell_c(&a).map(|c| c.payload_index), Some(8));
+        for script in [
+            "exec \"$@\"",
+            "set -e; exec \"$@\"",
+            "set -eu\nexec \"${@}\"\n",
+            "set -euo pipefail && exec \"$@\";",
+            "set -o errexit -x; exec \"$@\"",
+        ] {
+            assert!(passes_arguments_through(script), "{script}");
+            let a = ["bash", "-e", "-c", script, "bash", "node", "x"];
+            assert_eq!(unwrap_wrappers(&a).rest, 5, "{script}");
+        }
+        for script in [
+            "\"$@\"",
+            "exec $@",
+            "exec $*",
+            "exec \"$*\"",
+            "set -e; \"$@\"",
+            "set -- node app.js; exec \"$@\"",
+            "set -o; exec \"$@\"",
+            "cd /app && exec \"$@\"",
+            "exec \"$@\" &",
+            "exec \"$@\" > /tmp/log",
+            "exec \"$@\"; echo done",
+            "",
+        ] {
+            assert!(!passes_arguments_through(script), "{script}");
+        }
+        // `sh -c` without a string, or a string that is not the pass-through: not a wrapper.
+        assert!(unwrap_wrappers(&["sh", "-c"]).wrappers.is_empty());
+        assert!(unwrap_wrappers(&["sh", "exec \"$@\"", "x"])
+            .wrappers
+            .is_empty());
+        assert!(unwrap_wrappers(&["sh", "-c", "exec node", "x"])
+            .wrappers
+            .is_empty());
+        // No word after the string: nothing runs after the shell.
+        assert_eq!(unwrap_wrappers(&["sh", "-c", "exec \"$@\""]).rest, 3);
     }
     #[test]
     fn unwrap_chain() {
