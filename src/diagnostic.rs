@@ -83,6 +83,12 @@ pub struct Diagnostic {
     /// A line the human output prints under the finding (SL301/SL302: the compact shutdown
     /// timeline). Not part of the JSON, SARIF or GitHub outputs.
     pub footer: Option<String>,
+    /// The compose service the finding is about, when it points into the service's file
+    /// ([`crate::suppress::subject`] of the service's name): the service's
+    /// `shutdownlint.dev/ignore` label silences it wherever in the file it points, and the
+    /// label of another service that shares the text it points at (an anchored block) does not.
+    /// Not part of any output.
+    pub subject: Option<std::num::NonZeroU32>,
 }
 
 impl Diagnostic {
@@ -102,7 +108,17 @@ impl Diagnostic {
             help: None,
             source: None,
             footer: None,
+            subject: None,
         }
+    }
+
+    /// Say which workload the finding is about: for a compose service whose file the finding
+    /// points into, its labels then decide whether it is silenced (see [`Diagnostic::subject`]).
+    pub fn about(&mut self, workload: &crate::model::Workload) -> &mut Self {
+        if workload.compose.is_some() && workload.location.file == self.location.file {
+            self.subject = crate::suppress::subject(workload.location.span.start);
+        }
+        self
     }
 
     /// The message as shown: with the Helm template it came from, when known.

@@ -1,7 +1,9 @@
 //! Inline suppressions: `# shutdownlint: ignore[SL101, name] reason` on the line before a finding
 //! (or at the end of its line), and `# shutdownlint: ignore-file[SL204]` anywhere in a file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::source::{FileId, LineIndex};
@@ -29,14 +31,83 @@ pub struct SuppressedRule {
     /// The resolved code, if the selector names a rule.
     pub code: Option<&'static str>,
     pub location: Location,
+    /// Stands for the names of the list past [`MAX_ENTRIES`], which are not read (`selector`
+    /// is empty, `code` none, `location` the first of them): never used, reported once by SL001.
+    pub rest_unread: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Suppression {
     pub scope: Scope,
-    pub rules: Vec<SuppressedRule>,
+    /// Shared by the suppressions of one written list: the services that use one anchored
+    /// compose block (`s1: *quiet`, `s2: {<<: *quiet}`) share its label's entries, which
+    /// count as used when any of them silenced something.
+    pub rules: Arc<[SuppressedRule]>,
     /// The whole comment.
     pub location: Location,
+    /// For a compose service's label: the service ([`subject`] of its name's offset). It
+    /// silences the findings about that service (wherever they point) and, by `scope`, only the
+    /// findings about no service.
+    pub service: Option<NonZeroU32>,
+}
+
+/// The most names one comment or label reads: the first [`MAX_ENTRIES`]; the rest is not read
+/// and SL001 says so once. (No list needs more: shutdownlint has fewer rules.)
+pub const MAX_ENTRIES: usize = 100;
+
+/// How a finding names the compose service it is about, and a label the service that carries it:
+/// the offset of the service's name in its file, plus one (`None` past 4 GiB).
+pub fn subject(offset: usize) -> Option<NonZeroU32> {
+    offset
+        .checked_add(1)
+        .and_then(|key| u32::try_from(key).ok())
+        .and_then(NonZeroU32::new)
+}
+
+/// The entries of a comma-separated list of rules (`SL101, shell-pid1`), each located by
+/// `locate(offset in list, length)`. A rule named twice (by its code and its name, or in another
+/// case) is read once, and so is an unknown name; past [`MAX_ENTRIES`] names the rest is one
+/// entry that says it is not read. So a list costs its length, and gives at most
+/// `MAX_ENTRIES + 1` entries.
+pub fn entries(
+    list: &str,
+    mut locate: impl FnMut(usize, usize) -> Location,
+) -> Arc<[SuppressedRule]> {
+    let mut rules = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut written = 0;
+    let mut offset = 0;
+    for part in list.split(',') {
+        let leading = part.len() - part.trim_start().len();
+        let selector = part.trim();
+        let at = offset + leading;
+        offset += part.len() + 1;
+        if selector.is_empty() {
+            continue;
+        }
+        if written == MAX_ENTRIES {
+            rules.push(SuppressedRule {
+                selector: String::new(),
+                code: None,
+                location: locate(at, selector.len()),
+                rest_unread: true,
+            });
+            break;
+        }
+        written += 1;
+        let code = crate::rules::find(selector).map(|r| r.code);
+        let key = code.map_or_else(|| selector.to_ascii_lowercase(), str::to_string);
+        if !seen.insert(key) {
+            continue;
+        }
+        rules.push(SuppressedRule {
+            selector: selector.to_string(),
+            code,
+            location: locate(at, selector.len()),
+            rest_unread: false,
+        });
+    }
+    rules.into()
 }
 
 const MARKER: &str = "shutdownlint:";
@@ -96,21 +167,9 @@ pub fn parse_prefixed(file: FileId, text: &str, prefixes: &[&str]) -> Vec<Suppre
             continue;
         };
         let list_start = span.start + comment_start + (comment.len() - list.len());
-        let mut rules = Vec::new();
-        let mut offset = 0;
-        for part in list[..close].split(',') {
-            let leading = part.len() - part.trim_start().len();
-            let selector = part.trim();
-            if !selector.is_empty() {
-                let start = list_start + offset + leading;
-                rules.push(SuppressedRule {
-                    selector: selector.to_string(),
-                    code: crate::rules::find(selector).map(|r| r.code),
-                    location: Location::new(file, Span::new(start, start + selector.len())),
-                });
-            }
-            offset += part.len() + 1;
-        }
+        let rules = entries(&list[..close], |at, len| {
+            Location::new(file, Span::new(list_start + at, list_start + at + len))
+        });
         let scope = if is_file {
             Scope::File
         } else if own_line {
@@ -127,6 +186,7 @@ pub fn parse_prefixed(file: FileId, text: &str, prefixes: &[&str]) -> Vec<Suppre
             scope,
             rules,
             location: Location::new(file, Span::new(span.start + comment_start, span.end)),
+            service: None,
         });
     }
     found
@@ -174,39 +234,61 @@ fn next_code_line(text: &str, index: &LineIndex, mut line: usize, prefixes: &[&s
 }
 
 /// Remove suppressed diagnostics; return the suppression entries that silenced nothing,
-/// for SL001, as (entry, whether it names a known rule).
+/// for SL001, in order (an entry of a list shared by several suppressions once).
 ///
-/// A finding is silenced when some entry of its file names its code and the entry's scope holds
-/// where the finding starts; every such entry is used. Both questions are answered per file and
-/// code from sorted lists, whatever the shape of the scopes (nested, overlapping, repeated): a
-/// finding looks for its offset in the union of the scopes' ranges, an entry's range for the
-/// first finding at or after its start. So the cost is (findings + entries) × log, never their
-/// product.
+/// A finding is silenced when some entry of its file names its code and the entry's
+/// suppression covers it: a comment or a Kubernetes annotation when its scope holds where the
+/// finding starts; a compose service's label when the finding is about that service
+/// ([`Diagnostic::subject`]), or, for a finding about no service, when its scope holds where
+/// the finding starts. Every such entry is used; an entry shared by several suppressions is
+/// used when one of them is.
+///
+/// Both questions are answered per file and code from sorted lists, whatever the shape of the
+/// scopes (nested, overlapping, repeated): a finding looks for its offset in the union of the
+/// scopes' ranges (and its service among the labels' services), an entry's range for the first
+/// finding at or after its start. So the cost is (findings + entries) × log, never their
+/// product; a list shared by services costs its distinct rules per service (at most the
+/// number of rules), not its length.
 pub fn apply<'s>(
     diagnostics: &mut Vec<Diagnostic>,
     suppressions: &'s [Suppression],
 ) -> Vec<&'s SuppressedRule> {
-    // The entries, numbered in order: suppression by suppression, rule by rule.
-    let mut used = vec![false; suppressions.iter().map(|s| s.rules.len()).sum()];
+    // The distinct lists, their entries numbered in order of the lists' first suppression.
+    let mut numbered: HashMap<*const SuppressedRule, usize> = HashMap::new();
+    let mut lists: Vec<&'s [SuppressedRule]> = Vec::new();
+    let mut total = 0;
     let mut by_code: HashMap<(FileId, &'static str), CodeScopes> = HashMap::new();
-    let mut entry = 0;
     for s in suppressions {
-        for rule in &s.rules {
+        if s.rules.is_empty() {
+            continue;
+        }
+        let first = *numbered.entry(s.rules.as_ptr()).or_insert_with(|| {
+            lists.push(&s.rules);
+            total += s.rules.len();
+            total - s.rules.len()
+        });
+        for (k, rule) in s.rules.iter().enumerate() {
             if let Some(code) = rule.code {
-                by_code
-                    .entry((s.location.file, code))
-                    .or_default()
-                    .add(s.scope, entry);
+                by_code.entry((s.location.file, code)).or_default().add(
+                    s.scope,
+                    s.service,
+                    first + k,
+                );
             }
-            entry += 1;
         }
     }
+    let mut used = vec![false; total];
     if by_code.is_empty() {
-        return unused_entries(suppressions, &used);
+        return unused_entries(&lists, &used);
     }
     for d in diagnostics.iter() {
         if let Some(scopes) = by_code.get_mut(&(d.location.file, d.code)) {
-            scopes.findings.push(d.location.span.start);
+            let at = d.location.span.start;
+            scopes.findings.push(at);
+            match d.subject {
+                Some(service) => scopes.subjects.push(service),
+                None => scopes.loose.push(at),
+            }
         }
     }
     for scopes in by_code.values_mut() {
@@ -215,16 +297,16 @@ pub fn apply<'s>(
     diagnostics.retain(|d| {
         by_code
             .get(&(d.location.file, d.code))
-            .is_none_or(|scopes| !scopes.hold(d.location.span.start))
+            .is_none_or(|scopes| !scopes.hold(d.location.span.start, d.subject))
     });
-    unused_entries(suppressions, &used)
+    unused_entries(&lists, &used)
 }
 
 /// The entries not marked in `used` (numbered as in [`apply`]), in order.
-fn unused_entries<'s>(suppressions: &'s [Suppression], used: &[bool]) -> Vec<&'s SuppressedRule> {
-    suppressions
+fn unused_entries<'s>(lists: &[&'s [SuppressedRule]], used: &[bool]) -> Vec<&'s SuppressedRule> {
+    lists
         .iter()
-        .flat_map(|s| s.rules.iter())
+        .flat_map(|list| list.iter())
         .zip(used)
         .filter(|(_, used)| !**used)
         .map(|(rule, _)| rule)
@@ -237,70 +319,121 @@ fn unused_entries<'s>(suppressions: &'s [Suppression], used: &[bool]) -> Vec<&'s
 struct CodeScopes {
     /// Entries of `ignore-file` comments.
     whole: Vec<usize>,
-    /// Each range of a scope with its entry (a scope of two ranges gives two).
+    /// Each range of a comment's or an annotation's scope with its entry (a scope of two ranges
+    /// gives two).
     ranges: Vec<(Span, usize)>,
+    /// The same for compose services' labels: they hold only the findings about no service.
+    service_ranges: Vec<(Span, usize)>,
+    /// The service of each compose label's entry; sorted once indexed.
+    services: Vec<(NonZeroU32, usize)>,
     /// Where the findings start; sorted once indexed.
     findings: Vec<usize>,
+    /// Where the findings about no service start; sorted once indexed.
+    loose: Vec<usize>,
+    /// The services the findings are about; sorted once indexed.
+    subjects: Vec<NonZeroU32>,
     /// The union of `ranges` once indexed: sorted, apart, none empty.
     union: Vec<Span>,
+    /// The union of `ranges` and `service_ranges` once indexed.
+    loose_union: Vec<Span>,
 }
 
 impl CodeScopes {
-    fn add(&mut self, scope: Scope, entry: usize) {
+    fn add(&mut self, scope: Scope, service: Option<NonZeroU32>, entry: usize) {
+        let ranges = match service {
+            Some(service) => {
+                self.services.push((service, entry));
+                &mut self.service_ranges
+            }
+            None => &mut self.ranges,
+        };
         match scope {
+            // (A label's scope is never the file; were it, it would hold only the findings
+            // about no service, as its ranges do.)
+            Scope::File if service.is_some() => ranges.push((Span::new(0, usize::MAX), entry)),
             Scope::File => self.whole.push(entry),
-            Scope::Line(span) | Scope::Range(span) => self.ranges.push((span, entry)),
+            Scope::Line(span) | Scope::Range(span) => ranges.push((span, entry)),
             Scope::Ranges(first, second) => {
-                self.ranges.push((first, entry));
-                self.ranges.push((second, entry));
+                ranges.push((first, entry));
+                ranges.push((second, entry));
             }
         }
     }
 
-    /// Mark the entries whose scope holds a finding, and build the union of the ranges.
+    /// Mark the entries whose suppression covers a finding, and build the unions of the ranges.
     fn index(&mut self, used: &mut [bool]) {
         self.findings.sort_unstable();
+        self.loose.sort_unstable();
+        self.subjects.sort_unstable();
+        self.services.sort_unstable();
         if !self.findings.is_empty() {
             for &entry in &self.whole {
                 used[entry] = true;
             }
         }
-        for &(span, entry) in &self.ranges {
-            let first = self.findings.partition_point(|&at| at < span.start);
-            if self
-                .findings
-                .get(first)
-                .is_some_and(|&at| span.contains(at))
-            {
+        mark(&self.ranges, &self.findings, used);
+        mark(&self.service_ranges, &self.loose, used);
+        for &(service, entry) in &self.services {
+            if self.subjects.binary_search(&service).is_ok() {
                 used[entry] = true;
             }
         }
-        let mut spans: Vec<Span> = self
-            .ranges
-            .iter()
-            .map(|&(span, _)| span)
-            .filter(|span| !span.is_empty())
-            .collect();
-        spans.sort_unstable_by_key(|span| span.start);
-        for span in spans {
-            match self.union.last_mut() {
-                Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
-                _ => self.union.push(span),
-            }
-        }
+        self.union = union(self.ranges.iter());
+        self.loose_union = union(self.ranges.iter().chain(&self.service_ranges));
     }
 
-    /// Whether a finding starting at `offset` is silenced.
-    fn hold(&self, offset: usize) -> bool {
+    /// Whether a finding starting at `offset` (about `subject`) is silenced.
+    fn hold(&self, offset: usize, subject: Option<NonZeroU32>) -> bool {
         if !self.whole.is_empty() {
             return true;
         }
-        let after = self.union.partition_point(|span| span.start <= offset);
-        after
-            .checked_sub(1)
-            .and_then(|k| self.union.get(k))
-            .is_some_and(|span| span.contains(offset))
+        match subject {
+            Some(service) => {
+                within(&self.union, offset)
+                    || self
+                        .services
+                        .binary_search_by_key(&service, |&(s, _)| s)
+                        .is_ok()
+            }
+            None => within(&self.loose_union, offset),
+        }
     }
+}
+
+/// Mark the entries of the ranges that hold one of the sorted `findings`.
+fn mark(ranges: &[(Span, usize)], findings: &[usize], used: &mut [bool]) {
+    for &(span, entry) in ranges {
+        let first = findings.partition_point(|&at| at < span.start);
+        if findings.get(first).is_some_and(|&at| span.contains(at)) {
+            used[entry] = true;
+        }
+    }
+}
+
+/// The union of the ranges: sorted, apart, none empty.
+fn union<'a>(ranges: impl Iterator<Item = &'a (Span, usize)>) -> Vec<Span> {
+    let mut spans: Vec<Span> = ranges
+        .map(|&(span, _)| span)
+        .filter(|span| !span.is_empty())
+        .collect();
+    spans.sort_unstable_by_key(|span| span.start);
+    let mut union: Vec<Span> = Vec::new();
+    for span in spans {
+        match union.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => union.push(span),
+        }
+    }
+    union
+}
+
+/// Whether `offset` is in the union (as [`union`] builds it).
+fn within(union: &[Span], offset: usize) -> bool {
+    let after = union.partition_point(|span| span.start <= offset);
+    after
+        .checked_sub(1)
+        .and_then(|k| union.get(k))
+        .is_some_and(|span| span.contains(offset))
 }
 
 #[cfg(test)]
@@ -333,11 +466,23 @@ mod tests {
     use crate::diagnostic::Severity;
     use crate::test_rng::Rng;
 
-    /// The reference for `apply`: every suppression of the file tried for every finding.
+    /// The reference for `apply`: every suppression of the file tried for every finding. A
+    /// list shared by suppressions (one `Arc`) is one list: its entry is used when any of them
+    /// used it. Returns the unused entries as (first suppression of the list, index).
     fn apply_by_trying_each(
         diagnostics: &mut Vec<Diagnostic>,
         suppressions: &[Suppression],
     ) -> Vec<(usize, usize)> {
+        // The first suppression of each suppression's list.
+        let owner: Vec<usize> = suppressions
+            .iter()
+            .map(|s| {
+                suppressions
+                    .iter()
+                    .position(|t| Arc::ptr_eq(&t.rules, &s.rules))
+                    .unwrap_or(0)
+            })
+            .collect();
         let mut used: Vec<Vec<bool>> = suppressions
             .iter()
             .map(|s| vec![false; s.rules.len()])
@@ -345,20 +490,22 @@ mod tests {
         diagnostics.retain(|d| {
             let mut keep = true;
             for (i, s) in suppressions.iter().enumerate() {
+                let at = d.location.span.start;
+                let held = match s.scope {
+                    Scope::File => true,
+                    Scope::Line(range) | Scope::Range(range) => range.contains(at),
+                    Scope::Ranges(first, second) => first.contains(at) || second.contains(at),
+                };
+                // A label holds the findings about its service, and by its scope those about
+                // no service; a comment or annotation holds by its scope.
                 let applies = s.location.file == d.location.file
-                    && match s.scope {
-                        Scope::File => true,
-                        Scope::Line(range) | Scope::Range(range) => {
-                            range.contains(d.location.span.start)
-                        }
-                        Scope::Ranges(first, second) => {
-                            first.contains(d.location.span.start)
-                                || second.contains(d.location.span.start)
-                        }
+                    && match (s.service, d.subject) {
+                        (Some(service), Some(subject)) => service == subject,
+                        _ => held,
                     };
                 for (j, rule) in s.rules.iter().enumerate() {
                     if applies && rule.code == Some(d.code) {
-                        used[i][j] = true;
+                        used[owner[i]][j] = true;
                         keep = false;
                     }
                 }
@@ -367,6 +514,9 @@ mod tests {
         });
         let mut unused = Vec::new();
         for (i, used) in used.iter().enumerate() {
+            if owner[i] != i {
+                continue;
+            }
             for (j, used) in used.iter().enumerate() {
                 if !used {
                     unused.push((i, j));
@@ -378,8 +528,9 @@ mod tests {
 
     const CODES: [&str; 3] = ["SL101", "SL104", "SL106"];
 
-    /// Suppressions with the scopes `scope` makes, in up to three files, and findings at up to
-    /// `span` bytes: `apply` must silence and report as unused what trying each does.
+    /// Suppressions with the scopes `scope` makes, in up to three files, some of them compose
+    /// labels of up to three services sharing lists, and findings at up to `span` bytes, some
+    /// about those services: `apply` must silence and report as unused what trying each does.
     fn check_against_trying_each(
         seed: u64,
         rounds: usize,
@@ -387,26 +538,38 @@ mod tests {
         mut scope: impl FnMut(&mut Rng) -> Scope,
     ) {
         let mut rng = Rng(seed);
+        let service = |rng: &mut Rng| NonZeroU32::new(u32::try_from(rng.below(4)).unwrap_or(0));
         for _ in 0..rounds {
             let files = 1 + rng.below(3);
-            let mut suppressions = Vec::new();
+            let mut suppressions: Vec<Suppression> = Vec::new();
             for _ in 0..rng.below(12) {
                 let file = FileId(u32::try_from(rng.below(files)).unwrap_or(0));
                 let scope = scope(&mut rng);
-                let rules = (0..1 + rng.below(3))
-                    .map(|_| {
-                        let code = CODES[rng.below(CODES.len())];
-                        SuppressedRule {
-                            selector: code.to_string(),
-                            code: (rng.below(8) != 0).then_some(code),
-                            location: Location::new(file, Span::empty(0)),
-                        }
-                    })
-                    .collect();
+                // A label of an anchored block: the list of an earlier label of the file.
+                let shared = suppressions
+                    .iter()
+                    .rev()
+                    .find(|s| s.service.is_some() && s.location.file == file)
+                    .map(|s| s.rules.clone())
+                    .filter(|_| rng.below(2) == 0);
+                let rules = shared.unwrap_or_else(|| {
+                    (0..1 + rng.below(3))
+                        .map(|_| {
+                            let code = CODES[rng.below(CODES.len())];
+                            SuppressedRule {
+                                selector: code.to_string(),
+                                code: (rng.below(8) != 0).then_some(code),
+                                location: Location::new(file, Span::empty(0)),
+                                rest_unread: false,
+                            }
+                        })
+                        .collect()
+                });
                 suppressions.push(Suppression {
                     scope,
                     rules,
                     location: Location::new(file, Span::empty(0)),
+                    service: service(&mut rng).filter(|_| rng.below(2) == 0),
                 });
             }
             let diagnostics: Vec<Diagnostic> = (0..rng.below(15))
@@ -414,12 +577,14 @@ mod tests {
                     let file = FileId(u32::try_from(rng.below(files)).unwrap_or(0));
                     let at = rng.below(span);
                     let code = CODES[rng.below(CODES.len())];
-                    Diagnostic::new(
+                    let mut d = Diagnostic::new(
                         code,
                         Severity::Warning,
                         Location::new(file, Span::new(at, at + 1)),
                         "m",
-                    )
+                    );
+                    d.subject = service(&mut rng);
+                    d
                 })
                 .collect();
             let mut expected = diagnostics.clone();
@@ -533,12 +698,14 @@ mod tests {
             let suppressions: Vec<Suppression> = (0..n)
                 .map(|i| Suppression {
                     scope: shape(i, n),
-                    rules: vec![SuppressedRule {
+                    rules: Arc::new([SuppressedRule {
                         selector: "SL104".to_string(),
                         code: Some("SL104"),
                         location: Location::new(FileId(0), Span::empty(i)),
-                    }],
+                        rest_unread: false,
+                    }]),
                     location: Location::new(FileId(0), Span::empty(i)),
+                    service: None,
                 })
                 .collect();
             let mut diagnostics: Vec<Diagnostic> = (0..n)
@@ -581,6 +748,37 @@ mod tests {
                 ""
             ]
         );
+    }
+
+    #[test]
+    fn a_list_reads_each_rule_once_and_its_first_hundred_names() {
+        let read = |list: &str| -> Vec<(String, bool)> {
+            entries(list, |at, len| {
+                Location::new(FileId(0), Span::new(at, at + len))
+            })
+            .iter()
+            .map(|r| {
+                (
+                    list[r.location.span.start..r.location.span.end].to_string(),
+                    r.rest_unread,
+                )
+            })
+            .collect()
+        };
+        let named = |names: &[&str]| -> Vec<(String, bool)> {
+            names.iter().map(|n| (n.to_string(), false)).collect()
+        };
+        // By code or by name, in any case: one rule; an unknown name in any case: one name.
+        assert_eq!(
+            read("SL104, x,stop-signal-kill , sl104,X, SL101"),
+            named(&["SL104", "x", "SL101"])
+        );
+        // The 101st name and after: one entry at the 101st, not read.
+        let list = format!("{}SL104, SL101", "x,".repeat(99));
+        let mut expected = named(&["x", "SL104"]);
+        expected.push(("SL101".to_string(), true));
+        assert_eq!(read(&list), expected);
+        assert_eq!(read(&"x,".repeat(100)), named(&["x"]));
     }
 
     #[test]

@@ -2798,3 +2798,90 @@ fn an_entrypoint_given_arguments_by_many_processes_costs_its_bytes_once() {
     assert!(matches!(status, Some(0 | 1)), "{status:?}");
     assert!(mib < LIMIT_MIB, "{mib} MiB");
 }
+
+/// The SL001 findings of a case: (line, message).
+fn unused_suppressions(diagnostics: &[serde_json::Value]) -> Vec<(u64, String)> {
+    diagnostics
+        .iter()
+        .filter(|d| d["rule"] == "SL001")
+        .map(|d| {
+            (
+                d["start"]["line"].as_u64().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_suppression_list_reads_each_name_once_and_its_first_hundred() {
+    // One comment naming `x` a million times: each was an SL001 finding (4,000,000 in an 8 MB
+    // Dockerfile: 10 s and 1.85 GB for the GitHub format, over 20 s for JSON). A name is read
+    // once per list, and a list reads its first 100 names: two findings (and the SL000 of the
+    // Dockerfile's 2 MB line).
+    let unknown = "suppression names `x`, which is not a shutdownlint rule";
+    let rest =
+        "suppression lists more than 100 names; the rest of the list, from here, is not read";
+    let repeated = Case::new(
+        "a comment naming `x` 1,000,000 times",
+        "Dockerfile",
+        format!(
+            "FROM node:22-slim\n# shutdownlint: ignore[{}] r\nCMD [\"node\", \"server.js\"]\n",
+            "x,".repeat(1_000_000)
+        ),
+        Expect::ParseError("max allowed size"),
+    );
+    assert_eq!(
+        unused_suppressions(&check(&repeated)),
+        [(2, unknown.to_string()), (2, rest.to_string())]
+    );
+    // Distinct names: the first 100 (the rule named twice, by code and name, once), then the
+    // note; the names read still work (SL104 is silenced, SL101 after the 100th is not read).
+    let distinct = Case::new(
+        "a comment naming 200,000 distinct names after SL104",
+        "compose.yaml",
+        format!(
+            "services:\n  web:\n    image: nginx:1.27\n    # shutdownlint: ignore[SL104, stop-signal-kill, {}SL101] r\n    stop_signal: SIGKILL\n",
+            (0..200_000).map(|i| format!("x{i},")).collect::<String>()
+        ),
+        Expect::Linted,
+    );
+    let found = check(&distinct);
+    assert!(findings(&found).iter().all(|(rule, _)| rule == "SL001"));
+    let messages = unused_suppressions(&found);
+    assert_eq!(messages.len(), 99, "{:?}", &messages[..3]);
+    assert_eq!(messages[98], (4, rest.to_string()));
+}
+
+#[test]
+fn an_anchored_ignore_label_is_read_once_for_the_services_that_alias_it() {
+    // 2,600 services written as `sN: *quiet`, the anchored block's label naming 3,000 rules:
+    // each service had its own copy of the 3,000 entries (7.8 million, 3.6 GB and 5-6 s from a
+    // 45 KB file). The label is read once and shared: its findings are the label's.
+    let compose = |services: usize, names: String| {
+        format!(
+            "x-quiet: &quiet\n  image: redis:7\n  stop_signal: SIGKILL\n  labels:\n    shutdownlint.dev/ignore: \"SL104,{names}\"\nservices:\n{}",
+            (0..services).map(|i| format!("  s{i}: *quiet\n")).collect::<String>()
+        )
+    };
+    let repeated = Case::new(
+        "2,600 aliases of a label naming `x` 3,000 times",
+        "compose.yaml",
+        compose(2_600, "x,".repeat(3_000)),
+        Expect::Linted,
+    );
+    let found = check(&repeated);
+    // SL104 of every service is silenced by the first entry, shared.
+    assert_eq!(
+        findings(&found),
+        [("SL001".to_string(), 5), ("SL001".to_string(), 5)]
+    );
+    // (600 copies of the 18 KB block: under the 16 MiB the aliases may expand to.)
+    let distinct = Case::new(
+        "600 aliases of a label naming 3,000 distinct names",
+        "compose.yaml",
+        compose(600, (0..3_000).map(|i| format!("x{i},")).collect()),
+        Expect::Linted,
+    );
+    assert_eq!(unused_suppressions(&check(&distinct)).len(), 100);
+}

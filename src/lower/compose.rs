@@ -18,6 +18,7 @@ use crate::source::FileId;
 use crate::span::{MappedText, Span};
 use crate::suppress::{Scope, SuppressedRule, Suppression};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 pub fn lower(
     file: FileId,
@@ -39,11 +40,20 @@ pub fn lower(
         let Some(services) = document.root.get("services") else {
             continue;
         };
+        let mut lists = HashMap::new();
         for entry in services.entries() {
             let Some(name) = entry.key.as_str() else {
                 continue;
             };
-            service(file, name, &entry.key, &entry.value, fragment, facts);
+            service(
+                file,
+                name,
+                &entry.key,
+                &entry.value,
+                fragment,
+                facts,
+                &mut lists,
+            );
         }
         extends_cycles(services, facts);
     }
@@ -194,6 +204,29 @@ fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>, Span)> {
     }
 }
 
+/// The value of the label `key` in `labels` (a mapping, or a list of `KEY=value`), as
+/// [`pairs`] reads it (the first label of that name, when it has a value), with the node it is
+/// read from and where a finding about it points. Borrowed: a label of an anchored block is not
+/// copied once per service that uses the block.
+fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str, Span, Span)> {
+    let labels = labels?;
+    if labels.is_sequence() {
+        let (item, value) = labels
+            .items()
+            .find_map(|item| {
+                let text = item.as_str()?;
+                let (k, value) = text.split_once('=').unwrap_or((text, ""));
+                (k == key).then_some((item, text.len() != k.len(), value))
+            })
+            .map(|(item, has_value, value)| (item, has_value.then_some(value)))?;
+        Some((value?, item.span, item.report_span()))
+    } else {
+        let entry = labels.entries().find(|e| e.key.as_str() == Some(key))?;
+        let value = entry.value.as_str().filter(|_| !entry.value.is_null())?;
+        Some((value, entry.value.span, entry.value.report_span()))
+    }
+}
+
 fn service(
     file: FileId,
     name: &str,
@@ -201,22 +234,20 @@ fn service(
     node: &Node,
     fragment: &mut Fragment,
     facts: &mut FileFacts,
+    lists: &mut HashMap<(Span, Span), Arc<[SuppressedRule]>>,
 ) {
-    let labels = pairs(node.get("labels"));
-    if let Some((_, Some(value), span)) = labels.iter().find(|(k, _, _)| k == IGNORE_ANNOTATION) {
-        let mut rules = Vec::new();
-        for part in value.split(',') {
-            let selector = part.trim();
-            if !selector.is_empty() {
-                rules.push(SuppressedRule {
-                    selector: selector.to_string(),
-                    code: crate::rules::find(selector).map(|r| r.code),
-                    location: location(file, *span),
-                });
-            }
-        }
-        // A service written as an alias (`name: *base`) is its own line and the anchored node
-        // written before it, not the services between them.
+    let labels = node.get("labels");
+    if let Some((value, node_span, span)) = label(labels, IGNORE_ANNOTATION) {
+        // One list per label as written: the services that use one anchored block share its
+        // entries (parsed once), whatever their number.
+        let rules = lists
+            .entry((node_span, span))
+            .or_insert_with(|| crate::suppress::entries(value, |_, _| location(file, span)))
+            .clone();
+        // The label silences the findings about this service (`service`); by position only the
+        // findings about no service: in the service's text, which for a service written as an
+        // alias (`name: *base`) is its own line and the anchored node written before it, not
+        // the services between them.
         let scope = match &node.alias {
             Some(alias) => Scope::Ranges(key.span.join(alias.span), node.span),
             None => Scope::Range(key.span.join(node.span)),
@@ -224,16 +255,14 @@ fn service(
         facts.suppressions.push(Suppression {
             scope,
             rules,
-            location: location(file, *span),
+            location: location(file, span),
+            service: crate::suppress::subject(key.report_span().start),
         });
     }
-    let drain_annotation = labels
-        .iter()
-        .find(|(k, _, _)| k == DRAIN_ANNOTATION)
-        .and_then(|(_, v, span)| {
-            let seconds = crate::shell::commands::parse_duration_seconds(v.as_deref()?)?;
-            Some(Fact::at(seconds, location(file, *span)))
-        });
+    let drain_annotation = label(labels, DRAIN_ANNOTATION).and_then(|(value, _, span)| {
+        let seconds = crate::shell::commands::parse_duration_seconds(value)?;
+        Some(Fact::at(seconds, location(file, span)))
+    });
 
     let image = node.get("image").and_then(|i| {
         i.as_str()

@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
-use crate::suppress::{Scope, SuppressedRule, Suppression};
+use crate::suppress::{Scope, Suppression};
 
 /// Annotation (or label) that silences rules for one object.
 pub const IGNORE_ANNOTATION: &str = "shutdownlint.dev/ignore";
@@ -354,28 +354,14 @@ fn add_ignore_suppression(object: &Object<'_>, facts: &mut FileFacts) {
     let Some(scalar) = value.as_scalar() else {
         return;
     };
-    let mut rules = Vec::new();
-    let mut offset = 0;
-    for part in scalar.value().split(',') {
-        let leading = part.len() - part.trim_start().len();
-        let selector = part.trim();
-        if !selector.is_empty() {
-            let span = scalar.text.source_span(Span::new(
-                offset + leading,
-                offset + leading + selector.len(),
-            ));
-            rules.push(SuppressedRule {
-                selector: selector.to_string(),
-                code: crate::rules::find(selector).map(|r| r.code),
-                location: object.location(span),
-            });
-        }
-        offset += part.len() + 1;
-    }
+    let rules = crate::suppress::entries(scalar.value(), |at, len| {
+        object.location(scalar.text.source_span(Span::new(at, at + len)))
+    });
     facts.suppressions.push(Suppression {
         scope: Scope::Range(object.node.span),
         rules,
         location: object.location(value.report_span()),
+        service: None,
     });
 }
 

@@ -59,6 +59,16 @@ impl<'a> Reporter<'a> {
         let last = self.out.len() - 1;
         &mut self.out[last]
     }
+
+    /// [`Reporter::report`] for a finding about `workload` (see [`Diagnostic::about`]).
+    pub fn report_about(
+        &mut self,
+        workload: &crate::model::Workload,
+        location: Location,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.report(location, message).about(workload)
+    }
 }
 
 type CheckFn = fn(&RuleContext<'_>, &mut Reporter<'_>);

@@ -62,7 +62,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             } else {
                 format!("run {}", run.script)
             };
-            let diagnostic = out.report(
+            let diagnostic = out.report_about(workload, 
                 main.location,
                 format!(
                     "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {} and the app, which may never see the signal",

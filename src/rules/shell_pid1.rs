@@ -223,7 +223,7 @@ fn check_process(
             }
         }
     };
-    let diagnostic = out.report(location, message);
+    let diagnostic = out.report_about(workload, location, message);
     diagnostic.primary(why.clone());
     if let Some(reason_location) = shell.reason_location {
         if reason_location.file == location.file && reason_location != location {

@@ -46,7 +46,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .filter(|w| !w.is_empty() && !w.contains('\n'))
             .unwrap_or("SIGKILL");
         let (message, help) = wording(workload, written);
-        let diagnostic = out.report(location, message);
+        let diagnostic = out.report_about(workload, location, message);
         diagnostic.primary("SIGKILL cannot be handled");
         diagnostic.help(help);
     }

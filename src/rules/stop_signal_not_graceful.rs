@@ -323,7 +323,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     ),
                 ),
             };
-            let diagnostic = out.report(location, message);
+            let diagnostic = out.report_about(workload, location, message);
             diagnostic.primary(primary);
             if let Some(at) = signal_label {
                 diagnostic.label(at, format!("{} is set here", decided.signal.name()));

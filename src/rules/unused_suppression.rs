@@ -10,6 +10,19 @@ pub fn check(_cx: &RuleContext<'_>, _out: &mut Reporter<'_>) {}
 /// The SL001 finding for one rule named in a suppression that matched no finding.
 pub fn diagnostic(rule: &SuppressedRule) -> Diagnostic {
     let severity = crate::rules::by_code("SL001").map_or(Severity::Warning, |r| r.severity);
+    if rule.rest_unread {
+        let mut d = Diagnostic::new(
+            "SL001",
+            severity,
+            rule.location,
+            format!(
+                "suppression lists more than {} names; the rest of the list, from here, is not read",
+                crate::suppress::MAX_ENTRIES
+            ),
+        );
+        d.help("name each rule once, and only the rules that fire where the suppression is");
+        return d;
+    }
     let message = match rule.code {
         Some(code) if code.eq_ignore_ascii_case(&rule.selector) => {
             format!("suppression of {code} silences nothing here")
