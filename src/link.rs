@@ -20,6 +20,9 @@ use crate::source::{FileId, FileKind, Files, SourceFile};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
 
+mod globs;
+use globs::{DockerIgnore, Glob};
+
 /// What linking adds besides model facts.
 #[derive(Default)]
 pub struct Linked {
@@ -1178,6 +1181,8 @@ pub struct Scripts {
     facts: HashMap<FileId, Option<Arc<ScriptFacts>>>,
     /// The note that [`MAX_COPY_CHECKS`] ran out was given.
     noted: bool,
+    /// How many notes of `.dockerignore` files not applied were given.
+    ignore_notes: usize,
 }
 
 impl Scripts {
@@ -1189,6 +1194,7 @@ impl Scripts {
             copies: CopyLookup::default(),
             facts: HashMap::new(),
             noted: false,
+            ignore_notes: 0,
         }
     }
 
@@ -1255,6 +1261,11 @@ impl Scripts {
                 }));
             }
         }
+        let given = self.ignore_notes;
+        linked
+            .notes
+            .extend(self.copies.notes.iter().skip(given).cloned());
+        self.ignore_notes = self.copies.notes.len();
         if let (Some((dockerfile, path)), false) = (&self.copies.checks.ran_out, self.noted) {
             self.noted = true;
             let mut shown: String = path.chars().take(100).collect();
@@ -1334,8 +1345,10 @@ const FILE_CHECKS: usize = 4;
 /// the last COPY that puts a file of the context there (one that may have put anything there,
 /// to an unknown destination, ends the search). `copies` keeps the Dockerfile's COPYs indexed
 /// by destination, so a script path is looked up among the COPYs into its folders only, and
-/// there among the sources that can put a file of its name there only. `None` also when
-/// [`MAX_COPY_CHECKS`] ran out (kept in `copies` for the note).
+/// there among the sources that can put a file of its name there only. Files the context's
+/// `.dockerignore` leaves out are not in it. `None` also when [`MAX_COPY_CHECKS`] ran out
+/// (kept in `copies` for the note), when the last COPY there copies a file left out (the
+/// build fails) or one not followed, and when the `.dockerignore` cannot be applied.
 fn resolve_script(
     image: &Image,
     context: &Path,
@@ -1347,6 +1360,8 @@ fn resolve_script(
         is_dir,
         indexes,
         checks,
+        listings,
+        notes,
     } = copies;
     let index = match indexes.entry(image.dockerfile) {
         std::collections::hash_map::Entry::Occupied(entry) => {
@@ -1360,10 +1375,29 @@ fn resolve_script(
             entry.insert(CopyIndex::new(image, context))
         }
     };
+    let ignore = Arc::clone(&index.ignore);
+    let ignore = match &*ignore {
+        Ignore::Unknown(file, why) => {
+            let note = format!(
+                "{file}: not applied ({why}); the entrypoint scripts that COPYs from its build context put in the image are not read (SL103 and the other script rules are not checked for them)"
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+            return None;
+        }
+        Ignore::Patterns(ignore) => Some(ignore),
+        Ignore::None => None,
+    };
     for target in &in_image {
-        match index.find(image, target, is_dir, checks) {
+        let mut context = Context {
+            root: context,
+            ignore,
+            listings,
+        };
+        match index.find(image, target, &mut context, is_dir, checks) {
             Some(Some((copy, found))) => {
-                return Some((found, image.copies.get(copy).map(|c| c.location)));
+                return found.map(|found| (found, image.copies.get(copy).map(|c| c.location)));
             }
             Some(None) => {}
             None => {
@@ -1394,7 +1428,13 @@ struct CopyLookup {
     /// Each Dockerfile's COPYs by destination.
     indexes: HashMap<FileId, CopyIndex>,
     checks: Checks,
+    /// The subfolders of context folders (joined to their context) wildcards were matched in.
+    listings: Listings,
+    /// Notes for `.dockerignore` files that could not be applied.
+    notes: Vec<String>,
 }
+
+type Listings = HashMap<PathBuf, Arc<[Box<str>]>>;
 
 /// The checks left of [`MAX_COPY_CHECKS`], and the first script path (with its Dockerfile)
 /// not looked for once they ran out.
@@ -1452,6 +1492,117 @@ impl CopyLookup {
     }
 }
 
+/// The `.dockerignore` of a build context.
+enum Ignore {
+    None,
+    Patterns(DockerIgnore),
+    /// There is one, but it is not applied: its display path and why.
+    Unknown(String, String),
+}
+
+impl Ignore {
+    /// The ignore file BuildKit applies to the context of `image`: `<Dockerfile>.dockerignore`
+    /// beside the Dockerfile when there is one, else the context's `.dockerignore`. Read like
+    /// the repository's other files: a regular file of at most
+    /// [`crate::discover::MAX_IGNORE_FILE_BYTES`], through links only when they stay in the
+    /// Dockerfile's folder (the context).
+    fn load(image: &Image, context: &Path) -> Ignore {
+        let beside = image.path.as_deref().and_then(|dockerfile| {
+            let name = dockerfile.file_name()?.to_str()?;
+            let dir = dockerfile.parent().unwrap_or(Path::new(""));
+            Some((dir.to_path_buf(), format!("{name}.dockerignore")))
+        });
+        let candidates = beside.into_iter().chain(std::iter::once((
+            context.to_path_buf(),
+            ".dockerignore".into(),
+        )));
+        for (dir, name) in candidates {
+            let path = dir.join(&name);
+            if std::fs::symlink_metadata(&path).is_err() {
+                continue;
+            }
+            let shown = crate::discover::display_path(&path);
+            let Some(found) = confined(&dir, Path::new(&name)) else {
+                return Ignore::Unknown(
+                    shown,
+                    "not a regular file in its folder, or a link out of it".into(),
+                );
+            };
+            let bytes = match crate::read_bytes(&found, crate::discover::MAX_IGNORE_FILE_BYTES) {
+                Ok(bytes) => bytes,
+                Err(why) => return Ignore::Unknown(shown, why),
+            };
+            return match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
+                Ok(ignore) if ignore.is_empty() => Ignore::None,
+                Ok(ignore) => Ignore::Patterns(ignore),
+                Err(why) => Ignore::Unknown(shown, why),
+            };
+        }
+        Ignore::None
+    }
+}
+
+/// The build context as COPY sees it.
+struct Context<'a> {
+    root: &'a Path,
+    ignore: Option<&'a DockerIgnore>,
+    listings: &'a mut Listings,
+}
+
+impl Context<'_> {
+    /// Whether the `.dockerignore` leaves `relative` out of the context; `None` when the
+    /// checks ran out.
+    fn excluded(&self, relative: &Path, checks: &mut Checks) -> Option<bool> {
+        let Some(ignore) = self.ignore else {
+            return Some(false);
+        };
+        let path = globs::context_path(relative);
+        checks.take(1 + ignore.cost(path.len()) / 64)?;
+        Some(ignore.excludes(&path))
+    }
+
+    /// The subfolders (not links to folders, as BuildKit's walk sees them) of a folder of the
+    /// context (cleaned, `""` for the root), sorted by name; none when it is not a folder or
+    /// its real path is outside the context. `None` when the checks ran out.
+    fn subfolders(&mut self, folder: &str, checks: &mut Checks) -> Option<Arc<[Box<str>]>> {
+        let joined = self.root.join(folder);
+        if let Some(known) = self.listings.get(&joined) {
+            checks.take(1)?;
+            return Some(Arc::clone(known));
+        }
+        checks.take(FILE_CHECKS)?;
+        let here = if self.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            self.root
+        };
+        let inside = match (here.canonicalize(), here.join(folder).canonicalize()) {
+            (Ok(root), Ok(real)) => real.starts_with(root),
+            _ => false,
+        };
+        let mut names: Vec<Box<str>> = Vec::new();
+        if inside {
+            let dir = if joined.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                joined.clone()
+            };
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                checks.take(1)?;
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    if let Some(name) = entry.file_name().to_str() {
+                        names.push(name.into());
+                    }
+                }
+            }
+        }
+        names.sort_unstable();
+        let names: Arc<[Box<str>]> = names.into();
+        self.listings.insert(joined, Arc::clone(&names));
+        Some(names)
+    }
+}
+
 /// The COPYs of one Dockerfile after the last one to an unknown destination, by destination:
 /// a tree of the destinations' `/`-separated components (as written: a destination is a prefix
 /// of a path in the image exactly when its components are the path's first ones).
@@ -1467,6 +1618,8 @@ struct CopyIndex {
     unknown: Option<usize>,
     /// Node 0 is above the first component (the empty one before the leading `/`).
     nodes: Vec<DestinationNode>,
+    /// The context's `.dockerignore`.
+    ignore: Arc<Ignore>,
 }
 
 #[derive(Default)]
@@ -1481,14 +1634,24 @@ struct DestinationNode {
     sources: Option<FolderSources>,
 }
 
+/// The COPY (index) that put a file at a path, and the context file (`None`: one that is not
+/// known, which ends the search as well).
+type Copied = (usize, Option<PathBuf>);
+
 impl CopyIndex {
     fn new(image: &Image, context: &Path) -> Self {
         let unknown = image.copies.iter().rposition(|c| c.destination.is_none());
+        let has_copies = image.copies.len() > unknown.map_or(0, |u| u + 1);
         let mut index = CopyIndex {
             context: context.to_path_buf(),
             copies: image.copies.len(),
             unknown,
             nodes: vec![DestinationNode::default()],
+            ignore: Arc::new(if has_copies {
+                Ignore::load(image, context)
+            } else {
+                Ignore::None
+            }),
         };
         // COPYs under one working directory share its text: each is walked once.
         let mut bases: HashMap<(usize, usize), u32> = HashMap::new();
@@ -1540,17 +1703,19 @@ impl CopyIndex {
         next
     }
 
-    /// The last COPY whose first source that lands at `target` is a file of the context (the
-    /// path joined to the context), or `None`; `None` outside when the checks ran out.
+    /// The last COPY that puts a file of the context at `target`, with that file (the path
+    /// joined to the context; `None` when it is not known), or `None`; `None` outside when the
+    /// checks ran out.
     fn find(
         &mut self,
         image: &Image,
         target: &str,
+        context: &mut Context<'_>,
         is_dir: &mut HashMap<PathBuf, bool>,
         checks: &mut Checks,
-    ) -> Option<Option<(usize, PathBuf)>> {
-        let context = self.context.clone();
-        let mut best: Option<(usize, PathBuf)> = None;
+    ) -> Option<Option<Copied>> {
+        let root = context.root.to_path_buf();
+        let mut best: Option<Copied> = None;
         let mut node = 0u32;
         let mut end = 0usize;
         for (i, component) in target.split('/').enumerate() {
@@ -1570,9 +1735,9 @@ impl CopyIndex {
             match target.get(end..).and_then(|after| after.strip_prefix('/')) {
                 Some(rest) if !at.into.is_empty() || !at.onto.is_empty() => {
                     let sources = at.sources.get_or_insert_with(|| {
-                        FolderSources::new(image, &at.into, &at.onto, &context, is_dir)
+                        FolderSources::new(image, &at.into, &at.onto, &root, is_dir)
                     });
-                    if let Some(found) = sources.find(image, rest, &context, above, checks)? {
+                    if let Some(found) = sources.find(image, rest, context, above, checks)? {
                         best = Some(found);
                     }
                 }
@@ -1583,12 +1748,20 @@ impl CopyIndex {
                             break;
                         }
                         checks.take(FILE_CHECKS)?;
-                        let source = image.copies.get(copy).and_then(|c| c.sources.first());
-                        let found = source.and_then(|source| {
-                            confined(&context, Path::new(source.trim_start_matches("./")))
-                        });
-                        if let Some(found) = found {
-                            best = Some((copy, found));
+                        let Some(source) = image.copies.get(copy).and_then(|c| c.sources.first())
+                        else {
+                            continue;
+                        };
+                        let source = source.trim_start_matches("./");
+                        if globs::contains_wildcards(source) {
+                            // What a wildcard copies onto a file path is not followed.
+                            best = Some((copy, None));
+                            break;
+                        }
+                        if let Some(found) = confined(&root, Path::new(source)) {
+                            let left_out = context.excluded(Path::new(source), checks)?;
+                            // A file left out of the context: the build fails.
+                            best = Some((copy, (!left_out).then_some(found)));
                             break;
                         }
                     }
@@ -1609,14 +1782,52 @@ struct FolderSources {
     /// The first group of sources that are files, without wildcards, by file name (the others
     /// follow in `next`).
     named: HashMap<Box<str>, u32>,
-    /// Per group, the next one with its file name (named) or its beginning and end (wildcards).
+    /// Per group, the next one with its file name (named) or its beginning and end (wildcards
+    /// in the file name only).
     next: Vec<u32>,
     /// Groups of directories of the context (the empty path is the working directory).
     dirs: Vec<u32>,
-    /// Groups of sources whose file name has `*` or `?`.
+    /// Groups of sources with wildcards in their file name only, by the file name.
     wildcards: WildcardIndex,
+    /// The folders of the same: matched against the folder's subfolders (a folder a wildcard
+    /// matches has its contents copied).
+    by_folder: Vec<Box<str>>,
+    /// When there are several, the same by folder (its number the scope), chained through
+    /// `next_in_folder`; in one folder, `wildcards` is that index.
+    folder_index: Option<WildcardIndex>,
+    folder_ids: HashMap<Box<str>, usize>,
+    next_in_folder: Vec<u32>,
+    /// Groups of sources with a wildcard in a folder component.
+    deep: Vec<u32>,
+    /// Per group with wildcards, its folder and patterns.
+    wild: HashMap<u32, WildSource>,
     /// Per COPY of several sources, what each of them is.
     slots: HashMap<usize, Vec<Slot>>,
+}
+
+/// A source with wildcards, as BuildKit matches it: the components before the first one with a
+/// wildcard name a folder of the context (cleaned, `""` for its root), and the paths under it
+/// whose components match the patterns one by one are copied, in the order of a walk sorted by
+/// name (a later one wins), a folder's contents rather than the folder.
+struct WildSource {
+    folder: Box<str>,
+    /// How many components have patterns (the last ones of the source).
+    depth: usize,
+}
+
+/// The components of a source with wildcards, cleaned, and where the first with a wildcard is.
+fn wild_parts(source: &str) -> (Vec<String>, usize) {
+    let cleaned = globs::context_path(Path::new(source));
+    let parts: Vec<String> = cleaned
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    let first = parts
+        .iter()
+        .position(|p| globs::contains_wildcards(p))
+        .unwrap_or(0);
+    (parts, first)
 }
 
 /// No group, node or value.
@@ -1637,8 +1848,22 @@ enum Slot {
     /// Not a directory and without a file name (`x/..`): copying it ends the search of its
     /// COPY for a name.
     Stop,
-    /// A directory that is not one on disk: it holds nothing.
+    /// A directory that is not one on disk, or wildcards Go refuses: it holds nothing.
     Nothing,
+}
+
+/// A file a group's source would put at the name looked up: its walk order among the group's
+/// (the matched components; later wins), the context file, and whether it is known to be a
+/// file.
+type Candidate = (Vec<Box<str>>, PathBuf, bool);
+
+/// What a group puts at the name looked up.
+#[derive(Clone)]
+enum Lands {
+    No,
+    File(PathBuf),
+    /// A file named by the COPY that the `.dockerignore` leaves out (the build fails).
+    Unknown,
 }
 
 impl FolderSources {
@@ -1662,7 +1887,8 @@ impl FolderSources {
             };
             if single
                 && !written.first().is_some_and(|s| {
-                    CopyLookup::source_is_dir(is_dir, context, s.trim_start_matches("./"))
+                    let s = s.trim_start_matches("./");
+                    !globs::contains_wildcards(s) && CopyLookup::source_is_dir(is_dir, context, s)
                 })
             {
                 continue;
@@ -1704,7 +1930,33 @@ impl FolderSources {
             start += len;
         }
         sources.entries = pairs.into_iter().map(|(_, c, i)| (c, i)).collect();
+        sources.index_folders(image);
         sources
+    }
+
+    /// When the wildcards in file names are in several folders, index them by folder too (in
+    /// one folder, `wildcards` is that index).
+    fn index_folders(&mut self, image: &Image) {
+        if self.by_folder.len() < 2 {
+            return;
+        }
+        self.next_in_folder = vec![NONE; self.groups.len()];
+        for id in 0..u32::try_from(self.groups.len()).unwrap_or(NONE) {
+            let Some(wild) = self.wild.get(&id).filter(|w| w.depth == 1) else {
+                continue;
+            };
+            let Some(&at) = self.folder_ids.get(&*wild.folder) else {
+                continue;
+            };
+            let (parts, _) = wild_parts(self.text(image, id).unwrap_or(""));
+            let name = parts.last().map_or("", String::as_str);
+            let scope = u32::try_from(at).unwrap_or(NONE).to_le_bytes();
+            let index = self.folder_index.get_or_insert_with(WildcardIndex::default);
+            let previous = index.add_in(&scope, name, id);
+            if let Some(next) = self.next_in_folder.get_mut(id as usize) {
+                *next = previous;
+            }
+        }
     }
 
     /// Sort out a source not seen before in this folder, first written at `at`.
@@ -1718,7 +1970,29 @@ impl FolderSources {
         let id = u32::try_from(self.groups.len()).unwrap_or(NONE);
         let source_path = Path::new(source);
         let mut next = NONE;
-        if CopyLookup::source_is_dir(is_dir, context, source) {
+        if globs::contains_wildcards(source) {
+            let (parts, first) = wild_parts(source);
+            let patterns = parts.get(first..).unwrap_or(&[]);
+            // Patterns Go refuses match nothing; they are compiled again when matched (a
+            // Dockerfile of 100,000 wildcard COPYs keeps their text only).
+            if patterns.iter().any(|p| Glob::new(p).is_none()) {
+                return Slot::Nothing;
+            }
+            let folder = parts.get(..first).unwrap_or(&[]).join("/");
+            if let [name] = patterns {
+                next = self.wildcards.add(name, id);
+                if !self.folder_ids.contains_key(folder.as_str()) {
+                    self.folder_ids
+                        .insert(folder.as_str().into(), self.by_folder.len());
+                    self.by_folder.push(folder.as_str().into());
+                }
+            } else {
+                self.deep.push(id);
+            }
+            let depth = patterns.len();
+            let folder = folder.into_boxed_str();
+            self.wild.insert(id, WildSource { folder, depth });
+        } else if CopyLookup::source_is_dir(is_dir, context, source) {
             // Only a directory holds files (the empty path is the working directory).
             let joined = context.join(source_path);
             let joined = if joined.as_os_str().is_empty() {
@@ -1733,7 +2007,6 @@ impl FolderSources {
         } else {
             match source_path.file_name().and_then(|n| n.to_str()) {
                 None => return Slot::Stop,
-                Some(name) if name.contains(['*', '?']) => next = self.wildcards.add(name, id),
                 Some(name) => {
                     next = self.named.insert(name.into(), id).unwrap_or(NONE);
                 }
@@ -1750,9 +2023,9 @@ impl FolderSources {
     }
 
     /// The groups chained from `first` through `next`.
-    fn chain(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
-        std::iter::successors((first != NONE).then_some(first), |&id| {
-            self.next.get(id as usize).copied().filter(|&n| n != NONE)
+    fn chain<'a>(&'a self, first: u32, next: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+        std::iter::successors((first != NONE).then_some(first), move |&id| {
+            next.get(id as usize).copied().filter(|&n| n != NONE)
         })
     }
 
@@ -1770,66 +2043,189 @@ impl FolderSources {
             .unwrap_or(&[])
     }
 
-    /// The last COPY after `above` whose first source that lands at `rest` under this folder
-    /// is a file of the context, with that file (joined to the context); `None` outside when
-    /// the checks ran out.
+    /// The patterns of a group's source with wildcards (its last `depth` components).
+    fn patterns(&self, image: &Image, id: u32) -> Vec<Glob> {
+        let Some(wild) = self.wild.get(&id) else {
+            return Vec::new();
+        };
+        let (parts, _) = wild_parts(self.text(image, id).unwrap_or(""));
+        let skip = parts.len().saturating_sub(wild.depth);
+        let patterns: Option<Vec<Glob>> = parts.iter().skip(skip).map(|p| Glob::new(p)).collect();
+        patterns.unwrap_or_default()
+    }
+
+    /// The files a group of wildcards with a wildcard in a folder component would put at
+    /// `rest`: the paths its patterns match, walked folder by folder.
+    fn deep_candidates(
+        wild: &WildSource,
+        patterns: &[Glob],
+        rest: &str,
+        context: &mut Context<'_>,
+        checks: &mut Checks,
+        out: &mut Vec<Candidate>,
+    ) -> Option<()> {
+        let name_only = !rest.contains('/');
+        let Some((last, folders)) = patterns.split_last() else {
+            return Some(());
+        };
+        // The folders matched so far, with their components under `wild.folder`.
+        let mut reached: Vec<(String, Vec<Box<str>>)> = vec![(wild.folder.to_string(), Vec::new())];
+        for pattern in folders {
+            let mut next = Vec::new();
+            for (folder, key) in &reached {
+                for name in context.subfolders(folder, checks)?.iter() {
+                    checks.take(FILE_CHECKS)?;
+                    if pattern.matches(name) {
+                        let mut key = key.clone();
+                        key.push(name.clone());
+                        next.push((join_folder(folder, name), key));
+                    }
+                }
+            }
+            reached = next;
+        }
+        for (folder, key) in &reached {
+            if name_only {
+                checks.take(FILE_CHECKS)?;
+                if last.matches(rest) {
+                    let mut key = key.clone();
+                    key.push(rest.into());
+                    out.push((key, Path::new(folder).join(rest), false));
+                }
+            }
+            for name in context.subfolders(folder, checks)?.iter() {
+                checks.take(FILE_CHECKS)?;
+                if last.matches(name) {
+                    let candidate = Path::new(&join_folder(folder, name)).join(rest);
+                    checks.take(FILE_CHECKS)?;
+                    if context.root.join(&candidate).is_file() {
+                        let mut key = key.clone();
+                        key.push(name.clone());
+                        out.push((key, candidate, true));
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The last COPY after `above` whose last source that puts a file at `rest` under this
+    /// folder puts a file of the context there, with that file (joined to the context; `None`
+    /// when not known); `None` outside when the checks ran out.
     fn find(
         &self,
         image: &Image,
         rest: &str,
-        context: &Path,
+        context: &mut Context<'_>,
         above: Option<usize>,
         checks: &mut Checks,
-    ) -> Option<Option<(usize, PathBuf)>> {
+    ) -> Option<Option<Copied>> {
         let name_only = !rest.contains('/');
-        // The groups whose source lands at `rest`, with the context file it would be.
-        let mut landing: Vec<(u32, PathBuf)> = Vec::new();
+        let root = context.root;
+        // The groups whose source puts a file at `rest`, with the context files it could be.
+        let mut landing: HashMap<u32, Vec<Candidate>> = HashMap::new();
         for &id in &self.dirs {
             checks.take(FILE_CHECKS)?;
             let Some(text) = self.text(image, id) else {
                 continue;
             };
             let candidate = Path::new(text).join(rest);
-            if context.join(&candidate).is_file() {
-                landing.push((id, candidate));
+            if root.join(&candidate).is_file() {
+                landing
+                    .entry(id)
+                    .or_default()
+                    .push((Vec::new(), candidate, true));
             }
         }
         if name_only {
-            let beside = |text: &str| {
-                let parent = Path::new(text).parent().unwrap_or(Path::new(""));
-                parent.join(rest)
-            };
             let named = self.named.get(rest).copied().unwrap_or(NONE);
-            for id in self.chain(named) {
+            for id in self.chain(named, &self.next) {
                 checks.take(1)?;
                 if let Some(text) = self.text(image, id) {
-                    landing.push((id, beside(text)));
+                    let parent = Path::new(text).parent().unwrap_or(Path::new(""));
+                    let candidate = (Vec::new(), parent.join(rest), false);
+                    landing.entry(id).or_default().push(candidate);
                 }
             }
             let mut firsts = Vec::new();
             checks.take(self.wildcards.walk(rest, |first| firsts.push(first)))?;
-            for id in firsts.into_iter().flat_map(|first| self.chain(first)) {
-                let Some(text) = self.text(image, id) else {
+            for id in firsts
+                .into_iter()
+                .flat_map(|first| self.chain(first, &self.next))
+            {
+                let Some(wild) = self.wild.get(&id) else {
                     continue;
                 };
-                let name = Path::new(text).file_name().and_then(|n| n.to_str());
-                checks.take(FILE_CHECKS + (rest.len() + name.map_or(0, str::len)) / 64)?;
-                if name.is_some_and(|name| name == rest || glob_matches(name, rest)) {
-                    landing.push((id, beside(text)));
+                let Some(pattern) = self.patterns(image, id).pop() else {
+                    continue;
+                };
+                checks.take(FILE_CHECKS + (rest.len() + pattern.size()) / 64)?;
+                if rest.len() <= MAX_NAME_BYTES && pattern.matches(rest) {
+                    let candidate = Path::new(&*wild.folder).join(rest);
+                    let candidate = (vec![Box::from(rest)], candidate, false);
+                    landing.entry(id).or_default().push(candidate);
                 }
             }
         }
+        // Folders a wildcard matches have their contents copied.
+        for (at, folder) in self.by_folder.iter().enumerate() {
+            let (index, next) = match &self.folder_index {
+                Some(index) => (index, &self.next_in_folder),
+                None => (&self.wildcards, &self.next),
+            };
+            let scope: &[u8] = match &self.folder_index {
+                Some(_) => &u32::try_from(at).unwrap_or(NONE).to_le_bytes(),
+                None => &[],
+            };
+            let subfolders = context.subfolders(folder, checks)?;
+            for name in subfolders.iter() {
+                let mut firsts = Vec::new();
+                checks.take(index.walk_in(scope, name, |first| firsts.push(first)))?;
+                let mut matching = Vec::new();
+                for id in firsts.into_iter().flat_map(|first| self.chain(first, next)) {
+                    let pattern = self.patterns(image, id).pop();
+                    let size = pattern.as_ref().map_or(0, Glob::size);
+                    checks.take(FILE_CHECKS + (name.len() + size) / 64)?;
+                    if pattern.is_some_and(|p| p.matches(name)) {
+                        matching.push(id);
+                    }
+                }
+                if matching.is_empty() {
+                    continue;
+                }
+                let candidate = Path::new(&join_folder(folder, name)).join(rest);
+                checks.take(FILE_CHECKS)?;
+                if root.join(&candidate).is_file() {
+                    for id in matching {
+                        let found = (vec![name.clone()], candidate.clone(), true);
+                        landing.entry(id).or_default().push(found);
+                    }
+                }
+            }
+        }
+        for &id in &self.deep {
+            let Some(wild) = self.wild.get(&id) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            let patterns = self.patterns(image, id);
+            Self::deep_candidates(wild, &patterns, rest, context, checks, &mut found)?;
+            if !found.is_empty() {
+                landing.entry(id).or_default().extend(found);
+            }
+        }
         // Latest first: the first COPY accepted by a group ends the groups with earlier ones.
-        landing.sort_unstable_by_key(|&(id, _)| {
+        let mut order: Vec<u32> = landing.keys().copied().collect();
+        order.sort_unstable_by_key(|&id| {
             self.entries(id)
                 .first()
                 .map_or((Reverse(0), usize::MAX), |&(copy, source)| {
                     (Reverse(copy), source)
                 })
         });
-        let landed: std::collections::HashSet<u32> = landing.iter().map(|(id, _)| *id).collect();
-        let mut best: Option<(usize, PathBuf)> = None;
-        for (id, candidate) in landing {
+        let mut lands: HashMap<u32, Lands> = HashMap::new();
+        let mut best: Option<Copied> = None;
+        for id in order {
             let bar = best.as_ref().map(|(copy, _)| *copy).or(above);
             let entries = self.entries(id);
             if entries
@@ -1839,15 +2235,18 @@ impl FolderSources {
                 break;
             }
             checks.take(FILE_CHECKS)?;
-            let Some(found) = confined(context, &candidate) else {
-                continue;
+            let found = match self.lands(id, &landing, &mut lands, context, checks)? {
+                Lands::No => continue,
+                Lands::File(found) => Some(found),
+                Lands::Unknown => None,
             };
             for &(copy, source) in entries {
                 if bar.is_some_and(|bar| copy <= bar) {
                     break;
                 }
-                checks.take(1 + source)?;
-                if self.lands_first(copy, source, name_only, &landed) {
+                if self.lands_last(
+                    copy, source, name_only, &landing, &mut lands, context, checks,
+                )? {
                     best = Some((copy, found));
                     break;
                 }
@@ -1856,26 +2255,89 @@ impl FolderSources {
         Some(best)
     }
 
-    /// Whether no source of `copy` before `source` lands at the name looked up (`landed`
-    /// groups) or ends the search of the COPY.
-    fn lands_first(
+    /// What group `id` puts at the name looked up: the last of its candidates in the order it
+    /// copies them that is a file of the context. `None` when the checks ran out.
+    fn lands(
+        &self,
+        id: u32,
+        landing: &HashMap<u32, Vec<Candidate>>,
+        lands: &mut HashMap<u32, Lands>,
+        context: &mut Context<'_>,
+        checks: &mut Checks,
+    ) -> Option<Lands> {
+        if let Some(known) = lands.get(&id) {
+            return Some(known.clone());
+        }
+        let mut candidates: Vec<&Candidate> = landing.get(&id).into_iter().flatten().collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        let named = !self.wild.contains_key(&id) && !self.dirs.contains(&id);
+        let mut result = Lands::No;
+        for (i, (_, candidate, _)) in candidates.into_iter().enumerate() {
+            if i > 0 {
+                checks.take(FILE_CHECKS)?;
+            }
+            let Some(found) = confined(context.root, candidate) else {
+                continue;
+            };
+            if context.excluded(candidate, checks)? {
+                if named {
+                    result = Lands::Unknown;
+                    break;
+                }
+                continue;
+            }
+            result = Lands::File(found);
+            break;
+        }
+        lands.insert(id, result.clone());
+        Some(result)
+    }
+
+    /// Whether no source of `copy` after `source` puts a file at the name looked up
+    /// (`landing` groups) or ends the search of the COPY: BuildKit copies a COPY's sources one
+    /// after the other, so the last one wins.
+    #[allow(clippy::too_many_arguments)]
+    fn lands_last(
         &self,
         copy: usize,
         source: usize,
         name_only: bool,
-        landed: &std::collections::HashSet<u32>,
-    ) -> bool {
-        if source == 0 {
-            return true;
-        }
+        landing: &HashMap<u32, Vec<Candidate>>,
+        lands: &mut HashMap<u32, Lands>,
+        context: &mut Context<'_>,
+        checks: &mut Checks,
+    ) -> Option<bool> {
         let Some(slots) = self.slots.get(&copy) else {
-            return false;
+            checks.take(1)?;
+            return Some(true);
         };
-        slots.iter().take(source).all(|slot| match slot {
-            Slot::Group(id) => !landed.contains(id),
-            Slot::Stop => !name_only,
-            Slot::Nothing => true,
-        })
+        let later = slots.get(source + 1..).unwrap_or(&[]);
+        checks.take(1 + later.len())?;
+        for slot in later {
+            match slot {
+                Slot::Group(id)
+                    if landing.contains_key(id)
+                        && !matches!(
+                            self.lands(*id, landing, lands, context, checks)?,
+                            Lands::No
+                        ) =>
+                {
+                    return Some(false);
+                }
+                Slot::Stop if name_only => return Some(false),
+                _ => {}
+            }
+        }
+        Some(true)
+    }
+}
+
+/// `folder/name`, or `name` in the root (`""`).
+fn join_folder(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
     }
 }
 
@@ -1894,14 +2356,16 @@ struct WildcardIndex {
 impl WildcardIndex {
     /// Add a pattern's group; returns the group that was first for its beginning and end.
     fn add(&mut self, pattern: &str, group: u32) -> u32 {
+        self.add_in(&[], pattern, group)
+    }
+
+    /// [`Self::add`] among the patterns of one `scope` (a fixed-length key).
+    fn add_in(&mut self, scope: &[u8], pattern: &str, group: u32) -> u32 {
         if self.values.is_empty() {
             self.values.push(NONE);
         }
-        let first = pattern.find(['*', '?']).unwrap_or(0);
-        let last = pattern.rfind(['*', '?']).map_or(pattern.len(), |l| l + 1);
-        let beginning = pattern.get(..first).unwrap_or("");
-        let end = pattern.get(last..).unwrap_or("");
-        let at = self.insert(0, beginning.bytes());
+        let (beginning, end) = Glob::literal_ends(pattern);
+        let at = self.insert(0, scope.iter().copied().chain(beginning.bytes()));
         let root = match self.values.get(at as usize) {
             Some(&root) if root != NONE => root,
             _ => {
@@ -1955,12 +2419,24 @@ impl WildcardIndex {
 
     /// Visit the first group of each beginning and end `name` has; returns how many nodes were
     /// looked at.
-    fn walk(&self, name: &str, mut visit: impl FnMut(u32)) -> usize {
+    fn walk(&self, name: &str, visit: impl FnMut(u32)) -> usize {
+        self.walk_in(&[], name, visit)
+    }
+
+    /// [`Self::walk`] among the patterns of one `scope`.
+    fn walk_in(&self, scope: &[u8], name: &str, mut visit: impl FnMut(u32)) -> usize {
         if self.values.is_empty() {
             return 0;
         }
-        let mut steps = 0;
-        for beginning in self.path(0, name.bytes()) {
+        let mut steps = scope.len();
+        let mut start = 0;
+        for byte in scope {
+            match self.edges.get(&(start, *byte)) {
+                Some(&next) => start = next,
+                None => return steps,
+            }
+        }
+        for beginning in self.path(start, name.bytes()) {
             steps += 1;
             let root = self.values.get(beginning as usize).copied().unwrap_or(NONE);
             if root == NONE {
@@ -1983,47 +2459,15 @@ impl WildcardIndex {
 /// file in the build context, so no COPY wildcard needs to be matched against it.
 const MAX_NAME_BYTES: usize = 1024;
 
-/// `*` and `?` wildcards of COPY sources, within one path component.
-///
-/// Linear in the pattern: a name longer than [`MAX_NAME_BYTES`] names no file (whatever a
-/// wildcard said, the copied file could not be read, so it is taken as not matched), a
-/// pattern with more literal bytes than the name cannot match it, and runs of `*` are one
-/// `*`, so the backtracking below works on a pattern and a name of at most about 2 KiB.
+/// A wildcard of a COPY source against one name (Go's `filepath.Match`, see [`Glob`]); a
+/// name longer than [`MAX_NAME_BYTES`] names no file (whatever a wildcard said, the copied file
+/// could not be read, so it is taken as not matched). Only tests match a pattern not compiled
+/// once per source.
+#[cfg(test)]
 fn glob_matches(pattern: &str, name: &str) -> bool {
-    if !pattern.contains(['*', '?']) || name.len() > MAX_NAME_BYTES {
-        return false;
-    }
-    let literal = pattern.bytes().filter(|&c| c != b'*').count();
-    if literal > name.len() {
-        return false;
-    }
-    let mut compact: Vec<u8> = Vec::with_capacity(pattern.len().min(2 * name.len() + 1));
-    for c in pattern.bytes() {
-        if !(c == b'*' && compact.last() == Some(&b'*')) {
-            compact.push(c);
-        }
-    }
-    fn matches(p: &[u8], n: &[u8]) -> bool {
-        let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-        while ni < n.len() {
-            if pi < p.len() && (p[pi] == b'?' || p[pi] == n[ni]) {
-                pi += 1;
-                ni += 1;
-            } else if pi < p.len() && p[pi] == b'*' {
-                star = Some(pi);
-                mark = ni;
-                pi += 1;
-            } else if let Some(s) = star {
-                pi = s + 1;
-                mark += 1;
-                ni = mark;
-            } else {
-                return false;
-            }
-        }
-        p[pi..].iter().all(|&c| c == b'*')
-    }
-    matches(&compact, name.as_bytes())
+    globs::contains_wildcards(pattern)
+        && name.len() <= MAX_NAME_BYTES
+        && Glob::new(pattern).is_some_and(|glob| glob.matches(name))
 }
 
 /// `context/relative` when it is a regular file whose real path stays inside the context.
@@ -2689,25 +3133,30 @@ mod tests {
         );
     }
 
-    /// What [`resolve_script`] answered before it indexed the COPYs: every COPY, last first,
-    /// for every path (kept to compare with): the context file that ends up at `path` in the
-    /// image, and the COPY that put it there. `is_dir` keeps what the file system said about
-    /// COPY sources.
+    /// What [`resolve_script`] answers, by scanning every COPY, last first, for every path
+    /// (kept to compare with): the context file that ends up at `path` in the image, and the
+    /// COPY that put it there. `is_dir` keeps what the file system said about COPY sources.
     fn resolve_script_by_scan(
         image: &Image,
         context: &Path,
         path: &str,
         is_dir: &mut HashMap<PathBuf, bool>,
     ) -> Option<Resolved> {
+        let ignore = Ignore::load(image, context);
+        let ignore = match &ignore {
+            Ignore::Patterns(ignore) => Some(ignore),
+            Ignore::None => None,
+            Ignore::Unknown(..) => return None,
+        };
         let in_image = paths_in_image(image, path)?;
         for target in &in_image {
             for copy in image.copies.iter().rev() {
                 // A COPY to an unknown place may have put anything at `target`.
                 let destination = copy.destination.as_ref()?;
-                if let Some(relative) = copied_source(copy, destination, target, context, is_dir) {
-                    if let Some(found) = confined(context, &relative) {
-                        return Some((found, Some(copy.location)));
-                    }
+                match copied_source(copy, destination, target, context, is_dir, ignore) {
+                    Some(Some(found)) => return Some((found, Some(copy.location))),
+                    Some(None) => return None,
+                    None => {}
                 }
             }
         }
@@ -2719,26 +3168,100 @@ mod tests {
         None
     }
 
-    /// The context-relative source of `target` if `copy` puts it there.
+    /// The paths (context-relative, with whether each is a folder) a wildcard source matches,
+    /// in the order BuildKit's walk copies them.
+    fn wildcard_matches(context: &Path, source: &str) -> Vec<(PathBuf, bool)> {
+        let cleaned = globs::context_path(Path::new(source));
+        let parts: Vec<&str> = cleaned.split('/').filter(|p| !p.is_empty()).collect();
+        let first = parts
+            .iter()
+            .position(|p| globs::contains_wildcards(p))
+            .unwrap_or(0);
+        let Some(patterns) = parts[first..]
+            .iter()
+            .map(|p| Glob::new(p))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Vec::new();
+        };
+        fn walk(context: &Path, at: PathBuf, patterns: &[Glob], out: &mut Vec<(PathBuf, bool)>) {
+            let Some((pattern, more)) = patterns.split_first() else {
+                return;
+            };
+            let mut entries: Vec<(String, bool)> = std::fs::read_dir(context.join(&at))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    let dir = e.file_type().is_ok_and(|t| t.is_dir());
+                    e.file_name().to_str().map(|n| (n.to_string(), dir))
+                })
+                .collect();
+            entries.sort();
+            for (name, dir) in entries {
+                if !pattern.matches(&name) {
+                    continue;
+                }
+                if more.is_empty() {
+                    out.push((at.join(&name), dir));
+                } else if dir {
+                    walk(context, at.join(&name), more, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            context,
+            PathBuf::from(parts[..first].join("/")),
+            &patterns,
+            &mut out,
+        );
+        out
+    }
+
+    /// What `copy` puts at `target`: nothing (`None`), a file of the context, or one not
+    /// known (`Some(None)`).
     fn copied_source(
         copy: &crate::model::ImageCopy,
         destination: &crate::model::CopyDestination,
         target: &str,
         context: &Path,
         is_dir_cache: &mut HashMap<PathBuf, bool>,
-    ) -> Option<PathBuf> {
+        ignore: Option<&DockerIgnore>,
+    ) -> Option<Option<PathBuf>> {
         let after = destination.strip_from(target)?;
+        let excluded = |p: &Path| ignore.is_some_and(|i| i.excludes(&globs::context_path(p)));
         // A directory's contents are copied into the destination, with or without its `/`.
         let into = destination.is_directory()
             || (copy.sources.len() == 1
                 && copy.sources.first().is_some_and(|s| {
-                    CopyLookup::source_is_dir(is_dir_cache, context, s.trim_start_matches("./"))
+                    let s = s.trim_start_matches("./");
+                    !globs::contains_wildcards(s)
+                        && CopyLookup::source_is_dir(is_dir_cache, context, s)
                 }));
         if into {
             let rest = after.strip_prefix('/')?;
-            for source in &copy.sources {
+            // The last source that puts a file there wins.
+            for source in copy.sources.iter().rev() {
                 let source = source.trim_start_matches("./");
                 let source_path = Path::new(source);
+                if globs::contains_wildcards(source) {
+                    for (matched, dir) in wildcard_matches(context, source).into_iter().rev() {
+                        let candidate = if dir {
+                            matched.join(rest)
+                        } else if matched.file_name().and_then(|n| n.to_str()) == Some(rest) {
+                            matched
+                        } else {
+                            continue;
+                        };
+                        if let Some(found) = confined(context, &candidate) {
+                            if !excluded(&candidate) {
+                                return Some(Some(found));
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let is_dir = source.is_empty()
                     || source == "."
                     || source.ends_with('/')
@@ -2746,21 +3269,31 @@ mod tests {
                 if is_dir {
                     let candidate = source_path.join(rest);
                     if context.join(&candidate).is_file() {
-                        return Some(candidate);
+                        if let Some(found) = confined(context, &candidate) {
+                            if !excluded(&candidate) {
+                                return Some(Some(found));
+                            }
+                        }
                     }
                 } else if !rest.contains('/') {
                     let name = source_path.file_name()?.to_str()?;
-                    if name == rest || glob_by_scan(name, rest) {
+                    if name == rest {
                         let parent = source_path.parent().unwrap_or(Path::new(""));
-                        return Some(parent.join(rest));
+                        let candidate = parent.join(rest);
+                        if let Some(found) = confined(context, &candidate) {
+                            return Some((!excluded(&candidate)).then_some(found));
+                        }
                     }
                 }
             }
             None
         } else if after.is_empty() && copy.sources.len() == 1 {
-            copy.sources
-                .first()
-                .map(|s| PathBuf::from(s.trim_start_matches("./")))
+            let source = copy.sources.first()?.trim_start_matches("./");
+            if globs::contains_wildcards(source) {
+                return Some(None);
+            }
+            let found = confined(context, Path::new(source))?;
+            Some((!excluded(Path::new(source))).then_some(found))
         } else {
             None
         }
@@ -2846,20 +3379,36 @@ mod tests {
     #[test]
     fn indexed_copies_find_the_scripts_every_copy_finds() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let context = dir.path().join("ctx");
-        for folder in ["d", "d/e", "bin"] {
-            std::fs::create_dir_all(context.join(folder)).expect("mkdir");
-        }
-        for file in [
-            "a.sh", "b.sh", "run", "d/a.sh", "d/e/b.sh", "bin/run", "d/run",
-        ] {
-            std::fs::write(context.join(file), "#!/bin/sh\nexec run\n").expect("write");
+        let contexts = [dir.path().join("ctx"), dir.path().join("ignoring")];
+        for context in &contexts {
+            for folder in ["d", "d/e", "bin", "dd", "dd/e"] {
+                std::fs::create_dir_all(context.join(folder)).expect("mkdir");
+            }
+            for file in [
+                "a.sh",
+                "b.sh",
+                "run",
+                "d/a.sh",
+                "d/e/b.sh",
+                "bin/run",
+                "d/run",
+                "dd/a.sh",
+                "dd/e/b.sh",
+                "dd/run",
+            ] {
+                std::fs::write(context.join(file), "#!/bin/sh\nexec run\n").expect("write");
+            }
+            // A file of the context that is not read: its real path is outside.
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(dir.path().join("outside.sh"), context.join("link.sh"))
+                .expect("symlink");
         }
         std::fs::write(dir.path().join("outside.sh"), "exec x\n").expect("write");
-        // A file of the context that is not read: its real path is outside.
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(dir.path().join("outside.sh"), context.join("link.sh"))
-            .expect("symlink");
+        std::fs::write(
+            contexts[1].join(".dockerignore"),
+            "# what the image does not need\nd/e\n*.sh\n!a.sh\n**/run\n!d*/run\ndd/a.sh\n",
+        )
+        .expect("write");
         let sources = [
             "a.sh",
             "./b.sh",
@@ -2889,6 +3438,15 @@ mod tests {
             "d/e/*",
             "link.sh",
             "l*",
+            "[ab].sh",
+            "d*",
+            "*/a.sh",
+            "*/*",
+            "d?/[^a]*",
+            "[",
+            "*/e",
+            "dd/",
+            "dd/e/b.sh",
         ];
         let root: Arc<str> = Arc::from("");
         let app: Arc<str> = Arc::from("/app");
@@ -2931,7 +3489,7 @@ mod tests {
         ];
         let mut rng = Rng(0x0c0f_fee5);
         let mut found = 0;
-        for round in 0..400 {
+        for round in 0..800 {
             let copies = (0..1 + rng.below(8))
                 .map(|_| {
                     let picked: Vec<&str> = (0..1 + rng.below(3))
@@ -2944,6 +3502,7 @@ mod tests {
                     copy_to(&picked, destination)
                 })
                 .collect();
+            let context = &contexts[round as usize % 2];
             let image = Image {
                 dockerfile: FileId(round),
                 path: None,
@@ -2956,8 +3515,8 @@ mod tests {
             let mut lookup = CopyLookup::default();
             let mut is_dir = HashMap::new();
             for path in paths {
-                let indexed = resolve_script(&image, &context, path, &mut lookup);
-                let scanned = resolve_script_by_scan(&image, &context, path, &mut is_dir);
+                let indexed = resolve_script(&image, context, path, &mut lookup);
+                let scanned = resolve_script_by_scan(&image, context, path, &mut is_dir);
                 assert_eq!(
                     indexed,
                     scanned,
@@ -2971,6 +3530,6 @@ mod tests {
                 found += usize::from(indexed.is_some_and(|(_, at)| at.is_some()));
             }
         }
-        assert!(found > 1_000, "the cases find scripts: {found}");
+        assert!(found > 2_000, "the cases find scripts: {found}");
     }
 }

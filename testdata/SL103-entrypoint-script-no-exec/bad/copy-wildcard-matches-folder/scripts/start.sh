@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+python manage.py migrate --noinput
+gunicorn app:app --bind 0.0.0.0:8000

@@ -1,0 +1,4 @@
+#!/bin/sh
+# local runs: reload on change
+set -e
+gunicorn --reload app:app
