@@ -1576,10 +1576,12 @@ impl Context<'_> {
         } else {
             self.root
         };
-        let inside = match (here.canonicalize(), here.join(folder).canonicalize()) {
-            (Ok(root), Ok(real)) => real.starts_with(root),
-            _ => false,
-        };
+        // Most folders a wildcard is in are not there: one call says so.
+        let inside = here.join(folder).is_dir()
+            && match (here.canonicalize(), here.join(folder).canonicalize()) {
+                (Ok(root), Ok(real)) => real.starts_with(root),
+                _ => false,
+            };
         let mut names: Vec<Box<str>> = Vec::new();
         if inside {
             let dir = if joined.as_os_str().is_empty() {
