@@ -469,28 +469,52 @@ pub fn discover(
     let mut named_files: Vec<Keyed> = Vec::new();
     // Where relative paths are: without links (the system's working directory).
     let cwd = std::env::current_dir().ok();
+    // The same spelling twice is looked at once.
+    let mut spellings = std::collections::HashSet::new();
     for (index, path) in paths.iter().enumerate() {
-        // A path that is, or goes through, a symbolic link in a git work tree (`deploy`,
-        // `deploy/`, `deploy/db` with `deploy -> ../other` committed) is not walked: `lstat`
-        // follows a link before a `/`. Links outside every work tree are the user's own.
-        if let Some(Located::Link { link, whole }) = cwd.as_deref().map(|cwd| locate(path, cwd)) {
-            if whole && is_excluded(matcher.as_ref(), &link, false) {
-                continue;
-            }
-            discovery.notes.push(if whole {
-                link_not_followed(&link)
-            } else {
-                format!(
-                    "{}: goes through the symbolic link `{}`; not followed (name the path it points to)",
-                    display_path(path),
-                    display_path(&link)
-                )
-            });
+        if !spellings.insert(path.as_path()) {
             continue;
         }
+        // A path that is, or goes through, a symbolic link in a git work tree (`deploy`,
+        // `deploy/`, `deploy/db` with `deploy -> ../other` committed) is not walked: `lstat`
+        // follows a link before a `/`. Links outside every work tree are the user's own. Nor is
+        // a path that could not be looked at (no permission, too many links): what is past
+        // that point is unknown.
+        let located = cwd.as_deref().map(|cwd| locate(path, cwd));
+        let real = match located {
+            Some(Located::Link { link, whole }) => {
+                if whole && is_excluded(matcher.as_ref(), &link, false) {
+                    continue;
+                }
+                discovery.notes.push(if whole {
+                    link_not_followed(&link)
+                } else {
+                    format!(
+                        "{}: goes through the symbolic link `{}`; not followed (name the path it points to)",
+                        display_path(path),
+                        display_path(&link)
+                    )
+                });
+                continue;
+            }
+            Some(Located::Unreadable { path: at, error }) => {
+                discovery.notes.push(format!(
+                    "{}: `{}` cannot be looked at ({error}); not walked",
+                    display_path(path),
+                    display_path(&at)
+                ));
+                continue;
+            }
+            Some(Located::Found { real, .. }) => Some(real),
+            None => None,
+        };
         let meta = std::fs::symlink_metadata(path)
             .map_err(|_| ConfigError(format!("{}: no such file or directory", path.display())))?;
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| absolute_by_name(path));
+        // Where it is on disk, links resolved: found by `locate` one component at a time (a
+        // deep path costs `canonicalize` a walk of the whole path per component).
+        let canonical = real.unwrap_or_else(|| {
+            std::fs::canonicalize(path).unwrap_or_else(|_| absolute_by_name(path))
+        });
         if !meta.file_type().is_symlink() && !named.insert(canonical.clone()) {
             continue;
         }

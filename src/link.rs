@@ -65,7 +65,7 @@ pub fn link_images(
         if let Some(known) = resolved.get(p) {
             return known.clone();
         }
-        let real = p.canonicalize().ok();
+        let real = crate::change::paths::canonical(p);
         resolved.insert(p.to_path_buf(), real.clone());
         real
     };
@@ -2480,8 +2480,10 @@ pub(crate) fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
     } else {
         context
     };
-    let root = here.canonicalize().ok()?;
-    let real = context.join(relative).canonicalize().ok()?;
+    // One step per component (`canonicalize` walks each prefix whole: deep folders cost it
+    // millions of steps).
+    let root = crate::change::paths::canonical(here)?;
+    let real = crate::change::paths::canonical(&context.join(relative))?;
     if !real.starts_with(&root) || !real.is_file() {
         return None;
     }

@@ -146,7 +146,11 @@ pub fn load(
     let mut notes = Vec::new();
     let mut roots = Vec::new();
     let mut first_dir = None;
+    let mut spellings = std::collections::HashSet::new();
     for given in paths {
+        if !spellings.insert(given) {
+            continue;
+        }
         match paths::locate(given, &cwd) {
             paths::Located::Found { real, dir } => {
                 first_dir.get_or_insert(dir);
@@ -167,6 +171,13 @@ pub fn load(
                 notes.push(format!(
                     "{}: {what}; change mode (--diff) does not follow it: no repository or changed file is taken from it (name the path it points to)",
                     crate::discover::display_path(given)
+                ));
+            }
+            paths::Located::Unreadable { path, error } => {
+                notes.push(format!(
+                    "{}: `{}` cannot be looked at ({error}); change mode (--diff) takes no repository or changed file from it",
+                    crate::discover::display_path(given),
+                    crate::discover::display_path(&path)
                 ));
             }
         }
