@@ -167,8 +167,34 @@ pub const MAX_FILE_SIZE_CEILING: u64 = 64 << 20;
 /// file and what is wrong with it.
 pub fn find_upward(start: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static str)> {
     let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let Some((path, kind)) = nearest_config(&absolute) else {
+        return Ok(None);
+    };
+    let what = match kind {
+        ConfigEntry::File => return Ok(Some(path)),
+        ConfigEntry::Link => {
+            "is a symbolic link; not followed (pass the file it points to with --config)"
+        }
+        ConfigEntry::Dir => "is a directory, not a config file",
+        ConfigEntry::Other => "is not a regular file; not read",
+    };
+    Err((path, what))
+}
+
+/// What a `.shutdownlint.toml` found is.
+enum ConfigEntry {
+    File,
+    Link,
+    Dir,
+    Other,
+}
+
+/// The nearest `.shutdownlint.toml` of any kind in `absolute` (a folder, or a file's folder)
+/// or the folders its name is in (by name: `a/b/..` is in `a/b`), and what it is.
+#[cfg(not(unix))]
+fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
     let mut dir = if absolute.is_dir() {
-        Some(absolute.as_path())
+        Some(absolute)
     } else {
         absolute.parent()
     };
@@ -176,40 +202,84 @@ pub fn find_upward(start: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static s
         let candidate = d.join(CONFIG_FILE_NAME);
         if let Ok(meta) = std::fs::symlink_metadata(&candidate) {
             let kind = meta.file_type();
-            if kind.is_file() {
-                return Ok(Some(candidate));
-            }
-            let what = if kind.is_symlink() {
-                "is a symbolic link; not followed (pass the file it points to with --config)"
+            let entry = if kind.is_file() {
+                ConfigEntry::File
+            } else if kind.is_symlink() {
+                ConfigEntry::Link
             } else if kind.is_dir() {
-                "is a directory, not a config file"
+                ConfigEntry::Dir
             } else {
-                "is not a regular file; not read"
+                ConfigEntry::Other
             };
-            return Err((candidate, what));
+            return Some((candidate, entry));
         }
         dir = d.parent();
     }
-    Ok(None)
+    None
+}
+
+/// [`nearest_config`] on unix: each folder of the name is opened from the one before it, as
+/// the system resolves the name (links followed, `..` taken from where a link led), and the
+/// file looked for in it, so the cost is one step per component whatever the depth (a whole
+/// path per folder cost the system a walk of thousands of folders for each of thousands).
+#[cfg(unix)]
+fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
+    use crate::change::paths::fd;
+    use std::os::fd::AsRawFd;
+    let components: Vec<std::path::Component> = absolute.components().collect();
+    let mut nearest = None;
+    let mut dir: Option<std::os::fd::OwnedFd> = None;
+    for (at, component) in components.iter().enumerate() {
+        let from = dir.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
+        // A folder that cannot be opened (missing, a file, no permission) has no file in it,
+        // nor has anything below it.
+        let Ok(next) = fd::open_dir(from, component.as_os_str(), true) else {
+            break;
+        };
+        let entry = match fd::kind_at(next.as_raw_fd(), std::ffi::OsStr::new(CONFIG_FILE_NAME)) {
+            Ok(Some(libc::S_IFREG)) => Some(ConfigEntry::File),
+            Ok(Some(libc::S_IFLNK)) => Some(ConfigEntry::Link),
+            Ok(Some(libc::S_IFDIR)) => Some(ConfigEntry::Dir),
+            Ok(Some(_)) => Some(ConfigEntry::Other),
+            Ok(None) | Err(_) => None,
+        };
+        if let Some(entry) = entry {
+            nearest = Some((at, entry));
+        }
+        dir = Some(next);
+    }
+    let (at, entry) = nearest?;
+    let folder: PathBuf = components[..=at].iter().collect();
+    Some((folder.join(CONFIG_FILE_NAME), entry))
 }
 
 /// Where the configuration of a run over `paths` is looked for ([`Config::discover`]): the first
 /// path that neither is nor goes through a symbolic link in a git work tree
-/// ([`crate::change::paths::locate`]), as given; the working directory when there is none. A
-/// repository can commit `deploy -> ../other`: `shutdownlint deploy/db` must not take the other
-/// repository's configuration (its `exclude`, its `[migrations]`). Such a path is not walked
-/// either (a note). Links outside every work tree (the user's own) are resolved by the system.
+/// ([`crate::change::paths::locate`]), as given, or where it is on disk when it has a `..`
+/// (`app/sub/..` is `app`: its configuration is not the one in `app/sub`); the working directory
+/// when there is none. A repository can commit `deploy -> ../other`: `shutdownlint deploy/db`
+/// must not take the other repository's configuration (its `exclude`, its `[migrations]`). Such
+/// a path is not walked either (a note). Links outside every work tree (the user's own) are
+/// resolved by the system.
 pub fn config_start(paths: &[PathBuf]) -> PathBuf {
     use crate::change::paths::{locate, Located};
     let cwd = std::env::current_dir().ok();
-    paths
-        .iter()
-        .find(|path| {
-            cwd.as_deref()
-                .is_none_or(|cwd| !matches!(locate(path, cwd), Located::Link { .. }))
-        })
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."))
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        if !seen.insert(path) {
+            continue;
+        }
+        let Some(cwd) = cwd.as_deref() else {
+            return path.clone();
+        };
+        if let Located::Found { real, .. } = locate(path, cwd) {
+            let dotdot = path
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir));
+            return if dotdot { real } else { path.clone() };
+        }
+    }
+    PathBuf::from(".")
 }
 
 /// A configuration problem: exit code 2.
@@ -251,6 +321,40 @@ impl Config {
         }
         let text = crate::read_file(path, MAX_CONFIG_BYTES).map_err(cannot)?;
         Config::parse(&text, path)
+    }
+
+    /// [`Config::load`] for the file `--config` names, unless it is, or goes through, a
+    /// symbolic link inside a git work tree ([`crate::change::paths::locate`]): a change can
+    /// turn the file a CI workflow names into a link to a secret, whose line a parse error
+    /// would quote. A link outside every work tree (the user's own) is followed.
+    pub fn load_named(path: &Path) -> Result<Config, ConfigError> {
+        use crate::change::paths::{locate, Located};
+        let cwd = std::env::current_dir().map_err(|e| {
+            ConfigError(format!(
+                "cannot read config {}: cannot read the working directory ({e})",
+                path.display()
+            ))
+        })?;
+        match locate(path, &cwd) {
+            Located::Found { .. } => Config::load(path),
+            Located::Link { link, whole } => Err(ConfigError(if whole {
+                format!(
+                    "cannot read config {}: a symbolic link in a git work tree; not followed (pass the file it points to)",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "cannot read config {}: goes through the symbolic link `{}` in a git work tree; not followed (pass the path it points to)",
+                    path.display(),
+                    link.display()
+                )
+            })),
+            Located::Unreadable { path: at, error } => Err(ConfigError(format!(
+                "cannot read config {}: `{}` cannot be looked at ({error})",
+                path.display(),
+                at.display()
+            ))),
+        }
     }
 
     /// The nearest `.shutdownlint.toml` in `start` or its ancestors.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use shutdownlint::change::paths::Located;
 use shutdownlint::config::{Config, ConfigError, Selection};
 use shutdownlint::diagnostic::Severity;
 use shutdownlint::output::{self, Format};
@@ -196,7 +197,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         return Err("--stdin-filename only applies when reading `-` (stdin)".into());
     }
     let config = match &args.config {
-        Some(path) => Config::load(path).map_err(config_error)?,
+        Some(path) => Config::load_named(path).map_err(config_error)?,
         None => {
             let start = if stdin {
                 args.stdin_filename.as_deref().map_or_else(
@@ -337,19 +338,53 @@ fn lint_stdin(name: Option<&str>, settings: &Settings) -> Result<Report, String>
         format!("--stdin-filename `{name}` is not a file kind shutdownlint reads (e.g. Dockerfile, deploy.yaml)")
     })?;
     let path = std::path::Path::new(&name);
-    Ok(shutdownlint::lint_inputs(
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
+    // Files the text names (a COPY'd entrypoint script) are looked up in the name's folder,
+    // unless that is, or goes through, a symbolic link in a git work tree: as a path argument,
+    // it is not followed (`services/api -> ../../home` committed would have a credentials file
+    // read and quoted as the "script").
+    let (dir, note) = match std::env::current_dir()
+        .map(|cwd| shutdownlint::change::paths::locate(&folder, &cwd))
+    {
+        Ok(Located::Found { .. }) => (Some(folder), None),
+        Ok(Located::Link { link, .. }) => (
+            None,
+            Some(format!(
+                "{}: goes through the symbolic link `{}`; not followed: files it names (a COPY'd script) are not looked up next to it (name the path it points to)",
+                discover::display_path(path),
+                discover::display_path(&link)
+            )),
+        ),
+        Ok(Located::Unreadable { path: at, error }) => (
+            None,
+            Some(format!(
+                "{}: `{}` cannot be looked at ({error}); files it names (a COPY'd script) are not looked up next to it",
+                discover::display_path(path),
+                discover::display_path(&at)
+            )),
+        ),
+        Err(e) => (
+            None,
+            Some(format!(
+                "{}: the working directory cannot be read ({e}); files it names (a COPY'd script) are not looked up next to it",
+                discover::display_path(path)
+            )),
+        ),
+    };
+    let mut report = shutdownlint::lint_inputs(
         vec![InputFile {
             display: discover::display_path(path),
             kind,
             text,
-            dir: Some(
-                path.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .map_or_else(|| PathBuf::from("."), PathBuf::from),
-            ),
+            dir,
         }],
         settings,
-    ))
+    );
+    report.notes.extend(note);
+    Ok(report)
 }
 
 /// Whether text is Kubernetes YAML rather than a Dockerfile.
@@ -399,7 +434,7 @@ fn timeline(args: TimelineArgs) -> Result<ExitCode, String> {
         return Err("timeline reads files and directories, not stdin (`-`)".into());
     }
     let config = match &args.config {
-        Some(path) => Config::load(path).map_err(config_error)?,
+        Some(path) => Config::load_named(path).map_err(config_error)?,
         None => Config::discover(&shutdownlint::config::config_start(&paths))
             .map_err(config_error)?
             .unwrap_or_default(),

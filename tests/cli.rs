@@ -114,6 +114,34 @@ fn select_and_ignore_take_codes_names_and_prefixes() {
     assert!(stderr(&unknown).contains("SL999"));
 }
 
+/// `app/sub/..` is `app`: its configuration is looked for from `app` up, not from `app/sub`
+/// (a parent taken by name read `app/sub/.shutdownlint.toml`, below the linted folder).
+#[test]
+fn config_is_looked_for_from_where_a_dotdot_path_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "app/Dockerfile",
+        "FROM node:22-slim\nCMD npm start\n",
+    );
+    write(
+        dir.path(),
+        "app/sub/.shutdownlint.toml",
+        "ignore = [\"SL101\", \"SL102\"]\n",
+    );
+    let absolute = dir.path().join("app/sub/..");
+    for arg in [
+        "app",
+        "./app",
+        "app/sub/..",
+        "app/sub/../",
+        absolute.to_str().unwrap_or(""),
+    ] {
+        let output = run(dir.path(), &["--format", "json", arg]);
+        assert_eq!(output.status.code(), Some(1), "{arg}: {}", stderr(&output));
+    }
+}
+
 #[test]
 fn config_is_discovered_upward_and_unknown_keys_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -290,6 +290,208 @@ fn paths_through_a_link_in_a_work_tree_are_not_followed() {
     );
 }
 
+/// Run the binary in `dir` with `input` on stdin (deadline as [`run`]).
+fn run_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn shutdownlint");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("shutdownlint {args:?} did not finish within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().expect("wait");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `--stdin-filename services/api/Dockerfile` where `services/api -> ../../home` is committed:
+/// the files the text names (a COPY'd entrypoint script, a compose `extends` file, an nginx
+/// `include`) are not looked up through the link, and a note says so. The script used to be
+/// read outside the repository and its line quoted (a credentials file in a GitHub
+/// annotation). Without the link the script is found, as before.
+#[test]
+fn the_stdin_name_does_not_lead_through_a_link_in_a_work_tree() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let top = root.path();
+    let repo = top.join("repo");
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    let secret = "ci-bot:ghp_SECRET_TOKEN_1234";
+    let home = top.join("home");
+    write(
+        &home,
+        ".git-credentials",
+        &format!("https://{secret}@github.com\n"),
+    );
+    write(
+        &home,
+        "base.yaml",
+        &format!("services:\n  base:\n    image: \"{secret}\n"),
+    );
+    write(&home, "secret.conf", &format!("{secret};\n"));
+    symlink("../../home", &repo.join("services/api"));
+    let cases = [
+        (
+            "services/api/Dockerfile",
+            "FROM alpine\nCOPY .git-credentials /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+        ),
+        (
+            "services/api/compose.yaml",
+            "services:\n  web:\n    extends:\n      file: base.yaml\n      service: base\n",
+        ),
+        (
+            "services/api/nginx.conf",
+            "events {}\nhttp {\n  include secret.conf;\n}\n",
+        ),
+    ];
+    for (name, text) in cases {
+        for format in ["github", "json", "human"] {
+            let result = run_stdin(
+                &repo,
+                &["--format", format, "-", "--stdin-filename", name],
+                text,
+            );
+            assert!(
+                !result.stdout.contains("SECRET") && !result.stderr.contains("SECRET"),
+                "{name} {format}: {}{}",
+                result.stdout,
+                result.stderr
+            );
+            assert!(
+                result
+                    .stderr
+                    .contains("goes through the symbolic link `services/api`; not followed"),
+                "{name} {format}: {}",
+                result.stderr
+            );
+        }
+    }
+    // In a real folder the script is read: SL103 points into it.
+    write(
+        &repo,
+        "services/web/entrypoint.sh",
+        "#!/bin/sh\nnode server.js\n",
+    );
+    let result = run_stdin(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "-",
+            "--stdin-filename",
+            "services/web/Dockerfile",
+        ],
+        "FROM node:22-slim\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+    );
+    assert!(
+        result.findings().contains(&(
+            "services/web/entrypoint.sh".to_string(),
+            "SL103".to_string()
+        )),
+        "{}",
+        result.stdout
+    );
+    assert!(!result.stderr.contains("not followed"), "{}", result.stderr);
+}
+
+/// Make `count` folders `d`, each in the one before, from `dir`, and return the deepest, open:
+/// one at a time from an open folder, as the whole path may be over `PATH_MAX`.
+fn nest(dir: &Path, count: usize) -> std::os::fd::OwnedFd {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let open = |at: i32, name: &std::ffi::CStr| {
+        // SAFETY: `name` is NUL-terminated.
+        let fd = unsafe { libc::openat(at, name.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+        assert!(fd >= 0, "{}", std::io::Error::last_os_error());
+        // SAFETY: just opened, owned by nobody else.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    };
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).expect("path");
+    let mut at = open(libc::AT_FDCWD, &path);
+    for _ in 0..count {
+        // SAFETY: a NUL-terminated name in an open folder.
+        let made = unsafe { libc::mkdirat(at.as_raw_fd(), c"d".as_ptr(), 0o755) };
+        assert_eq!(made, 0, "{}", std::io::Error::last_os_error());
+        at = open(at.as_raw_fd(), c"d");
+    }
+    at
+}
+
+/// A committed link met past `PATH_MAX` bytes from the root (working directory and argument
+/// together; the argument alone is shorter): a note, nothing read through it. The whole path
+/// failed `lstat` with `ENAMETOOLONG`, taken for "missing", and the argument was then opened
+/// through the link.
+#[test]
+fn a_link_past_path_max_is_not_followed() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let top = root.path();
+    let repo = top.join("repo");
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    let other = top.join("other");
+    write(&other, "Dockerfile", SHELL_FORM);
+    let depth = (4095 - "L/Dockerfile".len()) / 2;
+    let deepest = nest(&repo, depth);
+    let target = std::ffi::CString::new(other.as_os_str().as_bytes()).expect("target");
+    // SAFETY: NUL-terminated strings, an open folder.
+    let linked = unsafe { libc::symlinkat(target.as_ptr(), deepest.as_raw_fd(), c"L".as_ptr()) };
+    assert_eq!(linked, 0, "{}", std::io::Error::last_os_error());
+    let argument = format!("{}L/Dockerfile", "d/".repeat(depth));
+    assert!(argument.len() < 4096 && repo.join(&argument).as_os_str().len() > 4096);
+    let result = run(&repo, &["--format", "json", &argument]);
+    assert_eq!(result.code, Some(0), "{}", result.stderr);
+    assert_eq!(result.findings(), [], "{}", result.stderr);
+    assert!(
+        result.stderr.contains("L`; not followed"),
+        "{}",
+        result.stderr
+    );
+}
+
+/// A batch of path arguments (pre-commit passes ~128 KiB of them) naming files 1,900 folders
+/// deep: each step of finding them looks at one name, so the cost follows the bytes of the
+/// arguments. Each argument's path was looked at whole per component, three times over, and
+/// resolved again by `canonicalize` (10 s for 31 files 2,000 deep).
+#[test]
+fn deep_path_arguments_cost_their_length() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path();
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    let deep = "d/".repeat(1900);
+    let count = 31;
+    for i in 0..count {
+        write(repo, &format!("{deep}{i}.Dockerfile"), SHELL_FORM);
+    }
+    let arguments: Vec<String> = (0..count)
+        .map(|i| format!("{deep}{i}.Dockerfile"))
+        .collect();
+    let mut args = vec!["--format", "json"];
+    args.extend(arguments.iter().map(String::as_str));
+    let result = run(repo, &args);
+    assert_eq!(result.code, Some(1), "{}", result.stderr);
+    assert_eq!(result.findings().len(), count, "{}", result.stderr);
+}
+
 /// `mkfifo` from the system (the test only; shutdownlint itself never creates or runs anything).
 fn mkfifo(path: &Path) -> bool {
     if let Some(parent) = path.parent() {
@@ -657,6 +859,49 @@ fn a_hostile_config_file_is_refused_unread() {
         "{}",
         result.stderr
     );
+
+    // In a git work tree, a change can turn the file a CI workflow names into a link (to a
+    // secret, whose line a parse error would quote): refused, naming the link, whether the
+    // file itself or a folder on the way is the link.
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir");
+    write(
+        outside.path(),
+        ".git-credentials",
+        "https://ci-bot:ghp_SECRET@github.com\n",
+    );
+    symlink(
+        outside.path().join(".git-credentials"),
+        &dir.join("ci/shutdownlint.toml"),
+    );
+    symlink(outside.path(), &dir.join("linked"));
+    for (config, said) in [
+        (
+            "ci/shutdownlint.toml",
+            "a symbolic link in a git work tree; not followed",
+        ),
+        (
+            "linked.toml",
+            "a symbolic link in a git work tree; not followed",
+        ),
+        (
+            "linked/.git-credentials",
+            "goes through the symbolic link `linked` in a git work tree",
+        ),
+    ] {
+        let result = run(dir, &["--format", "github", "--config", config, "app"]);
+        assert_eq!(result.code, Some(2), "{config}: {}", result.stderr);
+        assert!(result.stderr.contains(said), "{config}: {}", result.stderr);
+        assert!(
+            !result.stderr.contains("SECRET"),
+            "{config}: {}",
+            result.stderr
+        );
+        assert!(
+            !result.stdout.contains("SECRET"),
+            "{config}: {}",
+            result.stdout
+        );
+    }
 }
 
 #[test]
