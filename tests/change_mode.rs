@@ -1194,3 +1194,74 @@ fn twenty_thousand_modified_migrations_in_one_folder() {
     assert_eq!(out.status.code(), Some(0), "{} ({took:?})", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+/// Change mode reviews the repository of the first path. A path in a nested repository, in
+/// another repository or above the first one in a repository of its own is not in that
+/// repository's diff: it gets a note saying so, instead of passing as reviewed.
+#[test]
+fn paths_in_other_repositories_get_a_note() {
+    let dir = repo();
+    let root = dir.path();
+    write(root, ".gitignore", "/nested/\n");
+    commit_drop_with_code(root);
+    let nested = root.join("nested");
+    std::fs::create_dir_all(&nested).expect("mkdir");
+    git(&nested, &["init", "-q"]);
+    write(&nested, "README.md", "nested\n");
+    commit_all(&nested, "initial");
+    git(&nested, &["checkout", "-q", "-b", "feature"]);
+    commit_drop_with_code(&nested);
+    let other = repo();
+    commit_drop_with_code(other.path());
+    let drop = "db/migrate/20250301000000_remove_legacy_from_users.rb";
+    let rules = |out: &Output| -> Vec<(String, String)> {
+        findings(out)
+            .into_iter()
+            .filter(|f| f.0 == "SL603")
+            .map(|f| (f.0, f.1))
+            .collect()
+    };
+
+    let out = run(
+        root,
+        &[".", "nested", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert_eq!(rules(&out), vec![("SL603".to_string(), drop.to_string())]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("nested: not in the repository of the first path")
+            && err.contains("but in the repository at `")
+            && err.contains("run it again for this path"),
+        "{err}"
+    );
+
+    let out = run(
+        root,
+        &["nested", ".", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert_eq!(
+        rules(&out),
+        vec![("SL603".to_string(), format!("nested/{drop}"))]
+    );
+    assert!(
+        stderr(&out).contains(".: its own repository (`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let elsewhere = other.path().to_string_lossy().into_owned();
+    let out = run(
+        root,
+        &[".", &elsewhere, "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert_eq!(rules(&out), vec![("SL603".to_string(), drop.to_string())]);
+    assert!(
+        stderr(&out)
+            .contains("but outside it; change mode (--diff) reviews one repository per run"),
+        "{}",
+        stderr(&out)
+    );
+}

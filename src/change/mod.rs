@@ -117,6 +117,39 @@ struct Root {
     given: PathBuf,
     /// Without links ([`paths::locate`]).
     real: PathBuf,
+    /// Its folder on disk (`real` itself for a folder).
+    dir: PathBuf,
+}
+
+/// The top of the work tree that holds `dir` below `top` (a repository's root), if another
+/// one does: a nested repository or submodule has a `.git` of its own between them (found as
+/// git finds it, links followed). Folders already looked at are remembered in `seen` (folder →
+/// the nested top it is in), so many paths in one deep folder cost its depth once.
+fn nested_top(
+    dir: &std::path::Path,
+    top: &std::path::Path,
+    seen: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
+    let mut walked = Vec::new();
+    let mut found = None;
+    for ancestor in dir.ancestors() {
+        if ancestor == top || !ancestor.starts_with(top) {
+            break;
+        }
+        if let Some(known) = seen.get(ancestor) {
+            found = known.clone();
+            break;
+        }
+        walked.push(ancestor.to_path_buf());
+        if std::fs::metadata(ancestor.join(".git")).is_ok() {
+            found = Some(ancestor.to_path_buf());
+            break;
+        }
+    }
+    for folder in walked {
+        seen.insert(folder, found.clone());
+    }
+    found
 }
 
 /// Read the change `base...HEAD` of the repository that holds `paths` (default: `.`), keeping
@@ -153,10 +186,11 @@ pub fn load(
         }
         match paths::locate(given, &cwd) {
             paths::Located::Found { real, dir } => {
-                first_dir.get_or_insert(dir);
+                first_dir.get_or_insert_with(|| dir.clone());
                 roots.push(Root {
                     given: given.clone(),
                     real,
+                    dir,
                 });
             }
             paths::Located::Link { link, whole } => {
@@ -192,6 +226,45 @@ pub fn load(
         });
     };
     let repo = git::Repo::discover(&dir)?;
+    // One repository per run: a path outside its work tree, or in a repository nested in it,
+    // is not in its diff, so it gets a note instead of passing as reviewed.
+    let mut seen = std::collections::HashMap::new();
+    roots.retain(|root| {
+        let other = if root.dir.starts_with(&repo.root) {
+            nested_top(&root.dir, &repo.root, &mut seen).map(|top| {
+                format!(
+                    "in the repository at `{}`",
+                    crate::discover::display_path(&top)
+                )
+            })
+        } else if repo.root.starts_with(&root.real) {
+            // A folder above the repository: the changed files under it are the repository's,
+            // but a repository of its own is not reviewed.
+            if let Some(own) = root
+                .dir
+                .ancestors()
+                .find(|a| std::fs::metadata(a.join(".git")).is_ok())
+            {
+                notes.push(format!(
+                    "{}: its own repository (`{}`) is not reviewed, only the repository of the first path (`{}`) in it; change mode (--diff) reviews one repository per run: run it again for this path",
+                    crate::discover::display_path(&root.given),
+                    crate::discover::display_path(own),
+                    crate::discover::display_path(&repo.root),
+                ));
+            }
+            None
+        } else {
+            Some("outside it".to_string())
+        };
+        if let Some(other) = &other {
+            notes.push(format!(
+                "{}: not in the repository of the first path (`{}`) but {other}; change mode (--diff) reviews one repository per run: run it again for this path",
+                crate::discover::display_path(&root.given),
+                crate::discover::display_path(&repo.root),
+            ));
+        }
+        other.is_none()
+    });
     let base_commit = repo.resolve(base)?;
     let merge_base = repo.merge_base(base, &base_commit)?;
     let entries = repo.changed(&merge_base)?;

@@ -1169,7 +1169,9 @@ fn link_on_the_way(root: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
     // The root is absolute: the working directory is not used.
     match locate(root, root) {
         Located::Link { link, .. } => Some((root.to_path_buf(), Some(link))),
-        Located::Found { .. } => None,
+        // A folder that cannot be looked at (permission denied, a name past the system's
+        // limit) is linted as discovery finds it: nothing walked, the note in the log.
+        Located::Found { .. } | Located::Unreadable { .. } => None,
     }
 }
 
