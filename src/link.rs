@@ -1362,17 +1362,18 @@ fn resolve_script(
         checks,
         listings,
         notes,
+        ignores,
     } = copies;
     let index = match indexes.entry(image.dockerfile) {
         std::collections::hash_map::Entry::Occupied(entry) => {
             let index = entry.into_mut();
             if index.context != context || index.copies != image.copies.len() {
-                *index = CopyIndex::new(image, context);
+                *index = CopyIndex::new(image, context, ignores);
             }
             index
         }
         std::collections::hash_map::Entry::Vacant(entry) => {
-            entry.insert(CopyIndex::new(image, context))
+            entry.insert(CopyIndex::new(image, context, ignores))
         }
     };
     let ignore = Arc::clone(&index.ignore);
@@ -1432,6 +1433,8 @@ struct CopyLookup {
     listings: Listings,
     /// Notes for `.dockerignore` files that could not be applied.
     notes: Vec<String>,
+    /// The ignore files read, by path: each is parsed once.
+    ignores: HashMap<PathBuf, Arc<Ignore>>,
 }
 
 type Listings = HashMap<PathBuf, Arc<[Box<str>]>>;
@@ -1506,7 +1509,14 @@ impl Ignore {
     /// the repository's other files: a regular file of at most
     /// [`crate::discover::MAX_IGNORE_FILE_BYTES`], through links only when they stay in the
     /// Dockerfile's folder (the context).
-    fn load(image: &Image, context: &Path) -> Ignore {
+    /// Each ignore file is read and parsed once however many Dockerfiles it serves (`read`
+    /// keeps them by path): a 64 KiB `.dockerignore` beside thousands of Dockerfiles is one
+    /// parsed list, not one per Dockerfile.
+    fn load(
+        image: &Image,
+        context: &Path,
+        read: &mut HashMap<PathBuf, Arc<Ignore>>,
+    ) -> Arc<Ignore> {
         let beside = image.path.as_deref().and_then(|dockerfile| {
             let name = dockerfile.file_name()?.to_str()?;
             let dir = dockerfile.parent().unwrap_or(Path::new(""));
@@ -1521,24 +1531,34 @@ impl Ignore {
             if std::fs::symlink_metadata(&path).is_err() {
                 continue;
             }
-            let shown = crate::discover::display_path(&path);
-            let Some(found) = confined(&dir, Path::new(&name)) else {
-                return Ignore::Unknown(
-                    shown,
-                    "not a regular file in its folder, or a link out of it".into(),
-                );
-            };
-            let bytes = match crate::read_bytes(&found, crate::discover::MAX_IGNORE_FILE_BYTES) {
-                Ok(bytes) => bytes,
-                Err(why) => return Ignore::Unknown(shown, why),
-            };
-            return match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
-                Ok(ignore) if ignore.is_empty() => Ignore::None,
-                Ok(ignore) => Ignore::Patterns(ignore),
-                Err(why) => Ignore::Unknown(shown, why),
-            };
+            if let Some(known) = read.get(&path) {
+                return Arc::clone(known);
+            }
+            let ignore = Arc::new(Self::read_file(&path, &dir, &name));
+            read.insert(path, Arc::clone(&ignore));
+            return ignore;
         }
-        Ignore::None
+        Arc::new(Ignore::None)
+    }
+
+    /// The ignore file `name` in `dir` (at `path`), read and parsed.
+    fn read_file(path: &Path, dir: &Path, name: &str) -> Ignore {
+        let shown = crate::discover::display_path(path);
+        let Some(found) = confined(dir, Path::new(name)) else {
+            return Ignore::Unknown(
+                shown,
+                "not a regular file in its folder, or a link out of it".into(),
+            );
+        };
+        let bytes = match crate::read_bytes(&found, crate::discover::MAX_IGNORE_FILE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(why) => return Ignore::Unknown(shown, why),
+        };
+        match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
+            Ok(ignore) if ignore.is_empty() => Ignore::None,
+            Ok(ignore) => Ignore::Patterns(ignore),
+            Err(why) => Ignore::Unknown(shown, why),
+        }
     }
 }
 
@@ -1641,7 +1661,7 @@ struct DestinationNode {
 type Copied = (usize, Option<PathBuf>);
 
 impl CopyIndex {
-    fn new(image: &Image, context: &Path) -> Self {
+    fn new(image: &Image, context: &Path, ignores: &mut HashMap<PathBuf, Arc<Ignore>>) -> Self {
         let unknown = image.copies.iter().rposition(|c| c.destination.is_none());
         let has_copies = image.copies.len() > unknown.map_or(0, |u| u + 1);
         let mut index = CopyIndex {
@@ -1649,11 +1669,11 @@ impl CopyIndex {
             copies: image.copies.len(),
             unknown,
             nodes: vec![DestinationNode::default()],
-            ignore: Arc::new(if has_copies {
-                Ignore::load(image, context)
+            ignore: if has_copies {
+                Ignore::load(image, context, ignores)
             } else {
-                Ignore::None
-            }),
+                Arc::new(Ignore::None)
+            },
         };
         // COPYs under one working directory share its text: each is walked once.
         let mut bases: HashMap<(usize, usize), u32> = HashMap::new();
@@ -3146,8 +3166,8 @@ mod tests {
         path: &str,
         is_dir: &mut HashMap<PathBuf, bool>,
     ) -> Option<Resolved> {
-        let ignore = Ignore::load(image, context);
-        let ignore = match &ignore {
+        let ignore = Ignore::load(image, context, &mut HashMap::new());
+        let ignore = match ignore.as_ref() {
             Ignore::Patterns(ignore) => Some(ignore),
             Ignore::None => None,
             Ignore::Unknown(..) => return None,

@@ -2885,3 +2885,30 @@ fn an_anchored_ignore_label_is_read_once_for_the_services_that_alias_it() {
     );
     assert_eq!(unused_suppressions(&check(&distinct)).len(), 100);
 }
+
+/// One `.dockerignore` beside many Dockerfiles is read and parsed once. Each Dockerfile's COPY
+/// lookup read, parsed and kept its own copy: 2,500 Dockerfiles beside a 64 KiB ignore file of
+/// one pattern of 65,000 `?` took 7 s and 5 GB.
+#[test]
+fn one_dockerignore_shared_by_many_dockerfiles() {
+    let mut case = Case::new(
+        "2,500 Dockerfiles beside one 64 KiB .dockerignore",
+        "d0.Dockerfile",
+        "FROM alpine\nCOPY e.sh /e.sh\nENTRYPOINT [\"/e.sh\"]\nCMD [\"app\"]\n".to_string(),
+        Expect::Linted,
+    )
+    .with(".dockerignore", format!("a{}\n", "?".repeat(65_000)))
+    .with("e.sh", "#!/bin/sh\n\"$@\"\n".to_string());
+    for i in 1..2_500 {
+        case = case.with(
+            &format!("d{i}.Dockerfile"),
+            "FROM alpine\nCOPY e.sh /e.sh\nENTRYPOINT [\"/e.sh\"]\nCMD [\"app\"]\n".to_string(),
+        );
+    }
+    let diagnostics = check(&case);
+    // The script, linked from every Dockerfile, is one finding.
+    assert!(
+        diagnostics.iter().any(|d| d["rule"] == "SL103"),
+        "{diagnostics:?}"
+    );
+}
