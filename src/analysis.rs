@@ -19,6 +19,9 @@ const MAX_SHELL_NESTING: usize = 4;
 pub struct CommandAnalysis {
     /// Programs in front that exec or forward signals (`tini --`, `gosu app`), by name.
     pub wrappers: Vec<String>,
+    /// The first of `wrappers` that stays and forwards signals (`tini`, `dumb-init`): it, not
+    /// the program, is the process the platform signals.
+    pub forwarder: Option<&'static str>,
     /// A shell that receives the stop signal first.
     pub shell: Option<ShellStage>,
     /// The program that ends up running (after wrappers and shells), when known.
@@ -316,6 +319,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
     let words: Vec<&CommandWord> = command.all_words().collect();
     let mut analysis = CommandAnalysis {
         wrappers: Vec::new(),
+        forwarder: None,
         shell: None,
         main: None,
         migrations_before: Vec::new(),
@@ -329,6 +333,11 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         .iter()
         .map(|w| w.name.to_string())
         .collect();
+    analysis.forwarder = unwrapped
+        .wrappers
+        .iter()
+        .find(|w| w.kind == commands::WrapperKind::Forwards)
+        .map(|w| w.name);
     let mut start = unwrapped.rest.min(argv.len());
     // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
     // CMD): entrypoint scripts end with `exec "$@"`, so the shell runs the app in the end.

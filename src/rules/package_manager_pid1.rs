@@ -2,6 +2,7 @@
 //! `yarn start`, `pnpm run …`: the package manager (and the shell it runs the script with) sits
 //! between the stop signal and the app.
 
+use crate::analysis::ShellOutcome;
 use crate::model::{Platform, ProcessRole};
 use crate::rules::shell_pid1::{image_signal, image_user};
 use crate::rules::{Reporter, RuleContext};
@@ -77,13 +78,22 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .as_ref()
                 .and_then(|c| c.init.as_ref())
                 .is_some_and(|i| i.value);
+            let analysis = process.analysis.as_ref();
+            let forwarder = analysis.and_then(|a| a.forwarder);
+            // A shell that does not exec the command stays in front of it.
+            let shell = analysis
+                .and_then(|a| a.shell.as_ref())
+                .filter(|s| !matches!(s.outcome, ShellOutcome::Exec | ShellOutcome::ImplicitExec));
             let pid1 = inherited
                 || matches!(workload.platform, Platform::Docker | Platform::Kubernetes)
                 || (workload.platform == Platform::Compose && !init);
-            diagnostic.primary(if pid1 {
-                format!("{} is PID 1", run.manager)
-            } else {
-                format!("{} receives the stop signal", run.manager)
+            diagnostic.primary(match (forwarder, shell) {
+                (_, Some(shell)) => format!("{} runs as a child of `{}`", run.manager, shell.program),
+                (Some(forwarder), None) => {
+                    format!("{} receives the stop signal from {forwarder}", run.manager)
+                }
+                (None, None) if pid1 => format!("{} is PID 1", run.manager),
+                (None, None) => format!("{} receives the stop signal", run.manager),
             });
             if inherited {
                 if let Some((at, label)) = image_user(cx.files, workload, process) {
