@@ -79,7 +79,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .and_then(|c| c.init.as_ref())
                 .is_some_and(|i| i.value);
             let analysis = process.analysis.as_ref();
-            let forwarder = analysis.and_then(|a| a.forwarder);
+            let forwarder = analysis.and_then(|a| a.forwarder).map(|f| f.name);
             // A shell that does not exec the command stays in front of it.
             let shell = analysis
                 .and_then(|a| a.shell.as_ref())

@@ -176,20 +176,37 @@ fn check_process(
     } else {
         signal.name()
     };
+    // A wrapper in front of the shell that passes the signal on (`ENTRYPOINT ["tini", "--"]`
+    // with a shell-form CMD): it is PID 1, not the shell.
+    let forwarder = analysis
+        .forwarder
+        .filter(|_| inherited || matches!(stop, Stop::Pid1));
+    let behind = forwarder.map_or_else(|| " as PID 1".to_string(), |f| format!(" behind {}", f.name));
+    // What happens to the program, after the shell named at the start of the message.
+    let outcome = match forwarder {
+        None => format!("; {signal_name} never reaches {program}"),
+        Some(f) if f.group => format!(
+            ", which signals the whole process group: the shell exits on {signal_name} at once and {} exits with it, so {program} is killed before it drains",
+            f.name
+        ),
+        Some(_) => format!(", which forwards {signal_name} to the shell only; it never reaches {program}"),
+    };
     let message = if not_json {
         format!(
-            "{} is not a valid JSON array (JSON needs double quotes), so Docker runs it in shell form under {} ({}{assumed}) as PID 1",
+            "{} is not a valid JSON array (JSON needs double quotes), so Docker runs it in shell form under {} ({}{assumed}){behind}",
             source.what,
             shell.program,
             shell.family.name()
         )
     } else if shell.synthesized && source.form == Form::Shell {
         format!(
-            "{} in shell form runs under {} ({}{assumed}) as PID 1; {signal_name} never reaches {program}",
+            "{} in shell form runs under {} ({}{assumed}){behind}{outcome}",
             source.what,
             shell.program,
             shell.family.name()
         )
+    } else if forwarder.is_some() {
+        format!("{shell_named} runs{behind}{outcome}")
     } else if inherited {
         format!("{shell_named} stays PID 1; {signal_name} never reaches {program}")
     } else {
@@ -286,7 +303,7 @@ fn check_process(
     let pipeline = why == "the last command is a pipeline";
     let help = if pipeline {
         "drop the pipe (write logs to stdout and let the platform collect them) and start the server with `exec`, so it replaces the shell and receives the stop signal".to_string()
-    } else if inherited {
+    } else if inherited || forwarder.is_some() {
         help(source.what, shell.synthesized, analysis)
     } else {
         match &stop {
@@ -399,11 +416,11 @@ fn help(what: &str, synthesized: bool, analysis: &CommandAnalysis) -> String {
     match exec_form {
         Some(main) if synthesized => {
             let words: Vec<String> = main.argv.iter().map(|a| format!("\"{a}\"")).collect();
-            format!(
-                "use exec form so {} is PID 1: {what} [{}]",
-                main.name(),
-                words.join(", ")
-            )
+            let role = match analysis.forwarder {
+                Some(f) => format!("{} starts {} directly", f.name, main.name()),
+                None => format!("{} is PID 1", main.name()),
+            };
+            format!("use exec form so {role}: {what} [{}]", words.join(", "))
         }
         _ => "start the last command with `exec` (`… && exec server`) so it replaces the shell, or run the server directly in exec form".into(),
     }
