@@ -63,16 +63,29 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             } else {
                 format!("run {}", run.script)
             };
-            let diagnostic = out.report_about(workload, 
-                main.location,
-                format!(
-                    "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {} and the app, which may never see the signal",
-                    run.manager,
-                    run.manager,
-                    run.script,
-                    if signal == crate::model::Signal::Kill { "the stop signal".to_string() } else { signal.name() }
+            let signal_name = if signal == crate::model::Signal::Kill {
+                "the stop signal".to_string()
+            } else {
+                signal.name()
+            };
+            let group = process
+                .analysis
+                .as_ref()
+                .and_then(|a| a.forwarder)
+                .filter(|f| f.group);
+            let message = match group {
+                // dumb-init (by default) and `tini -g` signal the whole process group: the app
+                // gets the signal, but the init exits as soon as its child does.
+                Some(f) => format!(
+                    "the app is started through `{} {invocation}`: {} signals the whole process group, so the app gets {signal_name}, but {} exits as soon as {} does, and package managers that exit on {signal_name} without waiting for the script end the container before the app has drained",
+                    run.manager, f.name, f.name, run.manager
                 ),
-            );
+                None => format!(
+                    "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {signal_name} and the app, which may never see the signal",
+                    run.manager, run.manager, run.script
+                ),
+            };
+            let diagnostic = out.report_about(workload, main.location, message);
             let init = workload
                 .compose
                 .as_ref()
