@@ -166,12 +166,25 @@ pub const MAX_FILE_SIZE_CEILING: u64 = 64 << 20;
 /// either way the run would not use the configuration its repository meant. The error is the
 /// file and what is wrong with it.
 pub fn find_upward(start: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static str)> {
+    find_nearest(start).map(|found| found.map(|(path, _)| path))
+}
+
+/// The folder a configuration was found in, open (unix): the file is read from it, so a
+/// folder the walk reached is never named again by a whole path (one over `PATH_MAX` cannot
+/// be).
+#[cfg(unix)]
+type Folder = std::os::fd::OwnedFd;
+#[cfg(not(unix))]
+type Folder = ();
+
+/// [`find_upward`], with the folder the file is in.
+fn find_nearest(start: &Path) -> Result<Option<(PathBuf, Folder)>, (PathBuf, &'static str)> {
     let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
-    let Some((path, kind)) = nearest_config(&absolute) else {
+    let Some((path, kind, folder)) = nearest_config(&absolute) else {
         return Ok(None);
     };
     let what = match kind {
-        ConfigEntry::File => return Ok(Some(path)),
+        ConfigEntry::File => return Ok(Some((path, folder))),
         ConfigEntry::Link => {
             "is a symbolic link; not followed (pass the file it points to with --config)"
         }
@@ -192,7 +205,7 @@ enum ConfigEntry {
 /// The nearest `.shutdownlint.toml` of any kind in `absolute` (a folder, or a file's folder)
 /// or the folders its name is in (by name: `a/b/..` is in `a/b`), and what it is.
 #[cfg(not(unix))]
-fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
+fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
     let mut dir = if absolute.is_dir() {
         Some(absolute)
     } else {
@@ -211,7 +224,7 @@ fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
             } else {
                 ConfigEntry::Other
             };
-            return Some((candidate, entry));
+            return Some((candidate, entry, ()));
         }
         dir = d.parent();
     }
@@ -223,14 +236,17 @@ fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
 /// file looked for in it, so the cost is one step per component whatever the depth (a whole
 /// path per folder cost the system a walk of thousands of folders for each of thousands).
 #[cfg(unix)]
-fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
+fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
     use crate::change::paths::fd;
     use std::os::fd::AsRawFd;
     let components: Vec<std::path::Component> = absolute.components().collect();
-    let mut nearest = None;
+    let mut nearest: Option<(usize, ConfigEntry, Folder)> = None;
     let mut dir: Option<std::os::fd::OwnedFd> = None;
     for (at, component) in components.iter().enumerate() {
-        let from = dir.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
+        let from = dir
+            .as_ref()
+            .or(nearest.as_ref().map(|(_, _, folder)| folder))
+            .map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
         // A folder that cannot be opened (missing, a file, no permission) has no file in it,
         // nor has anything below it.
         let Ok(next) = fd::open_dir(from, component.as_os_str(), true) else {
@@ -243,24 +259,33 @@ fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry)> {
             Ok(Some(_)) => Some(ConfigEntry::Other),
             Ok(None) | Err(_) => None,
         };
-        if let Some(entry) = entry {
-            nearest = Some((at, entry));
+        // The folder of the nearest file is kept open (it is read from there); the walk goes
+        // on from it while it is the last folder opened (`dir` is `None` then).
+        match entry {
+            Some(entry) => {
+                nearest = Some((at, entry, next));
+                dir = None;
+            }
+            None => dir = Some(next),
         }
-        dir = Some(next);
     }
-    let (at, entry) = nearest?;
-    let folder: PathBuf = components[..=at].iter().collect();
-    Some((folder.join(CONFIG_FILE_NAME), entry))
+    let (at, entry, folder) = nearest?;
+    let name: PathBuf = components[..=at].iter().collect();
+    Some((name.join(CONFIG_FILE_NAME), entry, folder))
 }
 
 /// Where the configuration of a run over `paths` is looked for ([`Config::discover`]): the first
 /// path that neither is nor goes through a symbolic link in a git work tree
-/// ([`crate::change::paths::locate`]), as given, or where it is on disk when it has a `..`
-/// (`app/sub/..` is `app`: its configuration is not the one in `app/sub`); the working directory
-/// when there is none. A repository can commit `deploy -> ../other`: `shutdownlint deploy/db`
-/// must not take the other repository's configuration (its `exclude`, its `[migrations]`). Such
-/// a path is not walked either (a note). Links outside every work tree (the user's own) are
-/// resolved by the system.
+/// ([`crate::change::paths::locate`]), by name: a `..` takes off the name before it
+/// (`app/sub/..` is `app`: its configuration is not the one in `app/sub`), as `exclude` patterns
+/// are matched, and as ruff looks for its settings; the working directory when there is none. A
+/// link outside every work tree (the user's own) is looked through by name, not from where it
+/// leads: `aapp/Dockerfile` and `aapp/sub/../Dockerfile` with `aapp -> real/proj/app` both look
+/// in `aapp` and the folders of its name, not in `real/proj` (where `aapp/sub/..` is on disk).
+/// A repository can commit `deploy -> ../other`: `shutdownlint deploy/db` must not take the
+/// other repository's configuration (its `exclude`, its `[migrations]`). Such a path is not
+/// walked either (a note); nor is its name without the `..`s looked through when it goes
+/// through such a link.
 pub fn config_start(paths: &[PathBuf]) -> PathBuf {
     use crate::change::paths::{locate, Located};
     let cwd = std::env::current_dir().ok();
@@ -272,11 +297,18 @@ pub fn config_start(paths: &[PathBuf]) -> PathBuf {
         let Some(cwd) = cwd.as_deref() else {
             return path.clone();
         };
-        if let Located::Found { real, .. } = locate(path, cwd) {
-            let dotdot = path
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir));
-            return if dotdot { real } else { path.clone() };
+        if !matches!(locate(path, cwd), Located::Found { .. }) {
+            continue;
+        }
+        let dotdot = path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+        if !dotdot {
+            return path.clone();
+        }
+        let by_name = crate::discover::absolute_by_name(path);
+        if matches!(locate(&by_name, cwd), Located::Found { .. }) {
+            return by_name;
         }
     }
     PathBuf::from(".")
@@ -307,6 +339,51 @@ impl Config {
     /// Read and parse a config file: a regular file (a link to one is followed: the path was
     /// chosen by whoever runs shutdownlint) of at most [`MAX_CONFIG_BYTES`].
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        #[cfg(unix)]
+        {
+            Config::load_opened(crate::change::paths::fd::open_path(path), path)
+        }
+        #[cfg(not(unix))]
+        {
+            Config::load_by_path(path)
+        }
+    }
+
+    /// [`Config::load`] of a file already opened (`None`: not a regular file, not opened),
+    /// named `path` in errors.
+    #[cfg(unix)]
+    fn load_opened(
+        opened: std::io::Result<Option<std::fs::File>>,
+        path: &Path,
+    ) -> Result<Config, ConfigError> {
+        let cannot =
+            |why: String| ConfigError(format!("cannot read config {}: {why}", path.display()));
+        let file = match opened {
+            Ok(Some(file)) => file,
+            Ok(None) => return Err(cannot("not a regular file; skipped".into())),
+            Err(e) => return Err(cannot(format!("cannot read: {e}"))),
+        };
+        // Said here: `read_opened`'s own size error names the limit of linted files.
+        if let Some(len) = file
+            .metadata()
+            .ok()
+            .filter(|meta| meta.is_file() && meta.len() > MAX_CONFIG_BYTES)
+            .map(|meta| meta.len())
+        {
+            return Err(cannot(format!(
+                "{len} bytes; a configuration file may have at most {MAX_CONFIG_BYTES} (1 MiB)"
+            )));
+        }
+        let bytes = crate::read_opened(file, MAX_CONFIG_BYTES).map_err(cannot)?;
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Config::parse(&text, path)
+    }
+
+    #[cfg(not(unix))]
+    fn load_by_path(path: &Path) -> Result<Config, ConfigError> {
         let cannot =
             |why: String| ConfigError(format!("cannot read config {}: {why}", path.display()));
         // Said here: `read_file`'s own size error names the limit of linted files.
@@ -359,10 +436,26 @@ impl Config {
 
     /// The nearest `.shutdownlint.toml` in `start` or its ancestors.
     pub fn discover(start: &Path) -> Result<Option<Config>, ConfigError> {
-        find_upward(start)
-            .map_err(|(path, what)| ConfigError(format!("{}: {what}", path.display())))?
-            .map(|path| Config::load(&path))
-            .transpose()
+        let found = find_nearest(start)
+            .map_err(|(path, what)| ConfigError(format!("{}: {what}", path.display())))?;
+        let Some((path, folder)) = found else {
+            return Ok(None);
+        };
+        // Read from the folder the walk found it in, the file itself not followed: the whole
+        // path can be over `PATH_MAX` (the walk reached it one folder at a time).
+        #[cfg(unix)]
+        let config = {
+            use std::os::fd::AsRawFd;
+            let name = std::ffi::OsStr::new(CONFIG_FILE_NAME);
+            let opened = crate::change::paths::fd::open_file(folder.as_raw_fd(), name, false);
+            Config::load_opened(opened, &path)
+        };
+        #[cfg(not(unix))]
+        let config = {
+            let () = folder;
+            Config::load(&path)
+        };
+        config.map(Some)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

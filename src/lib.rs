@@ -263,8 +263,6 @@ pub(crate) fn over_size_limit(len: u64, max_bytes: u64) -> String {
 /// [`read_file`] before the bytes are decoded (see [`source::ByteMap`] for what decoding
 /// changes).
 pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if !meta.is_file() {
         return Err("not a regular file; skipped".into());
@@ -274,6 +272,15 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
         return Err(over(meta.len()));
     }
     let file = open_nonblocking(path).map_err(|e| format!("cannot read: {e}"))?;
+    read_opened(file, max_bytes)
+}
+
+/// [`read_bytes`] of a file already opened (by a caller that found it from an open folder):
+/// the same checks on what was opened, the same size cap and errors.
+pub(crate) fn read_opened(file: std::fs::File, max_bytes: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+
+    let over = |len: u64| over_size_limit(len, max_bytes);
     let opened = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
     if !opened.is_file() {
         return Err("not a regular file; skipped".into());

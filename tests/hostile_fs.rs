@@ -290,6 +290,46 @@ fn paths_through_a_link_in_a_work_tree_are_not_followed() {
     );
 }
 
+/// A link of the user's own (outside every work tree) into a project: `aapp -> real/proj/app`.
+/// The configuration is looked for by the path's name, whatever its spelling: `aapp/Dockerfile`
+/// and `aapp/sub/../Dockerfile` both look in `aapp` and the folders of its name, so neither
+/// takes `real/proj`'s configuration (the second did: a path with `..` was looked up from
+/// where it is on disk). Named through `real`, the project's configuration applies.
+#[test]
+fn config_lookup_through_the_users_link_is_by_name_whatever_the_spelling() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let top = root.path();
+    let proj = top.join("real/proj");
+    std::fs::create_dir_all(proj.join(".git")).expect("mkdir");
+    std::fs::create_dir_all(proj.join("app/sub")).expect("mkdir");
+    write(&proj, "app/Dockerfile", SHELL_FORM);
+    write(&proj, ".shutdownlint.toml", "ignore = [\"SL101\"]\n");
+    symlink(proj.join("app"), &top.join("aapp"));
+    let absolute = top.join("aapp/sub/../Dockerfile");
+    for arg in [
+        "aapp/",
+        "aapp/Dockerfile",
+        "aapp/sub/..",
+        "aapp/sub/../Dockerfile",
+        "./aapp/sub/../sub/../Dockerfile",
+        absolute.to_str().unwrap_or(""),
+    ] {
+        let result = run(top, &["--format", "json", arg]);
+        assert_eq!(result.code, Some(1), "{arg}: {}", result.stderr);
+        assert_eq!(result.findings().len(), 1, "{arg}: {}", result.stderr);
+    }
+    for arg in [
+        "real/proj/app",
+        "real/proj/app/Dockerfile",
+        "real/proj/app/sub/..",
+        "real/proj/app/sub/../Dockerfile",
+    ] {
+        let result = run(top, &["--format", "json", arg]);
+        assert_eq!(result.code, Some(0), "{arg}: {}", result.stderr);
+        assert_eq!(result.findings(), [], "{arg}: {}", result.stderr);
+    }
+}
+
 /// Run the binary in `dir` with `input` on stdin (deadline as [`run`]).
 fn run_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_shutdownlint"))
@@ -466,6 +506,66 @@ fn a_link_past_path_max_is_not_followed() {
         "{}",
         result.stderr
     );
+}
+
+/// Write `content` to `name` in the open folder `at` (a folder past `PATH_MAX` has no path).
+fn write_at(at: &std::os::fd::OwnedFd, name: &std::ffi::CStr, content: &str) {
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
+    // SAFETY: `name` is NUL-terminated; `at` is an open folder.
+    let fd = unsafe { libc::openat(at.as_raw_fd(), name.as_ptr(), flags, 0o644) };
+    assert!(fd >= 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: just opened, owned by nobody else.
+    let mut file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    file.write_all(content.as_bytes()).expect("write");
+}
+
+/// A `.shutdownlint.toml` at the bottom of a path past `PATH_MAX` (working directory and
+/// argument together), for a path argument, `--stdin-filename` and `--config`: the walk found
+/// it, then it was opened by its whole path, which failed (`ENAMETOOLONG`, exit 2). It is read
+/// from the folder the walk holds, and errors still name it by its path.
+#[test]
+fn a_config_past_path_max_is_read() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path();
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    let depth = 2040;
+    let deepest = nest(repo, depth);
+    write_at(&deepest, c"Dockerfile", SHELL_FORM);
+    write_at(&deepest, c".shutdownlint.toml", "ignore = [\"SL101\"]\n");
+    let folder = "d/".repeat(depth);
+    let argument = format!("{folder}Dockerfile");
+    let config = format!("{folder}.shutdownlint.toml");
+    assert!(repo.join(&argument).as_os_str().len() > 4096);
+    let named = run(repo, &["--format", "json", &argument]);
+    let stdin = run_stdin(
+        repo,
+        &["--format", "json", "-", "--stdin-filename", &argument],
+        SHELL_FORM,
+    );
+    let given = run(repo, &["--format", "json", "--config", &config, &argument]);
+    for (how, result) in [("path", &named), ("stdin", &stdin), ("--config", &given)] {
+        assert_eq!(result.code, Some(0), "{how}: {}", result.stderr);
+        assert_eq!(result.findings(), [], "{how}: {}", result.stderr);
+    }
+    // A broken one is an error that names it (not "File name too long").
+    write_at(&deepest, c".shutdownlint.toml", "bogus = 1\n");
+    for args in [
+        vec!["--format", "json", argument.as_str()],
+        vec!["--format", "json", "--config", &config, "."],
+    ] {
+        let broken = run(repo, &args);
+        assert_eq!(broken.code, Some(2), "{}", broken.stderr);
+        assert!(
+            broken
+                .stderr
+                .contains(&format!("{folder}.shutdownlint.toml: TOML parse error"))
+                && broken.stderr.contains("bogus"),
+            "{}",
+            broken.stderr
+        );
+    }
 }
 
 /// A batch of path arguments (pre-commit passes ~128 KiB of them) naming files 1,900 folders

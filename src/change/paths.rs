@@ -299,6 +299,7 @@ impl Walker for PathWalker {
 pub(crate) mod fd {
     use super::{Entry, Walker};
     use std::ffi::{CString, OsStr};
+    use std::fs::File;
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::os::unix::ffi::OsStrExt;
@@ -356,6 +357,56 @@ pub(crate) mod fd {
         // SAFETY: `fstatat` succeeded, so it filled `stat`.
         let stat = unsafe { stat.assume_init() };
         Ok(Some(stat.st_mode & libc::S_IFMT))
+    }
+
+    /// Open the file `name` in `at` (`AT_FDCWD` for a path) to read it, as
+    /// [`crate::read_bytes`] does: a regular file only (looked at first, so a FIFO or a device
+    /// is never opened; `None` for anything else), non-blocking; `follow` says whether a link
+    /// is followed.
+    pub(crate) fn open_file(at: RawFd, name: &OsStr, follow: bool) -> io::Result<Option<File>> {
+        let c = c_name(name)?;
+        let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+        let stat_flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+        // SAFETY: `c` is NUL-terminated and `stat` has room for the result.
+        if unsafe { libc::fstatat(at, c.as_ptr(), stat.as_mut_ptr(), stat_flags) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fstatat` succeeded, so it filled `stat`.
+        if unsafe { stat.assume_init() }.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Ok(None);
+        }
+        let mut flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        if !follow {
+            flags |= libc::O_NOFOLLOW;
+        }
+        // SAFETY: `c` is a NUL-terminated string that outlives the call.
+        let fd = unsafe { libc::openat(at, c.as_ptr(), flags) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened and is owned by nobody else.
+        Ok(Some(File::from(unsafe { OwnedFd::from_raw_fd(fd) })))
+    }
+
+    /// [`open_file`] for a path (a link as the last name followed), its folder opened one name
+    /// at a time, as the system resolves it, when the whole path is over the system's limit
+    /// (`ENAMETOOLONG`).
+    pub(crate) fn open_path(path: &Path) -> io::Result<Option<File>> {
+        let whole = open_file(libc::AT_FDCWD, path.as_os_str(), true);
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return whole;
+        };
+        match whole {
+            Err(e) if e.raw_os_error() == Some(libc::ENAMETOOLONG) => {}
+            other => return other,
+        }
+        let mut dir: Option<OwnedFd> = None;
+        for component in folder.components() {
+            let from = dir.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
+            dir = Some(open_dir(from, component.as_os_str(), true)?);
+        }
+        let from = dir.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
+        open_file(from, name, true)
     }
 
     /// Whether `.git` (of any kind) is in the folder `at`.
