@@ -303,7 +303,8 @@ fn is_excluded(matcher: Option<&Gitignore>, path: &Path, is_dir: bool) -> bool {
     let Some(matcher) = matcher else {
         return false;
     };
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // By name, as the configuration was looked up: `app/sub/../Dockerfile` is `app/Dockerfile`.
+    let absolute = absolute_by_name(path);
     if !absolute.starts_with(matcher.path()) {
         return false;
     }

@@ -238,6 +238,33 @@ fn excludes_and_gitignore_are_honoured() {
 }
 
 #[test]
+fn excludes_match_paths_spelled_with_dot_dot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".shutdownlint.toml",
+        "exclude = [\"vendor/\", \"app/Dockerfile\"]\n",
+    );
+    write(dir.path(), "vendor/lib/Dockerfile", SHELL_FORM);
+    write(dir.path(), "app/Dockerfile", SHELL_FORM);
+    write(dir.path(), "app/sub/keep.txt", "");
+    for args in [
+        &["app/sub/../Dockerfile"][..],
+        &["app/sub/.."],
+        &["vendor/lib/../lib/Dockerfile"],
+        &["app/sub/../../vendor"],
+    ] {
+        let output = run(dir.path(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
 fn stdin_uses_the_given_name() {
     let mut child = bin()
         .args([
