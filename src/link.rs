@@ -21,7 +21,7 @@ use crate::span::Span;
 use crate::suppress::{self, Suppression};
 
 mod globs;
-use globs::{DockerIgnore, Glob};
+use globs::{DockerIgnore, Glob, Presence};
 
 /// What linking adds besides model facts.
 #[derive(Default)]
@@ -1387,7 +1387,7 @@ fn resolve_script(
             }
             return None;
         }
-        Ignore::Patterns(ignore) => Some(ignore),
+        Ignore::Patterns(ignore, shown) => Some((ignore, shown.as_str())),
         Ignore::None => None,
     };
     for target in &in_image {
@@ -1395,6 +1395,7 @@ fn resolve_script(
             root: context,
             ignore,
             listings,
+            notes,
         };
         match index.find(image, target, &mut context, is_dir, checks) {
             Some(Some((copy, found))) => {
@@ -1498,7 +1499,8 @@ impl CopyLookup {
 /// The `.dockerignore` of a build context.
 enum Ignore {
     None,
-    Patterns(DockerIgnore),
+    /// Its patterns and display path.
+    Patterns(DockerIgnore, String),
     /// There is one, but it is not applied: its display path and why.
     Unknown(String, String),
 }
@@ -1556,7 +1558,7 @@ impl Ignore {
         };
         match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
             Ok(ignore) if ignore.is_empty() => Ignore::None,
-            Ok(ignore) => Ignore::Patterns(ignore),
+            Ok(ignore) => Ignore::Patterns(ignore, shown),
             Err(why) => Ignore::Unknown(shown, why),
         }
     }
@@ -1565,20 +1567,32 @@ impl Ignore {
 /// The build context as COPY sees it.
 struct Context<'a> {
     root: &'a Path,
-    ignore: Option<&'a DockerIgnore>,
+    /// The `.dockerignore` and its display path.
+    ignore: Option<(&'a DockerIgnore, &'a str)>,
     listings: &'a mut Listings,
+    /// Where a note for a file sent empty goes.
+    notes: &'a mut Vec<String>,
 }
 
 impl Context<'_> {
-    /// Whether the `.dockerignore` leaves `relative` out of the context; `None` when the
-    /// checks ran out.
-    fn excluded(&self, relative: &Path, checks: &mut Checks) -> Option<bool> {
-        let Some(ignore) = self.ignore else {
-            return Some(false);
+    /// Where BuildKit puts the file `relative` with the `.dockerignore` applied, with a note
+    /// when it is sent empty; `None` when the checks ran out.
+    fn presence(&mut self, relative: &Path, checks: &mut Checks) -> Option<Presence> {
+        let Some((ignore, shown)) = self.ignore else {
+            return Some(Presence::In);
         };
         let path = globs::context_path(relative);
         checks.take(1 + ignore.cost(path.len()) / 64)?;
-        Some(ignore.excludes(&path))
+        let presence = ignore.presence(&path);
+        if presence == Presence::Emptied {
+            let note = format!(
+                "{shown}: BuildKit's walk of the build context keeps `{path}` but its read of the file leaves it out (the two apply the patterns differently): BuildKit 0.13 and later send it empty, so it is not read as an entrypoint script (SL103 and the other script rules are not checked for it)"
+            );
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
+        Some(presence)
     }
 
     /// The subfolders (not links to folders, as BuildKit's walk sees them) of a folder of the
@@ -1781,9 +1795,10 @@ impl CopyIndex {
                             break;
                         }
                         if let Some(found) = confined(&root, Path::new(source)) {
-                            let left_out = context.excluded(Path::new(source), checks)?;
-                            // A file left out of the context: the build fails.
-                            best = Some((copy, (!left_out).then_some(found)));
+                            let presence = context.presence(Path::new(source), checks)?;
+                            // A file left out of the context: the build fails; one sent
+                            // empty is not what is on disk.
+                            best = Some((copy, (presence == Presence::In).then_some(found)));
                             break;
                         }
                     }
@@ -2301,14 +2316,13 @@ impl FolderSources {
             let Some(found) = confined(context.root, candidate) else {
                 continue;
             };
-            if context.excluded(candidate, checks)? {
-                if named {
-                    result = Lands::Unknown;
-                    break;
-                }
-                continue;
+            match context.presence(candidate, checks)? {
+                Presence::In => result = Lands::File(found),
+                // Not in the context: a folder or wildcard copies the next candidate.
+                Presence::Out if !named => continue,
+                // Named but left out (the build fails), or sent empty.
+                Presence::Out | Presence::Emptied => result = Lands::Unknown,
             }
-            result = Lands::File(found);
             break;
         }
         lands.insert(id, result.clone());
@@ -3168,7 +3182,7 @@ mod tests {
     ) -> Option<Resolved> {
         let ignore = Ignore::load(image, context, &mut HashMap::new());
         let ignore = match ignore.as_ref() {
-            Ignore::Patterns(ignore) => Some(ignore),
+            Ignore::Patterns(ignore, _) => Some(ignore),
             Ignore::None => None,
             Ignore::Unknown(..) => return None,
         };
@@ -3254,7 +3268,8 @@ mod tests {
         ignore: Option<&DockerIgnore>,
     ) -> Option<Option<PathBuf>> {
         let after = destination.strip_from(target)?;
-        let excluded = |p: &Path| ignore.is_some_and(|i| i.excludes(&globs::context_path(p)));
+        let presence =
+            |p: &Path| ignore.map_or(Presence::In, |i| i.presence(&globs::context_path(p)));
         // A directory's contents are copied into the destination, with or without its `/`.
         let into = destination.is_directory()
             || (copy.sources.len() == 1
@@ -3279,8 +3294,10 @@ mod tests {
                             continue;
                         };
                         if let Some(found) = confined(context, &candidate) {
-                            if !excluded(&candidate) {
-                                return Some(Some(found));
+                            match presence(&candidate) {
+                                Presence::In => return Some(Some(found)),
+                                Presence::Emptied => return Some(None),
+                                Presence::Out => {}
                             }
                         }
                     }
@@ -3294,8 +3311,10 @@ mod tests {
                     let candidate = source_path.join(rest);
                     if context.join(&candidate).is_file() {
                         if let Some(found) = confined(context, &candidate) {
-                            if !excluded(&candidate) {
-                                return Some(Some(found));
+                            match presence(&candidate) {
+                                Presence::In => return Some(Some(found)),
+                                Presence::Emptied => return Some(None),
+                                Presence::Out => {}
                             }
                         }
                     }
@@ -3305,7 +3324,7 @@ mod tests {
                         let parent = source_path.parent().unwrap_or(Path::new(""));
                         let candidate = parent.join(rest);
                         if let Some(found) = confined(context, &candidate) {
-                            return Some((!excluded(&candidate)).then_some(found));
+                            return Some((presence(&candidate) == Presence::In).then_some(found));
                         }
                     }
                 }
@@ -3317,7 +3336,7 @@ mod tests {
                 return Some(None);
             }
             let found = confined(context, Path::new(source))?;
-            Some((!excluded(Path::new(source))).then_some(found))
+            Some((presence(Path::new(source)) == Presence::In).then_some(found))
         } else {
             None
         }

@@ -368,6 +368,44 @@ fn unreadable_and_special_files_do_not_stop_the_scan() {
     );
 }
 
+/// BuildKit's walk of the build context carries each line's result for a folder down to what is
+/// in it, and its read of a file kept matches every folder above it: a script brought back by
+/// an exception under a folder a later line excludes again is sent empty. It is not read (no
+/// SL103 from a text the image does not hold), and a note says why; `docker/*` then `!docker`
+/// leaves the script out altogether (no finding, no note).
+#[test]
+fn a_script_buildkit_sends_empty_gets_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dockerfile = "FROM alpine\nCOPY docker/entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"app\"]\n";
+    write(dir.path(), "Dockerfile", dockerfile);
+    write(
+        dir.path(),
+        "docker/entrypoint.sh",
+        "#!/bin/sh\necho hi\n\"$@\"\n",
+    );
+    write(
+        dir.path(),
+        ".dockerignore",
+        "docker\n!docker/entrypoint.sh\ndocker\n",
+    );
+    let output = run(dir.path(), &["--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["diagnostics"], serde_json::json!([]), "{json}");
+    let err = stderr(&output);
+    assert!(
+        err.contains(".dockerignore: BuildKit's walk of the build context keeps `docker/entrypoint.sh` but its read of the file leaves it out"),
+        "{err}"
+    );
+    let dockerfile =
+        "FROM alpine\nCOPY . /app\nENTRYPOINT [\"/app/docker/entrypoint.sh\"]\nCMD [\"app\"]\n";
+    write(dir.path(), "Dockerfile", dockerfile);
+    write(dir.path(), ".dockerignore", "docker/*\n!docker\n");
+    let output = run(dir.path(), &["--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["diagnostics"], serde_json::json!([]), "{json}");
+    assert!(!stderr(&output).contains("BuildKit"), "{}", stderr(&output));
+}
+
 /// An entrypoint script named beside its Dockerfile is linted through the Dockerfile: the note
 /// about the script does not call it skipped while an SL103 is reported in it.
 #[test]

@@ -209,6 +209,24 @@ enum Shape {
 struct Line {
     shape: Shape,
     exception: bool,
+    /// For an exception: its pattern without a trailing `/**` and then `/*`, the folder
+    /// BuildKit's walk looks for to decide whether to go into an excluded folder.
+    folder: Option<String>,
+}
+
+/// Where a file of the build context ends up with BuildKit (the default builder since Docker
+/// 23), which sends the context through fsutil: its walk decides what is in the context, the
+/// read of each file it kept decides what the file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// In the context, as it is on disk.
+    In,
+    /// Not in the context.
+    Out,
+    /// In the context, but the read of it refuses it (the last line that matches it or a
+    /// folder it is in is an exclusion), and BuildKit 0.13 and later send it empty (earlier
+    /// versions sent it whole): its text is not what the image holds.
+    Emptied,
 }
 
 /// The patterns of a build context's `.dockerignore`.
@@ -217,6 +235,9 @@ pub struct DockerIgnore {
     lines: Vec<Line>,
     /// Characters of all patterns (the cost of matching a path against them).
     size: usize,
+    /// Whether every exception is a plain path once a trailing `/**` or `/*` is taken off:
+    /// the walk then skips an excluded folder no exception names a path in.
+    plain_exceptions: bool,
 }
 
 /// Why a `.dockerignore` is not applied: Docker refuses it (the build fails) or a line uses
@@ -224,11 +245,16 @@ pub struct DockerIgnore {
 pub type Refused = String;
 
 impl DockerIgnore {
-    /// Parse a `.dockerignore` as Docker reads it: a `#` in the first column starts a comment,
-    /// lines are trimmed, `!` starts an exception, each pattern is cleaned (`filepath.Clean`)
-    /// and loses a leading `/`.
+    /// Parse a `.dockerignore` as Docker reads it (`ignorefile.ReadAll`): a `#` in the first
+    /// column starts a comment, lines are trimmed, `!` starts an exception, each pattern is
+    /// cleaned (`filepath.Clean`) and loses a leading `/`. Then as patternmatcher takes the
+    /// lines: trimmed and cleaned again with their `!`, so `!../../x` is the exclusion `x`
+    /// (`!..` goes with the `..` after it) and `/!x` the exception `x`.
     pub fn parse(text: &str) -> Result<DockerIgnore, Refused> {
-        let mut ignore = DockerIgnore::default();
+        let mut ignore = DockerIgnore {
+            plain_exceptions: true,
+            ..DockerIgnore::default()
+        };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (number, raw) in text.lines().enumerate() {
             if raw.starts_with('#') {
@@ -238,24 +264,51 @@ impl DockerIgnore {
             if pattern.is_empty() {
                 continue;
             }
-            let exception = pattern.starts_with('!');
-            if exception {
+            let invert = pattern.starts_with('!');
+            if invert {
                 pattern = pattern.get(1..).unwrap_or("").trim();
             }
-            let mut cleaned = String::new();
+            let mut read = String::new();
             if !pattern.is_empty() {
-                cleaned = clean(pattern);
-                if cleaned.len() > 1 && cleaned.starts_with('/') {
-                    cleaned.remove(0);
+                read = clean(pattern);
+                if read.len() > 1 && read.starts_with('/') {
+                    read.remove(0);
                 }
             }
-            let line = number + 1;
-            if cleaned.is_empty() {
-                return Err(format!("line {line} is a lone `!`, which Docker refuses"));
+            if invert {
+                read.insert(0, '!');
             }
-            let shape = shape(&cleaned).map_err(|why| format!("line {line}: {why}"))?;
+            // What patternmatcher makes of the line ReadAll gave.
+            let given = read.trim();
+            if given.is_empty() {
+                continue;
+            }
+            let cleaned = clean(given);
+            let line = number + 1;
+            let (exception, cleaned) = match cleaned.strip_prefix('!') {
+                Some("") => {
+                    return Err(format!("line {line} is a lone `!`, which Docker refuses"));
+                }
+                Some(rest) => (true, rest),
+                None => (false, cleaned.as_str()),
+            };
+            let shape = shape(cleaned).map_err(|why| format!("line {line}: {why}"))?;
+            let folder = exception.then(|| {
+                let folder = cleaned.strip_suffix("/**").unwrap_or(cleaned);
+                folder.strip_suffix("/*").unwrap_or(folder).to_string()
+            });
+            if folder
+                .as_deref()
+                .is_some_and(|f| f.contains(['*', '[', ']', '?', '^', '\\']))
+            {
+                ignore.plain_exceptions = false;
+            }
             ignore.size += cleaned.len();
-            ignore.lines.push(Line { shape, exception });
+            ignore.lines.push(Line {
+                shape,
+                exception,
+                folder,
+            });
         }
         Ok(ignore)
     }
@@ -269,40 +322,113 @@ impl DockerIgnore {
         self.size.saturating_mul(len.max(1))
     }
 
-    /// Whether `path` (see [`context_path`]) is left out of the build context: the last line
-    /// that matches it or a folder it is in decides.
-    pub fn excludes(&self, path: &str) -> bool {
-        // The path itself and each folder above it, shortest last.
+    /// Whether each line matches each folder of `path` and the path itself by itself (not a
+    /// folder above): one row per line, one column per folder (shortest first) and the path
+    /// last. `ends` are where those end.
+    fn hits(&self, path: &str, ends: &[usize]) -> Vec<bool> {
+        let depth = ends.len().max(1);
+        let mut hits = vec![false; self.lines.len() * depth];
+        for (line, row) in self.lines.iter().zip(hits.chunks_mut(depth)) {
+            let parts = ends.iter().map(|&end| path.get(..end).unwrap_or(""));
+            match &line.shape {
+                Shape::Exact(p) => {
+                    for (hit, part) in row.iter_mut().zip(parts) {
+                        *hit = part == p;
+                    }
+                }
+                Shape::Prefix(p) => {
+                    for (hit, part) in row.iter_mut().zip(parts) {
+                        *hit = part.starts_with(p.as_str());
+                    }
+                }
+                Shape::Suffix(s) => {
+                    for (hit, part) in row.iter_mut().zip(parts) {
+                        *hit = part.ends_with(s.as_str())
+                            || s.strip_prefix('/').is_some_and(|bare| part == bare);
+                    }
+                }
+                Shape::Tokens(tokens) => run(tokens, path, row),
+            }
+        }
+        hits
+    }
+
+    /// Where BuildKit puts `path` (see [`context_path`]; a file): fsutil's walk goes down the
+    /// folders above it, each matched against the lines with what its folder matched
+    /// (patternmatcher's `MatchesUsingParentResults`: a line that matched a folder matches
+    /// what is in it; one skipped there, because it could not change the answer, is matched
+    /// against the path only), and does not go into an excluded folder unless an exception
+    /// can match inside it; the read of a file it kept matches the file and each folder above
+    /// it (`MatchesOrParentMatches`).
+    pub fn presence(&self, path: &str) -> Presence {
         let ends: Vec<usize> = path
             .match_indices('/')
             .map(|(i, _)| i)
             .chain(std::iter::once(path.len()))
             .collect();
+        let hits = self.hits(path, &ends);
+        let depth = ends.len().max(1);
+        if self.walk_leaves_out(path, &ends, &hits, depth) {
+            return Presence::Out;
+        }
         let mut excluded = false;
-        for line in &self.lines {
-            if line.exception != excluded {
-                continue;
-            }
-            let hit = match &line.shape {
-                Shape::Exact(p) => {
-                    path == p
-                        || path
-                            .strip_prefix(p.as_str())
-                            .is_some_and(|r| r.starts_with('/'))
-                }
-                Shape::Prefix(p) => path.starts_with(p.as_str()),
-                Shape::Suffix(s) => ends.iter().any(|&end| {
-                    let part = path.get(..end).unwrap_or("");
-                    part.ends_with(s.as_str())
-                        || s.strip_prefix('/').is_some_and(|bare| part == bare)
-                }),
-                Shape::Tokens(tokens) => run(tokens, path),
-            };
-            if hit {
+        for (line, row) in self.lines.iter().zip(hits.chunks(depth)) {
+            if line.exception == excluded && row.iter().any(|&hit| hit) {
                 excluded = !line.exception;
             }
         }
-        excluded
+        if excluded {
+            Presence::Emptied
+        } else {
+            Presence::In
+        }
+    }
+
+    /// Whether fsutil's walk leaves `path` out: see [`DockerIgnore::presence`].
+    fn walk_leaves_out(&self, path: &str, ends: &[usize], hits: &[bool], depth: usize) -> bool {
+        // What each line matched in the folder above (none at the top).
+        let mut above: Vec<bool> = Vec::new();
+        let mut here = vec![false; self.lines.len()];
+        for (column, &end) in ends.iter().enumerate() {
+            let mut excluded = false;
+            for (i, (line, row)) in self.lines.iter().zip(hits.chunks(depth)).enumerate() {
+                let mut hit = above.get(i).copied().unwrap_or(false);
+                if !hit {
+                    if line.exception != excluded {
+                        if let Some(slot) = here.get_mut(i) {
+                            *slot = false;
+                        }
+                        continue;
+                    }
+                    hit = row.get(column).copied().unwrap_or(false);
+                }
+                if let Some(slot) = here.get_mut(i) {
+                    *slot = hit;
+                }
+                if hit {
+                    excluded = !line.exception;
+                }
+            }
+            if column + 1 == ends.len() {
+                return excluded;
+            }
+            if excluded && self.plain_exceptions {
+                // An excluded folder is gone down into only when an exception names a path
+                // in it (or the folder itself).
+                let folder = path.get(..end).unwrap_or("");
+                let named = self.lines.iter().any(|line| {
+                    line.folder.as_deref().is_some_and(|f| {
+                        f.strip_prefix(folder)
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                    })
+                });
+                if !named {
+                    return true;
+                }
+            }
+            above.clone_from(&here);
+        }
+        false
     }
 }
 
@@ -397,9 +523,10 @@ impl Glob {
     }
 }
 
-/// Whether `tokens` (anchored at both ends) match `path` or a folder above it (`ends`: where
-/// each of those ends). One pass over the path with the set of pattern positions reached.
-fn run(tokens: &[Token], path: &str) -> bool {
+/// Whether `tokens` (anchored at both ends) match each folder of `path` and the path itself:
+/// `row` gets one answer per folder, shortest first, and the path last. One pass over the
+/// path with the set of pattern positions reached.
+fn run(tokens: &[Token], path: &str, row: &mut [bool]) {
     let n = tokens.len();
     // States 0..=n: before token i; n is the end. `Folders` also has an inside state, n+1+i.
     let mut now = vec![false; 2 * n + 2];
@@ -420,9 +547,13 @@ fn run(tokens: &[Token], path: &str) -> bool {
     now[0] = true;
     close(&mut now);
     let accepts = |set: &[bool]| set.get(n).copied().unwrap_or(false);
+    let mut column = 0;
     for c in path.chars() {
-        if c == '/' && accepts(&now) {
-            return true;
+        if c == '/' {
+            if let Some(hit) = row.get_mut(column) {
+                *hit = accepts(&now);
+            }
+            column += 1;
         }
         next.iter_mut().for_each(|s| *s = false);
         for i in 0..n {
@@ -448,7 +579,9 @@ fn run(tokens: &[Token], path: &str) -> bool {
         close(&mut next);
         std::mem::swap(&mut now, &mut next);
     }
-    accepts(&now)
+    if let Some(hit) = row.get_mut(column) {
+        *hit = accepts(&now);
+    }
 }
 
 #[cfg(test)]
@@ -476,7 +609,7 @@ mod tests {
     }
 
     fn excludes(ignore: &str, path: &str) -> bool {
-        DockerIgnore::parse(ignore).expect("parses").excludes(path)
+        DockerIgnore::parse(ignore).expect("parses").presence(path) != Presence::In
     }
 
     #[test]
@@ -519,5 +652,70 @@ mod tests {
         assert!(DockerIgnore::parse("a*\\d\n").is_err());
         assert!(DockerIgnore::parse("a*^b\n").is_err());
         assert!(excludes("a^b\n", "a^b"));
+    }
+
+    /// What BuildKit puts in the context, worked out by hand from fsutil's walk (a folder's
+    /// per-line results carried down, excluded folders skipped unless a plain exception names
+    /// a path in them) and its read of each file kept (each folder above matched as well).
+    #[test]
+    fn dockerignore_follows_buildkit() {
+        use Presence::{Emptied, In, Out};
+        let cases: &[(&str, &str, Presence)] = &[
+            // A line skipped for a folder (it could not change the answer there) is matched
+            // against the paths in it only: `!docker` does not bring back `docker/*`.
+            ("docker/*\n!docker\n", "docker/entrypoint.sh", Out),
+            ("**/*.sh\n!docker\n", "docker/e.sh", Out),
+            ("a/b\n!a\n", "a/b/e.sh", Out),
+            ("a/*/c\n!a\n", "a/b/c/e.sh", Out),
+            ("a/b\n!a*\n", "a/b/e.sh", Out),
+            // The walk keeps it, the read of the file refuses it (a line matching a folder
+            // above it).
+            (
+                "docker\n!docker/entrypoint.sh\ndocker\n",
+                "docker/entrypoint.sh",
+                Emptied,
+            ),
+            ("a\n!a/e.sh\na*\n", "a/e.sh", Emptied),
+            // Lines that matched a folder match what is in it.
+            ("docker\n!docker\n", "docker/e.sh", In),
+            ("docker/*\n!docker/e.sh\n", "docker/e.sh", In),
+            ("a\n!a/b\n", "a/b/e.sh", In),
+            ("*\n!a/**\n", "a/b/e.sh", In),
+            ("docker\n!docker/**\n", "docker/x/e.sh", In),
+            ("a\n!a/e.sh\n*/e.sh\n", "a/e.sh", Out),
+            // An excluded folder is gone into when a plain exception names a path in it, or
+            // when an exception has a wildcard before its trailing `/*` or `/**`.
+            (
+                "docker\n!docker/entrypoint.sh\n",
+                "docker/entrypoint.sh",
+                In,
+            ),
+            (
+                "docker\n!docker/entrypoint.sh\n",
+                "docker/sub/entrypoint.sh",
+                Out,
+            ),
+            ("docker\n!other/e.sh\n", "docker/e.sh", Out),
+            ("docker\n!dock*/e.sh\n", "docker/e.sh", In),
+            ("*\n!docker/entrypoint.sh\n", "docker/entrypoint.sh", In),
+            // fsutil takes off `/**` and then `/*`: `a/*/**` names the folder `a` only, and
+            // the walk does not go into `a/b` (which the exception matches inside).
+            ("*\n!a/*/**\n", "a/b/e.sh", Out),
+            ("*\n!a/*\n", "a/b", In),
+            // patternmatcher cleans the line again with its `!`: `!../../d*` is the exclusion
+            // `d*` (`!..` goes with the `..` after it), `!../d*` the exception `../d*` (which
+            // matches nothing), `/!x` the exception `x`.
+            ("!../../d*\n", "docker/e.sh", Out),
+            ("!../d*\n", "docker/e.sh", In),
+            ("docker\n/!docker/e.sh\n", "docker/e.sh", In),
+            ("e.sh\n", "e.sh", Out),
+            ("*.sh\n!e.sh\n", "e.sh", In),
+        ];
+        for &(ignore, path, expected) in cases {
+            let parsed = DockerIgnore::parse(ignore).expect("parses");
+            assert_eq!(parsed.presence(path), expected, "{ignore:?} {path}");
+        }
+        assert!(DockerIgnore::parse("!/\n").is_err());
+        assert!(DockerIgnore::parse("! /\n").is_err());
     }
 }

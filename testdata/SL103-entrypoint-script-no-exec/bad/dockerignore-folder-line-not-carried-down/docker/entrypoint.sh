@@ -1,0 +1,4 @@
+#!/bin/sh
+# local development: watch and restart
+npx nodemon --watch src &
+exec "$@"
