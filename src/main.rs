@@ -13,6 +13,14 @@ use shutdownlint::diagnostic::Severity;
 use shutdownlint::output::{self, Format};
 use shutdownlint::{discover, rules, InputFile, Report, Settings};
 
+/// `eprintln!` that never panics: stderr can be a closed pipe (`shutdownlint . 2>&1 | head -1`),
+/// and a note that cannot be shown is no reason to end with a panic.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "shutdownlint",
@@ -122,7 +130,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Some(Command::Explain { rule }) => match rules::find(&rule) {
             Some(meta) => {
-                println!("{}", shutdownlint::docs::explain(meta));
+                print_out(&shutdownlint::docs::explain(meta));
                 Ok(ExitCode::SUCCESS)
             }
             None => Err(format!(
@@ -158,7 +166,7 @@ fn print_rules(format: ListFormat) {
                 .collect();
             let text = serde_json::to_string_pretty(&serde_json::json!({ "rules": list }))
                 .unwrap_or_default();
-            println!("{text}");
+            print_out(&text);
         }
         ListFormat::Human => {
             let name_width = rules::all()
@@ -166,17 +174,31 @@ fn print_rules(format: ListFormat) {
                 .map(|r| r.name.len())
                 .max()
                 .unwrap_or(10);
-            for r in rules::all() {
-                println!(
-                    "{}  {:<name_width$}  {:<7}  {}",
-                    r.code,
-                    r.name,
-                    r.severity.as_str(),
-                    r.summary
-                );
-            }
+            let lines: Vec<String> = rules::all()
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}  {:<name_width$}  {:<7}  {}",
+                        r.code,
+                        r.name,
+                        r.severity.as_str(),
+                        r.summary
+                    )
+                })
+                .collect();
+            print_out(&lines.join("\n"));
         }
     }
+}
+
+/// `text` and a line break on stdout. A closed pipe (`shutdownlint rules | head -1`) ends the
+/// output quietly, as for a lint's report; `println!` would panic.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
 }
 
 fn config_error(e: ConfigError) -> String {

@@ -591,3 +591,42 @@ fn sarif_format_emits_every_finding_with_relative_uris() {
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     assert_eq!(rules.len(), shutdownlint::rules::all().len());
 }
+
+#[test]
+fn a_closed_stdout_or_stderr_is_no_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "app/Dockerfile", SHELL_FORM);
+    // A file over the size cap gives a note on stderr.
+    write(
+        dir.path(),
+        ".shutdownlint.toml",
+        "max-file-size = \"10B\"\n",
+    );
+    let cases: [(&[&str], bool); 6] = [
+        (&["--help"], false),
+        (&["explain", "SL101"], false),
+        (&["rules"], false),
+        (&["rules", "--format", "json"], false),
+        (&["."], false),
+        (&["."], true),
+    ];
+    for (args, close_stderr) in cases {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let mut command = bin();
+        command.current_dir(dir.path()).args(args);
+        if close_stderr {
+            command.stdout(Stdio::null()).stderr(writer);
+        } else {
+            command.stdout(writer).stderr(Stdio::piped());
+        }
+        let output = command.output().expect("run");
+        let code = output.status.code();
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{args:?} (stderr closed: {close_stderr}): {code:?} {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("panicked"), "{args:?}");
+    }
+}

@@ -158,7 +158,10 @@ fn serve(connection: &Connection, stop: Arc<AtomicBool>) -> ExitCode {
 }
 
 fn log(message: &str) {
-    eprintln!(
+    // Never a panic if the editor closed stderr.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
         "shutdownlint server: {}",
         crate::output::visible(message, &[])
     );
