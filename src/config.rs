@@ -183,15 +183,63 @@ fn find_nearest(start: &Path) -> Result<Option<(PathBuf, Folder)>, (PathBuf, &'s
     let Some((path, kind, folder)) = nearest_config(&absolute) else {
         return Ok(None);
     };
-    let what = match kind {
-        ConfigEntry::File => return Ok(Some((path, folder))),
+    match problem(&kind) {
+        None => Ok(Some((path, folder))),
+        Some(what) => Err((path, what)),
+    }
+}
+
+/// Why a `.shutdownlint.toml` of this kind is not used; `None` for a regular file.
+fn problem(kind: &ConfigEntry) -> Option<&'static str> {
+    match kind {
+        ConfigEntry::File => None,
         ConfigEntry::Link => {
-            "is a symbolic link; not followed (pass the file it points to with --config)"
+            Some("is a symbolic link; not followed (pass the file it points to with --config)")
         }
-        ConfigEntry::Dir => "is a directory, not a config file",
-        ConfigEntry::Other => "is not a regular file; not read",
-    };
-    Err((path, what))
+        ConfigEntry::Dir => Some("is a directory, not a config file"),
+        ConfigEntry::Other => Some("is not a regular file; not read"),
+    }
+}
+
+/// The configuration lookup of each of `folders` (absolute paths): [`find_upward`] of those that
+/// [`crate::change::paths::locate`] finds, with what it says of each; no configuration for one
+/// that is or goes through a symbolic link a git work tree holds, or cannot be looked at, as
+/// [`config_start`] looks for none from such a path (the file through the link is not the
+/// repository's, and a parse error would quote a line of it). Folders that share their first
+/// components share the steps that look at them ([`crate::change::paths::locate_each`]).
+#[allow(clippy::type_complexity)]
+pub fn find_upward_each(
+    folders: &[&Path],
+) -> Vec<(
+    crate::change::paths::Looked,
+    Result<Option<PathBuf>, (PathBuf, &'static str)>,
+)> {
+    use crate::change::paths::{locate_each, Kind, Reached};
+    let looked = locate_each(folders, std::ffi::OsStr::new(CONFIG_FILE_NAME));
+    folders
+        .iter()
+        .zip(looked)
+        .map(|(folder, looked)| {
+            let found = match (&looked.reached, looked.holding) {
+                (Reached::Found, Some((names, kind))) => {
+                    let path: PathBuf = folder.components().take(names).collect();
+                    let path = path.join(CONFIG_FILE_NAME);
+                    let kind = match kind {
+                        Kind::File => ConfigEntry::File,
+                        Kind::Link => ConfigEntry::Link,
+                        Kind::Dir => ConfigEntry::Dir,
+                        Kind::Other => ConfigEntry::Other,
+                    };
+                    match problem(&kind) {
+                        None => Ok(Some(path)),
+                        Some(what) => Err((path, what)),
+                    }
+                }
+                _ => Ok(None),
+            };
+            (looked, found)
+        })
+        .collect()
 }
 
 /// What a `.shutdownlint.toml` found is.

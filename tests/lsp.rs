@@ -1427,3 +1427,85 @@ fn a_workspace_folder_through_a_committed_link_is_reported() {
     assert_eq!(shown["params"]["type"], 2, "a warning: {shown:#}");
     assert_eq!(client.shut_down().code(), Some(0));
 }
+
+/// No configuration is read through a link a git work tree holds: a workspace folder
+/// `repo/alias` or `repo/alias/sub` with `alias -> ../outside` committed gets no settings from
+/// `outside/.shutdownlint.toml`, whose parse error would quote a line of a file outside the
+/// repository, as the command line takes none from such a path. Before, the link was reported
+/// as not followed, but the configuration was looked up through it and its error published.
+#[cfg(unix)]
+#[test]
+fn no_configuration_is_read_through_a_committed_link() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    write(
+        &outside,
+        ".shutdownlint.toml",
+        "token = \"SECRET\"\nignore = [\n",
+    );
+    write(&outside, "sub/Dockerfile", DOCKERFILE);
+    std::os::unix::fs::symlink("../outside", repo.join("alias")).expect("symlink");
+    for folder in [repo.join("alias"), repo.join("alias/sub")] {
+        let (mut client, _) = Client::initialized(&folder, json!({}));
+        client.open(&folder.join("Dockerfile"), DOCKERFILE);
+        let shown = client.wait_for("window/showMessage", |m| {
+            m["method"] == "window/showMessage"
+        });
+        let message = shown["params"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("not followed"), "{message}");
+        // Everything the server sent before the answer to `shutdown`.
+        let response = client.request_raw("shutdown", Value::Null);
+        assert_eq!(response.get("result"), Some(&Value::Null), "{response}");
+        let sent = serde_json::to_string(&client.backlog).expect("json");
+        assert!(
+            !sent.contains("SECRET") && !sent.contains(".shutdownlint.toml"),
+            "{sent}"
+        );
+        assert_eq!(client.exit().code(), Some(0));
+    }
+}
+
+/// The configurations of nested workspace folders are looked up along their shared names
+/// once: 1,500 folders each in the one before, a change to the configuration at the top (every
+/// folder reads its configuration again). Before, each folder's lookup and link check walked
+/// its whole depth from the root: millions of steps, 15 s for the first diagnostics here.
+#[test]
+fn nested_folders_look_up_their_configuration_along_shared_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let top = dir.path().join("w");
+    let folders: Vec<std::path::PathBuf> = (1..=1500)
+        .scan(top.clone(), |path, _| {
+            path.push("d");
+            Some(path.clone())
+        })
+        .collect();
+    let deep = folders.last().expect("folders").clone();
+    write(&deep, "Dockerfile", DOCKERFILE);
+    write(&top, ".shutdownlint.toml", "ignore = [\"SL101\"]\n");
+    let started = Instant::now();
+    let refs: Vec<&Path> = folders.iter().map(|f| f.as_path()).collect();
+    let mut client = Client::with_folders(&refs);
+    let dockerfile = deep.join("Dockerfile");
+    client.open(&dockerfile, DOCKERFILE);
+    assert_eq!(
+        codes(&client.diagnostics(&uri(&dockerfile))),
+        Vec::<String>::new()
+    );
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(8),
+        "first published after {took:?}"
+    );
+    write(&top, ".shutdownlint.toml", "ignore = []\n");
+    let started = Instant::now();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&top.join(".shutdownlint.toml")), "type": 2}]}),
+    );
+    assert_eq!(codes(&client.diagnostics(&uri(&dockerfile))), ["SL101"]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(6), "republished after {took:?}");
+    assert_eq!(client.shut_down().code(), Some(0));
+}

@@ -90,6 +90,22 @@ trait Walker {
     /// Whether the current folder is in a git work tree: a `.git` of any kind in it or above
     /// it. What such a folder holds can come from a repository.
     fn in_work_tree(&self) -> bool;
+    /// What `name` in the current folder is, not following it; `None` when missing.
+    fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>>;
+    /// The same position, to move on from independently.
+    fn fork(&self) -> io::Result<Self>
+    where
+        Self: Sized;
+}
+
+/// What a name in a folder is ([`locate_each`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Link,
+    Dir,
+    /// A FIFO, a device, a socket.
+    Other,
 }
 
 /// Find `given` (relative to `cwd`, an absolute path without links such as the working
@@ -120,17 +136,16 @@ pub fn canonical(path: &Path) -> Option<PathBuf> {
 fn walk(given: &Path, cwd: &Path, follow_all: bool) -> (Located, bool) {
     #[cfg(unix)]
     {
-        let mut walker = fd::FdWalker::new(!follow_all);
-        locate_with(&mut walker, given, cwd, follow_all)
+        locate_with(fd::FdWalker::new(!follow_all), given, cwd, follow_all)
     }
     #[cfg(not(unix))]
     {
-        locate_with(&mut PathWalker::default(), given, cwd, follow_all)
+        locate_with(PathWalker::default(), given, cwd, follow_all)
     }
 }
 
-fn locate_with(
-    walker: &mut impl Walker,
+fn locate_with<W: Walker>(
+    walker: W,
     given: &Path,
     cwd: &Path,
     follow_all: bool,
@@ -145,108 +160,438 @@ fn locate_with(
         pending.extend(steps(cwd, false));
     }
     pending.extend(steps(given, true));
-    // Where the walk is: a folder, or a file in it (`file`) when the last name was one.
-    let mut real = PathBuf::new();
-    let mut file = false;
-    let mut links = 0;
-    // The argument's spelling up to component `index`, or the place on disk of `name`.
-    let spelled = |index: Option<usize>, real: &Path, name: &OsStr| match index {
-        Some(i) => given.components().take(i + 1).collect(),
-        None => real.join(name),
-    };
-    while let Some((step, index)) = pending.pop_front() {
-        let name = match step {
-            Step::Root(root) => {
-                if let Err(e) = walker.root(&root) {
-                    let error = e.to_string();
-                    return (Located::Unreadable { path: root, error }, false);
-                }
-                real = root;
-                file = false;
-                continue;
-            }
-            Step::Parent => {
-                if file && follow_all {
-                    // `file/..` names nothing to the system (a file is no folder).
-                    let dir = real.parent().map_or_else(PathBuf::new, Path::to_path_buf);
-                    return (Located::Found { real, dir }, false);
-                } else if file {
-                    file = false;
-                } else if let Err(e) = walker.leave() {
-                    let path = spelled(index, &real, OsStr::new(".."));
-                    let error = e.to_string();
-                    return (Located::Unreadable { path, error }, false);
-                }
-                real.pop();
-                continue;
-            }
-            Step::Name(name) => name,
-        };
-        // Below a file there is nothing.
-        let entry = if file {
-            Ok(Entry::Missing)
-        } else {
-            walker.step(&name)
-        };
-        let failed = |error: io::Error, real: &Path| {
-            let path = spelled(index, real, &name);
-            let error = error.to_string();
-            (Located::Unreadable { path, error }, false)
-        };
-        match entry {
-            Ok(Entry::Dir) => real.push(&name),
-            Ok(Entry::Other) => {
-                real.push(&name);
-                file = true;
-            }
-            Ok(Entry::Link) if !follow_all && walker.in_work_tree() => {
-                let whole = index.is_some() && pending.iter().all(|(_, i)| i.is_none());
-                let link = spelled(index, &real, &name);
-                return (Located::Link { link, whole }, false);
-            }
-            Ok(Entry::Link) if links >= MAX_LINKS => {
-                return failed(io::Error::other("too many levels of symbolic links"), &real);
-            }
-            Ok(Entry::Link) => {
-                let target = match walker.read_link(&name) {
-                    Ok(target) => target,
-                    Err(e) => return failed(e, &real),
-                };
-                links += 1;
-                // The target's steps, then what was left: a relative target is taken from
-                // the link's folder (where the walk is).
-                for step in steps(&target, false).into_iter().rev() {
-                    pending.push_front(step);
-                }
-            }
-            Ok(Entry::Missing) => {
-                // Nothing further is looked at.
-                let dir = if file {
-                    real.parent()
-                        .map_or_else(|| real.clone(), Path::to_path_buf)
-                } else {
-                    real.clone()
-                };
-                real.push(&name);
-                for (step, _) in pending {
-                    match step {
-                        Step::Root(root) => real = root,
-                        Step::Parent => real.push(".."),
-                        Step::Name(name) => real.push(name),
-                    }
-                }
-                return (Located::Found { real, dir }, false);
-            }
-            Err(e) => return failed(e, &real),
+    let mut walk = Walk::new(walker, follow_all);
+    let spell = |i: usize| given.components().take(i + 1).collect();
+    match walk.run(&mut pending, &spell) {
+        Some(ended) => ended,
+        None => walk.end(),
+    }
+}
+
+/// A walk of [`locate_with`] under way: where it is after the steps taken so far.
+struct Walk<W> {
+    walker: W,
+    /// Where the walk is: a folder, or a file in it (`file`) when the last name was one.
+    real: PathBuf,
+    file: bool,
+    links: usize,
+    follow_all: bool,
+    /// The index of the last argument component that was a symbolic link (followed or not).
+    last_link: Option<usize>,
+}
+
+impl<W: Walker> Walk<W> {
+    fn new(walker: W, follow_all: bool) -> Self {
+        Walk {
+            walker,
+            real: PathBuf::new(),
+            file: false,
+            links: 0,
+            follow_all,
+            last_link: None,
         }
     }
-    let dir = if file {
-        real.parent()
-            .map_or_else(|| real.clone(), Path::to_path_buf)
-    } else {
-        real.clone()
+
+    /// The same walk, to go on from here along another way.
+    fn fork(&self) -> io::Result<Self> {
+        Ok(Walk {
+            walker: self.walker.fork()?,
+            real: self.real.clone(),
+            file: self.file,
+            links: self.links,
+            follow_all: self.follow_all,
+            last_link: self.last_link,
+        })
+    }
+
+    /// Take the `pending` steps (and those of the links met): `Some` when the walk ends on the
+    /// way. `spell(i)` is the argument spelled up to its component `i`.
+    fn run(
+        &mut self,
+        pending: &mut VecDeque<(Step, Option<usize>)>,
+        spell: &dyn Fn(usize) -> PathBuf,
+    ) -> Option<(Located, bool)> {
+        let walker = &mut self.walker;
+        let follow_all = self.follow_all;
+        // The argument's spelling up to component `index`, or the place on disk of `name`.
+        let spelled = |index: Option<usize>, real: &Path, name: &OsStr| match index {
+            Some(i) => spell(i),
+            None => real.join(name),
+        };
+        while let Some((step, index)) = pending.pop_front() {
+            let name = match step {
+                Step::Root(root) => {
+                    if let Err(e) = walker.root(&root) {
+                        let error = e.to_string();
+                        return Some((Located::Unreadable { path: root, error }, false));
+                    }
+                    self.real = root;
+                    self.file = false;
+                    continue;
+                }
+                Step::Parent => {
+                    if self.file && follow_all {
+                        // `file/..` names nothing to the system (a file is no folder).
+                        let real = std::mem::take(&mut self.real);
+                        let dir = real.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+                        return Some((Located::Found { real, dir }, false));
+                    } else if self.file {
+                        self.file = false;
+                    } else if let Err(e) = walker.leave() {
+                        let path = spelled(index, &self.real, OsStr::new(".."));
+                        let error = e.to_string();
+                        return Some((Located::Unreadable { path, error }, false));
+                    }
+                    self.real.pop();
+                    continue;
+                }
+                Step::Name(name) => name,
+            };
+            // Below a file there is nothing.
+            let entry = if self.file {
+                Ok(Entry::Missing)
+            } else {
+                walker.step(&name)
+            };
+            let failed = |error: io::Error, real: &Path| {
+                let path = spelled(index, real, &name);
+                let error = error.to_string();
+                Some((Located::Unreadable { path, error }, false))
+            };
+            if let (Ok(Entry::Link), Some(_)) = (&entry, index) {
+                self.last_link = index;
+            }
+            match entry {
+                Ok(Entry::Dir) => self.real.push(&name),
+                Ok(Entry::Other) => {
+                    self.real.push(&name);
+                    self.file = true;
+                }
+                Ok(Entry::Link) if !follow_all && walker.in_work_tree() => {
+                    let whole = index.is_some() && pending.iter().all(|(_, i)| i.is_none());
+                    let link = spelled(index, &self.real, &name);
+                    return Some((Located::Link { link, whole }, false));
+                }
+                Ok(Entry::Link) if self.links >= MAX_LINKS => {
+                    return failed(
+                        io::Error::other("too many levels of symbolic links"),
+                        &self.real,
+                    );
+                }
+                Ok(Entry::Link) => {
+                    let target = match walker.read_link(&name) {
+                        Ok(target) => target,
+                        Err(e) => return failed(e, &self.real),
+                    };
+                    self.links += 1;
+                    // The target's steps, then what was left: a relative target is taken from
+                    // the link's folder (where the walk is).
+                    for step in steps(&target, false).into_iter().rev() {
+                        pending.push_front(step);
+                    }
+                }
+                Ok(Entry::Missing) => {
+                    // Nothing further is looked at.
+                    let mut real = std::mem::take(&mut self.real);
+                    let dir = if self.file {
+                        real.parent()
+                            .map_or_else(|| real.clone(), Path::to_path_buf)
+                    } else {
+                        real.clone()
+                    };
+                    real.push(&name);
+                    for (step, _) in pending.drain(..) {
+                        match step {
+                            Step::Root(root) => real = root,
+                            Step::Parent => real.push(".."),
+                            Step::Name(name) => real.push(name),
+                        }
+                    }
+                    return Some((Located::Found { real, dir }, false));
+                }
+                Err(e) => return failed(e, &self.real),
+            }
+        }
+        None
+    }
+
+    /// Every step taken: where the walk is.
+    fn end(self) -> (Located, bool) {
+        let real = self.real;
+        let dir = if self.file {
+            real.parent()
+                .map_or_else(|| real.clone(), Path::to_path_buf)
+        } else {
+            real.clone()
+        };
+        (Located::Found { real, dir }, true)
+    }
+}
+
+/// How far [`locate_each`] got along a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reached {
+    /// As [`Located::Found`]: every link on the way (if any) is outside every work tree.
+    Found,
+    /// As [`Located::Link`]: the path is, or goes through, `link`, a link in a git work tree.
+    Link { link: PathBuf },
+    /// As [`Located::Unreadable`].
+    Unreadable,
+}
+
+/// What [`locate_each`] says of one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Looked {
+    pub reached: Reached,
+    /// The path's own last name is a symbolic link, followed or not (unknown, so `false`, past
+    /// a link or a name that ended the walk before it).
+    pub is_link: bool,
+    /// The nearest folder on the way holding the name looked for, as the number of the path's
+    /// components that name it, and what the name is there: each folder the walk goes into by
+    /// one of the path's names is looked at, up to the first name that is no folder (as
+    /// [`crate::config::find_upward`] looks for its file).
+    pub holding: Option<(usize, Kind)>,
+}
+
+/// [`locate`] for many absolute paths at once, with the nearest folder on the way to each that
+/// holds `name`. Paths that share their first components share the steps that find them: the
+/// cost is one step per component of the tree the paths make (a component shared by a
+/// thousand paths is looked at once), not per component of each path. A path that is not
+/// absolute is [`Reached::Unreadable`].
+pub fn locate_each(paths: &[&Path], name: &OsStr) -> Vec<Looked> {
+    #[cfg(unix)]
+    let walker = fd::FdWalker::new(true);
+    #[cfg(not(unix))]
+    let walker = PathWalker::default();
+    locate_each_with(walker, paths, name)
+}
+
+/// A node of the tree of the paths [`locate_each`] is given: one component.
+struct TreeNode<'p> {
+    component: Option<Component<'p>>,
+    parent: usize,
+    /// How many components name it.
+    depth: usize,
+    children: Vec<usize>,
+    /// The paths that end here.
+    ends: Vec<usize>,
+    /// How many nodes are in its subtree.
+    size: usize,
+}
+
+/// Where the walk along the tree is at a node.
+enum TreeState<W> {
+    Going {
+        walk: Walk<W>,
+        holding: Option<(usize, Kind)>,
+        /// The folders of the way are still looked at for the name (no file met yet).
+        looking: bool,
+    },
+    Ended {
+        reached: Reached,
+        holding: Option<(usize, Kind)>,
+    },
+}
+
+fn locate_each_with<W: Walker>(walker: W, paths: &[&Path], name: &OsStr) -> Vec<Looked> {
+    let mut results = vec![
+        Looked {
+            reached: Reached::Unreadable,
+            is_link: false,
+            holding: None,
+        };
+        paths.len()
+    ];
+    let mut nodes = vec![TreeNode {
+        component: None,
+        parent: 0,
+        depth: 0,
+        children: Vec::new(),
+        ends: Vec::new(),
+        size: 1,
+    }];
+    let mut index: std::collections::HashMap<(usize, &OsStr), usize> = Default::default();
+    for (i, path) in paths.iter().enumerate() {
+        if !path.is_absolute() {
+            continue;
+        }
+        let mut at = 0;
+        for component in path.components() {
+            let key = (at, component.as_os_str());
+            at = match index.get(&key) {
+                Some(&child) => child,
+                None => {
+                    let child = nodes.len();
+                    let depth = nodes.get(at).map_or(0, |n| n.depth) + 1;
+                    nodes.push(TreeNode {
+                        component: Some(component),
+                        parent: at,
+                        depth,
+                        children: Vec::new(),
+                        ends: Vec::new(),
+                        size: 1,
+                    });
+                    if let Some(node) = nodes.get_mut(at) {
+                        node.children.push(child);
+                    }
+                    index.insert(key, child);
+                    child
+                }
+            };
+        }
+        if let Some(node) = nodes.get_mut(at) {
+            node.ends.push(i);
+        }
+    }
+    drop(index);
+    // A child comes after its parent: the sizes add up from the last node.
+    for n in (1..nodes.len()).rev() {
+        let (size, parent) = (nodes[n].size, nodes[n].parent);
+        nodes[parent].size += size;
+    }
+    // The largest subtree last: a walk is forked (a folder held open) for each other child and
+    // handed on to the last, so the walks held at once are those of the nodes on the way whose
+    // child there is not their largest, at most log2 of the nodes.
+    let sizes: Vec<usize> = nodes.iter().map(|n| n.size).collect();
+    for node in &mut nodes {
+        node.children
+            .sort_by_key(|&c| sizes.get(c).copied().unwrap_or(0));
+    }
+    drop(sizes);
+
+    // The path naming node `n` up to its component `i`.
+    let spell = |n: usize, i: usize| -> PathBuf {
+        let mut names = Vec::new();
+        let mut at = n;
+        while let Some(node) = nodes.get(at) {
+            let Some(component) = node.component else {
+                break;
+            };
+            if node.depth <= i + 1 {
+                names.push(component);
+            }
+            at = node.parent;
+        }
+        names.into_iter().rev().collect()
     };
-    (Located::Found { real, dir }, true)
+
+    let start = TreeState::Going {
+        walk: Walk::new(walker, false),
+        holding: None,
+        looking: true,
+    };
+    // Each node on the way: its next child to visit, and its state until its last child takes it.
+    let mut stack: Vec<(usize, usize, Option<TreeState<W>>)> = vec![(0, 0, Some(start))];
+    while let Some((node, next, state)) = stack.last_mut() {
+        let Some(&child) = nodes[*node].children.get(*next) else {
+            stack.pop();
+            continue;
+        };
+        *next += 1;
+        let last = *next == nodes[*node].children.len();
+        let forked = match state {
+            _ if last => state.take(),
+            Some(TreeState::Going {
+                walk,
+                holding,
+                looking,
+            }) => Some(match walk.fork() {
+                Ok(walk) => TreeState::Going {
+                    walk,
+                    holding: *holding,
+                    looking: *looking,
+                },
+                // No folder could be held open: the subtree is not looked at.
+                Err(_) => TreeState::Ended {
+                    reached: Reached::Unreadable,
+                    holding: None,
+                },
+            }),
+            Some(TreeState::Ended { reached, holding }) => Some(TreeState::Ended {
+                reached: reached.clone(),
+                holding: *holding,
+            }),
+            None => None,
+        };
+        let Some(state) = forked else {
+            continue;
+        };
+        let (state, is_link) = tree_step(state, &nodes[child], child, name, &spell);
+        for &end in &nodes[child].ends {
+            let (reached, holding) = match &state {
+                TreeState::Going { holding, .. } => (Reached::Found, *holding),
+                TreeState::Ended { reached, holding } => (reached.clone(), *holding),
+            };
+            if let Some(result) = results.get_mut(end) {
+                *result = Looked {
+                    reached,
+                    is_link,
+                    holding,
+                };
+            }
+        }
+        if !nodes[child].children.is_empty() {
+            stack.push((child, 0, Some(state)));
+        }
+    }
+    results
+}
+
+/// Take the step of `node` (numbered `n`) from `state`; with whether its name is a link.
+fn tree_step<W: Walker>(
+    state: TreeState<W>,
+    node: &TreeNode,
+    n: usize,
+    name: &OsStr,
+    spell: &dyn Fn(usize, usize) -> PathBuf,
+) -> (TreeState<W>, bool) {
+    let TreeState::Going {
+        mut walk,
+        mut holding,
+        mut looking,
+    } = state
+    else {
+        return (state, false);
+    };
+    let i = node.depth.saturating_sub(1);
+    let mut pending: VecDeque<(Step, Option<usize>)> = VecDeque::new();
+    match node.component {
+        Some(Component::Normal(part)) => {
+            pending.push_back((Step::Name(part.to_os_string()), Some(i)))
+        }
+        Some(Component::ParentDir) => pending.push_back((Step::Parent, Some(i))),
+        Some(Component::CurDir) | None => {}
+        // The root (with its prefix): as `steps` makes it of the whole name.
+        Some(_) => pending.extend(
+            steps(&spell(n, i), true)
+                .into_iter()
+                .filter(|(_, index)| *index == Some(i)),
+        ),
+    }
+    let ended = walk.run(&mut pending, &|at| spell(n, at));
+    let is_link = walk.last_link == Some(i);
+    if let Some((located, _)) = ended {
+        let reached = match located {
+            Located::Found { .. } => Reached::Found,
+            Located::Link { link, .. } => Reached::Link { link },
+            Located::Unreadable { .. } => Reached::Unreadable,
+        };
+        return (TreeState::Ended { reached, holding }, is_link);
+    }
+    if walk.file {
+        looking = false;
+    }
+    if looking {
+        if let Ok(Some(kind)) = walk.walker.kind_of(name) {
+            holding = Some((node.depth, kind));
+        }
+    }
+    let state = TreeState::Going {
+        walk,
+        holding,
+        looking,
+    };
+    (state, is_link)
 }
 
 /// The portable walker: each step looks at the whole path (the system walks all of it).
@@ -291,13 +636,36 @@ impl Walker for PathWalker {
             .ancestors()
             .any(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
     }
+    fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
+        match std::fs::symlink_metadata(self.here.join(name)) {
+            Ok(meta) => {
+                let kind = meta.file_type();
+                Ok(Some(if kind.is_symlink() {
+                    Kind::Link
+                } else if kind.is_dir() {
+                    Kind::Dir
+                } else if kind.is_file() {
+                    Kind::File
+                } else {
+                    Kind::Other
+                }))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    fn fork(&self) -> io::Result<Self> {
+        Ok(PathWalker {
+            here: self.here.clone(),
+        })
+    }
 }
 
 /// The walker of unix systems: an open folder (`O_PATH` on Linux) and the names looked at in
 /// it (`fstatat`, `openat`, `readlinkat`), so no system call gets more than one name.
 #[cfg(unix)]
 pub(crate) mod fd {
-    use super::{Entry, Walker};
+    use super::{Entry, Kind, Walker};
     use std::ffi::{CString, OsStr};
     use std::fs::File;
     use std::io;
@@ -509,6 +877,22 @@ pub(crate) mod fd {
         fn in_work_tree(&self) -> bool {
             self.work_tree.is_some()
         }
+        fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
+            Ok(kind_at(self.at()?, name)?.map(|kind| match kind {
+                libc::S_IFREG => Kind::File,
+                libc::S_IFLNK => Kind::Link,
+                libc::S_IFDIR => Kind::Dir,
+                _ => Kind::Other,
+            }))
+        }
+        fn fork(&self) -> io::Result<Self> {
+            Ok(FdWalker {
+                track_work_tree: self.track_work_tree,
+                dir: self.dir.as_ref().map(OwnedFd::try_clone).transpose()?,
+                depth: self.depth,
+                work_tree: self.work_tree,
+            })
+        }
     }
 
     use std::os::unix::ffi::OsStringExt;
@@ -690,10 +1074,9 @@ mod tests {
         for name in names {
             for given in [PathBuf::from(name), top.join(name)] {
                 for follow_all in [false, true] {
-                    let mut by_path = PathWalker::default();
                     assert_eq!(
                         walk(&given, &top, follow_all),
-                        locate_with(&mut by_path, &given, &top, follow_all),
+                        locate_with(PathWalker::default(), &given, &top, follow_all),
                         "{} {follow_all}",
                         given.display()
                     );
@@ -707,5 +1090,99 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// [`locate_each`] says of each path what [`locate`] says, whether its last name is a link,
+    /// and where the nearest `.shutdownlint.toml` on its way is, as the configuration's own
+    /// lookup finds it, however the paths share their names.
+    #[test]
+    fn locate_each_says_what_each_path_looked_at_alone_says() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let top = tmp.path().canonicalize().expect("canonical");
+        let repo = top.join("repo");
+        let other = top.join("other");
+        for dir in [
+            repo.join(".git"),
+            repo.join("app/db/deep"),
+            other.join("db"),
+            repo.join("cfgdir/.shutdownlint.toml"),
+        ] {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        std::fs::write(repo.join("app/Dockerfile"), "FROM x\n").expect("write");
+        std::fs::write(repo.join("app/.shutdownlint.toml"), "").expect("write");
+        std::fs::write(other.join(".shutdownlint.toml"), "").expect("write");
+        symlink("../other", repo.join("deploy")).expect("symlink");
+        symlink("app", repo.join("inside")).expect("symlink");
+        symlink(&other, top.join("mine")).expect("symlink");
+        symlink(&repo, top.join("projects")).expect("symlink");
+        symlink("x", repo.join("app/db/.shutdownlint.toml")).expect("symlink");
+        let names = [
+            "repo",
+            "repo/app",
+            "repo/app/db",
+            "repo/app/db/deep",
+            "repo/app/db/deep/..",
+            "repo/app/db/../../app",
+            "repo/app/Dockerfile",
+            "repo/app/Dockerfile/x",
+            "repo/app/Dockerfile/../db",
+            "repo/missing/x",
+            "repo/deploy",
+            "repo/deploy/db",
+            "repo/inside",
+            "repo/cfgdir",
+            "mine",
+            "mine/db",
+            "mine/../repo/app",
+            "projects/app/db",
+            "projects/deploy/db",
+            "other/db",
+        ];
+        let paths: Vec<PathBuf> = names.iter().map(|n| top.join(n)).collect();
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        // Each alone, and all together (sharing their names).
+        let mut together = locate_each(&refs, OsStr::new(".shutdownlint.toml")).into_iter();
+        for path in &paths {
+            let alone = locate_each(&[path], OsStr::new(".shutdownlint.toml"));
+            assert_eq!(
+                alone.first(),
+                together.next().as_ref(),
+                "{}",
+                path.display()
+            );
+            let looked = alone.into_iter().next().expect("one");
+            let reached = match locate(path, Path::new("/")) {
+                Located::Found { .. } => Reached::Found,
+                Located::Link { link, .. } => Reached::Link { link },
+                Located::Unreadable { .. } => Reached::Unreadable,
+            };
+            assert_eq!(looked.reached, reached, "{}", path.display());
+            let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+            assert_eq!(looked.is_link, is_link, "{}", path.display());
+            if reached == Reached::Found {
+                let config = crate::config::find_upward(path);
+                let found = looked.holding.map(|(n, kind)| {
+                    let at: PathBuf = path.components().take(n).collect();
+                    (at.join(".shutdownlint.toml"), kind == Kind::File)
+                });
+                match config {
+                    Ok(None) => assert_eq!(found, None, "{}", path.display()),
+                    Ok(Some(file)) => assert_eq!(found, Some((file, true)), "{}", path.display()),
+                    Err((file, _)) => {
+                        assert_eq!(found, Some((file, false)), "{}", path.display())
+                    }
+                }
+            }
+        }
+        // The portable walker says the same.
+        let name = OsStr::new(".shutdownlint.toml");
+        assert_eq!(
+            locate_each_with(PathWalker::default(), &refs, name),
+            locate_each(&refs, name)
+        );
+        // A path that is not absolute is not looked at.
+        let relative = locate_each(&[Path::new("repo")], OsStr::new("x"));
+        assert_eq!(relative[0].reached, Reached::Unreadable);
     }
 }

@@ -27,6 +27,7 @@ use lsp_types::request::Request as _;
 use lsp_types::{notification, request, Uri};
 use serde_json::Value;
 
+use crate::change::paths::Reached;
 use crate::config::{Config, Selection, CONFIG_FILE_NAME};
 use crate::source::FileKind;
 use crate::{InputFile, Report, Settings};
@@ -791,25 +792,57 @@ impl Server<'_> {
         }
         let mut reloaded = false;
         let mut linked = Vec::new();
-        for workspace in &mut self.workspaces {
-            let stale = workspace.config_stale || dirs.holds(&workspace.root);
-            if !stale {
-                continue;
-            }
-            if self.stop.load(Ordering::Relaxed) {
+        let stale: Vec<usize> = (0..self.workspaces.len())
+            .filter(|&w| {
+                let workspace = &self.workspaces[w];
+                workspace.config_stale || dirs.holds(&workspace.root)
+            })
+            .collect();
+        if self.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        // Their configurations are looked up together: the folders' names are walked once
+        // however many folders share them (each folder's walk from the root cost thousands of
+        // steps for each of thousands of nested folders), each file read once.
+        let roots: Vec<&Path> = stale
+            .iter()
+            .map(|&w| self.workspaces[w].root.as_path())
+            .collect();
+        let found = crate::config::find_upward_each(&roots);
+        drop(roots);
+        let mut loaded: HashMap<PathBuf, Loaded> = HashMap::new();
+        let stop = Arc::clone(&self.stop);
+        for (&w, (looked, config)) in stale.iter().zip(found) {
+            if stop.load(Ordering::Relaxed) {
                 return;
             }
+            let workspace = &mut self.workspaces[w];
             // Added: the lint does not follow a folder that is a symbolic link, nor one reached
             // through a link a git work tree holds (`repo/alias/sub`, `alias -> real`
             // committed), as the command line does not; that would otherwise go without a word.
+            // No configuration is read through such a link either (see
+            // [`crate::config::find_upward_each`]).
             if workspace.config_stale {
-                linked.extend(link_on_the_way(&workspace.root));
+                if looked.is_link {
+                    linked.push((workspace.root.clone(), None));
+                } else if let Reached::Link { link } = looked.reached {
+                    linked.push((workspace.root.clone(), Some(link)));
+                }
             }
             workspace.config_stale = false;
             workspace.dirty = true;
             self.pending = true;
             reloaded = true;
-            match load_settings(&workspace.root, &self.stop) {
+            let settings = match config {
+                Ok(None) => Ok(default_settings(&stop)),
+                Err((path, what)) => Err((path, what.to_string())),
+                Ok(Some(path)) => loaded
+                    .entry(path)
+                    .or_insert_with_key(|path| load_config(path))
+                    .clone()
+                    .map(|(config, selection)| editor_settings(config, selection, &stop)),
+            };
+            match settings {
                 Ok(settings) => {
                     workspace.settings = settings;
                     workspace.config_problem = None;
@@ -817,6 +850,7 @@ impl Server<'_> {
                 Err(problem) => workspace.config_problem = Some(problem),
             }
         }
+        drop(loaded);
         for (root, link) in linked {
             let message = match link {
                 None => format!(
@@ -1160,24 +1194,6 @@ fn read_in_workspace(root: &Path, path: &Path, max_bytes: u64) -> Option<String>
     crate::read_file(&path, max_bytes).ok()
 }
 
-/// Whether the lint of the workspace folder `root` walks nothing because of a symbolic link:
-/// `Some((root, None))` when the folder is one, `Some((root, Some(link)))` when it is reached
-/// through `link`, a link inside a git work tree (see [`crate::change::paths::locate`]).
-fn link_on_the_way(root: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
-    use crate::change::paths::{locate, Located};
-    let is_link = std::fs::symlink_metadata(root).is_ok_and(|meta| meta.file_type().is_symlink());
-    if is_link {
-        return Some((root.to_path_buf(), None));
-    }
-    // The root is absolute: the working directory is not used.
-    match locate(root, root) {
-        Located::Link { link, .. } => Some((root.to_path_buf(), Some(link))),
-        // A folder that cannot be looked at (permission denied, a name past the system's
-        // limit) is linted as discovery finds it: nothing walked, the note in the log.
-        Located::Found { .. } | Located::Unreadable { .. } => None,
-    }
-}
-
 fn is_config_file(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|name| name == CONFIG_FILE_NAME)
@@ -1198,20 +1214,18 @@ fn editor_settings(config: Config, selection: Selection, stop: &Arc<AtomicBool>)
     }
 }
 
-/// The settings of a workspace folder: its nearest `.shutdownlint.toml` upward, as the command
-/// line finds it. On error: the file and the problem (without the path prefix).
-fn load_settings(root: &Path, stop: &Arc<AtomicBool>) -> Result<Settings, (PathBuf, String)> {
-    let path = match crate::config::find_upward(root) {
-        Ok(Some(path)) => path,
-        Ok(None) => return Ok(default_settings(stop)),
-        Err((path, what)) => return Err((path, what.to_string())),
-    };
+/// A configuration read and checked, or the file and the problem.
+type Loaded = Result<(Config, Selection), (PathBuf, String)>;
+
+/// A workspace folder's configuration file (found by [`crate::config::find_upward_each`]) read
+/// and checked. On error: the file and the problem (without the path prefix).
+fn load_config(path: &Path) -> Loaded {
     let problem = |e: crate::config::ConfigError| {
         let prefix = format!("{}: ", path.display());
         let message = e.0.strip_prefix(&prefix).unwrap_or(&e.0).to_string();
-        (path.clone(), message)
+        (path.to_path_buf(), message)
     };
-    let config = Config::load(&path).map_err(problem)?;
+    let config = Config::load(path).map_err(problem)?;
     let selection = Selection::new(&config, None, &[]).map_err(problem)?;
-    Ok(editor_settings(config, selection, stop))
+    Ok((config, selection))
 }
