@@ -1155,6 +1155,47 @@ fn ignore_files_over_the_budget_are_none_applied() {
     assert_eq!(three.findings().len(), 3, "{}", three.stderr);
 }
 
+/// An ignore file is charged to the budget once a run, however many scanned folders it applies
+/// to: 70 folder arguments in one repository each took the repository's 4 KiB `.gitignore` again
+/// (and `.git/info/exclude`), went over the budget and applied none (210 false findings in
+/// git-ignored files). Folder arguments find what `.` finds in them.
+#[test]
+fn ignore_files_applied_to_many_folder_arguments_are_charged_once() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    let mut gitignore = String::from("gen/\n");
+    for i in 0..64 {
+        gitignore.push_str(&format!("# comment line {i:04} {}\n", ".".repeat(48)));
+    }
+    write(&repo, ".gitignore", &gitignore);
+    write(
+        &repo,
+        ".git/info/exclude",
+        &gitignore.replace("gen/", "tmp/"),
+    );
+    let mut args = vec!["--format", "json"];
+    let names: Vec<String> = (0..70).map(|i| format!("svc{i}")).collect();
+    for name in &names {
+        write(&repo, &format!("{name}/Dockerfile"), SHELL_FORM);
+        write(&repo, &format!("{name}/gen/Dockerfile"), SHELL_FORM);
+        write(&repo, &format!("{name}/tmp/Dockerfile"), SHELL_FORM);
+        args.push(name.as_str());
+    }
+    let whole = run(&repo, &["--format", "json", "."]);
+    assert_eq!(whole.code, Some(1), "{}", whole.stderr);
+    assert_eq!(whole.findings().len(), 70, "{}", whole.stderr);
+    let each = run(&repo, &args);
+    assert_eq!(each.code, Some(1), "{}", each.stderr);
+    assert!(!each.stderr.contains("add up to"), "{}", each.stderr);
+    assert_eq!(each.findings(), whole.findings(), "{}", each.stderr);
+    // Overlapping arguments, and a folder named under two spellings: the same.
+    args.extend([".", "./svc0", "svc1/"]);
+    let both = run(&repo, &args);
+    assert!(!both.stderr.contains("add up to"), "{}", both.stderr);
+    assert_eq!(both.findings(), whole.findings(), "{}", both.stderr);
+}
+
 /// What ignore files hide, with the walker's precedence: `.ignore` over `.gitignore` over
 /// `.git/info/exclude`, the deepest folder first, `!` un-ignores; a folder's files apply to its
 /// subfolders; the files of the folders above a scanned folder apply up to the repository's

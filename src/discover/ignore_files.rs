@@ -6,7 +6,10 @@
 //! word), and a large one of many wildcards took gigabytes to compile. A repository under review
 //! is untrusted, so the walker's own ignore handling is off and this module reads each ignore
 //! file like any other input: a regular file only, never through a link, a size cap per file and
-//! a budget for the whole run. A file refused is not applied, with a note.
+//! a budget for the whole run. A file refused is not applied, with a note. Each file is read,
+//! compiled and charged to the budget once a run, by its identity (device and inode): the
+//! repository's `.gitignore` applies to every folder argument inside it at no further cost, and
+//! its patterns match paths relative to the folder that holds it, whatever the spelling.
 //!
 //! Precedence follows the `ignore` crate (and ripgrep): a match in any `.ignore` wins over any
 //! `.gitignore`, which wins over `.git/info/exclude`; within one kind the deepest directory that
@@ -15,7 +18,7 @@
 //! those of the folders above it do not apply inside it, as in git. `.ignore` files apply across
 //! it, as in ripgrep.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -41,9 +44,12 @@ type Kind = fn(&Node) -> Option<&Gitignore>;
 /// those of the directories above it.
 #[derive(Debug, Default)]
 pub struct Node {
-    dot_ignore: Option<Gitignore>,
-    gitignore: Option<Gitignore>,
-    exclude: Option<Gitignore>,
+    dot_ignore: Option<Arc<Gitignore>>,
+    gitignore: Option<Arc<Gitignore>>,
+    exclude: Option<Arc<Gitignore>>,
+    /// The directory as the walk spells it (for the scanned roots and the folders below them):
+    /// an entry's path is made relative to it to match.
+    dir: PathBuf,
     /// For the directories above a scanned root: that root as given, and its path relative to
     /// this directory. An entry's path is made relative to this directory to match.
     above_root: Option<(PathBuf, PathBuf)>,
@@ -67,9 +73,9 @@ impl Node {
         let mut joined;
         // Each kind, and whether it stops at a directory that holds `.git`.
         let kinds: [(Kind, bool); 3] = [
-            (|node| node.dot_ignore.as_ref(), false),
-            (|node| node.gitignore.as_ref(), true),
-            (|node| node.exclude.as_ref(), true),
+            (|node| node.dot_ignore.as_deref(), false),
+            (|node| node.gitignore.as_deref(), true),
+            (|node| node.exclude.as_deref(), true),
         ];
         for (kind, stops_at_git) in kinds {
             let mut past_git = false;
@@ -79,8 +85,15 @@ impl Node {
                 }
                 past_git = stops_at_git && node.has_git;
                 let Some(matcher) = kind(node) else { continue };
+                // Patterns match the path relative to the folder of their file (the matchers
+                // are shared by every spelling of it: they strip nothing themselves).
                 let path = match &node.above_root {
-                    None => path,
+                    None => {
+                        let Ok(rest) = path.strip_prefix(&node.dir) else {
+                            continue;
+                        };
+                        rest
+                    }
                     Some((root, below)) => {
                         let Ok(rest) = path.strip_prefix(root) else {
                             continue;
@@ -109,6 +122,9 @@ pub struct IgnoreFiles {
     /// For each scanned root, the patterns of the directories above it up to the repository's
     /// root (the nearest one with `.git`).
     above_roots: HashMap<PathBuf, Option<Arc<Node>>>,
+    /// Each ignore file read, by identity: what reading it gave (`None` while a thread reads
+    /// it). Charged to the budget when first read.
+    read: Mutex<HashMap<FileId, Option<Read>>>,
     spent: AtomicU64,
     budget: u64,
     over_budget: AtomicBool,
@@ -117,12 +133,101 @@ pub struct IgnoreFiles {
     notes: Mutex<Vec<String>>,
 }
 
+/// What identifies an ignore file: reached under two paths (a folder named twice, a hard
+/// link), it is read once.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(_path: &Path, meta: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _meta: &std::fs::Metadata) -> FileId {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What reading an ignore file gave: its patterns (`None`: none, or over the budget), or why it
+/// could not be read.
+type Read = Result<Option<Arc<Gitignore>>, String>;
+
+/// The folders above the scanned roots, shared by the roots that have them in common: each
+/// folder is looked at once. Folders are known by their parent's number and their name (not
+/// their whole path: that would take memory in the square of the depth).
+#[derive(Default)]
+struct Above {
+    numbers: HashMap<(usize, std::ffi::OsString), usize>,
+    folders: Vec<Folder>,
+}
+
+/// What is known of a folder above a scanned root.
+#[derive(Default)]
+struct Folder {
+    /// Whether it holds `.git`.
+    has_git: Option<bool>,
+    /// Its ignore files, with and without its `.gitignore` and `.git/info/exclude`.
+    read: [Option<Files>; 2],
+}
+
+/// The ignore files of a folder.
+#[derive(Clone)]
+struct Files {
+    dot_ignore: Option<Arc<Gitignore>>,
+    gitignore: Option<Arc<Gitignore>>,
+    exclude: Option<Arc<Gitignore>>,
+    has_git: bool,
+}
+
+impl Above {
+    /// The numbers of `path` and of each folder above it, the path's own first.
+    fn numbers(&mut self, path: &Path) -> Vec<usize> {
+        let mut numbers = Vec::new();
+        let mut parent = usize::MAX;
+        for component in path.components() {
+            let key = (parent, component.as_os_str().to_os_string());
+            let next = self.folders.len();
+            let number = *self.numbers.entry(key).or_insert(next);
+            if number == next {
+                self.folders.push(Folder::default());
+            }
+            numbers.push(number);
+            parent = number;
+        }
+        numbers.reverse();
+        numbers
+    }
+
+    fn folder(&mut self, number: usize) -> &mut Folder {
+        if number >= self.folders.len() {
+            self.folders.resize_with(number + 1, Folder::default);
+        }
+        &mut self.folders[number]
+    }
+
+    fn has_git(&mut self, number: usize, dir: &Path) -> bool {
+        *self
+            .folder(number)
+            .has_git
+            .get_or_insert_with(|| std::fs::symlink_metadata(dir.join(".git")).is_ok())
+    }
+}
+
 impl IgnoreFiles {
     pub fn new(roots: &[PathBuf]) -> Self {
         let mut files = Self::empty(IGNORE_BUDGET_BYTES);
+        let mut above = Above::default();
+        // Each root once, as the walk sees it: a folder named twice is one root.
+        let mut seen = HashSet::new();
         for root in roots {
-            let above = files.above(root);
-            files.above_roots.insert(root.clone(), above);
+            if !seen.insert(root) {
+                continue;
+            }
+            let nodes = files.above(root, &mut above);
+            files.above_roots.insert(root.clone(), nodes);
         }
         files
     }
@@ -139,6 +244,7 @@ impl IgnoreFiles {
         IgnoreFiles {
             dirs: RwLock::new(HashMap::new()),
             above_roots: HashMap::new(),
+            read: Mutex::new(HashMap::new()),
             spent: AtomicU64::new(0),
             budget,
             over_budget: AtomicBool::new(false),
@@ -159,28 +265,62 @@ impl IgnoreFiles {
     /// `.git/info/exclude` apply up to the nearest folder with `.git` (the root's own
     /// repository), `.ignore` up to the outermost one: scanning a nested repository alone
     /// applies what scanning the repository around it applies inside it.
-    fn above(&self, root: &Path) -> Option<Arc<Node>> {
-        let canonical = std::fs::canonicalize(root).ok()?;
-        let has_git = |dir: &Path| std::fs::symlink_metadata(dir.join(".git")).is_ok();
+    fn above(&self, root: &Path, above: &mut Above) -> Option<Arc<Node>> {
+        // As `std::fs::canonicalize` says, one step per component (the system's `realpath`
+        // reads each prefix whole: for a deep folder, millions of steps).
+        let canonical = crate::change::paths::canonical(root)?;
+        // The root's own first, then each folder above it.
+        let numbers = above.numbers(&canonical);
+        let root_has_git = above.has_git(*numbers.first()?, &canonical);
         // From the root's parent up; `git`: the folders at and below the root's repository.
-        let between: Vec<&Path> = canonical.ancestors().skip(1).collect();
-        let outermost = between.iter().rposition(|dir| has_git(dir))?;
-        let repository = if has_git(&canonical) {
+        let between: Vec<(usize, &Path)> = numbers
+            .iter()
+            .copied()
+            .zip(canonical.ancestors())
+            .skip(1)
+            .collect();
+        let with_git: Vec<bool> = between
+            .iter()
+            .map(|&(number, dir)| above.has_git(number, dir))
+            .collect();
+        let outermost = with_git.iter().rposition(|&git| git)?;
+        let repository = if root_has_git {
             None
         } else {
-            between.iter().position(|dir| has_git(dir))
+            with_git.iter().position(|&git| git)
         };
         let mut node: Option<Arc<Node>> = None;
-        for (at, dir) in between[..=outermost].iter().enumerate().rev() {
+        for (at, &(number, dir)) in between[..=outermost].iter().enumerate().rev() {
             let git = repository.is_some_and(|repository| at <= repository);
-            let mut next = self.read_dir(dir, git, node.clone());
+            let files = match &above.folder(number).read[usize::from(git)] {
+                Some(files) => files.clone(),
+                None => {
+                    let read = self.read_dir(dir, git, None);
+                    let files = Files {
+                        dot_ignore: read.dot_ignore,
+                        gitignore: read.gitignore,
+                        exclude: read.exclude,
+                        has_git: read.has_git,
+                    };
+                    above.folder(number).read[usize::from(git)] = Some(files.clone());
+                    files
+                }
+            };
+            if files.dot_ignore.is_none() && files.gitignore.is_none() && files.exclude.is_none() {
+                continue;
+            }
             let Ok(below) = canonical.strip_prefix(dir) else {
                 continue;
             };
-            next.above_root = Some((root.to_path_buf(), below.to_path_buf()));
-            if !next.is_empty() {
-                node = Some(Arc::new(next));
-            }
+            node = Some(Arc::new(Node {
+                dot_ignore: files.dot_ignore,
+                gitignore: files.gitignore,
+                exclude: files.exclude,
+                dir: PathBuf::new(),
+                above_root: Some((root.to_path_buf(), below.to_path_buf())),
+                has_git: files.has_git,
+                parent: node,
+            }));
         }
         node
     }
@@ -206,6 +346,7 @@ impl IgnoreFiles {
             dot_ignore: self.read(dir, &[], ".ignore"),
             gitignore,
             exclude,
+            dir: dir.to_path_buf(),
             above_root: None,
             has_git,
             parent,
@@ -220,7 +361,7 @@ impl IgnoreFiles {
     /// from the common directory a link, within the caps, opened non-blocking), and never when
     /// the common directory resolves into `/proc` or `/sys`. The `.git` file and `commondir`
     /// are one line each: regular files, not links, read non-blocking and bounded.
-    fn read_linked_exclude(&self, dir: &Path) -> Option<Gitignore> {
+    fn read_linked_exclude(&self, dir: &Path) -> Option<Arc<Gitignore>> {
         let line = self.first_line(&dir.join(".git"))?;
         let git_dir = dir.join(line.strip_prefix("gitdir:")?.trim());
         let commondir = git_dir.join("commondir");
@@ -242,7 +383,7 @@ impl IgnoreFiles {
                 ),
             );
         }
-        self.read_at(dir, &common, &["info"], "exclude")
+        self.read_at(&common, &["info"], "exclude")
     }
 
     /// The first line of a `.git` file or a `commondir` file, trimmed; `None` when it is
@@ -284,13 +425,14 @@ impl IgnoreFiles {
     /// The ignore file `name` in the folders `inside` of `dir`, when it is a regular file within
     /// the caps and no folder on the way is a link. `None` without a word when it does not
     /// exist (or a folder on the way is not a folder: `.git` as a file, in a worktree).
-    fn read(&self, dir: &Path, inside: &[&str], name: &str) -> Option<Gitignore> {
-        self.read_at(dir, dir, inside, name)
+    fn read(&self, dir: &Path, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
+        self.read_at(dir, inside, name)
     }
 
-    /// [`Self::read`] of the file in the folders `inside` of `base`, with patterns relative to
-    /// `dir` (they differ for a repository's `info/exclude` outside the work tree).
-    fn read_at(&self, dir: &Path, base: &Path, inside: &[&str], name: &str) -> Option<Gitignore> {
+    /// [`Self::read`] of the file in the folders `inside` of `base` (a repository's
+    /// `info/exclude` may be outside the work tree; its patterns are relative to the work tree
+    /// all the same).
+    fn read_at(&self, base: &Path, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
         let mut path = base.to_path_buf();
         let mut linked = None;
         for (at, folder) in inside.iter().enumerate() {
@@ -328,22 +470,57 @@ impl IgnoreFiles {
                 MAX_IGNORE_FILE_BYTES / 1024
             ));
         }
-        let spent = self.spent.fetch_add(meta.len(), Ordering::Relaxed);
-        if spent.saturating_add(meta.len()) > self.budget {
-            self.over_budget.store(true, Ordering::Relaxed);
-            return None;
-        }
-        let bytes = match crate::read_bytes(path, MAX_IGNORE_FILE_BYTES) {
-            Ok(bytes) => bytes,
-            Err(why) => return refuse(&why),
+        // The same file again (the repository's `.gitignore` above another folder argument, a
+        // folder named twice): what it gave, at no further cost.
+        let id = file_id(path, &meta);
+        let first = match self.read.lock() {
+            Ok(mut read) => match read.get(&id) {
+                Some(Some(done)) => return done.clone().unwrap_or_else(|why| refuse(&why)),
+                // Another thread is reading it: read it too, charged once.
+                Some(None) => false,
+                None => {
+                    // A copy on unix (device and inode), a path elsewhere.
+                    #[cfg_attr(unix, allow(clippy::clone_on_copy))]
+                    read.insert(id.clone(), None);
+                    true
+                }
+            },
+            Err(_) => true,
         };
+        if first {
+            let spent = self.spent.fetch_add(meta.len(), Ordering::Relaxed);
+            if spent.saturating_add(meta.len()) > self.budget {
+                self.over_budget.store(true, Ordering::Relaxed);
+                if let Ok(mut read) = self.read.lock() {
+                    read.insert(id, Some(Ok(None)));
+                }
+                return None;
+            }
+        }
+        let done = Self::compile(path);
+        if let Ok(mut read) = self.read.lock() {
+            read.insert(id, Some(done.clone()));
+        }
+        done.unwrap_or_else(|why| refuse(&why))
+    }
+
+    /// The patterns of the ignore file `path` (a regular file within the cap), for paths
+    /// relative to its folder.
+    fn compile(path: &Path) -> Read {
+        let bytes = crate::read_bytes(path, MAX_IGNORE_FILE_BYTES)?;
         let text = String::from_utf8_lossy(&bytes);
-        let mut builder = GitignoreBuilder::new(dir);
+        // Rooted at `.`: the matcher strips no folder from the paths it is given (they are made
+        // relative to the file's folder first), so any spelling of that folder can share it.
+        let mut builder = GitignoreBuilder::new(".");
         for line in text.lines() {
             // A line that is not a valid glob is skipped, as git does.
             let _ = builder.add_line(Some(path.to_path_buf()), line);
         }
-        builder.build().ok().filter(|matcher| !matcher.is_empty())
+        Ok(builder
+            .build()
+            .ok()
+            .filter(|matcher| !matcher.is_empty())
+            .map(Arc::new))
     }
 
     /// The node for the directory `dir` the walk enters (`is_root`: one of the scanned roots):
