@@ -796,7 +796,7 @@ fn relower(files: &Files, id: FileId, options: &formats::LowerOptions) -> Vec<Wo
         kind: files.kind(id),
         text: files.text_uncached(id),
     };
-    match formats::parse_and_lower(id, &file, None, options) {
+    match formats::parse_and_lower(id, &file, None, None, options) {
         formats::Parsed::Lowered(mut fragment) => {
             fragment.shrink_to_fit();
             fragment.workloads
@@ -836,6 +836,15 @@ fn process_source(
     // Where the text came from: a file read from disk is read again for the output rather
     // than kept.
     let mut on_disk = None;
+    // The name on disk (the display path shows one that is not UTF-8 lossily).
+    let disk_name = match &content {
+        Content::Path(path) if kind == FileKind::Dockerfile => path
+            .as_deref()
+            .unwrap_or_else(|| Path::new(&display))
+            .file_name()
+            .map(std::ffi::OsStr::to_os_string),
+        _ => None,
+    };
     let text = match content {
         Content::Text(text) => Ok(text),
         Content::Path(other_path) => {
@@ -875,7 +884,7 @@ fn process_source(
         kind,
         text: Arc::from(text),
     };
-    let mut output = process_file(id, &file, dir.as_deref(), options);
+    let mut output = process_file(id, &file, dir.as_deref(), disk_name.as_deref(), options);
     // Findings and labels point into files through model facts, parse problems and
     // suppressions; a file with none of them is never shown, so its text can go. Entrypoint
     // scripts handed in (editor buffers) are kept: linking looks them up by path.
@@ -905,6 +914,7 @@ fn process_file(
     id: FileId,
     file: &SourceFile,
     dir: Option<&Path>,
+    name: Option<&std::ffi::OsStr>,
     options: &formats::LowerOptions,
 ) -> FileOutput {
     let suppressions = suppress::parse(id, &file.text, file.kind.comment_chars());
@@ -922,7 +932,7 @@ fn process_file(
         unreadable: None,
         template_sources: Vec::new(),
     };
-    match formats::parse_and_lower(id, file, dir, options) {
+    match formats::parse_and_lower(id, file, dir, name, options) {
         formats::Parsed::Lowered(mut fragment) => {
             let facts = std::mem::take(&mut fragment.file_facts);
             output.suppressions.extend(facts.suppressions);

@@ -21,6 +21,7 @@ use crate::span::Span;
 use crate::suppress::{self, Suppression};
 
 mod globs;
+pub(crate) use globs::contains_wildcards;
 use globs::{DockerIgnore, Glob, Presence};
 
 /// What linking adds besides model facts.
@@ -1284,6 +1285,11 @@ impl Scripts {
 fn display_for(files: &Files, image: &Image, relative: &Path) -> String {
     let dockerfile = files.path(image.dockerfile);
     let dir = Path::new(dockerfile).parent().unwrap_or(Path::new(""));
+    // `COPY docker/. /app/` finds `docker/./entrypoint.sh`: shown as the repository's path.
+    let relative: PathBuf = relative
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect();
     crate::discover::display_path(&dir.join(relative))
 }
 
@@ -1387,6 +1393,16 @@ fn resolve_script(
             }
             return None;
         }
+        Ignore::OverBudget(file) => {
+            if !ignores.noted {
+                ignores.noted = true;
+                notes.push(format!(
+                    "{file}: not applied: shutdownlint reads at most {} KiB of .dockerignore files per run, and the ones read before it took that; the entrypoint scripts that COPYs from the build contexts of it and of the later ones past the limit put in the image are not read (SL103 and the other script rules are not checked for them)",
+                    MAX_DOCKERIGNORE_BYTES / 1024
+                ));
+            }
+            return None;
+        }
         Ignore::Patterns(ignore, shown) => Some((ignore, shown.as_str())),
         Ignore::None => None,
     };
@@ -1399,7 +1415,23 @@ fn resolve_script(
         };
         match index.find(image, target, &mut context, is_dir, checks) {
             Some(Some((copy, found))) => {
-                return found.map(|found| (found, image.copies.get(copy).map(|c| c.location)));
+                let copy = image.copies.get(copy);
+                let excludes = copy.map_or(&[][..], |c| c.excludes.as_slice());
+                if let Some(found) = &found {
+                    let relative = found.strip_prefix(context.root).unwrap_or(found);
+                    match may_be_excluded(excludes, relative, checks) {
+                        Some(false) => {}
+                        // Left out, an earlier COPY's file (or none) is there.
+                        Some(true) => return None,
+                        None => {
+                            checks
+                                .ran_out
+                                .get_or_insert_with(|| (image.dockerfile, path.to_string()));
+                            return None;
+                        }
+                    }
+                }
+                return found.map(|found| (found, copy.map(|c| c.location)));
             }
             Some(None) => {}
             None => {
@@ -1422,6 +1454,38 @@ fn resolve_script(
     None
 }
 
+/// Whether a COPY's `--exclude` patterns may leave out the context file `relative`. BuildKit
+/// matches them as `.dockerignore` lines against the paths under each source it copies (a
+/// folder matched is not gone into): here against every tail of the file's path, each pattern
+/// on its own, so a pattern that matches under some source counts (it may not be this one's;
+/// an exception line of several is not counted). `None` when the checks ran out.
+fn may_be_excluded(excludes: &[String], relative: &Path, checks: &mut Checks) -> Option<bool> {
+    if excludes.is_empty() {
+        return Some(false);
+    }
+    let path = globs::context_path(relative);
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(path.match_indices('/').map(|(i, _)| i + 1))
+        .collect();
+    for pattern in excludes {
+        // A `#` starts a comment in a `.dockerignore`, not in a pattern given to BuildKit.
+        if pattern.contains(['\n', '\r']) || pattern.trim_start().starts_with('#') {
+            return Some(true);
+        }
+        let Ok(ignore) = DockerIgnore::parse(pattern) else {
+            return Some(true);
+        };
+        for &start in &starts {
+            let tail = path.get(start..).unwrap_or("");
+            checks.take(1 + ignore.cost(tail.len()) / 64)?;
+            if ignore.presence(tail) != Presence::In {
+                return Some(true);
+            }
+        }
+    }
+    Some(false)
+}
+
 /// What [`resolve_script`] keeps between script paths.
 #[derive(Default)]
 struct CopyLookup {
@@ -1435,7 +1499,23 @@ struct CopyLookup {
     /// Notes for `.dockerignore` files that could not be applied.
     notes: Vec<String>,
     /// The ignore files read, by path: each is parsed once.
-    ignores: HashMap<PathBuf, Arc<Ignore>>,
+    ignores: IgnoreFiles,
+}
+
+/// How many bytes of `.dockerignore` files (each read once, at most
+/// [`crate::discover::MAX_IGNORE_FILE_BYTES`]) one run reads and keeps parsed: 64 of the
+/// largest, thousands of realistic ones. Parsed, a byte of patterns takes 10 to 20 bytes of
+/// memory at most (this bounds it near 80 MB). Past it, an ignore file is not applied and the
+/// scripts of its context are not read, with a note.
+const MAX_DOCKERIGNORE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The `.dockerignore` files read in a run, by path (each is parsed once), and the bytes read.
+#[derive(Default)]
+struct IgnoreFiles {
+    read: HashMap<PathBuf, Arc<Ignore>>,
+    bytes: usize,
+    /// The note that [`MAX_DOCKERIGNORE_BYTES`] was reached was given.
+    noted: bool,
 }
 
 type Listings = HashMap<PathBuf, Arc<[Box<str>]>>;
@@ -1501,6 +1581,8 @@ enum Ignore {
     None,
     /// Its patterns and display path.
     Patterns(DockerIgnore, String),
+    /// There is one, but [`MAX_DOCKERIGNORE_BYTES`] were read before it: its display path.
+    OverBudget(String),
     /// There is one, but it is not applied: its display path and why.
     Unknown(String, String),
 }
@@ -1514,15 +1596,14 @@ impl Ignore {
     /// Each ignore file is read and parsed once however many Dockerfiles it serves (`read`
     /// keeps them by path): a 64 KiB `.dockerignore` beside thousands of Dockerfiles is one
     /// parsed list, not one per Dockerfile.
-    fn load(
-        image: &Image,
-        context: &Path,
-        read: &mut HashMap<PathBuf, Arc<Ignore>>,
-    ) -> Arc<Ignore> {
+    /// The name is the Dockerfile's as bytes (one that is not UTF-8 has its own ignore file
+    /// too). At most [`MAX_DOCKERIGNORE_BYTES`] of ignore files are read per run.
+    fn load(image: &Image, context: &Path, files: &mut IgnoreFiles) -> Arc<Ignore> {
         let beside = image.path.as_deref().and_then(|dockerfile| {
-            let name = dockerfile.file_name()?.to_str()?;
+            let mut name = dockerfile.file_name()?.to_os_string();
+            name.push(".dockerignore");
             let dir = dockerfile.parent().unwrap_or(Path::new(""));
-            Some((dir.to_path_buf(), format!("{name}.dockerignore")))
+            Some((dir.to_path_buf(), name))
         });
         let candidates = beside.into_iter().chain(std::iter::once((
             context.to_path_buf(),
@@ -1533,18 +1614,19 @@ impl Ignore {
             if std::fs::symlink_metadata(&path).is_err() {
                 continue;
             }
-            if let Some(known) = read.get(&path) {
+            if let Some(known) = files.read.get(&path) {
                 return Arc::clone(known);
             }
-            let ignore = Arc::new(Self::read_file(&path, &dir, &name));
-            read.insert(path, Arc::clone(&ignore));
+            let ignore = Arc::new(Self::read_file(&path, &dir, &name, &mut files.bytes));
+            files.read.insert(path, Arc::clone(&ignore));
             return ignore;
         }
         Arc::new(Ignore::None)
     }
 
-    /// The ignore file `name` in `dir` (at `path`), read and parsed.
-    fn read_file(path: &Path, dir: &Path, name: &str) -> Ignore {
+    /// The ignore file `name` in `dir` (at `path`), read and parsed; `spent` counts the bytes
+    /// read before (see [`MAX_DOCKERIGNORE_BYTES`]).
+    fn read_file(path: &Path, dir: &Path, name: &std::ffi::OsStr, spent: &mut usize) -> Ignore {
         let shown = crate::discover::display_path(path);
         let Some(found) = confined(dir, Path::new(name)) else {
             return Ignore::Unknown(
@@ -1556,6 +1638,10 @@ impl Ignore {
             Ok(bytes) => bytes,
             Err(why) => return Ignore::Unknown(shown, why),
         };
+        match spent.checked_add(bytes.len()) {
+            Some(total) if total <= MAX_DOCKERIGNORE_BYTES => *spent = total,
+            _ => return Ignore::OverBudget(shown),
+        }
         match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
             Ok(ignore) if ignore.is_empty() => Ignore::None,
             Ok(ignore) => Ignore::Patterns(ignore, shown),
@@ -1675,7 +1761,7 @@ struct DestinationNode {
 type Copied = (usize, Option<PathBuf>);
 
 impl CopyIndex {
-    fn new(image: &Image, context: &Path, ignores: &mut HashMap<PathBuf, Arc<Ignore>>) -> Self {
+    fn new(image: &Image, context: &Path, ignores: &mut IgnoreFiles) -> Self {
         let unknown = image.copies.iter().rposition(|c| c.destination.is_none());
         let has_copies = image.copies.len() > unknown.map_or(0, |u| u + 1);
         let mut index = CopyIndex {
@@ -3180,11 +3266,11 @@ mod tests {
         path: &str,
         is_dir: &mut HashMap<PathBuf, bool>,
     ) -> Option<Resolved> {
-        let ignore = Ignore::load(image, context, &mut HashMap::new());
+        let ignore = Ignore::load(image, context, &mut IgnoreFiles::default());
         let ignore = match ignore.as_ref() {
             Ignore::Patterns(ignore, _) => Some(ignore),
             Ignore::None => None,
-            Ignore::Unknown(..) => return None,
+            Ignore::Unknown(..) | Ignore::OverBudget(_) => return None,
         };
         let in_image = paths_in_image(image, path)?;
         for target in &in_image {
@@ -3416,6 +3502,7 @@ mod tests {
                 directory: directory || (base.is_empty() && rest.is_empty()),
             }),
             location: Location::new(FileId(0), Span { start: 0, end: 0 }),
+            excludes: Vec::new(),
         }
     }
 

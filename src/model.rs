@@ -990,6 +990,8 @@ pub struct ImageCopy {
     /// unknown WORKDIR, past the working directories kept per Dockerfile).
     pub destination: Option<CopyDestination>,
     pub location: Location,
+    /// Its `--exclude` patterns: files they match are not copied.
+    pub excludes: Vec<String>,
 }
 
 /// A COPY's absolute, cleaned destination: the first `base_len` bytes of `base` (a working

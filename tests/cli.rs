@@ -406,6 +406,37 @@ fn a_script_buildkit_sends_empty_gets_a_note() {
     assert!(!stderr(&output).contains("BuildKit"), "{}", stderr(&output));
 }
 
+/// A Dockerfile whose name is not UTF-8 has its own `<Dockerfile>.dockerignore` too: BuildKit
+/// looks it up by the name's bytes. A script it leaves out is not reported (it was: the lossy
+/// name found no ignore file).
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_dockerfile_name_has_its_own_dockerignore() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dockerfile =
+        "FROM node:20\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n";
+    let name = std::ffi::OsStr::from_bytes(b"Dockerfile.\xff");
+    std::fs::write(dir.path().join(name), dockerfile).expect("write");
+    write(dir.path(), "entrypoint.sh", "#!/bin/sh\nnode server.js\n");
+    let rules = |output: &Output| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    // Without the ignore file, the script is reported.
+    let output = run(dir.path(), &["--format", "json", "."]);
+    assert_eq!(rules(&output), ["SL103"], "{}", stderr(&output));
+    let ignore = std::ffi::OsStr::from_bytes(b"Dockerfile.\xff.dockerignore");
+    std::fs::write(dir.path().join(ignore), "entrypoint.sh\n").expect("write");
+    let output = run(dir.path(), &["--format", "json", "."]);
+    assert!(rules(&output).is_empty(), "{}", stderr(&output));
+}
+
 /// An entrypoint script named beside its Dockerfile is linted through the Dockerfile: the note
 /// about the script does not call it skipped while an SL103 is reported in it.
 #[test]

@@ -205,18 +205,20 @@ pub struct LowerOptions {
     pub workloads: crate::lower::kubernetes::Workloads,
 }
 
+///
+/// `name` is the file's name on disk when it is read from there (the display path's otherwise;
+/// a name that is not UTF-8 is shown lossily but looked up as it is).
 pub fn parse_and_lower(
     id: FileId,
     file: &SourceFile,
     dir: Option<&std::path::Path>,
+    name: Option<&std::ffi::OsStr>,
     options: &LowerOptions,
 ) -> Parsed {
     match file.kind {
         FileKind::Dockerfile => match dockerfile::parse(&file.text) {
             Ok(parsed) => {
-                let name = std::path::Path::new(&file.path)
-                    .file_name()
-                    .and_then(|n| n.to_str());
+                let name = name.or_else(|| std::path::Path::new(&file.path).file_name());
                 Parsed::Lowered(Box::new(crate::lower::dockerfile::lower(
                     id, &parsed, dir, name,
                 )))

@@ -53,24 +53,47 @@ pub fn context_path(relative: &Path) -> String {
     cleaned.trim_start_matches('/').to_string()
 }
 
-/// One item of a pattern: a character, any character but `/`, any run of them, a class.
-#[derive(Debug, Clone, PartialEq)]
+/// One item of a pattern: a character, any character but `/`, any run of them, a class (by its
+/// number in the pattern's [`Classes`]). Eight bytes: a 64 KiB `.dockerignore` of wildcards is
+/// half a megabyte of them, not two.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Token {
     Char(char),
     Any,
     Star,
-    Class {
-        negated: bool,
-        ranges: Vec<(char, char)>,
-    },
+    Class(u32),
     /// `**` followed by more: any run of whole folders, none included (`(.*/)?`).
     Folders,
     /// `**` at the end of a pattern that has wildcards before it: anything (`.*`).
     Rest,
 }
 
-fn class_matches(negated: bool, ranges: &[(char, char)], c: char) -> bool {
-    ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != negated
+/// The `[...]` classes of a pattern (or of all lines of a `.dockerignore`): each is whether
+/// it is negated and its range of `ranges`.
+#[derive(Debug, Clone, Default)]
+struct Classes {
+    classes: Vec<(bool, u32, u32)>,
+    ranges: Vec<(char, char)>,
+}
+
+impl Classes {
+    fn matches(&self, class: u32, c: char) -> bool {
+        let Some(&(negated, start, end)) = self.classes.get(class as usize) else {
+            return false;
+        };
+        let ranges = self.ranges.get(start as usize..end as usize).unwrap_or(&[]);
+        ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != negated
+    }
+
+    /// Add a class; `None` past `u32::MAX` classes or ranges.
+    fn push(&mut self, negated: bool, ranges: &[(char, char)]) -> Option<Token> {
+        let start = u32::try_from(self.ranges.len()).ok()?;
+        let end = u32::try_from(self.ranges.len() + ranges.len()).ok()?;
+        let id = u32::try_from(self.classes.len()).ok()?;
+        self.ranges.extend_from_slice(ranges);
+        self.classes.push((negated, start, end));
+        Some(Token::Class(id))
+    }
 }
 
 /// A pattern of Go's `filepath.Match` for one path component: `*`, `?`, `[...]` (ranges,
@@ -78,17 +101,19 @@ fn class_matches(negated: bool, ranges: &[(char, char)], c: char) -> bool {
 #[derive(Debug, Clone)]
 pub struct Glob {
     tokens: Vec<Token>,
+    classes: Classes,
     /// How many characters a name needs at least.
     fixed: usize,
 }
 
-/// Parse a `[...]` class after its `[`: `None` when Go refuses it (empty, unterminated, a range
-/// from or to `-`/`]`, a `\` at the end). With `strict`, also when a `*`, `?` or `[` or a `\`
-/// before a letter or digit is in it: the `.dockerignore` translation to a regular expression
-/// makes those something else, which is not modelled.
+/// Parse a `[...]` class after its `[` into `classes`: `None` when Go refuses it (empty,
+/// unterminated, a range from or to `-`/`]`, a `\` at the end). With `strict`, also when a
+/// `*`, `?` or `[` or a `\` before a letter or digit is in it: the `.dockerignore`
+/// translation to a regular expression makes those something else, which is not modelled.
 fn parse_class(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
     strict: bool,
+    classes: &mut Classes,
 ) -> Option<Token> {
     let negated = chars.next_if_eq(&'^').is_some();
     let mut ranges = Vec::new();
@@ -105,7 +130,7 @@ fn parse_class(
     };
     loop {
         if !ranges.is_empty() && chars.next_if_eq(&']').is_some() {
-            return Some(Token::Class { negated, ranges });
+            return classes.push(negated, &ranges);
         }
         let lo = one(chars)?;
         let hi = if chars.next_if_eq(&'-').is_some() {
@@ -121,19 +146,24 @@ impl Glob {
     /// `None` for a pattern Go refuses (it then matches nothing).
     pub fn new(pattern: &str) -> Option<Glob> {
         let mut tokens = Vec::new();
+        let mut classes = Classes::default();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
             tokens.push(match c {
                 '*' if tokens.last() == Some(&Token::Star) => continue,
                 '*' => Token::Star,
                 '?' => Token::Any,
-                '[' => parse_class(&mut chars, false)?,
+                '[' => parse_class(&mut chars, false, &mut classes)?,
                 '\\' => Token::Char(chars.next()?),
                 c => Token::Char(c),
             });
         }
         let fixed = tokens.iter().filter(|t| **t != Token::Star).count();
-        Some(Glob { tokens, fixed })
+        Some(Glob {
+            tokens,
+            classes,
+            fixed,
+        })
     }
 
     /// Whether `name` (one component) matches; linear in the pattern times the name at worst
@@ -146,7 +176,7 @@ impl Glob {
         let one = |t: &Token, c: char| match t {
             Token::Char(p) => *p == c,
             Token::Any => c != '/',
-            Token::Class { negated, ranges } => class_matches(*negated, ranges, c),
+            Token::Class(class) => self.classes.matches(*class, c),
             _ => false,
         };
         let (mut pi, mut ni) = (0, 0);
@@ -197,21 +227,30 @@ impl Glob {
 
 /// How one `.dockerignore` line matches a path (moby's patternmatcher decides by the pattern's
 /// shape: literal, literal then `**`, `**` then literal, or a regular expression).
-#[derive(Debug)]
+/// The text each matches is the line's cleaned pattern without its leading or trailing `**`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
-    Exact(String),
-    Prefix(String),
-    Suffix(String),
-    Tokens(Vec<Token>),
+    Exact,
+    Prefix,
+    Suffix,
+    Tokens,
 }
 
+/// One line, kept compact (a 64 KiB file of one-character lines is 32,768 of them): its
+/// pattern and tokens are ranges of the [`DockerIgnore`]'s `text` and `tokens`.
 #[derive(Debug)]
 struct Line {
     shape: Shape,
     exception: bool,
-    /// For an exception: its pattern without a trailing `/**` and then `/*`, the folder
-    /// BuildKit's walk looks for to decide whether to go into an excluded folder.
-    folder: Option<String>,
+    /// The cleaned pattern (without its `!`): `start..end` of `text`.
+    start: u32,
+    end: u32,
+    /// For an exception: how long its pattern is without a trailing `/**` and then `/*`, the
+    /// folder BuildKit's walk looks for to decide whether to go into an excluded folder.
+    folder: Option<u32>,
+    /// Its tokens (a `Tokens` line): `tokens_start..tokens_end` of `tokens`.
+    tokens_start: u32,
+    tokens_end: u32,
 }
 
 /// Where a file of the build context ends up with BuildKit (the default builder since Docker
@@ -233,6 +272,11 @@ pub enum Presence {
 #[derive(Debug, Default)]
 pub struct DockerIgnore {
     lines: Vec<Line>,
+    /// The cleaned patterns of all lines, one after another.
+    text: String,
+    /// The tokens of all lines matched as regular expressions, one after another.
+    tokens: Vec<Token>,
+    classes: Classes,
     /// Characters of all patterns (the cost of matching a path against them).
     size: usize,
     /// Whether every exception is a plain path once a trailing `/**` or `/*` is taken off:
@@ -292,25 +336,56 @@ impl DockerIgnore {
                 Some(rest) => (true, rest),
                 None => (false, cleaned.as_str()),
             };
-            let shape = shape(cleaned).map_err(|why| format!("line {line}: {why}"))?;
+            let too_long = || format!("line {line}: past 4 GiB of patterns");
+            let tokens_start = u32::try_from(ignore.tokens.len()).map_err(|_| too_long())?;
+            let shape = shape(cleaned, &mut ignore.tokens, &mut ignore.classes)
+                .map_err(|why| format!("line {line}: {why}"))?;
+            let tokens_end = u32::try_from(ignore.tokens.len()).map_err(|_| too_long())?;
             let folder = exception.then(|| {
                 let folder = cleaned.strip_suffix("/**").unwrap_or(cleaned);
-                folder.strip_suffix("/*").unwrap_or(folder).to_string()
+                folder.strip_suffix("/*").unwrap_or(folder)
             });
-            if folder
-                .as_deref()
-                .is_some_and(|f| f.contains(['*', '[', ']', '?', '^', '\\']))
-            {
+            if folder.is_some_and(|f| f.contains(['*', '[', ']', '?', '^', '\\'])) {
                 ignore.plain_exceptions = false;
             }
+            let start = u32::try_from(ignore.text.len()).map_err(|_| too_long())?;
+            ignore.text.push_str(cleaned);
+            let end = u32::try_from(ignore.text.len()).map_err(|_| too_long())?;
+            let folder = match folder.map(|f| u32::try_from(f.len())) {
+                Some(Ok(len)) => Some(len),
+                Some(Err(_)) => return Err(too_long()),
+                None => None,
+            };
             ignore.size += cleaned.len();
             ignore.lines.push(Line {
                 shape,
                 exception,
+                start,
+                end,
                 folder,
+                tokens_start,
+                tokens_end,
             });
         }
+        ignore.text.shrink_to_fit();
+        ignore.tokens.shrink_to_fit();
+        ignore.lines.shrink_to_fit();
+        ignore.classes.classes.shrink_to_fit();
+        ignore.classes.ranges.shrink_to_fit();
         Ok(ignore)
+    }
+
+    /// The cleaned pattern of a line (without its `!`).
+    fn pattern(&self, line: &Line) -> &str {
+        self.text
+            .get(line.start as usize..line.end as usize)
+            .unwrap_or("")
+    }
+
+    /// The folder an exception names (see [`Line::folder`]).
+    fn folder(&self, line: &Line) -> Option<&str> {
+        let len = line.folder? as usize;
+        self.pattern(line).get(..len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -330,24 +405,33 @@ impl DockerIgnore {
         let mut hits = vec![false; self.lines.len() * depth];
         for (line, row) in self.lines.iter().zip(hits.chunks_mut(depth)) {
             let parts = ends.iter().map(|&end| path.get(..end).unwrap_or(""));
-            match &line.shape {
-                Shape::Exact(p) => {
+            let pattern = self.pattern(line);
+            match line.shape {
+                Shape::Exact => {
                     for (hit, part) in row.iter_mut().zip(parts) {
-                        *hit = part == p;
+                        *hit = part == pattern;
                     }
                 }
-                Shape::Prefix(p) => {
+                Shape::Prefix => {
+                    let p = pattern.strip_suffix("**").unwrap_or(pattern);
                     for (hit, part) in row.iter_mut().zip(parts) {
-                        *hit = part.starts_with(p.as_str());
+                        *hit = part.starts_with(p);
                     }
                 }
-                Shape::Suffix(s) => {
+                Shape::Suffix => {
+                    let s = pattern.get(2..).unwrap_or("");
                     for (hit, part) in row.iter_mut().zip(parts) {
-                        *hit = part.ends_with(s.as_str())
+                        *hit = part.ends_with(s)
                             || s.strip_prefix('/').is_some_and(|bare| part == bare);
                     }
                 }
-                Shape::Tokens(tokens) => run(tokens, path, row),
+                Shape::Tokens => {
+                    let tokens = self
+                        .tokens
+                        .get(line.tokens_start as usize..line.tokens_end as usize)
+                        .unwrap_or(&[]);
+                    run(tokens, &self.classes, path, row);
+                }
             }
         }
         hits
@@ -417,7 +501,7 @@ impl DockerIgnore {
                 // in it (or the folder itself).
                 let folder = path.get(..end).unwrap_or("");
                 let named = self.lines.iter().any(|line| {
-                    line.folder.as_deref().is_some_and(|f| {
+                    self.folder(line).is_some_and(|f| {
                         f.strip_prefix(folder)
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                     })
@@ -432,14 +516,15 @@ impl DockerIgnore {
     }
 }
 
-/// The shape of a cleaned pattern, per moby's `compile`.
-fn shape(pattern: &str) -> Result<Shape, String> {
+/// The shape of a cleaned pattern, per moby's `compile`; the tokens of a `Tokens` one are added
+/// to `tokens` (and its classes to `classes`).
+fn shape(pattern: &str, tokens: &mut Vec<Token>, classes: &mut Classes) -> Result<Shape, String> {
     if Glob::new_checked(pattern).is_none() {
         return Err(format!(
             "`{pattern}` is not a valid pattern (Docker refuses it)"
         ));
     }
-    let mut tokens = Vec::new();
+    let first = tokens.len();
     let mut regexp = false;
     let mut suffix = false;
     let mut chars = pattern.chars().peekable();
@@ -482,7 +567,7 @@ fn shape(pattern: &str) -> Result<Shape, String> {
                 (regexp, suffix) = (true, false);
             }
             '[' => {
-                tokens.push(parse_class(&mut chars, true).ok_or_else(unmodelled)?);
+                tokens.push(parse_class(&mut chars, true, classes).ok_or_else(unmodelled)?);
                 (regexp, suffix) = (true, false);
             }
             ']' => {
@@ -501,17 +586,16 @@ fn shape(pattern: &str) -> Result<Shape, String> {
         if caret {
             return Err(unmodelled());
         }
-        return Ok(Shape::Tokens(tokens));
+        return Ok(Shape::Tokens);
     }
+    tokens.truncate(first);
     if suffix {
-        return Ok(Shape::Suffix(pattern.get(2..).unwrap_or("").to_string()));
+        return Ok(Shape::Suffix);
     }
     if pattern.ends_with("**") {
-        return Ok(Shape::Prefix(
-            pattern.get(..pattern.len() - 2).unwrap_or("").to_string(),
-        ));
+        return Ok(Shape::Prefix);
     }
-    Ok(Shape::Exact(pattern.to_string()))
+    Ok(Shape::Exact)
 }
 
 impl Glob {
@@ -526,7 +610,7 @@ impl Glob {
 /// Whether `tokens` (anchored at both ends) match each folder of `path` and the path itself:
 /// `row` gets one answer per folder, shortest first, and the path last. One pass over the
 /// path with the set of pattern positions reached.
-fn run(tokens: &[Token], path: &str, row: &mut [bool]) {
+fn run(tokens: &[Token], classes: &Classes, path: &str, row: &mut [bool]) {
     let n = tokens.len();
     // States 0..=n: before token i; n is the end. `Folders` also has an inside state, n+1+i.
     let mut now = vec![false; 2 * n + 2];
@@ -561,7 +645,7 @@ fn run(tokens: &[Token], path: &str, row: &mut [bool]) {
                 match &tokens[i] {
                     Token::Char(p) if *p == c => next[i + 1] = true,
                     Token::Any if c != '/' => next[i + 1] = true,
-                    Token::Class { negated, ranges } if class_matches(*negated, ranges, c) => {
+                    Token::Class(class) if classes.matches(*class, c) => {
                         next[i + 1] = true;
                     }
                     Token::Star if c != '/' => next[i] = true,

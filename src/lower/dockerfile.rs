@@ -52,7 +52,7 @@ pub fn lower(
     file: FileId,
     dockerfile: &Dockerfile,
     context_dir: Option<&std::path::Path>,
-    file_name: Option<&str>,
+    file_name: Option<&std::ffi::OsStr>,
 ) -> Fragment {
     let mut fragment = Fragment::default();
     let stages = dockerfile.stages();
@@ -140,15 +140,14 @@ pub fn lower(
                 "COPY" | "ADD"
                     if instruction.flag("from").is_none() && instruction.heredocs.is_empty() =>
                 {
-                    if let Some(copy) = image_copy(
+                    image_copies(
                         file,
                         instruction,
                         workdir.as_deref(),
                         &mut state.shared_workdir,
                         &mut state.workdir_budget,
-                    ) {
-                        state.copies.push(copy);
-                    }
+                        &mut state.copies,
+                    );
                 }
                 _ => {}
             }
@@ -587,21 +586,99 @@ fn change_dir(current: Option<String>, path: &str) -> Option<String> {
 /// exist, or when the working directory is not kept (`budget` bytes are used up). A relative
 /// destination shares the working directory (`shared`, made on first use) with the other COPYs
 /// under it.
-fn image_copy(
+/// The COPY (or ADD) of `instruction` as [`ImageCopy`]s: one, or with `--parents` one per
+/// source. `--parents` (BuildKit 0.13, `docker/dockerfile:1.7-labs`) keeps a source's folders
+/// below the context root, or below a `/./` in it: `COPY --parents docker/entrypoint.sh /srv/`
+/// puts it at `/srv/docker/entrypoint.sh`, which is that source copied onto that path. A
+/// source with wildcards (what each match keeps differs), or a `--parents` value that is not a
+/// boolean, is copied to an unknown place. `--exclude` patterns are kept with the COPY.
+fn image_copies(
     file: FileId,
     instruction: &Instruction,
     workdir: Option<&str>,
     shared: &mut Option<Arc<str>>,
     budget: &mut usize,
-) -> Option<ImageCopy> {
+    copies: &mut Vec<ImageCopy>,
+) {
     let words = instruction.words();
-    let (destination, sources) = words.split_last()?;
+    let Some((destination, sources)) = words.split_last() else {
+        return;
+    };
     if sources.is_empty() {
-        return None;
+        return;
     }
+    let mut excludes = Vec::new();
+    let mut known = true;
+    for flag in instruction.flags.iter().filter(|f| f.name == "exclude") {
+        match &flag.value {
+            Some(pattern) => excludes.push(pattern.clone()),
+            None => known = false,
+        }
+    }
+    let parents = match instruction.flag("parents").map(|f| f.value.as_deref()) {
+        None => Some(false),
+        Some(None) => Some(true),
+        // Go's `strconv.ParseBool`.
+        Some(Some("1" | "t" | "T" | "true" | "TRUE" | "True")) => Some(true),
+        Some(Some("0" | "f" | "F" | "false" | "FALSE" | "False")) => Some(false),
+        Some(Some(_)) => None,
+    };
+    let location = Location::new(file, instruction.span);
     let written = destination.value.as_str();
-    let directory =
-        sources.len() > 1 || written.ends_with('/') || written == "." || written.ends_with("/.");
+    let unknown = |sources: Vec<String>| ImageCopy {
+        sources,
+        destination: None,
+        location,
+        excludes: Vec::new(),
+    };
+    match parents {
+        Some(true) if known => {
+            for source in sources {
+                let source = source.value.as_str();
+                // Where BuildKit splits it: the folders kept are those after a `/./`.
+                let kept = source.split_once("/./").map_or(source, |(_, kept)| kept);
+                let kept = normalize(&format!("/{kept}"));
+                let kept = kept.trim_matches('/');
+                if kept.is_empty() || crate::link::contains_wildcards(source) {
+                    copies.push(unknown(vec![source.to_string()]));
+                    continue;
+                }
+                let onto = format!("{}/{kept}", written.trim_end_matches('/'));
+                let destination = copy_destination(&onto, false, workdir, shared, budget);
+                copies.push(ImageCopy {
+                    sources: vec![source.to_string()],
+                    destination,
+                    location,
+                    excludes: excludes.clone(),
+                });
+            }
+        }
+        Some(false) if known => {
+            let directory = sources.len() > 1
+                || written.ends_with('/')
+                || written == "."
+                || written.ends_with("/.");
+            copies.push(ImageCopy {
+                sources: sources.iter().map(|w| w.value.clone()).collect(),
+                destination: copy_destination(written, directory, workdir, shared, budget),
+                location,
+                excludes,
+            });
+        }
+        _ => copies.push(unknown(sources.iter().map(|w| w.value.clone()).collect())),
+    }
+}
+
+/// Where a COPY written to `written` puts its files: absolute and cleaned, under `workdir`
+/// when relative (`None` when that is unknown, or past the shared working directories'
+/// `budget`, or the path is too long).
+fn copy_destination(
+    written: &str,
+    directory: bool,
+    workdir: Option<&str>,
+    shared: &mut Option<Arc<str>>,
+    budget: &mut usize,
+) -> Option<CopyDestination> {
     let base = if written.starts_with('/') {
         Some(Arc::from(""))
     } else {
@@ -616,39 +693,33 @@ fn image_copy(
             Some(base)
         })
     };
-    let destination = base
-        .map(|base| {
-            let mut base_len = base.len();
-            let mut rest = String::new();
-            for part in written.split('/') {
-                match part {
-                    "" | "." => {}
-                    ".." => {
-                        if let Some(cut) = rest.rfind('/') {
-                            rest.truncate(cut);
-                        } else {
-                            base_len = base.get(..base_len).and_then(|b| b.rfind('/')).unwrap_or(0);
-                        }
-                    }
-                    name => {
-                        rest.push('/');
-                        rest.push_str(name);
+    base.map(|base| {
+        let mut base_len = base.len();
+        let mut rest = String::new();
+        for part in written.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if let Some(cut) = rest.rfind('/') {
+                        rest.truncate(cut);
+                    } else {
+                        base_len = base.get(..base_len).and_then(|b| b.rfind('/')).unwrap_or(0);
                     }
                 }
+                name => {
+                    rest.push('/');
+                    rest.push_str(name);
+                }
             }
-            CopyDestination {
-                base,
-                base_len,
-                rest,
-                directory,
-            }
-        })
-        .filter(|path| path.path_len() < PATH_MAX);
-    Some(ImageCopy {
-        sources: sources.iter().map(|w| w.value.clone()).collect(),
-        destination,
-        location: Location::new(file, instruction.span),
+        }
+        CopyDestination {
+            base,
+            base_len,
+            rest,
+            directory,
+        }
     })
+    .filter(|path| path.path_len() < PATH_MAX)
 }
 
 /// Remove `.` and `..` components of an absolute path, keeping a trailing `/`.
