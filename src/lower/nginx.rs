@@ -517,6 +517,14 @@ enum EntryPart<'a> {
     Shared(Entries<'a>),
 }
 
+/// A part of an [`Entries`] list (see [`Entries::parts`]).
+pub enum Part<'b, 'a> {
+    /// Entries of the list's own.
+    Own(&'b [Entry<'a>]),
+    /// An included file's list, shared.
+    Shared(&'b Entries<'a>),
+}
+
 /// An iterator over [`Entries`], from either end.
 pub type EntriesIter<'b, 'a> = Box<dyn DoubleEndedIterator<Item = &'b Entry<'a>> + 'b>;
 
@@ -570,6 +578,21 @@ impl<'a> Entries<'a> {
                 EntryPart::Shared(shared) => shared.visit_once(seen, f),
             }
         }
+    }
+
+    /// The parts of the list in order: runs of entries of its own, and the lists of included
+    /// files it shares (each the same list for every level that includes the file).
+    pub fn parts<'b>(&'b self) -> impl Iterator<Item = Part<'b, 'a>> + 'b {
+        self.0.parts.iter().map(|part| match part {
+            EntryPart::Own(own) => Part::Own(own),
+            EntryPart::Shared(shared) => Part::Shared(shared),
+        })
+    }
+
+    /// The identity of the list (equal for clones, which share it): a key for what a rule
+    /// works out once per list. Keep a clone beside it so the address is not reused.
+    pub fn id(&self) -> usize {
+        self.key()
     }
 
     /// Whether both are the same list (not only equal entries).
@@ -684,6 +707,10 @@ struct LevelSet<'a> {
 
 /// The key of a level's directives in `Scan::level_sets`: (file, level key, name, filter).
 type LevelSetKey = (usize, usize, String, Only);
+
+/// The key of a climb cut short by the step budget: (the key of the climb, steps left at the
+/// start).
+type CutClimbKey = (LevelSetKey, usize);
 
 /// What a lookup finds from a level outward, with the include steps it took (see
 /// `Scan::climbs`).
@@ -868,6 +895,13 @@ pub struct Scan<'a> {
     /// deep climbed 95 levels each, several names per pass). Blocks that set nothing share
     /// the result of the block around them.
     climbs: Mutex<HashMap<LevelSetKey, Climb<'a>>>,
+    /// The `climbs` cut short by the step budget, by (the key of `climbs`, steps left at the
+    /// start): such a result depends on the steps a lookup starts with, and a lookup that
+    /// starts there with as many steps walks the same way and is cut at the same place. Kept
+    /// so that passes under a snippet included from more places than the budget allows (10,000
+    /// `server`s including one file of 10,000 `location`s) walk the budget once, not once per
+    /// pass.
+    cut_climbs: Mutex<HashMap<CutClimbKey, Arc<[Lookup<'a>]>>>,
     /// Per (included file, name, filter): the directives its top level brings in, found once
     /// with no include followed before it and used by every `include` of it where that gives
     /// the same (see [`Piece`]), so a level that only includes it shares its list. `None`:
@@ -1466,6 +1500,7 @@ impl<'a> Scan<'a> {
             levels,
             level_sets: Mutex::new(HashMap::new()),
             climbs: Mutex::new(HashMap::new()),
+            cut_climbs: Mutex::new(HashMap::new()),
             pieces: Mutex::new(HashMap::new()),
             plain_map_values,
             notes,
@@ -1994,6 +2029,20 @@ impl<'a> Scan<'a> {
         name: &str,
         only: Only,
     ) -> Vec<Lookup<'a>> {
+        self.lookup_shared(file, scope, name, only).to_vec()
+    }
+
+    /// Like [`Scan::lookup_where`], but the result is shared: the passes under a level that
+    /// do not set the name themselves get the same list (one result per include path, 1,000
+    /// for a snippet included from 1,000 `server`s), so a rule can work out what it means
+    /// once per list (by [`Arc::as_ptr`], keeping the list) instead of once per pass.
+    pub fn lookup_shared(
+        &self,
+        file: usize,
+        scope: &Scope<'a>,
+        name: &str,
+        only: Only,
+    ) -> Arc<[Lookup<'a>]> {
         let mut steps = MAX_LOOKUP_STEPS;
         #[cfg(test)]
         if self.plain {
@@ -2008,27 +2057,27 @@ impl<'a> Scan<'a> {
                 &mut out,
                 &mut steps,
             );
-            return out;
+            return out.into();
         }
         // The pass's own level directly (few passes share one), the levels around it through
         // `climb` (shared by every pass under them).
         let Some((&block, outer)) = scope.chain.split_last() else {
-            return self.climb(file, &[], name, only, &mut steps).to_vec();
+            return self.climb(file, &[], name, only, &mut steps);
         };
         let (entries, unknown) = self.level_set(file, block.children(), name, only, &mut steps);
         if unknown {
-            return vec![Lookup::Unknown];
+            return Arc::from(vec![Lookup::Unknown]);
         }
         if !entries.is_empty() {
-            return vec![Lookup::Set {
+            return Arc::from(vec![Lookup::Set {
                 entries,
                 level: Level {
                     file,
                     block: Some(block),
                 },
-            }];
+            }]);
         }
-        self.climb(file, outer, name, only, &mut steps).to_vec()
+        self.climb(file, outer, name, only, &mut steps)
     }
 
     /// What `lookup_chain` gives for `chain` of `file` as a lookup starts it (no include
@@ -2066,7 +2115,17 @@ impl<'a> Scan<'a> {
                     break found;
                 }
             }
-            passed.push((key, *steps));
+            let key = (key, *steps);
+            let cut = self
+                .cut_climbs
+                .lock()
+                .ok()
+                .and_then(|cut| cut.get(&key).cloned());
+            if let Some(found) = cut {
+                *steps = 0;
+                break found;
+            }
+            passed.push(key);
             let Some(&block) = depth.checked_sub(1).and_then(|i| chain.get(i)) else {
                 // The top level, then the files that include this one.
                 let mut out = Vec::new();
@@ -2088,15 +2147,20 @@ impl<'a> Scan<'a> {
             }
             depth -= 1;
         };
-        // A result cut short by the step budget depends on the budget: not shared.
+        // A result cut short by the step budget depends on the budget: shared only with
+        // lookups that start with the same steps.
         let cut = *steps == 0 && found.iter().any(|l| matches!(l, Lookup::Unknown));
-        if !cut {
-            if let Ok(mut climbs) = self.climbs.lock() {
-                for (key, before) in passed {
-                    climbs
-                        .entry(key)
-                        .or_insert_with(|| (Arc::clone(&found), before.saturating_sub(*steps)));
+        if cut {
+            if let Ok(mut cut_climbs) = self.cut_climbs.lock() {
+                for key in passed {
+                    cut_climbs.entry(key).or_insert_with(|| Arc::clone(&found));
                 }
+            }
+        } else if let Ok(mut climbs) = self.climbs.lock() {
+            for (key, before) in passed {
+                climbs
+                    .entry(key)
+                    .or_insert_with(|| (Arc::clone(&found), before.saturating_sub(*steps)));
             }
         }
         found
@@ -3373,6 +3437,65 @@ mod tests {
         // per name: not passes x depth (190,000).
         let reads = scan.reads.load(std::sync::atomic::Ordering::Relaxed);
         assert!(reads <= 3 * (3 * 1_000 + 10 * depth), "{reads}");
+    }
+
+    /// Passes in a snippet included from more `server`s than a lookup's include-step budget:
+    /// the climb out of the snippet is cut short (unknown) and was walked again by every pass
+    /// (budget x passes); now it is kept per starting budget, and each pass gets what the
+    /// straightforward walk gives, also where the pass's own level took steps first.
+    #[test]
+    fn climbs_cut_by_the_budget_are_walked_once_per_budget() {
+        let servers = MAX_LOOKUP_STEPS + 300;
+        let mut text = String::from("events {} http { upstream u { server a:1; server b:1; }\n");
+        for i in 0..servers {
+            text.push_str(&format!(
+                "server {{ listen {i}; proxy_next_upstream error; include locs.conf; }}\n"
+            ));
+        }
+        text.push_str("}\n");
+        let mut locs = String::new();
+        for j in 0..200 {
+            locs.push_str(&format!("location /p{j} {{ proxy_pass http://u; }}\n"));
+        }
+        for j in 0..50 {
+            // One include step before the climb (the file has `proxy_set_header`, not a
+            // Connection one).
+            locs.push_str(&format!(
+                "location /q{j} {{ include one.conf; proxy_pass http://u; }}\n"
+            ));
+        }
+        locs.push_str("location /r {\n");
+        for j in 0..50 {
+            locs.push_str(&format!("location /r/{j} {{ proxy_pass http://u; }}\n"));
+        }
+        locs.push_str("}\n");
+        let files = vec![
+            file(0, "nginx/nginx.conf", &text),
+            file(1, "nginx/locs.conf", &locs),
+            file(2, "nginx/one.conf", "proxy_set_header Host x;\n"),
+        ];
+        let scan = Scan::new(&files);
+        let mut plain = Scan::new(&files);
+        plain.plain = true;
+        assert_eq!(scan.passes.len(), 300);
+        for (name, only) in [
+            ("proxy_next_upstream", Only::All),
+            ("proxy_set_header", Only::FirstArg("connection")),
+            ("proxy_set_header", Only::All),
+        ] {
+            for p in &scan.passes {
+                let got = scan.lookup_where(p.file, &p.pass.scope, name, only);
+                let want = plain.lookup_where(p.file, &p.pass.scope, name, only);
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{name}");
+                if name == "proxy_next_upstream" {
+                    assert!(matches!(got.last(), Some(Lookup::Unknown)), "{got:?}");
+                }
+            }
+        }
+        // The budget walked once per name and starting budget (a few levels per `server`
+        // each time, 18,000 reads in all), not once per pass (at least 300 x 1,024 per name).
+        let reads = scan.reads.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(reads <= 30 * MAX_LOOKUP_STEPS, "{reads}");
     }
 
     /// Upstreams of snippets no main `nginx.conf` includes, 80 folders deep, are kept once each
