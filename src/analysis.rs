@@ -51,43 +51,6 @@ impl CommandAnalysis {
 pub struct Forwarder {
     /// Canonical name (`tini`, `dumb-init`, `sudo`).
     pub name: &'static str,
-    /// It signals the child's whole process group, not only the child: dumb-init by default
-    /// (its "setsid mode"; `-c`/`--single-child` turns it off), `tini -g`.
-    pub group: bool,
-}
-
-impl Forwarder {
-    /// The forwarder of wrapper `at`, whose options are `options` (the words up to the next
-    /// wrapper or the program).
-    fn new(name: &'static str, options: &[&str]) -> Forwarder {
-        // Short options may be bundled (`-vc`, `-sg`); options that take a value come after
-        // `tini -e`/`-p`, `dumb-init -r`, so a value such as `-g` is not mistaken for one.
-        let short = |letter: char| {
-            let mut takes_value = false;
-            options.iter().any(|o| {
-                if std::mem::take(&mut takes_value) || o.starts_with("--") || !o.starts_with('-') {
-                    return false;
-                }
-                for (at, ch) in o.char_indices().skip(1) {
-                    if ch == letter {
-                        return true;
-                    }
-                    if matches!(ch, 'e' | 'p' | 'r') {
-                        // The value is the rest of the word, or the next word.
-                        takes_value = at + 1 == o.len();
-                        break;
-                    }
-                }
-                false
-            })
-        };
-        let group = match name {
-            "dumb-init" => !(short('c') || options.contains(&"--single-child")),
-            "tini" => short('g'),
-            _ => false,
-        };
-        Forwarder { name, group }
-    }
 }
 
 /// A script file that the command runs.
@@ -380,15 +343,8 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
     analysis.forwarder = unwrapped
         .wrappers
         .iter()
-        .enumerate()
-        .find(|(_, w)| w.kind == commands::WrapperKind::Forwards)
-        .map(|(i, w)| {
-            let end = unwrapped
-                .wrappers
-                .get(i + 1)
-                .map_or(unwrapped.rest, |next| next.index);
-            Forwarder::new(w.name, argv.get(w.index + 1..end).unwrap_or(&[]))
-        });
+        .find(|w| w.kind == commands::WrapperKind::Forwards)
+        .map(|w| Forwarder { name: w.name });
     let mut start = unwrapped.rest.min(argv.len());
     // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
     // CMD): entrypoint scripts end with `exec "$@"`, so the shell runs the app in the end.
@@ -760,38 +716,4 @@ fn looks_like_script(word: &str) -> bool {
             && !word.starts_with("/bin/")
             && !word.starts_with("/sbin/")
             && name.contains("entrypoint"))
-}
-
-#[cfg(test)]
-mod forwarder_tests {
-    use super::Forwarder;
-
-    fn group(name: &'static str, options: &str) -> bool {
-        let words: Vec<&str> = options.split_whitespace().collect();
-        Forwarder::new(name, &words).group
-    }
-
-    #[test]
-    fn dumb_init_signals_the_group_unless_single_child() {
-        assert!(group("dumb-init", "--"));
-        assert!(group("dumb-init", "-r 15:3 --"));
-        assert!(group("dumb-init", "--rewrite 15:3 -v"));
-        assert!(!group("dumb-init", "-c --"));
-        assert!(!group("dumb-init", "-vc"));
-        assert!(!group("dumb-init", "--single-child --"));
-        // `-c` as the value of `-r` is not the option.
-        assert!(group("dumb-init", "-r -c"));
-    }
-
-    #[test]
-    fn tini_signals_the_group_only_with_g() {
-        assert!(!group("tini", "--"));
-        assert!(!group("tini", "-s -e 143 --"));
-        assert!(group("tini", "-g --"));
-        assert!(group("tini", "-sg --"));
-        assert!(group("tini", "-p SIGTERM -g"));
-        assert!(!group("tini", "-p -g"));
-        assert!(!group("tini", "-pSIGKILL"));
-        assert!(!group("sudo", "-g wheel"));
-    }
 }

@@ -68,17 +68,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             } else {
                 signal.name()
             };
-            let group = process
-                .analysis
-                .as_ref()
-                .and_then(|a| a.forwarder)
-                .filter(|f| f.group);
-            let message = match group {
-                // dumb-init (by default) and `tini -g` signal the whole process group: the app
-                // gets the signal, but the init exits as soon as its child does.
+            let forwarder = process.analysis.as_ref().and_then(|a| a.forwarder);
+            let message = match forwarder {
+                // Whether the app gets the signal depends on the forwarder's mode (dumb-init
+                // signals the process group unless DUMB_INIT_SETSID=0 or -c; tini only with -g
+                // or TINI_KILL_PROCESS_GROUP), but it exits as soon as its child does.
                 Some(f) => format!(
-                    "the app is started through `{} {invocation}`: {} signals the whole process group, so the app gets {signal_name}, but {} exits as soon as {} does, and package managers that exit on {signal_name} without waiting for the script end the container before the app has drained",
-                    run.manager, f.name, f.name, run.manager
+                    "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {} and the app, and {} exits as soon as {} does: a package manager that exits on {signal_name} without waiting for the script ends the container before the app has drained",
+                    run.manager, run.manager, run.script, f.name, f.name, run.manager
                 ),
                 None => format!(
                     "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {signal_name} and the app, which may never see the signal",
@@ -92,7 +89,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .and_then(|c| c.init.as_ref())
                 .is_some_and(|i| i.value);
             let analysis = process.analysis.as_ref();
-            let forwarder = analysis.and_then(|a| a.forwarder).map(|f| f.name);
+            let forwarder = forwarder.map(|f| f.name);
             // A shell that does not exec the command stays in front of it.
             let shell = analysis
                 .and_then(|a| a.shell.as_ref())

@@ -182,14 +182,16 @@ fn check_process(
         .forwarder
         .filter(|_| inherited || matches!(stop, Stop::Pid1));
     let behind = forwarder.map_or_else(|| " as PID 1".to_string(), |f| format!(" behind {}", f.name));
-    // What happens to the program, after the shell named at the start of the message.
+    // What happens to the program, after the shell named at the start of the message. Behind
+    // a forwarder the shell gets the signal (the program too when the forwarder signals the
+    // process group: dumb-init by default, `tini -g`, either switched by an environment
+    // variable), dies of it, and the forwarder exits with its child.
     let outcome = match forwarder {
         None => format!("; {signal_name} never reaches {program}"),
-        Some(f) if f.group => format!(
-            ", which signals the whole process group: the shell exits on {signal_name} at once and {} exits with it, so {program} is killed before it drains",
+        Some(f) => format!(
+            ": the shell exits on {signal_name} at once and {} exits with it, so {program} is killed before it has drained",
             f.name
         ),
-        Some(_) => format!(", which forwards {signal_name} to the shell only; it never reaches {program}"),
     };
     let message = if not_json {
         format!(
