@@ -36,7 +36,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
 enum Stop<'a> {
     /// Docker, Kubernetes, compose: the shell is PID 1 of the container.
     Pid1,
-    /// compose `init: true`: tini is PID 1 and forwards the signal to the shell only.
+    /// compose `init: true`: tini is PID 1 and signals the shell (or, with
+    /// `TINI_KILL_PROCESS_GROUP`, its process group); it exits when the shell does.
     Tini(Option<Location>),
     /// systemd `KillMode=process|mixed|none`, with the `KillMode=` location.
     Systemd {
@@ -215,7 +216,7 @@ fn check_process(
         match &stop {
             Stop::Pid1 => format!("{shell_named} stays PID 1; {signal_name} never reaches {program}"),
             Stop::Tini(_) => format!(
-                "{shell_named} keeps {program} as its child: `init: true` runs tini, which forwards {signal_name} to the shell only, so {program} never gets it"
+                "{shell_named} keeps {program} as its child: `init: true` runs tini, which signals the shell; the shell exits on {signal_name} at once and tini exits with it, so {program} is killed before it has drained"
             ),
             Stop::Systemd { mode: "mixed", .. } => format!(
                 "{shell_named} is the unit's main process and KillMode=mixed sends {signal_name} only to it: {program} gets SIGKILL once the shell exits, without draining"
@@ -264,7 +265,7 @@ fn check_process(
     }
     match &stop {
         Stop::Tini(Some(at)) => {
-            diagnostic.label(*at, "tini forwards signals to its one child: the shell");
+            diagnostic.label(*at, "tini's child is the shell, and tini exits when it does");
         }
         Stop::Systemd {
             mode,
