@@ -1196,6 +1196,57 @@ fn ignore_files_applied_to_many_folder_arguments_are_charged_once() {
     assert_eq!(both.findings(), whole.findings(), "{}", both.stderr);
 }
 
+/// Folder arguments at the bottom of chains 1,900 folders deep, each chain its own (a
+/// pre-commit batch from a hostile repository): the folders above each are looked at for
+/// `.git` and ignore files from an open folder, one name at a time, while going down, so the
+/// cost follows the length of the paths. Each folder was looked at by its whole path (`.git`,
+/// `.gitignore`, `.ignore`), a cost in the square of the depth: 9 s for 10 chains, 40 s for
+/// 30. The ignore files on the way still apply: the repository's `.gitignore` and
+/// `info/exclude`, an `.ignore` half way down.
+#[test]
+fn ignore_files_above_deep_folder_arguments_cost_their_length() {
+    use std::os::fd::AsRawFd;
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path();
+    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    write(repo, ".git/info/exclude", "*.local.Dockerfile\n");
+    write(repo, ".gitignore", "gen/\n");
+    let (chains, half) = (10, 950);
+    let mut arguments = Vec::new();
+    for chain in 0..chains {
+        let top = repo.join(format!("c{chain}"));
+        std::fs::create_dir(&top).expect("mkdir");
+        let middle = nest(&top, half);
+        write_at(&middle, c".ignore", "tmp/\n");
+        let argument = format!("c{chain}/{}", "d/".repeat(2 * half));
+        let bottom = nest(&repo.join(format!("c{chain}/{}", "d/".repeat(half))), half);
+        for folder in [c"gen", c"tmp"] {
+            // SAFETY: a NUL-terminated name in an open folder.
+            let made = unsafe { libc::mkdirat(bottom.as_raw_fd(), folder.as_ptr(), 0o755) };
+            assert_eq!(made, 0, "{}", std::io::Error::last_os_error());
+        }
+        for name in [
+            c"Dockerfile",
+            c"gen/Dockerfile",
+            c"tmp/Dockerfile",
+            c"app.local.Dockerfile",
+        ] {
+            write_at(&bottom, name, SHELL_FORM);
+        }
+        arguments.push(argument);
+    }
+    let mut args = vec!["--format", "json"];
+    args.extend(arguments.iter().map(String::as_str));
+    let result = run(repo, &args);
+    assert_eq!(result.code, Some(1), "{}", result.stderr);
+    let expected: Vec<(String, String)> = arguments
+        .iter()
+        .map(|folder| (format!("{folder}Dockerfile"), "SL101".to_string()))
+        .collect();
+    assert_eq!(result.findings(), expected, "{}", result.stderr);
+    assert_eq!(result.stderr, "", "{}", result.stderr);
+}
+
 /// What ignore files hide, with the walker's precedence: `.ignore` over `.gitignore` over
 /// `.git/info/exclude`, the deepest folder first, `!` un-ignores; a folder's files apply to its
 /// subfolders; the files of the folders above a scanned folder apply up to the repository's

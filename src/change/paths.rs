@@ -704,27 +704,26 @@ pub(crate) mod fd {
 
     /// The type bits (`S_IFMT`) of `name` in `at`, not following a link; `None` when missing.
     pub(crate) fn kind_at(at: RawFd, name: &OsStr) -> io::Result<Option<libc::mode_t>> {
+        match stat_at(at, name, false) {
+            Ok(stat) => Ok(Some(stat.st_mode & libc::S_IFMT)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// What `fstatat` says of `name` in `at` (`AT_FDCWD` for a path); `follow` says whether a
+    /// link as the last name is followed.
+    pub(crate) fn stat_at(at: RawFd, name: &OsStr, follow: bool) -> io::Result<libc::stat> {
         let name = c_name(name)?;
         let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+        let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
         // SAFETY: `name` is NUL-terminated and `stat` has room for the result.
-        let done = unsafe {
-            libc::fstatat(
-                at,
-                name.as_ptr(),
-                stat.as_mut_ptr(),
-                libc::AT_SYMLINK_NOFOLLOW,
-            )
-        };
+        let done = unsafe { libc::fstatat(at, name.as_ptr(), stat.as_mut_ptr(), flags) };
         if done != 0 {
-            let error = io::Error::last_os_error();
-            return match error.kind() {
-                io::ErrorKind::NotFound => Ok(None),
-                _ => Err(error),
-            };
+            return Err(io::Error::last_os_error());
         }
         // SAFETY: `fstatat` succeeded, so it filled `stat`.
-        let stat = unsafe { stat.assume_init() };
-        Ok(Some(stat.st_mode & libc::S_IFMT))
+        Ok(unsafe { stat.assume_init() })
     }
 
     /// Open the file `name` in `at` (`AT_FDCWD` for a path) to read it, as

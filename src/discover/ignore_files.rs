@@ -140,6 +140,59 @@ type FileId = (u64, u64);
 #[cfg(not(unix))]
 type FileId = PathBuf;
 
+/// What a name in a folder is, as far as ignore files care.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Type {
+    File,
+    Dir,
+    Link,
+    /// A FIFO, a device, a socket.
+    Other,
+}
+
+/// What `lstat` (or `stat`) says of a name.
+struct Meta {
+    kind: Type,
+    len: u64,
+    id: FileId,
+}
+
+impl Meta {
+    fn of(path: &Path, meta: &std::fs::Metadata) -> Self {
+        let kind = meta.file_type();
+        Meta {
+            kind: if kind.is_symlink() {
+                Type::Link
+            } else if kind.is_dir() {
+                Type::Dir
+            } else if kind.is_file() {
+                Type::File
+            } else {
+                Type::Other
+            },
+            len: meta.len(),
+            id: file_id(path, meta),
+        }
+    }
+
+    #[cfg(unix)]
+    fn of_stat(stat: &libc::stat) -> Self {
+        let kind = match stat.st_mode & libc::S_IFMT {
+            libc::S_IFLNK => Type::Link,
+            libc::S_IFDIR => Type::Dir,
+            libc::S_IFREG => Type::File,
+            _ => Type::Other,
+        };
+        Meta {
+            kind,
+            len: u64::try_from(stat.st_size).unwrap_or(0),
+            // `dev_t` and `ino_t` are 64 bits or fewer wherever this builds.
+            #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+            id: (stat.st_dev as u64, stat.st_ino as u64),
+        }
+    }
+}
+
 #[cfg(unix)]
 fn file_id(_path: &Path, meta: &std::fs::Metadata) -> FileId {
     use std::os::unix::fs::MetadataExt;
@@ -149,6 +202,99 @@ fn file_id(_path: &Path, meta: &std::fs::Metadata) -> FileId {
 #[cfg(not(unix))]
 fn file_id(path: &Path, _meta: &std::fs::Metadata) -> FileId {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A folder whose ignore files are looked at: by its path, and on unix from an open folder
+/// when there is one, so that looking at a name in it costs the same whatever its depth (by
+/// the whole path, the system walks every folder of it again: for the folders above a root
+/// thousands deep, a cost in the square of the depth).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    /// The folder's path: shown in notes; what names are looked up from without `fd`.
+    path: &'a Path,
+    #[cfg(unix)]
+    fd: Option<std::os::fd::RawFd>,
+}
+
+impl<'a> At<'a> {
+    /// The folder by its path only.
+    fn path(path: &'a Path) -> Self {
+        At {
+            path,
+            #[cfg(unix)]
+            fd: None,
+        }
+    }
+
+    /// The folder `path`, looked at from `fd` (an open folder that is it) when there is one.
+    #[cfg(unix)]
+    fn open(path: &'a Path, fd: Option<&std::os::fd::OwnedFd>) -> Self {
+        use std::os::fd::AsRawFd;
+        At {
+            path,
+            fd: fd.map(AsRawFd::as_raw_fd),
+        }
+    }
+
+    /// What `rel` (names below the folder) is; `follow`: a link as its last name followed.
+    fn meta(&self, rel: &Path, follow: bool) -> Option<Meta> {
+        #[cfg(unix)]
+        if let Some(fd) = self.fd {
+            let stat = crate::change::paths::fd::stat_at(fd, rel.as_os_str(), follow).ok()?;
+            return Some(Meta::of_stat(&stat));
+        }
+        let path = self.path.join(rel);
+        let meta = if follow {
+            std::fs::metadata(&path)
+        } else {
+            std::fs::symlink_metadata(&path)
+        };
+        Some(Meta::of(&path, &meta.ok()?))
+    }
+
+    /// The bytes of the file `rel` below the folder, as [`crate::read_bytes`] reads them (the
+    /// caller has found it a regular file, not a link).
+    fn read(&self, rel: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+        #[cfg(unix)]
+        if let Some(fd) = self.fd {
+            return match crate::change::paths::fd::open_file(fd, rel.as_os_str(), false) {
+                Ok(Some(file)) => crate::read_opened(file, max_bytes),
+                Ok(None) => Err("not a regular file; skipped".into()),
+                Err(e) => Err(format!("cannot read: {e}")),
+            };
+        }
+        crate::read_bytes(&self.path.join(rel), max_bytes)
+    }
+}
+
+/// Visit the first `count` folders of `folders` (an absolute path without links, each folder
+/// from the top down, as `(index, folder)`), each from an open folder when it could be opened
+/// from the one above it (else by its path, which then fails as the open did).
+fn down(folders: &[&Path], count: usize, mut visit: impl FnMut(usize, At<'_>)) {
+    #[cfg(unix)]
+    {
+        use crate::change::paths::fd::open_dir;
+        use std::os::fd::AsRawFd;
+        let mut open: Option<std::os::fd::OwnedFd> = None;
+        let mut lost = false;
+        for (index, folder) in folders.iter().take(count).enumerate() {
+            if !lost {
+                // Never through a link: the path has none, unless one was put there since.
+                let next = match (&open, folder.file_name()) {
+                    (None, _) => open_dir(libc::AT_FDCWD, folder.as_os_str(), true),
+                    (Some(above), Some(name)) => open_dir(above.as_raw_fd(), name, false),
+                    (Some(_), None) => Err(std::io::Error::other("not a folder's name")),
+                };
+                open = next.ok();
+                lost = open.is_none();
+            }
+            visit(index, At::open(folder, open.as_ref()));
+        }
+    }
+    #[cfg(not(unix))]
+    for (index, folder) in folders.iter().take(count).enumerate() {
+        visit(index, At::path(folder));
+    }
 }
 
 /// What reading an ignore file gave: its patterns (`None`: none, or over the budget), or why it
@@ -207,13 +353,6 @@ impl Above {
         }
         &mut self.folders[number]
     }
-
-    fn has_git(&mut self, number: usize, dir: &Path) -> bool {
-        *self
-            .folder(number)
-            .has_git
-            .get_or_insert_with(|| std::fs::symlink_metadata(dir.join(".git")).is_ok())
-    }
 }
 
 impl IgnoreFiles {
@@ -271,44 +410,81 @@ impl IgnoreFiles {
         let canonical = crate::change::paths::canonical(root)?;
         // The root's own first, then each folder above it.
         let numbers = above.numbers(&canonical);
-        let root_has_git = above.has_git(*numbers.first()?, &canonical);
-        // From the root's parent up; `git`: the folders at and below the root's repository.
-        let between: Vec<(usize, &Path)> = numbers
+        let mut folders: Vec<&Path> = canonical.ancestors().collect();
+        if folders.len() != numbers.len() {
+            return None;
+        }
+        // From the top down, each folder opened from the one above it: a name in it is looked
+        // at in one step, whatever its depth. Whether each holds `.git`, when not known yet.
+        folders.reverse();
+        let count = numbers.len();
+        let top_down = |index: usize| numbers[count - 1 - index];
+        if numbers
             .iter()
-            .copied()
-            .zip(canonical.ancestors())
-            .skip(1)
-            .collect();
-        let with_git: Vec<bool> = between
+            .any(|&number| above.folder(number).has_git.is_none())
+        {
+            down(&folders, count, |index, at| {
+                let folder = above.folder(top_down(index));
+                if folder.has_git.is_none() {
+                    folder.has_git = Some(at.meta(Path::new(".git"), false).is_some());
+                }
+            });
+        }
+        let with_git: Vec<bool> = numbers
             .iter()
-            .map(|&(number, dir)| above.has_git(number, dir))
+            .map(|&number| above.folder(number).has_git == Some(true))
             .collect();
-        let outermost = with_git.iter().rposition(|&git| git)?;
+        let (&root_has_git, between) = with_git.split_first()?;
+        // From the root's parent up (`between[at]` is `numbers[at + 1]`); the folders at and
+        // below the root's repository read its `.gitignore` and `.git/info/exclude`.
+        let outermost = between.iter().rposition(|&git| git)?;
         let repository = if root_has_git {
             None
         } else {
-            with_git.iter().position(|&git| git)
+            between.iter().position(|&git| git)
         };
-        let mut node: Option<Arc<Node>> = None;
-        for (at, &(number, dir)) in between[..=outermost].iter().enumerate().rev() {
-            let git = repository.is_some_and(|repository| at <= repository);
-            let files = match &above.folder(number).read[usize::from(git)] {
-                Some(files) => files.clone(),
-                None => {
-                    let read = self.read_dir(dir, git, None);
-                    let files = Files {
-                        dot_ignore: read.dot_ignore,
-                        gitignore: read.gitignore,
-                        exclude: read.exclude,
-                        has_git: read.has_git,
-                    };
-                    above.folder(number).read[usize::from(git)] = Some(files.clone());
-                    files
+        let git_at = |at: usize| repository.is_some_and(|repository| at <= repository);
+        // The ignore files of the folders from the outermost repository down to the root's
+        // parent, when not read yet (by another root below them).
+        let first = count - 2 - outermost;
+        let unread = (0..=outermost).any(|at| {
+            let folder = numbers.get(at + 1).and_then(|&n| above.folders.get(n));
+            folder.is_none_or(|folder| folder.read[usize::from(git_at(at))].is_none())
+        });
+        if unread {
+            down(&folders, count - 1, |index, at_dir| {
+                if index < first {
+                    return;
                 }
+                let at = count - 2 - index;
+                let git = git_at(at);
+                let folder = above.folder(top_down(index));
+                if folder.read[usize::from(git)].is_some() {
+                    return;
+                }
+                let read = self.read_dir(at_dir, git, None);
+                folder.read[usize::from(git)] = Some(Files {
+                    dot_ignore: read.dot_ignore,
+                    gitignore: read.gitignore,
+                    exclude: read.exclude,
+                    has_git: read.has_git,
+                });
+            });
+        }
+        let mut node: Option<Arc<Node>> = None;
+        for at in (0..=outermost).rev() {
+            let Some(&number) = numbers.get(at + 1) else {
+                continue;
+            };
+            let Some(files) = above.folder(number).read[usize::from(git_at(at))].clone() else {
+                continue;
             };
             if files.dot_ignore.is_none() && files.gitignore.is_none() && files.exclude.is_none() {
                 continue;
             }
+            let Some(dir) = folders.get(count - 2 - at) else {
+                continue;
+            };
             let Ok(below) = canonical.strip_prefix(dir) else {
                 continue;
             };
@@ -327,11 +503,11 @@ impl IgnoreFiles {
 
     /// Read the ignore files of `dir` into a node below `parent`: its `.ignore` and, with `git`,
     /// its `.gitignore` and `.git/info/exclude`.
-    fn read_dir(&self, dir: &Path, git: bool, parent: Option<Arc<Node>>) -> Node {
-        let dotgit = std::fs::symlink_metadata(dir.join(".git")).ok();
+    fn read_dir(&self, dir: At, git: bool, parent: Option<Arc<Node>>) -> Node {
+        let dotgit = dir.meta(Path::new(".git"), false);
         let has_git = dotgit.is_some();
-        let exclude = |dotgit: std::fs::Metadata| {
-            if dotgit.is_file() {
+        let exclude = |dotgit: Meta| {
+            if dotgit.kind == Type::File {
                 self.read_linked_exclude(dir)
             } else {
                 self.read(dir, &[".git", "info"], "exclude")
@@ -346,7 +522,7 @@ impl IgnoreFiles {
             dot_ignore: self.read(dir, &[], ".ignore"),
             gitignore,
             exclude,
-            dir: dir.to_path_buf(),
+            dir: dir.path.to_path_buf(),
             above_root: None,
             has_git,
             parent,
@@ -361,12 +537,12 @@ impl IgnoreFiles {
     /// from the common directory a link, within the caps, opened non-blocking), and never when
     /// the common directory resolves into `/proc` or `/sys`. The `.git` file and `commondir`
     /// are one line each: regular files, not links, read non-blocking and bounded.
-    fn read_linked_exclude(&self, dir: &Path) -> Option<Arc<Gitignore>> {
-        let line = self.first_line(&dir.join(".git"))?;
-        let git_dir = dir.join(line.strip_prefix("gitdir:")?.trim());
+    fn read_linked_exclude(&self, dir: At) -> Option<Arc<Gitignore>> {
+        let line = self.first_line(dir, ".git")?;
+        let git_dir = dir.path.join(line.strip_prefix("gitdir:")?.trim());
         let commondir = git_dir.join("commondir");
         let common = if std::fs::symlink_metadata(&commondir).is_ok() {
-            git_dir.join(self.first_line(&commondir)?)
+            git_dir.join(self.first_line(At::path(&git_dir), "commondir")?)
         } else {
             git_dir
         };
@@ -383,26 +559,26 @@ impl IgnoreFiles {
                 ),
             );
         }
-        self.read_at(&common, &["info"], "exclude")
+        self.read_at(At::path(&common), &["info"], "exclude")
     }
 
     /// The first line of a `.git` file or a `commondir` file, trimmed; `None` when it is
     /// missing, empty or not a regular file (git refuses such a repository), with a note when
     /// it cannot be read without waiting or is over the cap.
-    fn first_line(&self, path: &Path) -> Option<String> {
+    fn first_line(&self, dir: At, name: &str) -> Option<String> {
         /// A line that names a folder: a path, well under this.
         const MAX_LINE_FILE: u64 = 16 * 1024;
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        if !meta.is_file() {
+        let meta = dir.meta(Path::new(name), false)?;
+        if meta.kind != Type::File {
             return None;
         }
-        let bytes = match crate::read_bytes(path, MAX_LINE_FILE) {
+        let bytes = match dir.read(Path::new(name), MAX_LINE_FILE) {
             Ok(bytes) => bytes,
             Err(why) => {
                 if let Ok(mut notes) = self.notes.lock() {
                     notes.push(format!(
                         "{}: {}; the repository's info/exclude is not applied",
-                        super::display_path(path),
+                        super::display_path(&dir.path.join(name)),
                         why.trim_end_matches("; skipped")
                     ));
                 }
@@ -425,54 +601,56 @@ impl IgnoreFiles {
     /// The ignore file `name` in the folders `inside` of `dir`, when it is a regular file within
     /// the caps and no folder on the way is a link. `None` without a word when it does not
     /// exist (or a folder on the way is not a folder: `.git` as a file, in a worktree).
-    fn read(&self, dir: &Path, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
+    fn read(&self, dir: At, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
         self.read_at(dir, inside, name)
     }
 
     /// [`Self::read`] of the file in the folders `inside` of `base` (a repository's
     /// `info/exclude` may be outside the work tree; its patterns are relative to the work tree
     /// all the same).
-    fn read_at(&self, base: &Path, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
-        let mut path = base.to_path_buf();
+    fn read_at(&self, base: At, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
+        // The names below `base`: looked up from it.
+        let mut rel = PathBuf::new();
         let mut linked = None;
         for (at, folder) in inside.iter().enumerate() {
-            path.push(folder);
-            let meta = std::fs::symlink_metadata(&path).ok()?;
-            if meta.file_type().is_symlink() {
+            rel.push(folder);
+            let meta = base.meta(&rel, false)?;
+            if meta.kind == Type::Link {
                 linked = Some(inside[..=at].join("/"));
-                path.extend(&inside[at + 1..]);
+                rel.extend(&inside[at + 1..]);
                 break;
             }
-            if !meta.is_dir() {
+            if meta.kind != Type::Dir {
                 return None;
             }
         }
-        path.push(name);
+        rel.push(name);
+        let path = base.path.join(&rel);
         let shown = super::display_path(&path);
         let refuse = |why: &str| self.refuse(&shown, why);
         if let Some(linked) = linked {
             // Whether there is a file to refuse, by its metadata only: never opened.
-            std::fs::metadata(&path).ok()?;
+            base.meta(&rel, true)?;
             return refuse(&format!("{linked} is a symbolic link; not followed"));
         }
-        let meta = std::fs::symlink_metadata(&path).ok()?;
+        let meta = base.meta(&rel, false)?;
         let path = path.as_path();
-        if meta.file_type().is_symlink() {
+        if meta.kind == Type::Link {
             return refuse("a symbolic link; not followed");
         }
-        if !meta.is_file() {
+        if meta.kind != Type::File {
             return refuse("not a regular file");
         }
-        if meta.len() > MAX_IGNORE_FILE_BYTES {
+        if meta.len > MAX_IGNORE_FILE_BYTES {
             return refuse(&format!(
                 "{} bytes, over the {} KiB an ignore file may have",
-                meta.len(),
+                meta.len,
                 MAX_IGNORE_FILE_BYTES / 1024
             ));
         }
         // The same file again (the repository's `.gitignore` above another folder argument, a
         // folder named twice): what it gave, at no further cost.
-        let id = file_id(path, &meta);
+        let id = meta.id;
         let first = match self.read.lock() {
             Ok(mut read) => match read.get(&id) {
                 Some(Some(done)) => return done.clone().unwrap_or_else(|why| refuse(&why)),
@@ -488,8 +666,8 @@ impl IgnoreFiles {
             Err(_) => true,
         };
         if first {
-            let spent = self.spent.fetch_add(meta.len(), Ordering::Relaxed);
-            if spent.saturating_add(meta.len()) > self.budget {
+            let spent = self.spent.fetch_add(meta.len, Ordering::Relaxed);
+            if spent.saturating_add(meta.len) > self.budget {
                 self.over_budget.store(true, Ordering::Relaxed);
                 if let Ok(mut read) = self.read.lock() {
                     read.insert(id, Some(Ok(None)));
@@ -497,17 +675,17 @@ impl IgnoreFiles {
                 return None;
             }
         }
-        let done = Self::compile(path);
+        let done = Self::compile(path, base.read(&rel, MAX_IGNORE_FILE_BYTES));
         if let Ok(mut read) = self.read.lock() {
             read.insert(id, Some(done.clone()));
         }
         done.unwrap_or_else(|why| refuse(&why))
     }
 
-    /// The patterns of the ignore file `path` (a regular file within the cap), for paths
-    /// relative to its folder.
-    fn compile(path: &Path) -> Read {
-        let bytes = crate::read_bytes(path, MAX_IGNORE_FILE_BYTES)?;
+    /// The patterns of the ignore file `path` (a regular file within the cap, read as
+    /// `bytes`), for paths relative to its folder.
+    fn compile(path: &Path, bytes: Result<Vec<u8>, String>) -> Read {
+        let bytes = bytes?;
         let text = String::from_utf8_lossy(&bytes);
         // Rooted at `.`: the matcher strips no folder from the paths it is given (they are made
         // relative to the file's folder first), so any spelling of that folder can share it.
@@ -535,7 +713,15 @@ impl IgnoreFiles {
         } else {
             dir.parent().and_then(|parent| self.node(parent))
         };
-        let node = self.read_dir(dir, true, parent.clone());
+        // Opened once, each of its names looked at from it (a folder deep below `/` is walked
+        // by the system once, not once per name); by its path when it cannot be opened.
+        #[cfg(unix)]
+        let opened = crate::change::paths::fd::open_dir(libc::AT_FDCWD, dir.as_os_str(), true);
+        #[cfg(unix)]
+        let at = At::open(dir, opened.as_ref().ok());
+        #[cfg(not(unix))]
+        let at = At::path(dir);
+        let node = self.read_dir(at, true, parent.clone());
         // A directory with `.git` keeps a node of its own, empty or not: it ends the reach of
         // the `.gitignore` files above it.
         let node = if node.is_empty() && !(node.has_git && parent.is_some()) {
