@@ -119,37 +119,65 @@ struct Root {
     real: PathBuf,
     /// Its folder on disk (`real` itself for a folder).
     dir: PathBuf,
+    /// The top of the work tree that holds `dir`: the nearest folder at or above it with a
+    /// `.git` (found by [`paths::locate_repository`] on its walk).
+    repository: Option<PathBuf>,
 }
 
-/// The top of the work tree that holds `dir` below `top` (a repository's root), if another
-/// one does: a nested repository or submodule has a `.git` of its own between them (found as
-/// git finds it, links followed). Folders already looked at are remembered in `seen` (folder →
-/// the nested top it is in), so many paths in one deep folder cost its depth once.
-fn nested_top(
-    dir: &std::path::Path,
-    top: &std::path::Path,
-    seen: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
-) -> Option<PathBuf> {
-    let mut walked = Vec::new();
-    let mut found = None;
-    for ancestor in dir.ancestors() {
-        if ancestor == top || !ancestor.starts_with(top) {
-            break;
+/// The linted paths' places on disk, looked up component by component: each changed file goes
+/// to the first path (in the order given) that holds it, at a cost of its own length whatever
+/// the number of paths (a search of every path for each changed file took 15,000 changed files
+/// and 15,000 paths over 20 seconds).
+struct RootTrie<'a> {
+    /// Each folder on the way to a root (node 0: where paths start), with the index of the
+    /// first root that is this folder, if one is.
+    roots: Vec<Option<usize>>,
+    /// A node and the name of a component below it: that component's node. The names are the
+    /// roots' own (borrowed): a node costs a few dozen bytes whatever the depth.
+    below: std::collections::HashMap<(usize, &'a std::ffi::OsStr), usize>,
+}
+
+impl<'a> RootTrie<'a> {
+    fn new(roots: &'a [Root]) -> Self {
+        let mut trie = RootTrie {
+            roots: vec![None],
+            below: std::collections::HashMap::new(),
+        };
+        for (index, root) in roots.iter().enumerate() {
+            let mut node = 0;
+            for component in root.real.components() {
+                let next = trie.roots.len();
+                node = *trie
+                    .below
+                    .entry((node, component.as_os_str()))
+                    .or_insert(next);
+                if node == next {
+                    trie.roots.push(None);
+                }
+            }
+            if let Some(slot) = trie.roots.get_mut(node) {
+                slot.get_or_insert(index);
+            }
         }
-        if let Some(known) = seen.get(ancestor) {
-            found = known.clone();
-            break;
-        }
-        walked.push(ancestor.to_path_buf());
-        if std::fs::metadata(ancestor.join(".git")).is_ok() {
-            found = Some(ancestor.to_path_buf());
-            break;
-        }
+        trie
     }
-    for folder in walked {
-        seen.insert(folder, found.clone());
+
+    /// The first root (lowest index) that `path` is, or is below.
+    fn find(&self, path: &std::path::Path) -> Option<usize> {
+        let mut node = 0;
+        let mut found = self.roots.first().copied().flatten();
+        for component in path.components() {
+            let Some(&next) = self.below.get(&(node, component.as_os_str())) else {
+                break;
+            };
+            node = next;
+            found = match (found, self.roots.get(node).copied().flatten()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        found
     }
-    found
 }
 
 /// Read the change `base...HEAD` of the repository that holds `paths` (default: `.`), keeping
@@ -184,13 +212,15 @@ pub fn load(
         if !spellings.insert(given) {
             continue;
         }
-        match paths::locate(given, &cwd) {
+        let (located, repository) = paths::locate_repository(given, &cwd);
+        match located {
             paths::Located::Found { real, dir } => {
                 first_dir.get_or_insert_with(|| dir.clone());
                 roots.push(Root {
                     given: given.clone(),
                     real,
                     dir,
+                    repository,
                 });
             }
             paths::Located::Link { link, whole } => {
@@ -228,23 +258,23 @@ pub fn load(
     let repo = git::Repo::discover(&dir)?;
     // One repository per run: a path outside its work tree, or in a repository nested in it,
     // is not in its diff, so it gets a note instead of passing as reviewed.
-    let mut seen = std::collections::HashMap::new();
+    // The walk that found each path also found its repository: no path is looked at whole.
     roots.retain(|root| {
         let other = if root.dir.starts_with(&repo.root) {
-            nested_top(&root.dir, &repo.root, &mut seen).map(|top| {
-                format!(
-                    "in the repository at `{}`",
-                    crate::discover::display_path(&top)
-                )
-            })
+            // A nested repository or submodule has a `.git` of its own below the top.
+            root.repository
+                .as_ref()
+                .filter(|top| top.starts_with(&repo.root) && **top != repo.root)
+                .map(|top| {
+                    format!(
+                        "in the repository at `{}`",
+                        crate::discover::display_path(top)
+                    )
+                })
         } else if repo.root.starts_with(&root.real) {
             // A folder above the repository: the changed files under it are the repository's,
             // but a repository of its own is not reviewed.
-            if let Some(own) = root
-                .dir
-                .ancestors()
-                .find(|a| std::fs::metadata(a.join(".git")).is_ok())
-            {
+            if let Some(own) = &root.repository {
                 notes.push(format!(
                     "{}: its own repository (`{}`) is not reviewed, only the repository of the first path (`{}`) in it; change mode (--diff) reviews one repository per run: run it again for this path",
                     crate::discover::display_path(&root.given),
@@ -280,10 +310,11 @@ pub fn load(
     let classifier = classify::Classifier::new(&migrations, &code, &not_code)?;
     let exclude = crate::discover::exclude_matcher(config)?;
 
+    let trie = RootTrie::new(&roots);
     let mut files = Vec::new();
     for entry in entries {
         let absolute = repo.root.join(&entry.path);
-        let Some(root) = roots.iter().find(|r| absolute.starts_with(&r.real)) else {
+        let Some(root) = trie.find(&absolute).and_then(|i| roots.get(i)) else {
             continue;
         };
         if exclude.as_ref().is_some_and(|m| {
@@ -597,6 +628,33 @@ mod tests {
         assert_eq!(touched, vec![2, 3, 4, 7, 10, 11, 12]);
         assert!(!migration(Some(Vec::new())).touches_line(1));
         assert!(migration(None).touches_line(1));
+    }
+
+    /// A changed file goes to the first path given that holds it, as a search of the paths in
+    /// order found it.
+    #[test]
+    fn the_first_root_that_holds_a_path() {
+        let root = |real: &str| Root {
+            given: PathBuf::from(real),
+            real: PathBuf::from(real),
+            dir: PathBuf::from(real),
+            repository: None,
+        };
+        let roots = [root("/r/a/b"), root("/r"), root("/r/a"), root("/r/c")];
+        let trie = RootTrie::new(&roots);
+        let find = |path: &str| trie.find(std::path::Path::new(path));
+        for path in [
+            "/r/a/b/x", "/r/a/x", "/r", "/r/c/x", "/r/cc", "/q", "/r/a/b",
+        ] {
+            let expected = roots
+                .iter()
+                .position(|r| std::path::Path::new(path).starts_with(&r.real));
+            assert_eq!(find(path), expected, "{path}");
+        }
+        assert_eq!(
+            RootTrie::new(&roots[..1]).find(std::path::Path::new("/r/a")),
+            None
+        );
     }
 
     /// Statements are placed on their lines with one index per file: a migration of 300,000

@@ -90,6 +90,9 @@ trait Walker {
     /// Whether the current folder is in a git work tree: a `.git` of any kind in it or above
     /// it. What such a folder holds can come from a repository.
     fn in_work_tree(&self) -> bool;
+    /// The nearest folder at or above the current one (`here`, its path) whose `.git` exists
+    /// as git sees it (a link to one followed), when the walker was asked to track them.
+    fn repository(&self, here: &Path) -> Option<PathBuf>;
     /// What `name` in the current folder is, not following it; `None` when missing.
     fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>>;
     /// The same position, to move on from independently.
@@ -114,6 +117,25 @@ pub fn locate(given: &Path, cwd: &Path) -> Located {
     walk(given, cwd, false).0
 }
 
+/// [`locate`], and for a path found, the top of the work tree that holds its `dir`: the
+/// nearest folder at or above it with a `.git` (followed when it is a link, as git does),
+/// learned on the same walk (one more look per folder, never a whole path).
+pub fn locate_repository(given: &Path, cwd: &Path) -> (Located, Option<PathBuf>) {
+    #[cfg(unix)]
+    let walker = {
+        let mut walker = fd::FdWalker::new(true);
+        walker.track_repositories = true;
+        walker
+    };
+    #[cfg(not(unix))]
+    let walker = PathWalker {
+        track_repositories: true,
+        ..PathWalker::default()
+    };
+    let (located, _, repository) = locate_with(walker, given, cwd, false);
+    (located, repository)
+}
+
 /// Where `path` is on disk with every link resolved, as `std::fs::canonicalize` says, at a
 /// cost of one step per component and link (the system's `realpath` reads each prefix whole:
 /// for a path thousands of folders deep, millions of steps). `None` when it does not exist or
@@ -135,37 +157,41 @@ pub fn canonical(path: &Path) -> Option<PathBuf> {
 /// [`locate`], or with `follow_all` every link followed; with whether the whole path exists.
 fn walk(given: &Path, cwd: &Path, follow_all: bool) -> (Located, bool) {
     #[cfg(unix)]
-    {
-        locate_with(fd::FdWalker::new(!follow_all), given, cwd, follow_all)
-    }
+    let walker = fd::FdWalker::new(!follow_all);
     #[cfg(not(unix))]
-    {
-        locate_with(PathWalker::default(), given, cwd, follow_all)
-    }
+    let walker = PathWalker::default();
+    let (located, whole, _) = locate_with(walker, given, cwd, follow_all);
+    (located, whole)
 }
 
-fn locate_with<W: Walker>(
-    walker: W,
-    given: &Path,
-    cwd: &Path,
-    follow_all: bool,
-) -> (Located, bool) {
+/// What [`locate_with`] found: the place, whether the whole path exists, and the repository
+/// of its folder ([`Walker::repository`]).
+type Walked = (Located, bool, Option<PathBuf>);
+
+fn locate_with<W: Walker>(walker: W, given: &Path, cwd: &Path, follow_all: bool) -> Walked {
     let mut pending: VecDeque<(Step, Option<usize>)> = VecDeque::new();
     if !given.is_absolute() {
         if !cwd.is_absolute() {
             let error = "the working directory is not an absolute path".to_string();
             let path = cwd.to_path_buf();
-            return (Located::Unreadable { path, error }, false);
+            return (Located::Unreadable { path, error }, false, None);
         }
         pending.extend(steps(cwd, false));
     }
     pending.extend(steps(given, true));
     let mut walk = Walk::new(walker, follow_all);
     let spell = |i: usize| given.components().take(i + 1).collect();
-    match walk.run(&mut pending, &spell) {
+    let (located, whole) = match walk.run(&mut pending, &spell) {
         Some(ended) => ended,
         None => walk.end(),
-    }
+    };
+    // A walk that found its path holds the folder `dir` (a missing name or a file is not
+    // gone into): its repository is the walker's.
+    let repository = match &located {
+        Located::Found { dir, .. } => walk.walker.repository(dir),
+        _ => None,
+    };
+    (located, whole, repository)
 }
 
 /// A walk of [`locate_with`] under way: where it is after the steps taken so far.
@@ -316,8 +342,8 @@ impl<W: Walker> Walk<W> {
     }
 
     /// Every step taken: where the walk is.
-    fn end(self) -> (Located, bool) {
-        let real = self.real;
+    fn end(&mut self) -> (Located, bool) {
+        let real = std::mem::take(&mut self.real);
         let dir = if self.file {
             real.parent()
                 .map_or_else(|| real.clone(), Path::to_path_buf)
@@ -599,6 +625,7 @@ fn tree_step<W: Walker>(
 #[cfg_attr(unix, allow(dead_code))]
 struct PathWalker {
     here: PathBuf,
+    track_repositories: bool,
 }
 
 #[cfg_attr(unix, allow(dead_code))]
@@ -636,6 +663,14 @@ impl Walker for PathWalker {
             .ancestors()
             .any(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
     }
+    fn repository(&self, here: &Path) -> Option<PathBuf> {
+        if !self.track_repositories {
+            return None;
+        }
+        here.ancestors()
+            .find(|a| std::fs::metadata(a.join(".git")).is_ok())
+            .map(Path::to_path_buf)
+    }
     fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
         match std::fs::symlink_metadata(self.here.join(name)) {
             Ok(meta) => {
@@ -657,6 +692,7 @@ impl Walker for PathWalker {
     fn fork(&self) -> io::Result<Self> {
         Ok(PathWalker {
             here: self.here.clone(),
+            track_repositories: self.track_repositories,
         })
     }
 }
@@ -781,6 +817,16 @@ pub(crate) mod fd {
         matches!(kind_at(at, OsStr::new(".git")), Ok(Some(_)))
     }
 
+    /// Whether a `.git` is in the folder `at` as git sees it: a link to something that
+    /// exists counts, a dangling one does not (`metadata` of the whole path).
+    fn has_repository(at: RawFd) -> bool {
+        match kind_at(at, OsStr::new(".git")) {
+            Ok(Some(libc::S_IFLNK)) => stat_at(at, OsStr::new(".git"), true).is_ok(),
+            Ok(Some(_)) => true,
+            _ => false,
+        }
+    }
+
     #[derive(Default)]
     pub(super) struct FdWalker {
         /// Whether folders are looked at for a `.git` ([`Walker::in_work_tree`] is asked).
@@ -790,6 +836,12 @@ pub(crate) mod fd {
         depth: usize,
         /// The depth of the outermost folder on the way holding a `.git`.
         work_tree: Option<usize>,
+        /// Whether the folders on the way holding a `.git` as git sees it are tracked
+        /// ([`Walker::repository`]).
+        pub(super) track_repositories: bool,
+        /// The depths of the folders on the way holding a `.git` as git sees it, outermost
+        /// first.
+        repositories: Vec<usize>,
     }
 
     impl FdWalker {
@@ -813,6 +865,10 @@ pub(crate) mod fd {
             let dir = open_dir(libc::AT_FDCWD, root.as_os_str(), true)?;
             self.depth = 0;
             self.work_tree = (self.track_work_tree && has_git(dir.as_raw_fd())).then_some(0);
+            self.repositories.clear();
+            if self.track_repositories && has_repository(dir.as_raw_fd()) {
+                self.repositories.push(0);
+            }
             self.dir = Some(dir);
             Ok(())
         }
@@ -835,6 +891,9 @@ pub(crate) mod fd {
             if self.track_work_tree && self.work_tree.is_none() && has_git(dir.as_raw_fd()) {
                 self.work_tree = Some(self.depth);
             }
+            if self.track_repositories && has_repository(dir.as_raw_fd()) {
+                self.repositories.push(self.depth);
+            }
             self.dir = Some(dir);
             Ok(Entry::Dir)
         }
@@ -843,6 +902,9 @@ pub(crate) mod fd {
             self.depth = self.depth.saturating_sub(1);
             if self.work_tree.is_some_and(|at| at > self.depth) {
                 self.work_tree = None;
+            }
+            while self.repositories.last().is_some_and(|&at| at > self.depth) {
+                self.repositories.pop();
             }
             self.dir = Some(dir);
             Ok(())
@@ -876,6 +938,12 @@ pub(crate) mod fd {
         fn in_work_tree(&self) -> bool {
             self.work_tree.is_some()
         }
+        /// `here` is the walk's folder: its first components down to the depth of the
+        /// innermost repository on the way (the root is one component, `/`).
+        fn repository(&self, here: &Path) -> Option<PathBuf> {
+            let depth = *self.repositories.last()?;
+            Some(here.components().take(depth + 1).collect())
+        }
         fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
             Ok(kind_at(self.at()?, name)?.map(|kind| match kind {
                 libc::S_IFREG => Kind::File,
@@ -890,6 +958,8 @@ pub(crate) mod fd {
                 dir: self.dir.as_ref().map(OwnedFd::try_clone).transpose()?,
                 depth: self.depth,
                 work_tree: self.work_tree,
+                track_repositories: self.track_repositories,
+                repositories: self.repositories.clone(),
             })
         }
     }
@@ -970,6 +1040,38 @@ mod tests {
             at("app/Dockerfile/x"),
             found(&repo.join("app/Dockerfile/x"), &repo.join("app"))
         );
+    }
+
+    /// The repository of a path's folder is the nearest folder with a `.git` as git sees it
+    /// (a dangling link is none), learned on the walk, also after `..`.
+    #[test]
+    fn the_repository_is_found_on_the_walk() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let top = tmp.path().canonicalize().expect("canonical");
+        let repo = top.join("repo");
+        for dir in [repo.join(".git"), repo.join("n/.git"), repo.join("n/x/y")] {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        std::fs::create_dir_all(repo.join("m/z")).expect("mkdir");
+        symlink("gone", repo.join("m/.git")).expect("symlink");
+        let at = |given: &str| locate_repository(Path::new(given), &top).1;
+        assert_eq!(at("repo/n/x/y"), Some(repo.join("n")));
+        assert_eq!(at("repo/n/x/missing/file"), Some(repo.join("n")));
+        assert_eq!(at("repo/n/x/../.."), Some(repo.clone()));
+        assert_eq!(at("repo/m/z"), Some(repo.clone()));
+        assert_eq!(at("repo"), Some(repo.clone()));
+        assert_eq!(at("."), None);
+        for given in ["repo/n/x/y", "repo/n/x/../..", "repo/m/z", "."] {
+            let by_path = PathWalker {
+                track_repositories: true,
+                ..PathWalker::default()
+            };
+            assert_eq!(
+                locate_with(by_path, Path::new(given), &top, false).2,
+                at(given),
+                "{given}"
+            );
+        }
     }
 
     #[test]
@@ -1075,7 +1177,11 @@ mod tests {
                 for follow_all in [false, true] {
                     assert_eq!(
                         walk(&given, &top, follow_all),
-                        locate_with(PathWalker::default(), &given, &top, follow_all),
+                        {
+                            let (located, whole, _) =
+                                locate_with(PathWalker::default(), &given, &top, follow_all);
+                            (located, whole)
+                        },
                         "{} {follow_all}",
                         given.display()
                     );
