@@ -19,9 +19,9 @@ const MAX_SHELL_NESTING: usize = 4;
 pub struct CommandAnalysis {
     /// Programs in front that exec or forward signals (`tini --`, `gosu app`), by name.
     pub wrappers: Vec<String>,
-    /// The first of `wrappers` that stays and forwards signals (`tini`, `dumb-init`): it, not
-    /// the program, is the process the platform signals.
-    pub forwarder: Option<Forwarder>,
+    /// The first of `wrappers` that stays and forwards signals (`tini`, `dumb-init`), by name:
+    /// it, not the program, is the process the platform signals.
+    pub forwarder: Option<&'static str>,
     /// A shell that receives the stop signal first.
     pub shell: Option<ShellStage>,
     /// The program that ends up running (after wrappers and shells), when known.
@@ -44,13 +44,6 @@ impl CommandAnalysis {
             program.argv.shrink_to_fit();
         }
     }
-}
-
-/// A wrapper that stays in front of the program and passes signals on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Forwarder {
-    /// Canonical name (`tini`, `dumb-init`, `sudo`).
-    pub name: &'static str,
 }
 
 /// A script file that the command runs.
@@ -344,7 +337,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         .wrappers
         .iter()
         .find(|w| w.kind == commands::WrapperKind::Forwards)
-        .map(|w| Forwarder { name: w.name });
+        .map(|w| w.name);
     let mut start = unwrapped.rest.min(argv.len());
     // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
     // CMD): entrypoint scripts end with `exec "$@"`, so the shell runs the app in the end.

@@ -4,7 +4,7 @@
 
 use crate::analysis::ShellOutcome;
 use crate::model::{Platform, ProcessRole};
-use crate::rules::shell_pid1::{image_signal, image_user};
+use crate::rules::shell_pid1::{image_signal, image_user, signal_name};
 use crate::rules::{Reporter, RuleContext};
 
 /// Scripts that run a development server or a one-off task, not something deployed: a dev
@@ -63,11 +63,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             } else {
                 format!("run {}", run.script)
             };
-            let signal_name = if signal == crate::model::Signal::Kill {
-                "the stop signal".to_string()
-            } else {
-                signal.name()
-            };
+            let signal_name = signal_name(&signal);
             let forwarder = process.analysis.as_ref().and_then(|a| a.forwarder);
             let message = match forwarder {
                 // Whether the app gets the signal depends on the forwarder's mode (dumb-init
@@ -75,7 +71,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 // or TINI_KILL_PROCESS_GROUP), but it exits as soon as its child does.
                 Some(f) => format!(
                     "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {} and the app, and {} exits as soon as {} does: a package manager that exits on {signal_name} without waiting for the script ends the container before the app has drained",
-                    run.manager, run.manager, run.script, f.name, f.name, run.manager
+                    run.manager, run.manager, run.script, f, f, run.manager
                 ),
                 None => format!(
                     "the app is started through `{} {invocation}`: {} and the shell it runs the `{}` script with sit between {signal_name} and the app, which may never see the signal",
@@ -88,10 +84,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .as_ref()
                 .and_then(|c| c.init.as_ref())
                 .is_some_and(|i| i.value);
-            let analysis = process.analysis.as_ref();
-            let forwarder = forwarder.map(|f| f.name);
             // A shell that does not exec the command stays in front of it.
-            let shell = analysis
+            let shell = process
+                .analysis
+                .as_ref()
                 .and_then(|a| a.shell.as_ref())
                 .filter(|s| !matches!(s.outcome, ShellOutcome::Exec | ShellOutcome::ImplicitExec));
             let pid1 = inherited

@@ -172,17 +172,13 @@ fn check_process(
     } else {
         workload.stop_signal_for(process).value
     };
-    let signal_name = if signal == Signal::Kill {
-        "the stop signal".to_string()
-    } else {
-        signal.name()
-    };
+    let signal_name = signal_name(&signal);
     // A wrapper in front of the shell that passes the signal on (`ENTRYPOINT ["tini", "--"]`
     // with a shell-form CMD): it is PID 1, not the shell.
     let forwarder = analysis
         .forwarder
         .filter(|_| inherited || matches!(stop, Stop::Pid1));
-    let behind = forwarder.map_or_else(|| " as PID 1".to_string(), |f| format!(" behind {}", f.name));
+    let behind = forwarder.map_or_else(|| " as PID 1".to_string(), |f| format!(" behind {f}"));
     // What happens to the program, after the shell named at the start of the message. Behind
     // a forwarder the shell gets the signal (the program too when the forwarder signals the
     // process group: dumb-init by default, `tini -g`, either switched by an environment
@@ -190,8 +186,7 @@ fn check_process(
     let outcome = match forwarder {
         None => format!("; {signal_name} never reaches {program}"),
         Some(f) => format!(
-            ": the shell exits on {signal_name} at once and {} exits with it, so {program} is killed before it has drained",
-            f.name
+            ": the shell exits on {signal_name} at once and {f} exits with it, so {program} is killed before it has drained"
         ),
     };
     let message = if not_json {
@@ -325,6 +320,15 @@ fn check_process(
     diagnostic.help(help);
 }
 
+/// How a message names the stop signal (a stop signal of SIGKILL is "the stop signal").
+pub(crate) fn signal_name(signal: &Signal) -> String {
+    if *signal == Signal::Kill {
+        "the stop signal".to_string()
+    } else {
+        signal.name()
+    }
+}
+
 /// A development server with auto-reload (`manage.py runserver`, `uvicorn --reload`,
 /// `nodemon`): a local dev setup, not something deployed and drained.
 pub(crate) fn is_dev_server(argv: &crate::analysis::Argv) -> bool {
@@ -420,7 +424,7 @@ fn help(what: &str, synthesized: bool, analysis: &CommandAnalysis) -> String {
         Some(main) if synthesized => {
             let words: Vec<String> = main.argv.iter().map(|a| format!("\"{a}\"")).collect();
             let role = match analysis.forwarder {
-                Some(f) => format!("{} starts {} directly", f.name, main.name()),
+                Some(f) => format!("{f} starts {} directly", main.name()),
                 None => format!("{} is PID 1", main.name()),
             };
             format!("use exec form so {role}: {what} [{}]", words.join(", "))
