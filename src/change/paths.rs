@@ -767,17 +767,10 @@ pub(crate) mod fd {
     /// is never opened; `None` for anything else), non-blocking; `follow` says whether a link
     /// is followed.
     pub(crate) fn open_file(at: RawFd, name: &OsStr, follow: bool) -> io::Result<Option<File>> {
-        let c = c_name(name)?;
-        let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
-        let stat_flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
-        // SAFETY: `c` is NUL-terminated and `stat` has room for the result.
-        if unsafe { libc::fstatat(at, c.as_ptr(), stat.as_mut_ptr(), stat_flags) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fstatat` succeeded, so it filled `stat`.
-        if unsafe { stat.assume_init() }.st_mode & libc::S_IFMT != libc::S_IFREG {
+        if stat_at(at, name, follow)?.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Ok(None);
         }
+        let c = c_name(name)?;
         let mut flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC;
         if !follow {
             flags |= libc::O_NOFOLLOW;

@@ -510,16 +510,19 @@ impl IgnoreFiles {
             if dotgit.kind == Type::File {
                 self.read_linked_exclude(dir)
             } else {
-                self.read(dir, &[".git", "info"], "exclude")
+                self.read_at(dir, &[".git", "info"], "exclude")
             }
         };
         let (gitignore, exclude) = if git {
-            (self.read(dir, &[], ".gitignore"), dotgit.and_then(exclude))
+            (
+                self.read_at(dir, &[], ".gitignore"),
+                dotgit.and_then(exclude),
+            )
         } else {
             (None, None)
         };
         Node {
-            dot_ignore: self.read(dir, &[], ".ignore"),
+            dot_ignore: self.read_at(dir, &[], ".ignore"),
             gitignore,
             exclude,
             dir: dir.path.to_path_buf(),
@@ -598,16 +601,11 @@ impl IgnoreFiles {
         None
     }
 
-    /// The ignore file `name` in the folders `inside` of `dir`, when it is a regular file within
-    /// the caps and no folder on the way is a link. `None` without a word when it does not
-    /// exist (or a folder on the way is not a folder: `.git` as a file, in a worktree).
-    fn read(&self, dir: At, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
-        self.read_at(dir, inside, name)
-    }
-
-    /// [`Self::read`] of the file in the folders `inside` of `base` (a repository's
-    /// `info/exclude` may be outside the work tree; its patterns are relative to the work tree
-    /// all the same).
+    /// The ignore file `name` in the folders `inside` of `base`, when it is a regular file
+    /// within the caps and no folder on the way is a link. `None` without a word when it does
+    /// not exist (or a folder on the way is not a folder: `.git` as a file, in a worktree). A
+    /// repository's `info/exclude` may be outside the work tree; its patterns are relative to
+    /// the work tree all the same.
     fn read_at(&self, base: At, inside: &[&str], name: &str) -> Option<Arc<Gitignore>> {
         // The names below `base`: looked up from it.
         let mut rel = PathBuf::new();
