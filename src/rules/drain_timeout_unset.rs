@@ -84,7 +84,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let drain = drain::drain_timeout(workload, process, cx.config);
             let Drain::Known(timeout) = &drain else {
                 if matches!(drain, Drain::Unknown) {
-                    let diagnostic = out.report_about(workload, 
+                    let diagnostic = out.report_about(workload,
                         main.server_location.unwrap_or(main.name_location),
                         format!(
                             "{} has no drain timeout (no {flag}): it waits for open requests and connections as long as they last, so only the SIGKILL at the end of {deadline_text} stops it",
@@ -117,7 +117,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     drain::format_seconds(default)
                 )
             };
-            let diagnostic = out.report_about(workload, 
+            let diagnostic = out.report_about(workload,
                 main.server_location.unwrap_or(main.name_location),
                 format!(
                     "{} runs with its default drain timeout {} (no {flag}){consequence}",

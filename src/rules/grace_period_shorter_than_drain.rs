@@ -146,7 +146,7 @@ fn report(
         .or_else(|| process.container.as_ref().map(|c| c.location))
         .or(timeout.location)
         .unwrap_or(workload.location);
-    let diagnostic = out.report_about(workload, 
+    let diagnostic = out.report_about(workload,
         location,
         format!(
             "{comparison}: {} `{}` is killed (SIGKILL) before it finishes draining",

@@ -166,7 +166,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             if process.role == ProcessRole::Init {
                 if let Some(tool) = main.and_then(|m| m.migration) {
                     let location = main.map_or(workload.location, |m| m.location);
-                    let diagnostic = out.report_about(workload, 
+                    let diagnostic = out.report_about(workload,
                         location,
                         format!(
                             "init container `{}` runs `{tool}` every time a pod of {} starts: new pods migrate while old pods still serve the old code",
@@ -194,7 +194,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     if inherited(step.location) {
                         continue;
                     }
-                    let diagnostic = out.report_about(workload, 
+                    let diagnostic = out.report_about(workload,
                         step.location,
                         format!(
                             "`{tool}` runs {when}, before {}: {why}",
@@ -226,7 +226,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 continue;
             }
             for (location, tool) in &facts.migrations {
-                let diagnostic = out.report_about(workload, 
+                let diagnostic = out.report_about(workload,
                     *location,
                     format!("the entrypoint script runs `{tool}` {when}: {why}"),
                 );

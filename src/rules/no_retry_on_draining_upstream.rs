@@ -216,25 +216,13 @@ struct Labeler<'a> {
 /// block or 0).
 type HiddenKey = (usize, usize, usize);
 
-/// A run of entries of a list's own, or a list.
-enum Run<'b, 'a> {
-    Own(&'b [Entry<'a>]),
-    List(&'b Entries<'a>),
-}
-
 impl<'a> Labeler<'a> {
     /// The places of a list.
     fn list(&mut self, scan: &Scan<'a>, entries: &Entries<'a>) -> Rc<Places> {
         if let Some((_, places)) = self.lists.get(&entries.id()) {
             return Rc::clone(places);
         }
-        let runs: Vec<Run<'_, 'a>> = entries
-            .parts()
-            .map(|part| match part {
-                Part::Own(own) => Run::Own(own),
-                Part::Shared(shared) => Run::List(shared),
-            })
-            .collect();
+        let runs: Vec<Part<'_, 'a>> = entries.parts().collect();
         let places = Rc::new(self.join(scan, &runs));
         self.lists
             .insert(entries.id(), (entries.clone(), Rc::clone(&places)));
@@ -246,7 +234,7 @@ impl<'a> Labeler<'a> {
     /// the counts add up and the first places are the first of each run's first ones (an own
     /// run's counted without the places of the own runs before it); else (a file's lines
     /// reached twice another way) every entry is read.
-    fn join(&mut self, scan: &Scan<'a>, runs: &[Run<'_, 'a>]) -> Places {
+    fn join(&mut self, scan: &Scan<'a>, runs: &[Part<'_, 'a>]) -> Places {
         let mut lists = HashSet::new();
         let mut own_seen = HashSet::new();
         let mut each: Vec<Rc<Places>> = Vec::new();
@@ -255,13 +243,13 @@ impl<'a> Labeler<'a> {
         let mut list_files = 0;
         for run in runs {
             match run {
-                Run::Own(own) => {
+                Part::Own(own) => {
                     let places = read(scan, own.iter(), &mut own_seen);
                     files.extend_from_slice(&places.files);
                     own_files.extend_from_slice(&places.files);
                     each.push(Rc::new(places));
                 }
-                Run::List(list) => {
+                Part::Shared(list) => {
                     if lists.insert(list.id()) {
                         let places = self.list(scan, list);
                         files.extend_from_slice(&places.files);
@@ -281,8 +269,8 @@ impl<'a> Labeler<'a> {
             let mut entries: Vec<&Entry<'a>> = Vec::new();
             for run in runs {
                 match run {
-                    Run::Own(own) => entries.extend(own.iter()),
-                    Run::List(list) => list.visit_once(&mut lists, &mut |e| entries.push(e)),
+                    Part::Own(own) => entries.extend(own.iter()),
+                    Part::Shared(list) => list.visit_once(&mut lists, &mut |e| entries.push(e)),
                 }
             }
             return read(scan, entries.into_iter(), &mut HashSet::new());
@@ -318,7 +306,7 @@ impl<'a> Labeler<'a> {
         if let Some((_, places)) = self.hidden.get(&key) {
             return Rc::clone(places);
         }
-        let runs: Vec<Run<'_, 'a>> = lookups
+        let runs: Vec<Part<'_, 'a>> = lookups
             .iter()
             .filter_map(|lookup| match lookup {
                 Lookup::Set {
@@ -331,7 +319,7 @@ impl<'a> Labeler<'a> {
                             (None, None) => true,
                             _ => false,
                         };
-                    (!same_level).then_some(Run::List(entries))
+                    (!same_level).then_some(Part::Shared(entries))
                 }
                 _ => None,
             })
