@@ -66,6 +66,19 @@ impl Found {
 pub struct Discovery {
     pub files: Vec<Found>,
     pub notes: Vec<String>,
+    /// The folders below a scanned folder that hold a `.git` of their own (nested
+    /// repositories, submodules), each once: as shown, and where it is on disk. Change mode
+    /// reviews one repository's commits and says which of these it left out.
+    pub repositories: Vec<Repository>,
+}
+
+/// A folder with a `.git` of its own found by the walk.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    /// As shown (the walk's spelling, see [`display_path`]).
+    pub display: String,
+    /// Where it is on disk: its scanned folder's real path joined with the rest.
+    pub real: PathBuf,
 }
 
 /// Whether `display` (from [`display_path`]) opens the file `path` names. The display is the
@@ -321,6 +334,8 @@ struct Walked {
     /// and the index of the path argument it was found from.
     keyed: Vec<Keyed>,
     notes: Vec<String>,
+    /// The folders below a scanned folder that hold a `.git`, as the walk spells them.
+    repositories: Vec<PathBuf>,
 }
 
 /// A file, the path that names it whatever the argument it was reached from (its canonical
@@ -359,6 +374,7 @@ fn walk(
     let found = Mutex::new(Vec::new());
     let keyed = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
+    let repositories = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             // The run is being stopped (the language server shuts down): what was walked is
@@ -379,6 +395,18 @@ fn walk(
                 return WalkState::Continue;
             };
             let is_root = entry.depth() == 0;
+            // A repository of its own in a folder below a scanned one. A scanned folder's
+            // own is change mode's to judge, from the path argument.
+            if entry.file_name() == ".git"
+                && entry.depth() >= 2
+                && is_repository(entry.path(), file_type)
+            {
+                if let (Some(parent), Ok(mut repositories)) =
+                    (entry.path().parent(), repositories.lock())
+                {
+                    repositories.push(parent.to_path_buf());
+                }
+            }
             if file_type.is_dir() {
                 if entry.file_name() == ".git"
                     || is_excluded(matcher, entry.path(), true)
@@ -440,7 +468,50 @@ fn walk(
         files: found.into_inner().unwrap_or_default(),
         keyed: keyed.into_inner().unwrap_or_default(),
         notes: notes.into_inner().unwrap_or_default(),
+        repositories: repositories.into_inner().unwrap_or_default(),
     }
+}
+
+/// Whether the `.git` at `git` makes its folder a repository as git sees it: a folder with
+/// `HEAD`, `objects` and `refs` (git's own test), or the small file a submodule or a linked work
+/// tree has, `gitdir: <where>`. An empty `.git` folder or any other file leaves its folder in
+/// the repository around it; a link is not followed (and not counted).
+fn is_repository(git: &Path, file_type: std::fs::FileType) -> bool {
+    if file_type.is_dir() {
+        let kind = |name: &str| std::fs::symlink_metadata(git.join(name)).map(|m| m.file_type());
+        return kind("HEAD").is_ok_and(|k| k.is_file() || k.is_symlink())
+            && kind("objects").is_ok_and(|k| k.is_dir())
+            && kind("refs").is_ok_and(|k| k.is_dir());
+    }
+    file_type.is_file()
+        && crate::read_bytes(git, 4096).is_ok_and(|bytes| bytes.starts_with(b"gitdir:"))
+}
+
+/// The folders with a `.git` the walk found (as it spells them), each with where it is on disk
+/// (the deepest scanned folder it is below, by its real path, joined with the rest), each
+/// place once, in the order they are shown. Overlapping folder arguments find the same one
+/// twice.
+fn repositories_found(
+    found: Vec<PathBuf>,
+    roots: &HashMap<PathBuf, (PathBuf, usize)>,
+) -> Vec<Repository> {
+    let mut repositories: Vec<Repository> = found
+        .into_iter()
+        .filter_map(|path| {
+            let real = path.ancestors().skip(1).find_map(|dir| {
+                let (canonical, _) = roots.get(dir)?;
+                Some(canonical.join(path.strip_prefix(dir).ok()?))
+            })?;
+            Some(Repository {
+                display: display_path(&path),
+                real,
+            })
+        })
+        .collect();
+    repositories.sort_unstable_by(|a, b| a.real.cmp(&b.real).then(a.display.cmp(&b.display)));
+    repositories.dedup_by(|later, first| later.real == first.real);
+    repositories.sort_unstable_by(|a, b| a.display.cmp(&b.display).then(a.real.cmp(&b.real)));
+    repositories
 }
 
 /// The note for a path argument that is a symbolic link.
@@ -565,14 +636,20 @@ pub fn discover(
                 .skip(1)
                 .any(|dir| canonical_dirs.contains(dir))
         });
-    let roots = overlap.then_some(&roots);
+    let keyed_roots = overlap.then_some(&roots);
     if !dirs.is_empty() {
         let ignore_files = IgnoreFiles::new(&dirs);
-        let mut walked = walk(&dirs, matcher.as_ref(), &ignore_files, roots, stop);
+        let mut walked = walk(&dirs, matcher.as_ref(), &ignore_files, keyed_roots, stop);
         if ignore_files.over_budget() {
             // Which files the budget would have let in depends on the order threads reach
             // them; the output may not. So none is applied, and the walk starts over.
-            walked = walk(&dirs, matcher.as_ref(), &IgnoreFiles::off(), roots, stop);
+            walked = walk(
+                &dirs,
+                matcher.as_ref(),
+                &IgnoreFiles::off(),
+                keyed_roots,
+                stop,
+            );
             walked.notes.push(format!(
                 "the .gitignore, .ignore and .git/info/exclude files here add up to over {} KiB; none is applied and every file is linted (`exclude` in the configuration still applies)",
                 IGNORE_BUDGET_BYTES / 1024
@@ -583,6 +660,7 @@ pub fn discover(
         discovery.files.extend(walked.files);
         discovery.notes.extend(walked.notes);
         named_files.extend(walked.keyed);
+        discovery.repositories = repositories_found(walked.repositories, &roots);
     }
     if overlap {
         named_files.sort_unstable_by(|a, b| {

@@ -171,6 +171,7 @@ pub fn lint_paths_overlaid(
             }),
     );
     let mut notes = discovery.notes;
+    let repositories = discovery.repositories;
     // Notes about files that are not linted, with their place in discovery order.
     let mut file_notes: Vec<(usize, String)> = Vec::new();
     let mut sources: Vec<Source> = Vec::with_capacity(extra.len() + discovery.files.len());
@@ -218,6 +219,9 @@ pub fn lint_paths_overlaid(
     file_notes.sort_by_key(|(order, _)| *order);
     notes.extend(file_notes.into_iter().map(|(_, note)| note));
     notes.append(&mut report.notes);
+    if let Some(change) = &settings.change {
+        notes.extend(change.unreviewed(&repositories));
+    }
     report.notes = notes;
     Ok(report)
 }

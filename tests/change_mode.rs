@@ -1266,6 +1266,100 @@ fn paths_in_other_repositories_get_a_note() {
     );
 }
 
+/// A repository found inside a linted folder (a checkout in a checkout, a submodule's `.git`
+/// file) is linted like any folder, but its commits are not the first repository's: each gets a
+/// note saying its migrations are not reviewed (none did), the first ten by name and then how
+/// many more. A `.git` that does not make a repository (an empty folder, a link, a file of
+/// something else) gets none, nor does a repository a path argument already named.
+#[test]
+fn repositories_inside_linted_folders_get_a_note() {
+    let dir = repo();
+    let root = dir.path();
+    commit_drop_with_code(root);
+    let drop = "db/migrate/20250301000000_remove_legacy_from_users.rb";
+    // Made after the commits, so the outer repository does not record them.
+    let inner = root.join("services/inner");
+    std::fs::create_dir_all(&inner).expect("mkdir");
+    git(&inner, &["init", "-q"]);
+    write(
+        root,
+        "vendor/lib/.git",
+        "gitdir: ../../.git/modules/lib
+",
+    );
+    std::fs::create_dir_all(root.join("empty/.git")).expect("mkdir");
+    write(
+        root,
+        "other/.git",
+        "not a pointer
+",
+    );
+    std::fs::create_dir_all(root.join("linked")).expect("mkdir");
+    std::os::unix::fs::symlink(root.join(".git"), root.join("linked/.git")).expect("symlink");
+    let note = |name: &str| {
+        format!("{name}: a repository of its own inside the linted paths; change mode (--diff) reviews only the first path's repository (`")
+    };
+
+    let out = run(root, &["--diff", "main", "--format", "json"], &[]);
+    let sl603: Vec<String> = findings(&out)
+        .into_iter()
+        .filter(|f| f.0 == "SL603")
+        .map(|f| f.1)
+        .collect();
+    assert_eq!(sl603, vec![drop.to_string()]);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("a repository of its own"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].contains(&note("services/inner")), "{err}");
+    assert!(lines[1].contains(&note("vendor/lib")), "{err}");
+    assert!(
+        lines[0].ends_with(
+            "the files in it are linted, the migrations committed in it are not reviewed (run it again for this path)"
+        ),
+        "{err}"
+    );
+
+    // Named as a path argument too: one note, the argument's.
+    let out = run(root, &[".", "services/inner", "--diff", "main"], &[]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("services/inner: not in the repository of the first path")
+            && !err.contains(&note("services/inner"))
+            && err.contains(&note("vendor/lib")),
+        "{err}"
+    );
+
+    // Without change mode, nothing to say.
+    let out = run(root, &["--no-diff"], &[]);
+    assert!(
+        !stderr(&out).contains("a repository of its own"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Ten by name, then how many more.
+    for i in 0..12 {
+        let nested = root.join(format!("many/r{i:02}"));
+        std::fs::create_dir_all(&nested).expect("mkdir");
+        git(&nested, &["init", "-q"]);
+    }
+    let out = run(root, &["many", "--diff", "main"], &[]);
+    let err = stderr(&out);
+    let named = err.matches("a repository of its own").count();
+    assert_eq!(named, 10, "{err}");
+    assert!(
+        err.contains(&note("many/r00")) && err.contains(&note("many/r09")),
+        "{err}"
+    );
+    assert!(
+        err.contains("and 2 more repositories inside the linted paths, not reviewed by change mode (--diff) either"),
+        "{err}"
+    );
+}
+
 /// Path arguments in deep folders of one repository: whether each is in a nested repository is
 /// learned on the walk that finds it (one look per folder). Each folder above each argument
 /// was kept whole in a map and its `.git` looked up by its whole path: 100 files 1,900 folders

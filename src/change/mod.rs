@@ -75,6 +75,12 @@ pub struct ChangeSet {
     pub migrations: Vec<ChangedMigration>,
     /// Migrations left unreviewed, and why.
     pub notes: Vec<String>,
+    /// The top of the work tree under review (none when no path was in one).
+    pub repository: Option<PathBuf>,
+    /// The linted paths this change covers, without links.
+    reviewed_roots: std::collections::HashSet<PathBuf>,
+    /// Repositories the notes already name (a path argument in one).
+    noted_repositories: std::collections::HashSet<PathBuf>,
 }
 
 impl ChangeSet {
@@ -82,7 +88,48 @@ impl ChangeSet {
     pub fn code_files(&self) -> impl Iterator<Item = &ChangedFile> {
         self.files.iter().filter(|f| f.role == Role::Code)
     }
+
+    /// Notes for the repositories the walk found inside the linted folders (a checkout in a
+    /// checkout, a submodule): their files are linted, but their commits are not this
+    /// repository's, so nothing committed there is reviewed. Repositories a path argument is
+    /// in were named already; the first [`MAX_REPOSITORY_NOTES`] get a note each, then one
+    /// note counts the rest.
+    pub fn unreviewed(&self, found: &[crate::discover::Repository]) -> Vec<String> {
+        let Some(repository) = &self.repository else {
+            return Vec::new();
+        };
+        let mut unreviewed = found.iter().filter(|r| {
+            r.real != *repository
+                && !self.noted_repositories.contains(&r.real)
+                && r.real
+                    .ancestors()
+                    .skip(1)
+                    .any(|dir| self.reviewed_roots.contains(dir))
+        });
+        let mut notes: Vec<String> = unreviewed
+            .by_ref()
+            .take(MAX_REPOSITORY_NOTES)
+            .map(|r| {
+                format!(
+                    "{}: a repository of its own inside the linted paths; change mode (--diff) reviews only the first path's repository (`{}`): the files in it are linted, the migrations committed in it are not reviewed (run it again for this path)",
+                    r.display,
+                    crate::discover::display_path(repository)
+                )
+            })
+            .collect();
+        let more = unreviewed.count();
+        if more > 0 {
+            notes.push(format!(
+                "and {more} more repositor{} inside the linted paths, not reviewed by change mode (--diff) either",
+                if more == 1 { "y" } else { "ies" }
+            ));
+        }
+        notes
+    }
 }
+
+/// How many repositories inside the linted folders get a note each in change mode.
+pub const MAX_REPOSITORY_NOTES: usize = 10;
 
 /// Why change mode could not run (exit 2).
 #[derive(Debug)]
@@ -253,12 +300,16 @@ pub fn load(
             files: Vec::new(),
             migrations: Vec::new(),
             notes,
+            repository: None,
+            reviewed_roots: Default::default(),
+            noted_repositories: Default::default(),
         });
     };
     let repo = git::Repo::discover(&dir)?;
     // One repository per run: a path outside its work tree, or in a repository nested in it,
     // is not in its diff, so it gets a note instead of passing as reviewed.
     // The walk that found each path also found its repository: no path is looked at whole.
+    let mut noted_repositories = std::collections::HashSet::new();
     roots.retain(|root| {
         let other = if root.dir.starts_with(&repo.root) {
             // A nested repository or submodule has a `.git` of its own below the top.
@@ -275,6 +326,7 @@ pub fn load(
             // A folder above the repository: the changed files under it are the repository's,
             // but a repository of its own is not reviewed.
             if let Some(own) = &root.repository {
+                noted_repositories.insert(own.clone());
                 notes.push(format!(
                     "{}: its own repository (`{}`) is not reviewed, only the repository of the first path (`{}`) in it; change mode (--diff) reviews one repository per run: run it again for this path",
                     crate::discover::display_path(&root.given),
@@ -286,6 +338,11 @@ pub fn load(
         } else {
             Some("outside it".to_string())
         };
+        if other.is_some() {
+            if let Some(top) = &root.repository {
+                noted_repositories.insert(top.clone());
+            }
+        }
         if let Some(other) = &other {
             notes.push(format!(
                 "{}: not in the repository of the first path (`{}`) but {other}; change mode (--diff) reviews one repository per run: run it again for this path",
@@ -434,6 +491,9 @@ pub fn load(
         files,
         migrations,
         notes,
+        reviewed_roots: roots.into_iter().map(|root| root.real).collect(),
+        repository: Some(repo.root),
+        noted_repositories,
     })
 }
 
