@@ -477,14 +477,8 @@ fn walk(
 /// tree has, `gitdir: <where>`. An empty `.git` folder or any other file leaves its folder in
 /// the repository around it; a link is not followed (and not counted).
 fn is_repository(git: &Path, file_type: std::fs::FileType) -> bool {
-    if file_type.is_dir() {
-        let kind = |name: &str| std::fs::symlink_metadata(git.join(name)).map(|m| m.file_type());
-        return kind("HEAD").is_ok_and(|k| k.is_file() || k.is_symlink())
-            && kind("objects").is_ok_and(|k| k.is_dir())
-            && kind("refs").is_ok_and(|k| k.is_dir());
-    }
-    file_type.is_file()
-        && crate::read_bytes(git, 4096).is_ok_and(|bytes| bytes.starts_with(b"gitdir:"))
+    // The test the ignore files and change mode make ([`crate::change::paths::is_repository`]).
+    (file_type.is_dir() || file_type.is_file()) && crate::change::paths::is_repository(git, false)
 }
 
 /// The folders with a `.git` the walk found (as it spells them), each with where it is on disk

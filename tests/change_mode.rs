@@ -1418,3 +1418,49 @@ fn many_path_arguments_and_changed_files_cost_their_sum() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
 }
+
+/// A `.git` that git does not take for a repository (an empty folder, a folder without
+/// `HEAD`, a file that is not `gitdir:`, a FIFO) leaves its folder in the repository around
+/// it: a second path argument there is reviewed (it got a note "in the repository at sub" and
+/// its SL603 was dropped), named alone it is reviewed in the outer repository (exit 2 before),
+/// and the outer `.gitignore` applies below it (ignore matching started over there).
+#[test]
+fn a_dot_git_that_git_does_not_accept_is_no_repository() {
+    let dir = repo();
+    let root = dir.path();
+    write(root, ".gitignore", "build/\n");
+    commit_all(root, "ignore");
+    let drop = "db/migrate/20250301000000_remove_legacy_from_users.rb";
+    let kinds = ["empty", "nohead", "file", "fifo"];
+    for kind in kinds {
+        write(root, &format!("{kind}/{drop}"), DROP_MIGRATION);
+    }
+    change_code(root);
+    commit_all(root, "drops");
+    std::fs::create_dir_all(root.join("empty/.git")).expect("mkdir");
+    std::fs::create_dir_all(root.join("nohead/.git/objects")).expect("mkdir");
+    std::fs::create_dir_all(root.join("nohead/.git/refs")).expect("mkdir");
+    write(root, "file/.git", "not a pointer\n");
+    let fifo = mkfifo(&root.join("fifo/.git"));
+    for kind in kinds {
+        if kind == "fifo" && !fifo {
+            continue;
+        }
+        write(
+            root,
+            &format!("{kind}/build/Dockerfile"),
+            "FROM x\nCMD npm start\n",
+        );
+        let out = run(
+            root,
+            &["app", kind, "--diff", "main", "--format", "json"],
+            &[],
+        );
+        let err = stderr(&out);
+        assert!(!err.contains("not in the repository"), "{kind}: {err}");
+        let files: Vec<String> = findings(&out).into_iter().map(|f| f.1).collect();
+        assert_eq!(files, vec![format!("{kind}/{drop}")], "{kind}: {err}");
+        let out = run(root, &[kind, "--diff", "main", "--format", "json"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
+    }
+}

@@ -1155,6 +1155,15 @@ fn ignore_files_over_the_budget_are_none_applied() {
     assert_eq!(three.findings().len(), 3, "{}", three.stderr);
 }
 
+/// A `.git` folder git takes for a repository (`HEAD`, `objects`, `refs`), with `info`: an
+/// empty one is none, and leaves its folder in the repository around it.
+fn git_dir(git: &Path) {
+    for folder in ["info", "objects", "refs"] {
+        std::fs::create_dir_all(git.join(folder)).expect("mkdir");
+    }
+    std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("write");
+}
+
 /// An ignore file is charged to the budget once a run, however many scanned folders it applies
 /// to: 70 folder arguments in one repository each took the repository's 4 KiB `.gitignore` again
 /// (and `.git/info/exclude`), went over the budget and applied none (210 false findings in
@@ -1163,7 +1172,7 @@ fn ignore_files_over_the_budget_are_none_applied() {
 fn ignore_files_applied_to_many_folder_arguments_are_charged_once() {
     let root = tempfile::tempdir().expect("tempdir");
     let repo = root.path().join("repo");
-    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    git_dir(&repo.join(".git"));
     let mut gitignore = String::from("gen/\n");
     for i in 0..64 {
         gitignore.push_str(&format!("# comment line {i:04} {}\n", ".".repeat(48)));
@@ -1208,7 +1217,7 @@ fn ignore_files_above_deep_folder_arguments_cost_their_length() {
     use std::os::fd::AsRawFd;
     let root = tempfile::tempdir().expect("tempdir");
     let repo = root.path();
-    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    git_dir(&repo.join(".git"));
     write(repo, ".git/info/exclude", "*.local.Dockerfile\n");
     write(repo, ".gitignore", "gen/\n");
     let (chains, half) = (10, 950);
@@ -1255,7 +1264,7 @@ fn ignore_files_above_deep_folder_arguments_cost_their_length() {
 fn ignore_files_hide_what_git_would() {
     let root = tempfile::tempdir().expect("tempdir");
     let repo = root.path().join("repo");
-    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
+    git_dir(&repo.join(".git"));
     for name in [
         "svc/Dockerfile",
         "svc/deploy/Dockerfile",
@@ -1440,8 +1449,8 @@ fn ignore_files_are_not_read_through_a_linked_folder() {
 fn nested_repositories_start_over_for_gitignore_files() {
     let root = tempfile::tempdir().expect("tempdir");
     let repo = root.path();
-    std::fs::create_dir_all(repo.join(".git/info")).expect("mkdir");
-    std::fs::create_dir_all(repo.join("nested/.git/info")).expect("mkdir");
+    git_dir(&repo.join(".git"));
+    git_dir(&repo.join("nested/.git"));
     write(repo, ".git/info/exclude", "*.local.Dockerfile\n");
     write(repo, ".gitignore", "build/\n");
     write(repo, ".ignore", "generated/\n");

@@ -731,8 +731,11 @@ fn check_git_file(path: &Path) -> Result<(), GitError> {
     Ok(())
 }
 
-/// The repository of `dir`: the nearest `.git` at or above it, a directory or a `gitdir:` file
-/// (a linked work tree, a submodule). `None` when there is none.
+/// The repository of `dir`: the nearest `.git` at or above it that git takes for one
+/// ([`super::paths::is_repository`]: a directory with `HEAD`, `objects` and `refs`, or a
+/// `gitdir:` file of a linked work tree or a submodule), a link to one followed. `None` when
+/// there is none. Any other `.git` (an empty folder, a file of another kind, a FIFO) leaves
+/// its folder in the repository around it, as git does.
 fn locate(dir: &Path) -> Result<Option<Located>, GitError> {
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     for ancestor in dir.ancestors() {
@@ -741,17 +744,24 @@ fn locate(dir: &Path) -> Result<Option<Located>, GitError> {
         let Ok(meta) = std::fs::metadata(&dotgit) else {
             continue;
         };
+        if !meta.is_dir() && !meta.is_file() {
+            continue;
+        }
+        // Before it is looked into: not a folder or file of the kernel behind a link.
+        check_git_file(&dotgit)?;
         if meta.is_dir() {
-            check_git_file(&dotgit)?;
+            if !super::paths::is_repository(&dotgit, true) {
+                continue;
+            }
             return Ok(Some(Located {
                 top: ancestor.to_path_buf(),
                 git_dir: dotgit,
             }));
         }
-        if !meta.is_file() {
-            return Err(not_regular(&dotgit));
-        }
         let line = first_line_of(&dotgit)?;
+        if !super::paths::is_repository(&dotgit, true) {
+            continue;
+        }
         let target = line
             .strip_prefix("gitdir:")
             .map(str::trim)

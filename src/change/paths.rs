@@ -136,6 +136,49 @@ pub fn locate_repository(given: &Path, cwd: &Path) -> (Located, Option<PathBuf>)
     (located, repository)
 }
 
+/// The largest `.git` file git reads (`4 * PATH_MAX`): a larger one names no repository.
+const MAX_GIT_FILE: u64 = 4 * 4096;
+
+/// Whether the `.git` at `git` makes its folder a repository as git sees it (git's own test):
+/// a folder holding `HEAD` (a file or a link; a FIFO or a device too, which change mode then
+/// refuses by name), `objects` and `refs` (folders), or a regular file
+/// of at most 16 KiB starting `gitdir:` (a submodule, a linked work tree). An empty `.git`
+/// folder, one without `HEAD`, another file, a FIFO or a device leaves its folder in the
+/// repository around it. `follow`: a `.git` that is a link is followed (the user's own paths,
+/// as git does), else it is none (a walk never leaves its root through one). Discovery, the
+/// ignore files and change mode all ask this.
+pub fn is_repository(git: &Path, follow: bool) -> bool {
+    #[cfg(unix)]
+    {
+        fd::git_at(libc::AT_FDCWD, git.as_os_str(), follow)
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::Read;
+        let meta = if follow {
+            std::fs::metadata(git)
+        } else {
+            std::fs::symlink_metadata(git)
+        };
+        let Ok(meta) = meta else {
+            return false;
+        };
+        if meta.is_dir() {
+            let kind =
+                |name: &str| std::fs::symlink_metadata(git.join(name)).map(|m| m.file_type());
+            return kind("HEAD").is_ok_and(|k| !k.is_dir())
+                && kind("objects").is_ok_and(|k| k.is_dir())
+                && kind("refs").is_ok_and(|k| k.is_dir());
+        }
+        let mut start = Vec::new();
+        meta.is_file()
+            && meta.len() <= MAX_GIT_FILE
+            && crate::open_nonblocking(git).is_ok_and(|file| {
+                file.take(7).read_to_end(&mut start).is_ok() && start == b"gitdir:"
+            })
+    }
+}
+
 /// Where `path` is on disk with every link resolved, as `std::fs::canonicalize` says, at a
 /// cost of one step per component and link (the system's `realpath` reads each prefix whole:
 /// for a path thousands of folders deep, millions of steps). `None` when it does not exist or
@@ -668,7 +711,7 @@ impl Walker for PathWalker {
             return None;
         }
         here.ancestors()
-            .find(|a| std::fs::metadata(a.join(".git")).is_ok())
+            .find(|a| is_repository(&a.join(".git"), true))
             .map(Path::to_path_buf)
     }
     fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
@@ -805,20 +848,56 @@ pub(crate) mod fd {
         open_file(from, name, true)
     }
 
-    /// Whether `.git` (of any kind) is in the folder `at`.
+    /// Whether `.git` (of any kind) is in the folder `at`: what such a folder holds can come
+    /// from a repository, so a link in it is not followed (the safe side: a `.git` git would
+    /// not take for a repository still counts here).
     fn has_git(at: RawFd) -> bool {
         matches!(kind_at(at, OsStr::new(".git")), Ok(Some(_)))
     }
 
-    /// Whether a `.git` is in the folder `at` as git sees it: a link to something that
-    /// exists counts, a dangling one does not (`metadata` of the whole path).
+    /// Whether the folder `at` is the top of a repository, its `.git` followed when it is a
+    /// link, as git does ([`git_at`]).
     fn has_repository(at: RawFd) -> bool {
-        match kind_at(at, OsStr::new(".git")) {
-            Ok(Some(libc::S_IFLNK)) => stat_at(at, OsStr::new(".git"), true).is_ok(),
-            Ok(Some(_)) => true,
+        git_at(at, OsStr::new(".git"), true)
+    }
+
+    /// Whether `git` (a name in the folder `at`, or a path from `AT_FDCWD`) makes its folder a
+    /// repository as git sees it ([`super::is_repository`]); `follow`: a link is followed, else
+    /// it is none. A `.git` file is opened non-blocking and only its first bytes are read.
+    pub(crate) fn git_at(at: RawFd, git: &OsStr, follow: bool) -> bool {
+        let Ok(stat) = stat_at(at, git, follow) else {
+            return false;
+        };
+        match stat.st_mode & libc::S_IFMT {
+            libc::S_IFDIR => {
+                let Ok(dir) = open_dir(at, git, follow) else {
+                    return false;
+                };
+                let kind = |name: &str| kind_at(dir.as_raw_fd(), OsStr::new(name)).ok().flatten();
+                // A FIFO or device for `HEAD` (git would wait on it) counts too: change mode
+                // then refuses the repository by name instead of passing it by.
+                kind("HEAD").is_some_and(|kind| kind != libc::S_IFDIR)
+                    && kind("objects") == Some(libc::S_IFDIR)
+                    && kind("refs") == Some(libc::S_IFDIR)
+            }
+            libc::S_IFREG
+                if u64::try_from(stat.st_size).is_ok_and(|size| size <= super::MAX_GIT_FILE) =>
+            {
+                use std::io::Read;
+                let Ok(Some(file)) = open_file(at, git, follow) else {
+                    return false;
+                };
+                let mut start = Vec::with_capacity(GITDIR.len());
+                file.take(GITDIR.len() as u64)
+                    .read_to_end(&mut start)
+                    .is_ok_and(|_| start == GITDIR)
+            }
             _ => false,
         }
     }
+
+    /// How a `.git` file that names a repository starts.
+    const GITDIR: &[u8] = b"gitdir:";
 
     #[derive(Default)]
     pub(super) struct FdWalker {
@@ -1035,26 +1114,69 @@ mod tests {
         );
     }
 
+    /// A `.git` folder git takes for a repository.
+    fn git_dir(git: &Path) {
+        for folder in ["objects", "refs"] {
+            std::fs::create_dir_all(git.join(folder)).expect("mkdir");
+        }
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("write");
+    }
+
     /// The repository of a path's folder is the nearest folder with a `.git` as git sees it
-    /// (a dangling link is none), learned on the walk, also after `..`.
+    /// (a dangling link, an empty `.git` folder or one without `HEAD`, a file that is not
+    /// `gitdir:` are none; a link to a repository is followed), learned on the walk, also
+    /// after `..`. Any `.git` counted, so an empty one made its folder a repository of its own.
     #[test]
     fn the_repository_is_found_on_the_walk() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let top = tmp.path().canonicalize().expect("canonical");
         let repo = top.join("repo");
-        for dir in [repo.join(".git"), repo.join("n/.git"), repo.join("n/x/y")] {
+        git_dir(&repo.join(".git"));
+        git_dir(&repo.join("n/.git"));
+        for dir in [
+            repo.join("n/x/y"),
+            repo.join("e/.git"),
+            repo.join("h/.git/objects"),
+            repo.join("h/.git/refs"),
+            repo.join("f"),
+            repo.join("s"),
+            repo.join("l"),
+        ] {
             std::fs::create_dir_all(dir).expect("mkdir");
         }
+        std::fs::write(repo.join("f/.git"), "not a pointer\n").expect("write");
+        std::fs::write(repo.join("s/.git"), "gitdir: ../.git/modules/s\n").expect("write");
+        symlink(repo.join("n/.git"), repo.join("l/.git")).expect("symlink");
         std::fs::create_dir_all(repo.join("m/z")).expect("mkdir");
         symlink("gone", repo.join("m/.git")).expect("symlink");
         let at = |given: &str| locate_repository(Path::new(given), &top).1;
+        for (given, repository) in [
+            ("repo/e", "repo"),
+            ("repo/h", "repo"),
+            ("repo/f", "repo"),
+            ("repo/s", "repo/s"),
+            ("repo/l", "repo/l"),
+        ] {
+            assert_eq!(at(given), Some(top.join(repository)), "{given}");
+        }
+        // Not followed: the link is none.
+        assert!(!is_repository(&repo.join("l/.git"), false));
+        assert!(is_repository(&repo.join("s/.git"), false));
         assert_eq!(at("repo/n/x/y"), Some(repo.join("n")));
         assert_eq!(at("repo/n/x/missing/file"), Some(repo.join("n")));
         assert_eq!(at("repo/n/x/../.."), Some(repo.clone()));
         assert_eq!(at("repo/m/z"), Some(repo.clone()));
         assert_eq!(at("repo"), Some(repo.clone()));
         assert_eq!(at("."), None);
-        for given in ["repo/n/x/y", "repo/n/x/../..", "repo/m/z", "."] {
+        for given in [
+            "repo/n/x/y",
+            "repo/n/x/../..",
+            "repo/m/z",
+            ".",
+            "repo/e",
+            "repo/f",
+            "repo/l",
+        ] {
             let by_path = PathWalker {
                 track_repositories: true,
                 ..PathWalker::default()

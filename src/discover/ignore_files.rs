@@ -252,6 +252,17 @@ impl<'a> At<'a> {
         Some(Meta::of(&path, &meta.ok()?))
     }
 
+    /// Whether the folder's `.git` makes it a repository as git sees it (git's own test, as
+    /// discovery and change mode make it: [`crate::change::paths::is_repository`]); a `.git`
+    /// link is not followed.
+    fn is_repository(&self) -> bool {
+        #[cfg(unix)]
+        if let Some(fd) = self.fd {
+            return crate::change::paths::fd::git_at(fd, std::ffi::OsStr::new(".git"), false);
+        }
+        crate::change::paths::is_repository(&self.path.join(".git"), false)
+    }
+
     /// The bytes of the file `rel` below the folder, as [`crate::read_bytes`] reads them (the
     /// caller has found it a regular file, not a link).
     fn read(&self, rel: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
@@ -426,7 +437,7 @@ impl IgnoreFiles {
             down(&folders, count, |index, at| {
                 let folder = above.folder(top_down(index));
                 if folder.has_git.is_none() {
-                    folder.has_git = Some(at.meta(Path::new(".git"), false).is_some());
+                    folder.has_git = Some(at.is_repository());
                 }
             });
         }
@@ -505,7 +516,7 @@ impl IgnoreFiles {
     /// its `.gitignore` and `.git/info/exclude`.
     fn read_dir(&self, dir: At, git: bool, parent: Option<Arc<Node>>) -> Node {
         let dotgit = dir.meta(Path::new(".git"), false);
-        let has_git = dotgit.is_some();
+        let has_git = dotgit.is_some() && dir.is_repository();
         let exclude = |dotgit: Meta| {
             if dotgit.kind == Type::File {
                 self.read_linked_exclude(dir)
