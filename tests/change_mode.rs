@@ -1419,6 +1419,207 @@ fn many_path_arguments_and_changed_files_cost_their_sum() {
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
 }
 
+/// A repository in `top/real` (outside any other work tree) whose change drops a column in
+/// `sub/` and in `app/` with code, and `top/ul`, a link of the user's own to it.
+fn repository_behind_a_user_link(config: &str) -> tempfile::TempDir {
+    let top = tempfile::tempdir().expect("tempdir");
+    let root = top.path().join("real");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    git(&root, &["init", "-q"]);
+    write(&root, ".shutdownlint.toml", config);
+    write(&root, "app/models/user.rb", "class User\nend\n");
+    commit_all(&root, "initial");
+    git(&root, &["checkout", "-q", "-b", "feature"]);
+    for folder in ["app", "sub"] {
+        write(
+            &root,
+            &format!("{folder}/db/migrate/20250301000000_remove_legacy_from_users.rb"),
+            DROP_MIGRATION,
+        );
+    }
+    write(&root, "app/models/user.rb", "class User\n  x\nend\n");
+    commit_all(&root, "drop");
+    std::os::unix::fs::symlink("real", top.path().join("ul")).expect("symlink");
+    top
+}
+
+/// `exclude` leaves out a changed file by the name the path argument gives it, as discovery
+/// does: through a link of the user's own (`ul/` with `ul -> real`), the configuration found
+/// in `ul` excludes `ul/sub/`. Change mode matched the file's path on disk (`real/sub/...`),
+/// which `ul`'s exclude root never starts: SL603 on an excluded file.
+#[test]
+fn exclude_matches_changed_files_by_name_through_a_user_link() {
+    let top = repository_behind_a_user_link("exclude = [\"sub/\"]\n");
+    let drop = "db/migrate/20250301000000_remove_legacy_from_users.rb";
+    let absolute = top.path().join("ul/");
+    for argument in [
+        "ul/",
+        "./ul/",
+        "real/../ul/",
+        absolute.to_str().unwrap_or(""),
+    ] {
+        let out = run(
+            top.path(),
+            &[argument, "--diff", "main", "--format", "json"],
+            &[],
+        );
+        let files: Vec<String> = findings(&out)
+            .into_iter()
+            .filter(|f| f.0 == "SL603")
+            .map(|f| f.1)
+            .collect();
+        let shown = format!("{}/app/{drop}", argument.trim_end_matches('/'));
+        let shown = shown.trim_start_matches("./");
+        assert_eq!(
+            files,
+            vec![shown.to_string()],
+            "{argument}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// A path argument that is a link of the user's own, named whole (`ul`, no `/`): discovery
+/// says it does not follow it, and change mode does not either (it reviewed the change under
+/// it, reporting SL603 in files discovery never linted).
+#[test]
+fn a_user_link_named_whole_is_not_followed_by_change_mode() {
+    let top = repository_behind_a_user_link("");
+    let out = run(
+        top.path(),
+        &["ul", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(findings(&out).is_empty(), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("ul: a symbolic link; not followed")
+            && err.contains("ul: a symbolic link; change mode (--diff) does not follow it: no repository or changed file is taken from it (name the path it points to)"),
+        "{err}"
+    );
+    // With a `/`, both follow it.
+    let out = run(
+        top.path(),
+        &["ul/", "--diff", "main", "--format", "json"],
+        &[],
+    );
+    assert_eq!(findings(&out).iter().filter(|f| f.0 == "SL603").count(), 2);
+}
+
+/// `[migrations]` globs in a `.shutdownlint.toml` of a subfolder are relative to that folder,
+/// as configuration.md says (they were matched from the repository's root: the migration was
+/// missed). Changed files outside the configuration's folder are classified by the built-in
+/// rules alone.
+#[test]
+fn migration_globs_are_relative_to_the_configuration_file() {
+    let dir = repo();
+    let root = dir.path();
+    git(root, &["checkout", "-q", "main"]);
+    write(
+        root,
+        "services/api/.shutdownlint.toml",
+        "[migrations]\npaths = [\"schema/changes/**\"]\nnot-code = [\"gen/**\"]\n",
+    );
+    write(root, "services/api/src/app.py", "x = 1\n");
+    commit_all(root, "config");
+    git(root, &["checkout", "-q", "-B", "feature"]);
+    write(
+        root,
+        "services/api/schema/changes/001.sql",
+        "ALTER TABLE users DROP COLUMN token;\n",
+    );
+    write(root, "services/api/gen/client.py", "y = 2\n");
+    let sl603 = |root: &Path, args: &[&str]| -> Vec<String> {
+        let mut all = args.to_vec();
+        all.extend(["--diff", "main", "--format", "json"]);
+        findings(&run(root, &all, &[]))
+            .into_iter()
+            .filter(|f| f.0 == "SL603")
+            .map(|f| f.1)
+            .collect()
+    };
+    // Generated code alone (not-code, relative to the file): nothing ships with the drop.
+    commit_all(root, "drop with generated code");
+    assert_eq!(sl603(root, &["services/api"]), Vec::<String>::new());
+    write(root, "services/api/src/app.py", "x = 2\n");
+    commit_all(root, "and code");
+    let drop = "services/api/schema/changes/001.sql".to_string();
+    assert_eq!(sl603(root, &["services/api"]), vec![drop.clone()]);
+    assert_eq!(
+        sl603(&root.join("services/api"), &["."]),
+        vec!["schema/changes/001.sql".to_string()]
+    );
+    // A repository-relative glob names nothing from the file's folder.
+    write(
+        root,
+        "services/api/.shutdownlint.toml",
+        "[migrations]\npaths = [\"services/api/schema/changes/**\"]\n",
+    );
+    assert_eq!(sl603(root, &["services/api"]), Vec::<String>::new());
+    // A changed file outside the file's folder (a second path) is not matched by its globs:
+    // `schema/changes/**` there is no migration; the built-in locations still are.
+    write(
+        root,
+        "services/api/.shutdownlint.toml",
+        "[migrations]\npaths = [\"schema/changes/**\"]\n",
+    );
+    write(
+        root,
+        "web/schema/changes/002.sql",
+        "ALTER TABLE users DROP COLUMN name;\n",
+    );
+    write(
+        root,
+        "web/db/migrate/20250302000000_remove_legacy_from_users.rb",
+        DROP_MIGRATION,
+    );
+    commit_all(root, "web");
+    assert_eq!(
+        sl603(root, &["services/api", "web"]),
+        vec![
+            drop,
+            "web/db/migrate/20250302000000_remove_legacy_from_users.rb".to_string()
+        ]
+    );
+}
+
+/// A folder argument whose name is not UTF-8 gets its changed files: git's path is matched
+/// by its bytes (it was kept with U+FFFD in place of them, and matched no argument: the
+/// migration was reviewed under `.` but not under its folder's name).
+#[test]
+fn a_folder_argument_that_is_not_utf8_gets_its_changed_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = repo();
+    let root = dir.path();
+    let name = std::ffi::OsStr::from_bytes(b"a\xff");
+    let folder = root.join(name);
+    std::fs::create_dir_all(folder.join("db/migrate")).expect("mkdir");
+    std::fs::write(
+        folder.join("db/migrate/20250301000000_remove_legacy_from_users.rb"),
+        DROP_MIGRATION,
+    )
+    .expect("write");
+    std::fs::create_dir_all(folder.join("app")).expect("mkdir");
+    std::fs::write(folder.join("app/x.rb"), "x\n").expect("write");
+    commit_all(root, "drop");
+    let out = command(root, &["--diff", "main", "--format", "json"], &[])
+        .arg(name)
+        .output()
+        .expect("run");
+    let found = findings(&out);
+    assert_eq!(
+        found.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        vec!["SL603"],
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        found[0].1,
+        "a\u{FFFD}/db/migrate/20250301000000_remove_legacy_from_users.rb"
+    );
+}
+
 /// A `.git` that git does not take for a repository (an empty folder, a folder without
 /// `HEAD`, a file that is not `gitdir:`, a FIFO) leaves its folder in the repository around
 /// it: a second path argument there is reviewed (it got a note "in the repository at sub" and

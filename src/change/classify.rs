@@ -165,7 +165,8 @@ impl Classifier {
     /// `migrations`: globs of migration files (in addition to the conventional locations);
     /// `code`: when not empty, the globs of application code (replacing the built-in notion of
     /// source files); `not_code`: globs of files that are not application code (in addition to
-    /// tests, docs, configuration). Globs match repository-relative paths.
+    /// tests, docs, configuration). Globs match paths relative to the configuration file's
+    /// folder ([`Classifier::classify_with`]).
     pub fn new(
         migrations: &[String],
         code: &[String],
@@ -178,21 +179,36 @@ impl Classifier {
         })
     }
 
+    /// The role of `path` (repository-relative), the configured globs matching `path` itself.
     pub fn classify(&self, path: &str) -> Role {
+        self.classify_with(path, Some(path))
+    }
+
+    /// The role of `path` (repository-relative, what the conventional locations and the
+    /// built-in notion of code look at); the configured globs match `from_config`, the path
+    /// relative to the configuration file's folder. A path outside that folder (`None`) cannot
+    /// match them: it is classified as without them.
+    pub fn classify_with(&self, path: &str, from_config: Option<&str>) -> Role {
         if let Some(framework) = migration_framework(path) {
             return Role::Migration(framework);
         }
-        if self.migrations.as_ref().is_some_and(|g| g.is_match(path)) {
+        let matches = |globs: &Option<GlobSet>| {
+            globs
+                .as_ref()
+                .zip(from_config)
+                .is_some_and(|(globs, relative)| globs.is_match(relative))
+        };
+        if matches(&self.migrations) {
             // Only files that can hold a migration: not a README in a migrations folder.
             if !is_doc_or_meta(path) {
                 return Role::Migration(Framework::Configured);
             }
         }
-        if self.not_code.as_ref().is_some_and(|g| g.is_match(path)) {
+        if matches(&self.not_code) {
             return Role::Other;
         }
-        if let Some(code) = &self.code {
-            return if code.is_match(path) {
+        if let (Some(code), Some(relative)) = (&self.code, from_config) {
+            return if code.is_match(relative) {
                 Role::Code
             } else {
                 Role::Other

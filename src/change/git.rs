@@ -87,7 +87,11 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub status: Status,
+    /// As shown: a name that is not UTF-8 has U+FFFD in place of its bytes.
     pub path: String,
+    /// The same path with its bytes as git wrote them, to find it on disk (`path` names no
+    /// file when it is not UTF-8).
+    pub bytes: PathBuf,
     pub old_path: Option<String>,
     /// The blob on the base side (full object id); `None` for an added path, a submodule, or
     /// what git did not name.
@@ -843,11 +847,11 @@ fn first_line(bytes: &[u8]) -> String {
 /// renames and copies, `...R100\0old\0new\0`. Object ids of zeros (no blob on that side) and
 /// of submodules (mode 160000, a commit of another repository) are left out.
 pub fn parse_raw(bytes: &[u8]) -> Vec<Entry> {
-    let mut fields = bytes
-        .split(|&b| b == 0)
-        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let mut fields = bytes.split(|&b| b == 0);
+    let lossy = |field: &[u8]| String::from_utf8_lossy(field).into_owned();
     let mut entries = Vec::new();
     while let Some(token) = fields.next() {
+        let token = lossy(token);
         let Some(header) = token.strip_prefix(':') else {
             continue;
         };
@@ -870,15 +874,17 @@ pub fn parse_raw(bytes: &[u8]) -> Vec<Entry> {
             let Some(second) = fields.next() else { break };
             entries.push(Entry {
                 status,
-                path: second,
-                old_path: Some(first),
+                path: lossy(second),
+                bytes: path_of_bytes(second),
+                old_path: Some(lossy(first)),
                 old_blob,
                 new_blob,
             });
         } else {
             entries.push(Entry {
                 status,
-                path: first,
+                path: lossy(first),
+                bytes: path_of_bytes(first),
                 old_path: None,
                 old_blob,
                 new_blob,
@@ -886,6 +892,19 @@ pub fn parse_raw(bytes: &[u8]) -> Vec<Entry> {
         }
     }
     entries
+}
+
+/// A path git wrote, its bytes as they are (on unix; elsewhere paths are UTF-8 on disk).
+fn path_of_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 /// Hunks of a `git diff -U0`: for each file on the new side, the added or changed line ranges.

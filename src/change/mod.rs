@@ -162,6 +162,9 @@ impl From<ConfigError> for ChangeError {
 /// A linted path as typed and where it is on disk.
 struct Root {
     given: PathBuf,
+    /// `given` made absolute by name (`..` takes off the name before it, links are not
+    /// resolved), as discovery matches `exclude` and the configuration's globs.
+    named: PathBuf,
     /// Without links ([`paths::locate`]).
     real: PathBuf,
     /// Its folder on disk (`real` itself for a folder).
@@ -251,6 +254,7 @@ pub fn load(
             "cannot read the working directory ({e}), where the linted paths are"
         ))
     })?;
+    let exclude = crate::discover::exclude_matcher(config)?;
     let mut notes = Vec::new();
     let mut roots = Vec::new();
     let mut first_dir = None;
@@ -262,9 +266,22 @@ pub fn load(
         let (located, repository) = paths::locate_repository(given, &cwd);
         match located {
             paths::Located::Found { real, dir } => {
+                let named = crate::discover::absolute_by_name(given);
+                // A link of the user's own named whole (`ul`, `/proc/self/cwd`; not `ul/`):
+                // discovery does not follow it, nor does change mode.
+                if std::fs::symlink_metadata(given).is_ok_and(|m| m.file_type().is_symlink()) {
+                    if !excluded(exclude.as_ref(), &named) {
+                        notes.push(format!(
+                            "{}: a symbolic link; change mode (--diff) does not follow it: no repository or changed file is taken from it (name the path it points to)",
+                            crate::discover::display_path(given)
+                        ));
+                    }
+                    continue;
+                }
                 first_dir.get_or_insert_with(|| dir.clone());
                 roots.push(Root {
                     given: given.clone(),
+                    named,
                     real,
                     dir,
                     repository,
@@ -365,28 +382,42 @@ pub fn load(
     let code = config.migrations.code.clone().unwrap_or_default();
     let not_code = config.migrations.not_code.clone().unwrap_or_default();
     let classifier = classify::Classifier::new(&migrations, &code, &not_code)?;
-    let exclude = crate::discover::exclude_matcher(config)?;
+    // The configuration's globs are relative to its folder, by name as `exclude` is.
+    let config_root = config
+        .root
+        .as_deref()
+        .map(crate::discover::absolute_by_name);
 
     let trie = RootTrie::new(&roots);
     let mut files = Vec::new();
     for entry in entries {
-        let absolute = repo.root.join(&entry.path);
+        // Its bytes as git wrote them: a name that is not UTF-8 is found too.
+        let absolute = repo.root.join(&entry.bytes);
         let Some(root) = trie.find(&absolute).and_then(|i| roots.get(i)) else {
             continue;
         };
-        if exclude.as_ref().is_some_and(|m| {
-            absolute.starts_with(m.path())
-                && m.matched_path_or_any_parents(&absolute, false).is_ignore()
-        }) {
+        let rest = absolute.strip_prefix(&root.real).ok();
+        // The path by the name the argument gave (through a link of the user's own, `..`
+        // resolved by name), as discovery matches `exclude`.
+        let named = match rest {
+            Some(rest) if !rest.as_os_str().is_empty() => root.named.join(rest),
+            Some(_) => root.named.clone(),
+            None => absolute.clone(),
+        };
+        if excluded(exclude.as_ref(), &named) {
             continue;
         }
-        let display = match absolute.strip_prefix(&root.real) {
-            Ok(rest) if rest.as_os_str().is_empty() => crate::discover::display_path(&root.given),
-            Ok(rest) => crate::discover::display_path(&root.given.join(rest)),
-            Err(_) => entry.path.clone(),
+        let display = match rest {
+            Some(rest) if rest.as_os_str().is_empty() => crate::discover::display_path(&root.given),
+            Some(rest) => crate::discover::display_path(&root.given.join(rest)),
+            None => entry.path.clone(),
         };
+        let from_config = config_root
+            .as_deref()
+            .and_then(|config_root| named.strip_prefix(config_root).ok())
+            .map(slash_separated);
         files.push(ChangedFile {
-            role: classifier.classify(&entry.path),
+            role: classifier.classify_with(&entry.path, from_config.as_deref()),
             path: entry.path,
             display,
             status: entry.status,
@@ -495,6 +526,22 @@ pub fn load(
         repository: Some(repo.root),
         noted_repositories,
     })
+}
+
+/// Whether `exclude` leaves out the changed file `named` (absolute, by name).
+fn excluded(exclude: Option<&ignore::gitignore::Gitignore>, named: &std::path::Path) -> bool {
+    exclude.is_some_and(|m| {
+        named.starts_with(m.path()) && m.matched_path_or_any_parents(named, false).is_ignore()
+    })
+}
+
+/// A relative path as globs match it: its names joined with `/`.
+fn slash_separated(path: &std::path::Path) -> String {
+    let names: Vec<std::borrow::Cow<'_, str>> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    names.join("/")
 }
 
 /// The change, as rules see it: each migration with its file in the run's [`Files`].
@@ -696,6 +743,7 @@ mod tests {
     fn the_first_root_that_holds_a_path() {
         let root = |real: &str| Root {
             given: PathBuf::from(real),
+            named: PathBuf::from(real),
             real: PathBuf::from(real),
             dir: PathBuf::from(real),
             repository: None,
