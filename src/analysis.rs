@@ -22,6 +22,9 @@ pub struct CommandAnalysis {
     /// The first of `wrappers` that stays and forwards signals (`tini`, `dumb-init`), by name:
     /// it, not the program, is the process the platform signals.
     pub forwarder: Option<&'static str>,
+    /// Whom the forwarder passes a signal to, when its own options say so (`tini -g`,
+    /// `dumb-init -c`); `None` leaves it to its default and its environment switches.
+    pub relay: Option<Relay>,
     /// A shell that receives the stop signal first.
     pub shell: Option<ShellStage>,
     /// The program that ends up running (after wrappers and shells), when known.
@@ -44,6 +47,55 @@ impl CommandAnalysis {
             program.argv.shrink_to_fit();
         }
     }
+}
+
+/// Whom a forwarder passes the signal it receives to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relay {
+    /// Its child alone (tini's and catatonit's default, `dumb-init -c`).
+    Child,
+    /// Every process of its child's process group (dumb-init's default, `tini -g`,
+    /// `catatonit -g`).
+    Group,
+}
+
+/// What a forwarder's own options (the words between its name and what it runs) say about
+/// whom it signals: tini(1) and catatonit(1) `-g`, dumb-init(1) `-c`/`--single-child`.
+fn relay_option(forwarder: &str, options: &[&str]) -> Option<Relay> {
+    // Short options that take a value: tini `-e CODE`, `-p SIGNAL`; dumb-init `-r s:r`.
+    let (flag, relay, with_value, long) = match forwarder {
+        "tini" => ('g', Relay::Group, "ep", None),
+        "catatonit" => ('g', Relay::Group, "", None),
+        "dumb-init" => ('c', Relay::Child, "r", Some("--single-child")),
+        _ => return None,
+    };
+    let mut found = None;
+    let mut words = options.iter();
+    while let Some(word) = words.next() {
+        if *word == "--" || !word.starts_with('-') {
+            break;
+        }
+        if word.starts_with("--") {
+            if Some(*word) == long {
+                found = Some(relay);
+            } else if *word == "--rewrite" {
+                words.next();
+            }
+            continue;
+        }
+        for (pos, ch) in word.char_indices().skip(1) {
+            if ch == flag {
+                found = Some(relay);
+            }
+            if with_value.contains(ch) {
+                if pos + ch.len_utf8() == word.len() {
+                    words.next();
+                }
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// A script file that the command runs.
@@ -320,6 +372,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
     let mut analysis = CommandAnalysis {
         wrappers: Vec::new(),
         forwarder: None,
+        relay: None,
         shell: None,
         main: None,
         migrations_before: Vec::new(),
@@ -333,11 +386,22 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         .iter()
         .map(|w| w.name.to_string())
         .collect();
-    analysis.forwarder = unwrapped
+    let forwarder = unwrapped
         .wrappers
         .iter()
-        .find(|w| w.kind == commands::WrapperKind::Forwards)
-        .map(|w| w.name);
+        .enumerate()
+        .find(|(_, w)| w.kind == commands::WrapperKind::Forwards);
+    if let Some((at, wrapper)) = forwarder {
+        let end = unwrapped
+            .wrappers
+            .get(at + 1)
+            .map_or(unwrapped.rest, |w| w.index)
+            .min(argv.len());
+        analysis.forwarder = Some(wrapper.name);
+        analysis.relay = argv
+            .get(wrapper.index + 1..end)
+            .and_then(|options| relay_option(wrapper.name, options));
+    }
     let mut start = unwrapped.rest.min(argv.len());
     // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
     // CMD): entrypoint scripts end with `exec "$@"`, so the shell runs the app in the end.
@@ -709,4 +773,31 @@ fn looks_like_script(word: &str) -> bool {
             && !word.starts_with("/bin/")
             && !word.starts_with("/sbin/")
             && name.contains("entrypoint"))
+}
+
+#[cfg(test)]
+mod relay_tests {
+    use super::{relay_option, Relay};
+
+    #[test]
+    fn forwarder_options_say_whom_it_signals() {
+        assert_eq!(relay_option("tini", &["-g", "--"]), Some(Relay::Group));
+        assert_eq!(relay_option("tini", &["-sg"]), Some(Relay::Group));
+        // `-p SIGNAL` takes a value: the `-g` after it is still an option.
+        assert_eq!(
+            relay_option("tini", &["-p", "SIGTERM", "-g", "--"]),
+            Some(Relay::Group)
+        );
+        // A value that looks like the flag is not it.
+        assert_eq!(relay_option("tini", &["-e", "-g"]), None);
+        assert_eq!(relay_option("tini", &["--"]), None);
+        assert_eq!(relay_option("catatonit", &["-g", "--"]), Some(Relay::Group));
+        assert_eq!(relay_option("dumb-init", &["-c"]), Some(Relay::Child));
+        assert_eq!(
+            relay_option("dumb-init", &["--single-child", "--"]),
+            Some(Relay::Child)
+        );
+        assert_eq!(relay_option("dumb-init", &["-r", "15:2", "--"]), None);
+        assert_eq!(relay_option("sudo", &["-g", "staff"]), None);
+    }
 }

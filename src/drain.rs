@@ -25,7 +25,10 @@ pub const DRAIN_ENV_VARS: &[&str] = &[
 pub fn env_read_by_rules(name: &str) -> bool {
     matches!(
         name,
-        "GUNICORN_CMD_ARGS" | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+        "GUNICORN_CMD_ARGS"
+            | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+            | "TINI_KILL_PROCESS_GROUP"
+            | "DUMB_INIT_SETSID"
     ) || DRAIN_ENV_VARS.contains(&name)
 }
 

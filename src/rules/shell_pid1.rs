@@ -8,7 +8,7 @@
 //! `KillMode=process`/`mixed` (the default control-group signals every process, and `none`
 //! signals nothing); Heroku-style Procfile platforms signal every process of the dyno.
 
-use crate::analysis::{CommandAnalysis, ShellOutcome};
+use crate::analysis::{CommandAnalysis, Relay, ShellOutcome};
 use crate::diagnostic::Location;
 use crate::model::{Form, Model, Platform, Process, ProcessRole, ShellFamily, Signal, Workload};
 use crate::rules::{Reporter, RuleContext};
@@ -174,20 +174,58 @@ fn check_process(
     };
     let signal_name = signal_name(&signal);
     // A wrapper in front of the shell that passes the signal on (`ENTRYPOINT ["tini", "--"]`
-    // with a shell-form CMD): it is PID 1, not the shell.
-    let forwarder = analysis
-        .forwarder
-        .filter(|_| inherited || matches!(stop, Stop::Pid1));
+    // with a shell-form CMD): it, not the shell, is the process the platform signals.
+    let forwarder = analysis.forwarder.filter(|_| {
+        inherited
+            || matches!(
+                stop,
+                Stop::Pid1 | Stop::Fly | Stop::Systemd { mode: "mixed" | "process", .. }
+            )
+    });
+    // systemd's KillMode=none hands stopping to ExecStop=, whose $MAINPID is then the
+    // forwarder: what it sends is not known.
+    if analysis.forwarder.is_some()
+        && forwarder.is_none()
+        && matches!(stop, Stop::Systemd { .. })
+    {
+        return;
+    }
     let behind = forwarder.map_or_else(|| " as PID 1".to_string(), |f| format!(" behind {f}"));
-    // What happens to the program, after the shell named at the start of the message. Behind
-    // a forwarder the shell gets the signal (the program too when the forwarder signals the
-    // process group: dumb-init by default, `tini -g`, either switched by an environment
-    // variable), dies of it, and the forwarder exits with its child.
-    let outcome = match forwarder {
-        None => format!("; {signal_name} never reaches {program}"),
-        Some(f) => format!(
-            ": the shell exits on {signal_name} at once and {f} exits with it, so {program} is killed before it has drained"
-        ),
+    // What happens to the program behind a forwarder (or compose's `init: true` tini) depends
+    // on the signal and on whom the forwarder passes it to: a shell dies of SIGTERM at once,
+    // and the forwarder exits with its child, in either mode; it waits for its child on
+    // SIGINT and ignores SIGWINCH, so the program drains when the forwarder signals the whole
+    // group, and never gets the signal when only the shell does.
+    let on = on_signal(&signal, Some(shell.family));
+    let init = match (&stop, forwarder) {
+        (_, Some(f)) => Some((f, passes(f, analysis.relay, process, true))),
+        (Stop::Tini(_), None) if !inherited => {
+            Some(("tini", passes("tini", None, process, false)))
+        }
+        _ => None,
+    };
+    let outcome = match &init {
+        None => Some(format!("; {signal_name} never reaches {program}")),
+        Some((f, passes)) => {
+            behind_outcome(f, on, passes.as_ref(), &signal_name, &program).map(|o| format!(": {o}"))
+        }
+    };
+    // systemd's KillMode=process signals the forwarder alone and leaves the rest running: the
+    // program is left behind when the forwarder passes the signal to the shell alone.
+    let process_mode = matches!(stop, Stop::Systemd { mode: "process", .. }) && !inherited;
+    let outcome = match (outcome, &init) {
+        _ if not_json => String::new(),
+        (Some(_), Some((f, Some(Passes { relay: Relay::Child, why })))) if process_mode => {
+            if on != OnSignal::Exits {
+                return;
+            }
+            format!(
+                ": {f} passes {signal_name} to the shell alone ({why}), and the shell exits at once: {program} never gets {signal_name} and keeps running after the unit stops"
+            )
+        }
+        (Some(_), Some(_)) if process_mode => return,
+        (Some(o), _) => o,
+        (None, _) => return,
     };
     let message = if not_json {
         format!(
@@ -203,6 +241,26 @@ fn check_process(
             shell.program,
             shell.family.name()
         )
+    } else if let (Some(f), false) = (forwarder, inherited) {
+        match &stop {
+            Stop::Systemd { mode, .. } => {
+                let sends = if *mode == "mixed" {
+                    format!("to which KillMode=mixed sends {signal_name} alone")
+                } else {
+                    "which KillMode=process signals alone".to_string()
+                };
+                format!("{shell_named} runs behind {f}, the unit's main process, {sends}{outcome}")
+            }
+            Stop::Fly => {
+                let default = if workload.stop_signal.is_none() {
+                    ", Fly's default kill_signal"
+                } else {
+                    ""
+                };
+                format!("{shell_named} runs behind {f}, the process Fly stops with {signal_name}{default}{outcome}")
+            }
+            _ => format!("{shell_named} runs{behind}{outcome}"),
+        }
     } else if forwarder.is_some() {
         format!("{shell_named} runs{behind}{outcome}")
     } else if inherited {
@@ -210,8 +268,11 @@ fn check_process(
     } else {
         match &stop {
             Stop::Pid1 => format!("{shell_named} stays PID 1; {signal_name} never reaches {program}"),
-            Stop::Tini(_) => format!(
+            Stop::Tini(_) if on == OnSignal::Exits => format!(
                 "{shell_named} keeps {program} as its child: `init: true` runs tini, which signals the shell; the shell exits on {signal_name} at once and tini exits with it, so {program} is killed before it has drained"
+            ),
+            Stop::Tini(_) => format!(
+                "{shell_named} keeps {program} as its child: `init: true` runs tini{outcome}"
             ),
             Stop::Systemd { mode: "mixed", .. } => format!(
                 "{shell_named} is the unit's main process and KillMode=mixed sends {signal_name} only to it: {program} gets SIGKILL once the shell exits, without draining"
@@ -268,9 +329,10 @@ fn check_process(
             mainpid_stops,
         } => {
             if let Some(at) = at {
+                let main = forwarder.unwrap_or("the shell");
                 let text = match *mode {
-                    "mixed" => format!("KillMode=mixed: {signal_name} to the main process (the shell), SIGKILL to the rest"),
-                    "process" => "KillMode=process signals only the main process: the shell".to_string(),
+                    "mixed" => format!("KillMode=mixed: {signal_name} to the main process ({main}), SIGKILL to the rest"),
+                    "process" => format!("KillMode=process signals only the main process: {main}"),
                     _ => "KillMode=none: systemd signals no process itself".to_string(),
                 };
                 diagnostic.label(*at, text);
@@ -301,7 +363,7 @@ fn check_process(
     let pipeline = why == "the last command is a pipeline";
     let help = if pipeline {
         "drop the pipe (write logs to stdout and let the platform collect them) and start the server with `exec`, so it replaces the shell and receives the stop signal".to_string()
-    } else if inherited || forwarder.is_some() {
+    } else if inherited || (forwarder.is_some() && matches!(stop, Stop::Pid1)) {
         help(source.what, shell.synthesized, analysis)
     } else {
         match &stop {
@@ -318,6 +380,120 @@ fn check_process(
         }
     };
     diagnostic.help(help);
+}
+
+/// What a shell waiting for its foreground child does when the stop signal reaches it alone
+/// (measured with dash 0.5.12, bash 5.2 and busybox 1.35 ash, each run by tini, dumb-init and
+/// catatonit as PID 1 of a PID namespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnSignal {
+    /// It dies of it at once (the default action is to terminate, and the shell does not
+    /// handle it): SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGPWR, real-time signals; dash
+    /// also on SIGQUIT.
+    Exits,
+    /// It stays until the child exits: SIGINT is put off while a foreground child runs,
+    /// SIGWINCH and SIGURG are ignored by default, bash and ash ignore SIGQUIT.
+    Stays,
+    /// Not measured (SIGKILL kills the forwarder itself): nothing is claimed.
+    Unknown,
+}
+
+/// How `family` (the shell's, when known) reacts to `signal`.
+pub(crate) fn on_signal(signal: &Signal, family: Option<ShellFamily>) -> OnSignal {
+    match signal {
+        Signal::Term | Signal::Hup | Signal::Usr1 | Signal::Usr2 => OnSignal::Exits,
+        Signal::Int | Signal::Winch => OnSignal::Stays,
+        Signal::Quit => match family {
+            Some(ShellFamily::Dash) => OnSignal::Exits,
+            Some(ShellFamily::Bash | ShellFamily::Busybox) => OnSignal::Stays,
+            _ => OnSignal::Unknown,
+        },
+        Signal::Other(name) => match name.as_str() {
+            "ALRM" | "PWR" => OnSignal::Exits,
+            "URG" => OnSignal::Stays,
+            _ if name.starts_with("RTMIN") || name.starts_with("RTMAX") => OnSignal::Exits,
+            _ => OnSignal::Unknown,
+        },
+        Signal::Kill | Signal::Unknown(_) => OnSignal::Unknown,
+    }
+}
+
+/// Whom an init forwarder passes the stop signal to, and why, for a message.
+pub(crate) struct Passes {
+    pub relay: Relay,
+    /// "its default; `-g` or TINI_KILL_PROCESS_GROUP would signal the whole group".
+    pub why: String,
+}
+
+/// Whom `forwarder` passes the signal to: its options (`relay`), else the environment
+/// switches the config shows, else its documented default (tini(1), catatonit -h,
+/// dumb-init(1)). `options` is false for compose's `init: true`, whose tini takes no options.
+/// `None` for forwarders that are not container inits (sudo, `uv run`): not claimed.
+pub(crate) fn passes(
+    forwarder: &str,
+    relay: Option<Relay>,
+    process: &Process,
+    options: bool,
+) -> Option<Passes> {
+    let (relay, why) = match (forwarder, relay) {
+        ("tini" | "catatonit", Some(Relay::Group)) => (Relay::Group, "`-g`".to_string()),
+        ("dumb-init", Some(Relay::Child)) => (Relay::Child, "`-c`".to_string()),
+        ("tini", _) if process.env_var("TINI_KILL_PROCESS_GROUP").is_some() => (
+            Relay::Group,
+            "TINI_KILL_PROCESS_GROUP is set".to_string(),
+        ),
+        ("tini", _) => (
+            Relay::Child,
+            if options {
+                "its default; `-g` or TINI_KILL_PROCESS_GROUP would signal the whole group"
+            } else {
+                "its default; TINI_KILL_PROCESS_GROUP would signal the whole group"
+            }
+            .to_string(),
+        ),
+        ("catatonit", _) => (
+            Relay::Child,
+            "its default; `-g` would signal the whole group".to_string(),
+        ),
+        ("dumb-init", _)
+            if process
+                .env_var("DUMB_INIT_SETSID")
+                .and_then(|e| e.value.as_deref())
+                == Some("0") =>
+        {
+            (Relay::Child, "DUMB_INIT_SETSID=0".to_string())
+        }
+        ("dumb-init", _) => (Relay::Group, "its default".to_string()),
+        _ => return None,
+    };
+    Some(Passes { relay, why })
+}
+
+/// What happens to `program` behind `forwarder` when `signal` reaches it, or `None` where the
+/// shell is no fault: the forwarder signals the whole group and the shell waits for the
+/// program (SIGINT, SIGWINCH), or nothing measured says.
+pub(crate) fn behind_outcome(
+    forwarder: &str,
+    on: OnSignal,
+    passes: Option<&Passes>,
+    signal_name: &str,
+    program: &str,
+) -> Option<String> {
+    match (on, passes) {
+        (OnSignal::Exits, _) => Some(format!(
+            "the shell exits on {signal_name} at once and {forwarder} exits with it, so {program} is killed before it has drained"
+        )),
+        (
+            OnSignal::Stays,
+            Some(Passes {
+                relay: Relay::Child,
+                why,
+            }),
+        ) => Some(format!(
+            "{forwarder} passes {signal_name} to the shell alone ({why}), and the shell does not exit on {signal_name} while {program} runs, so {program} never gets it and is killed when the stop timeout ends"
+        )),
+        _ => None,
+    }
 }
 
 /// How a message names the stop signal (a stop signal of SIGKILL is "the stop signal").

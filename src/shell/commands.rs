@@ -201,6 +201,10 @@ const TINI: Opts<'static> = opts("ep", "", "h", "--version");
 // - dumb-init: Forwards. dumb-init(1): "a simple process supervisor that forwards
 //   signals to children"; -c/--single-child, -r/--rewrite s:r, -v, -h, -V.
 const DUMB_INIT: Opts<'static> = opts("r", "--rewrite", "hV", "--help --version");
+// - catatonit: Forwards. catatonit -h: "-g Forward signals to pid1's process group"; without
+//   it the signal goes to the child alone, and catatonit exits with its child (measured with
+//   Debian's catatonit 0.1.7). -P (pause mode) runs no program; -h -L -V print and exit.
+const CATATONIT: Opts<'static> = opts("", "", "hLPV", "--version");
 // - gosu USER cmd: Exec. gosu README: "we exec the specified process and gosu itself is
 //   no longer resident". su-exec USER[:GROUP] cmd: Exec. su-exec README: "executed
 //   directly and not run as a child, like su and sudo does".
@@ -285,7 +289,7 @@ const UV_RUN: Opts<'static> = opts(
 const PDM_RUN: Opts<'static> = opts("p", "--project --venv", "lh", "--list --help");
 // - doppler run -- cmd: Forwards. DopplerHQ/cli PR #142 "forward all signals to
 //   subprocess" (without a TTY, as in containers). Only the `--` form is unwrapped.
-// Not recognised (behaviour not verified): catatonit, op run, dotenv, chamber exec,
+// Not recognised (behaviour not verified): op run, dotenv, chamber exec,
 // aws-vault exec, timeout, nohup, setsid.
 
 /// One wrapper step at `i`: (name, kind, index of what follows, follows-is-shell-string).
@@ -296,6 +300,11 @@ fn wrapper_step(argv: &[&str], i: usize) -> Option<(&'static str, WrapperKind, u
         "tini" | "tini-static" | "docker-init" => {
             ("tini", Forwards, skip_options(argv, i + 1, &TINI)?)
         }
+        "catatonit" => (
+            "catatonit",
+            Forwards,
+            skip_options(argv, i + 1, &CATATONIT)?,
+        ),
         "dumb-init" => (
             "dumb-init",
             Forwards,

@@ -1,0 +1,4 @@
+FROM node:22-slim
+STOPSIGNAL SIGKILL
+ENTRYPOINT ["tini","--"]
+CMD cd /app && node server.js
