@@ -1593,6 +1593,30 @@ fn linked_work_trees_and_submodules_apply_their_repositorys_exclude() {
     );
 }
 
+/// A `.git` file over its 16 KiB limit is named with that limit: the note said "over the 16384
+/// byte limit (max-file-size)", a setting that is not its limit (raising it changed nothing).
+#[test]
+fn a_git_file_over_its_limit_names_its_own_limit() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, ".git", &"a".repeat(20_000));
+    write(dir, ".shutdownlint.toml", "max-file-size = \"32MiB\"\n");
+    write(dir, "sub/Dockerfile", SHELL_FORM);
+    let result = run(dir, &["--format", "json", "sub"]);
+    assert!(
+        result.stderr.contains(
+            ".git: 20000 bytes, over the 16 KiB a `.git` file may have; the repository's info/exclude is not applied"
+        ),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        !result.stderr.contains("max-file-size"),
+        "{}",
+        result.stderr
+    );
+}
+
 /// A file reached from two path arguments (a folder and its parent, one spelled absolute; a
 /// file named and its folder) is linted once, under the first argument's spelling: it was
 /// linted twice, every finding reported under two paths.

@@ -586,7 +586,25 @@ impl IgnoreFiles {
         if meta.kind != Type::File {
             return None;
         }
-        let bytes = match dir.read(Path::new(name), MAX_LINE_FILE) {
+        // Its own limit, not `max-file-size` (which the configuration sets for linted files).
+        let over = |len: u64| {
+            format!(
+                "{len} bytes, over the {} KiB a `{name}` file may have",
+                MAX_LINE_FILE / 1024
+            )
+        };
+        let read = if meta.len > MAX_LINE_FILE {
+            Err(over(meta.len))
+        } else {
+            dir.read(Path::new(name), MAX_LINE_FILE).map_err(|why| {
+                match why.split_once(" bytes is over the ") {
+                    // It grew since it was looked at.
+                    Some((len, _)) => over(len.parse().unwrap_or(MAX_LINE_FILE + 1)),
+                    None => why,
+                }
+            })
+        };
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(why) => {
                 if let Ok(mut notes) = self.notes.lock() {
