@@ -508,6 +508,14 @@ fn repositories_found(
     repositories
 }
 
+/// Whether the system refused a path for its length (`ENAMETOOLONG`).
+fn name_too_long(error: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return error.raw_os_error() == Some(libc::ENAMETOOLONG);
+    #[cfg(not(unix))]
+    return false;
+}
+
 /// The note for a path argument that is a symbolic link.
 fn link_not_followed(link: &Path) -> String {
     format!(
@@ -574,8 +582,21 @@ pub fn discover(
             Some(Located::Found { real, .. }) => Some(real),
             None => None,
         };
-        let meta = std::fs::symlink_metadata(path)
-            .map_err(|_| ConfigError(format!("{}: no such file or directory", path.display())))?;
+        let meta = std::fs::symlink_metadata(path).map_err(|error| {
+            ConfigError(if error.kind() == std::io::ErrorKind::NotFound {
+                format!("{}: no such file or directory", path.display())
+            } else if name_too_long(&error) {
+                // It is there (`locate` found it one folder at a time), but the system takes
+                // no path this long (`PATH_MAX`), and the walk opens folders by their path.
+                format!(
+                    "{}: a path of {} bytes, longer than the system takes; it cannot be walked (lint it from a folder nearer to it: `cd` there, then `shutdownlint .`)",
+                    path.display(),
+                    path.as_os_str().len()
+                )
+            } else {
+                format!("{}: cannot be looked at ({error})", path.display())
+            })
+        })?;
         // Where it is on disk, links resolved: found by `locate` one component at a time (a
         // deep path costs `canonicalize` a walk of the whole path per component).
         let canonical = real.unwrap_or_else(|| {

@@ -568,6 +568,32 @@ fn a_config_past_path_max_is_read() {
     }
 }
 
+/// A path argument that exists but is longer than `PATH_MAX` was said to be missing ("no such
+/// file or directory"): the error says what the system refused, and how to lint it.
+#[test]
+fn a_path_argument_past_path_max_is_not_called_missing() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path();
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    let depth = 2100;
+    let deepest = nest(repo, depth);
+    write_at(&deepest, c"Dockerfile", SHELL_FORM);
+    let argument = "d/".repeat(depth);
+    let argument = argument.trim_end_matches('/');
+    assert!(argument.len() > 4096);
+    let result = run(repo, &["--format", "json", argument]);
+    assert_eq!(result.code, Some(2), "{}", result.stderr);
+    assert!(
+        result.stderr.contains(&format!(
+            "{argument}: a path of {} bytes, longer than the system takes; it cannot be walked",
+            argument.len()
+        )),
+        "{}",
+        result.stderr
+    );
+    assert!(!result.stderr.contains("no such file"), "{}", result.stderr);
+}
+
 /// A batch of path arguments (pre-commit passes ~128 KiB of them) naming files 1,900 folders
 /// deep: each step of finding them looks at one name, so the cost follows the bytes of the
 /// arguments. Each argument's path was looked at whole per component, three times over, and
