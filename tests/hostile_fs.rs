@@ -618,6 +618,35 @@ fn deep_path_arguments_cost_their_length() {
     assert_eq!(result.findings().len(), count, "{}", result.stderr);
 }
 
+/// Folder arguments each at the bottom of its own chain 1,900 folders deep: the cost follows
+/// the folders of the chains, a few steps each. Each argument's chain was walked four times
+/// from the top (one step more per folder for each name looked for), and the check for
+/// arguments inside one another hashed every folder above each argument by its whole path (in
+/// the square of the depth): 200 such arguments took 10 s.
+#[test]
+fn deep_folder_arguments_cost_their_length() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path();
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    let deep = "d/".repeat(1900);
+    let count = 40;
+    for i in 0..count {
+        let chain = repo.join(format!("c{i}"));
+        std::fs::create_dir(&chain).expect("mkdir");
+        write_at(&nest(&chain, 1900), c"Dockerfile", SHELL_FORM);
+    }
+    let arguments: Vec<String> = (0..count).map(|i| format!("c{i}/{deep}")).collect();
+    let mut args = vec!["--format", "json"];
+    args.extend(arguments.iter().map(String::as_str));
+    let started = Instant::now();
+    let result = run(repo, &args);
+    let took = started.elapsed();
+    assert_eq!(result.code, Some(1), "{}", result.stderr);
+    assert_eq!(result.findings().len(), count, "{}", result.stderr);
+    // 2.7 s in a debug build on a loaded machine (load 7 on 2 cores); about 8 s before.
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
 /// `mkfifo` from the system (the test only; shutdownlint itself never creates or runs anything).
 fn mkfifo(path: &Path) -> bool {
     if let Some(parent) = path.parent() {

@@ -326,6 +326,10 @@ struct Above {
 struct Folder {
     /// Whether it holds `.git`.
     has_git: Option<bool>,
+    /// Whether it holds `.ignore` and `.gitignore` (of any kind), for a folder at or below a
+    /// folder with `.git`, looked at on the same way down as `.git`: a folder with neither
+    /// (nor `.git`) is not gone to again to read them.
+    names: Option<(bool, bool)>,
     /// Its ignore files, with and without its `.gitignore` and `.git/info/exclude`.
     read: [Option<Files>; 2],
 }
@@ -367,7 +371,9 @@ impl Above {
 }
 
 impl IgnoreFiles {
-    pub fn new(roots: &[PathBuf]) -> Self {
+    /// `canonical`: where each root is on disk, as discovery found it (each with its argument's
+    /// index, unused here).
+    pub fn new(roots: &[PathBuf], canonical: &HashMap<PathBuf, (PathBuf, usize)>) -> Self {
         let mut files = Self::empty(IGNORE_BUDGET_BYTES);
         let mut above = Above::default();
         // Each root once, as the walk sees it: a folder named twice is one root.
@@ -376,7 +382,10 @@ impl IgnoreFiles {
             if !seen.insert(root) {
                 continue;
             }
-            let nodes = files.above(root, &mut above);
+            let nodes = match canonical.get(root) {
+                Some((real, _)) => files.above(root, real, &mut above),
+                None => None,
+            };
             files.above_roots.insert(root.clone(), nodes);
         }
         files
@@ -415,10 +424,10 @@ impl IgnoreFiles {
     /// `.git/info/exclude` apply up to the nearest folder with `.git` (the root's own
     /// repository), `.ignore` up to the outermost one: scanning a nested repository alone
     /// applies what scanning the repository around it applies inside it.
-    fn above(&self, root: &Path, above: &mut Above) -> Option<Arc<Node>> {
-        // As `std::fs::canonicalize` says, one step per component (the system's `realpath`
-        // reads each prefix whole: for a deep folder, millions of steps).
-        let canonical = crate::change::paths::canonical(root)?;
+    /// `canonical`: `root` on disk, links resolved (found one step per component: the system's
+    /// `realpath` reads each prefix whole, for a deep folder millions of steps).
+    fn above(&self, root: &Path, canonical: &Path, above: &mut Above) -> Option<Arc<Node>> {
+        let canonical = canonical.to_path_buf();
         // The root's own first, then each folder above it.
         let numbers = above.numbers(&canonical);
         let mut folders: Vec<&Path> = canonical.ancestors().collect();
@@ -430,14 +439,24 @@ impl IgnoreFiles {
         folders.reverse();
         let count = numbers.len();
         let top_down = |index: usize| numbers[count - 1 - index];
-        if numbers
-            .iter()
-            .any(|&number| above.folder(number).has_git.is_none())
-        {
+        // A folder is in a repository when it or one above it holds `.git` (from the top down).
+        let mut inside = false;
+        let unknown = (0..count).any(|index| {
+            let folder = above.folder(top_down(index));
+            inside |= folder.has_git == Some(true);
+            folder.has_git.is_none() || (inside && folder.names.is_none())
+        });
+        if unknown {
+            let mut inside = false;
             down(&folders, count, |index, at| {
                 let folder = above.folder(top_down(index));
                 if folder.has_git.is_none() {
                     folder.has_git = Some(at.is_repository());
+                }
+                inside |= folder.has_git == Some(true);
+                if inside && folder.names.is_none() {
+                    let has = |name: &str| at.meta(Path::new(name), false).is_some();
+                    folder.names = Some((has(".ignore"), has(".gitignore")));
                 }
             });
         }
@@ -458,12 +477,36 @@ impl IgnoreFiles {
         // The ignore files of the folders from the outermost repository down to the root's
         // parent, when not read yet (by another root below them).
         let first = count - 2 - outermost;
-        let unread = (0..=outermost).any(|at| {
-            let folder = numbers.get(at + 1).and_then(|&n| above.folders.get(n));
-            folder.is_none_or(|folder| folder.read[usize::from(git_at(at))].is_none())
-        });
-        if unread {
-            down(&folders, count - 1, |index, at_dir| {
+        // The folders with nothing to read get their (empty) files without being gone to; the
+        // way down goes as deep as the deepest folder with something to read.
+        let mut deepest = None;
+        for at in 0..=outermost {
+            let git = git_at(at);
+            let Some(&number) = numbers.get(at + 1) else {
+                continue;
+            };
+            let folder = above.folder(number);
+            if folder.read[usize::from(git)].is_some() {
+                continue;
+            }
+            let has_git = folder.has_git == Some(true);
+            let nothing = folder.names.is_some_and(|(dot_ignore, gitignore)| {
+                !dot_ignore && !(git && (gitignore || has_git))
+            });
+            if nothing {
+                folder.read[usize::from(git)] = Some(Files {
+                    dot_ignore: None,
+                    gitignore: None,
+                    exclude: None,
+                    has_git,
+                });
+            } else {
+                // `at` counts up from the root's parent; the way down counts from the top.
+                deepest = deepest.max(Some(count - 2 - at));
+            }
+        }
+        if let Some(deepest) = deepest {
+            down(&folders, deepest + 1, |index, at_dir| {
                 if index < first {
                     return;
                 }
@@ -653,8 +696,8 @@ impl IgnoreFiles {
         }
         rel.push(name);
         let path = base.path.join(&rel);
-        let shown = super::display_path(&path);
-        let refuse = |why: &str| self.refuse(&shown, why);
+        // Made only for a note: the path of a folder thousands deep is long.
+        let refuse = |why: &str| self.refuse(&super::display_path(&path), why);
         if let Some(linked) = linked {
             // Whether there is a file to refuse, by its metadata only: never opened.
             base.meta(&rel, true)?;
