@@ -1648,19 +1648,24 @@ fn linked_work_trees_and_submodules_apply_their_repositorys_exclude() {
     );
 }
 
-/// A `.git` file over its 16 KiB limit is named with that limit: the note said "over the 16384
-/// byte limit (max-file-size)", a setting that is not its limit (raising it changed nothing).
+/// A linked work tree's `commondir` file over its 16 KiB limit is named with that limit: the
+/// note said "over the 16384 byte limit (max-file-size)", a setting that is not its limit
+/// (raising it changed nothing). (A `.git` file that long is no repository: git's test.)
 #[test]
 fn a_git_file_over_its_limit_names_its_own_limit() {
     let root = tempfile::tempdir().expect("tempdir");
     let dir = root.path();
-    write(dir, ".git", &"a".repeat(20_000));
+    write(dir, ".git", "gitdir: gd\n");
+    write(dir, "gd/HEAD", "ref: refs/heads/main\n");
+    write(dir, "gd/objects/.keep", "");
+    write(dir, "gd/refs/.keep", "");
+    write(dir, "gd/commondir", &"a".repeat(20_000));
     write(dir, ".shutdownlint.toml", "max-file-size = \"32MiB\"\n");
     write(dir, "sub/Dockerfile", SHELL_FORM);
     let result = run(dir, &["--format", "json", "sub"]);
     assert!(
         result.stderr.contains(
-            ".git: 20000 bytes, over the 16 KiB a `.git` file may have; the repository's info/exclude is not applied"
+            "commondir: 20000 bytes, over the 16 KiB a `commondir` file may have; the repository's info/exclude is not applied"
         ),
         "{}",
         result.stderr
