@@ -1290,11 +1290,22 @@ impl Scripts {
 fn display_for(files: &Files, image: &Image, relative: &Path) -> String {
     let dockerfile = files.path(image.dockerfile);
     let dir = Path::new(dockerfile).parent().unwrap_or(Path::new(""));
-    // `COPY docker/. /app/` finds `docker/./entrypoint.sh`: shown as the repository's path.
-    let relative: PathBuf = relative
-        .components()
-        .filter(|c| *c != std::path::Component::CurDir)
-        .collect();
+    // `COPY docker/. /app/` finds `docker/./entrypoint.sh`, `COPY docker/../docker/e.sh` finds
+    // `docker/../docker/e.sh`: shown as the repository's path, cleaned as BuildKit cleans COPY
+    // sources (a `..` removes the folder before it).
+    let mut cleaned: Vec<std::path::Component<'_>> = Vec::new();
+    for component in relative.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(cleaned.last(), Some(std::path::Component::Normal(_))) =>
+            {
+                cleaned.pop();
+            }
+            other => cleaned.push(other),
+        }
+    }
+    let relative: PathBuf = cleaned.into_iter().collect();
     crate::discover::display_path(&dir.join(relative))
 }
 
