@@ -1430,7 +1430,7 @@ fn resolve_script(
         match index.find(image, target, &mut context, is_dir, checks) {
             Some(Some((copy, found))) => {
                 let copy = image.copies.get(copy);
-                let excludes = copy.map_or(&[][..], |c| c.excludes.as_slice());
+                let excludes = copy.map_or(&[][..], |c| &c.excludes[..]);
                 if let Some(found) = &found {
                     let relative = found.strip_prefix(context.root).unwrap_or(found);
                     match may_be_excluded(excludes, relative, checks) {
@@ -1783,8 +1783,10 @@ struct DestinationNode {
     /// COPYs onto this path (one source, not written as a directory), ascending: into this
     /// folder when the source is a directory.
     onto: Vec<usize>,
+    /// COPYs that may put anything under this folder (`COPY --parents` wildcards), ascending.
+    anything: Vec<usize>,
     /// The sources of the COPYs into this folder, sorted out when first needed.
-    sources: Option<FolderSources>,
+    sources: Option<Box<FolderSources>>,
 }
 
 /// The COPY (index) that put a file at a path, and the context file (`None`: one that is not
@@ -1826,14 +1828,18 @@ impl CopyIndex {
                     node
                 }
             };
-            // `rest` is empty or `/name...`: its first (empty) component continues the base.
+            // `rest` and `kept` are empty or `/name...`: their first (empty) component
+            // continues the path.
             let node = destination
                 .rest
                 .split('/')
                 .skip(1)
+                .chain(destination.kept.split('/').skip(1))
                 .fold(base_node, |node, c| index.add_child(node, c));
             if let Some(at) = index.nodes.get_mut(node as usize) {
-                if destination.is_directory() {
+                if copy.unknown_contents {
+                    at.anything.push(i);
+                } else if destination.is_directory() {
                     at.into.push(i);
                 } else if copy.sources.len() == 1 {
                     at.onto.push(i);
@@ -1884,11 +1890,19 @@ impl CopyIndex {
             let Some(at) = self.nodes.get_mut(node as usize) else {
                 break;
             };
+            let below = target.get(end..).and_then(|after| after.strip_prefix('/'));
+            if let (Some(_), Some(&last)) = (below, at.anything.last()) {
+                if best.as_ref().is_none_or(|(copy, _)| last > *copy) {
+                    // What is there is not known: the search ends unless a later COPY puts a
+                    // file there.
+                    best = Some((last, None));
+                }
+            }
             let above = best.as_ref().map(|(copy, _)| *copy);
-            match target.get(end..).and_then(|after| after.strip_prefix('/')) {
+            match below {
                 Some(rest) if !at.into.is_empty() || !at.onto.is_empty() => {
                     let sources = at.sources.get_or_insert_with(|| {
-                        FolderSources::new(image, &at.into, &at.onto, &root, is_dir)
+                        Box::new(FolderSources::new(image, &at.into, &at.onto, &root, is_dir))
                     });
                     if let Some(found) = sources.find(image, rest, context, above, checks)? {
                         best = Some(found);
@@ -3385,6 +3399,9 @@ mod tests {
         ignore: Option<&DockerIgnore>,
     ) -> Option<Option<PathBuf>> {
         let after = destination.strip_from(target)?;
+        if copy.unknown_contents {
+            return after.starts_with('/').then_some(None);
+        }
         let presence =
             |p: &Path| ignore.map_or(Presence::In, |i| i.presence(&globs::context_path(p)));
         // A directory's contents are copied into the destination, with or without its `/`.
@@ -3565,11 +3582,13 @@ mod tests {
             destination: destination.map(|(base, rest, directory)| crate::model::CopyDestination {
                 base: Arc::clone(base),
                 base_len: base.len(),
-                rest: rest.to_string(),
+                rest: rest.into(),
+                kept: Box::default(),
                 directory: directory || (base.is_empty() && rest.is_empty()),
             }),
             location: Location::new(FileId(0), Span { start: 0, end: 0 }),
-            excludes: Vec::new(),
+            excludes: Vec::new().into(),
+            unknown_contents: false,
         }
     }
 
@@ -3696,7 +3715,22 @@ mod tests {
                         let (base, rest, directory) = destinations[rng.below(destinations.len())];
                         (base, rest, directory || picked.len() > 1)
                     });
-                    copy_to(&picked, destination)
+                    let mut copy = copy_to(&picked, destination);
+                    if let Some(to) = copy.destination.as_mut() {
+                        match rng.below(10) {
+                            // A `COPY --parents` wildcard: anything under the folder.
+                            0 if to.is_directory() => copy.unknown_contents = true,
+                            // Its last folders kept by a `--parents` source.
+                            1 => {
+                                if let Some(cut) = to.rest.rfind('/') {
+                                    to.kept = to.rest[cut..].into();
+                                    to.rest = to.rest[..cut].into();
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    copy
                 })
                 .collect();
             let context = &contexts[round as usize % 2];

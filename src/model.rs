@@ -990,18 +990,24 @@ pub struct ImageCopy {
     /// unknown WORKDIR, past the working directories kept per Dockerfile).
     pub destination: Option<CopyDestination>,
     pub location: Location,
-    /// Its `--exclude` patterns: files they match are not copied.
-    pub excludes: Vec<String>,
+    /// Its `--exclude` patterns: files they match are not copied. Shared by the copies of one
+    /// instruction (`COPY --parents` makes one per source).
+    pub excludes: std::sync::Arc<[String]>,
+    /// What it puts under its (folder) destination is not known, but nothing elsewhere: a
+    /// `COPY --parents` source with wildcards, whose matches keep their folders.
+    pub unknown_contents: bool,
 }
 
 /// A COPY's absolute, cleaned destination: the first `base_len` bytes of `base` (a working
 /// directory without its trailing `/`, shared by the COPYs under it; empty for `/`), then
-/// `rest` (`/name` components, or empty).
+/// `rest` (`/name` components, or empty; shared by the copies of one `COPY --parents`), then
+/// `kept` (the folders and name a `--parents` source keeps, `/name` components, or empty).
 #[derive(Debug, Clone)]
 pub struct CopyDestination {
     pub base: std::sync::Arc<str>,
     pub base_len: usize,
-    pub rest: String,
+    pub rest: std::sync::Arc<str>,
+    pub kept: Box<str>,
     /// Written as a directory (a trailing `/`, `.`, several sources).
     pub directory: bool,
 }
@@ -1020,7 +1026,7 @@ impl CopyDestination {
 
     /// Bytes of the path (0 for `/`).
     pub fn path_len(&self) -> usize {
-        self.base_len + self.rest.len()
+        self.base_len + self.rest.len() + self.kept.len()
     }
 
     /// What follows the destination's path in `target`, `None` if `target` does not start with
@@ -1028,15 +1034,17 @@ impl CopyDestination {
     pub fn strip_from<'t>(&self, target: &'t str) -> Option<&'t str> {
         target
             .strip_prefix(self.base.get(..self.base_len)?)?
-            .strip_prefix(self.rest.as_str())
+            .strip_prefix(&*self.rest)?
+            .strip_prefix(&*self.kept)
     }
 
     /// The path as [`crate::lower::dockerfile::normalize`] writes it: a directory ends with `/`.
     pub fn path(&self) -> String {
         let mut path = format!(
-            "{}{}",
+            "{}{}{}",
             self.base.get(..self.base_len).unwrap_or(""),
-            self.rest
+            self.rest,
+            self.kept
         );
         if self.is_directory() || path.is_empty() {
             path.push('/');

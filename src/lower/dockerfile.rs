@@ -589,9 +589,10 @@ fn change_dir(current: Option<String>, path: &str) -> Option<String> {
 /// The COPY (or ADD) of `instruction` as [`ImageCopy`]s: one, or with `--parents` one per
 /// source. `--parents` (BuildKit 0.13, `docker/dockerfile:1.7-labs`) keeps a source's folders
 /// below the context root, or below a `/./` in it: `COPY --parents docker/entrypoint.sh /srv/`
-/// puts it at `/srv/docker/entrypoint.sh`, which is that source copied onto that path. A
-/// source with wildcards (what each match keeps differs), or a `--parents` value that is not a
-/// boolean, is copied to an unknown place. `--exclude` patterns are kept with the COPY.
+/// puts it at `/srv/docker/entrypoint.sh`, which is that source copied onto that path (see
+/// [`parents_kept`]; a source with wildcards makes what is under the folders it keeps
+/// unknown). A `--parents` value that is not a boolean copies to an unknown place. `--exclude`
+/// patterns are kept with the COPY, shared by its copies, as is the destination's folder.
 fn image_copies(
     file: FileId,
     instruction: &Instruction,
@@ -625,31 +626,37 @@ fn image_copies(
     };
     let location = Location::new(file, instruction.span);
     let written = destination.value.as_str();
+    let excludes: Arc<[String]> = excludes.into();
     let unknown = |sources: Vec<String>| ImageCopy {
         sources,
         destination: None,
         location,
-        excludes: Vec::new(),
+        excludes: Arc::from(Vec::new()),
+        unknown_contents: false,
     };
     match parents {
         Some(true) if known => {
+            // The folder all sources keep their folders under, made once: each source adds
+            // only what it keeps, and shares it and the `--exclude` patterns.
+            let into = copy_destination(written, true, workdir, shared, budget);
             for source in sources {
                 let source = source.value.as_str();
-                // Where BuildKit splits it: the folders kept are those after a `/./`.
-                let kept = source.split_once("/./").map_or(source, |(_, kept)| kept);
-                let kept = normalize(&format!("/{kept}"));
-                let kept = kept.trim_matches('/');
-                if kept.is_empty() || crate::link::contains_wildcards(source) {
-                    copies.push(unknown(vec![source.to_string()]));
-                    continue;
-                }
-                let onto = format!("{}/{kept}", written.trim_end_matches('/'));
-                let destination = copy_destination(&onto, false, workdir, shared, budget);
+                let (kept, unknown_contents) = parents_kept(source);
+                let destination = into
+                    .as_ref()
+                    .map(|into| CopyDestination {
+                        // Nothing kept: the plain COPY of the source into the folder.
+                        directory: kept.is_empty() || unknown_contents,
+                        kept: kept.into(),
+                        ..into.clone()
+                    })
+                    .filter(|path| path.path_len() < PATH_MAX);
                 copies.push(ImageCopy {
                     sources: vec![source.to_string()],
                     destination,
                     location,
-                    excludes: excludes.clone(),
+                    excludes: Arc::clone(&excludes),
+                    unknown_contents,
                 });
             }
         }
@@ -663,10 +670,40 @@ fn image_copies(
                 destination: copy_destination(written, directory, workdir, shared, budget),
                 location,
                 excludes,
+                unknown_contents: false,
             });
         }
         _ => copies.push(unknown(sources.iter().map(|w| w.value.clone()).collect())),
     }
+}
+
+/// What a `COPY --parents` source keeps below its destination, as `/name` components (empty
+/// when nothing: the source's contents are copied into it, as a plain COPY would), and whether
+/// what lands there is unknown. BuildKit copies the context (or the folder before a `/./` in
+/// the source) with the rest, cleaned within the context, as the one path to include: its
+/// folders are kept. With wildcards, the folders before the first component that has one are
+/// kept and what is under them is unknown (all of the destination when the folder before the
+/// `/./` has wildcards).
+fn parents_kept(source: &str) -> (String, bool) {
+    let (parent, kept) = source.split_once("/./").unwrap_or(("", source));
+    let kept = normalize(&format!("/{kept}"));
+    let kept = kept.trim_end_matches('/');
+    if crate::link::contains_wildcards(parent) {
+        return (String::new(), true);
+    }
+    if !crate::link::contains_wildcards(kept) {
+        return (kept.to_string(), false);
+    }
+    let mut prefix = String::new();
+    for name in kept
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .take_while(|c| !crate::link::contains_wildcards(c))
+    {
+        prefix.push('/');
+        prefix.push_str(name);
+    }
+    (prefix, true)
 }
 
 /// Where a COPY written to `written` puts its files: absolute and cleaned, under `workdir`
@@ -715,7 +752,8 @@ fn copy_destination(
         CopyDestination {
             base,
             base_len,
-            rest,
+            rest: rest.into(),
+            kept: Box::default(),
             directory,
         }
     })
@@ -1047,6 +1085,48 @@ mod tests {
             .collect();
         assert_eq!(bases.len(), 6);
         assert!(bases.iter().all(|&b| std::ptr::eq(b, bases[0])));
+    }
+
+    /// `COPY --parents` keeps what BuildKit keeps of each source: the path (after a `/./`)
+    /// cleaned within the context; nothing for `.`, which is a plain COPY into the folder; the
+    /// folders before the first wildcard, under which what lands is unknown. Its copies share
+    /// the `--exclude` patterns and the destination's folder.
+    #[test]
+    fn copy_parents_keeps_what_buildkit_keeps_and_shares_the_rest() {
+        let image = image_of(
+            "FROM a\nWORKDIR /w\nCOPY --parents --exclude=x --exclude=y docker/e.sh . ./ \
+             a/./b/c.sh ../d/../e/f.sh bin *.sh a/b*/c.sh *//./x/y.sh x/.. out\n",
+        );
+        let copies: Vec<_> = image
+            .copies
+            .iter()
+            .map(|c| {
+                let path = c.destination.as_ref().map(CopyDestination::path);
+                (path.unwrap_or_default(), c.unknown_contents)
+            })
+            .collect();
+        let expected = [
+            ("/w/out/docker/e.sh", false),
+            ("/w/out/", false),
+            ("/w/out/", false),
+            ("/w/out/b/c.sh", false),
+            ("/w/out/e/f.sh", false),
+            ("/w/out/bin", false),
+            ("/w/out/", true),
+            ("/w/out/a/", true),
+            ("/w/out/", true),
+            ("/w/out/", false),
+        ];
+        let expected: Vec<_> = expected.iter().map(|&(p, u)| (p.to_string(), u)).collect();
+        assert_eq!(copies, expected);
+        let first = image.copies.first().expect("copies");
+        let destination = first.destination.as_ref().expect("known");
+        assert_eq!(&*first.excludes, ["x".to_string(), "y".to_string()]);
+        for copy in &image.copies {
+            assert!(Arc::ptr_eq(&copy.excludes, &first.excludes));
+            let to = copy.destination.as_ref().expect("known");
+            assert!(Arc::ptr_eq(&to.rest, &destination.rest));
+        }
     }
 
     /// Thousands of long working directories, each with a COPY, keep a bounded number of bytes;

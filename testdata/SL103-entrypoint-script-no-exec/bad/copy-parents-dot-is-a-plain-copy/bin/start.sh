@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+gunicorn app:app
