@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::diagnostic::Location;
 use crate::model::{
-    Command, CommandSource, CommandWord, Fact, Image, LinkedScript, Model, Process, ScriptFacts,
-    Service, ShellEnv, Signal, Workload, MAX_COMMAND_WORDS,
+    Command, CommandSource, CommandWord, EnvVar, Fact, Image, LinkedScript, Model, Process,
+    ScriptFacts, Service, ShellEnv, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
 use crate::source::{FileId, FileKind, Files, SourceFile};
@@ -115,6 +115,7 @@ pub fn link_images(
                 entrypoint,
                 shell: process.map(|p| p.shell.clone()).unwrap_or_default(),
                 stop_signal: workload.and_then(|w| w.stop_signal.clone()),
+                env: process.map(|p| p.env.clone()).unwrap_or_default(),
             }
         })
         .collect();
@@ -254,6 +255,8 @@ struct ImageFacts {
     entrypoint: Option<Arc<Command>>,
     shell: ShellEnv,
     stop_signal: Option<Arc<Fact<Signal>>>,
+    /// The image's ENVs that rules read (an init's mode switches): below the platform's own.
+    env: Vec<EnvVar>,
 }
 
 /// Run `image` in `process`: `(entrypoint_overridden, cmd_override)` say what the platform
@@ -266,6 +269,10 @@ fn apply_image(
 ) {
     process.image = Some(index);
     process.shell = image.shell.clone();
+    // The image's environment, which the platform's own entries override (read last wins).
+    if !image.env.is_empty() {
+        process.env.splice(0..0, image.env.iter().cloned());
+    }
     let (entrypoint_overridden, cmd_override) = overrides;
     if entrypoint_overridden {
         return;

@@ -9,8 +9,8 @@ use crate::formats::dockerfile::{
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
-    Command, CommandSource, CommandWord, CopyDestination, Fact, Form, Image, ImageCopy, Platform,
-    Process, ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
+    Command, CommandSource, CommandWord, CopyDestination, EnvVar, Fact, Form, Image, ImageCopy,
+    Platform, Process, ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -213,6 +213,13 @@ pub fn lower(
         location: Location::new(file, final_stage_from_span(dockerfile, final_stage)),
         processes: vec![Process {
             image: Some(0),
+            env: scope
+                .switches
+                .into_iter()
+                .map(|(name, value, span)| {
+                    EnvVar::new(name, value.map(Into::into), Location::new(file, span))
+                })
+                .collect(),
             ..Process::new("main", ProcessRole::Main, command, shell)
         }],
         stop_signal: stop_signal.map(std::sync::Arc::new),
@@ -246,6 +253,9 @@ pub fn lower(
 #[derive(Default)]
 struct Scope {
     env: HashMap<String, Option<Value>>,
+    /// The ENVs that switch an init forwarder's signalling mode (`TINI_KILL_PROCESS_GROUP`,
+    /// `DUMB_INIT_SETSID`), in order, with where they are set: the image's processes have them.
+    switches: Vec<(String, Option<String>, Span)>,
     args: HashMap<String, Option<Value>>,
     /// The bytes of values substituted so far: past the limit a variable is unknown.
     substituted: Substituted,
@@ -301,6 +311,13 @@ impl Scope {
                     }),
             };
             if is_env {
+                if matches!(
+                    pair.key.as_str(),
+                    "TINI_KILL_PROCESS_GROUP" | "DUMB_INIT_SETSID"
+                ) {
+                    let text = value.as_ref().map(|v| v.text.clone());
+                    self.switches.push((pair.key.clone(), text, pair.span));
+                }
                 self.env.insert(pair.key, value);
             } else {
                 // A `--build-arg` may replace the default of any ARG.
