@@ -572,6 +572,17 @@ pub fn discover(
                 continue;
             }
             Some(Located::Unreadable { path: at, error }) => {
+                // A name longer than the system takes (`NAME_MAX`) names nothing: an error, as
+                // a missing path is, not a note.
+                if let Err(error) = std::fs::symlink_metadata(path) {
+                    if name_too_long(&error) && at.file_name().is_some_and(|name| name.len() > 255)
+                    {
+                        return Err(ConfigError(format!(
+                            "{}: no such file or directory (a name in it is longer than the system takes: {error})",
+                            path.display()
+                        )));
+                    }
+                }
                 discovery.notes.push(format!(
                     "{}: `{}` cannot be looked at ({error}); not walked",
                     display_path(path),

@@ -592,6 +592,18 @@ fn a_path_argument_past_path_max_is_not_called_missing() {
         result.stderr
     );
     assert!(!result.stderr.contains("no such file"), "{}", result.stderr);
+    // One name longer than the system takes names nothing: an error as a missing path is (it
+    // was a note, with exit 0).
+    let name = "n".repeat(5000);
+    let result = run(repo, &["--format", "json", &name]);
+    assert_eq!(result.code, Some(2), "{}", result.stderr);
+    assert!(
+        result
+            .stderr
+            .contains(": no such file or directory (a name in it is longer than the system takes"),
+        "{}",
+        result.stderr
+    );
 }
 
 /// A batch of path arguments (pre-commit passes ~128 KiB of them) naming files 1,900 folders
@@ -1659,13 +1671,13 @@ fn a_git_file_over_its_limit_names_its_own_limit() {
     write(dir, "gd/HEAD", "ref: refs/heads/main\n");
     write(dir, "gd/objects/.keep", "");
     write(dir, "gd/refs/.keep", "");
-    write(dir, "gd/commondir", &"a".repeat(20_000));
+    write(dir, "gd/commondir", &"a".repeat(1_100_000));
     write(dir, ".shutdownlint.toml", "max-file-size = \"32MiB\"\n");
     write(dir, "sub/Dockerfile", SHELL_FORM);
     let result = run(dir, &["--format", "json", "sub"]);
     assert!(
         result.stderr.contains(
-            "commondir: 20000 bytes, over the 16 KiB a `commondir` file may have; the repository's info/exclude is not applied"
+            "commondir: 1100000 bytes, over the 1 MiB shutdownlint reads of a `commondir` file; the repository's info/exclude is not applied"
         ),
         "{}",
         result.stderr

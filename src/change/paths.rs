@@ -136,13 +136,28 @@ pub fn locate_repository(given: &Path, cwd: &Path) -> (Located, Option<PathBuf>)
     (located, repository)
 }
 
-/// The largest `.git` file git reads (`4 * PATH_MAX`): a larger one names no repository.
-const MAX_GIT_FILE: u64 = 4 * 4096;
+/// The largest `.git` file git reads (1 MiB, `read_gitfile_gently`): a larger one names no
+/// repository. Only its first bytes are read here.
+const MAX_GIT_FILE: u64 = 1 << 20;
+
+/// Whether the start of a `HEAD` file is one git takes (`validate_headref`): `ref:` and a name
+/// under `refs/`, or an object id (40 or 64 hex digits). An empty or garbage `HEAD` makes no
+/// repository.
+fn valid_head(bytes: &[u8]) -> bool {
+    if let Some(rest) = bytes.strip_prefix(b"ref:") {
+        return rest.trim_ascii_start().starts_with(b"refs/");
+    }
+    bytes.iter().take_while(|b| b.is_ascii_hexdigit()).count() >= 40
+}
+
+/// How much of `HEAD` is read to judge it.
+const HEAD_PREFIX: u64 = 256;
 
 /// Whether the `.git` at `git` makes its folder a repository as git sees it (git's own test):
-/// a folder holding `HEAD` (a file or a link; a FIFO or a device too, which change mode then
-/// refuses by name), `objects` and `refs` (folders), or a regular file
-/// of at most 16 KiB starting `gitdir:` (a submodule, a linked work tree). An empty `.git`
+/// a folder holding `HEAD` (a file that starts with `ref: refs/` or an object id, or a link; a
+/// FIFO or a device too, which change mode then refuses by name),
+/// `objects` and `refs` (folders, or links to folders, as `git-new-workdir` makes them), or a
+/// regular file of at most 1 MiB starting `gitdir:` (a submodule, a linked work tree). An empty `.git`
 /// folder, one without `HEAD`, another file, a FIFO or a device leaves its folder in the
 /// repository around it. `follow`: a `.git` that is a link is followed (the user's own paths,
 /// as git does), else it is none (a walk never leaves its root through one). Discovery, the
@@ -164,11 +179,17 @@ pub fn is_repository(git: &Path, follow: bool) -> bool {
             return false;
         };
         if meta.is_dir() {
-            let kind =
-                |name: &str| std::fs::symlink_metadata(git.join(name)).map(|m| m.file_type());
-            return kind("HEAD").is_ok_and(|k| !k.is_dir())
-                && kind("objects").is_ok_and(|k| k.is_dir())
-                && kind("refs").is_ok_and(|k| k.is_dir());
+            let head = git.join("HEAD");
+            let head_ok = match std::fs::symlink_metadata(&head) {
+                Ok(m) if m.is_file() => crate::open_nonblocking(&head).is_ok_and(|file| {
+                    let mut start = Vec::new();
+                    file.take(HEAD_PREFIX).read_to_end(&mut start).is_ok() && valid_head(&start)
+                }),
+                Ok(m) => !m.is_dir(),
+                Err(_) => false,
+            };
+            let folder = |name: &str| std::fs::metadata(git.join(name)).is_ok_and(|m| m.is_dir());
+            return head_ok && folder("objects") && folder("refs");
         }
         let mut start = Vec::new();
         meta.is_file()
@@ -873,12 +894,32 @@ pub(crate) mod fd {
                 let Ok(dir) = open_dir(at, git, follow) else {
                     return false;
                 };
-                let kind = |name: &str| kind_at(dir.as_raw_fd(), OsStr::new(name)).ok().flatten();
+                let at = dir.as_raw_fd();
+                let head = OsStr::new("HEAD");
                 // A FIFO or device for `HEAD` (git would wait on it) counts too: change mode
                 // then refuses the repository by name instead of passing it by.
-                kind("HEAD").is_some_and(|kind| kind != libc::S_IFDIR)
-                    && kind("objects") == Some(libc::S_IFDIR)
-                    && kind("refs") == Some(libc::S_IFDIR)
+                let head_ok = match kind_at(at, head).ok().flatten() {
+                    Some(libc::S_IFREG) => open_file(at, head, false).is_ok_and(|file| {
+                        use std::io::Read;
+                        let mut start = Vec::new();
+                        file.is_some_and(|file| {
+                            file.take(super::HEAD_PREFIX)
+                                .read_to_end(&mut start)
+                                .is_ok()
+                        }) && super::valid_head(&start)
+                    }),
+                    // git takes a link only to a name under `refs/`; any counts here, as a
+                    // FIFO does, so that change mode refuses one to `/proc/kmsg` by name.
+                    Some(libc::S_IFDIR) | None => false,
+                    Some(_) => true,
+                };
+                // `objects` and `refs` may be links (`git-new-workdir`): followed, as git's
+                // `access` does; only whether they are folders is asked.
+                let folder = |name: &str| {
+                    stat_at(at, OsStr::new(name), true)
+                        .is_ok_and(|stat| stat.st_mode & libc::S_IFMT == libc::S_IFDIR)
+                };
+                head_ok && folder("objects") && folder("refs")
             }
             libc::S_IFREG
                 if u64::try_from(stat.st_size).is_ok_and(|size| size <= super::MAX_GIT_FILE) =>
@@ -1120,6 +1161,66 @@ mod tests {
             std::fs::create_dir_all(git.join(folder)).expect("mkdir");
         }
         std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("write");
+    }
+
+    /// git's test of a `.git` folder: `HEAD` must be a ref or an object id (an empty or
+    /// garbage one makes no repository), and `objects` and `refs` may be links to folders
+    /// (`git-new-workdir`, whose work trees were taken for no repository: change mode ended
+    /// with "not inside a git repository", or reviewed the repository around it). A `.git` file
+    /// up to git's 1 MiB counts.
+    #[test]
+    fn git_takes_a_dot_git_by_its_head_and_followed_folders() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let top = tmp.path();
+        let git = |name: &str| top.join(name).join(".git");
+        let with_head = |name: &str, head: &str| {
+            git_dir(&git(name));
+            std::fs::write(git(name).join("HEAD"), head).expect("write");
+        };
+        with_head("ref", "ref: refs/heads/main\n");
+        with_head("spaced", "ref:\t refs/heads/main\n");
+        with_head("detached", &format!("{}\n", "a1".repeat(20)));
+        with_head("sha256", &"0f".repeat(32));
+        with_head("empty", "");
+        with_head("garbage", "garbage\n");
+        with_head("short", "abc123\n");
+        with_head("outside", "ref: heads/main\n");
+        git_dir(&top.join("main/.git"));
+        std::fs::create_dir_all(git("workdir")).expect("mkdir");
+        std::fs::write(git("workdir").join("HEAD"), "ref: refs/heads/main\n").expect("write");
+        symlink(
+            top.join("main/.git/objects"),
+            git("workdir").join("objects"),
+        )
+        .expect("symlink");
+        symlink(top.join("main/.git/refs"), git("workdir").join("refs")).expect("symlink");
+        std::fs::create_dir_all(git("linkhead")).expect("mkdir");
+        git_dir(&git("linkhead"));
+        std::fs::remove_file(git("linkhead").join("HEAD")).expect("rm");
+        symlink("refs/heads/main", git("linkhead").join("HEAD")).expect("symlink");
+        std::fs::create_dir_all(top.join("big")).expect("mkdir");
+        let mut pointer = b"gitdir: ../main/.git\n".to_vec();
+        pointer.resize(1 << 20, b'\n');
+        std::fs::write(git("big"), &pointer).expect("write");
+        std::fs::create_dir_all(top.join("huge")).expect("mkdir");
+        pointer.push(b'\n');
+        std::fs::write(git("huge"), &pointer).expect("write");
+        for (name, expected) in [
+            ("ref", true),
+            ("spaced", true),
+            ("detached", true),
+            ("sha256", true),
+            ("workdir", true),
+            ("linkhead", true),
+            ("big", true),
+            ("empty", false),
+            ("garbage", false),
+            ("short", false),
+            ("outside", false),
+            ("huge", false),
+        ] {
+            assert_eq!(is_repository(&git(name), false), expected, "{name}");
+        }
     }
 
     /// The repository of a path's folder is the nearest folder with a `.git` as git sees it

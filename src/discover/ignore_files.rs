@@ -623,8 +623,9 @@ impl IgnoreFiles {
     /// missing, empty or not a regular file (git refuses such a repository), with a note when
     /// it cannot be read without waiting or is over the cap.
     fn first_line(&self, dir: At, name: &str) -> Option<String> {
-        /// A line that names a folder: a path, well under this.
-        const MAX_LINE_FILE: u64 = 16 * 1024;
+        /// A line that names a folder: a path, well under this (git reads a `.git` file of
+        /// up to 1 MiB).
+        const MAX_LINE_FILE: u64 = 1 << 20;
         let meta = dir.meta(Path::new(name), false)?;
         if meta.kind != Type::File {
             return None;
@@ -632,8 +633,8 @@ impl IgnoreFiles {
         // Its own limit, not `max-file-size` (which the configuration sets for linted files).
         let over = |len: u64| {
             format!(
-                "{len} bytes, over the {} KiB a `{name}` file may have",
-                MAX_LINE_FILE / 1024
+                "{len} bytes, over the {} MiB shutdownlint reads of a `{name}` file",
+                MAX_LINE_FILE >> 20
             )
         };
         let read = if meta.len > MAX_LINE_FILE {
