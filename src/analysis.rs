@@ -25,6 +25,15 @@ pub struct CommandAnalysis {
     /// Whom the forwarder passes a signal to, when its own options say so (`tini -g`,
     /// `dumb-init -c`); `None` leaves it to its default and its environment switches.
     pub relay: Option<Relay>,
+    /// What `env` wrappers in front of the forwarder do to its environment (`env
+    /// TINI_KILL_PROCESS_GROUP=1 tini --`), when they touch the variables an init reads.
+    pub init_env: Option<Box<InitEnv>>,
+    /// The forwarder's `--rewrite s:r` values (dumb-init(1)): it sends the signal `r` where it
+    /// receives `s`.
+    pub rewrites: Vec<String>,
+    /// Another init forwarder runs in front of `forwarder` (`tini -- dumb-init --`): whom the
+    /// signal reaches then depends on both, and on their process groups.
+    pub outer_init: bool,
     /// A shell that receives the stop signal first.
     pub shell: Option<ShellStage>,
     /// The program that ends up running (after wrappers and shells), when known.
@@ -57,6 +66,138 @@ pub enum Relay {
     /// Every process of its child's process group (dumb-init's default, `tini -g`,
     /// `catatonit -g`).
     Group,
+}
+
+/// The environment variables that decide an init's mode (tini(1), dumb-init(1)).
+const INIT_VARS: &[&str] = &["TINI_KILL_PROCESS_GROUP", "DUMB_INIT_SETSID"];
+
+/// What `env` wrappers in front of an init forwarder do to the variables it reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitEnv {
+    /// `env -i` (or `env -`): the process's own environment does not reach the init.
+    pub cleared: bool,
+    /// [`INIT_VARS`] set (`NAME=VALUE`) or removed (`-u NAME`, `None`), in order.
+    pub vars: Vec<(String, Option<String>)>,
+    /// An option whose effect is not modelled: nothing is claimed about the init's mode.
+    pub unsure: bool,
+}
+
+/// A variable as an init in front of a shell sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitVar<'a> {
+    /// Set; its value when known (a Kubernetes `valueFrom` is not).
+    Set(Option<&'a str>),
+    Unset,
+    /// An `env` option not modelled stands in front of the init.
+    Unsure,
+}
+
+impl InitEnv {
+    /// Read the words of one `env` wrapper (after `env`, up to the program it runs).
+    fn read(&mut self, words: &[&str]) {
+        let mut words = words.iter();
+        let mut options = true;
+        while let Some(&word) = words.next() {
+            if options && word == "--" {
+                options = false;
+                continue;
+            }
+            if options && (word == "-" || word == "-i" || word == "--ignore-environment") {
+                self.cleared = true;
+                self.vars.clear();
+                continue;
+            }
+            let unset = if !options {
+                None
+            } else if word == "-u" || word == "--unset" {
+                match words.next() {
+                    Some(name) => Some(*name),
+                    None => {
+                        self.unsure = true;
+                        return;
+                    }
+                }
+            } else {
+                word.strip_prefix("--unset=")
+                    .or_else(|| word.strip_prefix("-u").filter(|n| !n.is_empty()))
+            };
+            if let Some(name) = unset {
+                if INIT_VARS.contains(&name) {
+                    self.vars.push((name.to_string(), None));
+                }
+                continue;
+            }
+            if options && word.starts_with('-') {
+                self.unsure = true;
+                return;
+            }
+            options = false;
+            match word.split_once('=') {
+                Some((name, value)) if !name.is_empty() => {
+                    if INIT_VARS.contains(&name) {
+                        self.vars.push((name.to_string(), Some(value.to_string())));
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// `name` as the init sees it, given the process's own value.
+    pub fn var<'a>(
+        this: Option<&'a InitEnv>,
+        name: &str,
+        own: Option<&'a crate::model::EnvVar>,
+    ) -> InitVar<'a> {
+        if let Some(env) = this {
+            if env.unsure {
+                return InitVar::Unsure;
+            }
+            if let Some((_, value)) = env.vars.iter().rev().find(|(n, _)| n == name) {
+                return match value {
+                    Some(v) => InitVar::Set(Some(v.as_str())),
+                    None => InitVar::Unset,
+                };
+            }
+            if env.cleared {
+                return InitVar::Unset;
+            }
+        }
+        match own {
+            Some(e) => InitVar::Set(e.value.as_deref()),
+            None => InitVar::Unset,
+        }
+    }
+}
+
+/// The `--rewrite` values among dumb-init's options (`-r 15:2`, `-r15:2`, `--rewrite=15:2`).
+fn rewrite_options(forwarder: &str, options: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    if forwarder != "dumb-init" {
+        return out;
+    }
+    let mut words = options.iter();
+    while let Some(word) = words.next() {
+        if *word == "--" || !word.starts_with('-') {
+            break;
+        }
+        if let Some(long) = word.strip_prefix("--") {
+            if long == "rewrite" {
+                out.extend(words.next().map(|v| v.to_string()));
+            } else if let Some(value) = long.strip_prefix("rewrite=") {
+                out.push(value.to_string());
+            }
+            continue;
+        }
+        // Short options: `-c`, `-v`, `-V`, `-h` take no value; `-r` takes one.
+        if let Some(at) = word.find('r').filter(|&at| at > 0) {
+            match word.get(at + 1..).filter(|v| !v.is_empty()) {
+                Some(value) => out.push(value.to_string()),
+                None => out.extend(words.next().map(|v| v.to_string())),
+            }
+        }
+    }
+    out
 }
 
 /// What a forwarder's own options (the words between its name and what it runs) say about
@@ -373,6 +514,9 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         wrappers: Vec::new(),
         forwarder: None,
         relay: None,
+        init_env: None,
+        rewrites: Vec::new(),
+        outer_init: false,
         shell: None,
         main: None,
         migrations_before: Vec::new(),
@@ -386,11 +530,25 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
         .iter()
         .map(|w| w.name.to_string())
         .collect();
+    // The forwarder that matters is the init nearest the program (`tini -- dumb-init --`: tini
+    // passes the signal to dumb-init, which passes it on); else the first forwarder.
+    let is_init = |w: &&commands::Wrapper| {
+        w.kind == commands::WrapperKind::Forwards
+            && matches!(w.name, "tini" | "dumb-init" | "catatonit")
+    };
+    let inits = unwrapped.wrappers.iter().filter(is_init).count();
     let forwarder = unwrapped
         .wrappers
         .iter()
         .enumerate()
-        .find(|(_, w)| w.kind == commands::WrapperKind::Forwards);
+        .rfind(|(_, w)| is_init(w))
+        .or_else(|| {
+            unwrapped
+                .wrappers
+                .iter()
+                .enumerate()
+                .find(|(_, w)| w.kind == commands::WrapperKind::Forwards)
+        });
     if let Some((at, wrapper)) = forwarder {
         let end = unwrapped
             .wrappers
@@ -398,9 +556,28 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
             .map_or(unwrapped.rest, |w| w.index)
             .min(argv.len());
         analysis.forwarder = Some(wrapper.name);
-        analysis.relay = argv
-            .get(wrapper.index + 1..end)
-            .and_then(|options| relay_option(wrapper.name, options));
+        analysis.outer_init = inits > 1;
+        let options = argv.get(wrapper.index + 1..end).unwrap_or(&[]);
+        analysis.relay = relay_option(wrapper.name, options);
+        analysis.rewrites = rewrite_options(wrapper.name, options);
+        // `env NAME=VALUE` in front of the init sets its environment.
+        let mut init_env = InitEnv::default();
+        for (i, env) in unwrapped.wrappers[..at].iter().enumerate() {
+            if env.name != "env" {
+                continue;
+            }
+            let end = unwrapped
+                .wrappers
+                .get(i + 1)
+                .map_or(unwrapped.rest, |w| w.index)
+                .min(argv.len());
+            if let Some(words) = argv.get(env.index + 1..end) {
+                init_env.read(words);
+            }
+        }
+        if init_env != InitEnv::default() {
+            analysis.init_env = Some(Box::new(init_env));
+        }
     }
     let mut start = unwrapped.rest.min(argv.len());
     // An entrypoint program followed by the platform's shell (exec-form ENTRYPOINT + shell-form
@@ -799,5 +976,62 @@ mod relay_tests {
         );
         assert_eq!(relay_option("dumb-init", &["-r", "15:2", "--"]), None);
         assert_eq!(relay_option("sudo", &["-g", "staff"]), None);
+    }
+
+    #[test]
+    fn dumb_init_rewrites_are_read_in_every_spelling() {
+        use super::rewrite_options;
+        for options in [
+            &["--rewrite", "15:2", "--"][..],
+            &["-r", "15:2"],
+            &["-r15:2"],
+            &["--rewrite=15:2"],
+            &["-cr", "15:2"],
+        ] {
+            assert_eq!(
+                rewrite_options("dumb-init", options),
+                ["15:2"],
+                "{options:?}"
+            );
+        }
+        assert!(rewrite_options("dumb-init", &["-c", "--", "-r", "15:2"]).is_empty());
+        assert!(rewrite_options("tini", &["-r", "15:2"]).is_empty());
+    }
+
+    #[test]
+    fn env_wrapper_words_set_the_init_environment() {
+        use super::{InitEnv, InitVar};
+        let read = |words: &[&str]| {
+            let mut env = InitEnv::default();
+            env.read(words);
+            env
+        };
+        let env = read(&["TINI_KILL_PROCESS_GROUP=1", "A=b"]);
+        assert_eq!(
+            InitEnv::var(Some(&env), "TINI_KILL_PROCESS_GROUP", None),
+            InitVar::Set(Some("1"))
+        );
+        assert_eq!(env.vars.len(), 1, "only the init's variables are kept");
+        let env = read(&["-u", "DUMB_INIT_SETSID"]);
+        assert_eq!(
+            InitEnv::var(Some(&env), "DUMB_INIT_SETSID", None),
+            InitVar::Unset
+        );
+        assert_eq!(
+            InitEnv::var(Some(&read(&["-i"])), "DUMB_INIT_SETSID", None),
+            InitVar::Unset
+        );
+        assert_eq!(
+            InitEnv::var(Some(&read(&["--unset=X", "-0"])), "DUMB_INIT_SETSID", None),
+            InitVar::Unsure
+        );
+        assert_eq!(
+            InitEnv::var(
+                Some(&read(&["-i", "DUMB_INIT_SETSID=0"])),
+                "DUMB_INIT_SETSID",
+                None
+            ),
+            InitVar::Set(Some("0"))
+        );
     }
 }

@@ -3,7 +3,10 @@
 //! init such as tini or dumb-init, stays between the init and the program).
 
 use crate::model::Platform;
-use crate::rules::shell_pid1::{behind_outcome, image_signal, on_signal, passes, signal_name};
+use crate::analysis::Relay;
+use crate::rules::shell_pid1::{
+    behind_outcome, image_signal, on_signal, passes, rewrites, signal_name,
+};
 use crate::rules::{Reporter, RuleContext};
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
@@ -27,11 +30,19 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .as_ref()
                 .and_then(|c| c.init.as_ref())
                 .filter(|i| i.value);
-            let image_init = analysis
-                .and_then(|a| a.forwarder.map(|f| (f, passes(f, a.relay, process, true))));
-            let init = image_init.or_else(|| {
-                compose_init.map(|_| ("tini", passes("tini", None, process, false)))
+            // The image's init is tini's child under `init: true`: it passes the signal on. If
+            // tini signals the whole group, the program may get the signal from it as well.
+            let tini_group = compose_init.is_some()
+                && passes("tini", None, process).is_some_and(|p| p.relay == Relay::Group);
+            let image_init = analysis.and_then(|a| {
+                a.forwarder.map(|f| {
+                    let passes = passes(f, Some(a), process)
+                        .filter(|p| !tini_group || p.relay == Relay::Group);
+                    (f, passes)
+                })
             });
+            let init = image_init
+                .or_else(|| compose_init.map(|_| ("tini", passes("tini", None, process))));
             let compose_init_at = compose_init
                 .filter(|_| analysis.is_none_or(|a| a.forwarder.is_none()))
                 .and_then(|i| i.location);
@@ -44,6 +55,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 workload.stop_signal_for(process).value
             };
             let signal_name = signal_name(&signal);
+            // The image's init sends another signal than the stop signal (`dumb-init --rewrite
+            // 15:2`): not modelled, nothing is claimed.
+            if analysis.is_some_and(|a| a.forwarder.is_some() && rewrites(a, &signal)) {
+                continue;
+            }
             for (location, program) in &facts.unexeced_finals {
                 let shown = if program.starts_with('$') {
                     format!("`\"{program}\"`")

@@ -8,7 +8,7 @@
 //! `KillMode=process`/`mixed` (the default control-group signals every process, and `none`
 //! signals nothing); Heroku-style Procfile platforms signal every process of the dyno.
 
-use crate::analysis::{CommandAnalysis, Relay, ShellOutcome};
+use crate::analysis::{CommandAnalysis, InitEnv, InitVar, Relay, ShellOutcome};
 use crate::diagnostic::Location;
 use crate::model::{Form, Model, Platform, Process, ProcessRole, ShellFamily, Signal, Workload};
 use crate::rules::{Reporter, RuleContext};
@@ -174,14 +174,24 @@ fn check_process(
     };
     let signal_name = signal_name(&signal);
     // A wrapper in front of the shell that passes the signal on (`ENTRYPOINT ["tini", "--"]`
-    // with a shell-form CMD): it, not the shell, is the process the platform signals.
+    // with a shell-form CMD): it, not the shell, is the process the platform signals. Behind
+    // compose's `init: true` it is tini's child: tini passes the signal to it, and it is the
+    // one that passes it to the shell (or its group).
     let forwarder = analysis.forwarder.filter(|_| {
         inherited
             || matches!(
                 stop,
-                Stop::Pid1 | Stop::Fly | Stop::Systemd { mode: "mixed" | "process", .. }
+                Stop::Pid1
+                    | Stop::Tini(_)
+                    | Stop::Fly
+                    | Stop::Systemd { mode: "mixed" | "process", .. }
             )
     });
+    // The forwarder sends another signal than the one it gets (`dumb-init --rewrite 15:2`):
+    // not modelled, nothing is claimed.
+    if forwarder.is_some() && rewrites(analysis, &signal) {
+        return;
+    }
     // systemd's KillMode=none hands stopping to ExecStop=, whose $MAINPID is then the
     // forwarder: what it sends is not known.
     if analysis.forwarder.is_some()
@@ -198,10 +208,16 @@ fn check_process(
     // group, and never gets the signal when only the shell does.
     let on = on_signal(&signal, Some(shell.family));
     let init = match (&stop, forwarder) {
-        (_, Some(f)) => Some((f, passes(f, analysis.relay, process, true))),
-        (Stop::Tini(_), None) if !inherited => {
-            Some(("tini", passes("tini", None, process, false)))
+        // compose's tini in front of the image's init: if tini signals the whole group, the
+        // program may get the signal from it as well.
+        (Stop::Tini(_), Some(f))
+            if !inherited
+                && passes("tini", None, process).is_some_and(|p| p.relay == Relay::Group) =>
+        {
+            Some((f, passes(f, Some(analysis), process).filter(|p| p.relay == Relay::Group)))
         }
+        (_, Some(f)) => Some((f, passes(f, Some(analysis), process))),
+        (Stop::Tini(_), None) if !inherited => Some(("tini", passes("tini", None, process))),
         _ => None,
     };
     let outcome = match &init {
@@ -320,9 +336,17 @@ fn check_process(
         }
     }
     match &stop {
-        Stop::Tini(Some(at)) => {
-            diagnostic.label(*at, "tini's child is the shell, and tini exits when it does");
-        }
+        Stop::Tini(Some(at)) => match forwarder {
+            Some(f) => {
+                diagnostic.label(
+                    *at,
+                    format!("compose's tini passes the signal to {f}, its child, and exits when it does"),
+                );
+            }
+            _ => {
+                diagnostic.label(*at, "tini's child is the shell, and tini exits when it does");
+            }
+        },
         Stop::Systemd {
             mode,
             at,
@@ -425,48 +449,69 @@ pub(crate) struct Passes {
     pub why: String,
 }
 
-/// Whom `forwarder` passes the signal to: its options (`relay`), else the environment
-/// switches the config shows, else its documented default (tini(1), catatonit -h,
-/// dumb-init(1)). `options` is false for compose's `init: true`, whose tini takes no options.
-/// `None` for forwarders that are not container inits (sudo, `uv run`): not claimed.
+/// Whom `forwarder` passes the signal to: its options (`analysis.relay`), else the environment
+/// switches it sees (an `env NAME=VALUE` wrapper in front of it, else the process's
+/// environment), else its documented default (tini(1), catatonit -h, dumb-init(1)).
+/// `analysis` is `None` for compose's `init: true`, whose tini takes no options. `None` for
+/// forwarders that are not container inits (sudo, `uv run`), and where what the init does is
+/// not known (an `env` option not modelled, another init in front that may signal the group).
 pub(crate) fn passes(
     forwarder: &str,
-    relay: Option<Relay>,
+    analysis: Option<&CommandAnalysis>,
     process: &Process,
-    options: bool,
 ) -> Option<Passes> {
+    let relay = analysis.and_then(|a| a.relay);
+    let init_env = analysis.and_then(|a| a.init_env.as_deref());
+    let var = |name: &str| InitEnv::var(init_env, name, process.env_var(name));
     let (relay, why) = match (forwarder, relay) {
         ("tini" | "catatonit", Some(Relay::Group)) => (Relay::Group, "`-g`".to_string()),
         ("dumb-init", Some(Relay::Child)) => (Relay::Child, "`-c`".to_string()),
-        ("tini", _) if process.env_var("TINI_KILL_PROCESS_GROUP").is_some() => (
-            Relay::Group,
-            "TINI_KILL_PROCESS_GROUP is set".to_string(),
-        ),
-        ("tini", _) => (
-            Relay::Child,
-            if options {
-                "its default; `-g` or TINI_KILL_PROCESS_GROUP would signal the whole group"
-            } else {
-                "its default; TINI_KILL_PROCESS_GROUP would signal the whole group"
-            }
-            .to_string(),
-        ),
+        ("tini", _) => match var("TINI_KILL_PROCESS_GROUP") {
+            InitVar::Unsure => return None,
+            InitVar::Set(_) => (
+                Relay::Group,
+                "TINI_KILL_PROCESS_GROUP is set".to_string(),
+            ),
+            InitVar::Unset => (
+                Relay::Child,
+                if analysis.is_some() {
+                    "its default; `-g` or TINI_KILL_PROCESS_GROUP would signal the whole group"
+                } else {
+                    "its default; TINI_KILL_PROCESS_GROUP would signal the whole group"
+                }
+                .to_string(),
+            ),
+        },
         ("catatonit", _) => (
             Relay::Child,
             "its default; `-g` would signal the whole group".to_string(),
         ),
-        ("dumb-init", _)
-            if process
-                .env_var("DUMB_INIT_SETSID")
-                .and_then(|e| e.value.as_deref())
-                == Some("0") =>
-        {
-            (Relay::Child, "DUMB_INIT_SETSID=0".to_string())
-        }
-        ("dumb-init", _) => (Relay::Group, "its default".to_string()),
+        ("dumb-init", _) => match var("DUMB_INIT_SETSID") {
+            InitVar::Unsure => return None,
+            InitVar::Set(Some("0")) => (Relay::Child, "DUMB_INIT_SETSID=0".to_string()),
+            _ => (Relay::Group, "its default".to_string()),
+        },
         _ => return None,
     };
+    // An init in front of this one passes the signal to it; if it signals the whole group,
+    // the program may get the signal from it too.
+    if relay == Relay::Child && analysis.is_some_and(|a| a.outer_init) {
+        return None;
+    }
     Some(Passes { relay, why })
+}
+
+/// Whether the forwarder turns the stop signal into another one, or drops it (dumb-init's
+/// `--rewrite s:r`): what the shell and the program get is then not the stop signal, and
+/// nothing is claimed. A value not understood counts as rewriting it.
+pub(crate) fn rewrites(analysis: &CommandAnalysis, signal: &Signal) -> bool {
+    analysis.rewrites.iter().any(|r| {
+        let from = r.split(':').next().and_then(Signal::parse);
+        match from {
+            Some(Signal::Other(_) | Signal::Unknown(_)) | None => true,
+            Some(from) => from == *signal || matches!(signal, Signal::Other(_) | Signal::Unknown(_)),
+        }
+    })
 }
 
 /// What happens to `program` behind `forwarder` when `signal` reaches it, or `None` where the

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+python manage.py collectstatic --noinput
+gunicorn app.wsgi:application --bind 0.0.0.0:8000
