@@ -1189,6 +1189,8 @@ pub struct Scripts {
     facts: HashMap<FileId, Option<Arc<ScriptFacts>>>,
     /// The note that [`MAX_COPY_CHECKS`] ran out was given.
     noted: bool,
+    /// The note that [`MAX_COPY_INDEX_NODES`] ran out was given.
+    index_noted: bool,
     /// How many notes of `.dockerignore` files not applied were given.
     ignore_notes: usize,
 }
@@ -1202,6 +1204,7 @@ impl Scripts {
             copies: CopyLookup::default(),
             facts: HashMap::new(),
             noted: false,
+            index_noted: false,
             ignore_notes: 0,
         }
     }
@@ -1288,6 +1291,18 @@ impl Scripts {
             linked.notes.push(format!(
                 "{}: looking for entrypoint scripts among COPY sources stopped after {MAX_COPY_CHECKS} checks (shutdownlint's limit), at {shown:?}; scripts not found by then are not read (SL103 and the other script rules are not checked for them)",
                 files.path(*dockerfile)
+            ));
+        }
+        if let (Some(at), false) = (self.copies.nodes.ran_out, self.index_noted) {
+            self.index_noted = true;
+            let text = files.text(at.file);
+            let line = text
+                .get(..at.span.start)
+                .map_or(0, |t| t.matches('\n').count())
+                + 1;
+            linked.notes.push(format!(
+                "{}:{line}: looking for entrypoint scripts among COPY destinations stopped after indexing {MAX_COPY_INDEX_NODES} of their folders (shutdownlint's limit), at this COPY; scripts that it or an earlier COPY of its Dockerfile (or a COPY of a Dockerfile looked at later) may have put in the image are not read (SL103 and the other script rules are not checked for them)",
+                files.path(at.file)
             ));
         }
     }
@@ -1392,17 +1407,30 @@ fn resolve_script(
         listings,
         notes,
         ignores,
+        nodes,
     } = copies;
+    let mut new_index = |left: &mut usize| {
+        let index = CopyIndex::new(image, context, ignores, left);
+        if let Some(cut) = index.cut {
+            let at = image.copies.get(cut).map(|c| c.location);
+            nodes.ran_out = nodes.ran_out.or(at);
+        }
+        index
+    };
     let index = match indexes.entry(image.dockerfile) {
         std::collections::hash_map::Entry::Occupied(entry) => {
             let index = entry.into_mut();
             if index.context != context || index.copies != image.copies.len() {
-                *index = CopyIndex::new(image, context, ignores);
+                // The nodes of the index replaced are given back.
+                nodes.left = nodes
+                    .left
+                    .saturating_add((index.nodes as usize).saturating_sub(1));
+                *index = new_index(&mut nodes.left);
             }
             index
         }
         std::collections::hash_map::Entry::Vacant(entry) => {
-            entry.insert(CopyIndex::new(image, context, ignores))
+            entry.insert(new_index(&mut nodes.left))
         }
     };
     let ignore = Arc::clone(&index.ignore);
@@ -1521,6 +1549,24 @@ struct CopyLookup {
     notes: Notes,
     /// The ignore files read, by path: each is parsed once.
     ignores: IgnoreFiles,
+    /// What is left of [`MAX_COPY_INDEX_NODES`].
+    nodes: IndexNodes,
+}
+
+/// The nodes left of [`MAX_COPY_INDEX_NODES`], and the first COPY (its Dockerfile and
+/// location) not indexed once they ran out.
+struct IndexNodes {
+    left: usize,
+    ran_out: Option<Location>,
+}
+
+impl Default for IndexNodes {
+    fn default() -> Self {
+        IndexNodes {
+            left: MAX_COPY_INDEX_NODES,
+            ran_out: None,
+        }
+    }
 }
 
 /// Notes in the order first given, each once: a set says whether one was given (tens of
@@ -1774,26 +1820,62 @@ struct CopyIndex {
     context: PathBuf,
     /// How many COPYs the image had when this was made.
     copies: usize,
-    /// The last COPY whose destination is unknown; those before it are not indexed.
+    /// The last COPY whose destination is unknown, or the last one not indexed once
+    /// [`MAX_COPY_INDEX_NODES`] ran out; those before it are not indexed.
     unknown: Option<usize>,
-    /// Node 0 is above the first component (the empty one before the leading `/`).
-    nodes: Vec<DestinationNode>,
+    /// How many nodes there are; node 0 is above the first component (the empty one before the
+    /// leading `/`).
+    nodes: u32,
+    /// Each node's children, by the node and the number of the child's name in `names`: one
+    /// small entry per folder of a destination (a deep one has thousands).
+    children: HashMap<(u32, u32), u32>,
+    /// The components' names, each kept once.
+    names: HashMap<Box<str>, u32>,
+    /// The COPYs at the nodes, as (node, [`Placed`] kind, COPY), sorted: 12 bytes a COPY
+    /// (`COPY --parents` of many sources makes one per source).
+    placed: Vec<(u32, u8, u32)>,
+    /// The sources of the COPYs into a node's folder, sorted out when first needed.
+    sources: HashMap<u32, Box<FolderSources>>,
+    /// The COPY at which [`MAX_COPY_INDEX_NODES`] ran out.
+    cut: Option<usize>,
     /// The context's `.dockerignore`.
     ignore: Arc<Ignore>,
 }
 
-#[derive(Default)]
-struct DestinationNode {
-    children: HashMap<Box<str>, u32>,
-    /// COPYs into this folder (a directory destination), ascending.
-    into: Vec<usize>,
-    /// COPYs onto this path (one source, not written as a directory), ascending: into this
-    /// folder when the source is a directory.
-    onto: Vec<usize>,
-    /// COPYs that may put anything under this folder (`COPY --parents` wildcards), ascending.
-    anything: Vec<usize>,
-    /// The sources of the COPYs into this folder, sorted out when first needed.
-    sources: Option<Box<FolderSources>>,
+/// How many nodes (folders of COPY destinations, a component each) the destination indexes of
+/// one run may hold in all: a realistic Dockerfile makes a few dozen, so this is thousands of
+/// them; a node takes 30 to 100 bytes, so this bounds the indexes near 200 MB. Past it, the
+/// earlier COPYs of the Dockerfile being indexed (and every COPY of those indexed after it)
+/// count as COPYs to an unknown destination: a script path not found among the later ones is
+/// not read, with a note.
+const MAX_COPY_INDEX_NODES: usize = 2_000_000;
+
+/// How a COPY is at its node of a [`CopyIndex`].
+struct Placed;
+
+impl Placed {
+    /// Into this folder (a directory destination).
+    const INTO: u8 = 0;
+    /// Onto this path (one source, not written as a directory): into this folder when the
+    /// source is a directory.
+    const ONTO: u8 = 1;
+    /// May put anything under this folder (`COPY --parents` wildcards).
+    const ANYTHING: u8 = 2;
+
+    /// The COPYs of `kind` at `node`, ascending.
+    fn at(
+        placed: &[(u32, u8, u32)],
+        node: u32,
+        kind: u8,
+    ) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        let start = placed.partition_point(|&(n, k, _)| (n, k) < (node, kind));
+        let end = placed.partition_point(|&(n, k, _)| (n, k) <= (node, kind));
+        placed
+            .get(start..end)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&(_, _, copy)| copy as usize)
+    }
 }
 
 /// The COPY (index) that put a file at a path, and the context file (`None`: one that is not
@@ -1801,14 +1883,22 @@ struct DestinationNode {
 type Copied = (usize, Option<PathBuf>);
 
 impl CopyIndex {
-    fn new(image: &Image, context: &Path, ignores: &mut IgnoreFiles) -> Self {
+    /// Index the COPYs of `image` after the last one to an unknown destination, the last COPY
+    /// first, taking a node of `left` for each node made; when they run out, the COPY being
+    /// indexed and those before it are taken as COPYs to an unknown destination.
+    fn new(image: &Image, context: &Path, ignores: &mut IgnoreFiles, left: &mut usize) -> Self {
         let unknown = image.copies.iter().rposition(|c| c.destination.is_none());
         let has_copies = image.copies.len() > unknown.map_or(0, |u| u + 1);
         let mut index = CopyIndex {
             context: context.to_path_buf(),
             copies: image.copies.len(),
             unknown,
-            nodes: vec![DestinationNode::default()],
+            nodes: 1,
+            children: HashMap::new(),
+            names: HashMap::new(),
+            placed: Vec::new(),
+            sources: HashMap::new(),
+            cut: None,
             ignore: if has_copies {
                 Ignore::load(image, context, ignores)
             } else {
@@ -1818,55 +1908,85 @@ impl CopyIndex {
         // COPYs under one working directory share its text: each is walked once.
         let mut bases: HashMap<(usize, usize), u32> = HashMap::new();
         let first = unknown.map_or(0, |u| u + 1);
-        for (i, copy) in image.copies.iter().enumerate().skip(first) {
+        for (i, copy) in image.copies.iter().enumerate().skip(first).rev() {
             let Some(destination) = &copy.destination else {
                 continue;
             };
-            let base_key = (
-                Arc::as_ptr(&destination.base).cast::<u8>() as usize,
-                destination.base_len,
-            );
-            let base_node = match bases.get(&base_key) {
-                Some(&node) => node,
-                None => {
-                    let base = destination.base.get(..destination.base_len).unwrap_or("");
-                    let node = base.split('/').fold(0, |node, c| index.add_child(node, c));
-                    bases.insert(base_key, node);
-                    node
-                }
+            let node = u32::try_from(i)
+                .ok()
+                .and_then(|_| index.add_destination(destination, &mut bases, left));
+            let (Some(node), Ok(copy_id)) = (node, u32::try_from(i)) else {
+                index.unknown = Some(i);
+                index.cut = Some(i);
+                break;
             };
-            // `rest` and `kept` are empty or `/name...`: their first (empty) component
-            // continues the path.
-            let node = destination
-                .rest
-                .split('/')
-                .skip(1)
-                .chain(destination.kept.split('/').skip(1))
-                .fold(base_node, |node, c| index.add_child(node, c));
-            if let Some(at) = index.nodes.get_mut(node as usize) {
-                if copy.unknown_contents {
-                    at.anything.push(i);
-                } else if destination.is_directory() {
-                    at.into.push(i);
-                } else if copy.sources.len() == 1 {
-                    at.onto.push(i);
-                }
-            }
+            let kind = if copy.unknown_contents {
+                Placed::ANYTHING
+            } else if destination.is_directory() {
+                Placed::INTO
+            } else if copy.sources.len() == 1 {
+                Placed::ONTO
+            } else {
+                continue;
+            };
+            index.placed.push((node, kind, copy_id));
         }
+        index.placed.sort_unstable();
         index
     }
 
-    fn add_child(&mut self, node: u32, component: &str) -> u32 {
-        let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
-        let Some(at) = self.nodes.get_mut(node as usize) else {
-            return 0;
+    /// The node of a destination, made as needed; `None` when `left` ran out.
+    fn add_destination(
+        &mut self,
+        destination: &crate::model::CopyDestination,
+        bases: &mut HashMap<(usize, usize), u32>,
+        left: &mut usize,
+    ) -> Option<u32> {
+        let base_key = (
+            Arc::as_ptr(&destination.base).cast::<u8>() as usize,
+            destination.base_len,
+        );
+        let mut node = match bases.get(&base_key) {
+            Some(&node) => node,
+            None => {
+                let base = destination.base.get(..destination.base_len).unwrap_or("");
+                let mut node = 0;
+                for c in base.split('/') {
+                    node = self.add_child(node, c, left)?;
+                }
+                bases.insert(base_key, node);
+                node
+            }
         };
-        if let Some(&child) = at.children.get(component) {
-            return child;
+        // `rest` and `kept` are empty or `/name...`: their first (empty) component continues
+        // the path.
+        let components = destination.rest.split('/').skip(1);
+        for c in components.chain(destination.kept.split('/').skip(1)) {
+            node = self.add_child(node, c, left)?;
         }
-        at.children.insert(component.into(), next);
-        self.nodes.push(DestinationNode::default());
-        next
+        Some(node)
+    }
+
+    /// The child of `node` named `component`, made (taking one of `left`) when there is none;
+    /// `None` when none is left.
+    fn add_child(&mut self, node: u32, component: &str, left: &mut usize) -> Option<u32> {
+        let name = self.names.get(component).copied();
+        if let Some(&child) = name.and_then(|name| self.children.get(&(node, name))) {
+            return Some(child);
+        }
+        *left = left.checked_sub(1)?;
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let name = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.insert(component.into(), name);
+                name
+            }
+        };
+        let child = self.nodes;
+        self.nodes = self.nodes.saturating_add(1);
+        self.children.insert((node, name), child);
+        Some(child)
     }
 
     /// The last COPY that puts a file of the context at `target`, with that file (the path
@@ -1887,18 +2007,16 @@ impl CopyIndex {
         for (i, component) in target.split('/').enumerate() {
             end += component.len() + usize::from(i > 0);
             let Some(&child) = self
-                .nodes
-                .get(node as usize)
-                .and_then(|n| n.children.get(component))
+                .names
+                .get(component)
+                .and_then(|&name| self.children.get(&(node, name)))
             else {
                 break;
             };
             node = child;
-            let Some(at) = self.nodes.get_mut(node as usize) else {
-                break;
-            };
             let below = target.get(end..).and_then(|after| after.strip_prefix('/'));
-            if let (Some(_), Some(&last)) = (below, at.anything.last()) {
+            let anything = Placed::at(&self.placed, node, Placed::ANYTHING).next_back();
+            if let (Some(_), Some(last)) = (below, anything) {
                 if best.as_ref().is_none_or(|(copy, _)| last > *copy) {
                     // What is there is not known: the search ends unless a later COPY puts a
                     // file there.
@@ -1906,10 +2024,14 @@ impl CopyIndex {
                 }
             }
             let above = best.as_ref().map(|(copy, _)| *copy);
+            let mut into = Placed::at(&self.placed, node, Placed::INTO).peekable();
+            let mut onto = Placed::at(&self.placed, node, Placed::ONTO).peekable();
             match below {
-                Some(rest) if !at.into.is_empty() || !at.onto.is_empty() => {
-                    let sources = at.sources.get_or_insert_with(|| {
-                        Box::new(FolderSources::new(image, &at.into, &at.onto, &root, is_dir))
+                Some(rest) if into.peek().is_some() || onto.peek().is_some() => {
+                    let sources = self.sources.entry(node).or_insert_with(|| {
+                        let (into, onto): (Vec<usize>, Vec<usize>) =
+                            (into.collect(), onto.collect());
+                        Box::new(FolderSources::new(image, &into, &onto, &root, is_dir))
                     });
                     if let Some(found) = sources.find(image, rest, context, above, checks)? {
                         best = Some(found);
@@ -1917,7 +2039,7 @@ impl CopyIndex {
                 }
                 Some(_) => {}
                 None => {
-                    for &copy in at.onto.iter().rev() {
+                    for copy in onto.rev() {
                         if above.is_some_and(|above| copy <= above) {
                             break;
                         }
@@ -3769,5 +3891,50 @@ mod tests {
             }
         }
         assert!(found > 2_000, "the cases find scripts: {found}");
+    }
+
+    /// Past [`MAX_COPY_INDEX_NODES`], the COPY being indexed and those before it are not: the
+    /// later COPYs (indexed first) still find their scripts, and a path they do not put there
+    /// is not looked for further (an earlier COPY may have put anything there).
+    #[test]
+    fn copies_past_the_index_nodes_count_as_unknown_destinations() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let context = dir.path().join("ctx");
+        std::fs::create_dir_all(context.join("x")).expect("mkdir");
+        for file in ["old.sh", "e.sh", "x/e.sh"] {
+            std::fs::write(context.join(file), "#!/bin/sh\nexec run\n").expect("write");
+        }
+        let root: Arc<str> = "".into();
+        let image = Image {
+            dockerfile: FileId(0),
+            path: None,
+            context_dir: Some(context.clone()),
+            copies: vec![
+                copy_to(&["old.sh"], Some((&root, "/app/old.sh", false))),
+                copy_to(&["x"], Some((&root, "/deep/a/b/c/d/e/f", true))),
+                copy_to(&["e.sh"], Some((&root, "/srv/e.sh", false))),
+            ],
+            healthcheck: false,
+            workdir: Some("/w".to_string()),
+            workload: 0,
+        };
+        let found = |left: usize, path: &str| {
+            let mut lookup = CopyLookup::default();
+            lookup.nodes.left = left;
+            let found = resolve_script(&image, &context, path, &mut lookup);
+            (found.map(|(file, _)| file), lookup.nodes.ran_out.is_some())
+        };
+        // The root's empty component, `srv` and `e.sh` take 3 nodes; the deep COPY 7 more.
+        assert_eq!(found(5, "/srv/e.sh"), (Some(context.join("e.sh")), true));
+        assert_eq!(found(5, "/app/old.sh"), (None, true));
+        // Nor is a relative path taken for the context's file.
+        assert_eq!(found(5, "x/e.sh"), (None, true));
+        assert_eq!(found(10, "/app/old.sh"), (None, true));
+        assert_eq!(
+            found(12, "/app/old.sh"),
+            (Some(context.join("old.sh")), false)
+        );
+        assert_eq!(found(12, "x/e.sh"), (Some(context.join("x/e.sh")), false));
+        assert!(!found(MAX_COPY_INDEX_NODES, "/srv/e.sh").1);
     }
 }

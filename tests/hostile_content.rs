@@ -3079,6 +3079,63 @@ fn copy_parents_sources_share_excludes_and_destination() {
     assert!(mib < LIMIT_MIB, "{mib} MiB");
 }
 
+/// `COPY --parents` sources keep their folders below the destination, and the COPY lookup
+/// indexes every folder of every destination: each folder was a node of about 300 bytes (its
+/// own map of children), so an 8 MB Dockerfile of `COPY --parents x/x/…/x/* /srv/N/` took
+/// 1.1 GB, and each such file of a run added as much (4 took 4.5 GB). A folder is a small
+/// entry now, and a run indexes at most 2,000,000 of them: past it, the earlier COPYs count as
+/// COPYs to an unknown destination, with a note (the later ones, indexed first, still find
+/// their scripts).
+#[cfg(target_os = "linux")]
+#[test]
+fn copy_parents_deep_destinations_are_indexed_compactly_and_within_a_budget() {
+    const LIMIT_MIB: u64 = 300;
+    let dockerfile = {
+        let mut text = String::from("FROM alpine\n");
+        for i in 0..7_500 {
+            text.push_str(&format!("COPY --parents {}* /srv/{i}/\n", "x/".repeat(300)));
+        }
+        text.push_str("COPY e.sh /srv/e.sh\nENTRYPOINT [\"/srv/e.sh\"]\nCMD [\"app\"]\n");
+        text
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["a/Dockerfile", "b/Dockerfile"] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, &dockerfile).expect("write");
+        std::fs::write(path.with_file_name("e.sh"), "#!/bin/sh\n\"$@\"\n").expect("write");
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shutdownlint"));
+    command
+        .current_dir(dir.path())
+        .args(["--format", "json", "."])
+        .env_remove("RUST_BACKTRACE");
+    let (output, kib) = common::output_and_peak_kib(&mut command, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON output parses");
+    let rules: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .map(|d| d.iter().map(|d| &d["rule"]).collect())
+        .unwrap_or_default();
+    // The last COPY of the Dockerfile indexed first puts the script there.
+    assert!(rules.iter().any(|r| *r == "SL103"), "{report}");
+    assert!(!rules.iter().any(|r| *r == "SL000"), "{report}");
+    assert_eq!(
+        stderr
+            .matches("looking for entrypoint scripts among COPY destinations stopped")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    eprintln!(
+        "two 4.6 MB Dockerfiles of deep COPY --parents: {} MiB",
+        kib / 1024
+    );
+    assert!(kib / 1024 < LIMIT_MIB, "{} MiB", kib / 1024);
+}
+
 /// One `.dockerignore` beside many Dockerfiles is read and parsed once. Each Dockerfile's COPY
 /// lookup read, parsed and kept its own copy: 2,500 Dockerfiles beside a 64 KiB ignore file of
 /// one pattern of 65,000 `?` took 7 s and 5 GB.
