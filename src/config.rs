@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::change::paths::Kind;
 use crate::diagnostic::Severity;
 use crate::rules::{self, RuleMeta};
 
@@ -190,14 +191,14 @@ fn find_nearest(start: &Path) -> Result<Option<(PathBuf, Folder)>, (PathBuf, &'s
 }
 
 /// Why a `.shutdownlint.toml` of this kind is not used; `None` for a regular file.
-fn problem(kind: &ConfigEntry) -> Option<&'static str> {
+fn problem(kind: &Kind) -> Option<&'static str> {
     match kind {
-        ConfigEntry::File => None,
-        ConfigEntry::Link => {
+        Kind::File => None,
+        Kind::Link => {
             Some("is a symbolic link; not followed (pass the file it points to with --config)")
         }
-        ConfigEntry::Dir => Some("is a directory, not a config file"),
-        ConfigEntry::Other => Some("is not a regular file; not read"),
+        Kind::Dir => Some("is a directory, not a config file"),
+        Kind::Other => Some("is not a regular file; not read"),
     }
 }
 
@@ -214,7 +215,7 @@ pub fn find_upward_each(
     crate::change::paths::Looked,
     Result<Option<PathBuf>, (PathBuf, &'static str)>,
 )> {
-    use crate::change::paths::{locate_each, Kind, Reached};
+    use crate::change::paths::{locate_each, Reached};
     let looked = locate_each(folders, std::ffi::OsStr::new(CONFIG_FILE_NAME));
     folders
         .iter()
@@ -224,12 +225,6 @@ pub fn find_upward_each(
                 (Reached::Found, Some((names, kind))) => {
                     let path: PathBuf = folder.components().take(names).collect();
                     let path = path.join(CONFIG_FILE_NAME);
-                    let kind = match kind {
-                        Kind::File => ConfigEntry::File,
-                        Kind::Link => ConfigEntry::Link,
-                        Kind::Dir => ConfigEntry::Dir,
-                        Kind::Other => ConfigEntry::Other,
-                    };
                     match problem(&kind) {
                         None => Ok(Some(path)),
                         Some(what) => Err((path, what)),
@@ -242,18 +237,10 @@ pub fn find_upward_each(
         .collect()
 }
 
-/// What a `.shutdownlint.toml` found is.
-enum ConfigEntry {
-    File,
-    Link,
-    Dir,
-    Other,
-}
-
 /// The nearest `.shutdownlint.toml` of any kind in `absolute` (a folder, or a file's folder)
 /// or the folders its name is in (by name: `a/b/..` is in `a/b`), and what it is.
 #[cfg(not(unix))]
-fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
+fn nearest_config(absolute: &Path) -> Option<(PathBuf, Kind, Folder)> {
     let mut dir = if absolute.is_dir() {
         Some(absolute)
     } else {
@@ -262,16 +249,7 @@ fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
     while let Some(d) = dir {
         let candidate = d.join(CONFIG_FILE_NAME);
         if let Ok(meta) = std::fs::symlink_metadata(&candidate) {
-            let kind = meta.file_type();
-            let entry = if kind.is_file() {
-                ConfigEntry::File
-            } else if kind.is_symlink() {
-                ConfigEntry::Link
-            } else if kind.is_dir() {
-                ConfigEntry::Dir
-            } else {
-                ConfigEntry::Other
-            };
+            let entry = Kind::of(meta.file_type());
             return Some((candidate, entry, ()));
         }
         dir = d.parent();
@@ -284,11 +262,11 @@ fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
 /// file looked for in it, so the cost is one step per component whatever the depth (a whole
 /// path per folder cost the system a walk of thousands of folders for each of thousands).
 #[cfg(unix)]
-fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
+fn nearest_config(absolute: &Path) -> Option<(PathBuf, Kind, Folder)> {
     use crate::change::paths::fd;
     use std::os::fd::AsRawFd;
     let components: Vec<std::path::Component> = absolute.components().collect();
-    let mut nearest: Option<(usize, ConfigEntry, Folder)> = None;
+    let mut nearest: Option<(usize, Kind, Folder)> = None;
     let mut dir: Option<std::os::fd::OwnedFd> = None;
     for (at, component) in components.iter().enumerate() {
         let from = dir
@@ -300,13 +278,10 @@ fn nearest_config(absolute: &Path) -> Option<(PathBuf, ConfigEntry, Folder)> {
         let Ok(next) = fd::open_dir(from, component.as_os_str(), true) else {
             break;
         };
-        let entry = match fd::kind_at(next.as_raw_fd(), std::ffi::OsStr::new(CONFIG_FILE_NAME)) {
-            Ok(Some(libc::S_IFREG)) => Some(ConfigEntry::File),
-            Ok(Some(libc::S_IFLNK)) => Some(ConfigEntry::Link),
-            Ok(Some(libc::S_IFDIR)) => Some(ConfigEntry::Dir),
-            Ok(Some(_)) => Some(ConfigEntry::Other),
-            Ok(None) | Err(_) => None,
-        };
+        let entry = fd::kind_at(next.as_raw_fd(), std::ffi::OsStr::new(CONFIG_FILE_NAME))
+            .ok()
+            .flatten()
+            .map(Kind::of_mode);
         // The folder of the nearest file is kept open (it is read from there); the walk goes
         // on from it while it is the last folder opened (`dir` is `None` then).
         match entry {

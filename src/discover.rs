@@ -395,11 +395,12 @@ fn walk(
                 return WalkState::Continue;
             };
             let is_root = entry.depth() == 0;
-            // A repository of its own in a folder below a scanned one. A scanned folder's
-            // own is change mode's to judge, from the path argument.
+            // A repository of its own in a folder below a scanned one, by git's test (a
+            // `.git` link is not followed, so it is none). A scanned folder's own is change
+            // mode's to judge, from the path argument.
             if entry.file_name() == ".git"
                 && entry.depth() >= 2
-                && is_repository(entry.path(), file_type)
+                && crate::change::paths::is_repository(entry.path(), false)
             {
                 if let (Some(parent), Ok(mut repositories)) =
                     (entry.path().parent(), repositories.lock())
@@ -470,15 +471,6 @@ fn walk(
         notes: notes.into_inner().unwrap_or_default(),
         repositories: repositories.into_inner().unwrap_or_default(),
     }
-}
-
-/// Whether the `.git` at `git` makes its folder a repository as git sees it: a folder with
-/// `HEAD`, `objects` and `refs` (git's own test), or the small file a submodule or a linked work
-/// tree has, `gitdir: <where>`. An empty `.git` folder or any other file leaves its folder in
-/// the repository around it; a link is not followed (and not counted).
-fn is_repository(git: &Path, file_type: std::fs::FileType) -> bool {
-    // The test the ignore files and change mode make ([`crate::change::paths::is_repository`]).
-    (file_type.is_dir() || file_type.is_file()) && crate::change::paths::is_repository(git, false)
 }
 
 /// The folders with a `.git` the walk found (as it spells them), each with where it is on disk

@@ -25,11 +25,16 @@ pub const DRAIN_ENV_VARS: &[&str] = &[
 pub fn env_read_by_rules(name: &str) -> bool {
     matches!(
         name,
-        "GUNICORN_CMD_ARGS"
-            | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
-            | "TINI_KILL_PROCESS_GROUP"
-            | "DUMB_INIT_SETSID"
-    ) || DRAIN_ENV_VARS.contains(&name)
+        "GUNICORN_CMD_ARGS" | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+    ) || is_init_mode_switch(name)
+        || DRAIN_ENV_VARS.contains(&name)
+}
+
+/// The variables that switch an init forwarder's signalling mode (tini's
+/// `TINI_KILL_PROCESS_GROUP`, dumb-init's `DUMB_INIT_SETSID`): a Dockerfile's `ENV` of them is
+/// kept for the image's processes too.
+pub fn is_init_mode_switch(name: &str) -> bool {
+    matches!(name, "TINI_KILL_PROCESS_GROUP" | "DUMB_INIT_SETSID")
 }
 
 /// One known drain timeout and where it came from.

@@ -111,6 +111,32 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// What `lstat` (or `stat`) said a name is.
+    pub fn of(file_type: std::fs::FileType) -> Self {
+        if file_type.is_symlink() {
+            Kind::Link
+        } else if file_type.is_dir() {
+            Kind::Dir
+        } else if file_type.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        }
+    }
+
+    /// What the `S_IFMT` bits of a `stat`'s mode say a name is.
+    #[cfg(unix)]
+    pub fn of_mode(mode: libc::mode_t) -> Self {
+        match mode & libc::S_IFMT {
+            libc::S_IFREG => Kind::File,
+            libc::S_IFLNK => Kind::Link,
+            libc::S_IFDIR => Kind::Dir,
+            _ => Kind::Other,
+        }
+    }
+}
+
 /// Find `given` (relative to `cwd`, an absolute path without links such as the working
 /// directory). Each component of `cwd` and `given` is looked at once (and each link's target).
 pub fn locate(given: &Path, cwd: &Path) -> Located {
@@ -737,18 +763,7 @@ impl Walker for PathWalker {
     }
     fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
         match std::fs::symlink_metadata(self.here.join(name)) {
-            Ok(meta) => {
-                let kind = meta.file_type();
-                Ok(Some(if kind.is_symlink() {
-                    Kind::Link
-                } else if kind.is_dir() {
-                    Kind::Dir
-                } else if kind.is_file() {
-                    Kind::File
-                } else {
-                    Kind::Other
-                }))
-            }
+            Ok(meta) => Ok(Some(Kind::of(meta.file_type()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
@@ -1058,12 +1073,7 @@ pub(crate) mod fd {
             Some(here.components().take(depth + 1).collect())
         }
         fn kind_of(&self, name: &OsStr) -> io::Result<Option<Kind>> {
-            Ok(kind_at(self.at()?, name)?.map(|kind| match kind {
-                libc::S_IFREG => Kind::File,
-                libc::S_IFLNK => Kind::Link,
-                libc::S_IFDIR => Kind::Dir,
-                _ => Kind::Other,
-            }))
+            Ok(kind_at(self.at()?, name)?.map(Kind::of_mode))
         }
         fn fork(&self) -> io::Result<Self> {
             Ok(FdWalker {
@@ -1194,7 +1204,6 @@ mod tests {
         )
         .expect("symlink");
         symlink(top.join("main/.git/refs"), git("workdir").join("refs")).expect("symlink");
-        std::fs::create_dir_all(git("linkhead")).expect("mkdir");
         git_dir(&git("linkhead"));
         std::fs::remove_file(git("linkhead").join("HEAD")).expect("rm");
         symlink("refs/heads/main", git("linkhead").join("HEAD")).expect("symlink");

@@ -18,6 +18,7 @@
 //! those of the folders above it do not apply inside it, as in git. `.ignore` files apply across
 //! it, as in ripgrep.
 
+use crate::change::paths::Kind;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,7 +39,7 @@ pub const MAX_IGNORE_FILE_BYTES: u64 = 64 * 1024;
 pub const IGNORE_BUDGET_BYTES: u64 = 256 * 1024;
 
 /// The patterns of one kind of ignore file in a node.
-type Kind = fn(&Node) -> Option<&Gitignore>;
+type Patterns = fn(&Node) -> Option<&Gitignore>;
 
 /// The ignore patterns that apply inside one directory: its own files and, through `parent`,
 /// those of the directories above it.
@@ -72,7 +73,7 @@ impl Node {
     pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
         let mut joined;
         // Each kind, and whether it stops at a directory that holds `.git`.
-        let kinds: [(Kind, bool); 3] = [
+        let kinds: [(Patterns, bool); 3] = [
             (|node| node.dot_ignore.as_deref(), false),
             (|node| node.gitignore.as_deref(), true),
             (|node| node.exclude.as_deref(), true),
@@ -140,36 +141,17 @@ type FileId = (u64, u64);
 #[cfg(not(unix))]
 type FileId = PathBuf;
 
-/// What a name in a folder is, as far as ignore files care.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Type {
-    File,
-    Dir,
-    Link,
-    /// A FIFO, a device, a socket.
-    Other,
-}
-
 /// What `lstat` (or `stat`) says of a name.
 struct Meta {
-    kind: Type,
+    kind: Kind,
     len: u64,
     id: FileId,
 }
 
 impl Meta {
     fn of(path: &Path, meta: &std::fs::Metadata) -> Self {
-        let kind = meta.file_type();
         Meta {
-            kind: if kind.is_symlink() {
-                Type::Link
-            } else if kind.is_dir() {
-                Type::Dir
-            } else if kind.is_file() {
-                Type::File
-            } else {
-                Type::Other
-            },
+            kind: Kind::of(meta.file_type()),
             len: meta.len(),
             id: file_id(path, meta),
         }
@@ -177,14 +159,8 @@ impl Meta {
 
     #[cfg(unix)]
     fn of_stat(stat: &libc::stat) -> Self {
-        let kind = match stat.st_mode & libc::S_IFMT {
-            libc::S_IFLNK => Type::Link,
-            libc::S_IFDIR => Type::Dir,
-            libc::S_IFREG => Type::File,
-            _ => Type::Other,
-        };
         Meta {
-            kind,
+            kind: Kind::of_mode(stat.st_mode),
             len: u64::try_from(stat.st_size).unwrap_or(0),
             // `dev_t` and `ino_t` are 64 bits or fewer wherever this builds.
             #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
@@ -561,7 +537,7 @@ impl IgnoreFiles {
         let dotgit = dir.meta(Path::new(".git"), false);
         let has_git = dotgit.is_some() && dir.is_repository();
         let exclude = |dotgit: Meta| {
-            if dotgit.kind == Type::File {
+            if dotgit.kind == Kind::File {
                 self.read_linked_exclude(dir)
             } else {
                 self.read_at(dir, &[".git", "info"], "exclude")
@@ -627,7 +603,7 @@ impl IgnoreFiles {
         /// up to 1 MiB).
         const MAX_LINE_FILE: u64 = 1 << 20;
         let meta = dir.meta(Path::new(name), false)?;
-        if meta.kind != Type::File {
+        if meta.kind != Kind::File {
             return None;
         }
         // Its own limit, not `max-file-size` (which the configuration sets for linted files).
@@ -686,12 +662,12 @@ impl IgnoreFiles {
         for (at, folder) in inside.iter().enumerate() {
             rel.push(folder);
             let meta = base.meta(&rel, false)?;
-            if meta.kind == Type::Link {
+            if meta.kind == Kind::Link {
                 linked = Some(inside[..=at].join("/"));
                 rel.extend(&inside[at + 1..]);
                 break;
             }
-            if meta.kind != Type::Dir {
+            if meta.kind != Kind::Dir {
                 return None;
             }
         }
@@ -706,10 +682,10 @@ impl IgnoreFiles {
         }
         let meta = base.meta(&rel, false)?;
         let path = path.as_path();
-        if meta.kind == Type::Link {
+        if meta.kind == Kind::Link {
             return refuse("a symbolic link; not followed");
         }
-        if meta.kind != Type::File {
+        if meta.kind != Kind::File {
             return refuse("not a regular file");
         }
         if meta.len > MAX_IGNORE_FILE_BYTES {

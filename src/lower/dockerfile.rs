@@ -311,10 +311,7 @@ impl Scope {
                     }),
             };
             if is_env {
-                if matches!(
-                    pair.key.as_str(),
-                    "TINI_KILL_PROCESS_GROUP" | "DUMB_INIT_SETSID"
-                ) {
+                if crate::drain::is_init_mode_switch(&pair.key) {
                     let text = value.as_ref().map(|v| v.text.clone());
                     self.switches.push((pair.key.clone(), text, pair.span));
                 }
