@@ -2,17 +2,16 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use ignore::{WalkBuilder, WalkState};
 
 use crate::change::paths::{locate, Located};
 use crate::config::{Config, ConfigError};
 use crate::source::FileKind;
 
 mod ignore_files;
+mod walk;
 use ignore_files::IgnoreFiles;
 pub use ignore_files::{IGNORE_BUDGET_BYTES, MAX_IGNORE_FILE_BYTES};
 
@@ -326,174 +325,36 @@ fn is_excluded(matcher: Option<&Gitignore>, path: &Path, is_dir: bool) -> bool {
         .is_ignore()
 }
 
-/// What a walk found.
-#[derive(Default)]
-struct Walked {
-    files: Vec<Found>,
-    /// With `roots` (folders named that overlap): each file with the path that identifies it
-    /// and the index of the path argument it was found from.
-    keyed: Vec<Keyed>,
-    notes: Vec<String>,
-    /// The folders below a scanned folder that hold a `.git`, as the walk spells them.
-    repositories: Vec<PathBuf>,
-}
-
 /// A file, the path that names it whatever the argument it was reached from (its canonical
 /// folder's path joined with the rest), and the index of that argument.
 type Keyed = (PathBuf, usize, Found);
 
-/// Walk the directories `dirs` in parallel: the files found and notes. With `roots` (each
-/// scanned folder as given, its canonical path and its argument's index), each file comes with
-/// its identity, in `keyed`.
+/// Walk the directories `dirs` in parallel: the files found and notes. `roots`: each scanned
+/// folder as given, its canonical path and its argument's index; with `keyed` (folders named
+/// that overlap), each file comes with its identity, in `keyed`.
 fn walk(
     dirs: &[PathBuf],
     matcher: Option<&Gitignore>,
     ignore_files: &IgnoreFiles,
-    roots: Option<&HashMap<PathBuf, (PathBuf, usize)>>,
+    roots: &HashMap<PathBuf, (PathBuf, usize)>,
+    keyed: bool,
     stop: Option<&AtomicBool>,
-) -> Walked {
-    let Some((first, rest)) = dirs.split_first() else {
-        return Walked::default();
-    };
-    let mut builder = WalkBuilder::new(first);
-    for dir in rest {
-        builder.add(dir);
+) -> walk::Walked {
+    walk::Walk {
+        dirs,
+        roots,
+        keyed,
+        matcher,
+        ignore_files,
+        stop,
+        max_open: walk::MAX_OPEN,
     }
-    // The walker's own reading of ignore files is off: it opened them unchecked (a FIFO, a link
-    // out of the root, a link to /dev/zero). `IgnoreFiles` reads them as inputs.
-    builder
-        .hidden(false)
-        .follow_links(false)
-        .parents(false)
-        .ignore(false)
-        .git_ignore(false)
-        .git_exclude(false)
-        .git_global(false)
-        // One knob for the whole run: RAYON_NUM_THREADS sizes the walk too.
-        .threads(rayon::current_num_threads());
-    let found = Mutex::new(Vec::new());
-    let keyed = Mutex::new(Vec::new());
-    let notes = Mutex::new(Vec::new());
-    let repositories = Mutex::new(Vec::new());
-    builder.build_parallel().run(|| {
-        Box::new(|entry| {
-            // The run is being stopped (the language server shuts down): what was walked is
-            // not used.
-            if stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
-                return WalkState::Quit;
-            }
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    if let Ok(mut notes) = notes.lock() {
-                        notes.push(format!("skipped: {err}"));
-                    }
-                    return WalkState::Continue;
-                }
-            };
-            let Some(file_type) = entry.file_type() else {
-                return WalkState::Continue;
-            };
-            let is_root = entry.depth() == 0;
-            // A repository of its own in a folder below a scanned one, by git's test (a
-            // `.git` link is not followed, so it is none). A scanned folder's own is change
-            // mode's to judge, from the path argument.
-            if entry.file_name() == ".git"
-                && entry.depth() >= 2
-                && crate::change::paths::is_repository(entry.path(), false)
-            {
-                if let (Some(parent), Ok(mut repositories)) =
-                    (entry.path().parent(), repositories.lock())
-                {
-                    repositories.push(parent.to_path_buf());
-                }
-            }
-            if file_type.is_dir() {
-                if entry.file_name() == ".git"
-                    || is_excluded(matcher, entry.path(), true)
-                    || (!is_root && ignore_files.is_ignored(entry.path(), true))
-                {
-                    return WalkState::Skip;
-                }
-                if entry.depth() >= MAX_DEPTH {
-                    if let Ok(mut notes) = notes.lock() {
-                        notes.push(format!(
-                            "{}: folders nested more than {MAX_DEPTH} deep; not walked",
-                            display_path(entry.path())
-                        ));
-                    }
-                    return WalkState::Skip;
-                }
-                ignore_files.enter(entry.path(), is_root);
-                if ignore_files.over_budget() {
-                    return WalkState::Quit;
-                }
-                return WalkState::Continue;
-            }
-            // Symlinks are never followed; FIFOs, sockets and devices are never opened.
-            if !file_type.is_file() {
-                return WalkState::Continue;
-            }
-            if let Some(kind) = classify_name(entry.path()) {
-                if !is_excluded(matcher, entry.path(), false)
-                    && !ignore_files.is_ignored(entry.path(), false)
-                {
-                    let file = Found::new(entry.path(), kind);
-                    // The deepest scanned folder the path starts with is the one it was found
-                    // from, or one below it by a path without links: the same identity.
-                    let identity = roots.and_then(|roots| {
-                        entry.path().ancestors().skip(1).find_map(|dir| {
-                            let (canonical, index) = roots.get(dir)?;
-                            let rest = entry.path().strip_prefix(dir).ok()?;
-                            Some((canonical.join(rest), *index))
-                        })
-                    });
-                    match identity {
-                        Some((identity, index)) => {
-                            if let Ok(mut keyed) = keyed.lock() {
-                                keyed.push((identity, index, file));
-                            }
-                        }
-                        None => {
-                            if let Ok(mut found) = found.lock() {
-                                found.push(file);
-                            }
-                        }
-                    }
-                }
-            }
-            WalkState::Continue
-        })
-    });
-    Walked {
-        files: found.into_inner().unwrap_or_default(),
-        keyed: keyed.into_inner().unwrap_or_default(),
-        notes: notes.into_inner().unwrap_or_default(),
-        repositories: repositories.into_inner().unwrap_or_default(),
-    }
+    .run()
 }
 
-/// The folders with a `.git` the walk found (as it spells them), each with where it is on disk
-/// (the deepest scanned folder it is below, by its real path, joined with the rest), each
-/// place once, in the order they are shown. Overlapping folder arguments find the same one
-/// twice.
-fn repositories_found(
-    found: Vec<PathBuf>,
-    roots: &HashMap<PathBuf, (PathBuf, usize)>,
-) -> Vec<Repository> {
-    let mut repositories: Vec<Repository> = found
-        .into_iter()
-        .filter_map(|path| {
-            let real = path.ancestors().skip(1).find_map(|dir| {
-                let (canonical, _) = roots.get(dir)?;
-                Some(canonical.join(path.strip_prefix(dir).ok()?))
-            })?;
-            Some(Repository {
-                display: display_path(&path),
-                real,
-            })
-        })
-        .collect();
+/// The folders with a `.git` the walk found, each place once (overlapping folder arguments
+/// find the same one twice), in the order they are shown.
+fn repositories_found(mut repositories: Vec<Repository>) -> Vec<Repository> {
     repositories.sort_unstable_by(|a, b| a.real.cmp(&b.real).then(a.display.cmp(&b.display)));
     repositories.dedup_by(|later, first| later.real == first.real);
     repositories.sort_unstable_by(|a, b| a.display.cmp(&b.display).then(a.real.cmp(&b.real)));
@@ -657,10 +518,16 @@ pub fn discover(
         let ((above, is_dir), (below, _)) = (pair[0], pair[1]);
         is_dir && above != below && below.starts_with(above)
     });
-    let keyed_roots = overlap.then_some(&roots);
     if !dirs.is_empty() {
         let ignore_files = IgnoreFiles::new(&dirs, &roots);
-        let mut walked = walk(&dirs, matcher.as_ref(), &ignore_files, keyed_roots, stop);
+        let mut walked = walk(
+            &dirs,
+            matcher.as_ref(),
+            &ignore_files,
+            &roots,
+            overlap,
+            stop,
+        );
         if ignore_files.over_budget() {
             // Which files the budget would have let in depends on the order threads reach
             // them; the output may not. So none is applied, and the walk starts over.
@@ -668,7 +535,8 @@ pub fn discover(
                 &dirs,
                 matcher.as_ref(),
                 &IgnoreFiles::off(),
-                keyed_roots,
+                &roots,
+                overlap,
                 stop,
             );
             walked.notes.push(format!(
@@ -681,7 +549,7 @@ pub fn discover(
         discovery.files.extend(walked.files);
         discovery.notes.extend(walked.notes);
         named_files.extend(walked.keyed);
-        discovery.repositories = repositories_found(walked.repositories, &roots);
+        discovery.repositories = repositories_found(walked.repositories);
     }
     if overlap {
         named_files.sort_unstable_by(|a, b| {

@@ -1,11 +1,11 @@
 //! `.gitignore`, `.ignore` and `.git/info/exclude`, read by shutdownlint itself.
 //!
-//! The `ignore` crate's walker reads these files with no checks: a `.gitignore` that is a FIFO
-//! blocked the run, one that is a symbolic link to `/dev/zero` read until memory ran out, one
-//! linked to a file outside the scanned root was followed (and could hide every file without a
-//! word), and a large one of many wildcards took gigabytes to compile. A repository under review
-//! is untrusted, so the walker's own ignore handling is off and this module reads each ignore
-//! file like any other input: a regular file only, never through a link, a size cap per file and
+//! The `ignore` crate's walker (the walk is shutdownlint's own now: [`super::walk`]) read these
+//! files with no checks: a `.gitignore` that is a FIFO blocked the run, one that is a symbolic
+//! link to `/dev/zero` read until memory ran out, one linked to a file outside the scanned root
+//! was followed (and could hide every file without a word), and a large one of many wildcards
+//! took gigabytes to compile. A repository under review is untrusted, so this module reads each
+//! ignore file like any other input: a regular file only, never through a link, a size cap per file and
 //! a budget for the whole run. A file refused is not applied, with a note. Each file is read,
 //! compiled and charged to the budget once a run, by its identity (device and inode): the
 //! repository's `.gitignore` applies to every folder argument inside it at no further cost, and
@@ -22,7 +22,7 @@ use crate::change::paths::Kind;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
@@ -117,9 +117,6 @@ impl Node {
 /// The ignore files of a walk: read as directories are entered, shared between the walk's
 /// threads.
 pub struct IgnoreFiles {
-    /// Each directory entered, with the patterns that apply inside it (a directory without
-    /// ignore files of its own shares its parent's node).
-    dirs: RwLock<HashMap<PathBuf, Arc<Node>>>,
     /// For each scanned root, the patterns of the directories above it up to the repository's
     /// root (the nearest one with `.git`).
     above_roots: HashMap<PathBuf, Option<Arc<Node>>>,
@@ -185,7 +182,7 @@ fn file_id(path: &Path, _meta: &std::fs::Metadata) -> FileId {
 /// the whole path, the system walks every folder of it again: for the folders above a root
 /// thousands deep, a cost in the square of the depth).
 #[derive(Clone, Copy)]
-struct At<'a> {
+pub struct At<'a> {
     /// The folder's path: shown in notes; what names are looked up from without `fd`.
     path: &'a Path,
     #[cfg(unix)]
@@ -194,7 +191,7 @@ struct At<'a> {
 
 impl<'a> At<'a> {
     /// The folder by its path only.
-    fn path(path: &'a Path) -> Self {
+    pub fn path(path: &'a Path) -> Self {
         At {
             path,
             #[cfg(unix)]
@@ -204,7 +201,7 @@ impl<'a> At<'a> {
 
     /// The folder `path`, looked at from `fd` (an open folder that is it) when there is one.
     #[cfg(unix)]
-    fn open(path: &'a Path, fd: Option<&std::os::fd::OwnedFd>) -> Self {
+    pub fn open(path: &'a Path, fd: Option<&std::os::fd::OwnedFd>) -> Self {
         use std::os::fd::AsRawFd;
         At {
             path,
@@ -282,6 +279,19 @@ fn down(folders: &[&Path], count: usize, mut visit: impl FnMut(usize, At<'_>)) {
     for (index, folder) in folders.iter().take(count).enumerate() {
         visit(index, At::path(folder));
     }
+}
+
+/// What a folder's listing says of the names its ignore patterns are read from.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Listed {
+    /// It has an `.ignore` (of any kind).
+    pub dot_ignore: bool,
+    /// It has a `.gitignore` (of any kind).
+    pub gitignore: bool,
+    /// It has a `.git` (of any kind).
+    pub git: bool,
+    /// Git takes its `.git` for a repository's.
+    pub repository: bool,
 }
 
 /// What reading an ignore file gave: its patterns (`None`: none, or over the budget), or why it
@@ -377,7 +387,6 @@ impl IgnoreFiles {
 
     fn empty(budget: u64) -> Self {
         IgnoreFiles {
-            dirs: RwLock::new(HashMap::new()),
             above_roots: HashMap::new(),
             read: Mutex::new(HashMap::new()),
             spent: AtomicU64::new(0),
@@ -492,7 +501,7 @@ impl IgnoreFiles {
                 if folder.read[usize::from(git)].is_some() {
                     return;
                 }
-                let read = self.read_dir(at_dir, git, None);
+                let read = self.read_dir(at_dir, git, None, None);
                 folder.read[usize::from(git)] = Some(Files {
                     dot_ignore: read.dot_ignore,
                     gitignore: read.gitignore,
@@ -532,10 +541,26 @@ impl IgnoreFiles {
     }
 
     /// Read the ignore files of `dir` into a node below `parent`: its `.ignore` and, with `git`,
-    /// its `.gitignore` and `.git/info/exclude`.
-    fn read_dir(&self, dir: At, git: bool, parent: Option<Arc<Node>>) -> Node {
-        let dotgit = dir.meta(Path::new(".git"), false);
-        let has_git = dotgit.is_some() && dir.is_repository();
+    /// its `.gitignore` and `.git/info/exclude`. `listed`: what the folder's listing says of
+    /// those names, when it was listed (a name it does not have is not looked at).
+    fn read_dir(
+        &self,
+        dir: At,
+        git: bool,
+        parent: Option<Arc<Node>>,
+        listed: Option<&Listed>,
+    ) -> Node {
+        let has = |name: fn(&Listed) -> bool| listed.is_none_or(name);
+        let dotgit = if has(|listed| listed.git) {
+            dir.meta(Path::new(".git"), false)
+        } else {
+            None
+        };
+        let has_git = dotgit.is_some()
+            && match listed {
+                Some(listed) => listed.repository,
+                None => dir.is_repository(),
+            };
         let exclude = |dotgit: Meta| {
             if dotgit.kind == Kind::File {
                 self.read_linked_exclude(dir)
@@ -545,14 +570,18 @@ impl IgnoreFiles {
         };
         let (gitignore, exclude) = if git {
             (
-                self.read_at(dir, &[], ".gitignore"),
+                has(|listed| listed.gitignore)
+                    .then(|| self.read_at(dir, &[], ".gitignore"))
+                    .flatten(),
                 dotgit.and_then(exclude),
             )
         } else {
             (None, None)
         };
         Node {
-            dot_ignore: self.read_at(dir, &[], ".ignore"),
+            dot_ignore: has(|listed| listed.dot_ignore)
+                .then(|| self.read_at(dir, &[], ".ignore"))
+                .flatten(),
             gitignore,
             exclude,
             dir: dir.path.to_path_buf(),
@@ -748,52 +777,25 @@ impl IgnoreFiles {
             .map(Arc::new))
     }
 
-    /// The node for the directory `dir` the walk enters (`is_root`: one of the scanned roots):
-    /// its own ignore files below those of its parent. Called before the walk reads the
-    /// directory, so its entries find it.
-    pub fn enter(&self, dir: &Path, is_root: bool) {
-        if self.off {
-            return;
+    /// The patterns of the folders above the scanned folder `root` (as given) that apply in it.
+    pub fn above_root(&self, root: &Path) -> Option<Arc<Node>> {
+        self.above_roots.get(root).cloned().flatten()
+    }
+
+    /// The patterns that apply inside the folder `dir` the walk entered: its own ignore files
+    /// below those of the folders above it (`parent`). `listed`: what its listing has.
+    pub fn enter(&self, dir: At, parent: Option<Arc<Node>>, listed: &Listed) -> Option<Arc<Node>> {
+        if self.off || !(listed.dot_ignore || listed.gitignore || listed.git) {
+            return parent;
         }
-        let parent = if is_root {
-            self.above_roots.get(dir).cloned().flatten()
-        } else {
-            dir.parent().and_then(|parent| self.node(parent))
-        };
-        // Opened once, each of its names looked at from it (a folder deep below `/` is walked
-        // by the system once, not once per name); by its path when it cannot be opened.
-        #[cfg(unix)]
-        let opened = crate::change::paths::fd::open_dir(libc::AT_FDCWD, dir.as_os_str(), true);
-        #[cfg(unix)]
-        let at = At::open(dir, opened.as_ref().ok());
-        #[cfg(not(unix))]
-        let at = At::path(dir);
-        let node = self.read_dir(at, true, parent.clone());
+        let node = self.read_dir(dir, true, parent.clone(), Some(listed));
         // A directory with `.git` keeps a node of its own, empty or not: it ends the reach of
         // the `.gitignore` files above it.
-        let node = if node.is_empty() && !(node.has_git && parent.is_some()) {
-            match parent {
-                Some(parent) => parent,
-                None => return,
-            }
+        if node.is_empty() && !(node.has_git && parent.is_some()) {
+            parent
         } else {
-            Arc::new(node)
-        };
-        if let Ok(mut dirs) = self.dirs.write() {
-            dirs.insert(dir.to_path_buf(), node);
+            Some(Arc::new(node))
         }
-    }
-
-    fn node(&self, dir: &Path) -> Option<Arc<Node>> {
-        self.dirs.read().ok()?.get(dir).cloned()
-    }
-
-    /// Whether the entry `path` (below a root) is ignored by the files of the directories
-    /// above it.
-    pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
-        path.parent()
-            .and_then(|parent| self.node(parent))
-            .is_some_and(|node| node.is_ignored(path, is_dir))
     }
 
     /// The notes on ignore files not applied.
