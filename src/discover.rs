@@ -347,7 +347,7 @@ fn walk(
         matcher,
         ignore_files,
         stop,
-        max_open: walk::MAX_OPEN,
+        max_open: walk::max_open(),
     }
     .run()
 }

@@ -1517,6 +1517,40 @@ fn wide_trees_under_long_paths_are_walked() {
     assert!(took < DEADLINE, "{took:?}");
 }
 
+/// With a low limit on open files (`ulimit -n 24`), the walk keeps fewer folders open and
+/// opens the rest by their path: every folder is walked, and the output is the same as
+/// without the limit. Folders kept open past the limit would each be lost, with a note.
+#[test]
+fn a_low_limit_on_open_files_loses_no_folder() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    // Eight chains 50 deep with four empty folders beside each folder of them: a thread going
+    // down a chain keeps open each folder whose other folders still wait.
+    for branch in 0..8 {
+        let mut chain = PathBuf::from(format!("b{branch}"));
+        for _ in 0..50 {
+            for leaf in 0..4 {
+                std::fs::create_dir_all(dir.join(&chain).join(format!("l{leaf}"))).expect("mkdir");
+            }
+            chain.push("d");
+        }
+        write(dir, &chain.join("Dockerfile").to_string_lossy(), SHELL_FORM);
+    }
+    let env = [("RAYON_NUM_THREADS", "4")];
+    let args = ["--format", "json", "."];
+    let free = run_within(dir, &args, &env, DEADLINE);
+    let limited = run_wrapped(&["prlimit", "--nofile=24:24"], dir, &args, &env, DEADLINE);
+    if limited.code.is_none() || limited.stderr.contains("prlimit:") {
+        eprintln!("skipped: prlimit did not run ({})", limited.stderr.trim());
+        return;
+    }
+    assert_eq!(free.code, Some(1), "{}", free.stderr);
+    assert_eq!(free.findings().len(), 8, "{}", free.stderr);
+    assert_eq!(limited.code, Some(1), "{}", limited.stderr);
+    assert_eq!(limited.stdout, free.stdout);
+    assert_eq!(limited.stderr, free.stderr);
+}
+
 /// A Kustomize patch is recognised by its path as written (`..` resolved by name), however
 /// deep: the paths used to be resolved through the file system, a system call per folder,
 /// which cost 16 to 20 s for a few hundred files a thousand folders deep.

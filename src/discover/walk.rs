@@ -31,6 +31,29 @@ use super::{classify_name, display_path, is_excluded, Found, Keyed, Repository, 
 /// depth open, at most [`MAX_DEPTH`].
 pub(super) const MAX_OPEN: usize = 256;
 
+/// How many folders the walk keeps open: [`MAX_OPEN`], or fewer when the system's limit on open
+/// files for this process is low (`ulimit -n 64`): half of it, less a few for each thread (a
+/// folder being listed takes two, the rest of the run a few). A walk past the limit would lose
+/// folders, each with a note.
+pub(super) fn max_open() -> usize {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `limit` has room for the result.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            let soft = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX);
+            let threads = rayon::current_num_threads();
+            return (soft / 2)
+                .saturating_sub(threads.saturating_mul(3))
+                .min(MAX_OPEN);
+        }
+    }
+    MAX_OPEN
+}
+
 /// What the walk found.
 #[derive(Default)]
 pub(super) struct Walked {
