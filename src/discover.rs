@@ -25,6 +25,9 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// below this (Java packages, `node_modules`, generated trees: tens of levels).
 pub const MAX_DEPTH: usize = 100;
 
+/// What identifies a file on disk: its device and inode.
+pub type Identity = (u64, u64);
+
 /// A file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Found {
@@ -34,6 +37,10 @@ pub struct Found {
     /// Path to open, when `display` does not open the same file (see `opens_same_file`). A big
     /// tree has a hundred thousand of these: one string per file, not two.
     other_path: Option<PathBuf>,
+    /// The file found, when known: it is read by its path later, and what that path opens then
+    /// must be this file ([`crate::read_bytes_found`]). A folder on the way swapped for a link
+    /// in between would lead out of the scanned folder.
+    identity: Option<Identity>,
 }
 
 impl Found {
@@ -44,7 +51,18 @@ impl Found {
             display,
             kind,
             other_path,
+            identity: None,
         }
+    }
+
+    /// The file, known to be the one on disk `identity` names.
+    pub fn with_identity(self, identity: Option<Identity>) -> Self {
+        Found { identity, ..self }
+    }
+
+    /// The file on disk it was found as, when known.
+    pub fn identity(&self) -> Option<Identity> {
+        self.identity
     }
 
     /// Path to open.
@@ -54,9 +72,10 @@ impl Found {
             .unwrap_or_else(|| Path::new(&self.display))
     }
 
-    /// Path to open, as owned by the caller: `None` when it is the shown path.
-    pub fn into_parts(self) -> (String, FileKind, Option<PathBuf>) {
-        (self.display, self.kind, self.other_path)
+    /// Path to open, as owned by the caller: `None` when it is the shown path; and the file on
+    /// disk it was found as.
+    pub fn into_parts(self) -> (String, FileKind, Option<PathBuf>, Option<Identity>) {
+        (self.display, self.kind, self.other_path, self.identity)
     }
 }
 
@@ -361,6 +380,18 @@ fn repositories_found(mut repositories: Vec<Repository>) -> Vec<Repository> {
     repositories
 }
 
+/// The device and inode `meta` gives.
+#[cfg(unix)]
+fn identity_of(meta: &std::fs::Metadata) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity_of(_meta: &std::fs::Metadata) -> Option<Identity> {
+    None
+}
+
 /// Whether the system refused a path for its length (`ENAMETOOLONG`).
 fn name_too_long(error: &std::io::Error) -> bool {
     #[cfg(unix)]
@@ -487,7 +518,11 @@ pub fn discover(
                 display_path(path)
             ));
         } else if let Some(kind) = classify_name(path) {
-            named_files.push((canonical, index, Found::new(path, kind)));
+            named_files.push((
+                canonical,
+                index,
+                Found::new(path, kind).with_identity(identity_of(&meta)),
+            ));
         } else {
             // Not "skipped": a script named here is still linted when a Dockerfile in the scan
             // runs it (it is found through the Dockerfile's COPY, named or not).

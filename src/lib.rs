@@ -152,14 +152,22 @@ pub fn lint_paths_overlaid(
     if settings.stopped() {
         return Err(ConfigError(STOPPED.into()));
     }
-    let read = |path: &Path| read_overlaid(path, overlay, settings.max_file_bytes).map(|(t, _)| t);
+    let read = |found: &discover::Found| {
+        read_overlaid(
+            found.path(),
+            found.identity(),
+            overlay,
+            settings.max_file_bytes,
+        )
+        .map(|(t, _)| t)
+    };
     // Kustomization files say which files are patches (partial objects, not linted), so they
     // are read first; they are few and small. Every other file is read in the parallel stage,
     // right before it is parsed.
     let early: Vec<Option<Result<String, String>>> = discovery
         .files
         .iter()
-        .map(|found| kustomize::is_kustomization(found.path()).then(|| read(found.path())))
+        .map(|found| kustomize::is_kustomization(found.path()).then(|| read(found)))
         .collect();
     let patches = kustomize::patches(
         discovery
@@ -181,7 +189,7 @@ pub fn lint_paths_overlaid(
             !patches.is_empty() && patches.contains(&discover::absolute_by_name(found.path()));
         if is_patch {
             // Said only of a patch that can be read; otherwise why it cannot be.
-            let note = match early.unwrap_or_else(|| read(found.path())) {
+            let note = match early.unwrap_or_else(|| read(&found)) {
                 Ok(_) => format!(
                     "{}: a Kustomize patch (partial objects); skipped (lint `kustomize build` output instead)",
                     found.display
@@ -191,10 +199,10 @@ pub fn lint_paths_overlaid(
             file_notes.push((order, note));
             continue;
         }
-        let (display, kind, other_path) = found.into_parts();
+        let (display, kind, other_path, identity) = found.into_parts();
         let (content, dir) = match early {
             // The folder is taken from the path when the file is worked on.
-            None => (Content::Path(other_path), None),
+            None => (Content::Path(other_path, identity), None),
             Some(Ok(text)) => {
                 let path = other_path.unwrap_or_else(|| PathBuf::from(&display));
                 (Content::Text(text), path.parent().map(Path::to_path_buf))
@@ -235,11 +243,15 @@ pub fn lint_paths_overlaid(
 /// (files in `/proc` report a size of 0), so the cap holds even for a file that grows. It is
 /// opened non-blocking (see [`open_nonblocking`]), so neither the open nor the read waits.
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
-    let bytes = read_bytes(path, max_bytes)?;
-    Ok(match String::from_utf8(bytes) {
+    read_bytes(path, max_bytes).map(decode)
+}
+
+/// Bytes as text, invalid UTF-8 replaced.
+fn decode(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
 }
 
 /// The text of a found file: the editor's buffer when `overlay` holds one, else the file on
@@ -247,6 +259,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
 /// text was read from disk.
 fn read_overlaid(
     path: &Path,
+    identity: Option<discover::Identity>,
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
     max_bytes: u64,
 ) -> Result<(String, bool), String> {
@@ -255,7 +268,7 @@ fn read_overlaid(
             Err(over_size_limit(text.len() as u64, max_bytes))
         }
         Some(text) => Ok((text, false)),
-        None => read_file(path, max_bytes).map(|text| (text, true)),
+        None => read_bytes_found(path, max_bytes, identity).map(|bytes| (decode(bytes), true)),
     }
 }
 
@@ -267,7 +280,21 @@ pub(crate) fn over_size_limit(len: u64, max_bytes: u64) -> String {
 /// [`read_file`] before the bytes are decoded (see [`source::ByteMap`] for what decoding
 /// changes).
 pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    read_bytes_found(path, max_bytes, None)
+}
+
+/// [`read_bytes`] of a file discovery found as `identity` (its device and inode): the path must
+/// still open that file, looked at before it is opened and again on the open handle. A found
+/// file is read by its path after the walk, and a folder on the way swapped for a link in
+/// between (by another process) would lead anywhere: to a file outside the scanned folder, to
+/// a FIFO. Such a file is not read, with a note.
+pub(crate) fn read_bytes_found(
+    path: &Path,
+    max_bytes: u64,
+    identity: Option<discover::Identity>,
+) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    is_found(&meta, identity)?;
     if !meta.is_file() {
         return Err("not a regular file; skipped".into());
     }
@@ -276,7 +303,44 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
         return Err(over(meta.len()));
     }
     let file = open_nonblocking(path).map_err(|e| format!("cannot read: {e}"))?;
+    if identity.is_some() {
+        is_found(
+            &file.metadata().map_err(|e| format!("cannot read: {e}"))?,
+            identity,
+        )?;
+    }
     read_opened(file, max_bytes)
+}
+
+/// Whether two metadata are of the same file (always, where the system gives no identity).
+pub(crate) fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (a.dev(), a.ino()) == (b.dev(), b.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        true
+    }
+}
+
+/// Whether `meta` is of the file found as `identity` (any file without one).
+fn is_found(meta: &std::fs::Metadata, identity: Option<discover::Identity>) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if identity.is_some_and(|identity| identity != (meta.dev(), meta.ino())) {
+            return Err(
+                "another file than the one found (it, or a folder on its path, was replaced since); not read"
+                    .into(),
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (meta, identity);
+    Ok(())
 }
 
 /// [`read_bytes`] of a file already opened (by a caller that found it from an open folder):
@@ -357,8 +421,9 @@ enum Content {
     Text(String),
     /// On disk (or in the editor overlay): read in the parallel stage, right before the file is
     /// parsed, so only the files being worked on are in memory at once. The path to open, when
-    /// it is not the shown path (see [`discover::Found::path`]).
-    Path(Option<PathBuf>),
+    /// it is not the shown path (see [`discover::Found::path`]), and the file on disk it was
+    /// found as.
+    Path(Option<PathBuf>, Option<discover::Identity>),
 }
 
 /// A file waiting to be linted.
@@ -826,11 +891,11 @@ fn process_source(
         order,
     } = source;
     let opened = match &content {
-        Content::Path(path) => path.clone(),
+        Content::Path(path, _) => path.clone(),
         Content::Text(_) => None,
     };
     let dir = dir.or_else(|| match &content {
-        Content::Path(path) => path
+        Content::Path(path, _) => path
             .as_deref()
             .unwrap_or_else(|| Path::new(&display))
             .parent()
@@ -842,7 +907,7 @@ fn process_source(
     let mut on_disk = None;
     // The name on disk (the display path shows one that is not UTF-8 lossily).
     let disk_name = match &content {
-        Content::Path(path) if kind == FileKind::Dockerfile => path
+        Content::Path(path, _) if kind == FileKind::Dockerfile => path
             .as_deref()
             .unwrap_or_else(|| Path::new(&display))
             .file_name()
@@ -851,9 +916,9 @@ fn process_source(
     };
     let text = match content {
         Content::Text(text) => Ok(text),
-        Content::Path(other_path) => {
+        Content::Path(other_path, identity) => {
             let path = other_path.as_deref().unwrap_or_else(|| Path::new(&display));
-            match read_overlaid(path, overlay, max_file_bytes) {
+            match read_overlaid(path, identity, overlay, max_file_bytes) {
                 Ok((text, from_disk)) => {
                     if from_disk {
                         on_disk = Some(other_path);
@@ -1053,6 +1118,41 @@ pub fn first_line_span(text: &str) -> Span {
 #[cfg(test)]
 mod pipeline_tests {
     use super::*;
+
+    /// A found file is read only when its path still opens the file found: with a folder on the
+    /// way swapped for a link since (by another process), the path leads out of the scanned
+    /// folder, and nothing is read.
+    #[cfg(unix)]
+    #[test]
+    fn a_found_file_swapped_for_another_is_not_read() {
+        use std::os::unix::fs::MetadataExt;
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path();
+        for folder in ["tree/app", "outside/app"] {
+            std::fs::create_dir_all(dir.join(folder)).expect("mkdir");
+            std::fs::write(
+                dir.join(folder).join("Dockerfile"),
+                format!("FROM {folder}\n"),
+            )
+            .expect("write");
+        }
+        let path = dir.join("tree/app/Dockerfile");
+        let meta = std::fs::symlink_metadata(&path).expect("stat");
+        let identity = Some((meta.dev(), meta.ino()));
+        assert_eq!(
+            read_bytes_found(&path, 1024, identity).as_deref(),
+            Ok(&b"FROM tree/app\n"[..])
+        );
+        std::fs::rename(dir.join("tree/app"), dir.join("tree/was")).expect("rename");
+        std::os::unix::fs::symlink(dir.join("outside/app"), dir.join("tree/app")).expect("link");
+        let refused = read_bytes_found(&path, 1024, identity).expect_err("another file");
+        assert!(
+            refused.contains("another file than the one found"),
+            "{refused}"
+        );
+        // Without an identity (a file named by its path alone), the path is read as it is.
+        assert!(read_bytes_found(&path, 1024, None).is_ok());
+    }
 
     #[test]
     fn left_out_pod_templates_are_cut_into_ranges_of_documents() {

@@ -1340,7 +1340,7 @@ fn load_script(
     linked: &mut Linked,
 ) -> Option<FileId> {
     let relative = on_disk.strip_prefix(context).ok()?.to_path_buf();
-    let text = crate::read_file(on_disk, max_file_bytes).ok()?;
+    let text = read_confined(on_disk, context, max_file_bytes)?;
     let display = display_for(files, image, &relative);
     if let Some(existing) = files.find_path(&display) {
         return Some(existing);
@@ -2784,6 +2784,31 @@ pub(crate) fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
     Some(context.join(relative))
 }
 
+/// The text of `path`, a file [`confined`] found inside `context`, when the file it opens is
+/// still inside: checked on the open file (its device and inode are those of the file at the
+/// path inside the context it resolves to), so a folder on the way swapped for a link since
+/// the lookup (by another process) reads nothing outside the context.
+fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Option<String> {
+    let here = if context.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        context
+    };
+    // Looked at before it is opened: a FIFO or a device is never opened.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = crate::open_nonblocking(path).ok()?;
+    let opened = file.metadata().ok()?;
+    let root = crate::change::paths::canonical(here)?;
+    let real = crate::change::paths::canonical(path)?;
+    if !real.starts_with(&root) || !crate::same_file(&std::fs::metadata(&real).ok()?, &opened) {
+        return None;
+    }
+    let bytes = crate::read_opened(file, max_bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// Parse a script and find how it ends.
 pub fn script_facts(file: FileId, text: &str) -> Option<ScriptFacts> {
     let script = shell::parse(text).ok()?;
@@ -2932,6 +2957,26 @@ fn keeps_shell(fin: &FinalCommand<'_>) -> Option<String> {
 mod tests {
     use super::*;
     use crate::test_rng::Rng;
+
+    /// An entrypoint script found inside the build context is read only while it still is:
+    /// with a folder on the way swapped for a link out of the context since it was found, it
+    /// is not read.
+    #[cfg(unix)]
+    #[test]
+    fn a_script_is_read_only_inside_its_context() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path();
+        let context = dir.join("context");
+        for folder in [context.join("bin"), dir.join("outside/bin")] {
+            std::fs::create_dir_all(&folder).expect("mkdir");
+            std::fs::write(folder.join("run.sh"), "#!/bin/sh\nexec app\n").expect("write");
+        }
+        let found = confined(&context, Path::new("bin/run.sh")).expect("inside");
+        assert!(read_confined(&found, &context, 1024).is_some());
+        std::fs::rename(context.join("bin"), context.join("was")).expect("rename");
+        std::os::unix::fs::symlink(dir.join("outside/bin"), context.join("bin")).expect("link");
+        assert_eq!(read_confined(&found, &context, 1024), None);
+    }
 
     use crate::source::tests::files_at_paths as files_at;
 

@@ -295,6 +295,11 @@ impl Walk<'_> {
                 }
                 // Links are never followed; FIFOs, sockets and devices are never opened.
                 list::Type::Other => {}
+                list::Type::Unknown(error) => note(format!(
+                    "{}: cannot be looked at ({}); skipped",
+                    display_path(&path.join(&name)),
+                    std::io::Error::from_raw_os_error(error)
+                )),
                 list::Type::File => {
                     // Recognised by its name and its folder's: the whole path is made only
                     // for a file shutdownlint reads.
@@ -313,7 +318,15 @@ impl Walk<'_> {
                     {
                         continue;
                     }
-                    let file = Found::new(&path, kind);
+                    // What the file is now, for its read to check it opens the same file: a
+                    // name that is no longer a regular file is passed by, as the listing's
+                    // links and FIFOs are.
+                    let identity = match list::identity(&handle, &name) {
+                        Ok(Some(identity)) => Some(identity),
+                        Ok(None) => continue,
+                        Err(_) => None,
+                    };
+                    let file = Found::new(&path, kind).with_identity(identity);
                     match self.keyed.then(|| bound.real(&path)).flatten() {
                         Some(identity) => keyed.push((identity, bound.index, file)),
                         None => files.push(file),
@@ -363,6 +376,9 @@ mod list {
         File,
         /// A link, a FIFO, a socket, a device.
         Other,
+        /// Not known: the listing does not say and the name cannot be looked at (a folder that
+        /// can be listed but not entered); the system's error number.
+        Unknown(i32),
     }
 
     /// A folder, open.
@@ -380,6 +396,23 @@ mod list {
     #[cfg(not(unix))]
     pub fn at<'a>(path: &'a Path, _handle: &'a Handle) -> At<'a> {
         At::path(path)
+    }
+
+    /// The device and inode of the regular file `name` in `handle` (`None`: something else
+    /// now, a link included).
+    #[cfg(unix)]
+    pub fn identity(handle: &Handle, name: &OsStr) -> io::Result<Option<super::super::Identity>> {
+        use std::os::fd::AsRawFd;
+        let stat = crate::change::paths::fd::stat_at(handle.as_raw_fd(), name, false)?;
+        // `dev_t` and `ino_t` are 64 bits or fewer wherever this builds.
+        #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+        Ok((stat.st_mode & libc::S_IFMT == libc::S_IFREG)
+            .then_some((stat.st_dev as u64, stat.st_ino as u64)))
+    }
+
+    #[cfg(not(unix))]
+    pub fn identity(_handle: &Handle, _name: &OsStr) -> io::Result<Option<super::super::Identity>> {
+        Err(io::Error::other("no identity here"))
     }
 
     /// Whether `path` is longer than the system takes (its files are read by path).
@@ -502,7 +535,8 @@ mod list {
         match crate::change::paths::fd::kind_at(handle.as_raw_fd(), name) {
             Ok(Some(libc::S_IFDIR)) => Type::Dir,
             Ok(Some(libc::S_IFREG)) => Type::File,
-            _ => Type::Other,
+            Ok(_) => Type::Other,
+            Err(error) => Type::Unknown(error.raw_os_error().unwrap_or(0)),
         }
     }
 
