@@ -234,8 +234,16 @@ impl Walk<'_> {
                     }),
                     None => parent.bound.clone(),
                 };
-                let from = parent.open.as_ref().map(|open| &open.handle);
-                let opened = list::open(from, &path, &name, false);
+                let root = &parent.bound.spelled;
+                let opened = match (&parent.open, path.strip_prefix(root)) {
+                    (Some(open), _) => list::open(Some(&open.handle), &path, &name, false),
+                    // Past the folders kept open: from the scanned folder above down, one name
+                    // at a time, never through a link (by the whole path, a folder on the way
+                    // swapped for a link since it was listed would lead out of the scanned
+                    // folder).
+                    (None, Ok(below)) => list::open_below(root, below),
+                    (None, Err(_)) => list::open(None, &path, &name, false),
+                };
                 (path, depth, parent.node.clone(), bound, opened)
             }
         };
@@ -447,12 +455,39 @@ mod list {
         name: &OsStr,
         follow: bool,
     ) -> io::Result<(Handle, Vec<(OsString, Type)>)> {
-        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-        use std::os::unix::ffi::OsStrExt;
-        let (at, name) = match from {
-            Some(from) => (from.as_raw_fd(), name),
-            None => (libc::AT_FDCWD, path.as_os_str()),
+        use std::os::fd::AsRawFd;
+        let handle = match from {
+            Some(from) => open_at(from.as_raw_fd(), name, follow)?,
+            None => open_at(libc::AT_FDCWD, path.as_os_str(), follow)?,
         };
+        let entries = read(&handle)?;
+        Ok((handle, entries))
+    }
+
+    /// Open the folder `below` (names below the scanned folder `root`) and list it: `root` by
+    /// its path (a link followed, as a scanned folder is), then each name from the folder
+    /// above it, never through a link.
+    #[cfg(unix)]
+    pub fn open_below(root: &Path, below: &Path) -> io::Result<(Handle, Vec<(OsString, Type)>)> {
+        use std::os::fd::AsRawFd;
+        use std::path::Component;
+        let mut handle = open_at(libc::AT_FDCWD, root.as_os_str(), true)?;
+        for component in below.components() {
+            match component {
+                Component::Normal(name) => handle = open_at(handle.as_raw_fd(), name, false)?,
+                Component::CurDir => {}
+                _ => return Err(io::Error::from(io::ErrorKind::InvalidInput)),
+            }
+        }
+        let entries = read(&handle)?;
+        Ok((handle, entries))
+    }
+
+    /// Open the folder `name` in `at` to read it; a link is followed only with `follow`.
+    #[cfg(unix)]
+    fn open_at(at: std::os::fd::RawFd, name: &OsStr, follow: bool) -> io::Result<Handle> {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::ffi::OsStrExt;
         let c = std::ffi::CString::new(name.as_bytes())
             .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         let mut flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | libc::O_NONBLOCK;
@@ -465,9 +500,7 @@ mod list {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: `fd` was just opened and is owned by nobody else.
-        let handle = unsafe { OwnedFd::from_raw_fd(fd) };
-        let entries = read(&handle)?;
-        Ok((handle, entries))
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
     }
 
     /// The names in the open folder `handle` (without `.` and `..`), each with its type.
@@ -563,6 +596,14 @@ mod list {
         unsafe {
             *libc::__errno() = value;
         }
+    }
+
+    /// Open the folder `below` the scanned folder `root` and list it.
+    #[cfg(not(unix))]
+    pub fn open_below(root: &Path, below: &Path) -> io::Result<(Handle, Vec<(OsString, Type)>)> {
+        let path = root.join(below);
+        let name = path.file_name().unwrap_or_default().to_os_string();
+        open(None, &path, &name, false)
     }
 
     /// Open the folder `path` and list it (a link is followed only with `follow`).
