@@ -443,6 +443,32 @@ fn errors_say_what_is_wrong_and_how_to_fix_it() {
     let out = run(root, &["--diff", "no-such-branch"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown revision `no-such-branch`"));
+    // A remote-tracking branch not fetched yet: the fetch named fetches it into that name (the
+    // hint was `git fetch origin origin/main`, which git refuses, or `origin/origin/main`).
+    git(
+        root,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://example.invalid/repo.git",
+        ],
+    );
+    let out = run(root, &["--diff", "origin/main"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(
+        said.contains("`git fetch origin refs/heads/main:refs/remotes/origin/main`"),
+        "{said}"
+    );
+    assert!(!said.contains("origin/origin"), "{said}");
+    let out = run(root, &["--diff", "main2"], &[]);
+    assert!(
+        stderr(&out)
+            .contains("(`git fetch origin main2`) or name it as a remote branch (`origin/main2`)"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(root, &["--diff", "--upload-pack=touch pwned"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!root.join("pwned").exists());

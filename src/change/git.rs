@@ -244,14 +244,46 @@ impl Repo {
             message.push_str(&format!("; did you mean `--diff {remote}`?"));
         } else if self.is_shallow() {
             message.push_str(&format!(
-                "; this clone is shallow, fetch the base first (`git fetch origin {base}`), or check out with full history (`actions/checkout` with `fetch-depth: 0`)"
+                "; this clone is shallow, fetch the base first (`{}`), or check out with full history (`actions/checkout` with `fetch-depth: 0`)",
+                self.fetch_command(base)
+            ));
+        } else if self.remote_branch(base).is_some() {
+            message.push_str(&format!(
+                "; fetch it first (`{}`)",
+                self.fetch_command(base)
             ));
         } else {
             message.push_str(&format!(
-                "; fetch it first (`git fetch origin {base}`) or name it as a remote branch (`origin/{base}`)"
+                "; fetch it first (`{}`) or name it as a remote branch (`origin/{base}`)",
+                self.fetch_command(base)
             ));
         }
         Err(GitError(message))
+    }
+
+    /// `base` as a remote-tracking branch: the remote (one this repository has) and the
+    /// branch's name there (`origin/main` → `origin`, `main`).
+    fn remote_branch<'b>(&self, base: &'b str) -> Option<(&'b str, &'b str)> {
+        let (remote, branch) = base.split_once('/')?;
+        if remote.is_empty() || branch.is_empty() {
+            return None;
+        }
+        let remotes = self.quick(&["remote"]).ok()?;
+        String::from_utf8_lossy(&remotes.stdout)
+            .lines()
+            .any(|line| line == remote)
+            .then_some((remote, branch))
+    }
+
+    /// The command that fetches `base`: a remote-tracking branch (`origin/main`) from its
+    /// remote into its own name, anything else from `origin`.
+    fn fetch_command(&self, base: &str) -> String {
+        match self.remote_branch(base) {
+            Some((remote, branch)) => {
+                format!("git fetch {remote} refs/heads/{branch}:refs/remotes/{remote}/{branch}")
+            }
+            None => format!("git fetch origin {base}"),
+        }
     }
 
     /// The merge base of `base` (a resolved commit) and HEAD: where the change starts, as in
