@@ -190,3 +190,89 @@ pub fn deadline_text(workload: &Workload) -> String {
 pub fn format_seconds(seconds: f64) -> String {
     seconds_text(seconds)
 }
+
+/// The config files `server` reads by default when its command line names none, as paths
+/// relative to its working directory (or absolute): gunicorn (20 and later) loads
+/// `./gunicorn.conf.py`; sidekiq (6 and later, and before 5.2.4) `config/sidekiq.yml` or
+/// `config/sidekiq.yml.erb` under the folder `-r` names, else under the working directory
+/// (`config/sidekiq.yaml` is counted too). Empty for a server without one; `None` when where
+/// they are is not known (`-r "$APP"`).
+pub fn default_config_files(server: ServerKind, argv: &[&str]) -> Option<Vec<String>> {
+    match server {
+        ServerKind::Gunicorn => Some(vec!["gunicorn.conf.py".to_string()]),
+        ServerKind::Sidekiq => {
+            let start = commands::server(argv).map_or(0, |s| s.index + 1);
+            let args = argv.get(start..).unwrap_or(&[]);
+            let mut require: Option<&str> = None;
+            let mut i = 0;
+            while let Some(&word) = args.get(i) {
+                if word == "--" {
+                    break;
+                }
+                if word == "-r" || word == "--require" {
+                    require = Some(args.get(i + 1).copied().unwrap_or(""));
+                    i += 1;
+                } else if let Some(value) = word.strip_prefix("--require=") {
+                    require = Some(value);
+                } else if let Some(value) = word.strip_prefix("-r").filter(|v| !v.is_empty()) {
+                    if !word.starts_with("--") {
+                        require = Some(value);
+                    }
+                }
+                i += 1;
+            }
+            let names = ["sidekiq.yml", "sidekiq.yml.erb", "sidekiq.yaml"];
+            let mut files: Vec<String> = names.iter().map(|n| format!("config/{n}")).collect();
+            if let Some(folder) = require {
+                // A value that is not a literal path: where it points is not known.
+                if folder.is_empty() || folder.contains(['$', '`', '*', '?', '[', '~']) {
+                    return None;
+                }
+                // `-r` names a folder (its `config/` is read) or a file (the working
+                // directory's is): both are looked at.
+                let folder = folder.trim_end_matches('/');
+                files.extend(names.iter().map(|n| format!("{folder}/config/{n}")));
+            }
+            Some(files)
+        }
+        _ => Some(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(line: &str) -> Option<Vec<String>> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let server = commands::server(&words)?.kind;
+        default_config_files(server, &words)
+    }
+
+    #[test]
+    fn default_config_files_of_gunicorn_and_sidekiq() {
+        assert_eq!(
+            files("gunicorn app.wsgi"),
+            Some(vec!["gunicorn.conf.py".to_string()])
+        );
+        let sidekiq = files("bundle exec sidekiq -c 5").expect("known");
+        assert!(sidekiq.contains(&"config/sidekiq.yml".to_string()));
+        let required = files("sidekiq -r /srv/app -t 8").expect("known");
+        assert!(required.contains(&"/srv/app/config/sidekiq.yml".to_string()));
+        assert_eq!(files("sidekiq -r $APP_DIR"), None);
+        assert_eq!(files("hypercorn app:app"), Some(Vec::new()));
+    }
+
+    #[test]
+    fn sidekiqs_config_flag_is_upper_case() {
+        use crate::rules::grace_period_shorter_than_drain::has_config_file;
+        let argv =
+            |line: &str| -> Vec<String> { line.split_whitespace().map(str::to_string).collect() };
+        assert!(!has_config_file(&argv("bundle exec sidekiq -c 5")));
+        assert!(has_config_file(&argv(
+            "bundle exec sidekiq -C config/s.yml"
+        )));
+        assert!(has_config_file(&argv("gunicorn -c conf.py app")));
+        assert!(!has_config_file(&argv("gunicorn -C conf.py app")));
+    }
+}

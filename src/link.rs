@@ -1193,6 +1193,11 @@ pub struct Scripts {
     index_noted: bool,
     /// How many notes of `.dockerignore` files not applied were given.
     ignore_notes: usize,
+    /// Whether a server's default config file may be at each (Dockerfile, path in the image).
+    configs: HashMap<(FileId, String), bool>,
+    /// The COPY lookups for those: apart from the scripts', so that they add no note and
+    /// spend none of their checks.
+    config_copies: CopyLookup,
 }
 
 impl Scripts {
@@ -1206,6 +1211,8 @@ impl Scripts {
             noted: false,
             index_noted: false,
             ignore_notes: 0,
+            configs: HashMap::new(),
+            config_copies: CopyLookup::default(),
         }
     }
 
@@ -1218,7 +1225,9 @@ impl Scripts {
         linked: &mut Linked,
     ) {
         for workload in workloads {
+            let build = Build::of(workload);
             for process in &mut workload.processes {
+                process.default_config_file = self.default_config_file(images, process, build);
                 let Some(image) = process.image.and_then(|i| images.get(i)) else {
                     continue;
                 };
@@ -1304,6 +1313,177 @@ impl Scripts {
                 "{}:{line}: looking for entrypoint scripts among COPY destinations stopped after indexing {MAX_COPY_INDEX_NODES} of their folders (shutdownlint's limit), at this COPY; scripts that it or an earlier COPY of its Dockerfile (or a COPY of a Dockerfile looked at later) may have put in the image are not read (SL103 and the other script rules are not checked for them)",
                 files.path(at.file)
             ));
+        }
+    }
+}
+
+impl Scripts {
+    /// Whether a config file that the process's server reads by default (see
+    /// [`crate::drain::default_config_files`]) may be in its working directory: the image's
+    /// build context has one that a COPY puts there, or that cannot be told (the image is built
+    /// from a Dockerfile not in the scan or from another folder than its context, its working
+    /// directory is unknown, a COPY from elsewhere or to an unknown place may have put one
+    /// there, the lookup ran out). A process that runs an image from a registry, or no image,
+    /// is taken to have none.
+    fn default_config_file(&mut self, images: &[Image], process: &Process, build: Build) -> bool {
+        let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
+            return false;
+        };
+        let Some(server) = main.server else {
+            return false;
+        };
+        let words: Vec<&str> = main.argv.iter().map(String::as_str).collect();
+        let Some(files) = crate::drain::default_config_files(server, &words) else {
+            return true;
+        };
+        if files.is_empty() {
+            return false;
+        }
+        let Some(image) = process.image.and_then(|i| images.get(i)) else {
+            // Built from a Dockerfile not in the scan, or another stage of it.
+            return build != Build::Implicit;
+        };
+        let (Some(context), Some(workdir), false) = (
+            image.context_dir.as_deref(),
+            image.workdir.as_deref(),
+            build == Build::Other,
+        ) else {
+            return true;
+        };
+        files.iter().any(|file| {
+            let target = crate::lower::dockerfile::normalize(&if file.starts_with('/') {
+                file.clone()
+            } else {
+                format!("{workdir}/{file}")
+            });
+            let key = (image.dockerfile, target);
+            if let Some(&known) = self.configs.get(&key) {
+                return known;
+            }
+            let found = may_be_copied(image, context, &key.1, &mut self.config_copies);
+            self.configs.insert(key, found);
+            found
+        })
+    }
+}
+
+/// What a workload says of the image its processes run and its build context.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Build {
+    /// It names none: an image built in the scan is found by its name (a Kubernetes container),
+    /// or is the Dockerfile's own, or the one next to a fly.toml by default; its context is taken
+    /// to be the Dockerfile's folder.
+    Implicit,
+    /// Built from the Dockerfile in the build context's folder (compose `build:`, fly.toml's
+    /// `[build] dockerfile`).
+    Folder,
+    /// Built from a Dockerfile in another folder than the context (`dockerfile:
+    /// docker/Dockerfile`): the context is not the folder looked at.
+    Other,
+}
+
+impl Build {
+    fn of(workload: &Workload) -> Build {
+        let elsewhere = |dockerfile: &str| {
+            let dockerfile = dockerfile.trim_start_matches("./");
+            if dockerfile.contains('/') || dockerfile.contains('\\') {
+                Build::Other
+            } else {
+                Build::Folder
+            }
+        };
+        if let Some(compose) = &workload.compose {
+            return compose
+                .build
+                .as_ref()
+                .map_or(Build::Implicit, |b| elsewhere(&b.dockerfile));
+        }
+        match &workload.dockerfile_ref {
+            // fly.toml's `[build] dockerfile`, relative to the app's folder (the context).
+            Some(reference) if reference.location.is_some() => elsewhere(&reference.value),
+            _ => Build::Implicit,
+        }
+    }
+}
+
+/// Whether a file may be at `target` (absolute, cleaned) in the image: a COPY from the context
+/// puts one there, a COPY from elsewhere (another stage, an image) may, or a COPY to an unknown
+/// place does; also when that cannot be told (the `.dockerignore` is not applied, the checks
+/// ran out).
+fn may_be_copied(image: &Image, context: &Path, target: &str, copies: &mut CopyLookup) -> bool {
+    let elsewhere = image.other_copies.iter().any(|place| match place {
+        None => true,
+        Some(place) => {
+            let place = place.trim_end_matches('/');
+            target == place
+                || target
+                    .strip_prefix(place)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        }
+    });
+    if elsewhere {
+        return true;
+    }
+    let CopyLookup {
+        is_dir,
+        indexes,
+        checks,
+        listings,
+        notes,
+        ignores,
+        nodes,
+    } = copies;
+    let index = copy_index(indexes, nodes, ignores, image, context);
+    let ignore = Arc::clone(&index.ignore);
+    let ignore = match &*ignore {
+        Ignore::Unknown(..) | Ignore::OverBudget(_) => return true,
+        Ignore::Patterns(ignore, shown) => Some((ignore, shown.as_str())),
+        Ignore::None => None,
+    };
+    let mut context = Context {
+        root: context,
+        ignore,
+        listings,
+        notes,
+    };
+    match index.find(image, target, &mut context, is_dir, checks) {
+        Some(Some(_)) => true,
+        Some(None) => index.unknown.is_some(),
+        None => true,
+    }
+}
+
+/// The index of `image`'s COPYs by destination, made (or made again, when the context or the
+/// COPYs changed) as needed.
+fn copy_index<'i>(
+    indexes: &'i mut HashMap<FileId, CopyIndex>,
+    nodes: &mut IndexNodes,
+    ignores: &mut IgnoreFiles,
+    image: &Image,
+    context: &Path,
+) -> &'i mut CopyIndex {
+    let mut new_index = |left: &mut usize| {
+        let index = CopyIndex::new(image, context, ignores, left);
+        if let Some(cut) = index.cut {
+            let at = image.copies.get(cut).map(|c| c.location);
+            nodes.ran_out = nodes.ran_out.or(at);
+        }
+        index
+    };
+    match indexes.entry(image.dockerfile) {
+        std::collections::hash_map::Entry::Occupied(entry) => {
+            let index = entry.into_mut();
+            if index.context != context || index.copies != image.copies.len() {
+                // The nodes of the index replaced are given back.
+                nodes.left = nodes
+                    .left
+                    .saturating_add((index.nodes as usize).saturating_sub(1));
+                *index = new_index(&mut nodes.left);
+            }
+            index
+        }
+        std::collections::hash_map::Entry::Vacant(entry) => {
+            entry.insert(new_index(&mut nodes.left))
         }
     }
 }
@@ -1409,30 +1589,7 @@ fn resolve_script(
         ignores,
         nodes,
     } = copies;
-    let mut new_index = |left: &mut usize| {
-        let index = CopyIndex::new(image, context, ignores, left);
-        if let Some(cut) = index.cut {
-            let at = image.copies.get(cut).map(|c| c.location);
-            nodes.ran_out = nodes.ran_out.or(at);
-        }
-        index
-    };
-    let index = match indexes.entry(image.dockerfile) {
-        std::collections::hash_map::Entry::Occupied(entry) => {
-            let index = entry.into_mut();
-            if index.context != context || index.copies != image.copies.len() {
-                // The nodes of the index replaced are given back.
-                nodes.left = nodes
-                    .left
-                    .saturating_add((index.nodes as usize).saturating_sub(1));
-                *index = new_index(&mut nodes.left);
-            }
-            index
-        }
-        std::collections::hash_map::Entry::Vacant(entry) => {
-            entry.insert(new_index(&mut nodes.left))
-        }
-    };
+    let index = copy_index(indexes, nodes, ignores, image, context);
     let ignore = Arc::clone(&index.ignore);
     let ignore = match &*ignore {
         Ignore::Unknown(file, why) => {
@@ -3913,6 +4070,7 @@ mod tests {
                 path: None,
                 context_dir: Some(context.clone()),
                 copies,
+                other_copies: Vec::new(),
                 healthcheck: false,
                 workdir: (rng.below(4) != 0).then(|| "/app".to_string()),
                 workload: 0,
@@ -3954,6 +4112,7 @@ mod tests {
             dockerfile: FileId(0),
             path: None,
             context_dir: Some(context.clone()),
+            other_copies: Vec::new(),
             copies: vec![
                 copy_to(&["old.sh"], Some((&root, "/app/old.sh", false))),
                 copy_to(&["x"], Some((&root, "/deep/a/b/c/d/e/f", true))),

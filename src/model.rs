@@ -456,6 +456,12 @@ pub struct Process {
     pub stop_signal: Option<Arc<Fact<Signal>>>,
     /// Index into [`Model::images`] of the image built in the scan that the process runs.
     pub image: Option<usize>,
+    /// A config file that the process's server reads by default when none is named (gunicorn's
+    /// `./gunicorn.conf.py`, sidekiq's `config/sidekiq.yml`) may be in its working directory:
+    /// the build context it is copied from has one, or what the image holds there cannot be
+    /// told. Set by linking; its drain timeout may be set there, so the server's default is not
+    /// known to apply.
+    pub default_config_file: bool,
 }
 
 impl Process {
@@ -478,6 +484,7 @@ impl Process {
             container: None,
             stop_signal: None,
             image: None,
+            default_config_file: false,
         }
     }
 
@@ -1068,6 +1075,10 @@ pub struct Image {
     /// The final stage's WORKDIR (absolute), where relative commands are resolved; `None` when
     /// unknown (a WORKDIR no Linux path can be, and relative ones after it).
     pub workdir: Option<String>,
+    /// Where the final stage's COPYs that copy from elsewhere than the build context (`--from`
+    /// another stage or image, a here-document) put their files: absolute and cleaned, `None`
+    /// when unknown. What they copy is not known.
+    pub other_copies: Vec<Option<String>>,
     /// Index into [`Model::workloads`] of the image's own workload.
     pub workload: usize,
 }

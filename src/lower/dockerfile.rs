@@ -27,6 +27,8 @@ struct Effective<'a> {
     inherit_base_command: bool,
     stop_signal: Option<Fact<Signal>>,
     copies: Vec<ImageCopy>,
+    /// Where COPYs from elsewhere than the context put their files (see [`Image::other_copies`]).
+    other_copies: Vec<Option<String>>,
     /// The working directory as the COPYs under it share it, made at the first of them.
     shared_workdir: Option<Arc<str>>,
     /// Bytes of shared working directories still to be made (see [`MAX_SHARED_WORKDIR_BYTES`]).
@@ -149,6 +151,16 @@ pub fn lower(
                         &mut state.copies,
                     );
                 }
+                "COPY" | "ADD" => {
+                    // From another stage or image, or a here-document: what lands is not known.
+                    // Past [`MAX_OTHER_COPIES`] one unknown place stands for the rest.
+                    if state.other_copies.len() + 1 < MAX_OTHER_COPIES {
+                        let place = other_copy_destination(instruction, workdir.as_deref());
+                        state.other_copies.push(place);
+                    } else if state.other_copies.len() < MAX_OTHER_COPIES {
+                        state.other_copies.push(None);
+                    }
+                }
                 _ => {}
             }
         }
@@ -240,6 +252,7 @@ pub fn lower(
         path: context_dir.zip(file_name).map(|(dir, name)| dir.join(name)),
         context_dir: context_dir.map(std::path::Path::to_path_buf),
         copies: state.copies,
+        other_copies: state.other_copies,
         healthcheck: state.healthcheck,
         workdir,
         workload: 0,
@@ -772,6 +785,23 @@ fn copy_destination(
         }
     })
     .filter(|path| path.path_len() < PATH_MAX)
+}
+
+/// How many destinations of COPYs from elsewhere than the context an image keeps: a realistic
+/// Dockerfile has a few; past them, the rest count as one to an unknown place.
+const MAX_OTHER_COPIES: usize = 64;
+
+/// Where a COPY from another stage, image or here-document puts its files (absolute and cleaned,
+/// under `workdir` when relative); `None` when that is unknown.
+fn other_copy_destination(instruction: &Instruction, workdir: Option<&str>) -> Option<String> {
+    let words = instruction.words();
+    let written = words.last()?.value.as_str();
+    let path = if written.starts_with('/') {
+        normalize(written)
+    } else {
+        normalize(&format!("{}/{written}", workdir?))
+    };
+    (path.len() < PATH_MAX).then_some(path)
 }
 
 /// Remove `.` and `..` components of an absolute path, keeping a trailing `/`.

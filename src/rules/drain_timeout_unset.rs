@@ -2,7 +2,7 @@
 //! configurable but not set anywhere, so its default (or "forever") decides the shutdown.
 
 use crate::drain::{self, Drain};
-use crate::rules::grace_period_shorter_than_drain::has_config_file;
+use crate::rules::grace_period_shorter_than_drain::default_may_be_overridden;
 use crate::rules::{Reporter, RuleContext};
 use crate::shell::commands::ServerKind;
 
@@ -17,21 +17,11 @@ fn flag(server: ServerKind) -> Option<&'static str> {
 }
 
 /// Other places the server reads its drain timeout from that shutdownlint cannot see into:
-/// a config file (`gunicorn -c`, `hypercorn --config`), uvicorn's `UVICORN_*` variables.
-fn set_elsewhere(
-    server: ServerKind,
-    argv: &crate::analysis::Argv,
-    process: &crate::model::Process,
-) -> bool {
+/// a config file (`gunicorn -c`, `hypercorn --config`, `GUNICORN_CMD_ARGS`, gunicorn's
+/// `./gunicorn.conf.py` in the image), uvicorn's `UVICORN_*` variables.
+fn set_elsewhere(server: ServerKind, process: &crate::model::Process) -> bool {
     match server {
-        ServerKind::Gunicorn => {
-            has_config_file(argv)
-                || process
-                    .env_var("GUNICORN_CMD_ARGS")
-                    .and_then(|e| e.gunicorn)
-                    .is_some_and(|g| g.config_file)
-        }
-        ServerKind::Hypercorn => has_config_file(argv),
+        ServerKind::Gunicorn | ServerKind::Hypercorn => default_may_be_overridden(process),
         // uvicorn's CLI reads every option from `UVICORN_<OPTION>` too.
         ServerKind::Uvicorn => process
             .env_var("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN")
@@ -55,7 +45,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let Some(flag) = flag(server) else {
                 continue;
             };
-            if set_elsewhere(server, &main.argv, process) {
+            if set_elsewhere(server, process) {
                 continue;
             }
             let deadline = workload.effective_kill_deadline();

@@ -5,6 +5,7 @@ use crate::diagnostic::Location;
 use crate::drain::{self, Drain, DrainTimeout};
 use crate::model::{Fact, Platform, Process, ProcessRole, Workload};
 use crate::rules::{Reporter, RuleContext};
+use crate::shell::commands::ServerKind;
 
 /// One container whose drain window does not fit the grace period.
 struct Overrun<'a> {
@@ -14,22 +15,43 @@ struct Overrun<'a> {
     window: f64,
 }
 
-/// `-c FILE`/`--config FILE` after the server program on a gunicorn or hypercorn command line:
-/// the drain timeout may be set in that file, so the server's default is not known to apply.
+/// `-c FILE`/`--config FILE` after the server program on a gunicorn or hypercorn command line
+/// (`-C FILE` on sidekiq's, whose `-c` is its concurrency): the drain timeout may be set in that
+/// file, so the server's default is not known to apply.
 pub(crate) fn has_config_file<'a>(argv: impl IntoIterator<Item = &'a String>) -> bool {
     let words: Vec<&str> = argv.into_iter().map(String::as_str).collect();
-    let start = crate::shell::commands::server(&words).map_or(0, |s| s.index + 1);
+    let server = crate::shell::commands::server(&words);
+    let start = server.as_ref().map_or(0, |s| s.index + 1);
+    let short = if server.is_some_and(|s| s.kind == ServerKind::Sidekiq) {
+        "-C"
+    } else {
+        "-c"
+    };
     words
         .get(start..)
         .unwrap_or(&[])
         .iter()
         .take_while(|w| **w != "--")
         .any(|w| {
-            *w == "-c"
-                || *w == "--config"
+            *w == "--config"
                 || w.starts_with("--config=")
-                || (w.starts_with("-c") && !w.starts_with("--"))
+                || (w.starts_with(short) && !w.starts_with("--"))
         })
+}
+
+/// The server's own default drain timeout may not apply: a config file is named (on the command
+/// line or in `GUNICORN_CMD_ARGS`), or one it reads by default may be in its working directory.
+pub(crate) fn default_may_be_overridden(process: &Process) -> bool {
+    let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
+        return false;
+    };
+    has_config_file(&main.argv)
+        || process.default_config_file
+        || (main.server == Some(ServerKind::Gunicorn)
+            && process
+                .env_var("GUNICORN_CMD_ARGS")
+                .and_then(|e| e.gunicorn)
+                .is_some_and(|g| g.config_file))
 }
 
 /// The drain timeout of a process as SL301 counts it.
@@ -41,11 +63,8 @@ fn counted_drain(
     let Drain::Known(timeout) = drain::drain_timeout(workload, process, cx.config) else {
         return None;
     };
-    if timeout.is_default {
-        let main = process.analysis.as_ref().and_then(|a| a.main.as_ref())?;
-        if has_config_file(&main.argv) {
-            return None;
-        }
+    if timeout.is_default && default_may_be_overridden(process) {
+        return None;
     }
     Some(timeout)
 }

@@ -946,9 +946,7 @@ fn drain_knowledge(workload: &Workload, process: &Process, config: &Config) -> D
     match drain::drain_timeout(workload, process, config) {
         Drain::Known(timeout) => {
             if timeout.is_default
-                && main.is_some_and(|m| {
-                    crate::rules::grace_period_shorter_than_drain::has_config_file(&m.argv)
-                })
+                && crate::rules::grace_period_shorter_than_drain::default_may_be_overridden(process)
             {
                 return DrainKnowledge::Unknown {
                     why: format!(
