@@ -28,6 +28,15 @@ pub const MAX_DEPTH: usize = 100;
 /// What identifies a file on disk: its device and inode.
 pub type Identity = (u64, u64);
 
+/// How a file was found: what it was then, and how many names at the end of its path the walk
+/// went through without following a link (the file's name and the folders below the scanned
+/// folder; 1 for a file named as an argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    pub identity: Option<Identity>,
+    pub below: u32,
+}
+
 /// A file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Found {
@@ -37,10 +46,11 @@ pub struct Found {
     /// Path to open, when `display` does not open the same file (see `opens_same_file`). A big
     /// tree has a hundred thousand of these: one string per file, not two.
     other_path: Option<PathBuf>,
-    /// The file found, when known: it is read by its path later, and what that path opens then
-    /// must be this file ([`crate::read_bytes_found`]). A folder on the way swapped for a link
-    /// in between would lead out of the scanned folder.
-    identity: Option<Identity>,
+    /// How the file was found: it is read by its path later, and what that path opens then
+    /// must be this file, or be opened again from the scanned folder down without following a
+    /// link ([`crate::read_bytes_found`]). A folder on the way swapped for a link in between
+    /// would lead out of the scanned folder.
+    origin: Option<Origin>,
 }
 
 impl Found {
@@ -51,18 +61,21 @@ impl Found {
             display,
             kind,
             other_path,
-            identity: None,
+            origin: None,
         }
     }
 
-    /// The file, known to be the one on disk `identity` names.
-    pub fn with_identity(self, identity: Option<Identity>) -> Self {
-        Found { identity, ..self }
+    /// The file, found as `origin` says.
+    pub fn with_origin(self, origin: Origin) -> Self {
+        Found {
+            origin: Some(origin),
+            ..self
+        }
     }
 
-    /// The file on disk it was found as, when known.
-    pub fn identity(&self) -> Option<Identity> {
-        self.identity
+    /// How it was found.
+    pub fn origin(&self) -> Option<Origin> {
+        self.origin
     }
 
     /// Path to open.
@@ -74,8 +87,8 @@ impl Found {
 
     /// Path to open, as owned by the caller: `None` when it is the shown path; and the file on
     /// disk it was found as.
-    pub fn into_parts(self) -> (String, FileKind, Option<PathBuf>, Option<Identity>) {
-        (self.display, self.kind, self.other_path, self.identity)
+    pub fn into_parts(self) -> (String, FileKind, Option<PathBuf>, Option<Origin>) {
+        (self.display, self.kind, self.other_path, self.origin)
     }
 }
 
@@ -359,6 +372,7 @@ fn walk(
     keyed: bool,
     stop: Option<&AtomicBool>,
 ) -> walk::Walked {
+    let (max_open, at_once) = walk::limits();
     walk::Walk {
         dirs,
         roots,
@@ -366,7 +380,8 @@ fn walk(
         matcher,
         ignore_files,
         stop,
-        max_open: walk::max_open(),
+        max_open,
+        at_once,
     }
     .run()
 }
@@ -521,7 +536,10 @@ pub fn discover(
             named_files.push((
                 canonical,
                 index,
-                Found::new(path, kind).with_identity(identity_of(&meta)),
+                Found::new(path, kind).with_origin(Origin {
+                    identity: identity_of(&meta),
+                    below: 1,
+                }),
             ));
         } else {
             // Not "skipped": a script named here is still linted when a Dockerfile in the scan

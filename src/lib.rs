@@ -155,7 +155,7 @@ pub fn lint_paths_overlaid(
     let read = |found: &discover::Found| {
         read_overlaid(
             found.path(),
-            found.identity(),
+            found.origin(),
             overlay,
             settings.max_file_bytes,
         )
@@ -199,10 +199,10 @@ pub fn lint_paths_overlaid(
             file_notes.push((order, note));
             continue;
         }
-        let (display, kind, other_path, identity) = found.into_parts();
+        let (display, kind, other_path, origin) = found.into_parts();
         let (content, dir) = match early {
             // The folder is taken from the path when the file is worked on.
-            None => (Content::Path(other_path, identity), None),
+            None => (Content::Path(other_path, origin), None),
             Some(Ok(text)) => {
                 let path = other_path.unwrap_or_else(|| PathBuf::from(&display));
                 (Content::Text(text), path.parent().map(Path::to_path_buf))
@@ -255,20 +255,24 @@ fn decode(bytes: Vec<u8>) -> String {
 }
 
 /// The text of a found file: the editor's buffer when `overlay` holds one, else the file on
-/// disk. A buffer is held to the same size limit as the file it stands for. `true` when the
-/// text was read from disk.
+/// disk. A buffer is held to the same size limit as the file it stands for. With the text, when
+/// it was read from disk, how the file read was found (its identity the file read now).
+#[allow(clippy::type_complexity)]
 fn read_overlaid(
     path: &Path,
-    identity: Option<discover::Identity>,
+    origin: Option<discover::Origin>,
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
     max_bytes: u64,
-) -> Result<(String, bool), String> {
+) -> Result<(String, Option<Option<discover::Origin>>), String> {
     match overlay(path) {
         Some(text) if text.len() as u64 > max_bytes => {
             Err(over_size_limit(text.len() as u64, max_bytes))
         }
-        Some(text) => Ok((text, false)),
-        None => read_bytes_found(path, max_bytes, identity).map(|bytes| (decode(bytes), true)),
+        Some(text) => Ok((text, None)),
+        None => read_bytes_found(path, max_bytes, origin).map(|(bytes, identity)| {
+            let origin = origin.map(|origin| discover::Origin { identity, ..origin });
+            (decode(bytes), Some(origin))
+        }),
     }
 }
 
@@ -280,21 +284,7 @@ pub(crate) fn over_size_limit(len: u64, max_bytes: u64) -> String {
 /// [`read_file`] before the bytes are decoded (see [`source::ByteMap`] for what decoding
 /// changes).
 pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
-    read_bytes_found(path, max_bytes, None)
-}
-
-/// [`read_bytes`] of a file discovery found as `identity` (its device and inode): the path must
-/// still open that file, looked at before it is opened and again on the open handle. A found
-/// file is read by its path after the walk, and a folder on the way swapped for a link in
-/// between (by another process) would lead anywhere: to a file outside the scanned folder, to
-/// a FIFO. Such a file is not read, with a note.
-pub(crate) fn read_bytes_found(
-    path: &Path,
-    max_bytes: u64,
-    identity: Option<discover::Identity>,
-) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    is_found(&meta, identity)?;
     if !meta.is_file() {
         return Err("not a regular file; skipped".into());
     }
@@ -303,13 +293,96 @@ pub(crate) fn read_bytes_found(
         return Err(over(meta.len()));
     }
     let file = open_nonblocking(path).map_err(|e| format!("cannot read: {e}"))?;
-    if identity.is_some() {
-        is_found(
-            &file.metadata().map_err(|e| format!("cannot read: {e}"))?,
-            identity,
-        )?;
-    }
     read_opened(file, max_bytes)
+}
+
+/// [`read_bytes`] of a file discovery found as `origin` says, and the identity of the file
+/// read. Found files are read by their path after the walk, and another process can swap the
+/// file or a folder on its way for a link in between, which would lead anywhere: to a file
+/// outside the scanned folder, to a FIFO or a device. So the path is opened with its last name
+/// not followed (non-blocking: a FIFO swapped in does not wait) and read when it opened the
+/// file found (its device and inode); else (an editor's save renames a new file in) it is
+/// opened again from the scanned folder down one name at a time, never through a link, and
+/// what is there read if it is a regular file.
+pub(crate) fn read_bytes_found(
+    path: &Path,
+    max_bytes: u64,
+    origin: Option<discover::Origin>,
+) -> Result<(Vec<u8>, Option<discover::Identity>), String> {
+    #[cfg(unix)]
+    if let Some(origin) = origin {
+        use std::os::unix::fs::MetadataExt;
+        let file = open_found(path, origin)?;
+        let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+        let identity = (meta.dev(), meta.ino());
+        return read_opened(file, max_bytes).map(|bytes| (bytes, Some(identity)));
+    }
+    let _ = origin;
+    read_bytes(path, max_bytes).map(|bytes| (bytes, None))
+}
+
+/// The file found as `origin` at `path`, open to read (see [`read_bytes_found`]).
+#[cfg(unix)]
+fn open_found(path: &Path, origin: discover::Origin) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let same = |file: &std::fs::File| {
+        origin.identity.is_some_and(|identity| {
+            file.metadata()
+                .is_ok_and(|meta| (meta.dev(), meta.ino()) == identity)
+        })
+    };
+    let fast = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path);
+    if let Ok(file) = fast {
+        if same(&file) {
+            return Ok(file);
+        }
+    }
+    match open_below(path, origin.below) {
+        Ok(Some(file)) => Ok(file),
+        Ok(None) => Err("not a regular file; skipped".into()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)) => Err(
+            "replaced since it was found (it, or a folder on its path, is a symbolic link now, which is not followed); not read"
+                .into(),
+        ),
+        Err(e) => Err(format!("cannot read: {e}")),
+    }
+}
+
+/// The regular file `path` opened to read: its folders but the last `below` names as the
+/// system resolves them (the scanned folder as given), then each of those names from the folder
+/// above it, never through a link; `None` when it is not a regular file.
+#[cfg(unix)]
+fn open_below(path: &Path, below: u32) -> std::io::Result<Option<std::fs::File>> {
+    use crate::change::paths::fd;
+    use std::os::fd::AsRawFd;
+    use std::path::Component;
+    let components: Vec<Component<'_>> = path.components().collect();
+    let below = usize::try_from(below).unwrap_or(usize::MAX);
+    let Some(top_len) = components.len().checked_sub(below).filter(|_| below > 0) else {
+        return fd::open_file(libc::AT_FDCWD, path.as_os_str(), false);
+    };
+    let (top, names) = components.split_at(top_len);
+    let top: PathBuf = top.iter().collect();
+    let top = if top.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        top
+    };
+    let invalid = || std::io::Error::from(std::io::ErrorKind::InvalidInput);
+    let (Some(Component::Normal(name)), folders) = (names.last(), &names[..names.len() - 1]) else {
+        return Err(invalid());
+    };
+    let mut dir = fd::open_dir(libc::AT_FDCWD, top.as_os_str(), true)?;
+    for folder in folders {
+        let Component::Normal(folder) = folder else {
+            return Err(invalid());
+        };
+        dir = fd::open_dir(dir.as_raw_fd(), folder, false)?;
+    }
+    fd::open_file(dir.as_raw_fd(), name, false)
 }
 
 /// Whether two metadata are of the same file (always, where the system gives no identity).
@@ -324,23 +397,6 @@ pub(crate) fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
         let _ = (a, b);
         true
     }
-}
-
-/// Whether `meta` is of the file found as `identity` (any file without one).
-fn is_found(meta: &std::fs::Metadata, identity: Option<discover::Identity>) -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if identity.is_some_and(|identity| identity != (meta.dev(), meta.ino())) {
-            return Err(
-                "another file than the one found (it, or a folder on its path, was replaced since); not read"
-                    .into(),
-            );
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (meta, identity);
-    Ok(())
 }
 
 /// [`read_bytes`] of a file already opened (by a caller that found it from an open folder):
@@ -423,7 +479,7 @@ enum Content {
     /// parsed, so only the files being worked on are in memory at once. The path to open, when
     /// it is not the shown path (see [`discover::Found::path`]), and the file on disk it was
     /// found as.
-    Path(Option<PathBuf>, Option<discover::Identity>),
+    Path(Option<PathBuf>, Option<discover::Origin>),
 }
 
 /// A file waiting to be linted.
@@ -916,12 +972,13 @@ fn process_source(
     };
     let text = match content {
         Content::Text(text) => Ok(text),
-        Content::Path(other_path, identity) => {
+        Content::Path(other_path, origin) => {
             let path = other_path.as_deref().unwrap_or_else(|| Path::new(&display));
-            match read_overlaid(path, identity, overlay, max_file_bytes) {
+            match read_overlaid(path, origin, overlay, max_file_bytes) {
                 Ok((text, from_disk)) => {
-                    if from_disk {
-                        on_disk = Some(other_path);
+                    // Read again for the output as the file that was read now.
+                    if let Some(origin) = from_disk {
+                        on_disk = Some((other_path, origin));
                     }
                     Ok(text)
                 }
@@ -966,8 +1023,8 @@ fn process_source(
     output.opened = opened;
     output.text = match (needed, on_disk) {
         (false, _) => Kept::Nothing,
-        (true, Some(path)) if kind != FileKind::ShellScript => {
-            Kept::Disk(source::OnDisk::new(path, &file.text))
+        (true, Some((path, origin))) if kind != FileKind::ShellScript => {
+            Kept::Disk(source::OnDisk::new(path, &file.text).found_as(origin))
         }
         (true, _) => Kept::Memory(file.text),
     };
@@ -1119,12 +1176,13 @@ pub fn first_line_span(text: &str) -> Span {
 mod pipeline_tests {
     use super::*;
 
-    /// A found file is read only when its path still opens the file found: with a folder on the
-    /// way swapped for a link since (by another process), the path leads out of the scanned
-    /// folder, and nothing is read.
+    /// A found file is read as found: when its path no longer opens the file found, it is
+    /// opened again from the scanned folder down, never through a link. A folder on the way
+    /// swapped for a link (by another process) leads nowhere; a file an editor saved by renaming
+    /// a new one over it is read as it is now.
     #[cfg(unix)]
     #[test]
-    fn a_found_file_swapped_for_another_is_not_read() {
+    fn a_found_file_is_read_only_below_its_scanned_folder() {
         use std::os::unix::fs::MetadataExt;
         let root = tempfile::tempdir().expect("tempdir");
         let dir = root.path();
@@ -1138,20 +1196,30 @@ mod pipeline_tests {
         }
         let path = dir.join("tree/app/Dockerfile");
         let meta = std::fs::symlink_metadata(&path).expect("stat");
-        let identity = Some((meta.dev(), meta.ino()));
-        assert_eq!(
-            read_bytes_found(&path, 1024, identity).as_deref(),
-            Ok(&b"FROM tree/app\n"[..])
-        );
+        let origin = Some(discover::Origin {
+            identity: Some((meta.dev(), meta.ino())),
+            below: 2,
+        });
+        let read = |origin| read_bytes_found(&path, 1024, origin).map(|(bytes, _)| bytes);
+        assert_eq!(read(origin).as_deref(), Ok(&b"FROM tree/app\n"[..]));
+        // Saved by an editor: a new file renamed over the old one.
+        std::fs::write(dir.join("tree/app/.Dockerfile.swp"), "FROM saved\n").expect("write");
+        std::fs::rename(dir.join("tree/app/.Dockerfile.swp"), &path).expect("rename");
+        assert_eq!(read(origin).as_deref(), Ok(&b"FROM saved\n"[..]));
+        // The folder swapped for a link out of the scanned folder.
         std::fs::rename(dir.join("tree/app"), dir.join("tree/was")).expect("rename");
         std::os::unix::fs::symlink(dir.join("outside/app"), dir.join("tree/app")).expect("link");
-        let refused = read_bytes_found(&path, 1024, identity).expect_err("another file");
-        assert!(
-            refused.contains("another file than the one found"),
-            "{refused}"
-        );
-        // Without an identity (a file named by its path alone), the path is read as it is.
-        assert!(read_bytes_found(&path, 1024, None).is_ok());
+        let refused = read(origin).expect_err("through a link");
+        assert!(refused.contains("is a symbolic link now"), "{refused}");
+        // The file itself swapped for a link.
+        std::fs::remove_file(dir.join("tree/app")).expect("unlink");
+        std::fs::rename(dir.join("tree/was"), dir.join("tree/app")).expect("rename");
+        std::fs::remove_file(&path).expect("unlink");
+        std::os::unix::fs::symlink(dir.join("outside/app/Dockerfile"), &path).expect("link");
+        let refused = read(origin).expect_err("a link");
+        assert_eq!(refused, "not a regular file; skipped");
+        // Without how it was found (stdin's name, a test), the path is read as it is.
+        assert!(read(None).is_ok());
     }
 
     #[test]

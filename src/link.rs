@@ -1520,8 +1520,18 @@ fn load_script(
     linked: &mut Linked,
 ) -> Option<FileId> {
     let relative = on_disk.strip_prefix(context).ok()?.to_path_buf();
-    let text = read_confined(on_disk, context, max_file_bytes)?;
     let display = display_for(files, image, &relative);
+    let text = match read_confined(on_disk, context, max_file_bytes) {
+        Ok(text) => text,
+        Err(why) => {
+            if let Some(why) = why {
+                linked.notes.push(format!(
+                    "{display}: {why} (SL103 and the other script rules are not checked for it)"
+                ));
+            }
+            return None;
+        }
+    };
     if let Some(existing) = files.find_path(&display) {
         return Some(existing);
     }
@@ -2945,25 +2955,41 @@ pub(crate) fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
 /// still inside: checked on the open file (its device and inode are those of the file at the
 /// path inside the context it resolves to), so a folder on the way swapped for a link since
 /// the lookup (by another process) reads nothing outside the context.
-fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Option<String> {
+///
+/// A file replaced while it is read (an editor renames a new one over it) is read again, up to
+/// three times; `Err(Some(why))` when it never held still or left the context, `Err(None)` when
+/// it is gone or not a regular file.
+fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Result<String, Option<String>> {
     let here = if context.as_os_str().is_empty() {
         Path::new(".")
     } else {
         context
     };
-    // Looked at before it is opened: a FIFO or a device is never opened.
-    if !std::fs::metadata(path).ok()?.is_file() {
-        return None;
+    let root = crate::change::paths::canonical(here).ok_or(None)?;
+    for _ in 0..3 {
+        // Looked at before it is opened: a FIFO or a device is never opened.
+        if !std::fs::metadata(path).map_err(|_| None)?.is_file() {
+            return Err(None);
+        }
+        let file = crate::open_nonblocking(path).map_err(|_| None)?;
+        let opened = file.metadata().map_err(|_| None)?;
+        let Some(real) = crate::change::paths::canonical(path) else {
+            continue;
+        };
+        if !real.starts_with(&root) {
+            return Err(Some(
+                "leads out of the build context now (a folder on its path was replaced by a link since it was found); not read".into(),
+            ));
+        }
+        if !std::fs::metadata(&real).is_ok_and(|meta| crate::same_file(&meta, &opened)) {
+            continue;
+        }
+        let bytes = crate::read_opened(file, max_bytes).map_err(|_| None)?;
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
     }
-    let file = crate::open_nonblocking(path).ok()?;
-    let opened = file.metadata().ok()?;
-    let root = crate::change::paths::canonical(here)?;
-    let real = crate::change::paths::canonical(path)?;
-    if !real.starts_with(&root) || !crate::same_file(&std::fs::metadata(&real).ok()?, &opened) {
-        return None;
-    }
-    let bytes = crate::read_opened(file, max_bytes).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    Err(Some(
+        "replaced again and again while it was read; not read".into(),
+    ))
 }
 
 /// Parse a script and find how it ends.
@@ -3129,10 +3155,14 @@ mod tests {
             std::fs::write(folder.join("run.sh"), "#!/bin/sh\nexec app\n").expect("write");
         }
         let found = confined(&context, Path::new("bin/run.sh")).expect("inside");
-        assert!(read_confined(&found, &context, 1024).is_some());
+        assert!(read_confined(&found, &context, 1024).is_ok());
         std::fs::rename(context.join("bin"), context.join("was")).expect("rename");
         std::os::unix::fs::symlink(dir.join("outside/bin"), context.join("bin")).expect("link");
-        assert_eq!(read_confined(&found, &context, 1024), None);
+        let refused = read_confined(&found, &context, 1024).expect_err("outside");
+        assert!(
+            refused.is_some_and(|why| why.starts_with("leads out of the build context")),
+            "refused without a word"
+        );
     }
 
     use crate::source::tests::files_at_paths as files_at;

@@ -113,6 +113,9 @@ pub struct OnDisk {
     path: Option<PathBuf>,
     len: usize,
     hash: u64,
+    /// How the file read was found: it is read again as found files are
+    /// ([`crate::read_bytes_found`]), never through a link swapped in since.
+    found: Option<crate::discover::Origin>,
 }
 
 impl OnDisk {
@@ -121,7 +124,22 @@ impl OnDisk {
             path,
             len: text.len(),
             hash: text_hash(text),
+            found: None,
         }
+    }
+
+    /// The text, read from a file found as `origin` says.
+    pub fn found_as(self, origin: Option<crate::discover::Origin>) -> Self {
+        OnDisk {
+            found: origin,
+            ..self
+        }
+    }
+
+    /// The bytes of the file again, at most as many as were linted.
+    fn read(&self, shown: &str) -> Result<Vec<u8>, String> {
+        crate::read_bytes_found(self.path(shown), self.len as u64, self.found)
+            .map(|(bytes, _)| bytes)
     }
 
     /// Where the file is read again: its own path, else the path it is shown by.
@@ -354,7 +372,9 @@ impl Files {
             return text;
         }
         // The cap is the length linted: a file that grew has changed.
-        let text = crate::read_file(on_disk.path(&entry.path), on_disk.len as u64)
+        let text = on_disk
+            .read(&entry.path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .map(|t| with_line_breaks(entry.kind, t));
         let text: Arc<str> = match text {
             Ok(text) if on_disk.is(&text) => Arc::from(text),
@@ -384,7 +404,7 @@ impl Files {
             return None;
         };
         // The text is at least as long as the bytes: the cap is the length linted.
-        let bytes = crate::read_bytes(on_disk.path(&entry.path), on_disk.len as u64).ok()?;
+        let bytes = on_disk.read(&entry.path).ok()?;
         let map = ByteMap::of(&bytes)?;
         let text = with_line_breaks(entry.kind, String::from_utf8_lossy(&bytes).into_owned());
         on_disk.is(&text).then_some(map)

@@ -464,8 +464,9 @@ fn errors_say_what_is_wrong_and_how_to_fix_it() {
     assert!(!said.contains("origin/origin"), "{said}");
     let out = run(root, &["--diff", "main2"], &[]);
     assert!(
-        stderr(&out)
-            .contains("(`git fetch origin main2`) or name it as a remote branch (`origin/main2`)"),
+        stderr(&out).contains(
+            "a branch with `git fetch origin refs/heads/main2:refs/remotes/origin/main2`, then `--diff origin/main2`; a tag with `git fetch origin tag main2`"
+        ),
         "{}",
         stderr(&out)
     );

@@ -1549,6 +1549,16 @@ fn a_low_limit_on_open_files_loses_no_folder() {
     assert_eq!(limited.code, Some(1), "{}", limited.stderr);
     assert_eq!(limited.stdout, free.stdout);
     assert_eq!(limited.stderr, free.stderr);
+    // More threads than the limit has room for: fewer folders are walked at once.
+    let crowded = run_wrapped(
+        &["prlimit", "--nofile=32:32"],
+        dir,
+        &args,
+        &[("RAYON_NUM_THREADS", "16")],
+        DEADLINE,
+    );
+    assert_eq!(crowded.stdout, free.stdout, "{}", crowded.stderr);
+    assert_eq!(crowded.stderr, free.stderr);
 }
 
 /// A Kustomize patch is recognised by its path as written (`..` resolved by name), however

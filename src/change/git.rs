@@ -244,19 +244,11 @@ impl Repo {
             message.push_str(&format!("; did you mean `--diff {remote}`?"));
         } else if self.is_shallow() {
             message.push_str(&format!(
-                "; this clone is shallow, fetch the base first (`{}`), or check out with full history (`actions/checkout` with `fetch-depth: 0`)",
-                self.fetch_command(base)
-            ));
-        } else if self.remote_branch(base).is_some() {
-            message.push_str(&format!(
-                "; fetch it first (`{}`)",
-                self.fetch_command(base)
+                "; this clone is shallow, fetch the base first ({}), or check out with full history (`actions/checkout` with `fetch-depth: 0`)",
+                self.fetch_hint(base)
             ));
         } else {
-            message.push_str(&format!(
-                "; fetch it first (`{}`) or name it as a remote branch (`origin/{base}`)",
-                self.fetch_command(base)
-            ));
+            message.push_str(&format!("; fetch it first ({})", self.fetch_hint(base)));
         }
         Err(GitError(message))
     }
@@ -275,14 +267,17 @@ impl Repo {
             .then_some((remote, branch))
     }
 
-    /// The command that fetches `base`: a remote-tracking branch (`origin/main`) from its
-    /// remote into its own name, anything else from `origin`.
-    fn fetch_command(&self, base: &str) -> String {
+    /// How to fetch `base`: a remote-tracking branch (`origin/main`) from its remote into its
+    /// own name; any other name as a branch of `origin` into `origin/<name>` (a plain
+    /// `git fetch origin main` stores only FETCH_HEAD in a single-branch clone), or as a tag.
+    fn fetch_hint(&self, base: &str) -> String {
         match self.remote_branch(base) {
-            Some((remote, branch)) => {
-                format!("git fetch {remote} refs/heads/{branch}:refs/remotes/{remote}/{branch}")
-            }
-            None => format!("git fetch origin {base}"),
+            Some((remote, branch)) => format!(
+                "`git fetch {remote} refs/heads/{branch}:refs/remotes/{remote}/{branch}`"
+            ),
+            None => format!(
+                "a branch with `git fetch origin refs/heads/{base}:refs/remotes/origin/{base}`, then `--diff origin/{base}`; a tag with `git fetch origin tag {base}`"
+            ),
         }
     }
 

@@ -31,11 +31,17 @@ use super::{classify_name, display_path, is_excluded, Found, Keyed, Repository, 
 /// depth open, at most [`MAX_DEPTH`].
 pub(super) const MAX_OPEN: usize = 256;
 
-/// How many folders the walk keeps open: [`MAX_OPEN`], or fewer when the system's limit on open
-/// files for this process is low (`ulimit -n 64`): half of it, less a few for each thread (a
-/// folder being listed takes two, the rest of the run a few). A walk past the limit would lose
-/// folders, each with a note.
-pub(super) fn max_open() -> usize {
+/// Descriptors a folder being walked may hold at once: the folder, its listing's copy, its
+/// `.git` and `HEAD` (or two on the way down past the folders kept open).
+const PER_LISTING: usize = 4;
+
+/// How many folders the walk keeps open, and how many it walks at once, within the system's
+/// limit on open files for this process: the walk takes at most half of it (the rest of the
+/// run needs some), each folder being walked [`PER_LISTING`]. Under `ulimit -n 32` with 16
+/// threads, 4 folders are walked at once and none kept open; past the limit a folder would be
+/// lost (with a note), and which one would depend on the threads.
+pub(super) fn limits() -> (usize, usize) {
+    let threads = rayon::current_num_threads().max(1);
     #[cfg(unix)]
     {
         let mut limit = libc::rlimit {
@@ -44,14 +50,50 @@ pub(super) fn max_open() -> usize {
         };
         // SAFETY: `limit` has room for the result.
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-            let soft = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX);
-            let threads = rayon::current_num_threads();
-            return (soft / 2)
-                .saturating_sub(threads.saturating_mul(3))
+            let budget = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX) / 2;
+            let at_once = (budget / PER_LISTING).clamp(1, threads);
+            let open = budget
+                .saturating_sub(at_once.saturating_mul(PER_LISTING))
                 .min(MAX_OPEN);
+            return (open, at_once);
         }
     }
-    MAX_OPEN
+    (MAX_OPEN, threads)
+}
+
+/// How many folders are being walked, at most [`Walk::at_once`].
+#[derive(Default)]
+struct Slots {
+    used: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// A folder being walked, counted in [`Slots`] until dropped.
+struct Slot<'a>(&'a Slots);
+
+impl<'a> Slot<'a> {
+    /// Wait for a slot among `at_once`.
+    fn take(slots: &'a Slots, at_once: usize) -> Self {
+        if let Ok(mut used) = slots.used.lock() {
+            while *used >= at_once {
+                match slots.freed.wait(used) {
+                    Ok(next) => used = next,
+                    Err(_) => return Slot(slots),
+                }
+            }
+            *used += 1;
+        }
+        Slot(slots)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut used) = self.0.used.lock() {
+            *used = used.saturating_sub(1);
+        }
+        self.0.freed.notify_one();
+    }
 }
 
 /// What the walk found.
@@ -80,6 +122,8 @@ pub(super) struct Walk<'a> {
     pub stop: Option<&'a AtomicBool>,
     /// Folders kept open at most ([`MAX_OPEN`]).
     pub max_open: usize,
+    /// Folders walked at once at most (one per thread, fewer under a low limit on open files).
+    pub at_once: usize,
 }
 
 /// The scanned folder a path is found from, for its identity: the deepest folder argument it
@@ -140,6 +184,7 @@ struct Gathered {
     /// The ignore files went over their budget: the walk ends (and is done again without them).
     quit: AtomicBool,
     open: AtomicUsize,
+    slots: Slots,
 }
 
 fn push<T>(into: &Mutex<Vec<T>>, items: impl IntoIterator<Item = T>) {
@@ -176,6 +221,7 @@ impl Walk<'_> {
         if self.stopped(gathered) {
             return;
         }
+        let _slot = Slot::take(&gathered.slots, self.at_once);
         let note = |note: String| push(&gathered.notes, [note]);
         let (path, depth, above, bound, opened) = match task {
             Task::Root(index) => {
@@ -334,7 +380,10 @@ impl Walk<'_> {
                         Ok(None) => continue,
                         Err(_) => None,
                     };
-                    let file = Found::new(&path, kind).with_identity(identity);
+                    let file = Found::new(&path, kind).with_origin(super::Origin {
+                        identity,
+                        below: u32::try_from(depth + 1).unwrap_or(u32::MAX),
+                    });
                     match self.keyed.then(|| bound.real(&path)).flatten() {
                         Some(identity) => keyed.push((identity, bound.index, file)),
                         None => files.push(file),
@@ -664,6 +713,7 @@ mod tests {
             ignore_files: &ignore_files,
             stop: None,
             max_open,
+            at_once: 2,
         }
         .run();
         let mut files: Vec<String> = walked
