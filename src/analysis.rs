@@ -267,6 +267,21 @@ pub struct ShellStage {
     /// The command string the shell runs.
     pub payload: Location,
     pub outcome: ShellOutcome,
+    /// How the string ends around the program.
+    pub tail: ShellTail,
+}
+
+/// How a command string ends around its program ([`CommandAnalysis::main`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ShellTail {
+    /// The program is the last command (or the string was not read).
+    #[default]
+    Last,
+    /// The program runs in a final subshell `( … )`, which dash and bash fork and wait for.
+    Subshell,
+    /// Builtins that finish at once run after the program (`node server.js; echo stopped`):
+    /// the shell waits for the program, then runs them.
+    FollowedByBuiltins,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -734,6 +749,7 @@ fn analyze_shell_string(
         source,
         payload: payload_location,
         outcome: ShellOutcome::Unknown,
+        tail: ShellTail::Last,
     };
     let Ok(script) = shell::parse(&payload.text.text) else {
         analysis.shell.get_or_insert(stage);
@@ -741,13 +757,41 @@ fn analyze_shell_string(
     };
     let finals = shell::final_commands(&script);
     // The final command that matters: the last one (branches of an `if` are judged by the
-    // script rules; a command string is almost always a flat chain).
-    let final_command = finals.last();
+    // script rules; a command string is almost always a flat chain). A final subshell
+    // `( … )` runs its own final command: the program is in there.
+    let mut final_command = finals.last().copied();
+    let mut in_subshell = false;
+    while let Some(shell::FinalCommand {
+        kind: shell::FinalKind::Subshell,
+        node: shell::Node::Subshell(list, _),
+        ..
+    }) = final_command
+    {
+        in_subshell = true;
+        final_command = shell::final_commands_in(&script, list).last().copied();
+    }
+    // `app; echo stopped`: the shell waits for the app, then runs the builtins. Only a server
+    // (or `npm start`) counts: `date; echo done` is a one-shot job whose program ends at once.
+    let before_builtins = final_command
+        .as_ref()
+        .and_then(|f| shell::program_before_trailing_builtins(&script, f))
+        .filter(|p| {
+            let argv: Vec<&str> = p.command.words.iter().map(|w| w.value.as_str()).collect();
+            commands::server(&argv).is_some()
+                || commands::package_manager(&argv)
+                    .is_some_and(|run| matches!(run.script.as_str(), "start" | "serve"))
+        });
     // For `app | tee log` the app is the pipeline's first command.
-    let main_command = final_command.and_then(|f| match f.node {
-        shell::Node::Pipeline { commands, .. } => commands.first().and_then(shell::Node::as_simple),
-        _ => f.command,
-    });
+    let main_command = match (&before_builtins, &final_command) {
+        (Some(p), _) => Some(p.command),
+        (None, Some(f)) => match f.node {
+            shell::Node::Pipeline { commands, .. } => {
+                commands.first().and_then(shell::Node::as_simple)
+            }
+            _ => f.command,
+        },
+        (None, None) => None,
+    };
     let implicit = match family {
         ShellFamily::Bash => Some(ImplicitExecShell::Bash),
         ShellFamily::Busybox => Some(ImplicitExecShell::BusyboxAsh),
@@ -763,12 +807,35 @@ fn analyze_shell_string(
     } else if implicit.is_none() {
         ShellOutcome::Unknown
     } else {
-        ShellOutcome::Stays {
-            why: stays_reason(family, &finals),
-        }
+        let (tail, why) = match (&before_builtins, &final_command) {
+            (Some(p), Some(f)) => (
+                ShellTail::FollowedByBuiltins,
+                format!(
+                    "`{}` is not the last command: the shell waits for it to exit, then runs `{}`",
+                    p.command.name().unwrap_or("the program"),
+                    f.command.and_then(SimpleCommand::name).unwrap_or("an assignment")
+                ),
+            ),
+            // busybox ash runs a final subshell in its own process: what is inside decides.
+            _ if in_subshell && family != ShellFamily::Busybox => (
+                ShellTail::Subshell,
+                "the last command runs in a subshell `( … )`, a child process that the shell waits for (even when it execs)"
+                    .to_string(),
+            ),
+            (_, f) => (
+                ShellTail::Last,
+                stays_reason(family, f.as_ref().or(finals.last())),
+            ),
+        };
+        stage.tail = tail;
+        ShellOutcome::Stays { why }
     };
-    if let Some(fin) = final_command {
-        for before in shell::chain_before(&script, fin) {
+    let main_node = before_builtins
+        .as_ref()
+        .map(|p| p.node)
+        .or(final_command.as_ref().map(|f| f.node));
+    if let Some(node) = main_node {
+        for before in shell::chain_before_node(&script, node) {
             let words = before.exec_target().unwrap_or(&before.words);
             if words.is_empty() {
                 continue;
@@ -825,11 +892,11 @@ fn analyze_shell_string(
     analysis.main = main;
 }
 
-fn stays_reason(family: ShellFamily, finals: &[shell::FinalCommand<'_>]) -> String {
+fn stays_reason(family: ShellFamily, last: Option<&shell::FinalCommand<'_>>) -> String {
     use shell::FinalKind;
     match family {
         ShellFamily::Dash => "dash never execs the command of `sh -c` by itself".into(),
-        _ => match finals.last().map(|f| f.kind) {
+        _ => match last.map(|f| f.kind) {
             Some(FinalKind::Pipeline) => "the last command is a pipeline".into(),
             Some(FinalKind::Background) => "the last command runs in the background".into(),
             Some(FinalKind::Subshell) => "the last command runs in a subshell".into(),

@@ -8,7 +8,7 @@
 //! `KillMode=process`/`mixed` (the default control-group signals every process, and `none`
 //! signals nothing); Heroku-style Procfile platforms signal every process of the dyno.
 
-use crate::analysis::{CommandAnalysis, InitEnv, InitVar, Relay, ShellOutcome};
+use crate::analysis::{CommandAnalysis, InitEnv, InitVar, Relay, ShellOutcome, ShellTail};
 use crate::diagnostic::Location;
 use crate::model::{Form, Model, Platform, Process, ProcessRole, ShellFamily, Signal, Workload};
 use crate::rules::{Reporter, RuleContext};
@@ -387,7 +387,11 @@ fn check_process(
     let pipeline = why == "the last command is a pipeline";
     let help = if pipeline {
         "drop the pipe (write logs to stdout and let the platform collect them) and start the server with `exec`, so it replaces the shell and receives the stop signal".to_string()
-    } else if inherited || (forwarder.is_some() && matches!(stop, Stop::Pid1)) {
+    } else if inherited
+        || (forwarder.is_some() && matches!(stop, Stop::Pid1))
+        // A subshell or builtins after the server: the help says what to do about them.
+        || (shell.tail != ShellTail::Last && !matches!(stop, Stop::Systemd { .. }))
+    {
         help(source.what, shell.synthesized, analysis)
     } else {
         match &stop {
@@ -633,9 +637,13 @@ fn fly_anchor(files: &crate::source::Files, anchor: Location) -> Location {
 }
 
 fn help(what: &str, synthesized: bool, analysis: &CommandAnalysis) -> String {
-    let plain = analysis.shell.as_ref().is_some_and(
-        |s| matches!(&s.outcome, ShellOutcome::Stays { why } if why.starts_with("dash")),
-    );
+    // The program alone, in exec form, is the fix where the shell only stays because it is
+    // dash or because of the subshell around the program.
+    let plain = analysis.shell.as_ref().is_some_and(|s| {
+        matches!(&s.outcome, ShellOutcome::Stays { why } if why.starts_with("dash"))
+            || s.tail == ShellTail::Subshell
+    });
+    let tail = analysis.shell.as_ref().map_or(ShellTail::Last, |s| s.tail);
     let exec_form = analysis.main.as_ref().filter(|m| {
         plain
             && !analysis.runs_before
@@ -650,6 +658,10 @@ fn help(what: &str, synthesized: bool, analysis: &CommandAnalysis) -> String {
             };
             format!("use exec form so {role}: {what} [{}]", words.join(", "))
         }
-        _ => "start the last command with `exec` (`… && exec server`) so it replaces the shell, or run the server directly in exec form".into(),
+        _ => match tail {
+            ShellTail::Subshell => "drop the parentheses and start the server with `exec` (`… && exec server`) so it replaces the shell: the shell waits for a subshell, even one that execs the server; or run the server directly in exec form".into(),
+            ShellTail::FollowedByBuiltins => "start the server with `exec` so it replaces the shell and receives the stop signal (the commands after it then never run: to run something once the server stops, trap the signal in a script and pass it on), or run the server directly in exec form".into(),
+            ShellTail::Last => "start the last command with `exec` (`… && exec server`) so it replaces the shell, or run the server directly in exec form".into(),
+        },
     }
 }

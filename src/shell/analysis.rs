@@ -169,13 +169,17 @@ pub enum ImplicitExecShell {
     /// bash 5.x (checked with 5.2): execs the last command of a `-c` string when it is a simple
     /// command at the top level (possibly the last operand of `&&`/`||`), without
     /// redirections, not negated, not a builtin or function, no trap handler is set and no
-    /// background job was started. It does not look into `{ }`, `if`, `case`, `( )`.
+    /// background job was started. It does not look into `{ }`, `if`, `case`, `( )`: a final
+    /// `( app )`, even `( exec app )`, is a forked child that bash waits for (checked with
+    /// 5.2.15 as PID 1 of a PID namespace).
     Bash,
     /// busybox ash (checked with 1.35): like bash, but also looks into `{ }`, `( )`, `if` and
     /// `case` branches, allows redirections other than here-documents/strings, and ignores
-    /// background jobs.
+    /// background jobs. A final `( … )` runs in the shell's own process (no fork), so
+    /// `( app )` and `( exec app )` leave `app` as the shell's process.
     BusyboxAsh,
-    /// dash never execs implicitly (checked with 0.5.12).
+    /// dash never execs implicitly (checked with 0.5.12), and forks a final `( … )` and waits
+    /// for it, even when it execs.
     Dash,
 }
 
@@ -301,7 +305,8 @@ pub fn shell_execs_final_command(script: &Script, shell: ImplicitExecShell) -> b
                     f.kind == FinalKind::Simple
                         && !f.may_fall_through
                         && f.command.is_some_and(|c| {
-                            plain(c)
+                            // `( exec app )`: ash runs the subshell in its own process.
+                            (plain(c) || c.is_exec())
                                 && c.redirections.iter().all(|r| {
                                     !matches!(
                                         r.op,
@@ -313,6 +318,158 @@ pub fn shell_execs_final_command(script: &Script, shell: ImplicitExecShell) -> b
                         })
                 })
         }
+    }
+}
+
+/// Builtins that finish at once and start nothing (`echo stopped`, `exit $?`, `true`): when
+/// such commands end a string, the program before them is the one the shell waited for.
+const QUICK_BUILTINS: &[&str] = &[
+    ":", "true", "false", "echo", "printf", "exit", "return", "test", "[", "[[", "((", "let",
+    "set", "export", "unset", "shift", "cd", "pwd", "umask", "ulimit", "readonly", "local",
+    "declare", "typeset", "hash", "alias", "unalias", "times", "type",
+];
+
+/// A builtin of [`QUICK_BUILTINS`], an `exec` that only changes file descriptors, or a
+/// command of assignments alone (`status=$?`).
+fn is_quick_builtin(c: &SimpleCommand) -> bool {
+    match c.name() {
+        None => true,
+        Some("exec") => !c.is_exec(),
+        Some(name) => QUICK_BUILTINS.contains(&name),
+    }
+}
+
+/// A program the shell runs, waits for and goes on after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramBefore<'a> {
+    /// The program's simple command.
+    pub command: &'a SimpleCommand,
+    /// Its node (a `Node::Simple`), for [`chain_before_node`].
+    pub node: &'a Node,
+}
+
+/// When `fin`, a final simple command, is a builtin that finishes at once (`echo stopped`,
+/// `exit $?`, `true`; an `exec` that only redirects; assignments alone), the program that runs
+/// in the foreground just before it: the shell starts it, waits for it to exit and then runs
+/// the builtins after it (`node server.js; echo stopped`, `node server.js || exit 1`).
+///
+/// Steps back over earlier such builtins, through `;`/newline lists, `&&`/`||` operands, `{ }`
+/// and `( )`, within the branch of an `if`/`case` that holds `fin`; stops (`None`) at anything
+/// else: an `exec cmd` (the shell is replaced there, the rest never runs), another builtin
+/// (`wait`, `read`, `eval`), a function call, a pipeline, a background job, a loop or an
+/// `if`/`case`. Any program qualifies here (`date; echo done` gives `date`): whether it runs
+/// long enough to matter is the caller's question.
+pub fn program_before_trailing_builtins<'a>(
+    script: &'a Script,
+    fin: &FinalCommand<'a>,
+) -> Option<ProgramBefore<'a>> {
+    if fin.kind != FinalKind::Simple || !fin.command.is_some_and(is_quick_builtin) {
+        return None;
+    }
+    let functions = function_names(script);
+    let mut steps = Vec::new();
+    if !steps_before_in_list(&script.body, fin.node, &mut steps) {
+        return None;
+    }
+    for step in steps.into_iter().rev() {
+        match last_program_of(step, &functions) {
+            Step::Quick => continue,
+            Step::Program(found) => return Some(found),
+            Step::Stop => return None,
+        }
+    }
+    None
+}
+
+enum Step<'a> {
+    /// Only builtins that finish at once (or nothing that runs).
+    Quick,
+    Program(ProgramBefore<'a>),
+    /// Something the step-back does not go past.
+    Stop,
+}
+
+/// The program that runs last in `node`, when everything after it in `node` finishes at once.
+fn last_program_of<'a>(node: &'a Node, functions: &HashSet<&str>) -> Step<'a> {
+    let each = |items: &mut dyn DoubleEndedIterator<Item = &'a Node>| {
+        for item in items.rev() {
+            match last_program_of(item, functions) {
+                Step::Quick => continue,
+                other => return other,
+            }
+        }
+        Step::Quick
+    };
+    match node {
+        Node::Simple(c) if c.is_exec() => Step::Stop,
+        Node::Simple(c) if is_quick_builtin(c) => Step::Quick,
+        Node::Simple(c) => match c.name() {
+            Some(name) if !BUILTINS.contains(&name) && !functions.contains(name) => {
+                Step::Program(ProgramBefore { command: c, node })
+            }
+            _ => Step::Stop,
+        },
+        Node::AndOr { first, rest, .. } => {
+            each(&mut std::iter::once(&**first).chain(rest.iter().map(|(_, n)| n)))
+        }
+        Node::Group(list, _) | Node::Subshell(list, _) => each(&mut list.iter()),
+        Node::FunctionDef { .. } => Step::Quick,
+        Node::Pipeline { .. }
+        | Node::Background(..)
+        | Node::Loop { .. }
+        | Node::If { .. }
+        | Node::Case { .. } => Step::Stop,
+    }
+}
+
+/// The nodes that run before `target` in the lists and and-or lists around it, back to the
+/// nearest enclosing `if`/`case` branch (the steps outside it are dropped). Returns whether
+/// `target` was found.
+fn steps_before_in_list<'a>(nodes: &'a [Node], target: &Node, out: &mut Vec<&'a Node>) -> bool {
+    for n in nodes {
+        if contains(n, target) {
+            return steps_before_in_node(n, target, out);
+        }
+        out.push(n);
+    }
+    false
+}
+
+fn steps_before_in_node<'a>(node: &'a Node, target: &Node, out: &mut Vec<&'a Node>) -> bool {
+    if std::ptr::eq(node, target) {
+        return true;
+    }
+    match node {
+        Node::AndOr { first, rest, .. } => {
+            for n in std::iter::once(&**first).chain(rest.iter().map(|(_, n)| n)) {
+                if contains(n, target) {
+                    return steps_before_in_node(n, target, out);
+                }
+                out.push(n);
+            }
+            false
+        }
+        Node::Group(list, _) | Node::Subshell(list, _) => steps_before_in_list(list, target, out),
+        Node::If {
+            branches,
+            else_body,
+            ..
+        } => {
+            out.clear();
+            branches
+                .iter()
+                .map(|(_, body)| body)
+                .chain(else_body)
+                .find(|body| body.iter().any(|n| contains(n, target)))
+                .is_some_and(|body| steps_before_in_list(body, target, out))
+        }
+        Node::Case { arms, .. } => {
+            out.clear();
+            arms.iter()
+                .find(|arm| arm.iter().any(|n| contains(n, target)))
+                .is_some_and(|arm| steps_before_in_list(arm, target, out))
+        }
+        _ => false,
     }
 }
 
@@ -541,8 +698,14 @@ pub fn all_simple_commands(script: &Script) -> impl Iterator<Item = &SimpleComma
 /// concurrently). In source order. E.g. for `set -e; ./migrate && exec node app` and the final
 /// `exec node app`: `set -e`, `./migrate`.
 pub fn chain_before<'a>(script: &'a Script, fin: &FinalCommand<'a>) -> Vec<&'a SimpleCommand> {
+    chain_before_node(script, fin.node)
+}
+
+/// [`chain_before`] for any node of the script (a [`ProgramBefore`]'s, a final command's
+/// inside a subshell).
+pub fn chain_before_node<'a>(script: &'a Script, node: &'a Node) -> Vec<&'a SimpleCommand> {
     let mut out = Vec::new();
-    before_in_list(&script.body, fin.node, &mut out);
+    before_in_list(&script.body, node, &mut out);
     out
 }
 

@@ -34,10 +34,11 @@ mod parse;
 pub mod words;
 
 pub use analysis::{
-    all_simple_commands, can_shell_exec_implicitly, chain_before, final_commands,
-    final_commands_in, final_commands_of_body, final_commands_of_call, find_function,
-    function_index, is_exec_tail, shell_execs_final_command, traps, traps_signal, FinalCommand,
-    FinalKind, ImplicitExecShell, TrapCommand,
+    all_simple_commands, can_shell_exec_implicitly, chain_before, chain_before_node,
+    final_commands, final_commands_in, final_commands_of_body, final_commands_of_call,
+    find_function, function_index, is_exec_tail, program_before_trailing_builtins,
+    shell_execs_final_command, traps, traps_signal, FinalCommand, FinalKind, ImplicitExecShell,
+    ProgramBefore, TrapCommand,
 };
 pub use parse::{parse, split_words};
 

@@ -866,6 +866,14 @@ fn implicit_exec_rules() {
         ("wait", false, false),
         ("exec sleep 2", true, true),
         ("trap 'x' TERM; exec sleep 2", true, true),
+        // A final subshell: bash (5.2.15) forks it and waits, even when it execs; busybox
+        // runs it in its own process (checked as PID 1 of a PID namespace).
+        ("(exec sleep 2)", false, true),
+        ("( (sleep 2) )", false, true),
+        ("true && (exec sleep 2)", false, true),
+        ("(cd / && exec sleep 2)", false, true),
+        ("(sleep 2; echo x)", false, false),
+        ("sleep 2; echo x", false, false),
     ];
     for &(src, bash, busybox) in cases {
         let s = p(src);
@@ -1127,4 +1135,60 @@ fn a_nesting_error_at_a_multi_byte_character_covers_the_character() {
         "{e:?}"
     );
     assert_eq!(e.span.slice(&src), "\u{FFFD}");
+}
+
+#[test]
+fn program_before_trailing_builtins_steps_back_over_quick_builtins() {
+    let program = |src: &str| {
+        let s = p(src);
+        let finals = final_commands(&s);
+        let fin = finals.last().copied()?;
+        let fin = match fin.node {
+            Node::Subshell(list, _) => final_commands_in(&s, list).last().copied()?,
+            _ => fin,
+        };
+        program_before_trailing_builtins(&s, &fin).map(|b| b.command.argv().join(" "))
+    };
+    let found = [
+        ("node server.js; echo stopped", "node server.js"),
+        ("node server.js || exit 1", "node server.js"),
+        (
+            "gunicorn app; s=$?; echo \"exit $s\"; exit $s",
+            "gunicorn app",
+        ),
+        (
+            "./migrate && node server.js; echo stopped",
+            "node server.js",
+        ),
+        ("{ node a.js; }; true", "node a.js"),
+        ("(node server.js); echo stopped", "node server.js"),
+        ("(node server.js; echo x)", "node server.js"),
+        ("node a.js && echo ok || echo failed", "node a.js"),
+        (
+            "if [ -n \"$X\" ]; then node a.js; echo done; fi",
+            "node a.js",
+        ),
+        ("exec >/dev/null; node a.js; exec 2>&1", "node a.js"),
+    ];
+    for (src, want) in found {
+        assert_eq!(program(src).as_deref(), Some(want), "{src}");
+    }
+    let none = [
+        "node server.js",
+        "echo hi",
+        "exec node server.js; echo stopped",
+        "node server.js & echo started",
+        "node server.js | tee log; echo x",
+        "node server.js; wait",
+        "node server.js; read x; echo x",
+        "f() { node a.js; }; f; echo done",
+        "node a.js; if true; then echo x; fi",
+        "while :; do node a.js; done; echo x",
+        "node a.js; if true; then echo x; fi; echo y",
+        "case $x in a) node a.js;; esac; echo x",
+        "node a.js; sleep 5",
+    ];
+    for src in none {
+        assert_eq!(program(src), None, "{src}");
+    }
 }
