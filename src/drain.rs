@@ -37,6 +37,16 @@ pub fn is_init_mode_switch(name: &str) -> bool {
     matches!(name, "TINI_KILL_PROCESS_GROUP" | "DUMB_INIT_SETSID")
 }
 
+/// Whether a mounted file or folder's name is one a server reads a default config from
+/// (`gunicorn.conf.py`, `sidekiq.yml`, `.yaml`, `.yml.erb`, or a `config` folder holding one).
+pub fn is_default_config_name(path: &str) -> bool {
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    matches!(
+        name,
+        "gunicorn.conf.py" | "sidekiq.yml" | "sidekiq.yaml" | "sidekiq.yml.erb" | "config"
+    )
+}
+
 /// One known drain timeout and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrainTimeout {

@@ -1198,6 +1198,31 @@ pub struct Scripts {
     /// The COPY lookups for those: apart from the scripts', so that they add no note and
     /// spend none of their checks.
     config_copies: CopyLookup,
+    /// Whether each path looked at for a default config file exists (see
+    /// [`Scripts::config_in_folders`]).
+    present: HashMap<PathBuf, bool>,
+}
+
+/// How many answers of [`Scripts::config_in_folders`] are kept (each distinct folder asks a few).
+const MAX_PRESENT_CHECKS: usize = 100_000;
+
+/// The folder of a workload's file when that may be its process's working directory: a
+/// Procfile's, a compose file's, a fly.toml's.
+fn workload_file(files: &Files, workload: &(crate::model::Platform, FileId)) -> Option<PathBuf> {
+    use crate::model::Platform;
+    match workload.0 {
+        Platform::Procfile | Platform::Compose | Platform::Fly => {
+            files.disk_path(workload.1).parent().map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+                .to_path_buf()
+            })
+        }
+        _ => None,
+    }
 }
 
 impl Scripts {
@@ -1213,6 +1238,7 @@ impl Scripts {
             ignore_notes: 0,
             configs: HashMap::new(),
             config_copies: CopyLookup::default(),
+            present: HashMap::new(),
         }
     }
 
@@ -1226,8 +1252,10 @@ impl Scripts {
     ) {
         for workload in workloads {
             let build = Build::of(workload);
+            let wl = (workload.platform, workload.location.file);
             for process in &mut workload.processes {
-                process.default_config_file = self.default_config_file(images, process, build);
+                process.default_config_file = self.default_config_file(images, process, build)
+                    || self.config_in_folders(images, workload_file(files, &wl), process);
                 let Some(image) = process.image.and_then(|i| images.get(i)) else {
                     continue;
                 };
@@ -1325,6 +1353,61 @@ impl Scripts {
     /// directory is unknown, a COPY from elsewhere or to an unknown place may have put one
     /// there, the lookup ran out). A process that runs an image from a registry, or no image,
     /// is taken to have none.
+    /// Whether a config file that the process's server reads by default is at its conventional
+    /// place (relative) in a folder that may be its working directory as far as the scan knows:
+    /// the build context of the image it runs, `folder` (a Procfile's, compose file's or
+    /// fly.toml's), a host folder bound into it; or the platform mounts a file of that name.
+    fn config_in_folders(
+        &mut self,
+        images: &[Image],
+        folder: Option<PathBuf>,
+        process: &Process,
+    ) -> bool {
+        let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
+            return false;
+        };
+        let Some(server) = main.server else {
+            return false;
+        };
+        let words: Vec<&str> = main.argv.iter().map(String::as_str).collect();
+        let Some(names) = crate::drain::default_config_files(server, &words) else {
+            return true;
+        };
+        if names.is_empty() {
+            return false;
+        }
+        if process.mounts.as_ref().is_some_and(|m| m.config_named) {
+            return true;
+        }
+        let mut folders: Vec<PathBuf> = Vec::new();
+        if let Some(context) = process
+            .image
+            .and_then(|i| images.get(i))
+            .and_then(|i| i.context_dir.clone())
+        {
+            folders.push(context);
+        }
+        if let Some(folder) = folder {
+            for host in process.mounts.iter().flat_map(|m| m.host_folders.iter()) {
+                folders.push(folder.join(host));
+            }
+            folders.push(folder);
+        }
+        folders.iter().any(|folder| {
+            names.iter().filter(|n| !n.starts_with('/')).any(|name| {
+                let path = folder.join(name);
+                if let Some(&known) = self.present.get(&path) {
+                    return known;
+                }
+                let found = std::fs::symlink_metadata(&path).is_ok();
+                if self.present.len() < MAX_PRESENT_CHECKS {
+                    self.present.insert(path, found);
+                }
+                found
+            })
+        })
+    }
+
     fn default_config_file(&mut self, images: &[Image], process: &Process, build: Build) -> bool {
         let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
             return false;
@@ -1343,6 +1426,9 @@ impl Scripts {
             // Built from a Dockerfile not in the scan, or another stage of it.
             return build != Build::Implicit;
         };
+        if image.unknown_files {
+            return true;
+        }
         let (Some(context), Some(workdir), false) = (
             image.context_dir.as_deref(),
             image.workdir.as_deref(),
@@ -4101,6 +4187,7 @@ mod tests {
                 context_dir: Some(context.clone()),
                 copies,
                 other_copies: Vec::new(),
+                unknown_files: false,
                 healthcheck: false,
                 workdir: (rng.below(4) != 0).then(|| "/app".to_string()),
                 workload: 0,
@@ -4143,6 +4230,7 @@ mod tests {
             path: None,
             context_dir: Some(context.clone()),
             other_copies: Vec::new(),
+            unknown_files: false,
             copies: vec![
                 copy_to(&["old.sh"], Some((&root, "/app/old.sh", false))),
                 copy_to(&["x"], Some((&root, "/deep/a/b/c/d/e/f", true))),

@@ -462,6 +462,18 @@ pub struct Process {
     /// told. Set by linking; its drain timeout may be set there, so the server's default is not
     /// known to apply.
     pub default_config_file: bool,
+    /// Where the platform puts files into the process that may hold a server's default config
+    /// file (see [`crate::drain::default_config_files`]): see [`ConfigMounts`].
+    pub mounts: Option<Box<ConfigMounts>>,
+}
+
+/// Files a platform puts into a process: a Kubernetes volume mounted at a path named like a
+/// default config file (`gunicorn.conf.py`, `sidekiq.yml`, a `config` folder), compose bind
+/// mounts of host folders (relative to the compose file's folder, or absolute).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigMounts {
+    pub config_named: bool,
+    pub host_folders: Vec<String>,
 }
 
 impl Process {
@@ -485,6 +497,7 @@ impl Process {
             stop_signal: None,
             image: None,
             default_config_file: false,
+            mounts: None,
         }
     }
 
@@ -1079,6 +1092,10 @@ pub struct Image {
     /// another stage or image, a here-document) put their files: absolute and cleaned, `None`
     /// when unknown. What they copy is not known.
     pub other_copies: Vec<Option<String>>,
+    /// The final stage (or a stage it is built from) may have put files whose names are not
+    /// known into the image: a COPY/ADD to a place named by a variable, an ADD of a URL or an
+    /// archive, a RUN that fetches, unpacks, copies or writes files.
+    pub unknown_files: bool,
     /// Index into [`Model::workloads`] of the image's own workload.
     pub workload: usize,
 }

@@ -339,6 +339,20 @@ impl Files {
         self.entry(id).map_or("", |e| &e.path)
     }
 
+    /// Where the file is on disk: where it is read again, else the path it is shown by (a text
+    /// handed in is taken to be at its shown path).
+    pub fn disk_path(&self, id: FileId) -> &std::path::Path {
+        match self.entry(id) {
+            Some(Entry {
+                path,
+                stored: Stored::Disk(on_disk),
+                ..
+            }) => on_disk.path(path),
+            Some(entry) => std::path::Path::new(&*entry.path),
+            None => std::path::Path::new(""),
+        }
+    }
+
     /// The file's kind (a released or unknown file says YAML: nothing asks for theirs).
     pub fn kind(&self, id: FileId) -> FileKind {
         self.entry(id).map_or(FileKind::Yaml, |e| e.kind)

@@ -227,6 +227,43 @@ fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str, Span, Span
     }
 }
 
+/// What a service's `volumes:` mount that may hold a server's default config file: host
+/// folders bound (short `./src:/app` or long `{type: bind, source: ./src}`), and volumes
+/// mounted at a path named like such a file.
+fn config_mounts(volumes: Option<&Node>) -> Option<Box<crate::model::ConfigMounts>> {
+    let mut mounts = crate::model::ConfigMounts::default();
+    for volume in volumes.into_iter().flat_map(Node::items) {
+        let (source, target) = match volume.as_str() {
+            Some(short) => {
+                let mut parts = short.splitn(3, ':');
+                let first = parts.next().unwrap_or("");
+                match parts.next() {
+                    Some(target) => (Some(first), Some(target)),
+                    None => (None, Some(first)),
+                }
+            }
+            None => (
+                volume.get("source").and_then(Node::as_str),
+                volume.get("target").and_then(Node::as_str),
+            ),
+        };
+        if target.is_some_and(crate::drain::is_default_config_name) {
+            mounts.config_named = true;
+        }
+        if let Some(source) = source.filter(|s| s.starts_with(['.', '/', '~', '$'])) {
+            if source.starts_with(['~', '$']) {
+                // Where it is on the host is not known.
+                mounts.config_named = true;
+            } else if mounts.host_folders.len() < 16 {
+                mounts.host_folders.push(source.to_string());
+            } else {
+                mounts.config_named = true;
+            }
+        }
+    }
+    (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
+}
+
 fn service(
     file: FileId,
     name: &str,
@@ -415,6 +452,7 @@ fn service(
 
     let mut process = Process::new(name, ProcessRole::Main, effective, shell);
     process.env = env;
+    process.mounts = config_mounts(node.get("volumes"));
     fragment.workloads.push(Workload {
         platform: Platform::Compose,
         name: format!("service {name}"),

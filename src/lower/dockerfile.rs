@@ -29,6 +29,8 @@ struct Effective<'a> {
     copies: Vec<ImageCopy>,
     /// Where COPYs from elsewhere than the context put their files (see [`Image::other_copies`]).
     other_copies: Vec<Option<String>>,
+    /// See [`Image::unknown_files`].
+    unknown_files: bool,
     /// The working directory as the COPYs under it share it, made at the first of them.
     shared_workdir: Option<Arc<str>>,
     /// Bytes of shared working directories still to be made (see [`MAX_SHARED_WORKDIR_BYTES`]).
@@ -96,6 +98,7 @@ pub fn lower(
             .get(stage.instructions.clone())
             .unwrap_or(&[])
         {
+            state.unknown_files |= may_write_unknown_files(instruction);
             match instruction.keyword.as_str() {
                 "SHELL" => {
                     if let CommandForm::Exec { args, .. } = instruction.command_form() {
@@ -135,7 +138,12 @@ pub fn lower(
                 }
                 "WORKDIR" => {
                     if let Some(word) = instruction.words().first() {
-                        workdir = change_dir(workdir, &word.value);
+                        // A variable (`WORKDIR $APP_HOME`): where it leads is not known.
+                        workdir = if word.value.contains('$') {
+                            None
+                        } else {
+                            change_dir(workdir, &word.value)
+                        };
                         state.shared_workdir = None;
                     }
                 }
@@ -253,6 +261,7 @@ pub fn lower(
         context_dir: context_dir.map(std::path::Path::to_path_buf),
         copies: state.copies,
         other_copies: state.other_copies,
+        unknown_files: state.unknown_files,
         healthcheck: state.healthcheck,
         workdir,
         workload: 0,
@@ -324,7 +333,7 @@ impl Scope {
                     }),
             };
             if is_env {
-                if crate::drain::is_init_mode_switch(&pair.key) {
+                if crate::drain::env_read_by_rules(&pair.key) {
                     let text = value.as_ref().map(|v| v.text.clone());
                     self.switches.push((pair.key.clone(), text, pair.span));
                 }
@@ -785,6 +794,54 @@ fn copy_destination(
         }
     })
     .filter(|path| path.path_len() < PATH_MAX)
+}
+
+/// Whether an instruction may put files in the image whose names are not known (see
+/// [`Image::unknown_files`]): a COPY or ADD to a place named by a variable, an ADD of a URL or
+/// of an archive (which it unpacks), a RUN that names a server's default config file or fetches,
+/// clones, unpacks, copies or writes files.
+fn may_write_unknown_files(instruction: &Instruction) -> bool {
+    match instruction.keyword.as_str() {
+        "COPY" | "ADD" => {
+            let words = instruction.words();
+            let Some((destination, sources)) = words.split_last() else {
+                return false;
+            };
+            destination.value.contains('$')
+                || (instruction.keyword == "ADD"
+                    && sources.iter().any(|w| {
+                        let v = w.value.to_ascii_lowercase();
+                        v.contains("://")
+                            || v.starts_with("git@")
+                            || [
+                                ".tar", ".tgz", ".gz", ".bz2", ".xz", ".tbz2", ".txz", ".zst",
+                            ]
+                            .iter()
+                            .any(|ext| v.ends_with(ext))
+                    }))
+        }
+        "RUN" => {
+            let text = instruction.args.as_str();
+            [
+                "gunicorn.conf",
+                "sidekiq.y",
+                "git clone",
+                "curl ",
+                "wget ",
+                "tar ",
+                "unzip ",
+                "cp ",
+                "mv ",
+                "ln ",
+                ">",
+                "tee ",
+            ]
+            .iter()
+            .any(|needle| text.contains(needle))
+                || !instruction.heredocs.is_empty()
+        }
+        _ => false,
+    }
 }
 
 /// How many destinations of COPYs from elsewhere than the context an image keeps: a realistic

@@ -627,6 +627,23 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
 
     let mut process = Process::new(name, role, command, shell);
     process.env = env;
+    let config_named = node
+        .get("volumeMounts")
+        .into_iter()
+        .flat_map(Node::items)
+        .any(|m| {
+            ["mountPath", "subPath"].iter().any(|key| {
+                m.get(key)
+                    .and_then(Node::as_str)
+                    .is_some_and(crate::drain::is_default_config_name)
+            })
+        });
+    if config_named {
+        process.mounts = Some(Box::new(crate::model::ConfigMounts {
+            config_named,
+            host_folders: Vec::new(),
+        }));
+    }
     process.stop_signal = stop_signal.map(std::sync::Arc::new);
     process.pre_stop = node
         .get_path(&["lifecycle"])

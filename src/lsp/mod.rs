@@ -1175,6 +1175,11 @@ const WATCHED: &[&str] = &[
     "**/Procfile.*",
     "**/fly.toml",
     "**/*.sh",
+    // Files a server reads its drain timeout from by default (SL301/SL303), and what decides
+    // which files a COPY puts into an image.
+    "**/gunicorn.conf.py",
+    "**/sidekiq.yml.erb",
+    "**/.dockerignore",
 ];
 
 /// The text of `path`, a file of the workspace folder `root`, as the workspace lint would read
