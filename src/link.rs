@@ -1201,6 +1201,8 @@ pub struct Scripts {
     /// Whether each path looked at for a default config file exists (see
     /// [`Scripts::config_in_folders`]).
     present: HashMap<PathBuf, bool>,
+    /// The note that the COPY lookups for default config files ran out was given.
+    config_noted: bool,
 }
 
 /// How many answers of [`Scripts::config_in_folders`] are kept (each distinct folder asks a few).
@@ -1239,6 +1241,7 @@ impl Scripts {
             configs: HashMap::new(),
             config_copies: CopyLookup::default(),
             present: HashMap::new(),
+            config_noted: false,
         }
     }
 
@@ -1340,6 +1343,20 @@ impl Scripts {
             linked.notes.push(format!(
                 "{}:{line}: looking for entrypoint scripts among COPY destinations stopped after indexing {MAX_COPY_INDEX_NODES} of their folders (shutdownlint's limit), at this COPY; scripts that it or an earlier COPY of its Dockerfile (or a COPY of a Dockerfile looked at later) may have put in the image are not read (SL103 and the other script rules are not checked for them)",
                 files.path(at.file)
+            ));
+        }
+        let config_ran_out = self
+            .config_copies
+            .checks
+            .ran_out
+            .as_ref()
+            .map(|(file, _)| *file)
+            .or(self.config_copies.nodes.ran_out.map(|at| at.file));
+        if let (Some(dockerfile), false) = (config_ran_out, self.config_noted) {
+            self.config_noted = true;
+            linked.notes.push(format!(
+                "{}: looking for servers' default config files (gunicorn.conf.py, config/sidekiq.yml) among COPYs stopped at shutdownlint's limit; processes not looked at by then are taken as possibly having one, so SL301 and SL303 do not count gunicorn's or sidekiq's default drain timeout for them",
+                files.path(dockerfile)
             ));
         }
     }
@@ -1535,7 +1552,12 @@ fn may_be_copied(image: &Image, context: &Path, target: &str, copies: &mut CopyL
     match index.find(image, target, &mut context, is_dir, checks) {
         Some(Some(_)) => true,
         Some(None) => index.unknown.is_some(),
-        None => true,
+        None => {
+            checks
+                .ran_out
+                .get_or_insert_with(|| (image.dockerfile, target.to_string()));
+            true
+        }
     }
 }
 
@@ -4258,5 +4280,35 @@ mod tests {
         );
         assert_eq!(found(12, "x/e.sh"), (Some(context.join("x/e.sh")), false));
         assert!(!found(MAX_COPY_INDEX_NODES, "/srv/e.sh").1);
+    }
+
+    /// A default config file looked for among COPYs once the checks ran out may be there (the
+    /// rule is silent), and where they ran out is kept, for the note.
+    #[test]
+    fn default_config_lookup_past_its_checks_is_conservative_and_noted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let context = dir.path().join("ctx");
+        std::fs::create_dir_all(context.join("d/config")).expect("mkdir");
+        std::fs::write(context.join("d/config/other.yml"), "x").expect("write");
+        let root: Arc<str> = "".into();
+        let image = Image {
+            dockerfile: FileId(0),
+            path: None,
+            context_dir: Some(context.clone()),
+            other_copies: Vec::new(),
+            unknown_files: false,
+            copies: vec![copy_to(&["d"], Some((&root, "/app", true)))],
+            healthcheck: false,
+            workdir: Some("/app".to_string()),
+            workload: 0,
+        };
+        let target = "/app/config/sidekiq.yml";
+        let mut lookup = CopyLookup::default();
+        assert!(!may_be_copied(&image, &context, target, &mut lookup));
+        assert!(lookup.checks.ran_out.is_none());
+        let mut lookup = CopyLookup::default();
+        lookup.checks.left = 0;
+        assert!(may_be_copied(&image, &context, target, &mut lookup));
+        assert_eq!(lookup.checks.ran_out, Some((FileId(0), target.to_string())));
     }
 }
