@@ -230,7 +230,22 @@ pub fn is_repository(git: &Path, follow: bool) -> bool {
 /// cost of one step per component and link (the system's `realpath` reads each prefix whole:
 /// for a path thousands of folders deep, millions of steps). `None` when it does not exist or
 /// cannot be looked at.
+///
+/// On Linux the system resolves the path once and says where it led (`/proc/self/fd`): three
+/// system calls whatever the depth. Linking asks this of every Dockerfile, build context and
+/// entrypoint script (several times each), and one step per component cost a file a hundred
+/// folders deep a hundred `openat`s. The walk is taken where the system cannot answer (a path
+/// over `PATH_MAX`, no `/proc`, too many links).
 pub fn canonical(path: &Path) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    if let Some(known) = fd::canonical_by_system(path) {
+        return known;
+    }
+    canonical_walked(path)
+}
+
+/// [`canonical`] by our walk, one component at a time.
+fn canonical_walked(path: &Path) -> Option<PathBuf> {
     let cwd = if path.is_absolute() {
         PathBuf::new()
     } else {
@@ -884,6 +899,63 @@ pub(crate) mod fd {
         open_file(from, name, true)
     }
 
+    /// [`super::canonical`] as the system resolves `path` (one `open` of it with `O_PATH`, which
+    /// opens no file, not even a FIFO or a device) and then names the file it opened
+    /// (`/proc/self/fd`, checked once to be the kernel's): one walk of the path by the system,
+    /// none of ours. `Some(None)` when the path leads to nothing (a missing name, a file taken
+    /// for a folder); `None` when the system gives no answer the walk would give too (an error
+    /// of another kind, a path or place over `PATH_MAX`, no `/proc`, a place not named by a
+    /// path from the root, a path ending in `/.`, which the walk takes for the name before it):
+    /// the caller walks the path.
+    #[cfg(target_os = "linux")]
+    pub(super) fn canonical_by_system(path: &Path) -> Option<Option<PathBuf>> {
+        let bytes = path.as_os_str().as_bytes();
+        if bytes.is_empty() || bytes.ends_with(b"/.") || !proc_is_procfs() {
+            return None;
+        }
+        let name = c_name(path.as_os_str()).ok()?;
+        // SAFETY: `name` is a NUL-terminated string that outlives the call.
+        let fd = unsafe { libc::open(name.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+        if fd < 0 {
+            let error = io::Error::last_os_error().raw_os_error();
+            return matches!(error, Some(libc::ENOENT | libc::ENOTDIR)).then_some(None);
+        }
+        // SAFETY: `fd` was just opened and is owned by nobody else.
+        let opened = unsafe { OwnedFd::from_raw_fd(fd) };
+        let link = CString::new(format!("/proc/self/fd/{}", opened.as_raw_fd())).ok()?;
+        // One call with room for the longest path (`std::fs::read_link` starts small and asks
+        // again, five times for a path of 4 KB).
+        let mut buffer = [0u8; libc::PATH_MAX as usize + 1];
+        // SAFETY: `link` is NUL-terminated and `buffer` has room for `buffer.len()` bytes.
+        let len =
+            unsafe { libc::readlink(link.as_ptr(), buffer.as_mut_ptr().cast(), buffer.len()) };
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&len| len < buffer.len())?;
+        let real = buffer.get(..len)?;
+        // A place outside the root is named `(unreachable)/...`, a file deleted since
+        // `... (deleted)`: the walk says what the path names now.
+        if !real.starts_with(b"/") || real.ends_with(b" (deleted)") {
+            return None;
+        }
+        // A copy of its own length: callers keep tens of thousands of these.
+        Some(Some(PathBuf::from(OsStr::from_bytes(real))))
+    }
+
+    /// Whether `/proc` is the kernel's (its file system's magic number), asked once: what
+    /// `/proc/self/fd` says of a descriptor is believed only then.
+    #[cfg(target_os = "linux")]
+    fn proc_is_procfs() -> bool {
+        static PROCFS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *PROCFS.get_or_init(|| {
+            let mut fs = std::mem::MaybeUninit::<libc::statfs>::uninit();
+            // SAFETY: the path is NUL-terminated and `fs` has room for the result.
+            let done = unsafe { libc::statfs(c"/proc/self/fd".as_ptr(), fs.as_mut_ptr()) };
+            // SAFETY: `statfs` succeeded, so it filled `fs`.
+            done == 0 && unsafe { fs.assume_init() }.f_type == libc::PROC_SUPER_MAGIC
+        })
+    }
+
     /// Whether `.git` (of any kind) is in the folder `at`: what such a folder holds can come
     /// from a repository, so a link in it is not followed (the safe side: a `.git` git would
     /// not take for a repository still counts here).
@@ -1353,6 +1425,77 @@ mod tests {
             locate(&argument, &repo),
             Located::Link { link, whole: false }
         );
+    }
+
+    /// Where the system answers for [`canonical`] (on Linux, one open of the path and what
+    /// `/proc/self/fd` says of it), it answers as the walk does: links followed, `..` taken
+    /// after them, missing names, files taken for folders, loops of links.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_system_resolves_paths_as_the_walk_does() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let top = tmp.path().canonicalize().expect("canonical");
+        for dir in [top.join("repo/app/db"), top.join("other/db")] {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        std::fs::write(top.join("repo/app/Dockerfile"), "FROM x\n").expect("write");
+        symlink("../other", top.join("repo/deploy")).expect("symlink");
+        symlink(top.join("repo/app"), top.join("outside")).expect("symlink");
+        symlink("outside/db/../..", top.join("up")).expect("symlink");
+        symlink("Dockerfile", top.join("repo/app/file")).expect("symlink");
+        symlink("gone", top.join("dangling")).expect("symlink");
+        symlink("b", top.join("a")).expect("symlink");
+        symlink("a", top.join("b")).expect("symlink");
+        let names = [
+            ".",
+            "..",
+            "repo",
+            "repo/app/",
+            "repo/app/Dockerfile",
+            "repo/app/Dockerfile/",
+            "repo/app/Dockerfile/.",
+            "repo/app/Dockerfile/..",
+            "repo/app/Dockerfile/x",
+            "repo/app/./db/..",
+            "repo/app/file",
+            "repo/app/file/",
+            "repo/deploy/db",
+            "outside/Dockerfile",
+            "outside/../app",
+            "up/app",
+            "dangling",
+            "dangling/x",
+            "a/x",
+            "missing/../x",
+        ];
+        let mut answered = 0;
+        for name in names {
+            let absolute = top.join(name);
+            let walked = canonical_walked(&absolute);
+            // The walk takes `file/.` for `file` (the system for nothing): the system is not
+            // asked for a path ending in `/.`, so that `canonical` says what it said.
+            if !name.ends_with("/.") {
+                assert_eq!(walked, absolute.canonicalize().ok(), "{name}");
+            }
+            if let Some(known) = fd::canonical_by_system(&absolute) {
+                assert_eq!(known, walked, "{name}");
+                answered += 1;
+            }
+            assert_eq!(canonical(&absolute), walked, "{name}");
+        }
+        // Relative paths, from the working directory.
+        let here = std::env::current_dir().expect("cwd");
+        for name in ["src", "src/../Cargo.toml", "missing"] {
+            let given = Path::new(name);
+            let walked = canonical_walked(given);
+            assert_eq!(walked, here.join(name).canonicalize().ok(), "{name}");
+            assert_eq!(canonical(given), walked, "{name}");
+        }
+        // Where `/proc` is mounted, the system answered all but the loop and the two paths
+        // ending in `/.`.
+        if fd::canonical_by_system(&top).is_some() {
+            assert_eq!(answered, names.len() - 3);
+        }
     }
 
     /// The walk from open folders says what the walk by whole paths says, on every spelling
