@@ -1380,19 +1380,10 @@ impl Scripts {
         folder: Option<PathBuf>,
         process: &Process,
     ) -> bool {
-        let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
-            return false;
+        let names = match server_config_files(process) {
+            Ok(names) => names,
+            Err(present) => return present,
         };
-        let Some(server) = main.server else {
-            return false;
-        };
-        let words: Vec<&str> = main.argv.iter().map(String::as_str).collect();
-        let Some(names) = crate::drain::default_config_files(server, &words) else {
-            return true;
-        };
-        if names.is_empty() {
-            return false;
-        }
         if process.mounts.as_ref().is_some_and(|m| m.config_named) {
             return true;
         }
@@ -1426,19 +1417,10 @@ impl Scripts {
     }
 
     fn default_config_file(&mut self, images: &[Image], process: &Process, build: Build) -> bool {
-        let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
-            return false;
+        let files = match server_config_files(process) {
+            Ok(files) => files,
+            Err(present) => return present,
         };
-        let Some(server) = main.server else {
-            return false;
-        };
-        let words: Vec<&str> = main.argv.iter().map(String::as_str).collect();
-        let Some(files) = crate::drain::default_config_files(server, &words) else {
-            return true;
-        };
-        if files.is_empty() {
-            return false;
-        }
         let Some(image) = process.image.and_then(|i| images.get(i)) else {
             // Built from a Dockerfile not in the scan, or another stage of it.
             return build != Build::Implicit;
@@ -1593,6 +1575,23 @@ fn copy_index<'i>(
         std::collections::hash_map::Entry::Vacant(entry) => {
             entry.insert(new_index(&mut nodes.left))
         }
+    }
+}
+
+/// The config files the server of `process` loads by default, none empty; else whether to
+/// take one as present (`true`: which it loads is not known; `false`: no server, or none).
+fn server_config_files(process: &Process) -> Result<Vec<String>, bool> {
+    let Some(main) = process.analysis.as_ref().and_then(|a| a.main.as_ref()) else {
+        return Err(false);
+    };
+    let Some(server) = main.server else {
+        return Err(false);
+    };
+    let words: Vec<&str> = main.argv.iter().map(String::as_str).collect();
+    match crate::drain::default_config_files(server, &words) {
+        None => Err(true),
+        Some(files) if files.is_empty() => Err(false),
+        Some(files) => Ok(files),
     }
 }
 
