@@ -247,7 +247,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<String, String> {
 }
 
 /// Bytes as text, invalid UTF-8 replaced.
-fn decode(bytes: Vec<u8>) -> String {
+pub(crate) fn decode(bytes: Vec<u8>) -> String {
     match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),

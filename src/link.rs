@@ -3092,7 +3092,7 @@ fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Result<String, 
             continue;
         }
         let bytes = crate::read_opened(file, max_bytes).map_err(|_| None)?;
-        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+        return Ok(crate::decode(bytes));
     }
     Err(Some(
         "replaced again and again while it was read; not read".into(),

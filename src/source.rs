@@ -388,7 +388,7 @@ impl Files {
         // The cap is the length linted: a file that grew has changed.
         let text = on_disk
             .read(&entry.path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map(crate::decode)
             .map(|t| with_line_breaks(entry.kind, t));
         let text: Arc<str> = match text {
             Ok(text) if on_disk.is(&text) => Arc::from(text),
