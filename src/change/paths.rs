@@ -817,11 +817,26 @@ pub(crate) mod fd {
     /// Open the folder `name` in `at` (`at` itself is `AT_FDCWD` for a path): `follow` says
     /// whether a link is followed.
     pub(crate) fn open_dir(at: RawFd, name: &OsStr, follow: bool) -> io::Result<OwnedFd> {
+        open_dir_as(at, name, follow, SEARCH)
+    }
+
+    /// [`open_dir`] opened to be listed (`readdir`), not only looked in.
+    pub(crate) fn open_dir_to_list(at: RawFd, name: &OsStr, follow: bool) -> io::Result<OwnedFd> {
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | libc::O_NONBLOCK;
+        open_dir_as(at, name, follow, flags)
+    }
+
+    fn open_dir_as(
+        at: RawFd,
+        name: &OsStr,
+        follow: bool,
+        flags: libc::c_int,
+    ) -> io::Result<OwnedFd> {
         let name = c_name(name)?;
         let flags = if follow {
-            SEARCH
+            flags
         } else {
-            SEARCH | libc::O_NOFOLLOW
+            flags | libc::O_NOFOLLOW
         };
         // SAFETY: `name` is a NUL-terminated string that outlives the call.
         let fd = unsafe { libc::openat(at, name.as_ptr(), flags) };

@@ -532,24 +532,10 @@ mod list {
         Ok((handle, entries))
     }
 
-    /// Open the folder `name` in `at` to read it; a link is followed only with `follow`.
+    /// Open the folder `name` in `at` to list it; a link is followed only with `follow`.
     #[cfg(unix)]
     fn open_at(at: std::os::fd::RawFd, name: &OsStr, follow: bool) -> io::Result<Handle> {
-        use std::os::fd::{FromRawFd, OwnedFd};
-        use std::os::unix::ffi::OsStrExt;
-        let c = std::ffi::CString::new(name.as_bytes())
-            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-        let mut flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | libc::O_NONBLOCK;
-        if !follow {
-            flags |= libc::O_NOFOLLOW;
-        }
-        // SAFETY: `c` is a NUL-terminated string that outlives the call.
-        let fd = unsafe { libc::openat(at, c.as_ptr(), flags) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just opened and is owned by nobody else.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        crate::change::paths::fd::open_dir_to_list(at, name, follow)
     }
 
     /// The names in the open folder `handle` (without `.` and `..`), each with its type.
