@@ -702,7 +702,7 @@ fn image_copies(
                 || written == "."
                 || written.ends_with("/.");
             copies.push(ImageCopy {
-                sources: sources.iter().map(|w| w.value.clone()).collect(),
+                sources: sources.iter().map(|w| in_context(&w.value)).collect(),
                 destination: copy_destination(written, directory, workdir, shared, budget),
                 location,
                 excludes,
@@ -711,6 +711,25 @@ fn image_copies(
         }
         _ => copies.push(unknown(sources.iter().map(|w| w.value.clone()).collect())),
     }
+}
+
+/// A COPY source as a path of the build context: BuildKit resolves a source from the
+/// context's root whatever it says, so `/app/start.sh` and `../app/start.sh` are the context's
+/// `app/start.sh` (a `..` at the root stays there). Sources already inside are kept as written
+/// (`./`, a trailing `/` and wildcards mean what they meant).
+fn in_context(source: &str) -> String {
+    let leaves = source.starts_with('/') || source.split('/').any(|part| part == "..");
+    if !leaves {
+        return source.to_string();
+    }
+    let mut cleaned = crate::link::globs::context_path(std::path::Path::new(source));
+    if cleaned.is_empty() {
+        cleaned.push('.');
+    }
+    if source.ends_with('/') && !cleaned.ends_with('/') {
+        cleaned.push('/');
+    }
+    cleaned
 }
 
 /// What a `COPY --parents` source keeps below its destination, as `/name` components (empty
@@ -884,6 +903,21 @@ pub fn normalize(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_sources_are_read_from_the_context_root() {
+        for (source, in_the_context) in [
+            ("./docker/entrypoint.sh", "./docker/entrypoint.sh"),
+            ("docker/*.sh", "docker/*.sh"),
+            ("/docker/entrypoint.sh", "docker/entrypoint.sh"),
+            ("../app/", "app/"),
+            ("../../*.sh", "*.sh"),
+            ("/", "./"),
+            ("..", "."),
+        ] {
+            assert_eq!(in_context(source), in_the_context, "{source}");
+        }
+    }
     use crate::formats::dockerfile::MAX_SUBSTITUTED;
 
     /// The joined path as Docker writes it before cleaning.
