@@ -450,12 +450,29 @@ const KERNEL_DIRS: &[&str] = &["/proc", "/sys"];
 
 /// Where `path` resolves, through links, when that is in `/proc` or `/sys`: never where a
 /// repository keeps its git files. Neither the check nor the links it resolves open the file.
+/// The run's own process folder is named `/proc/self` (its thread's `/proc/thread-self`), as
+/// a link there says: the number changes from run to run, and messages must not.
 pub(crate) fn kernel_file(path: &Path) -> Option<PathBuf> {
     let target = std::fs::canonicalize(path).ok()?;
-    KERNEL_DIRS
-        .iter()
-        .any(|dir| target.starts_with(dir))
-        .then_some(target)
+    if !KERNEL_DIRS.iter().any(|dir| target.starts_with(dir)) {
+        return None;
+    }
+    let own = Path::new("/proc").join(std::process::id().to_string());
+    let Ok(rest) = target.strip_prefix(&own) else {
+        return Some(target);
+    };
+    let mut names = rest.components();
+    let thread = names.next().is_some_and(|c| c.as_os_str() == "task") && names.next().is_some();
+    let (name, rest) = if thread {
+        ("/proc/thread-self", names.as_path())
+    } else {
+        ("/proc/self", rest)
+    };
+    Some(if rest.as_os_str().is_empty() {
+        PathBuf::from(name)
+    } else {
+        Path::new(name).join(rest)
+    })
 }
 
 /// The UTF-16 or UTF-32 encoding a file's byte-order mark announces. Read as UTF-8 such a
@@ -569,6 +586,9 @@ struct FileOutput {
     /// The folder of a file whose facts image linking resolves next to it (see
     /// [`formats::Fragment::links_by_folder`]).
     dir: Option<PathBuf>,
+    /// For a compose file, Procfile or fly.toml: the scanned folder it was found in (see
+    /// [`scanned_root`]).
+    root: Option<PathBuf>,
     /// `None` when the file gave no model facts (most files of a big tree: CRDs, other YAML).
     fragment: Option<Box<formats::Fragment>>,
     diagnostics: Vec<Diagnostic>,
@@ -636,6 +656,7 @@ fn lint_sources(
     // known at the end.
     let mut files = Files::default();
     let mut dirs = HashMap::new();
+    let mut roots = HashMap::new();
     let mut fragments = Vec::new();
     let mut diagnostics = Vec::new();
     // One copy of each text the findings say (most repeat), kept until they are sorted.
@@ -726,6 +747,9 @@ fn lint_sources(
             if let Some(dir) = output.dir.take() {
                 dirs.insert(output.file, dir);
             }
+            if let Some(root) = output.root.take() {
+                roots.insert(output.file, root);
+            }
             if let Some(note) = output.unreadable {
                 unreadable.push(note);
                 continue;
@@ -768,7 +792,7 @@ fn lint_sources(
     let services = link::ServiceIndex::new(&model.services, &files);
     services.link(&mut model.workloads, &files);
     analysis::analyze_workloads(&mut model.workloads);
-    let mut scripts = link::Scripts::new(settings.max_file_bytes);
+    let mut scripts = link::Scripts::new(settings.max_file_bytes, roots);
     let mut linked = link::Linked::default();
     scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
     let mut rest = relowered.as_slice();
@@ -950,6 +974,9 @@ fn process_source(
         Content::Path(path, _) => path.clone(),
         Content::Text(_) => None,
     };
+    let root = matches!(kind, FileKind::Compose | FileKind::Procfile | FileKind::Fly)
+        .then(|| scanned_root(&display, dir.as_deref(), &content))
+        .flatten();
     let dir = dir.or_else(|| match &content {
         Content::Path(path, _) => path
             .as_deref()
@@ -996,6 +1023,7 @@ fn process_source(
                 kind,
                 text: Kept::Nothing,
                 dir,
+                root: None,
                 fragment: None,
                 diagnostics: Vec::new(),
                 suppressions: Vec::new(),
@@ -1033,7 +1061,26 @@ fn process_source(
         .as_deref()
         .filter(|fragment| fragment.links_by_folder())
         .and(dir);
+    output.root = output.fragment.is_some().then_some(root).flatten();
     output
+}
+
+/// The scanned folder a file was found in: its path without the names the walk went down
+/// from the folder given (see [`discover::Origin::below`]). For a file handed in as text, or
+/// read without an origin, its own folder. Lookups of other files on its behalf stay inside
+/// it (see [`link::Scripts`]).
+fn scanned_root(display: &str, dir: Option<&Path>, content: &Content) -> Option<PathBuf> {
+    let (path, below) = match content {
+        Content::Path(path, Some(origin)) => (
+            path.as_deref().unwrap_or_else(|| Path::new(display)),
+            usize::try_from(origin.below).ok()?,
+        ),
+        Content::Path(path, None) => (path.as_deref().unwrap_or_else(|| Path::new(display)), 1),
+        Content::Text(_) => return dir.map(Path::to_path_buf),
+    };
+    let components: Vec<_> = path.components().collect();
+    let kept = components.len().checked_sub(below)?;
+    Some(components[..kept].iter().collect())
 }
 
 fn process_file(
@@ -1051,6 +1098,7 @@ fn process_file(
         kind: file.kind,
         text: Kept::Nothing,
         dir: None,
+        root: None,
         fragment: None,
         diagnostics: Vec::new(),
         suppressions,
@@ -1175,6 +1223,28 @@ pub fn first_line_span(text: &str) -> Span {
 #[cfg(test)]
 mod pipeline_tests {
     use super::*;
+
+    /// The run's own process folder is named as a link to it says, the same in every run.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_runs_own_process_folder_is_named_self() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        assert_eq!(
+            kernel_file(Path::new("/proc/self")),
+            Some(PathBuf::from("/proc/self"))
+        );
+        assert_eq!(
+            kernel_file(Path::new("/proc/self/status")),
+            Some(PathBuf::from("/proc/self/status"))
+        );
+        assert_eq!(
+            kernel_file(Path::new("/proc/thread-self/comm")),
+            Some(PathBuf::from("/proc/thread-self/comm"))
+        );
+        assert_eq!(kernel_file(Path::new("/")), None);
+    }
 
     /// A found file is read as found: when its path no longer opens the file found, it is
     /// opened again from the scanned folder down, never through a link. A folder on the way

@@ -20,7 +20,7 @@ use crate::source::{FileId, FileKind, Files, SourceFile};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
 
-mod globs;
+pub(crate) mod globs;
 pub(crate) use globs::contains_wildcards;
 use globs::{DockerIgnore, Glob, Presence};
 
@@ -1199,8 +1199,11 @@ pub struct Scripts {
     /// spend none of their checks.
     config_copies: CopyLookup,
     /// Whether each path looked at for a default config file exists (see
-    /// [`Scripts::config_in_folders`]).
-    present: HashMap<PathBuf, bool>,
+    /// [`Scripts::config_in_folders`]); `None`: not known inside the scan.
+    present: HashMap<(PathBuf, PathBuf), Option<bool>>,
+    /// The scanned folder each compose file, Procfile and fly.toml was found in: its folders
+    /// are looked at for default config files only inside it.
+    roots: HashMap<FileId, PathBuf>,
     /// The note that the COPY lookups for default config files ran out was given.
     config_noted: bool,
 }
@@ -1228,9 +1231,12 @@ fn workload_file(files: &Files, workload: &(crate::model::Platform, FileId)) -> 
 }
 
 impl Scripts {
-    pub fn new(max_file_bytes: u64) -> Self {
+    /// `roots`: the scanned folder of each compose file, Procfile and fly.toml (a workload's
+    /// folders are looked at only inside it).
+    pub fn new(max_file_bytes: u64, roots: HashMap<FileId, PathBuf>) -> Self {
         Scripts {
             max_file_bytes,
+            roots,
             loaded: HashMap::new(),
             resolved: HashMap::new(),
             copies: CopyLookup::default(),
@@ -1257,8 +1263,10 @@ impl Scripts {
             let build = Build::of(workload);
             let wl = (workload.platform, workload.location.file);
             for process in &mut workload.processes {
+                let folder = workload_file(files, &wl)
+                    .map(|folder| (folder, self.roots.get(&wl.1).cloned()));
                 process.default_config_file = self.default_config_file(images, process, build)
-                    || self.config_in_folders(images, workload_file(files, &wl), process);
+                    || self.config_in_folders(images, folder, process);
                 let Some(image) = process.image.and_then(|i| images.get(i)) else {
                     continue;
                 };
@@ -1364,20 +1372,21 @@ impl Scripts {
 
 impl Scripts {
     /// Whether a config file that the process's server reads by default (see
-    /// [`crate::drain::default_config_files`]) may be in its working directory: the image's
-    /// build context has one that a COPY puts there, or that cannot be told (the image is built
-    /// from a Dockerfile not in the scan or from another folder than its context, its working
-    /// directory is unknown, a COPY from elsewhere or to an unknown place may have put one
-    /// there, the lookup ran out). A process that runs an image from a registry, or no image,
-    /// is taken to have none.
-    /// Whether a config file that the process's server reads by default is at its conventional
-    /// place (relative) in a folder that may be its working directory as far as the scan knows:
-    /// the build context of the image it runs, `folder` (a Procfile's, compose file's or
-    /// fly.toml's), a host folder bound into it; or the platform mounts a file of that name.
+    /// [`crate::drain::default_config_files`]) is at its conventional place (relative) in a
+    /// folder that may be its working directory as far as the scan knows: the build context of
+    /// the image it runs, `folder` (a Procfile's, compose file's or fly.toml's, with the scanned
+    /// folder it was found in), a host folder bound into it; or the platform mounts a file of
+    /// that name.
+    ///
+    /// Folders are looked at only inside the scan, never through a link: the build context
+    /// inside itself (a build sees nothing else), the others inside the scanned folder of the
+    /// workload's file. A place outside (a host folder `/srv/app`, `../shared` above the
+    /// scanned folder, a link out) may hold one for all the scan knows: taken as present, so
+    /// the outcome never depends on files outside the scan.
     fn config_in_folders(
         &mut self,
         images: &[Image],
-        folder: Option<PathBuf>,
+        folder: Option<(PathBuf, Option<PathBuf>)>,
         process: &Process,
     ) -> bool {
         let names = match server_config_files(process) {
@@ -1387,31 +1396,38 @@ impl Scripts {
         if process.mounts.as_ref().is_some_and(|m| m.config_named) {
             return true;
         }
-        let mut folders: Vec<PathBuf> = Vec::new();
+        // (folder, the folder it must stay in)
+        let mut folders: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
         if let Some(context) = process
             .image
             .and_then(|i| images.get(i))
             .and_then(|i| i.context_dir.clone())
         {
-            folders.push(context);
+            folders.push((context.clone(), Some(context)));
         }
-        if let Some(folder) = folder {
+        if let Some((folder, root)) = folder {
             for host in process.mounts.iter().flat_map(|m| m.host_folders.iter()) {
-                folders.push(folder.join(host));
+                folders.push((folder.join(host), root.clone()));
             }
-            folders.push(folder);
+            folders.push((folder, root));
         }
-        folders.iter().any(|folder| {
+        folders.iter().any(|(folder, root)| {
             names.iter().filter(|n| !n.starts_with('/')).any(|name| {
-                let path = folder.join(name);
-                if let Some(&known) = self.present.get(&path) {
-                    return known;
-                }
-                let found = std::fs::symlink_metadata(&path).is_ok();
-                if self.present.len() < MAX_PRESENT_CHECKS {
-                    self.present.insert(path, found);
-                }
-                found
+                let Some(root) = root else {
+                    return true;
+                };
+                let key = (root.clone(), folder.join(name));
+                let known = match self.present.get(&key) {
+                    Some(&known) => known,
+                    None => {
+                        let known = crate::change::paths::present_below(&key.0, &key.1);
+                        if self.present.len() < MAX_PRESENT_CHECKS {
+                            self.present.insert(key, known);
+                        }
+                        known
+                    }
+                };
+                known.unwrap_or(true)
             })
         })
     }
@@ -1994,9 +2010,14 @@ impl Ignore {
                 "not a regular file in its folder, or a link out of it".into(),
             );
         };
-        let bytes = match crate::read_bytes(&found, crate::discover::MAX_IGNORE_FILE_BYTES) {
+        // Read as entrypoint scripts are, checked on the open file: a link swapped in for it
+        // since `confined` looked (by another process) is not read through.
+        let bytes = match read_confined_bytes(&found, dir, crate::discover::MAX_IGNORE_FILE_BYTES) {
             Ok(bytes) => bytes,
-            Err(why) => return Ignore::Unknown(shown, why),
+            Err(why) => {
+                let why = why.unwrap_or_else(|| "gone or no longer a regular file".into());
+                return Ignore::Unknown(shown, why);
+            }
         };
         match spent.checked_add(bytes.len()) {
             Some(total) if total <= MAX_DOCKERIGNORE_BYTES => *spent = total,
@@ -3058,15 +3079,34 @@ pub(crate) fn confined(context: &Path, relative: &Path) -> Option<PathBuf> {
     Some(context.join(relative))
 }
 
-/// The text of `path`, a file [`confined`] found inside `context`, when the file it opens is
+/// The text of `path`, a file [`confined`] found inside `context`: [`read_confined_bytes`]
+/// decoded as every file read is.
+pub(crate) fn read_confined(
+    path: &Path,
+    context: &Path,
+    max_bytes: u64,
+) -> Result<String, Option<String>> {
+    read_confined_bytes(path, context, max_bytes).map(crate::decode)
+}
+
+/// The bytes of `path`, a file [`confined`] found inside `context`, when the file it opens is
 /// still inside: checked on the open file (its device and inode are those of the file at the
-/// path inside the context it resolves to), so a folder on the way swapped for a link since
-/// the lookup (by another process) reads nothing outside the context.
+/// path inside the context it resolves to), so a file or a folder on the way swapped for a
+/// link since the lookup (by another process) reads nothing outside the context.
 ///
 /// A file replaced while it is read (an editor renames a new one over it) is read again, up to
-/// three times; `Err(Some(why))` when it never held still or left the context, `Err(None)` when
-/// it is gone or not a regular file.
-fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Result<String, Option<String>> {
+/// three times. `Err(None)` when it is gone or no longer a regular file (nothing to read);
+/// `Err(Some(why))` when it is there and cannot be read (permission denied, over `max_bytes`,
+/// a UTF-16 or UTF-32 byte-order mark), never held still, or left the context.
+fn read_confined_bytes(
+    path: &Path,
+    context: &Path,
+    max_bytes: u64,
+) -> Result<Vec<u8>, Option<String>> {
+    let cannot = |error: std::io::Error| match error.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => None,
+        _ => Some(format!("cannot read: {error}")),
+    };
     let here = if context.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -3075,11 +3115,11 @@ fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Result<String, 
     let root = crate::change::paths::canonical(here).ok_or(None)?;
     for _ in 0..3 {
         // Looked at before it is opened: a FIFO or a device is never opened.
-        if !std::fs::metadata(path).map_err(|_| None)?.is_file() {
+        if !std::fs::metadata(path).map_err(cannot)?.is_file() {
             return Err(None);
         }
-        let file = crate::open_nonblocking(path).map_err(|_| None)?;
-        let opened = file.metadata().map_err(|_| None)?;
+        let file = crate::open_nonblocking(path).map_err(cannot)?;
+        let opened = file.metadata().map_err(cannot)?;
         let Some(real) = crate::change::paths::canonical(path) else {
             continue;
         };
@@ -3091,8 +3131,7 @@ fn read_confined(path: &Path, context: &Path, max_bytes: u64) -> Result<String, 
         if !std::fs::metadata(&real).is_ok_and(|meta| crate::same_file(&meta, &opened)) {
             continue;
         }
-        let bytes = crate::read_opened(file, max_bytes).map_err(|_| None)?;
-        return Ok(crate::decode(bytes));
+        return crate::read_opened(file, max_bytes).map_err(Some);
     }
     Err(Some(
         "replaced again and again while it was read; not read".into(),

@@ -1934,3 +1934,109 @@ fn doubled_slashes_in_a_scanned_folder_are_shown_once() {
         );
     }
 }
+
+/// An entrypoint script that cannot be read (permission denied, over the size cap, UTF-16)
+/// gets a note saying so and that its rules are not checked: SL103 is never lost in silence.
+#[test]
+fn unreadable_entrypoint_scripts_get_a_note() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    let dockerfile = "FROM node:22-slim\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\n";
+    let script = "#!/bin/sh\nnode server.js\n";
+    write(dir, "big/Dockerfile", dockerfile);
+    let mut big = String::from(script);
+    big.push_str(&"# padding\n".repeat(2_000));
+    write(dir, "big/start.sh", &big);
+    write(dir, "wide/Dockerfile", dockerfile);
+    let mut wide = vec![0xFF, 0xFE];
+    wide.extend(script.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.join("wide/start.sh"), wide).expect("write");
+    write(dir, ".shutdownlint.toml", "max-file-size = \"4KiB\"\n");
+    let run = run(dir, &["--format", "json", "."]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.findings().is_empty(), "{}", run.stdout);
+    for note in [
+        format!(
+            "big/start.sh: {} bytes is over the 4096 byte limit (max-file-size); skipped (SL103 and the other script rules are not checked for it)",
+            big.len()
+        ),
+        "wide/start.sh: encoded in UTF-16LE".to_string(),
+    ] {
+        assert!(run.stderr.contains(&note), "{note}\n{}", run.stderr);
+    }
+
+    write(dir, "locked/Dockerfile", dockerfile);
+    let locked = write(dir, "locked/start.sh", script);
+    set_mode(&locked, 0o000);
+    let wrapper: &[&str] = if permissions_apply(&locked) {
+        &[]
+    } else if run_wrapped(&AS_NOBODY, dir, &["--version"], &[], DEADLINE).code == Some(0) {
+        &AS_NOBODY
+    } else {
+        eprintln!("skipped the permission case: running as root without setpriv");
+        return;
+    };
+    set_mode(dir, 0o755);
+    for folder in ["big", "wide", "locked"] {
+        set_mode(&dir.join(folder), 0o755);
+    }
+    let run = run_wrapped(wrapper, dir, &["--format", "json", "locked"], &[], DEADLINE);
+    set_mode(&locked, 0o644);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "locked/start.sh: cannot read: Permission denied (os error 13) (SL103 and the other script rules are not checked for it)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Whether a server's default config file (gunicorn.conf.py) is in a host folder a compose
+/// service binds is looked up only inside the scanned folder, never through a link: a folder
+/// outside (absolute, `..` above the scan, a link out) may hold one for all the scan knows, so
+/// SL301 stays silent and the output never depends on files outside.
+#[test]
+fn default_config_files_are_looked_for_inside_the_scan_only() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("repo");
+    let compose = |volume: &str| {
+        format!(
+            "services:\n  web:\n    image: python:3.12-slim\n    working_dir: /app\n    volumes: [\"{volume}\"]\n    stop_grace_period: 20s\n    command: gunicorn --bind :8000 app:app\n"
+        )
+    };
+    let absolute = format!("{}:/app", outside.path().display());
+    write(&repo, "absolute/compose.yaml", &compose(&absolute));
+    write(
+        &repo,
+        "above/compose.yaml",
+        &compose("../../../sibling:/app"),
+    );
+    write(&repo, "linked/compose.yaml", &compose("./src:/app"));
+    symlink(outside.path(), &repo.join("linked/src"));
+    // Inside the scan, as before: `../src` of a compose file in a subfolder.
+    write(&repo, "deploy/compose.yaml", &compose("../src:/app"));
+    write(&repo, "src/app.py", "");
+    let before = run(&repo, &["--format", "json", "."]);
+    assert_eq!(
+        before.findings(),
+        [("deploy/compose.yaml".to_string(), "SL301".to_string())],
+        "{}",
+        before.stderr
+    );
+    write(outside.path(), "gunicorn.conf.py", "graceful_timeout = 5\n");
+    write(
+        root.path(),
+        "sibling/gunicorn.conf.py",
+        "graceful_timeout = 5\n",
+    );
+    let after = run(&repo, &["--format", "json", "."]);
+    assert_eq!(
+        (&before.stdout, &before.stderr),
+        (&after.stdout, &after.stderr)
+    );
+    write(&repo, "src/gunicorn.conf.py", "graceful_timeout = 5\n");
+    let inside = run(&repo, &["--format", "json", "."]);
+    assert!(inside.findings().is_empty(), "{}", inside.stdout);
+}

@@ -226,6 +226,88 @@ pub fn is_repository(git: &Path, follow: bool) -> bool {
     }
 }
 
+/// `path` cleaned as written, without asking the file system: no `.`, each `..` removed with
+/// the name before it (at the root, with nothing), kept at the start of a relative path. How
+/// docker compose and Go's `filepath.Clean` read a path joined to another.
+pub fn clean(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(component),
+            },
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Whether something (a file, a folder, a link) is at `path`, looked up only inside the
+/// folder `root`: both are cleaned as written ([`clean`]), and `path` must then be `root` with
+/// names below it; from `root` (opened as given, a link followed: it is where a scan started)
+/// the folders are opened one name at a time, never through a link. `None` when it cannot be
+/// told without looking outside `root`: `path` is not below it as written, a folder on the way
+/// is a link, or a folder cannot be opened.
+pub fn present_below(root: &Path, path: &Path) -> Option<bool> {
+    let (root, path) = (clean(root), clean(path));
+    let below = path.strip_prefix(&root).ok()?;
+    let names: Vec<&OsStr> = below
+        .components()
+        .map(|c| match c {
+            Component::Normal(name) => Some(name),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let (last, folders) = names.split_last()?;
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root.as_path()
+    };
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let gone = |at: std::os::fd::RawFd, name: &OsStr| match fd::kind_at(at, name) {
+            // Nothing there, or a file where a folder would be: nothing below it.
+            Ok(None) => Some(false),
+            Ok(Some(kind)) if kind != libc::S_IFDIR && kind != libc::S_IFLNK => Some(false),
+            _ => None,
+        };
+        let mut dir = fd::open_dir(libc::AT_FDCWD, root.as_os_str(), true).ok()?;
+        for folder in folders {
+            match fd::open_dir(dir.as_raw_fd(), folder, false) {
+                Ok(next) => dir = next,
+                Err(_) => return gone(dir.as_raw_fd(), folder),
+            }
+        }
+        match fd::kind_at(dir.as_raw_fd(), last) {
+            Ok(found) => Some(found.is_some()),
+            Err(error) if error.raw_os_error() == Some(libc::ENOTDIR) => Some(false),
+            Err(_) => None,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let mut at = root.to_path_buf();
+        for folder in folders {
+            at.push(folder);
+            match std::fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() => return None,
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => return Some(false),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Some(false),
+                Err(_) => return None,
+            }
+        }
+        Some(std::fs::symlink_metadata(at.join(last)).is_ok())
+    }
+}
+
 /// Where `path` is on disk with every link resolved, as `std::fs::canonicalize` says, at a
 /// cost of one step per component and link (the system's `realpath` reads each prefix whole:
 /// for a path thousands of folders deep, millions of steps). `None` when it does not exist or
@@ -1187,6 +1269,47 @@ mod tests {
             real: real.to_path_buf(),
             dir: dir.to_path_buf(),
         }
+    }
+
+    #[test]
+    fn paths_are_cleaned_as_written() {
+        for (path, cleaned) in [
+            ("a/./b/../c", "a/c"),
+            ("../a/../../b", "../../b"),
+            ("/../a/..", "/"),
+            ("./", ""),
+            ("a/b/../../..", ".."),
+        ] {
+            assert_eq!(clean(Path::new(path)), PathBuf::from(cleaned), "{path}");
+        }
+    }
+
+    #[test]
+    fn presence_is_told_only_below_the_root_and_never_through_a_link() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (root, outside) = (tmp.path().join("root"), tmp.path().join("outside"));
+        for dir in [root.join("app/config"), outside.clone()] {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        std::fs::write(root.join("app/config/sidekiq.yml"), "").expect("write");
+        std::fs::write(root.join("file"), "").expect("write");
+        std::fs::write(outside.join("gunicorn.conf.py"), "").expect("write");
+        symlink(&outside, root.join("out")).expect("symlink");
+        let at = |path: &str| present_below(&root, &root.join(path));
+        assert_eq!(at("app/config/sidekiq.yml"), Some(true));
+        assert_eq!(at("deploy/../app/./config/sidekiq.yml"), Some(true));
+        assert_eq!(at("app/gunicorn.conf.py"), Some(false));
+        assert_eq!(at("missing/gunicorn.conf.py"), Some(false));
+        assert_eq!(at("file/gunicorn.conf.py"), Some(false));
+        // The link itself is something; what it leads to is not looked at.
+        assert_eq!(at("out"), Some(true));
+        assert_eq!(at("out/gunicorn.conf.py"), None);
+        assert_eq!(at("../outside/gunicorn.conf.py"), None);
+        assert_eq!(
+            present_below(&root, &outside.join("gunicorn.conf.py")),
+            None
+        );
+        assert_eq!(present_below(&root, &root), None);
     }
 
     #[test]

@@ -250,6 +250,11 @@ fn config_mounts(volumes: Option<&Node>) -> Option<Box<crate::model::ConfigMount
         if target.is_some_and(crate::drain::is_default_config_name) {
             mounts.config_named = true;
         }
+        // A host path bound into a system folder (the time zone, the Docker socket, logs)
+        // is not where the server runs: its files do not matter.
+        if target.is_some_and(in_system_folder) {
+            continue;
+        }
         if let Some(source) = source.filter(|s| s.starts_with(['.', '/', '~', '$'])) {
             if source.starts_with(['~', '$']) {
                 // Where it is on the host is not known.
@@ -262,6 +267,20 @@ fn config_mounts(volumes: Option<&Node>) -> Option<Box<crate::model::ConfigMount
         }
     }
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
+}
+
+/// Whether a path in a container is in a folder of the system's (`/etc`, `/dev`, `/proc`,
+/// `/sys`, `/run`, `/var/run`, `/var/log`, `/tmp`), which is no server's working directory.
+fn in_system_folder(target: &str) -> bool {
+    const SYSTEM: &[&str] = &[
+        "/etc", "/dev", "/proc", "/sys", "/run", "/var/run", "/var/log", "/tmp",
+    ];
+    let target = crate::link::globs::clean(target);
+    SYSTEM.iter().any(|folder| {
+        target
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 fn service(
@@ -474,6 +493,21 @@ fn service(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_folders_are_no_working_directory() {
+        for target in [
+            "/etc/localtime",
+            "/var/run/docker.sock",
+            "/var/log",
+            "/tmp/../etc/x",
+        ] {
+            assert!(in_system_folder(target), "{target}");
+        }
+        for target in ["/app", "/srv/app", "/etcetera", "/var/lib/app", "app"] {
+            assert!(!in_system_folder(target), "{target}");
+        }
+    }
 
     fn cycles(text: &str) -> Vec<String> {
         let mut fragment = Fragment::default();

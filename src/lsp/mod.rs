@@ -1187,8 +1187,9 @@ const WATCHED: &[&str] = &[
 /// the file may have changed since): only a regular file that is no symbolic link and whose
 /// real path is inside the folder's real path is read, as the lint's walk would find it. A
 /// link can point anywhere, and `/proc/kmsg` passes for a regular file whose read blocks for
-/// good. [`crate::read_file`] opens it without waiting and reads at most `max_bytes`, should it
-/// be swapped for something else after these checks.
+/// good. It is opened without waiting, at most `max_bytes` are read, and it is read only if
+/// the file opened is still the one inside the folder, should it be swapped for something else
+/// after these checks ([`crate::link::read_confined`]).
 fn read_in_workspace(root: &Path, path: &Path, max_bytes: u64) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
     let meta = std::fs::symlink_metadata(path).ok()?;
@@ -1196,7 +1197,7 @@ fn read_in_workspace(root: &Path, path: &Path, max_bytes: u64) -> Option<String>
         return None;
     }
     let path = crate::link::confined(root, relative)?;
-    crate::read_file(&path, max_bytes).ok()
+    crate::link::read_confined(&path, root, max_bytes).ok()
 }
 
 fn is_config_file(path: &Path) -> bool {

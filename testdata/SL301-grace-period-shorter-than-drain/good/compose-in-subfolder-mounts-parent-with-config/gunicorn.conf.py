@@ -1,0 +1,2 @@
+graceful_timeout = 15
+workers = 4
