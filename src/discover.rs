@@ -101,6 +101,10 @@ pub struct Discovery {
     /// repositories, submodules), each once: as shown, and where it is on disk. Change mode
     /// reviews one repository's commits and says which of these it left out.
     pub repositories: Vec<Repository>,
+    /// Which servers' default config files (`gunicorn.conf.py`, `config/sidekiq.yml`, ...) the
+    /// walk saw, not ignored: bits of [`crate::drain::DEFAULT_CONFIG_PLACES`]. A process whose
+    /// files the scan cannot tell (a registry image, a systemd unit) may read one of them.
+    pub default_configs: u8,
 }
 
 /// A folder with a `.git` of its own found by the walk.
@@ -603,6 +607,7 @@ pub fn discover(
         discovery.notes.extend(walked.notes);
         named_files.extend(walked.keyed);
         discovery.repositories = repositories_found(walked.repositories);
+        discovery.default_configs |= walked.configs;
     }
     if overlap {
         named_files.sort_unstable_by(|a, b| {

@@ -47,6 +47,45 @@ pub fn is_default_config_name(path: &str) -> bool {
     )
 }
 
+/// The places, relative to a server's working directory, where gunicorn and sidekiq look for
+/// their config file by default (see [`default_config_files`]): a bit each.
+pub const DEFAULT_CONFIG_PLACES: [&str; 4] = [
+    "gunicorn.conf.py",
+    "config/sidekiq.yml",
+    "config/sidekiq.yml.erb",
+    "config/sidekiq.yaml",
+];
+
+/// The bit of [`DEFAULT_CONFIG_PLACES`] that a file `name` in a folder named `folder` is at
+/// (0 for none).
+pub fn default_config_place(folder: Option<&std::ffi::OsStr>, name: &std::ffi::OsStr) -> u8 {
+    let Some(name) = name.to_str() else {
+        return 0;
+    };
+    let in_config = folder.is_some_and(|f| f == "config");
+    DEFAULT_CONFIG_PLACES
+        .iter()
+        .enumerate()
+        .find(|(_, place)| match place.strip_prefix("config/") {
+            Some(file) => in_config && file == name,
+            None => **place == name,
+        })
+        .map_or(0, |(i, _)| 1 << i)
+}
+
+/// The bit of [`DEFAULT_CONFIG_PLACES`] a default config path of [`default_config_files`]
+/// ends at (`app/config/sidekiq.yml` is at `config/sidekiq.yml`).
+pub fn default_config_place_of(path: &str) -> u8 {
+    DEFAULT_CONFIG_PLACES
+        .iter()
+        .enumerate()
+        .find(|(_, place)| {
+            path.strip_suffix(**place)
+                .is_some_and(|before| before.is_empty() || before.ends_with('/'))
+        })
+        .map_or(0, |(i, _)| 1 << i)
+}
+
 /// One known drain timeout and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrainTimeout {
@@ -257,6 +296,26 @@ mod tests {
         let words: Vec<&str> = line.split_whitespace().collect();
         let server = commands::server(&words)?.kind;
         default_config_files(server, &words)
+    }
+
+    #[test]
+    fn default_config_places_by_name_and_folder() {
+        use std::ffi::OsStr;
+        let at = |folder: Option<&str>, name: &str| {
+            default_config_place(folder.map(OsStr::new), OsStr::new(name))
+        };
+        assert_eq!(at(None, "gunicorn.conf.py"), 1);
+        assert_eq!(at(Some("app"), "gunicorn.conf.py"), 1);
+        assert_eq!(at(Some("config"), "sidekiq.yml"), 2);
+        assert_eq!(at(Some("config"), "sidekiq.yaml"), 8);
+        assert_eq!(at(Some("deploy"), "sidekiq.yml"), 0);
+        assert_eq!(at(None, "gunicorn.conf.py.example"), 0);
+        assert_eq!(default_config_place_of("gunicorn.conf.py"), 1);
+        assert_eq!(
+            default_config_place_of("/srv/app/config/sidekiq.yml.erb"),
+            4
+        );
+        assert_eq!(default_config_place_of("myconfig/sidekiq.yml"), 0);
     }
 
     #[test]

@@ -180,6 +180,7 @@ pub fn lint_paths_overlaid(
     );
     let mut notes = discovery.notes;
     let repositories = discovery.repositories;
+    let discovery_configs = discovery.default_configs;
     // Notes about files that are not linted, with their place in discovery order.
     let mut file_notes: Vec<(usize, String)> = Vec::new();
     let mut sources: Vec<Source> = Vec::with_capacity(extra.len() + discovery.files.len());
@@ -220,7 +221,9 @@ pub fn lint_paths_overlaid(
             order,
         });
     }
-    let Some((mut report, unreadable)) = lint_sources(sources, settings, overlay) else {
+    let Some((mut report, unreadable)) =
+        lint_sources(sources, settings, overlay, discovery_configs)
+    else {
         return Err(ConfigError(STOPPED.into()));
     };
     file_notes.extend(unreadable);
@@ -615,7 +618,7 @@ enum Kept {
 /// [`Settings::stop`] gives an empty report.
 pub fn lint_inputs(inputs: Vec<InputFile>, settings: &Settings) -> Report {
     let sources = inputs.into_iter().map(Source::from).collect();
-    lint_sources(sources, settings, &|_| None)
+    lint_sources(sources, settings, &|_| None, 0)
         .map(|(report, _)| report)
         .unwrap_or_default()
 }
@@ -624,11 +627,13 @@ pub fn lint_inputs(inputs: Vec<InputFile>, settings: &Settings) -> Report {
 /// tree, and its text when nothing can point into it), merge the facts into one model, link,
 /// run the rules, apply suppressions and sort. Also returns notes about files that could not
 /// be read, with their place in discovery order. `None` when [`Settings::stop`] was set: it is
-/// looked at before each file and each stage after the files.
+/// looked at before each file and each stage after the files. `default_configs`: the servers'
+/// default config files discovery saw ([`discover::Discovery::default_configs`]).
 fn lint_sources(
     mut sources: Vec<Source>,
     settings: &Settings,
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+    default_configs: u8,
 ) -> Option<(Report, Vec<(usize, String)>)> {
     // File ids follow the shown path; the sort is stable.
     sources.sort_by(|a, b| a.display.cmp(&b.display));
@@ -792,7 +797,7 @@ fn lint_sources(
     let services = link::ServiceIndex::new(&model.services, &files);
     services.link(&mut model.workloads, &files);
     analysis::analyze_workloads(&mut model.workloads);
-    let mut scripts = link::Scripts::new(settings.max_file_bytes, roots);
+    let mut scripts = link::Scripts::new(settings.max_file_bytes, roots, default_configs);
     let mut linked = link::Linked::default();
     scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
     let mut rest = relowered.as_slice();

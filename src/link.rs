@@ -1204,6 +1204,9 @@ pub struct Scripts {
     /// The scanned folder each compose file, Procfile and fly.toml was found in: its folders
     /// are looked at for default config files only inside it.
     roots: HashMap<FileId, PathBuf>,
+    /// The servers' default config files the walk saw anywhere in the scan (bits of
+    /// [`crate::drain::DEFAULT_CONFIG_PLACES`]).
+    seen_configs: u8,
     /// The note that the COPY lookups for default config files ran out was given.
     config_noted: bool,
 }
@@ -1232,11 +1235,13 @@ fn workload_file(files: &Files, workload: &(crate::model::Platform, FileId)) -> 
 
 impl Scripts {
     /// `roots`: the scanned folder of each compose file, Procfile and fly.toml (a workload's
-    /// folders are looked at only inside it).
-    pub fn new(max_file_bytes: u64, roots: HashMap<FileId, PathBuf>) -> Self {
+    /// folders are looked at only inside it); `seen_configs`: the servers' default config
+    /// files the walk saw ([`crate::discover::Discovery::default_configs`]).
+    pub fn new(max_file_bytes: u64, roots: HashMap<FileId, PathBuf>, seen_configs: u8) -> Self {
         Scripts {
             max_file_bytes,
             roots,
+            seen_configs,
             loaded: HashMap::new(),
             resolved: HashMap::new(),
             copies: CopyLookup::default(),
@@ -1266,7 +1271,8 @@ impl Scripts {
                 let folder = workload_file(files, &wl)
                     .map(|folder| (folder, self.roots.get(&wl.1).cloned()));
                 process.default_config_file = self.default_config_file(images, process, build)
-                    || self.config_in_folders(images, folder, process);
+                    || self.config_in_folders(images, folder, process)
+                    || self.seen_in_scan(process, wl.0);
                 let Some(image) = process.image.and_then(|i| images.get(i)) else {
                     continue;
                 };
@@ -1430,6 +1436,27 @@ impl Scripts {
                 known.unwrap_or(true)
             })
         })
+    }
+
+    /// Whether a process whose files the scan cannot tell may read a default config file the
+    /// scan holds: it runs no image built in the scan (an image from a registry, which is
+    /// usually built from the repository in CI; a systemd unit, whose `WorkingDirectory=` is a
+    /// folder of the host the repository is deployed to), and the walk saw a file at the place
+    /// its server looks (`gunicorn.conf.py`, `config/sidekiq.yml`) in some folder of the scan.
+    /// A Procfile's processes run in its folder, which [`Scripts::config_in_folders`] looks at.
+    fn seen_in_scan(&self, process: &Process, platform: crate::model::Platform) -> bool {
+        if self.seen_configs == 0
+            || process.image.is_some()
+            || platform == crate::model::Platform::Procfile
+        {
+            return false;
+        }
+        match server_config_files(process) {
+            Ok(names) => names
+                .iter()
+                .any(|name| crate::drain::default_config_place_of(name) & self.seen_configs != 0),
+            Err(present) => present,
+        }
     }
 
     fn default_config_file(&mut self, images: &[Image], process: &Process, build: Build) -> bool {

@@ -106,6 +106,8 @@ pub(super) struct Walked {
     pub notes: Vec<String>,
     /// The folders below a scanned folder that hold a `.git` git takes for a repository.
     pub repositories: Vec<Repository>,
+    /// The servers' default config files seen (bits of [`crate::drain::DEFAULT_CONFIG_PLACES`]).
+    pub configs: u8,
 }
 
 /// What the walk reads, shared by its tasks.
@@ -183,6 +185,8 @@ struct Gathered {
     repositories: Mutex<Vec<Repository>>,
     /// The ignore files went over their budget: the walk ends (and is done again without them).
     quit: AtomicBool,
+    /// The servers' default config files seen (bits of [`crate::drain::DEFAULT_CONFIG_PLACES`]).
+    configs: std::sync::atomic::AtomicU8,
     open: AtomicUsize,
     slots: Slots,
 }
@@ -208,6 +212,7 @@ impl Walk<'_> {
             keyed: gathered.keyed.into_inner().unwrap_or_default(),
             notes: gathered.notes.into_inner().unwrap_or_default(),
             repositories: gathered.repositories.into_inner().unwrap_or_default(),
+            configs: gathered.configs.into_inner(),
         }
     }
 
@@ -357,6 +362,17 @@ impl Walk<'_> {
                 list::Type::File => {
                     // Recognised by its name and its folder's: the whole path is made only
                     // for a file shutdownlint reads.
+                    let place = crate::drain::default_config_place(folder_name, &name);
+                    if place != 0 {
+                        let path = path.join(&name);
+                        let ignored = is_excluded(self.matcher, &path, false)
+                            || node
+                                .as_ref()
+                                .is_some_and(|node| node.is_ignored(&path, false));
+                        if !ignored {
+                            gathered.configs.fetch_or(place, Ordering::Relaxed);
+                        }
+                    }
                     let short = match folder_name {
                         Some(folder) => Path::new(folder).join(&name),
                         None => PathBuf::from(&name),

@@ -1,0 +1,3 @@
+bind = "0.0.0.0:8000"
+workers = 4
+graceful_timeout = 10
