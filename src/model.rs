@@ -723,14 +723,30 @@ pub struct Service {
     pub location: Location,
 }
 
-/// A HorizontalPodAutoscaler.
+/// A HorizontalPodAutoscaler, or a KEDA ScaledObject (which makes and owns one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Autoscaler {
     pub target_kind: String,
     pub target_name: String,
     pub namespace: Option<String>,
+    /// The fewest pods it keeps while the workload serves: an HPA's `minReplicas`; for a
+    /// ScaledObject its `minReplicaCount`, at least 1 (KEDA's HPA never goes below one pod;
+    /// at 0 KEDA scales the workload to zero only while it is idle).
     pub min_replicas: Fact<i64>,
     pub location: Location,
+    /// A KEDA ScaledObject rather than a HorizontalPodAutoscaler.
+    pub keda: bool,
+}
+
+impl Autoscaler {
+    /// Its kind and the field of its minimum, for messages.
+    pub fn names(&self) -> (&'static str, &'static str) {
+        if self.keda {
+            ("KEDA ScaledObject", "minReplicaCount")
+        } else {
+            ("HorizontalPodAutoscaler", "minReplicas")
+        }
+    }
 }
 
 /// An image built from a Dockerfile, as a build tool declares it (skaffold `artifacts`).

@@ -35,6 +35,7 @@ const READ_KINDS: &[&str] = &[
     "Rollout",
     "Service",
     "HorizontalPodAutoscaler",
+    "ScaledObject",
     "List",
     "Config",
 ];
@@ -330,6 +331,7 @@ fn lower_object(
         "Pod" => workload(&object, node, fragment),
         "Service" => service(&object, fragment),
         "HorizontalPodAutoscaler" => autoscaler(&object, fragment),
+        "ScaledObject" if api_version.starts_with("keda.sh/") => scaled_object(&object, fragment),
         "Config" if api_version.starts_with("skaffold/") => skaffold(&object, fragment),
         _ => {}
     }
@@ -881,6 +883,38 @@ fn autoscaler(object: &Object<'_>, fragment: &mut Fragment) {
         namespace: object.namespace.clone(),
         min_replicas,
         location: object.anchor(),
+        keda: false,
+    });
+}
+
+/// A KEDA ScaledObject (`keda.sh/v1alpha1`): it makes a HorizontalPodAutoscaler of its
+/// target (`scaleTargetRef`, a Deployment unless `kind` says otherwise) with `minReplicas` of
+/// its `minReplicaCount`, at least 1; at 0 (the default) KEDA scales the target to zero only
+/// while its triggers are idle, and to at least one pod once they are active.
+fn scaled_object(object: &Object<'_>, fragment: &mut Fragment) {
+    let spec = object.node.get("spec");
+    let target = spec.and_then(|s| s.get("scaleTargetRef"));
+    let Some(name) = target.and_then(|t| t.get("name")).and_then(Node::as_str) else {
+        return;
+    };
+    let kind = target
+        .and_then(|t| t.get("kind"))
+        .and_then(Node::as_str)
+        .unwrap_or("Deployment");
+    let min_replicas = match int_fact(object, spec.and_then(|s| s.get("minReplicaCount"))) {
+        Some(fact) => Fact {
+            value: fact.value.max(1),
+            ..fact
+        },
+        None => Fact::default_value(1),
+    };
+    fragment.autoscalers.push(Autoscaler {
+        target_kind: kind.to_string(),
+        target_name: name.to_string(),
+        namespace: object.namespace.clone(),
+        min_replicas,
+        location: object.anchor(),
+        keda: true,
     });
 }
 

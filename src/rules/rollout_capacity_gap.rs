@@ -60,7 +60,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             Some(hpa) => (
                 hpa.min_replicas.value,
                 format!(
-                    "the HorizontalPodAutoscaler's minReplicas {}{}",
+                    "the {}'s {} {}{}",
+                    hpa.names().0,
+                    hpa.names().1,
                     hpa.min_replicas.value,
                     if hpa.min_replicas.location.is_some() {
                         ""

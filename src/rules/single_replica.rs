@@ -233,15 +233,16 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let hpa = autoscalers.first_near;
         let (location, message, primary) = if let Some(hpa) = hpa {
             // The autoscaler owns the replica count: `replicas` only matters until it acts.
-            let min = if hpa.min_replicas.location.is_some() {
-                format!("minReplicas: {}", hpa.min_replicas.value)
-            } else {
-                "minReplicas unset (1)".to_string()
+            let (kind, field) = hpa.names();
+            let min = match (hpa.min_replicas.location.is_some(), hpa.keda) {
+                (true, _) => format!("{field}: {}", hpa.min_replicas.value),
+                (false, false) => format!("{field} unset (1)"),
+                (false, true) => format!("{field} unset (one pod while it is active)"),
             };
             (
                 workload.location,
                 format!(
-                    "{} serves traffic but its HorizontalPodAutoscaler has {min}: when it scales down to one pod, {disruptions}",
+                    "{} serves traffic but its {kind} has {min}: when it scales down to one pod, {disruptions}",
                     workload.name
                 ),
                 "can run a single pod",
@@ -279,7 +280,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     hpa.min_replicas.location.unwrap_or(hpa.location),
                     "the autoscaler may scale it down to a single pod",
                 );
-                diagnostic.help("set the HPA's minReplicas: 2 and add a PodDisruptionBudget with maxUnavailable: 1, so drains keep one pod serving");
+                diagnostic.help(if hpa.keda {
+                    "set the ScaledObject's minReplicaCount: 2 and add a PodDisruptionBudget with maxUnavailable: 1, so drains keep one pod serving"
+                } else {
+                    "set the HPA's minReplicas: 2 and add a PodDisruptionBudget with maxUnavailable: 1, so drains keep one pod serving"
+                });
             }
         }
     }
@@ -359,6 +364,7 @@ mod tests {
                     namespace: namespaces[rng.below(namespaces.len())].map(str::to_string),
                     min_replicas: Fact::at(min, location(&mut rng, at)),
                     location: location(&mut rng, at),
+                    keda: false,
                 });
             }
             let autoscalers = Autoscalers::new(&model, &files);
