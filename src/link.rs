@@ -1180,7 +1180,7 @@ pub struct Scripts {
     loaded: HashMap<PathBuf, Option<FileId>>,
     /// Where each (Dockerfile, script path) was found: a Dockerfile built by many services
     /// is searched once, not once per service.
-    resolved: HashMap<(FileId, String), Option<Resolved>>,
+    resolved: HashMap<(FileId, PathBuf, String), Option<Resolved>>,
     /// What the file system said about COPY sources, and each Dockerfile's COPYs by
     /// destination.
     copies: CopyLookup,
@@ -1207,6 +1207,11 @@ pub struct Scripts {
     /// The servers' default config files the walk saw anywhere in the scan (bits of
     /// [`crate::drain::DEFAULT_CONFIG_PLACES`]).
     seen_configs: u8,
+    /// Build contexts outside the scan a note was given for.
+    outside_contexts: std::collections::HashSet<String>,
+    /// The build context of each image (by index) that compose services or fly.toml files
+    /// build: `None` when one is not known or they name different ones.
+    built_with: HashMap<usize, Option<PathBuf>>,
     /// The note that the COPY lookups for default config files ran out was given.
     config_noted: bool,
 }
@@ -1242,6 +1247,8 @@ impl Scripts {
             max_file_bytes,
             roots,
             seen_configs,
+            outside_contexts: std::collections::HashSet::new(),
+            built_with: HashMap::new(),
             loaded: HashMap::new(),
             resolved: HashMap::new(),
             copies: CopyLookup::default(),
@@ -1264,7 +1271,32 @@ impl Scripts {
         files: &mut Files,
         linked: &mut Linked,
     ) {
-        for workload in workloads {
+        // The build context each compose service or fly.toml that builds an image of the scan
+        // names (`context: .` with `dockerfile: docker/Dockerfile`: COPY sources are read from
+        // there, not from the Dockerfile's folder). The Dockerfile's own workload, and the
+        // Kubernetes containers that run its image, are judged with the context it is built
+        // with: the one its builders name when they agree, none when they do not.
+        let mut named: Vec<Option<Option<PathBuf>>> = Vec::with_capacity(workloads.len());
+        for workload in workloads.iter() {
+            let build = Build::of(workload);
+            let context = match (build, workload.image.and_then(|i| images.get(i))) {
+                (Build::Implicit, _) | (_, None) => None,
+                (Build::Folder, Some(image)) => Some(image.context_dir.clone()),
+                (Build::Other, Some(_)) => Some(self.named_context(files, workload, linked)),
+            };
+            if let (Some(context), Some(index)) = (&context, workload.image) {
+                self.built_with
+                    .entry(index)
+                    .and_modify(|known| {
+                        if known != context {
+                            *known = None;
+                        }
+                    })
+                    .or_insert_with(|| context.clone());
+            }
+            named.push(context);
+        }
+        for (workload, named_context) in workloads.iter_mut().zip(named) {
             let build = Build::of(workload);
             let wl = (workload.platform, workload.location.file);
             for process in &mut workload.processes {
@@ -1273,21 +1305,31 @@ impl Scripts {
                 process.default_config_file = self.default_config_file(images, process, build)
                     || self.config_in_folders(images, folder, process)
                     || self.seen_in_scan(process, wl.0);
-                let Some(image) = process.image.and_then(|i| images.get(i)) else {
+                let Some((index, image)) = process.image.and_then(|i| Some((i, images.get(i)?)))
+                else {
                     continue;
                 };
-                let Some(context) = image.context_dir.clone() else {
+                let context = match &named_context {
+                    Some(context) => context.clone(),
+                    None => match self.built_with.get(&index) {
+                        Some(context) => context.clone(),
+                        None => image.context_dir.clone(),
+                    },
+                };
+                // Another folder than the Dockerfile's that is not known or not in the scan,
+                // or builders that name different ones.
+                let Some(context) = context else {
                     continue;
                 };
                 let Some(run) = process.analysis.as_ref().and_then(|a| a.script.as_ref()) else {
                     continue;
                 };
                 let (path, invoked_at) = (run.path.clone(), run.location);
-                let key = (image.dockerfile, path);
+                let key = (image.dockerfile, context.clone(), path);
                 let found = match self.resolved.get(&key) {
                     Some(found) => found.clone(),
                     None => {
-                        let found = resolve_script(image, &context, &key.1, &mut self.copies);
+                        let found = resolve_script(image, &context, &key.2, &mut self.copies);
                         self.resolved.insert(key, found.clone());
                         found
                     }
@@ -1377,6 +1419,49 @@ impl Scripts {
 }
 
 impl Scripts {
+    /// The build context a compose service (`build.context`) or a fly.toml (its folder) names
+    /// for a Dockerfile in another folder, when it is a folder inside the scan (its real path
+    /// inside the real path of the scanned folder the file was found in): a build reads its
+    /// COPY sources there. `None` (with a note) when it is not.
+    fn named_context(
+        &mut self,
+        files: &Files,
+        workload: &Workload,
+        linked: &mut Linked,
+    ) -> Option<PathBuf> {
+        let folder = workload_file(files, &(workload.platform, workload.location.file))?;
+        let written = match &workload.compose {
+            Some(compose) => compose.build.as_ref()?.context.clone(),
+            None => ".".to_string(),
+        };
+        if written.contains(['$', '~']) || written.contains("://") || written.contains(':') {
+            return None;
+        }
+        let context = crate::change::paths::clean(&folder.join(&written));
+        let root = self.roots.get(&workload.location.file)?;
+        let here = |p: &Path| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        };
+        let inside = crate::change::paths::canonical(&here(&context)).is_some_and(|real| {
+            crate::change::paths::canonical(&here(root)).is_some_and(|root| real.starts_with(root))
+        });
+        if !inside {
+            let shown = crate::discover::display_path(&context);
+            if self.outside_contexts.insert(shown.clone()) {
+                linked.notes.push(format!(
+                    "{}: the build context `{shown}` is not a folder inside the scan; the entrypoint scripts its COPYs put in the image are not read (SL103 and the other script rules are not checked for them)",
+                    files.path(workload.location.file)
+                ));
+            }
+            return None;
+        }
+        Some(here(&context))
+    }
+
     /// Whether a config file that the process's server reads by default (see
     /// [`crate::drain::default_config_files`]) is at its conventional place (relative) in a
     /// folder that may be its working directory as far as the scan knows: the build context of
@@ -1670,7 +1755,12 @@ fn load_script(
     linked: &mut Linked,
 ) -> Option<FileId> {
     let relative = on_disk.strip_prefix(context).ok()?.to_path_buf();
-    let display = display_for(files, image, &relative);
+    let display = if image.context_dir.as_deref() == Some(context) {
+        display_for(files, image, &relative)
+    } else {
+        // A context named by a compose file or fly.toml: shown from it.
+        crate::discover::display_path(&crate::change::paths::clean(&context.join(&relative)))
+    };
     let text = match read_confined(on_disk, context, max_file_bytes) {
         Ok(text) => text,
         Err(why) => {

@@ -2040,3 +2040,30 @@ fn default_config_files_are_looked_for_inside_the_scan_only() {
     let inside = run(&repo, &["--format", "json", "."]);
     assert!(inside.findings().is_empty(), "{}", inside.stdout);
 }
+
+/// A compose build context outside the scanned folder is not read from: its entrypoint
+/// scripts are not looked at (a note says so), and the Dockerfile it builds is not judged with
+/// its own folder as context either.
+#[test]
+fn a_build_context_outside_the_scan_is_not_read() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("repo");
+    write(
+        &repo,
+        "compose.yaml",
+        "services:\n  web:\n    build:\n      context: ..\n      dockerfile: repo/Dockerfile\n",
+    );
+    let dockerfile = "FROM node:22-slim\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\n";
+    write(&repo, "Dockerfile", dockerfile);
+    // Both copies of the script would get SL103.
+    write(root.path(), "start.sh", "#!/bin/sh\nnode server.js\n");
+    write(&repo, "start.sh", "#!/bin/sh\nnode server.js\n");
+    let run = run(&repo, &["--format", "json", "."]);
+    assert!(run.findings().is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("compose.yaml: the build context `..` is not a folder inside the scan"),
+        "{}",
+        run.stderr
+    );
+}
