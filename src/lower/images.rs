@@ -179,9 +179,47 @@ pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
             "is Alpine-based: /bin/sh is busybox ash",
         );
     }
-    if RHEL_FAMILY.contains(&name) || image.tag.contains("ubi") || repository.starts_with("redhat/")
+    if name == "wolfi-base" {
+        return described(
+            ShellFamily::Busybox,
+            "is Wolfi-based: /bin/sh is busybox ash",
+        );
+    }
+    // Red Hat's UBI images are named by their family first (`ubi9/python-311`,
+    // `ubi8/nodejs-20-minimal`), as are CentOS, Fedora and other RHEL rebuilds' images.
+    let first = repository.split('/').next().unwrap_or("");
+    let ubi = |part: &str| {
+        part.strip_prefix("ubi").is_some_and(|rest| {
+            let rest = rest.strip_suffix("-minimal").unwrap_or(rest);
+            rest.chars().all(|c| c.is_ascii_digit())
+        })
+    };
+    if RHEL_FAMILY.contains(&name)
+        || RHEL_FAMILY.contains(&first)
+        || ubi(first)
+        || image.tag.contains("ubi")
+        || repository.starts_with("redhat/")
+        || first.starts_with("rhel")
     {
         return described(ShellFamily::Bash, "is RHEL-family: /bin/sh is bash");
+    }
+    const BASH_FAMILY: &[&str] = &[
+        "azurelinux",
+        "cbl-mariner",
+        "opensuse",
+        "archlinux",
+        "suse",
+        "bci",
+    ];
+    if BASH_FAMILY.contains(&name)
+        || BASH_FAMILY.contains(&first)
+        || repository.contains("azurelinux/")
+        || repository.contains("cbl-mariner/")
+    {
+        return described(
+            ShellFamily::Bash,
+            "is Azure Linux, openSUSE or Arch based: /bin/sh is bash",
+        );
     }
     const DEBIAN_TAGS: &[&str] = &[
         "ubuntu", "debian", "bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal",
@@ -340,6 +378,22 @@ mod tests {
             ShellFamily::Bash
         );
         assert_eq!(shell("gcr.io/distroless/nodejs22"), ShellFamily::None);
+        for bash in [
+            "registry.access.redhat.com/ubi9/python-311",
+            "registry.access.redhat.com/ubi8/nodejs-20",
+            "registry.redhat.io/ubi9/nodejs-20-minimal:1-63",
+            "registry.access.redhat.com/ubi9-minimal/ubi-minimal",
+            "quay.io/centos/centos:stream9",
+            "mcr.microsoft.com/azurelinux/base/core:3.0",
+            "mcr.microsoft.com/cbl-mariner/base/core:2.0",
+            "opensuse/leap:15.6",
+            "registry.suse.com/bci/python:3.11",
+            "archlinux:latest",
+        ] {
+            assert_eq!(shell(bash), ShellFamily::Bash, "{bash}");
+        }
+        assert_eq!(shell("cgr.dev/chainguard/wolfi-base"), ShellFamily::Busybox);
+        assert!(shell_of(ImageName::parse("ubiquity/app").as_ref(), "ubiquity/app").assumed);
         assert!(shell_of(ImageName::parse("acme/app").as_ref(), "acme/app").assumed);
         assert_eq!(
             shell("nvidia/cuda:12.9.1-runtime-ubuntu22.04"),
