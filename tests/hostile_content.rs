@@ -2530,11 +2530,17 @@ fn files_over_the_size_cap_are_skipped_with_a_note() {
             Expect::Note("limit"),
         ));
     }
-    // A 100 MB entrypoint script: not read, the Dockerfile is still linted.
-    cases.push(script_case(
-        "a 100 MB entrypoint script",
-        repeated("echo hi\n", HUNDRED_MB),
-    ));
+    // A 100 MB entrypoint script: not read, with a note (its rules are not checked); the
+    // Dockerfile is still linted.
+    cases.push(
+        Case::new(
+            "a 100 MB entrypoint script",
+            "entrypoint.sh",
+            repeated("echo hi\n", HUNDRED_MB),
+            Expect::Note("limit"),
+        )
+        .with("Dockerfile", COPIES_SCRIPT),
+    );
     for case in &cases {
         check(case);
     }
