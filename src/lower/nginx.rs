@@ -431,6 +431,11 @@ pub struct ScanPass<'a> {
     pub in_stream: bool,
     /// `(file index, index into that file's upstreams)`.
     pub upstream: Option<(usize, usize)>,
+    /// When the name resolves to a different upstream in each configuration that includes the
+    /// file (a snippet shared by `nginx.conf` and `nginx.staging.conf`, which both define
+    /// `upstream app`): the id of that list of upstreams ([`Scan::upstream_set`]), one per such
+    /// configuration. `upstream` is then `None`: a rule judges the pass in each context.
+    pub upstreams: Option<usize>,
 }
 
 /// An occurrence of a directive found by [`Scan::lookup`].
@@ -819,6 +824,14 @@ pub struct Scan<'a> {
     pub passes: Vec<ScanPass<'a>>,
     /// Per upstream `(file, index)`: the indices of the passes that name it.
     passes_by_upstream: HashMap<(usize, usize), Vec<usize>>,
+    /// Lists of upstreams a pass refers to, one per configuration that includes its file
+    /// (see [`ScanPass::upstreams`]), sorted, each list once, by id; and each list's id.
+    upstream_sets: Mutex<UpstreamSets>,
+    /// Per list of `upstream_sets`: the indices of the passes that refer to it (one entry per
+    /// pass, not one per pass and upstream: 4,000 passes in a snippet of 4,000 configurations).
+    passes_by_set: HashMap<usize, Vec<usize>>,
+    /// Per upstream: the lists of `upstream_sets` with passes that hold it.
+    sets_of_upstream: HashMap<(usize, usize), Vec<usize>>,
     /// Per file: it holds a pass with a variable target (`proxy_pass http://$backend`).
     variable_pass: Vec<bool>,
     /// Per root file: a file its includes reach holds a pass with a variable target.
@@ -922,6 +935,12 @@ pub struct Scan<'a> {
     plain: bool,
 }
 
+/// Lists of upstreams by id, and each list's id (see `Scan::upstream_sets`).
+type UpstreamSets = (
+    Vec<Arc<[(usize, usize)]>>,
+    HashMap<Arc<[(usize, usize)]>, usize>,
+);
+
 /// Upstreams `(file, index)` by (lowercased name, in stream).
 type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
 
@@ -930,7 +949,23 @@ type UpstreamsByName = HashMap<(String, bool), Vec<(usize, usize)>>;
 enum RootsUpstream {
     None,
     One((usize, usize)),
+    /// Several, one in the reach of each root file that has any: the id of their list in
+    /// `Scan::upstream_sets` (each configuration including the file has its own).
+    Each(usize),
+    /// Several in the reach of one root file: which one is meant cannot be told.
     Several,
+}
+
+/// What the upstream name of a pass resolves to (see [`Scan::resolve_upstream`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// Not an upstream of the scan (a host, or unknown).
+    None,
+    /// This upstream.
+    One((usize, usize)),
+    /// A different upstream in each configuration that includes the file: the id of the list
+    /// ([`Scan::upstream_set`]).
+    Each(usize),
 }
 
 /// Sites with more components than this remember what [`Scan::site_may_set`] found per name.
@@ -1476,6 +1511,9 @@ impl<'a> Scan<'a> {
             reach,
             passes: Vec::new(),
             passes_by_upstream: HashMap::new(),
+            upstream_sets: Mutex::new((Vec::new(), HashMap::new())),
+            passes_by_set: HashMap::new(),
+            sets_of_upstream: HashMap::new(),
             variable_pass: vec![false; n],
             root_variable_pass: vec![false; n],
             under_main,
@@ -1513,20 +1551,35 @@ impl<'a> Scan<'a> {
         for (i, file) in files.iter().enumerate() {
             for pass in file.config.passes() {
                 let in_stream = scan.in_stream[i] || pass.scope.in_stream();
-                let upstream = pass
-                    .upstream_name()
-                    .and_then(|name| scan.find_upstream(i, name, in_stream));
+                let resolved = pass.upstream_name().map_or(Resolved::None, |name| {
+                    scan.resolve_upstream(i, name, in_stream)
+                });
+                let (upstream, upstreams) = match resolved {
+                    Resolved::None => (None, None),
+                    Resolved::One(at) => (Some(at), None),
+                    Resolved::Each(set) => (None, Some(set)),
+                };
                 passes.push(ScanPass {
                     file: i,
                     pass,
                     in_stream,
                     upstream,
+                    upstreams,
                 });
             }
         }
         for (p, pass) in passes.iter().enumerate() {
             if let Some(at) = pass.upstream {
                 scan.passes_by_upstream.entry(at).or_default().push(p);
+            }
+            if let Some(set) = pass.upstreams {
+                if !scan.passes_by_set.contains_key(&set) {
+                    let members = scan.upstream_set(set);
+                    for &at in members.iter() {
+                        scan.sets_of_upstream.entry(at).or_default().push(set);
+                    }
+                }
+                scan.passes_by_set.entry(set).or_default().push(p);
             }
             if matches!(
                 pass.pass.target,
@@ -1561,13 +1614,73 @@ impl<'a> Scan<'a> {
         self.in_stream[at.0] || self.upstream(at).in_stream
     }
 
-    /// The passes that send requests to the upstream `at`.
+    /// The passes that send requests to the upstream `at`: those that name it, then those
+    /// of a file shared by several configurations that each define an upstream of that name
+    /// (in the configuration that defines `at`, they send requests to it).
     pub fn passes_to(&self, at: (usize, usize)) -> impl Iterator<Item = &ScanPass<'a>> {
+        let shared = self
+            .sets_of_upstream
+            .get(&at)
+            .into_iter()
+            .flatten()
+            .flat_map(|set| self.passes_by_set.get(set).into_iter().flatten());
         self.passes_by_upstream
             .get(&at)
             .into_iter()
             .flatten()
+            .chain(shared)
             .filter_map(|&p| self.passes.get(p))
+    }
+
+    /// The upstreams of a list [`ScanPass::upstreams`] refers to, one per configuration,
+    /// sorted by `(file, index)`.
+    pub fn upstream_set(&self, set: usize) -> Arc<[(usize, usize)]> {
+        self.upstream_sets
+            .lock()
+            .ok()
+            .and_then(|store| store.0.get(set).cloned())
+            .unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+
+    /// The indices (into [`Scan::passes`]) of the passes that name the upstream `at` itself
+    /// (not those of [`Scan::sets_holding`]).
+    pub fn direct_passes(&self, at: (usize, usize)) -> &[usize] {
+        self.passes_by_upstream.get(&at).map_or(&[], Vec::as_slice)
+    }
+
+    /// The lists of upstreams ([`Scan::upstream_set`]) that hold `at` and that passes refer to.
+    pub fn sets_holding(&self, at: (usize, usize)) -> &[usize] {
+        self.sets_of_upstream.get(&at).map_or(&[], Vec::as_slice)
+    }
+
+    /// The indices (into [`Scan::passes`]) of the passes that refer to the list `set`.
+    pub fn set_passes(&self, set: usize) -> &[usize] {
+        self.passes_by_set.get(&set).map_or(&[], Vec::as_slice)
+    }
+
+    /// The lists of upstreams that passes refer to ([`ScanPass::upstreams`]), in the order of
+    /// their first pass.
+    pub fn shared_sets(&self) -> Vec<usize> {
+        let mut sets: Vec<(usize, usize)> = self
+            .passes_by_set
+            .iter()
+            .filter_map(|(&set, list)| Some((*list.first()?, set)))
+            .collect();
+        sets.sort_unstable();
+        sets.into_iter().map(|(_, set)| set).collect()
+    }
+
+    /// The upstreams of a list sorted by the path of the file defining each (then by place):
+    /// the first is the one a finding names, the same from run to run.
+    pub fn set_by_path(&self, set: usize) -> Vec<(usize, usize)> {
+        let mut members = self.upstream_set(set).to_vec();
+        members.sort_by(|a, b| {
+            self.files[a.0]
+                .path
+                .cmp(&self.files[b.0].path)
+                .then(a.cmp(b))
+        });
+        members
     }
 
     /// Whether a pass with a variable target (`proxy_pass http://$backend`) sits in `file` or
@@ -1613,20 +1726,33 @@ impl<'a> Scan<'a> {
     /// mounted into the official image), in the nearest folder holding exactly one upstream
     /// of that name among such snippets.
     pub fn find_upstream(&self, file: usize, name: &str, stream: bool) -> Option<(usize, usize)> {
+        match self.resolve_upstream(file, name, stream) {
+            Resolved::One(found) => Some(found),
+            Resolved::None | Resolved::Each(_) => None,
+        }
+    }
+
+    /// Like [`Scan::find_upstream`], but when the configurations that include the file each
+    /// define their own upstream of that name (and none defines two), the list of them
+    /// ([`Resolved::Each`]): nginx runs the file under whichever configuration it is started
+    /// with, so a pass there is to be judged in each.
+    pub fn resolve_upstream(&self, file: usize, name: &str, stream: bool) -> Resolved {
         let key = (name.to_ascii_lowercase(), stream);
         let local = self.file_upstreams.get(file).and_then(|m| m.get(&key));
         if let Some(first) = local.and_then(|list| list.first()) {
-            return Some(*first);
+            return Resolved::One(*first);
         }
         match self.roots_upstream(file, &key) {
-            RootsUpstream::One(found) => return Some(found),
+            RootsUpstream::One(found) => return Resolved::One(found),
             RootsUpstream::None => {}
-            RootsUpstream::Several => return None,
+            RootsUpstream::Each(set) => return Resolved::Each(set),
+            RootsUpstream::Several => return Resolved::None,
         }
         if self.under_main[file] {
-            return None;
+            return Resolved::None;
         }
         self.orphan_upstream(file, &key)
+            .map_or(Resolved::None, Resolved::One)
     }
 
     /// The upstream of `key` among those of files no main `nginx.conf` reaches, in the nearest
@@ -1706,12 +1832,92 @@ impl<'a> Scan<'a> {
         let result = match found.as_slice() {
             [] => RootsUpstream::None,
             [one] => RootsUpstream::One(*one),
-            _ => RootsUpstream::Several,
+            _ => match self.upstream_per_root(file, key, candidates) {
+                Some(each) => self.intern_set(each),
+                None => RootsUpstream::Several,
+            },
         };
         if let Ok(mut memo) = self.roots_upstream_memo.lock() {
             memo.insert(memo_key, result);
         }
         result
+    }
+
+    /// The upstreams named `key` that the root files of `file` reach, one per root file that
+    /// reaches any, sorted and each once; `None` when a root file reaches two (which one a
+    /// pass means cannot be told). Found from the smaller side like [`Scan::roots_upstream`]
+    /// (whose memo keeps the answer per list of root files and name), and given up at the first
+    /// root that reaches two: at most one upstream is kept per root file.
+    fn upstream_per_root(
+        &self,
+        file: usize,
+        key: &(String, bool),
+        candidates: &[(usize, usize)],
+    ) -> Option<Vec<(usize, usize)>> {
+        let roots = &self.roots[file];
+        let mut per_root: Vec<Option<(usize, usize)>> = vec![None; roots.len()];
+        let mut assign = |j: usize, m: (usize, usize)| -> Option<()> {
+            let slot = per_root.get_mut(j)?;
+            match slot {
+                Some(other) if *other != m => None,
+                _ => {
+                    *slot = Some(m);
+                    Some(())
+                }
+            }
+        };
+        if candidates.len() <= self.reach_size[file] {
+            for &(g, i) in candidates {
+                let theirs = &self.roots[g];
+                if theirs.len() <= roots.len() {
+                    for r in theirs {
+                        if let Ok(j) = roots.binary_search(r) {
+                            assign(j, (g, i))?;
+                        }
+                    }
+                } else {
+                    for (j, r) in roots.iter().enumerate() {
+                        if theirs.binary_search(r).is_ok() {
+                            assign(j, (g, i))?;
+                        }
+                    }
+                }
+            }
+        } else {
+            for (j, &root) in roots.iter().enumerate() {
+                for &g in &self.reach[root] {
+                    for &m in self.file_upstreams[g].get(key).into_iter().flatten() {
+                        assign(j, m)?;
+                    }
+                }
+            }
+        }
+        let mut each: Vec<(usize, usize)> = per_root.into_iter().flatten().collect();
+        each.sort_unstable();
+        each.dedup();
+        Some(each)
+    }
+
+    /// The id of a list of upstreams in `upstream_sets` (while the scan is built), the same
+    /// list once; a list of one is that upstream.
+    fn intern_set(&self, each: Vec<(usize, usize)>) -> RootsUpstream {
+        match each.as_slice() {
+            [] => return RootsUpstream::None,
+            [one] => return RootsUpstream::One(*one),
+            _ => {}
+        }
+        let Ok(mut store) = self.upstream_sets.lock() else {
+            return RootsUpstream::Several;
+        };
+        let (sets, ids) = &mut *store;
+        let each: Arc<[(usize, usize)]> = each.into();
+        if let Some(&id) = ids.get(&each) {
+            return RootsUpstream::Each(id);
+        }
+        let id = sets.len();
+        sets.push(Arc::clone(&each));
+        ids.insert(each, id);
+        RootsUpstream::Each(id)
     }
 
     /// Whether the files an include site of `file` brings in may set `name` at their top
@@ -2727,6 +2933,80 @@ mod tests {
         None
     }
 
+    /// The straightforward [`Scan::resolve_upstream`]: `Ok(one)`, or `Err(list)` of the upstream
+    /// of each root file when they differ (empty: none, or a root reaching two).
+    fn reference_resolve_upstream(
+        scan: &Scan<'_>,
+        file: usize,
+        name: &str,
+        stream: bool,
+    ) -> Result<(usize, usize), Vec<(usize, usize)>> {
+        if let Some(one) = reference_find_upstream(scan, file, name, stream) {
+            return Ok(one);
+        }
+        if !scan.matches_in(&[file], name, stream).is_empty() {
+            return Err(Vec::new());
+        }
+        let mut each = Vec::new();
+        for &root in &scan.roots[file] {
+            match scan.matches_in(&scan.reach[root], name, stream).as_slice() {
+                [] => {}
+                [one] => each.push(*one),
+                _ => return Err(Vec::new()),
+            }
+        }
+        each.sort_unstable();
+        each.dedup();
+        if each.len() < 2 {
+            return Err(Vec::new());
+        }
+        Err(each)
+    }
+
+    fn resolved_as_reference(
+        scan: &Scan<'_>,
+        resolved: Resolved,
+    ) -> Result<(usize, usize), Vec<(usize, usize)>> {
+        match resolved {
+            Resolved::One(at) => Ok(at),
+            Resolved::None => Err(Vec::new()),
+            Resolved::Each(set) => Err(scan.upstream_set(set).to_vec()),
+        }
+    }
+
+    #[test]
+    fn a_snippet_of_two_configurations_resolves_to_the_upstream_of_each() {
+        let snippet = "location / { proxy_pass http://app; }\n";
+        let main = "events {}\nhttp {\n upstream app { server a:1; server b:1; }\n server { include snippets/p.conf; }\n}\n";
+        let files = vec![
+            file(0, "nginx/nginx.conf", main),
+            file(1, "nginx/nginx.staging.conf", main),
+            file(2, "nginx/snippets/p.conf", snippet),
+        ];
+        let scan = Scan::new(&files);
+        let pass = &scan.passes[0];
+        assert_eq!(pass.upstream, None);
+        let set = pass.upstreams.expect("one upstream per configuration");
+        assert_eq!(&*scan.upstream_set(set), &[(0, 0), (1, 0)]);
+        assert_eq!(scan.passes_to((0, 0)).count(), 1);
+        assert_eq!(scan.passes_to((1, 0)).count(), 1);
+        assert_eq!(scan.shared_sets(), vec![set]);
+        // One configuration reaching two upstreams of the name: which one is meant is unknown.
+        let twice = "events {}\nhttp {\n upstream app { server a:1; }\n include u.conf;\n server { include snippets/p.conf; }\n}\n";
+        let files = vec![
+            file(0, "nginx/nginx.conf", main),
+            file(1, "nginx/nginx.staging.conf", twice),
+            file(2, "nginx/snippets/p.conf", snippet),
+            file(3, "nginx/u.conf", "upstream app { server c:1; }\n"),
+        ];
+        let scan = Scan::new(&files);
+        assert_eq!(
+            (scan.passes[0].upstream, scan.passes[0].upstreams),
+            (None, None)
+        );
+        assert!(scan.passes_to((0, 0)).next().is_none());
+    }
+
     fn reference_variable_pass_near(scan: &Scan<'_>, file: usize) -> bool {
         let mut related: Vec<usize> = vec![file];
         for &root in &scan.roots[file] {
@@ -3042,6 +3322,11 @@ mod tests {
                             reference_find_upstream(&scan, f, name, stream),
                             "{name} {stream} from {f} in {files:?}"
                         );
+                        assert_eq!(
+                            resolved_as_reference(&scan, scan.resolve_upstream(f, name, stream)),
+                            reference_resolve_upstream(&scan, f, name, stream),
+                            "{name} {stream} from {f} in {files:?}"
+                        );
                         resolved += usize::from(got.is_some());
                     }
                 }
@@ -3117,6 +3402,11 @@ mod tests {
                     assert_eq!(
                         scan.find_upstream(f, name, false),
                         reference_find_upstream(&scan, f, name, false),
+                        "{name} from {f}"
+                    );
+                    assert_eq!(
+                        resolved_as_reference(&scan, scan.resolve_upstream(f, name, false)),
+                        reference_resolve_upstream(&scan, f, name, false),
                         "{name} from {f}"
                     );
                 }

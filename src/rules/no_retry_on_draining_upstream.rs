@@ -169,6 +169,18 @@ fn off_setting() -> Setting {
     }
 }
 
+/// What a pass sends requests to: an upstream, or one upstream per configuration that
+/// includes its file ([`Scan::upstream_set`]).
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    One((usize, usize)),
+    Each(usize),
+}
+
+/// At most this many upstreams of other configurations are labelled on a finding about a file
+/// they share (the last label says how many more there are).
+const MAX_OTHER_UPSTREAMS: usize = 4;
+
 /// At most this many `proxy_next_upstream` lines are labelled on a finding (those in effect,
 /// and again the outer ones they hide), each place once however often a file that holds it is
 /// included; the last label says how many more places there are.
@@ -468,7 +480,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let scan = cx.nginx_scan();
     // Findings that share the cause (the same setting, the same server block, the same
     // upstream) are reported once, at the first pass, with the others as labels.
-    let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>, Target)> = Vec::new();
     // Group key → index into `groups` (which keeps the order of the first passes).
     let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut levels = Levels::default();
@@ -476,19 +488,32 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let mut problems: PerLookups<'_, Option<Problem<'_>>> = PerLookups::default();
     let mut tries: PerLookups<'_, Option<(Entry<'_>, Level<'_>)>> = PerLookups::default();
     let mut labeler = Labeler::default();
+    // Per list of upstreams: whether each is a group of two or more servers.
+    let mut sets_of_two: HashMap<usize, bool> = HashMap::new();
     for p in &scan.passes {
         if p.pass.directive.name != "proxy_pass" || p.in_stream {
             continue;
         }
-        let Some(at) = p.upstream else {
-            continue;
+        // The upstream, or one per configuration that includes the file: each must be a
+        // group of two or more servers (in a configuration where it is not, there is no
+        // other server to retry on, and the finding would not hold there).
+        let target = match (p.upstream, p.upstreams) {
+            (Some(at), _) => Target::One(at),
+            (None, Some(set)) => Target::Each(set),
+            (None, None) => continue,
         };
-        let upstream = scan.upstream(at);
-        if has_lua_balancer(upstream) || scan.returns_before_pass(&p.pass) {
-            continue;
-        }
-        let usable = upstream.servers.iter().filter(|s| !s.down).count();
-        if usable < 2 {
+        let group_of_two = |at: (usize, usize)| {
+            let upstream = scan.upstream(at);
+            !has_lua_balancer(upstream) && upstream.servers.iter().filter(|s| !s.down).count() >= 2
+        };
+        let groups_of_two = match target {
+            Target::One(at) => group_of_two(at),
+            // Once per list (4,000 passes of a snippet of 4,000 configurations).
+            Target::Each(set) => *sets_of_two
+                .entry(set)
+                .or_insert_with(|| scan.upstream_set(set).iter().all(|&at| group_of_two(at))),
+        };
+        if !groups_of_two || scan.returns_before_pass(&p.pass) {
             continue;
         }
         let lookups = scan.lookup_shared(p.file, &p.pass.scope, "proxy_next_upstream", Only::All);
@@ -516,23 +541,49 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .scope
             .nearest(crate::formats::nginx::ContextKind::Server)
             .map(|s| s.span);
-        let key = format!("{}|{:?}|{:?}|{}|{kind}", p.file, server, at, problem.key);
+        let key = format!("{}|{:?}|{:?}|{}|{kind}", p.file, server, target, problem.key);
         match group_of.get(&key).and_then(|&g| groups.get_mut(g)) {
             Some(group) => group.1.push(p),
             None => {
                 group_of.insert(key.clone(), groups.len());
-                groups.push((key, vec![p], kind.to_string(), problem));
+                groups.push((key, vec![p], kind.to_string(), problem, target));
             }
         }
     }
 
-    for (_, passes, kind, problem) in groups {
+    for (_, passes, kind, problem, target) in groups {
         let first = passes[0];
-        let Some(at) = first.upstream else { continue };
+        // The upstreams by the path of their files: the first is named, the others labelled.
+        let members = match target {
+            Target::One(at) => vec![at],
+            Target::Each(set) => scan.set_by_path(set),
+        };
+        let Some(&at) = members.first() else { continue };
         let upstream = scan.upstream(at);
-        let count = upstream.servers.iter().filter(|s| !s.down).count();
+        let usable = |at: (usize, usize)| {
+            scan.upstream(at)
+                .servers
+                .iter()
+                .filter(|s| !s.down)
+                .count()
+        };
+        let count = usable(at);
         let span = first.pass.arg.map_or(first.pass.directive.span, |a| a.raw);
-        let target = format!("upstream `{}` ({count} servers)", upstream.name);
+        let target = if members.len() == 1 {
+            format!("upstream `{}` ({count} servers)", upstream.name)
+        } else {
+            let fewest = members.iter().map(|&m| usable(m)).min().unwrap_or(count);
+            let servers = if members.iter().all(|&m| usable(m) == count) {
+                format!("{count} servers")
+            } else {
+                format!("{fewest} or more servers")
+            };
+            format!(
+                "upstream `{}` ({servers} in each of the {} configurations that include this file and define it)",
+                upstream.name,
+                members.len()
+            )
+        };
         let message = if kind == "tries" {
             format!(
                 "requests to {target} are never retried on another server: {} allows a single try, so a request that reaches a server while it drains fails",
@@ -566,6 +617,20 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         );
         let mut labels: Vec<(Location, String)> = Vec::new();
         labels.push((scan.location(at.0, upstream.name_span), servers_label));
+        // The other configurations' upstreams, the first few (the last says how many more).
+        let others = members.len() - 1;
+        for (i, &other) in members.iter().skip(1).take(MAX_OTHER_UPSTREAMS).enumerate() {
+            let more = others - i - 1;
+            let mut text = format!(
+                "and upstream `{}` with {} servers here, in another configuration that includes this file",
+                scan.upstream(other).name,
+                usable(other)
+            );
+            if i + 1 == MAX_OTHER_UPSTREAMS && more > 0 {
+                text.push_str(&format!("; and {more} more such upstreams"));
+            }
+            labels.push((scan.location(other.0, scan.upstream(other).name_span), text));
+        }
         if let Some(level) = &problem.level {
             let how = scan.describe_level(level, first.file, first.pass.scope.block());
             let directive = if kind == "tries" {

@@ -402,6 +402,27 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         .and_then(parse_config_duration);
     let idle = configured_idle.unwrap_or(DEFAULT_BACKEND_IDLE);
     let mut connection_at = ConnectionAt::default();
+    // Per pass (index into `scan.passes`): its status, worked out once (a pass of a file that
+    // several configurations share counts for the upstream of each).
+    let mut statuses: Vec<Option<Status>> = Vec::new();
+    statuses.resize_with(scan.passes.len(), || None);
+    let mut status_of = |p: usize, statuses: &mut Vec<Option<Status>>| {
+        if let Some(slot @ None) = statuses.get_mut(p) {
+            let pass = &scan.passes[p];
+            *slot = Some(status(scan, pass, &assumptions[pass.file], &mut connection_at));
+        }
+        p
+    };
+    // Per list of upstreams (one per configuration sharing a file): whether a pass that
+    // refers to it keeps connections, or may.
+    let mut set_keeps: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    for set in scan.shared_sets() {
+        let keeps = scan.set_passes(set).iter().any(|&p| {
+            let p = status_of(p, &mut statuses);
+            matches!(statuses[p], Some(Status::Works | Status::Unknown))
+        });
+        set_keeps.insert(set, keeps);
+    }
 
     for (at, upstream) in scan.all_upstreams() {
         if scan.upstream_in_stream(at) {
@@ -418,11 +439,17 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         if explicit.is_none() && !upstream_assume.new_defaults {
             continue;
         }
-        let passes: Vec<&ScanPass<'_>> = scan.passes_to(at).collect();
-        let statuses: Vec<Status> = passes
+        // The passes that name it; those of files that several configurations share (each
+        // with its own upstream of the name) are reported below, once per file, not once per
+        // upstream.
+        let direct: Vec<usize> = scan
+            .direct_passes(at)
             .iter()
-            .map(|p| status(scan, p, &assumptions[p.file], &mut connection_at))
+            .map(|&p| status_of(p, &mut statuses))
             .collect();
+        let passes: Vec<&ScanPass<'_>> = direct.iter().map(|&p| &scan.passes[p]).collect();
+        let statuses: Vec<&Status> = direct.iter().filter_map(|&p| statuses[p].as_ref()).collect();
+        let shared = scan.sets_holding(at);
         let timeout = match &upstream.keepalive_timeout {
             Some(setting) => match setting.value {
                 Some(value) => value,
@@ -433,82 +460,28 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let races = timeout >= idle;
         let keeps_alive = statuses
             .iter()
-            .any(|s| matches!(s, Status::Works | Status::Unknown));
+            .any(|s| matches!(s, Status::Works | Status::Unknown))
+            || shared
+                .iter()
+                .any(|set| set_keeps.get(set).copied().unwrap_or(true));
         // An upstream no pass names is used only through a variable (`proxy_pass
         // http://$backend`), if at all.
-        let reachable_by_variable = passes.is_empty() && scan.has_variable_pass_near(at.0);
+        let reachable_by_variable =
+            passes.is_empty() && shared.is_empty() && scan.has_variable_pass_near(at.0);
         let report_race = races && (keeps_alive || (reachable_by_variable && explicit.is_some()));
 
         // (a) keep-alive asked for with `keepalive` but disabled where requests are proxied.
         if let Some(keepalive) = explicit {
-            let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-            // Key → index into `groups` (which keeps the order of the first passes).
-            let mut group_of: std::collections::HashMap<&str, usize> =
-                std::collections::HashMap::new();
-            for (i, s) in statuses.iter().enumerate() {
-                if let Status::Disabled(d) = s {
-                    match group_of.get(d.key.as_str()).and_then(|&g| groups.get_mut(g)) {
-                        Some(g) => g.1.push(i),
-                        None => {
-                            group_of.insert(d.key.as_str(), groups.len());
-                            groups.push((d.key.clone(), vec![i]));
-                        }
-                    }
-                }
-            }
-            for (_, members) in groups {
-                let first = members[0];
-                let Status::Disabled(disabled) = &statuses[first] else {
-                    continue;
-                };
-                let p = passes[first];
-                let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
-                let assume = &assumptions[p.file];
-                let mut message = format!(
-                    "keep-alive to upstream `{}` is silently disabled here although it sets `keepalive`: {}",
-                    upstream.name,
-                    disabled.reasons.join("; ")
-                );
-                if disabled.legacy_default {
-                    message.push_str(&format!(" ({})", assume.legacy_phrase()));
-                }
-                let mut help = disabled.fixes.join("; ");
-                if disabled.legacy_default {
-                    help.push_str(" (HTTP/1.1 without a `Connection` header is the default from nginx 1.29.7 on, so this is right for every version");
-                    if assume.unconfigured {
-                        help.push_str("; if you only run 1.29.7 or later, set `[nginx] version` in .shutdownlint.toml");
-                    }
-                    help.push(')');
-                }
-                if races && !report_race {
-                    help.push_str(&format!(
-                        "; once keep-alive works, also set `keepalive_timeout` below the backend's idle timeout ({})",
-                        show_duration(idle)
-                    ));
-                }
-                let finding = out
-                    .report(scan.location(p.file, span), message)
-                    .primary(format!("proxied to upstream `{}`", upstream.name))
-                    .label(
-                        scan.location(at.0, keepalive.span),
-                        format!("keepalive enabled for upstream `{}` here", upstream.name),
-                    );
-                for (location, text) in &disabled.labels {
-                    finding.label(*location, text.clone());
-                }
-                if let Some(from) = assume.image {
-                    finding.label(from, "nginx version taken from this image");
-                }
-                for &other in members.iter().skip(1).take(8) {
-                    let o = passes[other];
-                    let span = o.pass.arg.map_or(o.pass.directive.span, |a| a.raw);
-                    finding.label(
-                        scan.location(o.file, span),
-                        "also proxied there with the same settings",
-                    );
-                }
-                finding.help(help);
-            }
+            let hint = (races && !report_race).then_some(idle);
+            report_disabled(
+                scan,
+                out,
+                &assumptions,
+                &passes,
+                &statuses,
+                &[(at, keepalive)],
+                hint,
+            );
         }
 
         // (b) the idle timeout race, where connections are actually kept.
@@ -578,7 +551,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 finding.label(from, "nginx version taken from this image");
             }
         }
-        for p in passes.iter().take(1) {
+        for p in scan.passes_to(at).take(1) {
             let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
             finding.label(scan.location(p.file, span), "requests proxied to it here");
         }
@@ -587,5 +560,159 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             show_duration(suggestion),
             upstream.name
         ));
+    }
+
+    // (a) for the passes of a file that several configurations share, each with its own
+    // upstream of the name: reported once, at the pass, when every one of those upstreams
+    // asks for keep-alive (in a configuration whose upstream does not, nothing is disabled).
+    for set in scan.shared_sets() {
+        let members = scan.set_by_path(set);
+        let mut asking = Vec::with_capacity(members.len());
+        for &at in &members {
+            let upstream = scan.upstream(at);
+            match &upstream.keepalive {
+                Some(setting) if !scan.upstream_in_stream(at) && !matches!(setting.value, Some(0) | None) => {
+                    asking.push((at, setting.directive));
+                }
+                _ => break,
+            }
+        }
+        if asking.len() != members.len() || asking.is_empty() {
+            continue;
+        }
+        // The hint about the idle timeout when every one of them races.
+        let races = members.iter().all(|&at| {
+            match &scan.upstream(at).keepalive_timeout {
+                Some(setting) => setting.value.is_some_and(|t| t >= idle),
+                None => defaults::UPSTREAM_KEEPALIVE_TIMEOUT >= idle,
+            }
+        });
+        let indices: Vec<usize> = scan
+            .set_passes(set)
+            .iter()
+            .map(|&p| status_of(p, &mut statuses))
+            .collect();
+        let passes: Vec<&ScanPass<'_>> = indices.iter().map(|&p| &scan.passes[p]).collect();
+        let these: Vec<&Status> = indices.iter().filter_map(|&p| statuses[p].as_ref()).collect();
+        report_disabled(
+            scan,
+            out,
+            &assumptions,
+            &passes,
+            &these,
+            &asking,
+            races.then_some(idle),
+        );
+    }
+}
+
+/// At most this many upstreams of other configurations are labelled on a finding about a file
+/// they share (the last label says how many more there are).
+const MAX_OTHER_UPSTREAMS: usize = 4;
+
+/// Part (a): the passes among `passes` whose keep-alive is disabled, grouped by cause, one
+/// finding per group. `upstreams` are the upstream the passes send requests to with its
+/// `keepalive` line, or one per configuration that includes their file (sorted by path: the
+/// first is named). `hint`: the backend idle timeout, when the idle timeout also races but is
+/// not reported because no connection is kept.
+fn report_disabled(
+    scan: &Scan<'_>,
+    out: &mut Reporter<'_>,
+    assumptions: &[Assumption],
+    passes: &[&ScanPass<'_>],
+    statuses: &[&Status],
+    upstreams: &[((usize, usize), &Directive)],
+    hint: Option<Duration>,
+) {
+    let Some(&(at, keepalive)) = upstreams.first() else {
+        return;
+    };
+    let upstream = scan.upstream(at);
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    // Key → index into `groups` (which keeps the order of the first passes).
+    let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, s) in statuses.iter().enumerate() {
+        if let Status::Disabled(d) = s {
+            match group_of.get(d.key.as_str()).and_then(|&g| groups.get_mut(g)) {
+                Some(g) => g.1.push(i),
+                None => {
+                    group_of.insert(d.key.as_str(), groups.len());
+                    groups.push((d.key.clone(), vec![i]));
+                }
+            }
+        }
+    }
+    for (_, members) in groups {
+        let first = members[0];
+        let Status::Disabled(disabled) = statuses[first] else {
+            continue;
+        };
+        let p = passes[first];
+        let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
+        let assume = &assumptions[p.file];
+        let which = if upstreams.len() == 1 {
+            format!("upstream `{}`", upstream.name)
+        } else {
+            format!(
+                "upstream `{}` (in each of the {} configurations that include this file and define it)",
+                upstream.name,
+                upstreams.len()
+            )
+        };
+        let mut message = format!(
+            "keep-alive to {which} is silently disabled here although it sets `keepalive`: {}",
+            disabled.reasons.join("; ")
+        );
+        if disabled.legacy_default {
+            message.push_str(&format!(" ({})", assume.legacy_phrase()));
+        }
+        let mut help = disabled.fixes.join("; ");
+        if disabled.legacy_default {
+            help.push_str(" (HTTP/1.1 without a `Connection` header is the default from nginx 1.29.7 on, so this is right for every version");
+            if assume.unconfigured {
+                help.push_str("; if you only run 1.29.7 or later, set `[nginx] version` in .shutdownlint.toml");
+            }
+            help.push(')');
+        }
+        if let Some(idle) = hint {
+            help.push_str(&format!(
+                "; once keep-alive works, also set `keepalive_timeout` below the backend's idle timeout ({})",
+                show_duration(idle)
+            ));
+        }
+        let finding = out
+            .report(scan.location(p.file, span), message)
+            .primary(format!("proxied to upstream `{}`", upstream.name))
+            .label(
+                scan.location(at.0, keepalive.span),
+                format!("keepalive enabled for upstream `{}` here", upstream.name),
+            );
+        let others = upstreams.len() - 1;
+        for (i, &(other, line)) in upstreams.iter().skip(1).take(MAX_OTHER_UPSTREAMS).enumerate() {
+            let more = others - i - 1;
+            let mut text = format!(
+                "and for upstream `{}` here, in another configuration that includes this file",
+                scan.upstream(other).name
+            );
+            if i + 1 == MAX_OTHER_UPSTREAMS && more > 0 {
+                text.push_str(&format!("; and {more} more such upstreams"));
+            }
+            finding.label(scan.location(other.0, line.span), text);
+        }
+        for (location, text) in &disabled.labels {
+            finding.label(*location, text.clone());
+        }
+        if let Some(from) = assume.image {
+            finding.label(from, "nginx version taken from this image");
+        }
+        for &other in members.iter().skip(1).take(8) {
+            let o = passes[other];
+            let span = o.pass.arg.map_or(o.pass.directive.span, |a| a.raw);
+            finding.label(
+                scan.location(o.file, span),
+                "also proxied there with the same settings",
+            );
+        }
+        finding.help(help);
     }
 }
