@@ -3285,6 +3285,7 @@ mod tests {
         let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
         let mut next = |below: usize| rng.below(below);
         let (mut resolved, mut variable, mut maps, mut set) = (0, 0, 0, 0);
+        let mut each = 0;
         for _ in 0..300 {
             let count = 1 + next(12);
             let files: Vec<NginxFile> = (0..count)
@@ -3322,12 +3323,14 @@ mod tests {
                             reference_find_upstream(&scan, f, name, stream),
                             "{name} {stream} from {f} in {files:?}"
                         );
+                        let per_root = scan.resolve_upstream(f, name, stream);
                         assert_eq!(
-                            resolved_as_reference(&scan, scan.resolve_upstream(f, name, stream)),
+                            resolved_as_reference(&scan, per_root),
                             reference_resolve_upstream(&scan, f, name, stream),
                             "{name} {stream} from {f} in {files:?}"
                         );
                         resolved += usize::from(got.is_some());
+                        each += usize::from(matches!(per_root, Resolved::Each(_)));
                     }
                 }
                 let got = scan.has_variable_pass_near(f);
@@ -3358,8 +3361,8 @@ mod tests {
         }
         // The comparisons are not all of empty results.
         assert!(
-            resolved > 500 && variable > 200 && maps > 200 && set > 500,
-            "{resolved} {variable} {maps} {set}"
+            resolved > 500 && variable > 200 && maps > 200 && set > 500 && each > 10,
+            "{resolved} {variable} {maps} {set} {each}"
         );
     }
 
