@@ -879,7 +879,7 @@ fn lint_sources(
     let found = run_rules(&context, rules::Scope::Tree, &mut shared);
     // The nginx index says when it stopped following includes.
     if let Some(scan) = context.nginx_scan.get() {
-        notes.extend(scan.notes.iter().cloned());
+        notes.extend(scan.notes());
     }
     // What the rules shared (the nginx index) goes before the findings are sorted.
     drop(context);

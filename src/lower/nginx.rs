@@ -927,6 +927,9 @@ pub struct Scan<'a> {
     plain_map_values: HashMap<usize, Option<(&'a Directive, &'a str)>>,
     /// What the reader should know about the scan (an `include` limit reached), as notes.
     pub notes: Vec<String>,
+    /// The first file (by index) at which includes nested more than [`MAX_INCLUDE_DEPTH`]
+    /// deep were not followed by a lookup.
+    too_deep: Mutex<Option<usize>>,
     /// Tests: levels looked at and read (`level_set` and `level_entries` calls), and whether lookups share nothing (no
     /// [`Piece`]s, no `climbs`: the straightforward walk).
     #[cfg(test)]
@@ -984,6 +987,10 @@ type UpstreamsByPlace = HashMap<(String, bool), Vec<(usize, (usize, usize))>>;
 /// brought in by two includes counts twice). Past it, includes are not followed: what they set
 /// is unknown. `include conf.d/*.conf;` in each of 2,000 conf.d files brings in 4,000,000.
 pub const MAX_INCLUDE_EDGES: usize = 1_000_000;
+
+/// How deep a lookup follows `include`s inside included files; what lies deeper is unknown
+/// (nginx has no such limit; no real configuration comes near it).
+pub const MAX_INCLUDE_DEPTH: usize = 32;
 
 /// Include steps one lookup may take (files that include each other make exponentially many
 /// include paths); past it the lookup's result is unknown.
@@ -1184,6 +1191,26 @@ impl<'a> Scan<'a> {
     }
 
     /// [`Scan::new`] with `limit` in place of [`MAX_INCLUDE_EDGES`].
+    /// Includes of `file` nested too deep were not followed (the note names the first file).
+    fn note_too_deep(&self, file: usize) {
+        if let Ok(mut first) = self.too_deep.lock() {
+            *first = Some(first.map_or(file, |f| f.min(file)));
+        }
+    }
+
+    /// The notes of the scan, with one for includes nested too deep to be followed.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        let deep = self.too_deep.lock().ok().and_then(|first| *first);
+        if let Some(file) = deep.and_then(|f| self.files.get(f)) {
+            notes.push(format!(
+                "{}: nginx `include`s nested more than {MAX_INCLUDE_DEPTH} deep are not followed (what they set is taken as unknown)",
+                file.path
+            ));
+        }
+        notes
+    }
+
     fn with_include_limit(files: &'a [NginxFile], limit: usize) -> Scan<'a> {
         let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
         let index = IncludeIndex::new(&paths);
@@ -1540,6 +1567,7 @@ impl<'a> Scan<'a> {
             climbs: Mutex::new(HashMap::new()),
             cut_climbs: Mutex::new(HashMap::new()),
             pieces: Mutex::new(HashMap::new()),
+            too_deep: Mutex::new(None),
             plain_map_values,
             notes,
             #[cfg(test)]
@@ -2031,8 +2059,11 @@ impl<'a> Scan<'a> {
                         }
                         for &t in targets {
                             trace.depth = trace.depth.max(visiting.len());
-                            // Too deep: no target is followed.
-                            if visiting.len() > 32 {
+                            // Too deep: no target is followed, and what they would set is
+                            // not known.
+                            if visiting.len() > MAX_INCLUDE_DEPTH {
+                                self.note_too_deep(file);
+                                unknown = true;
                                 break;
                             }
                             trace.files.push(t);
@@ -2144,7 +2175,7 @@ impl<'a> Scan<'a> {
             }
         };
         let usable = steps >= piece.steps
-            && piece.depth + visiting.len() <= 32
+            && piece.depth + visiting.len() <= MAX_INCLUDE_DEPTH
             && visiting
                 .iter()
                 .all(|v| piece.files.binary_search(v).is_err());
@@ -2419,7 +2450,12 @@ impl<'a> Scan<'a> {
             }
             // Past the budget (or too deep) the value is unknown, and one unknown path makes
             // the whole lookup unknown to the rules: stop there.
-            let Some(left) = steps.checked_sub(1).filter(|_| visiting.len() <= 32) else {
+            if visiting.len() > MAX_INCLUDE_DEPTH {
+                self.note_too_deep(file);
+                out.push(Lookup::Unknown);
+                return;
+            }
+            let Some(left) = steps.checked_sub(1) else {
                 out.push(Lookup::Unknown);
                 return;
             };
