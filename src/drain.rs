@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::diagnostic::Location;
-use crate::model::{Process, Workload};
+use crate::model::{EnvLookup, Process, Workload};
 use crate::shell::commands::{self, ServerKind};
 
 /// Environment variables that, by convention, hold an app's drain timeout (seconds or Go-style
@@ -103,6 +103,12 @@ pub enum Drain {
     Known(DrainTimeout),
     /// Set (e.g. `--graceful-timeout "$T"`), but the value cannot be read.
     SetUnknown(Location),
+    /// Nothing that is read says it, but the environment may: part of it comes from a source
+    /// that is not read (`envFrom`, `env_file`, `EnvironmentFile=`, at the location).
+    Hidden {
+        location: Location,
+        source: &'static str,
+    },
     /// Nothing says it and the server has no known default.
     Unknown,
 }
@@ -143,19 +149,31 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
             None => Drain::SetUnknown(setting.location),
         };
     }
+    // The environment, in the order its variables are read. A variable that a source not read
+    // (`envFrom`, `env_file`, `EnvironmentFile=`) may set makes this and every later one
+    // unknown: only the sources below that the user writes for shutdownlint still count.
+    let mut hidden: Option<(Location, &'static str)> = None;
     if server == Some(ServerKind::Gunicorn) {
-        if let Some(env) = process.env_var("GUNICORN_CMD_ARGS") {
-            if let Some(seconds) = env.gunicorn.and_then(|g| g.graceful_timeout) {
-                return Drain::Known(DrainTimeout {
-                    seconds,
-                    description: format!(
-                        "GUNICORN_CMD_ARGS --graceful-timeout {}",
-                        seconds_text(seconds)
-                    ),
-                    location: Some(env.location),
-                    is_default: false,
-                });
+        match process.env_lookup("GUNICORN_CMD_ARGS") {
+            EnvLookup::Written(env) => {
+                if env.value.is_none() {
+                    // `valueFrom`: the arguments, --graceful-timeout among them, are not known.
+                    return Drain::SetUnknown(env.location);
+                }
+                if let Some(seconds) = env.gunicorn.and_then(|g| g.graceful_timeout) {
+                    return Drain::Known(DrainTimeout {
+                        seconds,
+                        description: format!(
+                            "GUNICORN_CMD_ARGS --graceful-timeout {}",
+                            seconds_text(seconds)
+                        ),
+                        location: Some(env.location),
+                        is_default: false,
+                    });
+                }
             }
+            EnvLookup::Hidden(h) => hidden = Some((h.location, h.source)),
+            EnvLookup::Unset => {}
         }
     }
     // uvicorn reads every setting from UVICORN_* variables too.
@@ -164,25 +182,32 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
         _ => &[],
     };
     for name in server_env.iter().chain(DRAIN_ENV_VARS) {
-        if let Some(env) = process.env_var(name) {
-            let written = env.value.as_deref().unwrap_or("").trim();
-            return match commands::parse_duration_seconds(written) {
-                Some(seconds) => Drain::Known(DrainTimeout {
-                    seconds,
-                    // As written, with the seconds when the spelling differs (`1m (60s)`).
-                    description: if written.parse::<f64>().is_ok()
-                        || written == seconds_text(seconds)
-                    {
-                        format!("{name}={}", seconds_text(seconds))
-                    } else {
-                        format!("{name}={written} ({})", seconds_text(seconds))
-                    },
-                    location: Some(env.location),
-                    is_default: false,
-                }),
-                None => Drain::SetUnknown(env.location),
-            };
+        if hidden.is_some() {
+            break;
         }
+        let env = match process.env_lookup(name) {
+            EnvLookup::Written(env) => env,
+            EnvLookup::Hidden(h) => {
+                hidden = Some((h.location, h.source));
+                break;
+            }
+            EnvLookup::Unset => continue,
+        };
+        let written = env.value.as_deref().unwrap_or("").trim();
+        return match commands::parse_duration_seconds(written) {
+            Some(seconds) => Drain::Known(DrainTimeout {
+                seconds,
+                // As written, with the seconds when the spelling differs (`1m (60s)`).
+                description: if written.parse::<f64>().is_ok() || written == seconds_text(seconds) {
+                    format!("{name}={}", seconds_text(seconds))
+                } else {
+                    format!("{name}={written} ({})", seconds_text(seconds))
+                },
+                location: Some(env.location),
+                is_default: false,
+            }),
+            None => Drain::SetUnknown(env.location),
+        };
     }
     if let Some(annotation) = &workload.drain_annotation {
         return Drain::Known(DrainTimeout {
@@ -202,6 +227,10 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
             location: None,
             is_default: false,
         });
+    }
+    if let Some((location, source)) = hidden {
+        // The environment may set it: the server's default is not known to apply.
+        return Drain::Hidden { location, source };
     }
     if let Some(server) = server {
         if let Some(seconds) = commands::default_drain_seconds(server) {

@@ -465,6 +465,23 @@ pub struct Process {
     /// Where the platform puts files into the process that may hold a server's default config
     /// file (see [`crate::drain::default_config_files`]): see [`ConfigMounts`].
     pub mounts: Option<Box<ConfigMounts>>,
+    /// Part of the environment comes from a source shutdownlint does not read (Kubernetes
+    /// `envFrom`, compose `env_file`, systemd `EnvironmentFile=`): any variable may be set
+    /// there, so no variable is known to be unset. Boxed: most processes have none.
+    pub hidden_env: Option<Box<HiddenEnv>>,
+}
+
+/// Where a process's environment comes from a source that is not read (see
+/// [`Process::hidden_env`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HiddenEnv {
+    /// As messages name it: `envFrom`, `env_file`, `EnvironmentFile=`.
+    pub source: &'static str,
+    /// The first such source.
+    pub location: Location,
+    /// Its variables override those written beside it (systemd: `EnvironmentFile=` wins over
+    /// `Environment=`); on Kubernetes and compose the written `env`/`environment` wins.
+    pub overrides_written: bool,
 }
 
 /// Files a platform puts into a process: a Kubernetes volume mounted at a path named like a
@@ -498,6 +515,7 @@ impl Process {
             image: None,
             default_config_file: false,
             mounts: None,
+            hidden_env: None,
         }
     }
 
@@ -529,6 +547,32 @@ impl Process {
         );
         self.env.iter().rev().find(|e| e.name == name)
     }
+
+    /// What is known of the variable `name`: the written entry that is in force, or that a
+    /// source that is not read may set it (over a written entry that source overrides, or one
+    /// written elsewhere, such as the image's `ENV`, that the platform's own environment
+    /// overrides).
+    pub fn env_lookup(&self, name: &str) -> EnvLookup<'_> {
+        let written = self.env_var(name);
+        match (&self.hidden_env, written) {
+            (Some(hidden), Some(var))
+                if !hidden.overrides_written && var.location.file == hidden.location.file =>
+            {
+                EnvLookup::Written(var)
+            }
+            (Some(hidden), _) => EnvLookup::Hidden(hidden),
+            (None, Some(var)) => EnvLookup::Written(var),
+            (None, None) => EnvLookup::Unset,
+        }
+    }
+}
+
+/// See [`Process::env_lookup`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EnvLookup<'a> {
+    Written(&'a EnvVar),
+    Hidden(&'a HiddenEnv),
+    Unset,
 }
 
 /// An environment variable with a literal value (`valueFrom` references have `value: None`).

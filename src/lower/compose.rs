@@ -12,7 +12,7 @@ use crate::lower::images::{self, ImageName};
 use crate::lower::kubernetes::{FileFacts, DRAIN_ANNOTATION, IGNORE_ANNOTATION};
 use crate::model::{
     Command, CommandSource, CommandWord, ComposeBuild, ComposeService, EnvVar, Fact, Form,
-    Platform, Process, ProcessRole, Signal, Workload, MAX_COMMAND_WORDS,
+    HiddenEnv, Platform, Process, ProcessRole, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -170,6 +170,22 @@ fn seconds(node: &Node) -> Option<f64> {
         node.as_str()
             .and_then(crate::shell::commands::parse_duration_seconds)
     })
+}
+
+/// A service's `env_file` (a path, a list of paths or of `{path, required}`): its variables
+/// are not read, so any of them may be set there; `environment` wins over it (Compose file
+/// reference, `env_file`).
+fn env_file(node: Option<&Node>, file: FileId) -> Option<Box<HiddenEnv>> {
+    let node = node.filter(|n| !n.is_null())?;
+    let first = match node.as_sequence() {
+        Some(items) => items.first()?,
+        None => node,
+    };
+    Some(Box::new(HiddenEnv {
+        source: "env_file",
+        location: location(file, first.report_span()),
+        overrides_written: false,
+    }))
 }
 
 /// `KEY=value` list or mapping, as compose accepts for `environment` and `labels`.
@@ -471,6 +487,7 @@ fn service(
 
     let mut process = Process::new(name, ProcessRole::Main, effective, shell);
     process.env = env;
+    process.hidden_env = env_file(node.get("env_file"), file);
     process.mounts = config_mounts(node.get("volumes"));
     fragment.workloads.push(Workload {
         platform: Platform::Compose,
@@ -543,6 +560,39 @@ mod tests {
             // The kept variable still points at its value.
             let at = workloads[0].processes[0].env[0].location.span;
             assert!(text[at.start..at.end].contains("10s"), "{environment}");
+        }
+    }
+
+    /// `env_file` in any of its forms makes the environment partly unknown; `environment`
+    /// written beside it still wins.
+    #[test]
+    fn an_env_file_hides_the_environment() {
+        for env_file in [
+            ".env",
+            "[.env, prod.env]",
+            "[{path: ./common.env, required: false}]",
+        ] {
+            let text = format!(
+                "services:\n  web:\n    image: app\n    env_file: {env_file}\n    environment: {{SHUTDOWN_TIMEOUT: 5s}}\n"
+            );
+            let workloads = services(&text);
+            let process = &workloads[0].processes[0];
+            let hidden = process.hidden_env.as_deref().expect(env_file);
+            assert_eq!(hidden.source, "env_file");
+            assert!(!hidden.overrides_written);
+            assert!(text[hidden.location.span.start..hidden.location.span.end].contains(".env"));
+            assert!(matches!(
+                process.env_lookup("SHUTDOWN_TIMEOUT"),
+                crate::model::EnvLookup::Written(_)
+            ));
+            assert!(matches!(
+                process.env_lookup("GRACEFUL_TIMEOUT"),
+                crate::model::EnvLookup::Hidden(_)
+            ));
+        }
+        for none in ["[]", "null"] {
+            let text = format!("services:\n  web:\n    image: app\n    env_file: {none}\n");
+            assert_eq!(services(&text)[0].processes[0].hidden_env, None, "{none}");
         }
     }
 

@@ -10,9 +10,9 @@ use crate::formats::yaml::{self, DocSniff, Document, Node};
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
-    Autoscaler, Command, CommandSource, CommandWord, Container, EnvVar, Fact, Form, ImageBuild,
-    IntOrPercent, KubeWorkload, Platform, PortRef, PreStop, Probe, ProbeHandler, Process,
-    ProcessRole, Service, Signal, Workload, MAX_COMMAND_WORDS,
+    Autoscaler, Command, CommandSource, CommandWord, Container, EnvVar, Fact, Form, HiddenEnv,
+    ImageBuild, IntOrPercent, KubeWorkload, Platform, PortRef, PreStop, Probe, ProbeHandler,
+    Process, ProcessRole, Service, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -629,6 +629,22 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
 
     let mut process = Process::new(name, role, command, shell);
     process.env = env;
+    // `envFrom` (a ConfigMap's or Secret's keys): not read, so any variable may be set there;
+    // `env` entries win over it (Kubernetes API, EnvFromSource).
+    process.hidden_env = node
+        .get("envFrom")
+        .and_then(|from| match from.as_sequence() {
+            Some(items) => items.first(),
+            // Not a list (a template's placeholder): what it holds is not known either.
+            None => (!from.is_null()).then_some(from),
+        })
+        .map(|from| {
+            Box::new(HiddenEnv {
+                source: "envFrom",
+                location: object.location(from.report_span()),
+                overrides_written: false,
+            })
+        });
     let config_named = node
         .get("volumeMounts")
         .into_iter()
@@ -980,6 +996,38 @@ mod tests {
         }
         assert_eq!(sleep_seconds(&["sleep", "1m", "30"]), Some(90.0));
         assert_eq!(sleep_seconds(&["/bin/sleep", "1m30s"]), None);
+    }
+
+    /// `envFrom` makes a container's environment partly unknown; its own `env` still wins.
+    #[test]
+    fn env_from_hides_the_environment() {
+        let pod = |container: &str| {
+            format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: app\n    image: app\n{container}")
+        };
+        let text = pod("    envFrom: [{configMapRef: {name: app-env}}]\n    env: [{name: SHUTDOWN_TIMEOUT, value: 5s}]\n");
+        let (fragment, _) = lowered(&text, Workloads::Lower);
+        let process = &fragment.workloads[0].processes[0];
+        let hidden = process.hidden_env.as_deref().expect("envFrom");
+        assert_eq!(
+            (hidden.source, hidden.overrides_written),
+            ("envFrom", false)
+        );
+        assert!(text[hidden.location.span.start..hidden.location.span.end].contains("app-env"));
+        assert!(matches!(
+            process.env_lookup("SHUTDOWN_TIMEOUT"),
+            crate::model::EnvLookup::Written(_)
+        ));
+        assert!(matches!(
+            process.env_lookup("GUNICORN_CMD_ARGS"),
+            crate::model::EnvLookup::Hidden(_)
+        ));
+        for none in ["    envFrom: []\n", "    envFrom:\n", ""] {
+            let (fragment, _) = lowered(&pod(none), Workloads::Lower);
+            assert_eq!(
+                fragment.workloads[0].processes[0].hidden_env, None,
+                "{none}"
+            );
+        }
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::path::Path;
 use crate::diagnostic::Location;
 use crate::formats::systemd::{self, EffectiveUnit, KillMode, Origin, TimeSpan, Unit};
 use crate::model::{
-    Command, CommandSource, CommandWord, EnvVar, Fact, Form, Model, Platform, Process, ProcessRole,
-    ShellEnv, ShellFamily, Signal, SystemdService, Workload, MAX_COMMAND_WORDS,
+    Command, CommandSource, CommandWord, EnvVar, Fact, Form, HiddenEnv, Model, Platform, Process,
+    ProcessRole, ShellEnv, ShellFamily, Signal, SystemdService, Workload, MAX_COMMAND_WORDS,
 };
 use crate::source::FileId;
 use crate::span::Span;
@@ -33,6 +33,7 @@ const READ_KEYS: &[&str] = &[
     "ExecStart",
     "ExecStop",
     "Environment",
+    "EnvironmentFile",
     "KillSignal",
     "KillMode",
     "SendSIGKILL",
@@ -285,6 +286,21 @@ fn workload(
     };
     let mut process = Process::new(name, ProcessRole::Main, command, shell);
     process.env = env;
+    // `EnvironmentFile=` is not read (a path on the host): any variable may be set there, over
+    // `Environment=` ("Settings from these files override settings made with Environment=",
+    // systemd.exec(5)).
+    process.hidden_env = unit
+        .environment_files()
+        .into_iter()
+        .filter(|f| !f.value.path.trim().is_empty())
+        .find_map(|f| at(f.origin, f.span))
+        .map(|location| {
+            Box::new(HiddenEnv {
+                source: "EnvironmentFile=",
+                location,
+                overrides_written: true,
+            })
+        });
     Some(Workload {
         platform: Platform::Systemd,
         name: name.to_string(),
@@ -327,6 +343,10 @@ mod tests {
         (
             "Environment",
             &["A=1", "B=2 DRAIN_TIMEOUT=3", "DRAIN_TIMEOUT=9s", ""],
+        ),
+        (
+            "EnvironmentFile",
+            &["/etc/default/app", "-/etc/app.env", ""],
         ),
         ("KillSignal", &["SIGINT", "SIGQUIT # graceful", ""]),
         ("KillMode", &["mixed", "process", "sideways"]),
@@ -393,6 +413,39 @@ mod tests {
             (last.location.file, last.value.as_deref()),
             (FileId(1), Some("30s"))
         );
+    }
+
+    /// `EnvironmentFile=` makes the environment partly unknown, over `Environment=`; a drop-in's
+    /// empty assignment clears it.
+    #[test]
+    fn an_environment_file_hides_the_environment() {
+        let hidden = |dropin: &str| {
+            let unit = "[Service]\nExecStart=/usr/bin/app\nEnvironment=DRAIN_TIMEOUT=5\nEnvironmentFile=-/etc/default/app\n";
+            let files = [("app.service", unit), ("app.service.d/10.conf", dropin)]
+                .iter()
+                .enumerate()
+                .map(|(i, (path, text))| {
+                    SystemdFile::new(FileId(i as u32), path.to_string(), systemd::parse(text))
+                })
+                .collect();
+            let mut model = Model::default();
+            lower_units(files, &mut model);
+            let process = &model.workloads[0].processes[0];
+            let hidden = process
+                .hidden_env
+                .as_deref()
+                .map(|h| (h.source, h.overrides_written));
+            let lookup = matches!(
+                process.env_lookup("DRAIN_TIMEOUT"),
+                crate::model::EnvLookup::Hidden(_)
+            );
+            (hidden, lookup)
+        };
+        assert_eq!(
+            hidden("[Service]\nKillMode=mixed\n"),
+            (Some(("EnvironmentFile=", true)), true)
+        );
+        assert_eq!(hidden("[Service]\nEnvironmentFile=\n"), (None, false));
     }
 
     /// Units keep only what lowering reads, and lowering them gives the same workloads as

@@ -975,6 +975,10 @@ fn drain_knowledge(workload: &Workload, process: &Process, config: &Config) -> D
             }
         }
         Drain::SetUnknown(location) => DrainKnowledge::SetUnknown { location },
+        Drain::Hidden { location, source } => DrainKnowledge::Unknown {
+            why: format!("the environment may set it: {source} is not read"),
+            location: Some(location),
+        },
         Drain::Unknown => {
             let server = main.and_then(|m| m.server);
             DrainKnowledge::Unknown {
