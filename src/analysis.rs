@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostic::Location;
-use crate::model::{Command, CommandWord, ShellEnv, ShellFamily};
+use crate::model::{Command, CommandWord, EnvVar, HiddenEnv, ShellEnv, ShellFamily};
 use crate::shell::commands::{self, ServerKind, ShellKind};
 use crate::shell::{self, ImplicitExecShell, SimpleCommand, Word};
 use crate::span::{MappedText, Span};
@@ -387,6 +387,132 @@ pub struct Program {
     pub drain: Option<DrainSetting>,
     /// The program is a script path (`./start.sh`, `/docker-entrypoint.sh`), to link to a file.
     pub script_path: Option<String>,
+    /// What the command line itself does to the program's environment (`env NAME=VALUE`,
+    /// `NAME=VALUE prog` in a shell, `doppler run --`). Boxed: most programs have none.
+    pub env: Option<Box<ProgramEnv>>,
+}
+
+/// The environment a command line gives its program on top of the process's: applied after
+/// the platform's, so it wins over it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProgramEnv {
+    /// `NAME=VALUE` set for the program by an `env` wrapper or a shell's prefix assignment,
+    /// only the names rules read ([`crate::drain::env_read_by_rules`]), in order (the last
+    /// wins). A value with an expansion (`$T`, `$(T)`) is kept as `None`.
+    pub vars: Vec<EnvVar>,
+    /// The command line changes the environment in a way that is not read: `env -i`/`-u`,
+    /// a secrets wrapper that adds variables (`doppler run`, `uv run --env-file`,
+    /// `chpst -e`), a shell that sources a file or exports a variable rules read before the
+    /// program. Any variable may then be set (or unset) there, over `vars` too.
+    pub hidden: Option<HiddenEnv>,
+}
+
+impl ProgramEnv {
+    fn is_empty(&self) -> bool {
+        self.vars.is_empty() && self.hidden.is_none()
+    }
+
+    /// `inner` (nearer the program) applied after `self`.
+    fn then(mut self, inner: Option<Box<ProgramEnv>>) -> Option<Box<ProgramEnv>> {
+        if let Some(inner) = inner {
+            self.vars.extend(inner.vars);
+            self.hidden = inner.hidden.or(self.hidden);
+        }
+        (!self.is_empty()).then(|| Box::new(self))
+    }
+}
+
+fn hidden(source: &'static str, location: Location) -> Option<HiddenEnv> {
+    Some(HiddenEnv {
+        source,
+        location,
+        overrides_written: true,
+    })
+}
+
+/// `NAME=VALUE` as an environment variable rules read, `None` for other names. `literal`:
+/// the value is the text that runs (no expansion).
+fn assigned_var(word: &str, literal: bool, location: Location) -> Option<EnvVar> {
+    let (name, value) = word.split_once('=')?;
+    if !crate::drain::env_read_by_rules(name) {
+        return None;
+    }
+    // Kubernetes expands `$(NAME)` in command and args; a shell `$T`.
+    let literal = literal && !value.contains('$') && !value.contains('`');
+    Some(EnvVar::new(
+        name.to_string(),
+        literal.then(|| value.into()),
+        location,
+    ))
+}
+
+/// What the wrappers in front of the program (`argv[..rest]`) do to its environment.
+fn wrapper_env(
+    argv: &[&str],
+    unwrapped: &commands::Unwrapped,
+    word_location: &dyn Fn(usize) -> Option<Location>,
+    fallback: Location,
+) -> ProgramEnv {
+    let mut env = ProgramEnv::default();
+    for (i, wrapper) in unwrapped.wrappers.iter().enumerate() {
+        let end = unwrapped
+            .wrappers
+            .get(i + 1)
+            .map_or(unwrapped.rest, |w| w.index)
+            .min(argv.len());
+        let words = argv.get(wrapper.index + 1..end).unwrap_or(&[]);
+        let at = word_location(wrapper.index).unwrap_or(fallback);
+        match wrapper.name {
+            "env" => {
+                for (offset, word) in words.iter().enumerate() {
+                    if *word == "--" {
+                        continue;
+                    }
+                    if word.starts_with('-') {
+                        // `-i`, `-`, `-u NAME`, `-S STRING`, `-C DIR`: not followed.
+                        env.hidden = env.hidden.or(hidden("env with options", at));
+                        continue;
+                    }
+                    let location = word_location(wrapper.index + 1 + offset).unwrap_or(at);
+                    env.vars.extend(assigned_var(word, true, location));
+                }
+            }
+            "doppler run" => env.hidden = env.hidden.or(hidden("doppler run", at)),
+            "uv run" if words.iter().any(|w| w.starts_with("--env-file")) => {
+                env.hidden = env.hidden.or(hidden("uv run --env-file", at));
+            }
+            "chpst" if words.iter().any(|w| w.starts_with("-e")) => {
+                env.hidden = env.hidden.or(hidden("chpst -e", at));
+            }
+            _ => {}
+        }
+    }
+    env
+}
+
+/// Whether a command that runs before the program in a shell string may set a variable rules
+/// read for it: `export`/`declare -x` of such a name (or of anything with `-p`-less
+/// forms that cannot be told), an assignment of one, sourcing a file (`. ./env.sh`; a
+/// virtualenv's `activate` sets only its own variables), `eval`.
+fn sets_env_before(command: &SimpleCommand) -> bool {
+    let relevant = |word: &Word| {
+        let name = word.value.split('=').next().unwrap_or("");
+        crate::drain::env_read_by_rules(name) || word.has_expansion
+    };
+    if command.words.is_empty() {
+        return command.assignments.iter().any(relevant);
+    }
+    let argv = command.argv();
+    match argv.first().copied() {
+        Some("export" | "declare" | "typeset" | "readonly" | "local") => {
+            command.words.iter().skip(1).any(relevant)
+        }
+        Some("." | "source") => !argv
+            .get(1)
+            .is_some_and(|file| file.ends_with("/activate") || *file == "activate"),
+        Some("eval") => true,
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -540,6 +666,17 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
     };
     let argv: Vec<&str> = words.iter().map(|w| w.as_str()).collect();
     let unwrapped = commands::unwrap_wrappers(&argv);
+    let word_location = |i: usize| {
+        words
+            .get(i)
+            .map(|w| w.location(Span::new(0, w.as_str().len())))
+    };
+    // What the wrappers in front (`env X=1 tini -- …`) do to the environment, for the program
+    // found at the end.
+    let outer_env = match word_location(0) {
+        Some(first) => wrapper_env(&argv, &unwrapped, &word_location, first),
+        None => ProgramEnv::default(),
+    };
     analysis.wrappers = unwrapped
         .wrappers
         .iter()
@@ -653,6 +790,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
             &payload,
             0,
         );
+        set_outer_env(&mut analysis, outer_env);
         set_script_from_main(&mut analysis);
         return analysis;
     }
@@ -684,8 +822,15 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
             },
         ));
     }
+    set_outer_env(&mut analysis, outer_env);
     set_script_from_main(&mut analysis);
     analysis
+}
+
+fn set_outer_env(analysis: &mut CommandAnalysis, outer: ProgramEnv) {
+    if let Some(main) = &mut analysis.main {
+        main.env = outer.then(main.env.take());
+    }
 }
 
 fn set_script_from_main(analysis: &mut CommandAnalysis) {
@@ -834,8 +979,15 @@ fn analyze_shell_string(
         .as_ref()
         .map(|p| p.node)
         .or(final_command.as_ref().map(|f| f.node));
+    let mut before_env = ProgramEnv::default();
     if let Some(node) = main_node {
         for before in shell::chain_before_node(&script, node) {
+            if before_env.hidden.is_none() && sets_env_before(before) {
+                before_env.hidden = hidden(
+                    "a variable set in the shell before the program",
+                    payload.location(before.span),
+                );
+            }
             let words = before.exec_target().unwrap_or(&before.words);
             if words.is_empty() {
                 continue;
@@ -850,7 +1002,10 @@ fn analyze_shell_string(
             }
         }
     }
-    let main = main_command.and_then(|c| simple_program(c, payload));
+    let mut main = main_command.and_then(|c| simple_program(c, payload));
+    if let Some(main) = &mut main {
+        main.env = before_env.clone().then(main.env.take());
+    }
     analysis.shell.get_or_insert(stage);
     // `exec sh -c '…'` inside the string: follow the inner shell.
     if let (Some(command), Some(main)) = (main_command, &main) {
@@ -884,6 +1039,12 @@ fn analyze_shell_string(
                         &inner_payload,
                         depth + 1,
                     );
+                    // What the outer string set (`env X=1 sh -c '…'`) goes on to the inner
+                    // program, below what the inner string sets.
+                    if let Some(inner_main) = &mut analysis.main {
+                        let outer = main.env.as_deref().cloned().unwrap_or_default();
+                        inner_main.env = outer.then(inner_main.env.take());
+                    }
                     return;
                 }
             }
@@ -949,13 +1110,24 @@ fn simple_program(command: &SimpleCommand, payload: &Located<'_>) -> Option<Prog
     let first = words.first()?;
     let last = words.last()?;
     let argv: Vec<&str> = words.iter().map(|w| w.value.as_str()).collect();
-    Some(program(
+    let mut program = program(
         &argv,
         Argv::from(argv.iter().map(|w| w.to_string()).collect::<Vec<_>>()),
         payload.location(first.span.join(last.span)),
         payload.location(first.span),
         &|i| words.get(i).map(|w| payload.location(w.span)),
-    ))
+    );
+    // `NAME=VALUE prog` (also before `exec`): set for the program, before its wrappers.
+    let prefix = ProgramEnv {
+        vars: command
+            .assignments
+            .iter()
+            .filter_map(|w| assigned_var(&w.value, !w.has_expansion, payload.location(w.span)))
+            .collect(),
+        hidden: None,
+    };
+    program.env = prefix.then(program.env.take());
+    Some(program)
 }
 
 /// Recognise what a program invocation is.
@@ -994,6 +1166,7 @@ fn program(
                     .filter(|p| looks_like_script(p))
                     .map(|s| s.to_string()),
             });
+    let env = wrapper_env(argv, &unwrapped, word_location, name_location);
     Program {
         argv: owned,
         location,
@@ -1004,6 +1177,7 @@ fn program(
         migration: commands::migration(argv).map(|m| m.tool),
         drain,
         script_path,
+        env: (!env.is_empty()).then(|| Box::new(env)),
     }
 }
 
@@ -1100,5 +1274,69 @@ mod relay_tests {
             ),
             InitVar::Set(Some("0"))
         );
+    }
+}
+
+#[cfg(test)]
+mod program_env_tests {
+    use super::{assigned_var, wrapper_env};
+    use crate::diagnostic::Location;
+    use crate::shell::commands;
+    use crate::source::FileId;
+    use crate::span::Span;
+
+    fn env_of(line: &str) -> (Vec<(String, Option<String>)>, Option<&'static str>) {
+        let argv: Vec<&str> = line.split(' ').collect();
+        let unwrapped = commands::unwrap_wrappers(&argv);
+        let at = Location::new(FileId(0), Span::empty(0));
+        let env = wrapper_env(&argv, &unwrapped, &|_| Some(at), at);
+        (
+            env.vars
+                .iter()
+                .map(|v| (v.name.clone(), v.value.as_deref().map(str::to_string)))
+                .collect(),
+            env.hidden.map(|h| h.source),
+        )
+    }
+
+    #[test]
+    fn wrappers_set_or_hide_the_programs_environment() {
+        assert_eq!(
+            env_of("env LANG=C GUNICORN_CMD_ARGS=--graceful-timeout=10 tini -- gunicorn app"),
+            (
+                vec![(
+                    "GUNICORN_CMD_ARGS".to_string(),
+                    Some("--graceful-timeout=10".to_string())
+                )],
+                None
+            )
+        );
+        // Kubernetes expands `$(NAME)` in a command: the value is not known.
+        assert_eq!(
+            env_of("env SHUTDOWN_TIMEOUT=$(T) app").0,
+            [("SHUTDOWN_TIMEOUT".to_string(), None)]
+        );
+        assert_eq!(
+            env_of("env -i PATH=/bin gunicorn app").1,
+            Some("env with options")
+        );
+        assert_eq!(env_of("doppler run -- gunicorn app").1, Some("doppler run"));
+        assert_eq!(
+            env_of("uv run --env-file .env gunicorn app").1,
+            Some("uv run --env-file")
+        );
+        assert_eq!(env_of("uv run gunicorn app"), (Vec::new(), None));
+        assert_eq!(env_of("gunicorn app"), (Vec::new(), None));
+    }
+
+    #[test]
+    fn only_variables_rules_read_are_kept() {
+        let at = Location::new(FileId(0), Span::empty(0));
+        assert!(assigned_var("PATH=/bin", true, at).is_none());
+        assert!(assigned_var("=x", true, at).is_none());
+        let var = assigned_var("GRACEFUL_TIMEOUT=$T", true, at).expect("kept");
+        assert_eq!(var.value, None);
+        let var = assigned_var("GRACEFUL_TIMEOUT=25s", true, at).expect("kept");
+        assert_eq!(var.value.as_deref(), Some("25s"));
     }
 }

@@ -86,6 +86,27 @@ pub fn default_config_place_of(path: &str) -> u8 {
         .map_or(0, |(i, _)| 1 << i)
 }
 
+/// What is known of the environment variable `name` of `process`'s program: what its command
+/// line sets (`env NAME=VALUE`, a shell's `NAME=VALUE prog`) wins over the process's
+/// environment; a command line that changes the environment in a way that is not read
+/// (`doppler run`, `env -i`, sourcing a file) hides every variable.
+pub fn env_lookup<'a>(process: &'a Process, name: &str) -> EnvLookup<'a> {
+    let program_env = process
+        .analysis
+        .as_ref()
+        .and_then(|a| a.main.as_ref())
+        .and_then(|m| m.env.as_deref());
+    if let Some(env) = program_env {
+        if let Some(hidden) = &env.hidden {
+            return EnvLookup::Hidden(hidden);
+        }
+        if let Some(var) = env.vars.iter().rev().find(|v| v.name == name) {
+            return EnvLookup::Written(var);
+        }
+    }
+    process.env_lookup(name)
+}
+
 /// One known drain timeout and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrainTimeout {
@@ -154,7 +175,7 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
     // unknown: only the sources below that the user writes for shutdownlint still count.
     let mut hidden: Option<(Location, &'static str)> = None;
     if server == Some(ServerKind::Gunicorn) {
-        match process.env_lookup("GUNICORN_CMD_ARGS") {
+        match env_lookup(process, "GUNICORN_CMD_ARGS") {
             EnvLookup::Written(env) => {
                 if env.value.is_none() {
                     // `valueFrom`: the arguments, --graceful-timeout among them, are not known.
@@ -185,7 +206,7 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
         if hidden.is_some() {
             break;
         }
-        let env = match process.env_lookup(name) {
+        let env = match env_lookup(process, name) {
             EnvLookup::Written(env) => env,
             EnvLookup::Hidden(h) => {
                 hidden = Some((h.location, h.source));

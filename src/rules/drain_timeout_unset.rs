@@ -23,9 +23,10 @@ fn set_elsewhere(server: ServerKind, process: &crate::model::Process) -> bool {
     match server {
         ServerKind::Gunicorn | ServerKind::Hypercorn => default_may_be_overridden(process),
         // uvicorn's CLI reads every option from `UVICORN_<OPTION>` too.
-        ServerKind::Uvicorn => process
-            .env_var("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN")
-            .is_some(),
+        ServerKind::Uvicorn => !matches!(
+            drain::env_lookup(process, "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"),
+            crate::model::EnvLookup::Unset
+        ),
         _ => false,
     }
 }

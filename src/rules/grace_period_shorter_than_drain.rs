@@ -48,10 +48,11 @@ pub(crate) fn default_may_be_overridden(process: &Process) -> bool {
     has_config_file(&main.argv)
         || process.default_config_file
         || (main.server == Some(ServerKind::Gunicorn)
-            && process
-                .env_var("GUNICORN_CMD_ARGS")
-                .and_then(|e| e.gunicorn)
-                .is_some_and(|g| g.config_file))
+            && match drain::env_lookup(process, "GUNICORN_CMD_ARGS") {
+                crate::model::EnvLookup::Written(e) => e.gunicorn.is_some_and(|g| g.config_file),
+                // The drain timeout is then unknown already.
+                crate::model::EnvLookup::Hidden(_) | crate::model::EnvLookup::Unset => false,
+            })
 }
 
 /// The drain timeout of a process as SL301 counts it.
