@@ -491,13 +491,15 @@ fn wrapper_env(
 }
 
 /// Whether a command that runs before the program in a shell string may set a variable rules
-/// read for it: `export`/`declare -x` of such a name (or of anything with `-p`-less
-/// forms that cannot be told), an assignment of one, sourcing a file (`. ./env.sh`; a
-/// virtualenv's `activate` sets only its own variables), `eval`.
+/// read for it: `export`/`declare` of such a name (or of a name that is not known), an
+/// assignment of one, sourcing a file (`. ./env.sh`; a virtualenv's `activate` sets only its
+/// own variables), `eval`.
 fn sets_env_before(command: &SimpleCommand) -> bool {
+    // The name assigned or exported (`NAME=…`, `NAME`): one rules read, or one that is not
+    // known (`export "$VAR"`). What is assigned to another name does not matter.
     let relevant = |word: &Word| {
         let name = word.value.split('=').next().unwrap_or("");
-        crate::drain::env_read_by_rules(name) || word.has_expansion
+        crate::drain::env_read_by_rules(name) || name.contains('$') || name.contains('`')
     };
     if command.words.is_empty() {
         return command.assignments.iter().any(relevant);
