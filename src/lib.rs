@@ -789,6 +789,8 @@ fn lint_sources(
     }
     let systemd_files = std::mem::take(&mut model.systemd_files);
     lower::systemd::lower_units(systemd_files, &mut model);
+    // Override files and `extends`: the services `docker compose up` runs.
+    lower::compose_project::apply(&mut model, &files);
     let image_links = link::link_images(&mut model, &files, &dirs, &settings.config);
     // Only image linking looks up files next to others.
     drop(dirs);

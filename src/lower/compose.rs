@@ -46,10 +46,9 @@ pub fn lower(
                 continue;
             };
             service(
-                file,
+                &View::single(file, &entry.value),
                 name,
                 &entry.key,
-                &entry.value,
                 fragment,
                 facts,
                 &mut lists,
@@ -246,9 +245,11 @@ fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str, Span, Span
 /// What a service's `volumes:` mount that may hold a server's default config file: host
 /// folders bound (short `./src:/app` or long `{type: bind, source: ./src}`), and volumes
 /// mounted at a path named like such a file.
-fn config_mounts(volumes: Option<&Node>) -> Option<Box<crate::model::ConfigMounts>> {
+fn config_mounts<'n>(
+    volumes: impl Iterator<Item = &'n Node>,
+) -> Option<Box<crate::model::ConfigMounts>> {
     let mut mounts = crate::model::ConfigMounts::default();
-    for volume in volumes.into_iter().flat_map(Node::items) {
+    for volume in volumes.flat_map(Node::items) {
         let (source, target) = match volume.as_str() {
             Some(short) => {
                 let mut parts = short.splitn(3, ':');
@@ -299,15 +300,51 @@ fn in_system_folder(target: &str) -> bool {
     })
 }
 
-fn service(
-    file: FileId,
+/// A service as docker compose assembles it: the definitions it is made of, from the one it
+/// inherits first (`extends`, the base file of an override) to the one that wins last. The last
+/// is the service as written in the file being lowered, or the override file's.
+pub(crate) struct View<'n> {
+    /// `(file, service node)`, lowest first.
+    pub(crate) layers: Vec<(FileId, &'n Node)>,
+    /// The service as written in the file being lowered (its labels, healthcheck, ports and
+    /// dependencies stay that file's: SL404 merges those itself).
+    pub(crate) own: (FileId, &'n Node),
+}
+
+impl<'n> View<'n> {
+    pub(crate) fn single(file: FileId, node: &'n Node) -> Self {
+        View {
+            layers: vec![(file, node)],
+            own: (file, node),
+        }
+    }
+
+    /// The attribute as the last definition that sets it writes it (compose replaces scalars
+    /// and `command`/`entrypoint`/`build`).
+    fn get(&self, key: &str) -> Option<(FileId, &'n Node)> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|&(file, node)| node.get(key).map(|value| (file, value)))
+    }
+
+    fn get_entry(&self, key: &str) -> Option<(FileId, &'n yaml::Entry)> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|&(file, node)| node.get_entry(key).map(|entry| (file, entry)))
+    }
+}
+
+pub(crate) fn service(
+    view: &View<'_>,
     name: &str,
     key: &Node,
-    node: &Node,
     fragment: &mut Fragment,
     facts: &mut FileFacts,
     lists: &mut HashMap<(Span, Span), Arc<[SuppressedRule]>>,
 ) {
+    let (file, node) = view.own;
     let labels = node.get("labels");
     if let Some((value, node_span, span)) = label(labels, IGNORE_ANNOTATION) {
         // One list per label as written: the services that use one anchored block share its
@@ -331,12 +368,20 @@ fn service(
             service: crate::suppress::subject(key.report_span().start),
         });
     }
-    let drain_annotation = label(labels, DRAIN_ANNOTATION).and_then(|(value, _, span)| {
-        let seconds = crate::shell::commands::parse_duration_seconds(value)?;
-        Some(Fact::at(seconds, location(file, span)))
-    });
+    // Labels merge by name: the last definition that sets the label decides.
+    let drain_annotation = view
+        .layers
+        .iter()
+        .rev()
+        .find_map(|&(file, node)| {
+            label(node.get("labels"), DRAIN_ANNOTATION).map(|found| (file, found))
+        })
+        .and_then(|(file, (value, _, span))| {
+            let seconds = crate::shell::commands::parse_duration_seconds(value)?;
+            Some(Fact::at(seconds, location(file, span)))
+        });
 
-    let image = node.get("image").and_then(|i| {
+    let image = view.get("image").and_then(|(file, i)| {
         i.as_str()
             .map(|v| Fact::at(v.to_string(), location(file, i.report_span())))
     });
@@ -345,7 +390,7 @@ fn service(
     let mut shell = images::shell_of(image_name.as_ref(), &written);
     shell.location = image.as_ref().and_then(|i| i.location);
 
-    let build = node.get_entry("build").map(|entry| {
+    let build = view.get_entry("build").map(|(file, entry)| {
         let value = &entry.value;
         let (context, dockerfile, target) = match value.as_str() {
             Some(context) => (context.to_string(), "Dockerfile".to_string(), None),
@@ -374,12 +419,12 @@ fn service(
         }
     });
 
-    let entrypoint = node
+    let entrypoint = view
         .get("entrypoint")
-        .and_then(|n| words(file, n, "entrypoint", 0));
-    let command = node
+        .and_then(|(file, n)| words(file, n, "entrypoint", 0));
+    let command = view
         .get("command")
-        .and_then(|n| words(file, n, "command", usize::from(entrypoint.is_some())));
+        .and_then(|(file, n)| words(file, n, "command", usize::from(entrypoint.is_some())));
     let as_command = |part: &Option<(Vec<CommandWord>, CommandSource)>| {
         part.as_ref().map(|(words, source)| Command {
             words: words
@@ -399,7 +444,7 @@ fn service(
     let links_build = build.as_ref().is_some_and(ComposeBuild::builds_final_stage);
     let compose = ComposeService {
         name: name.to_string(),
-        init: node.get("init").and_then(|n| {
+        init: view.get("init").and_then(|(file, n)| {
             n.as_bool()
                 .map(|v| Fact::at(v, location(file, n.report_span())))
         }),
@@ -434,12 +479,12 @@ fn service(
             .map(|p| location(file, p.report_span()))
             .collect(),
         build,
-        command_key: node
+        command_key: view
             .get_entry("command")
-            .map(|e| location(file, e.key.report_span())),
-        entrypoint_key: node
+            .map(|(file, e)| location(file, e.key.report_span())),
+        entrypoint_key: view
             .get_entry("entrypoint")
-            .map(|e| location(file, e.key.report_span())),
+            .map(|(file, e)| location(file, e.key.report_span())),
         command: links_build.then(|| as_command(&command)).flatten(),
         entrypoint: links_build.then(|| as_command(&entrypoint)).flatten(),
     };
@@ -468,27 +513,42 @@ fn service(
         Some(effective)
     };
 
-    let stop_signal = node
+    let stop_signal = view
         .get("stop_signal")
-        .and_then(|s| {
+        .and_then(|(file, s)| {
             s.as_str()
                 .and_then(Signal::parse)
                 .map(|signal| Fact::at(signal, location(file, s.report_span())))
         })
         .or_else(|| images::stop_signal_of(image.as_ref()?, image_name.as_ref()?));
-    let kill_deadline = node
+    let kill_deadline = view
         .get("stop_grace_period")
-        .and_then(|n| seconds(n).map(|v| Fact::at(v, location(file, n.report_span()))));
-    let env = pairs(node.get("environment"))
-        .into_iter()
-        .filter(|(name, _, _)| crate::drain::env_read_by_rules(name))
-        .map(|(name, value, span)| EnvVar::new(name, value.map(Into::into), location(file, span)))
-        .collect();
+        .and_then(|(file, n)| seconds(n).map(|v| Fact::at(v, location(file, n.report_span()))));
+    // `environment` merges by name across the definitions: a later value replaces an
+    // earlier one in its place.
+    let mut env: Vec<EnvVar> = Vec::new();
+    for &(file, node) in &view.layers {
+        for (name, value, span) in pairs(node.get("environment")) {
+            if !crate::drain::env_read_by_rules(&name) {
+                continue;
+            }
+            let var = EnvVar::new(name, value.map(Into::into), location(file, span));
+            match env.iter_mut().find(|e| e.name == var.name) {
+                Some(earlier) => *earlier = var,
+                None => env.push(var),
+            }
+        }
+    }
 
     let mut process = Process::new(name, ProcessRole::Main, effective, shell);
     process.env = env;
-    process.hidden_env = env_file(node.get("env_file"), file);
-    process.mounts = config_mounts(node.get("volumes"));
+    // `env_file` lists of every definition add up (compose merges them): any one hides.
+    process.hidden_env = view
+        .layers
+        .iter()
+        .rev()
+        .find_map(|&(file, n)| env_file(n.get("env_file"), file));
+    process.mounts = config_mounts(view.layers.iter().filter_map(|(_, n)| n.get("volumes")));
     fragment.workloads.push(Workload {
         platform: Platform::Compose,
         name: format!("service {name}"),

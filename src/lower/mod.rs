@@ -1,6 +1,7 @@
 //! Lowering: each format's AST becomes facts in the deploy model.
 
 pub mod compose;
+pub mod compose_project;
 pub mod dockerfile;
 pub mod fly;
 pub mod images;

@@ -2,7 +2,6 @@
 //! final command is not started with `exec`, so the script's shell stays PID 1 (or, behind an
 //! init such as tini or dumb-init, stays between the init and the program).
 
-use crate::model::Platform;
 use crate::analysis::Relay;
 use crate::rules::shell_pid1::{
     behind_outcome, image_signal, on_signal, passes, rewrites, signal_name,
@@ -46,8 +45,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let compose_init_at = compose_init
                 .filter(|_| analysis.is_none_or(|a| a.forwarder.is_none()))
                 .and_then(|i| i.location);
-            let inherited = workload.platform != Platform::Docker
-                && script.invoked_at.file != workload.location.file;
+            let inherited =
+                crate::rules::written_in_image(cx.files, workload, script.invoked_at.file);
             let signal = if inherited {
                 image_signal(cx.model, process)
                     .unwrap_or_else(|| workload.stop_signal_for(process).value)

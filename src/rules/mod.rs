@@ -250,3 +250,19 @@ pub fn parse_page(entry: &RuleEntry) -> Result<RuleMeta, String> {
         scope: entry.scope,
     })
 }
+
+/// Whether a fact of `workload` written in `file` comes from another file it runs (a
+/// Dockerfile: compose `build:`, fly.toml, a Kubernetes image built in the scan) rather than
+/// its own definition. A compose service's definition may span compose files (an override
+/// file, `extends`): what they set is the service's own.
+pub(crate) fn written_in_image(
+    files: &Files,
+    workload: &crate::model::Workload,
+    file: crate::source::FileId,
+) -> bool {
+    use crate::model::Platform;
+    workload.platform != Platform::Docker
+        && file != workload.location.file
+        && !(workload.platform == Platform::Compose
+            && files.kind(file) == crate::source::FileKind::Compose)
+}

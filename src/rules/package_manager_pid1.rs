@@ -50,8 +50,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             }
             // Written in a Dockerfile the workload runs: worded for the image (it merges with the
             // Dockerfile's own finding), with a label saying who runs it.
-            let inherited = workload.platform != Platform::Docker
-                && main.location.file != workload.location.file;
+            let inherited = crate::rules::written_in_image(cx.files, workload, main.location.file);
             let signal = if inherited {
                 image_signal(cx.model, process)
                     .unwrap_or_else(|| workload.stop_signal_for(process).value)

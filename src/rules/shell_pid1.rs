@@ -158,8 +158,7 @@ fn check_process(
     // The command comes from a Dockerfile the workload runs (compose `build:`, fly.toml, a
     // Kubernetes image built in the scan): the finding is about the image, worded as for the
     // image itself so it merges with the Dockerfile's own finding, and labels who runs it.
-    let inherited =
-        workload.platform != Platform::Docker && location.file != workload.location.file;
+    let inherited = crate::rules::written_in_image(cx.files, workload, location.file);
     let assumed = if shell.assumed { ", assumed" } else { "" };
     let shell_named = format!("`{} -c` ({}{assumed})", shell.program, shell.family.name());
     let payload_text = command

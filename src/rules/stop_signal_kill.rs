@@ -33,8 +33,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         // A compose service, fly app or pod that inherits `STOPSIGNAL SIGKILL` from its
         // Dockerfile: the Dockerfile's own finding covers it. (A systemd unit's signal is its
         // own even when a drop-in, another file, replaced its ExecStart=.)
-        if location.file != workload.location.file
-            && !matches!(workload.platform, Platform::Docker | Platform::Systemd)
+        if workload.platform != Platform::Systemd
+            && crate::rules::written_in_image(cx.files, workload, location.file)
         {
             continue;
         }

@@ -1,0 +1,332 @@
+//! docker compose projects: what `docker compose up` runs, from the files the scan holds.
+//!
+//! Each compose file is lowered alone first ([`crate::lower::compose::lower`]). Then two things
+//! compose does before it runs a service are applied here, to the services they concern:
+//!
+//! - the default override file: without `-f`, compose reads the first of `compose.yaml`,
+//!   `compose.yml`, `docker-compose.yml`, `docker-compose.yaml` in the folder, and merges over
+//!   it the first of `compose.override.yml`, `compose.override.yaml`,
+//!   `docker-compose.override.yml`, `docker-compose.override.yaml` (Docker docs, "Merge Compose
+//!   files"; compose-go `cli.DefaultFileNames`, `DefaultOverrideFileNames`). The merged service
+//!   replaces the base file's; the override file's definition of a service the base file has
+//!   stays a part (SL404 reads its healthcheck and dependencies) without the facts the stop
+//!   rules read.
+//! - `extends`: a service copies the attributes of the service it extends, in its own file
+//!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
+//!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
+//!   An `extends` that cannot be followed (its file is no compose file of the scan, the service
+//!   is not there, a variable names it, a cycle) could set anything: the service keeps no
+//!   process and no stop facts, so the rules that read them stay silent.
+//!
+//! Attributes merge as compose merges them: the last definition that sets `command`,
+//! `entrypoint`, `image`, `build`, `init`, `stop_signal`, `stop_grace_period` wins;
+//! `environment` and `labels` merge by name; `volumes` add up.
+
+use crate::formats::yaml::{self, Document, Node};
+use crate::formats::Fragment;
+use crate::lower::compose::{service, View};
+use crate::lower::kubernetes::FileFacts;
+use crate::model::{Model, Platform, Workload};
+use crate::source::{FileId, FileKind, Files};
+use crate::span::Span;
+use std::collections::{HashMap, HashSet};
+
+const BASE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+const OVERRIDE_NAMES: &[&str] = &[
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// How long an `extends` chain may be followed (compose has no limit; a longer one is taken
+/// as unknown rather than walked).
+const MAX_EXTENDS: usize = 64;
+
+fn split(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some((dir, name)) => (dir, name),
+        None => ("", path),
+    }
+}
+
+fn clean(path: &str) -> String {
+    crate::link::globs::clean(path)
+}
+
+/// The services of a parsed file: those of its first document with `services:`.
+fn services(documents: &[Document]) -> Option<&Node> {
+    documents.iter().find_map(|d| d.root.get("services"))
+}
+
+fn find<'d>(documents: &'d [Document], name: &str) -> Option<&'d Node> {
+    services(documents)?
+        .entries()
+        .rev()
+        .find(|e| e.key.as_str() == Some(name))
+        .map(|e| &e.value)
+}
+
+struct Project<'f> {
+    files: &'f Files,
+    /// Compose files of the scan by cleaned path.
+    by_path: HashMap<String, FileId>,
+    parsed: HashMap<FileId, Vec<Document>>,
+}
+
+/// Where an `extends` leads: `(file, service)`, `None` when it cannot be followed.
+fn target(
+    files: &Files,
+    by_path: &HashMap<String, FileId>,
+    file: FileId,
+    extends: &Node,
+) -> Option<(FileId, String)> {
+    if let Some(name) = extends.as_str() {
+        return (!name.contains('$')).then(|| (file, name.to_string()));
+    }
+    let name = extends.get("service")?.as_str()?;
+    if name.contains('$') {
+        return None;
+    }
+    let other = match extends.get("file") {
+        None => file,
+        Some(f) if f.is_null() => file,
+        Some(f) => {
+            let path = f.as_str()?;
+            if path.contains('$') || path.starts_with(['/', '~']) {
+                return None;
+            }
+            let (dir, _) = split(files.path(file));
+            let joined = if dir.is_empty() {
+                path.to_string()
+            } else {
+                format!("{dir}/{path}")
+            };
+            *by_path.get(&clean(&joined))?
+        }
+    };
+    Some((other, name.to_string()))
+}
+
+impl<'f> Project<'f> {
+    fn parse(&mut self, file: FileId) {
+        if self.parsed.contains_key(&file) {
+            return;
+        }
+        let text = self.files.text_uncached(file);
+        let documents = yaml::parse_stream(&text, &yaml::Limits::default()).unwrap_or_default();
+        self.parsed.insert(file, documents);
+    }
+
+    /// Parse the files the `extends` of `file` lead to, and theirs.
+    fn parse_extended(&mut self, file: FileId) {
+        let mut work = vec![file];
+        let mut seen = HashSet::new();
+        while let Some(file) = work.pop() {
+            if !seen.insert(file) {
+                continue;
+            }
+            self.parse(file);
+            let Some(documents) = self.parsed.get(&file) else {
+                continue;
+            };
+            let mut next = Vec::new();
+            for document in documents {
+                let Some(services) = document.root.get("services") else {
+                    continue;
+                };
+                for entry in services.entries() {
+                    if let Some(extends) = entry.value.get("extends") {
+                        if let Some((other, _)) = target(self.files, &self.by_path, file, extends) {
+                            next.push(other);
+                        }
+                    }
+                }
+            }
+            work.extend(next);
+        }
+    }
+
+    /// The definitions `node` (service of `file`) is made of through `extends`, lowest first,
+    /// itself last; `false` when an `extends` cannot be followed.
+    fn chain<'p>(
+        &'p self,
+        file: FileId,
+        node: &'p Node,
+        layers: &mut Vec<(FileId, &'p Node)>,
+    ) -> bool {
+        let mut stack = vec![(file, node)];
+        let mut seen: HashSet<(FileId, Span)> = HashSet::new();
+        let (mut file, mut node) = (file, node);
+        loop {
+            if !seen.insert((file, node.span)) || stack.len() > MAX_EXTENDS {
+                return false;
+            }
+            let Some(extends) = node.get("extends").filter(|e| !e.is_null()) else {
+                break;
+            };
+            let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
+                return false;
+            };
+            let Some(next) = self.parsed.get(&other).and_then(|d| find(d, &name)) else {
+                return false;
+            };
+            file = other;
+            node = next;
+            stack.push((file, node));
+        }
+        layers.extend(stack.into_iter().rev());
+        true
+    }
+}
+
+/// Apply default override files and `extends` to the compose services of `model`: the
+/// workloads of the files concerned are lowered again from their merged definitions, in place.
+pub fn apply(model: &mut Model, files: &Files) {
+    let compose: Vec<(FileId, &str)> = files
+        .iter()
+        .filter(|(_, f)| f.kind == FileKind::Compose)
+        .map(|(id, f)| (id, f.path))
+        .collect();
+    if compose.is_empty() {
+        return;
+    }
+    let by_path: HashMap<String, FileId> = compose
+        .iter()
+        .map(|&(id, path)| (clean(path), id))
+        .collect();
+    // The default pair of each folder that has an override file.
+    let mut folders: HashMap<&str, (Option<(usize, FileId)>, Option<(usize, FileId)>)> =
+        HashMap::new();
+    for &(id, path) in &compose {
+        let (dir, name) = split(path);
+        let slot = folders.entry(dir).or_default();
+        if let Some(rank) = BASE_NAMES.iter().position(|n| *n == name) {
+            if slot.0.is_none_or(|(r, _)| rank < r) {
+                slot.0 = Some((rank, id));
+            }
+        }
+        if let Some(rank) = OVERRIDE_NAMES.iter().position(|n| *n == name) {
+            if slot.1.is_none_or(|(r, _)| rank < r) {
+                slot.1 = Some((rank, id));
+            }
+        }
+    }
+    // base -> override, override -> base.
+    let mut override_of: HashMap<FileId, FileId> = HashMap::new();
+    let mut base_of: HashMap<FileId, FileId> = HashMap::new();
+    for (base, over) in folders.values() {
+        if let (Some((_, base)), Some((_, over))) = (base, over) {
+            override_of.insert(*base, *over);
+            base_of.insert(*over, *base);
+        }
+    }
+    let mut project = Project {
+        files,
+        by_path,
+        parsed: HashMap::new(),
+    };
+    // The files whose services are lowered again: those of a pair, those with `extends`.
+    let mut again: Vec<FileId> = Vec::new();
+    for &(id, _) in &compose {
+        let paired = override_of.contains_key(&id) || base_of.contains_key(&id);
+        if paired || files.text_uncached(id).contains("extends") {
+            again.push(id);
+            project.parse_extended(id);
+        }
+    }
+    if again.is_empty() {
+        return;
+    }
+    let mut lowered: HashMap<(FileId, Span), Workload> = HashMap::new();
+    for &file in &again {
+        let Some(documents) = project.parsed.get(&file) else {
+            continue;
+        };
+        for document in documents {
+            let Some(services) = document.root.get("services") else {
+                continue;
+            };
+            for entry in services.entries() {
+                let Some(name) = entry.key.as_str() else {
+                    continue;
+                };
+                let mut layers = Vec::new();
+                let mut known = true;
+                // A service the base file also defines: a part of it, judged there.
+                let part = base_of
+                    .get(&file)
+                    .and_then(|base| project.parsed.get(base))
+                    .is_some_and(|d| find(d, name).is_some());
+                if !part {
+                    known &= project.chain(file, &entry.value, &mut layers);
+                    if let Some(over) = override_of.get(&file) {
+                        if let Some(node) = project.parsed.get(over).and_then(|d| find(d, name)) {
+                            known &= project.chain(*over, node, &mut layers);
+                        }
+                    }
+                }
+                let view = View {
+                    layers: if part || !known {
+                        vec![(file, &entry.value)]
+                    } else {
+                        layers
+                    },
+                    own: (file, &entry.value),
+                };
+                let mut fragment = Fragment::default();
+                service(
+                    &view,
+                    name,
+                    &entry.key,
+                    &mut fragment,
+                    &mut FileFacts::default(),
+                    &mut HashMap::new(),
+                );
+                for mut workload in fragment.workloads {
+                    if part || !known {
+                        unknown(&mut workload);
+                    }
+                    lowered.insert((file, workload.location.span), workload);
+                }
+            }
+        }
+    }
+    for workload in &mut model.workloads {
+        if workload.platform != Platform::Compose {
+            continue;
+        }
+        if let Some(new) = lowered.remove(&(workload.location.file, workload.location.span)) {
+            *workload = new;
+        }
+    }
+}
+
+/// What the stop rules read is not known (or is judged elsewhere): no process, no stop facts.
+fn unknown(workload: &mut Workload) {
+    workload.processes.clear();
+    workload.stop_signal = None;
+    workload.kill_deadline = None;
+    workload.drain_annotation = None;
+    if let Some(compose) = workload.compose.as_deref_mut() {
+        compose.command = None;
+        compose.entrypoint = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_and_clean() {
+        assert_eq!(split("a/b/compose.yaml"), ("a/b", "compose.yaml"));
+        assert_eq!(split("compose.yaml"), ("", "compose.yaml"));
+        assert_eq!(clean("a/./b/../common.yaml"), "a/common.yaml");
+    }
+}
