@@ -64,12 +64,25 @@ fn services(documents: &[Document]) -> Option<&Node> {
     documents.iter().find_map(|d| d.root.get("services"))
 }
 
-fn find<'d>(documents: &'d [Document], name: &str) -> Option<&'d Node> {
-    services(documents)?
-        .entries()
-        .rev()
-        .find(|e| e.key.as_str() == Some(name))
-        .map(|e| &e.value)
+type Index<'p> = HashMap<FileId, HashMap<&'p str, &'p Node>>;
+
+/// Each parsed file's services by name (the last of a name wins, as in compose).
+fn index(parsed: &HashMap<FileId, Vec<Document>>) -> Index<'_> {
+    parsed
+        .iter()
+        .map(|(&file, documents)| {
+            let services = services(documents)
+                .into_iter()
+                .flat_map(Node::entries)
+                .filter_map(|e| Some((e.key.as_str()?, &e.value)))
+                .collect();
+            (file, services)
+        })
+        .collect()
+}
+
+fn find<'p>(index: &Index<'p>, file: FileId, name: &str) -> Option<&'p Node> {
+    index.get(&file)?.get(name).copied()
 }
 
 struct Project<'f> {
@@ -155,7 +168,8 @@ impl<'f> Project<'f> {
     /// The definitions `node` (service of `file`) is made of through `extends`, lowest first,
     /// itself last; `false` when an `extends` cannot be followed.
     fn chain<'p>(
-        &'p self,
+        &self,
+        index: &Index<'p>,
         file: FileId,
         node: &'p Node,
         layers: &mut Vec<(FileId, &'p Node)>,
@@ -173,7 +187,7 @@ impl<'f> Project<'f> {
             let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
                 return false;
             };
-            let Some(next) = self.parsed.get(&other).and_then(|d| find(d, &name)) else {
+            let Some(next) = find(index, other, &name) else {
                 return false;
             };
             file = other;
@@ -243,9 +257,11 @@ pub fn apply(model: &mut Model, files: &Files) {
     if again.is_empty() {
         return;
     }
+    let parsed = std::mem::take(&mut project.parsed);
+    let index = index(&parsed);
     let mut lowered: HashMap<(FileId, Span), Workload> = HashMap::new();
     for &file in &again {
-        let Some(documents) = project.parsed.get(&file) else {
+        let Some(documents) = parsed.get(&file) else {
             continue;
         };
         for document in documents {
@@ -261,13 +277,12 @@ pub fn apply(model: &mut Model, files: &Files) {
                 // A service the base file also defines: a part of it, judged there.
                 let part = base_of
                     .get(&file)
-                    .and_then(|base| project.parsed.get(base))
-                    .is_some_and(|d| find(d, name).is_some());
+                    .is_some_and(|&base| find(&index, base, name).is_some());
                 if !part {
-                    known &= project.chain(file, &entry.value, &mut layers);
-                    if let Some(over) = override_of.get(&file) {
-                        if let Some(node) = project.parsed.get(over).and_then(|d| find(d, name)) {
-                            known &= project.chain(*over, node, &mut layers);
+                    known &= project.chain(&index, file, &entry.value, &mut layers);
+                    if let Some(&over) = override_of.get(&file) {
+                        if let Some(node) = find(&index, over, name) {
+                            known &= project.chain(&index, over, node, &mut layers);
                         }
                     }
                 }
@@ -322,11 +337,166 @@ fn unknown(workload: &mut Workload) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Config, Selection};
+    use crate::{InputFile, Settings};
+
+    /// The compose services of the files `(path, text)`, as the rules see them:
+    /// `(file, service, grace seconds, stop signal, argv)`.
+    fn services(
+        files: &[(&str, &str)],
+    ) -> Vec<(String, String, Option<f64>, Option<String>, String)> {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let inputs = files
+            .iter()
+            .map(|(path, text)| InputFile {
+                display: path.to_string(),
+                kind: FileKind::Compose,
+                text: text.to_string(),
+                dir: None,
+            })
+            .collect();
+        let report = crate::lint_inputs(inputs, &settings);
+        report
+            .model
+            .workloads
+            .iter()
+            .filter(|w| !w.processes.is_empty())
+            .map(|w| {
+                (
+                    report.files.path(w.location.file).to_string(),
+                    w.name.clone(),
+                    w.kill_deadline.as_ref().map(|f| f.value),
+                    w.stop_signal.as_ref().map(|s| format!("{:?}", s.value)),
+                    w.processes[0]
+                        .command
+                        .as_ref()
+                        .map(|c| c.argv().join(" "))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
 
     #[test]
     fn paths_split_and_clean() {
         assert_eq!(split("a/b/compose.yaml"), ("a/b", "compose.yaml"));
         assert_eq!(split("compose.yaml"), ("", "compose.yaml"));
         assert_eq!(clean("a/./b/../common.yaml"), "a/common.yaml");
+    }
+
+    #[test]
+    fn the_default_override_file_is_merged_over_the_base_file() {
+        let found = services(&[
+            (
+                "app/docker-compose.yml",
+                "services:\n  web:\n    image: example/web\n    command: gunicorn app.wsgi\n    environment: {GRACEFUL_TIMEOUT: '5', SHUTDOWN_TIMEOUT: '9'}\n  db:\n    image: postgres:16\n",
+            ),
+            (
+                "app/compose.override.yaml",
+                "services:\n  web:\n    stop_grace_period: 1m\n    stop_signal: SIGINT\n    environment: [GRACEFUL_TIMEOUT=20]\n  extra:\n    image: example/web\n    command: sidekiq\n",
+            ),
+            // Not a default file: not merged.
+            (
+                "app/compose.prod.yaml",
+                "services:\n  web:\n    image: example/web\n    command: gunicorn other\n",
+            ),
+            // Another folder's override: not merged.
+            (
+                "other/compose.override.yaml",
+                "services:\n  web:\n    stop_grace_period: 99s\n",
+            ),
+        ]);
+        let web: Vec<_> = found
+            .iter()
+            .filter(|s| s.1 == "service web" && s.0.starts_with("app/"))
+            .collect();
+        assert_eq!(web.len(), 2, "{found:?}");
+        assert_eq!(web[0].0, "app/compose.prod.yaml");
+        assert_eq!(web[0].2, None);
+        assert_eq!(web[1].0, "app/docker-compose.yml");
+        assert_eq!(web[1].2, Some(60.0));
+        assert_eq!(web[1].3.as_deref(), Some("Int"));
+        assert_eq!(web[1].4, "gunicorn app.wsgi");
+        // A service only the override file defines is a service of its own.
+        assert!(found
+            .iter()
+            .any(|s| s.0 == "app/compose.override.yaml" && s.1 == "service extra"));
+        // The override file's part of `web` is no service of its own.
+        assert!(!found
+            .iter()
+            .any(|s| s.0 == "app/compose.override.yaml" && s.1 == "service web"));
+    }
+
+    #[test]
+    fn environment_merges_by_name() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let inputs = vec![
+            InputFile {
+                display: "compose.yaml".into(),
+                kind: FileKind::Compose,
+                text: "services:\n  web:\n    image: x\n    command: gunicorn a\n    environment: {GRACEFUL_TIMEOUT: '5', SHUTDOWN_TIMEOUT: '9'}\n".into(),
+                dir: None,
+            },
+            InputFile {
+                display: "compose.override.yml".into(),
+                kind: FileKind::Compose,
+                text: "services:\n  web:\n    environment: [GRACEFUL_TIMEOUT=20]\n".into(),
+                dir: None,
+            },
+        ];
+        let report = crate::lint_inputs(inputs, &settings);
+        let web = report
+            .model
+            .workloads
+            .iter()
+            .find(|w| !w.processes.is_empty())
+            .expect("the merged service");
+        assert_eq!(report.files.path(web.location.file), "compose.yaml");
+        assert_eq!(
+            web.processes[0].env_pairs(),
+            [
+                ("GRACEFUL_TIMEOUT", Some("20")),
+                ("SHUTDOWN_TIMEOUT", Some("9"))
+            ]
+        );
+        // The overridden value points into the override file.
+        assert_eq!(
+            report.files.path(web.processes[0].env[0].location.file),
+            "compose.override.yml"
+        );
+    }
+
+    #[test]
+    fn extends_copies_what_it_can_follow() {
+        let found = services(&[
+            (
+                "common/services.compose.yaml",
+                "services:\n  py:\n    image: example/py\n    stop_grace_period: 30s\n",
+            ),
+            (
+                "deploy/compose.yaml",
+                concat!(
+                    "services:\n",
+                    "  base: {image: example/app, stop_grace_period: 45s, stop_signal: SIGQUIT}\n",
+                    "  mid: {extends: base, stop_grace_period: 50s}\n",
+                    "  web: {extends: {service: mid}, command: gunicorn a}\n",
+                    "  other: {extends: {file: ../common/services.compose.yaml, service: py}, command: gunicorn b}\n",
+                    "  outside: {extends: {file: ../shared.yaml, service: py}, command: gunicorn c}\n",
+                    "  missing: {extends: nowhere, command: gunicorn d}\n",
+                    "  variable: {extends: {file: '${COMMON}', service: py}, command: gunicorn e}\n",
+                    "  loop1: {extends: loop2, command: gunicorn f}\n",
+                    "  loop2: {extends: loop1, command: gunicorn g}\n",
+                ),
+            ),
+        ]);
+        let get = |name: &str| found.iter().find(|s| s.1 == format!("service {name}"));
+        let web = get("web").expect("web");
+        assert_eq!((web.2, web.3.as_deref()), (Some(50.0), Some("Quit")));
+        assert_eq!(web.4, "gunicorn a");
+        assert_eq!(get("other").map(|s| s.2), Some(Some(30.0)));
+        // Those that cannot be followed could set anything: no process for the rules.
+        for name in ["outside", "missing", "variable", "loop1", "loop2"] {
+            assert!(get(name).is_none(), "{name}: {found:?}");
+        }
     }
 }
