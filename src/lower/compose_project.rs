@@ -215,8 +215,9 @@ pub fn apply(model: &mut Model, files: &Files) {
         .map(|&(id, path)| (clean(path), id))
         .collect();
     // The default pair of each folder that has an override file.
-    let mut folders: HashMap<&str, (Option<(usize, FileId)>, Option<(usize, FileId)>)> =
-        HashMap::new();
+    // Per folder: the first base file and the first override file, by rank in the lists.
+    type Pair = (Option<(usize, FileId)>, Option<(usize, FileId)>);
+    let mut folders: HashMap<&str, Pair> = HashMap::new();
     for &(id, path) in &compose {
         let (dir, name) = split(path);
         let slot = folders.entry(dir).or_default();
@@ -340,11 +341,11 @@ mod tests {
     use crate::config::{Config, Selection};
     use crate::{InputFile, Settings};
 
+    type Found = (String, String, Option<f64>, Option<String>, String);
+
     /// The compose services of the files `(path, text)`, as the rules see them:
     /// `(file, service, grace seconds, stop signal, argv)`.
-    fn services(
-        files: &[(&str, &str)],
-    ) -> Vec<(String, String, Option<f64>, Option<String>, String)> {
+    fn services(files: &[(&str, &str)]) -> Vec<Found> {
         let settings = Settings::new(Config::default(), Selection::all());
         let inputs = files
             .iter()
