@@ -165,25 +165,68 @@ impl<'f> Project<'f> {
         }
     }
 
+    /// How many definitions `node` (service of `file`) is made of through `extends`, itself
+    /// included; `None` when an `extends` on the way cannot be followed (or comes back). Each
+    /// service's answer is kept in `memo`, so each is walked once however many chains pass
+    /// through it (60,000 services each extending the next take one walk).
+    fn depth(
+        &self,
+        index: &Index<'_>,
+        memo: &mut HashMap<(FileId, Span), Option<usize>>,
+        file: FileId,
+        node: &Node,
+    ) -> Option<usize> {
+        let mut path: Vec<(FileId, Span)> = Vec::new();
+        let mut on_path: HashSet<(FileId, Span)> = HashSet::new();
+        let (mut file, mut node) = (file, node);
+        let mut depth = loop {
+            let key = (file, node.span);
+            if let Some(&known) = memo.get(&key) {
+                break known;
+            }
+            if !on_path.insert(key) {
+                break None;
+            }
+            path.push(key);
+            let Some(extends) = node.get("extends").filter(|e| !e.is_null()) else {
+                break Some(0);
+            };
+            let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
+                break None;
+            };
+            let Some(next) = find(index, other, &name) else {
+                break None;
+            };
+            file = other;
+            node = next;
+        };
+        for key in path.into_iter().rev() {
+            depth = depth.map(|d| d + 1);
+            memo.insert(key, depth);
+        }
+        depth
+    }
+
     /// The definitions `node` (service of `file`) is made of through `extends`, lowest first,
-    /// itself last; `false` when an `extends` cannot be followed.
+    /// itself last; `false` when an `extends` cannot be followed or the chain is longer than
+    /// [`MAX_EXTENDS`].
     fn chain<'p>(
         &self,
         index: &Index<'p>,
+        memo: &mut HashMap<(FileId, Span), Option<usize>>,
         file: FileId,
         node: &'p Node,
         layers: &mut Vec<(FileId, &'p Node)>,
     ) -> bool {
+        if self
+            .depth(index, memo, file, node)
+            .is_none_or(|d| d > MAX_EXTENDS)
+        {
+            return false;
+        }
         let mut stack = vec![(file, node)];
-        let mut seen: HashSet<(FileId, Span)> = HashSet::new();
         let (mut file, mut node) = (file, node);
-        loop {
-            if !seen.insert((file, node.span)) || stack.len() > MAX_EXTENDS {
-                return false;
-            }
-            let Some(extends) = node.get("extends").filter(|e| !e.is_null()) else {
-                break;
-            };
+        while let Some(extends) = node.get("extends").filter(|e| !e.is_null()) {
             let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
                 return false;
             };
@@ -193,6 +236,9 @@ impl<'f> Project<'f> {
             file = other;
             node = next;
             stack.push((file, node));
+            if stack.len() > MAX_EXTENDS {
+                return false;
+            }
         }
         layers.extend(stack.into_iter().rev());
         true
@@ -260,7 +306,10 @@ pub fn apply(model: &mut Model, files: &Files) {
     }
     let parsed = std::mem::take(&mut project.parsed);
     let index = index(&parsed);
-    let mut lowered: HashMap<(FileId, Span), Workload> = HashMap::new();
+    // What becomes of each service lowered before (by file and where its name is): lowered
+    // again from its definitions, or left without what cannot be known. The others stay.
+    let mut lowered: HashMap<(FileId, Span), Option<Workload>> = HashMap::new();
+    let mut memo = HashMap::new();
     for &file in &again {
         let Some(documents) = parsed.get(&file) else {
             continue;
@@ -280,19 +329,32 @@ pub fn apply(model: &mut Model, files: &Files) {
                     .get(&file)
                     .is_some_and(|&base| find(&index, base, name).is_some());
                 if !part {
-                    known &= project.chain(&index, file, &entry.value, &mut layers);
+                    known &= project.chain(&index, &mut memo, file, &entry.value, &mut layers);
                     if let Some(&over) = override_of.get(&file) {
                         if let Some(node) = find(&index, over, name) {
-                            known &= project.chain(&index, over, node, &mut layers);
+                            known &= project.chain(&index, &mut memo, over, node, &mut layers);
                         }
                     }
+                    // Host paths of `volumes:` from a file of another folder are relative to
+                    // that folder; where the config lookup would look for them is not known.
+                    let (here, _) = split(files.path(file));
+                    known &= !layers.iter().any(|&(other, node)| {
+                        other != file
+                            && split(files.path(other)).0 != here
+                            && node.get("volumes").is_some()
+                    });
+                }
+                let at = (file, entry.key.report_span());
+                if part || !known {
+                    lowered.insert(at, None);
+                    continue;
+                }
+                if layers.len() < 2 {
+                    // Defined once, as lowered already.
+                    continue;
                 }
                 let view = View {
-                    layers: if part || !known {
-                        vec![(file, &entry.value)]
-                    } else {
-                        layers
-                    },
+                    layers,
                     own: (file, &entry.value),
                 };
                 let mut fragment = Fragment::default();
@@ -304,11 +366,8 @@ pub fn apply(model: &mut Model, files: &Files) {
                     &mut FileFacts::default(),
                     &mut HashMap::new(),
                 );
-                for mut workload in fragment.workloads {
-                    if part || !known {
-                        unknown(&mut workload);
-                    }
-                    lowered.insert((file, workload.location.span), workload);
+                for workload in fragment.workloads {
+                    lowered.insert((file, workload.location.span), Some(workload));
                 }
             }
         }
@@ -317,8 +376,10 @@ pub fn apply(model: &mut Model, files: &Files) {
         if workload.platform != Platform::Compose {
             continue;
         }
-        if let Some(new) = lowered.remove(&(workload.location.file, workload.location.span)) {
-            *workload = new;
+        match lowered.remove(&(workload.location.file, workload.location.span)) {
+            Some(Some(new)) => *workload = new,
+            Some(None) => unknown(workload),
+            None => {}
         }
     }
 }
@@ -472,7 +533,7 @@ mod tests {
         let found = services(&[
             (
                 "common/services.compose.yaml",
-                "services:\n  py:\n    image: example/py\n    stop_grace_period: 30s\n",
+                "services:\n  py:\n    image: example/py\n    stop_grace_period: 30s\n  mounted:\n    image: example/py\n    volumes: [./src:/app]\n",
             ),
             (
                 "deploy/compose.yaml",
@@ -484,19 +545,27 @@ mod tests {
                     "  other: {extends: {file: ../common/services.compose.yaml, service: py}, command: gunicorn b}\n",
                     "  outside: {extends: {file: ../shared.yaml, service: py}, command: gunicorn c}\n",
                     "  missing: {extends: nowhere, command: gunicorn d}\n",
+                    "  mounted: {extends: {file: ../common/services.compose.yaml, service: mounted}, command: gunicorn h}\n",
                     "  variable: {extends: {file: '${COMMON}', service: py}, command: gunicorn e}\n",
                     "  loop1: {extends: loop2, command: gunicorn f}\n",
                     "  loop2: {extends: loop1, command: gunicorn g}\n",
                 ),
             ),
         ]);
-        let get = |name: &str| found.iter().find(|s| s.1 == format!("service {name}"));
+        let get = |name: &str| {
+            found
+                .iter()
+                .find(|s| s.0 == "deploy/compose.yaml" && s.1 == format!("service {name}"))
+        };
         let web = get("web").expect("web");
         assert_eq!((web.2, web.3.as_deref()), (Some(50.0), Some("Quit")));
         assert_eq!(web.4, "gunicorn a");
         assert_eq!(get("other").map(|s| s.2), Some(Some(30.0)));
         // Those that cannot be followed could set anything: no process for the rules.
-        for name in ["outside", "missing", "variable", "loop1", "loop2"] {
+        // A host folder bound from another folder's file: where it is, is not known here.
+        for name in [
+            "outside", "missing", "variable", "loop1", "loop2", "mounted",
+        ] {
             assert!(get(name).is_none(), "{name}: {found:?}");
         }
     }
