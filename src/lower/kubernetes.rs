@@ -893,13 +893,24 @@ fn autoscaler(object: &Object<'_>, fragment: &mut Fragment) {
     };
     let min_replicas = int_fact(object, spec.and_then(|s| s.get("minReplicas")))
         .unwrap_or_else(|| Fact::default_value(1));
+    push_autoscaler(object, fragment, (kind, name), min_replicas, false);
+}
+
+/// An autoscaler of the object `target` (kind, name) in `object`'s namespace.
+fn push_autoscaler(
+    object: &Object<'_>,
+    fragment: &mut Fragment,
+    target: (&str, &str),
+    min_replicas: Fact<i64>,
+    keda: bool,
+) {
     fragment.autoscalers.push(Autoscaler {
-        target_kind: kind.to_string(),
-        target_name: name.to_string(),
+        target_kind: target.0.to_string(),
+        target_name: target.1.to_string(),
         namespace: object.namespace.clone(),
         min_replicas,
         location: object.anchor(),
-        keda: false,
+        keda,
     });
 }
 
@@ -924,14 +935,7 @@ fn scaled_object(object: &Object<'_>, fragment: &mut Fragment) {
         },
         None => Fact::default_value(1),
     };
-    fragment.autoscalers.push(Autoscaler {
-        target_kind: kind.to_string(),
-        target_name: name.to_string(),
-        namespace: object.namespace.clone(),
-        min_replicas,
-        location: object.anchor(),
-        keda: true,
-    });
+    push_autoscaler(object, fragment, (kind, name), min_replicas, true);
 }
 
 /// skaffold `build.artifacts`: image names built from Dockerfiles.

@@ -376,6 +376,20 @@ mod tests {
         text
     }
 
+    /// The model of units given as (path, text), each its own file in order.
+    fn model_of(units: &[(&str, &str)]) -> Model {
+        let files = units
+            .iter()
+            .enumerate()
+            .map(|(i, (path, text))| {
+                SystemdFile::new(FileId(i as u32), path.to_string(), systemd::parse(text))
+            })
+            .collect();
+        let mut model = Model::default();
+        lower_units(files, &mut model);
+        model
+    }
+
     fn lowered(files: Vec<SystemdFile>) -> String {
         let mut model = Model::default();
         lower_units(files, &mut model);
@@ -388,18 +402,10 @@ mod tests {
     fn a_unit_keeps_the_variables_rules_read() {
         let unit = "[Service]\nExecStart=/usr/bin/app\nEnvironment=LANG=C SHUTDOWN_TIMEOUT=10s PORT=80\nEnvironment=\"GUNICORN_CMD_ARGS=--graceful-timeout 5\"\n";
         let dropin = "[Service]\nEnvironment=SHUTDOWN_TIMEOUT=30s HOME=/srv\n";
-        let files = [
+        let model = model_of(&[
             ("etc/app.service", unit),
             ("etc/app.service.d/10-override.conf", dropin),
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, (path, text))| {
-            SystemdFile::new(FileId(i as u32), path.to_string(), systemd::parse(text))
-        })
-        .collect();
-        let mut model = Model::default();
-        lower_units(files, &mut model);
+        ]);
         let process = &model.workloads[0].processes[0];
         assert_eq!(
             process.env_pairs(),
@@ -421,15 +427,7 @@ mod tests {
     fn an_environment_file_hides_the_environment() {
         let hidden = |dropin: &str| {
             let unit = "[Service]\nExecStart=/usr/bin/app\nEnvironment=DRAIN_TIMEOUT=5\nEnvironmentFile=-/etc/default/app\n";
-            let files = [("app.service", unit), ("app.service.d/10.conf", dropin)]
-                .iter()
-                .enumerate()
-                .map(|(i, (path, text))| {
-                    SystemdFile::new(FileId(i as u32), path.to_string(), systemd::parse(text))
-                })
-                .collect();
-            let mut model = Model::default();
-            lower_units(files, &mut model);
+            let model = model_of(&[("app.service", unit), ("app.service.d/10.conf", dropin)]);
             let process = &model.workloads[0].processes[0];
             let hidden = process
                 .hidden_env
