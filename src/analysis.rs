@@ -427,6 +427,7 @@ fn hidden(source: &'static str, location: Location) -> Option<HiddenEnv> {
         source,
         location,
         overrides_written: true,
+        prefixes: Vec::new(),
     })
 }
 

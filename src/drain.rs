@@ -192,6 +192,11 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
                         is_default: false,
                     });
                 }
+                // A variable in it (compose's `${GRACE:-5}`, Kubernetes' `$(GRACE)`, a whole
+                // `${GUNICORN_CMD_ARGS}` from the host): what it adds is not known.
+                if env.value.as_deref().is_some_and(|v| v.contains('$')) {
+                    return Drain::SetUnknown(env.location);
+                }
             }
             EnvLookup::Hidden(h) => hidden = Some((h.location, h.source)),
             EnvLookup::Unset => {}
@@ -208,6 +213,10 @@ pub fn drain_timeout(workload: &Workload, process: &Process, config: &Config) ->
         }
         let env = match env_lookup(process, name) {
             EnvLookup::Written(env) => env,
+            // A recognised server reads only its own variables: what a source not read may set
+            // of the conventional ones does not change its drain (sidekiq's timeout is `-t` or
+            // its config file, whatever the environment says).
+            EnvLookup::Hidden(_) if server.is_some() && !server_env.contains(name) => continue,
             EnvLookup::Hidden(h) => {
                 hidden = Some((h.location, h.source));
                 break;

@@ -482,6 +482,16 @@ pub struct HiddenEnv {
     /// Its variables override those written beside it (systemd: `EnvironmentFile=` wins over
     /// `Environment=`); on Kubernetes and compose the written `env`/`environment` wins.
     pub overrides_written: bool,
+    /// The names it can set start with one of these (Kubernetes `envFrom` with a `prefix` on
+    /// every source); empty: any name.
+    pub prefixes: Vec<String>,
+}
+
+impl HiddenEnv {
+    /// Whether it can set the variable `name`.
+    pub fn may_set(&self, name: &str) -> bool {
+        self.prefixes.is_empty() || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
 }
 
 /// Files a platform puts into a process: a Kubernetes volume mounted at a path named like a
@@ -554,7 +564,8 @@ impl Process {
     /// overrides).
     pub fn env_lookup(&self, name: &str) -> EnvLookup<'_> {
         let written = self.env_var(name);
-        match (&self.hidden_env, written) {
+        let hidden = self.hidden_env.as_ref().filter(|h| h.may_set(name));
+        match (hidden, written) {
             (Some(hidden), Some(var))
                 if !hidden.overrides_written && var.location.file == hidden.location.file =>
             {
@@ -783,6 +794,21 @@ pub struct Autoscaler {
 }
 
 impl Autoscaler {
+    /// Its minimum as messages say it (KEDA: `minReplicaCount: 0 (one pod while it is
+    /// active)`).
+    pub fn min_text(&self) -> String {
+        let (_, field) = self.names();
+        let min = &self.min_replicas;
+        match (min.location.is_some(), self.keda, min.note.as_deref()) {
+            (true, true, Some(written)) => {
+                format!("{field}: {written} (one pod while it is active)")
+            }
+            (true, _, _) => format!("{field}: {}", min.value),
+            (false, false, _) => format!("{field} unset (1)"),
+            (false, true, _) => format!("{field} unset (0: one pod while it is active)"),
+        }
+    }
+
     /// Its kind and the field of its minimum, for messages.
     pub fn names(&self) -> (&'static str, &'static str) {
         if self.keda {

@@ -184,6 +184,7 @@ fn env_file(node: Option<&Node>, file: FileId) -> Option<Box<HiddenEnv>> {
         source: "env_file",
         location: location(file, first.report_span()),
         overrides_written: false,
+        prefixes: Vec::new(),
     }))
 }
 

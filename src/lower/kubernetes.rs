@@ -629,22 +629,33 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
 
     let mut process = Process::new(name, role, command, shell);
     process.env = env;
-    // `envFrom` (a ConfigMap's or Secret's keys): not read, so any variable may be set there;
-    // `env` entries win over it (Kubernetes API, EnvFromSource).
-    process.hidden_env = node
-        .get("envFrom")
-        .and_then(|from| match from.as_sequence() {
-            Some(items) => items.first(),
+    // `envFrom` (a ConfigMap's or Secret's keys): not read, so any variable may be set there
+    // (any starting with its `prefix`, when every source has a literal one); `env` entries win
+    // over it (Kubernetes API, EnvFromSource).
+    process.hidden_env = node.get("envFrom").and_then(|from| {
+        let (first, prefixes) = match from.as_sequence() {
+            Some(items) => {
+                let prefixes: Option<Vec<String>> = items
+                    .iter()
+                    .map(|item| {
+                        item.get("prefix")
+                            .and_then(Node::as_str)
+                            .filter(|p| !p.is_empty() && !p.contains(['$', '{']))
+                            .map(str::to_string)
+                    })
+                    .collect();
+                (items.first()?, prefixes.unwrap_or_default())
+            }
             // Not a list (a template's placeholder): what it holds is not known either.
-            None => (!from.is_null()).then_some(from),
-        })
-        .map(|from| {
-            Box::new(HiddenEnv {
-                source: "envFrom",
-                location: object.location(from.report_span()),
-                overrides_written: false,
-            })
-        });
+            None => ((!from.is_null()).then_some(from)?, Vec::new()),
+        };
+        Some(Box::new(HiddenEnv {
+            source: "envFrom",
+            location: object.location(first.report_span()),
+            overrides_written: false,
+            prefixes,
+        }))
+    });
     let config_named = node
         .get("volumeMounts")
         .into_iter()
@@ -928,11 +939,14 @@ fn scaled_object(object: &Object<'_>, fragment: &mut Fragment) {
         .and_then(|t| t.get("kind"))
         .and_then(Node::as_str)
         .unwrap_or("Deployment");
+    // A count under one is kept as written in the note, for messages.
     let min_replicas = match int_fact(object, spec.and_then(|s| s.get("minReplicaCount"))) {
-        Some(fact) => Fact {
-            value: fact.value.max(1),
+        Some(fact) if fact.value < 1 => Fact {
+            value: 1,
+            note: Some(fact.value.to_string()),
             ..fact
         },
+        Some(fact) => fact,
         None => Fact::default_value(1),
     };
     push_autoscaler(object, fragment, (kind, name), min_replicas, true);

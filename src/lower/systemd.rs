@@ -299,6 +299,7 @@ fn workload(
                 source: "EnvironmentFile=",
                 location,
                 overrides_written: true,
+                prefixes: Vec::new(),
             })
         });
     Some(Workload {

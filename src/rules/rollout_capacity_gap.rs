@@ -59,17 +59,19 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let (replicas, replicas_text, replicas_at): (i64, String, Option<Location>) = match hpa {
             Some(hpa) => (
                 hpa.min_replicas.value,
-                format!(
-                    "the {}'s {} {}{}",
-                    hpa.names().0,
-                    hpa.names().1,
-                    hpa.min_replicas.value,
-                    if hpa.min_replicas.location.is_some() {
-                        ""
-                    } else {
-                        " (the default)"
-                    }
-                ),
+                if hpa.keda {
+                    format!("the {}'s {}", hpa.names().0, hpa.min_text())
+                } else {
+                    format!(
+                        "the HorizontalPodAutoscaler's minReplicas {}{}",
+                        hpa.min_replicas.value,
+                        if hpa.min_replicas.location.is_some() {
+                            ""
+                        } else {
+                            " (the default)"
+                        }
+                    )
+                },
                 Some(hpa.min_replicas.location.unwrap_or(hpa.location)),
             ),
             None => {

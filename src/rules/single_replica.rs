@@ -233,12 +233,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let hpa = autoscalers.first_near;
         let (location, message, primary) = if let Some(hpa) = hpa {
             // The autoscaler owns the replica count: `replicas` only matters until it acts.
-            let (kind, field) = hpa.names();
-            let min = match (hpa.min_replicas.location.is_some(), hpa.keda) {
-                (true, _) => format!("{field}: {}", hpa.min_replicas.value),
-                (false, false) => format!("{field} unset (1)"),
-                (false, true) => format!("{field} unset (one pod while it is active)"),
-            };
+            let (kind, _) = hpa.names();
+            let min = hpa.min_text();
             (
                 workload.location,
                 format!(
