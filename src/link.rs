@@ -59,17 +59,15 @@ pub fn link_images(
     dirs: &HashMap<FileId, PathBuf>,
     config: &Config,
 ) -> ImageLinks {
-    // Thousands of compose services build the same context: each path is resolved once (a
-    // system call per component of it).
-    let mut resolved: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut canonical = |p: &Path| -> Option<PathBuf> {
-        if let Some(known) = resolved.get(p) {
-            return known.clone();
-        }
-        let real = crate::change::paths::canonical(p);
-        resolved.insert(p.to_path_buf(), real.clone());
-        real
-    };
+    // A Dockerfile named by a compose `build`, a fly.toml, skaffold or `[images]` is matched
+    // with the Dockerfiles of the scan by its path cleaned as written (from the current
+    // folder), as compose and Go's `filepath.Join` resolve it: `context: ../../x` with
+    // `dockerfile: ../repo/Dockerfile` names `repo/Dockerfile` whether or not `x` exists. The
+    // file system is not asked: a path through folders outside the scan would make the match
+    // depend on them (and let a repository probe the host).
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let canonical =
+        |p: &Path| -> Option<PathBuf> { Some(crate::change::paths::clean(&cwd.join(p))) };
     let by_path: HashMap<PathBuf, usize> = model
         .images
         .iter()
@@ -1446,9 +1444,19 @@ impl Scripts {
                 p.to_path_buf()
             }
         };
-        let inside = crate::change::paths::canonical(&here(&context)).is_some_and(|real| {
-            crate::change::paths::canonical(&here(root)).is_some_and(|root| real.starts_with(root))
-        });
+        // Inside as written (nothing outside is asked), then with its links resolved.
+        let written_inside = context
+            .strip_prefix(crate::change::paths::clean(root))
+            .is_ok_and(|below| {
+                below
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            });
+        let inside = written_inside
+            && crate::change::paths::canonical(&here(&context)).is_some_and(|real| {
+                crate::change::paths::canonical(&here(root))
+                    .is_some_and(|root| real.starts_with(root))
+            });
         if !inside {
             let shown = crate::discover::display_path(&context);
             if self.outside_contexts.insert(shown.clone()) {

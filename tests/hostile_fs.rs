@@ -2067,3 +2067,32 @@ fn a_build_context_outside_the_scan_is_not_read() {
         run.stderr
     );
 }
+
+/// The Dockerfile a compose `build` names is matched by its path as written, cleaned: a path
+/// through a folder outside the scan gives the same output whether that folder exists or not.
+#[test]
+fn a_dockerfile_named_through_an_outside_folder_is_matched_as_written() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("repo");
+    write(
+        &repo,
+        "app/compose.yaml",
+        "services:\n  web:\n    build:\n      context: ../../probe\n      dockerfile: ../repo/app/docker/Dockerfile\n    stop_grace_period: 2s\n",
+    );
+    write(
+        &repo,
+        "app/docker/Dockerfile",
+        "FROM python:3.12\nCMD [\"gunicorn\", \"--graceful-timeout\", \"20\", \"app:app\"]\n",
+    );
+    let without = run(&repo, &["--format", "json", "app"]);
+    std::fs::create_dir_all(root.path().join("probe")).expect("mkdir");
+    let with = run(&repo, &["--format", "json", "app"]);
+    assert_eq!(
+        (&without.stdout, &without.stderr),
+        (&with.stdout, &with.stderr)
+    );
+    assert_eq!(
+        with.findings(),
+        [("app/compose.yaml".to_string(), "SL301".to_string())]
+    );
+}
