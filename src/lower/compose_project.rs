@@ -46,7 +46,7 @@ const OVERRIDE_NAMES: &[&str] = &[
 
 /// How long an `extends` chain may be followed (compose has no limit; a longer one is taken
 /// as unknown rather than walked).
-const MAX_EXTENDS: usize = 64;
+const MAX_EXTENDS: usize = 16;
 
 fn split(path: &str) -> (&str, &str) {
     match path.rsplit_once('/') {
@@ -90,6 +90,9 @@ struct Project<'f> {
     /// Compose files of the scan by cleaned path.
     by_path: HashMap<String, FileId>,
     parsed: HashMap<FileId, Vec<Document>>,
+    /// The files whose `extends` were followed already ([`Project::parse_extended`]): each
+    /// file is walked once, however many files reach it.
+    walked: HashSet<FileId>,
 }
 
 /// Where an `extends` leads: `(file, service)`, `None` when it cannot be followed.
@@ -139,9 +142,8 @@ impl<'f> Project<'f> {
     /// Parse the files the `extends` of `file` lead to, and theirs.
     fn parse_extended(&mut self, file: FileId) {
         let mut work = vec![file];
-        let mut seen = HashSet::new();
         while let Some(file) = work.pop() {
-            if !seen.insert(file) {
+            if !self.walked.insert(file) {
                 continue;
             }
             self.parse(file);
@@ -291,6 +293,7 @@ pub fn apply(model: &mut Model, files: &Files) {
         files,
         by_path,
         parsed: HashMap::new(),
+        walked: HashSet::new(),
     };
     // The files whose services are lowered again: those of a pair, those with `extends`.
     let mut again: Vec<FileId> = Vec::new();
