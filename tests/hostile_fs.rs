@@ -2096,3 +2096,55 @@ fn a_dockerfile_named_through_an_outside_folder_is_matched_as_written() {
         [("app/compose.yaml".to_string(), "SL301".to_string())]
     );
 }
+
+/// A `shutdownlint.dev/ignore` label of any definition of a merged compose service (the base
+/// file's, the override file's, an extended service's) silences the findings about it wherever
+/// they point, and counts as used.
+#[test]
+fn compose_ignore_labels_follow_the_merged_service() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    let label = "    labels:\n      shutdownlint.dev/ignore: \"SL301\"\n";
+    let gunicorn = "    image: x\n    command: gunicorn --graceful-timeout 60 app\n";
+    write(
+        dir,
+        "a/compose.yaml",
+        &format!("services:\n  web:\n{gunicorn}{label}"),
+    );
+    write(
+        dir,
+        "a/compose.override.yaml",
+        "services:\n  web:\n    stop_grace_period: 5s\n",
+    );
+    write(
+        dir,
+        "b/compose.yaml",
+        &format!("services:\n  web:\n{gunicorn}    stop_grace_period: 5s\n"),
+    );
+    write(
+        dir,
+        "b/compose.override.yaml",
+        &format!("services:\n  web:\n{label}"),
+    );
+    write(
+        dir,
+        "c/compose.yaml",
+        "services:\n  tmpl:\n    image: x\n    labels: {shutdownlint.dev/ignore: \"SL301\"}\n  web:\n    extends: tmpl\n    command: gunicorn --graceful-timeout 60 app\n",
+    );
+    let run = run(dir, &["--format", "json", "."]);
+    assert!(run.findings().is_empty(), "{}", run.stdout);
+    // Without the labels each gets SL301.
+    for file in ["a/compose.yaml", "b/compose.override.yaml"] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("read");
+        std::fs::write(dir.join(file), text.replace(label, "")).expect("write");
+    }
+    let c = std::fs::read_to_string(dir.join("c/compose.yaml")).expect("read");
+    std::fs::write(
+        dir.join("c/compose.yaml"),
+        c.replace("    labels: {shutdownlint.dev/ignore: \"SL301\"}\n", ""),
+    )
+    .expect("write");
+    let run = run_within(dir, &["--format", "json", "."], &[], DEADLINE);
+    let rules: Vec<String> = run.findings().into_iter().map(|(_, rule)| rule).collect();
+    assert_eq!(rules, ["SL301", "SL301", "SL301"], "{}", run.stdout);
+}

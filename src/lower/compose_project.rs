@@ -29,6 +29,7 @@ use crate::lower::kubernetes::FileFacts;
 use crate::model::{Model, Platform, Workload};
 use crate::source::{FileId, FileKind, Files};
 use crate::span::Span;
+use crate::suppress::{Scope, Suppression};
 use std::collections::{HashMap, HashSet};
 
 const BASE_NAMES: &[&str] = &[
@@ -249,7 +250,11 @@ impl<'f> Project<'f> {
 
 /// Apply default override files and `extends` to the compose services of `model`: the
 /// workloads of the files concerned are lowered again from their merged definitions, in place.
-pub fn apply(model: &mut Model, files: &Files) {
+///
+/// A `shutdownlint.dev/ignore` label of any definition of a merged service silences the
+/// findings about the service wherever they point (docs/suppressions.md): `suppressions` gets,
+/// for each such label, one in every other file the service is made of.
+pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppression>) {
     let compose: Vec<(FileId, &str)> = files
         .iter()
         .filter(|(_, f)| f.kind == FileKind::Compose)
@@ -356,6 +361,7 @@ pub fn apply(model: &mut Model, files: &Files) {
                     // Defined once, as lowered already.
                     continue;
                 }
+                spread_labels(&layers, (file, &entry.key, &entry.value), suppressions);
                 let view = View {
                     layers,
                     own: (file, &entry.value),
@@ -385,6 +391,59 @@ pub fn apply(model: &mut Model, files: &Files) {
             None => {}
         }
     }
+}
+
+/// Copy the ignore labels of a service's definitions (`layers`, its own `own` among them) to
+/// the other files it is made of: a finding about it that points into another file (the
+/// override file's `stop_grace_period`) is silenced by the label as one pointing into its own.
+/// The copies share the label's list, so SL001 counts it used either way.
+fn spread_labels(
+    layers: &[(FileId, &Node)],
+    own: (FileId, &Node, &Node),
+    suppressions: &mut Vec<Suppression>,
+) {
+    let (own_file, own_key, own_node) = own;
+    if layers.len() < 2 {
+        return;
+    }
+    let held = |scope: &Scope, at: usize| match *scope {
+        Scope::Range(range) => range.contains(at),
+        Scope::Ranges(first, second) => first.contains(at) || second.contains(at),
+        Scope::Line(_) | Scope::File => false,
+    };
+    let is_own = |file: FileId, node: &Node| file == own_file && node.span == own_node.span;
+    let mut added = Vec::new();
+    for &(file, node) in layers {
+        for label in suppressions
+            .iter()
+            .filter(|s| s.service.is_some() && s.location.file == file)
+            .filter(|s| held(&s.scope, node.span.start))
+        {
+            // A label of another definition (an extended service, the other file's): the
+            // service's own findings in its own file.
+            if !is_own(file, node) {
+                added.push(Suppression {
+                    scope: Scope::Range(own_key.span.join(own_node.span)),
+                    rules: std::sync::Arc::clone(&label.rules),
+                    location: crate::diagnostic::Location::new(own_file, own_key.span),
+                    service: crate::suppress::subject(own_key.report_span().start),
+                });
+            }
+            // Findings about it that point into a definition in another file.
+            for &(other, other_node) in layers {
+                if other == own_file {
+                    continue;
+                }
+                added.push(Suppression {
+                    scope: Scope::Range(other_node.span),
+                    rules: std::sync::Arc::clone(&label.rules),
+                    location: crate::diagnostic::Location::new(other, other_node.span),
+                    service: None,
+                });
+            }
+        }
+    }
+    suppressions.extend(added);
 }
 
 /// What the stop rules read is not known (or is judged elsewhere): no process, no stop facts.
