@@ -1427,16 +1427,24 @@ impl Scripts {
         workload: &Workload,
         linked: &mut Linked,
     ) -> Option<PathBuf> {
-        let folder = workload_file(files, &(workload.platform, workload.location.file))?;
-        let written = match &workload.compose {
-            Some(compose) => compose.build.as_ref()?.context.clone(),
-            None => ".".to_string(),
+        // A compose context is relative to the file that writes it (an `extends` file of
+        // another folder, see `lower::compose::View::build`).
+        let (file, written) = match &workload.compose {
+            Some(compose) => {
+                let build = compose.build.as_ref()?;
+                (build.location.file, build.context.clone())
+            }
+            None => (workload.location.file, ".".to_string()),
         };
+        let folder = workload_file(files, &(workload.platform, file))?;
         if written.contains(['$', '~']) || written.contains("://") || written.contains(':') {
             return None;
         }
         let context = crate::change::paths::clean(&folder.join(&written));
-        let root = self.roots.get(&workload.location.file)?;
+        let root = self
+            .roots
+            .get(&file)
+            .or_else(|| self.roots.get(&workload.location.file))?;
         let here = |p: &Path| {
             if p.as_os_str().is_empty() {
                 PathBuf::from(".")

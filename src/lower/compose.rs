@@ -321,12 +321,72 @@ impl<'n> View<'n> {
     }
 
     /// The attribute as the last definition that sets it writes it (compose replaces scalars
-    /// and `command`/`entrypoint`/`build`).
+    /// and `command`/`entrypoint`).
     fn get(&self, key: &str) -> Option<(FileId, &'n Node)> {
         self.layers
             .iter()
             .rev()
             .find_map(|&(file, node)| node.get(key).map(|value| (file, value)))
+    }
+
+    /// `build:` as compose merges it (Compose specification, "Merge and override": mappings
+    /// merge key by key, on their expanded form): a string is `{context: …}`; `context`,
+    /// `dockerfile` and `target` are each the last definition's that sets them. A context is
+    /// relative to the file that writes it (the default override file is in the base file's
+    /// folder; an `extends` file's paths are relative to that file), so the build is placed in
+    /// that file (where the label "builds this image" points and `context` resolves from); a
+    /// build that names no context builds the folder of the service's own file.
+    fn build(&self, key: &Node) -> Option<ComposeBuild> {
+        let mut context: Option<(FileId, &'n yaml::Entry, &'n str)> = None;
+        let mut dockerfile: Option<&'n str> = None;
+        let mut target: Option<&'n str> = None;
+        let mut last = None;
+        for &(file, node) in &self.layers {
+            let Some(entry) = node.get_entry("build") else {
+                continue;
+            };
+            let value = &entry.value;
+            if value.is_null() {
+                continue;
+            }
+            last = Some(file);
+            if let Some(written) = value.as_str() {
+                context = Some((file, entry, written));
+                continue;
+            }
+            if let Some(written) = value.get("context").and_then(Node::as_str) {
+                context = Some((file, entry, written));
+            }
+            if let Some(written) = value.get("dockerfile").and_then(Node::as_str) {
+                dockerfile = Some(written);
+            }
+            if let Some(written) = value.get("target").and_then(Node::as_str) {
+                target = Some(written);
+            }
+        }
+        let (file, span, context) = match context {
+            Some((file, entry, written)) => (file, entry.key.report_span(), written),
+            None => {
+                // No context written: the folder of the service's own file, where its own
+                // `build` is written (else its name).
+                last?;
+                let own = self.own.0;
+                let span = self
+                    .layers
+                    .iter()
+                    .rev()
+                    .filter(|&&(f, _)| f == own)
+                    .find_map(|&(_, n)| n.get_entry("build"))
+                    .map_or(key.report_span(), |e| e.key.report_span());
+                (own, span, ".")
+            }
+        };
+        Some(ComposeBuild {
+            context: context.to_string(),
+            dockerfile: dockerfile.unwrap_or("Dockerfile").to_string(),
+            target: target.map(str::to_string),
+            location: location(file, span),
+        })
     }
 
     fn get_entry(&self, key: &str) -> Option<(FileId, &'n yaml::Entry)> {
@@ -391,34 +451,7 @@ pub(crate) fn service(
     let mut shell = images::shell_of(image_name.as_ref(), &written);
     shell.location = image.as_ref().and_then(|i| i.location);
 
-    let build = view.get_entry("build").map(|(file, entry)| {
-        let value = &entry.value;
-        let (context, dockerfile, target) = match value.as_str() {
-            Some(context) => (context.to_string(), "Dockerfile".to_string(), None),
-            None => (
-                value
-                    .get("context")
-                    .and_then(Node::as_str)
-                    .unwrap_or(".")
-                    .to_string(),
-                value
-                    .get("dockerfile")
-                    .and_then(Node::as_str)
-                    .unwrap_or("Dockerfile")
-                    .to_string(),
-                value
-                    .get("target")
-                    .and_then(Node::as_str)
-                    .map(str::to_string),
-            ),
-        };
-        ComposeBuild {
-            context,
-            dockerfile,
-            target,
-            location: location(file, entry.key.report_span()),
-        }
-    });
+    let build = view.build(key);
 
     let entrypoint = view
         .get("entrypoint")

@@ -19,8 +19,10 @@
 //!   process and no stop facts, so the rules that read them stay silent.
 //!
 //! Attributes merge as compose merges them: the last definition that sets `command`,
-//! `entrypoint`, `image`, `build`, `init`, `stop_signal`, `stop_grace_period` wins;
-//! `environment` and `labels` merge by name; `volumes` add up.
+//! `entrypoint`, `image`, `init`, `stop_signal`, `stop_grace_period` wins; `build` merges key
+//! by key on its long form (`context`, `dockerfile`, `target` each the last definition's; a
+//! context relative to the file that writes it); `environment` and `labels` merge by name;
+//! `volumes` and `env_file` add up.
 
 use crate::formats::yaml::{self, Document, Node};
 use crate::formats::Fragment;
@@ -630,5 +632,92 @@ mod tests {
         ] {
             assert!(get(name).is_none(), "{name}: {found:?}");
         }
+    }
+
+    #[test]
+    fn build_merges_key_by_key() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let input = |display: &str, text: &str| InputFile {
+            display: display.into(),
+            kind: FileKind::Compose,
+            text: text.into(),
+            dir: None,
+        };
+        let inputs = vec![
+            input(
+                "app/compose.yaml",
+                concat!(
+                    "services:\n",
+                    "  web: {build: ./web, command: node a}\n",
+                    "  api: {build: {context: ./api, target: dev}, command: node b}\n",
+                    "  plain: {build: {dockerfile: Dockerfile.x}, command: node c}\n",
+                    "  ext: {extends: {file: ../common/compose.yaml, service: base}, build: {args: {A: '1'}}, command: node d}\n",
+                    "  own: {extends: {file: ../common/compose.yaml, service: base}, build: {context: ./mine}, command: node e}\n",
+                ),
+            ),
+            input(
+                "app/compose.override.yaml",
+                "services:\n  web:\n    build: {args: {NODE_ENV: development}, dockerfile: Dockerfile.dev}\n  api:\n    build: {target: prod}\n",
+            ),
+            input(
+                "common/compose.yaml",
+                "services:\n  base: {build: {context: ./svc, dockerfile: Dockerfile.base}}\n",
+            ),
+        ];
+        let report = crate::lint_inputs(inputs, &settings);
+        let build = |name: &str| {
+            let w = report
+                .model
+                .workloads
+                .iter()
+                .find(|w| {
+                    w.name == format!("service {name}")
+                        && report.files.path(w.location.file) == "app/compose.yaml"
+                })
+                .expect(name);
+            let b = w
+                .compose
+                .as_ref()
+                .and_then(|c| c.build.clone())
+                .expect(name);
+            (
+                b.context,
+                b.dockerfile,
+                b.target,
+                report.files.path(b.location.file).to_string(),
+            )
+        };
+        let app = "app/compose.yaml".to_string();
+        assert_eq!(
+            build("web"),
+            ("./web".into(), "Dockerfile.dev".into(), None, app.clone())
+        );
+        assert_eq!(
+            build("api"),
+            (
+                "./api".into(),
+                "Dockerfile".into(),
+                Some("prod".into()),
+                app.clone()
+            )
+        );
+        assert_eq!(
+            build("plain"),
+            (".".into(), "Dockerfile.x".into(), None, app.clone())
+        );
+        // The extended file's context is relative to that file.
+        assert_eq!(
+            build("ext"),
+            (
+                "./svc".into(),
+                "Dockerfile.base".into(),
+                None,
+                "common/compose.yaml".into()
+            )
+        );
+        assert_eq!(
+            build("own"),
+            ("./mine".into(), "Dockerfile.base".into(), None, app)
+        );
     }
 }
