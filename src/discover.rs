@@ -419,6 +419,35 @@ fn name_too_long(error: &std::io::Error) -> bool {
     return false;
 }
 
+/// The other half of the default compose project of the compose file `path` (see
+/// [`crate::lower::compose_project`]): for the base file docker compose reads in its folder
+/// (the first of its default names there), the first default override file there; for that
+/// override file, the base file. `None` when `path` is neither, or the folder has no partner.
+/// Names are looked at without following links; the partner is in the same folder.
+fn compose_partner(path: &Path) -> Option<PathBuf> {
+    use crate::lower::compose_project::{BASE_NAMES, OVERRIDE_NAMES};
+    let name = path.file_name()?.to_str()?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| std::fs::symlink_metadata(p).is_ok())
+    };
+    let (own, other) = if BASE_NAMES.contains(&name) {
+        (BASE_NAMES, OVERRIDE_NAMES)
+    } else if OVERRIDE_NAMES.contains(&name) {
+        (OVERRIDE_NAMES, BASE_NAMES)
+    } else {
+        return None;
+    };
+    // Another file of the same kind comes first: compose reads that one, not this.
+    if first(own)?.file_name()? != path.file_name()? {
+        return None;
+    }
+    first(other)
+}
+
 /// The note for a path argument that is a symbolic link.
 fn link_not_followed(link: &Path) -> String {
     format!(
@@ -537,6 +566,41 @@ pub fn discover(
                 display_path(path)
             ));
         } else if let Some(kind) = classify_name(path) {
+            // A compose file docker compose reads by default is half of a project when its
+            // folder has the other half: the override file merged over it, or the base file
+            // an override is merged over. Named alone (the pre-commit hook names the changed
+            // files), it is judged with its partner, as `docker compose up` runs it.
+            let partner = (kind == FileKind::Compose)
+                .then(|| compose_partner(path))
+                .flatten();
+            if let Some(partner) = partner {
+                match std::fs::symlink_metadata(&partner) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        discovery.notes.push(format!(
+                            "{}: a symbolic link; not followed, so not merged with `{}` (name the file it points to)",
+                            display_path(&partner),
+                            display_path(path)
+                        ));
+                    }
+                    Ok(m) if m.is_file() && !is_excluded(matcher.as_ref(), &partner, false) => {
+                        let name = partner.file_name().unwrap_or_default();
+                        let real = canonical
+                            .parent()
+                            .map_or_else(|| PathBuf::from(name), |dir| dir.join(name));
+                        if named.insert(real.clone()) {
+                            named_files.push((
+                                real,
+                                index,
+                                Found::new(&partner, FileKind::Compose).with_origin(Origin {
+                                    identity: identity_of(&m),
+                                    below: 1,
+                                }),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
             named_files.push((
                 canonical,
                 index,

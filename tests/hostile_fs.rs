@@ -2148,3 +2148,79 @@ fn compose_ignore_labels_follow_the_merged_service() {
     let rules: Vec<String> = run.findings().into_iter().map(|(_, rule)| rule).collect();
     assert_eq!(rules, ["SL301", "SL301", "SL301"], "{}", run.stdout);
 }
+
+/// A compose file named alone (the pre-commit hook names the changed files) is judged with its
+/// folder's default override file, as `docker compose up` there runs it, and an override file
+/// named alone with its base file; never through a link, and only the pair compose reads.
+#[test]
+fn a_named_compose_file_is_merged_with_its_default_partner() {
+    const BASE: &str = "services:\n  web:\n    image: python:3.12-slim\n    command: [gunicorn, app.wsgi]\n    healthcheck: {test: [CMD, 'true']}\n";
+    const OVERRIDE: &str = "services:\n  web:\n    stop_grace_period: 45s\n";
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(dir, "app/compose.yaml", BASE);
+    write(dir, "app/compose.override.yaml", OVERRIDE);
+    for named in [
+        "app/compose.yaml",
+        "app/compose.override.yaml",
+        "./app/../app/compose.yaml",
+    ] {
+        let result = run(dir, &["--format", "json", named]);
+        assert_eq!(result.findings(), [], "{named}: {}", result.stderr);
+        assert_eq!(result.code, Some(0), "{named}: {}", result.stderr);
+    }
+    // Both named: each read once.
+    let both = run(
+        dir,
+        &[
+            "--format",
+            "json",
+            "app/compose.override.yaml",
+            "app/compose.yaml",
+        ],
+    );
+    assert_eq!(both.findings(), [], "{}", both.stderr);
+    let json: serde_json::Value = serde_json::from_str(&both.stdout).expect("JSON");
+    assert_eq!(
+        json["summary"]["files"].as_u64(),
+        Some(2),
+        "{}",
+        both.stdout
+    );
+
+    // An override that is a link (out of the tree) is not followed: the base is judged alone,
+    // with a note.
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(outside.path(), "compose.override.yaml", OVERRIDE);
+    write(dir, "linked/compose.yaml", BASE);
+    symlink(
+        outside.path().join("compose.override.yaml"),
+        &dir.join("linked/compose.override.yaml"),
+    );
+    let linked = run(dir, &["--format", "json", "linked/compose.yaml"]);
+    assert_eq!(
+        linked.findings(),
+        [("linked/compose.yaml".to_string(), "SL301".to_string())],
+        "{}",
+        linked.stderr
+    );
+    assert!(
+        linked
+            .stderr
+            .contains("linked/compose.override.yaml: a symbolic link; not followed"),
+        "{}",
+        linked.stderr
+    );
+
+    // A docker-compose.yml beside a compose.yaml is not the file compose reads: no override.
+    write(dir, "two/compose.yaml", "services: {}\n");
+    write(dir, "two/docker-compose.yml", BASE);
+    write(dir, "two/compose.override.yaml", OVERRIDE);
+    let second = run(dir, &["--format", "json", "two/docker-compose.yml"]);
+    assert_eq!(
+        second.findings(),
+        [("two/docker-compose.yml".to_string(), "SL301".to_string())],
+        "{}",
+        second.stderr
+    );
+}

@@ -10,7 +10,8 @@
 //!   files"; compose-go `cli.DefaultFileNames`, `DefaultOverrideFileNames`). The merged service
 //!   replaces the base file's; the override file's definition of a service the base file has
 //!   stays a part (SL404 reads its healthcheck and dependencies) without the facts the stop
-//!   rules read.
+//!   rules read. A base or override file named alone brings its partner into the scan
+//!   (`discover::compose_partner`).
 //! - `extends`: a service copies the attributes of the service it extends, in its own file
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
@@ -34,13 +35,13 @@ use crate::span::Span;
 use crate::suppress::{Scope, Suppression};
 use std::collections::{HashMap, HashSet};
 
-const BASE_NAMES: &[&str] = &[
+pub(crate) const BASE_NAMES: &[&str] = &[
     "compose.yaml",
     "compose.yml",
     "docker-compose.yml",
     "docker-compose.yaml",
 ];
-const OVERRIDE_NAMES: &[&str] = &[
+pub(crate) const OVERRIDE_NAMES: &[&str] = &[
     "compose.override.yml",
     "compose.override.yaml",
     "docker-compose.override.yml",
