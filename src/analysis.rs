@@ -789,6 +789,7 @@ pub fn analyze(command: &Command, env: &ShellEnv) -> CommandAnalysis {
                 reason_location: env.location.filter(|_| from_environment),
                 synthesized,
                 source,
+                old_bash: env.old_bash,
             },
             &payload,
             0,
@@ -855,6 +856,11 @@ fn shell_family(kind: ShellKind, env: &ShellEnv) -> (ShellFamily, String, bool) 
         }
         ShellKind::Sh => (env.family, env.reason.clone(), env.assumed),
         ShellKind::Dash => (ShellFamily::Dash, "the command runs dash".into(), false),
+        ShellKind::Bash if env.old_bash => (
+            ShellFamily::OldBash,
+            "the command runs bash, older than 5.1 in this image".into(),
+            false,
+        ),
         ShellKind::Bash => (ShellFamily::Bash, "the command runs bash".into(), false),
         ShellKind::Busybox | ShellKind::Ash => (
             ShellFamily::Busybox,
@@ -876,6 +882,8 @@ struct ShellSetup {
     reason_location: Option<Location>,
     synthesized: bool,
     source: usize,
+    /// The environment's bash is older than 5.1 (for a `bash -c` nested in the string).
+    old_bash: bool,
 }
 
 fn analyze_shell_string(
@@ -886,7 +894,7 @@ fn analyze_shell_string(
 ) {
     let payload_location = payload.location(Span::new(0, payload.text.text.len()));
     let family = setup.family;
-    let (source, assumed) = (setup.source, setup.assumed);
+    let (source, assumed, old_bash) = (setup.source, setup.assumed, setup.old_bash);
     let mut stage = ShellStage {
         program: setup.program,
         family,
@@ -941,7 +949,7 @@ fn analyze_shell_string(
         (None, None) => None,
     };
     let implicit = match family {
-        ShellFamily::Bash => Some(ImplicitExecShell::Bash),
+        ShellFamily::Bash | ShellFamily::OldBash => Some(ImplicitExecShell::Bash),
         ShellFamily::Busybox => Some(ImplicitExecShell::BusyboxAsh),
         ShellFamily::Dash => Some(ImplicitExecShell::Dash),
         ShellFamily::None | ShellFamily::NotPosix => None,
@@ -950,7 +958,10 @@ fn analyze_shell_string(
         ShellOutcome::Exec
     } else if let Some(trap) = shell::traps_signal(&script) {
         ShellOutcome::Trap(payload.location(trap))
-    } else if implicit.is_some_and(|shell| shell::shell_execs_final_command(&script, shell)) {
+    } else if match family {
+        ShellFamily::OldBash => shell::old_bash_execs_final_command(&script, &payload.text.text),
+        _ => implicit.is_some_and(|shell| shell::shell_execs_final_command(&script, shell)),
+    } {
         ShellOutcome::ImplicitExec
     } else if implicit.is_none() {
         ShellOutcome::Unknown
@@ -970,6 +981,16 @@ fn analyze_shell_string(
                 "the last command runs in a subshell `( … )`, a child process that the shell waits for (even when it execs)"
                     .to_string(),
             ),
+            // bash 5.1 would exec it: the last command of a list, which older bash forks.
+            _ if family == ShellFamily::OldBash
+                && shell::shell_execs_final_command(&script, ImplicitExecShell::Bash) =>
+            {
+                (
+                    ShellTail::Last,
+                    "bash before 5.1 execs only a `-c` string (or its last line) that is a single simple command, not the last command of a list"
+                        .to_string(),
+                )
+            }
             (_, f) => (
                 ShellTail::Last,
                 stays_reason(family, f.as_ref().or(finals.last())),
@@ -1025,6 +1046,7 @@ fn analyze_shell_string(
                             reason: String::new(),
                             assumed,
                             location: None,
+                            old_bash,
                         },
                     );
                     let program = argv.get(inner.shell_index).map_or("sh", |p| p).to_string();
@@ -1038,6 +1060,7 @@ fn analyze_shell_string(
                             reason_location: None,
                             synthesized: false,
                             source,
+                            old_bash,
                         },
                         &inner_payload,
                         depth + 1,

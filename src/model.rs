@@ -207,8 +207,11 @@ impl Signal {
 pub enum ShellFamily {
     /// Debian/Ubuntu `/bin/sh`: never execs the command of `sh -c`.
     Dash,
-    /// bash 5.x: execs the final simple command of `-c`.
+    /// bash 5.1 or later: execs the final simple command of `-c`, also the last of a list.
     Bash,
+    /// bash before 5.1 (4.x of RHEL/UBI 8, CentOS 7, Amazon Linux 2, Leap/SLE 15): execs only
+    /// a `-c` string (or its last line) that is a single simple command.
+    OldBash,
     /// busybox ash (Alpine, busybox images): execs the final simple command of `-c`.
     Busybox,
     /// No shell in the image (distroless, scratch).
@@ -222,6 +225,7 @@ impl ShellFamily {
         match self {
             ShellFamily::Dash => "dash",
             ShellFamily::Bash => "bash",
+            ShellFamily::OldBash => "bash < 5.1",
             ShellFamily::Busybox => "busybox sh",
             ShellFamily::None => "no shell",
             ShellFamily::NotPosix => "a non-POSIX shell",
@@ -239,6 +243,9 @@ pub struct ShellEnv {
     pub assumed: bool,
     /// What decided it (the `FROM` image, a `SHELL` instruction).
     pub location: Option<Location>,
+    /// The image's bash, when a command or `SHELL` runs bash, is older than 5.1 (the image's
+    /// name or tag says a release that ships one): it execs only a single simple command.
+    pub old_bash: bool,
 }
 
 impl Default for ShellEnv {
@@ -248,6 +255,7 @@ impl Default for ShellEnv {
             reason: "assumed dash (most images are Debian-based)".into(),
             assumed: true,
             location: None,
+            old_bash: false,
         }
     }
 }

@@ -189,7 +189,10 @@ pub fn lower(
         }
         Some((instruction, words)) => ShellEnv {
             location: Some(Location::new(file, instruction.span)),
-            ..shell_from_instruction(words)
+            ..shell_from_instruction(
+                words,
+                images::shell_of(base.as_ref(), &base_written).old_bash,
+            )
         },
         // `# escape=`` is the Windows convention (backslashes are path separators there).
         None if dockerfile.escape == '`' => ShellEnv {
@@ -197,6 +200,7 @@ pub fn lower(
             reason: "``# escape=` `` marks a Windows Dockerfile".into(),
             assumed: false,
             location: Some(base_location),
+            old_bash: false,
         },
         None => ShellEnv {
             location: Some(base_location),
@@ -449,11 +453,13 @@ fn final_stage_from_span(dockerfile: &Dockerfile, stage: &Stage) -> Span {
         .map_or(stage.base.span, |i| i.keyword_span.join(stage.base.span))
 }
 
-fn shell_from_instruction(words: &[String]) -> ShellEnv {
+/// The shell a `SHELL` instruction names; `old_bash`: the base image's bash is older than 5.1.
+fn shell_from_instruction(words: &[String], old_bash: bool) -> ShellEnv {
     let program = words
         .first()
         .map_or("", |w| crate::shell::commands::program_name(w));
     let family = match program {
+        "bash" if old_bash => ShellFamily::OldBash,
         "bash" => ShellFamily::Bash,
         "ash" | "busybox" => ShellFamily::Busybox,
         "dash" => ShellFamily::Dash,
@@ -462,9 +468,17 @@ fn shell_from_instruction(words: &[String]) -> ShellEnv {
     };
     ShellEnv {
         family,
-        reason: format!("SHELL sets `{}`", words.join(" ")),
+        reason: if family == ShellFamily::OldBash {
+            format!(
+                "SHELL sets `{}`, and the base image's bash is older than 5.1",
+                words.join(" ")
+            )
+        } else {
+            format!("SHELL sets `{}`", words.join(" "))
+        },
         assumed: false,
         location: None,
+        old_bash,
     }
 }
 

@@ -147,13 +147,16 @@ pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
             },
             assumed: true,
             location: None,
+            old_bash: false,
         };
     };
+    let old_bash = bash_before_5_1(image);
     let described = |family: ShellFamily, why: &str| ShellEnv {
         family,
         reason: format!("`{written}` {why}"),
         assumed: false,
         location: None,
+        old_bash,
     };
     let name = image.name.as_str();
     let repository = image.repository.as_str();
@@ -201,6 +204,12 @@ pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
         || repository.starts_with("redhat/")
         || first.starts_with("rhel")
     {
+        if old_bash {
+            return described(
+                ShellFamily::OldBash,
+                "is RHEL-family of a release before RHEL 9 (or Amazon Linux 2): /bin/sh is bash 4",
+            );
+        }
         return described(ShellFamily::Bash, "is RHEL-family: /bin/sh is bash");
     }
     const BASH_FAMILY: &[&str] = &[
@@ -216,6 +225,12 @@ pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
         || repository.contains("azurelinux/")
         || repository.contains("cbl-mariner/")
     {
+        if old_bash {
+            return described(
+                ShellFamily::OldBash,
+                "is openSUSE Leap / SLE 15 based: /bin/sh is bash 4.4",
+            );
+        }
         return described(
             ShellFamily::Bash,
             "is Azure Linux, openSUSE or Arch based: /bin/sh is bash",
@@ -240,6 +255,92 @@ pub fn shell_of(image: Option<&ImageName>, written: &str) -> ShellEnv {
         ),
         assumed: true,
         location: None,
+        old_bash: false,
+    }
+}
+
+/// Whether the image's name or tag names a release whose bash is older than 5.1 (bash 5.1
+/// added the exec of the last command of a `-c` list). Releases (their bash): RHEL/UBI 8 and
+/// its rebuilds Rocky, Alma, Oracle Linux, CentOS 8 / Stream 8 (4.4); CentOS 7, RHEL/UBI 7,
+/// Oracle Linux 7 and Amazon Linux 2 (4.2); openSUSE Leap 15 and SLE 15 (4.4); Debian buster
+/// (5.0) and stretch (4.4); Ubuntu 20.04 (5.0), 18.04 (4.4), 16.04 (4.3). RHEL 9 and its
+/// rebuilds have 5.1, Debian bullseye 5.1, Ubuntu 22.04 5.1, Amazon Linux 2023, Fedora, Azure
+/// Linux, Tumbleweed and Arch later ones. A name or tag that says no release (`latest`,
+/// `bci/python:3.11`) is taken as a current release: false.
+fn bash_before_5_1(image: &ImageName) -> bool {
+    let tag = image.tag.as_str();
+    let name = image.name.as_str();
+    let first = image.repository.split('/').next().unwrap_or("");
+    let major = || image.version().map(|(major, _, _)| major);
+    // Words of the tag: `3.9-slim-buster`, `17-jdk-ubi8-minimal`, `11.0-runtime-ubuntu20.04`.
+    const OLD_TAG_WORDS: &[&str] = &[
+        "ubi7",
+        "ubi8",
+        "centos7",
+        "centos8",
+        "stream8",
+        "buster",
+        "stretch",
+        "jessie",
+        "bionic",
+        "focal",
+        "xenial",
+        "trusty",
+        "ubuntu16.04",
+        "ubuntu18.04",
+        "ubuntu20.04",
+        "ubuntu20.10",
+        "amazonlinux2",
+        "al2",
+    ];
+    if tag
+        .split(['-', '_'])
+        .any(|word| OLD_TAG_WORDS.contains(&word))
+    {
+        return true;
+    }
+    // UBI and RHEL images named by their release: `ubi8/python-39`, `ubi8-minimal`,
+    // `rhel8/nodejs-16`, `redhat/ubi8`.
+    let old_rhel_name = |part: &str| {
+        ["ubi", "rhel"].iter().any(|prefix| {
+            part.strip_prefix(prefix).is_some_and(|rest| {
+                let rest = rest.strip_suffix("-minimal").unwrap_or(rest);
+                let rest = rest.strip_suffix("-micro").unwrap_or(rest);
+                let rest = rest.strip_suffix("-init").unwrap_or(rest);
+                matches!(rest, "5" | "6" | "7" | "8")
+            })
+        })
+    };
+    if old_rhel_name(first) || old_rhel_name(name) {
+        return true;
+    }
+    match name {
+        // `centos:7`, `centos:centos7` (said above), `quay.io/centos/centos:stream8`.
+        "centos" | "rockylinux" | "almalinux" | "oraclelinux" | "ubi" | "rhel" => {
+            let numeric = tag.strip_prefix("centos").unwrap_or(tag);
+            let numeric = numeric.strip_prefix("stream").unwrap_or(numeric);
+            let numeric: String = numeric.chars().take_while(char::is_ascii_digit).collect();
+            numeric.parse::<u32>().is_ok_and(|major| major <= 8)
+        }
+        // `amazonlinux:2`, `amazonlinux:2.0.20240109.0`; 2023 is bash 5.2.
+        "amazonlinux" => major() == Some(2),
+        // `opensuse/leap:15.6`, `bci/bci-base:15.6`, `suse/sle15`, `suse/sles12sp5`.
+        "leap" | "bci-base" | "bci-minimal" | "bci-micro" | "bci-init" => {
+            major().is_some_and(|major| major <= 15)
+        }
+        _ if name.starts_with("sle15")
+            || name.starts_with("sles12")
+            || name.starts_with("sle12") =>
+        {
+            true
+        }
+        // `ubuntu:20.04`, `ubuntu:18.04` (21.04 has bash 5.1).
+        "ubuntu" => image
+            .version()
+            .is_some_and(|(major, minor, _)| (major, minor) < (21, 4) && major >= 10),
+        // `debian:10`, `debian:10-slim`, `debian:buster` (said above).
+        "debian" => major().is_some_and(|major| (7..=10).contains(&major)),
+        _ => false,
     }
 }
 
@@ -380,17 +481,22 @@ mod tests {
         assert_eq!(shell("gcr.io/distroless/nodejs22"), ShellFamily::None);
         for bash in [
             "registry.access.redhat.com/ubi9/python-311",
-            "registry.access.redhat.com/ubi8/nodejs-20",
             "registry.redhat.io/ubi9/nodejs-20-minimal:1-63",
             "registry.access.redhat.com/ubi9-minimal/ubi-minimal",
             "quay.io/centos/centos:stream9",
             "mcr.microsoft.com/azurelinux/base/core:3.0",
             "mcr.microsoft.com/cbl-mariner/base/core:2.0",
-            "opensuse/leap:15.6",
             "registry.suse.com/bci/python:3.11",
             "archlinux:latest",
         ] {
             assert_eq!(shell(bash), ShellFamily::Bash, "{bash}");
+        }
+        // bash 4 (see `bash_before_5_1_by_release`).
+        for bash in [
+            "registry.access.redhat.com/ubi8/nodejs-20",
+            "opensuse/leap:15.6",
+        ] {
+            assert_eq!(shell(bash), ShellFamily::OldBash, "{bash}");
         }
         assert_eq!(shell("cgr.dev/chainguard/wolfi-base"), ShellFamily::Busybox);
         assert!(shell_of(ImageName::parse("ubiquity/app").as_ref(), "ubiquity/app").assumed);
@@ -406,6 +512,92 @@ mod tests {
             )
             .assumed
         );
+    }
+
+    #[test]
+    fn bash_before_5_1_by_release() {
+        let env = |r: &str| shell_of(ImageName::parse(r).as_ref(), r);
+        for old in [
+            "registry.access.redhat.com/ubi8/python-39",
+            "registry.access.redhat.com/ubi8/nodejs-20-minimal:1-60",
+            "registry.access.redhat.com/ubi8",
+            "registry.access.redhat.com/ubi8-minimal:8.10",
+            "registry.access.redhat.com/ubi8/ubi:8.9",
+            "redhat/ubi8",
+            "registry.redhat.io/rhel8/python-39",
+            "registry.access.redhat.com/ubi7/ubi",
+            "rockylinux:8",
+            "rockylinux/rockylinux:8.9",
+            "almalinux:8.10-minimal",
+            "oraclelinux:7-slim",
+            "oraclelinux:8",
+            "centos:7",
+            "centos:centos7",
+            "quay.io/centos/centos:stream8",
+            "amazonlinux:2",
+            "public.ecr.aws/amazonlinux/amazonlinux:2.0.20240109.0",
+            "opensuse/leap:15.6",
+            "opensuse/leap:15",
+            "registry.suse.com/bci/bci-base:15.6",
+            "registry.suse.com/suse/sle15:15.5",
+        ] {
+            let env = env(old);
+            assert_eq!(env.family, ShellFamily::OldBash, "{old}");
+            assert!(env.old_bash, "{old}");
+        }
+        for modern in [
+            "registry.access.redhat.com/ubi9/python-311",
+            "registry.access.redhat.com/ubi9-minimal",
+            "redhat/ubi9",
+            "rockylinux:9",
+            "almalinux:9",
+            "oraclelinux:9-slim",
+            "centos",
+            "quay.io/centos/centos:stream9",
+            "fedora:40",
+            "amazonlinux:2023",
+            "amazonlinux",
+            "opensuse/tumbleweed",
+            "opensuse/leap",
+            // A BCI language image's tag is the language's version, not SLE's.
+            "registry.suse.com/bci/python:3.11",
+            "mcr.microsoft.com/azurelinux/base/core:3.0",
+            "mcr.microsoft.com/cbl-mariner/base/core:2.0",
+            "archlinux",
+        ] {
+            let env = env(modern);
+            assert_eq!(env.family, ShellFamily::Bash, "{modern}");
+            assert!(!env.old_bash, "{modern}");
+        }
+        // Debian and Ubuntu: /bin/sh stays dash; a bash that a command or SHELL runs is old.
+        for old in [
+            "ubuntu:20.04",
+            "ubuntu:18.04",
+            "ubuntu:focal-20240123",
+            "ubuntu:bionic",
+            "debian:buster",
+            "debian:10-slim",
+            "python:3.9-slim-buster",
+            "node:16-buster",
+            "nvidia/cuda:11.8.0-runtime-ubuntu20.04",
+        ] {
+            let env = env(old);
+            assert_eq!(env.family, ShellFamily::Dash, "{old}");
+            assert!(env.old_bash, "{old}");
+        }
+        for modern in [
+            "ubuntu:22.04",
+            "ubuntu:24.04",
+            "ubuntu",
+            "debian:bookworm",
+            "debian:11",
+            "python:3.12-slim",
+            "node:20-bullseye",
+            "nvidia/cuda:12.9.1-runtime-ubuntu22.04",
+            "acme/app:8",
+        ] {
+            assert!(!env(modern).old_bash, "{modern}");
+        }
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn lower(
             reason: "Procfile commands run with bash".into(),
             assumed: false,
             location: None,
+            old_bash: false,
         };
         fragment.workloads.push(Workload {
             platform: Platform::Procfile,

@@ -283,6 +283,7 @@ fn workload(
         reason: "assumed dash: /bin/sh on Debian and Ubuntu hosts".into(),
         assumed: true,
         location: None,
+        old_bash: false,
     };
     let mut process = Process::new(name, ProcessRole::Main, command, shell);
     process.env = env;

@@ -432,7 +432,7 @@ pub(crate) fn on_signal(signal: &Signal, family: Option<ShellFamily>) -> OnSigna
         Signal::Int | Signal::Winch => OnSignal::Stays,
         Signal::Quit => match family {
             Some(ShellFamily::Dash) => OnSignal::Exits,
-            Some(ShellFamily::Bash | ShellFamily::Busybox) => OnSignal::Stays,
+            Some(ShellFamily::Bash | ShellFamily::OldBash | ShellFamily::Busybox) => OnSignal::Stays,
             _ => OnSignal::Unknown,
         },
         Signal::Other(name) => match name.as_str() {

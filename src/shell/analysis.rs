@@ -321,6 +321,36 @@ pub fn shell_execs_final_command(script: &Script, shell: ImplicitExecShell) -> b
     }
 }
 
+/// [`shell_execs_final_command`] for bash before 5.1 (bash 4.x of RHEL/UBI 8, CentOS 7,
+/// Amazon Linux 2, openSUSE Leap / SLE 15; bash 5.0 of Debian buster and Ubuntu 20.04).
+/// Before 5.1, `bash -c` parses and runs its string one line at a time and skips the fork only
+/// for the last line when that line is a single simple command (`ONESHOT` in
+/// builtins/evalstring.c); bash 5.1 added the exec of the last command of a `;`/`&&`/`||`
+/// list (`optimize_connection_fork`, bash CHANGES for 5.1). So `./prestart.sh && app` and
+/// `./prestart.sh; app` keep the shell, while `app` alone, or `app` on the string's last line
+/// (`./prestart.sh` on the line before), is exec'd. `text` is the string the script was parsed
+/// from. Every string this accepts is also accepted for bash 5.x.
+pub fn old_bash_execs_final_command(script: &Script, text: &str) -> bool {
+    let finals = final_commands(script);
+    if !finals.is_empty() && finals.iter().all(|f| f.is_exec() && !f.may_fall_through) {
+        return true;
+    }
+    if !shell_execs_final_command(script, ImplicitExecShell::Bash) {
+        return false;
+    }
+    let Some((Node::Simple(_), before)) = script.body.split_last() else {
+        return false;
+    };
+    // The last command must be on a line of its own: `a; b` is one line, one command list.
+    match (before.last(), script.body.last()) {
+        (None, _) => true,
+        (Some(previous), Some(last)) => text
+            .get(previous.span().end..last.span().start)
+            .is_some_and(|gap| gap.contains('\n')),
+        (Some(_), None) => false,
+    }
+}
+
 /// Builtins that finish at once and start nothing (`echo stopped`, `exit $?`, `true`): when
 /// such commands end a string, the program before them is the one the shell waited for.
 const QUICK_BUILTINS: &[&str] = &[

@@ -1192,3 +1192,34 @@ fn program_before_trailing_builtins_steps_back_over_quick_builtins() {
         assert_eq!(program(src), None, "{src}");
     }
 }
+
+#[test]
+fn old_bash_execs_only_a_single_simple_command() {
+    let old = |src: &str| old_bash_execs_final_command(&p(src), src);
+    // One line, one simple command: every bash execs it.
+    assert!(old("gunicorn app.wsgi"));
+    assert!(old("FOO=1 gunicorn app.wsgi"));
+    // A list on one line: only bash 5.1 and later exec its last command.
+    for list in [
+        "./prestart.sh && gunicorn app.wsgi",
+        "./prestart.sh; gunicorn app.wsgi",
+        "./prestart.sh || true; gunicorn app.wsgi",
+        "set -e; gunicorn app.wsgi",
+    ] {
+        assert!(!old(list), "{list}");
+        assert!(
+            shell_execs_final_command(&p(list), ImplicitExecShell::Bash),
+            "{list}"
+        );
+    }
+    // bash < 5.1 parses the string line by line: a last line of its own is exec'd.
+    assert!(old("./prestart.sh\ngunicorn app.wsgi\n"));
+    assert!(old("./prestart.sh;\ngunicorn app.wsgi"));
+    assert!(!old("./prestart.sh &&\ngunicorn app.wsgi"));
+    // An explicit exec always counts; what no bash execs stays so.
+    assert!(old("./prestart.sh && exec gunicorn app.wsgi"));
+    assert!(!old("gunicorn app.wsgi > /tmp/log"));
+    assert!(!old("gunicorn app.wsgi | tee log"));
+    assert!(!old("trap 'echo bye' TERM\ngunicorn app.wsgi"));
+    assert!(!old("gunicorn app.wsgi\nf() { :; }"));
+}

@@ -1,0 +1,5 @@
+FROM centos:7
+RUN yum install -y python3 && yum clean all && pip3 install gunicorn
+WORKDIR /srv/app
+COPY . .
+CMD ./prestart.sh && exec gunicorn --bind 0.0.0.0:8000 app.wsgi
