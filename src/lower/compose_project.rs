@@ -273,10 +273,11 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
     // The default pair of each folder that has an override file.
     // Per folder: the first base file and the first override file, by rank in the lists.
     type Pair = (Option<(usize, FileId)>, Option<(usize, FileId)>);
-    let mut folders: HashMap<&str, Pair> = HashMap::new();
+    // By folder cleaned as written: `t/./compose.override.yaml` is in `t`.
+    let mut folders: HashMap<String, Pair> = HashMap::new();
     for &(id, path) in &compose {
         let (dir, name) = split(path);
-        let slot = folders.entry(dir).or_default();
+        let slot = folders.entry(clean(dir)).or_default();
         if let Some(rank) = BASE_NAMES.iter().position(|n| *n == name) {
             if slot.0.is_none_or(|(r, _)| rank < r) {
                 slot.0 = Some((rank, id));
