@@ -38,6 +38,7 @@ fn env(family: ShellFamily) -> ShellEnv {
         reason: "fuzz".into(),
         assumed: false,
         location: None,
+        old_bash: false,
     }
 }
 
@@ -125,7 +126,12 @@ fuzz_target!(|data: &[u8]| {
         text.len(),
         Form::Shell,
     );
-    for family in [ShellFamily::Dash, ShellFamily::Bash, ShellFamily::Busybox] {
+    for family in [
+        ShellFamily::Dash,
+        ShellFamily::Bash,
+        ShellFamily::OldBash,
+        ShellFamily::Busybox,
+    ] {
         let _ = shutdownlint::analysis::analyze(&shell_form, &env(family));
     }
     // Split into words: an exec-form argv.
