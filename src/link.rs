@@ -66,13 +66,12 @@ pub fn link_images(
     // file system is not asked: a path through folders outside the scan would make the match
     // depend on them (and let a repository probe the host).
     let cwd = std::env::current_dir().unwrap_or_default();
-    let canonical =
-        |p: &Path| -> Option<PathBuf> { Some(crate::change::paths::clean(&cwd.join(p))) };
+    let as_written = |p: &Path| crate::change::paths::clean(&cwd.join(p));
     let by_path: HashMap<PathBuf, usize> = model
         .images
         .iter()
         .enumerate()
-        .filter_map(|(i, image)| Some((canonical(image.path.as_deref()?)?, i)))
+        .filter_map(|(i, image)| Some((as_written(image.path.as_deref()?), i)))
         .collect();
     if by_path.is_empty() {
         return ImageLinks::default();
@@ -81,13 +80,13 @@ pub fn link_images(
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let config_root = config.root.clone().unwrap_or_else(|| PathBuf::from("."));
     for (name, dockerfile) in &config.images {
-        if let Some(&i) = canonical(&config_root.join(dockerfile)).and_then(|p| by_path.get(&p)) {
+        if let Some(&i) = by_path.get(&as_written(&config_root.join(dockerfile))) {
             by_name.insert(image_without_tag(name), i);
         }
     }
     for build in &model.image_builds {
         let path = dir_of(build.location.file).join(&build.dockerfile);
-        if let Some(&i) = canonical(&path).and_then(|p| by_path.get(&p)) {
+        if let Some(&i) = by_path.get(&as_written(&path)) {
             by_name.entry(image_without_tag(&build.image)).or_insert(i);
         }
     }
@@ -126,7 +125,7 @@ pub fn link_images(
             let path = dir_of(build.location.file)
                 .join(&build.context)
                 .join(&build.dockerfile);
-            let Some(&index) = canonical(&path).and_then(|p| by_path.get(&p)) else {
+            let Some(&index) = by_path.get(&as_written(&path)) else {
                 continue;
             };
             let overrides = (
@@ -152,7 +151,7 @@ pub fn link_images(
         }
         if let Some(reference) = &workload.dockerfile_ref {
             let path = dir_of(workload.location.file).join(&reference.value);
-            let Some(&index) = canonical(&path).and_then(|p| by_path.get(&p)) else {
+            let Some(&index) = by_path.get(&as_written(&path)) else {
                 continue;
             };
             // Fly sends fly.toml's `kill_signal` (default SIGINT), not the image's STOPSIGNAL.
@@ -1297,12 +1296,18 @@ impl Scripts {
         for (workload, named_context) in workloads.iter_mut().zip(named) {
             let build = Build::of(workload);
             let wl = (workload.platform, workload.location.file);
+            let folder =
+                workload_file(files, &wl).map(|folder| (folder, self.roots.get(&wl.1).cloned()));
             for process in &mut workload.processes {
-                let folder = workload_file(files, &wl)
-                    .map(|folder| (folder, self.roots.get(&wl.1).cloned()));
-                process.default_config_file = self.default_config_file(images, process, build)
-                    || self.config_in_folders(images, folder, process)
-                    || self.seen_in_scan(process, wl.0);
+                // Where the server's default config files may be (see `server_config_files`).
+                process.default_config_file = match server_config_files(process) {
+                    Err(present) => present,
+                    Ok(names) => {
+                        self.default_config_file(images, process, build, &names)
+                            || self.config_in_folders(images, folder.clone(), process, &names)
+                            || self.seen_in_scan(process, wl.0, &names)
+                    }
+                };
                 let Some((index, image)) = process.image.and_then(|i| Some((i, images.get(i)?)))
                 else {
                     continue;
@@ -1445,25 +1450,11 @@ impl Scripts {
             .roots
             .get(&file)
             .or_else(|| self.roots.get(&workload.location.file))?;
-        let here = |p: &Path| {
-            if p.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                p.to_path_buf()
-            }
-        };
+        use crate::change::paths::{below_as_written, canonical, or_current};
         // Inside as written (nothing outside is asked), then with its links resolved.
-        let written_inside = context
-            .strip_prefix(crate::change::paths::clean(root))
-            .is_ok_and(|below| {
-                below
-                    .components()
-                    .all(|c| matches!(c, std::path::Component::Normal(_)))
-            });
-        let inside = written_inside
-            && crate::change::paths::canonical(&here(&context)).is_some_and(|real| {
-                crate::change::paths::canonical(&here(root))
-                    .is_some_and(|root| real.starts_with(root))
+        let inside = below_as_written(root, &context).is_some()
+            && canonical(or_current(&context)).is_some_and(|real| {
+                canonical(or_current(root)).is_some_and(|root| real.starts_with(root))
             });
         if !inside {
             let shown = crate::discover::display_path(&context);
@@ -1475,7 +1466,7 @@ impl Scripts {
             }
             return None;
         }
-        Some(here(&context))
+        Some(or_current(&context).to_path_buf())
     }
 
     /// Whether a config file that the process's server reads by default (see
@@ -1495,11 +1486,8 @@ impl Scripts {
         images: &[Image],
         folder: Option<(PathBuf, Option<PathBuf>)>,
         process: &Process,
+        names: &[String],
     ) -> bool {
-        let names = match server_config_files(process) {
-            Ok(names) => names,
-            Err(present) => return present,
-        };
         if process.mounts.as_ref().is_some_and(|m| m.config_named) {
             return true;
         }
@@ -1545,26 +1533,29 @@ impl Scripts {
     /// folder of the host the repository is deployed to), and the walk saw a file at the place
     /// its server looks (`gunicorn.conf.py`, `config/sidekiq.yml`) in some folder of the scan.
     /// A Procfile's processes run in its folder, which [`Scripts::config_in_folders`] looks at.
-    fn seen_in_scan(&self, process: &Process, platform: crate::model::Platform) -> bool {
-        if self.seen_configs == 0
-            || process.image.is_some()
-            || platform == crate::model::Platform::Procfile
-        {
-            return false;
-        }
-        match server_config_files(process) {
-            Ok(names) => names
+    fn seen_in_scan(
+        &self,
+        process: &Process,
+        platform: crate::model::Platform,
+        names: &[String],
+    ) -> bool {
+        self.seen_configs != 0
+            && process.image.is_none()
+            && platform != crate::model::Platform::Procfile
+            && names
                 .iter()
-                .any(|name| crate::drain::default_config_place_of(name) & self.seen_configs != 0),
-            Err(present) => present,
-        }
+                .any(|name| crate::drain::default_config_place_of(name) & self.seen_configs != 0)
     }
 
-    fn default_config_file(&mut self, images: &[Image], process: &Process, build: Build) -> bool {
-        let files = match server_config_files(process) {
-            Ok(files) => files,
-            Err(present) => return present,
-        };
+    /// Whether a COPY of the image the process runs may put a server's default config file
+    /// (`files`, relative to the working directory or absolute) in it, or that cannot be told.
+    fn default_config_file(
+        &mut self,
+        images: &[Image],
+        process: &Process,
+        build: Build,
+        files: &[String],
+    ) -> bool {
         let Some(image) = process.image.and_then(|i| images.get(i)) else {
             // Built from a Dockerfile not in the scan, or another stage of it.
             return build != Build::Implicit;
@@ -3240,12 +3231,8 @@ fn read_confined_bytes(
         std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => None,
         _ => Some(format!("cannot read: {error}")),
     };
-    let here = if context.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        context
-    };
-    let root = crate::change::paths::canonical(here).ok_or(None)?;
+    let root =
+        crate::change::paths::canonical(crate::change::paths::or_current(context)).ok_or(None)?;
     for _ in 0..3 {
         // Looked at before it is opened: a FIFO or a device is never opened.
         if !std::fs::metadata(path).map_err(cannot)?.is_file() {

@@ -247,6 +247,27 @@ pub fn clean(path: &Path) -> PathBuf {
     out.into_iter().collect()
 }
 
+/// The names of `path` below `root`, both cleaned as written ([`clean`]), without asking the
+/// file system; `None` when `path` is not `root` with names below it (`..` leads out, one is
+/// absolute and the other not). Empty when `path` is `root`.
+pub fn below_as_written(root: &Path, path: &Path) -> Option<PathBuf> {
+    let below = clean(path).strip_prefix(clean(root)).ok()?.to_path_buf();
+    below
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then_some(below)
+}
+
+/// `path`, or the current folder (`.`) for the empty path (a file found in the current folder
+/// has an empty folder, which names nothing to open).
+pub fn or_current(path: &Path) -> &Path {
+    if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    }
+}
+
 /// Whether something (a file, a folder, a link) is at `path`, looked up only inside the
 /// folder `root`: both are cleaned as written ([`clean`]), and `path` must then be `root` with
 /// names below it; from `root` (opened as given, a link followed: it is where a scan started)
@@ -254,21 +275,11 @@ pub fn clean(path: &Path) -> PathBuf {
 /// told without looking outside `root`: `path` is not below it as written, a folder on the way
 /// is a link, or a folder cannot be opened.
 pub fn present_below(root: &Path, path: &Path) -> Option<bool> {
-    let (root, path) = (clean(root), clean(path));
-    let below = path.strip_prefix(&root).ok()?;
-    let names: Vec<&OsStr> = below
-        .components()
-        .map(|c| match c {
-            Component::Normal(name) => Some(name),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
+    let names = below_as_written(root, path)?;
+    let names: Vec<&OsStr> = names.iter().collect();
     let (last, folders) = names.split_last()?;
-    let root = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root.as_path()
-    };
+    let root = clean(root);
+    let root = or_current(&root);
     #[cfg(unix)]
     {
         use std::os::fd::AsRawFd;

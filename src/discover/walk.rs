@@ -362,32 +362,31 @@ impl Walk<'_> {
                 list::Type::File => {
                     // Recognised by its name and its folder's: the whole path is made only
                     // for a file shutdownlint reads.
-                    let place = crate::drain::default_config_place(folder_name, &name);
-                    if place != 0 {
-                        let path = path.join(&name);
-                        let ignored = is_excluded(self.matcher, &path, false)
+                    let ignored = |path: &Path| {
+                        is_excluded(self.matcher, path, false)
                             || node
                                 .as_ref()
-                                .is_some_and(|node| node.is_ignored(&path, false));
-                        if !ignored {
-                            gathered.configs.fetch_or(place, Ordering::Relaxed);
-                        }
-                    }
+                                .is_some_and(|node| node.is_ignored(path, false))
+                    };
+                    let place = crate::drain::default_config_place(folder_name, &name);
                     let short = match folder_name {
                         Some(folder) => Path::new(folder).join(&name),
                         None => PathBuf::from(&name),
                     };
-                    let Some(kind) = classify_name(&short) else {
-                        continue;
-                    };
-                    let path = path.join(&name);
-                    if is_excluded(self.matcher, &path, false)
-                        || node
-                            .as_ref()
-                            .is_some_and(|node| node.is_ignored(&path, false))
-                    {
+                    let kind = classify_name(&short);
+                    if place == 0 && kind.is_none() {
                         continue;
                     }
+                    let path = path.join(&name);
+                    if ignored(&path) {
+                        continue;
+                    }
+                    if place != 0 {
+                        gathered.configs.fetch_or(place, Ordering::Relaxed);
+                    }
+                    let Some(kind) = kind else {
+                        continue;
+                    };
                     // What the file is now, for its read to check it opens the same file: a
                     // name that is no longer a regular file is passed by, as the listing's
                     // links and FIFOs are.
