@@ -790,7 +790,11 @@ fn lint_sources(
     let systemd_files = std::mem::take(&mut model.systemd_files);
     lower::systemd::lower_units(systemd_files, &mut model);
     // Override files and `extends`: the services `docker compose up` runs.
-    lower::compose_project::apply(&mut model, &files, &mut suppressions);
+    notes.extend(lower::compose_project::apply(
+        &mut model,
+        &files,
+        &mut suppressions,
+    ));
     let image_links = link::link_images(&mut model, &files, &dirs, &settings.config);
     // Only image linking looks up files next to others.
     drop(dirs);

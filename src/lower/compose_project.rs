@@ -33,6 +33,7 @@ use crate::model::{Model, Platform, Workload};
 use crate::source::{FileId, FileKind, Files};
 use crate::span::Span;
 use crate::suppress::{Scope, Suppression};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 pub(crate) const BASE_NAMES: &[&str] = &[
@@ -52,6 +53,11 @@ pub(crate) const OVERRIDE_NAMES: &[&str] = &[
 /// as unknown rather than walked).
 const MAX_EXTENDS: usize = 16;
 
+/// How many bytes of compose files that other files extend are held parsed at once (a tree
+/// takes about 50 times its text). A service whose `extends` leads past them is not judged,
+/// and a note says which files were left.
+const MAX_KEPT_BYTES: usize = 2 << 20;
+
 fn split(path: &str) -> (&str, &str) {
     match path.rsplit_once('/') {
         Some((dir, name)) => (dir, name),
@@ -61,6 +67,11 @@ fn split(path: &str) -> (&str, &str) {
 
 fn clean(path: &str) -> String {
     crate::link::globs::clean(path)
+}
+
+/// A compose file's documents (none when it does not parse: its services were judged alone).
+fn parse(text: &str) -> Vec<Document> {
+    yaml::parse_stream(text, &yaml::Limits::default()).unwrap_or_default()
 }
 
 /// The services of a parsed file: those of its first document with `services:`.
@@ -85,18 +96,47 @@ fn index(parsed: &HashMap<FileId, Vec<Document>>) -> Index<'_> {
         .collect()
 }
 
-fn find<'p>(index: &Index<'p>, file: FileId, name: &str) -> Option<&'p Node> {
-    index.get(&file)?.get(name).copied()
+/// The services a piece of the project reads: those of the files parsed for the piece alone
+/// (`local`), then those of the `extends` targets kept for the whole pass (`kept`).
+struct Lookup<'a, 'p> {
+    local: &'a Index<'p>,
+    kept: &'a Index<'p>,
+}
+
+impl<'p> Lookup<'_, 'p> {
+    fn find(&self, file: FileId, name: &str) -> Option<&'p Node> {
+        self.local
+            .get(&file)
+            .or_else(|| self.kept.get(&file))?
+            .get(name)
+            .copied()
+    }
+}
+
+/// How many definitions each service seen is made of ([`Project::depth`]), by file and where
+/// its definition is: those of kept files for the whole pass, the others for one piece.
+#[derive(Default)]
+struct Memo {
+    kept: HashMap<(FileId, Span), Option<usize>>,
+    local: HashMap<(FileId, Span), Option<usize>>,
+}
+
+/// What judging a file's services found: each service lowered again from its definitions
+/// (`Some`), or left without what cannot be known (`None`), by file and where its name is; and
+/// the ignore labels copied to the other files a service is made of.
+#[derive(Default)]
+struct Judged {
+    lowered: Vec<((FileId, Span), Option<Workload>)>,
+    labels: Vec<Suppression>,
 }
 
 struct Project<'f> {
     files: &'f Files,
     /// Compose files of the scan by cleaned path.
     by_path: HashMap<String, FileId>,
-    parsed: HashMap<FileId, Vec<Document>>,
-    /// The files whose `extends` were followed already ([`Project::parse_extended`]): each
-    /// file is walked once, however many files reach it.
-    walked: HashSet<FileId>,
+    /// The default pairs: base -> override, override -> base.
+    override_of: HashMap<FileId, FileId>,
+    base_of: HashMap<FileId, FileId>,
 }
 
 /// Where an `extends` leads: `(file, service)`, `None` when it cannot be followed.
@@ -133,42 +173,34 @@ fn target(
     Some((other, name.to_string()))
 }
 
-impl<'f> Project<'f> {
-    fn parse(&mut self, file: FileId) {
-        if self.parsed.contains_key(&file) {
-            return;
-        }
-        let text = self.files.text_uncached(file);
-        let documents = yaml::parse_stream(&text, &yaml::Limits::default()).unwrap_or_default();
-        self.parsed.insert(file, documents);
+impl Project<'_> {
+    fn parse(&self, file: FileId) -> Vec<Document> {
+        parse(&self.files.text_uncached(file))
     }
 
-    /// Parse the files the `extends` of `file` lead to, and theirs.
-    fn parse_extended(&mut self, file: FileId) {
-        let mut work = vec![file];
-        while let Some(file) = work.pop() {
-            if !self.walked.insert(file) {
-                continue;
-            }
-            self.parse(file);
-            let Some(documents) = self.parsed.get(&file) else {
+    /// Whether a service of `file` has `extends`, and the other files they lead to.
+    fn extends(&self, file: FileId, documents: &[Document]) -> (bool, Vec<FileId>) {
+        let mut any = false;
+        let mut others = Vec::new();
+        for document in documents {
+            let Some(services) = document.root.get("services") else {
                 continue;
             };
-            let mut next = Vec::new();
-            for document in documents {
-                let Some(services) = document.root.get("services") else {
+            for entry in services.entries() {
+                let Some(extends) = entry.value.get("extends") else {
                     continue;
                 };
-                for entry in services.entries() {
-                    if let Some(extends) = entry.value.get("extends") {
-                        if let Some((other, _)) = target(self.files, &self.by_path, file, extends) {
-                            next.push(other);
-                        }
+                any = true;
+                if let Some((other, _)) = target(self.files, &self.by_path, file, extends) {
+                    if other != file {
+                        others.push(other);
                     }
                 }
             }
-            work.extend(next);
         }
+        others.sort_unstable();
+        others.dedup();
+        (any, others)
     }
 
     /// How many definitions `node` (service of `file`) is made of through `extends`, itself
@@ -177,17 +209,23 @@ impl<'f> Project<'f> {
     /// through it (60,000 services each extending the next take one walk).
     fn depth(
         &self,
-        index: &Index<'_>,
-        memo: &mut HashMap<(FileId, Span), Option<usize>>,
+        lookup: &Lookup<'_, '_>,
+        memo: &mut Memo,
         file: FileId,
         node: &Node,
     ) -> Option<usize> {
+        let kept = |file: FileId| lookup.kept.contains_key(&file);
         let mut path: Vec<(FileId, Span)> = Vec::new();
         let mut on_path: HashSet<(FileId, Span)> = HashSet::new();
         let (mut file, mut node) = (file, node);
         let mut depth = loop {
             let key = (file, node.span);
-            if let Some(&known) = memo.get(&key) {
+            let known = if kept(file) {
+                memo.kept.get(&key)
+            } else {
+                memo.local.get(&key)
+            };
+            if let Some(&known) = known {
                 break known;
             }
             if !on_path.insert(key) {
@@ -200,7 +238,7 @@ impl<'f> Project<'f> {
             let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
                 break None;
             };
-            let Some(next) = find(index, other, &name) else {
+            let Some(next) = lookup.find(other, &name) else {
                 break None;
             };
             file = other;
@@ -208,7 +246,11 @@ impl<'f> Project<'f> {
         };
         for key in path.into_iter().rev() {
             depth = depth.map(|d| d + 1);
-            memo.insert(key, depth);
+            if kept(key.0) {
+                memo.kept.insert(key, depth);
+            } else {
+                memo.local.insert(key, depth);
+            }
         }
         depth
     }
@@ -218,14 +260,14 @@ impl<'f> Project<'f> {
     /// [`MAX_EXTENDS`].
     fn chain<'p>(
         &self,
-        index: &Index<'p>,
-        memo: &mut HashMap<(FileId, Span), Option<usize>>,
+        lookup: &Lookup<'_, 'p>,
+        memo: &mut Memo,
         file: FileId,
         node: &'p Node,
         layers: &mut Vec<(FileId, &'p Node)>,
     ) -> bool {
         if self
-            .depth(index, memo, file, node)
+            .depth(lookup, memo, file, node)
             .is_none_or(|d| d > MAX_EXTENDS)
         {
             return false;
@@ -236,7 +278,7 @@ impl<'f> Project<'f> {
             let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
                 return false;
             };
-            let Some(next) = find(index, other, &name) else {
+            let Some(next) = lookup.find(other, &name) else {
                 return false;
             };
             file = other;
@@ -249,22 +291,107 @@ impl<'f> Project<'f> {
         layers.extend(stack.into_iter().rev());
         true
     }
+
+    /// Judge the services of `file` (its parsed `documents`): each one made of several
+    /// definitions is lowered again from them, each that cannot be known is left without a
+    /// process. `lookup` holds every file they can reach.
+    fn judge<'p>(
+        &self,
+        lookup: &Lookup<'_, 'p>,
+        memo: &mut Memo,
+        file: FileId,
+        documents: &'p [Document],
+        suppressions: &[Suppression],
+        judged: &mut Judged,
+    ) {
+        for document in documents {
+            let Some(services) = document.root.get("services") else {
+                continue;
+            };
+            for entry in services.entries() {
+                let Some(name) = entry.key.as_str() else {
+                    continue;
+                };
+                let mut layers = Vec::new();
+                let mut known = true;
+                // A service the base file also defines: a part of it, judged there.
+                let part = self
+                    .base_of
+                    .get(&file)
+                    .is_some_and(|&base| lookup.find(base, name).is_some());
+                if !part {
+                    known &= self.chain(lookup, memo, file, &entry.value, &mut layers);
+                    if let Some(&over) = self.override_of.get(&file) {
+                        if let Some(node) = lookup.find(over, name) {
+                            known &= self.chain(lookup, memo, over, node, &mut layers);
+                        }
+                    }
+                    // Host paths of `volumes:` from a file of another folder are relative to
+                    // that folder; where the config lookup would look for them is not known.
+                    let (here, _) = split(self.files.path(file));
+                    known &= !layers.iter().any(|&(other, node)| {
+                        other != file
+                            && split(self.files.path(other)).0 != here
+                            && node.get("volumes").is_some()
+                    });
+                }
+                if part || !known {
+                    judged.lowered.push(((file, entry.key.report_span()), None));
+                    continue;
+                }
+                if layers.len() < 2 {
+                    // Defined once, as lowered already.
+                    continue;
+                }
+                spread_labels(
+                    &layers,
+                    (file, &entry.key, &entry.value),
+                    suppressions,
+                    &mut judged.labels,
+                );
+                let view = View {
+                    layers,
+                    own: (file, &entry.value),
+                };
+                let mut fragment = Fragment::default();
+                service(
+                    &view,
+                    name,
+                    &entry.key,
+                    &mut fragment,
+                    &mut FileFacts::default(),
+                    &mut HashMap::new(),
+                );
+                for workload in fragment.workloads {
+                    judged
+                        .lowered
+                        .push(((file, workload.location.span), Some(workload)));
+                }
+            }
+        }
+    }
 }
 
 /// Apply default override files and `extends` to the compose services of `model`: the
 /// workloads of the files concerned are lowered again from their merged definitions, in place.
 ///
+/// A file is parsed again only when it has a partner or `extends`, in a piece with its
+/// partner. A piece whose `extends` stay in it is judged at once (pieces in parallel) and its
+/// trees dropped; one that reaches other files is judged after, with the files other files
+/// extend, which are kept for the pass. So the peak is the extended files and a piece per
+/// thread, not every file concerned.
+///
 /// A `shutdownlint.dev/ignore` label of any definition of a merged service silences the
 /// findings about the service wherever they point (docs/suppressions.md): `suppressions` gets,
 /// for each such label, one in every other file the service is made of.
-pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppression>) {
+pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppression>) -> Vec<String> {
     let compose: Vec<(FileId, &str)> = files
         .iter()
         .filter(|(_, f)| f.kind == FileKind::Compose)
         .map(|(id, f)| (id, f.path))
         .collect();
     if compose.is_empty() {
-        return;
+        return Vec::new();
     }
     let by_path: HashMap<String, FileId> = compose
         .iter()
@@ -289,7 +416,6 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
             }
         }
     }
-    // base -> override, override -> base.
     let mut override_of: HashMap<FileId, FileId> = HashMap::new();
     let mut base_of: HashMap<FileId, FileId> = HashMap::new();
     for (base, over) in folders.values() {
@@ -298,103 +424,153 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
             base_of.insert(*over, *base);
         }
     }
-    let mut project = Project {
+    let project = Project {
         files,
         by_path,
-        parsed: HashMap::new(),
-        walked: HashSet::new(),
+        override_of,
+        base_of,
     };
-    // The files whose services are lowered again: those of a pair, those with `extends`.
-    let mut again: Vec<FileId> = Vec::new();
+    // The files that may change: those of a pair, those that may have `extends` (the word
+    // before the parse), in pieces judged together: a default pair, or a file alone.
+    let mut pieces: Vec<Vec<FileId>> = Vec::new();
     for &(id, _) in &compose {
-        let paired = override_of.contains_key(&id) || base_of.contains_key(&id);
-        if paired || files.text_uncached(id).contains("extends") {
-            again.push(id);
-            project.parse_extended(id);
-        }
-    }
-    if again.is_empty() {
-        return;
-    }
-    let parsed = std::mem::take(&mut project.parsed);
-    let index = index(&parsed);
-    // What becomes of each service lowered before (by file and where its name is): lowered
-    // again from its definitions, or left without what cannot be known. The others stay.
-    let mut lowered: HashMap<(FileId, Span), Option<Workload>> = HashMap::new();
-    let mut memo = HashMap::new();
-    for &file in &again {
-        let Some(documents) = parsed.get(&file) else {
-            continue;
-        };
-        for document in documents {
-            let Some(services) = document.root.get("services") else {
-                continue;
-            };
-            for entry in services.entries() {
-                let Some(name) = entry.key.as_str() else {
-                    continue;
-                };
-                let mut layers = Vec::new();
-                let mut known = true;
-                // A service the base file also defines: a part of it, judged there.
-                let part = base_of
-                    .get(&file)
-                    .is_some_and(|&base| find(&index, base, name).is_some());
-                if !part {
-                    known &= project.chain(&index, &mut memo, file, &entry.value, &mut layers);
-                    if let Some(&over) = override_of.get(&file) {
-                        if let Some(node) = find(&index, over, name) {
-                            known &= project.chain(&index, &mut memo, over, node, &mut layers);
-                        }
-                    }
-                    // Host paths of `volumes:` from a file of another folder are relative to
-                    // that folder; where the config lookup would look for them is not known.
-                    let (here, _) = split(files.path(file));
-                    known &= !layers.iter().any(|&(other, node)| {
-                        other != file
-                            && split(files.path(other)).0 != here
-                            && node.get("volumes").is_some()
-                    });
-                }
-                let at = (file, entry.key.report_span());
-                if part || !known {
-                    lowered.insert(at, None);
-                    continue;
-                }
-                if layers.len() < 2 {
-                    // Defined once, as lowered already.
-                    continue;
-                }
-                spread_labels(&layers, (file, &entry.key, &entry.value), suppressions);
-                let view = View {
-                    layers,
-                    own: (file, &entry.value),
-                };
-                let mut fragment = Fragment::default();
-                service(
-                    &view,
-                    name,
-                    &entry.key,
-                    &mut fragment,
-                    &mut FileFacts::default(),
-                    &mut HashMap::new(),
-                );
-                for workload in fragment.workloads {
-                    lowered.insert((file, workload.location.span), Some(workload));
-                }
-            }
-        }
-    }
-    for workload in &mut model.workloads {
-        if workload.platform != Platform::Compose {
+        if project.base_of.contains_key(&id) {
+            // With its base file.
             continue;
         }
-        match lowered.remove(&(workload.location.file, workload.location.span)) {
-            Some(Some(new)) => *workload = new,
-            Some(None) => unknown(workload),
+        match project.override_of.get(&id) {
+            Some(&over) => pieces.push(vec![id, over]),
+            None if files.text_uncached(id).contains("extends") => pieces.push(vec![id]),
             None => {}
         }
     }
+    if pieces.is_empty() {
+        return Vec::new();
+    }
+    // Each piece parsed alone: judged at once when nothing outside it matters, else the files
+    // it reaches.
+    let originals: &[Suppression] = suppressions;
+    let first: Vec<Result<Judged, Vec<FileId>>> = pieces
+        .par_iter()
+        .map(|piece| {
+            let parsed: HashMap<FileId, Vec<Document>> =
+                piece.iter().map(|&f| (f, project.parse(f))).collect();
+            let mut any = false;
+            let mut others = Vec::new();
+            for (&file, documents) in &parsed {
+                let (has, reached) = project.extends(file, documents);
+                any |= has;
+                others.extend(reached.into_iter().filter(|f| !piece.contains(f)));
+            }
+            if !others.is_empty() {
+                return Err(others);
+            }
+            let mut judged = Judged::default();
+            if any || piece.len() > 1 {
+                let local = index(&parsed);
+                let lookup = Lookup {
+                    local: &local,
+                    kept: &Index::new(),
+                };
+                let mut memo = Memo::default();
+                for &file in piece {
+                    if let Some(documents) = parsed.get(&file) {
+                        project.judge(&lookup, &mut memo, file, documents, originals, &mut judged);
+                    }
+                }
+            }
+            Ok(judged)
+        })
+        .collect();
+    // Where each compose workload is, by file and where its name is (the first of a place).
+    let mut at: HashMap<(FileId, Span), usize> = HashMap::new();
+    for (i, workload) in model.workloads.iter().enumerate() {
+        if workload.platform == Platform::Compose {
+            at.entry((workload.location.file, workload.location.span))
+                .or_insert(i);
+        }
+    }
+    let mut labels = Vec::new();
+    let mut later = Vec::new();
+    let mut kept_ids: Vec<FileId> = Vec::new();
+    for (piece, outcome) in pieces.iter().zip(first) {
+        match outcome {
+            Ok(judged) => settle(model, &at, judged, &mut labels),
+            Err(others) => {
+                later.push(piece);
+                kept_ids.extend(others);
+            }
+        }
+    }
+    kept_ids.sort_unstable();
+    kept_ids.dedup();
+    // The files other files extend, parsed once for the pass (up to [`MAX_KEPT_BYTES`]); each
+    // piece that reaches them parsed again and judged with them.
+    let mut budget = MAX_KEPT_BYTES;
+    let mut texts = Vec::new();
+    let mut notes = Vec::new();
+    for file in kept_ids {
+        let text = files.text_uncached(file);
+        match budget.checked_sub(text.len()) {
+            Some(left) => {
+                budget = left;
+                texts.push((file, text));
+            }
+            None => notes.push(format!(
+                "{}: other compose files extend it, past the {} MiB of extended files held at once; \
+                 the services that extend it are not judged",
+                files.path(file),
+                MAX_KEPT_BYTES >> 20
+            )),
+        }
+    }
+    let kept: HashMap<FileId, Vec<Document>> = texts
+        .into_par_iter()
+        .map(|(file, text)| (file, parse(&text)))
+        .collect();
+    let kept_index = index(&kept);
+    let mut memo = Memo::default();
+    for piece in later {
+        let local_files: HashMap<FileId, Vec<Document>> = piece
+            .iter()
+            .filter(|f| !kept.contains_key(f))
+            .map(|&f| (f, project.parse(f)))
+            .collect();
+        let local = index(&local_files);
+        let lookup = Lookup {
+            local: &local,
+            kept: &kept_index,
+        };
+        memo.local.clear();
+        let mut judged = Judged::default();
+        for &file in piece {
+            if let Some(documents) = local_files.get(&file).or_else(|| kept.get(&file)) {
+                project.judge(&lookup, &mut memo, file, documents, originals, &mut judged);
+            }
+        }
+        settle(model, &at, judged, &mut labels);
+    }
+    suppressions.extend(labels);
+    notes
+}
+
+/// Put what judging found into the model.
+fn settle(
+    model: &mut Model,
+    at: &HashMap<(FileId, Span), usize>,
+    judged: Judged,
+    labels: &mut Vec<Suppression>,
+) {
+    for (place, lowered) in judged.lowered {
+        let Some(workload) = at.get(&place).and_then(|&i| model.workloads.get_mut(i)) else {
+            continue;
+        };
+        match lowered {
+            Some(new) => *workload = new,
+            None => unknown(workload),
+        }
+    }
+    labels.extend(judged.labels);
 }
 
 /// Copy the ignore labels of a service's definitions (`layers`, its own `own` among them) to
@@ -404,7 +580,8 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
 fn spread_labels(
     layers: &[(FileId, &Node)],
     own: (FileId, &Node, &Node),
-    suppressions: &mut Vec<Suppression>,
+    suppressions: &[Suppression],
+    added: &mut Vec<Suppression>,
 ) {
     let (own_file, own_key, own_node) = own;
     if layers.len() < 2 {
@@ -416,7 +593,6 @@ fn spread_labels(
         Scope::Line(_) | Scope::File => false,
     };
     let is_own = |file: FileId, node: &Node| file == own_file && node.span == own_node.span;
-    let mut added = Vec::new();
     for &(file, node) in layers {
         for label in suppressions
             .iter()
@@ -447,7 +623,6 @@ fn spread_labels(
             }
         }
     }
-    suppressions.extend(added);
 }
 
 /// What the stop rules read is not known (or is judged elsewhere): no process, no stop facts.
@@ -720,6 +895,60 @@ mod tests {
         assert_eq!(
             build("own"),
             ("./mine".into(), "Dockerfile.base".into(), None, app)
+        );
+    }
+
+    #[test]
+    fn extended_files_past_the_budget_are_named_and_their_services_not_judged() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let input = |display: &str, text: String| InputFile {
+            display: display.into(),
+            kind: FileKind::Compose,
+            text,
+            dir: None,
+        };
+        // Two templates: the first fits the budget, the second (past it) does not.
+        let padding = format!("# {}\n", "x".repeat(MAX_KEPT_BYTES));
+        let inputs = vec![
+            input(
+                "a/compose.yaml",
+                "services:\n  base: {image: example/app, stop_grace_period: 45s}\n".into(),
+            ),
+            input(
+                "b/compose.yaml",
+                format!("services:\n  base: {{image: example/app, stop_grace_period: 50s}}\n{padding}"),
+            ),
+            input(
+                "app/compose.yaml",
+                concat!(
+                    "services:\n",
+                    "  one: {extends: {file: ../a/compose.yaml, service: base}, command: gunicorn a}\n",
+                    "  two: {extends: {file: ../b/compose.yaml, service: base}, command: gunicorn b}\n",
+                )
+                .into(),
+            ),
+        ];
+        let report = crate::lint_inputs(inputs, &settings);
+        let grace = |name: &str| {
+            report
+                .model
+                .workloads
+                .iter()
+                .find(|w| {
+                    w.name == format!("service {name}")
+                        && report.files.path(w.location.file) == "app/compose.yaml"
+                })
+                .map(|w| (w.processes.len(), w.kill_deadline.as_ref().map(|d| d.value)))
+        };
+        assert_eq!(grace("one"), Some((1, Some(45.0))));
+        assert_eq!(grace("two"), Some((0, None)));
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("b/compose.yaml: other compose files extend it")),
+            "{:?}",
+            report.notes
         );
     }
 }
