@@ -243,14 +243,31 @@ fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str, Span, Span
     }
 }
 
+/// A `stop_signal:` value as written (`None` when it names no signal: a variable).
+pub(crate) fn written_stop_signal(file: FileId, value: &Node) -> Option<Fact<Signal>> {
+    value
+        .as_str()
+        .and_then(Signal::parse)
+        .map(|signal| Fact::at(signal, location(file, value.report_span())))
+}
+
 /// What a service's `volumes:` mount that may hold a server's default config file: host
-/// folders bound (short `./src:/app` or long `{type: bind, source: ./src}`), and volumes
-/// mounted at a path named like such a file.
-fn config_mounts<'n>(
-    volumes: impl Iterator<Item = &'n Node>,
-) -> Option<Box<crate::model::ConfigMounts>> {
+/// folders bound (short `./src:/app` or long `{type: bind, source: ./src}`, relative to the
+/// own file's folder), and volumes mounted at a path named like such a file.
+fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
     let mut mounts = crate::model::ConfigMounts::default();
-    for volume in volumes.flat_map(Node::items) {
+    let volumes = view.layers.iter().flat_map(|&(file, node)| {
+        let moved = view
+            .moved
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, way)| way);
+        node.get("volumes")
+            .into_iter()
+            .flat_map(Node::items)
+            .map(move |volume| (moved, volume))
+    });
+    for (moved, volume) in volumes {
         let (source, target) = match volume.as_str() {
             Some(short) => {
                 let mut parts = short.splitn(3, ':');
@@ -274,13 +291,21 @@ fn config_mounts<'n>(
             continue;
         }
         if let Some(source) = source.filter(|s| s.starts_with(['.', '/', '~', '$'])) {
-            if source.starts_with(['~', '$']) {
+            let source = match moved {
+                _ if source.starts_with(['/', '~', '$']) => Some(source.to_string()),
+                None => Some(source.to_string()),
+                Some(Some(way)) => Some(crate::link::globs::clean(&format!("{way}/{source}"))),
+                // Written in a file of a folder the own file's cannot name.
+                Some(None) => None,
+            };
+            match source {
+                Some(source)
+                    if !source.starts_with(['~', '$']) && mounts.host_folders.len() < 16 =>
+                {
+                    mounts.host_folders.push(source);
+                }
                 // Where it is on the host is not known.
-                mounts.config_named = true;
-            } else if mounts.host_folders.len() < 16 {
-                mounts.host_folders.push(source.to_string());
-            } else {
-                mounts.config_named = true;
+                _ => mounts.config_named = true,
             }
         }
     }
@@ -310,6 +335,11 @@ pub(crate) struct View<'n> {
     /// The service as written in the file being lowered (its labels, healthcheck, ports and
     /// dependencies stay that file's: SL404 merges those itself).
     pub(crate) own: (FileId, &'n Node),
+    /// Layers from a file in another folder than the own file's: the way from the own
+    /// file's folder to that folder (`../common`), `None` when it cannot be written relative
+    /// (a folder above one the own file's path climbs out of). Compose takes a relative host
+    /// path of `volumes:` from the file that writes it.
+    pub(crate) moved: Vec<(FileId, Option<String>)>,
 }
 
 impl<'n> View<'n> {
@@ -317,6 +347,7 @@ impl<'n> View<'n> {
         View {
             layers: vec![(file, node)],
             own: (file, node),
+            moved: Vec::new(),
         }
     }
 
@@ -549,11 +580,7 @@ pub(crate) fn service(
 
     let stop_signal = view
         .get("stop_signal")
-        .and_then(|(file, s)| {
-            s.as_str()
-                .and_then(Signal::parse)
-                .map(|signal| Fact::at(signal, location(file, s.report_span())))
-        })
+        .and_then(|(file, s)| written_stop_signal(file, s))
         .or_else(|| images::stop_signal_of(image.as_ref()?, image_name.as_ref()?));
     let kill_deadline = view
         .get("stop_grace_period")
@@ -582,7 +609,7 @@ pub(crate) fn service(
         .iter()
         .rev()
         .find_map(|&(file, n)| env_file(n.get("env_file"), file));
-    process.mounts = config_mounts(view.layers.iter().filter_map(|(_, n)| n.get("volumes")));
+    process.mounts = config_mounts(view);
     fragment.workloads.push(Workload {
         platform: Platform::Compose,
         name: format!("service {name}"),

@@ -16,8 +16,11 @@
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
 //!   An `extends` that cannot be followed (its file is no compose file of the scan, the service
-//!   is not there, a variable names it, a cycle) could set anything: the service keeps no
-//!   process and no stop facts, so the rules that read them stay silent.
+//!   is not there, a variable names it, a cycle, a chain past 16, a file past the budget of
+//!   extended files) could set anything: the service keeps no process and no stop facts but a
+//!   `stop_signal` it writes itself, so the rules that read them stay silent. A relative host
+//!   path of `volumes:` in a file of another folder is taken from that file's folder, as
+//!   compose converts it.
 //!
 //! Attributes merge as compose merges them: the last definition that sets `command`,
 //! `entrypoint`, `image`, `init`, `stop_signal`, `stop_grace_period` wins; `build` merges key
@@ -29,7 +32,7 @@ use crate::formats::yaml::{self, Document, Node};
 use crate::formats::Fragment;
 use crate::lower::compose::{service, View};
 use crate::lower::kubernetes::FileFacts;
-use crate::model::{Model, Platform, Workload};
+use crate::model::{Fact, Model, Platform, Signal, Workload};
 use crate::source::{FileId, FileKind, Files};
 use crate::span::Span;
 use crate::suppress::{Scope, Suppression};
@@ -121,12 +124,21 @@ struct Memo {
     local: HashMap<(FileId, Span), Option<usize>>,
 }
 
-/// What judging a file's services found: each service lowered again from its definitions
-/// (`Some`), or left without what cannot be known (`None`), by file and where its name is; and
-/// the ignore labels copied to the other files a service is made of.
+/// What becomes of a service lowered before.
+enum Outcome {
+    /// Lowered again from its definitions.
+    Lowered(Box<Workload>),
+    /// What the stop rules read is not known (or is judged elsewhere): no process and no stop
+    /// facts, but the `stop_signal` it writes itself when nothing could replace it.
+    Unknown(Option<Fact<Signal>>),
+}
+
+/// What judging a file's services found: what becomes of each service concerned, by file
+/// and where its name is; and the ignore labels copied to the other files a service is made
+/// of.
 #[derive(Default)]
 struct Judged {
-    lowered: Vec<((FileId, Span), Option<Workload>)>,
+    lowered: Vec<((FileId, Span), Outcome)>,
     labels: Vec<Suppression>,
 }
 
@@ -326,17 +338,21 @@ impl Project<'_> {
                             known &= self.chain(lookup, memo, over, node, &mut layers);
                         }
                     }
-                    // Host paths of `volumes:` from a file of another folder are relative to
-                    // that folder; where the config lookup would look for them is not known.
-                    let (here, _) = split(self.files.path(file));
-                    known &= !layers.iter().any(|&(other, node)| {
-                        other != file
-                            && split(self.files.path(other)).0 != here
-                            && node.get("volumes").is_some()
-                    });
                 }
                 if part || !known {
-                    judged.lowered.push(((file, entry.key.report_span()), None));
+                    // Its own `stop_signal` stays when nothing it cannot follow could replace it.
+                    let signal = if part {
+                        None
+                    } else {
+                        let over = self
+                            .override_of
+                            .get(&file)
+                            .and_then(|&over| Some((over, lookup.find(over, name)?)));
+                        own_signal(over.into_iter().chain([(file, &entry.value)]))
+                    };
+                    judged
+                        .lowered
+                        .push(((file, entry.key.report_span()), Outcome::Unknown(signal)));
                     continue;
                 }
                 if layers.len() < 2 {
@@ -349,9 +365,21 @@ impl Project<'_> {
                     suppressions,
                     &mut judged.labels,
                 );
+                let here = split(self.files.path(file)).0;
+                let mut moved: Vec<(FileId, Option<String>)> = Vec::new();
+                for &(other, _) in &layers {
+                    let there = split(self.files.path(other)).0;
+                    if other != file
+                        && clean(there) != clean(here)
+                        && !moved.iter().any(|m| m.0 == other)
+                    {
+                        moved.push((other, way(here, there)));
+                    }
+                }
                 let view = View {
                     layers,
                     own: (file, &entry.value),
+                    moved,
                 };
                 let mut fragment = Fragment::default();
                 service(
@@ -363,9 +391,10 @@ impl Project<'_> {
                     &mut HashMap::new(),
                 );
                 for workload in fragment.workloads {
-                    judged
-                        .lowered
-                        .push(((file, workload.location.span), Some(workload)));
+                    judged.lowered.push((
+                        (file, workload.location.span),
+                        Outcome::Lowered(Box::new(workload)),
+                    ));
                 }
             }
         }
@@ -566,11 +595,54 @@ fn settle(
             continue;
         };
         match lowered {
-            Some(new) => *workload = new,
-            None => unknown(workload),
+            Outcome::Lowered(new) => *workload = *new,
+            Outcome::Unknown(signal) => unknown(workload, signal),
         }
     }
     labels.extend(judged.labels);
+}
+
+/// The `stop_signal` of a service some of whose definitions cannot be followed, from its
+/// definitions as written, last first (the override file's, then its own): the first that
+/// writes one wins; one with `extends` before that could set it, so it is not known.
+fn own_signal<'n>(written: impl Iterator<Item = (FileId, &'n Node)>) -> Option<Fact<Signal>> {
+    for (file, node) in written {
+        if let Some(value) = node.get("stop_signal") {
+            return crate::lower::compose::written_stop_signal(file, value);
+        }
+        if node.get("extends").is_some_and(|e| !e.is_null()) {
+            return None;
+        }
+    }
+    None
+}
+
+/// The way from folder `from` to folder `to` (both as written, relative to the same place):
+/// `../common` from `app` to `common`; `None` when `from` climbs out (`..`) past where they part,
+/// or one is absolute and the other not.
+fn way(from: &str, to: &str) -> Option<String> {
+    if from.starts_with('/') != to.starts_with('/') {
+        return None;
+    }
+    let parts = |path: &str| -> Vec<String> {
+        clean(path)
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(str::to_string)
+            .collect()
+    };
+    let (from, to) = (parts(from), parts(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if from[common..].iter().any(|c| c == "..") {
+        return None;
+    }
+    let mut way: Vec<&str> = vec![".."; from.len() - common];
+    way.extend(to[common..].iter().map(String::as_str));
+    Some(if way.is_empty() {
+        ".".to_string()
+    } else {
+        way.join("/")
+    })
 }
 
 /// Copy the ignore labels of a service's definitions (`layers`, its own `own` among them) to
@@ -625,10 +697,11 @@ fn spread_labels(
     }
 }
 
-/// What the stop rules read is not known (or is judged elsewhere): no process, no stop facts.
-fn unknown(workload: &mut Workload) {
+/// What the stop rules read is not known (or is judged elsewhere): no process, no stop facts
+/// but `signal`.
+fn unknown(workload: &mut Workload, signal: Option<Fact<Signal>>) {
     workload.processes.clear();
-    workload.stop_signal = None;
+    workload.stop_signal = signal.map(std::sync::Arc::new);
     workload.kill_deadline = None;
     workload.drain_annotation = None;
     if let Some(compose) = workload.compose.as_deref_mut() {
@@ -803,12 +876,11 @@ mod tests {
         assert_eq!(web.4, "gunicorn a");
         assert_eq!(get("other").map(|s| s.2), Some(Some(30.0)));
         // Those that cannot be followed could set anything: no process for the rules.
-        // A host folder bound from another folder's file: where it is, is not known here.
-        for name in [
-            "outside", "missing", "variable", "loop1", "loop2", "mounted",
-        ] {
+        for name in ["outside", "missing", "variable", "loop1", "loop2"] {
             assert!(get(name).is_none(), "{name}: {found:?}");
         }
+        // A host folder bound by another folder's file is taken from that folder.
+        assert_eq!(get("mounted").map(|s| s.2), Some(None));
     }
 
     #[test]
@@ -949,6 +1021,98 @@ mod tests {
                 .any(|n| n.starts_with("b/compose.yaml: other compose files extend it")),
             "{:?}",
             report.notes
+        );
+    }
+
+    #[test]
+    fn the_way_between_folders() {
+        assert_eq!(way("app", "common").as_deref(), Some("../common"));
+        assert_eq!(way("a/b", "a/c/d").as_deref(), Some("../c/d"));
+        assert_eq!(way("", "common").as_deref(), Some("common"));
+        assert_eq!(way("app", "").as_deref(), Some(".."));
+        assert_eq!(way("app", "../up").as_deref(), Some("../../up"));
+        assert_eq!(way("./app/", "app/x/..").as_deref(), Some("."));
+        assert_eq!(way("/srv/app", "/srv/common").as_deref(), Some("../common"));
+        // Above `..`: which folder that is, the path does not say.
+        assert_eq!(way("../app", "common"), None);
+        assert_eq!(way("/srv/app", "common"), None);
+    }
+
+    #[test]
+    fn host_folders_of_another_folders_template_are_taken_from_there() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let input = |display: &str, text: &str| InputFile {
+            display: display.into(),
+            kind: FileKind::Compose,
+            text: text.into(),
+            dir: None,
+        };
+        let inputs = vec![
+            input(
+                "common/compose.yaml",
+                "services:\n  base: {image: python:3.12, volumes: ['./src:/app', '/srv/data:/data', 'cache:/cache']}\n",
+            ),
+            input(
+                "app/compose.yaml",
+                "services:\n  web: {extends: {file: ../common/compose.yaml, service: base}, volumes: ['./web:/web'], command: gunicorn a, stop_signal: SIGINT}\n",
+            ),
+        ];
+        let report = crate::lint_inputs(inputs, &settings);
+        let web = report
+            .model
+            .workloads
+            .iter()
+            .find(|w| w.name == "service web")
+            .expect("web");
+        let mounts = web.processes[0].mounts.as_deref().expect("mounts");
+        assert_eq!(mounts.host_folders, ["../common/src", "/srv/data", "./web"]);
+        assert!(!mounts.config_named);
+    }
+
+    #[test]
+    fn a_service_that_cannot_be_followed_keeps_the_signal_it_writes() {
+        let found = |files: &[(&str, &str)]| {
+            let settings = Settings::new(Config::default(), Selection::all());
+            let inputs = files
+                .iter()
+                .map(|(path, text)| InputFile {
+                    display: path.to_string(),
+                    kind: FileKind::Compose,
+                    text: text.to_string(),
+                    dir: None,
+                })
+                .collect();
+            let report = crate::lint_inputs(inputs, &settings);
+            report
+                .model
+                .workloads
+                .iter()
+                .filter(|w| report.files.path(w.location.file) == "compose.yaml")
+                .map(|w| {
+                    (
+                        w.name.clone(),
+                        w.processes.len(),
+                        w.stop_signal.as_ref().map(|s| format!("{:?}", s.value)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let base = "services:\n  own: {extends: nowhere, stop_signal: SIGKILL, command: a}\n  inherits: {extends: nowhere, command: b}\n";
+        assert_eq!(
+            found(&[("compose.yaml", base)]),
+            [
+                ("service own".to_string(), 0, Some("Kill".to_string())),
+                ("service inherits".to_string(), 0, None),
+            ]
+        );
+        // The override file's signal wins; an `extends` there could set one.
+        let over = "services:\n  own: {stop_signal: SIGTERM}\n  inherits: {extends: {file: x.yaml, service: y}}\n";
+        assert_eq!(
+            found(&[("compose.yaml", base), ("compose.override.yaml", over)]),
+            [
+                ("service own".to_string(), 0, Some("Term".to_string())),
+                ("service inherits".to_string(), 0, None),
+            ]
         );
     }
 }
