@@ -256,7 +256,7 @@ pub(crate) fn written_stop_signal(file: FileId, value: &Node) -> Option<Fact<Sig
 /// own file's folder), and volumes mounted at a path named like such a file.
 fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
     let mut mounts = crate::model::ConfigMounts::default();
-    let volumes = view.layers.iter().flat_map(|&(file, node)| {
+    let volumes = view.merged("volumes").iter().flat_map(|&(file, node)| {
         let moved = view
             .moved
             .iter()
@@ -351,10 +351,25 @@ impl<'n> View<'n> {
         }
     }
 
+    /// The definitions whose `key` counts: all of them, but from the last one that writes it
+    /// tagged `!override` (its value replaces instead of merging) or after the last one that
+    /// writes it tagged `!reset` (the attribute is taken away, so the definitions before it do
+    /// not count) (Compose specification, "Merge and override", "Reset value").
+    fn merged(&self, key: &str) -> &[(FileId, &'n Node)] {
+        for (i, (_, node)) in self.layers.iter().enumerate().rev() {
+            match node.get(key).and_then(|v| v.tag.as_deref()) {
+                Some("!override") => return &self.layers[i..],
+                Some("!reset") => return &self.layers[i + 1..],
+                _ => {}
+            }
+        }
+        &self.layers
+    }
+
     /// The attribute as the last definition that sets it writes it (compose replaces scalars
     /// and `command`/`entrypoint`).
     fn get(&self, key: &str) -> Option<(FileId, &'n Node)> {
-        self.layers
+        self.merged(key)
             .iter()
             .rev()
             .find_map(|&(file, node)| node.get(key).map(|value| (file, value)))
@@ -372,7 +387,7 @@ impl<'n> View<'n> {
         let mut dockerfile: Option<&'n str> = None;
         let mut target: Option<&'n str> = None;
         let mut last = None;
-        for &(file, node) in &self.layers {
+        for &(file, node) in self.merged("build") {
             let Some(entry) = node.get_entry("build") else {
                 continue;
             };
@@ -421,7 +436,7 @@ impl<'n> View<'n> {
     }
 
     fn get_entry(&self, key: &str) -> Option<(FileId, &'n yaml::Entry)> {
-        self.layers
+        self.merged(key)
             .iter()
             .rev()
             .find_map(|&(file, node)| node.get_entry(key).map(|entry| (file, entry)))
@@ -462,7 +477,7 @@ pub(crate) fn service(
     }
     // Labels merge by name: the last definition that sets the label decides.
     let drain_annotation = view
-        .layers
+        .merged("labels")
         .iter()
         .rev()
         .find_map(|&(file, node)| {
@@ -588,7 +603,7 @@ pub(crate) fn service(
     // `environment` merges by name across the definitions: a later value replaces an
     // earlier one in its place.
     let mut env: Vec<EnvVar> = Vec::new();
-    for &(file, node) in &view.layers {
+    for &(file, node) in view.merged("environment") {
         for (name, value, span) in pairs(node.get("environment")) {
             if !crate::drain::env_read_by_rules(&name) {
                 continue;
@@ -605,7 +620,7 @@ pub(crate) fn service(
     process.env = env;
     // `env_file` lists of every definition add up (compose merges them): any one hides.
     process.hidden_env = view
-        .layers
+        .merged("env_file")
         .iter()
         .rev()
         .find_map(|&(file, n)| env_file(n.get("env_file"), file));
