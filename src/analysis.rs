@@ -479,6 +479,9 @@ fn wrapper_env(
                 }
             }
             "doppler run" => env.hidden = env.hidden.or(hidden("doppler run", at)),
+            // pipenv loads the project's `.env` into the command's environment unless
+            // PIPENV_DONT_LOAD_ENV is set (pipenv docs, "Automatic Loading of .env").
+            "pipenv run" => env.hidden = env.hidden.or(hidden("pipenv run (loads .env)", at)),
             "uv run" if words.iter().any(|w| w.starts_with("--env-file")) => {
                 env.hidden = env.hidden.or(hidden("uv run --env-file", at));
             }
@@ -1347,6 +1350,10 @@ mod program_env_tests {
             Some("env with options")
         );
         assert_eq!(env_of("doppler run -- gunicorn app").1, Some("doppler run"));
+        assert_eq!(
+            env_of("pipenv run gunicorn app").1,
+            Some("pipenv run (loads .env)")
+        );
         assert_eq!(
             env_of("uv run --env-file .env gunicorn app").1,
             Some("uv run --env-file")
