@@ -799,6 +799,10 @@ pub struct Autoscaler {
     pub location: Location,
     /// A KEDA ScaledObject rather than a HorizontalPodAutoscaler.
     pub keda: bool,
+    /// The minimum is written but cannot be read (a template `"{{ .Values.min }}"`, a number
+    /// too big): `min_replicas` is then `i64::MAX` (it may keep any number of pods), and
+    /// the rules that would quote it stay silent.
+    pub min_unknown: bool,
 }
 
 impl Autoscaler {

@@ -902,8 +902,11 @@ fn autoscaler(object: &Object<'_>, fragment: &mut Fragment) {
     ) else {
         return;
     };
-    let min_replicas = int_fact(object, spec.and_then(|s| s.get("minReplicas")))
-        .unwrap_or_else(|| Fact::default_value(1));
+    let written = spec.and_then(|s| s.get("minReplicas"));
+    let min_replicas = match int_fact(object, written) {
+        Some(fact) => fact,
+        None => unread_min(object, written).unwrap_or_else(|| Fact::default_value(1)),
+    };
     push_autoscaler(object, fragment, (kind, name), min_replicas, false);
 }
 
@@ -919,10 +922,18 @@ fn push_autoscaler(
         target_kind: target.0.to_string(),
         target_name: target.1.to_string(),
         namespace: object.namespace.clone(),
+        min_unknown: min_replicas.value == i64::MAX && min_replicas.location.is_some(),
         min_replicas,
         location: object.anchor(),
         keda,
     });
+}
+
+/// A minimum that is written but cannot be read as a count (a template, a number too big):
+/// `i64::MAX` where it is written, so that it may keep any number of pods.
+fn unread_min(object: &Object<'_>, written: Option<&Node>) -> Option<Fact<i64>> {
+    let written = written.filter(|n| !n.is_null())?;
+    Some(Fact::at(i64::MAX, object.location(written.report_span())))
 }
 
 /// A KEDA ScaledObject (`keda.sh/v1alpha1`): it makes a HorizontalPodAutoscaler of its
@@ -940,14 +951,15 @@ fn scaled_object(object: &Object<'_>, fragment: &mut Fragment) {
         .and_then(Node::as_str)
         .unwrap_or("Deployment");
     // A count under one is kept as written in the note, for messages.
-    let min_replicas = match int_fact(object, spec.and_then(|s| s.get("minReplicaCount"))) {
+    let written = spec.and_then(|s| s.get("minReplicaCount"));
+    let min_replicas = match int_fact(object, written) {
         Some(fact) if fact.value < 1 => Fact {
             value: 1,
             note: Some(fact.value.to_string()),
             ..fact
         },
         Some(fact) => fact,
-        None => Fact::default_value(1),
+        None => unread_min(object, written).unwrap_or_else(|| Fact::default_value(1)),
     };
     push_autoscaler(object, fragment, (kind, name), min_replicas, true);
 }

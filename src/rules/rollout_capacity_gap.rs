@@ -56,6 +56,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .highest
                 .filter(|hpa| hpa.min_replicas.value > written_count)
         });
+        // A minimum that cannot be read: how many pods the rollout starts from is not known.
+        if hpa.is_some_and(|hpa| hpa.min_unknown) {
+            continue;
+        }
         let (replicas, replicas_text, replicas_at): (i64, String, Option<Location>) = match hpa {
             Some(hpa) => (
                 hpa.min_replicas.value,

@@ -361,6 +361,7 @@ mod tests {
                     min_replicas: Fact::at(min, location(&mut rng, at)),
                     location: location(&mut rng, at),
                     keda: false,
+                    min_unknown: false,
                 });
             }
             let autoscalers = Autoscalers::new(&model, &files);
