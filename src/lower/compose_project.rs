@@ -774,9 +774,8 @@ mod tests {
 
     type Found = (String, String, Option<f64>, Option<String>, String);
 
-    /// The compose services of the files `(path, text)`, as the rules see them:
-    /// `(file, service, grace seconds, stop signal, argv)`.
-    fn services(files: &[(&str, &str)]) -> Vec<Found> {
+    /// The compose files `(path, text)` linted together.
+    fn lint(files: &[(&str, &str)]) -> crate::Report {
         let settings = Settings::new(Config::default(), Selection::all());
         let inputs = files
             .iter()
@@ -787,7 +786,13 @@ mod tests {
                 dir: None,
             })
             .collect();
-        let report = crate::lint_inputs(inputs, &settings);
+        crate::lint_inputs(inputs, &settings)
+    }
+
+    /// The compose services of the files `(path, text)`, as the rules see them:
+    /// `(file, service, grace seconds, stop signal, argv)`.
+    fn services(files: &[(&str, &str)]) -> Vec<Found> {
+        let report = lint(files);
         report
             .model
             .workloads
@@ -1028,35 +1033,25 @@ mod tests {
 
     #[test]
     fn extended_files_past_the_budget_are_named_and_their_services_not_judged() {
-        let settings = Settings::new(Config::default(), Selection::all());
-        let input = |display: &str, text: String| InputFile {
-            display: display.into(),
-            kind: FileKind::Compose,
-            text,
-            dir: None,
-        };
         // Two templates: the first fits the budget, the second (past it) does not.
         let padding = format!("# {}\n", "x".repeat(MAX_KEPT_BYTES));
-        let inputs = vec![
-            input(
+        let past =
+            format!("services:\n  base: {{image: example/app, stop_grace_period: 50s}}\n{padding}");
+        let report = lint(&[
+            (
                 "a/compose.yaml",
-                "services:\n  base: {image: example/app, stop_grace_period: 45s}\n".into(),
+                "services:\n  base: {image: example/app, stop_grace_period: 45s}\n",
             ),
-            input(
-                "b/compose.yaml",
-                format!("services:\n  base: {{image: example/app, stop_grace_period: 50s}}\n{padding}"),
-            ),
-            input(
+            ("b/compose.yaml", &past),
+            (
                 "app/compose.yaml",
                 concat!(
                     "services:\n",
                     "  one: {extends: {file: ../a/compose.yaml, service: base}, command: gunicorn a}\n",
                     "  two: {extends: {file: ../b/compose.yaml, service: base}, command: gunicorn b}\n",
-                )
-                .into(),
+                ),
             ),
-        ];
-        let report = crate::lint_inputs(inputs, &settings);
+        ]);
         let grace = |name: &str| {
             report
                 .model
@@ -1096,24 +1091,16 @@ mod tests {
 
     #[test]
     fn host_folders_of_another_folders_template_are_taken_from_there() {
-        let settings = Settings::new(Config::default(), Selection::all());
-        let input = |display: &str, text: &str| InputFile {
-            display: display.into(),
-            kind: FileKind::Compose,
-            text: text.into(),
-            dir: None,
-        };
-        let inputs = vec![
-            input(
+        let report = lint(&[
+            (
                 "common/compose.yaml",
                 "services:\n  base: {image: python:3.12, volumes: ['./src:/app', '/srv/data:/data', 'cache:/cache']}\n",
             ),
-            input(
+            (
                 "app/compose.yaml",
                 "services:\n  web: {extends: {file: ../common/compose.yaml, service: base}, volumes: ['./web:/web'], command: gunicorn a, stop_signal: SIGINT}\n",
             ),
-        ];
-        let report = crate::lint_inputs(inputs, &settings);
+        ]);
         let web = report
             .model
             .workloads
@@ -1128,17 +1115,7 @@ mod tests {
     #[test]
     fn a_service_that_cannot_be_followed_keeps_the_signal_it_writes() {
         let found = |files: &[(&str, &str)]| {
-            let settings = Settings::new(Config::default(), Selection::all());
-            let inputs = files
-                .iter()
-                .map(|(path, text)| InputFile {
-                    display: path.to_string(),
-                    kind: FileKind::Compose,
-                    text: text.to_string(),
-                    dir: None,
-                })
-                .collect();
-            let report = crate::lint_inputs(inputs, &settings);
+            let report = lint(files);
             report
                 .model
                 .workloads
