@@ -789,6 +789,13 @@ mod tests {
         crate::lint_inputs(inputs, &settings)
     }
 
+    /// The workload of service `name` in `file`.
+    fn workload<'r>(report: &'r crate::Report, file: &str, name: &str) -> Option<&'r Workload> {
+        report.model.workloads.iter().find(|w| {
+            w.name == format!("service {name}") && report.files.path(w.location.file) == file
+        })
+    }
+
     /// The compose services of the files `(path, text)`, as the rules see them:
     /// `(file, service, grace seconds, stop signal, argv)`.
     fn services(files: &[(&str, &str)]) -> Vec<Found> {
@@ -976,15 +983,7 @@ mod tests {
         ];
         let report = crate::lint_inputs(inputs, &settings);
         let build = |name: &str| {
-            let w = report
-                .model
-                .workloads
-                .iter()
-                .find(|w| {
-                    w.name == format!("service {name}")
-                        && report.files.path(w.location.file) == "app/compose.yaml"
-                })
-                .expect(name);
+            let w = workload(&report, "app/compose.yaml", name).expect(name);
             let b = w
                 .compose
                 .as_ref()
@@ -1053,14 +1052,7 @@ mod tests {
             ),
         ]);
         let grace = |name: &str| {
-            report
-                .model
-                .workloads
-                .iter()
-                .find(|w| {
-                    w.name == format!("service {name}")
-                        && report.files.path(w.location.file) == "app/compose.yaml"
-                })
+            workload(&report, "app/compose.yaml", name)
                 .map(|w| (w.processes.len(), w.kill_deadline.as_ref().map(|d| d.value)))
         };
         assert_eq!(grace("one"), Some((1, Some(45.0))));
