@@ -930,6 +930,8 @@ pub struct Scan<'a> {
     /// The first file (by index) at which includes nested more than [`MAX_INCLUDE_DEPTH`]
     /// deep were not followed by a lookup.
     too_deep: Mutex<Option<usize>>,
+    /// Notes the rules add (a pass they do not judge, and why), each once, in order.
+    rule_notes: Mutex<(Vec<String>, HashSet<String>)>,
     /// Tests: levels looked at and read (`level_set` and `level_entries` calls), and whether lookups share nothing (no
     /// [`Piece`]s, no `climbs`: the straightforward walk).
     #[cfg(test)]
@@ -969,6 +971,22 @@ pub enum Resolved {
     /// A different upstream in each configuration that includes the file: the id of the list
     /// ([`Scan::upstream_set`]).
     Each(usize),
+}
+
+/// Which configurations that include a file have a problem, by include path (see
+/// [`Scan::judge_paths`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathsVerdict {
+    /// A path cannot be judged (an include of unknown content, or a verdict of `None`).
+    Unknown,
+    /// No path has the problem.
+    Nowhere,
+    /// Every path has it: every configuration.
+    Everywhere,
+    /// These configurations (root files, ascending), not all: each of their paths has it.
+    In(Vec<usize>),
+    /// Some paths have it and a path without it cannot be attributed to a configuration.
+    Unattributed,
 }
 
 /// Sites with more components than this remember what [`Scan::site_may_set`] found per name.
@@ -1208,7 +1226,20 @@ impl<'a> Scan<'a> {
                 file.path
             ));
         }
+        if let Ok(added) = self.rule_notes.lock() {
+            notes.extend(added.0.iter().cloned());
+        }
         notes
+    }
+
+    /// Adds a note for the reader (once: the same text again adds nothing).
+    pub fn note(&self, text: String) {
+        if let Ok(mut added) = self.rule_notes.lock() {
+            let (list, seen) = &mut *added;
+            if seen.insert(text.clone()) {
+                list.push(text);
+            }
+        }
     }
 
     fn with_include_limit(files: &'a [NginxFile], limit: usize) -> Scan<'a> {
@@ -1568,6 +1599,7 @@ impl<'a> Scan<'a> {
             cut_climbs: Mutex::new(HashMap::new()),
             pieces: Mutex::new(HashMap::new()),
             too_deep: Mutex::new(None),
+            rule_notes: Mutex::new((Vec::new(), HashSet::new())),
             plain_map_values,
             notes,
             #[cfg(test)]
@@ -1709,6 +1741,149 @@ impl<'a> Scan<'a> {
                 .then(a.cmp(b))
         });
         members
+    }
+
+    /// The root files (top-level configurations, included by nothing) whose includes reach
+    /// `file`, ascending.
+    pub fn roots_of(&self, file: usize) -> &[usize] {
+        self.roots.get(file).map_or(&[], Vec::as_slice)
+    }
+
+    /// The configurations (root files) that include `file` and in which its passes send
+    /// requests to the upstream `at` of a list ([`Scan::upstream_set`]): those that reach both.
+    pub fn configurations_with(&self, file: usize, at: (usize, usize)) -> Vec<usize> {
+        // The shorter list looked up in the longer (4,000 configurations each defining their
+        // own upstream: one root each).
+        let (small, big) = (self.roots_of(at.0), self.roots_of(file));
+        let (small, big) = if small.len() <= big.len() {
+            (small, big)
+        } else {
+            (big, small)
+        };
+        small
+            .iter()
+            .copied()
+            .filter(|r| big.binary_search(r).is_ok())
+            .collect()
+    }
+
+    /// Which configurations that include `file` have a problem, from one verdict per include
+    /// path (`lookups`, as [`Scan::lookup_shared`] gives them): `verdict` says whether a
+    /// path has the problem (`None`: cannot be told). A configuration has it when every one of
+    /// its paths has it. A path that stops at a level of file `F` (`Lookup::Set`) is a path of
+    /// each configuration that reaches `F` (whatever includes `F`, the walk from the pass out
+    /// to that level is the same), so the configurations with a path free of the problem are
+    /// known exactly when each such path stops at a level; a path that reaches a top-level
+    /// file without finding the directive (`Lookup::Default`) does not say which one it
+    /// reached, so when such a path is free of the problem and others are not, who has it
+    /// cannot be told ([`PathsVerdict::Unattributed`]).
+    pub fn judge_paths(
+        &self,
+        file: usize,
+        lookups: &[Lookup<'a>],
+        mut verdict: impl FnMut(&Lookup<'a>) -> Option<bool>,
+    ) -> PathsVerdict {
+        let mut with = 0;
+        let mut free_files: Vec<usize> = Vec::new();
+        let mut free_default = false;
+        for lookup in lookups {
+            match (verdict(lookup), lookup) {
+                (None, _) | (_, Lookup::Unknown) => return PathsVerdict::Unknown,
+                (Some(true), _) => with += 1,
+                (Some(false), Lookup::Set { level, .. }) => free_files.push(level.file),
+                (Some(false), Lookup::Default) => free_default = true,
+            }
+        }
+        if with == 0 {
+            return PathsVerdict::Nowhere;
+        }
+        if free_files.is_empty() && !free_default {
+            return PathsVerdict::Everywhere;
+        }
+        if free_default {
+            return PathsVerdict::Unattributed;
+        }
+        free_files.sort_unstable();
+        free_files.dedup();
+        let roots = self.roots_of(file);
+        let mut free = vec![false; roots.len()];
+        for f in free_files {
+            for r in self.roots_of(f) {
+                if let Ok(i) = roots.binary_search(r) {
+                    free[i] = true;
+                }
+            }
+        }
+        let having: Vec<usize> = roots
+            .iter()
+            .zip(&free)
+            .filter(|(_, free)| !**free)
+            .map(|(&r, _)| r)
+            .collect();
+        if having.is_empty() {
+            PathsVerdict::Nowhere
+        } else if having.len() == roots.len() {
+            // The free paths run through files no configuration reaches.
+            PathsVerdict::Everywhere
+        } else {
+            PathsVerdict::In(having)
+        }
+    }
+
+    /// "nginx/nginx.conf (1 of the 2 configurations that include this file)": the paths of
+    /// the root files `configurations` (the first 3, then how many more), of those that
+    /// include `file`.
+    pub fn name_configurations(&self, configurations: &[usize], file: usize) -> String {
+        const SHOWN: usize = 3;
+        let shown: Vec<&Path> = configurations
+            .iter()
+            .take(SHOWN)
+            .filter_map(|&r| self.files.get(r))
+            .map(|f| Path::new(&f.path))
+            .collect();
+        // Each path from the folder that holds them and `file` (`nginx.conf`,
+        // `staging/nginx.conf`), not from where the scan started.
+        let here = self.files.get(file).map(|f| Path::new(&f.path));
+        let common = shown
+            .iter()
+            .chain(&here)
+            .fold(None, |common: Option<PathBuf>, path| {
+                let folder = path.parent().unwrap_or(Path::new(""));
+                Some(match common {
+                    None => folder.to_path_buf(),
+                    Some(common) => common
+                        .components()
+                        .zip(folder.components())
+                        .take_while(|(a, b)| a == b)
+                        .map(|(a, _)| a)
+                        .collect(),
+                })
+            });
+        let mut names: Vec<String> = shown
+            .iter()
+            .map(|path| {
+                common
+                    .as_deref()
+                    .and_then(|c| path.strip_prefix(c).ok())
+                    .unwrap_or(path)
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        let more = configurations.len().saturating_sub(SHOWN);
+        if more > 0 {
+            names.push(format!("{more} more"));
+        }
+        let list = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        format!(
+            "{list} ({} of the {} configurations that include this file)",
+            configurations.len(),
+            self.roots_of(file).len()
+        )
     }
 
     /// Whether a pass with a variable target (`proxy_pass http://$backend`) sits in `file` or

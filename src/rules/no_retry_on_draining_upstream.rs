@@ -7,7 +7,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::lower::nginx::{
-    has_lua_balancer, Entries, Entry, Level, Lookup, Only, Part, PerLevel, Scan, ScanPass,
+    has_lua_balancer, Entries, Entry, Level, Lookup, Only, Part, PathsVerdict, PerLevel, Scan,
+    ScanPass,
 };
 use crate::diagnostic::Location;
 use crate::source::FileId;
@@ -372,22 +373,211 @@ fn read<'b, 'a: 'b>(
     }
 }
 
-/// What the passes' lookups mean, worked out once per lookup result: the passes under a
-/// level share one (1,000 results, one per `server` including the snippet, for each of
-/// 60,000 `location`s in it were each read again, 26 s). By the address of the result, kept.
-#[derive(Default)]
-struct PerLookups<'a, T> {
-    known: HashMap<usize, (Arc<[Lookup<'a>]>, T)>,
+/// Where an entry is: its file, the built-in `include` it comes through, and its span.
+fn entry_key(entry: &Entry<'_>) -> (usize, Option<Span>, Span) {
+    (
+        entry.file,
+        entry.via_builtin.map(|d| d.span),
+        entry.directive.span,
+    )
 }
 
-impl<'a, T: Clone> PerLookups<'a, T> {
-    /// What `compute` gives for `lookups`; kept when there are several (one along a single
-    /// include path is quick to work out again, and mostly a pass's own level).
-    fn get(&mut self, lookups: Arc<[Lookup<'a>]>, compute: impl FnOnce(&[Lookup<'a>]) -> T) -> T {
-        if lookups.len() <= 1 {
-            return compute(&lookups);
+/// The problem of one include path: `Err(())` when it cannot be told (an include of unknown
+/// content), `Ok(None)` when the path retries on 502 and 503.
+fn path_problem<'a>(
+    lookup: &Lookup<'a>,
+    levels: &mut Levels<'a>,
+) -> Result<Option<Problem<'a>>, ()> {
+    match lookup {
+        Lookup::Unknown => Err(()),
+        Lookup::Default => Ok(Some(Problem {
+            what: Arc::from("the default `error timeout`"),
+            missing: vec!["http_502", "http_503"],
+            write: Arc::from("error timeout http_502 http_503"),
+            entries: Entries::default(),
+            level: None,
+            key: "default".to_string(),
+        })),
+        Lookup::Set { entries, level } => {
+            let Some(setting) = levels.problem(entries).clone() else {
+                return Ok(None);
+            };
+            let Setting {
+                what,
+                missing,
+                write,
+            } = setting;
+            // The first line by its own file (two snippets' lines can have the same span),
+            // and what the level says (lines after it can differ).
+            let key = format!(
+                "{}:{:?}:{what}",
+                level.file,
+                entries.first().map(entry_key)
+            );
+            Ok(Some(Problem {
+                what,
+                missing,
+                write,
+                entries: entries.clone(),
+                level: Some(*level),
+                key,
+            }))
         }
-        let key = Arc::as_ptr(&lookups) as *const Lookup<'a> as usize;
+    }
+}
+
+/// Which configurations that include a pass's file have a problem.
+#[derive(Clone)]
+enum Who {
+    /// Every one of them.
+    All,
+    /// These only (root files, ascending).
+    Some(Arc<[usize]>),
+}
+
+impl Who {
+    /// A key for grouping passes (the same list shared by the passes of one lookup result).
+    fn key(&self) -> usize {
+        match self {
+            Who::All => 0,
+            Who::Some(list) => Arc::as_ptr(list) as *const usize as usize,
+        }
+    }
+}
+
+/// What the lookups of a pass say about one setting, by configuration.
+#[derive(Clone)]
+enum Judged<'a> {
+    /// The configurations `Who` have the problem (the one shown is one of theirs).
+    Has(Problem<'a>, Who),
+    /// None has it, or it cannot be told (an include of unknown content).
+    Not,
+    /// The configurations disagree and which have it cannot be told.
+    Unattributed,
+}
+
+/// Whether a path stopped at a level some configuration of `who` reaches.
+fn path_of(scan: &Scan<'_>, lookup: &Lookup<'_>, who: &[usize]) -> bool {
+    match lookup {
+        Lookup::Set { level, .. } => {
+            let theirs = scan.roots_of(level.file);
+            who.iter().any(|r| theirs.binary_search(r).is_ok())
+        }
+        _ => false,
+    }
+}
+
+/// The `proxy_next_upstream` problem of a pass of `file`, by configuration (see
+/// [`Scan::judge_paths`]); the problem shown is that of the first path of a configuration
+/// that has it (the default when their paths reach no line).
+fn judge_conditions<'a>(
+    scan: &Scan<'a>,
+    file: usize,
+    lookups: &[Lookup<'a>],
+    levels: &mut Levels<'a>,
+) -> Judged<'a> {
+    let verdict = scan.judge_paths(file, lookups, |lookup| {
+        path_problem(lookup, levels).ok().map(|p| p.is_some())
+    });
+    let who = match verdict {
+        PathsVerdict::Unknown | PathsVerdict::Nowhere => return Judged::Not,
+        PathsVerdict::Unattributed => return Judged::Unattributed,
+        PathsVerdict::Everywhere => Who::All,
+        PathsVerdict::In(list) => Who::Some(list.into()),
+    };
+    let mut default = None;
+    for lookup in lookups {
+        if matches!(lookup, Lookup::Default) {
+            if default.is_none() {
+                default = path_problem(lookup, levels).ok().flatten();
+            }
+            continue;
+        }
+        if let Who::Some(list) = &who {
+            if !path_of(scan, lookup, list) {
+                continue;
+            }
+        }
+        if let Ok(Some(problem)) = path_problem(lookup, levels) {
+            return Judged::Has(problem, who);
+        }
+    }
+    match default {
+        Some(problem) => Judged::Has(problem, who),
+        None => Judged::Not,
+    }
+}
+
+/// `proxy_next_upstream_tries 1` of a pass of `file`, by configuration: a configuration has
+/// it when every one of its paths sets it.
+fn judge_tries<'a>(scan: &Scan<'a>, file: usize, lookups: &[Lookup<'a>]) -> Judged<'a> {
+    let is_one = |lookup: &Lookup<'a>| match lookup {
+        Lookup::Set { entries, .. } => entries
+            .last()
+            .is_some_and(|last| last.directive.arg(0) == Some("1")),
+        _ => false,
+    };
+    let verdict = scan.judge_paths(file, lookups, |lookup| match lookup {
+        Lookup::Unknown => None,
+        _ => Some(is_one(lookup)),
+    });
+    let who = match verdict {
+        PathsVerdict::Unknown | PathsVerdict::Nowhere => return Judged::Not,
+        PathsVerdict::Unattributed => return Judged::Unattributed,
+        PathsVerdict::Everywhere => Who::All,
+        PathsVerdict::In(list) => Who::Some(list.into()),
+    };
+    let found = lookups.iter().find(|lookup| {
+        is_one(lookup)
+            && match &who {
+                Who::All => true,
+                Who::Some(list) => path_of(scan, lookup, list),
+            }
+    });
+    let Some(Lookup::Set { entries, level }) = found else {
+        return Judged::Not;
+    };
+    let Some(&entry) = entries.last() else {
+        return Judged::Not;
+    };
+    Judged::Has(
+        Problem {
+            what: Arc::from("`proxy_next_upstream_tries 1`"),
+            missing: Vec::new(),
+            write: Arc::from(""),
+            key: format!("tries:{}:{:?}", level.file, entry_key(&entry)),
+            entries: Entries::from(vec![entry]),
+            level: Some(*level),
+        },
+        who,
+    )
+}
+
+/// What a lookup result means for the passes of one file, worked out once per result
+/// (shared by the passes under a level) and file. By (the address of the result, file), kept.
+struct PerFileLookups<'a, T> {
+    known: HashMap<(usize, usize), Kept<'a, T>>,
+}
+
+/// A lookup result, kept so its address is not reused, with what it means.
+type Kept<'a, T> = (Arc<[Lookup<'a>]>, T);
+
+impl<T> Default for PerFileLookups<'_, T> {
+    fn default() -> Self {
+        PerFileLookups {
+            known: HashMap::new(),
+        }
+    }
+}
+
+impl<'a, T: Clone> PerFileLookups<'a, T> {
+    fn get(
+        &mut self,
+        file: usize,
+        lookups: Arc<[Lookup<'a>]>,
+        compute: impl FnOnce(&[Lookup<'a>]) -> T,
+    ) -> T {
+        let key = (Arc::as_ptr(&lookups) as *const Lookup<'a> as usize, file);
         self.known
             .entry(key)
             .or_insert_with(|| {
@@ -399,167 +589,151 @@ impl<'a, T: Clone> PerLookups<'a, T> {
     }
 }
 
-/// The retry problem of a pass along every include path (`lookups`, one per path), when
-/// every path has one. What a level's lines say is worked out once per level (`levels`), not
-/// once per pass under it; the problem shown is the first path's.
-fn problem<'a>(lookups: &[Lookup<'a>], levels: &mut Levels<'a>) -> Option<Problem<'a>> {
-    let mut first: Option<Problem<'a>> = None;
-    for lookup in lookups {
-        let found = match lookup {
-            Lookup::Unknown => return None,
-            Lookup::Default => Problem {
-                what: Arc::from("the default `error timeout`"),
-                missing: vec!["http_502", "http_503"],
-                write: Arc::from("error timeout http_502 http_503"),
-                entries: Entries::default(),
-                level: None,
-                key: "default".to_string(),
-            },
-            Lookup::Set { entries, level } => {
-                let setting = levels.problem(entries).as_ref()?;
-                if first.is_some() {
-                    continue;
-                }
-                let Setting {
-                    what,
-                    missing,
-                    write,
-                } = setting.clone();
-                // The first line by its own file (two snippets' lines can have the same
-                // span), and what the level says (lines after it can differ).
-                let key = format!(
-                    "{}:{:?}:{what}",
-                    level.file,
-                    entries.first().map(entry_key)
-                );
-                Problem {
-                    what,
-                    missing,
-                    write,
-                    entries: entries.clone(),
-                    level: Some(*level),
-                    key,
-                }
-            }
-        };
-        if first.is_none() {
-            first = Some(found);
-        }
-    }
-    first
-}
-
-/// Where an entry is: its file, the built-in `include` it comes through, and its span.
-fn entry_key(entry: &Entry<'_>) -> (usize, Option<Span>, Span) {
-    (
-        entry.file,
-        entry.via_builtin.map(|d| d.span),
-        entry.directive.span,
-    )
-}
-
-/// `proxy_next_upstream_tries 1`: one try, no retry at all, along every include path.
-fn single_try<'a>(lookups: &[Lookup<'a>]) -> Option<(Entry<'a>, Level<'a>)> {
-    let mut first = None;
-    for lookup in lookups {
-        match lookup {
-            Lookup::Set { entries, level } => {
-                let last = *entries.last()?;
-                if last.directive.arg(0) != Some("1") {
-                    return None;
-                }
-                first.get_or_insert((last, *level));
-            }
-            _ => return None,
-        }
-    }
-    first
+/// The configurations of `all` not in `minus` (both ascending).
+fn without(all: &[usize], minus: &[usize]) -> Vec<usize> {
+    all.iter()
+        .copied()
+        .filter(|r| minus.binary_search(r).is_err())
+        .collect()
 }
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     let scan = cx.nginx_scan();
     // Findings that share the cause (the same setting, the same server block, the same
     // upstream) are reported once, at the first pass, with the others as labels.
-    let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>, Target)> = Vec::new();
+    #[allow(clippy::type_complexity)]
+    let mut groups: Vec<(String, Vec<&ScanPass<'_>>, String, Problem<'_>, Target, Who)> =
+        Vec::new();
     // Group key → index into `groups` (which keeps the order of the first passes).
     let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut levels = Levels::default();
     // What the lookups of the passes mean, once per lookup result the passes share.
-    let mut problems: PerLookups<'_, Option<Problem<'_>>> = PerLookups::default();
-    let mut tries: PerLookups<'_, Option<(Entry<'_>, Level<'_>)>> = PerLookups::default();
+    let mut conditions: PerFileLookups<'_, Judged<'_>> = PerFileLookups::default();
+    let mut tries: PerFileLookups<'_, Judged<'_>> = PerFileLookups::default();
     let mut labeler = Labeler::default();
-    // Per list of upstreams: whether each is a group of two or more servers.
+    // Per list of upstreams: whether one of them is a group of two or more servers.
     let mut sets_of_two: HashMap<usize, bool> = HashMap::new();
+    let group_of_two = |at: (usize, usize)| {
+        let upstream = scan.upstream(at);
+        !has_lua_balancer(upstream) && upstream.servers.iter().filter(|s| !s.down).count() >= 2
+    };
+    // The files whose passes were not judged (configurations that disagree in a way that
+    // cannot be attributed), each noted once.
+    let mut noted: HashSet<(usize, &'static str)> = HashSet::new();
     for p in &scan.passes {
         if p.pass.directive.name != "proxy_pass" || p.in_stream {
             continue;
         }
-        // The upstream, or one per configuration that includes the file: each must be a
-        // group of two or more servers (in a configuration where it is not, there is no
-        // other server to retry on, and the finding would not hold there).
+        // The upstream, or one per configuration that includes the file: the finding is
+        // about those that are groups of two or more servers (in a configuration where the
+        // upstream has one, there is no other server to retry on).
         let target = match (p.upstream, p.upstreams) {
             (Some(at), _) => Target::One(at),
             (None, Some(set)) => Target::Each(set),
             (None, None) => continue,
-        };
-        let group_of_two = |at: (usize, usize)| {
-            let upstream = scan.upstream(at);
-            !has_lua_balancer(upstream) && upstream.servers.iter().filter(|s| !s.down).count() >= 2
         };
         let groups_of_two = match target {
             Target::One(at) => group_of_two(at),
             // Once per list (4,000 passes of a snippet of 4,000 configurations).
             Target::Each(set) => *sets_of_two
                 .entry(set)
-                .or_insert_with(|| scan.upstream_set(set).iter().all(|&at| group_of_two(at))),
+                .or_insert_with(|| scan.upstream_set(set).iter().any(|&at| group_of_two(at))),
         };
         if !groups_of_two || scan.returns_before_pass(&p.pass) {
             continue;
         }
         let lookups = scan.lookup_shared(p.file, &p.pass.scope, "proxy_next_upstream", Only::All);
-        let found = problems.get(lookups, |lookups| problem(lookups, &mut levels));
+        let found = conditions.get(p.file, lookups, |lookups| {
+            judge_conditions(scan, p.file, lookups, &mut levels)
+        });
         let lookups =
             scan.lookup_shared(p.file, &p.pass.scope, "proxy_next_upstream_tries", Only::All);
-        let single = tries.get(lookups, |lookups| single_try(lookups));
-        let (problem, kind) = match (found, single) {
-            (Some(problem), _) => (problem, "conditions"),
-            (None, Some((entry, level))) => (
-                Problem {
-                    what: Arc::from("`proxy_next_upstream_tries 1`"),
-                    missing: Vec::new(),
-                    write: Arc::from(""),
-                    key: format!("tries:{}:{:?}", level.file, entry_key(&entry)),
-                    entries: Entries::from(vec![entry]),
-                    level: Some(level),
-                },
-                "tries",
-            ),
-            (None, None) => continue,
+        let single = tries.get(p.file, lookups, |lookups| judge_tries(scan, p.file, lookups));
+        // The conditions first; `tries 1` for the configurations whose conditions are fine.
+        let mut found_here: Vec<(Problem<'_>, &'static str, Who)> = Vec::new();
+        let mut unattributed: Option<&'static str> = None;
+        let covered: Option<Arc<[usize]>> = match found {
+            Judged::Has(problem, who) => {
+                let covered = match &who {
+                    Who::All => None,
+                    Who::Some(list) => Some(Arc::clone(list)),
+                };
+                found_here.push((problem, "conditions", who));
+                match covered {
+                    None => Some(Arc::from(scan.roots_of(p.file))),
+                    some => some,
+                }
+            }
+            Judged::Not => None,
+            Judged::Unattributed => {
+                unattributed = Some("proxy_next_upstream");
+                None
+            }
         };
-        let server = p
-            .pass
-            .scope
-            .nearest(crate::formats::nginx::ContextKind::Server)
-            .map(|s| s.span);
-        let key = format!("{}|{:?}|{:?}|{}|{kind}", p.file, server, target, problem.key);
-        match group_of.get(&key).and_then(|&g| groups.get_mut(g)) {
-            Some(group) => group.1.push(p),
-            None => {
-                group_of.insert(key.clone(), groups.len());
-                groups.push((key, vec![p], kind.to_string(), problem, target));
+        let all_covered = matches!(found_here.first(), Some((_, _, Who::All)));
+        if !all_covered {
+            match single {
+                Judged::Has(problem, who) => {
+                    let who = match (&who, &covered) {
+                        (_, None) => Some(who),
+                        (Who::All, Some(done)) => {
+                            let rest = without(scan.roots_of(p.file), done);
+                            (!rest.is_empty()).then(|| Who::Some(rest.into()))
+                        }
+                        (Who::Some(list), Some(done)) => {
+                            let rest = without(list, done);
+                            (!rest.is_empty()).then(|| Who::Some(rest.into()))
+                        }
+                    };
+                    if let Some(who) = who {
+                        found_here.push((problem, "tries", who));
+                    }
+                }
+                Judged::Not => {}
+                Judged::Unattributed => {
+                    unattributed.get_or_insert("proxy_next_upstream_tries");
+                }
+            }
+        }
+        if let Some(directive) = unattributed {
+            if noted.insert((p.file, directive)) {
+                scan.note(format!(
+                    "{}: the nginx configurations that include this file set {directive} differently and which of them lack the retry on 502/503 cannot be told; SL203 is not judged for its proxy_pass lines there: lint each configuration alone",
+                    scan.files[p.file].path
+                ));
+            }
+        }
+        for (problem, kind, who) in found_here {
+            let server = p
+                .pass
+                .scope
+                .nearest(crate::formats::nginx::ContextKind::Server)
+                .map(|s| s.span);
+            let key = format!(
+                "{}|{:?}|{:?}|{}|{kind}|{}",
+                p.file,
+                server,
+                target,
+                problem.key,
+                who.key()
+            );
+            match group_of.get(&key).and_then(|&g| groups.get_mut(g)) {
+                Some(group) => group.1.push(p),
+                None => {
+                    group_of.insert(key.clone(), groups.len());
+                    groups.push((key, vec![p], kind.to_string(), problem, target, who));
+                }
             }
         }
     }
 
-    for (_, passes, kind, problem, target) in groups {
+    // Per (list of upstreams, configurations with the problem): the upstreams the finding is
+    // about and the configurations it names, worked out once.
+    #[allow(clippy::type_complexity)]
+    let mut concerned: HashMap<(usize, usize), Rc<(Vec<(usize, usize)>, Option<Vec<usize>>)>> =
+        HashMap::new();
+    for (_, passes, kind, problem, target, who) in groups {
         let first = passes[0];
-        // The upstreams by the path of their files: the first is named, the others labelled.
-        let members = match target {
-            Target::One(at) => vec![at],
-            Target::Each(set) => scan.set_by_path(set),
-        };
-        let Some(&at) = members.first() else { continue };
-        let upstream = scan.upstream(at);
         let usable = |at: (usize, usize)| {
             scan.upstream(at)
                 .servers
@@ -567,22 +741,94 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 .filter(|s| !s.down)
                 .count()
         };
+        // The upstreams by the path of their files (the first is named, the others
+        // labelled): those that are groups of two or more servers, in a configuration with
+        // the problem. When not every configuration that includes the file has it, those
+        // that do are named.
+        let compute = || {
+            let members = match target {
+                Target::One(at) => vec![at],
+                Target::Each(set) => scan.set_by_path(set),
+            };
+            let total = members.len();
+            let mut named: Vec<usize> = Vec::new();
+            let mut concerned: Vec<(usize, usize)> = Vec::new();
+            for at in members {
+                if !group_of_two(at) {
+                    continue;
+                }
+                match &who {
+                    Who::All => concerned.push(at),
+                    Who::Some(list) => {
+                        let theirs: Vec<usize> = scan
+                            .configurations_with(first.file, at)
+                            .into_iter()
+                            .filter(|r| list.binary_search(r).is_ok())
+                            .collect();
+                        if !theirs.is_empty() {
+                            concerned.push(at);
+                            named.extend(theirs);
+                        }
+                    }
+                }
+            }
+            let named = match &who {
+                Who::All if concerned.len() == total => None,
+                Who::All => Some(
+                    concerned
+                        .iter()
+                        .flat_map(|&at| scan.configurations_with(first.file, at))
+                        .collect(),
+                ),
+                Who::Some(_) => Some(named),
+            };
+            let named = named.map(|mut list: Vec<usize>| {
+                list.sort_unstable();
+                list.dedup();
+                list
+            });
+            Rc::new((concerned, named))
+        };
+        let found = match target {
+            Target::Each(set) => Rc::clone(
+                concerned
+                    .entry((set, who.key()))
+                    .or_insert_with(compute),
+            ),
+            Target::One(_) => compute(),
+        };
+        let (members, named) = &*found;
+        let Some(&at) = members.first() else { continue };
+        let upstream = scan.upstream(at);
         let count = usable(at);
         let span = first.pass.arg.map_or(first.pass.directive.span, |a| a.raw);
-        let target = if members.len() == 1 {
-            format!("upstream `{}` ({count} servers)", upstream.name)
+        let servers = if members.len() == 1 {
+            format!("{count} servers")
         } else {
             let fewest = members.iter().map(|&m| usable(m)).min().unwrap_or(count);
-            let servers = if members.iter().all(|&m| usable(m) == count) {
+            if members.iter().all(|&m| usable(m) == count) {
                 format!("{count} servers")
             } else {
                 format!("{fewest} or more servers")
-            };
-            format!(
+            }
+        };
+        let target = match named {
+            Some(named) if members.len() == 1 => format!(
+                "upstream `{}` ({servers}) in {}",
+                upstream.name,
+                scan.name_configurations(named, first.file)
+            ),
+            Some(named) => format!(
+                "upstream `{}` ({servers} in each) in {}",
+                upstream.name,
+                scan.name_configurations(named, first.file)
+            ),
+            None if members.len() == 1 => format!("upstream `{}` ({servers})", upstream.name),
+            None => format!(
                 "upstream `{}` ({servers} in each of the {} configurations that include this file and define it)",
                 upstream.name,
                 members.len()
-            )
+            ),
         };
         let message = if kind == "tries" {
             format!(

@@ -481,6 +481,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 &statuses,
                 &[(at, keepalive)],
                 hint,
+                None,
             );
         }
 
@@ -563,25 +564,27 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     }
 
     // (a) for the passes of a file that several configurations share, each with its own
-    // upstream of the name: reported once, at the pass, when every one of those upstreams
-    // asks for keep-alive (in a configuration whose upstream does not, nothing is disabled).
+    // upstream of the name: reported once, at the pass, for the upstreams that ask for
+    // keep-alive (in a configuration whose upstream does not, nothing is disabled; in those
+    // that do, it is, whatever the others say). When not all do, the configurations that do
+    // are named.
     for set in scan.shared_sets() {
         let members = scan.set_by_path(set);
-        let mut asking = Vec::with_capacity(members.len());
-        for &at in &members {
-            let upstream = scan.upstream(at);
-            match &upstream.keepalive {
-                Some(setting) if !scan.upstream_in_stream(at) && !matches!(setting.value, Some(0) | None) => {
-                    asking.push((at, setting.directive));
+        let asking: Vec<((usize, usize), &Directive)> = members
+            .iter()
+            .filter(|&&at| !scan.upstream_in_stream(at))
+            .filter_map(|&at| match &scan.upstream(at).keepalive {
+                Some(setting) if !matches!(setting.value, Some(0) | None) => {
+                    Some((at, setting.directive))
                 }
-                _ => break,
-            }
-        }
-        if asking.len() != members.len() || asking.is_empty() {
+                _ => None,
+            })
+            .collect();
+        if asking.is_empty() {
             continue;
         }
         // The hint about the idle timeout when every one of them races.
-        let races = members.iter().all(|&at| {
+        let races = asking.iter().all(|&(at, _)| {
             match &scan.upstream(at).keepalive_timeout {
                 Some(setting) => setting.value.is_some_and(|t| t >= idle),
                 None => defaults::UPSTREAM_KEEPALIVE_TIMEOUT >= idle,
@@ -594,6 +597,19 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             .collect();
         let passes: Vec<&ScanPass<'_>> = indices.iter().map(|&p| &scan.passes[p]).collect();
         let these: Vec<&Status> = indices.iter().filter_map(|&p| statuses[p].as_ref()).collect();
+        // The passes of a list share their configurations (the list is per list of them).
+        let named = match passes.first() {
+            Some(first) if asking.len() < members.len() => {
+                let mut configurations: Vec<usize> = asking
+                    .iter()
+                    .flat_map(|&(at, _)| scan.configurations_with(first.file, at))
+                    .collect();
+                configurations.sort_unstable();
+                configurations.dedup();
+                Some(scan.name_configurations(&configurations, first.file))
+            }
+            _ => None,
+        };
         report_disabled(
             scan,
             out,
@@ -602,6 +618,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             &these,
             &asking,
             races.then_some(idle),
+            named.as_deref(),
         );
     }
 }
@@ -614,7 +631,9 @@ const MAX_OTHER_UPSTREAMS: usize = 4;
 /// finding per group. `upstreams` are the upstream the passes send requests to with its
 /// `keepalive` line, or one per configuration that includes their file (sorted by path: the
 /// first is named). `hint`: the backend idle timeout, when the idle timeout also races but is
-/// not reported because no connection is kept.
+/// not reported because no connection is kept. `named`: the configurations that include the
+/// passes' file and ask for keep-alive, when not all of them do.
+#[allow(clippy::too_many_arguments)]
 fn report_disabled(
     scan: &Scan<'_>,
     out: &mut Reporter<'_>,
@@ -623,6 +642,7 @@ fn report_disabled(
     statuses: &[&Status],
     upstreams: &[((usize, usize), &Directive)],
     hint: Option<Duration>,
+    named: Option<&str>,
 ) {
     let Some(&(at, keepalive)) = upstreams.first() else {
         return;
@@ -650,7 +670,9 @@ fn report_disabled(
         let p = passes[first];
         let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
         let assume = &assumptions[p.file];
-        let which = if upstreams.len() == 1 {
+        let which = if let Some(named) = named {
+            format!("upstream `{}` in {named}", upstream.name)
+        } else if upstreams.len() == 1 {
             format!("upstream `{}`", upstream.name)
         } else {
             format!(
