@@ -3218,6 +3218,81 @@ mod tests {
         assert!(scan.passes_to((0, 0)).next().is_none());
     }
 
+    /// Which configurations that include a snippet have a problem: a path that stops at a
+    /// level of a file is each configuration's that reaches it (a shared `http.conf` too); a
+    /// free path that reaches a top-level file cannot be attributed.
+    #[test]
+    fn paths_are_attributed_to_the_configurations_that_reach_where_they_stop() {
+        let snippet = "location / { proxy_pass http://app; }\n";
+        let plain = "events {}\nhttp {\n upstream app { server a:1; server b:1; }\n server { include snippets/p.conf; }\n}\n";
+        let retries = "events {}\nhttp {\n upstream app { server a:1; server b:1; }\n server { proxy_next_upstream http_502; include snippets/p.conf; }\n}\n";
+        let shared = "events {}\nhttp {\n upstream app { server a:1; server b:1; }\n include http.conf;\n}\n";
+        let files = vec![
+            file(0, "nginx/a.conf", plain),
+            file(1, "nginx/b.conf", retries),
+            file(2, "nginx/c.conf", shared),
+            file(3, "nginx/d.conf", shared),
+            file(
+                4,
+                "nginx/http.conf",
+                "server { proxy_next_upstream off; include snippets/p.conf; }\n",
+            ),
+            file(5, "nginx/snippets/p.conf", snippet),
+        ];
+        let scan = Scan::new(&files);
+        let pass = &scan.passes[0];
+        assert_eq!(pass.file, 5);
+        let lookups = scan.lookup(5, &pass.pass.scope, "proxy_next_upstream");
+        assert_eq!(lookups.len(), 3, "{lookups:?}");
+        // The problem: no line (the default), or `off`.
+        let off = |l: &Lookup<'_>| match l {
+            Lookup::Default => Some(true),
+            Lookup::Set { entries, .. } => Some(entries.first()?.directive.arg(0) == Some("off")),
+            Lookup::Unknown => None,
+        };
+        assert_eq!(
+            scan.judge_paths(5, &lookups, off),
+            PathsVerdict::In(vec![0, 2, 3])
+        );
+        assert_eq!(
+            scan.name_configurations(&[0, 2, 3], 5),
+            "a.conf, c.conf and d.conf (3 of the 4 configurations that include this file)"
+        );
+        assert_eq!(
+            scan.name_configurations(&[0, 1, 2, 3], 5),
+            "a.conf, b.conf, c.conf and 1 more (4 of the 4 configurations that include this file)"
+        );
+        // `http_502` as the problem: only b.conf's path, which stops at its own level.
+        let has_502 = |l: &Lookup<'_>| match l {
+            Lookup::Set { entries, .. } => {
+                Some(entries.first()?.directive.arg(0) == Some("http_502"))
+            }
+            _ => Some(false),
+        };
+        // a.conf's free path reaches its top level without a line: not attributed.
+        assert_eq!(
+            scan.judge_paths(5, &lookups, has_502),
+            PathsVerdict::Unattributed
+        );
+        assert_eq!(
+            scan.judge_paths(5, &lookups, |_| Some(true)),
+            PathsVerdict::Everywhere
+        );
+        assert_eq!(
+            scan.judge_paths(5, &lookups, |_| Some(false)),
+            PathsVerdict::Nowhere
+        );
+        assert_eq!(
+            scan.judge_paths(5, &lookups, |_| None),
+            PathsVerdict::Unknown
+        );
+        assert_eq!(scan.configurations_with(5, (2, 0)), vec![2]);
+        // Notes the rules add are shown once each.
+        scan.note("x".to_string());
+        scan.note("x".to_string());
+        assert_eq!(scan.notes(), vec!["x".to_string()]);
+    }
+
     fn reference_variable_pass_near(scan: &Scan<'_>, file: usize) -> bool {
         let mut related: Vec<usize> = vec![file];
         for &root in &scan.roots[file] {
