@@ -90,6 +90,9 @@ enum Status {
     Disabled(Disabled),
     /// An include of unknown content could change it.
     Unknown,
+    /// The blocks that include the pass's file set this differently: not judged, with a note
+    /// when the upstream asks for keep-alive.
+    Disagree(&'static str),
 }
 
 fn same(a: Option<&Directive>, b: Option<&Directive>) -> bool {
@@ -111,16 +114,24 @@ fn is_connection(d: &Directive) -> bool {
 /// read them all).
 type ConnectionAt<'a> = PerLevel<'a, Option<Entry<'a>>>;
 
-/// The effective single value of a directive over every include path (`Err(())`: unknown or
-/// not the same on every path; `Ok(None)`: the default on every path).
-fn single<'a>(lookups: Vec<Lookup<'a>>) -> Result<Option<(Entry<'a>, String)>, ()> {
+/// Why a value is not known.
+enum Unsure {
+    /// An include of unknown content could set it.
+    Unknown,
+    /// The include paths (the blocks that include the file) set it differently.
+    Disagree,
+}
+
+/// The effective single value of a directive over every include path (`Ok(None)`: the default
+/// on every path).
+fn single<'a>(lookups: Vec<Lookup<'a>>) -> Result<Option<(Entry<'a>, String)>, Unsure> {
     let mut result: Option<Option<(Entry<'a>, String)>> = None;
     for lookup in lookups {
         let value = match lookup {
-            Lookup::Unknown => return Err(()),
+            Lookup::Unknown => return Err(Unsure::Unknown),
             Lookup::Default => None,
             Lookup::Set { entries, .. } => {
-                let entry = *entries.last().ok_or(())?;
+                let entry = *entries.last().ok_or(Unsure::Unknown)?;
                 Some((entry, entry.directive.arg(0).unwrap_or("").to_string()))
             }
         };
@@ -133,12 +144,12 @@ fn single<'a>(lookups: Vec<Lookup<'a>>) -> Result<Option<(Entry<'a>, String)>, (
                     _ => false,
                 };
                 if !same {
-                    return Err(());
+                    return Err(Unsure::Disagree);
                 }
             }
         }
     }
-    result.ok_or(())
+    result.ok_or(Unsure::Unknown)
 }
 
 fn proxy_status<'a>(
@@ -155,8 +166,10 @@ fn proxy_status<'a>(
     let mut key = String::new();
 
     // proxy_http_version
-    let Ok(version) = single(scan.lookup(p.file, scope, "proxy_http_version")) else {
-        return Status::Unknown;
+    let version = match single(scan.lookup(p.file, scope, "proxy_http_version")) {
+        Ok(version) => version,
+        Err(Unsure::Unknown) => return Status::Unknown,
+        Err(Unsure::Disagree) => return Status::Disagree("proxy_http_version"),
     };
     match &version {
         None if !assume.new_defaults => {
@@ -184,9 +197,13 @@ fn proxy_status<'a>(
     let headers = scan.lookup(p.file, scope, "proxy_set_header");
     let mut connection: Option<Result<Option<Entry<'a>>, ()>> = None;
     let mut effective_level = None;
+    let mut unknown = false;
     for lookup in headers {
         let value = match lookup {
-            Lookup::Unknown => Err(()),
+            Lookup::Unknown => {
+                unknown = true;
+                Err(())
+            }
             Lookup::Default => Ok(None),
             Lookup::Set { entries, level } => {
                 if effective_level.is_none() {
@@ -216,8 +233,10 @@ fn proxy_status<'a>(
             _ => Some(Err(())),
         };
     }
-    let Some(Ok(connection)) = connection else {
-        return Status::Unknown;
+    let connection = match connection {
+        Some(Ok(connection)) => connection,
+        Some(Err(())) if !unknown => return Status::Disagree("the `Connection` header"),
+        _ => return Status::Unknown,
     };
     match connection {
         None if !assume.new_defaults => {
@@ -337,8 +356,10 @@ fn header_name(variable: &str) -> String {
 }
 
 fn fastcgi_status<'a>(scan: &Scan<'a>, p: &ScanPass<'a>) -> Status {
-    let Ok(keep) = single(scan.lookup(p.file, &p.pass.scope, "fastcgi_keep_conn")) else {
-        return Status::Unknown;
+    let keep = match single(scan.lookup(p.file, &p.pass.scope, "fastcgi_keep_conn")) {
+        Ok(keep) => keep,
+        Err(Unsure::Unknown) => return Status::Unknown,
+        Err(Unsure::Disagree) => return Status::Disagree("fastcgi_keep_conn"),
     };
     match keep {
         Some((_, value)) if value.eq_ignore_ascii_case("on") => Status::Works,
@@ -419,7 +440,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for set in scan.shared_sets() {
         let keeps = scan.set_passes(set).iter().any(|&p| {
             let p = status_of(p, &mut statuses);
-            matches!(statuses[p], Some(Status::Works | Status::Unknown))
+            matches!(
+                statuses[p],
+                Some(Status::Works | Status::Unknown | Status::Disagree(_))
+            )
         });
         set_keeps.insert(set, keeps);
     }
@@ -460,7 +484,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let races = timeout >= idle;
         let keeps_alive = statuses
             .iter()
-            .any(|s| matches!(s, Status::Works | Status::Unknown))
+            .any(|s| matches!(s, Status::Works | Status::Unknown | Status::Disagree(_)))
             || shared
                 .iter()
                 .any(|set| set_keeps.get(set).copied().unwrap_or(true));
@@ -652,6 +676,13 @@ fn report_disabled(
     // Key → index into `groups` (which keeps the order of the first passes).
     let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, s) in statuses.iter().enumerate() {
+        if let (Status::Disagree(what), Some(p)) = (s, passes.get(i)) {
+            // Once per file and setting (the scan keeps each note once).
+            scan.note(format!(
+                "{}: the blocks that include this file set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: lint each configuration alone",
+                scan.files[p.file].path, upstream.name
+            ));
+        }
         if let Status::Disabled(d) = s {
             match group_of.get(d.key.as_str()).and_then(|&g| groups.get_mut(g)) {
                 Some(g) => g.1.push(i),
@@ -736,5 +767,50 @@ fn report_disabled(
             );
         }
         finding.help(help);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, Selection};
+    use crate::source::FileKind;
+    use crate::{InputFile, Settings};
+
+    #[test]
+    fn configurations_that_disagree_on_the_pass_settings_get_a_note_not_a_finding() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let input = |display: &str, text: &str| InputFile {
+            display: display.into(),
+            kind: FileKind::Nginx,
+            text: text.into(),
+            dir: None,
+        };
+        let inputs = vec![
+            input(
+                "nginx/nginx.conf",
+                "events {}\nhttp {\n  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n  upstream app { server a:80; server b:80; keepalive 16; keepalive_timeout 4s; }\n  server { listen 80; include snippets/app.conf; }\n}\n",
+            ),
+            input(
+                "nginx/nginx.staging.conf",
+                "events {}\nhttp {\n  upstream app { server s:80; server t:80; keepalive 8; keepalive_timeout 4s; }\n  server { listen 80; include snippets/app.conf; }\n}\n",
+            ),
+            input(
+                "nginx/snippets/app.conf",
+                "location / {\n  proxy_pass http://app;\n  proxy_next_upstream error timeout http_502 http_503;\n}\n",
+            ),
+        ];
+        let report = crate::lint_inputs(inputs, &settings);
+        assert!(
+            report.diagnostics.iter().all(|d| d.code != "SL206"),
+            "{:?}",
+            report.diagnostics
+        );
+        assert!(
+            report.notes.iter().any(|n| n.starts_with(
+                "nginx/snippets/app.conf: the blocks that include this file set proxy_http_version differently"
+            )),
+            "{:?}",
+            report.notes
+        );
     }
 }
