@@ -1600,6 +1600,25 @@ fn nginx_shared_includes() {
             .map(|i| format!("location /p{i} {{ proxy_pass http://app; }}\n"))
             .collect(),
     ));
+    // Half the configurations retry on 502/503 and half ask for keep-alive: each pass is
+    // judged per configuration (which have the problem, named).
+    let mut passes_x_disagreeing_roots = sites(1_000, &|r| {
+        let (retry, keepalive) = if r % 2 == 1 {
+            ("proxy_next_upstream error timeout http_502 http_503; ", "")
+        } else {
+            ("", " keepalive 16;")
+        };
+        format!(
+            "upstream app {{ server 10.0.0.{0}:80; server 10.0.1.{0}:80;{keepalive} }}\nserver {{ listen 80; {retry}include snippets/locs.conf; }}\n",
+            r % 250
+        )
+    });
+    passes_x_disagreeing_roots.push((
+        "nginx/snippets/locs.conf".to_string(),
+        (0..4_000)
+            .map(|i| format!("location /p{i} {{ proxy_pass http://app; }}\n"))
+            .collect(),
+    ));
     let mut sites_x_targets = sites(300, &|_| {
         "include conf.d/*.conf;\nserver { listen 80; location / { proxy_pass http://backend; } }\n"
             .to_string()
@@ -1649,6 +1668,12 @@ fn nginx_shared_includes() {
             "4,000 passes in a snippet included by 4,000 root files defining the upstream",
             "nginx/snippets/locs.conf",
             passes_x_roots,
+            Expect::Linted,
+        ),
+        case(
+            "4,000 passes in a snippet included by 1,000 root files that disagree",
+            "nginx/snippets/locs.conf",
+            passes_x_disagreeing_roots,
             Expect::Linted,
         ),
         // Each include site kept the union of the names of its 300 targets (18.8 s, 1.36 GB).
