@@ -83,12 +83,12 @@ pub struct Diagnostic {
     /// A line the human output prints under the finding (SL301/SL302: the compact shutdown
     /// timeline). Not part of the JSON, SARIF or GitHub outputs.
     pub footer: Option<String>,
-    /// The compose service the finding is about, when it points into the service's file
-    /// ([`crate::suppress::subject`] of the service's name): the service's
-    /// `shutdownlint.dev/ignore` label silences it wherever in the file it points, and the
-    /// label of another service that shares the text it points at (an anchored block) does not.
+    /// The compose service the finding is about ([`crate::suppress::subject`] of the service's
+    /// file and name): the service's `shutdownlint.dev/ignore` label silences it wherever in
+    /// the service's files it points, and the label of another service that shares the text
+    /// it points at (an anchored block, an extended template) does not.
     /// Not part of any output.
-    pub subject: Option<std::num::NonZeroU32>,
+    pub subject: Option<std::num::NonZeroU64>,
 }
 
 impl Diagnostic {
@@ -112,11 +112,14 @@ impl Diagnostic {
         }
     }
 
-    /// Say which workload the finding is about: for a compose service whose file the finding
-    /// points into, its labels then decide whether it is silenced (see [`Diagnostic::subject`]).
+    /// Say which workload the finding is about: for a compose service, its labels then decide
+    /// whether it is silenced, wherever the finding points (see [`Diagnostic::subject`]; a
+    /// label of the service reaches the other files it is made of through copies there,
+    /// `compose_project::spread_labels`).
     pub fn about(&mut self, workload: &crate::model::Workload) -> &mut Self {
-        if workload.compose.is_some() && workload.location.file == self.location.file {
-            self.subject = crate::suppress::subject(workload.location.span.start);
+        if workload.compose.is_some() {
+            self.subject =
+                crate::suppress::subject(workload.location.file, workload.location.span.start);
         }
         self
     }

@@ -2,7 +2,7 @@
 //! (or at the end of its line), and `# shutdownlint: ignore-file[SL204]` anywhere in a file.
 
 use std::collections::{HashMap, HashSet};
-use std::num::NonZeroU32;
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Location};
@@ -48,7 +48,7 @@ pub struct Suppression {
     /// For a compose service's label: the service ([`subject`] of its name's offset). It
     /// silences the findings about that service (wherever they point) and, by `scope`, only the
     /// findings about no service.
-    pub service: Option<NonZeroU32>,
+    pub service: Option<NonZeroU64>,
 }
 
 /// The most names one comment or label reads: the first [`MAX_ENTRIES`]; the rest is not read
@@ -56,12 +56,12 @@ pub struct Suppression {
 pub const MAX_ENTRIES: usize = 100;
 
 /// How a finding names the compose service it is about, and a label the service that carries it:
-/// the offset of the service's name in its file, plus one (`None` past 4 GiB).
-pub fn subject(offset: usize) -> Option<NonZeroU32> {
-    offset
-        .checked_add(1)
-        .and_then(|key| u32::try_from(key).ok())
-        .and_then(NonZeroU32::new)
+/// the service's file and the offset of its name there, plus one (`None` past 4 GiB). The file
+/// is part of it: a finding about a service may point into another file (the override file,
+/// an extended template), whose own services' names sit at the same offsets.
+pub fn subject(file: FileId, offset: usize) -> Option<NonZeroU64> {
+    let offset = u32::try_from(offset.checked_add(1)?).ok()?;
+    NonZeroU64::new(u64::from(file.0) << 32 | u64::from(offset))
 }
 
 /// The entries of a comma-separated list of rules (`SL101, shell-pid1`), each located by
@@ -325,13 +325,13 @@ struct CodeScopes {
     /// The same for compose services' labels: they hold only the findings about no service.
     service_ranges: Vec<(Span, usize)>,
     /// The service of each compose label's entry; sorted once indexed.
-    services: Vec<(NonZeroU32, usize)>,
+    services: Vec<(NonZeroU64, usize)>,
     /// Where the findings start; sorted once indexed.
     findings: Vec<usize>,
     /// Where the findings about no service start; sorted once indexed.
     loose: Vec<usize>,
     /// The services the findings are about; sorted once indexed.
-    subjects: Vec<NonZeroU32>,
+    subjects: Vec<NonZeroU64>,
     /// The union of `ranges` once indexed: sorted, apart, none empty.
     union: Vec<Span>,
     /// The union of `ranges` and `service_ranges` once indexed.
@@ -339,7 +339,7 @@ struct CodeScopes {
 }
 
 impl CodeScopes {
-    fn add(&mut self, scope: Scope, service: Option<NonZeroU32>, entry: usize) {
+    fn add(&mut self, scope: Scope, service: Option<NonZeroU64>, entry: usize) {
         let ranges = match service {
             Some(service) => {
                 self.services.push((service, entry));
@@ -383,7 +383,7 @@ impl CodeScopes {
     }
 
     /// Whether a finding starting at `offset` (about `subject`) is silenced.
-    fn hold(&self, offset: usize, subject: Option<NonZeroU32>) -> bool {
+    fn hold(&self, offset: usize, subject: Option<NonZeroU64>) -> bool {
         if !self.whole.is_empty() {
             return true;
         }
@@ -538,7 +538,7 @@ mod tests {
         mut scope: impl FnMut(&mut Rng) -> Scope,
     ) {
         let mut rng = Rng(seed);
-        let service = |rng: &mut Rng| NonZeroU32::new(u32::try_from(rng.below(4)).unwrap_or(0));
+        let service = |rng: &mut Rng| NonZeroU64::new(u64::try_from(rng.below(4)).unwrap_or(0));
         for _ in 0..rounds {
             let files = 1 + rng.below(3);
             let mut suppressions: Vec<Suppression> = Vec::new();

@@ -811,6 +811,27 @@ fn compose_yaml() {
             ),
             Expect::Clean,
         ),
+        // 20,000 services written as aliases of one labelled block, each given its command by
+        // the override file: every service's label held the shared block, so each service
+        // copied every label to the override file (n² suppressions: 21 GB for 20,000).
+        Case::new(
+            "20,000 aliases of a labelled block with an override file",
+            "compose.yaml",
+            format!(
+                "services:\n  base: &b\n    image: python:3.12\n    labels: {{shutdownlint.dev/ignore: SL301}}\n{}",
+                (0..20_000).map(|i| format!("  s{i}: *b\n")).collect::<String>()
+            ),
+            Expect::Linted,
+        )
+        .with(
+            "compose.override.yaml",
+            format!(
+                "services:\n{}",
+                (0..20_000)
+                    .map(|i| format!("  s{i}: {{command: gunicorn app}}\n"))
+                    .collect::<String>()
+            ),
+        ),
         // One service with an ignore label and 20,000 services written as aliases of it (or of
         // an `x-` block with the label): each alias carried the label's scope, and those scopes
         // nested or overlapped, so each finding looked through all of them (53 s for 20,000 in a

@@ -472,7 +472,7 @@ pub(crate) fn service(
             scope,
             rules,
             location: location(file, span),
-            service: crate::suppress::subject(key.report_span().start),
+            service: crate::suppress::subject(file, key.report_span().start),
         });
     }
     // Labels merge by name: the last definition that sets the label decides.

@@ -82,7 +82,8 @@ fn services(documents: &[Document]) -> Option<&Node> {
     documents.iter().find_map(|d| d.root.get("services"))
 }
 
-type Index<'p> = HashMap<FileId, HashMap<&'p str, &'p Node>>;
+/// Each file's services by name: where the name starts, and the definition.
+type Index<'p> = HashMap<FileId, HashMap<&'p str, (usize, &'p Node)>>;
 
 /// Each parsed file's services by name (the last of a name wins, as in compose).
 fn index(parsed: &HashMap<FileId, Vec<Document>>) -> Index<'_> {
@@ -92,7 +93,7 @@ fn index(parsed: &HashMap<FileId, Vec<Document>>) -> Index<'_> {
             let services = services(documents)
                 .into_iter()
                 .flat_map(Node::entries)
-                .filter_map(|e| Some((e.key.as_str()?, &e.value)))
+                .filter_map(|e| Some((e.key.as_str()?, (e.key.report_span().start, &e.value))))
                 .collect();
             (file, services)
         })
@@ -108,6 +109,11 @@ struct Lookup<'a, 'p> {
 
 impl<'p> Lookup<'_, 'p> {
     fn find(&self, file: FileId, name: &str) -> Option<&'p Node> {
+        self.find_keyed(file, name).map(|(_, node)| node)
+    }
+
+    /// The service `name` of `file`: where its name starts, and its definition.
+    fn find_keyed(&self, file: FileId, name: &str) -> Option<(usize, &'p Node)> {
         self.local
             .get(&file)
             .or_else(|| self.kept.get(&file))?
@@ -267,16 +273,16 @@ impl Project<'_> {
         depth
     }
 
-    /// The definitions `node` (service of `file`) is made of through `extends`, lowest first,
-    /// itself last; `false` when an `extends` cannot be followed or the chain is longer than
-    /// [`MAX_EXTENDS`].
+    /// The definitions `node` (service of `file` whose name starts at `key`) is made of
+    /// through `extends`, lowest first, itself last, each with where its name starts (`keys`);
+    /// `false` when an `extends` cannot be followed or the chain is longer than [`MAX_EXTENDS`].
     fn chain<'p>(
         &self,
         lookup: &Lookup<'_, 'p>,
         memo: &mut Memo,
-        file: FileId,
-        node: &'p Node,
+        (file, key, node): (FileId, usize, &'p Node),
         layers: &mut Vec<(FileId, &'p Node)>,
+        keys: &mut Vec<usize>,
     ) -> bool {
         if self
             .depth(lookup, memo, file, node)
@@ -284,23 +290,26 @@ impl Project<'_> {
         {
             return false;
         }
-        let mut stack = vec![(file, node)];
+        let mut stack = vec![(file, key, node)];
         let (mut file, mut node) = (file, node);
         while let Some(extends) = node.get("extends").filter(|e| !e.is_null()) {
             let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
                 return false;
             };
-            let Some(next) = lookup.find(other, &name) else {
+            let Some((key, next)) = lookup.find_keyed(other, &name) else {
                 return false;
             };
             file = other;
             node = next;
-            stack.push((file, node));
+            stack.push((file, key, node));
             if stack.len() > MAX_EXTENDS {
                 return false;
             }
         }
-        layers.extend(stack.into_iter().rev());
+        for (file, key, node) in stack.into_iter().rev() {
+            layers.push((file, node));
+            keys.push(key);
+        }
         true
     }
 
@@ -325,6 +334,9 @@ impl Project<'_> {
                     continue;
                 };
                 let mut layers = Vec::new();
+                let mut keys = Vec::new();
+                let own_key = entry.key.report_span().start;
+                let mut over_definition = None;
                 let mut known = true;
                 // A service the base file also defines: a part of it, judged there.
                 let part = self
@@ -332,10 +344,13 @@ impl Project<'_> {
                     .get(&file)
                     .is_some_and(|&base| lookup.find(base, name).is_some());
                 if !part {
-                    known &= self.chain(lookup, memo, file, &entry.value, &mut layers);
+                    let own = (file, own_key, &entry.value);
+                    known &= self.chain(lookup, memo, own, &mut layers, &mut keys);
                     if let Some(&over) = self.override_of.get(&file) {
-                        if let Some(node) = lookup.find(over, name) {
-                            known &= self.chain(lookup, memo, over, node, &mut layers);
+                        if let Some((key, node)) = lookup.find_keyed(over, name) {
+                            over_definition = Some((over, key));
+                            let found = (over, key, node);
+                            known &= self.chain(lookup, memo, found, &mut layers, &mut keys);
                         }
                     }
                 }
@@ -360,8 +375,9 @@ impl Project<'_> {
                     continue;
                 }
                 spread_labels(
-                    &layers,
+                    (&layers, &keys),
                     (file, &entry.key, &entry.value),
+                    over_definition,
                     labels,
                     &mut judged.labels,
                 );
@@ -559,26 +575,36 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
         .map(|(file, text)| (file, parse(&text)))
         .collect();
     let kept_index = index(&kept);
-    let mut memo = Memo::default();
-    for piece in later {
-        let local_files: HashMap<FileId, Vec<Document>> = piece
-            .iter()
-            .filter(|f| !kept.contains_key(f))
-            .map(|&f| (f, project.parse(f)))
+    // The pieces in parallel, a few per thread at a time (each keeps its answers for the kept
+    // files' services); what they found is put in the model in their order.
+    let at_once = rayon::current_num_threads().max(1) * 4;
+    for part in later.chunks(at_once) {
+        let found: Vec<Judged> = part
+            .par_iter()
+            .map_init(Memo::default, |memo, piece| {
+                let local_files: HashMap<FileId, Vec<Document>> = piece
+                    .iter()
+                    .filter(|f| !kept.contains_key(f))
+                    .map(|&f| (f, project.parse(f)))
+                    .collect();
+                let local = index(&local_files);
+                let lookup = Lookup {
+                    local: &local,
+                    kept: &kept_index,
+                };
+                memo.local.clear();
+                let mut judged = Judged::default();
+                for &file in piece.iter() {
+                    if let Some(documents) = local_files.get(&file).or_else(|| kept.get(&file)) {
+                        project.judge(&lookup, memo, file, documents, originals, &mut judged);
+                    }
+                }
+                judged
+            })
             .collect();
-        let local = index(&local_files);
-        let lookup = Lookup {
-            local: &local,
-            kept: &kept_index,
-        };
-        memo.local.clear();
-        let mut judged = Judged::default();
-        for &file in piece {
-            if let Some(documents) = local_files.get(&file).or_else(|| kept.get(&file)) {
-                project.judge(&lookup, &mut memo, file, documents, originals, &mut judged);
-            }
+        for judged in found {
+            settle(model, &at, judged, &mut labels);
         }
-        settle(model, &at, judged, &mut labels);
     }
     suppressions.extend(labels);
     notes
@@ -646,77 +672,43 @@ fn way(from: &str, to: &str) -> Option<String> {
     })
 }
 
-/// The scan's ignore labels of compose services, by file and the ranges they hold, for
-/// finding those that hold a place without reading them all (a file of 24,000 labelled
-/// services read them all for each service: 1.9 s).
+/// The scan's ignore labels of compose services, by the service that carries them
+/// ([`crate::suppress::subject`]).
 struct Labels<'s> {
-    /// Per file: `(range, label)` sorted by the range's start, and the furthest end of the
-    /// ranges up to each.
-    by_file: HashMap<FileId, FileLabels>,
-    all: &'s [Suppression],
+    by_service: HashMap<std::num::NonZeroU64, Vec<&'s Suppression>>,
 }
-
-/// A file's label ranges with the index of their label, sorted by start, and the furthest end
-/// up to each.
-type FileLabels = (Vec<(Span, usize)>, Vec<usize>);
 
 impl<'s> Labels<'s> {
     fn new(all: &'s [Suppression]) -> Self {
-        let mut by_file: HashMap<FileId, FileLabels> = HashMap::new();
-        for (i, label) in all.iter().enumerate() {
-            if label.service.is_none() {
-                continue;
+        let mut by_service: HashMap<_, Vec<&'s Suppression>> = HashMap::new();
+        for label in all {
+            if let Some(service) = label.service {
+                by_service.entry(service).or_default().push(label);
             }
-            let ranges = match label.scope {
-                Scope::Range(range) => [Some(range), None],
-                Scope::Ranges(first, second) => [Some(first), Some(second)],
-                Scope::Line(_) | Scope::File => continue,
-            };
-            let slot = by_file.entry(label.location.file).or_default();
-            slot.0.extend(ranges.into_iter().flatten().map(|r| (r, i)));
         }
-        for (ranges, ends) in by_file.values_mut() {
-            ranges.sort_by_key(|(r, i)| (r.start, *i));
-            let mut furthest = 0;
-            *ends = ranges
-                .iter()
-                .map(|(r, _)| {
-                    furthest = furthest.max(r.end);
-                    furthest
-                })
-                .collect();
-        }
-        Labels { by_file, all }
+        Labels { by_service }
     }
 
-    /// The labels of `file` with a range holding `at`, in the scan's order.
-    fn held(&self, file: FileId, at: usize) -> Vec<&'s Suppression> {
-        let Some((ranges, ends)) = self.by_file.get(&file) else {
-            return Vec::new();
-        };
-        let mut found = Vec::new();
-        let mut i = ranges.partition_point(|(r, _)| r.start <= at);
-        // Back from the last range starting at or before `at`, while one so far reaches past it.
-        while i > 0 && ends[i - 1] > at {
-            i -= 1;
-            let (range, label) = ranges[i];
-            if range.contains(at) {
-                found.push(label);
-            }
-        }
-        found.sort_unstable();
-        found.dedup();
-        found.into_iter().filter_map(|i| self.all.get(i)).collect()
+    /// The labels the service of `file` whose name starts at `key` carries, in the scan's order.
+    fn of(&self, file: FileId, key: usize) -> &[&'s Suppression] {
+        crate::suppress::subject(file, key)
+            .and_then(|service| self.by_service.get(&service))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
-/// Copy the ignore labels of a service's definitions (`layers`, its own `own` among them) to
-/// the other files it is made of: a finding about it that points into another file (the
-/// override file's `stop_grace_period`) is silenced by the label as one pointing into its own.
-/// The copies share the label's list, so SL001 counts it used either way.
+/// Copy the ignore labels a service carries through its definitions (`layers`, with where each
+/// one's name starts; its own `own` among them, and its override file's `over`) to where its
+/// findings can point: a label of another definition (an extended service, the override
+/// file's) reaches the service in its own file, and every label reaches the other files it is
+/// made of for the findings about it (the override file's `stop_grace_period`, an extended
+/// template's). The copies are about the service (compose merges `labels`): a template's own
+/// findings, or those of other services extending it, stay. The copies share the label's
+/// list, so SL001 counts it used either way.
 fn spread_labels(
-    layers: &[(FileId, &Node)],
+    (layers, keys): (&[(FileId, &Node)], &[usize]),
     own: (FileId, &Node, &Node),
+    over: Option<(FileId, usize)>,
     labels: &Labels<'_>,
     added: &mut Vec<Suppression>,
 ) {
@@ -724,29 +716,42 @@ fn spread_labels(
     if layers.len() < 2 {
         return;
     }
-    let is_own = |file: FileId, node: &Node| file == own_file && node.span == own_node.span;
-    for &(file, node) in layers {
-        for label in labels.held(file, node.span.start) {
-            // A label of another definition (an extended service, the other file's): the
-            // service's own findings in its own file.
-            if !is_own(file, node) {
+    let own_at = own_key.report_span().start;
+    let service = crate::suppress::subject(own_file, own_at);
+    // The other files, once each, with the range findings about no service are held in: the
+    // override file's definition is this service's text; a template's is another service's.
+    let mut others: Vec<(FileId, Span, Span)> = Vec::new();
+    for (&(file, node), &key) in layers.iter().zip(keys) {
+        if file == own_file {
+            continue;
+        }
+        let held = if Some((file, key)) == over {
+            node.span
+        } else {
+            Span::empty(node.span.start)
+        };
+        match others.iter_mut().find(|o| o.0 == file) {
+            Some(other) if !held.is_empty() => other.1 = held,
+            Some(_) => {}
+            None => others.push((file, held, node.span)),
+        }
+    }
+    for (&(file, _), &key) in layers.iter().zip(keys) {
+        for label in labels.of(file, key) {
+            if (file, key) != (own_file, own_at) {
                 added.push(Suppression {
                     scope: Scope::Range(own_key.span.join(own_node.span)),
                     rules: std::sync::Arc::clone(&label.rules),
                     location: crate::diagnostic::Location::new(own_file, own_key.span),
-                    service: crate::suppress::subject(own_key.report_span().start),
+                    service,
                 });
             }
-            // Findings about it that point into a definition in another file.
-            for &(other, other_node) in layers {
-                if other == own_file {
-                    continue;
-                }
+            for &(other, held, at) in &others {
                 added.push(Suppression {
-                    scope: Scope::Range(other_node.span),
+                    scope: Scope::Range(held),
                     rules: std::sync::Arc::clone(&label.rules),
-                    location: crate::diagnostic::Location::new(other, other_node.span),
-                    service: None,
+                    location: crate::diagnostic::Location::new(other, at),
+                    service,
                 });
             }
         }
@@ -1139,58 +1144,5 @@ mod tests {
                 ("service inherits".to_string(), 0, None),
             ]
         );
-    }
-
-    #[test]
-    fn labels_held_agree_with_reading_them_all() {
-        let file = FileId(0);
-        let other = FileId(1);
-        let label = |scope: Scope, file: FileId, service: bool| Suppression {
-            scope,
-            rules: std::sync::Arc::from(Vec::new()),
-            location: crate::diagnostic::Location::new(file, Span::new(0, 1)),
-            service: service.then(|| crate::suppress::subject(1)).flatten(),
-        };
-        let mut all = Vec::new();
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) % n) as usize
-        };
-        for _ in 0..300 {
-            let (a, b) = (next(1000), next(60) + 1);
-            let range = Span::new(a, a + b);
-            let scope = match next(4) {
-                0 => {
-                    let c = next(1000);
-                    Scope::Ranges(range, Span::new(c, c + next(200) + 1))
-                }
-                1 => Scope::Line(range),
-                _ => Scope::Range(range),
-            };
-            let in_file = if next(5) == 0 { other } else { file };
-            all.push(label(scope, in_file, next(6) != 0));
-        }
-        let labels = Labels::new(&all);
-        for at in 0..1300 {
-            let held: Vec<*const Suppression> = labels
-                .held(file, at)
-                .into_iter()
-                .map(std::ptr::from_ref)
-                .collect();
-            let reference: Vec<*const Suppression> = all
-                .iter()
-                .filter(|s| s.service.is_some() && s.location.file == file)
-                .filter(|s| match s.scope {
-                    Scope::Range(r) => r.contains(at),
-                    Scope::Ranges(a, b) => a.contains(at) || b.contains(at),
-                    _ => false,
-                })
-                .map(std::ptr::from_ref)
-                .collect();
-            assert_eq!(held, reference, "at {at}");
-        }
     }
 }
