@@ -72,6 +72,16 @@ fn clean(path: &str) -> String {
     crate::link::globs::clean(path)
 }
 
+/// A path as the scan shows it, spelled one way whatever the argument it came from (`$PWD/app`
+/// and `app`, `../proj/common` and `common`): cleaned, from `/` when `cwd` is known (taken
+/// lexically: no link is followed).
+fn spelled(path: &str, cwd: Option<&str>) -> String {
+    match cwd {
+        Some(cwd) if !path.starts_with('/') => clean(&format!("{cwd}/{path}")),
+        _ => clean(path),
+    }
+}
+
 /// A compose file's documents (none when it does not parse: its services were judged alone).
 fn parse(text: &str) -> Vec<Document> {
     yaml::parse_stream(text, &yaml::Limits::default()).unwrap_or_default()
@@ -146,12 +156,16 @@ enum Outcome {
 struct Judged {
     lowered: Vec<((FileId, Span), Outcome)>,
     labels: Vec<Suppression>,
+    /// Notes: services whose `extends` come back to them through other files.
+    notes: Vec<String>,
 }
 
 struct Project<'f> {
     files: &'f Files,
-    /// Compose files of the scan by cleaned path.
+    /// Compose files of the scan by path from the working directory ([`spelled`]).
     by_path: HashMap<String, FileId>,
+    /// The working directory, when it has a UTF-8 path.
+    cwd: Option<String>,
     /// The default pairs: base -> override, override -> base.
     override_of: HashMap<FileId, FileId>,
     base_of: HashMap<FileId, FileId>,
@@ -160,7 +174,7 @@ struct Project<'f> {
 /// Where an `extends` leads: `(file, service)`, `None` when it cannot be followed.
 fn target(
     files: &Files,
-    by_path: &HashMap<String, FileId>,
+    (by_path, cwd): (&HashMap<String, FileId>, Option<&str>),
     file: FileId,
     extends: &Node,
 ) -> Option<(FileId, String)> {
@@ -185,7 +199,7 @@ fn target(
             } else {
                 format!("{dir}/{path}")
             };
-            *by_path.get(&clean(&joined))?
+            *by_path.get(&spelled(&joined, cwd))?
         }
     };
     Some((other, name.to_string()))
@@ -209,7 +223,12 @@ impl Project<'_> {
                     continue;
                 };
                 any = true;
-                if let Some((other, _)) = target(self.files, &self.by_path, file, extends) {
+                if let Some((other, _)) = target(
+                    self.files,
+                    (&self.by_path, self.cwd.as_deref()),
+                    file,
+                    extends,
+                ) {
                     if other != file {
                         others.push(other);
                     }
@@ -253,7 +272,12 @@ impl Project<'_> {
             let Some(extends) = node.get("extends").filter(|e| !e.is_null()) else {
                 break Some(0);
             };
-            let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
+            let Some((other, name)) = target(
+                self.files,
+                (&self.by_path, self.cwd.as_deref()),
+                file,
+                extends,
+            ) else {
                 break None;
             };
             let Some(next) = lookup.find(other, &name) else {
@@ -293,7 +317,12 @@ impl Project<'_> {
         let mut stack = vec![(file, key, node)];
         let (mut file, mut node) = (file, node);
         while let Some(extends) = node.get("extends").filter(|e| !e.is_null()) {
-            let Some((other, name)) = target(self.files, &self.by_path, file, extends) else {
+            let Some((other, name)) = target(
+                self.files,
+                (&self.by_path, self.cwd.as_deref()),
+                file,
+                extends,
+            ) else {
                 return false;
             };
             let Some((key, next)) = lookup.find_keyed(other, &name) else {
@@ -311,6 +340,32 @@ impl Project<'_> {
             keys.push(key);
         }
         true
+    }
+
+    /// When the `extends` of `node` (service of `file`) come back to it through another file:
+    /// that file's path (a cycle within one file is SL000 already).
+    fn cycle(&self, lookup: &Lookup<'_, '_>, file: FileId, node: &Node) -> Option<&str> {
+        let start = (file, node.span);
+        let (mut at, mut here) = (file, node);
+        let mut other = None;
+        for _ in 0..=MAX_EXTENDS {
+            let extends = here.get("extends").filter(|e| !e.is_null())?;
+            let (next, name) = target(
+                self.files,
+                (&self.by_path, self.cwd.as_deref()),
+                at,
+                extends,
+            )?;
+            here = lookup.find(next, &name)?;
+            at = next;
+            if at != file {
+                other.get_or_insert(at);
+            }
+            if (at, here.span) == start {
+                return other.map(|o| self.files.path(o));
+            }
+        }
+        None
     }
 
     /// Judge the services of `file` (its parsed `documents`): each one made of several
@@ -352,6 +407,14 @@ impl Project<'_> {
                             let found = (over, key, node);
                             known &= self.chain(lookup, memo, found, &mut layers, &mut keys);
                         }
+                    }
+                }
+                if !known && !part {
+                    if let Some(through) = self.cycle(lookup, file, &entry.value) {
+                        judged.notes.push(format!(
+                            "{}: service `{name}` extends itself through {through} (docker compose refuses the project: circular reference); it is not judged",
+                            self.files.path(file)
+                        ));
                     }
                 }
                 if part || !known {
@@ -438,9 +501,12 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
     if compose.is_empty() {
         return Vec::new();
     }
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.to_str().map(str::to_string));
     let by_path: HashMap<String, FileId> = compose
         .iter()
-        .map(|&(id, path)| (clean(path), id))
+        .map(|&(id, path)| (spelled(path, cwd.as_deref()), id))
         .collect();
     // The default pair of each folder that has an override file.
     // Per folder: the first base file and the first override file, by rank in the lists.
@@ -472,6 +538,7 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
     let project = Project {
         files,
         by_path,
+        cwd,
         override_of,
         base_of,
     };
@@ -537,11 +604,12 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
         }
     }
     let mut labels = Vec::new();
+    let mut notes = Vec::new();
     let mut later = Vec::new();
     let mut kept_ids: Vec<FileId> = Vec::new();
     for (piece, outcome) in pieces.iter().zip(first) {
         match outcome {
-            Ok(judged) => settle(model, &at, judged, &mut labels),
+            Ok(judged) => settle(model, &at, judged, (&mut labels, &mut notes)),
             Err(others) => {
                 later.push(piece);
                 kept_ids.extend(others);
@@ -554,7 +622,6 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
     // piece that reaches them parsed again and judged with them.
     let mut budget = MAX_KEPT_BYTES;
     let mut texts = Vec::new();
-    let mut notes = Vec::new();
     for file in kept_ids {
         let text = files.text_uncached(file);
         match budget.checked_sub(text.len()) {
@@ -603,7 +670,7 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
             })
             .collect();
         for judged in found {
-            settle(model, &at, judged, &mut labels);
+            settle(model, &at, judged, (&mut labels, &mut notes));
         }
     }
     suppressions.extend(labels);
@@ -615,7 +682,7 @@ fn settle(
     model: &mut Model,
     at: &HashMap<(FileId, Span), usize>,
     judged: Judged,
-    labels: &mut Vec<Suppression>,
+    (labels, notes): (&mut Vec<Suppression>, &mut Vec<String>),
 ) {
     for (place, lowered) in judged.lowered {
         let Some(workload) = at.get(&place).and_then(|&i| model.workloads.get_mut(i)) else {
@@ -627,6 +694,7 @@ fn settle(
         }
     }
     labels.extend(judged.labels);
+    notes.extend(judged.notes);
 }
 
 /// The `stop_signal` of a service some of whose definitions cannot be followed, from its
@@ -1144,5 +1212,43 @@ mod tests {
                 ("service inherits".to_string(), 0, None),
             ]
         );
+    }
+
+    #[test]
+    fn paths_are_spelled_one_way() {
+        assert_eq!(
+            spelled("app/compose.yaml", Some("/w")),
+            "/w/app/compose.yaml"
+        );
+        assert_eq!(
+            spelled("/w/./app/compose.yaml", Some("/z")),
+            "/w/app/compose.yaml"
+        );
+        assert_eq!(
+            spelled("../p/common/c.yaml", Some("/w/q")),
+            "/w/p/common/c.yaml"
+        );
+        assert_eq!(spelled("./app/../c.yaml", None), "c.yaml");
+    }
+
+    #[test]
+    fn a_cycle_through_other_files_gets_a_note() {
+        let report = lint(&[
+            (
+                "a/compose.yaml",
+                "services:\n  s: {extends: {file: ../b/compose.yaml, service: s}, command: gunicorn a}\n",
+            ),
+            (
+                "b/compose.yaml",
+                "services:\n  s: {extends: {file: ../a/compose.yaml, service: s}, image: python:3}\n",
+            ),
+        ]);
+        assert!(
+            report.notes.iter().any(|n| n
+                == "a/compose.yaml: service `s` extends itself through b/compose.yaml (docker compose refuses the project: circular reference); it is not judged"),
+            "{:?}",
+            report.notes
+        );
+        assert!(workload(&report, "a/compose.yaml", "s").is_some_and(|w| w.processes.is_empty()));
     }
 }
