@@ -26,14 +26,42 @@ const NGINX_BLOCKS: &[&str] = &[
     "http", "server", "upstream", "location", "events", "stream", "map",
 ];
 
-/// Whether a parsed file is nginx configuration (it has an nginx block, or sits where only nginx
-/// configuration lives).
+/// Whether a parsed file is nginx configuration: it has an nginx block, or sits where only nginx
+/// configuration lives, or is a snippet of directives only nginx has (`proxy_pass`,
+/// `proxy_set_header`, `fastcgi_param`, ...), wherever it sits (`includes/proxy-api.conf`,
+/// `common/retry.conf`: nginx includes any path).
 pub fn is_nginx(config: &Config, trusted_location: bool) -> bool {
     trusted_location
         || config
             .directives
             .iter()
             .any(|d| NGINX_BLOCKS.contains(&d.name.as_str()) && d.block.is_some())
+        || is_nginx_snippet(config)
+}
+
+/// A file of directives named as nginx names them (lowercase words joined by `_`), one of which
+/// only nginx has: the proxy modules' (`proxy_`, `fastcgi_`, `uwsgi_`, `scgi_`, `grpc_`), or
+/// an upstream's `keepalive`, `keepalive_timeout`, `max_fails`-free `server` lines aside.
+fn is_nginx_snippet(config: &Config) -> bool {
+    const PREFIXES: &[&str] = &["proxy_", "fastcgi_", "uwsgi_", "scgi_", "grpc_"];
+    const NAMES: &[&str] = &[
+        "keepalive",
+        "keepalive_timeout",
+        "keepalive_requests",
+        "memcached_pass",
+    ];
+    let nginx_like = |name: &str| {
+        name.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+    };
+    !config.directives.is_empty()
+        && config.directives.iter().all(|d| nginx_like(&d.name))
+        && config.directives.iter().any(|d| {
+            d.block.is_none()
+                && (PREFIXES.iter().any(|p| d.name.starts_with(p))
+                    || NAMES.contains(&d.name.as_str()))
+        })
 }
 
 /// Whether unparsable text still looks like nginx configuration (so a parse error is a finding,
@@ -2838,6 +2866,30 @@ mod tests {
             file: FileId(i),
             path: path.to_string(),
             config: parse(text).unwrap(),
+        }
+    }
+
+    #[test]
+    fn snippets_of_nginx_only_directives_are_nginx_wherever_they_sit() {
+        let parsed = |text: &str| crate::formats::nginx::parse(text).expect("parses");
+        for snippet in [
+            "proxy_set_header Host $host;\nproxy_pass http://api;\n",
+            "# retries\nproxy_next_upstream error timeout http_502;\n",
+            "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n",
+            "keepalive 32;\n",
+        ] {
+            assert!(is_nginx(&parsed(snippet), false), "{snippet}");
+        }
+        // Other programs' files that happen to parse: no directive only nginx has, or names
+        // nginx does not write.
+        for other in [
+            "pid_file = /var/run/app.pid;\nworkers = 4;\n",
+            "maxmemory 256mb;\n",
+            "ProxyPass /api http://api;\n",
+            "proxy-pass http://api;\n",
+            "",
+        ] {
+            assert!(!is_nginx(&parsed(other), false), "{other}");
         }
     }
 

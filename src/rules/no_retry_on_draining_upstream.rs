@@ -698,7 +698,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         if let Some(directive) = unattributed {
             if noted.insert((p.file, directive)) {
                 scan.note(format!(
-                    "{}: the nginx configurations that include this file set {directive} differently and which of them it leaves without a retry on 502/503 cannot be told; SL203 does not judge that setting for the proxy_pass lines of this file: lint each configuration alone",
+                    "{}: the nginx configurations that include this file set {directive} differently and which of them it leaves without a retry on 502/503 cannot be told; SL203 does not judge that setting for the proxy_pass lines of this file: lint each top-level file alone, with the files it includes (`shutdownlint nginx.staging.conf snippets`)",
                     scan.files[p.file].path
                 ));
             }
