@@ -39,16 +39,52 @@ pub fn is_nginx(config: &Config, trusted_location: bool) -> bool {
         || is_nginx_snippet(config)
 }
 
-/// A file of directives named as nginx names them (lowercase words joined by `_`), one of which
-/// only nginx has: the proxy modules' (`proxy_`, `fastcgi_`, `uwsgi_`, `scgi_`, `grpc_`), or
-/// an upstream's `keepalive`, `keepalive_timeout`, `max_fails`-free `server` lines aside.
+/// A file of directives named as nginx names them (lowercase words joined by `_`, each ended
+/// by `;` or a block), one of which only nginx has: the proxy modules' (`proxy_`, `fastcgi_`,
+/// `uwsgi_`, `scgi_`, `grpc_`), an upstream's `keepalive`, or one of the http modules' that
+/// snippets are made of (`add_header`, `try_files`, `client_max_body_size`, `ssl_certificate`,
+/// ...). A snippet of headers included beside a `proxy_pass` must be read, or what the
+/// location sets is unknown.
 fn is_nginx_snippet(config: &Config) -> bool {
-    const PREFIXES: &[&str] = &["proxy_", "fastcgi_", "uwsgi_", "scgi_", "grpc_"];
+    const PREFIXES: &[&str] = &[
+        "proxy_",
+        "fastcgi_",
+        "uwsgi_",
+        "scgi_",
+        "grpc_",
+        "ssl_",
+        "gzip",
+        "limit_req",
+        "limit_conn",
+        "client_body_",
+        "client_header_",
+        "open_file_cache",
+    ];
     const NAMES: &[&str] = &[
         "keepalive",
         "keepalive_timeout",
         "keepalive_requests",
         "memcached_pass",
+        "add_header",
+        "more_set_headers",
+        "try_files",
+        "client_max_body_size",
+        "server_tokens",
+        "set_real_ip_from",
+        "real_ip_header",
+        "auth_basic",
+        "auth_basic_user_file",
+        "auth_request",
+        "server_name",
+        "expires",
+        "sendfile",
+        "tcp_nopush",
+        "tcp_nodelay",
+        "types_hash_max_size",
+        "access_log",
+        "error_log",
+        "resolver",
+        "sub_filter",
     ];
     let nginx_like = |name: &str| {
         name.bytes()
@@ -2877,6 +2913,8 @@ mod tests {
             "# retries\nproxy_next_upstream error timeout http_502;\n",
             "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n",
             "keepalive 32;\n",
+            "add_header X-Frame-Options DENY always;\nadd_header X-Content-Type-Options nosniff;\n",
+            "ssl_certificate /etc/ssl/shop.pem;\nssl_certificate_key /etc/ssl/shop.key;\n",
         ] {
             assert!(is_nginx(&parsed(snippet), false), "{snippet}");
         }
