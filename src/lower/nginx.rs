@@ -876,6 +876,12 @@ pub struct Scan<'a> {
     pub sites: Vec<Vec<IncludeSite<'a>>>,
     /// Per file: `(including file, index into its sites)`.
     pub included_by: Vec<Vec<(usize, usize)>>,
+    /// `(file, index into its sites)` of the vhost-folder globs that matched no file of the
+    /// scan (`include /etc/nginx/conf.d/*.conf;`), by the folder of their file.
+    vhost_sites: HashMap<PathBuf, Vec<(usize, usize)>>,
+    /// Per file: its top level has `server` or `upstream` blocks and no `http`, `events` or
+    /// `stream` one: it runs inside some `http` block.
+    server_level: Vec<bool>,
     /// Per file: its upstream blocks.
     pub upstreams: Vec<Vec<Upstream<'a>>>,
     /// Per file: included (directly or not) from inside a `stream { }` block.
@@ -1157,6 +1163,18 @@ const VHOST_FOLDERS: &[&str] = &[
 ];
 
 /// What an include that matches no file of the scan most likely holds.
+/// `conf.d/*.conf`, `/etc/nginx/sites-enabled/*`: a glob over a vhost folder.
+fn is_vhost_glob(pattern: &str) -> bool {
+    let path = Path::new(pattern);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    name.contains(['*', '?', '[']) && VHOST_FOLDERS.contains(&folder)
+}
+
 fn classify_unresolved(pattern: &str) -> IncludeKind {
     let path = Path::new(pattern);
     let name = path
@@ -1361,6 +1379,29 @@ impl<'a> Scan<'a> {
         }
         drop(resolutions);
         let resolved = |f: usize| sites[f].iter().flat_map(IncludeSite::targets);
+        // The `include conf.d/*.conf;` of a vhost folder that matched no file of the scan: a
+        // file of server blocks the scan holds elsewhere (`nginx/default.conf`, copied there
+        // by a Dockerfile) may run there.
+        // By the folder of the file that has them.
+        let mut vhost_sites: HashMap<PathBuf, Vec<(usize, usize)>> = HashMap::new();
+        for (f, list) in sites.iter().enumerate() {
+            for (k, site) in list.iter().enumerate() {
+                if matches!(site.kind, IncludeKind::Harmless)
+                    && is_vhost_glob(site.directive.arg(0).unwrap_or(""))
+                {
+                    let folder = paths[f].parent().map(Path::to_path_buf).unwrap_or_default();
+                    vhost_sites.entry(folder).or_default().push((f, k));
+                }
+            }
+        }
+        let server_level: Vec<bool> = files
+            .iter()
+            .map(|file| {
+                let blocks = || file.config.directives.iter().filter(|d| d.block.is_some());
+                blocks().any(|d| matches!(d.name.as_str(), "server" | "upstream"))
+                    && !blocks().any(|d| matches!(d.name.as_str(), "http" | "events" | "stream"))
+            })
+            .collect();
 
         // Files reachable through the includes of each root file (walked over the components
         // of files that include each other, so a root that reaches 2,000 files which all
@@ -1626,6 +1667,8 @@ impl<'a> Scan<'a> {
         let mut scan = Scan {
             files,
             sites,
+            vhost_sites,
+            server_level,
             included_by,
             upstreams,
             in_stream,
@@ -2680,7 +2723,7 @@ impl<'a> Scan<'a> {
             }
         }
         if !included {
-            out.push(Lookup::Default);
+            out.push(self.top_of_server_file(file, name, only, visiting, steps));
             return;
         }
         for &(includer, site) in &self.included_by[file] {
@@ -2703,6 +2746,58 @@ impl<'a> Scan<'a> {
             let chain = self.sites[includer][site].scope.chain.clone();
             self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
             visiting.pop();
+        }
+    }
+
+    /// What a lookup finds past the top of `file`, included by no file of the scan: nginx's
+    /// default. But a file of server blocks runs inside some `http` block: when its folder or
+    /// one above holds a configuration whose vhost glob (`include /etc/nginx/conf.d/*.conf;`)
+    /// matched nothing in the scan, the file may be copied there (the official image's
+    /// `default.conf`), so what that `http` block sets may apply: unknown, unless every such
+    /// block leaves it to the default.
+    fn top_of_server_file(
+        &self,
+        file: usize,
+        name: &str,
+        only: Only,
+        visiting: &mut Vec<usize>,
+        steps: &mut usize,
+    ) -> Lookup<'a> {
+        /// More vhost globs than this: not looked through, unknown.
+        const MAX_VHOST_SITES: usize = 16;
+        if !self.server_level.get(file).copied().unwrap_or(false) || self.vhost_sites.is_empty() {
+            return Lookup::Default;
+        }
+        // Those of configurations in the file's folder or a folder above it (a layout's
+        // `nginx/nginx.conf` beside `nginx/default.conf` or above `nginx/sites/shop.conf`;
+        // not another app's elsewhere in the repository).
+        let near: Vec<(usize, usize)> = Path::new(&self.files[file].path)
+            .ancestors()
+            .skip(1)
+            .filter_map(|folder| self.vhost_sites.get(folder))
+            .flatten()
+            .copied()
+            .collect();
+        if near.is_empty() {
+            return Lookup::Default;
+        }
+        if near.len() > MAX_VHOST_SITES {
+            return Lookup::Unknown;
+        }
+        let mut found = Vec::new();
+        for (includer, site) in near {
+            if visiting.contains(&includer) {
+                continue;
+            }
+            visiting.push(includer);
+            let chain = self.sites[includer][site].scope.chain.clone();
+            self.lookup_chain(includer, &chain, name, only, visiting, &mut found, steps);
+            visiting.pop();
+        }
+        if found.iter().all(|l| matches!(l, Lookup::Default)) {
+            Lookup::Default
+        } else {
+            Lookup::Unknown
         }
     }
 
