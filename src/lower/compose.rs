@@ -625,11 +625,25 @@ pub(crate) fn service(
         .rev()
         .find_map(|&(file, n)| env_file(n.get("env_file"), file));
     process.mounts = config_mounts(view);
+    // A service with neither `image`, `build` nor `extends` is no service compose runs alone
+    // (it refuses it): a fragment of an overlay given with `-f` (`compose.prod.yaml` over
+    // `compose.yaml`), whose other attributes the files before it set. Only what it writes
+    // itself and wins in any merge is kept: its `stop_signal`.
+    let overlay = !view.layers.iter().any(|(_, n)| {
+        ["image", "build", "extends"]
+            .iter()
+            .any(|k| n.get(k).is_some_and(|v| !v.is_null()))
+    });
+    let (processes, kill_deadline, drain_annotation) = if overlay {
+        (Vec::new(), None, None)
+    } else {
+        (vec![process], kill_deadline, drain_annotation)
+    };
     fragment.workloads.push(Workload {
         platform: Platform::Compose,
         name: format!("service {name}"),
         location: location(file, key.report_span()),
-        processes: vec![process],
+        processes,
         stop_signal: stop_signal.map(std::sync::Arc::new),
         base_image: image.map(Box::new),
         image: None,
