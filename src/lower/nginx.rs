@@ -1057,6 +1057,10 @@ pub enum PathsVerdict {
     In(Vec<usize>),
     /// Some paths have it and a path without it cannot be attributed to a configuration.
     Unattributed,
+    /// Some paths have it, but every configuration has a path without it: the blocks that
+    /// include the file within one configuration disagree (a snippet of locations in two
+    /// `server`s, one of which sets the value).
+    Mixed,
 }
 
 /// Sites with more components than this remember what [`Scan::site_may_set`] found per name.
@@ -1928,7 +1932,7 @@ impl<'a> Scan<'a> {
             .map(|(&r, _)| r)
             .collect();
         if having.is_empty() {
-            PathsVerdict::Nowhere
+            PathsVerdict::Mixed
         } else if having.len() == roots.len() {
             // The free paths run through files no configuration reaches.
             PathsVerdict::Everywhere

@@ -481,7 +481,7 @@ fn judge_conditions<'a>(
     });
     let who = match verdict {
         PathsVerdict::Unknown | PathsVerdict::Nowhere => return Judged::Not,
-        PathsVerdict::Unattributed => return Judged::Unattributed,
+        PathsVerdict::Unattributed | PathsVerdict::Mixed => return Judged::Unattributed,
         PathsVerdict::Everywhere => Who::All,
         PathsVerdict::In(list) => Who::Some(list.into()),
     };
@@ -523,7 +523,7 @@ fn judge_tries<'a>(scan: &Scan<'a>, file: usize, lookups: &[Lookup<'a>]) -> Judg
     });
     let who = match verdict {
         PathsVerdict::Unknown | PathsVerdict::Nowhere => return Judged::Not,
-        PathsVerdict::Unattributed => return Judged::Unattributed,
+        PathsVerdict::Unattributed | PathsVerdict::Mixed => return Judged::Unattributed,
         PathsVerdict::Everywhere => Who::All,
         PathsVerdict::In(list) => Who::Some(list.into()),
     };
@@ -698,7 +698,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         if let Some(directive) = unattributed {
             if noted.insert((p.file, directive)) {
                 scan.note(format!(
-                    "{}: the nginx configurations that include this file set {directive} differently and which of them it leaves without a retry on 502/503 cannot be told; SL203 does not judge that setting for the proxy_pass lines of this file: lint each top-level file alone, with the files it includes (`shutdownlint nginx.staging.conf snippets`)",
+                    "{}: the blocks that include this file set {directive} differently, and which of them leave its proxy_pass lines without a retry on 502/503 is not told apart; SL203 does not judge that setting for them: set it in the location itself, or lint each top-level file alone with the files it includes (`shutdownlint nginx.staging.conf snippets`)",
                     scan.files[p.file].path
                 ));
             }

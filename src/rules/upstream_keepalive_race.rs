@@ -440,10 +440,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for set in scan.shared_sets() {
         let keeps = scan.set_passes(set).iter().any(|&p| {
             let p = status_of(p, &mut statuses);
-            matches!(
-                statuses[p],
-                Some(Status::Works | Status::Unknown | Status::Disagree(_))
-            )
+            // A pass whose blocks disagree is not judged (a note says so): it may keep
+            // connections in one configuration only, so it does not make another's race.
+            matches!(statuses[p], Some(Status::Works | Status::Unknown))
         });
         set_keeps.insert(set, keeps);
     }
@@ -484,7 +483,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let races = timeout >= idle;
         let keeps_alive = statuses
             .iter()
-            .any(|s| matches!(s, Status::Works | Status::Unknown | Status::Disagree(_)))
+            .any(|s| matches!(s, Status::Works | Status::Unknown))
             || shared
                 .iter()
                 .any(|set| set_keeps.get(set).copied().unwrap_or(true));
@@ -679,7 +678,7 @@ fn report_disabled(
         if let (Status::Disagree(what), Some(p)) = (s, passes.get(i)) {
             // Once per file and setting (the scan keeps each note once).
             scan.note(format!(
-                "{}: the blocks that include this file set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: lint each top-level file alone, with the files it includes (`shutdownlint nginx.staging.conf snippets`)",
+                "{}: the blocks that include this file set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: set it in the location itself, or lint each top-level file alone with the files it includes (`shutdownlint nginx.staging.conf snippets`)",
                 scan.files[p.file].path, upstream.name
             ));
         }
@@ -812,5 +811,43 @@ mod tests {
             "{:?}",
             report.notes
         );
+    }
+
+    #[test]
+    fn two_servers_of_one_configuration_that_disagree_get_notes_not_findings() {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let input = |display: &str, text: &str| InputFile {
+            display: display.into(),
+            kind: FileKind::Nginx,
+            text: text.into(),
+            dir: None,
+        };
+        let inputs = vec![
+            input(
+                "nginx/nginx.conf",
+                "events {}\nhttp {\n  upstream api { server a:80; server b:80; keepalive 16; keepalive_timeout 4s; }\n  server { listen 80; server_name shop; proxy_next_upstream error timeout http_502 http_503; proxy_http_version 1.1; proxy_set_header Connection \"\"; include snippets/api.conf; }\n  server { listen 80; server_name admin; include snippets/api.conf; }\n}\n",
+            ),
+            input(
+                "nginx/snippets/api.conf",
+                "location /api/ {\n  proxy_pass http://api;\n}\n",
+            ),
+        ];
+        let report = crate::lint_inputs(inputs, &settings);
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.code != "SL206" && d.code != "SL203"),
+            "{:?}",
+            report.diagnostics
+        );
+        for setting in ["proxy_next_upstream", "proxy_http_version"] {
+            let start = format!("nginx/snippets/api.conf: the blocks that include this file set {setting} differently");
+            assert!(
+                report.notes.iter().any(|n| n.starts_with(&start)),
+                "{setting}: {:?}",
+                report.notes
+            );
+        }
     }
 }
