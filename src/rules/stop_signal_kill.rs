@@ -42,6 +42,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         let text = &*text;
         let written = text
             .get(location.span.start..location.span.end)
+            // A compose merge tag (`!override SIGKILL`) is not part of the value.
+            .map(|w| match w.trim().strip_prefix('!') {
+                Some(tagged) => tagged.split_once(char::is_whitespace).map_or("", |(_, v)| v),
+                None => w,
+            })
             .map(|w| w.trim().trim_matches(['"', '\'']))
             .filter(|w| !w.is_empty() && !w.contains('\n'))
             .unwrap_or("SIGKILL");
