@@ -627,17 +627,29 @@ pub(crate) fn service(
     process.mounts = config_mounts(view);
     // A service with neither `image`, `build` nor `extends` is no service compose runs alone
     // (it refuses it): a fragment of an overlay given with `-f` (`compose.prod.yaml` over
-    // `compose.yaml`), whose other attributes the files before it set. Only what it writes
-    // itself and wins in any merge is kept: its `stop_signal`.
+    // `compose.yaml`), whose other attributes the files before it set. What it writes itself
+    // wins in any merge: its `stop_signal`, and its command with its grace period when it
+    // writes both (the environment the files before it give is not known).
+    let written = |key: &str| view.get(key).is_some_and(|(_, v)| !v.is_null());
     let overlay = !view.layers.iter().any(|(_, n)| {
         ["image", "build", "extends"]
             .iter()
             .any(|k| n.get(k).is_some_and(|v| !v.is_null()))
     });
-    let (processes, kill_deadline, drain_annotation) = if overlay {
-        (Vec::new(), None, None)
-    } else {
+    let (processes, kill_deadline, drain_annotation) = if !overlay {
         (vec![process], kill_deadline, drain_annotation)
+    } else if written("command") && written("stop_grace_period") {
+        process.hidden_env.get_or_insert_with(|| {
+            Box::new(HiddenEnv {
+                source: "the compose files before this -f overlay",
+                location: location(file, key.report_span()),
+                overrides_written: false,
+                prefixes: Vec::new(),
+            })
+        });
+        (vec![process], kill_deadline, drain_annotation)
+    } else {
+        (Vec::new(), None, None)
     };
     fragment.workloads.push(Workload {
         platform: Platform::Compose,
