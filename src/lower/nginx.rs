@@ -1917,6 +1917,14 @@ impl<'a> Scan<'a> {
         free_files.sort_unstable();
         free_files.dedup();
         let roots = self.roots_of(file);
+        // A free path through a file no configuration of `file` reaches (the `http` block of
+        // a nginx.conf whose vhost glob may hold it): whose it is cannot be told.
+        if free_files
+            .iter()
+            .any(|&f| !share_root(self.roots_of(f), roots))
+        {
+            return PathsVerdict::Unattributed;
+        }
         let mut free = vec![false; roots.len()];
         for f in free_files {
             for r in self.roots_of(f) {
@@ -2727,7 +2735,7 @@ impl<'a> Scan<'a> {
             }
         }
         if !included {
-            out.push(self.top_of_server_file(file, name, only, visiting, steps));
+            self.top_of_server_file(file, name, only, visiting, out, steps);
             return;
         }
         for &(includer, site) in &self.included_by[file] {
@@ -2755,22 +2763,27 @@ impl<'a> Scan<'a> {
 
     /// What a lookup finds past the top of `file`, included by no file of the scan: nginx's
     /// default. But a file of server blocks runs inside some `http` block: when its folder or
-    /// one above holds a configuration whose vhost glob (`include /etc/nginx/conf.d/*.conf;`)
+    /// the one above holds a configuration whose vhost glob (`include /etc/nginx/conf.d/*.conf;`)
     /// matched nothing in the scan, the file may be copied there (the official image's
-    /// `default.conf`), so what that `http` block sets may apply: unknown, unless every such
-    /// block leaves it to the default.
+    /// `default.conf`) or run under the image's own nginx.conf: one path each (nginx's default,
+    /// and what each such `http` block sets). A rule then reports when every path has the
+    /// problem; a path without it from such a block is not attributed to a configuration
+    /// ([`Scan::judge_paths`]).
+    #[allow(clippy::too_many_arguments)]
     fn top_of_server_file(
         &self,
         file: usize,
         name: &str,
         only: Only,
         visiting: &mut Vec<usize>,
+        out: &mut Vec<Lookup<'a>>,
         steps: &mut usize,
-    ) -> Lookup<'a> {
+    ) {
         /// More vhost globs than this: not looked through, unknown.
         const MAX_VHOST_SITES: usize = 16;
         if !self.server_level.get(file).copied().unwrap_or(false) || self.vhost_sites.is_empty() {
-            return Lookup::Default;
+            out.push(Lookup::Default);
+            return;
         }
         // Those of configurations in the file's folder or a folder above it (a layout's
         // `nginx/nginx.conf` beside `nginx/default.conf` or above `nginx/sites/shop.conf`;
@@ -2778,30 +2791,29 @@ impl<'a> Scan<'a> {
         let near: Vec<(usize, usize)> = Path::new(&self.files[file].path)
             .ancestors()
             .skip(1)
+            .take(2)
             .filter_map(|folder| self.vhost_sites.get(folder))
             .flatten()
             .copied()
             .collect();
         if near.is_empty() {
-            return Lookup::Default;
+            out.push(Lookup::Default);
+            return;
         }
         if near.len() > MAX_VHOST_SITES {
-            return Lookup::Unknown;
+            out.push(Lookup::Unknown);
+            return;
         }
-        let mut found = Vec::new();
+        // Under the image's own nginx.conf (nginx's defaults), or under each of those.
+        out.push(Lookup::Default);
         for (includer, site) in near {
             if visiting.contains(&includer) {
                 continue;
             }
             visiting.push(includer);
             let chain = self.sites[includer][site].scope.chain.clone();
-            self.lookup_chain(includer, &chain, name, only, visiting, &mut found, steps);
+            self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
             visiting.pop();
-        }
-        if found.iter().all(|l| matches!(l, Lookup::Default)) {
-            Lookup::Default
-        } else {
-            Lookup::Unknown
         }
     }
 

@@ -678,7 +678,7 @@ fn report_disabled(
         if let (Status::Disagree(what), Some(p)) = (s, passes.get(i)) {
             // Once per file and setting (the scan keeps each note once).
             scan.note(format!(
-                "{}: the blocks that include this file set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: set it in the location itself, or lint each top-level file alone with the files it includes (`shutdownlint nginx.staging.conf snippets`)",
+                "{}: the blocks that include this file set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: set it in the location itself, or lint each top-level file alone with the files it includes, given as arguments",
                 scan.files[p.file].path, upstream.name
             ));
         }
