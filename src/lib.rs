@@ -892,7 +892,21 @@ fn lint_sources(
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
     diagnostics.extend(found.into_iter().flatten());
     drop(shared);
-    let mut diagnostics = finish(diagnostics, &suppressions, &files, &settings.selection);
+    // Compose services left unjudged (an `extends` not followed, an `-f` overlay's fragment):
+    // their labels cannot be told stale.
+    let unjudged: std::collections::HashSet<std::num::NonZeroU64> = model
+        .workloads
+        .iter()
+        .filter(|w| w.compose.is_some() && w.processes.is_empty())
+        .filter_map(|w| suppress::subject(w.location.file, w.location.span.start))
+        .collect();
+    let mut diagnostics = finish(
+        diagnostics,
+        &suppressions,
+        &files,
+        &settings.selection,
+        &unjudged,
+    );
     for d in &mut diagnostics {
         d.source = template_sources
             .get(&d.location.file)
@@ -1153,6 +1167,7 @@ fn finish(
     suppressions: &[Suppression],
     files: &Files,
     selection: &Selection,
+    unjudged: &std::collections::HashSet<std::num::NonZeroU64>,
 ) -> Vec<Diagnostic> {
     diagnostics.retain(|d| selection.is_enabled(d.code));
     for d in &mut diagnostics {
@@ -1162,7 +1177,16 @@ fn finish(
     }
     let unused = suppress::apply(&mut diagnostics, suppressions);
     if selection.is_enabled("SL001") {
+        let not_judged: std::collections::HashSet<*const suppress::SuppressedRule> = suppressions
+            .iter()
+            .filter(|s| s.service.is_some_and(|service| unjudged.contains(&service)))
+            .flat_map(|s| s.rules.iter().map(std::ptr::from_ref))
+            .collect();
         for rule in unused {
+            // A label of a service that is not judged silences nothing for all we know.
+            if not_judged.contains(&std::ptr::from_ref(rule)) {
+                continue;
+            }
             // A suppression of a rule that is not running cannot be judged.
             if rule.code.is_some_and(|code| !selection.is_enabled(code)) {
                 continue;

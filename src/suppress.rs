@@ -258,6 +258,10 @@ pub fn apply<'s>(
     let mut lists: Vec<&'s [SuppressedRule]> = Vec::new();
     let mut total = 0;
     let mut by_code: HashMap<(FileId, &'static str), CodeScopes> = HashMap::new();
+    // A compose label's entries by its service and code: it silences the findings about its
+    // service in any file (the service's Dockerfile too; a subject names one service of one
+    // file).
+    let mut by_service: HashMap<(NonZeroU64, &'static str), Vec<usize>> = HashMap::new();
     for s in suppressions {
         if s.rules.is_empty() {
             continue;
@@ -274,12 +278,28 @@ pub fn apply<'s>(
                     s.service,
                     first + k,
                 );
+                if let Some(service) = s.service {
+                    by_service
+                        .entry((service, code))
+                        .or_default()
+                        .push(first + k);
+                }
             }
         }
     }
     let mut used = vec![false; total];
     if by_code.is_empty() {
         return unused_entries(&lists, &used);
+    }
+    // Findings about a labelled service, wherever they point.
+    let mut held_by_service = vec![false; diagnostics.len()];
+    for (i, d) in diagnostics.iter().enumerate() {
+        if let Some(entries) = d.subject.and_then(|s| by_service.get(&(s, d.code))) {
+            held_by_service[i] = true;
+            for &entry in entries {
+                used[entry] = true;
+            }
+        }
     }
     for d in diagnostics.iter() {
         if let Some(scopes) = by_code.get_mut(&(d.location.file, d.code)) {
@@ -294,10 +314,13 @@ pub fn apply<'s>(
     for scopes in by_code.values_mut() {
         scopes.index(&mut used);
     }
+    let mut held = held_by_service.into_iter();
     diagnostics.retain(|d| {
-        by_code
-            .get(&(d.location.file, d.code))
-            .is_none_or(|scopes| !scopes.hold(d.location.span.start, d.subject))
+        let by_its_service = held.next().unwrap_or(false);
+        !by_its_service
+            && by_code
+                .get(&(d.location.file, d.code))
+                .is_none_or(|scopes| !scopes.hold(d.location.span.start, d.subject))
     });
     unused_entries(&lists, &used)
 }
@@ -498,11 +521,11 @@ mod tests {
                 };
                 // A label holds the findings about its service, and by its scope those about
                 // no service; a comment or annotation holds by its scope.
-                let applies = s.location.file == d.location.file
-                    && match (s.service, d.subject) {
-                        (Some(service), Some(subject)) => service == subject,
-                        _ => held,
-                    };
+                let applies = match (s.service, d.subject) {
+                    // A label holds the findings about its service in any file.
+                    (Some(service), Some(subject)) => service == subject,
+                    _ => s.location.file == d.location.file && held,
+                };
                 for (j, rule) in s.rules.iter().enumerate() {
                     if applies && rule.code == Some(d.code) {
                         used[owner[i]][j] = true;

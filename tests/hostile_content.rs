@@ -1640,6 +1640,13 @@ fn nginx_shared_includes() {
             .map(|i| format!("location /p{i} {{ proxy_pass http://app; }}\n"))
             .collect(),
     ));
+    // Files of server blocks that each include a vhost glob at their top level: each one's
+    // lookup climbed into the others' (12 files: minutes).
+    let vhost_server_files = sites(40, &|r| {
+        format!(
+            "include /etc/nginx/sites-enabled/*.conf;\nupstream app{r} {{ server a:1; server b:1; }}\nserver {{ listen 80; location / {{ proxy_pass http://app{r}; }} }}\n"
+        )
+    });
     let mut sites_x_targets = sites(300, &|_| {
         "include conf.d/*.conf;\nserver { listen 80; location / { proxy_pass http://backend; } }\n"
             .to_string()
@@ -1689,6 +1696,12 @@ fn nginx_shared_includes() {
             "4,000 passes in a snippet included by 4,000 root files defining the upstream",
             "nginx/snippets/locs.conf",
             passes_x_roots,
+            Expect::Linted,
+        ),
+        case(
+            "40 files of server blocks that each include a vhost glob",
+            "nginx/site0.conf",
+            vhost_server_files,
             Expect::Linted,
         ),
         case(

@@ -1312,8 +1312,12 @@ impl<'a> Scan<'a> {
                 file.path
             ));
         }
+        // The rules add theirs from several threads: in order of their text, the same in every
+        // run.
         if let Ok(added) = self.rule_notes.lock() {
-            notes.extend(added.0.iter().cloned());
+            let mut added = added.0.clone();
+            added.sort_unstable();
+            notes.extend(added);
         }
         notes
     }
@@ -1390,7 +1394,11 @@ impl<'a> Scan<'a> {
         let mut vhost_sites: HashMap<PathBuf, Vec<(usize, usize)>> = HashMap::new();
         for (f, list) in sites.iter().enumerate() {
             for (k, site) in list.iter().enumerate() {
-                if matches!(site.kind, IncludeKind::Harmless)
+                // Inside an `http` block: where server blocks run (a glob in a file of server
+                // blocks is not one such file's context).
+                let in_http = site.scope.chain.iter().any(|d| d.name == "http");
+                if in_http
+                    && matches!(site.kind, IncludeKind::Harmless)
                     && is_vhost_glob(site.directive.arg(0).unwrap_or(""))
                 {
                     let folder = paths[f].parent().map(Path::to_path_buf).unwrap_or_default();
@@ -1895,11 +1903,16 @@ impl<'a> Scan<'a> {
         mut verdict: impl FnMut(&Lookup<'a>) -> Option<bool>,
     ) -> PathsVerdict {
         let mut with = 0;
+        let mut with_files: Vec<usize> = Vec::new();
         let mut free_files: Vec<usize> = Vec::new();
         let mut free_default = false;
         for lookup in lookups {
             match (verdict(lookup), lookup) {
                 (None, _) | (_, Lookup::Unknown) => return PathsVerdict::Unknown,
+                (Some(true), Lookup::Set { level, .. }) => {
+                    with += 1;
+                    with_files.push(level.file);
+                }
                 (Some(true), _) => with += 1,
                 (Some(false), Lookup::Set { level, .. }) => free_files.push(level.file),
                 (Some(false), Lookup::Default) => free_default = true,
@@ -1932,6 +1945,18 @@ impl<'a> Scan<'a> {
                     free[i] = true;
                 }
             }
+        }
+        // A configuration with a path of each kind: its blocks disagree, which the rule
+        // notes rather than passing it by as fine.
+        with_files.sort_unstable();
+        with_files.dedup();
+        let mixed = with_files.iter().any(|&f| {
+            self.roots_of(f)
+                .iter()
+                .any(|r| roots.binary_search(r).is_ok_and(|i| free[i]))
+        });
+        if mixed {
+            return PathsVerdict::Mixed;
         }
         let having: Vec<usize> = roots
             .iter()
@@ -2779,8 +2804,6 @@ impl<'a> Scan<'a> {
         out: &mut Vec<Lookup<'a>>,
         steps: &mut usize,
     ) {
-        /// More vhost globs than this: not looked through, unknown.
-        const MAX_VHOST_SITES: usize = 16;
         if !self.server_level.get(file).copied().unwrap_or(false) || self.vhost_sites.is_empty() {
             out.push(Lookup::Default);
             return;
@@ -2800,16 +2823,18 @@ impl<'a> Scan<'a> {
             out.push(Lookup::Default);
             return;
         }
-        if near.len() > MAX_VHOST_SITES {
-            out.push(Lookup::Unknown);
-            return;
-        }
         // Under the image's own nginx.conf (nginx's defaults), or under each of those.
         out.push(Lookup::Default);
         for (includer, site) in near {
             if visiting.contains(&includer) {
                 continue;
             }
+            // Each costs a step of the lookup's budget, like an include followed.
+            let Some(left) = steps.checked_sub(1) else {
+                out.push(Lookup::Unknown);
+                return;
+            };
+            *steps = left;
             visiting.push(includer);
             let chain = self.sites[includer][site].scope.chain.clone();
             self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
