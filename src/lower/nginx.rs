@@ -882,6 +882,9 @@ pub struct Scan<'a> {
     /// Per file: its top level has `server` or `upstream` blocks and no `http`, `events` or
     /// `stream` one: it runs inside some `http` block.
     server_level: Vec<bool>,
+    /// Per file: it has no block of nginx's at its top level, only directives: a piece of
+    /// some block.
+    bare: Vec<bool>,
     /// Per file: its upstream blocks.
     pub upstreams: Vec<Vec<Upstream<'a>>>,
     /// Per file: included (directly or not) from inside a `stream { }` block.
@@ -1406,6 +1409,18 @@ impl<'a> Scan<'a> {
                 }
             }
         }
+        // Files of directives only, no block of nginx's: pieces of some block (an included
+        // `includes/proxy-api.conf`).
+        let bare: Vec<bool> = files
+            .iter()
+            .map(|file| {
+                !file
+                    .config
+                    .directives
+                    .iter()
+                    .any(|d| d.block.is_some() && NGINX_BLOCKS.contains(&d.name.as_str()))
+            })
+            .collect();
         let server_level: Vec<bool> = files
             .iter()
             .map(|file| {
@@ -1681,6 +1696,7 @@ impl<'a> Scan<'a> {
             sites,
             vhost_sites,
             server_level,
+            bare,
             included_by,
             upstreams,
             in_stream,
@@ -2804,6 +2820,12 @@ impl<'a> Scan<'a> {
         out: &mut Vec<Lookup<'a>>,
         steps: &mut usize,
     ) {
+        // A piece of some block that no file of the scan includes: what that block sets is
+        // not known (its includer may be a template or another repository's file).
+        if self.bare.get(file).copied().unwrap_or(false) {
+            out.push(Lookup::Unknown);
+            return;
+        }
         if !self.server_level.get(file).copied().unwrap_or(false) || self.vhost_sites.is_empty() {
             out.push(Lookup::Default);
             return;
