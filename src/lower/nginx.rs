@@ -85,6 +85,15 @@ fn is_nginx_snippet(config: &Config) -> bool {
         "error_log",
         "resolver",
         "sub_filter",
+        "allow",
+        "deny",
+        "rewrite",
+        "return",
+        "set",
+        "root",
+        "alias",
+        "default_type",
+        "satisfy",
     ];
     let nginx_like = |name: &str| {
         name.bytes()
@@ -3073,6 +3082,8 @@ mod tests {
             "keepalive 32;\n",
             "add_header X-Frame-Options DENY always;\nadd_header X-Content-Type-Options nosniff;\n",
             "ssl_certificate /etc/ssl/shop.pem;\nssl_certificate_key /etc/ssl/shop.key;\n",
+            "allow 10.0.0.0/8;\ndeny all;\n",
+            "set $backend api;\nrewrite ^/old/(.*)$ /new/$1 permanent;\n",
         ] {
             assert!(is_nginx(&parsed(snippet), false), "{snippet}");
         }
