@@ -224,7 +224,7 @@ fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>, Span)> {
 /// [`pairs`] reads it (the first label of that name, when it has a value), with the node it is
 /// read from and where a finding about it points. Borrowed: a label of an anchored block is not
 /// copied once per service that uses the block.
-fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str, Span, Span)> {
+pub(crate) fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str, Span, Span)> {
     let labels = labels?;
     if labels.is_sequence() {
         let (item, value) = labels

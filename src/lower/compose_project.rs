@@ -158,6 +158,8 @@ struct Judged {
     labels: Vec<Suppression>,
     /// Notes: services whose `extends` come back to them through other files.
     notes: Vec<String>,
+    /// Services whose own ignore label a later definition replaced or took away.
+    overridden: Vec<std::num::NonZeroU64>,
 }
 
 struct Project<'f> {
@@ -442,7 +444,7 @@ impl Project<'_> {
                     (file, &entry.key, &entry.value),
                     over_definition,
                     labels,
-                    &mut judged.labels,
+                    (&mut judged.labels, &mut judged.overridden),
                 );
                 let here = split(self.files.path(file)).0;
                 let mut moved: Vec<(FileId, Option<String>)> = Vec::new();
@@ -605,11 +607,17 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
     }
     let mut labels = Vec::new();
     let mut notes = Vec::new();
+    let mut overridden = Vec::new();
     let mut later = Vec::new();
     let mut kept_ids: Vec<FileId> = Vec::new();
     for (piece, outcome) in pieces.iter().zip(first) {
         match outcome {
-            Ok(judged) => settle(model, &at, judged, (&mut labels, &mut notes)),
+            Ok(judged) => settle(
+                model,
+                &at,
+                judged,
+                (&mut labels, &mut notes, &mut overridden),
+            ),
             Err(others) => {
                 later.push(piece);
                 kept_ids.extend(others);
@@ -670,8 +678,21 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
             })
             .collect();
         for judged in found {
-            settle(model, &at, judged, (&mut labels, &mut notes));
+            settle(
+                model,
+                &at,
+                judged,
+                (&mut labels, &mut notes, &mut overridden),
+            );
         }
+    }
+    // A label a later definition replaced is not in effect: the service's own is dropped.
+    if !overridden.is_empty() {
+        let overridden: HashSet<std::num::NonZeroU64> = overridden.into_iter().collect();
+        suppressions.retain(|s| {
+            s.service
+                .is_none_or(|service| !overridden.contains(&service))
+        });
     }
     suppressions.extend(labels);
     notes
@@ -682,7 +703,11 @@ fn settle(
     model: &mut Model,
     at: &HashMap<(FileId, Span), usize>,
     judged: Judged,
-    (labels, notes): (&mut Vec<Suppression>, &mut Vec<String>),
+    (labels, notes, overridden): (
+        &mut Vec<Suppression>,
+        &mut Vec<String>,
+        &mut Vec<std::num::NonZeroU64>,
+    ),
 ) {
     for (place, lowered) in judged.lowered {
         let Some(workload) = at.get(&place).and_then(|&i| model.workloads.get_mut(i)) else {
@@ -695,6 +720,7 @@ fn settle(
     }
     labels.extend(judged.labels);
     notes.extend(judged.notes);
+    overridden.extend(judged.overridden);
 }
 
 /// The `stop_signal` of a service some of whose definitions cannot be followed, from its
@@ -778,7 +804,7 @@ fn spread_labels(
     own: (FileId, &Node, &Node),
     over: Option<(FileId, usize)>,
     labels: &Labels<'_>,
-    added: &mut Vec<Suppression>,
+    (added, overridden): (&mut Vec<Suppression>, &mut Vec<std::num::NonZeroU64>),
 ) {
     let (own_file, own_key, own_node) = own;
     if layers.len() < 2 {
@@ -804,7 +830,38 @@ fn spread_labels(
             None => others.push((file, held, node.span)),
         }
     }
-    for (&(file, _), &key) in layers.iter().zip(keys) {
+    // The ignore label in effect: labels merge by name, the last definition that sets it
+    // wins (`!override` keeps only its own labels, `!reset` none).
+    let mut effect: Option<usize> = None;
+    for (i, &(_, node)) in layers.iter().enumerate() {
+        let written = node.get("labels");
+        match written.and_then(|l| l.tag.as_deref()) {
+            Some("!reset") => effect = None,
+            Some("!override") => effect = None,
+            _ => {}
+        }
+        if crate::lower::compose::label(written, crate::lower::kubernetes::IGNORE_ANNOTATION)
+            .is_some()
+        {
+            effect = Some(i);
+        }
+    }
+    // The own definition's label, replaced by a later one or taken away: not in effect.
+    let own_index = layers
+        .iter()
+        .zip(keys)
+        .position(|(&(f, _), &k)| (f, k) == (own_file, own_at));
+    let own_replaced =
+        own_index.is_some_and(|own| effect != Some(own)) && !labels.of(own_file, own_at).is_empty();
+    if own_replaced {
+        if let Some(service) = service {
+            overridden.push(service);
+        }
+    }
+    for (i, (&(file, _), &key)) in layers.iter().zip(keys).enumerate() {
+        if effect != Some(i) {
+            continue;
+        }
         for label in labels.of(file, key) {
             if (file, key) != (own_file, own_at) {
                 added.push(Suppression {
