@@ -208,6 +208,16 @@ fn target(
 }
 
 impl Project<'_> {
+    /// Where an `extends` of `file` leads ([`target`]).
+    fn target(&self, file: FileId, extends: &Node) -> Option<(FileId, String)> {
+        target(
+            self.files,
+            (&self.by_path, self.cwd.as_deref()),
+            file,
+            extends,
+        )
+    }
+
     fn parse(&self, file: FileId) -> Vec<Document> {
         parse(&self.files.text_uncached(file))
     }
@@ -274,12 +284,7 @@ impl Project<'_> {
             let Some(extends) = node.get("extends").filter(|e| !e.is_null()) else {
                 break Some(0);
             };
-            let Some((other, name)) = target(
-                self.files,
-                (&self.by_path, self.cwd.as_deref()),
-                file,
-                extends,
-            ) else {
+            let Some((other, name)) = self.target(file, extends) else {
                 break None;
             };
             let Some(next) = lookup.find(other, &name) else {
@@ -319,12 +324,7 @@ impl Project<'_> {
         let mut stack = vec![(file, key, node)];
         let (mut file, mut node) = (file, node);
         while let Some(extends) = node.get("extends").filter(|e| !e.is_null()) {
-            let Some((other, name)) = target(
-                self.files,
-                (&self.by_path, self.cwd.as_deref()),
-                file,
-                extends,
-            ) else {
+            let Some((other, name)) = self.target(file, extends) else {
                 return false;
             };
             let Some((key, next)) = lookup.find_keyed(other, &name) else {

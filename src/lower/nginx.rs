@@ -2799,16 +2799,34 @@ impl<'a> Scan<'a> {
                 out.push(Lookup::Unknown);
                 return;
             }
-            let Some(left) = steps.checked_sub(1) else {
-                out.push(Lookup::Unknown);
+            if !self.follow((includer, site), name, only, visiting, out, steps) {
                 return;
-            };
-            *steps = left;
-            visiting.push(includer);
-            let chain = self.sites[includer][site].scope.chain.clone();
-            self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
-            visiting.pop();
+            }
         }
+    }
+
+    /// Look on from the include `site` of `includer`, for a step of the lookup's budget;
+    /// `false` (and an unknown result) when the budget is spent.
+    #[allow(clippy::too_many_arguments)]
+    fn follow(
+        &self,
+        (includer, site): (usize, usize),
+        name: &str,
+        only: Only,
+        visiting: &mut Vec<usize>,
+        out: &mut Vec<Lookup<'a>>,
+        steps: &mut usize,
+    ) -> bool {
+        let Some(left) = steps.checked_sub(1) else {
+            out.push(Lookup::Unknown);
+            return false;
+        };
+        *steps = left;
+        visiting.push(includer);
+        let chain = self.sites[includer][site].scope.chain.clone();
+        self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
+        visiting.pop();
+        true
     }
 
     /// What a lookup finds past the top of `file`, included by no file of the scan: nginx's
@@ -2861,15 +2879,9 @@ impl<'a> Scan<'a> {
                 continue;
             }
             // Each costs a step of the lookup's budget, like an include followed.
-            let Some(left) = steps.checked_sub(1) else {
-                out.push(Lookup::Unknown);
+            if !self.follow((includer, site), name, only, visiting, out, steps) {
                 return;
-            };
-            *steps = left;
-            visiting.push(includer);
-            let chain = self.sites[includer][site].scope.chain.clone();
-            self.lookup_chain(includer, &chain, name, only, visiting, out, steps);
-            visiting.pop();
+            }
         }
     }
 

@@ -775,30 +775,37 @@ mod tests {
     use crate::source::FileKind;
     use crate::{InputFile, Settings};
 
+    /// The nginx files `(path, text)` linted together.
+    fn lint(files: &[(&str, &str)]) -> crate::Report {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let inputs = files
+            .iter()
+            .map(|(display, text)| InputFile {
+                display: display.to_string(),
+                kind: FileKind::Nginx,
+                text: text.to_string(),
+                dir: None,
+            })
+            .collect();
+        crate::lint_inputs(inputs, &settings)
+    }
+
     #[test]
     fn configurations_that_disagree_on_the_pass_settings_get_a_note_not_a_finding() {
-        let settings = Settings::new(Config::default(), Selection::all());
-        let input = |display: &str, text: &str| InputFile {
-            display: display.into(),
-            kind: FileKind::Nginx,
-            text: text.into(),
-            dir: None,
-        };
-        let inputs = vec![
-            input(
+        let report = lint(&[
+            (
                 "nginx/nginx.conf",
                 "events {}\nhttp {\n  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n  upstream app { server a:80; server b:80; keepalive 16; keepalive_timeout 4s; }\n  server { listen 80; include snippets/app.conf; }\n}\n",
             ),
-            input(
+            (
                 "nginx/nginx.staging.conf",
                 "events {}\nhttp {\n  upstream app { server s:80; server t:80; keepalive 8; keepalive_timeout 4s; }\n  server { listen 80; include snippets/app.conf; }\n}\n",
             ),
-            input(
+            (
                 "nginx/snippets/app.conf",
                 "location / {\n  proxy_pass http://app;\n  proxy_next_upstream error timeout http_502 http_503;\n}\n",
             ),
-        ];
-        let report = crate::lint_inputs(inputs, &settings);
+        ]);
         assert!(
             report.diagnostics.iter().all(|d| d.code != "SL206"),
             "{:?}",
@@ -815,24 +822,16 @@ mod tests {
 
     #[test]
     fn two_servers_of_one_configuration_that_disagree_get_notes_not_findings() {
-        let settings = Settings::new(Config::default(), Selection::all());
-        let input = |display: &str, text: &str| InputFile {
-            display: display.into(),
-            kind: FileKind::Nginx,
-            text: text.into(),
-            dir: None,
-        };
-        let inputs = vec![
-            input(
+        let report = lint(&[
+            (
                 "nginx/nginx.conf",
                 "events {}\nhttp {\n  upstream api { server a:80; server b:80; keepalive 16; keepalive_timeout 4s; }\n  server { listen 80; server_name shop; proxy_next_upstream error timeout http_502 http_503; proxy_http_version 1.1; proxy_set_header Connection \"\"; include snippets/api.conf; }\n  server { listen 80; server_name admin; include snippets/api.conf; }\n}\n",
             ),
-            input(
+            (
                 "nginx/snippets/api.conf",
                 "location /api/ {\n  proxy_pass http://api;\n}\n",
             ),
-        ];
-        let report = crate::lint_inputs(inputs, &settings);
+        ]);
         assert!(
             report
                 .diagnostics
