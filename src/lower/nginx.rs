@@ -1179,6 +1179,16 @@ const VHOST_FOLDERS: &[&str] = &[
 ];
 
 /// What an include that matches no file of the scan most likely holds.
+/// `conf.d/*.conf`, `/etc/nginx/conf.d/default.conf`: a pattern of a vhost folder (whatever it
+/// matched in the scan: the image may hold more there).
+fn in_vhost_folder(pattern: &str) -> bool {
+    Path::new(pattern)
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .is_some_and(|folder| VHOST_FOLDERS.contains(&folder))
+}
+
 /// `conf.d/*.conf`, `/etc/nginx/sites-enabled/*`: a glob over a vhost folder.
 fn is_vhost_glob(pattern: &str) -> bool {
     let path = Path::new(pattern);
@@ -1409,10 +1419,7 @@ impl<'a> Scan<'a> {
                 // Inside an `http` block: where server blocks run (a glob in a file of server
                 // blocks is not one such file's context).
                 let in_http = site.scope.chain.iter().any(|d| d.name == "http");
-                if in_http
-                    && matches!(site.kind, IncludeKind::Harmless)
-                    && is_vhost_glob(site.directive.arg(0).unwrap_or(""))
-                {
+                if in_http && in_vhost_folder(site.directive.arg(0).unwrap_or("")) {
                     let folder = paths[f].parent().map(Path::to_path_buf).unwrap_or_default();
                     vhost_sites.entry(folder).or_default().push((f, k));
                 }
@@ -2867,6 +2874,13 @@ impl<'a> Scan<'a> {
             .filter_map(|folder| self.vhost_sites.get(folder))
             .flatten()
             .copied()
+            // A glob may hold the file; a path names one file, this one only by its name.
+            .filter(|&(includer, site)| {
+                let pattern = self.sites[includer][site].directive.arg(0).unwrap_or("");
+                is_vhost_glob(pattern)
+                    || Path::new(pattern).file_name()
+                        == Path::new(&self.files[file].path).file_name()
+            })
             .collect();
         if near.is_empty() {
             out.push(Lookup::Default);
