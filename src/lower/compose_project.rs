@@ -510,6 +510,7 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
         .iter()
         .map(|&(id, path)| (spelled(path, cwd.as_deref()), id))
         .collect();
+    overlay_labels(files, &compose, suppressions);
     // The default pair of each folder that has an override file.
     // Per folder: the first base file and the first override file, by rank in the lists.
     type Pair = (Option<(usize, FileId)>, Option<(usize, FileId)>);
@@ -696,6 +697,85 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
     }
     suppressions.extend(labels);
     notes
+}
+
+/// Whether a file name is that of an `-f` overlay beside a base file: `compose.prod.yaml`,
+/// `docker-compose.staging.yml` (not the default override file).
+fn overlay_name(name: &str) -> bool {
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"));
+    stem.and_then(|s| {
+        s.strip_prefix("compose.")
+            .or_else(|| s.strip_prefix("docker-compose."))
+    })
+    .is_some_and(|env| !env.is_empty() && env != "override")
+}
+
+/// The ignore labels of a base file's services reach the fragments of the same services in the
+/// `-f` overlays beside it (a service with neither `image`, `build` nor `extends` only runs
+/// merged over the base file, whose labels it keeps unless it writes its own).
+fn overlay_labels(files: &Files, compose: &[(FileId, &str)], suppressions: &mut Vec<Suppression>) {
+    // Per folder: the base file (first by rank) and the overlays.
+    type Folder = (Option<(usize, FileId)>, Vec<FileId>);
+    let mut folders: HashMap<String, Folder> = HashMap::new();
+    for &(id, path) in compose {
+        let (dir, name) = split(path);
+        let slot = folders.entry(clean(dir)).or_default();
+        if let Some(rank) = BASE_NAMES.iter().position(|n| *n == name) {
+            if slot.0.is_none_or(|(r, _)| rank < r) {
+                slot.0 = Some((rank, id));
+            }
+        } else if overlay_name(name) {
+            slot.1.push(id);
+        }
+    }
+    let mut added = Vec::new();
+    {
+        let labels = Labels::new(suppressions);
+        for (base, overlays) in folders.values() {
+            let (Some((_, base)), false) = (base, overlays.is_empty()) else {
+                continue;
+            };
+            let base_documents = parse(&files.text_uncached(*base));
+            let base_services: HashMap<&str, usize> = services(&base_documents)
+                .into_iter()
+                .flat_map(Node::entries)
+                .filter_map(|e| Some((e.key.as_str()?, e.key.report_span().start)))
+                .collect();
+            for &overlay in overlays {
+                let documents = parse(&files.text_uncached(overlay));
+                for entry in services(&documents).into_iter().flat_map(Node::entries) {
+                    let Some(&at) = entry.key.as_str().and_then(|n| base_services.get(n)) else {
+                        continue;
+                    };
+                    let node = &entry.value;
+                    let fragment = !["image", "build", "extends"]
+                        .iter()
+                        .any(|k| node.get(k).is_some_and(|v| !v.is_null()));
+                    let own = crate::lower::compose::label(
+                        node.get("labels"),
+                        crate::lower::kubernetes::IGNORE_ANNOTATION,
+                    );
+                    if !fragment || own.is_some() {
+                        continue;
+                    }
+                    for label in labels.of(*base, at) {
+                        added.push(Suppression {
+                            scope: Scope::Range(entry.key.span.join(node.span)),
+                            rules: std::sync::Arc::clone(&label.rules),
+                            location: crate::diagnostic::Location::new(overlay, entry.key.span),
+                            service: crate::suppress::subject(
+                                overlay,
+                                entry.key.report_span().start,
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    suppressions.extend(added);
 }
 
 /// Put what judging found into the model.
