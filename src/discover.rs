@@ -162,7 +162,7 @@ pub fn classify_name(path: &Path) -> Option<FileKind> {
 
 /// compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml, docker-compose.*.yml,
 /// compose.*.yaml (and the .yml/.yaml variants of each).
-fn is_compose_name(lower: &str) -> bool {
+pub(crate) fn is_compose_name(lower: &str) -> bool {
     let stem = lower
         .strip_suffix(".yaml")
         .or_else(|| lower.strip_suffix(".yml"));

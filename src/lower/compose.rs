@@ -243,6 +243,14 @@ pub(crate) fn label<'n>(labels: Option<&'n Node>, key: &str) -> Option<(&'n str,
     }
 }
 
+/// Whether a service definition names nothing to run (neither `image`, `build` nor
+/// `extends`): compose refuses it alone, so it is a fragment of an `-f` overlay.
+pub(crate) fn is_fragment(node: &Node) -> bool {
+    !["image", "build", "extends"]
+        .iter()
+        .any(|k| node.get(k).is_some_and(|v| !v.is_null()))
+}
+
 /// A `stop_signal:` value as written (`None` when it names no signal: a variable).
 pub(crate) fn written_stop_signal(file: FileId, value: &Node) -> Option<Fact<Signal>> {
     value
@@ -631,11 +639,7 @@ pub(crate) fn service(
     // wins in any merge: its `stop_signal`, and its command with its grace period when it
     // writes both (the environment the files before it give is not known).
     let written = |key: &str| view.get(key).is_some_and(|(_, v)| !v.is_null());
-    let overlay = !view.layers.iter().any(|(_, n)| {
-        ["image", "build", "extends"]
-            .iter()
-            .any(|k| n.get(k).is_some_and(|v| !v.is_null()))
-    });
+    let overlay = view.layers.iter().all(|(_, n)| is_fragment(n));
     let (processes, kill_deadline, drain_annotation) = if !overlay {
         (vec![process], kill_deadline, drain_annotation)
     } else if written("command") && written("stop_grace_period") {

@@ -700,16 +700,11 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
 }
 
 /// Whether a file name is that of an `-f` overlay beside a base file: `compose.prod.yaml`,
-/// `docker-compose.staging.yml` (not the default override file).
+/// `docker-compose.staging.yml` (a compose name that is neither a base nor an override name).
 fn overlay_name(name: &str) -> bool {
-    let stem = name
-        .strip_suffix(".yaml")
-        .or_else(|| name.strip_suffix(".yml"));
-    stem.and_then(|s| {
-        s.strip_prefix("compose.")
-            .or_else(|| s.strip_prefix("docker-compose."))
-    })
-    .is_some_and(|env| !env.is_empty() && env != "override")
+    crate::discover::is_compose_name(name)
+        && !BASE_NAMES.contains(&name)
+        && !OVERRIDE_NAMES.contains(&name)
 }
 
 /// The ignore labels of a base file's services reach the fragments of the same services in the
@@ -750,9 +745,7 @@ fn overlay_labels(files: &Files, compose: &[(FileId, &str)], suppressions: &mut 
                         continue;
                     };
                     let node = &entry.value;
-                    let fragment = !["image", "build", "extends"]
-                        .iter()
-                        .any(|k| node.get(k).is_some_and(|v| !v.is_null()));
+                    let fragment = crate::lower::compose::is_fragment(node);
                     let own = crate::lower::compose::label(
                         node.get("labels"),
                         crate::lower::kubernetes::IGNORE_ANNOTATION,

@@ -1178,7 +1178,6 @@ const VHOST_FOLDERS: &[&str] = &[
     "sites",
 ];
 
-/// What an include that matches no file of the scan most likely holds.
 /// `conf.d/*.conf`, `/etc/nginx/conf.d/default.conf`: a pattern of a vhost folder (whatever it
 /// matched in the scan: the image may hold more there).
 fn in_vhost_folder(pattern: &str) -> bool {
@@ -1191,16 +1190,14 @@ fn in_vhost_folder(pattern: &str) -> bool {
 
 /// `conf.d/*.conf`, `/etc/nginx/sites-enabled/*`: a glob over a vhost folder.
 fn is_vhost_glob(pattern: &str) -> bool {
-    let path = Path::new(pattern);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let folder = path
-        .parent()
-        .and_then(|p| p.file_name())
+    let name = Path::new(pattern)
+        .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("");
-    name.contains(['*', '?', '[']) && VHOST_FOLDERS.contains(&folder)
+    name.contains(['*', '?', '[']) && in_vhost_folder(pattern)
 }
 
+/// What an include that matches no file of the scan most likely holds.
 fn classify_unresolved(pattern: &str) -> IncludeKind {
     let path = Path::new(pattern);
     let name = path
@@ -1240,13 +1237,7 @@ fn classify_unresolved(pattern: &str) -> IncludeKind {
         return IncludeKind::Harmless;
     }
     // `include conf.d/*.conf;`: a glob over a vhost folder brings in server blocks.
-    let wildcard = name.contains(['*', '?', '[']);
-    let folder = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
-    if wildcard && VHOST_FOLDERS.contains(&folder) {
+    if is_vhost_glob(pattern) {
         return IncludeKind::Harmless;
     }
     IncludeKind::Unknown
