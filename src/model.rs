@@ -509,6 +509,9 @@ impl HiddenEnv {
 pub struct ConfigMounts {
     pub config_named: bool,
     pub host_folders: Vec<String>,
+    /// Host paths bound where nginx reads its configuration (`/etc/nginx/...`), each with its
+    /// path in the container (cleaned): `("./sites", "/etc/nginx/conf.d")`.
+    pub nginx: Vec<(String, String)>,
 }
 
 impl Process {

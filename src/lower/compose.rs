@@ -293,19 +293,34 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
         if target.is_some_and(crate::drain::is_default_config_name) {
             mounts.config_named = true;
         }
+        // A host path (a named volume is no file of the repository), rebased when written in
+        // a template of another folder; `None` when that folder cannot be named from here.
+        let host =
+            source
+                .filter(|s| s.starts_with(['.', '/', '~', '$']))
+                .map(|source| match moved {
+                    _ if source.starts_with(['/', '~', '$']) => Some(source.to_string()),
+                    None => Some(source.to_string()),
+                    Some(Some(way)) => Some(crate::link::globs::clean(&format!("{way}/{source}"))),
+                    // Written in a file of a folder the own file's cannot name.
+                    Some(None) => None,
+                });
+        // nginx configuration bound where nginx reads it (`./sites:/etc/nginx/conf.d`).
+        if let (Some(Some(host)), Some(target)) = (&host, target) {
+            let target = crate::link::globs::clean(target.trim());
+            if !host.starts_with(['~', '$'])
+                && crate::formats::nginx::include::under_conventional_prefix(&target)
+                && mounts.nginx.len() < MAX_NGINX_MOUNTS
+            {
+                mounts.nginx.push((host.clone(), target));
+            }
+        }
         // A host path bound into a system folder (the time zone, the Docker socket, logs)
         // is not where the server runs: its files do not matter.
         if target.is_some_and(in_system_folder) {
             continue;
         }
-        if let Some(source) = source.filter(|s| s.starts_with(['.', '/', '~', '$'])) {
-            let source = match moved {
-                _ if source.starts_with(['/', '~', '$']) => Some(source.to_string()),
-                None => Some(source.to_string()),
-                Some(Some(way)) => Some(crate::link::globs::clean(&format!("{way}/{source}"))),
-                // Written in a file of a folder the own file's cannot name.
-                Some(None) => None,
-            };
+        if let Some(source) = host {
             match source {
                 Some(source)
                     if !source.starts_with(['~', '$']) && mounts.host_folders.len() < 16 =>
@@ -319,6 +334,9 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
     }
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
 }
+
+/// How many nginx bind mounts of one service are kept (a realistic one has a few).
+const MAX_NGINX_MOUNTS: usize = 64;
 
 /// Whether a path in a container is in a folder of the system's (`/etc`, `/dev`, `/proc`,
 /// `/sys`, `/run`, `/var/run`, `/var/log`, `/tmp`), which is no server's working directory.

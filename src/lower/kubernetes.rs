@@ -670,7 +670,7 @@ fn container(object: &Object<'_>, node: &Node, role: ProcessRole) -> Process {
     if config_named {
         process.mounts = Some(Box::new(crate::model::ConfigMounts {
             config_named,
-            host_folders: Vec::new(),
+            ..Default::default()
         }));
     }
     process.stop_signal = stop_signal.map(std::sync::Arc::new);

@@ -7,5 +7,6 @@ pub mod fly;
 pub mod images;
 pub mod kubernetes;
 pub mod nginx;
+pub mod nginx_placement;
 pub mod procfile;
 pub mod systemd;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::diagnostic::Location;
 use crate::discover::absolute_by_name;
 use crate::formats::nginx::{parse, Config, Directive, IncludeIndex, Pass, Scope, Upstream};
+use crate::lower::nginx_placement::Placements;
 use crate::source::FileId;
 
 /// One parsed nginx file.
@@ -307,7 +308,11 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
             under.entry(prefix).or_default().push(i);
         }
     }
-    let mut direct: Vec<Vec<DetectedImage>> = vec![Vec::new(); scan.files.len()];
+    // The images of the containers the scan's Dockerfiles and compose services put each file
+    // in (a compose service's `image: nginx:1.30` that mounts it), and the images that copy it
+    // from their context wherever they put it.
+    let mut direct: Vec<Vec<DetectedImage>> = scan.placed_images.clone();
+    direct.resize(scan.files.len(), Vec::new());
     for image in &model.images {
         let Some(context) = &image.context_dir else {
             continue;
@@ -894,6 +899,16 @@ pub struct Scan<'a> {
     /// Per file: it has no block of nginx's at its top level, only directives: a piece of
     /// some block.
     bare: Vec<bool>,
+    /// Per file: every container of the scan that holds it runs it as a server file of the
+    /// official image's own `nginx.conf` ([`Placements::runs_under_stock_main`]).
+    under_stock_main: Vec<bool>,
+    /// Per file: the nginx images of the containers the scan puts it in (see
+    /// [`detect_images`]).
+    placed_images: Vec<Vec<DetectedImage>>,
+    /// Per file of server blocks that no file of the scan includes: the files spliced into the
+    /// same `http` block beside it whose top level sets directives of that level (a
+    /// `conf.d/00-proxy.conf` of proxy-wide settings beside `conf.d/default.conf`), when any.
+    http_siblings: Vec<Option<Arc<[usize]>>>,
     /// Per file: its upstream blocks.
     pub upstreams: Vec<Vec<Upstream<'a>>>,
     /// Per file: included (directly or not) from inside a `stream { }` block.
@@ -1092,6 +1107,12 @@ type UpstreamsByPlace = HashMap<(String, bool), Vec<(usize, (usize, usize))>>;
 /// is unknown. `include conf.d/*.conf;` in each of 2,000 conf.d files brings in 4,000,000.
 pub const MAX_INCLUDE_EDGES: usize = 1_000_000;
 
+/// Files the includes of the scan may take from the containers that COPYs and mounts put
+/// files in, counted for each container they are taken through. Past it (a file put in
+/// hundreds of containers that each hold thousands of files), includes reach files by the
+/// repository's layout only, with a note.
+const MAX_PLACED_TARGETS: usize = 1_000_000;
+
 /// How deep a lookup follows `include`s inside included files; what lies deeper is unknown
 /// (nginx has no such limit; no real configuration comes near it).
 pub const MAX_INCLUDE_DEPTH: usize = 32;
@@ -1243,6 +1264,81 @@ fn classify_unresolved(pattern: &str) -> IncludeKind {
     IncludeKind::Unknown
 }
 
+/// Per file of server blocks that no file of the scan includes, the files whose top-level
+/// directives are at the same `http` level (see [`Scan::http_siblings`]): in the containers
+/// that run it under the official image's own `nginx.conf`, the other files there at
+/// `/etc/nginx/conf.d/*.conf`; otherwise, in a vhost folder (`conf.d/`, `sites-enabled/`),
+/// the files no file of the scan includes in that folder and the vhost folders beside it (the
+/// `nginx.conf` that includes one includes the others, as Debian's does).
+fn http_siblings(
+    files: &[NginxFile],
+    paths: &[PathBuf],
+    placements: &Placements,
+    under_stock_main: &[bool],
+    included_by: &[Vec<(usize, usize)>],
+    server_level: &[bool],
+) -> Vec<Option<Arc<[usize]>>> {
+    let n = files.len();
+    // A top level with a directive that is not a block: it sets something at the `http` level.
+    let sets_http: Vec<bool> = files
+        .iter()
+        .map(|f| f.config.directives.iter().any(|d| d.block.is_none()))
+        .collect();
+    let list = |mut list: Vec<usize>| -> Option<Arc<[usize]>> {
+        list.sort_unstable();
+        list.dedup();
+        (!list.is_empty()).then(|| list.into())
+    };
+    let mut out: Vec<Option<Arc<[usize]>>> = vec![None; n];
+    let mut by_units: HashMap<Vec<usize>, Option<Arc<[usize]>>> = HashMap::new();
+    let mut by_parent: HashMap<&Path, Vec<usize>> = HashMap::new();
+    let vhost_parent = |f: usize| {
+        in_vhost_folder(&paths[f].to_string_lossy())
+            .then(|| paths[f].parent().and_then(Path::parent))
+            .flatten()
+    };
+    for f in (0..n).filter(|&f| sets_http[f] && included_by[f].is_empty()) {
+        if let Some(parent) = vhost_parent(f) {
+            by_parent.entry(parent).or_default().push(f);
+        }
+    }
+    for f in (0..n).filter(|&f| server_level[f] && included_by[f].is_empty()) {
+        out[f] = if under_stock_main[f] {
+            let units = placements.stock_units(f);
+            by_units
+                .entry(units)
+                .or_insert_with_key(|units| {
+                    list(
+                        units
+                            .iter()
+                            .flat_map(|&u| placements.stock_vhosts(u))
+                            .filter(|&s| sets_http.get(s).copied().unwrap_or(false))
+                            .collect(),
+                    )
+                })
+                .clone()
+        } else if placements.of_file.get(f).is_none_or(Vec::is_empty) {
+            vhost_parent(f)
+                .and_then(|parent| by_parent.get(parent))
+                .and_then(|siblings| list(siblings.clone()))
+        } else {
+            None
+        };
+    }
+    out
+}
+
+/// The absolute path in a container that an include pattern names from a file at `here` there:
+/// as written when absolute, else under the configuration prefix `here` is in (`None` when it
+/// is in none).
+fn in_container(pattern: &str, here: &Path) -> Option<String> {
+    if pattern.starts_with('/') {
+        return Some(pattern.to_string());
+    }
+    let prefix = crate::formats::nginx::include::conventional_prefix(here.to_str()?)?;
+    Some(format!("{prefix}/{pattern}"))
+}
+
 /// The strongly connected components of the graph of `n` nodes whose successors are
 /// `successors(node)`: a component number per node, and how many components. A component is
 /// numbered after every component it reaches (iterative Tarjan: O(nodes + edges)).
@@ -1304,7 +1400,13 @@ fn strong_components<I: Iterator<Item = usize>>(
 
 impl<'a> Scan<'a> {
     pub fn new(files: &'a [NginxFile]) -> Scan<'a> {
-        Scan::with_include_limit(files, MAX_INCLUDE_EDGES)
+        Scan::with_include_limit(files, &Placements::default(), MAX_INCLUDE_EDGES)
+    }
+
+    /// [`Scan::new`] for files that `placements` puts into containers: an include also
+    /// reaches the files the containers its file is in hold at the path it names.
+    pub fn placed(files: &'a [NginxFile], placements: &Placements) -> Scan<'a> {
+        Scan::with_include_limit(files, placements, MAX_INCLUDE_EDGES)
     }
 
     /// [`Scan::new`] with `limit` in place of [`MAX_INCLUDE_EDGES`].
@@ -1345,9 +1447,25 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn with_include_limit(files: &'a [NginxFile], limit: usize) -> Scan<'a> {
+    fn with_include_limit(
+        files: &'a [NginxFile],
+        placements: &Placements,
+        limit: usize,
+    ) -> Scan<'a> {
         let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
         let index = IncludeIndex::new(&paths);
+        let unit_indices: Vec<IncludeIndex<'_>> = placements
+            .units
+            .iter()
+            .map(|unit| IncludeIndex::new(&unit.paths))
+            .collect();
+        // Within one container, by (pattern, container, folder of the including file there).
+        let mut placed_resolutions: HashMap<(&str, usize, Option<&Path>), Vec<usize>> =
+            HashMap::new();
+        // Files taken from the containers' resolutions in all (the same file through several
+        // containers counts for each): past it, includes reach files by the layout only.
+        let mut placed_left = MAX_PLACED_TARGETS;
+        let mut placed_cut = false;
         let n = files.len();
         let mut sites: Vec<Vec<IncludeSite<'a>>> = Vec::with_capacity(n);
         let mut included_by: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
@@ -1368,7 +1486,56 @@ impl<'a> Scan<'a> {
                     let found = resolutions
                         .entry((pattern, paths[i].parent()))
                         .or_insert_with(|| index.resolve(pattern, &paths[i], &[]));
-                    let targets: Vec<usize> = found.iter().copied().filter(|&t| t != i).collect();
+                    let mut targets: Vec<usize> =
+                        found.iter().copied().filter(|&t| t != i).collect();
+                    // In each container the file is in: the files there at the path named.
+                    let places = placements.of_file.get(i).map_or(&[][..], Vec::as_slice);
+                    for &(u, at) in places {
+                        let (Some(unit), Some(unit_index)) =
+                            (placements.units.get(u), unit_indices.get(u))
+                        else {
+                            continue;
+                        };
+                        let Some(here) = unit.paths.get(at) else {
+                            continue;
+                        };
+                        let found = placed_resolutions
+                            .entry((pattern, u, here.parent()))
+                            .or_insert_with(|| {
+                                in_container(pattern, here)
+                                    .map(|p| unit_index.resolve_absolute(&p))
+                                    .unwrap_or_default()
+                            });
+                        if placed_cut {
+                            break;
+                        }
+                        let Some(left) = placed_left.checked_sub(found.len()) else {
+                            placed_cut = true;
+                            notes.push(format!(
+                                "{}: nginx `include`s reach more than \
+                                     {MAX_PLACED_TARGETS} files through the containers that \
+                                     COPYs and mounts put files in; from here on they reach \
+                                     files by the repository's layout only",
+                                file.path
+                            ));
+                            break;
+                        };
+                        placed_left = left;
+                        targets.extend(
+                            found
+                                .iter()
+                                .filter_map(|&k| unit.files.get(k).copied())
+                                .filter(|&t| t != i),
+                        );
+                        // More than the includes left may bring in: cut below anyway.
+                        if targets.len() > edges_left {
+                            break;
+                        }
+                    }
+                    if !places.is_empty() {
+                        targets.sort_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
+                        targets.dedup();
+                    }
                     if targets.is_empty() {
                         classify_unresolved(pattern)
                     } else if let Some(left) = edges_left.checked_sub(targets.len()) {
@@ -1398,7 +1565,28 @@ impl<'a> Scan<'a> {
             }
             sites.push(list);
         }
-        drop(resolutions);
+        drop((resolutions, placed_resolutions, unit_indices));
+        let under_stock_main: Vec<bool> = (0..n)
+            .map(|f| placements.runs_under_stock_main(f))
+            .collect();
+        notes.extend(placements.notes.iter().cloned());
+        let mut placed_images: Vec<Vec<DetectedImage>> = vec![Vec::new(); n];
+        for (list, places) in placed_images.iter_mut().zip(&placements.of_file) {
+            for &(u, _) in places {
+                // Which defaults apply is all [`detect_images`] asks of them: one image per
+                // answer is enough (a file in a hundred containers keeps two at most).
+                let Some(image) = placements.units.get(u).and_then(|u| u.image.as_ref()) else {
+                    continue;
+                };
+                let new = image.version.has_new_upstream_defaults();
+                if !list
+                    .iter()
+                    .any(|i| i.version.has_new_upstream_defaults() == new)
+                {
+                    list.push(image.clone());
+                }
+            }
+        }
         let resolved = |f: usize| sites[f].iter().flat_map(IncludeSite::targets);
         // The `include conf.d/*.conf;` of a vhost folder that matched no file of the scan: a
         // file of server blocks the scan holds elsewhere (`nginx/default.conf`, copied there
@@ -1436,6 +1624,14 @@ impl<'a> Scan<'a> {
                     && !blocks().any(|d| matches!(d.name.as_str(), "http" | "events" | "stream"))
             })
             .collect();
+        let http_siblings = http_siblings(
+            files,
+            &paths,
+            placements,
+            &under_stock_main,
+            &included_by,
+            &server_level,
+        );
 
         // Files reachable through the includes of each root file (walked over the components
         // of files that include each other, so a root that reaches 2,000 files which all
@@ -1704,6 +1900,9 @@ impl<'a> Scan<'a> {
             vhost_sites,
             server_level,
             bare,
+            under_stock_main,
+            placed_images,
+            http_siblings,
             included_by,
             upstreams,
             in_stream,
@@ -2851,7 +3050,69 @@ impl<'a> Scan<'a> {
             out.push(Lookup::Unknown);
             return;
         }
-        if !self.server_level.get(file).copied().unwrap_or(false) || self.vhost_sites.is_empty() {
+        if !self.server_level.get(file).copied().unwrap_or(false) {
+            out.push(Lookup::Default);
+            return;
+        }
+        // What the files spliced into the same `http` block beside it set there.
+        if let Some(siblings) = self.http_siblings.get(file).and_then(Option::as_ref) {
+            let mut set: Vec<(usize, Entries<'a>)> = Vec::new();
+            for &sibling in siblings.iter() {
+                if sibling == file || visiting.contains(&sibling) {
+                    continue;
+                }
+                let Some(left) = steps.checked_sub(1) else {
+                    out.push(Lookup::Unknown);
+                    return;
+                };
+                *steps = left;
+                let directives = self.files[sibling].config.directives.as_slice();
+                let (entries, unknown) = self.level_set(sibling, directives, name, only, steps);
+                if unknown {
+                    out.push(Lookup::Unknown);
+                    return;
+                }
+                if !entries.is_empty() {
+                    set.push((sibling, entries));
+                }
+            }
+            let level_of = |sibling| Level {
+                file: sibling,
+                block: None,
+            };
+            match set.len() {
+                0 => {}
+                1 => {
+                    if let Some((sibling, entries)) = set.pop() {
+                        out.push(Lookup::Set {
+                            entries,
+                            level: level_of(sibling),
+                        });
+                    }
+                    return;
+                }
+                _ => {
+                    // One level, written in several files: their lines together.
+                    let first = set.first().map_or(file, |(sibling, _)| *sibling);
+                    let entries: Vec<Entry<'a>> = set
+                        .iter()
+                        .flat_map(|(_, entries)| entries.iter().copied())
+                        .collect();
+                    out.push(Lookup::Set {
+                        entries: Entries::from(entries),
+                        level: level_of(first),
+                    });
+                    return;
+                }
+            }
+        }
+        if self.vhost_sites.is_empty() {
+            out.push(Lookup::Default);
+            return;
+        }
+        // The scan's Dockerfiles and compose services put it in `conf.d` of containers that
+        // run the official image's own nginx.conf: its `http` block sets nginx's defaults.
+        if self.under_stock_main.get(file).copied().unwrap_or(false) {
             out.push(Lookup::Default);
             return;
         }
@@ -2918,6 +3179,11 @@ impl<'a> Scan<'a> {
                 .unwrap_or(path);
             match level.block {
                 Some(_) => format!("inherited from {what} of {name}, which includes this file"),
+                // The top of a file no file of the scan includes: one spliced into the same
+                // `http` block beside this one ([`Scan::http_siblings`]).
+                None if self.included_by[level.file].is_empty() => {
+                    format!("inherited from the `http` level, set in {name} beside this file")
+                }
                 None => format!("inherited from {name}, included at this level"),
             }
         }
@@ -3763,7 +4029,7 @@ mod tests {
             ));
         }
         // nginx.conf brings in 3 files, each conf.d file the 2 others: 9 in all.
-        let scan = Scan::with_include_limit(&files, 9);
+        let scan = Scan::with_include_limit(&files, &Placements::default(), 9);
         assert!(scan.notes.is_empty(), "{:?}", scan.notes);
         let lookup = |scan: &Scan<'_>| {
             let pass = &scan.passes[0];
@@ -3775,7 +4041,7 @@ mod tests {
         assert!(lookup(&scan).starts_with("[Set"), "{}", lookup(&scan));
         assert_components_agree_with_walks(&scan);
 
-        let scan = Scan::with_include_limit(&files, 6);
+        let scan = Scan::with_include_limit(&files, &Placements::default(), 6);
         assert_eq!(
             scan.notes,
             [

@@ -31,8 +31,10 @@ pub struct RuleContext<'a> {
 impl<'a> RuleContext<'a> {
     /// The nginx files of the scan with their `include` relations, built on first use.
     pub fn nginx_scan(&self) -> &crate::lower::nginx::Scan<'a> {
-        self.nginx_scan
-            .get_or_init(|| crate::lower::nginx::Scan::new(&self.model.nginx))
+        self.nginx_scan.get_or_init(|| {
+            let placements = crate::lower::nginx_placement::placements(self.model, self.files);
+            crate::lower::nginx::Scan::placed(&self.model.nginx, &placements)
+        })
     }
 }
 

@@ -29,6 +29,20 @@ pub const CONVENTIONAL_PREFIXES: &[&str] = &[
     "/etc/openresty",
 ];
 
+/// The conventional prefix ([`CONVENTIONAL_PREFIXES`]) that an absolute path in a container is
+/// at or under (`/etc/nginx` for `/etc/nginx/conf.d/shop.conf`), compared lexically.
+pub fn conventional_prefix(path: &str) -> Option<&'static str> {
+    CONVENTIONAL_PREFIXES.iter().copied().find(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// Whether an absolute path in a container is where nginx reads its configuration.
+pub fn under_conventional_prefix(path: &str) -> bool {
+    conventional_prefix(path).is_some()
+}
+
 /// The scanned files an `include` pattern refers to (sorted; empty when none match).
 /// `including_file` and `scanned` must use the same base (both relative to the scan root, or
 /// both absolute). `prefixes` defaults to [`CONVENTIONAL_PREFIXES`] when empty. To resolve
@@ -98,6 +112,16 @@ impl<'a> IncludeIndex<'a> {
             return Vec::new();
         }
         self.relative_to_ancestors(pattern_path, including_file, globs)
+    }
+
+    /// The indices of the files an absolute pattern matches as written (no other base tried),
+    /// sorted by path: for paths of one container, where the pattern means what it says.
+    pub fn resolve_absolute(&self, pattern: &str) -> Vec<usize> {
+        let path = Path::new(pattern);
+        if !path.is_absolute() {
+            return Vec::new();
+        }
+        self.matching(&components(path), &mut HashMap::new())
     }
 
     fn relative_to_ancestors(

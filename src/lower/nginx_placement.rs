@@ -1,0 +1,685 @@
+//! Where the scan's nginx files are in the containers that run them: copied by a Dockerfile of
+//! the scan (`COPY sites/ /etc/nginx/conf.d/`) or bound by a compose service
+//! (`./sites:/etc/nginx/conf.d`). An `include` names a path in the container
+//! (`include /etc/nginx/conf.d/*.conf;`), so within one container it reaches the files put
+//! there, wherever they sit in the repository. Paths are compared lexically; nothing is read.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::discover::absolute_by_name;
+use crate::formats::nginx::include::{glob_match, under_conventional_prefix};
+use crate::model::{Image, Model, Platform};
+use crate::source::Files;
+
+/// How many (container, file) placements are kept in all: a realistic repository has a few
+/// per nginx image. Past it, the rest are not followed, with a note.
+const MAX_PLACEMENTS: usize = 100_000;
+
+/// Where the official image's `nginx.conf` takes server blocks from, and where it is.
+const STOCK_MAIN: &str = "/etc/nginx/nginx.conf";
+const STOCK_VHOSTS: &str = "/etc/nginx/conf.d";
+/// Where the official image's entrypoint reads `*.template` files from (each is written, its
+/// variables substituted, to the same relative path under [`STOCK_VHOSTS`]).
+const STOCK_TEMPLATES: &str = "/etc/nginx/templates";
+
+/// Images built by nginx's maintainers (and their mirrors): their `nginx.conf` includes
+/// `/etc/nginx/conf.d/*.conf` in its `http` block and sets no proxy directive.
+const OFFICIAL_IMAGES: &[&str] = &[
+    "nginx",
+    "library/nginx",
+    "docker.io/nginx",
+    "docker.io/library/nginx",
+    "nginxinc/nginx-unprivileged",
+    "docker.io/nginxinc/nginx-unprivileged",
+    "public.ecr.aws/nginx/nginx",
+    "mirror.gcr.io/library/nginx",
+];
+
+/// One container: an image the scan builds, or a compose service.
+#[derive(Debug, Default)]
+pub struct Unit {
+    /// Whether it runs the official image's own `nginx.conf` when no file of the scan is put
+    /// in its place (its base is an official nginx image).
+    official: bool,
+    /// An image that a compose service of the scan runs: the service's container (with its
+    /// mounts) is where it runs, not the image alone.
+    superseded: bool,
+    /// The nginx image it runs, when its base is one tagged with nginx's version.
+    pub image: Option<crate::lower::nginx::DetectedImage>,
+    /// Paths in the container, each with the nginx file of the scan there (an index into the
+    /// scan's files); one file may be at several paths.
+    pub paths: Vec<PathBuf>,
+    pub files: Vec<usize>,
+    /// A path → its index in `paths`.
+    index: HashMap<PathBuf, usize>,
+}
+
+impl Unit {
+    /// Puts `file` at `path`: what a later COPY or a mount puts at the same path replaces it.
+    fn put(&mut self, path: PathBuf, file: usize) {
+        match self.index.get(&path) {
+            Some(&at) => {
+                if let Some(slot) = self.files.get_mut(at) {
+                    *slot = file;
+                }
+            }
+            None => {
+                self.index.insert(path.clone(), self.paths.len());
+                self.paths.push(path);
+                self.files.push(file);
+            }
+        }
+    }
+
+    /// Whether the container runs the official image's `nginx.conf`: nothing of the scan is
+    /// put in its place.
+    pub fn runs_stock_main(&self) -> bool {
+        self.official && !self.index.contains_key(Path::new(STOCK_MAIN))
+    }
+}
+
+/// The containers of the scan that hold nginx files, and where each file is in them.
+#[derive(Debug, Default)]
+pub struct Placements {
+    pub units: Vec<Unit>,
+    /// Per nginx file of the scan: `(unit, index into that unit's paths)`.
+    pub of_file: Vec<Vec<(usize, usize)>>,
+    pub notes: Vec<String>,
+}
+
+impl Placements {
+    /// Whether `file` runs, in every container the scan puts it in, as a server file of the
+    /// official image's own `nginx.conf` (`/etc/nginx/conf.d/*.conf` there): its `http` block
+    /// is nginx's defaults. `false` when it is put in no container.
+    pub fn runs_under_stock_main(&self, file: usize) -> bool {
+        let Some(places) = self.of_file.get(file).filter(|p| !p.is_empty()) else {
+            return false;
+        };
+        // Per container that runs it (in order: the places of one container are together):
+        // whether one of its places there is a server file of the official nginx.conf.
+        let mut verdicts: Vec<(usize, bool)> = Vec::new();
+        for &(u, at) in places {
+            let Some(unit) = self.units.get(u).filter(|unit| !unit.superseded) else {
+                continue;
+            };
+            let stock =
+                unit.runs_stock_main() && unit.paths.get(at).is_some_and(|p| is_stock_vhost(p));
+            match verdicts.last_mut() {
+                Some((last, verdict)) if *last == u => *verdict |= stock,
+                _ => verdicts.push((u, stock)),
+            }
+        }
+        !verdicts.is_empty() && verdicts.iter().all(|&(_, stock)| stock)
+    }
+}
+
+impl Placements {
+    /// The containers that run `file` under the official image's own `nginx.conf` (sorted).
+    pub fn stock_units(&self, file: usize) -> Vec<usize> {
+        let mut units: Vec<usize> = self
+            .of_file
+            .get(file)
+            .into_iter()
+            .flatten()
+            .map(|&(u, _)| u)
+            .filter(|&u| {
+                self.units
+                    .get(u)
+                    .is_some_and(|unit| !unit.superseded && unit.runs_stock_main())
+            })
+            .collect();
+        units.sort_unstable();
+        units.dedup();
+        units
+    }
+
+    /// The files of container `unit` that its official `nginx.conf` includes in its `http`
+    /// block (at `/etc/nginx/conf.d/*.conf`).
+    pub fn stock_vhosts(&self, unit: usize) -> impl Iterator<Item = usize> + '_ {
+        self.units.get(unit).into_iter().flat_map(|unit| {
+            unit.paths
+                .iter()
+                .zip(&unit.files)
+                .filter(|(path, _)| is_stock_vhost(path))
+                .map(|(_, &file)| file)
+        })
+    }
+}
+
+/// `/etc/nginx/conf.d/<name>.conf`: a file the official `nginx.conf` includes.
+fn is_stock_vhost(path: &Path) -> bool {
+    path.parent() == Some(Path::new(STOCK_VHOSTS))
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| glob_match(b"*.conf", n.as_bytes()))
+}
+
+/// Whether an image reference names an official nginx image (any tag or digest).
+fn is_official(image: &str) -> bool {
+    let image = image.trim();
+    if image.contains('$') {
+        return false;
+    }
+    let name = image.split('@').next().unwrap_or("");
+    let name = match name.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => name,
+    };
+    OFFICIAL_IMAGES.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// The nginx files of the scan by path, for finding what a COPY source or a mount names.
+struct Tree {
+    /// Every file's absolute (lexical) path.
+    paths: Vec<PathBuf>,
+    /// A path → the files at it or under it.
+    under: HashMap<PathBuf, Vec<usize>>,
+}
+
+impl Tree {
+    fn new(paths: Vec<PathBuf>) -> Tree {
+        let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (i, path) in paths.iter().enumerate() {
+            for prefix in path.ancestors() {
+                under.entry(prefix.to_path_buf()).or_default().push(i);
+            }
+        }
+        Tree { paths, under }
+    }
+
+    /// The files at `host` or under it, each with its path below `host` (empty for itself).
+    fn at_or_under<'t>(&'t self, host: &'t Path) -> impl Iterator<Item = (usize, &'t Path)> + 't {
+        self.under
+            .get(host)
+            .into_iter()
+            .flatten()
+            .filter_map(move |&i| {
+                let rest = self.paths.get(i)?.strip_prefix(host).ok()?;
+                Some((i, rest))
+            })
+    }
+}
+
+/// What makes a compose service's container, for includes: whether it runs an official
+/// image, the image of the scan it runs (its unit), and its mounts (host path, container path).
+type ComposeContainer = (
+    bool,
+    Option<usize>,
+    Option<(String, Option<crate::diagnostic::Location>)>,
+    Vec<(PathBuf, PathBuf)>,
+);
+
+/// What makes two containers the same: whether official, whether superseded, the image and
+/// where it is written, and the files at their places.
+type UnitKey<'u> = (
+    bool,
+    bool,
+    Option<(&'u str, Option<crate::diagnostic::Location>)>,
+    &'u [PathBuf],
+    &'u [usize],
+);
+
+/// Where the scan's Dockerfiles and compose services put its nginx files.
+pub fn placements(model: &Model, files: &Files) -> Placements {
+    let mut out = Placements {
+        of_file: vec![Vec::new(); model.nginx.len()],
+        ..Placements::default()
+    };
+    let wanted = !model.nginx.is_empty()
+        && (model.images.iter().any(copies_nginx)
+            || model.workloads.iter().any(|w| !nginx_mounts(w).is_empty()));
+    if !wanted {
+        return out;
+    }
+    let tree = Tree::new(
+        model
+            .nginx
+            .iter()
+            .map(|f| absolute_by_name(Path::new(&f.path)))
+            .collect(),
+    );
+    let mut budget = MAX_PLACEMENTS;
+    let base_of = |image: &Image| {
+        model
+            .workloads
+            .get(image.workload)
+            .and_then(|w| w.base_image.as_deref())
+    };
+    // What each image puts, kept for the compose services that run it.
+    let mut image_units: HashMap<usize, usize> = HashMap::new();
+    // The compose containers made so far, by what makes them: services that run the same
+    // image with the same mounts are one container for includes.
+    let mut made: std::collections::HashSet<ComposeContainer> = std::collections::HashSet::new();
+    for (i, image) in model.images.iter().enumerate() {
+        if !copies_nginx(image) {
+            continue;
+        }
+        let base = base_of(image);
+        let mut unit = Unit {
+            official: base.is_some_and(|b| is_official(&b.value)),
+            image: base.and_then(detected),
+            ..Unit::default()
+        };
+        copy_into(&mut unit, image, &tree, &mut budget);
+        if !unit.paths.is_empty() {
+            image_units.insert(i, out.units.len());
+            out.units.push(unit);
+        }
+    }
+    for workload in &model.workloads {
+        let mounts = nginx_mounts(workload);
+        if workload.platform != Platform::Compose || mounts.is_empty() {
+            continue;
+        }
+        let base = workload.base_image.as_deref().or_else(|| {
+            workload
+                .image
+                .and_then(|i| model.images.get(i))
+                .and_then(base_of)
+        });
+        let mut unit = Unit {
+            official: base.is_some_and(|b| is_official(&b.value)),
+            image: base.and_then(detected),
+            ..Unit::default()
+        };
+        let folder = Path::new(files.path(workload.location.file))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let targets: Vec<(PathBuf, PathBuf)> = mounts
+            .iter()
+            .map(|(host, target)| {
+                let host = if host.starts_with('/') {
+                    absolute_by_name(Path::new(host))
+                } else {
+                    absolute_by_name(&folder.join(host))
+                };
+                (host, PathBuf::from(target))
+            })
+            .collect();
+        let from = workload.image.and_then(|i| image_units.get(&i)).copied();
+        let image = unit.image.as_ref().map(|i| (i.image.clone(), i.location));
+        if !made.insert((unit.official, from, image, targets.clone())) {
+            continue;
+        }
+        // The image's files, but for those a bind mount covers (it hides what is there).
+        if let Some(from) = from {
+            if let Some(image) = out.units.get_mut(from) {
+                image.superseded = true;
+                let kept: Vec<(PathBuf, usize)> = image
+                    .paths
+                    .iter()
+                    .zip(&image.files)
+                    .filter(|(path, _)| !targets.iter().any(|(_, t)| path.starts_with(t)))
+                    .map(|(path, &file)| (path.clone(), file))
+                    .collect();
+                for (path, file) in kept {
+                    unit.put(path, file);
+                }
+            }
+        }
+        for (host, target) in &targets {
+            for (file, rest) in tree.at_or_under(host) {
+                let Some(left) = budget.checked_sub(1) else {
+                    break;
+                };
+                budget = left;
+                unit.put(target.join(rest), file);
+            }
+        }
+        if !unit.paths.is_empty() {
+            out.units.push(unit);
+        }
+    }
+    if budget == 0 {
+        out.notes.push(format!(
+            "nginx files put into containers by COPYs and mounts: more than {MAX_PLACEMENTS} \
+             places; those past it are not followed (an `include` does not reach the files \
+             there)"
+        ));
+    }
+    for unit in &mut out.units {
+        add_templates(unit);
+    }
+    // Containers that hold the same files at the same places (a hundred compose services
+    // that mount one folder) are one for includes: kept once.
+    let mut seen: std::collections::HashSet<UnitKey<'_>> = std::collections::HashSet::new();
+    let keep: Vec<bool> = out
+        .units
+        .iter()
+        .map(|u| {
+            let image = u.image.as_ref().map(|i| (i.image.as_str(), i.location));
+            seen.insert((u.official, u.superseded, image, &u.paths, &u.files))
+        })
+        .collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    out.units.retain(|_| keep.next().unwrap_or(true));
+    for (u, unit) in out.units.iter().enumerate() {
+        for (at, &file) in unit.files.iter().enumerate() {
+            if let Some(list) = out.of_file.get_mut(file) {
+                list.push((u, at));
+            }
+        }
+    }
+    out
+}
+
+/// The nginx image (and its version) a container runs, from the image reference it starts from.
+fn detected(base: &crate::model::Fact<String>) -> Option<crate::lower::nginx::DetectedImage> {
+    Some(crate::lower::nginx::DetectedImage {
+        image: base.value.clone(),
+        version: crate::lower::nginx::nginx_image_version(&base.value)?,
+        location: base.location,
+    })
+}
+
+/// The mounts of nginx configuration of a compose service (see [`ConfigMounts::nginx`]).
+///
+/// [`ConfigMounts::nginx`]: crate::model::ConfigMounts::nginx
+fn nginx_mounts(workload: &crate::model::Workload) -> &[(String, String)] {
+    workload
+        .processes
+        .first()
+        .and_then(|p| p.mounts.as_deref())
+        .map_or(&[], |m| m.nginx.as_slice())
+}
+
+/// Whether an image COPYs something from its context to where nginx reads its configuration.
+fn copies_nginx(image: &Image) -> bool {
+    image.context_dir.is_some()
+        && image.copies.iter().any(|copy| {
+            copy.destination
+                .as_ref()
+                .is_some_and(|d| under_conventional_prefix(d.path().trim_end_matches('/')))
+        })
+}
+
+/// Puts what the image's COPYs bring from its context into `unit`, in their order (a later
+/// COPY to the same path wins). A source with wildcards in its last component only is matched
+/// against the files of its folder; other wildcards are not followed.
+fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
+    let Some(context) = image.context_dir.as_deref() else {
+        return;
+    };
+    let context = absolute_by_name(context);
+    for copy in &image.copies {
+        let Some(destination) = &copy.destination else {
+            continue;
+        };
+        if copy.unknown_contents {
+            continue;
+        }
+        let written = destination.path();
+        let into = PathBuf::from(written.trim_end_matches('/'));
+        if !under_conventional_prefix(&into.to_string_lossy()) {
+            continue;
+        }
+        let excluded = |name: &Path| {
+            let name = name.to_string_lossy();
+            copy.excludes
+                .iter()
+                .any(|pattern| glob_match(pattern.as_bytes(), name.as_bytes()))
+        };
+        for source in &copy.sources {
+            let source = source.trim_end_matches('/');
+            let (folder, last) = match source.rsplit_once('/') {
+                Some((folder, last)) => (folder, last),
+                None => ("", source),
+            };
+            if crate::link::contains_wildcards(folder) {
+                continue;
+            }
+            let mut put = |path: PathBuf, file: usize, unit: &mut Unit| {
+                if let Some(left) = budget.checked_sub(1) {
+                    *budget = left;
+                    unit.put(path, file);
+                }
+            };
+            if crate::link::contains_wildcards(last) {
+                // `COPY conf/*.conf /etc/nginx/conf.d/`: the matching files of the folder.
+                let folder = absolute_by_name(&context.join(folder));
+                for (file, rest) in tree.at_or_under(&folder) {
+                    let mut parts = rest.components();
+                    let (Some(name), None) = (parts.next(), parts.next()) else {
+                        continue;
+                    };
+                    let name = Path::new(name.as_os_str());
+                    if glob_match(last.as_bytes(), name.as_os_str().as_encoded_bytes())
+                        && !excluded(name)
+                    {
+                        put(into.join(name), file, unit);
+                    }
+                }
+                continue;
+            }
+            let host = absolute_by_name(&context.join(source));
+            for (file, rest) in tree.at_or_under(&host) {
+                let name = tree.paths.get(file).and_then(|p| p.file_name());
+                if name.is_some_and(|n| excluded(Path::new(n))) {
+                    continue;
+                }
+                if !rest.as_os_str().is_empty() {
+                    // A folder's contents go into the destination.
+                    put(into.join(rest), file, unit);
+                    continue;
+                }
+                let Some(name) = name else {
+                    continue;
+                };
+                if destination.is_directory() {
+                    put(into.join(name), file, unit);
+                } else {
+                    // A file at the destination, or into it when the image has that folder
+                    // (`COPY default.conf /etc/nginx/conf.d`): either place.
+                    put(into.clone(), file, unit);
+                    put(into.join(name), file, unit);
+                }
+            }
+        }
+    }
+}
+
+/// The official image's entrypoint writes each `/etc/nginx/templates/**/*.template`, its
+/// variables substituted, to the same path under `/etc/nginx/conf.d` without `.template`:
+/// the file is at that path too.
+fn add_templates(unit: &mut Unit) {
+    if !unit.official {
+        return;
+    }
+    let rendered: Vec<(PathBuf, usize)> = unit
+        .paths
+        .iter()
+        .zip(&unit.files)
+        .filter_map(|(path, &file)| {
+            let rest = path.strip_prefix(STOCK_TEMPLATES).ok()?;
+            let name = rest.to_str()?.strip_suffix(".template")?;
+            (!name.is_empty()).then(|| (Path::new(STOCK_VHOSTS).join(name), file))
+        })
+        .collect();
+    for (path, file) in rendered {
+        unit.put(path, file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// An `http` block that retries on 502/503, and one that leaves nginx's default.
+    const RETRIES: &str = "events {}\nhttp {\n    proxy_next_upstream error timeout http_502 http_503;\n    include /etc/nginx/conf.d/*.conf;\n}\n";
+    const DEFAULTS: &str =
+        "events {}\nhttp {\n    sendfile on;\n    include /etc/nginx/conf.d/*.conf;\n}\n";
+    /// Server blocks that pass to an upstream of two servers and set no retry themselves.
+    const VHOST: &str = "upstream shop {\n    server shop-1:8000;\n    server shop-2:8000;\n}\nserver {\n    listen 80;\n    location / {\n        proxy_pass http://shop;\n    }\n}\n";
+
+    /// The files (relative to the root) that get SL203 when `tree` is linted.
+    fn sl203(tree: &[(&str, &str)]) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in tree {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        let settings = crate::Settings::new(
+            crate::config::Config::default(),
+            crate::config::Selection::only(&["SL203"]),
+        );
+        let report = crate::lint_paths(&[dir.path().to_path_buf()], &settings).expect("lint");
+        let root = format!("{}/", dir.path().to_string_lossy());
+        let mut found: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let path = report.files.path(d.location.file);
+                path.strip_prefix(root.as_str()).unwrap_or(path).to_string()
+            })
+            .collect();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn copies_reach_the_include_of_their_container() {
+        // A glob source from a sibling folder, into the folder the http block includes.
+        let glob = [
+            ("deploy/nginx/nginx.conf", RETRIES),
+            ("deploy/vhosts/shop.conf", VHOST),
+            (
+                "Dockerfile",
+                "FROM nginx:1.27\nCOPY deploy/nginx/nginx.conf /etc/nginx/nginx.conf\nCOPY deploy/vhosts/*.conf /etc/nginx/conf.d/\n",
+            ),
+        ];
+        assert!(sl203(&glob).is_empty());
+        // A file to a folder the image has, written without a trailing `/`.
+        let into_folder = [
+            ("nginx/main.conf", RETRIES),
+            ("site/default.conf", VHOST),
+            (
+                "Dockerfile",
+                "FROM nginx:1.27\nCOPY nginx/main.conf /etc/nginx/nginx.conf\nCOPY site/default.conf /etc/nginx/conf.d\n",
+            ),
+        ];
+        assert!(sl203(&into_folder).is_empty());
+        // A folder's contents.
+        let folder = [
+            ("proxy/nginx.conf", RETRIES),
+            ("proxy/sites/shop.conf", VHOST),
+            (
+                "proxy/Dockerfile",
+                "FROM nginx:1.27\nCOPY . /etc/nginx/\nCOPY sites /etc/nginx/conf.d\n",
+            ),
+        ];
+        assert!(sl203(&folder).is_empty());
+    }
+
+    #[test]
+    fn a_later_copy_to_the_same_path_wins() {
+        let tree = [
+            ("nginx/nginx.conf", RETRIES),
+            ("nginx/nginx.plain.conf", DEFAULTS),
+            ("sites/shop.conf", VHOST),
+            (
+                "Dockerfile",
+                "FROM nginx:1.27\nCOPY nginx/nginx.conf /etc/nginx/nginx.conf\nCOPY nginx/nginx.plain.conf /etc/nginx/nginx.conf\nCOPY sites/ /etc/nginx/conf.d/\n",
+            ),
+        ];
+        assert_eq!(sl203(&tree), ["sites/shop.conf"]);
+    }
+
+    #[test]
+    fn containers_do_not_mix() {
+        // Two proxies of a monorepo: each image's vhosts under its own nginx.conf only.
+        let tree = [
+            ("a/nginx.conf", RETRIES),
+            ("a/vhosts/a.conf", VHOST),
+            (
+                "a/Dockerfile",
+                "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/nginx.conf\nCOPY vhosts/ /etc/nginx/conf.d/\n",
+            ),
+            ("b/nginx.conf", DEFAULTS),
+            ("b/vhosts/b.conf", VHOST),
+            (
+                "b/Dockerfile",
+                "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/nginx.conf\nCOPY vhosts/ /etc/nginx/conf.d/\n",
+            ),
+        ];
+        assert_eq!(sl203(&tree), ["b/vhosts/b.conf"]);
+    }
+
+    #[test]
+    fn a_server_file_in_an_image_with_its_own_nginx_conf_gets_the_defaults() {
+        // The nginx.conf beside it is not copied: the image's own one includes the file.
+        let tree = [
+            ("gateway/nginx.conf", RETRIES),
+            ("gateway/default.conf", VHOST),
+            (
+                "gateway/Dockerfile",
+                "FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\n",
+            ),
+        ];
+        assert_eq!(sl203(&tree), ["gateway/default.conf"]);
+        // An image that is not the official one: what its nginx.conf sets is not known.
+        let other = [
+            ("gateway/nginx.conf", RETRIES),
+            ("gateway/default.conf", VHOST),
+            (
+                "gateway/Dockerfile",
+                "FROM registry.example.com/base/nginx:1\nCOPY default.conf /etc/nginx/conf.d/default.conf\n",
+            ),
+        ];
+        assert!(sl203(&other).is_empty());
+    }
+
+    #[test]
+    fn compose_mounts_place_files_and_hide_the_image_folder_they_cover() {
+        let mounted = [
+            ("nginx/nginx.conf", RETRIES),
+            ("sites/shop.conf", VHOST),
+            (
+                "compose.yaml",
+                "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/nginx.conf:/etc/nginx/nginx.conf:ro\n      - ./sites:/etc/nginx/conf.d:ro\n",
+            ),
+        ];
+        assert!(sl203(&mounted).is_empty());
+        // The image copies its nginx.conf; the service mounts its vhosts over conf.d.
+        let over_image = [
+            ("proxy/nginx.conf", RETRIES),
+            (
+                "proxy/Dockerfile",
+                "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/nginx.conf\n",
+            ),
+            ("sites/shop.conf", VHOST),
+            (
+                "compose.yaml",
+                "services:\n  proxy:\n    build: ./proxy\n    volumes:\n      - ./sites:/etc/nginx/conf.d\n",
+            ),
+        ];
+        assert!(sl203(&over_image).is_empty());
+        // The same with the image's nginx.conf leaving the default: the true finding stays.
+        let mut plain = over_image;
+        plain[0].1 = DEFAULTS;
+        assert_eq!(sl203(&plain), ["sites/shop.conf"]);
+    }
+
+    #[test]
+    fn official_images_are_told_by_name() {
+        for image in [
+            "nginx",
+            "nginx:1.27-alpine",
+            "docker.io/library/nginx:stable",
+            "nginxinc/nginx-unprivileged:1.27",
+            "nginx@sha256:0123",
+        ] {
+            assert!(super::is_official(image), "{image}");
+        }
+        for image in [
+            "bitnami/nginx:1.27",
+            "openresty/openresty:alpine",
+            "nginx:${NGINX_VERSION}",
+            "localhost:5000/nginx",
+        ] {
+            assert!(!super::is_official(image), "{image}");
+        }
+    }
+}
