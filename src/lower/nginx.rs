@@ -896,8 +896,8 @@ pub struct Scan<'a> {
     /// Per file: its top level has `server` or `upstream` blocks and no `http`, `events` or
     /// `stream` one: it runs inside some `http` block.
     server_level: Vec<bool>,
-    /// Per file: it has no block of nginx's at its top level, only directives: a piece of
-    /// some block.
+    /// Per file: it has no block of nginx's at its top level but `location`s, only
+    /// directives: a piece of some block.
     bare: Vec<bool>,
     /// Per file: every container of the scan that holds it runs it as a server file of the
     /// official image's own `nginx.conf` ([`Placements::runs_under_stock_main`]).
@@ -1605,15 +1605,16 @@ impl<'a> Scan<'a> {
             }
         }
         // Files of directives only, no block of nginx's: pieces of some block (an included
-        // `includes/proxy-api.conf`).
+        // `includes/proxy-api.conf`). So are files of `location` blocks (`if`, `limit_except`):
+        // nginx allows them in a `server` or `location` only, never at the top.
         let bare: Vec<bool> = files
             .iter()
             .map(|file| {
-                !file
-                    .config
-                    .directives
-                    .iter()
-                    .any(|d| d.block.is_some() && NGINX_BLOCKS.contains(&d.name.as_str()))
+                !file.config.directives.iter().any(|d| {
+                    d.block.is_some()
+                        && NGINX_BLOCKS.contains(&d.name.as_str())
+                        && !matches!(d.name.as_str(), "location" | "if" | "limit_except")
+                })
             })
             .collect();
         let server_level: Vec<bool> = files
