@@ -1113,6 +1113,12 @@ pub const MAX_INCLUDE_EDGES: usize = 1_000_000;
 /// repository's layout only, with a note.
 const MAX_PLACED_TARGETS: usize = 1_000_000;
 
+/// How many vhost-folder `include`s of top-level files near a server-block file included by
+/// nothing ([`Scan::top_of_server_file`]) are followed as places it may run: a realistic folder
+/// has a few (`nginx.conf`, `nginx.staging.conf`). Past it, what they set is unknown, with a
+/// note.
+const MAX_NEAR_SITES: usize = 32;
+
 /// How deep a lookup follows `include`s inside included files; what lies deeper is unknown
 /// (nginx has no such limit; no real configuration comes near it).
 pub const MAX_INCLUDE_DEPTH: usize = 32;
@@ -3120,23 +3126,23 @@ impl<'a> Scan<'a> {
         // Those of configurations in the file's folder or a folder above it (a layout's
         // `nginx/nginx.conf` beside `nginx/default.conf` or above `nginx/sites/shop.conf`;
         // not another app's elsewhere in the repository).
-        let near: Vec<(usize, usize)> = Path::new(&self.files[file].path)
-            .ancestors()
-            .skip(1)
-            .take(2)
-            .filter_map(|folder| self.vhost_sites.get(folder))
-            .flatten()
-            .copied()
-            // A glob may hold the file; a path names one file, this one only by its name.
-            .filter(|&(includer, site)| {
-                let pattern = self.sites[includer][site].directive.arg(0).unwrap_or("");
-                is_vhost_glob(pattern)
-                    || Path::new(pattern).file_name()
-                        == Path::new(&self.files[file].path).file_name()
-            })
-            .collect();
+        let near = self.near_sites(file, MAX_NEAR_SITES + 1);
         if near.is_empty() {
             out.push(Lookup::Default);
+            return;
+        }
+        // A folder of dozens of configurations that each may run the file: which one does is
+        // not known, and following each for every server file costs their product.
+        if near.len() > MAX_NEAR_SITES {
+            let folder = Path::new(&self.files[file].path)
+                .parent()
+                .map_or(String::new(), |p| p.display().to_string());
+            self.note(format!(
+                "{folder}: more than {MAX_NEAR_SITES} vhost-folder `include`s of top-level files \
+                 in this folder or the one above may run the server-block files here; what their \
+                 `http` blocks set for them is taken as unknown"
+            ));
+            out.push(Lookup::Unknown);
             return;
         }
         // Under the image's own nginx.conf (nginx's defaults), or under each of those.
@@ -3150,6 +3156,70 @@ impl<'a> Scan<'a> {
                 return;
             }
         }
+    }
+
+    /// The vhost-folder `include`s (`(file, index into its sites)`) of top-level files in the
+    /// folder of `file` or the one above that may run it ([`Scan::top_of_server_file`]).
+    /// At most `limit` of them.
+    fn near_sites(&self, file: usize, limit: usize) -> Vec<(usize, usize)> {
+        let path = Path::new(&self.files[file].path);
+        path.ancestors()
+            .skip(1)
+            .take(2)
+            .filter_map(|folder| self.vhost_sites.get(folder))
+            .flatten()
+            .copied()
+            // A glob may hold the file; a path names one file, this one only by its name.
+            .filter(|&(includer, site)| {
+                let pattern = self.sites[includer][site].directive.arg(0).unwrap_or("");
+                is_vhost_glob(pattern) || Path::new(pattern).file_name() == path.file_name()
+            })
+            .take(limit)
+            .collect()
+    }
+
+    /// For a note about a file whose configurations disagree: what they are, and what else
+    /// than setting it in the location settles it. When a file of server blocks it belongs to
+    /// is included by nothing and may run under a top-level file beside it (a vhost-folder
+    /// `include` there) or under an image's own nginx.conf, it says so, naming those files;
+    /// otherwise "the blocks that include this file".
+    pub fn disagreement(&self, file: usize) -> (String, &'static str) {
+        let mut near: Vec<usize> = self
+            .roots_of(file)
+            .iter()
+            .filter(|&&r| {
+                self.server_level.get(r).copied().unwrap_or(false)
+                    && !self.under_stock_main.get(r).copied().unwrap_or(false)
+            })
+            .flat_map(|&r| self.near_sites(r, MAX_NEAR_SITES + 1))
+            .map(|(includer, _)| includer)
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        if near.is_empty() {
+            return (
+                "the blocks that include this file".to_string(),
+                ", or lint each top-level file alone with the files it includes, given as \
+                 arguments",
+            );
+        }
+        let mut names: Vec<&str> = near
+            .iter()
+            .take(3)
+            .map(|&f| self.files[f].path.as_str())
+            .collect();
+        if near.len() > names.len() {
+            names.push("…");
+        }
+        (
+            format!(
+                "the `http` block of {} (which may include it; no file of the scan does) and \
+                 an image's own nginx.conf",
+                names.join(", ")
+            ),
+            ", or let a Dockerfile `COPY` or a compose mount of the repository show where the \
+             file runs",
+        )
     }
 
     /// How a level relates to a place in `file` whose innermost block is `here`, for labels:

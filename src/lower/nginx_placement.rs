@@ -515,6 +515,11 @@ mod tests {
 
     /// The files (relative to the root) that get SL203 when `tree` is linted.
     fn sl203(tree: &[(&str, &str)]) -> Vec<String> {
+        lint(tree).0
+    }
+
+    /// [`sl203`] and the notes of the run.
+    fn lint(tree: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, text) in tree {
             let path = dir.path().join(name);
@@ -536,7 +541,42 @@ mod tests {
             })
             .collect();
         found.dedup();
-        found
+        let notes = report
+            .notes
+            .iter()
+            .map(|n| n.replace(root.as_str(), ""))
+            .collect();
+        (found, notes)
+    }
+
+    #[test]
+    fn a_server_file_nothing_includes_gets_a_note_naming_where_it_may_run() {
+        // No Dockerfile or compose file says where it runs: beside an nginx.conf whose http
+        // block retries (it may be copied under it) or under an image's own nginx.conf.
+        let tree = [("nginx/nginx.conf", RETRIES), ("nginx/default.conf", VHOST)];
+        let (found, notes) = lint(&tree);
+        assert!(found.is_empty());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with(
+                "nginx/default.conf: the `http` block of nginx/nginx.conf (which may include it; no file of the scan does) and an image's own nginx.conf set proxy_next_upstream differently"
+            ),
+            "{notes:?}"
+        );
+        assert!(notes[0].ends_with("or let a Dockerfile `COPY` or a compose mount of the repository show where the file runs"));
+        // Dozens of such configurations: unknown, one note for the folder.
+        let mains: Vec<(String, &str)> = (0..40)
+            .map(|i| (format!("nginx/main{i}.nginx.conf"), RETRIES))
+            .collect();
+        let mut many: Vec<(&str, &str)> = mains.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        many.push(("nginx/default.conf", VHOST));
+        many.push(("nginx/shop.conf", VHOST));
+        let (found, notes) = lint(&many);
+        assert!(found.is_empty());
+        assert_eq!(
+            notes,
+            ["nginx: more than 32 vhost-folder `include`s of top-level files in this folder or the one above may run the server-block files here; what their `http` blocks set for them is taken as unknown"]
+        );
     }
 
     #[test]

@@ -697,9 +697,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         }
         if let Some(directive) = unattributed {
             if noted.insert((p.file, directive)) {
+                let (blocks, settle) = scan.disagreement(p.file);
                 scan.note(format!(
-                    "{}: the blocks that include this file set {directive} differently, and which of them leave its proxy_pass lines without a retry on 502/503 is not told apart; SL203 does not judge that setting for them: set it in the location itself, or lint each top-level file alone with the files it includes, given as arguments",
-                    scan.files[p.file].path
+                    "{}: {} set {directive} differently, and which of them leave its proxy_pass lines without a retry on 502/503 is not told apart; SL203 does not judge that setting for them: set it in the location itself{}",
+                    scan.files[p.file].path,
+                    blocks,
+                    settle,
                 ));
             }
         }

@@ -677,9 +677,13 @@ fn report_disabled(
     for (i, s) in statuses.iter().enumerate() {
         if let (Status::Disagree(what), Some(p)) = (s, passes.get(i)) {
             // Once per file and setting (the scan keeps each note once).
+            let (blocks, settle) = scan.disagreement(p.file);
             scan.note(format!(
-                "{}: the blocks that include this file set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: set it in the location itself, or lint each top-level file alone with the files it includes, given as arguments",
-                scan.files[p.file].path, upstream.name
+                "{}: {} set {what} differently, so whether keep-alive to upstream `{}` works for its passes cannot be told; SL206 does not judge them: set it in the location itself{}",
+                scan.files[p.file].path,
+                blocks,
+                upstream.name,
+                settle,
             ));
         }
         if let Status::Disabled(d) = s {
