@@ -89,6 +89,10 @@ pub struct Diagnostic {
     /// it points at (an anchored block, an extended template) does not.
     /// Not part of any output.
     pub subject: Option<std::num::NonZeroU64>,
+    /// A stand-in for a finding the rule could not judge at this place (what is in effect there
+    /// is not known: [`crate::rules::Reporter::unjudged`]): never output; a suppression of the
+    /// rule that covers it is not called unused by SL001.
+    pub unjudged: bool,
 }
 
 impl Diagnostic {
@@ -109,6 +113,7 @@ impl Diagnostic {
             source: None,
             footer: None,
             subject: None,
+            unjudged: false,
         }
     }
 

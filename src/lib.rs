@@ -900,8 +900,13 @@ fn lint_sources(
         .filter(|w| w.compose.is_some() && w.processes.is_empty())
         .filter_map(|w| suppress::subject(w.location.file, w.location.span.start))
         .collect();
+    // The stand-ins for findings the rules could not judge: they only keep suppressions there
+    // from being called unused.
+    let (stand_ins, diagnostics): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        diagnostics.into_iter().partition(|d| d.unjudged);
     let mut diagnostics = finish(
         diagnostics,
+        stand_ins,
         &suppressions,
         &files,
         &settings.selection,
@@ -1164,6 +1169,7 @@ fn process_file(
 /// Apply selection, severities and suppressions; add SL001; sort.
 fn finish(
     mut diagnostics: Vec<Diagnostic>,
+    mut stand_ins: Vec<Diagnostic>,
     suppressions: &[Suppression],
     files: &Files,
     selection: &Selection,
@@ -1177,6 +1183,15 @@ fn finish(
     }
     let unused = suppress::apply(&mut diagnostics, suppressions);
     if selection.is_enabled("SL001") {
+        // Suppressions at places a rule could not judge: unused for all we know.
+        stand_ins.retain(|d| selection.is_enabled(d.code));
+        let unjudged_too: Option<std::collections::HashSet<*const suppress::SuppressedRule>> =
+            (!stand_ins.is_empty()).then(|| {
+                suppress::apply(&mut stand_ins, suppressions)
+                    .into_iter()
+                    .map(std::ptr::from_ref)
+                    .collect()
+            });
         let not_judged: std::collections::HashSet<*const suppress::SuppressedRule> = suppressions
             .iter()
             .filter(|s| s.service.is_some_and(|service| unjudged.contains(&service)))
@@ -1189,6 +1204,13 @@ fn finish(
             }
             // A suppression of a rule that is not running cannot be judged.
             if rule.code.is_some_and(|code| !selection.is_enabled(code)) {
+                continue;
+            }
+            // Nor one at a place the rule could not judge.
+            if unjudged_too
+                .as_ref()
+                .is_some_and(|unused_there| !unused_there.contains(&std::ptr::from_ref(rule)))
+            {
                 continue;
             }
             let mut d = rules::unused_suppression::diagnostic(rule);

@@ -62,6 +62,15 @@ impl<'a> Reporter<'a> {
         &mut self.out[last]
     }
 
+    /// Says the rule could not judge what is at `location` (where its finding would point):
+    /// a suppression of the rule there may be right, so SL001 does not call it unused. Nothing
+    /// is output.
+    pub fn unjudged(&mut self, location: Location) {
+        let mut stand_in = Diagnostic::new(self.code, self.severity, location, "");
+        stand_in.unjudged = true;
+        self.out.push(stand_in);
+    }
+
     /// [`Reporter::report`] for a finding about `workload` (see [`Diagnostic::about`]).
     pub fn report_about(
         &mut self,

@@ -450,8 +450,10 @@ impl Who {
 enum Judged<'a> {
     /// The configurations `Who` have the problem (the one shown is one of theirs).
     Has(Problem<'a>, Who),
-    /// None has it, or it cannot be told (an include of unknown content).
+    /// None has it.
     Not,
+    /// It cannot be told (an include of unknown content).
+    Unknown,
     /// The configurations disagree and which have it cannot be told.
     Unattributed,
 }
@@ -480,7 +482,8 @@ fn judge_conditions<'a>(
         path_problem(lookup, levels).ok().map(|p| p.is_some())
     });
     let who = match verdict {
-        PathsVerdict::Unknown | PathsVerdict::Nowhere => return Judged::Not,
+        PathsVerdict::Unknown => return Judged::Unknown,
+        PathsVerdict::Nowhere => return Judged::Not,
         PathsVerdict::Unattributed | PathsVerdict::Mixed => return Judged::Unattributed,
         PathsVerdict::Everywhere => Who::All,
         PathsVerdict::In(list) => Who::Some(list.into()),
@@ -522,7 +525,8 @@ fn judge_tries<'a>(scan: &Scan<'a>, file: usize, lookups: &[Lookup<'a>]) -> Judg
         _ => Some(is_one(lookup)),
     });
     let who = match verdict {
-        PathsVerdict::Unknown | PathsVerdict::Nowhere => return Judged::Not,
+        PathsVerdict::Unknown => return Judged::Unknown,
+        PathsVerdict::Nowhere => return Judged::Not,
         PathsVerdict::Unattributed | PathsVerdict::Mixed => return Judged::Unattributed,
         PathsVerdict::Everywhere => Who::All,
         PathsVerdict::In(list) => Who::Some(list.into()),
@@ -652,6 +656,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         // The conditions first; `tries 1` for the configurations whose conditions are fine.
         let mut found_here: Vec<(Problem<'_>, &'static str, Who)> = Vec::new();
         let mut unattributed: Option<&'static str> = None;
+        // What is in effect on some path is not known (an include of unknown content).
+        let mut unknown = false;
         let covered: Option<Arc<[usize]>> = match found {
             Judged::Has(problem, who) => {
                 let covered = match &who {
@@ -665,6 +671,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 }
             }
             Judged::Not => None,
+            Judged::Unknown => {
+                unknown = true;
+                None
+            }
             Judged::Unattributed => {
                 unattributed = Some("proxy_next_upstream");
                 None
@@ -690,10 +700,16 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     }
                 }
                 Judged::Not => {}
+                Judged::Unknown => unknown = true,
                 Judged::Unattributed => {
                     unattributed.get_or_insert("proxy_next_upstream_tries");
                 }
             }
+        }
+        // A suppression here may be right: SL001 does not call it unused.
+        if (unknown || unattributed.is_some()) && found_here.is_empty() {
+            let span: Span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
+            out.unjudged(scan.location(p.file, span));
         }
         if let Some(directive) = unattributed {
             if noted.insert((p.file, directive)) {

@@ -675,6 +675,11 @@ fn report_disabled(
     // Key → index into `groups` (which keeps the order of the first passes).
     let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, s) in statuses.iter().enumerate() {
+        // Not judged: a suppression at the pass may be right (SL001 does not call it unused).
+        if let (Status::Disagree(_) | Status::Unknown, Some(p)) = (s, passes.get(i)) {
+            let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
+            out.unjudged(scan.location(p.file, span));
+        }
         if let (Status::Disagree(what), Some(p)) = (s, passes.get(i)) {
             // Once per file and setting (the scan keeps each note once).
             let (blocks, settle) = scan.disagreement(p.file);
