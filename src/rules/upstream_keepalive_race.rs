@@ -165,21 +165,23 @@ fn proxy_status<'a>(
     let mut fixes = Vec::new();
     let mut key = String::new();
 
-    // proxy_http_version
+    // proxy_http_version. When the blocks that include the file disagree on it, keep-alive
+    // may still be off on every path: when none of them clears the `Connection` header.
     let version = match single(scan.lookup(p.file, scope, "proxy_http_version")) {
-        Ok(version) => version,
+        Ok(version) => Some(version),
         Err(Unsure::Unknown) => return Status::Unknown,
-        Err(Unsure::Disagree) => return Status::Disagree("proxy_http_version"),
+        Err(Unsure::Disagree) => None,
     };
     match &version {
-        None if !assume.new_defaults => {
+        None => {}
+        Some(None) if !assume.new_defaults => {
             reasons.push("proxy_http_version defaults to 1.0".to_string());
             fixes.push(
                 "add `proxy_http_version 1.1;` to this location or an enclosing block".to_string(),
             );
             key.push_str("v:default;");
         }
-        Some((entry, value)) if value == "1.0" => {
+        Some(Some((entry, value))) if value == "1.0" => {
             reasons.push(
                 "`proxy_http_version 1.0` closes the connection after every response".to_string(),
             );
@@ -235,7 +237,14 @@ fn proxy_status<'a>(
     }
     let connection = match connection {
         Some(Ok(connection)) => connection,
-        Some(Err(())) if !unknown => return Status::Disagree("the `Connection` header"),
+        Some(Err(())) if !unknown => {
+            return match version {
+                // HTTP/1.0 on every path: off whatever the header.
+                Some(_) if !reasons.is_empty() => disabled(p, scope, reasons, labels, fixes, key),
+                Some(_) => Status::Disagree("the `Connection` header"),
+                None => Status::Disagree("proxy_http_version"),
+            }
+        }
         _ => return Status::Unknown,
     };
     match connection {
@@ -327,8 +336,24 @@ fn proxy_status<'a>(
     }
 
     if reasons.is_empty() {
-        return Status::Works;
+        return match version {
+            Some(_) => Status::Works,
+            // Whether HTTP/1.1 is in effect decides it, and the blocks disagree on that.
+            None => Status::Disagree("proxy_http_version"),
+        };
     }
+    disabled(p, scope, reasons, labels, fixes, key)
+}
+
+/// A pass whose keep-alive is off, for `reasons` (see [`Disabled`]).
+fn disabled(
+    p: &ScanPass<'_>,
+    scope: &crate::formats::nginx::Scope<'_>,
+    reasons: Vec<String>,
+    labels: Vec<(Location, String)>,
+    fixes: Vec<String>,
+    key: String,
+) -> Status {
     let server = scope.nearest(ContextKind::Server).map(|s| s.span);
     Status::Disabled(Disabled {
         legacy_default: key.contains(":default;") || key.contains(":hidden:"),
