@@ -1,7 +1,7 @@
 //! docker compose projects: what `docker compose up` runs, from the files the scan holds.
 //!
-//! Each compose file is lowered alone first ([`crate::lower::compose::lower`]). Then two things
-//! compose does before it runs a service are applied here, to the services they concern:
+//! Each compose file is lowered alone first ([`crate::lower::compose::lower`]). Then what
+//! compose does before it runs a service is applied here, to the services it concerns:
 //!
 //! - the default override file: without `-f`, compose reads the first of `compose.yaml`,
 //!   `compose.yml`, `docker-compose.yml`, `docker-compose.yaml` in the folder, and merges over
@@ -12,6 +12,14 @@
 //!   stays a part (SL404 reads its healthcheck and dependencies) without the facts the stop
 //!   rules read. A base or override file named alone brings its partner into the scan
 //!   (`discover::compose_partner`).
+//! - `-f` overlays: a file named like one (`compose.prod.yaml`, `docker-compose.staging.yml`)
+//!   beside a base file is given after it (`docker compose -f compose.yaml -f compose.prod.yaml
+//!   up`, Docker docs "Use Compose in production"). Its service of a name the base file has is
+//!   judged merged over the base file's (not over the default override file, which compose does
+//!   not read when `-f` is given), whatever it writes (a registry `image:`, production `build:`
+//!   args, only a `command`): its own values win, what it does not write is the base file's,
+//!   and its labels merge with the base file's, merge tags included. The base file's service is
+//!   judged as `docker compose up` runs it, too.
 //! - `extends`: a service copies the attributes of the service it extends, in its own file
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
@@ -171,6 +179,8 @@ struct Project<'f> {
     /// The default pairs: base -> override, override -> base.
     override_of: HashMap<FileId, FileId>,
     base_of: HashMap<FileId, FileId>,
+    /// `-f` overlays beside a base file (`compose.prod.yaml`): overlay -> base.
+    overlay_of: HashMap<FileId, FileId>,
 }
 
 /// Where an `extends` leads: `(file, service)`, `None` when it cannot be followed.
@@ -401,6 +411,14 @@ impl Project<'_> {
                     .get(&file)
                     .is_some_and(|&base| lookup.find(base, name).is_some());
                 if !part {
+                    // An `-f` overlay's service is merged over the base file's of the same name
+                    // (`docker compose -f compose.yaml -f compose.prod.yaml`), whatever it writes.
+                    if let Some(&base) = self.overlay_of.get(&file) {
+                        if let Some((key, node)) = lookup.find_keyed(base, name) {
+                            let found = (base, key, node);
+                            known &= self.chain(lookup, memo, found, &mut layers, &mut keys);
+                        }
+                    }
                     let own = (file, own_key, &entry.value);
                     known &= self.chain(lookup, memo, own, &mut layers, &mut keys);
                     if let Some(&over) = self.override_of.get(&file) {
@@ -510,7 +528,6 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
         .iter()
         .map(|&(id, path)| (spelled(path, cwd.as_deref()), id))
         .collect();
-    overlay_labels(files, &compose, suppressions);
     // The default pair of each folder that has an override file.
     // Per folder: the first base file and the first override file, by rank in the lists.
     type Pair = (Option<(usize, FileId)>, Option<(usize, FileId)>);
@@ -538,23 +555,35 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
             base_of.insert(*over, *base);
         }
     }
+    let overlay_of = overlay_bases(&compose);
+    let mut overlays_of: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for (&overlay, &base) in &overlay_of {
+        overlays_of.entry(base).or_default().push(overlay);
+    }
+    for overlays in overlays_of.values_mut() {
+        overlays.sort_unstable();
+    }
     let project = Project {
         files,
         by_path,
         cwd,
         override_of,
         base_of,
+        overlay_of,
     };
     // The files that may change: those of a pair, those that may have `extends` (the word
-    // before the parse), in pieces judged together: a default pair, or a file alone.
+    // before the parse), in pieces judged together: a base file with its default override
+    // file and its `-f` overlays, or a file alone.
     let mut pieces: Vec<Vec<FileId>> = Vec::new();
     for &(id, _) in &compose {
-        if project.base_of.contains_key(&id) {
+        if project.base_of.contains_key(&id) || project.overlay_of.contains_key(&id) {
             // With its base file.
             continue;
         }
+        let overlays = overlays_of.get(&id).map_or(&[][..], Vec::as_slice);
         match project.override_of.get(&id) {
-            Some(&over) => pieces.push(vec![id, over]),
+            Some(&over) => pieces.push([&[id, over][..], overlays].concat()),
+            None if !overlays.is_empty() => pieces.push([&[id][..], overlays].concat()),
             None if files.text_uncached(id).contains("extends") => pieces.push(vec![id]),
             None => {}
         }
@@ -707,68 +736,40 @@ fn overlay_name(name: &str) -> bool {
         && !OVERRIDE_NAMES.contains(&name)
 }
 
-/// The ignore labels of a base file's services reach the fragments of the same services in the
-/// `-f` overlays beside it (a service with neither `image`, `build` nor `extends` only runs
-/// merged over the base file, whose labels it keeps unless it writes its own).
-fn overlay_labels(files: &Files, compose: &[(FileId, &str)], suppressions: &mut Vec<Suppression>) {
-    // Per folder: the base file (first by rank) and the overlays.
-    type Folder = (Option<(usize, FileId)>, Vec<FileId>);
-    let mut folders: HashMap<String, Folder> = HashMap::new();
+/// The `-f` overlays of the scan, each with its base file: a file named like an overlay
+/// (`compose.prod.yaml`, `docker-compose.staging.yml`) in a folder with a base file. Of several
+/// base files, the first by rank of the overlay's own family (`docker-compose.prod.yml` over
+/// `docker-compose.yml`), else the first by rank (`docker compose -f compose.yaml -f
+/// compose.prod.yaml`, Docker docs "Use Compose in production").
+fn overlay_bases(compose: &[(FileId, &str)]) -> HashMap<FileId, FileId> {
+    // Per folder: the base files by rank, and the overlays with their names.
+    type Folder<'a> = (Vec<(usize, FileId)>, Vec<(FileId, &'a str)>);
+    let mut folders: HashMap<String, Folder<'_>> = HashMap::new();
     for &(id, path) in compose {
         let (dir, name) = split(path);
         let slot = folders.entry(clean(dir)).or_default();
         if let Some(rank) = BASE_NAMES.iter().position(|n| *n == name) {
-            if slot.0.is_none_or(|(r, _)| rank < r) {
-                slot.0 = Some((rank, id));
-            }
+            slot.0.push((rank, id));
         } else if overlay_name(name) {
-            slot.1.push(id);
+            slot.1.push((id, name));
         }
     }
-    let mut added = Vec::new();
-    {
-        let labels = Labels::new(suppressions);
-        for (base, overlays) in folders.values() {
-            let (Some((_, base)), false) = (base, overlays.is_empty()) else {
-                continue;
+    let mut overlay_of = HashMap::new();
+    for (mut bases, overlays) in folders.into_values() {
+        bases.sort_unstable();
+        let Some(&(_, first)) = bases.first() else {
+            continue;
+        };
+        for (overlay, name) in overlays {
+            let family = |base: &&(usize, FileId)| {
+                let stem = BASE_NAMES[base.0].split('.').next().unwrap_or("");
+                name.starts_with(&format!("{stem}."))
             };
-            let base_documents = parse(&files.text_uncached(*base));
-            let base_services: HashMap<&str, usize> = services(&base_documents)
-                .into_iter()
-                .flat_map(Node::entries)
-                .filter_map(|e| Some((e.key.as_str()?, e.key.report_span().start)))
-                .collect();
-            for &overlay in overlays {
-                let documents = parse(&files.text_uncached(overlay));
-                for entry in services(&documents).into_iter().flat_map(Node::entries) {
-                    let Some(&at) = entry.key.as_str().and_then(|n| base_services.get(n)) else {
-                        continue;
-                    };
-                    let node = &entry.value;
-                    let fragment = crate::lower::compose::is_fragment(node);
-                    let own = crate::lower::compose::label(
-                        node.get("labels"),
-                        crate::lower::kubernetes::IGNORE_ANNOTATION,
-                    );
-                    if !fragment || own.is_some() {
-                        continue;
-                    }
-                    for label in labels.of(*base, at) {
-                        added.push(Suppression {
-                            scope: Scope::Range(entry.key.span.join(node.span)),
-                            rules: std::sync::Arc::clone(&label.rules),
-                            location: crate::diagnostic::Location::new(overlay, entry.key.span),
-                            service: crate::suppress::subject(
-                                overlay,
-                                entry.key.report_span().start,
-                            ),
-                        });
-                    }
-                }
-            }
+            let base = bases.iter().find(family).map_or(first, |&(_, id)| id);
+            overlay_of.insert(overlay, base);
         }
     }
-    suppressions.extend(added);
+    overlay_of
 }
 
 /// Put what judging found into the model.
@@ -1042,7 +1043,7 @@ mod tests {
                 "app/compose.override.yaml",
                 "services:\n  web:\n    stop_grace_period: 1m\n    stop_signal: SIGINT\n    environment: [GRACEFUL_TIMEOUT=20]\n  extra:\n    image: example/web\n    command: sidekiq\n",
             ),
-            // Not a default file: not merged.
+            // An `-f` overlay: merged over the base file alone (not the override file).
             (
                 "app/compose.prod.yaml",
                 "services:\n  web:\n    image: example/web\n    command: gunicorn other\n",
@@ -1059,7 +1060,8 @@ mod tests {
             .collect();
         assert_eq!(web.len(), 2, "{found:?}");
         assert_eq!(web[0].0, "app/compose.prod.yaml");
-        assert_eq!(web[0].2, None);
+        assert_eq!((web[0].2, web[0].3.as_deref()), (None, None));
+        assert_eq!(web[0].4, "gunicorn other");
         assert_eq!(web[1].0, "app/docker-compose.yml");
         assert_eq!(web[1].2, Some(60.0));
         assert_eq!(web[1].3.as_deref(), Some("Int"));
