@@ -422,7 +422,8 @@ fn name_too_long(error: &std::io::Error) -> bool {
 /// The other half of the default compose project of the compose file `path` (see
 /// [`crate::lower::compose_project`]): for the base file docker compose reads in its folder
 /// (the first of its default names there), the first default override file there; for that
-/// override file, the base file. `None` when `path` is neither, or the folder has no partner.
+/// override file, the base file; for an `-f` overlay (`compose.prod.yaml`), the base file it is
+/// given after. `None` when `path` is none of these, or the folder has no partner.
 /// Names are looked at without following links; the partner is in the same folder.
 fn compose_partner(path: &Path) -> Option<PathBuf> {
     use crate::lower::compose_project::{BASE_NAMES, OVERRIDE_NAMES};
@@ -439,7 +440,9 @@ fn compose_partner(path: &Path) -> Option<PathBuf> {
     } else if OVERRIDE_NAMES.contains(&name) {
         (OVERRIDE_NAMES, BASE_NAMES)
     } else {
-        return None;
+        // An `-f` overlay (`compose.prod.yaml`): the base file it is given after.
+        let present = |n: &str| std::fs::symlink_metadata(dir.join(n)).is_ok();
+        return crate::lower::compose_project::overlay_base(name, present).map(|b| dir.join(b));
     };
     // Another file of the same kind comes first: compose reads that one, not this.
     if first(own)?.file_name()? != path.file_name()? {

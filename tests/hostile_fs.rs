@@ -2224,3 +2224,31 @@ fn a_named_compose_file_is_merged_with_its_default_partner() {
         second.stderr
     );
 }
+
+/// An `-f` overlay named alone (`compose.prod.yaml`, the pre-commit hook naming the changed
+/// file) is judged merged over the base file it is given after: the base file's grace period
+/// counts, not compose's 10 s default.
+#[test]
+fn a_named_compose_overlay_is_merged_over_its_base_file() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    write(
+        dir,
+        "app/compose.yaml",
+        "services:\n  web:\n    build: .\n    command: gunicorn --graceful-timeout 30 app.wsgi\n    stop_grace_period: 60s\n    healthcheck: {test: [CMD, 'true']}\n",
+    );
+    write(
+        dir,
+        "app/compose.prod.yaml",
+        "services:\n  web:\n    image: registry.example.com/app/web:1.2.0\n    command: gunicorn --graceful-timeout 30 --workers 4 app.wsgi\n",
+    );
+    let result = run(dir, &["--format", "json", "app/compose.prod.yaml"]);
+    assert_eq!(result.findings(), [], "{}", result.stderr);
+    let json: serde_json::Value = serde_json::from_str(&result.stdout).expect("JSON");
+    assert_eq!(
+        json["summary"]["files"].as_u64(),
+        Some(2),
+        "{}",
+        result.stdout
+    );
+}

@@ -736,37 +736,48 @@ fn overlay_name(name: &str) -> bool {
         && !OVERRIDE_NAMES.contains(&name)
 }
 
-/// The `-f` overlays of the scan, each with its base file: a file named like an overlay
-/// (`compose.prod.yaml`, `docker-compose.staging.yml`) in a folder with a base file. Of several
-/// base files, the first by rank of the overlay's own family (`docker-compose.prod.yml` over
-/// `docker-compose.yml`), else the first by rank (`docker compose -f compose.yaml -f
-/// compose.prod.yaml`, Docker docs "Use Compose in production").
+/// The base file an `-f` overlay named `name` (`compose.prod.yaml`) is given after, of the
+/// base names `present` says its folder has: the first by rank of the overlay's own family
+/// (`docker-compose.yml` for `docker-compose.prod.yml`), else the first by rank (`docker compose
+/// -f compose.yaml -f compose.prod.yaml`, Docker docs "Use Compose in production"). `None` when
+/// `name` is no overlay's or the folder has no base file.
+pub(crate) fn overlay_base(name: &str, present: impl Fn(&str) -> bool) -> Option<&'static str> {
+    if !overlay_name(name) {
+        return None;
+    }
+    let mut bases = BASE_NAMES.iter().copied().filter(|b| present(b));
+    let first = bases.clone().next()?;
+    let family = bases.find(|b| {
+        let stem = b.split('.').next().unwrap_or(b);
+        name.strip_prefix(stem)
+            .is_some_and(|rest| rest.starts_with('.'))
+    });
+    Some(family.unwrap_or(first))
+}
+
+/// The `-f` overlays of the scan, each with its base file ([`overlay_base`]), in the same
+/// folder.
 fn overlay_bases(compose: &[(FileId, &str)]) -> HashMap<FileId, FileId> {
-    // Per folder: the base files by rank, and the overlays with their names.
-    type Folder<'a> = (Vec<(usize, FileId)>, Vec<(FileId, &'a str)>);
+    // Per folder: the base files by name, and the files named otherwise.
+    type Folder<'a> = (HashMap<&'a str, FileId>, Vec<(FileId, &'a str)>);
     let mut folders: HashMap<String, Folder<'_>> = HashMap::new();
     for &(id, path) in compose {
         let (dir, name) = split(path);
         let slot = folders.entry(clean(dir)).or_default();
-        if let Some(rank) = BASE_NAMES.iter().position(|n| *n == name) {
-            slot.0.push((rank, id));
-        } else if overlay_name(name) {
+        if BASE_NAMES.contains(&name) {
+            slot.0.insert(name, id);
+        } else {
             slot.1.push((id, name));
         }
     }
     let mut overlay_of = HashMap::new();
-    for (mut bases, overlays) in folders.into_values() {
-        bases.sort_unstable();
-        let Some(&(_, first)) = bases.first() else {
-            continue;
-        };
-        for (overlay, name) in overlays {
-            let family = |base: &&(usize, FileId)| {
-                let stem = BASE_NAMES[base.0].split('.').next().unwrap_or("");
-                name.starts_with(&format!("{stem}."))
-            };
-            let base = bases.iter().find(family).map_or(first, |&(_, id)| id);
-            overlay_of.insert(overlay, base);
+    for (bases, others) in folders.values() {
+        for &(overlay, name) in others {
+            if let Some(base) = overlay_base(name, |b| bases.contains_key(b)) {
+                if let Some(&base) = bases.get(base) {
+                    overlay_of.insert(overlay, base);
+                }
+            }
         }
     }
     overlay_of
@@ -1023,6 +1034,36 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn an_overlay_is_given_after_the_base_file_of_its_family() {
+        let all = |_: &str| true;
+        assert_eq!(overlay_base("compose.prod.yaml", all), Some("compose.yaml"));
+        assert_eq!(
+            overlay_base("docker-compose.production.yml", all),
+            Some("docker-compose.yml")
+        );
+        let docker_only = |n: &str| n.starts_with("docker-compose");
+        assert_eq!(
+            overlay_base("compose.prod.yaml", docker_only),
+            Some("docker-compose.yml")
+        );
+        let yaml = |n: &str| n == "docker-compose.yaml";
+        assert_eq!(
+            overlay_base("docker-compose.prod.yml", yaml),
+            Some("docker-compose.yaml")
+        );
+        // Base and override names are no overlays; other names neither.
+        for name in [
+            "compose.yaml",
+            "compose.override.yml",
+            "prod.yaml",
+            "compose.prod.json",
+        ] {
+            assert_eq!(overlay_base(name, all), None, "{name}");
+        }
+        assert_eq!(overlay_base("compose.prod.yaml", |_| false), None);
     }
 
     #[test]
