@@ -652,8 +652,10 @@ pub(crate) fn service(
         .find_map(|&(file, n)| env_file(n.get("env_file"), file));
     process.mounts = config_mounts(view);
     // A service with neither `image`, `build` nor `extends` is no service compose runs alone
-    // (it refuses it): a fragment of an overlay given with `-f` (`compose.prod.yaml` over
-    // `compose.yaml`), whose other attributes the files before it set. What it writes itself
+    // (it refuses it): a fragment of an overlay given with `-f`, whose other attributes the
+    // files before it set. (An overlay beside its base file, `compose.prod.yaml` over
+    // `compose.yaml`, is merged over the base file's service in `compose_project`, so this is
+    // one whose base file is not in the scan or does not define it.) What it writes itself
     // wins in any merge: its `stop_signal`, and its command with its grace period when it
     // writes both (the environment the files before it give is not known).
     let written = |key: &str| view.get(key).is_some_and(|(_, v)| !v.is_null());
