@@ -180,6 +180,13 @@ pub fn has_template_syntax(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
+/// Whether the file sits in a folder named `templates` (a Helm chart's templates, an Ansible
+/// role's): a `{{` there is read as templating even where the YAML keeps it in a string.
+fn in_templates_folder(path: &str) -> bool {
+    let mut folders = path.split(['/', '\\']).rev().skip(1);
+    folders.any(|folder| folder.eq_ignore_ascii_case("templates"))
+}
+
 fn is_fragment(file: &SourceFile) -> bool {
     let name = std::path::Path::new(&file.path)
         .file_name()
@@ -328,6 +335,7 @@ pub fn parse_and_lower(
                 &mut fragment,
                 &mut facts,
                 options.workloads,
+                in_templates_folder(&file.path),
             ) {
                 Ok(crate::lower::kubernetes::Outcome::NotKubernetes) => Parsed::Ignored,
                 Ok(crate::lower::kubernetes::Outcome::Template) => Parsed::Skipped(format!(
@@ -346,5 +354,20 @@ pub fn parse_and_lower(
                 Err(failure) => Parsed::Failed(failure),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_templates_folder;
+
+    #[test]
+    fn templates_folder_is_a_folder_of_the_path() {
+        assert!(in_templates_folder("charts/shop/templates/deployment.yaml"));
+        assert!(in_templates_folder("roles/web/Templates/sub/pod.yaml"));
+        assert!(in_templates_folder("a\\templates\\pod.yaml"));
+        assert!(!in_templates_folder("k8s/deployment.yaml"));
+        assert!(!in_templates_folder("templates.yaml"));
+        assert!(!in_templates_folder("k8s/templates"));
     }
 }

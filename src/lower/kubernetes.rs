@@ -6,7 +6,7 @@
 //! tree; the tree is dropped once its facts are extracted.
 
 use crate::diagnostic::{clip, Location};
-use crate::formats::yaml::{self, DocSniff, Document, Node};
+use crate::formats::yaml::{self, DocSniff, Document, Node, NodeKind};
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
@@ -101,6 +101,7 @@ pub fn lower(
     fragment: &mut Fragment,
     facts: &mut FileFacts,
     workloads: Workloads,
+    in_templates_folder: bool,
 ) -> Result<Outcome, ParseFailure> {
     let sniffs = yaml::sniff_kinds(text);
     let is_kubernetes = sniffs
@@ -126,7 +127,13 @@ pub fn lower(
             None => is_kubernetes || flow_object(s),
         })
         .collect();
-    if wanted.iter().any(|s| s.has_template_syntax) {
+    // `{{` inside a quoted or block scalar of a document that parses is data (a Vault agent
+    // template, an alert's `{{ $labels.x }}`): the file is applied as written. Anything else
+    // (an action outside scalars, in a plain scalar, a key or a comment; Helm's objects; a
+    // chart's templates/ folder) makes it a template to render first.
+    if wanted.iter().any(|s| {
+        s.has_template_syntax && (in_templates_folder || !template_actions_are_data(text, s.span))
+    }) {
         return Ok(Outcome::Template);
     }
     let (first, end) = match workloads {
@@ -183,6 +190,92 @@ pub fn lower(
         return Ok(Outcome::NotKubernetes);
     }
     Ok(Outcome::Lowered)
+}
+
+/// Names that only a Helm chart template reads or calls: its built-in objects and Helm's own
+/// template functions (helm.sh/docs/chart_template_guide/builtin_objects, function_list).
+const HELM_WORDS: &[&str] = &[
+    ".Values",
+    ".Release",
+    ".Chart",
+    ".Capabilities",
+    ".Files",
+    ".Template",
+    "include ",
+    "tpl ",
+    "required ",
+    "lookup ",
+];
+
+/// Whether every `{{` of the document in `span` of `text` is data for the platform: the region
+/// parses as YAML, and each `{{` lies inside a quoted or block scalar that is a value (not a
+/// key), none reading a Helm object. Kubernetes applies such a document as written (it never
+/// expands `{{`); the text is a template for whatever reads the value later (the Vault agent,
+/// Prometheus, Argo). A `{{` outside such a scalar (`{{- if … }}` lines, `replicas: {{ .x }}`,
+/// `image: repo:{{ .x }}`, a key, a comment) or a region that does not parse: a template.
+fn template_actions_are_data(text: &str, span: Span) -> bool {
+    let Some(region) = text.get(span.start..span.end) else {
+        return false;
+    };
+    let mut budget = yaml::FileBudget::new(text);
+    let Ok(documents) = yaml::parse_range_in(text, span, &yaml::Limits::default(), &mut budget)
+    else {
+        return false;
+    };
+    let mut data: Vec<Span> = Vec::new();
+    for document in &documents {
+        quoted_or_block_values(&document.root, &mut data);
+    }
+    data.sort_by_key(|s| s.start);
+    let mut from = 0;
+    while let Some(at) = region.get(from..).and_then(|rest| rest.find("{{")) {
+        let at = from + at;
+        let offset = span.start + at;
+        // The scalars do not overlap: the last one starting at or before the `{{`.
+        let inside = data
+            .partition_point(|s| s.start <= offset)
+            .checked_sub(1)
+            .and_then(|i| data.get(i))
+            .is_some_and(|s| offset + 2 <= s.end);
+        if !inside {
+            return false;
+        }
+        let action_end = region
+            .get(at..)
+            .and_then(|rest| rest.find("}}"))
+            .map_or(region.len(), |end| at + end);
+        let action = region.get(at..action_end).unwrap_or("");
+        if HELM_WORDS.iter().any(|word| action.contains(word)) {
+            return false;
+        }
+        from = at + 2;
+    }
+    true
+}
+
+/// The source spans of the quoted and block scalars under `node` that are values (mapping
+/// values and sequence items, not keys), written in place (not copies made for an alias).
+fn quoted_or_block_values(node: &Node, out: &mut Vec<Span>) {
+    if node.alias.is_some() {
+        return;
+    }
+    match &node.kind {
+        NodeKind::Scalar(scalar) => {
+            if !scalar.is_plain() {
+                out.push(scalar.raw_span);
+            }
+        }
+        NodeKind::Mapping(entries) => {
+            for entry in entries.iter().filter(|e| !e.merged) {
+                quoted_or_block_values(&entry.value, out);
+            }
+        }
+        NodeKind::Sequence(items) => {
+            for item in items {
+                quoted_or_block_values(item, out);
+            }
+        }
+    }
 }
 
 fn lower_document(
@@ -994,8 +1087,60 @@ mod tests {
     fn lowered(text: &str, workloads: Workloads) -> (Fragment, FileFacts) {
         let mut fragment = Fragment::default();
         let mut facts = FileFacts::default();
-        lower(FileId(0), text, &mut fragment, &mut facts, workloads).expect("lowers");
+        lower(FileId(0), text, &mut fragment, &mut facts, workloads, false).expect("lowers");
         (fragment, facts)
+    }
+
+    fn is_template(text: &str, in_templates_folder: bool) -> bool {
+        let mut fragment = Fragment::default();
+        let mut facts = FileFacts::default();
+        let outcome = lower(
+            FileId(0),
+            text,
+            &mut fragment,
+            &mut facts,
+            Workloads::Lower,
+            in_templates_folder,
+        );
+        matches!(outcome, Ok(Outcome::Template))
+    }
+
+    /// `{{` in a quoted or block scalar value is data Kubernetes keeps as written; a `{{` that
+    /// shapes the YAML, reads a Helm object or sits in a chart's templates/ folder is templating.
+    #[test]
+    fn template_actions_inside_string_values_are_data() {
+        let deployment = |annotations: &str, replicas: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n  template:\n    metadata:\n      annotations:\n{annotations}    spec:\n      containers:\n        - name: web\n          image: web:1\n"
+            )
+        };
+        let vault = "        vault.hashicorp.com/agent-inject-template-db: |\n          {{- with secret \"db/creds/web\" -}}\n          postgresql://{{ .Data.username }}@db/app\n          {{- end -}}\n";
+        let quoted = "        summary: \"{{ $labels.instance }} down\"\n        note: '{{inputs.parameters.x}}'\n";
+        let folded = "        text: >\n          {{ .Data.x }}\n";
+        for data in [vault, quoted, folded] {
+            assert!(!is_template(&deployment(data, "2"), false), "{data}");
+            // The same text in a chart's templates/ folder is a chart template.
+            assert!(is_template(&deployment(data, "2"), true), "{data}");
+        }
+        let templates = [
+            // An action in a plain value, or the whole value.
+            deployment(vault, "{{ .Values.replicas }}"),
+            deployment("        a: web-{{ .Chart.Name }}\n", "2"),
+            // A Helm object inside a quoted value.
+            deployment("        a: \"{{ .Values.a }}\"\n", "2"),
+            deployment("        a: \"{{ include \\\"x\\\" . }}\"\n", "2"),
+            // In a key, in a comment.
+            deployment("        \"{{ .Data.k }}\": v\n", "2"),
+            deployment("        a: b # {{ .Data.k }}\n", "2"),
+            // Control lines: not YAML, or YAML whose `{{` are outside scalars.
+            format!(
+                "{{{{- if .Values.enabled }}}}\n{}{{{{- end }}}}\n",
+                deployment("", "2")
+            ),
+        ];
+        for text in &templates {
+            assert!(is_template(text, false), "{text}");
+        }
     }
 
     /// A large scan lowers a manifest in two halves (see `crate::KEPT_WORKLOADS`): without its
