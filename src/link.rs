@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::diagnostic::Location;
 use crate::model::{
     Command, CommandSource, CommandWord, EnvVar, Fact, Image, LinkedScript, Model, Process,
-    ScriptFacts, Service, ShellEnv, Signal, Workload, MAX_COMMAND_WORDS,
+    ProcessRole, ScriptFacts, Service, ShellEnv, Signal, Workload, MAX_COMMAND_WORDS,
 };
 use crate::shell::{self, FinalCommand, FinalKind, Node, Script};
 use crate::source::{FileId, FileKind, Files, SourceFile};
@@ -432,13 +432,28 @@ const ANY_NAMESPACE: u32 = 0;
 /// namespace.
 const NO_NAMESPACE: u32 = 1;
 
-/// Services with the same selector and namespace.
+/// Services with the same selector, namespace and named targetPorts.
 struct Class<'s> {
     /// The selector's pairs as ids, sorted, each once.
     selector: Vec<u32>,
     namespace: Option<&'s str>,
+    /// The Services' named targetPorts, when each of them has only named ones (see
+    /// [`Service::target_port_names`]): they send traffic only to pods that declare a container
+    /// port of one of those names.
+    port_names: Option<&'s [String]>,
     /// Its first Service (classes are numbered in the order of their first Service).
     first: usize,
+}
+
+impl Class<'_> {
+    /// Whether a pod with these container port names is an endpoint of the class's Services,
+    /// once the selector selects it: a named targetPort is looked up among the pod's container
+    /// ports, and a pod that declares none of the names is left out of the endpoints
+    /// (Kubernetes "Debug Services: My Service is missing endpoints").
+    fn reaches(&self, pod_port_names: &[&str]) -> bool {
+        self.port_names
+            .is_none_or(|names| names.iter().any(|n| pod_port_names.contains(&n.as_str())))
+    }
 }
 
 /// Some Services of one class: the first of them (indexes into the Services, ascending; as
@@ -475,6 +490,9 @@ impl Members {
         };
     }
 }
+
+/// Classes by their selector (pair ids, sorted), namespace and named targetPorts.
+type ClassIds<'s> = HashMap<(Vec<u32>, Option<&'s str>, Option<&'s [String]>), u32>;
 
 /// The component of a folder that no Service is in or under (see [`Folders::components`]).
 const UNKNOWN: u32 = u32::MAX;
@@ -639,7 +657,7 @@ impl<'s> ServiceIndex<'s> {
     pub fn new(services: &'s [Service], files: &Files) -> Self {
         let mut folders = Folders::default();
         let mut classes: Vec<Class<'s>> = Vec::new();
-        let mut class_ids: HashMap<(Vec<u32>, Option<&'s str>), u32> = HashMap::new();
+        let mut class_ids: ClassIds<'s> = HashMap::new();
         let mut pair_ids: HashMap<Pair<'s>, u32> = HashMap::new();
         let mut at: HashMap<(u32, u32), Members> = HashMap::new();
         let mut class_of = vec![u32::MAX; services.len()];
@@ -659,17 +677,19 @@ impl<'s> ServiceIndex<'s> {
             selector.sort_unstable();
             selector.dedup();
             let namespace = service.namespace.as_deref();
+            let port_names = service.target_port_names.as_deref();
             let next = u32::try_from(classes.len()).unwrap_or(u32::MAX);
-            let class = *class_ids.entry((selector, namespace)).or_insert_with_key(
-                |(selector, namespace)| {
+            let class = *class_ids
+                .entry((selector, namespace, port_names))
+                .or_insert_with_key(|(selector, namespace, port_names)| {
                     classes.push(Class {
                         selector: selector.clone(),
                         namespace: *namespace,
+                        port_names: *port_names,
                         first: i,
                     });
                     next
-                },
-            );
+                });
             if let Some(slot) = class_of.get_mut(i) {
                 *slot = class;
             }
@@ -933,6 +953,15 @@ impl<'s> ServiceIndex<'s> {
             let prefixes = self.folders.known_prefixes(&workload_dir);
             let workload_file = workload.location.file;
             let workload_location = workload.location;
+            // The names of the pod's container ports, for Services that target ports by name
+            // (Kubernetes looks them up in the containers and the native sidecars).
+            let pod_port_names: Vec<&str> = workload
+                .processes
+                .iter()
+                .filter(|p| p.role != ProcessRole::Init)
+                .filter_map(|p| p.container.as_ref())
+                .flat_map(|c| c.ports.iter().filter_map(|(_, name)| name.as_deref()))
+                .collect();
             let Some(kube) = &mut workload.kubernetes else {
                 continue;
             };
@@ -983,8 +1012,14 @@ impl<'s> ServiceIndex<'s> {
                 }
                 looked_at += 1;
                 // (The lists read hold the classes of the pod template's namespace and of
-                // none only.)
-                if !selects {
+                // none only.) A class whose Services target ports the pod does not declare
+                // selects it but sends it nothing.
+                let reaches = || {
+                    self.classes
+                        .get(c as usize)
+                        .is_some_and(|class| class.reaches(&pod_port_names))
+                };
+                if !selects || !reaches() {
                     continue;
                 }
                 if kube.namespace.is_some() && namespace(c) == kube.namespace.as_deref() {
@@ -1034,6 +1069,7 @@ impl<'s> ServiceIndex<'s> {
                                 (Some(a), Some(b)) => a == b,
                                 _ => true,
                             }
+                            && class.reaches(&pod_port_names)
                     });
                     if selects {
                         gathered.own_file = Some(i);
@@ -3451,6 +3487,7 @@ mod tests {
             namespace: namespace.map(str::to_string),
             selector: pairs(selector),
             location: Location::new(FileId(file), Span::new(at, at + 1)),
+            target_port_names: None,
         }
     }
 
@@ -3493,10 +3530,20 @@ mod tests {
                 .collect()
         };
         let own = dir(&workload.location);
+        let pod_port_names: Vec<&str> = workload
+            .processes
+            .iter()
+            .filter(|p| p.role != ProcessRole::Init)
+            .filter_map(|p| p.container.as_ref())
+            .flat_map(|c| c.ports.iter().filter_map(|(_, name)| name.as_deref()))
+            .collect();
         let selects = |s: &Service| {
             s.selector
                 .iter()
                 .all(|pair| kube.template_labels.contains(pair))
+                && s.target_port_names
+                    .as_deref()
+                    .is_none_or(|names| names.iter().any(|n| pod_port_names.contains(&n.as_str())))
         };
         let same_namespace = |s: &Service| match (&s.namespace, &kube.namespace) {
             (Some(a), Some(b)) => a == b,
@@ -3631,6 +3678,79 @@ mod tests {
     /// kept are looked at (not 1,140 per pod template). Past [`MAX_SELECTING_CLASSES`] classes
     /// with no Service in the pod template's folder tree, the rest are not looked at, and a
     /// note says so.
+    /// A Service whose every targetPort is a name reaches only the pods that declare a
+    /// container port of one of those names; a numeric (or unset) targetPort reaches every pod
+    /// its selector selects.
+    #[test]
+    fn named_target_ports_reach_only_pods_that_declare_them() {
+        let settings = crate::Settings::new(Config::default(), crate::config::Selection::all());
+        let deployment = |name: &str, ports: &str| {
+            format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    metadata: {{labels: {{app: shop, component: {name}}}}}\n    spec:\n      containers:\n        - name: {name}\n          image: shop:1\n{ports}")
+        };
+        let selected = |service_ports: &str| -> Vec<(String, usize)> {
+            let mut text = format!("apiVersion: v1\nkind: Service\nmetadata: {{name: shop}}\nspec:\n  selector: {{app: shop}}\n  ports: {service_ports}\n");
+            text.push_str(&deployment(
+                "web",
+                "          ports: [{name: http, containerPort: 3000}]\n",
+            ));
+            text.push_str(&deployment(
+                "metrics",
+                "          ports: [{name: metrics, containerPort: 9090}]\n",
+            ));
+            text.push_str(&deployment("worker", ""));
+            text.push_str(&deployment(
+                "sidecar",
+                "      initContainers:\n        - name: proxy\n          image: proxy:1\n          restartPolicy: Always\n          ports: [{name: http, containerPort: 8080}]\n",
+            ));
+            let input = crate::InputFile {
+                display: "all.yaml".to_string(),
+                kind: FileKind::Yaml,
+                text,
+                dir: None,
+            };
+            let report = crate::lint_inputs(vec![input], &settings);
+            report
+                .model
+                .workloads
+                .iter()
+                .filter_map(|w| {
+                    let kube = w.kubernetes.as_ref()?;
+                    Some((kube.name.clone(), kube.selected_by.len()))
+                })
+                .collect()
+        };
+        let named = |names: &[&str]| -> Vec<(String, usize)> {
+            ["web", "metrics", "worker", "sidecar"]
+                .iter()
+                .map(|w| {
+                    let reached = match *w {
+                        "web" | "sidecar" => names.contains(&"http"),
+                        "metrics" => names.contains(&"metrics"),
+                        _ => false,
+                    };
+                    ((*w).to_string(), usize::from(reached))
+                })
+                .collect()
+        };
+        assert_eq!(selected("[{port: 80, targetPort: http}]"), named(&["http"]));
+        assert_eq!(
+            selected("[{name: a, port: 80, targetPort: http}, {name: m, port: 9090, targetPort: metrics}]"),
+            named(&["http", "metrics"])
+        );
+        // A numeric or unset target in any port: every selected pod is an endpoint.
+        let all = named(&["http", "metrics"])
+            .into_iter()
+            .map(|(w, _)| (w, 1))
+            .collect::<Vec<_>>();
+        for ports in [
+            "[{port: 80, targetPort: 3000}]",
+            "[{port: 80}]",
+            "[{name: a, port: 80, targetPort: http}, {name: b, port: 81, targetPort: 8081}]",
+        ] {
+            assert_eq!(selected(ports), all, "{ports}");
+        }
+    }
+
     #[test]
     fn pod_templates_selected_by_every_class_look_at_the_first_classes() {
         let files = files_at(&["app/all.yaml", "app/deploy.yaml", "other/deploy.yaml"]);

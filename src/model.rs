@@ -787,6 +787,12 @@ pub struct Service {
     pub namespace: Option<String>,
     pub selector: Vec<(String, String)>,
     pub location: Location,
+    /// Set when every port's `targetPort` is a name (`targetPort: http`): the names. Kubernetes
+    /// looks a named targetPort up among the pod's container ports and leaves a pod that
+    /// declares none of them out of the Service's endpoints, so the Service sends traffic only
+    /// to pods that declare one. `None` when a port's target is a number (or unset: it defaults
+    /// to `port`), or cannot be read: every selected pod is an endpoint.
+    pub target_port_names: Option<Box<[String]>>,
 }
 
 /// A HorizontalPodAutoscaler, or a KEDA ScaledObject (which makes and owns one).

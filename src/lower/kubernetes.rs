@@ -983,7 +983,41 @@ fn service(object: &Object<'_>, fragment: &mut Fragment) {
         namespace: object.namespace.clone(),
         selector,
         location: object.anchor(),
+        target_port_names: named_target_ports(object.node.get_path(&["spec", "ports"])),
     });
+}
+
+/// The names of a Service's `targetPort`s when every one of its ports has a named target
+/// (ServicePort.targetPort: "a string will be looked up as a named port in the target Pod's
+/// container ports"); `None` when one is a number, is unset (it defaults to `port`), or is
+/// neither (a template), or there are no ports.
+fn named_target_ports(ports: Option<&Node>) -> Option<Box<[String]>> {
+    let ports = ports?.as_sequence()?;
+    if ports.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for port in ports {
+        let target = port.get("targetPort")?;
+        if target.as_int_lenient().is_some() {
+            return None;
+        }
+        let name = target.as_str()?;
+        // A port name is an IANA service name: lowercase letters, digits and `-`, with a
+        // letter (validation rejects anything else).
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && name.bytes().any(|b| b.is_ascii_lowercase());
+        if !valid {
+            return None;
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    Some(names.into_boxed_slice())
 }
 
 fn autoscaler(object: &Object<'_>, fragment: &mut Fragment) {
