@@ -3743,6 +3743,7 @@ mod tests {
             .map(|(w, _)| (w, 1))
             .collect::<Vec<_>>();
         for ports in [
+            "[{port: 80, targetPort: http}]\n  clusterIP: None",
             "[{port: 80, targetPort: 3000}]",
             "[{port: 80}]",
             "[{name: a, port: 80, targetPort: http}, {name: b, port: 81, targetPort: 8081}]",

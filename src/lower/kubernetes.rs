@@ -983,16 +983,22 @@ fn service(object: &Object<'_>, fragment: &mut Fragment) {
         namespace: object.namespace.clone(),
         selector,
         location: object.anchor(),
-        target_port_names: named_target_ports(object.node.get_path(&["spec", "ports"])),
+        target_port_names: named_target_ports(object.node.get("spec")),
     });
 }
 
 /// The names of a Service's `targetPort`s when every one of its ports has a named target
 /// (ServicePort.targetPort: "a string will be looked up as a named port in the target Pod's
 /// container ports"); `None` when one is a number, is unset (it defaults to `port`), or is
-/// neither (a template), or there are no ports.
-fn named_target_ports(ports: Option<&Node>) -> Option<Box<[String]>> {
-    let ports = ports?.as_sequence()?;
+/// neither (a template), or there are no ports. Also `None` for a headless Service
+/// (`clusterIP: None`), for which the targetPort "is ignored": its DNS name lists the pods of
+/// its EndpointSlices, those without the named port included (in a slice without ports).
+fn named_target_ports(spec: Option<&Node>) -> Option<Box<[String]>> {
+    let spec = spec?;
+    if spec.get("clusterIP").and_then(Node::as_str) == Some("None") {
+        return None;
+    }
+    let ports = spec.get("ports")?.as_sequence()?;
     if ports.is_empty() {
         return None;
     }
