@@ -208,11 +208,14 @@ const HELM_WORDS: &[&str] = &[
 ];
 
 /// Whether every `{{` of the document in `span` of `text` is data for the platform: the region
-/// parses as YAML, and each `{{` lies inside a quoted or block scalar that is a value (not a
-/// key), none reading a Helm object. Kubernetes applies such a document as written (it never
-/// expands `{{`); the text is a template for whatever reads the value later (the Vault agent,
-/// Prometheus, Argo). A `{{` outside such a scalar (`{{- if … }}` lines, `replicas: {{ .x }}`,
-/// `image: repo:{{ .x }}`, a key, a comment) or a region that does not parse: a template.
+/// parses as YAML, and each `{{` lies inside a quoted or block scalar that is the value of an
+/// annotation (`metadata.annotations`), none reading a Helm object. Kubernetes applies such a
+/// document as written (it never expands `{{`, and annotations are text for other tools); the
+/// text is a template for whatever reads the annotation (the Vault agent, Prometheus). A `{{`
+/// anywhere else is taken as templating: outside a scalar (`{{- if … }}` lines,
+/// `replicas: {{ .x }}`), in a plain scalar, a key or a comment, and also in a quoted value of
+/// a field Kubernetes reads (`replicas: "{{ n }}"`, `image: "{{ image }}"`: a Jinja or
+/// envsubst-style manifest that cannot be applied, or means something else, as written).
 fn template_actions_are_data(text: &str, span: Span) -> bool {
     let Some(region) = text.get(span.start..span.end) else {
         return false;
@@ -224,7 +227,7 @@ fn template_actions_are_data(text: &str, span: Span) -> bool {
     };
     let mut data: Vec<Span> = Vec::new();
     for document in &documents {
-        quoted_or_block_values(&document.root, &mut data);
+        annotation_texts(&document.root, &mut data);
     }
     data.sort_by_key(|s| s.start);
     let mut from = 0;
@@ -253,26 +256,35 @@ fn template_actions_are_data(text: &str, span: Span) -> bool {
     true
 }
 
-/// The source spans of the quoted and block scalars under `node` that are values (mapping
-/// values and sequence items, not keys), written in place (not copies made for an alias).
-fn quoted_or_block_values(node: &Node, out: &mut Vec<Span>) {
+/// The source spans of the quoted and block scalars under `node` that are annotation values
+/// (`metadata: {annotations: {key: "…"}}` at any depth: the object's, a pod template's),
+/// written in place (not copies made for an alias, not merged entries).
+fn annotation_texts(node: &Node, out: &mut Vec<Span>) {
     if node.alias.is_some() {
         return;
     }
     match &node.kind {
-        NodeKind::Scalar(scalar) => {
-            if !scalar.is_plain() {
-                out.push(scalar.raw_span);
-            }
-        }
+        NodeKind::Scalar(_) => {}
         NodeKind::Mapping(entries) => {
             for entry in entries.iter().filter(|e| !e.merged) {
-                quoted_or_block_values(&entry.value, out);
+                let annotations = (entry.key.as_str() == Some("metadata"))
+                    .then(|| entry.value.get("annotations"))
+                    .flatten()
+                    .filter(|a| a.alias.is_none());
+                for value in annotations.into_iter().flat_map(Node::entries) {
+                    if value.merged || value.value.alias.is_some() {
+                        continue;
+                    }
+                    if let Some(scalar) = value.value.as_scalar().filter(|s| !s.is_plain()) {
+                        out.push(scalar.raw_span);
+                    }
+                }
+                annotation_texts(&entry.value, out);
             }
         }
         NodeKind::Sequence(items) => {
             for item in items {
-                quoted_or_block_values(item, out);
+                annotation_texts(item, out);
             }
         }
     }
@@ -1156,6 +1168,15 @@ mod tests {
         };
         let vault = "        vault.hashicorp.com/agent-inject-template-db: |\n          {{- with secret \"db/creds/web\" -}}\n          postgresql://{{ .Data.username }}@db/app\n          {{- end -}}\n";
         let quoted = "        summary: \"{{ $labels.instance }} down\"\n        note: '{{inputs.parameters.x}}'\n";
+        // A quoted `{{` in a field Kubernetes reads: a Jinja-style manifest, not applied as is.
+        let read_fields = [
+            deployment("", "\"{{ replicas }}\""),
+            deployment("", "2").replace("image: web:1", "image: \"{{ image }}\""),
+            deployment("", "2").replace("name: web\n", "name: \"{{ app }}\"\n"),
+        ];
+        for text in &read_fields {
+            assert!(is_template(text, false), "{text}");
+        }
         let folded = "        text: >\n          {{ .Data.x }}\n";
         for data in [vault, quoted, folded] {
             assert!(!is_template(&deployment(data, "2"), false), "{data}");
