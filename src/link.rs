@@ -955,13 +955,7 @@ impl<'s> ServiceIndex<'s> {
             let workload_location = workload.location;
             // The names of the pod's container ports, for Services that target ports by name
             // (Kubernetes looks them up in the containers and the native sidecars).
-            let pod_port_names: Vec<&str> = workload
-                .processes
-                .iter()
-                .filter(|p| p.role != ProcessRole::Init)
-                .filter_map(|p| p.container.as_ref())
-                .flat_map(|c| c.ports.iter().filter_map(|(_, name)| name.as_deref()))
-                .collect();
+            let pod_port_names = pod_port_names(&workload.processes);
             let Some(kube) = &mut workload.kubernetes else {
                 continue;
             };
@@ -3083,6 +3077,17 @@ impl FolderSources {
     }
 }
 
+/// The names of a pod's container ports (of its containers and native sidecars), which a
+/// Service's named `targetPort` is looked up among.
+fn pod_port_names(processes: &[crate::model::Process]) -> Vec<&str> {
+    processes
+        .iter()
+        .filter(|p| p.role != ProcessRole::Init)
+        .filter_map(|p| p.container.as_ref())
+        .flat_map(|c| c.ports.iter().filter_map(|(_, name)| name.as_deref()))
+        .collect()
+}
+
 /// `folder/name`, or `name` in the root (`""`).
 fn join_folder(folder: &str, name: &str) -> String {
     if folder.is_empty() {
@@ -3530,13 +3535,7 @@ mod tests {
                 .collect()
         };
         let own = dir(&workload.location);
-        let pod_port_names: Vec<&str> = workload
-            .processes
-            .iter()
-            .filter(|p| p.role != ProcessRole::Init)
-            .filter_map(|p| p.container.as_ref())
-            .flat_map(|c| c.ports.iter().filter_map(|(_, name)| name.as_deref()))
-            .collect();
+        let pod_port_names = super::pod_port_names(&workload.processes);
         let selects = |s: &Service| {
             s.selector
                 .iter()

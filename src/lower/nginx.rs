@@ -228,19 +228,33 @@ impl ImageVersion {
     }
 }
 
-/// Images that run nginx and are tagged with nginx's version.
-const NGINX_IMAGES: &[&str] = &[
+/// Images built by nginx's maintainers (and their mirrors), tagged with nginx's version: their
+/// `nginx.conf` includes `/etc/nginx/conf.d/*.conf` in its `http` block and sets no proxy
+/// directive.
+pub const OFFICIAL_NGINX_IMAGES: &[&str] = &[
     "nginx",
     "library/nginx",
     "docker.io/nginx",
     "docker.io/library/nginx",
     "nginxinc/nginx-unprivileged",
     "docker.io/nginxinc/nginx-unprivileged",
-    "bitnami/nginx",
-    "docker.io/bitnami/nginx",
     "public.ecr.aws/nginx/nginx",
     "mirror.gcr.io/library/nginx",
 ];
+
+/// Other images that run nginx and are tagged with nginx's version.
+const OTHER_NGINX_IMAGES: &[&str] = &["bitnami/nginx", "docker.io/bitnami/nginx"];
+
+/// An image reference's name (lowercase) and tag (`latest` when none), digest left out.
+pub fn image_name_and_tag(image: &str) -> (String, &str) {
+    let image = image.trim();
+    let image = image.split('@').next().unwrap_or("");
+    let (name, tag) = match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
+    };
+    (name.to_ascii_lowercase(), tag)
+}
 
 /// The nginx version of an image reference such as `nginx:1.25-alpine` (`None`: not an nginx
 /// image, a digest, or a tag with an unexpanded variable).
@@ -249,11 +263,10 @@ pub fn nginx_image_version(image: &str) -> Option<ImageVersion> {
     if image.contains('@') || image.contains('$') {
         return None;
     }
-    let (name, tag) = match image.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => (name, tag),
-        _ => (image, "latest"),
-    };
-    if !NGINX_IMAGES.contains(&name.to_ascii_lowercase().as_str()) {
+    let (name, tag) = image_name_and_tag(image);
+    if !OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
+        && !OTHER_NGINX_IMAGES.contains(&name.as_str())
+    {
         return None;
     }
     let tag = tag.to_ascii_lowercase();

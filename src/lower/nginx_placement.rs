@@ -23,19 +23,6 @@ const STOCK_VHOSTS: &str = "/etc/nginx/conf.d";
 /// variables substituted, to the same relative path under [`STOCK_VHOSTS`]).
 const STOCK_TEMPLATES: &str = "/etc/nginx/templates";
 
-/// Images built by nginx's maintainers (and their mirrors): their `nginx.conf` includes
-/// `/etc/nginx/conf.d/*.conf` in its `http` block and sets no proxy directive.
-const OFFICIAL_IMAGES: &[&str] = &[
-    "nginx",
-    "library/nginx",
-    "docker.io/nginx",
-    "docker.io/library/nginx",
-    "nginxinc/nginx-unprivileged",
-    "docker.io/nginxinc/nginx-unprivileged",
-    "public.ecr.aws/nginx/nginx",
-    "mirror.gcr.io/library/nginx",
-];
-
 /// One container: an image the scan builds, or a compose service.
 #[derive(Debug, Default)]
 pub struct Unit {
@@ -158,16 +145,11 @@ fn is_stock_vhost(path: &Path) -> bool {
 
 /// Whether an image reference names an official nginx image (any tag or digest).
 fn is_official(image: &str) -> bool {
-    let image = image.trim();
     if image.contains('$') {
         return false;
     }
-    let name = image.split('@').next().unwrap_or("");
-    let name = match name.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => name,
-        _ => name,
-    };
-    OFFICIAL_IMAGES.contains(&name.to_ascii_lowercase().as_str())
+    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
+    crate::lower::nginx::OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
 }
 
 /// The nginx files of the scan by path, for finding what a COPY source or a mount names.
