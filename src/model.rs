@@ -510,7 +510,8 @@ pub struct ConfigMounts {
     pub config_named: bool,
     pub host_folders: Vec<String>,
     /// Host paths bound where nginx reads its configuration (`/etc/nginx/...`), each with its
-    /// path in the container (cleaned): `("./sites", "/etc/nginx/conf.d")`.
+    /// path in the container (cleaned): `("./sites", "/etc/nginx/conf.d")`; an empty host path
+    /// when what is put there is not known (a named volume, a `configs:` entry).
     pub nginx: Vec<(String, String)>,
 }
 

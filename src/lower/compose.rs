@@ -305,14 +305,18 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
                     // Written in a file of a folder the own file's cannot name.
                     Some(None) => None,
                 });
-        // nginx configuration bound where nginx reads it (`./sites:/etc/nginx/conf.d`).
-        if let (Some(Some(host)), Some(target)) = (&host, target) {
+        // nginx configuration bound where nginx reads it (`./sites:/etc/nginx/conf.d`); a named
+        // volume, or a host path that cannot be named, puts there what is not known (`""`).
+        if let Some(target) = target {
             let target = crate::link::globs::clean(target.trim());
-            if !host.starts_with(['~', '$'])
-                && crate::formats::nginx::include::under_conventional_prefix(&target)
+            if crate::formats::nginx::include::under_conventional_prefix(&target)
                 && mounts.nginx.len() < MAX_NGINX_MOUNTS
             {
-                mounts.nginx.push((host.clone(), target));
+                let host = match &host {
+                    Some(Some(host)) if !host.starts_with(['~', '$']) => host.clone(),
+                    _ => String::new(),
+                };
+                mounts.nginx.push((host, target));
             }
         }
         // A host path bound into a system folder (the time zone, the Docker socket, logs)
@@ -330,6 +334,36 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
                 // Where it is on the host is not known.
                 _ => mounts.config_named = true,
             }
+        }
+    }
+    // `configs:` put a file at their target (`/<source>` by default), as a read-only mount:
+    // what it holds is not read here (the top-level `configs` entry names it).
+    let configs = view
+        .merged("configs")
+        .iter()
+        .flat_map(|&(_, node)| node.get("configs").into_iter().flat_map(Node::items));
+    for config in configs {
+        let target = match config.as_str() {
+            Some(source) => Some(format!("/{source}")),
+            None => config
+                .get("target")
+                .and_then(Node::as_str)
+                .map(str::to_string)
+                .or_else(|| {
+                    config
+                        .get("source")
+                        .and_then(Node::as_str)
+                        .map(|s| format!("/{s}"))
+                }),
+        };
+        let Some(target) = target else {
+            continue;
+        };
+        let target = crate::link::globs::clean(target.trim());
+        if crate::formats::nginx::include::under_conventional_prefix(&target)
+            && mounts.nginx.len() < MAX_NGINX_MOUNTS
+        {
+            mounts.nginx.push((String::new(), target));
         }
     }
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))

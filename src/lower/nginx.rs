@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::diagnostic::Location;
 use crate::discover::absolute_by_name;
 use crate::formats::nginx::{parse, Config, Directive, IncludeIndex, Pass, Scope, Upstream};
-use crate::lower::nginx_placement::Placements;
+use crate::lower::nginx_placement::{Placements, Top};
 use crate::source::FileId;
 
 /// One parsed nginx file.
@@ -256,12 +256,22 @@ pub fn image_name_and_tag(image: &str) -> (String, &str) {
     (name.to_ascii_lowercase(), tag)
 }
 
-/// The nginx version of an image reference such as `nginx:1.25-alpine` (`None`: not an nginx
-/// image, a digest, or a tag with an unexpanded variable).
+/// The nginx version of an image reference such as `nginx:1.25-alpine` or
+/// `nginx:1.30-alpine@sha256:…` (the tag says it; `None`: not an nginx image, a digest without
+/// a tag, or a tag with an unexpanded variable).
 pub fn nginx_image_version(image: &str) -> Option<ImageVersion> {
     let image = image.trim();
-    if image.contains('@') || image.contains('$') {
+    if image.contains('$') {
         return None;
+    }
+    if let Some((named, _digest)) = image.split_once('@') {
+        // A digest alone says nothing of the version.
+        let tagged = named
+            .rsplit_once(':')
+            .is_some_and(|(_, tag)| !tag.contains('/'));
+        if !tagged {
+            return None;
+        }
     }
     let (name, tag) = image_name_and_tag(image);
     if !OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
@@ -912,16 +922,17 @@ pub struct Scan<'a> {
     /// Per file: it has no block of nginx's at its top level but `location`s, only
     /// directives: a piece of some block.
     bare: Vec<bool>,
-    /// Per file: every container of the scan that holds it runs it as a server file of the
-    /// official image's own `nginx.conf` ([`Placements::runs_under_stock_main`]).
-    under_stock_main: Vec<bool>,
+    /// Per file: whether the scan's containers run it under their image's own `nginx.conf`
+    /// ([`Placements::top_of`]).
+    placed_top: Vec<Option<Top>>,
     /// Per file: the nginx images of the containers the scan puts it in (see
     /// [`detect_images`]).
     placed_images: Vec<Vec<DetectedImage>>,
-    /// Per file of server blocks that no file of the scan includes: the files spliced into the
-    /// same `http` block beside it whose top level sets directives of that level (a
-    /// `conf.d/00-proxy.conf` of proxy-wide settings beside `conf.d/default.conf`), when any.
-    http_siblings: Vec<Option<Arc<[usize]>>>,
+    /// Per file of server blocks that no file of the scan includes: the `http` levels it runs
+    /// at, one per kind of container (see [`HttpLevel`]); empty when the scan does not say.
+    http_levels: Vec<Vec<HttpLevel>>,
+    /// The files spliced into one `http` block beside server files ([`Family`]).
+    families: Vec<Family<'a>>,
     /// Per file: its upstream blocks.
     pub upstreams: Vec<Vec<Upstream<'a>>>,
     /// Per file: included (directly or not) from inside a `stream { }` block.
@@ -1283,68 +1294,143 @@ fn classify_unresolved(pattern: &str) -> IncludeKind {
     IncludeKind::Unknown
 }
 
-/// Per file of server blocks that no file of the scan includes, the files whose top-level
-/// directives are at the same `http` level (see [`Scan::http_siblings`]): in the containers
-/// that run it under the official image's own `nginx.conf`, the other files there at
-/// `/etc/nginx/conf.d/*.conf`; otherwise, in a vhost folder (`conf.d/`, `sites-enabled/`),
-/// the files no file of the scan includes in that folder and the vhost folders beside it (the
-/// `nginx.conf` that includes one includes the others, as Debian's does).
-fn http_siblings(
-    files: &[NginxFile],
+/// The files spliced into one `http` block beside a server file (a `conf.d/00-proxy.conf` of
+/// proxy-wide settings beside `conf.d/default.conf`), by the names of the directives their top
+/// levels set there.
+#[derive(Debug, Default)]
+struct Family<'a> {
+    /// A directive name → the members whose top level has it, in order.
+    by_name: HashMap<&'a str, Vec<usize>>,
+    /// The members whose top level has an `include` (which may bring in any name).
+    includes: Vec<usize>,
+    /// Something the scan does not read is among them.
+    unknown: bool,
+}
+
+/// One `http` level a server file included by nothing runs at: the files beside it there
+/// (an index into [`Scan::families`]), and what is past them: `Some` when the scan's
+/// containers say (their image's own nginx.conf), `None` when it does not (the lookup goes on
+/// as for a file no container holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HttpLevel {
+    family: Option<usize>,
+    past: Option<Top>,
+}
+
+/// Per file of server blocks that no file of the scan includes, the `http` levels it runs at
+/// (see [`Scan::http_levels`]), and the families they refer to. In the containers that run
+/// it under their image's own `nginx.conf`: one level per container kind, with the other files
+/// there in the vhost folders that nginx.conf includes. Otherwise, in a vhost folder
+/// (`conf.d/`, `sites-enabled/`): the files no file of the scan includes in that folder and the
+/// vhost folders beside it (the `nginx.conf` that includes one includes the others, as
+/// Debian's does), by the names a packaged nginx.conf's globs take.
+fn http_levels<'a>(
+    files: &'a [NginxFile],
     paths: &[PathBuf],
     placements: &Placements,
-    under_stock_main: &[bool],
     included_by: &[Vec<(usize, usize)>],
     server_level: &[bool],
-) -> Vec<Option<Arc<[usize]>>> {
+) -> (Vec<Vec<HttpLevel>>, Vec<Family<'a>>) {
     let n = files.len();
-    // A top level with a directive that is not a block: it sets something at the `http` level.
-    let sets_http: Vec<bool> = files
-        .iter()
-        .map(|f| f.config.directives.iter().any(|d| d.block.is_none()))
-        .collect();
-    let list = |mut list: Vec<usize>| -> Option<Arc<[usize]>> {
-        list.sort_unstable();
-        list.dedup();
-        (!list.is_empty()).then(|| list.into())
-    };
-    let mut out: Vec<Option<Arc<[usize]>>> = vec![None; n];
-    let mut by_units: HashMap<Vec<usize>, Option<Arc<[usize]>>> = HashMap::new();
-    let mut by_parent: HashMap<&Path, Vec<usize>> = HashMap::new();
+    let mut families: Vec<Family<'a>> = Vec::new();
+    let mut family_of =
+        |members: &mut dyn Iterator<Item = usize>, unknown: bool| -> Option<usize> {
+            let mut family = Family {
+                unknown,
+                ..Family::default()
+            };
+            let mut any = unknown;
+            for m in members {
+                let Some(file) = files.get(m) else {
+                    continue;
+                };
+                for d in file.config.directives.iter().filter(|d| d.block.is_none()) {
+                    any = true;
+                    if d.name == "include" {
+                        if family.includes.last() != Some(&m) {
+                            family.includes.push(m);
+                        }
+                    } else {
+                        let list = family.by_name.entry(d.name.as_str()).or_default();
+                        if list.last() != Some(&m) {
+                            list.push(m);
+                        }
+                    }
+                }
+            }
+            any.then(|| {
+                families.push(family);
+                families.len() - 1
+            })
+        };
+    let mut out: Vec<Vec<HttpLevel>> = vec![Vec::new(); n];
+    // Per (container, folder above the vhost folders): its family.
+    let mut in_units: HashMap<(usize, &Path), Option<usize>> = HashMap::new();
+    // A repository folder of server blocks: its parent, when a packaged nginx.conf's glob over
+    // a folder of its name takes the file (`conf.d/*.conf`, `sites-enabled/*`; `*.conf` in the
+    // other vhost folders).
     let vhost_parent = |f: usize| {
-        in_vhost_folder(&paths[f].to_string_lossy())
-            .then(|| paths[f].parent().and_then(Path::parent))
-            .flatten()
+        let path = &paths[f];
+        let folder = path.parent()?;
+        let name = path.file_name()?.to_str()?;
+        let takes = match folder.file_name()?.to_str()? {
+            "conf.d" | "http.d" | "sites-enabled" => {
+                crate::lower::nginx_placement::vhost_glob_holds(folder, name)
+            }
+            _ => in_vhost_folder(&path.to_string_lossy()) && name.ends_with(".conf"),
+        };
+        takes.then(|| folder.parent()).flatten()
     };
-    for f in (0..n).filter(|&f| sets_http[f] && included_by[f].is_empty()) {
+    let mut by_parent: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for f in (0..n).filter(|&f| included_by[f].is_empty() && !placements.is_placed(f)) {
         if let Some(parent) = vhost_parent(f) {
             by_parent.entry(parent).or_default().push(f);
         }
     }
+    let mut by_parent_family: HashMap<&Path, Option<usize>> = HashMap::new();
     for f in (0..n).filter(|&f| server_level[f] && included_by[f].is_empty()) {
-        out[f] = if under_stock_main[f] {
-            let units = placements.stock_units(f);
-            by_units
-                .entry(units)
-                .or_insert_with_key(|units| {
-                    list(
-                        units
-                            .iter()
-                            .flat_map(|&u| placements.stock_vhosts(u))
-                            .filter(|&s| sets_http.get(s).copied().unwrap_or(false))
-                            .collect(),
-                    )
-                })
-                .clone()
-        } else if placements.of_file.get(f).is_none_or(Vec::is_empty) {
-            vhost_parent(f)
-                .and_then(|parent| by_parent.get(parent))
-                .and_then(|siblings| list(siblings.clone()))
-        } else {
-            None
-        };
+        let mut levels: Vec<HttpLevel> = Vec::new();
+        for (u, unit, path) in placements.stock_places(f) {
+            let Some(top) = path.parent().and_then(Path::parent) else {
+                continue;
+            };
+            let family = *in_units.entry((u, top)).or_insert_with(|| {
+                let (members, unknown) = placements.http_family(u, top);
+                family_of(&mut members.into_iter(), unknown)
+            });
+            let level = HttpLevel {
+                family,
+                past: Some(unit.top()),
+            };
+            if !levels.contains(&level) {
+                levels.push(level);
+            }
+        }
+        if levels.is_empty() && !placements.is_placed(f) {
+            if let Some(parent) = vhost_parent(f) {
+                let family = *by_parent_family.entry(parent).or_insert_with(|| {
+                    let members = by_parent.get(parent).cloned().unwrap_or_default();
+                    family_of(&mut members.into_iter(), false)
+                });
+                if family.is_some() {
+                    levels.push(HttpLevel { family, past: None });
+                }
+            }
+        }
+        out[f] = levels;
     }
-    out
+    (out, families)
+}
+
+/// What an include pattern names in one container: the files of the scan there (indices into
+/// the container's paths), and whether it may name something there the scan does not read.
+type PlacedResolution = (Vec<usize>, bool);
+
+/// What the files beside a server file set for a name ([`Scan::family_lookup`]).
+enum FamilyLookup<'a> {
+    Nothing,
+    Set(Lookup<'a>),
+    Unknown,
 }
 
 /// The absolute path in a container that an include pattern names from a file at `here` there:
@@ -1479,8 +1565,51 @@ impl<'a> Scan<'a> {
             .map(|unit| IncludeIndex::new(&unit.paths))
             .collect();
         // Within one container, by (pattern, container, folder of the including file there).
-        let mut placed_resolutions: HashMap<(&str, usize, Option<&Path>), Vec<usize>> =
+        // The value: the files matched there, and whether the pattern may name something there
+        // the scan does not read.
+        let mut placed_resolutions: HashMap<(&str, usize, Option<&Path>), PlacedResolution> =
             HashMap::new();
+        // Each file's containers (sorted), interned: whether two files share one is asked once
+        // per pair of such lists.
+        let mut unit_lists: HashMap<Vec<usize>, usize> = HashMap::new();
+        let unit_list: Vec<usize> = (0..files.len())
+            .map(|f| {
+                let mut units: Vec<usize> = placements
+                    .of_file
+                    .get(f)
+                    .into_iter()
+                    .flatten()
+                    .map(|&(u, _)| u)
+                    .collect();
+                units.sort_unstable();
+                units.dedup();
+                let next = unit_lists.len();
+                *unit_lists.entry(units).or_insert(next)
+            })
+            .collect();
+        let lists: Vec<Vec<usize>> = {
+            let mut lists = vec![Vec::new(); unit_lists.len()];
+            for (units, id) in unit_lists {
+                if let Some(slot) = lists.get_mut(id) {
+                    *slot = units;
+                }
+            }
+            lists
+        };
+        let mut shared_lists: HashMap<(usize, usize), bool> = HashMap::new();
+        // Whether `i` may include `t` by the repository's layout: unless the scan puts `t` in
+        // containers and `i` is in none of them (their includes are known: `i` is not there).
+        let mut by_layout = |i: usize, t: usize| -> bool {
+            let (a, b) = (unit_list[i], unit_list[t]);
+            let Some(theirs) = lists.get(b).filter(|l| !l.is_empty()) else {
+                return true;
+            };
+            *shared_lists.entry((a, b)).or_insert_with(|| {
+                lists
+                    .get(a)
+                    .is_some_and(|mine| mine.iter().any(|u| theirs.binary_search(u).is_ok()))
+            })
+        };
         // Files taken from the containers' resolutions in all (the same file through several
         // containers counts for each): past it, includes reach files by the layout only.
         let mut placed_left = MAX_PLACED_TARGETS;
@@ -1505,10 +1634,14 @@ impl<'a> Scan<'a> {
                     let found = resolutions
                         .entry((pattern, paths[i].parent()))
                         .or_insert_with(|| index.resolve(pattern, &paths[i], &[]));
-                    let mut targets: Vec<usize> =
-                        found.iter().copied().filter(|&t| t != i).collect();
+                    let mut targets: Vec<usize> = found
+                        .iter()
+                        .copied()
+                        .filter(|&t| t != i && by_layout(i, t))
+                        .collect();
                     // In each container the file is in: the files there at the path named.
                     let places = placements.of_file.get(i).map_or(&[][..], Vec::as_slice);
+                    let mut opaque = false;
                     for &(u, at) in places {
                         let (Some(unit), Some(unit_index)) =
                             (placements.units.get(u), unit_indices.get(u))
@@ -1518,13 +1651,15 @@ impl<'a> Scan<'a> {
                         let Some(here) = unit.paths.get(at) else {
                             continue;
                         };
-                        let found = placed_resolutions
+                        let (found, unread) = placed_resolutions
                             .entry((pattern, u, here.parent()))
-                            .or_insert_with(|| {
-                                in_container(pattern, here)
-                                    .map(|p| unit_index.resolve_absolute(&p))
-                                    .unwrap_or_default()
+                            .or_insert_with(|| match in_container(pattern, here) {
+                                Some(p) => {
+                                    (unit_index.resolve_absolute(&p), unit.opaque_matches(&p))
+                                }
+                                None => (Vec::new(), false),
                             });
+                        opaque |= *unread;
                         if placed_cut {
                             break;
                         }
@@ -1555,7 +1690,11 @@ impl<'a> Scan<'a> {
                         targets.sort_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
                         targets.dedup();
                     }
-                    if targets.is_empty() {
+                    if opaque {
+                        // A container puts there what the scan does not read (a repository's
+                        // own `proxy_params`, a named volume): what it sets is not known.
+                        IncludeKind::Unknown
+                    } else if targets.is_empty() {
                         classify_unresolved(pattern)
                     } else if let Some(left) = edges_left.checked_sub(targets.len()) {
                         edges_left = left;
@@ -1585,9 +1724,7 @@ impl<'a> Scan<'a> {
             sites.push(list);
         }
         drop((resolutions, placed_resolutions, unit_indices));
-        let under_stock_main: Vec<bool> = (0..n)
-            .map(|f| placements.runs_under_stock_main(f))
-            .collect();
+        let placed_top: Vec<Option<Top>> = (0..n).map(|f| placements.top_of(f)).collect();
         notes.extend(placements.notes.iter().cloned());
         let mut placed_images: Vec<Vec<DetectedImage>> = vec![Vec::new(); n];
         for (list, places) in placed_images.iter_mut().zip(&placements.of_file) {
@@ -1644,14 +1781,8 @@ impl<'a> Scan<'a> {
                     && !blocks().any(|d| matches!(d.name.as_str(), "http" | "events" | "stream"))
             })
             .collect();
-        let http_siblings = http_siblings(
-            files,
-            &paths,
-            placements,
-            &under_stock_main,
-            &included_by,
-            &server_level,
-        );
+        let (http_levels, families) =
+            http_levels(files, &paths, placements, &included_by, &server_level);
 
         // Files reachable through the includes of each root file (walked over the components
         // of files that include each other, so a root that reaches 2,000 files which all
@@ -1920,9 +2051,10 @@ impl<'a> Scan<'a> {
             vhost_sites,
             server_level,
             bare,
-            under_stock_main,
+            placed_top,
             placed_images,
-            http_siblings,
+            http_levels,
+            families,
             included_by,
             upstreams,
             in_stream,
@@ -3074,65 +3206,31 @@ impl<'a> Scan<'a> {
             out.push(Lookup::Default);
             return;
         }
-        // What the files spliced into the same `http` block beside it set there.
-        if let Some(siblings) = self.http_siblings.get(file).and_then(Option::as_ref) {
-            let mut set: Vec<(usize, Entries<'a>)> = Vec::new();
-            for &sibling in siblings.iter() {
-                if sibling == file || visiting.contains(&sibling) {
-                    continue;
-                }
-                let Some(left) = steps.checked_sub(1) else {
-                    out.push(Lookup::Unknown);
-                    return;
-                };
-                *steps = left;
-                let directives = self.files[sibling].config.directives.as_slice();
-                let (entries, unknown) = self.level_set(sibling, directives, name, only, steps);
-                if unknown {
+        // The `http` levels it runs at, with what the files spliced in beside it set there,
+        // and past them the image's own nginx.conf, when the scan says.
+        let levels = self.http_levels.get(file).map_or(&[][..], Vec::as_slice);
+        let mut fall_through = levels.is_empty();
+        for level in levels {
+            match self.family_lookup(file, level.family, name, only, visiting, steps) {
+                FamilyLookup::Unknown => {
                     out.push(Lookup::Unknown);
                     return;
                 }
-                if !entries.is_empty() {
-                    set.push((sibling, entries));
-                }
-            }
-            let level_of = |sibling| Level {
-                file: sibling,
-                block: None,
-            };
-            match set.len() {
-                0 => {}
-                1 => {
-                    if let Some((sibling, entries)) = set.pop() {
-                        out.push(Lookup::Set {
-                            entries,
-                            level: level_of(sibling),
-                        });
+                FamilyLookup::Set(lookup) => out.push(lookup),
+                FamilyLookup::Nothing => match level.past {
+                    Some(Top::Default) => out.push(Lookup::Default),
+                    Some(Top::Unknown) => {
+                        out.push(Lookup::Unknown);
+                        return;
                     }
-                    return;
-                }
-                _ => {
-                    // One level, written in several files: their lines together.
-                    let first = set.first().map_or(file, |(sibling, _)| *sibling);
-                    let entries: Vec<Entry<'a>> = set
-                        .iter()
-                        .flat_map(|(_, entries)| entries.iter().copied())
-                        .collect();
-                    out.push(Lookup::Set {
-                        entries: Entries::from(entries),
-                        level: level_of(first),
-                    });
-                    return;
-                }
+                    None => fall_through = true,
+                },
             }
         }
-        if self.vhost_sites.is_empty() {
-            out.push(Lookup::Default);
+        if !fall_through {
             return;
         }
-        // The scan's Dockerfiles and compose services put it in `conf.d` of containers that
-        // run the official image's own nginx.conf: its `http` block sets nginx's defaults.
-        if self.under_stock_main.get(file).copied().unwrap_or(false) {
+        if self.vhost_sites.is_empty() {
             out.push(Lookup::Default);
             return;
         }
@@ -3171,6 +3269,79 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// What the files of a [`Family`] beside `file` set for `name` at their top levels.
+    fn family_lookup(
+        &self,
+        file: usize,
+        family: Option<usize>,
+        name: &str,
+        only: Only,
+        visiting: &[usize],
+        steps: &mut usize,
+    ) -> FamilyLookup<'a> {
+        let Some(family) = family.and_then(|f| self.families.get(f)) else {
+            return FamilyLookup::Nothing;
+        };
+        if family.unknown {
+            return FamilyLookup::Unknown;
+        }
+        let mut members: Vec<usize> = family
+            .by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .chain(&family.includes)
+            .copied()
+            .filter(|&m| m != file && !visiting.contains(&m))
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        let mut set: Vec<(usize, Entries<'a>)> = Vec::new();
+        for member in members {
+            let Some(left) = steps.checked_sub(1) else {
+                return FamilyLookup::Unknown;
+            };
+            *steps = left;
+            let directives = self.files[member].config.directives.as_slice();
+            let (entries, unknown) = self.level_set(member, directives, name, only, steps);
+            if unknown {
+                return FamilyLookup::Unknown;
+            }
+            if !entries.is_empty() {
+                set.push((member, entries));
+            }
+        }
+        let level_of = |member| Level {
+            file: member,
+            block: None,
+        };
+        let lookup = match set.len() {
+            0 => return FamilyLookup::Nothing,
+            1 => {
+                let Some((member, entries)) = set.pop() else {
+                    return FamilyLookup::Nothing;
+                };
+                Lookup::Set {
+                    entries,
+                    level: level_of(member),
+                }
+            }
+            _ => {
+                // One level, written in several files: their lines together.
+                let first = set.first().map_or(file, |(member, _)| *member);
+                let entries: Vec<Entry<'a>> = set
+                    .iter()
+                    .flat_map(|(_, entries)| entries.iter().copied())
+                    .collect();
+                Lookup::Set {
+                    entries: Entries::from(entries),
+                    level: level_of(first),
+                }
+            }
+        };
+        FamilyLookup::Set(lookup)
+    }
+
     /// The vhost-folder `include`s (`(file, index into its sites)`) of top-level files in the
     /// folder of `file` or the one above that may run it ([`Scan::top_of_server_file`]).
     /// At most `limit` of them.
@@ -3197,12 +3368,26 @@ impl<'a> Scan<'a> {
     /// `include` there) or under an image's own nginx.conf, it says so, naming those files;
     /// otherwise "the blocks that include this file".
     pub fn disagreement(&self, file: usize) -> (String, &'static str) {
+        // A server file that containers of the scan run with different files beside it.
+        let in_containers = self.roots_of(file).iter().any(|&r| {
+            self.http_levels
+                .get(r)
+                .is_some_and(|levels| levels.len() > 1 && levels.iter().all(|l| l.past.is_some()))
+        });
+        if in_containers {
+            return (
+                "the containers the scan's Dockerfiles and compose services run it in (with \
+                 different files beside it in their `http` blocks)"
+                    .to_string(),
+                ", or in every container that runs it",
+            );
+        }
         let mut near: Vec<usize> = self
             .roots_of(file)
             .iter()
             .filter(|&&r| {
                 self.server_level.get(r).copied().unwrap_or(false)
-                    && !self.under_stock_main.get(r).copied().unwrap_or(false)
+                    && self.placed_top.get(r).copied().flatten().is_none()
             })
             .flat_map(|&r| self.near_sites(r, MAX_NEAR_SITES + 1))
             .map(|(includer, _)| includer)
@@ -3511,6 +3696,14 @@ mod tests {
             .has_new_upstream_defaults());
         assert!(nginx_image_version("node:22").is_none());
         assert!(nginx_image_version("nginx@sha256:abc").is_none());
+        // Renovate and Dependabot pin a tag with its digest: the tag says the version.
+        assert_eq!(
+            nginx_image_version("nginx:1.30-alpine@sha256:abc"),
+            Some(ImageVersion::Line {
+                major: 1,
+                minor: 30
+            })
+        );
         assert!(nginx_image_version("nginx:${NGINX_VERSION}").is_none());
         assert!(nginx_image_version("registry.example.com:5000/nginx").is_none());
     }

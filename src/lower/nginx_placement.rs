@@ -16,12 +16,21 @@ use crate::source::Files;
 /// per nginx image. Past it, the rest are not followed, with a note.
 const MAX_PLACEMENTS: usize = 100_000;
 
-/// Where the official image's `nginx.conf` takes server blocks from, and where it is.
-const STOCK_MAIN: &str = "/etc/nginx/nginx.conf";
+/// Where the official image's `nginx.conf` takes server blocks from.
 const STOCK_VHOSTS: &str = "/etc/nginx/conf.d";
 /// Where the official image's entrypoint reads `*.template` files from (each is written, its
 /// variables substituted, to the same relative path under [`STOCK_VHOSTS`]).
 const STOCK_TEMPLATES: &str = "/etc/nginx/templates";
+
+/// What the `http` level of the containers a server file runs in sets, past the file and the
+/// files beside it there ([`Placements::top_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Top {
+    /// The image's own `nginx.conf`, which sets no proxy directive: nginx's defaults.
+    Default,
+    /// Something the scan does not read is at the main `nginx.conf`'s place.
+    Unknown,
+}
 
 /// One container: an image the scan builds, or a compose service.
 #[derive(Debug, Default)]
@@ -29,6 +38,9 @@ pub struct Unit {
     /// Whether it runs the official image's own `nginx.conf` when no file of the scan is put
     /// in its place (its base is an official nginx image).
     official: bool,
+    /// Whether its base is an image whose packaged `nginx.conf` sets no proxy directive and
+    /// includes its vhost folders (OpenResty's; Debian's, Ubuntu's and Alpine's nginx package).
+    packaged: bool,
     /// An image that a compose service of the scan runs: the service's container (with its
     /// mounts) is where it runs, not the image alone.
     superseded: bool,
@@ -40,11 +52,16 @@ pub struct Unit {
     pub files: Vec<usize>,
     /// A path → its index in `paths`.
     index: HashMap<PathBuf, usize>,
+    /// Where it holds what the scan does not read (a named volume, a `configs:` entry, a file
+    /// of the repository that is not nginx configuration by its name, a `COPY --from`), file
+    /// or folder; `/` when such a place is not known.
+    opaque: Vec<PathBuf>,
 }
 
 impl Unit {
     /// Puts `file` at `path`: what a later COPY or a mount puts at the same path replaces it.
     fn put(&mut self, path: PathBuf, file: usize) {
+        self.opaque.retain(|o| *o != path);
         match self.index.get(&path) {
             Some(&at) => {
                 if let Some(slot) = self.files.get_mut(at) {
@@ -59,10 +76,103 @@ impl Unit {
         }
     }
 
-    /// Whether the container runs the official image's `nginx.conf`: nothing of the scan is
-    /// put in its place.
-    pub fn runs_stock_main(&self) -> bool {
-        self.official && !self.index.contains_key(Path::new(STOCK_MAIN))
+    /// Puts what the scan does not read at `path`.
+    fn put_opaque(&mut self, path: PathBuf) {
+        if self.opaque.len() < MAX_OPAQUE && !self.opaque.contains(&path) {
+            self.opaque.push(path);
+        }
+    }
+
+    /// Whether a file of the scan is at a main `nginx.conf` place (`<prefix>/nginx.conf`).
+    fn has_scan_main(&self) -> bool {
+        self.paths.iter().any(|p| is_main_place(p))
+    }
+
+    /// Whether what is at the main `nginx.conf` place may be something the scan does not read.
+    fn main_unknown(&self) -> bool {
+        self.opaque.iter().any(|o| {
+            crate::formats::nginx::CONVENTIONAL_PREFIXES
+                .iter()
+                .any(|prefix| Path::new(prefix).join("nginx.conf").starts_with(o))
+        })
+    }
+
+    /// Whether an include pattern (absolute, in the container) may name something the scan
+    /// does not read: a place of such content, or a folder of it, matches the pattern's first
+    /// components.
+    pub fn opaque_matches(&self, pattern: &str) -> bool {
+        let wanted: Vec<&std::ffi::OsStr> = Path::new(pattern)
+            .components()
+            .map(std::path::Component::as_os_str)
+            .collect();
+        self.opaque.iter().any(|o| {
+            let parts: Vec<&std::ffi::OsStr> = o
+                .components()
+                .map(std::path::Component::as_os_str)
+                .collect();
+            parts.len() <= wanted.len()
+                && parts.iter().zip(&wanted).all(|(part, want)| {
+                    glob_match(want.as_encoded_bytes(), part.as_encoded_bytes())
+                })
+        })
+    }
+
+    /// What its image's own `nginx.conf` sets at the `http` level: nothing of proxying, unless
+    /// something unread is at its place or the image is not one whose nginx.conf is known (a
+    /// company's base image may set anything there).
+    pub fn top(&self) -> Top {
+        if self.main_unknown() || !(self.official || self.packaged) {
+            Top::Unknown
+        } else {
+            Top::Default
+        }
+    }
+
+    /// Whether a server file at `path` runs under the image's own `nginx.conf` there: the
+    /// official image's includes `conf.d/*.conf`; the other packages' (Debian's, Alpine's,
+    /// OpenResty's) their vhost folders (`conf.d/*.conf`, `sites-enabled/*`, `http.d/*.conf`).
+    fn runs_stock_vhost(&self, path: &Path) -> bool {
+        if self.official {
+            is_stock_vhost(path)
+        } else {
+            is_vhost_place(path)
+        }
+    }
+}
+
+/// How many places of unread content one container keeps (past it, the rest count as `/`).
+const MAX_OPAQUE: usize = 64;
+
+/// `<prefix>/nginx.conf`: where an image's main configuration is.
+fn is_main_place(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "nginx.conf")
+        && path
+            .parent()
+            .and_then(Path::to_str)
+            .is_some_and(|p| crate::formats::nginx::CONVENTIONAL_PREFIXES.contains(&p))
+}
+
+/// A file a packaged `nginx.conf` includes from its vhost folder: `conf.d/*.conf`,
+/// `http.d/*.conf`, `sites-enabled/*` under a configuration prefix.
+fn is_vhost_place(path: &Path) -> bool {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+    else {
+        return false;
+    };
+    let in_prefix = folder
+        .parent()
+        .and_then(Path::to_str)
+        .is_some_and(under_conventional_prefix);
+    in_prefix && vhost_glob_holds(folder, name)
+}
+
+/// Whether a packaged `nginx.conf`'s glob over `folder` includes a file named `name`:
+/// `sites-enabled/*` any, `conf.d/*.conf` and `http.d/*.conf` the `.conf` ones.
+pub fn vhost_glob_holds(folder: &Path, name: &str) -> bool {
+    match folder.file_name().and_then(|n| n.to_str()) {
+        Some("sites-enabled") => !name.starts_with('.'),
+        Some("conf.d" | "http.d") => glob_match(b"*.conf", name.as_bytes()),
+        _ => false,
     }
 }
 
@@ -76,61 +186,89 @@ pub struct Placements {
 }
 
 impl Placements {
-    /// Whether `file` runs, in every container the scan puts it in, as a server file of the
-    /// official image's own `nginx.conf` (`/etc/nginx/conf.d/*.conf` there): its `http` block
-    /// is nginx's defaults. `false` when it is put in no container.
-    pub fn runs_under_stock_main(&self, file: usize) -> bool {
-        let Some(places) = self.of_file.get(file).filter(|p| !p.is_empty()) else {
-            return false;
-        };
-        // Per container that runs it (in order: the places of one container are together):
-        // whether one of its places there is a server file of the official nginx.conf.
-        let mut verdicts: Vec<(usize, bool)> = Vec::new();
-        for &(u, at) in places {
-            let Some(unit) = self.units.get(u).filter(|unit| !unit.superseded) else {
-                continue;
-            };
-            let stock =
-                unit.runs_stock_main() && unit.paths.get(at).is_some_and(|p| is_stock_vhost(p));
-            match verdicts.last_mut() {
-                Some((last, verdict)) if *last == u => *verdict |= stock,
-                _ => verdicts.push((u, stock)),
-            }
-        }
-        !verdicts.is_empty() && verdicts.iter().all(|&(_, stock)| stock)
-    }
-}
-
-impl Placements {
-    /// The containers that run `file` under the official image's own `nginx.conf` (sorted).
-    pub fn stock_units(&self, file: usize) -> Vec<usize> {
-        let mut units: Vec<usize> = self
-            .of_file
+    /// The containers (not superseded by a compose service) that run `file` under their
+    /// image's own `nginx.conf`, each with the place it has there: no file of the scan is at
+    /// the main `nginx.conf` place, and the file is where that `nginx.conf` includes server
+    /// files.
+    pub fn stock_places(&self, file: usize) -> impl Iterator<Item = (usize, &Unit, &Path)> {
+        self.of_file
             .get(file)
             .into_iter()
             .flatten()
-            .map(|&(u, _)| u)
-            .filter(|&u| {
-                self.units
-                    .get(u)
-                    .is_some_and(|unit| !unit.superseded && unit.runs_stock_main())
+            .filter_map(|&(u, at)| {
+                let unit = self.units.get(u)?;
+                let path = unit.paths.get(at)?;
+                (!unit.superseded && !unit.has_scan_main() && unit.runs_stock_vhost(path))
+                    .then_some((u, unit, path.as_path()))
             })
-            .collect();
-        units.sort_unstable();
-        units.dedup();
-        units
     }
 
-    /// The files of container `unit` that its official `nginx.conf` includes in its `http`
-    /// block (at `/etc/nginx/conf.d/*.conf`).
-    pub fn stock_vhosts(&self, unit: usize) -> impl Iterator<Item = usize> + '_ {
-        self.units.get(unit).into_iter().flat_map(|unit| {
-            unit.paths
-                .iter()
-                .zip(&unit.files)
-                .filter(|(path, _)| is_stock_vhost(path))
-                .map(|(_, &file)| file)
-        })
+    /// For a server file no file of the scan includes: what is past the `http` level it runs
+    /// at, when the scan's Dockerfiles and compose services run it under their image's own
+    /// `nginx.conf` (`None` when they put it in no such place).
+    pub fn top_of(&self, file: usize) -> Option<Top> {
+        let mut any = false;
+        for (_, unit, _) in self.stock_places(file) {
+            if unit.top() == Top::Unknown {
+                return Some(Top::Unknown);
+            }
+            any = true;
+        }
+        any.then_some(Top::Default)
+    }
+
+    /// In container `unit`: the files its image's own `nginx.conf` includes from the vhost
+    /// folders of `top` (`/etc/nginx`: `conf.d/*.conf`, `sites-enabled/*`, ...), which share
+    /// one `http` level, and whether something the scan does not read may be among them.
+    pub fn http_family(&self, unit: usize, top: &Path) -> (Vec<usize>, bool) {
+        let Some(unit) = self.units.get(unit) else {
+            return (Vec::new(), false);
+        };
+        let beside = |p: &Path| {
+            let folder = p.parent();
+            folder.and_then(Path::parent) == Some(top)
+                && folder.is_some_and(|f| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| vhost_glob_holds(f, n))
+                })
+        };
+        let family = unit
+            .paths
+            .iter()
+            .zip(&unit.files)
+            .filter(|(p, _)| beside(p))
+            .map(|(_, &f)| f)
+            .collect();
+        let unknown = unit.opaque.iter().any(|o| {
+            top.starts_with(o)
+                || beside(o)
+                || o.parent().is_some_and(|f| {
+                    f.parent() == Some(top)
+                        && matches!(
+                            f.file_name().and_then(|n| n.to_str()),
+                            Some("conf.d" | "http.d" | "sites-enabled")
+                        )
+                })
+                || o.parent() == Some(top)
+                    && matches!(
+                        o.file_name().and_then(|n| n.to_str()),
+                        Some("conf.d" | "http.d" | "sites-enabled")
+                    )
+        });
+        (family, unknown)
+    }
+
+    /// Whether two files are in one container (so an include of one reaches the other there
+    /// if at all).
+    pub fn share_a_container(&self, a: usize, b: usize) -> bool {
+        let units = |f: usize| self.of_file.get(f).into_iter().flatten().map(|&(u, _)| u);
+        units(a).any(|u| units(b).any(|v| u == v))
+    }
+
+    /// Whether the scan puts `file` in some container.
+    pub fn is_placed(&self, file: usize) -> bool {
+        self.of_file.get(file).is_some_and(|p| !p.is_empty())
     }
 }
 
@@ -141,6 +279,19 @@ fn is_stock_vhost(path: &Path) -> bool {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| glob_match(b"*.conf", n.as_bytes()))
+}
+
+/// Whether an image reference names an image whose own `nginx.conf` (from its nginx package)
+/// sets no proxy directive and includes its vhost folders: OpenResty's, or a distribution's
+/// base image nginx is installed on.
+fn is_packaged(image: &str) -> bool {
+    if image.contains('$') {
+        return false;
+    }
+    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
+    let name = name.strip_prefix("docker.io/").unwrap_or(&name);
+    let name = name.strip_prefix("library/").unwrap_or(name);
+    matches!(name, "openresty/openresty" | "debian" | "ubuntu" | "alpine")
 }
 
 /// Whether an image reference names an official nginx image (any tag or digest).
@@ -187,20 +338,21 @@ impl Tree {
 /// What makes a compose service's container, for includes: whether it runs an official
 /// image, the image of the scan it runs (its unit), and its mounts (host path, container path).
 type ComposeContainer = (
-    bool,
+    (bool, bool),
     Option<usize>,
     Option<(String, Option<crate::diagnostic::Location>)>,
-    Vec<(PathBuf, PathBuf)>,
+    Vec<(Option<PathBuf>, PathBuf)>,
 );
 
 /// What makes two containers the same: whether official, whether superseded, the image and
 /// where it is written, and the files at their places.
 type UnitKey<'u> = (
-    bool,
+    (bool, bool),
     bool,
     Option<(&'u str, Option<crate::diagnostic::Location>)>,
     &'u [PathBuf],
     &'u [usize],
+    &'u [PathBuf],
 );
 
 /// Where the scan's Dockerfiles and compose services put its nginx files.
@@ -241,11 +393,22 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         let base = base_of(image);
         let mut unit = Unit {
             official: base.is_some_and(|b| is_official(&b.value)),
+            packaged: base.is_some_and(|b| is_packaged(&b.value)),
             image: base.and_then(detected),
             ..Unit::default()
         };
         copy_into(&mut unit, image, &tree, &mut budget);
-        if !unit.paths.is_empty() {
+        // What COPYs from another stage or image put under nginx's folders is not read.
+        for place in &image.other_copies {
+            match place {
+                Some(place) if under_conventional_prefix(place.trim_end_matches('/')) => {
+                    unit.put_opaque(PathBuf::from(place.trim_end_matches('/')));
+                }
+                Some(_) => {}
+                None => unit.put_opaque(PathBuf::from("/")),
+            }
+        }
+        if !unit.paths.is_empty() || !unit.opaque.is_empty() {
             image_units.insert(i, out.units.len());
             out.units.push(unit);
         }
@@ -255,14 +418,14 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         if workload.platform != Platform::Compose || mounts.is_empty() {
             continue;
         }
-        let base = workload.base_image.as_deref().or_else(|| {
-            workload
-                .image
-                .and_then(|i| model.images.get(i))
-                .and_then(base_of)
-        });
+        // A service that builds runs its Dockerfile's image (`image:` then names the tag).
+        let base = match workload.image.and_then(|i| model.images.get(i)) {
+            Some(image) => base_of(image),
+            None => workload.base_image.as_deref(),
+        };
         let mut unit = Unit {
             official: base.is_some_and(|b| is_official(&b.value)),
+            packaged: base.is_some_and(|b| is_packaged(&b.value)),
             image: base.and_then(detected),
             ..Unit::default()
         };
@@ -270,20 +433,23 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let targets: Vec<(PathBuf, PathBuf)> = mounts
+        // (host path, or none when what is mounted is not known; path in the container)
+        let targets: Vec<(Option<PathBuf>, PathBuf)> = mounts
             .iter()
             .map(|(host, target)| {
-                let host = if host.starts_with('/') {
-                    absolute_by_name(Path::new(host))
+                let host = if host.is_empty() {
+                    None
+                } else if host.starts_with('/') {
+                    Some(absolute_by_name(Path::new(host)))
                 } else {
-                    absolute_by_name(&folder.join(host))
+                    Some(absolute_by_name(&folder.join(host)))
                 };
                 (host, PathBuf::from(target))
             })
             .collect();
         let from = workload.image.and_then(|i| image_units.get(&i)).copied();
         let image = unit.image.as_ref().map(|i| (i.image.clone(), i.location));
-        if !made.insert((unit.official, from, image, targets.clone())) {
+        if !made.insert(((unit.official, unit.packaged), from, image, targets.clone())) {
             continue;
         }
         // The image's files, but for those a bind mount covers (it hides what is there).
@@ -297,21 +463,41 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
                     .filter(|(path, _)| !targets.iter().any(|(_, t)| path.starts_with(t)))
                     .map(|(path, &file)| (path.clone(), file))
                     .collect();
+                let opaque: Vec<PathBuf> = image
+                    .opaque
+                    .iter()
+                    .filter(|path| !targets.iter().any(|(_, t)| path.starts_with(t)))
+                    .cloned()
+                    .collect();
                 for (path, file) in kept {
                     unit.put(path, file);
+                }
+                for path in opaque {
+                    unit.put_opaque(path);
                 }
             }
         }
         for (host, target) in &targets {
+            let Some(host) = host else {
+                unit.put_opaque(target.clone());
+                continue;
+            };
+            let mut found = false;
             for (file, rest) in tree.at_or_under(host) {
+                found = true;
                 let Some(left) = budget.checked_sub(1) else {
                     break;
                 };
                 budget = left;
                 unit.put(target.join(rest), file);
             }
+            // A file or folder of no nginx file the scan reads (`proxy_params`, a folder
+            // outside the scan).
+            if !found {
+                unit.put_opaque(target.clone());
+            }
         }
-        if !unit.paths.is_empty() {
+        if !unit.paths.is_empty() || !unit.opaque.is_empty() {
             out.units.push(unit);
         }
     }
@@ -333,7 +519,14 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         .iter()
         .map(|u| {
             let image = u.image.as_ref().map(|i| (i.image.as_str(), i.location));
-            seen.insert((u.official, u.superseded, image, &u.paths, &u.files))
+            seen.insert((
+                (u.official, u.packaged),
+                u.superseded,
+                image,
+                &u.paths,
+                &u.files,
+                &u.opaque,
+            ))
         })
         .collect();
     drop(seen);
@@ -405,8 +598,8 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
                 .iter()
                 .any(|pattern| glob_match(pattern.as_bytes(), name.as_bytes()))
         };
-        for source in &copy.sources {
-            let source = source.trim_end_matches('/');
+        for written_source in &copy.sources {
+            let source = written_source.trim_end_matches('/');
             let (folder, last) = match source.rsplit_once('/') {
                 Some((folder, last)) => (folder, last),
                 None => ("", source),
@@ -438,7 +631,9 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
                 continue;
             }
             let host = absolute_by_name(&context.join(source));
+            let mut found = false;
             for (file, rest) in tree.at_or_under(&host) {
+                found = true;
                 let name = tree.paths.get(file).and_then(|p| p.file_name());
                 if name.is_some_and(|n| excluded(Path::new(n))) {
                     continue;
@@ -458,6 +653,18 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
                     // (`COPY default.conf /etc/nginx/conf.d`): either place.
                     put(into.clone(), file, unit);
                     put(into.join(name), file, unit);
+                }
+            }
+            // No nginx file the scan reads comes from there (`proxy_params`, a folder of
+            // certificates): what lands there is not known. A folder (written with `/`, or
+            // `.`) lands in the destination, a file in it when it is a folder.
+            if !found {
+                let folder = written_source.ends_with('/') || source.is_empty() || source == ".";
+                match Path::new(source).file_name() {
+                    Some(name) if !folder && destination.is_directory() => {
+                        unit.put_opaque(into.join(name));
+                    }
+                    _ => unit.put_opaque(into.clone()),
                 }
             }
         }
@@ -682,6 +889,52 @@ mod tests {
         let mut plain = over_image;
         plain[0].1 = DEFAULTS;
         assert_eq!(sl203(&plain), ["sites/shop.conf"]);
+    }
+
+    #[test]
+    fn containers_with_different_files_beside_a_server_file_disagree_with_a_note() {
+        // The image lacks the proxy-wide settings; a compose service mounts the whole folder.
+        let tree = [
+            (
+                "nginx/conf.d/00-proxy.conf",
+                "proxy_next_upstream error timeout http_502 http_503;\n",
+            ),
+            ("nginx/conf.d/default.conf", VHOST),
+            (
+                "nginx/Dockerfile",
+                "FROM nginx:1.27\nCOPY conf.d/default.conf /etc/nginx/conf.d/default.conf\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  dev:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/conf.d:/etc/nginx/conf.d\n",
+            ),
+        ];
+        let (found, notes) = lint(&tree);
+        assert!(found.is_empty());
+        assert!(
+            notes.iter().any(|n| n
+                .contains("the containers the scan's Dockerfiles and compose services run it in")),
+            "{notes:?}"
+        );
+        // Unread content at the main nginx.conf's place: not the image's own.
+        let unread = [
+            ("nginx/nginx.conf.prod", RETRIES),
+            ("nginx/default.conf", VHOST),
+            (
+                "nginx/Dockerfile",
+                "FROM nginx:1.27\nCOPY nginx.conf.prod /etc/nginx/nginx.conf\nCOPY default.conf /etc/nginx/conf.d/\n",
+            ),
+        ];
+        assert!(sl203(&unread).is_empty());
+        // A company's base image: its nginx.conf is not known.
+        let custom = [
+            ("gateway/default.conf", VHOST),
+            (
+                "gateway/Dockerfile",
+                "FROM registry.example.com/base/nginx:1\nCOPY default.conf /etc/nginx/conf.d/\n",
+            ),
+        ];
+        assert!(sl203(&custom).is_empty());
     }
 
     #[test]
