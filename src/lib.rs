@@ -795,7 +795,8 @@ fn lint_sources(
         &files,
         &mut suppressions,
     ));
-    let image_links = link::link_images(&mut model, &files, &dirs, &settings.config);
+    let mut image_links = link::link_images(&mut model, &files, &dirs, &settings.config, &roots);
+    notes.extend(image_links.take_notes());
     // Only image linking looks up files next to others.
     drop(dirs);
     // Indexed once, for the model's pod templates and those lowered later.

@@ -58,6 +58,7 @@ pub fn link_images(
     files: &Files,
     dirs: &HashMap<FileId, PathBuf>,
     config: &Config,
+    roots: &HashMap<FileId, PathBuf>,
 ) -> ImageLinks {
     // A Dockerfile named by a compose `build`, a fly.toml, skaffold or `[images]` is matched
     // with the Dockerfiles of the scan by its path cleaned as written (from the current
@@ -116,10 +117,10 @@ pub fn link_images(
             }
         })
         .collect();
+    let mut notes = Vec::new();
     for workload in &mut model.workloads {
         if let Some(compose) = &workload.compose {
-            // A `target` other than the final stage builds a different image than we model.
-            let Some(build) = compose.build.as_ref().filter(|b| b.builds_final_stage()) else {
+            let Some(build) = compose.build.as_ref() else {
                 continue;
             };
             let path = dir_of(build.location.file)
@@ -128,6 +129,28 @@ pub fn link_images(
             let Some(&index) = by_path.get(&as_written(&path)) else {
                 continue;
             };
+            // `target` names the stage built as the image (Compose specification, build:
+            // "target defines the stage to build"): naming the final stage builds the image the
+            // scan models; another stage is another image, whose command, stop signal and
+            // files are not modelled.
+            let final_stage = model
+                .images
+                .get(index)
+                .and_then(|i| i.final_stage.as_deref());
+            if !build.builds_final_stage(final_stage) {
+                let target = build.target.as_deref().unwrap_or_default();
+                let dockerfile = model
+                    .images
+                    .get(index)
+                    .map_or("", |i| files.path(i.dockerfile));
+                notes.push(format!(
+                    "{}: service `{}` builds the stage `{}` of {dockerfile} (`build.target`), not its final stage: the service is not linked to the Dockerfile (that stage's command, stop signal and copied files are not read for it), so only what the compose file sets is judged",
+                    files.path(build.location.file),
+                    compose.name,
+                    target.chars().take(100).collect::<String>(),
+                ));
+                continue;
+            }
             let overrides = (
                 compose.entrypoint.is_some(),
                 compose.command.clone().map(Arc::new),
@@ -167,7 +190,12 @@ pub fn link_images(
         }
         link_kubernetes(workload, &by_name, &images);
     }
-    ImageLinks { by_name, images }
+    build_contexts(model, files, roots, &mut notes);
+    ImageLinks {
+        by_name,
+        images,
+        notes,
+    }
 }
 
 /// What Kubernetes pod templates are linked with, kept after [`link_images`] for pod
@@ -178,9 +206,17 @@ pub struct ImageLinks {
     /// and skaffold artifacts.
     by_name: HashMap<String, usize>,
     images: Vec<ImageFacts>,
+    /// What linking could not do (a compose `build.target` of another stage than the final
+    /// one), for the report.
+    notes: Vec<String>,
 }
 
 impl ImageLinks {
+    /// The notes linking gave (taken once).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
     /// Link Kubernetes workloads that were not in the model [`link_images`] linked, as it would
     /// have linked them.
     pub fn link_kubernetes(&self, workloads: &mut [Workload]) {
@@ -1462,41 +1498,20 @@ impl Scripts {
         workload: &Workload,
         linked: &mut Linked,
     ) -> Option<PathBuf> {
-        // A compose context is relative to the file that writes it (an `extends` file of
-        // another folder, see `lower::compose::View::build`).
-        let (file, written) = match &workload.compose {
-            Some(compose) => {
-                let build = compose.build.as_ref()?;
-                (build.location.file, build.context.clone())
+        match named_context(files, &self.roots, workload) {
+            Ok(context) => Some(context),
+            Err(Some(outside)) => {
+                let shown = crate::discover::display_path(&outside);
+                if self.outside_contexts.insert(shown.clone()) {
+                    linked.notes.push(format!(
+                        "{}: the build context `{shown}` is not a folder inside the scan; the entrypoint scripts its COPYs put in the image are not read (SL103 and the other script rules are not checked for them)",
+                        files.path(workload.location.file)
+                    ));
+                }
+                None
             }
-            None => (workload.location.file, ".".to_string()),
-        };
-        let folder = workload_file(files, &(workload.platform, file))?;
-        if written.contains(['$', '~']) || written.contains("://") || written.contains(':') {
-            return None;
+            Err(None) => None,
         }
-        let context = crate::change::paths::clean(&folder.join(&written));
-        let root = self
-            .roots
-            .get(&file)
-            .or_else(|| self.roots.get(&workload.location.file))?;
-        use crate::change::paths::{below_as_written, canonical, or_current};
-        // Inside as written (nothing outside is asked), then with its links resolved.
-        let inside = below_as_written(root, &context).is_some()
-            && canonical(or_current(&context)).is_some_and(|real| {
-                canonical(or_current(root)).is_some_and(|root| real.starts_with(root))
-            });
-        if !inside {
-            let shown = crate::discover::display_path(&context);
-            if self.outside_contexts.insert(shown.clone()) {
-                linked.notes.push(format!(
-                    "{}: the build context `{shown}` is not a folder inside the scan; the entrypoint scripts its COPYs put in the image are not read (SL103 and the other script rules are not checked for them)",
-                    files.path(workload.location.file)
-                ));
-            }
-            return None;
-        }
-        Some(or_current(&context).to_path_buf())
     }
 
     /// Whether a config file that the process's server reads by default (see
@@ -1614,6 +1629,139 @@ impl Scripts {
             self.configs.insert(key, found);
             found
         })
+    }
+}
+
+/// The build context a compose service (`build.context`) or a fly.toml (its folder) names for
+/// its Dockerfile, when it is a folder inside the scan (its real path inside the real path of
+/// the scanned folder the file was found in; `roots`: that folder per file). `Err(Some(folder))`
+/// for a folder outside the scan, `Err(None)` when it is not known (a variable, a URL).
+fn named_context(
+    files: &Files,
+    roots: &HashMap<FileId, PathBuf>,
+    workload: &Workload,
+) -> Result<PathBuf, Option<PathBuf>> {
+    // A compose context is relative to the file that writes it (an `extends` file of another
+    // folder, see `lower::compose::View::build`).
+    let (file, written) = match &workload.compose {
+        Some(compose) => {
+            let build = compose.build.as_ref().ok_or(None)?;
+            (build.location.file, build.context.as_str())
+        }
+        None => (workload.location.file, "."),
+    };
+    let folder = workload_file(files, &(workload.platform, file)).ok_or(None)?;
+    if written.contains(['$', '~']) || written.contains("://") || written.contains(':') {
+        return Err(None);
+    }
+    let context = crate::change::paths::clean(&folder.join(written));
+    let root = roots
+        .get(&file)
+        .or_else(|| roots.get(&workload.location.file))
+        .ok_or(None)?;
+    use crate::change::paths::{below_as_written, canonical, or_current};
+    // Inside as written (nothing outside is asked), then with its links resolved.
+    let inside = below_as_written(root, &context).is_some()
+        && canonical(or_current(&context)).is_some_and(|real| {
+            canonical(or_current(root)).is_some_and(|root| real.starts_with(root))
+        });
+    if !inside {
+        return Err(Some(context));
+    }
+    Ok(or_current(&context).to_path_buf())
+}
+
+/// How many COPYs (and other copies) of images are copied in all to give a Dockerfile that
+/// services build with different contexts one image per context; past it, the services of the
+/// other contexts run the image without a known context.
+const MAX_CONTEXT_IMAGE_COPIES: usize = 100_000;
+
+/// Gives each image of the scan the build context its builders (compose services, fly.toml
+/// files) name: compose's `build: {context: ., dockerfile: docker/nginx/Dockerfile}` reads the
+/// COPY sources from `.`, not from the Dockerfile's folder (Compose specification, build:
+/// "`dockerfile` sets an alternate Dockerfile. A relative path is resolved from the build
+/// context"). When its builders name one context, the image has it; when they name several,
+/// each context gets its own copy of the image, run by the services that name it, and the image
+/// itself (the Dockerfile's own workload, Kubernetes containers that run it by name) has none:
+/// which one it is built with is not known. A context outside the scan or not known (a
+/// variable) is none either. Images no workload builds keep the Dockerfile's folder.
+fn build_contexts(
+    model: &mut Model,
+    files: &Files,
+    roots: &HashMap<FileId, PathBuf>,
+    notes: &mut Vec<String>,
+) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let as_written = |p: &Path| crate::change::paths::clean(&cwd.join(p));
+    // Per image: each context its builders name (as written, cleaned, for comparing), the
+    // context itself and the builders (workload indices), in the order met.
+    type Builders = Vec<(Option<PathBuf>, Option<PathBuf>, Vec<usize>)>;
+    let mut by_image: Vec<Builders> = vec![Vec::new(); model.images.len()];
+    for (w, workload) in model.workloads.iter().enumerate() {
+        let Some(index) = workload.image else {
+            continue;
+        };
+        let context = match Build::of(workload) {
+            // The Dockerfile's own workload, a Kubernetes container: no builder.
+            Build::Implicit => continue,
+            Build::Folder => model.images.get(index).and_then(|i| i.context_dir.clone()),
+            Build::Other => named_context(files, roots, workload).ok(),
+        };
+        let key = context.as_deref().map(as_written);
+        let Some(builders) = by_image.get_mut(index) else {
+            continue;
+        };
+        match builders.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, list)) => list.push(w),
+            None => builders.push((key, context, vec![w])),
+        }
+    }
+    let mut budget = MAX_CONTEXT_IMAGE_COPIES;
+    let mut noted = false;
+    for (index, builders) in by_image.into_iter().enumerate() {
+        let Some(image) = model.images.get_mut(index) else {
+            continue;
+        };
+        match builders.as_slice() {
+            [] => continue,
+            [(_, context, _)] => {
+                image.context_dir = context.clone();
+                continue;
+            }
+            _ => {}
+        }
+        let original = image.clone();
+        image.context_dir = None;
+        for (_, context, list) in builders {
+            let cost = original.copies.len() + original.other_copies.len() + 1;
+            let Some(left) = budget.checked_sub(cost) else {
+                if !noted {
+                    noted = true;
+                    notes.push(format!(
+                        "{}: built with more build contexts than shutdownlint follows ({MAX_CONTEXT_IMAGE_COPIES} COPYs in all, its limit); the services of the others are judged without the files its COPYs bring (nginx includes, entrypoint scripts)",
+                        files.path(original.dockerfile)
+                    ));
+                }
+                continue;
+            };
+            budget = left;
+            let at = model.images.len();
+            model.images.push(Image {
+                context_dir: context,
+                ..original.clone()
+            });
+            for w in list {
+                let Some(workload) = model.workloads.get_mut(w) else {
+                    continue;
+                };
+                workload.image = Some(at);
+                for process in &mut workload.processes {
+                    if process.image == Some(index) {
+                        process.image = Some(at);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -1792,7 +1940,9 @@ fn load_script(
     linked: &mut Linked,
 ) -> Option<FileId> {
     let relative = on_disk.strip_prefix(context).ok()?.to_path_buf();
-    let display = if image.context_dir.as_deref() == Some(context) {
+    // The Dockerfile's folder (where the image's path is): the context when no builder names
+    // another one.
+    let display = if image.path.as_deref().and_then(Path::parent) == Some(context) {
         display_for(files, image, &relative)
     } else {
         // A context named by a compose file or fly.toml: shown from it.
@@ -4491,6 +4641,7 @@ mod tests {
                 healthcheck: false,
                 workdir: (rng.below(4) != 0).then(|| "/app".to_string()),
                 workload: 0,
+                final_stage: None,
             };
             let mut lookup = CopyLookup::default();
             let mut is_dir = HashMap::new();
@@ -4539,6 +4690,7 @@ mod tests {
             healthcheck: false,
             workdir: Some("/w".to_string()),
             workload: 0,
+            final_stage: None,
         };
         let found = |left: usize, path: &str| {
             let mut lookup = CopyLookup::default();
@@ -4579,6 +4731,7 @@ mod tests {
             healthcheck: false,
             workdir: Some("/app".to_string()),
             workload: 0,
+            final_stage: None,
         };
         let target = "/app/config/sidekiq.yml";
         let mut lookup = CopyLookup::default();

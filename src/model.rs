@@ -976,7 +976,7 @@ pub struct ComposeService {
     pub command_key: Option<Location>,
     pub entrypoint_key: Option<Location>,
     /// `command`/`entrypoint` as compose sets them (strings split into words, never a shell),
-    /// kept only when `build` may link the service to a Dockerfile of the scan (no `target`).
+    /// kept only when `build` may link the service to a Dockerfile of the scan.
     pub command: Option<Command>,
     pub entrypoint: Option<Command>,
 }
@@ -990,10 +990,14 @@ pub struct ComposeBuild {
 }
 
 impl ComposeBuild {
-    /// The build makes the Dockerfile's final stage (no `target`): the image the scan models,
-    /// to which the service can be linked.
-    pub fn builds_final_stage(&self) -> bool {
-        self.target.is_none()
+    /// The build makes the final stage of an image whose final stage is named `final_stage`:
+    /// no `target`, or one naming that stage. BuildKit looks a target up among the stage names
+    /// lower-cased (`findStateByName`), as it keeps them (`FROM … AS Prod` is `prod`).
+    pub fn builds_final_stage(&self, final_stage: Option<&str>) -> bool {
+        match &self.target {
+            None => true,
+            Some(target) => final_stage.is_some_and(|name| target.to_lowercase() == name),
+        }
     }
 }
 
@@ -1206,4 +1210,7 @@ pub struct Image {
     pub unknown_files: bool,
     /// Index into [`Model::workloads`] of the image's own workload.
     pub workload: usize,
+    /// The final stage's name (`FROM … AS name`), lower-cased as Docker keeps it: a compose
+    /// `build.target` naming it builds this image.
+    pub final_stage: Option<String>,
 }

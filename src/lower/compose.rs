@@ -579,9 +579,9 @@ pub(crate) fn service(
         })
     };
     // `command`/`entrypoint` as written are read only to override the image's when a Dockerfile
-    // in the scan builds it (`link::link_images`): without a `build:` (or with a `target`
-    // stage) the effective command below is all the rules need.
-    let links_build = build.as_ref().is_some_and(ComposeBuild::builds_final_stage);
+    // in the scan builds it (`link::link_images`, which also tells whether a `target` is the
+    // final stage): without a `build:` the effective command below is all the rules need.
+    let links_build = build.is_some();
     let compose = ComposeService {
         name: name.to_string(),
         init: view.get("init").and_then(|(file, n)| {

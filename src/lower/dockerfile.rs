@@ -269,6 +269,7 @@ pub fn lower(
         healthcheck: state.healthcheck,
         workdir,
         workload: 0,
+        final_stage: final_stage.name.as_ref().map(|(name, _)| name.clone()),
     });
     fragment
 }
