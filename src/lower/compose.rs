@@ -841,10 +841,26 @@ mod tests {
             kept("    build: {context: ./api, dockerfile: Dockerfile.prod}\n"),
             (true, true)
         );
-        assert_eq!(
-            kept("    build: {context: ., target: dev}\n"),
-            (false, false)
-        );
+        // Kept for linking: whether `dev` is the final stage is told by the Dockerfile.
+        assert_eq!(kept("    build: {context: ., target: dev}\n"), (true, true));
+    }
+
+    #[test]
+    fn a_target_naming_the_final_stage_in_any_case_builds_it() {
+        let build = |target: Option<&str>| ComposeBuild {
+            context: ".".into(),
+            dockerfile: "Dockerfile".into(),
+            target: target.map(str::to_string),
+            location: Location::new(FileId(0), crate::span::Span::new(0, 0)),
+        };
+        assert!(build(None).builds_final_stage(None));
+        assert!(build(None).builds_final_stage(Some("production")));
+        assert!(build(Some("production")).builds_final_stage(Some("production")));
+        assert!(build(Some("Production")).builds_final_stage(Some("production")));
+        // Another stage, or a final stage without a name.
+        assert!(!build(Some("dev")).builds_final_stage(Some("production")));
+        assert!(!build(Some("production")).builds_final_stage(None));
+        assert!(!build(Some("${TARGET}")).builds_final_stage(Some("production")));
     }
 
     #[test]
