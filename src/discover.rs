@@ -154,10 +154,55 @@ pub fn classify_name(path: &Path) -> Option<FileKind> {
     if lower.ends_with(".service") || (lower.ends_with(".conf") && parent.ends_with(".service.d")) {
         return Some(FileKind::Systemd);
     }
-    if lower == "nginx.conf" || lower.ends_with(".conf") || in_nginx_folder(path) {
+    if lower == "nginx.conf"
+        || lower.ends_with(".conf")
+        || in_nginx_folder(path)
+        || is_nginx_template(path)
+    {
         return Some(FileKind::Nginx);
     }
     None
+}
+
+/// Whether a path is named like a template of nginx configuration that the official nginx
+/// image renders at start: its entrypoint (`20-envsubst-on-templates.sh`) runs `envsubst` on
+/// every `/etc/nginx/templates/**/*.template` and writes the result to `/etc/nginx/conf.d/`
+/// without the `.template` suffix (`NGINX_ENVSUBST_TEMPLATE_DIR`, `_SUFFIX`, `_OUTPUT_DIR`).
+/// Such a file is read as nginx configuration: any `*.conf.template`, and a `*.template` in a
+/// folder named `templates` whose name without `.template` is named like nginx configuration
+/// (no extension, or `.conf`, `.vhost`, `.site`, `.nginx`, `.inc`); whether its text is
+/// nginx's is judged when it is parsed, as for a `*.conf`. Other tools' templates
+/// (`values.yaml.template`, `Dockerfile.template`, `index.html.template`) are not.
+pub fn is_nginx_template(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    let Some(stem) = lower.strip_suffix(".template") else {
+        return false;
+    };
+    if stem.is_empty() || stem.starts_with('.') {
+        return false;
+    }
+    if stem.ends_with(".conf") {
+        return true;
+    }
+    let in_templates = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|p| p.to_str())
+        .is_some_and(|dir| dir == "templates");
+    let named_like_config = match Path::new(stem).extension().and_then(|e| e.to_str()) {
+        None => {
+            !stem.contains("params")
+                && stem != "mime.types"
+                && !is_dockerfile_name(stem)
+                && !stem.starts_with("procfile")
+                && !matches!(stem, "readme" | "license" | "changelog" | "makefile")
+        }
+        Some(ext) => matches!(ext, "vhost" | "site" | "nginx" | "inc"),
+    };
+    in_templates && named_like_config
 }
 
 /// compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml, docker-compose.*.yml,
@@ -728,6 +773,44 @@ mod tests {
             Some(FileKind::Systemd)
         );
         assert_eq!(classify_name(&path(b"notes\xff.txt")), None);
+    }
+
+    /// The official nginx image's templates (`/etc/nginx/templates/*.template`, rendered by
+    /// envsubst into `conf.d`) are read as nginx; other tools' templates are not.
+    #[test]
+    fn nginx_template_names() {
+        for yes in [
+            "nginx/templates/default.conf.template",
+            "default.conf.template",
+            "deploy/nginx/shop.conf.template",
+            "templates/default.template",
+            "templates/shop.vhost.template",
+            "templates/proxy.inc.template",
+        ] {
+            assert_eq!(
+                classify_name(Path::new(yes)),
+                Some(FileKind::Nginx),
+                "{yes}"
+            );
+        }
+        for no in [
+            "templates/values.yaml.template",
+            "templates/config.json.template",
+            "templates/index.html.template",
+            "templates/Dockerfile.template",
+            "templates/Procfile.template",
+            "templates/README.template",
+            "templates/fastcgi_params.template",
+            "templates/.env.template",
+            "templates/.template",
+            "other/default.template",
+            "nginx/default.template",
+            "chart/templates/deployment.yaml",
+            "templates/site.conf.j2",
+            "default.conf.tmpl",
+        ] {
+            assert_ne!(classify_name(Path::new(no)), Some(FileKind::Nginx), "{no}");
+        }
     }
 
     #[test]

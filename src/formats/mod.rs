@@ -202,6 +202,24 @@ fn is_fragment(file: &SourceFile) -> bool {
         })
 }
 
+/// The parsed nginx file as a fragment of model facts.
+fn nginx_fragment(id: FileId, file: &SourceFile, mut config: nginx::Config) -> Fragment {
+    config.shrink_to_fit();
+    let mut fragment = Fragment::default();
+    fragment.nginx.push(crate::lower::nginx::NginxFile {
+        file: id,
+        path: file.path.clone(),
+        config,
+    });
+    fragment
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or(text);
+    before.bytes().filter(|&b| b == b'\n').count() + 1
+}
+
 /// Parse one file and lower it into model facts.
 /// Settings that change how files are lowered.
 #[derive(Debug, Clone, Default)]
@@ -253,22 +271,42 @@ pub fn parse_and_lower(
             let name = file.path.rsplit('/').next().unwrap_or("");
             let trusted = name == "nginx.conf"
                 || crate::discover::in_nginx_folder(std::path::Path::new(&file.path));
+            // The official image renders a template with envsubst before nginx reads it (see
+            // `nginx::template`): it is parsed as written, findings point into it.
+            let template = crate::discover::is_nginx_template(std::path::Path::new(&file.path));
             match nginx::parse(&file.text) {
-                Ok(mut config) if crate::lower::nginx::is_nginx(&config, trusted) => {
-                    config.shrink_to_fit();
-                    let mut fragment = Fragment::default();
-                    fragment.nginx.push(crate::lower::nginx::NginxFile {
-                        file: id,
-                        path: file.path.clone(),
-                        config,
-                    });
-                    Parsed::Lowered(Box::new(fragment))
+                Ok(config)
+                    if template && crate::lower::nginx::is_nginx(&config, trusted) =>
+                {
+                    match nginx::template::unknown_setting(&config) {
+                        Some((span, directive)) => Parsed::Skipped(format!(
+                            "{}:{}: an nginx template whose `{directive}` takes `{}` from the environment (envsubst fills it in when the container starts), so what it sets is unknown; not judged",
+                            file.path,
+                            line_of(&file.text, span.start),
+                            span.slice(&file.text)
+                        )),
+                        None => Parsed::Lowered(Box::new(nginx_fragment(id, file, config))),
+                    }
+                }
+                Ok(config) if crate::lower::nginx::is_nginx(&config, trusted) => {
+                    Parsed::Lowered(Box::new(nginx_fragment(id, file, config)))
                 }
                 Ok(_) => Parsed::Ignored,
                 Err(_) if has_template_syntax(&file.text) => Parsed::Skipped(format!(
                     "{}: looks like a template (`{{{{`/`{{%`), not nginx configuration; skipped",
                     file.path
                 )),
+                // What envsubst fills in may make a template parse (`${DIRECTIVES}`); one that
+                // does not parse as written is not judged, with a note.
+                Err(e) if template && crate::lower::nginx::looks_like_nginx(&file.text) => {
+                    Parsed::Skipped(format!(
+                        "{}:{}: an nginx template (rendered by envsubst when the container starts) that does not parse as written ({}); not judged",
+                        file.path,
+                        line_of(&file.text, e.span.start),
+                        e.message
+                    ))
+                }
+                Err(_) if template => Parsed::Ignored,
                 // A file named nginx.conf is nginx configuration whatever it holds.
                 Err(e) if name == "nginx.conf" || crate::lower::nginx::looks_like_nginx(&file.text) => {
                     Parsed::Failed(ParseFailure {

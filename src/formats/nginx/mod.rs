@@ -1,6 +1,7 @@
 //! nginx configuration: a tokenizer and tree with byte spans ([`parse`]), and the semantic
 //! layer the SL2xx rules use ([`model`]: contexts, inheritance, upstreams, pass targets;
-//! [`time`]: time values; [`include`]: resolving `include` patterns).
+//! [`time`]: time values; [`include`]: resolving `include` patterns; [`template`]: the official
+//! image's envsubst templates).
 //!
 //! ```
 //! use shutdownlint::formats::nginx::{parse, Scope};
@@ -19,6 +20,7 @@ pub mod include;
 mod lua;
 pub mod model;
 mod syntax;
+pub mod template;
 pub mod time;
 
 pub use include::{resolve_include, IncludeIndex, CONVENTIONAL_PREFIXES};
