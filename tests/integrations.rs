@@ -1155,6 +1155,8 @@ const HOOK_FILES: &[&str] = &[
     "etc/nginx/conf.d/app.conf",
     "etc/nginx/sites-enabled/default",
     "nginx/shop.vhost",
+    "nginx/templates/default.conf.template",
+    "deploy/templates/shop.template",
     "Procfile",
     "Procfile.dev",
     "fly.toml",
@@ -1171,6 +1173,8 @@ const NOT_HOOK_FILES: &[&str] = &[
     "docs/deploy.md",
     "scripts/entrypoint.sh",
     "nginx/mime.types",
+    "templates/values.yaml.template",
+    "templates/index.html.template",
 ];
 
 /// Which of `names` each hook's `files` pattern matches, by pre-commit's rule (Python's
