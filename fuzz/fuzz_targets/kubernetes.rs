@@ -14,7 +14,14 @@ fuzz_target!(|data: &[u8]| {
     let text = text(data);
     let mut fragment = Fragment::default();
     let mut facts = FileFacts::default();
-    match kubernetes::lower(FileId(0), &text, &mut fragment, &mut facts, Workloads::Lower) {
+    match kubernetes::lower(
+        FileId(0),
+        &text,
+        &mut fragment,
+        &mut facts,
+        Workloads::Lower,
+        false,
+    ) {
         Ok(_) => {
             halves_add_up(&text, &fragment, &facts);
             for problem in &facts.problems {
@@ -34,14 +41,38 @@ fuzz_target!(|data: &[u8]| {
 fn halves_add_up(text: &str, whole: &Fragment, whole_facts: &FileFacts) {
     let mut rest = Fragment::default();
     let mut rest_facts = FileFacts::default();
-    let left_out = kubernetes::lower(FileId(0), text, &mut rest, &mut rest_facts, Workloads::LeaveOut);
-    assert!(left_out.is_ok(), "leaving pod templates out fails where lowering all does not");
-    assert!(rest.workloads.is_empty(), "pod templates lowered while left out");
+    let left_out = kubernetes::lower(
+        FileId(0),
+        text,
+        &mut rest,
+        &mut rest_facts,
+        Workloads::LeaveOut,
+        false,
+    );
+    assert!(
+        left_out.is_ok(),
+        "leaving pod templates out fails where lowering all does not"
+    );
+    assert!(
+        rest.workloads.is_empty(),
+        "pod templates lowered while left out"
+    );
     let counted: usize = rest.left_out.iter().map(|&(_, n)| n as usize).sum();
-    assert!(counted >= whole.workloads.len(), "pod templates left out but not counted");
+    assert!(
+        counted >= whole.workloads.len(),
+        "pod templates left out but not counted"
+    );
     assert_eq!(rest.services.len(), whole.services.len(), "Services differ");
-    assert_eq!(rest.autoscalers.len(), whole.autoscalers.len(), "autoscalers differ");
-    assert_eq!(rest.image_builds.len(), whole.image_builds.len(), "image builds differ");
+    assert_eq!(
+        rest.autoscalers.len(),
+        whole.autoscalers.len(),
+        "autoscalers differ"
+    );
+    assert_eq!(
+        rest.image_builds.len(),
+        whole.image_builds.len(),
+        "image builds differ"
+    );
     assert_eq!(
         format!("{:?}", rest_facts.suppressions),
         format!("{:?}", whole_facts.suppressions),
@@ -49,7 +80,14 @@ fn halves_add_up(text: &str, whole: &Fragment, whole_facts: &FileFacts) {
     );
     let mut only = Fragment::default();
     let mut only_facts = FileFacts::default();
-    let _ = kubernetes::lower(FileId(0), text, &mut only, &mut only_facts, Workloads::Only);
+    let _ = kubernetes::lower(
+        FileId(0),
+        text,
+        &mut only,
+        &mut only_facts,
+        Workloads::Only,
+        false,
+    );
     assert_eq!(
         format!("{:?}", only.workloads),
         format!("{:?}", whole.workloads),
@@ -61,7 +99,7 @@ fn halves_add_up(text: &str, whole: &Fragment, whole_facts: &FileFacts) {
         let mut part = Fragment::default();
         let mut part_facts = FileFacts::default();
         let range = Workloads::OnlyDocuments(document, document + 1);
-        let _ = kubernetes::lower(FileId(0), text, &mut part, &mut part_facts, range);
+        let _ = kubernetes::lower(FileId(0), text, &mut part, &mut part_facts, range, false);
         parts.extend(part.workloads);
     }
     assert_eq!(
