@@ -360,8 +360,20 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
                 let Some(source) = folders.id(&source) else {
                     continue;
                 };
+                let new = version.has_new_upstream_defaults();
                 for &i in under.get(&source).into_iter().flatten() {
-                    direct[i].push(DetectedImage {
+                    // Which defaults apply is all that is asked of them: one image per answer
+                    // (2,000 Dockerfiles over 5,000 files kept one entry per pair: 1.1 GB).
+                    let Some(list) = direct.get_mut(i) else {
+                        continue;
+                    };
+                    if list
+                        .iter()
+                        .any(|d| d.version.has_new_upstream_defaults() == new)
+                    {
+                        continue;
+                    }
+                    list.push(DetectedImage {
                         image: base.value.clone(),
                         version,
                         location: base.location,
@@ -915,7 +927,7 @@ pub struct Scan<'a> {
     pub included_by: Vec<Vec<(usize, usize)>>,
     /// `(file, index into its sites)` of the vhost-folder globs that matched no file of the
     /// scan (`include /etc/nginx/conf.d/*.conf;`), by the folder of their file.
-    vhost_sites: HashMap<PathBuf, Vec<(usize, usize)>>,
+    vhost_sites: HashMap<PathBuf, VhostSites>,
     /// Per file: its top level has `server` or `upstream` blocks and no `http`, `events` or
     /// `stream` one: it runs inside some `http` block.
     server_level: Vec<bool>,
@@ -1422,6 +1434,14 @@ fn http_levels<'a>(
     (out, families)
 }
 
+/// The vhost-folder `include`s of the top-level files of one folder ([`Scan::near_sites`]):
+/// globs, and paths by the file name they name.
+#[derive(Debug, Default)]
+struct VhostSites {
+    globs: Vec<(usize, usize)>,
+    by_name: HashMap<std::ffi::OsString, Vec<(usize, usize)>>,
+}
+
 /// What an include pattern names in one container: the files of the scan there (indices into
 /// the container's paths), and whether it may name something there the scan does not read.
 type PlacedResolution = (Vec<usize>, bool);
@@ -1748,7 +1768,7 @@ impl<'a> Scan<'a> {
         // file of server blocks the scan holds elsewhere (`nginx/default.conf`, copied there
         // by a Dockerfile) may run there.
         // By the folder of the file that has them.
-        let mut vhost_sites: HashMap<PathBuf, Vec<(usize, usize)>> = HashMap::new();
+        let mut vhost_sites: HashMap<PathBuf, VhostSites> = HashMap::new();
         for (f, list) in sites.iter().enumerate() {
             for (k, site) in list.iter().enumerate() {
                 // Inside an `http` block: where server blocks run (a glob in a file of server
@@ -1756,7 +1776,17 @@ impl<'a> Scan<'a> {
                 let in_http = site.scope.chain.iter().any(|d| d.name == "http");
                 if in_http && in_vhost_folder(site.directive.arg(0).unwrap_or("")) {
                     let folder = paths[f].parent().map(Path::to_path_buf).unwrap_or_default();
-                    vhost_sites.entry(folder).or_default().push((f, k));
+                    let sites = vhost_sites.entry(folder).or_default();
+                    let pattern = site.directive.arg(0).unwrap_or("");
+                    if is_vhost_glob(pattern) {
+                        sites.globs.push((f, k));
+                    } else if let Some(name) = Path::new(pattern).file_name() {
+                        sites
+                            .by_name
+                            .entry(name.to_os_string())
+                            .or_default()
+                            .push((f, k));
+                    }
                 }
             }
         }
@@ -3347,19 +3377,27 @@ impl<'a> Scan<'a> {
     /// At most `limit` of them.
     fn near_sites(&self, file: usize, limit: usize) -> Vec<(usize, usize)> {
         let path = Path::new(&self.files[file].path);
-        path.ancestors()
+        let mut out = Vec::new();
+        for sites in path
+            .ancestors()
             .skip(1)
             .take(2)
             .filter_map(|folder| self.vhost_sites.get(folder))
-            .flatten()
-            .copied()
+        {
             // A glob may hold the file; a path names one file, this one only by its name.
-            .filter(|&(includer, site)| {
-                let pattern = self.sites[includer][site].directive.arg(0).unwrap_or("");
-                is_vhost_glob(pattern) || Path::new(pattern).file_name() == path.file_name()
-            })
-            .take(limit)
-            .collect()
+            let named = path
+                .file_name()
+                .and_then(|name| sites.by_name.get(name))
+                .into_iter()
+                .flatten();
+            for &site in sites.globs.iter().chain(named) {
+                if out.len() >= limit {
+                    return out;
+                }
+                out.push(site);
+            }
+        }
+        out
     }
 
     /// For a note about a file whose configurations disagree: what they are, and what else

@@ -16,6 +16,11 @@ use crate::source::Files;
 /// per nginx image. Past it, the rest are not followed, with a note.
 const MAX_PLACEMENTS: usize = 100_000;
 
+/// How many files of the scan the COPY sources of all images are matched against in all (a
+/// source is matched against the files under its folder): past it, the rest are not followed,
+/// with a note.
+const MAX_COPY_WORK: usize = 2_000_000;
+
 /// Where the official image's `nginx.conf` takes server blocks from.
 const STOCK_VHOSTS: &str = "/etc/nginx/conf.d";
 /// Where the official image's entrypoint reads `*.template` files from (each is written, its
@@ -307,28 +312,28 @@ fn is_official(image: &str) -> bool {
 struct Tree {
     /// Every file's absolute (lexical) path.
     paths: Vec<PathBuf>,
-    /// A path → the files at it or under it.
-    under: HashMap<PathBuf, Vec<usize>>,
+    /// The files in the order of their paths (component by component, so the files under a
+    /// folder are one run, right after the folder's own path).
+    sorted: Vec<usize>,
 }
 
 impl Tree {
     fn new(paths: Vec<PathBuf>) -> Tree {
-        let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (i, path) in paths.iter().enumerate() {
-            for prefix in path.ancestors() {
-                under.entry(prefix.to_path_buf()).or_default().push(i);
-            }
-        }
-        Tree { paths, under }
+        let mut sorted: Vec<usize> = (0..paths.len()).collect();
+        sorted.sort_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
+        Tree { paths, sorted }
     }
 
     /// The files at `host` or under it, each with its path below `host` (empty for itself).
     fn at_or_under<'t>(&'t self, host: &'t Path) -> impl Iterator<Item = (usize, &'t Path)> + 't {
-        self.under
-            .get(host)
-            .into_iter()
-            .flatten()
-            .filter_map(move |&i| {
+        let first = self
+            .sorted
+            .partition_point(|&i| self.paths.get(i).is_some_and(|p| p.as_path() < host));
+        self.sorted
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .map_while(move |&i| {
                 let rest = self.paths.get(i)?.strip_prefix(host).ok()?;
                 Some((i, rest))
             })
@@ -375,6 +380,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             .collect(),
     );
     let mut budget = MAX_PLACEMENTS;
+    let mut work = MAX_COPY_WORK;
     let base_of = |image: &Image| {
         model
             .workloads
@@ -397,7 +403,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             image: base.and_then(detected),
             ..Unit::default()
         };
-        copy_into(&mut unit, image, &tree, &mut budget);
+        copy_into(&mut unit, image, &tree, &mut budget, &mut work);
         // What COPYs from another stage or image put under nginx's folders is not read.
         for place in &image.other_copies {
             match place {
@@ -501,6 +507,13 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             out.units.push(unit);
         }
     }
+    if work == 0 {
+        out.notes.push(format!(
+            "nginx files COPYed into images: the COPY sources were matched against more than \
+             {MAX_COPY_WORK} files in all; the rest are not followed (an `include` does not \
+             reach the files there)"
+        ));
+    }
     if budget == 0 {
         out.notes.push(format!(
             "nginx files put into containers by COPYs and mounts: more than {MAX_PLACEMENTS} \
@@ -575,7 +588,7 @@ fn copies_nginx(image: &Image) -> bool {
 /// Puts what the image's COPYs bring from its context into `unit`, in their order (a later
 /// COPY to the same path wins). A source with wildcards in its last component only is matched
 /// against the files of its folder; other wildcards are not followed.
-fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
+fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize, work: &mut usize) {
     let Some(context) = image.context_dir.as_deref() else {
         return;
     };
@@ -617,6 +630,10 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
                 // `COPY conf/*.conf /etc/nginx/conf.d/`: the matching files of the folder.
                 let folder = absolute_by_name(&context.join(folder));
                 for (file, rest) in tree.at_or_under(&folder) {
+                    let Some(left) = work.checked_sub(1) else {
+                        return;
+                    };
+                    *work = left;
                     let mut parts = rest.components();
                     let (Some(name), None) = (parts.next(), parts.next()) else {
                         continue;
@@ -633,6 +650,10 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize) {
             let host = absolute_by_name(&context.join(source));
             let mut found = false;
             for (file, rest) in tree.at_or_under(&host) {
+                let Some(left) = work.checked_sub(1) else {
+                    return;
+                };
+                *work = left;
                 found = true;
                 let name = tree.paths.get(file).and_then(|p| p.file_name());
                 if name.is_some_and(|n| excluded(Path::new(n))) {
