@@ -592,7 +592,7 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize, wo
     let Some(context) = image.context_dir.as_deref() else {
         return;
     };
-    let context = absolute_by_name(context);
+    let context = build_context(image, &absolute_by_name(context), tree);
     for copy in &image.copies {
         let Some(destination) = &copy.destination else {
             continue;
@@ -690,6 +690,45 @@ fn copy_into(unit: &mut Unit, image: &Image, tree: &Tree, budget: &mut usize, wo
             }
         }
     }
+}
+
+/// The folder an image's COPY sources are read from: its build context, or, when none of its
+/// sources into nginx's folders is there but every one of them is under a folder above it, that
+/// folder (`docker build -f docker/nginx/Dockerfile .` in CI, whose context no file of the scan
+/// names).
+fn build_context(image: &Image, context: &Path, tree: &Tree) -> PathBuf {
+    let sources: Vec<&str> = image
+        .copies
+        .iter()
+        .filter(|copy| {
+            copy.destination
+                .as_ref()
+                .is_some_and(|d| under_conventional_prefix(d.path().trim_end_matches('/')))
+        })
+        .flat_map(|copy| copy.sources.iter())
+        .map(|s| s.trim_end_matches('/'))
+        .filter(|s| !s.is_empty() && *s != "." && !crate::link::contains_wildcards(s))
+        .take(64)
+        .collect();
+    let all_there = |folder: &Path| {
+        !sources.is_empty()
+            && sources.iter().all(|source| {
+                let host = absolute_by_name(&folder.join(source));
+                let found = tree.at_or_under(&host).next().is_some();
+                found
+            })
+    };
+    let none_there = sources.iter().all(|source| {
+        let host = absolute_by_name(&context.join(source));
+        let missing = tree.at_or_under(&host).next().is_none();
+        missing
+    });
+    if none_there {
+        if let Some(above) = context.ancestors().skip(1).take(8).find(|f| all_there(f)) {
+            return above.to_path_buf();
+        }
+    }
+    context.to_path_buf()
 }
 
 /// The official image's entrypoint writes each `/etc/nginx/templates/**/*.template`, its
@@ -821,6 +860,24 @@ mod tests {
             ),
         ];
         assert!(sl203(&folder).is_empty());
+    }
+
+    #[test]
+    fn a_dockerfile_built_from_a_folder_above_reads_its_sources_there() {
+        // `docker build -f docker/nginx/Dockerfile .`: no source is in the Dockerfile's folder,
+        // every one is under the repository's root.
+        let tree = |main: &'static str| {
+            [
+                ("deploy/nginx/nginx.conf", main),
+                ("deploy/vhosts/shop.conf", VHOST),
+                (
+                    "docker/nginx/Dockerfile",
+                    "FROM nginx:1.27\nCOPY deploy/nginx/nginx.conf /etc/nginx/nginx.conf\nCOPY deploy/vhosts/ /etc/nginx/conf.d/\n",
+                ),
+            ]
+        };
+        assert!(sl203(&tree(RETRIES)).is_empty());
+        assert_eq!(sl203(&tree(DEFAULTS)), ["deploy/vhosts/shop.conf"]);
     }
 
     #[test]
