@@ -945,6 +945,10 @@ pub struct Scan<'a> {
     http_levels: Vec<Vec<HttpLevel>>,
     /// The files spliced into one `http` block beside server files ([`Family`]).
     families: Vec<Family<'a>>,
+    /// Per file the scan puts in containers: the includes of configurations no container
+    /// holds that reach it by the repository's layout (`(file, index into its sites)`): places
+    /// it may run besides its containers (a ConfigMap may mount such a configuration).
+    layout_includers: Vec<Vec<(usize, usize)>>,
     /// Per file: its upstream blocks.
     pub upstreams: Vec<Vec<Upstream<'a>>>,
     /// Per file: included (directly or not) from inside a `stream { }` block.
@@ -1619,6 +1623,11 @@ impl<'a> Scan<'a> {
         let mut shared_lists: HashMap<(usize, usize), bool> = HashMap::new();
         // Whether `i` may include `t` by the repository's layout: unless the scan puts `t` in
         // containers and `i` is in none of them (their includes are known: `i` is not there).
+        // The id of the empty list of containers (a file no container holds).
+        let no_units = lists.iter().position(Vec::is_empty).unwrap_or(usize::MAX);
+        // Per placed file: the includes, of files no container holds, that reach it by the
+        // repository's layout (`(file, index into its sites)`).
+        let mut layout_includers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
         let mut by_layout = |i: usize, t: usize| -> bool {
             let (a, b) = (unit_list[i], unit_list[t]);
             let Some(theirs) = lists.get(b).filter(|l| !l.is_empty()) else {
@@ -1647,6 +1656,7 @@ impl<'a> Scan<'a> {
             let mut list = Vec::new();
             for (directive, scope) in file.config.includes() {
                 let pattern = directive.arg(0).unwrap_or("");
+                let site_index = list.len();
                 let kind = if cut {
                     // Past the limit nothing more is followed: what the include sets is unknown.
                     IncludeKind::Unknown
@@ -1654,11 +1664,20 @@ impl<'a> Scan<'a> {
                     let found = resolutions
                         .entry((pattern, paths[i].parent()))
                         .or_insert_with(|| index.resolve(pattern, &paths[i], &[]));
-                    let mut targets: Vec<usize> = found
-                        .iter()
-                        .copied()
-                        .filter(|&t| t != i && by_layout(i, t))
-                        .collect();
+                    let mut targets: Vec<usize> = Vec::new();
+                    for &t in found.iter().filter(|&&t| t != i) {
+                        if by_layout(i, t) {
+                            targets.push(t);
+                        } else if unit_list[i] == no_units {
+                            // A configuration no container holds (a Kubernetes ConfigMap may
+                            // mount it): a place the file may run, besides its containers.
+                            if let Some(others) = layout_includers.get_mut(t) {
+                                if others.len() < MAX_NEAR_SITES {
+                                    others.push((i, site_index));
+                                }
+                            }
+                        }
+                    }
                     // In each container the file is in: the files there at the path named.
                     let places = placements.of_file.get(i).map_or(&[][..], Vec::as_slice);
                     let mut opaque = false;
@@ -2085,6 +2104,7 @@ impl<'a> Scan<'a> {
             placed_images,
             http_levels,
             families,
+            layout_includers,
             included_by,
             upstreams,
             in_stream,
@@ -3257,6 +3277,16 @@ impl<'a> Scan<'a> {
                 },
             }
         }
+        // Configurations no container holds that reach it by the layout: other places it
+        // may run.
+        for &(includer, site) in self.layout_includers.get(file).into_iter().flatten() {
+            if visiting.contains(&includer) {
+                continue;
+            }
+            if !self.follow((includer, site), name, only, visiting, out, steps) {
+                return;
+            }
+        }
         if !fall_through {
             return;
         }
@@ -3406,6 +3436,31 @@ impl<'a> Scan<'a> {
     /// `include` there) or under an image's own nginx.conf, it says so, naming those files;
     /// otherwise "the blocks that include this file".
     pub fn disagreement(&self, file: usize) -> (String, &'static str) {
+        // A file the scan puts in containers that configurations no container holds also
+        // reach by the repository's layout.
+        let mut outside: Vec<usize> = self
+            .roots_of(file)
+            .iter()
+            .flat_map(|&r| self.layout_includers.get(r).into_iter().flatten())
+            .map(|&(includer, _)| includer)
+            .collect();
+        outside.sort_unstable();
+        outside.dedup();
+        if let Some(&first) = outside.first() {
+            let more = if outside.len() > 1 {
+                " (and others)"
+            } else {
+                ""
+            };
+            return (
+                format!(
+                    "the containers the scan's Dockerfiles and compose services put it in and {}{more}, \
+                     which includes it by the repository's layout but no container holds,",
+                    self.files[first].path
+                ),
+                ", or put that configuration in the containers that run it (a COPY or a mount)",
+            );
+        }
         // A server file that containers of the scan run with different files beside it.
         let in_containers = self.roots_of(file).iter().any(|&r| {
             self.http_levels
