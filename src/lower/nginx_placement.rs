@@ -90,7 +90,12 @@ impl Unit {
 
     /// Whether a file of the scan is at a main `nginx.conf` place (`<prefix>/nginx.conf`).
     fn has_scan_main(&self) -> bool {
-        self.paths.iter().any(|p| is_main_place(p))
+        crate::formats::nginx::CONVENTIONAL_PREFIXES
+            .iter()
+            .any(|prefix| {
+                self.index
+                    .contains_key(&Path::new(prefix).join("nginx.conf"))
+            })
     }
 
     /// Whether what is at the main `nginx.conf` place may be something the scan does not read.
@@ -147,15 +152,6 @@ impl Unit {
 
 /// How many places of unread content one container keeps (past it, the rest count as `/`).
 const MAX_OPAQUE: usize = 64;
-
-/// `<prefix>/nginx.conf`: where an image's main configuration is.
-fn is_main_place(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| n == "nginx.conf")
-        && path
-            .parent()
-            .and_then(Path::to_str)
-            .is_some_and(|p| crate::formats::nginx::CONVENTIONAL_PREFIXES.contains(&p))
-}
 
 /// A file a packaged `nginx.conf` includes from its vhost folder: `conf.d/*.conf`,
 /// `http.d/*.conf`, `sites-enabled/*` under a configuration prefix.
