@@ -275,21 +275,30 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
             .flat_map(Node::items)
             .map(move |volume| (moved, volume))
     });
-    for (moved, volume) in volumes {
-        let (source, target) = match volume.as_str() {
-            Some(short) => {
-                let mut parts = short.splitn(3, ':');
-                let first = parts.next().unwrap_or("");
-                match parts.next() {
-                    Some(target) => (Some(first), Some(target)),
-                    None => (None, Some(first)),
-                }
-            }
-            None => (
-                volume.get("source").and_then(Node::as_str),
-                volume.get("target").and_then(Node::as_str),
-            ),
-        };
+    let volumes: Vec<_> = volumes
+        .map(|(moved, volume)| {
+            let (source, target) = volume_parts(volume);
+            (moved, source, target)
+        })
+        .collect();
+    // Compose merges `volumes` by their target (Compose specification, "Merge and override",
+    // "Unique resources": the unique key of `volumes` is `target`): a later definition's mount
+    // at a container path replaces an earlier one's (a production overlay's
+    // `./nginx/prod:/etc/nginx/conf.d` replaces the base file's `./nginx/dev` there), so only
+    // the last mount of each target counts.
+    let mut last: HashMap<String, usize> = HashMap::new();
+    for (i, (_, _, target)) in volumes.iter().enumerate() {
+        if let Some(target) = target {
+            last.insert(crate::link::globs::clean(target.trim()), i);
+        }
+    }
+    let volumes = volumes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (_, _, target))| {
+            target.is_none_or(|t| last.get(&crate::link::globs::clean(t.trim())) == Some(i))
+        });
+    for (_, (moved, source, target)) in volumes {
         if target.is_some_and(crate::drain::is_default_config_name) {
             mounts.config_named = true;
         }
@@ -367,6 +376,26 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
         }
     }
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
+}
+
+/// A `volumes:` entry's host source (or volume name) and container target, as written: short
+/// `src:target[:mode]` (a single part is an anonymous volume's target) or long
+/// `{source, target}`.
+fn volume_parts(volume: &Node) -> (Option<&str>, Option<&str>) {
+    match volume.as_str() {
+        Some(short) => {
+            let mut parts = short.splitn(3, ':');
+            let first = parts.next().unwrap_or("");
+            match parts.next() {
+                Some(target) => (Some(first), Some(target)),
+                None => (None, Some(first)),
+            }
+        }
+        None => (
+            volume.get("source").and_then(Node::as_str),
+            volume.get("target").and_then(Node::as_str),
+        ),
+    }
 }
 
 /// How many nginx bind mounts of one service are kept (a realistic one has a few).
@@ -744,6 +773,29 @@ mod tests {
         for target in ["/app", "/srv/app", "/etcetera", "/var/lib/app", "app"] {
             assert!(!in_system_folder(target), "{target}");
         }
+    }
+
+    #[test]
+    fn a_later_mount_at_a_target_replaces_the_earlier_one() {
+        let base = "nginx:\n  image: nginx:1.25\n  volumes:\n    - ./nginx/dev:/etc/nginx/conf.d:ro\n    - ./logs:/srv/logs\n    - ./static:/srv/static\n";
+        let over = "nginx:\n  volumes:\n    - ./nginx/prod:/etc/nginx/conf.d/:ro\n    - {type: bind, source: ./assets, target: /srv/./static}\n";
+        let limits = yaml::Limits::default();
+        let base = yaml::parse_stream(base, &limits).expect("valid YAML");
+        let over = yaml::parse_stream(over, &limits).expect("valid YAML");
+        let (Some(b), Some(o)) = (base[0].root.get("nginx"), over[0].root.get("nginx")) else {
+            panic!("no service");
+        };
+        let view = View {
+            layers: vec![(FileId(0), b), (FileId(1), o)],
+            own: (FileId(1), o),
+            moved: Vec::new(),
+        };
+        let mounts = config_mounts(&view).expect("mounts");
+        assert_eq!(
+            mounts.nginx,
+            [("./nginx/prod".to_string(), "/etc/nginx/conf.d".to_string())]
+        );
+        assert_eq!(mounts.host_folders, ["./logs", "./assets"]);
     }
 
     fn cycles(text: &str) -> Vec<String> {

@@ -34,7 +34,8 @@
 //! `entrypoint`, `image`, `init`, `stop_signal`, `stop_grace_period` wins; `build` merges key
 //! by key on its long form (`context`, `dockerfile`, `target` each the last definition's; a
 //! context relative to the file that writes it); `environment` and `labels` merge by name;
-//! `volumes` and `env_file` add up.
+//! `volumes` merge by their target (a later mount at a container path replaces an earlier one:
+//! Compose specification, "Merge and override", "Unique resources"); `env_file` adds up.
 
 use crate::formats::yaml::{self, Document, Node};
 use crate::formats::Fragment;
