@@ -790,11 +790,20 @@ fn lint_sources(
     let systemd_files = std::mem::take(&mut model.systemd_files);
     lower::systemd::lower_units(systemd_files, &mut model);
     // Override files and `extends`: the services `docker compose up` runs.
+    // Services of an `-f` overlay that may be a standalone file: merged over the base file's
+    // (`twins`), judged beside the service alone (in the model); linked as the model's are.
+    let mut twins = Vec::new();
     notes.extend(lower::compose_project::apply(
         &mut model,
         &files,
         &mut suppressions,
+        &mut twins,
     ));
+    let alone_count = model.workloads.len();
+    let twin_of: Vec<usize> = twins.iter().map(|&(i, _)| i).collect();
+    model
+        .workloads
+        .extend(twins.into_iter().map(|(_, workload)| workload));
     let mut image_links = link::link_images(&mut model, &files, &dirs, &settings.config, &roots);
     notes.extend(image_links.take_notes());
     // Only image linking looks up files next to others.
@@ -807,6 +816,9 @@ fn lint_sources(
     let mut scripts = link::Scripts::new(settings.max_file_bytes, roots, default_configs);
     let mut linked = link::Linked::default();
     scripts.link(&model.images, &mut model.workloads, &mut files, &mut linked);
+    let twins = model
+        .workloads
+        .split_off(alone_count.min(model.workloads.len()));
     let mut rest = relowered.as_slice();
     while !rest.is_empty() {
         if settings.stopped() {
@@ -892,6 +904,23 @@ fn lint_sources(
     drop(context);
     diagnostics.reserve_exact(found.iter().map(Vec::len).sum());
     diagnostics.extend(found.into_iter().flatten());
+    if !twins.is_empty() {
+        only_what_both_find(
+            &mut diagnostics,
+            (&twins, &twin_of),
+            &RuleContext {
+                model: &model,
+                workloads: &[],
+                files: &files,
+                config: &settings.config,
+                change: change.as_ref(),
+                selection: &settings.selection,
+                nginx_scan: std::sync::OnceLock::new(),
+            },
+            &mut shared,
+        );
+    }
+    drop(twins);
     drop(shared);
     // Compose services left unjudged (an `extends` not followed, an `-f` overlay's fragment):
     // their labels cannot be told stale.
@@ -938,6 +967,62 @@ fn lint_sources(
         opened_paths,
     };
     Some((report, unreadable))
+}
+
+/// For compose services of an `-f` overlay that may be a standalone file: the findings of the
+/// per-workload rules about the service alone (the model's workload `twin_of[k]`) that the
+/// service merged over the base file's (`twins[k]`) does not make too (same rule, same place)
+/// are not reported (kept as unjudged stand-ins). Whether compose is given the file alone or
+/// after the base file is not known, so only what holds either way is reported (the message
+/// is the service alone's).
+fn only_what_both_find(
+    diagnostics: &mut [Diagnostic],
+    (twins, twin_of): (&[Workload], &[usize]),
+    context: &RuleContext<'_>,
+    shared: &mut diagnostic::Shared,
+) {
+    let alone: Vec<Workload> = twin_of
+        .iter()
+        .filter_map(|&i| context.model.workloads.get(i).cloned())
+        .collect();
+    let found = |workloads: &[Workload], shared: &mut diagnostic::Shared| {
+        let context = RuleContext {
+            model: context.model,
+            workloads,
+            files: context.files,
+            config: context.config,
+            change: context.change,
+            selection: context.selection,
+            nginx_scan: std::sync::OnceLock::new(),
+        };
+        run_rules(&context, rules::Scope::Workloads, shared)
+            .into_iter()
+            .flatten()
+            .filter(|d| !d.unjudged)
+            .collect::<Vec<Diagnostic>>()
+    };
+    let merged: std::collections::HashSet<(&'static str, crate::diagnostic::Location)> =
+        found(twins, shared)
+            .into_iter()
+            .map(|d| (d.code, d.location))
+            .collect();
+    let only_alone: Vec<Diagnostic> = found(&alone, shared)
+        .into_iter()
+        .filter(|d| !merged.contains(&(d.code, d.location)))
+        .collect();
+    if only_alone.is_empty() {
+        return;
+    }
+    // Not reported, but a suppression that covers it is not called unused (SL001): the
+    // finding may hold, as the service may run alone.
+    for d in diagnostics.iter_mut() {
+        if only_alone
+            .iter()
+            .any(|a| a.code == d.code && a.location == d.location && a.message == d.message)
+        {
+            d.unjudged = true;
+        }
+    }
 }
 
 /// Run the enabled rules in parallel, each rule's findings in one vector, their texts shared

@@ -19,7 +19,12 @@
 //!   not read when `-f` is given), whatever it writes (a registry `image:`, production `build:`
 //!   args, only a `command`): its own values win, what it does not write is the base file's,
 //!   and its labels merge with the base file's, merge tags included. The base file's service is
-//!   judged as `docker compose up` runs it, too.
+//!   judged as `docker compose up` runs it, too. An overlay that looks like a complete project
+//!   of its own (every service writes `image` or `build`, and it defines a service the base
+//!   file lacks or declares top-level `volumes`/`networks`: testdriven.io's
+//!   `docker-compose.prod.yml`, run alone with `-f`) may as well be given alone: its services
+//!   are judged alone (in the model) and merged (the `twins` of [`apply`]), and a finding of
+//!   the per-workload rules is reported only when both judgements make it.
 //! - `extends`: a service copies the attributes of the service it extends, in its own file
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
@@ -169,6 +174,36 @@ struct Judged {
     notes: Vec<String>,
     /// Services whose own ignore label a later definition replaced or took away.
     overridden: Vec<std::num::NonZeroU64>,
+    /// Services of an `-f` overlay that may as well be a standalone file: merged over the base
+    /// file's (the service alone is what `lowered` holds).
+    twins: Vec<((FileId, Span), Workload)>,
+}
+
+/// Whether an `-f` overlay looks like a complete project of its own, which compose may as well
+/// be given alone (`docker compose -f docker-compose.prod.yml up`, testdriven.io's layout):
+/// every service writes `image` or `build`, and the file defines a service `in_base` says the
+/// base file lacks, or declares its own top-level `volumes` or `networks`. (An overlay that
+/// only changes services, even each one's `image`, is taken as one: Docker's "Use Compose in
+/// production" overlay.)
+fn complete(documents: &[Document], in_base: impl Fn(&str) -> bool) -> bool {
+    let mut any = false;
+    let mut own_service = false;
+    for service in services(documents).into_iter().flat_map(Node::entries) {
+        any = true;
+        let writes = |key: &str| service.value.get(key).is_some_and(|v| !v.is_null());
+        if !writes("image") && !writes("build") {
+            return false;
+        }
+        own_service |= service.key.as_str().is_some_and(|name| !in_base(name));
+    }
+    let declares = documents.iter().any(|d| {
+        ["volumes", "networks"].iter().any(|key| {
+            d.root
+                .get(key)
+                .is_some_and(|v| v.entries().next().is_some())
+        })
+    });
+    any && (own_service || declares)
 }
 
 struct Project<'f> {
@@ -381,6 +416,36 @@ impl Project<'_> {
         None
     }
 
+    /// The workloads of service `name` (of `own`, whose name is `key`) made of `layers`.
+    fn lower_view<'p>(
+        &self,
+        layers: Vec<(FileId, &'p Node)>,
+        own: (FileId, &'p Node),
+        name: &str,
+        key: &Node,
+    ) -> Vec<Workload> {
+        let file = own.0;
+        let here = split(self.files.path(file)).0;
+        let mut moved: Vec<(FileId, Option<String>)> = Vec::new();
+        for &(other, _) in &layers {
+            let there = split(self.files.path(other)).0;
+            if other != file && clean(there) != clean(here) && !moved.iter().any(|m| m.0 == other) {
+                moved.push((other, way(here, there)));
+            }
+        }
+        let view = View { layers, own, moved };
+        let mut fragment = Fragment::default();
+        service(
+            &view,
+            name,
+            key,
+            &mut fragment,
+            &mut FileFacts::default(),
+            &mut HashMap::new(),
+        );
+        fragment.workloads
+    }
+
     /// Judge the services of `file` (its parsed `documents`): each one made of several
     /// definitions is lowered again from them, each that cannot be known is left without a
     /// process. `lookup` holds every file they can reach.
@@ -393,6 +458,13 @@ impl Project<'_> {
         labels: &Labels<'_>,
         judged: &mut Judged,
     ) {
+        // An `-f` overlay whose every service is complete may be a standalone file given alone
+        // with `-f` (testdriven.io's `docker-compose.prod.yml`): its services are judged alone
+        // and merged over the base file's, and only what both judgements find is reported.
+        let standalone = self
+            .overlay_of
+            .get(&file)
+            .is_some_and(|&base| complete(documents, |name| lookup.find(base, name).is_some()));
         for document in documents {
             let Some(services) = document.root.get("services") else {
                 continue;
@@ -406,6 +478,8 @@ impl Project<'_> {
                 let own_key = entry.key.report_span().start;
                 let mut over_definition = None;
                 let mut known = true;
+                // How many of `layers` are the base file's (an `-f` overlay's service).
+                let mut from_base = 0;
                 // A service the base file also defines: a part of it, judged there.
                 let part = self
                     .base_of
@@ -418,6 +492,7 @@ impl Project<'_> {
                         if let Some((key, node)) = lookup.find_keyed(base, name) {
                             let found = (base, key, node);
                             known &= self.chain(lookup, memo, found, &mut layers, &mut keys);
+                            from_base = layers.len();
                         }
                     }
                     let own = (file, own_key, &entry.value);
@@ -465,32 +540,21 @@ impl Project<'_> {
                     labels,
                     (&mut judged.labels, &mut judged.overridden),
                 );
-                let here = split(self.files.path(file)).0;
-                let mut moved: Vec<(FileId, Option<String>)> = Vec::new();
-                for &(other, _) in &layers {
-                    let there = split(self.files.path(other)).0;
-                    if other != file
-                        && clean(there) != clean(here)
-                        && !moved.iter().any(|m| m.0 == other)
+                if standalone && from_base > 0 {
+                    let alone = layers.get(from_base..).unwrap_or_default().to_vec();
+                    for workload in self.lower_view(layers, (file, &entry.value), name, &entry.key)
                     {
-                        moved.push((other, way(here, there)));
+                        judged
+                            .twins
+                            .push(((file, workload.location.span), workload));
                     }
+                    if alone.len() < 2 {
+                        // Alone it is defined once, as lowered already.
+                        continue;
+                    }
+                    layers = alone;
                 }
-                let view = View {
-                    layers,
-                    own: (file, &entry.value),
-                    moved,
-                };
-                let mut fragment = Fragment::default();
-                service(
-                    &view,
-                    name,
-                    &entry.key,
-                    &mut fragment,
-                    &mut FileFacts::default(),
-                    &mut HashMap::new(),
-                );
-                for workload in fragment.workloads {
+                for workload in self.lower_view(layers, (file, &entry.value), name, &entry.key) {
                     judged.lowered.push((
                         (file, workload.location.span),
                         Outcome::Lowered(Box::new(workload)),
@@ -513,7 +577,17 @@ impl Project<'_> {
 /// A `shutdownlint.dev/ignore` label of any definition of a merged service silences the
 /// findings about the service wherever they point (docs/suppressions.md): `suppressions` gets,
 /// for each such label, one in every other file the service is made of.
-pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppression>) -> Vec<String> {
+///
+/// `twins` gets, for each service of an `-f` overlay that may be a standalone file (every
+/// service of it writes `image` or `build`), the service merged over the base file's, with the
+/// index of the workload that holds the service judged alone: a finding about the service is
+/// reported only when both judgements make it.
+pub fn apply(
+    model: &mut Model,
+    files: &Files,
+    suppressions: &mut Vec<Suppression>,
+    twins: &mut Vec<(usize, Workload)>,
+) -> Vec<String> {
     let compose: Vec<(FileId, &str)> = files
         .iter()
         .filter(|(_, f)| f.kind == FileKind::Compose)
@@ -647,7 +721,7 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
                 model,
                 &at,
                 judged,
-                (&mut labels, &mut notes, &mut overridden),
+                (&mut labels, &mut notes, &mut overridden, twins),
             ),
             Err(others) => {
                 later.push(piece);
@@ -713,7 +787,7 @@ pub fn apply(model: &mut Model, files: &Files, suppressions: &mut Vec<Suppressio
                 model,
                 &at,
                 judged,
-                (&mut labels, &mut notes, &mut overridden),
+                (&mut labels, &mut notes, &mut overridden, twins),
             );
         }
     }
@@ -785,16 +859,26 @@ fn overlay_bases(compose: &[(FileId, &str)]) -> HashMap<FileId, FileId> {
 }
 
 /// Put what judging found into the model.
+/// Where [`settle`] puts what it does not put in the model: labels, notes, overridden labels,
+/// and twins.
+type Settled<'a> = (
+    &'a mut Vec<Suppression>,
+    &'a mut Vec<String>,
+    &'a mut Vec<std::num::NonZeroU64>,
+    &'a mut Vec<(usize, Workload)>,
+);
+
 fn settle(
     model: &mut Model,
     at: &HashMap<(FileId, Span), usize>,
     judged: Judged,
-    (labels, notes, overridden): (
-        &mut Vec<Suppression>,
-        &mut Vec<String>,
-        &mut Vec<std::num::NonZeroU64>,
-    ),
+    (labels, notes, overridden, twins): Settled<'_>,
 ) {
+    for (place, workload) in judged.twins {
+        if let Some(&i) = at.get(&place) {
+            twins.push((i, workload));
+        }
+    }
     for (place, lowered) in judged.lowered {
         let Some(workload) = at.get(&place).and_then(|&i| model.workloads.get_mut(i)) else {
             continue;
