@@ -1122,6 +1122,33 @@ mod tests {
     }
 
     #[test]
+    fn an_overlay_is_complete_when_it_could_run_alone() {
+        let in_base = |name: &str| matches!(name, "web" | "db");
+        let complete_text = |text: &str| complete(&parse(text), in_base);
+        // testdriven.io's docker-compose.prod.yml: its own services and volumes.
+        assert!(complete_text(
+            "services:\n  web:\n    build: ./app\n  db:\n    image: postgres:16\n  nginx:\n    image: nginx:1.27\n"
+        ));
+        assert!(complete_text(
+            "services:\n  web:\n    build: {context: ./app, dockerfile: Dockerfile.prod}\nvolumes:\n  static: {}\n"
+        ));
+        // Docker's production overlay: it only changes the base file's services.
+        assert!(!complete_text(
+            "services:\n  web:\n    image: registry.example.com/web:1.4\n    stop_grace_period: 15s\n"
+        ));
+        // A fragment (no image, build) is an overlay's, whatever else the file holds.
+        assert!(!complete_text(
+            "services:\n  web:\n    command: gunicorn app\n  nginx:\n    image: nginx:1.27\nvolumes:\n  data:\n"
+        ));
+        assert!(!complete_text(
+            "services:\n  worker:\n    extends: web\n    command: celery worker\n"
+        ));
+        // `image: null` writes no image; an empty file has no service.
+        assert!(!complete_text("services:\n  cache:\n    image: null\n"));
+        assert!(!complete_text("volumes:\n  data:\n"));
+    }
+
+    #[test]
     fn an_overlay_is_given_after_the_base_file_of_its_family() {
         let all = |_: &str| true;
         assert_eq!(overlay_base("compose.prod.yaml", all), Some("compose.yaml"));
