@@ -1265,7 +1265,7 @@ fn is_vhost_glob(pattern: &str) -> bool {
 }
 
 /// What an include that matches no file of the scan most likely holds.
-fn classify_unresolved(pattern: &str) -> IncludeKind {
+pub(crate) fn classify_unresolved(pattern: &str) -> IncludeKind {
     let path = Path::new(pattern);
     let name = path
         .file_name()

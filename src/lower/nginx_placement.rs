@@ -81,8 +81,18 @@ impl Unit {
         }
     }
 
-    /// Puts what the scan does not read at `path`.
+    /// Puts what the scan does not read at `path`, unless its name says it sets nothing the
+    /// rules read (a vendored `mime.types`, `fastcgi_params`, certificates, logs).
     fn put_opaque(&mut self, path: PathBuf) {
+        let harmless = path.to_str().is_some_and(|p| {
+            matches!(
+                crate::lower::nginx::classify_unresolved(p),
+                crate::lower::nginx::IncludeKind::Harmless
+            )
+        });
+        if harmless {
+            return;
+        }
         if self.opaque.len() < MAX_OPAQUE && !self.opaque.contains(&path) {
             self.opaque.push(path);
         }
@@ -241,16 +251,11 @@ impl Placements {
             .filter(|(p, _)| beside(p))
             .map(|(_, &f)| f)
             .collect();
+        // A place of unread content the vhost globs take (a folder of them, or a file of a
+        // name they match; not a certificate or a README beside them).
         let unknown = unit.opaque.iter().any(|o| {
             top.starts_with(o)
                 || beside(o)
-                || o.parent().is_some_and(|f| {
-                    f.parent() == Some(top)
-                        && matches!(
-                            f.file_name().and_then(|n| n.to_str()),
-                            Some("conf.d" | "http.d" | "sites-enabled")
-                        )
-                })
                 || o.parent() == Some(top)
                     && matches!(
                         o.file_name().and_then(|n| n.to_str()),
