@@ -1628,6 +1628,8 @@ impl<'a> Scan<'a> {
         // Per placed file: the includes, of files no container holds, that reach it by the
         // repository's layout (`(file, index into its sites)`).
         let mut layout_includers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
+        // Placed files more configurations reach by the layout than are followed.
+        let mut layout_capped: Vec<usize> = Vec::new();
         let mut by_layout = |i: usize, t: usize| -> bool {
             let (a, b) = (unit_list[i], unit_list[t]);
             let Some(theirs) = lists.get(b).filter(|l| !l.is_empty()) else {
@@ -1665,19 +1667,33 @@ impl<'a> Scan<'a> {
                         .entry((pattern, paths[i].parent()))
                         .or_insert_with(|| index.resolve(pattern, &paths[i], &[]));
                     let mut targets: Vec<usize> = Vec::new();
+                    // Layout targets left out (in containers `i` is not in): they count
+                    // against the includes' budget too, like the ones followed.
+                    let mut dropped = 0usize;
+                    let mut over = false;
                     for &t in found.iter().filter(|&&t| t != i) {
+                        if targets.len() + dropped >= edges_left {
+                            over = true;
+                            break;
+                        }
                         if by_layout(i, t) {
                             targets.push(t);
-                        } else if unit_list[i] == no_units {
+                            continue;
+                        }
+                        dropped += 1;
+                        if unit_list[i] == no_units {
                             // A configuration no container holds (a Kubernetes ConfigMap may
                             // mount it): a place the file may run, besides its containers.
                             if let Some(others) = layout_includers.get_mut(t) {
                                 if others.len() < MAX_NEAR_SITES {
                                     others.push((i, site_index));
+                                } else if !layout_capped.contains(&t) && layout_capped.len() < 16 {
+                                    layout_capped.push(t);
                                 }
                             }
                         }
                     }
+                    edges_left = edges_left.saturating_sub(dropped);
                     // In each container the file is in: the files there at the path named.
                     let places = placements.of_file.get(i).map_or(&[][..], Vec::as_slice);
                     let mut opaque = false;
@@ -1729,7 +1745,16 @@ impl<'a> Scan<'a> {
                         targets.sort_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
                         targets.dedup();
                     }
-                    if opaque {
+                    if over {
+                        cut = true;
+                        notes.push(format!(
+                            "{}: nginx `include`s bring in more than {limit} files in all; this \
+                             `include` and those after it are not followed (what they set is \
+                             taken as unknown)",
+                            file.path
+                        ));
+                        IncludeKind::Unknown
+                    } else if opaque {
                         // A container puts there what the scan does not read (a repository's
                         // own `proxy_params`, a named volume): what it sets is not known.
                         IncludeKind::Unknown
@@ -1763,6 +1788,14 @@ impl<'a> Scan<'a> {
             sites.push(list);
         }
         drop((resolutions, placed_resolutions, unit_indices));
+        for &t in &layout_capped {
+            notes.push(format!(
+                "{}: more than {MAX_NEAR_SITES} configurations no container holds include it by \
+                 the repository's layout; only the first {MAX_NEAR_SITES} are followed as places \
+                 it may run",
+                files[t].path
+            ));
+        }
         let placed_top: Vec<Option<Top>> = (0..n).map(|f| placements.top_of(f)).collect();
         notes.extend(placements.notes.iter().cloned());
         let mut placed_images: Vec<Vec<DetectedImage>> = vec![Vec::new(); n];
