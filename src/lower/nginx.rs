@@ -1745,6 +1745,10 @@ impl<'a> Scan<'a> {
                         targets.sort_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
                         targets.dedup();
                     }
+                    // More than the includes left may bring in: this one and those after it
+                    // are cut.
+                    let over =
+                        over || (!opaque && !targets.is_empty() && targets.len() > edges_left);
                     if over {
                         cut = true;
                         notes.push(format!(
@@ -1760,18 +1764,9 @@ impl<'a> Scan<'a> {
                         IncludeKind::Unknown
                     } else if targets.is_empty() {
                         classify_unresolved(pattern)
-                    } else if let Some(left) = edges_left.checked_sub(targets.len()) {
-                        edges_left = left;
-                        IncludeKind::Resolved(targets)
                     } else {
-                        cut = true;
-                        notes.push(format!(
-                            "{}: nginx `include`s bring in more than {limit} files in all; this \
-                             `include` and those after it are not followed (what they set is \
-                             taken as unknown)",
-                            file.path
-                        ));
-                        IncludeKind::Unknown
+                        edges_left -= targets.len();
+                        IncludeKind::Resolved(targets)
                     }
                 };
                 if let IncludeKind::Resolved(targets) = &kind {
