@@ -1693,10 +1693,13 @@ fn build_contexts(
 ) {
     let cwd = std::env::current_dir().unwrap_or_default();
     let as_written = |p: &Path| crate::change::paths::clean(&cwd.join(p));
-    // Per image: each context its builders name (as written, cleaned, for comparing), the
-    // context itself and the builders (workload indices), in the order met.
-    type Builders = Vec<(Option<PathBuf>, Option<PathBuf>, Vec<usize>)>;
+    // Per image: each context its builders name and the builders (workload indices), in the
+    // order met.
+    type Builders = Vec<(Option<PathBuf>, Vec<usize>)>;
     let mut by_image: Vec<Builders> = vec![Vec::new(); model.images.len()];
+    // Where each (image, context as written, cleaned) sits in its image's list: one lookup
+    // per builder, so many contexts of one Dockerfile cost linear time.
+    let mut slot: HashMap<(usize, Option<PathBuf>), usize> = HashMap::new();
     for (w, workload) in model.workloads.iter().enumerate() {
         let Some(index) = workload.image else {
             continue;
@@ -1711,9 +1714,16 @@ fn build_contexts(
         let Some(builders) = by_image.get_mut(index) else {
             continue;
         };
-        match builders.iter_mut().find(|(k, _, _)| *k == key) {
-            Some((_, _, list)) => list.push(w),
-            None => builders.push((key, context, vec![w])),
+        match slot.entry((index, key)) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                if let Some((_, list)) = builders.get_mut(*at.get()) {
+                    list.push(w);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(at) => {
+                at.insert(builders.len());
+                builders.push((context, vec![w]));
+            }
         }
     }
     let mut budget = MAX_CONTEXT_IMAGE_COPIES;
@@ -1724,7 +1734,7 @@ fn build_contexts(
         };
         match builders.as_slice() {
             [] => continue,
-            [(_, context, _)] => {
+            [(context, _)] => {
                 image.context_dir = context.clone();
                 continue;
             }
@@ -1732,7 +1742,7 @@ fn build_contexts(
         }
         let original = image.clone();
         image.context_dir = None;
-        for (_, context, list) in builders {
+        for (context, list) in builders {
             let cost = original.copies.len() + original.other_copies.len() + 1;
             let Some(left) = budget.checked_sub(cost) else {
                 if !noted {
