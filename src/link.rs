@@ -191,6 +191,7 @@ pub fn link_images(
         link_kubernetes(workload, &by_name, &images);
     }
     build_contexts(model, files, roots, &mut notes);
+    built_bases(model);
     ImageLinks {
         by_name,
         images,
@@ -1771,6 +1772,78 @@ fn build_contexts(
                     }
                 }
             }
+        }
+    }
+}
+
+/// The base image of each image whose FROM names build arguments, as the compose services that
+/// build it make it: their `build.args` replace the ARG defaults (Compose specification, build
+/// `args`; Dockerfile reference, "Understand how ARG and FROM interact"). When the builds
+/// disagree or one takes a value from the environment, the base is unknown (its value keeps
+/// the `$`). Images no service builds with args keep the FROM as written.
+fn built_bases(model: &mut Model) {
+    let mut builds: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (w, workload) in model.workloads.iter().enumerate() {
+        let Some(index) = workload.image else {
+            continue;
+        };
+        let builds_it = workload.compose.as_ref().is_some_and(|c| c.build.is_some());
+        if builds_it
+            && model
+                .images
+                .get(index)
+                .is_some_and(|i| i.base_args.is_some())
+        {
+            builds.entry(index).or_default().push(w);
+        }
+    }
+    for (index, builders) in builds {
+        let Some(base) = model.images.get(index).and_then(|i| i.base_args.as_deref()) else {
+            continue;
+        };
+        let names = |args: &[(String, Option<String>)]| {
+            args.iter()
+                .any(|(name, _)| base.globals.iter().any(|(g, _)| g == name))
+        };
+        let mut made: Option<Option<String>> = None;
+        let mut at = None;
+        let mut agree = true;
+        for &w in &builders {
+            let Some(build) = model
+                .workloads
+                .get(w)
+                .and_then(|w| w.compose.as_ref())
+                .and_then(|c| c.build.as_ref())
+            else {
+                continue;
+            };
+            if at.is_none() && names(&build.args) {
+                at = Some(build.location);
+            }
+            let this = crate::lower::dockerfile::base_with_args(base, &build.args);
+            match &made {
+                None => made = Some(this),
+                Some(earlier) => agree &= *earlier == this,
+            }
+        }
+        // No build sets an ARG the FROM may use: the Dockerfile's own reference stands.
+        let Some(location) = at else {
+            continue;
+        };
+        let value = match made {
+            Some(Some(value)) if agree => value,
+            _ => base.raw.clone(),
+        };
+        let fact = Fact {
+            value,
+            location: Some(location),
+            note: Some(format!(
+                "`FROM {}` with the service's `build.args`",
+                base.raw
+            )),
+        };
+        if let Some(image) = model.images.get_mut(index) {
+            image.built_base = Some(Box::new(fact));
         }
     }
 }
@@ -4652,6 +4725,8 @@ mod tests {
                 workdir: (rng.below(4) != 0).then(|| "/app".to_string()),
                 workload: 0,
                 final_stage: None,
+                base_args: None,
+                built_base: None,
             };
             let mut lookup = CopyLookup::default();
             let mut is_dir = HashMap::new();
@@ -4701,6 +4776,8 @@ mod tests {
             workdir: Some("/w".to_string()),
             workload: 0,
             final_stage: None,
+            base_args: None,
+            built_base: None,
         };
         let found = |left: usize, path: &str| {
             let mut lookup = CopyLookup::default();
@@ -4742,6 +4819,8 @@ mod tests {
             workdir: Some("/app".to_string()),
             workload: 0,
             final_stage: None,
+            base_args: None,
+            built_base: None,
         };
         let target = "/app/config/sidekiq.yml";
         let mut lookup = CopyLookup::default();

@@ -30,6 +30,16 @@ pub struct Model {
 }
 
 impl Model {
+    /// The base image an image of the scan is built from: as its builds' `build.args` make it,
+    /// else as its Dockerfile writes it.
+    pub fn base_of<'a>(&'a self, image: &'a Image) -> Option<&'a Fact<String>> {
+        image.built_base.as_deref().or_else(|| {
+            self.workloads
+                .get(image.workload)
+                .and_then(|w| w.base_image.as_deref())
+        })
+    }
+
     /// The Dockerfile that builds the image a process runs, when it is in the scan.
     pub fn dockerfile_of(&self, workload: &Workload, process: &Process) -> Option<FileId> {
         process
@@ -986,6 +996,9 @@ pub struct ComposeBuild {
     pub context: String,
     pub dockerfile: String,
     pub target: Option<String>,
+    /// `build.args` as compose merges them (key by key): each name with its value, `None` when
+    /// only the environment tells it (`- NAME`, `NAME:` with no value, a `${VAR}` in it).
+    pub args: Vec<(String, Option<String>)>,
     pub location: Location,
 }
 
@@ -1213,4 +1226,21 @@ pub struct Image {
     /// The final stage's name (`FROM … AS name`), lower-cased as Docker keeps it: a compose
     /// `build.target` naming it builds this image.
     pub final_stage: Option<String>,
+    /// The base image reference when it names build arguments (`FROM nginx:${VERSION}`): a
+    /// build that sets them (compose `build.args`) builds from another image.
+    pub base_args: Option<Box<BaseArgs>>,
+    /// The base image as the builds of the scan that set [`Image::base_args`] make it (linking
+    /// sets it); its `value` keeps a `$` when they disagree or take a value from the
+    /// environment.
+    pub built_base: Option<Box<Fact<String>>>,
+}
+
+/// A base image reference that names build arguments, and the global ARGs it may use.
+#[derive(Debug, Clone)]
+pub struct BaseArgs {
+    /// The reference as written in the FROM.
+    pub raw: String,
+    pub escape: char,
+    /// The ARGs before the first FROM, in order: name and default as written.
+    pub globals: Vec<(String, Option<String>)>,
 }

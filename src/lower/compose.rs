@@ -220,6 +220,16 @@ fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>, Span)> {
     }
 }
 
+/// `build.args` (a mapping or a list of `NAME=value`): each name with its value, `None` when the
+/// environment gives it (`- NAME`, `NAME:` with no value) or compose interpolates a variable
+/// into it.
+fn build_args(node: Option<&Node>) -> Vec<(String, Option<String>)> {
+    pairs(node)
+        .into_iter()
+        .map(|(name, value, _)| (name, value.filter(|v| !v.contains('$'))))
+        .collect()
+}
+
 /// The value of the label `key` in `labels` (a mapping, or a list of `KEY=value`), as
 /// [`pairs`] reads it (the first label of that name, when it has a value), with the node it is
 /// read from and where a finding about it points. Borrowed: a label of an anchored block is not
@@ -475,6 +485,7 @@ impl<'n> View<'n> {
         let mut context: Option<(FileId, &'n yaml::Entry, &'n str)> = None;
         let mut dockerfile: Option<&'n str> = None;
         let mut target: Option<&'n str> = None;
+        let mut args: Vec<(String, Option<String>)> = Vec::new();
         let mut last = None;
         for &(file, node) in self.merged("build") {
             let Some(entry) = node.get_entry("build") else {
@@ -498,6 +509,12 @@ impl<'n> View<'n> {
             if let Some(written) = value.get("target").and_then(Node::as_str) {
                 target = Some(written);
             }
+            for (name, value) in build_args(value.get("args")) {
+                match args.iter_mut().find(|(n, _)| *n == name) {
+                    Some(earlier) => earlier.1 = value,
+                    None => args.push((name, value)),
+                }
+            }
         }
         let (file, span, context) = match context {
             Some((file, entry, written)) => (file, entry.key.report_span(), written),
@@ -520,6 +537,7 @@ impl<'n> View<'n> {
             context: context.to_string(),
             dockerfile: dockerfile.unwrap_or("Dockerfile").to_string(),
             target: target.map(str::to_string),
+            args,
             location: location(file, span),
         })
     }
@@ -898,11 +916,43 @@ mod tests {
     }
 
     #[test]
+    fn build_args_are_kept_with_values_only_the_file_tells() {
+        let args = |build: &str| {
+            let text = format!("services:\n  web:\n    build:\n{build}");
+            services(&text)[0]
+                .compose
+                .as_deref()
+                .and_then(|c| c.build.clone())
+                .map(|b| b.args)
+                .unwrap_or_default()
+        };
+        let some = |n: &str, v: &str| (n.to_string(), Some(v.to_string()));
+        assert_eq!(
+            args("      context: .\n      args: {V: 1.30-alpine, N: 3}\n"),
+            vec![some("V", "1.30-alpine"), some("N", "3")]
+        );
+        assert_eq!(
+            args("      context: .\n      args: [V=1.30, FROM_ENV, 'T=${TAG}', E=]\n"),
+            vec![
+                some("V", "1.30"),
+                ("FROM_ENV".to_string(), None),
+                ("T".to_string(), None),
+                some("E", "")
+            ]
+        );
+        assert_eq!(
+            args("      context: .\n      args: {V: }\n"),
+            vec![("V".to_string(), None)]
+        );
+    }
+
+    #[test]
     fn a_target_naming_the_final_stage_in_any_case_builds_it() {
         let build = |target: Option<&str>| ComposeBuild {
             context: ".".into(),
             dockerfile: "Dockerfile".into(),
             target: target.map(str::to_string),
+            args: Vec::new(),
             location: Location::new(FileId(0), crate::span::Span::new(0, 0)),
         };
         assert!(build(None).builds_final_stage(None));

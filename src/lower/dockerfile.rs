@@ -9,8 +9,8 @@ use crate::formats::dockerfile::{
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
-    Command, CommandSource, CommandWord, CopyDestination, EnvVar, Fact, Form, Image, ImageCopy,
-    Platform, Process, ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
+    BaseArgs, Command, CommandSource, CommandWord, CopyDestination, EnvVar, Fact, Form, Image,
+    ImageCopy, Platform, Process, ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -270,8 +270,52 @@ pub fn lower(
         workdir,
         workload: 0,
         final_stage: final_stage.name.as_ref().map(|(name, _)| name.clone()),
+        base_args: (root.base.stage.is_none() && root.base.raw.contains('$')).then(|| {
+            Box::new(BaseArgs {
+                raw: root.base.raw.clone(),
+                escape: dockerfile.escape,
+                globals: global_args
+                    .iter()
+                    .map(|g| {
+                        let default = g.default.as_ref().map(|w| w.raw.as_str().to_string());
+                        (g.name.clone(), default)
+                    })
+                    .collect(),
+            })
+        }),
+        built_base: None,
     });
     fragment
+}
+
+/// The base image a build makes that sets `args` (`--build-arg`, compose `build.args`; the last
+/// setting of a name wins): `None` when a variable it needs is only known to the environment
+/// (an arg without a value, an ARG without a default) or the expansion grows past a limit.
+pub fn base_with_args(base: &BaseArgs, args: &[(String, Option<String>)]) -> Option<String> {
+    // Values substituted, in bytes: a chain of ARGs doubling each other stops here.
+    const MAX_SUBSTITUTED: usize = 64 * 1024;
+    let budget = std::cell::Cell::new(MAX_SUBSTITUTED);
+    let mut values: HashMap<&str, Option<String>> = HashMap::new();
+    let expand = |raw: &str, values: &HashMap<&str, Option<String>>| {
+        let lookup = |name: &str| {
+            let value = values.get(name)?.as_ref()?;
+            let left = budget.get().checked_sub(value.len())?;
+            budget.set(left);
+            Some(value.clone())
+        };
+        dockerfile::expand(raw, base.escape, &lookup)
+            .ok()
+            .filter(|e| e.is_resolved())
+            .map(|e| e.value)
+    };
+    for (name, default) in &base.globals {
+        let value = match args.iter().rev().find(|(arg, _)| arg == name) {
+            Some((_, value)) => value.clone(),
+            None => default.as_deref().and_then(|raw| expand(raw, &values)),
+        };
+        values.insert(name, value);
+    }
+    expand(&base.raw, &values)
 }
 
 /// The variables a stage's instructions see, as far as the Dockerfile tells: `None` for one
@@ -1103,6 +1147,42 @@ mod tests {
             .images
             .pop()
             .expect("an image")
+    }
+
+    /// A FROM that names build arguments is rebuilt from the args a build sets; a value only
+    /// the environment knows makes it unknown.
+    #[test]
+    fn build_args_replace_the_defaults_a_from_uses() {
+        let base = |text: &str, args: &[(&str, Option<&str>)]| {
+            let image = image_of(text);
+            let args: Vec<(String, Option<String>)> = args
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.map(str::to_string)))
+                .collect();
+            base_with_args(image.base_args.as_deref()?, &args)
+        };
+        let text = "ARG V=1.25-alpine\nARG IMAGE=nginx:${V}\nFROM ${IMAGE}\n";
+        assert_eq!(base(text, &[]).as_deref(), Some("nginx:1.25-alpine"));
+        assert_eq!(
+            base(text, &[("V", Some("1.30-alpine"))]).as_deref(),
+            Some("nginx:1.30-alpine")
+        );
+        // The last setting of a name wins; an arg the FROM does not use changes nothing.
+        assert_eq!(
+            base(
+                text,
+                &[("V", Some("1.26")), ("V", Some("1.29")), ("X", None)]
+            )
+            .as_deref(),
+            Some("nginx:1.29")
+        );
+        assert_eq!(base(text, &[("V", None)]), None);
+        assert_eq!(base("ARG V\nFROM nginx:$V\n", &[]), None);
+        // A FROM without variables, or naming an earlier stage, has nothing to rebuild.
+        assert!(image_of("FROM nginx:1.25\n").base_args.is_none());
+        assert!(image_of("ARG B=x\nFROM nginx:$B AS base\nFROM base\n")
+            .base_args
+            .is_some());
     }
 
     /// The working directory is kept cleaned, as Docker cleans it: a relative WORKDIR after it

@@ -340,11 +340,7 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
         let Some(context) = &image.context_dir else {
             continue;
         };
-        let Some(base) = model
-            .workloads
-            .get(image.workload)
-            .and_then(|w| w.base_image.as_ref())
-        else {
+        let Some(base) = model.base_of(image) else {
             continue;
         };
         let Some(version) = nginx_image_version(&base.value) else {

@@ -382,12 +382,6 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
     );
     let mut budget = MAX_PLACEMENTS;
     let mut work = MAX_COPY_WORK;
-    let base_of = |image: &Image| {
-        model
-            .workloads
-            .get(image.workload)
-            .and_then(|w| w.base_image.as_deref())
-    };
     // What each image puts, kept for the compose services that run it.
     let mut image_units: HashMap<usize, usize> = HashMap::new();
     // The compose containers made so far, by what makes them: services that run the same
@@ -397,7 +391,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         if !copies_nginx(image) {
             continue;
         }
-        let base = base_of(image);
+        let base = model.base_of(image);
         let mut unit = Unit {
             official: base.is_some_and(|b| is_official(&b.value)),
             packaged: base.is_some_and(|b| is_packaged(&b.value)),
@@ -427,7 +421,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         }
         // A service that builds runs its Dockerfile's image (`image:` then names the tag).
         let base = match workload.image.and_then(|i| model.images.get(i)) {
-            Some(image) => base_of(image),
+            Some(image) => model.base_of(image),
             None => workload.base_image.as_deref(),
         };
         let mut unit = Unit {
