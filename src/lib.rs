@@ -969,21 +969,47 @@ fn lint_sources(
     Some((report, unreadable))
 }
 
-/// For compose services of an `-f` overlay that may be a standalone file: the findings of the
-/// per-workload rules about the service alone (the model's workload `twin_of[k]`) that the
-/// service merged over the base file's (`twins[k]`) does not make too (same rule, same place)
-/// are not reported (kept as unjudged stand-ins). Whether compose is given the file alone or
-/// after the base file is not known, so only what holds either way is reported (the message
-/// is the service alone's).
+/// For compose services of an `-f` overlay that may be a standalone file: whether compose is
+/// given the file alone or after the base file is not known, so a finding of the per-workload
+/// rules about such a service (the model's workload `twin_of[k]`, judged alone) is reported
+/// only when the service merged over the base file's (`twins[k]`) makes it too. Findings are
+/// compared by rule and service (the workload), not by place: alone, SL301 points at the
+/// overlay's command, merged at the base file's `stop_grace_period`. When both readings make
+/// it, the merged reading's finding is reported (the documented use is `-f base -f overlay`),
+/// at the overlay file's place when it points into another file. A service the alone reading
+/// cannot judge (no process known: a registry `image:` without a command) vetoes nothing: the
+/// merged reading's findings about it are reported. Findings about no service (a script of
+/// the image) are compared by rule and place, as before. What is not reported stays as an
+/// unjudged stand-in, so a suppression that covers it is not called unused (SL001).
+///
+/// Linear in the findings: both readings' findings are grouped in hash maps.
 fn only_what_both_find(
-    diagnostics: &mut [Diagnostic],
+    diagnostics: &mut Vec<Diagnostic>,
     (twins, twin_of): (&[Workload], &[usize]),
     context: &RuleContext<'_>,
     shared: &mut diagnostic::Shared,
 ) {
+    use std::collections::HashSet;
+    use std::num::NonZeroU64;
     let alone: Vec<Workload> = twin_of
         .iter()
         .filter_map(|&i| context.model.workloads.get(i).cloned())
+        .collect();
+    // Each twin's service: where its name is, and whether the alone reading can judge it (it
+    // knows a command, an environment variable the rules read or a drain label).
+    let services: HashMap<NonZeroU64, (Location, bool)> = twins
+        .iter()
+        .zip(twin_of)
+        .filter_map(|(twin, &i)| {
+            let subject = suppress::subject(twin.location.file, twin.location.span.start)?;
+            let judges = context.model.workloads.get(i).is_some_and(|w| {
+                w.drain_annotation.is_some()
+                    || w.processes
+                        .iter()
+                        .any(|p| p.command.is_some() || !p.env.is_empty())
+            });
+            Some((subject, (twin.location, judges)))
+        })
         .collect();
     let found = |workloads: &[Workload], shared: &mut diagnostic::Shared| {
         let context = RuleContext {
@@ -999,28 +1025,91 @@ fn only_what_both_find(
             .into_iter()
             .flatten()
             .filter(|d| !d.unjudged)
-            .collect::<Vec<Diagnostic>>()
     };
-    let merged: std::collections::HashSet<(&'static str, crate::diagnostic::Location)> =
-        found(twins, shared)
-            .into_iter()
-            .map(|d| (d.code, d.location))
-            .collect();
-    let only_alone: Vec<Diagnostic> = found(&alone, shared)
-        .into_iter()
-        .filter(|d| !merged.contains(&(d.code, d.location)))
-        .collect();
-    if only_alone.is_empty() {
-        return;
+    // The merged reading's findings: about a twin's service by (rule, service); the others by
+    // (rule, place).
+    let mut merged: HashMap<(&'static str, NonZeroU64), Vec<Diagnostic>> = HashMap::new();
+    let mut merged_places: HashSet<(&'static str, Location)> = HashSet::new();
+    for d in found(twins, shared) {
+        match d.subject.filter(|s| services.contains_key(s)) {
+            Some(subject) => merged.entry((d.code, subject)).or_default().push(d),
+            None => {
+                merged_places.insert((d.code, d.location));
+            }
+        }
     }
-    // Not reported, but a suppression that covers it is not called unused (SL001): the
-    // finding may hold, as the service may run alone.
+    // The alone reading's: by (rule, service), with the first place in the service's file;
+    // the others by (rule, place) when the merged reading does not make them there.
+    let mut alone_found: HashMap<(&'static str, NonZeroU64), Option<Location>> = HashMap::new();
+    let mut only_alone: HashMap<(&'static str, Location), Vec<diagnostic::Message>> =
+        HashMap::new();
+    for d in found(&alone, shared) {
+        match d.subject.filter(|s| services.contains_key(s)) {
+            Some(subject) => {
+                let file = services.get(&subject).map(|(at, _)| at.file);
+                let place = alone_found.entry((d.code, subject)).or_default();
+                if place.is_none() && Some(d.location.file) == file {
+                    *place = Some(d.location);
+                }
+            }
+            None if !merged_places.contains(&(d.code, d.location)) => only_alone
+                .entry((d.code, d.location))
+                .or_default()
+                .push(d.message),
+            None => {}
+        }
+    }
+    drop(alone);
+    // The alone reading's findings in the report: replaced by the merged reading's, or held
+    // back when only the alone reading makes them.
     for d in diagnostics.iter_mut() {
-        if only_alone
-            .iter()
-            .any(|a| a.code == d.code && a.location == d.location && a.message == d.message)
+        let about_twin = d
+            .subject
+            .is_some_and(|s| alone_found.contains_key(&(d.code, s)));
+        if about_twin
+            || only_alone
+                .get(&(d.code, d.location))
+                .is_some_and(|messages| messages.contains(&d.message))
         {
             d.unjudged = true;
+        }
+    }
+    let mut reported: Vec<((&'static str, NonZeroU64), Vec<Diagnostic>)> = merged
+        .into_iter()
+        .filter(|(key, _)| {
+            alone_found.contains_key(key) || services.get(&key.1).is_some_and(|(_, j)| !j)
+        })
+        .collect();
+    // In the order of the input (the report is sorted later; this keeps the run deterministic).
+    reported.sort_unstable_by_key(|((code, subject), _)| (*subject, *code));
+    for ((code, subject), found) in reported {
+        let Some(&(service, _)) = services.get(&subject) else {
+            continue;
+        };
+        let alone_place = alone_found.get(&(code, subject)).copied().flatten();
+        for mut d in found {
+            if d.location.file != service.file {
+                // Merged, it points into the base file (where the base file's own service
+                // may be reported already): it is put at the overlay's service, the place it
+                // pointed at kept as a label.
+                let said = d
+                    .primary_label
+                    .take()
+                    .unwrap_or_else(|| Arc::from("from the base file"));
+                d.labels.push(diagnostic::Label {
+                    location: d.location,
+                    message: said,
+                });
+                d.location = alone_place.unwrap_or(service);
+                let merged = "judged merged over the base file (`-f` base file `-f` this file)";
+                // A label at the new place becomes the primary one's.
+                let primary = match d.labels.iter().position(|l| l.location == d.location) {
+                    Some(i) => format!("{}; {merged}", d.labels.remove(i).message),
+                    None => merged.to_string(),
+                };
+                d.primary_label = Some(Arc::from(primary));
+            }
+            diagnostics.push(d);
         }
     }
 }
