@@ -20,11 +20,13 @@
 //!   args, only a `command`): its own values win, what it does not write is the base file's,
 //!   and its labels merge with the base file's, merge tags included. The base file's service is
 //!   judged as `docker compose up` runs it, too. An overlay that looks like a complete project
-//!   of its own (every service writes `image` or `build`, and it defines a service the base
-//!   file lacks or declares top-level `volumes`/`networks`: testdriven.io's
+//!   of its own ([`complete`]: every service writes `image` or `build`, it defines a service
+//!   the base file lacks or declares top-level `volumes`/`networks` not `external`, and it
+//!   does not only change a service of the base file: testdriven.io's
 //!   `docker-compose.prod.yml`, run alone with `-f`) may as well be given alone: its services
 //!   are judged alone (in the model) and merged (the `twins` of [`apply`]), and a finding of
-//!   the per-workload rules is reported only when both judgements make it.
+//!   the per-workload rules about a service is reported only when both judgements make it
+//!   (or the alone one cannot judge the service: `only_what_both_find` in lib.rs).
 //! - `extends`: a service copies the attributes of the service it extends, in its own file
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
@@ -180,12 +182,14 @@ struct Judged {
 }
 
 /// Whether an `-f` overlay looks like a complete project of its own, which compose may as well
-/// be given alone (`docker compose -f docker-compose.prod.yml up`, testdriven.io's layout):
-/// every service writes `image` or `build`, and the file defines a service `in_base` says the
-/// base file lacks, or declares its own top-level `volumes` or `networks`. (An overlay that
-/// only changes services, even each one's `image`, is taken as one: Docker's "Use Compose in
-/// production" overlay.)
-fn complete(documents: &[Document], in_base: impl Fn(&str) -> bool) -> bool {
+/// be given alone (`docker compose -f docker-compose.prod.yml up`, testdriven.io's layout:
+/// whole services with `build`, `command`, `volumes`, `env_file`, and volumes of its own):
+/// every service writes `image` or `build`, the file defines a service `in_base` says the
+/// base file lacks or declares top-level `volumes` or `networks` that are not `external`,
+/// and no service the base file defines is only changed ([`a_change`]). An overlay that only
+/// changes services, even each one's `image`, adds a log aggregator or joins an external
+/// network (Traefik's) is taken as one: Docker's "Use Compose in production" overlay.
+fn complete<'p>(documents: &[Document], in_base: impl Fn(&str) -> Option<&'p Node>) -> bool {
     let mut any = false;
     let mut own_service = false;
     for service in services(documents).into_iter().flat_map(Node::entries) {
@@ -194,16 +198,69 @@ fn complete(documents: &[Document], in_base: impl Fn(&str) -> bool) -> bool {
         if !writes("image") && !writes("build") {
             return false;
         }
-        own_service |= service.key.as_str().is_some_and(|name| !in_base(name));
+        match service.key.as_str().map(&in_base) {
+            Some(Some(base)) if a_change(&service.value, base) => return false,
+            Some(None) => own_service = true,
+            _ => {}
+        }
     }
     let declares = documents.iter().any(|d| {
         ["volumes", "networks"].iter().any(|key| {
-            d.root
-                .get(key)
-                .is_some_and(|v| v.entries().next().is_some())
+            d.root.get(key).is_some_and(|v| {
+                v.entries().any(|e| {
+                    // `traefik: {external: true}` is made elsewhere: it says nothing of the
+                    // file being a whole project.
+                    !e.value
+                        .get("external")
+                        .is_some_and(|x| x.as_bool() != Some(false) && !x.is_null())
+                })
+            })
         })
     });
     any && (own_service || declares)
+}
+
+/// Whether an overlay's definition of a service the base file defines (`base`) only changes
+/// it: it writes neither `command` nor `entrypoint`, and either no `build` where the base file
+/// builds (a registry `image:` tag for what the base file builds: the image pushed from it) or
+/// the base file's `build` again. A file meant to run alone says what runs.
+fn a_change(overlay: &Node, base: &Node) -> bool {
+    let writes = |node: &Node, key: &str| node.get(key).is_some_and(|v| !v.is_null());
+    if writes(overlay, "command") || writes(overlay, "entrypoint") {
+        return false;
+    }
+    match (
+        overlay.get("build").filter(|b| !b.is_null()),
+        base.get("build").filter(|b| !b.is_null()),
+    ) {
+        (None, Some(_)) => true,
+        (Some(own), Some(theirs)) => {
+            build_key(own).is_some() && build_key(own) == build_key(theirs)
+        }
+        _ => false,
+    }
+}
+
+/// A `build` as what it builds: context (`.` when the long form leaves it out), Dockerfile,
+/// target, as written; `None` when it is neither a string nor a mapping of strings.
+fn build_key(build: &Node) -> Option<(&str, Option<&str>, Option<&str>)> {
+    if let Some(context) = build.as_str() {
+        return Some((context, None, None));
+    }
+    if !build.is_mapping() {
+        return None;
+    }
+    let text = |key: &str| -> Option<Option<&str>> {
+        match build.get(key).filter(|v| !v.is_null()) {
+            None => Some(None),
+            Some(v) => v.as_str().map(Some),
+        }
+    };
+    Some((
+        text("context")?.unwrap_or("."),
+        text("dockerfile")?,
+        text("target")?,
+    ))
 }
 
 struct Project<'f> {
@@ -464,7 +521,7 @@ impl Project<'_> {
         let standalone = self
             .overlay_of
             .get(&file)
-            .is_some_and(|&base| complete(documents, |name| lookup.find(base, name).is_some()));
+            .is_some_and(|&base| complete(documents, |name| lookup.find(base, name)));
         for document in documents {
             let Some(services) = document.root.get("services") else {
                 continue;
@@ -1123,11 +1180,15 @@ mod tests {
 
     #[test]
     fn an_overlay_is_complete_when_it_could_run_alone() {
-        let in_base = |name: &str| matches!(name, "web" | "db");
+        // The development file: `web` is built here, `db` from a registry.
+        let base = parse(
+            "services:\n  web:\n    build: ./app\n    command: python manage.py runserver 0.0.0.0:8000\n  db:\n    image: postgres:16\n",
+        );
+        let in_base = |name: &str| super::services(&base).and_then(|s| s.get(name));
         let complete_text = |text: &str| complete(&parse(text), in_base);
         // testdriven.io's docker-compose.prod.yml: its own services and volumes.
         assert!(complete_text(
-            "services:\n  web:\n    build: ./app\n  db:\n    image: postgres:16\n  nginx:\n    image: nginx:1.27\n"
+            "services:\n  web:\n    build: ./app\n    command: gunicorn app.wsgi\n  db:\n    image: postgres:16\n  nginx:\n    image: nginx:1.27\n"
         ));
         assert!(complete_text(
             "services:\n  web:\n    build: {context: ./app, dockerfile: Dockerfile.prod}\nvolumes:\n  static: {}\n"
@@ -1135,6 +1196,20 @@ mod tests {
         // Docker's production overlay: it only changes the base file's services.
         assert!(!complete_text(
             "services:\n  web:\n    image: registry.example.com/web:1.4\n    stop_grace_period: 15s\n"
+        ));
+        // ... even when it adds a log aggregator, or joins Traefik's external network.
+        assert!(!complete_text(
+            "services:\n  web:\n    image: registry.example.com/web:1.4\n    restart: always\n  logs:\n    image: grafana/promtail:3.0.0\n"
+        ));
+        assert!(!complete_text(
+            "services:\n  web:\n    build: ./app\n    stop_grace_period: 10s\n  logs:\n    image: grafana/promtail:3.0.0\n"
+        ));
+        assert!(!complete_text(
+            "services:\n  db:\n    image: postgres:16.4\nnetworks:\n  traefik:\n    external: true\n"
+        ));
+        // A network of its own counts.
+        assert!(complete_text(
+            "services:\n  db:\n    image: postgres:16.4\nnetworks:\n  back:\n    external: false\n"
         ));
         // A fragment (no image, build) is an overlay's, whatever else the file holds.
         assert!(!complete_text(
