@@ -957,6 +957,13 @@ fn lint_sources(
             .map(|(_, source)| source.clone());
     }
     notes.extend(linked.notes);
+    // A note said twice is printed once: a standalone `-f` overlay's service and its merged
+    // twin are both linked, and say the same of the Dockerfile they build.
+    let mut seen = std::collections::HashSet::new();
+    let keep: Vec<bool> = notes.iter().map(|n| seen.insert(n.as_str())).collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    notes.retain(|_| keep.next().unwrap_or(true));
     let report = Report {
         files,
         diagnostics,

@@ -661,3 +661,32 @@ fn a_closed_stdout_or_stderr_is_no_panic() {
         assert!(!stderr(&output).contains("panicked"), "{args:?}");
     }
 }
+
+/// A standalone `-f` overlay's service is judged alone and merged over the base file's (two
+/// workloads linked to one Dockerfile): what both say of its `build.target` is one note.
+#[test]
+fn a_note_said_twice_is_printed_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "app/Dockerfile",
+        "FROM python:3.12 AS base\nCMD [\"gunicorn\", \"app:app\"]\nFROM base AS final\nSTOPSIGNAL SIGTERM\n",
+    );
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  web:\n    build:\n      context: ./app\n    stop_grace_period: 60s\n",
+    );
+    write(
+        dir.path(),
+        "docker-compose.prod.yml",
+        "services:\n  web:\n    build:\n      context: ./app\n      target: base\n    stop_grace_period: 60s\nvolumes:\n  data:\n",
+    );
+    let output = run(dir.path(), &["--format", "json", "."]);
+    let err = stderr(&output);
+    let said = err
+        .lines()
+        .filter(|l| l.contains("builds the stage `base` of app/Dockerfile"))
+        .count();
+    assert_eq!(said, 1, "{err}");
+}
