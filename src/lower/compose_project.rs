@@ -30,6 +30,9 @@
 //! - `extends`: a service copies the attributes of the service it extends, in its own file
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
+//!   A service extended from another file that is neither a base nor an override file
+//!   (`docker-compose.base.yml`, an `extends` library) is a template: judged in the services
+//!   that extend it, not alone, and its file is no `-f` overlay.
 //!   An `extends` that cannot be followed (its file is no compose file of the scan, the service
 //!   is not there, a variable names it, a cycle, a chain past 16, a file past the budget of
 //!   extended files) could set anything: the service keeps no process and no stop facts but a
@@ -687,7 +690,13 @@ pub fn apply(
             base_of.insert(*over, *base);
         }
     }
-    let overlay_of = overlay_bases(&compose);
+    let mut overlay_of = overlay_bases(&compose);
+    // `extends` libraries: compose files (not base or override files, which `docker compose
+    // up` runs) whose services another compose file's services extend. Their extended services
+    // are templates, judged in the services that extend them, not alone; and such a file is
+    // no `-f` overlay (nobody gives it with `-f`).
+    let templates = templates(files, &compose, (&by_path, cwd.as_deref()));
+    overlay_of.retain(|file, _| !templates.contains_key(file));
     let mut overlays_of: HashMap<FileId, Vec<FileId>> = HashMap::new();
     for (&overlay, &base) in &overlay_of {
         overlays_of.entry(base).or_default().push(overlay);
@@ -857,7 +866,62 @@ pub fn apply(
         });
     }
     suppressions.extend(labels);
+    if !templates.is_empty() {
+        for workload in &mut model.workloads {
+            let template = workload.compose.as_deref().is_some_and(|c| {
+                templates
+                    .get(&workload.location.file)
+                    .is_some_and(|names| names.contains(c.name.as_str()))
+            });
+            if template {
+                unknown(workload, None);
+            }
+        }
+    }
     notes
+}
+
+/// The services other compose files' services extend from a file that is neither a base nor
+/// an override file (`docker-compose.base.yml`, `compose.common.yaml`), by file: templates
+/// (Docker docs, "Extend your Compose file": the extended file holds the shared definition,
+/// the service that extends it runs). Only files that write `extends` and `file` are parsed.
+fn templates(
+    files: &Files,
+    compose: &[(FileId, &str)],
+    paths: (&HashMap<String, FileId>, Option<&str>),
+) -> HashMap<FileId, HashSet<String>> {
+    let is_library = |file: FileId| {
+        let name = split(files.path(file)).1;
+        !BASE_NAMES.contains(&name) && !OVERRIDE_NAMES.contains(&name)
+    };
+    let found: Vec<(FileId, String)> = compose
+        .par_iter()
+        .flat_map_iter(|&(file, _)| {
+            let text = files.text_uncached(file);
+            let documents = if text.contains("extends") && text.contains("file") {
+                parse(&text)
+            } else {
+                Vec::new()
+            };
+            let mut found = Vec::new();
+            for service in services(&documents).into_iter().flat_map(Node::entries) {
+                let Some(extends) = service.value.get("extends").filter(|e| e.is_mapping()) else {
+                    continue;
+                };
+                if let Some((other, name)) = target(files, paths, file, extends) {
+                    if other != file && is_library(other) {
+                        found.push((other, name));
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    let mut templates: HashMap<FileId, HashSet<String>> = HashMap::new();
+    for (file, name) in found {
+        templates.entry(file).or_default().insert(name);
+    }
+    templates
 }
 
 /// Whether a file name is that of an `-f` overlay beside a base file: `compose.prod.yaml`,
