@@ -922,6 +922,28 @@ fn lint_sources(
     }
     drop(twins);
     drop(shared);
+    // The services of a CI or test overlay (`docker-compose.ci.yml`) are not judged by the
+    // drain rules: nothing drains in a test job (kept as stand-ins for SL001).
+    let test_files: std::collections::HashSet<u32> = files
+        .iter()
+        .filter(|(_, f)| f.kind == FileKind::Compose)
+        .filter(|(_, f)| {
+            let name = f.path.rsplit('/').next().unwrap_or(f.path);
+            lower::compose_project::test_overlay_name(name)
+        })
+        .map(|(id, _)| id.0)
+        .collect();
+    if !test_files.is_empty() {
+        for d in &mut diagnostics {
+            if matches!(d.code, "SL301" | "SL303")
+                && d.subject.is_some_and(|s| {
+                    u32::try_from(s.get() >> 32).is_ok_and(|f| test_files.contains(&f))
+                })
+            {
+                d.unjudged = true;
+            }
+        }
+    }
     // Compose services left unjudged (an `extends` not followed, an `-f` overlay's fragment):
     // their labels cannot be told stale.
     let unjudged: std::collections::HashSet<std::num::NonZeroU64> = model

@@ -932,6 +932,23 @@ fn overlay_name(name: &str) -> bool {
         && !OVERRIDE_NAMES.contains(&name)
 }
 
+/// Whether a compose file name marks a CI or test overlay (`docker-compose.ci.yml`,
+/// `compose.test.yaml`, `docker-compose.testing.yml`): run for a test job and torn down after
+/// it, nothing drains there, so the drain rules (SL301, SL303) do not judge its services.
+/// `dev`/`local` files are not among them: they run the application for a person, who may
+/// well use its shutdown.
+pub(crate) fn test_overlay_name(name: &str) -> bool {
+    if !overlay_name(name) {
+        return false;
+    }
+    let mut parts: Vec<&str> = name.split('.').collect();
+    parts.pop();
+    parts
+        .iter()
+        .skip(1)
+        .any(|p| ["ci", "test", "tests", "testing"].contains(&p.to_ascii_lowercase().as_str()))
+}
+
 /// The base file an `-f` overlay named `name` (`compose.prod.yaml`) is given after, of the
 /// base names `present` says its folder has: the first by rank of the overlay's own family
 /// (`docker-compose.yml` for `docker-compose.prod.yml`), else the first by rank (`docker compose
@@ -1315,6 +1332,28 @@ mod tests {
             assert_eq!(overlay_base(name, all), None, "{name}");
         }
         assert_eq!(overlay_base("compose.prod.yaml", |_| false), None);
+    }
+
+    #[test]
+    fn ci_and_test_overlays_are_told_by_name() {
+        for name in [
+            "docker-compose.ci.yml",
+            "compose.test.yaml",
+            "docker-compose.testing.yml",
+            "docker-compose.CI.yaml",
+        ] {
+            assert!(test_overlay_name(name), "{name}");
+        }
+        for name in [
+            "docker-compose.yml",
+            "compose.override.yaml",
+            "docker-compose.prod.yml",
+            "docker-compose.dev.yml",
+            "compose.local.yaml",
+            "docker-compose.contest.yml",
+        ] {
+            assert!(!test_overlay_name(name), "{name}");
+        }
     }
 
     #[test]
