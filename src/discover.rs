@@ -156,6 +156,7 @@ pub fn classify_name(path: &Path) -> Option<FileKind> {
     }
     if lower == "nginx.conf"
         || lower.ends_with(".conf")
+        || is_nginx_include_name(&lower)
         || in_nginx_folder(path)
         || is_nginx_template(path)
     {
@@ -219,9 +220,21 @@ pub(crate) fn is_compose_name(lower: &str) -> bool {
     })
 }
 
+/// The names of the files nginx's own packages ship for `include` (`include proxy_params;`,
+/// `include mime.types;`): a repository that has one of its own COPYs or mounts it in their
+/// place, and what it sets there must be read (a repository's `proxy_params` left unread made
+/// the include unknown, and the rules silent). Their text is nginx configuration wherever they
+/// sit; one that does not parse as such is ignored like any `*.conf`.
+fn is_nginx_include_name(lower: &str) -> bool {
+    matches!(
+        lower,
+        "proxy_params" | "fastcgi_params" | "uwsgi_params" | "scgi_params" | "mime.types"
+    )
+}
+
 /// Whether a path is under a folder that holds nginx configuration (`nginx/`, `conf.d/`,
 /// `sites-available/`, `sites-enabled/`, `snippets/`) and named like configuration there
-/// (`*.conf`, or no extension: `sites-enabled/default`).
+/// (`*.conf`, or no extension: `sites-enabled/default`, `proxy_params`; nginx's `mime.types`).
 pub fn in_nginx_folder(path: &Path) -> bool {
     let in_folder = path
         .parent()
@@ -237,8 +250,11 @@ pub fn in_nginx_folder(path: &Path) -> bool {
         None => !path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n.contains("params") || n == "mime.types"),
-        Some(ext) => matches!(ext, "conf" | "vhost" | "site" | "nginx" | "inc"),
+            .is_some_and(|n| n.starts_with('.')),
+        Some(ext) => {
+            matches!(ext, "conf" | "vhost" | "site" | "nginx" | "inc")
+                || path.file_name().is_some_and(|n| n == "mime.types")
+        }
     };
     in_folder && named_like_config
 }
@@ -855,7 +871,14 @@ mod tests {
         assert_eq!(kind("sites-enabled/default"), Some(FileKind::Nginx));
         assert_eq!(kind("nginx/docs/changes.xml"), None);
         assert_eq!(kind("nginx/changes.xml"), None);
-        assert_eq!(kind("nginx/fastcgi_params"), None);
+        // nginx's own include files, which a repository may COPY or mount in their place.
+        assert_eq!(kind("nginx/fastcgi_params"), Some(FileKind::Nginx));
+        assert_eq!(kind("nginx/proxy_params"), Some(FileKind::Nginx));
+        assert_eq!(kind("docker/nginx/mime.types"), Some(FileKind::Nginx));
+        assert_eq!(kind("deploy/proxy_params"), Some(FileKind::Nginx));
+        assert_eq!(kind("deploy/uwsgi_params"), Some(FileKind::Nginx));
+        assert_eq!(kind("apache/magic"), None);
+        assert_eq!(kind("config/types"), None);
         assert_eq!(kind("Procfile"), Some(FileKind::Procfile));
         assert_eq!(kind("Procfile.dev"), Some(FileKind::Procfile));
         assert_eq!(kind("fly.toml"), Some(FileKind::Fly));

@@ -1155,6 +1155,9 @@ const MAX_PLACED_TARGETS: usize = 1_000_000;
 /// note.
 const MAX_NEAR_SITES: usize = 32;
 
+/// How many notes say an `include` reaches what the scan does not read in a container.
+const MAX_UNREAD_NOTES: usize = 64;
+
 /// How deep a lookup follows `include`s inside included files; what lies deeper is unknown
 /// (nginx has no such limit; no real configuration comes near it).
 pub const MAX_INCLUDE_DEPTH: usize = 32;
@@ -1444,7 +1447,7 @@ struct VhostSites {
 
 /// What an include pattern names in one container: the files of the scan there (indices into
 /// the container's paths), and whether it may name something there the scan does not read.
-type PlacedResolution = (Vec<usize>, bool);
+type PlacedResolution = (Vec<usize>, Option<PathBuf>);
 
 /// What the files beside a server file set for a name ([`Scan::family_lookup`]).
 enum FamilyLookup<'a> {
@@ -1650,6 +1653,7 @@ impl<'a> Scan<'a> {
         let mut edges_left = limit;
         let mut cut = false;
         let mut notes = Vec::new();
+        let mut unread_notes = 0usize;
         for (i, file) in files.iter().enumerate() {
             let mut list = Vec::new();
             for (directive, scope) in file.config.includes() {
@@ -1693,6 +1697,7 @@ impl<'a> Scan<'a> {
                     // In each container the file is in: the files there at the path named.
                     let places = placements.of_file.get(i).map_or(&[][..], Vec::as_slice);
                     let mut opaque = false;
+                    let mut unread_place: Option<PathBuf> = None;
                     for &(u, at) in places {
                         let (Some(unit), Some(unit_index)) =
                             (placements.units.get(u), unit_indices.get(u))
@@ -1705,12 +1710,18 @@ impl<'a> Scan<'a> {
                         let (found, unread) = placed_resolutions
                             .entry((pattern, u, here.parent()))
                             .or_insert_with(|| match in_container(pattern, here) {
-                                Some(p) => {
-                                    (unit_index.resolve_absolute(&p), unit.opaque_matches(&p))
-                                }
-                                None => (Vec::new(), false),
+                                Some(p) => (
+                                    unit_index.resolve_absolute(&p),
+                                    unit.opaque_match(&p).map(Path::to_path_buf),
+                                ),
+                                None => (Vec::new(), None),
                             });
-                        opaque |= *unread;
+                        if let Some(place) = unread {
+                            opaque = true;
+                            if unread_place.is_none() {
+                                unread_place = Some(place.clone());
+                            }
+                        }
                         if placed_cut {
                             break;
                         }
@@ -1755,8 +1766,24 @@ impl<'a> Scan<'a> {
                         ));
                         IncludeKind::Unknown
                     } else if opaque {
-                        // A container puts there what the scan does not read (a repository's
-                        // own `proxy_params`, a named volume): what it sets is not known.
+                        // A container puts there what the scan does not read (a file of the
+                        // repository not named like nginx configuration, a named volume, a
+                        // `COPY --from`): what it sets is not known, and the note says so.
+                        if let Some(place) = &unread_place {
+                            if unread_notes < MAX_UNREAD_NOTES {
+                                unread_notes += 1;
+                                notes.push(format!(
+                                    "{}: `include {pattern}` reaches {} in a container the \
+                                     scan's Dockerfiles or compose services make, where they put \
+                                     what the scan does not read (a file not named like nginx \
+                                     configuration, a volume, a `COPY --from`, a `RUN`); what it \
+                                     sets is taken as unknown and the rules that need it stay \
+                                     silent",
+                                    file.path,
+                                    place.display()
+                                ));
+                            }
+                        }
                         IncludeKind::Unknown
                     } else if targets.is_empty() {
                         classify_unresolved(pattern)

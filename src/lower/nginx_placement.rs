@@ -121,20 +121,28 @@ impl Unit {
     /// does not read: a place of such content, or a folder of it, matches the pattern's first
     /// components.
     pub fn opaque_matches(&self, pattern: &str) -> bool {
+        self.opaque_match(pattern).is_some()
+    }
+
+    /// The place of unread content an include pattern may name ([`Unit::opaque_matches`]).
+    pub fn opaque_match(&self, pattern: &str) -> Option<&Path> {
         let wanted: Vec<&std::ffi::OsStr> = Path::new(pattern)
             .components()
             .map(std::path::Component::as_os_str)
             .collect();
-        self.opaque.iter().any(|o| {
-            let parts: Vec<&std::ffi::OsStr> = o
-                .components()
-                .map(std::path::Component::as_os_str)
-                .collect();
-            parts.len() <= wanted.len()
-                && parts.iter().zip(&wanted).all(|(part, want)| {
-                    glob_match(want.as_encoded_bytes(), part.as_encoded_bytes())
-                })
-        })
+        self.opaque
+            .iter()
+            .find(|o| {
+                let parts: Vec<&std::ffi::OsStr> = o
+                    .components()
+                    .map(std::path::Component::as_os_str)
+                    .collect();
+                parts.len() <= wanted.len()
+                    && parts.iter().zip(&wanted).all(|(part, want)| {
+                        glob_match(want.as_encoded_bytes(), part.as_encoded_bytes())
+                    })
+            })
+            .map(PathBuf::as_path)
     }
 
     /// What its image's own `nginx.conf` sets at the `http` level: nothing of proxying, unless
@@ -1008,6 +1016,40 @@ mod tests {
             ),
         ];
         assert!(sl203(&custom).is_empty());
+    }
+
+    #[test]
+    fn nginx_include_files_of_the_repository_are_read_and_unread_ones_get_a_note() {
+        // The repository's own proxy_params (headers only) mounted in its place: read, so the
+        // location's retry is nginx's default.
+        let vhost = VHOST.replace("proxy_pass", "include proxy_params;\n        proxy_pass");
+        let compose = |name: &str| {
+            format!(
+                "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n      - ./{name}:/etc/nginx/proxy_params:ro\n"
+            )
+        };
+        let params = compose("nginx/proxy_params");
+        let tree = [
+            ("nginx/default.conf", vhost.as_str()),
+            ("nginx/proxy_params", "proxy_set_header Host $host;\n"),
+            ("compose.yaml", params.as_str()),
+        ];
+        assert_eq!(sl203(&tree), ["nginx/default.conf"]);
+        // A file of another name there: not read, unknown, and a note names the place.
+        let other = compose("config/headers");
+        let tree = [
+            ("nginx/default.conf", vhost.as_str()),
+            ("config/headers", "proxy_set_header Host $host;\n"),
+            ("compose.yaml", other.as_str()),
+        ];
+        let (found, notes) = lint(&tree);
+        assert!(found.is_empty());
+        assert!(
+            notes.iter().any(|n| n.starts_with(
+                "nginx/default.conf: `include proxy_params` reaches /etc/nginx/proxy_params in a container"
+            )),
+            "{notes:?}"
+        );
     }
 
     #[test]
