@@ -172,16 +172,22 @@ impl Unit {
 const MAX_OPAQUE: usize = 64;
 
 /// A file a packaged `nginx.conf` includes from its vhost folder: `conf.d/*.conf`,
-/// `http.d/*.conf`, `sites-enabled/*` under a configuration prefix.
+/// `http.d/*.conf`, `sites-enabled/*` right under a configuration prefix. Debian's and Ubuntu's
+/// nginx.conf include `/etc/nginx/conf.d/*.conf` and `/etc/nginx/sites-enabled/*`, Alpine's
+/// `/etc/nginx/http.d/*.conf`, OpenResty's image's `/etc/nginx/conf.d/*.conf`: fixed folders,
+/// not a `conf.d` anywhere below (`/etc/nginx/d5/conf.d/x.conf` is included by nothing of
+/// theirs). The folder above is then one of a few, so [`Placements::http_family`] is asked
+/// of a container a few times at most.
 fn is_vhost_place(path: &Path) -> bool {
     let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
     else {
         return false;
     };
-    let in_prefix = folder
-        .parent()
-        .and_then(Path::to_str)
-        .is_some_and(under_conventional_prefix);
+    let in_prefix = folder.parent().is_some_and(|above| {
+        crate::formats::nginx::CONVENTIONAL_PREFIXES
+            .iter()
+            .any(|prefix| above == Path::new(prefix))
+    });
     in_prefix && vhost_glob_holds(folder, name)
 }
 
@@ -1050,6 +1056,27 @@ mod tests {
             )),
             "{notes:?}"
         );
+    }
+
+    #[test]
+    fn packaged_vhost_places_are_the_fixed_folders_of_their_nginx_conf() {
+        use std::path::Path;
+        for yes in [
+            "/etc/nginx/conf.d/shop.conf",
+            "/etc/nginx/sites-enabled/shop",
+            "/etc/nginx/http.d/shop.conf",
+        ] {
+            assert!(super::is_vhost_place(Path::new(yes)), "{yes}");
+        }
+        for no in [
+            "/etc/nginx/d5/conf.d/shop.conf",
+            "/etc/nginx/sites-available/shop",
+            "/etc/nginx/conf.d/shop",
+            "/etc/nginx/conf.d/sub/shop.conf",
+            "/srv/conf.d/shop.conf",
+        ] {
+            assert!(!super::is_vhost_place(Path::new(no)), "{no}");
+        }
     }
 
     #[test]
