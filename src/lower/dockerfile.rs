@@ -159,6 +159,19 @@ pub fn lower(
                         &mut state.copies,
                     );
                 }
+                "RUN" => {
+                    // What a RUN writes under nginx's folders (`printf … >
+                    // /etc/nginx/conf.d/proxy.conf`, `sed -i … nginx.conf`, `ln -s` into
+                    // `sites-enabled/`) is not read, like a COPY from another stage.
+                    for place in nginx_run_writes(instruction, workdir.as_deref()) {
+                        if state.other_copies.len() >= MAX_OTHER_COPIES {
+                            break;
+                        }
+                        if !state.other_copies.contains(&Some(place.clone())) {
+                            state.other_copies.push(Some(place));
+                        }
+                    }
+                }
                 "COPY" | "ADD" => {
                     // From another stage or image, or a here-document: what lands is not known.
                     // Past [`MAX_OTHER_COPIES`] one unknown place stands for the rest.
@@ -922,6 +935,175 @@ fn may_write_unknown_files(instruction: &Instruction) -> bool {
     }
 }
 
+/// Programs whose arguments a RUN does not write to (a path under nginx's folders given to
+/// them is read, tested, removed or only has its mode changed: nothing it sets appears).
+const NOT_WRITING: &[&str] = &[
+    "nginx",
+    "nginx-debug",
+    "openresty",
+    "cat",
+    "ls",
+    "test",
+    "[",
+    "[[",
+    "echo",
+    "printf",
+    "grep",
+    "egrep",
+    "stat",
+    "readlink",
+    "realpath",
+    "head",
+    "tail",
+    "wc",
+    "diff",
+    "rm",
+    "rmdir",
+    "mkdir",
+    "chmod",
+    "chown",
+    "chgrp",
+    "touch",
+    "cd",
+    "true",
+    "set",
+    "export",
+    "apt-get",
+    "apt",
+    "apk",
+    "yum",
+    "dnf",
+    "microdnf",
+];
+
+/// Where a RUN may write under nginx's folders ([`CONVENTIONAL_PREFIXES`]): the target of a
+/// redirection (`printf … > /etc/nginx/conf.d/proxy.conf`, `envsubst < t > …`), and any path
+/// there named by a command that may write to its arguments (`sed -i`, `cp`, `mv`, `ln -s`,
+/// `install`, `tee`, `find … -exec`; every command but the few of [`NOT_WRITING`]). A path with
+/// a variable counts from the folder before it; a relative one from the working directory
+/// (`cd /etc/nginx && sed -i … nginx.conf`). Paths are absolute and cleaned. A RUN that does
+/// not parse but names one of the folders may write anything there: the folder.
+///
+/// [`CONVENTIONAL_PREFIXES`]: crate::formats::nginx::CONVENTIONAL_PREFIXES
+fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<String> {
+    use crate::formats::nginx::CONVENTIONAL_PREFIXES;
+    use crate::shell::RedirectOp;
+    let text = instruction.args.as_str();
+    if text.trim_start().starts_with('[') {
+        // The exec form runs no shell; its words are still paths a program may write.
+        return CONVENTIONAL_PREFIXES
+            .iter()
+            .filter(|prefix| text.contains(*prefix))
+            .map(|prefix| (*prefix).to_string())
+            .collect();
+    }
+    let mut scripts: Vec<&str> = vec![text];
+    scripts.extend(instruction.heredocs.iter().map(|h| h.body.as_str()));
+    let mentions_nginx = scripts
+        .iter()
+        .any(|s| s.contains("nginx") || s.contains("openresty"));
+    let mut out: Vec<String> = Vec::new();
+    let add = |path: String, out: &mut Vec<String>| {
+        if out.len() < MAX_OTHER_COPIES && !out.contains(&path) {
+            out.push(path);
+        }
+    };
+    for script in scripts {
+        let Ok(parsed) = crate::shell::parse(script) else {
+            for prefix in CONVENTIONAL_PREFIXES {
+                if script.contains(prefix) {
+                    add((*prefix).to_string(), &mut out);
+                }
+            }
+            continue;
+        };
+        let mut cwd: Option<String> = workdir.map(str::to_string);
+        for command in crate::shell::all_simple_commands(&parsed) {
+            let argv = command.argv();
+            let name = argv
+                .first()
+                .map_or("", |w| crate::shell::commands::program_name(w));
+            let mut targets: Vec<&str> = command
+                .redirections
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.op,
+                        RedirectOp::Write
+                            | RedirectOp::Append
+                            | RedirectOp::Clobber
+                            | RedirectOp::ReadWrite
+                            | RedirectOp::WriteBoth
+                            | RedirectOp::AppendBoth
+                    )
+                })
+                .map(|r| r.target.value.as_str())
+                .collect();
+            if name == "cd" {
+                cwd = match argv.get(1) {
+                    Some(to) if !to.contains('$') => {
+                        if to.starts_with('/') {
+                            Some(normalize(to))
+                        } else {
+                            cwd.map(|c| normalize(&format!("{c}/{to}")))
+                        }
+                    }
+                    _ => None,
+                };
+            } else if !NOT_WRITING.contains(&name) {
+                targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
+            }
+            for target in targets {
+                for place in nginx_places_of(target, cwd.as_deref(), mentions_nginx) {
+                    add(place, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The places under nginx's folders a path a RUN writes to may be (see [`nginx_run_writes`]):
+/// none when it is not there; the folder before a component with a variable; every prefix
+/// below a folder above them (`/etc/$APP`), but for a path that is a variable from the root
+/// (`> $OUT`) only in a RUN that names nginx.
+fn nginx_places_of(written: &str, cwd: Option<&str>, mentions_nginx: bool) -> Vec<String> {
+    use crate::formats::nginx::CONVENTIONAL_PREFIXES;
+    if written.is_empty() || written.starts_with("/dev/") {
+        return Vec::new();
+    }
+    let absolute = if written.starts_with('/') {
+        written.to_string()
+    } else if let Some(cwd) = cwd {
+        format!("{cwd}/{written}")
+    } else {
+        return Vec::new();
+    };
+    if absolute.len() >= PATH_MAX {
+        return Vec::new();
+    }
+    let known: Vec<&str> = absolute
+        .split('/')
+        .take_while(|part| !part.contains('$') && !part.contains('`'))
+        .collect();
+    let cut = known.len() < absolute.split('/').count();
+    let path = normalize(&known.join("/"));
+    let path = path.trim_end_matches('/');
+    if crate::formats::nginx::include::under_conventional_prefix(path) {
+        return vec![path.to_string()];
+    }
+    if cut && (path.len() > 1 || mentions_nginx) {
+        // `/etc/$SITE/x`: any prefix below the folder it names may be it.
+        let folder = format!("{}/", path.trim_end_matches('/'));
+        return CONVENTIONAL_PREFIXES
+            .iter()
+            .filter(|prefix| prefix.starts_with(folder.as_str()))
+            .map(|prefix| (*prefix).to_string())
+            .collect();
+    }
+    Vec::new()
+}
+
 /// How many destinations of COPYs from elsewhere than the context an image keeps: a realistic
 /// Dockerfile has a few; past them, the rest count as one to an unknown place.
 const MAX_OTHER_COPIES: usize = 64;
@@ -962,6 +1144,53 @@ pub fn normalize(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_that_write_under_nginx_folders() {
+        let writes = |dockerfile: &str| -> Vec<String> {
+            let parsed = crate::formats::dockerfile::parse(dockerfile).expect("parses");
+            parsed
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .collect()
+        };
+        assert_eq!(
+            writes("FROM nginx\nRUN printf 'proxy_http_version 1.1;\\n' > /etc/nginx/conf.d/proxy.conf\n"),
+            ["/etc/nginx/conf.d/proxy.conf"]
+        );
+        assert_eq!(
+            writes("FROM nginx\nRUN sed -i '/^http {/a proxy_next_upstream error;' /etc/nginx/nginx.conf\n"),
+            ["/etc/nginx/nginx.conf"]
+        );
+        assert_eq!(
+            writes("FROM debian\nRUN apt-get install -y nginx && ln -sf /etc/nginx/sites-available/shop /etc/nginx/sites-enabled/shop && rm -f /etc/nginx/sites-enabled/default\n"),
+            ["/etc/nginx/sites-available/shop", "/etc/nginx/sites-enabled/shop"]
+        );
+        assert_eq!(
+            writes("FROM nginx\nRUN cd /etc/nginx && envsubst < t > conf.d/$SITE.conf\n"),
+            ["/etc/nginx/conf.d"]
+        );
+        assert_eq!(
+            writes("FROM nginx\nRUN echo 'x' | tee -a /etc/nginx/conf.d/x.conf >/dev/null\n"),
+            ["/etc/nginx/conf.d/x.conf"]
+        );
+        assert_eq!(
+            writes("FROM nginx\nRUN <<EOF\nset -e\ncat > /etc/nginx/conf.d/a.conf <<X\nproxy_http_version 1.1;\nX\nEOF\n"),
+            ["/etc/nginx/conf.d/a.conf"]
+        );
+        // Reads, removals, package installs and writes elsewhere: nothing.
+        for quiet in [
+            "FROM nginx\nRUN rm /etc/nginx/conf.d/default.conf && nginx -t -c /etc/nginx/nginx.conf\n",
+            "FROM nginx\nRUN mkdir -p /etc/nginx/ssl && chown -R nginx /etc/nginx/ssl\n",
+            "FROM debian\nRUN apt-get update && apt-get install -y nginx\n",
+            "FROM nginx\nRUN echo ok > /usr/share/nginx/html/health\nRUN echo $X > $OUT\n",
+            "FROM nginx\nRUN cat /etc/nginx/nginx.conf\n",
+        ] {
+            assert!(writes(quiet).is_empty(), "{quiet}");
+        }
+    }
 
     #[test]
     fn copy_sources_are_read_from_the_context_root() {

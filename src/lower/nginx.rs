@@ -1421,6 +1421,14 @@ fn http_levels<'a>(
                 levels.push(level);
             }
         }
+        // In `sites-available/` of a container where something unread is in `sites-enabled/`
+        // (a `RUN ln -s`): it may run at that container's `http` level, not followed.
+        if placements.may_be_enabled(f) {
+            levels.push(HttpLevel {
+                family: None,
+                past: Some(Top::Unknown),
+            });
+        }
         if levels.is_empty() && !placements.is_placed(f) {
             if let Some(parent) = vhost_parent(f) {
                 let family = *by_parent_family.entry(parent).or_insert_with(|| {

@@ -168,6 +168,9 @@ impl Unit {
     }
 }
 
+/// How many notes the placements print about unread content in images.
+const MAX_NOTES: usize = 32;
+
 /// How many places of unread content one container keeps (past it, the rest count as `/`).
 const MAX_OPAQUE: usize = 64;
 
@@ -232,6 +235,9 @@ impl Placements {
     /// at, when the scan's Dockerfiles and compose services run it under their image's own
     /// `nginx.conf` (`None` when they put it in no such place).
     pub fn top_of(&self, file: usize) -> Option<Top> {
+        if self.may_be_enabled(file) {
+            return Some(Top::Unknown);
+        }
         let mut any = false;
         for (_, unit, _) in self.stock_places(file) {
             if unit.top() == Top::Unknown {
@@ -240,6 +246,37 @@ impl Placements {
             any = true;
         }
         any.then_some(Top::Default)
+    }
+
+    /// Whether a container holds `file` in a `sites-available/` folder while something the
+    /// scan does not read is in the `sites-enabled/` beside it (a `RUN ln -s
+    /// /etc/nginx/sites-available/shop /etc/nginx/sites-enabled/`, Debian's way of enabling a
+    /// site): it may run at that container's `http` level, which the scan does not follow.
+    pub fn may_be_enabled(&self, file: usize) -> bool {
+        self.of_file
+            .get(file)
+            .into_iter()
+            .flatten()
+            .any(|&(u, at)| {
+                let (Some(unit), Some(path)) = (
+                    self.units.get(u),
+                    self.units.get(u).and_then(|u| u.paths.get(at)),
+                ) else {
+                    return false;
+                };
+                let Some(folder) = path.parent() else {
+                    return false;
+                };
+                let (Some("sites-available"), Some(above)) =
+                    (folder.file_name().and_then(|n| n.to_str()), folder.parent())
+                else {
+                    return false;
+                };
+                let enabled = above.join("sites-enabled");
+                unit.opaque
+                    .iter()
+                    .any(|o| o.starts_with(&enabled) || enabled.starts_with(o))
+            })
     }
 
     /// In container `unit`: the files its image's own `nginx.conf` includes from the vhost
@@ -414,14 +451,31 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         };
         copy_into(&mut unit, image, &tree, &mut budget, &mut work);
         // What COPYs from another stage or image put under nginx's folders is not read.
+        // (A RUN that may write under them too: see `nginx_run_writes`.)
+        let mut unread: Vec<String> = Vec::new();
         for place in &image.other_copies {
             match place {
                 Some(place) if under_conventional_prefix(place.trim_end_matches('/')) => {
                     unit.put_opaque(PathBuf::from(place.trim_end_matches('/')));
+                    unread.push(place.trim_end_matches('/').to_string());
                 }
                 Some(_) => {}
-                None => unit.put_opaque(PathBuf::from("/")),
+                None => {
+                    unit.put_opaque(PathBuf::from("/"));
+                    unread.push("an unknown place".to_string());
+                }
             }
+        }
+        if !unit.paths.is_empty() && !unread.is_empty() && out.notes.len() < MAX_NOTES {
+            let places: Vec<String> = unread.iter().take(3).cloned().collect();
+            out.notes.push(format!(
+                "{}: a `RUN` or a `COPY --from` puts what the scan does not read at {}{} in the \
+                 image; the nginx files it COPYs are judged with that taken as unknown (rules \
+                 that need it stay silent)",
+                files.path(image.dockerfile),
+                places.join(", "),
+                if unread.len() > 3 { " and more" } else { "" }
+            ));
         }
         if !unit.paths.is_empty() || !unit.opaque.is_empty() {
             image_units.insert(i, out.units.len());
@@ -559,6 +613,19 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             if let Some(list) = out.of_file.get_mut(file) {
                 list.push((u, at));
             }
+        }
+    }
+    let mut enabled_notes = 0usize;
+    for (f, file) in model.nginx.iter().enumerate() {
+        if enabled_notes < MAX_NOTES && out.may_be_enabled(f) {
+            enabled_notes += 1;
+            out.notes.push(format!(
+                "{}: a container holds it in `sites-available/` and something the scan does not \
+                 read (a `RUN ln -s`, `cp` or `mv`) in the `sites-enabled/` beside it, so it \
+                 may run at that container's `http` level; what that level sets is taken as \
+                 unknown",
+                file.path
+            ));
         }
     }
     out
