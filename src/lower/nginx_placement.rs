@@ -46,9 +46,6 @@ pub struct Unit {
     /// Whether its base is an image whose packaged `nginx.conf` sets no proxy directive and
     /// includes its vhost folders (OpenResty's; Debian's, Ubuntu's and Alpine's nginx package).
     packaged: bool,
-    /// An image that a compose service of the scan runs: the service's container (with its
-    /// mounts) is where it runs, not the image alone.
-    superseded: bool,
     /// The nginx image it runs, when its base is one tagged with nginx's version.
     pub image: Option<crate::lower::nginx::DetectedImage>,
     /// Paths in the container, each with the nginx file of the scan there (an index into the
@@ -214,7 +211,7 @@ pub struct Placements {
 }
 
 impl Placements {
-    /// The containers (not superseded by a compose service) that run `file` under their
+    /// The containers that run `file` under their
     /// image's own `nginx.conf`, each with the place it has there: no file of the scan is at
     /// the main `nginx.conf` place, and the file is where that `nginx.conf` includes server
     /// files.
@@ -226,8 +223,11 @@ impl Placements {
             .filter_map(|&(u, at)| {
                 let unit = self.units.get(u)?;
                 let path = unit.paths.get(at)?;
-                (!unit.superseded && !unit.has_scan_main() && unit.runs_stock_vhost(path))
-                    .then_some((u, unit, path.as_path()))
+                (!unit.has_scan_main() && unit.runs_stock_vhost(path)).then_some((
+                    u,
+                    unit,
+                    path.as_path(),
+                ))
             })
     }
 
@@ -401,11 +401,10 @@ type ComposeContainer = (
     Vec<(Option<PathBuf>, PathBuf)>,
 );
 
-/// What makes two containers the same: whether official, whether superseded, the image and
+/// What makes two containers the same: whether official, the image and
 /// where it is written, and the files at their places.
 type UnitKey<'u> = (
     (bool, bool),
-    bool,
     Option<(&'u str, Option<crate::diagnostic::Location>)>,
     &'u [PathBuf],
     &'u [usize],
@@ -522,9 +521,11 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             continue;
         }
         // The image's files, but for those a bind mount covers (it hides what is there).
+        // The image stays a container of its own: the service builds it, and what is built
+        // (pushed, deployed without the development mounts) runs its COPYs' files; when the
+        // two disagree on a file's `http` level, a note says so instead of a finding.
         if let Some(from) = from {
-            if let Some(image) = out.units.get_mut(from) {
-                image.superseded = true;
+            if let Some(image) = out.units.get(from) {
                 let kept: Vec<(PathBuf, usize)> = image
                     .paths
                     .iter()
@@ -597,7 +598,6 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             let image = u.image.as_ref().map(|i| (i.image.as_str(), i.location));
             seen.insert((
                 (u.official, u.packaged),
-                u.superseded,
                 image,
                 &u.paths,
                 &u.files,
@@ -1144,6 +1144,51 @@ mod tests {
         ] {
             assert!(!super::is_vhost_place(Path::new(no)), "{no}");
         }
+    }
+
+    #[test]
+    fn an_image_a_service_builds_is_judged_beside_the_service_that_mounts_over_it() {
+        // The Dockerfile forgets the proxy-wide settings; the development service mounts the
+        // whole folder over conf.d. The built image is what ships: the two disagree, a note.
+        let tree = [
+            (
+                "nginx/conf.d/00-proxy.conf",
+                "proxy_next_upstream error timeout http_502 http_503;\n",
+            ),
+            ("nginx/conf.d/default.conf", VHOST),
+            (
+                "nginx/Dockerfile",
+                "FROM nginx:1.27\nCOPY conf.d/default.conf /etc/nginx/conf.d/\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  nginx:\n    build: ./nginx\n    image: registry.example.com/shop/nginx:1.0\n    volumes:\n      - ./nginx/conf.d:/etc/nginx/conf.d:ro\n",
+            ),
+        ];
+        let (found, notes) = lint(&tree);
+        assert!(found.is_empty());
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("nginx/conf.d/default.conf: ")
+                    && n.contains(
+                        "the containers the scan's Dockerfiles and compose services run it in"
+                    )),
+            "{notes:?}"
+        );
+        // Neither has the settings: the finding stays.
+        let tree = [
+            ("nginx/conf.d/default.conf", VHOST),
+            (
+                "nginx/Dockerfile",
+                "FROM nginx:1.27\nCOPY conf.d/default.conf /etc/nginx/conf.d/\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  nginx:\n    build: ./nginx\n    volumes:\n      - ./nginx/conf.d:/etc/nginx/conf.d:ro\n",
+            ),
+        ];
+        assert_eq!(sl203(&tree), ["nginx/conf.d/default.conf"]);
     }
 
     #[test]
