@@ -192,11 +192,14 @@ fn is_vhost_place(path: &Path) -> bool {
 }
 
 /// Whether a packaged `nginx.conf`'s glob over `folder` includes a file named `name`:
-/// `sites-enabled/*` any, `conf.d/*.conf` and `http.d/*.conf` the `.conf` ones.
+/// `sites-enabled/*` any, `conf.d/*.conf`, `http.d/*.conf` and Bitnami's
+/// `server_blocks/*.conf` the `.conf` ones. (Bitnami's image is neither official nor packaged:
+/// what its own nginx.conf sets is taken as unknown, so its server blocks are not judged with
+/// nginx's defaults.)
 pub fn vhost_glob_holds(folder: &Path, name: &str) -> bool {
     match folder.file_name().and_then(|n| n.to_str()) {
         Some("sites-enabled") => !name.starts_with('.'),
-        Some("conf.d" | "http.d") => glob_match(b"*.conf", name.as_bytes()),
+        Some("conf.d" | "http.d" | "server_blocks") => glob_match(b"*.conf", name.as_bytes()),
         _ => false,
     }
 }
@@ -310,7 +313,7 @@ impl Placements {
                 || o.parent() == Some(top)
                     && matches!(
                         o.file_name().and_then(|n| n.to_str()),
-                        Some("conf.d" | "http.d" | "sites-enabled")
+                        Some("conf.d" | "http.d" | "sites-enabled" | "server_blocks")
                     )
         });
         (family, unknown)
@@ -1189,6 +1192,20 @@ mod tests {
             ),
         ];
         assert_eq!(sl203(&tree), ["nginx/conf.d/default.conf"]);
+    }
+
+    #[test]
+    fn bitnami_server_blocks_run_under_an_unknown_nginx_conf() {
+        // Bitnami's nginx.conf includes server_blocks/*.conf inside `http`; what it sets
+        // there is not known: no finding with nginx's defaults.
+        let tree = [
+            ("server_blocks/shop.conf", VHOST),
+            (
+                "compose.yaml",
+                "services:\n  proxy:\n    image: bitnami/nginx:1.27\n    volumes:\n      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n",
+            ),
+        ];
+        assert!(sl203(&tree).is_empty());
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub const CONVENTIONAL_PREFIXES: &[&str] = &[
     "/usr/local/openresty/nginx/conf",
     "/opt/homebrew/etc/nginx",
     "/etc/openresty",
+    // Bitnami's image (`bitnami/nginx`): its nginx.conf includes `server_blocks/*.conf` there
+    // inside `http` (Bitnami's "Create an NGINX server block").
+    "/opt/bitnami/nginx/conf",
 ];
 
 /// The conventional prefix ([`CONVENTIONAL_PREFIXES`]) that an absolute path in a container is
