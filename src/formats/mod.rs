@@ -279,6 +279,14 @@ pub fn parse_and_lower(
                     if template && crate::lower::nginx::is_nginx(&config, trusted) =>
                 {
                     match nginx::template::unknown_setting(&config) {
+                        // A directive whose name is a reference (`${EXTRA_SETTINGS};`) may
+                        // render to any directives.
+                        Some((span, directive)) if directive.contains('$') => Parsed::Skipped(format!(
+                            "{}:{}: an nginx template with a directive whose name `{}` comes from the environment (envsubst fills it in when the container starts, and it may render to any directives), so what it sets is unknown; not judged",
+                            file.path,
+                            line_of(&file.text, span.start),
+                            span.slice(&file.text)
+                        )),
                         Some((span, directive)) => Parsed::Skipped(format!(
                             "{}:{}: an nginx template whose `{directive}` takes `{}` from the environment (envsubst fills it in when the container starts), so what it sets is unknown; not judged",
                             file.path,
