@@ -441,7 +441,9 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
     // image with the same mounts are one container for includes.
     let mut made: std::collections::HashSet<ComposeContainer> = std::collections::HashSet::new();
     for (i, image) in model.images.iter().enumerate() {
-        if !copies_nginx(image) {
+        // An image that only writes there (`RUN printf … > /etc/nginx/conf.d/proxy.conf`)
+        // is kept too: a compose service that builds it and mounts files beside inherits it.
+        if !copies_nginx(image) && !writes_nginx(image) {
             continue;
         }
         let base = model.base_of(image);
@@ -652,6 +654,16 @@ fn nginx_mounts(workload: &crate::model::Workload) -> &[(String, String)] {
         .first()
         .and_then(|p| p.mounts.as_deref())
         .map_or(&[], |m| m.nginx.as_slice())
+}
+
+/// Whether a COPY from elsewhere (another stage, an image) or a `RUN` of the image may put
+/// something where nginx reads its configuration.
+fn writes_nginx(image: &Image) -> bool {
+    image.other_copies.iter().any(|place| {
+        place
+            .as_deref()
+            .is_some_and(|p| under_conventional_prefix(p.trim_end_matches('/')))
+    })
 }
 
 /// Whether an image COPYs something from its context to where nginx reads its configuration.
@@ -1203,6 +1215,23 @@ mod tests {
             (
                 "compose.yaml",
                 "services:\n  proxy:\n    image: bitnami/nginx:1.27\n    volumes:\n      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n",
+            ),
+        ];
+        assert!(sl203(&tree).is_empty());
+    }
+
+    #[test]
+    fn a_run_of_the_image_counts_in_the_service_that_builds_it() {
+        // The image writes the proxy settings with a RUN; the service mounts the vhost.
+        let tree = [
+            ("nginx/default.conf", VHOST),
+            (
+                "proxy/Dockerfile",
+                "FROM nginx:1.27\nRUN echo 'proxy_next_upstream error timeout http_502 http_503;' > /etc/nginx/conf.d/00-proxy.conf\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  proxy:\n    build: ./proxy\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n",
             ),
         ];
         assert!(sl203(&tree).is_empty());
