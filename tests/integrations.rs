@@ -1155,6 +1155,8 @@ const HOOK_FILES: &[&str] = &[
     "etc/nginx/conf.d/app.conf",
     "etc/nginx/sites-enabled/default",
     "nginx/shop.vhost",
+    "nginx/mime.types",
+    "deploy/proxy_params",
     "nginx/templates/default.conf.template",
     "deploy/templates/shop.template",
     "Procfile",
@@ -1172,7 +1174,6 @@ const NOT_HOOK_FILES: &[&str] = &[
     "Cargo.toml",
     "docs/deploy.md",
     "scripts/entrypoint.sh",
-    "nginx/mime.types",
     "templates/values.yaml.template",
     "templates/index.html.template",
 ];
