@@ -1801,9 +1801,10 @@ fn built_bases(model: &mut Model) {
         let Some(base) = model.images.get(index).and_then(|i| i.base_args.as_deref()) else {
             continue;
         };
+        let globals: std::collections::HashSet<&str> =
+            base.globals.iter().map(|(name, _)| name.as_str()).collect();
         let names = |args: &[(String, Option<String>)]| {
-            args.iter()
-                .any(|(name, _)| base.globals.iter().any(|(g, _)| g == name))
+            args.iter().any(|(name, _)| globals.contains(name.as_str()))
         };
         let mut made: Option<Option<String>> = None;
         let mut at = None;

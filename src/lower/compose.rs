@@ -486,6 +486,8 @@ impl<'n> View<'n> {
         let mut dockerfile: Option<&'n str> = None;
         let mut target: Option<&'n str> = None;
         let mut args: Vec<(String, Option<String>)> = Vec::new();
+        // Where each arg name is in `args`: the files' args merge key by key in linear time.
+        let mut arg_at: HashMap<String, usize> = HashMap::new();
         let mut last = None;
         for &(file, node) in self.merged("build") {
             let Some(entry) = node.get_entry("build") else {
@@ -510,9 +512,12 @@ impl<'n> View<'n> {
                 target = Some(written);
             }
             for (name, value) in build_args(value.get("args")) {
-                match args.iter_mut().find(|(n, _)| *n == name) {
+                match arg_at.get(&name).and_then(|&i| args.get_mut(i)) {
                     Some(earlier) => earlier.1 = value,
-                    None => args.push((name, value)),
+                    None => {
+                        arg_at.insert(name.clone(), args.len());
+                        args.push((name, value));
+                    }
                 }
             }
         }

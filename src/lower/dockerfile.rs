@@ -287,13 +287,7 @@ pub fn lower(
             Box::new(BaseArgs {
                 raw: root.base.raw.clone(),
                 escape: dockerfile.escape,
-                globals: global_args
-                    .iter()
-                    .map(|g| {
-                        let default = g.default.as_ref().map(|w| w.raw.as_str().to_string());
-                        (g.name.clone(), default)
-                    })
-                    .collect(),
+                globals: reached_globals(&root.base.raw, dockerfile.escape, &global_args),
             })
         }),
         built_base: None,
@@ -308,6 +302,14 @@ pub fn base_with_args(base: &BaseArgs, args: &[(String, Option<String>)]) -> Opt
     // Values substituted, in bytes: a chain of ARGs doubling each other stops here.
     const MAX_SUBSTITUTED: usize = 64 * 1024;
     let budget = std::cell::Cell::new(MAX_SUBSTITUTED);
+    // The args the FROM may use, the last setting of each: one pass over the build's args.
+    let names: std::collections::HashSet<&str> =
+        base.globals.iter().map(|(name, _)| name.as_str()).collect();
+    let set: HashMap<&str, &Option<String>> = args
+        .iter()
+        .filter(|(name, _)| names.contains(name.as_str()))
+        .map(|(name, value)| (name.as_str(), value))
+        .collect();
     let mut values: HashMap<&str, Option<String>> = HashMap::new();
     let expand = |raw: &str, values: &HashMap<&str, Option<String>>| {
         let lookup = |name: &str| {
@@ -322,13 +324,42 @@ pub fn base_with_args(base: &BaseArgs, args: &[(String, Option<String>)]) -> Opt
             .map(|e| e.value)
     };
     for (name, default) in &base.globals {
-        let value = match args.iter().rev().find(|(arg, _)| arg == name) {
-            Some((_, value)) => value.clone(),
+        let value = match set.get(name.as_str()) {
+            Some(&value) => value.clone(),
             None => default.as_deref().and_then(|raw| expand(raw, &values)),
         };
         values.insert(name, value);
     }
     expand(&base.raw, &values)
+}
+
+/// The global ARGs a FROM reference may use, in order (name and default as written): those it
+/// names, and those their defaults name, and so on back (a build arg of another name cannot
+/// change it). Linear in the ARGs.
+fn reached_globals(
+    raw: &str,
+    escape: char,
+    globals: &[GlobalArg],
+) -> Vec<(String, Option<String>)> {
+    let named = |text: &str| {
+        dockerfile::expand(text, escape, &|_| None)
+            .map(|e| e.unresolved)
+            .unwrap_or_default()
+    };
+    let mut needed: std::collections::HashSet<String> = named(raw).into_iter().collect();
+    let mut kept = Vec::new();
+    for g in globals.iter().rev() {
+        if !needed.contains(&g.name) {
+            continue;
+        }
+        let default = g.default.as_ref().map(|w| w.raw.as_str().to_string());
+        if let Some(default) = &default {
+            needed.extend(named(default));
+        }
+        kept.push((g.name.clone(), default));
+    }
+    kept.reverse();
+    kept
 }
 
 /// The variables a stage's instructions see, as far as the Dockerfile tells: `None` for one
@@ -1407,6 +1438,13 @@ mod tests {
         );
         assert_eq!(base(text, &[("V", None)]), None);
         assert_eq!(base("ARG V\nFROM nginx:$V\n", &[]), None);
+        // Only the ARGs the FROM reaches are kept (an arg of another name changes nothing).
+        let reached = image_of("ARG X=1\nARG V=1.25\nARG I=nginx:${V}\nARG Y=2\nFROM $I\n");
+        let names: Vec<String> = reached
+            .base_args
+            .map(|b| b.globals.into_iter().map(|(n, _)| n).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["V", "I"]);
         // A FROM without variables, or naming an earlier stage, has nothing to rebuild.
         assert!(image_of("FROM nginx:1.25\n").base_args.is_none());
         assert!(image_of("ARG B=x\nFROM nginx:$B AS base\nFROM base\n")
