@@ -30,9 +30,11 @@
 //! - `extends`: a service copies the attributes of the service it extends, in its own file
 //!   (`extends: base`) or in another (`extends: {file: common.yaml, service: app}`, relative to
 //!   the extending file), its own attributes winning (Docker docs, "Extend your Compose file").
-//!   A service extended from another file that is neither a base nor an override file
-//!   (`docker-compose.base.yml`, an `extends` library) is a template: judged in the services
-//!   that extend it, not alone, and its file is no `-f` overlay.
+//!   A service extended from an `extends` library (another file that cannot be a project run
+//!   alone: named for shared definitions, `docker-compose.base.yml`, or with a service compose
+//!   could not run, [`library_by_name`]) is a template: judged in the services that extend it, not
+//!   alone, and its file is no `-f` overlay. A runnable file others extend (the production
+//!   file the development or CI file reuses) is judged as written.
 //!   An `extends` that cannot be followed (its file is no compose file of the scan, the service
 //!   is not there, a variable names it, a cycle, a chain past 16, a file past the budget of
 //!   extended files) could set anything: the service keeps no process and no stop facts but a
@@ -691,11 +693,12 @@ pub fn apply(
         }
     }
     let mut overlay_of = overlay_bases(&compose);
-    // `extends` libraries: compose files (not base or override files, which `docker compose
-    // up` runs) whose services another compose file's services extend. Their extended services
-    // are templates, judged in the services that extend them, not alone; and such a file is
-    // no `-f` overlay (nobody gives it with `-f`).
-    let templates = templates(files, &compose, (&by_path, cwd.as_deref()));
+    // `extends` libraries: compose files whose services another compose file's services
+    // extend and that cannot be a project run alone ([`library_by_name`]: named for shared
+    // definitions, or a service compose could not run). Their extended services are templates,
+    // judged in the services that extend them, not alone; and such a file is no `-f` overlay
+    // (nobody gives it with `-f`).
+    let templates = templates(files, &compose, (&by_path, cwd.as_deref()), &overlay_of);
     overlay_of.retain(|file, _| !templates.contains_key(file));
     let mut overlays_of: HashMap<FileId, Vec<FileId>> = HashMap::new();
     for (&overlay, &base) in &overlay_of {
@@ -881,19 +884,16 @@ pub fn apply(
     notes
 }
 
-/// The services other compose files' services extend from a file that is neither a base nor
-/// an override file (`docker-compose.base.yml`, `compose.common.yaml`), by file: templates
-/// (Docker docs, "Extend your Compose file": the extended file holds the shared definition,
-/// the service that extends it runs). Only files that write `extends` and `file` are parsed.
+/// The services other compose files' services extend from an `extends` library ([`library_by_name`]),
+/// by file: templates (Docker docs, "Extend your Compose file": the extended file holds the
+/// shared definition, the service that extends it runs). Only files that write `extends` and
+/// `file` are parsed, and the files they extend whose name does not tell.
 fn templates(
     files: &Files,
     compose: &[(FileId, &str)],
     paths: (&HashMap<String, FileId>, Option<&str>),
+    overlay_of: &HashMap<FileId, FileId>,
 ) -> HashMap<FileId, HashSet<String>> {
-    let is_library = |file: FileId| {
-        let name = split(files.path(file)).1;
-        !BASE_NAMES.contains(&name) && !OVERRIDE_NAMES.contains(&name)
-    };
     let found: Vec<(FileId, String)> = compose
         .par_iter()
         .flat_map_iter(|&(file, _)| {
@@ -909,7 +909,7 @@ fn templates(
                     continue;
                 };
                 if let Some((other, name)) = target(files, paths, file, extends) {
-                    if other != file && is_library(other) {
+                    if other != file {
                         found.push((other, name));
                     }
                 }
@@ -921,7 +921,115 @@ fn templates(
     for (file, name) in found {
         templates.entry(file).or_default().insert(name);
     }
+    // Which extended files are libraries ([`library_by_name`], else [`runnable`]): each file
+    // whose name does not tell is parsed once, and the base file of such an `-f` overlay too,
+    // however many overlays it has.
+    let mut libraries: HashSet<FileId> = HashSet::new();
+    let mut untold: Vec<FileId> = Vec::new();
+    for &file in templates.keys() {
+        match library_by_name(split(files.path(file)).1) {
+            Some(true) => {
+                libraries.insert(file);
+            }
+            Some(false) => {}
+            None => untold.push(file),
+        }
+    }
+    let bases: HashSet<FileId> = untold
+        .iter()
+        .filter_map(|file| overlay_of.get(file).copied())
+        .collect();
+    let base_services: HashMap<FileId, HashSet<String>> = bases
+        .into_par_iter()
+        .map(|base| {
+            let documents = parse(&files.text_uncached(base));
+            let names = services(&documents)
+                .into_iter()
+                .flat_map(Node::entries)
+                .filter_map(|e| e.key.as_str().map(str::to_string))
+                .collect();
+            (base, names)
+        })
+        .collect();
+    let fragments: Vec<FileId> = untold
+        .into_par_iter()
+        .filter(|file| {
+            let documents = parse(&files.text_uncached(*file));
+            let in_base = overlay_of
+                .get(file)
+                .and_then(|base| base_services.get(base));
+            !runnable(&documents, |name| in_base.is_some_and(|s| s.contains(name)))
+        })
+        .collect();
+    libraries.extend(fragments);
+    templates.retain(|file, _| libraries.contains(file));
     templates
+}
+
+/// What the name of a compose file that other files' services extend says of it as an
+/// `extends` library, a file that cannot be a project run alone, rather than a project of its
+/// own whose services another reuses (a development or CI file extending the production file
+/// that `docker compose -f docker-compose.prod.yml up` runs: Docker docs, "Extend your Compose
+/// file": `extends` shares configuration "among different files, or even different projects
+/// entirely"). `Some(false)` for a base or override file (`docker compose up` runs it),
+/// `Some(true)` for a library's name ([`library_name`]: `docker-compose.base.yml`,
+/// `compose.common.yaml`), whatever its services; else `None`: the file is a library when
+/// compose could not run it ([`runnable`], with the base file of an `-f` overlay under it).
+/// So a file named for an environment (`docker-compose.prod.yml`, `.staging`) whose services
+/// run is judged as written, and so is one of any other name (`docker-compose.web.yml`).
+fn library_by_name(name: &str) -> Option<bool> {
+    if BASE_NAMES.contains(&name) || OVERRIDE_NAMES.contains(&name) {
+        return Some(false);
+    }
+    library_name(name).then_some(true)
+}
+
+/// The words of a compose file name after its family (`docker-compose.common-services.yml`:
+/// `common`, `services`), lowercased; none for a name that is no compose name.
+fn name_words(name: &str) -> Vec<String> {
+    let lower = name.to_ascii_lowercase();
+    if !crate::discover::is_compose_name(&lower) {
+        return Vec::new();
+    }
+    let mut parts: Vec<&str> = lower.split('.').collect();
+    parts.pop();
+    parts
+        .iter()
+        .skip(1)
+        .flat_map(|p| p.split(['-', '_']))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a compose file name says it holds shared definitions for `extends`, not a project:
+/// a word of it after the family is `base`, `common`, `shared`, `template` or `templates`
+/// (`docker-compose.base.yml`, `compose.common.yaml`, `docker-compose.shared.yml`; Docker's
+/// own example is `common-services.yml`), also beside an environment's word
+/// (`docker-compose.prod.base.yml` is the base of the production file).
+fn library_name(name: &str) -> bool {
+    name_words(name)
+        .iter()
+        .any(|w| ["base", "common", "shared", "template", "templates"].contains(&w.as_str()))
+}
+
+/// Whether compose could run a file's services as written: each writes `image`, `build` or
+/// `extends` (which may bring them), or is one `in_base` says the base file defines (an `-f`
+/// overlay's service, merged over it). A service with neither image nor build makes compose
+/// refuse the project ("has neither an image nor a build context specified"): such a file
+/// holds fragments for `extends` (Docker docs: "extend files need not be valid Compose files.
+/// Extend files can contain small fragments of configuration").
+fn runnable(documents: &[Document], in_base: impl Fn(&str) -> bool) -> bool {
+    services(documents)
+        .into_iter()
+        .flat_map(Node::entries)
+        .all(|service| {
+            let writes = |key: &str| service.value.get(key).is_some_and(|v| !v.is_null());
+            writes("image")
+                || writes("build")
+                || writes("extends")
+                || service.key.as_str().is_some_and(&in_base)
+        })
 }
 
 /// Whether a file name is that of an `-f` overlay beside a base file: `compose.prod.yaml`,
@@ -1353,6 +1461,107 @@ mod tests {
             "docker-compose.contest.yml",
         ] {
             assert!(!test_overlay_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn extends_libraries_are_told_by_name() {
+        for name in [
+            "docker-compose.base.yml",
+            "compose.common.yaml",
+            "docker-compose.shared.yml",
+            "docker-compose.common-services.yml",
+            "docker-compose.templates.yml",
+            "Docker-Compose.Base.YML",
+            // The base of the production file: shared definitions all the same.
+            "docker-compose.prod.base.yml",
+        ] {
+            assert!(library_name(name), "{name}");
+        }
+        for name in [
+            "docker-compose.yml",
+            "compose.override.yaml",
+            "docker-compose.prod.yml",
+            "compose.database.yaml",
+            "docker-compose.basement.yml",
+            // No compose name: not a compose file of the scan.
+            "common.yml",
+        ] {
+            assert!(!library_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_file_is_runnable_when_each_service_has_an_image_or_a_build() {
+        let runnable_text =
+            |text: &str, base: &[&str]| runnable(&parse(text), |name| base.contains(&name));
+        assert!(runnable_text(
+            "services:\n  web: {build: .}\n  db: {image: postgres:16}\n",
+            &[]
+        ));
+        // `extends` may bring them.
+        assert!(runnable_text(
+            "services:\n  web: {extends: {file: a.yml, service: b}}\n",
+            &[]
+        ));
+        // A service the base file defines: an `-f` overlay's, merged over it.
+        assert!(runnable_text(
+            "services:\n  web: {command: gunicorn app:app}\n",
+            &["web"]
+        ));
+        assert!(!runnable_text(
+            "services:\n  web: {command: gunicorn app:app}\n",
+            &[]
+        ));
+        assert!(!runnable_text(
+            "services:\n  web: {build: .}\n  tpl: {image: null, stop_grace_period: 5s}\n",
+            &[]
+        ));
+        assert!(!runnable_text("services:\n  web:\n", &[]));
+    }
+
+    #[test]
+    fn a_runnable_file_other_files_extend_is_judged_alone() {
+        let prod = concat!(
+            "services:\n",
+            "  web: {build: ., command: gunicorn --graceful-timeout 30 app:app, stop_grace_period: 5s}\n",
+            "volumes:\n",
+            "  pg:\n",
+        );
+        let grace = |files: &[(&str, &str)], file: &str| {
+            let report = lint(files);
+            workload(&report, file, "web")
+                .map(|w| (w.processes.len(), w.kill_deadline.as_ref().map(|d| d.value)))
+        };
+        let dev = "services:\n  web: {extends: {file: FILE, service: web}, command: flask run}\n";
+        // The production file, the development file reusing it: judged as run alone.
+        for (name, other) in [
+            ("docker-compose.prod.yml", "docker-compose.yml"),
+            ("docker-compose.prod.yml", "docker-compose.dev.yml"),
+            (
+                "docker-compose.production.yml",
+                "docker-compose.staging.yml",
+            ),
+            ("docker-compose.prod.yml", "docker-compose.test.yml"),
+            // No name that tells, but every service runs: judged as before.
+            ("docker-compose.web.yml", "docker-compose.dev.yml"),
+        ] {
+            let dev = dev.replace("FILE", name);
+            let files = [(name, prod), (other, dev.as_str())];
+            assert_eq!(grace(&files, name), Some((1, Some(5.0))), "{name} {other}");
+        }
+        // A library by name, or a file of fragments compose could not run (whatever its name):
+        // templates, judged in the services that extend them.
+        let fragment =
+            "services:\n  web: {command: gunicorn --graceful-timeout 30 app:app, stop_grace_period: 5s}\n";
+        for (name, text) in [
+            ("docker-compose.base.yml", prod),
+            ("docker-compose.app.yml", fragment),
+            ("docker-compose.prod.yml", fragment),
+        ] {
+            let dev = dev.replace("FILE", name);
+            let files = [(name, text), ("docker-compose.dev.yml", dev.as_str())];
+            assert_eq!(grace(&files, name), Some((0, None)), "{name}");
         }
     }
 
