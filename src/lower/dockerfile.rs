@@ -163,12 +163,20 @@ pub fn lower(
                     // What a RUN writes under nginx's folders (`printf … >
                     // /etc/nginx/conf.d/proxy.conf`, `sed -i … nginx.conf`, `ln -s` into
                     // `sites-enabled/`) is not read, like a COPY from another stage.
+                    // Past [`MAX_OTHER_COPIES`] one unknown place stands for the rest, as for a
+                    // COPY --from: a later write (`printf … > conf.d/proxy.conf` after per-site
+                    // certificates) is never dropped silently.
                     for place in nginx_run_writes(instruction, workdir.as_deref()) {
-                        if state.other_copies.len() >= MAX_OTHER_COPIES {
-                            break;
+                        if state.other_copies.contains(&place) {
+                            continue;
                         }
-                        if !state.other_copies.contains(&Some(place.clone())) {
-                            state.other_copies.push(Some(place));
+                        if state.other_copies.len() + 1 < MAX_OTHER_COPIES && place.is_some() {
+                            state.other_copies.push(place);
+                        } else {
+                            if state.other_copies.len() < MAX_OTHER_COPIES {
+                                state.other_copies.push(None);
+                            }
+                            break;
                         }
                     }
                 }
@@ -1016,7 +1024,7 @@ const NOT_WRITING: &[&str] = &[
 /// not parse but names one of the folders may write anything there: the folder.
 ///
 /// [`CONVENTIONAL_PREFIXES`]: crate::formats::nginx::CONVENTIONAL_PREFIXES
-fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<String> {
+fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Option<String>> {
     use crate::formats::nginx::CONVENTIONAL_PREFIXES;
     use crate::shell::RedirectOp;
     let text = instruction.args.as_str();
@@ -1025,7 +1033,7 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Str
         return CONVENTIONAL_PREFIXES
             .iter()
             .filter(|prefix| text.contains(*prefix))
-            .map(|prefix| (*prefix).to_string())
+            .map(|prefix| Some((*prefix).to_string()))
             .collect();
     }
     let mut scripts: Vec<&str> = vec![text];
@@ -1033,10 +1041,16 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Str
     let mentions_nginx = scripts
         .iter()
         .any(|s| s.contains("nginx") || s.contains("openresty"));
-    let mut out: Vec<String> = Vec::new();
-    let add = |path: String, out: &mut Vec<String>| {
-        if out.len() < MAX_OTHER_COPIES && !out.contains(&path) {
-            out.push(path);
+    // Past [`MAX_OTHER_COPIES`] places, one unknown place (`None`, last) stands for the rest.
+    let mut out: Vec<Option<String>> = Vec::new();
+    let add = |path: String, out: &mut Vec<Option<String>>| {
+        if out.last().is_some_and(Option::is_none) || out.iter().flatten().any(|p| *p == path) {
+            return;
+        }
+        if out.len() + 1 < MAX_OTHER_COPIES {
+            out.push(Some(path));
+        } else {
+            out.push(None);
         }
     };
     for script in scripts {
@@ -1185,6 +1199,7 @@ mod tests {
                 .iter()
                 .filter(|i| i.keyword == "RUN")
                 .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .map(|place| place.unwrap_or_else(|| "?".to_string()))
                 .collect()
         };
         assert_eq!(
@@ -1221,6 +1236,40 @@ mod tests {
         ] {
             assert!(writes(quiet).is_empty(), "{quiet}");
         }
+    }
+
+    #[test]
+    fn run_writes_past_the_cap_end_in_one_unknown_place() {
+        let writes = |dockerfile: &str| -> Vec<Option<String>> {
+            let parsed = crate::formats::dockerfile::parse(dockerfile).expect("parses");
+            parsed
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .collect()
+        };
+        // Within one RUN: 70 snippets, then the proxy settings.
+        let mut run = String::from("FROM nginx\nRUN true");
+        for i in 0..70 {
+            run.push_str(&format!(" && printf 'x' > /etc/nginx/snippets/s{i}.conf"));
+        }
+        run.push_str(" && printf 'proxy_http_version 1.1;' > /etc/nginx/conf.d/proxy.conf\n");
+        let places = writes(&run);
+        assert_eq!(places.len(), MAX_OTHER_COPIES);
+        assert_eq!(places.last(), Some(&None));
+        assert!(places[..MAX_OTHER_COPIES - 1].iter().all(Option::is_some));
+        // Over several RUNs, the image keeps one unknown place for the later ones.
+        let mut dockerfile = String::from("FROM nginx:1.27-alpine\n");
+        for i in 0..70 {
+            dockerfile.push_str(&format!("RUN printf 'x' > /etc/nginx/snippets/s{i}.conf\n"));
+        }
+        dockerfile
+            .push_str("RUN printf 'proxy_http_version 1.1;' > /etc/nginx/conf.d/proxy.conf\n");
+        let image = image_of(&dockerfile);
+        assert_eq!(image.other_copies.len(), MAX_OTHER_COPIES);
+        assert_eq!(image.other_copies.last(), Some(&None));
+        assert_eq!(image.other_copies.iter().filter(|p| p.is_none()).count(), 1);
     }
 
     #[test]
