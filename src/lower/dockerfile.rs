@@ -1085,13 +1085,12 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
                 .map(|r| r.target.value.as_str())
                 .collect();
             if name == "cd" {
+                // Joined in place as WORKDIR is ([`change_dir`]): the cost of each `cd` is its
+                // argument's, and past PATH_MAX (no `cd` gets there) the directory is unknown;
+                // re-joining the whole path at each `cd a` made a chain of them quadratic.
                 cwd = match argv.get(1) {
-                    Some(to) if !to.contains('$') => {
-                        if to.starts_with('/') {
-                            Some(normalize(to))
-                        } else {
-                            cwd.map(|c| normalize(&format!("{c}/{to}")))
-                        }
+                    Some(to) if !to.contains('$') && !to.starts_with(['~', '-']) => {
+                        change_dir(cwd.take(), to)
                     }
                     _ => None,
                 };
@@ -1219,6 +1218,10 @@ mod tests {
             ["/etc/nginx/conf.d"]
         );
         assert_eq!(
+            writes("FROM nginx\nRUN cd /etc/nginx/conf.d/../sites-available && cd ../conf.d && printf x > a.conf\n"),
+            ["/etc/nginx/conf.d/a.conf"]
+        );
+        assert_eq!(
             writes("FROM nginx\nRUN echo 'x' | tee -a /etc/nginx/conf.d/x.conf >/dev/null\n"),
             ["/etc/nginx/conf.d/x.conf"]
         );
@@ -1270,6 +1273,28 @@ mod tests {
         assert_eq!(image.other_copies.len(), MAX_OTHER_COPIES);
         assert_eq!(image.other_copies.last(), Some(&None));
         assert_eq!(image.other_copies.iter().filter(|p| p.is_none()).count(), 1);
+    }
+
+    #[test]
+    fn a_long_chain_of_relative_cds_is_linear_and_ends_unknown() {
+        // 80,000 `cd a`: the directory passes PATH_MAX and is unknown; a relative write after
+        // it is not placed, an absolute one is.
+        let mut dockerfile = String::from("FROM nginx\nWORKDIR /etc/nginx\nRUN true");
+        for _ in 0..80_000 {
+            dockerfile.push_str(" \\\n && cd a");
+        }
+        dockerfile
+            .push_str(" && printf x > conf.d/a.conf && printf y > /etc/nginx/conf.d/b.conf\n");
+        let parsed = crate::formats::dockerfile::parse(&dockerfile).expect("parses");
+        let started = std::time::Instant::now();
+        let places: Vec<Option<String>> = parsed
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "RUN")
+            .flat_map(|i| nginx_run_writes(i, Some("/etc/nginx")))
+            .collect();
+        assert_eq!(places, [Some("/etc/nginx/conf.d/b.conf".to_string())]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
