@@ -1044,7 +1044,10 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
     // Past [`MAX_OTHER_COPIES`] places, one unknown place (`None`, last) stands for the rest.
     let mut out: Vec<Option<String>> = Vec::new();
     let add = |path: String, out: &mut Vec<Option<String>>| {
-        if out.last().is_some_and(Option::is_none) || out.iter().flatten().any(|p| *p == path) {
+        if out.last().is_some_and(Option::is_none)
+            || run_write_is_harmless(&path)
+            || out.iter().flatten().any(|p| *p == path)
+        {
             return;
         }
         if out.len() + 1 < MAX_OTHER_COPIES {
@@ -1068,9 +1071,13 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
             let name = argv
                 .first()
                 .map_or("", |w| crate::shell::commands::program_name(w));
+            // `echo "daemon off;" >> /etc/nginx/nginx.conf`: known text appended that sets
+            // nothing the rules read (`>` would replace what is there: still unknown).
+            let literal_main_text = writes_main_level_text(name, &command.words);
             let mut targets: Vec<&str> = command
                 .redirections
                 .iter()
+                .filter(|r| !(literal_main_text && matches!(r.op, RedirectOp::Append)))
                 .filter(|r| {
                     matches!(
                         r.op,
@@ -1094,6 +1101,16 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
                     }
                     _ => None,
                 };
+            } else if matches!(name, "cp" | "mv" | "install" | "ln") {
+                // Only the destination is written; the sources are read (`mv` removes them).
+                targets.extend(run_copy_destination(
+                    name,
+                    argv.get(1..).unwrap_or_default(),
+                ));
+            } else if name == "sed" {
+                targets.extend(sed_in_place_files(
+                    command.words.get(1..).unwrap_or_default(),
+                ));
             } else if !NOT_WRITING.contains(&name) {
                 targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
             }
@@ -1105,6 +1122,470 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
         }
     }
     out
+}
+
+/// What `cp`, `mv`, `install` or `ln` (`args`: after the name) write: the `-t` /
+/// `--target-directory` folder, else the last of two or more operands (a file, or the folder
+/// the sources go into); `ln` with one operand makes a link of the same name in the working
+/// directory. The sources are only read. `install -d` makes folders and writes no file.
+fn run_copy_destination<'a>(name: &str, args: &[&'a str]) -> Option<&'a str> {
+    let mut operands: Vec<&'a str> = Vec::new();
+    let mut target: Option<&'a str> = None;
+    let mut folders_only = false;
+    let mut options_done = false;
+    let mut rest = args.iter().copied();
+    while let Some(arg) = rest.next() {
+        if options_done || !arg.starts_with('-') || arg == "-" {
+            operands.push(arg);
+            continue;
+        }
+        if arg == "--" {
+            options_done = true;
+            continue;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let (key, value) = long
+                .split_once('=')
+                .map_or((long, None), |(k, v)| (k, Some(v)));
+            match key {
+                "target-directory" => target = value.or_else(|| rest.next()),
+                "directory" if name == "install" => folders_only = true,
+                "mode" | "owner" | "group" | "suffix" | "strip-program" if value.is_none() => {
+                    rest.next();
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let cluster = arg.get(1..).unwrap_or_default();
+        for (at, flag) in cluster.char_indices() {
+            let attached = cluster.get(at + flag.len_utf8()..).unwrap_or_default();
+            let takes_value = match flag {
+                't' => {
+                    target = if attached.is_empty() {
+                        rest.next()
+                    } else {
+                        Some(attached)
+                    };
+                    break;
+                }
+                'd' if name == "install" => {
+                    folders_only = true;
+                    false
+                }
+                'S' => true,
+                'm' | 'o' | 'g' => name == "install",
+                _ => false,
+            };
+            if takes_value {
+                if attached.is_empty() {
+                    rest.next();
+                }
+                break;
+            }
+        }
+    }
+    if folders_only {
+        return None;
+    }
+    target.or(match operands.as_slice() {
+        [.., _, last] => Some(*last),
+        [only] if name == "ln" => only.rsplit('/').find(|part| !part.is_empty()),
+        _ => None,
+    })
+}
+
+/// The files a `sed` (`words`: after the name) writes: with `-i` / `--in-place`, the files it
+/// edits, unless every expression is one [`sed_expression_is_harmless`] takes; without it,
+/// none (it prints).
+fn sed_in_place_files(words: &[crate::shell::Word]) -> Vec<&str> {
+    let mut in_place = false;
+    let mut expressions: Vec<&crate::shell::Word> = Vec::new();
+    let mut script_file = false;
+    let mut operands: Vec<&crate::shell::Word> = Vec::new();
+    let mut options_done = false;
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        let arg = word.value.as_str();
+        if options_done || !arg.starts_with('-') || arg == "-" {
+            operands.push(word);
+            continue;
+        }
+        if arg == "--" {
+            options_done = true;
+            continue;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let (key, value) = long
+                .split_once('=')
+                .map_or((long, None), |(k, v)| (k, Some(v)));
+            match key {
+                "in-place" => in_place = true,
+                "expression" if value.is_some() => script_file = true,
+                "expression" => expressions.extend(rest.next()),
+                "file" => {
+                    script_file = true;
+                    if value.is_none() {
+                        rest.next();
+                    }
+                }
+                "line-length" if value.is_none() => {
+                    rest.next();
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let cluster = arg.get(1..).unwrap_or_default();
+        for (at, flag) in cluster.char_indices() {
+            let attached = cluster.get(at + flag.len_utf8()..).unwrap_or_default();
+            match flag {
+                // GNU sed: what follows `-i` in the same word is the backup suffix.
+                'i' => {
+                    in_place = true;
+                    break;
+                }
+                'e' | 'f' | 'l' => {
+                    if !attached.is_empty() || flag != 'e' {
+                        // `-e'…'` joined, a script file, a line length: not followed.
+                        script_file |= flag != 'l';
+                        if attached.is_empty() {
+                            rest.next();
+                        }
+                    } else {
+                        expressions.extend(rest.next());
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    if !in_place {
+        return Vec::new();
+    }
+    let mut files = operands.into_iter();
+    if expressions.is_empty() && !script_file {
+        expressions.extend(files.next());
+    }
+    let harmless = !script_file
+        && !expressions.is_empty()
+        && expressions
+            .iter()
+            .all(|e| !e.has_expansion && sed_expression_is_harmless(&e.value));
+    if harmless {
+        Vec::new()
+    } else {
+        files.map(|w| w.value.as_str()).collect()
+    }
+}
+
+/// Directives SL203 and SL206 never read (nor any other rule of nginx): changing their lines
+/// cannot change a finding. The rules read `proxy_*`/`fastcgi_*`/`grpc_*`/`uwsgi_*`/`scgi_*`
+/// passes and retries, `keepalive*`, `upstream`, `server` and `include`; none is here.
+const NEVER_READ_DIRECTIVES: &[&str] = &[
+    "daemon",
+    "user",
+    "worker_processes",
+    "worker_rlimit_nofile",
+    "worker_connections",
+    "pid",
+    "load_module",
+    "error_log",
+    "access_log",
+    "env",
+    "listen",
+    "server_name",
+    "root",
+    "index",
+    "client_max_body_size",
+    "server_tokens",
+];
+
+/// The main-level directives an `echo`/`printf` may append to `nginx.conf` without changing
+/// what the rules read (`echo "daemon off;" >> /etc/nginx/nginx.conf`, the Debian idiom).
+const MAIN_LEVEL_DIRECTIVES: &[&str] = &[
+    "daemon",
+    "user",
+    "worker_processes",
+    "worker_rlimit_nofile",
+    "pid",
+    "load_module",
+    "error_log",
+    "env",
+];
+
+/// Whether text nginx would read sets only `allowed` directives: every line is empty, a
+/// comment, or `;`-ended statements whose names are in `allowed`, with no block.
+fn only_directives(text: &str, allowed: &[&str]) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        if line.starts_with('#') {
+            return true;
+        }
+        !line.contains(['{', '}', '#', '\\', '"', '\''])
+            && line.split(';').all(|statement| {
+                statement
+                    .split_whitespace()
+                    .next()
+                    .is_none_or(|name| allowed.contains(&name))
+            })
+    })
+}
+
+/// Whether an `echo` or `printf` writes known text that sets only main-level directives the
+/// rules never read ([`MAIN_LEVEL_DIRECTIVES`]): no expansion in any word, no `printf`
+/// argument or conversion; `\n` is a new line.
+fn writes_main_level_text(name: &str, words: &[crate::shell::Word]) -> bool {
+    let Some(args) = words.get(1..) else {
+        return false;
+    };
+    if args.is_empty() || args.iter().any(|w| w.has_expansion || w.has_glob) {
+        return false;
+    }
+    let text = match name {
+        "echo" => {
+            let start = args
+                .iter()
+                .take_while(|w| matches!(w.value.as_str(), "-n" | "-e" | "-E" | "-ne" | "-en"))
+                .count();
+            args.get(start..)
+                .unwrap_or_default()
+                .iter()
+                .map(|w| w.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        "printf" => match args {
+            [format] if !format.value.replace("%%", "").contains('%') => {
+                format.value.replace("%%", "%")
+            }
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let text = text.replace("\\n", "\n");
+    !text.trim().is_empty() && only_directives(&text, MAIN_LEVEL_DIRECTIVES)
+}
+
+/// Whether a `sed` expression surely leaves what the rules read as it was: one `s` command
+/// (flags `g`, `I`, a number) or one `/regex/d`, whose regex starts (after `^` and blanks) with
+/// a directive of [`NEVER_READ_DIRECTIVES`] followed by its arguments, matches no `#`, `{` or
+/// `}` and no `;` but at its end (so it stays within that directive, or eats the rest of its
+/// line with a final `.*`), and whose replacement is text of such directives only (or a
+/// comment). `s,listen       80;,listen       8080;,` and `/user  nginx;/d` are; an `a`/`i` text,
+/// a replacement naming `proxy_*` or with a new line or a brace, or any other command is not.
+fn sed_expression_is_harmless(expression: &str) -> bool {
+    let expression = expression.trim();
+    let (regex, replacement) = if let Some(body) = expression.strip_prefix('s') {
+        let Some(delimiter) = body.chars().next() else {
+            return false;
+        };
+        if delimiter.is_alphanumeric() || delimiter == '\\' || delimiter == '\n' {
+            return false;
+        }
+        let parts = split_unescaped(
+            body.get(delimiter.len_utf8()..).unwrap_or_default(),
+            delimiter,
+        );
+        let [regex, replacement, flags] = parts.as_slice() else {
+            return false;
+        };
+        if !flags
+            .chars()
+            .all(|f| f == 'g' || f == 'I' || f.is_ascii_digit())
+        {
+            return false;
+        }
+        (regex.clone(), Some(replacement.clone()))
+    } else if let Some(body) = expression.strip_prefix('/') {
+        let parts = split_unescaped(body, '/');
+        let [regex, command] = parts.as_slice() else {
+            return false;
+        };
+        if command.trim() != "d" {
+            return false;
+        }
+        (regex.clone(), None)
+    } else {
+        return false;
+    };
+    regex_stays_in_a_never_read_directive(&regex)
+        && replacement.is_none_or(|text| {
+            let text = text.replace("\\/", "/").replace("\\.", ".");
+            !text.contains(['&', '\\', '{', '}', '\n'])
+                && (text.trim_start().starts_with('#')
+                    || only_directives(&text, NEVER_READ_DIRECTIVES))
+        })
+}
+
+/// `text` cut at each `delimiter` not escaped by a backslash; the escape is kept.
+fn split_unescaped(text: &str, delimiter: char) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut escaped = false;
+    for c in text.chars() {
+        if escaped {
+            if c != delimiter {
+                parts.last_mut().into_iter().for_each(|p| p.push('\\'));
+            }
+            parts.last_mut().into_iter().for_each(|p| p.push(c));
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == delimiter {
+            parts.push(String::new());
+        } else {
+            parts.last_mut().into_iter().for_each(|p| p.push(c));
+        }
+    }
+    if escaped {
+        parts.last_mut().into_iter().for_each(|p| p.push('\\'));
+    }
+    parts
+}
+
+/// Whether a sed regex can match only within one line's directive of
+/// [`NEVER_READ_DIRECTIVES`] (see [`sed_expression_is_harmless`]).
+fn regex_stays_in_a_never_read_directive(regex: &str) -> bool {
+    let anchored = regex.starts_with('^');
+    let mut rest = regex.strip_prefix('^').unwrap_or(regex);
+    // Blanks before the name.
+    loop {
+        let before = rest.len();
+        for blank in [" ", "\t", "\\s", "[[:space:]]", "[ \\t]", "*", "\\+"] {
+            rest = rest.strip_prefix(blank).unwrap_or(rest);
+        }
+        if rest.len() == before {
+            break;
+        }
+    }
+    let name_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        .count();
+    let (name, after) = rest.split_at(name_len);
+    if !NEVER_READ_DIRECTIVES.contains(&name) {
+        return false;
+    }
+    // The name is followed by its arguments (or, anchored at the line's start, ends the regex).
+    let separated = after.starts_with([' ', '\t'])
+        || after.starts_with("\\s")
+        || after.starts_with("[[:space:]]")
+        || (anchored && (after.is_empty() || after == ".*" || after == ".*$"));
+    if !separated {
+        return false;
+    }
+    // Then literal text, blanks and escaped dots or slashes; `;` only at the end; `.*` only
+    // at the end.
+    let body = after
+        .strip_suffix('$')
+        .unwrap_or(after)
+        .strip_suffix(".*")
+        .unwrap_or_else(|| after.strip_suffix('$').unwrap_or(after));
+    let body = body.strip_suffix(';').unwrap_or(body);
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        let fine = match c {
+            '\\' => matches!(
+                chars.next(),
+                Some('.' | '/' | 's' | 't' | '+' | ',' | '@' | '-')
+            ),
+            '[' => {
+                let class: String = chars.by_ref().take_while(|&k| k != ']').collect();
+                match class.as_str() {
+                    "[:space:" | "[:blank:" | "[:digit:" => chars.next() == Some(']'),
+                    " \\t" | " " | "0-9" => true,
+                    _ => false,
+                }
+            }
+            c => {
+                c.is_ascii_alphanumeric()
+                    || matches!(
+                        c,
+                        ' ' | '\t'
+                            | '_'
+                            | '-'
+                            | ':'
+                            | '='
+                            | ','
+                            | '/'
+                            | '*'
+                            | '+'
+                            | '\''
+                            | '"'
+                            | '@'
+                            | '%'
+                    )
+            }
+        };
+        if !fine {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether what a RUN writes at `place` surely sets nothing the rules read, wherever the
+/// image's `include`s reach: a name [`classify_unresolved`] takes as harmless (the names
+/// unread content at a place may have and still count for nothing: `mime.types`, SSL and log
+/// snippets), key material (`*.crt`, `*.key`, `*.pem`, `.htpasswd`, anything under `ssl/` or
+/// `certs/`), or a backup (`nginx.conf.orig`, `default.conf.disabled`, `*.bak`) where no vhost
+/// glob takes it (`conf.d/*.conf` takes no `default.conf.bak`; `sites-enabled/*` would). Never
+/// `nginx.conf`.
+///
+/// [`classify_unresolved`]: crate::lower::nginx::classify_unresolved
+fn run_write_is_harmless(place: &str) -> bool {
+    use std::path::Path;
+    let path = Path::new(place);
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    if lower == "nginx.conf" || place.contains(['*', '?', '[']) {
+        return false;
+    }
+    if matches!(
+        crate::lower::nginx::classify_unresolved(place),
+        crate::lower::nginx::IncludeKind::Harmless
+    ) {
+        return true;
+    }
+    let key_material = [
+        ".crt", ".cer", ".key", ".pem", ".csr", ".der", ".p12", ".pfx", ".srl",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
+        || lower.contains("htpasswd");
+    let key_folder = path.parent().is_some_and(|folder| {
+        folder.components().any(|part| {
+            matches!(
+                part.as_os_str().to_str(),
+                Some("ssl" | "certs" | "certificates")
+            )
+        })
+    });
+    if key_material || key_folder {
+        return true;
+    }
+    let backup = [
+        ".orig",
+        ".bak",
+        ".backup",
+        ".old",
+        ".disabled",
+        ".dist",
+        ".save",
+        ".default",
+        "~",
+        ".dpkg-old",
+        ".dpkg-dist",
+    ]
+    .iter()
+    .any(|suffix| lower.ends_with(suffix));
+    let taken = path
+        .parent()
+        .is_some_and(|folder| crate::lower::nginx_placement::vhost_glob_holds(folder, name));
+    backup && !taken
 }
 
 /// The places under nginx's folders a path a RUN writes to may be (see [`nginx_run_writes`]):
@@ -1211,7 +1692,7 @@ mod tests {
         );
         assert_eq!(
             writes("FROM debian\nRUN apt-get install -y nginx && ln -sf /etc/nginx/sites-available/shop /etc/nginx/sites-enabled/shop && rm -f /etc/nginx/sites-enabled/default\n"),
-            ["/etc/nginx/sites-available/shop", "/etc/nginx/sites-enabled/shop"]
+            ["/etc/nginx/sites-enabled/shop"]
         );
         assert_eq!(
             writes("FROM nginx\nRUN cd /etc/nginx && envsubst < t > conf.d/$SITE.conf\n"),
@@ -1238,6 +1719,70 @@ mod tests {
             "FROM nginx\nRUN cat /etc/nginx/nginx.conf\n",
         ] {
             assert!(writes(quiet).is_empty(), "{quiet}");
+        }
+    }
+
+    #[test]
+    fn runs_write_only_destinations_and_not_known_harmless_text() {
+        let writes = |run: &str| -> Vec<String> {
+            let parsed = crate::formats::dockerfile::parse(&format!("FROM nginx\nRUN {run}\n"))
+                .expect("parses");
+            parsed
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .map(|place| place.unwrap_or_else(|| "?".to_string()))
+                .collect()
+        };
+        // Everyday idioms that write nothing the rules read (round 18 B#1).
+        for quiet in [
+            "cp /etc/nginx/nginx.conf /etc/nginx/nginx.conf.orig",
+            "mv /etc/nginx/conf.d/default.conf /etc/nginx/conf.d/default.conf.disabled",
+            "cp -a /etc/nginx/conf.d/default.conf /etc/nginx/conf.d/default.conf.bak",
+            "sed -i \"s/listen       80;/listen 8080;/\" /etc/nginx/conf.d/default.conf",
+            "sed -i 's,listen       80;,listen       8080;,' /etc/nginx/conf.d/default.conf && sed -i '/user  nginx;/d' /etc/nginx/nginx.conf",
+            "sed -i -e 's/^user/#user/' -e 's/^worker_processes.*/worker_processes 2;/' /etc/nginx/nginx.conf",
+            "sed -Ei 's/^\\s*listen\\s+80;/    listen 8080;/' /etc/nginx/conf.d/default.conf",
+            "sed 's/a/b/' /etc/nginx/nginx.conf > /tmp/nginx.conf",
+            "echo \"daemon off;\" >> /etc/nginx/nginx.conf",
+            "printf 'daemon off;\\nworker_processes 2;\\n' >> /etc/nginx/nginx.conf",
+            "openssl req -x509 -nodes -newkey rsa:2048 -subj /CN=x -keyout /etc/nginx/ssl/x.key -out /etc/nginx/ssl/x.crt",
+            "htpasswd -bc /etc/nginx/.htpasswd admin secret",
+            "openssl dhparam -out /etc/nginx/dhparam.pem 2048",
+            "cp /tmp/site.crt /tmp/site.key /etc/nginx/certs/",
+            "install -d -m 0755 /etc/nginx/conf.d",
+            "cp /etc/nginx/conf.d/default.conf /tmp/",
+        ] {
+            assert_eq!(writes(quiet), Vec::<String>::new(), "{quiet}");
+        }
+        // Writes that may set what the rules read stay unknown.
+        for (loud, places) in [
+            (
+                "cp /tmp/proxy.conf /etc/nginx/conf.d/proxy.conf",
+                &["/etc/nginx/conf.d/proxy.conf"][..],
+            ),
+            ("cp -t /etc/nginx/conf.d /tmp/a.conf /tmp/b.conf", &["/etc/nginx/conf.d"]),
+            ("install -m 644 /tmp/proxy.conf /etc/nginx/conf.d/", &["/etc/nginx/conf.d"]),
+            ("cd /etc/nginx/sites-enabled && ln -s ../sites-available/shop", &["/etc/nginx/sites-enabled/shop"]),
+            // sites-enabled/* takes any name, a backup too.
+            ("cp /etc/nginx/sites-enabled/shop /etc/nginx/sites-enabled/shop.bak", &["/etc/nginx/sites-enabled/shop.bak"]),
+            ("cp /etc/nginx/nginx.conf.orig /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("sed -i 's/error timeout/error timeout http_502/' /etc/nginx/conf.d/proxy.conf", &["/etc/nginx/conf.d/proxy.conf"]),
+            ("sed -i 's/listen 80;/listen 80; proxy_http_version 1.1;/' /etc/nginx/conf.d/default.conf", &["/etc/nginx/conf.d/default.conf"]),
+            ("sed -i 's/^#//' /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("sed -i 's/user/#user/' /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("sed -i \"s/listen 80;/listen $PORT;/\" /etc/nginx/conf.d/default.conf", &["/etc/nginx/conf.d/default.conf"]),
+            ("sed -i '/^http {/a proxy_next_upstream error;' /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("sed -i 's/^listen.*/listen 80 { }/' /etc/nginx/conf.d/default.conf", &["/etc/nginx/conf.d/default.conf"]),
+            ("sed -i -f /tmp/edit.sed /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("echo \"include /etc/nginx/extra/*.conf;\" >> /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("echo \"daemon off;\" > /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("echo \"$SETTINGS\" >> /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("printf '%s\\n' 'daemon off;' >> /etc/nginx/nginx.conf", &["/etc/nginx/nginx.conf"]),
+            ("echo 'proxy_http_version 1.1;' >> /etc/nginx/conf.d/default.conf.bak", &[]),
+        ] {
+            assert_eq!(writes(loud), places, "{loud}");
         }
     }
 
