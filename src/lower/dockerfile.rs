@@ -150,6 +150,7 @@ pub fn lower(
                 "COPY" | "ADD"
                     if instruction.flag("from").is_none() && instruction.heredocs.is_empty() =>
                 {
+                    let before = state.copies.len();
                     image_copies(
                         file,
                         instruction,
@@ -158,6 +159,21 @@ pub fn lower(
                         &mut state.workdir_budget,
                         &mut state.copies,
                     );
+                    // The file a COPY of the context puts at a place replaces what an earlier
+                    // RUN or COPY --from left there (`RUN sed -i … conf.d/default.conf`, then
+                    // `COPY default.conf /etc/nginx/conf.d/default.conf`).
+                    if !state.other_copies.is_empty() {
+                        let placed: Vec<String> = state
+                            .copies
+                            .get(before..)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(copied_file_path)
+                            .collect();
+                        state
+                            .other_copies
+                            .retain(|place| place.as_ref().is_none_or(|p| !placed.contains(p)));
+                    }
                 }
                 "RUN" => {
                     // What a RUN writes under nginx's folders (`printf … >
@@ -997,6 +1013,7 @@ const NOT_WRITING: &[&str] = &[
     "wc",
     "diff",
     "rm",
+    "unlink",
     "rmdir",
     "mkdir",
     "chmod",
@@ -1111,6 +1128,8 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
                 targets.extend(sed_in_place_files(
                     command.words.get(1..).unwrap_or_default(),
                 ));
+            } else if name == "find" && find_only_reads_or_removes(&argv) {
+                // `find conf.d -name '*.bak' -delete`, `-exec rm {} +`: nothing is written.
             } else if !NOT_WRITING.contains(&name) {
                 targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
             }
@@ -1122,6 +1141,55 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
         }
     }
     out
+}
+
+/// The one file a COPY of the context puts at a known path: its destination when that names a
+/// file, or the source's name in a destination folder when the source is one file named with an
+/// extension (`COPY default.conf /etc/nginx/conf.d/`); `None` for folders, wildcards and
+/// anything else whose result is not one known file.
+fn copied_file_path(copy: &ImageCopy) -> Option<String> {
+    let destination = copy.destination.as_ref()?;
+    let [source] = copy.sources.as_slice() else {
+        return None;
+    };
+    if source.contains(['*', '?', '[', '$']) || copy.unknown_contents {
+        return None;
+    }
+    let path = destination.path();
+    if !destination.is_directory() {
+        return Some(path);
+    }
+    let name = source.trim_end_matches('/').rsplit('/').next()?;
+    (name.contains('.') && !name.starts_with('.') && !source.ends_with('/'))
+        .then(|| format!("{path}{name}"))
+}
+
+/// A `find` that only lists, tests or removes what it finds: no action but `-print*`, `-ls`,
+/// `-delete`, `-prune`, `-quit`, and `-exec`/`-execdir` only of a program of [`NOT_WRITING`]
+/// (`-exec rm {} +`). Any other action (`-fprint`, `-exec sed -i …`) may write.
+fn find_only_reads_or_removes(argv: &[&str]) -> bool {
+    let mut words = argv.iter().skip(1);
+    while let Some(&word) = words.next() {
+        match word {
+            "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                let program = words
+                    .next()
+                    .map_or("", |w| crate::shell::commands::program_name(w));
+                if !NOT_WRITING.contains(&program) || program == "find" {
+                    return false;
+                }
+                // The rest of the command, up to its `;` or `+`.
+                for &rest in words.by_ref() {
+                    if rest == ";" || rest == "+" {
+                        break;
+                    }
+                }
+            }
+            "-fprint" | "-fprint0" | "-fprintf" | "-fls" => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// What `cp`, `mv`, `install` or `ln` (`args`: after the name) write: the `-t` /
@@ -1753,11 +1821,24 @@ mod tests {
             "cp /tmp/site.crt /tmp/site.key /etc/nginx/certs/",
             "install -d -m 0755 /etc/nginx/conf.d",
             "cp /etc/nginx/conf.d/default.conf /tmp/",
+            // Removals (round 18 A#5).
+            "unlink /etc/nginx/conf.d/default.conf",
+            "find /etc/nginx/conf.d -name '*.bak' -delete",
+            "find /etc/nginx/conf.d -name '*.bak' -exec rm -f {} +",
+            "find /etc/nginx -type f -print",
         ] {
             assert_eq!(writes(quiet), Vec::<String>::new(), "{quiet}");
         }
         // Writes that may set what the rules read stay unknown.
         for (loud, places) in [
+            (
+                "find /etc/nginx/conf.d -name '*.conf' -exec sed -i 's/a/b/' {} +",
+                &["/etc/nginx/conf.d"][..],
+            ),
+            (
+                "find /etc/nginx/conf.d -name x -fprint /etc/nginx/conf.d/list.conf",
+                &["/etc/nginx/conf.d", "/etc/nginx/conf.d/list.conf"][..],
+            ),
             (
                 "cp /tmp/proxy.conf /etc/nginx/conf.d/proxy.conf",
                 &["/etc/nginx/conf.d/proxy.conf"][..],
@@ -2069,6 +2150,40 @@ mod tests {
         assert!(image_of("ARG B=x\nFROM nginx:$B AS base\nFROM base\n")
             .base_args
             .is_some());
+    }
+
+    /// A later COPY of one context file over a place a RUN wrote replaces what the RUN left;
+    /// an earlier one does not, and a folder or wildcard copy is not known to.
+    #[test]
+    fn a_later_copy_replaces_what_a_run_wrote_at_its_place() {
+        let unknown = |text: &str| image_of(text).other_copies;
+        let run = "RUN sed -i 's/a/b/' /etc/nginx/conf.d/default.conf\n";
+        let place = vec![Some("/etc/nginx/conf.d/default.conf".to_string())];
+        for copy in [
+            "COPY default.conf /etc/nginx/conf.d/\n",
+            "COPY nginx/site.conf /etc/nginx/conf.d/default.conf\n",
+        ] {
+            assert!(
+                unknown(&format!("FROM nginx\n{run}{copy}")).is_empty(),
+                "{copy}"
+            );
+            assert_eq!(
+                unknown(&format!("FROM nginx\n{copy}{run}")),
+                place,
+                "{copy}"
+            );
+        }
+        for copy in [
+            "COPY conf.d/ /etc/nginx/conf.d/\n",
+            "COPY *.conf /etc/nginx/conf.d/\n",
+            "COPY a.conf b.conf /etc/nginx/conf.d/\n",
+        ] {
+            assert_eq!(
+                unknown(&format!("FROM nginx\n{run}{copy}")),
+                place,
+                "{copy}"
+            );
+        }
     }
 
     /// The working directory is kept cleaned, as Docker cleans it: a relative WORKDIR after it
