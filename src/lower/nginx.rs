@@ -1628,8 +1628,9 @@ impl<'a> Scan<'a> {
             lists
         };
         let mut shared_lists: HashMap<(usize, usize), bool> = HashMap::new();
-        // Whether `i` may include `t` by the repository's layout: unless the scan puts `t` in
-        // containers and `i` is in none of them (their includes are known: `i` is not there).
+        // Whether `i` may include `t` by the repository's layout (asked for an `i` no container
+        // holds, or past the containers' budget): unless the scan puts `t` in containers and
+        // `i` is in none of them (their includes are known: `i` is not there).
         // The id of the empty list of containers (a file no container holds).
         let no_units = lists.iter().position(Vec::is_empty).unwrap_or(usize::MAX);
         // Per placed file: the includes, of files no container holds, that reach it by the
@@ -1679,12 +1680,19 @@ impl<'a> Scan<'a> {
                     // against the includes' budget too, like the ones followed.
                     let mut dropped = 0usize;
                     let mut over = false;
+                    // In a container the file is in, an include reaches what that container
+                    // holds at the path it names: a file of the scan a COPY or mount puts
+                    // there, else what the image has (Debian's `proxy_params`), never a
+                    // repository file nothing puts there (a `nginx/proxy_params` the
+                    // Dockerfile forgot to COPY). The layout is for files no container holds
+                    // (and past the containers' budget, as its note says).
+                    let in_containers = unit_list[i] != no_units && !placed_cut;
                     for &t in found.iter().filter(|&&t| t != i) {
                         if targets.len() + dropped >= edges_left {
                             over = true;
                             break;
                         }
-                        if by_layout(i, t) {
+                        if !in_containers && by_layout(i, t) {
                             targets.push(t);
                             continue;
                         }
@@ -4764,7 +4772,9 @@ mod tests {
         };
         // Keepalive without HTTP/1.1 upstream: a race before nginx 1.29.7 only.
         let conf = "upstream api {\n    server api:8080;\n    keepalive 16;\n    keepalive_timeout 4s;\n}\nserver {\n    listen 80;\n    location / {\n        proxy_pass http://api;\n    }\n}\n";
-        write("new/Dockerfile", "FROM nginx:1.30-alpine\nCOPY conf.d/ /etc/nginx/conf.d/\nCOPY main.conf /etc/nginx/nginx.conf\n");
+        // The snippets are COPYed where main.conf's include names them: in the image, it
+        // includes them (a snippet left in the repository would not be there).
+        write("new/Dockerfile", "FROM nginx:1.30-alpine\nCOPY conf.d/ /etc/nginx/conf.d/\nCOPY main.conf /etc/nginx/nginx.conf\nCOPY snippets/ /etc/nginx/snippets/\n");
         write("new/conf.d/app.conf", conf);
         write("new/conf.d2/app.conf", conf);
         write(

@@ -1141,6 +1141,53 @@ mod tests {
     }
 
     #[test]
+    fn an_include_in_a_container_reaches_only_what_the_container_holds() {
+        // The repository's proxy_params retries, but the Dockerfile never COPYs it: the
+        // container runs Debian's own (headers only), so the finding is true.
+        let vhost = VHOST.replace("proxy_pass", "include proxy_params;\n        proxy_pass");
+        let params = "proxy_set_header Host $http_host;\nproxy_next_upstream error timeout http_502 http_503;\n";
+        let dockerfile = |copy_params: bool| {
+            format!(
+                "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y nginx\n{}COPY nginx/shop /etc/nginx/sites-enabled/shop\n",
+                if copy_params {
+                    "COPY nginx/proxy_params /etc/nginx/proxy_params\n"
+                } else {
+                    ""
+                }
+            )
+        };
+        let forgotten = dockerfile(false);
+        let tree = [
+            ("nginx/shop", vhost.as_str()),
+            ("nginx/proxy_params", params),
+            ("Dockerfile", forgotten.as_str()),
+        ];
+        assert_eq!(sl203(&tree), ["nginx/shop"]);
+        // Absolute, the same.
+        let absolute = vhost.replace("include proxy_params;", "include /etc/nginx/proxy_params;");
+        let tree = [
+            ("nginx/shop", absolute.as_str()),
+            ("nginx/proxy_params", params),
+            ("Dockerfile", forgotten.as_str()),
+        ];
+        assert_eq!(sl203(&tree), ["nginx/shop"]);
+        // COPYed in its place: what it sets counts.
+        let copied = dockerfile(true);
+        let tree = [
+            ("nginx/shop", vhost.as_str()),
+            ("nginx/proxy_params", params),
+            ("Dockerfile", copied.as_str()),
+        ];
+        assert!(sl203(&tree).is_empty());
+        // No container holds the vhost: the repository's layout is all there is.
+        let tree = [
+            ("nginx/shop", vhost.as_str()),
+            ("nginx/proxy_params", params),
+        ];
+        assert!(sl203(&tree).is_empty());
+    }
+
+    #[test]
     fn packaged_vhost_places_are_the_fixed_folders_of_their_nginx_conf() {
         use std::path::Path;
         for yes in [
