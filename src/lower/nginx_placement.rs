@@ -37,15 +37,46 @@ pub enum Top {
     Unknown,
 }
 
+/// What a container's base image is, for what its own `nginx.conf` sets and includes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+enum Base {
+    /// An image whose `nginx.conf` is not known (a company's base image may set anything).
+    #[default]
+    Other,
+    /// An official nginx image: its `nginx.conf` includes `/etc/nginx/conf.d/*.conf` inside
+    /// `http` and sets no proxy directive.
+    Official,
+    /// An image whose packaged `nginx.conf` sets no proxy directive and includes its vhost
+    /// folders (OpenResty's; Debian's, Ubuntu's and Alpine's nginx package).
+    Packaged,
+    /// Bitnami's (`bitnami/nginx`): its `/opt/bitnami/nginx/conf/nginx.conf` includes
+    /// `server_blocks/*.conf` (and, since 1.29, `context.d/http/*.conf`) inside `http` and
+    /// sets no proxy directive (temp paths, gzip, `keepalive_timeout 65` for clients, TLS
+    /// protocols, `client_max_body_size`, and a status server of its own).
+    Bitnami,
+}
+
+impl Base {
+    fn of(image: Option<&crate::model::Fact<String>>) -> Base {
+        match image.map(|b| b.value.as_str()) {
+            Some(image) if is_official(image) => Base::Official,
+            Some(image) if is_packaged(image) => Base::Packaged,
+            Some(image) if is_bitnami(image) => Base::Bitnami,
+            _ => Base::Other,
+        }
+    }
+}
+
+/// Bitnami's configuration prefix, and the folders its `nginx.conf` includes inside `http`.
+const BITNAMI_PREFIX: &str = "/opt/bitnami/nginx/conf";
+const BITNAMI_HTTP_FOLDERS: &[&str] = &["server_blocks", "context.d/http"];
+
 /// One container: an image the scan builds, or a compose service.
 #[derive(Debug, Default)]
 pub struct Unit {
-    /// Whether it runs the official image's own `nginx.conf` when no file of the scan is put
-    /// in its place (its base is an official nginx image).
-    official: bool,
-    /// Whether its base is an image whose packaged `nginx.conf` sets no proxy directive and
-    /// includes its vhost folders (OpenResty's; Debian's, Ubuntu's and Alpine's nginx package).
-    packaged: bool,
+    /// What its base image is: whose own `nginx.conf` runs when no file of the scan is put in
+    /// its place.
+    base: Base,
     /// The nginx image it runs, when its base is one tagged with nginx's version.
     pub image: Option<crate::lower::nginx::DetectedImage>,
     /// Paths in the container, each with the nginx file of the scan there (an index into the
@@ -146,7 +177,7 @@ impl Unit {
     /// something unread is at its place or the image is not one whose nginx.conf is known (a
     /// company's base image may set anything there).
     pub fn top(&self) -> Top {
-        if self.main_unknown() || !(self.official || self.packaged) {
+        if self.main_unknown() || self.base == Base::Other {
             Top::Unknown
         } else {
             Top::Default
@@ -154,14 +185,46 @@ impl Unit {
     }
 
     /// Whether a server file at `path` runs under the image's own `nginx.conf` there: the
-    /// official image's includes `conf.d/*.conf`; the other packages' (Debian's, Alpine's,
-    /// OpenResty's) their vhost folders (`conf.d/*.conf`, `sites-enabled/*`, `http.d/*.conf`).
+    /// official image's includes `conf.d/*.conf`; Bitnami's `server_blocks/*.conf`; the other
+    /// packages' (Debian's, Alpine's, OpenResty's) their vhost folders (`conf.d/*.conf`,
+    /// `sites-enabled/*`, `http.d/*.conf`).
     fn runs_stock_vhost(&self, path: &Path) -> bool {
-        if self.official {
-            is_stock_vhost(path)
-        } else {
-            is_vhost_place(path)
+        match self.base {
+            Base::Official => is_stock_vhost(path),
+            Base::Bitnami => is_bitnami_http_file(path),
+            Base::Packaged | Base::Other => is_vhost_place(path),
         }
+    }
+
+    /// Whether the image's own `nginx.conf` splices the file at `path` into the `http` block
+    /// it runs the server files of the folders under `top` in (the files beside them there).
+    fn in_http_family(&self, top: &Path, path: &Path) -> bool {
+        if self.base == Base::Bitnami {
+            // One `http` level, whichever of its folders the server file is in.
+            return is_bitnami_http_file(path);
+        }
+        let folder = path.parent();
+        folder.and_then(Path::parent) == Some(top)
+            && folder.is_some_and(|f| {
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| vhost_glob_holds(f, n))
+            })
+    }
+
+    /// Whether a place of unread content holds (or is) a folder whose files the image's own
+    /// `nginx.conf` splices into that `http` block (a named volume at `conf.d`).
+    fn holds_http_folder(&self, top: &Path, place: &Path) -> bool {
+        if self.base == Base::Bitnami {
+            return BITNAMI_HTTP_FOLDERS
+                .iter()
+                .any(|folder| Path::new(BITNAMI_PREFIX).join(folder).starts_with(place));
+        }
+        place.parent() == Some(top)
+            && matches!(
+                place.file_name().and_then(|n| n.to_str()),
+                Some("conf.d" | "http.d" | "sites-enabled")
+            )
     }
 }
 
@@ -192,16 +255,26 @@ fn is_vhost_place(path: &Path) -> bool {
 }
 
 /// Whether a packaged `nginx.conf`'s glob over `folder` includes a file named `name`:
-/// `sites-enabled/*` any, `conf.d/*.conf`, `http.d/*.conf` and Bitnami's
-/// `server_blocks/*.conf` the `.conf` ones. (Bitnami's image is neither official nor packaged:
-/// what its own nginx.conf sets is taken as unknown, so its server blocks are not judged with
-/// nginx's defaults.)
+/// `sites-enabled/*` any, `conf.d/*.conf` and `http.d/*.conf` the `.conf` ones.
 pub fn vhost_glob_holds(folder: &Path, name: &str) -> bool {
     match folder.file_name().and_then(|n| n.to_str()) {
         Some("sites-enabled") => !name.starts_with('.'),
-        Some("conf.d" | "http.d" | "server_blocks") => glob_match(b"*.conf", name.as_bytes()),
+        Some("conf.d" | "http.d") => glob_match(b"*.conf", name.as_bytes()),
         _ => false,
     }
+}
+
+/// A file Bitnami's `nginx.conf` includes inside `http`:
+/// `/opt/bitnami/nginx/conf/server_blocks/*.conf`, `/opt/bitnami/nginx/conf/context.d/http/*.conf`.
+fn is_bitnami_http_file(path: &Path) -> bool {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+    else {
+        return false;
+    };
+    BITNAMI_HTTP_FOLDERS
+        .iter()
+        .any(|f| folder == Path::new(BITNAMI_PREFIX).join(f))
+        && glob_match(b"*.conf", name.as_bytes())
 }
 
 /// The containers of the scan that hold nginx files, and where each file is in them.
@@ -289,32 +362,17 @@ impl Placements {
         let Some(unit) = self.units.get(unit) else {
             return (Vec::new(), false);
         };
-        let beside = |p: &Path| {
-            let folder = p.parent();
-            folder.and_then(Path::parent) == Some(top)
-                && folder.is_some_and(|f| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| vhost_glob_holds(f, n))
-                })
-        };
         let family = unit
             .paths
             .iter()
             .zip(&unit.files)
-            .filter(|(p, _)| beside(p))
+            .filter(|(p, _)| unit.in_http_family(top, p))
             .map(|(_, &f)| f)
             .collect();
         // A place of unread content the vhost globs take (a folder of them, or a file of a
         // name they match; not a certificate or a README beside them).
         let unknown = unit.opaque.iter().any(|o| {
-            top.starts_with(o)
-                || beside(o)
-                || o.parent() == Some(top)
-                    && matches!(
-                        o.file_name().and_then(|n| n.to_str()),
-                        Some("conf.d" | "http.d" | "sites-enabled" | "server_blocks")
-                    )
+            top.starts_with(o) || unit.in_http_family(top, o) || unit.holds_http_folder(top, o)
         });
         (family, unknown)
     }
@@ -352,6 +410,16 @@ fn is_packaged(image: &str) -> bool {
     let name = name.strip_prefix("docker.io/").unwrap_or(&name);
     let name = name.strip_prefix("library/").unwrap_or(name);
     matches!(name, "openresty/openresty" | "debian" | "ubuntu" | "alpine")
+}
+
+/// Whether an image reference names Bitnami's nginx image (any tag or digest).
+fn is_bitnami(image: &str) -> bool {
+    if image.contains('$') {
+        return false;
+    }
+    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
+    let name = name.strip_prefix("docker.io/").unwrap_or(&name);
+    matches!(name, "bitnami/nginx" | "bitnamilegacy/nginx")
 }
 
 /// Whether an image reference names an official nginx image (any tag or digest).
@@ -398,7 +466,7 @@ impl Tree {
 /// What makes a compose service's container, for includes: whether it runs an official
 /// image, the image of the scan it runs (its unit), and its mounts (host path, container path).
 type ComposeContainer = (
-    (bool, bool),
+    Base,
     Option<usize>,
     Option<(String, Option<crate::diagnostic::Location>)>,
     Vec<(Option<PathBuf>, PathBuf)>,
@@ -407,7 +475,7 @@ type ComposeContainer = (
 /// What makes two containers the same: whether official, the image and
 /// where it is written, and the files at their places.
 type UnitKey<'u> = (
-    (bool, bool),
+    Base,
     Option<(&'u str, Option<crate::diagnostic::Location>)>,
     &'u [PathBuf],
     &'u [usize],
@@ -448,8 +516,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         }
         let base = model.base_of(image);
         let mut unit = Unit {
-            official: base.is_some_and(|b| is_official(&b.value)),
-            packaged: base.is_some_and(|b| is_packaged(&b.value)),
+            base: Base::of(base),
             image: base.and_then(detected),
             ..Unit::default()
         };
@@ -497,8 +564,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             None => workload.base_image.as_deref(),
         };
         let mut unit = Unit {
-            official: base.is_some_and(|b| is_official(&b.value)),
-            packaged: base.is_some_and(|b| is_packaged(&b.value)),
+            base: Base::of(base),
             image: base.and_then(detected),
             ..Unit::default()
         };
@@ -522,7 +588,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             .collect();
         let from = workload.image.and_then(|i| image_units.get(&i)).copied();
         let image = unit.image.as_ref().map(|i| (i.image.clone(), i.location));
-        if !made.insert(((unit.official, unit.packaged), from, image, targets.clone())) {
+        if !made.insert((unit.base, from, image, targets.clone())) {
             continue;
         }
         // The image's files, but for those a bind mount covers (it hides what is there).
@@ -601,13 +667,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         .iter()
         .map(|u| {
             let image = u.image.as_ref().map(|i| (i.image.as_str(), i.location));
-            seen.insert((
-                (u.official, u.packaged),
-                image,
-                &u.paths,
-                &u.files,
-                &u.opaque,
-            ))
+            seen.insert((u.base, image, &u.paths, &u.files, &u.opaque))
         })
         .collect();
     drop(seen);
@@ -826,7 +886,7 @@ fn build_context(image: &Image, context: &Path, tree: &Tree) -> PathBuf {
 /// variables substituted, to the same path under `/etc/nginx/conf.d` without `.template`:
 /// the file is at that path too.
 fn add_templates(unit: &mut Unit) {
-    if !unit.official {
+    if unit.base != Base::Official {
         return;
     }
     let rendered: Vec<(PathBuf, usize)> = unit
@@ -1254,17 +1314,74 @@ mod tests {
     }
 
     #[test]
-    fn bitnami_server_blocks_run_under_an_unknown_nginx_conf() {
-        // Bitnami's nginx.conf includes server_blocks/*.conf inside `http`; what it sets
-        // there is not known: no finding with nginx's defaults.
+    fn bitnami_server_blocks_run_under_its_known_nginx_conf() {
+        // Bitnami's nginx.conf includes server_blocks/*.conf inside `http` and sets no proxy
+        // directive: nginx's defaults, so a block with no retry anywhere is found.
+        let compose = |image: &str, mounts: &str| {
+            format!("services:\n  proxy:\n    image: {image}\n    volumes:\n{mounts}")
+        };
+        let blocks = compose(
+            "bitnami/nginx:1.27",
+            "      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n",
+        );
         let tree = [
             ("server_blocks/shop.conf", VHOST),
+            ("compose.yaml", blocks.as_str()),
+        ];
+        assert_eq!(sl203(&tree), ["server_blocks/shop.conf"]);
+        // A proxy-settings file beside it in server_blocks/ is at the same `http` level.
+        let tree = [
             (
-                "compose.yaml",
-                "services:\n  proxy:\n    image: bitnami/nginx:1.27\n    volumes:\n      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n",
+                "server_blocks/00-proxy.conf",
+                "proxy_next_upstream error timeout http_502 http_503;\n",
             ),
+            ("server_blocks/shop.conf", VHOST),
+            ("compose.yaml", blocks.as_str()),
         ];
         assert!(sl203(&tree).is_empty());
+        // So is one in context.d/http/ (included there since 1.29).
+        let context = compose(
+            "docker.io/bitnami/nginx:1.29",
+            "      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n      - ./http:/opt/bitnami/nginx/conf/context.d/http:ro\n",
+        );
+        let tree = [
+            (
+                "http/proxy.conf",
+                "proxy_next_upstream error timeout http_502 http_503;\n",
+            ),
+            ("server_blocks/shop.conf", VHOST),
+            ("compose.yaml", context.as_str()),
+        ];
+        assert!(sl203(&tree).is_empty());
+        // A named volume there: unknown.
+        let volume = compose(
+            "bitnami/nginx:1.27",
+            "      - ./server_blocks/shop.conf:/opt/bitnami/nginx/conf/server_blocks/shop.conf:ro\n      - extra:/opt/bitnami/nginx/conf/context.d\n",
+        );
+        let tree = [
+            ("server_blocks/shop.conf", VHOST),
+            ("compose.yaml", volume.as_str()),
+        ];
+        assert!(sl203(&tree).is_empty());
+        // Its own nginx.conf mounted in place: that one is read.
+        let main = compose(
+            "bitnami/nginx:1.27",
+            "      - ./nginx.conf:/opt/bitnami/nginx/conf/nginx.conf:ro\n      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n",
+        );
+        let retries = RETRIES.replace(
+            "/etc/nginx/conf.d/*.conf",
+            "/opt/bitnami/nginx/conf/server_blocks/*.conf",
+        );
+        let tree = [
+            ("nginx.conf", retries.as_str()),
+            ("server_blocks/shop.conf", VHOST),
+            ("compose.yaml", main.as_str()),
+        ];
+        assert!(sl203(&tree).is_empty());
+        // Not a vhost place of Debian's nginx.conf.
+        assert!(!super::is_vhost_place(std::path::Path::new(
+            "/etc/nginx/server_blocks/shop.conf"
+        )));
     }
 
     #[test]
