@@ -35,9 +35,11 @@ const JUDGED: &[&str] = &[
 /// `proxy_set_header`, or a parameter of an upstream `server` after its address
 /// (`max_fails=${MAX_FAILS}`). `None` when every `$` is in a word whose value the rules do not
 /// judge (`server_name ${NGINX_HOST}`, `listen ${NGINX_PORT}`, `server ${API_HOST}:8000`, a
-/// `proxy_pass` to a host and port, or with nginx's own variable, resolved per request). A pass
-/// whose host is an environment reference alone (`proxy_pass http://${UPSTREAM};`) may render
-/// to an upstream block's name: unknown.
+/// pass address). A pass whose host is an environment reference alone (`proxy_pass
+/// http://${API_HOST};`) may render to an upstream block's name: the rules take it as they take
+/// a pass with a variable (its target is not known, so that location is not judged; the
+/// upstreams it may reach count as reached), and the rest of the template is judged: one such
+/// pass does not change what another location's literal pass and upstream are.
 pub fn unknown_setting(config: &Config) -> Option<(Span, String)> {
     let mut stack: Vec<&[Directive]> = vec![&config.directives];
     let mut first: Option<(Span, String)> = None;
@@ -65,42 +67,12 @@ fn unknown_in(directive: &Directive) -> Option<Span> {
         name if JUDGED.contains(&name) => &directive.args,
         "proxy_set_header" | "grpc_set_header" => directive.args.get(..1).unwrap_or(&[]),
         "server" if directive.block.is_none() => directive.args.get(1..).unwrap_or(&[]),
-        "proxy_pass" | "grpc_pass" | "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" => {
-            return directive
-                .args
-                .first()
-                .filter(|arg| names_upstream_from_env(&arg.value))
-                .map(|arg| arg.raw);
-        }
         _ => &[],
     };
     judged
         .iter()
         .find(|arg| arg.value.contains('$'))
         .map(|arg| arg.raw)
-}
-
-/// Whether the host of a pass address is one environment reference and nothing else
-/// (`http://${UPSTREAM}`, `$BACKEND`): envsubst renders it to a name, which may be an upstream
-/// block's (nginx takes a host without a port that names an upstream as that upstream), so
-/// which servers it passes to is unknown. A name in capitals is taken as the environment's (the
-/// entrypoint substitutes only the variables that are defined); nginx's own variables are
-/// lower-case by convention (`$backend` set per request) and resolved per request anyway. A host
-/// with a port (`http://${HOST}:8000`) names no upstream block.
-fn names_upstream_from_env(address: &str) -> bool {
-    let rest = address.split_once("://").map_or(address, |(_, rest)| rest);
-    let host = rest.split('/').next().unwrap_or(rest);
-    let name = host
-        .strip_prefix("${")
-        .and_then(|h| h.strip_suffix('}'))
-        .or_else(|| host.strip_prefix('$'));
-    name.is_some_and(|name| {
-        !name.is_empty()
-            && name.bytes().any(|b| b.is_ascii_uppercase())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-    })
 }
 
 #[cfg(test)]
@@ -150,16 +122,6 @@ mod tests {
                 "include",
                 "/etc/nginx/${SNIPPET}.conf",
             ),
-            (
-                "upstream shop {\n  server a:80;\n  server b:80;\n}\nserver {\n  location / { proxy_pass http://${UPSTREAM}; }\n}\n",
-                "proxy_pass",
-                "http://${UPSTREAM}",
-            ),
-            (
-                "server {\n  location / { grpc_pass grpc://$GRPC_UPSTREAM/; }\n}\n",
-                "grpc_pass",
-                "grpc://$GRPC_UPSTREAM/",
-            ),
         ] {
             let config = parse(text).expect("parses");
             let (span, found) = unknown_setting(&config).expect(text);
@@ -172,7 +134,7 @@ mod tests {
     /// not judge, leave the template judged.
     #[test]
     fn other_references_are_judged() {
-        let text = "upstream api {\n  server ${API_HOST}:8000;\n  server api-2:8000;\n}\nserver {\n  listen ${NGINX_PORT};\n  proxy_set_header Host $host;\n  proxy_set_header Connection $connection_upgrade;\n  location / { proxy_pass http://api; }\n  location /b/ { proxy_pass http://${BACKEND}:8000; }\n  location /c/ { proxy_pass http://$backend; }\n  location /d/ { proxy_pass $scheme://${API_HOST}:${API_PORT}/d/; }\n}\n";
+        let text = "upstream api {\n  server ${API_HOST}:8000;\n  server api-2:8000;\n}\nserver {\n  listen ${NGINX_PORT};\n  proxy_set_header Host $host;\n  proxy_set_header Connection $connection_upgrade;\n  location / { proxy_pass http://api; }\n  location /b/ { proxy_pass http://${BACKEND}:8000; }\n  location /c/ { proxy_pass http://$backend; }\n  location /d/ { proxy_pass $scheme://${API_HOST}:${API_PORT}/d/; }\n  location /e/ { proxy_pass http://${API_HOST}; }\n  location /f/ { proxy_pass ${API_URL}; }\n  location /g/ { grpc_pass grpc://$GRPC_UPSTREAM/; }\n}\n";
         let config = parse(text).expect("parses");
         assert_eq!(unknown_setting(&config), None);
     }
