@@ -47,8 +47,12 @@ enum Base {
     /// `http` and sets no proxy directive.
     Official,
     /// An image whose packaged `nginx.conf` sets no proxy directive and includes its vhost
-    /// folders (OpenResty's; Debian's, Ubuntu's and Alpine's nginx package).
+    /// folders (OpenResty's; Alpine's nginx package).
     Packaged,
+    /// Debian's or Ubuntu's nginx package: as [`Base::Packaged`], and the package enables its
+    /// default site with the link `/etc/nginx/sites-enabled/default` →
+    /// `/etc/nginx/sites-available/default`, so a file put at `sites-available/default` runs.
+    Debian,
     /// Bitnami's (`bitnami/nginx`): its `/opt/bitnami/nginx/conf/nginx.conf` includes
     /// `server_blocks/*.conf` (and, since 1.29, `context.d/http/*.conf`) inside `http` and
     /// sets no proxy directive (temp paths, gzip, `keepalive_timeout 65` for clients, TLS
@@ -60,6 +64,7 @@ impl Base {
     fn of(image: Option<&crate::model::Fact<String>>) -> Base {
         match image.map(|b| b.value.as_str()) {
             Some(image) if is_official(image) => Base::Official,
+            Some(image) if is_debian(image) => Base::Debian,
             Some(image) if is_packaged(image) => Base::Packaged,
             Some(image) if is_bitnami(image) => Base::Bitnami,
             _ => Base::Other,
@@ -121,8 +126,14 @@ impl Unit {
         if harmless {
             return;
         }
-        if self.opaque.len() < MAX_OPAQUE && !self.opaque.contains(&path) {
+        if self.opaque.contains(&path) {
+            return;
+        }
+        // Past the cap, `/` stands for the rest: unread content may be anywhere.
+        if self.opaque.len() + 1 < MAX_OPAQUE {
             self.opaque.push(path);
+        } else if self.opaque.len() < MAX_OPAQUE {
+            self.opaque.push(PathBuf::from("/"));
         }
     }
 
@@ -192,6 +203,7 @@ impl Unit {
         match self.base {
             Base::Official => is_stock_vhost(path),
             Base::Bitnami => is_bitnami_http_file(path),
+            Base::Debian => is_vhost_place(path) || is_default_site(path),
             Base::Packaged | Base::Other => is_vhost_place(path),
         }
     }
@@ -205,11 +217,11 @@ impl Unit {
         }
         let folder = path.parent();
         folder.and_then(Path::parent) == Some(top)
-            && folder.is_some_and(|f| {
+            && (folder.is_some_and(|f| {
                 path.file_name()
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| vhost_glob_holds(f, n))
-            })
+            }) || (self.base == Base::Debian && is_default_site(path)))
     }
 
     /// Whether a place of unread content holds (or is) a folder whose files the image's own
@@ -252,6 +264,22 @@ fn is_vhost_place(path: &Path) -> bool {
             .any(|prefix| above == Path::new(prefix))
     });
     in_prefix && vhost_glob_holds(folder, name)
+}
+
+/// Debian's and Ubuntu's default site, `sites-available/default` right under a configuration
+/// prefix: the package's postinst links it from `sites-enabled/default`, so what is put there
+/// runs as an enabled site (unless a `RUN` removes the link, which is not followed).
+fn is_default_site(path: &Path) -> bool {
+    let Some(folder) = path.parent() else {
+        return false;
+    };
+    path.file_name().and_then(|n| n.to_str()) == Some("default")
+        && folder.file_name().and_then(|n| n.to_str()) == Some("sites-available")
+        && folder.parent().is_some_and(|above| {
+            crate::formats::nginx::CONVENTIONAL_PREFIXES
+                .iter()
+                .any(|prefix| above == Path::new(prefix))
+        })
 }
 
 /// Whether a packaged `nginx.conf`'s glob over `folder` includes a file named `name`:
@@ -402,6 +430,18 @@ fn is_stock_vhost(path: &Path) -> bool {
 /// Whether an image reference names an image whose own `nginx.conf` (from its nginx package)
 /// sets no proxy directive and includes its vhost folders: OpenResty's, or a distribution's
 /// base image nginx is installed on.
+/// Whether an image reference names Debian or Ubuntu, whose nginx package enables its default
+/// site by a link from `sites-enabled/`.
+fn is_debian(image: &str) -> bool {
+    if image.contains('$') {
+        return false;
+    }
+    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
+    let name = name.strip_prefix("docker.io/").unwrap_or(&name);
+    let name = name.strip_prefix("library/").unwrap_or(name);
+    matches!(name, "debian" | "ubuntu")
+}
+
 fn is_packaged(image: &str) -> bool {
     if image.contains('$') {
         return false;
@@ -906,6 +946,22 @@ fn add_templates(unit: &mut Unit) {
 
 #[cfg(test)]
 mod tests {
+    /// Past [`super::MAX_OPAQUE`] places of unread content, `/` stands for the rest (a 65th
+    /// place, the proxy settings mounted from a file not named like nginx configuration, was
+    /// dropped).
+    #[test]
+    fn unread_places_past_the_cap_end_in_the_root() {
+        use std::path::PathBuf;
+        let mut unit = super::Unit::default();
+        for i in 0..70 {
+            unit.put_opaque(PathBuf::from(format!("/etc/nginx/x/{i}.txt")));
+        }
+        assert_eq!(unit.opaque.len(), super::MAX_OPAQUE);
+        assert_eq!(unit.opaque.last(), Some(&PathBuf::from("/")));
+        assert!(unit.main_unknown());
+        assert!(unit.opaque_matches("/etc/nginx/conf.d/*.conf"));
+    }
+
     /// An `http` block that retries on 502/503, and one that leaves nginx's default.
     const RETRIES: &str = "events {}\nhttp {\n    proxy_next_upstream error timeout http_502 http_503;\n    include /etc/nginx/conf.d/*.conf;\n}\n";
     const DEFAULTS: &str =
