@@ -328,14 +328,12 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
         // volume, or a host path that cannot be named, puts there what is not known (`""`).
         if let Some(target) = target {
             let target = crate::link::globs::clean(target.trim());
-            if crate::formats::nginx::include::under_conventional_prefix(&target)
-                && mounts.nginx.len() < MAX_NGINX_MOUNTS
-            {
+            if crate::formats::nginx::include::under_conventional_prefix(&target) {
                 let host = match &host {
                     Some(Some(host)) if !host.starts_with(['~', '$']) => host.clone(),
                     _ => String::new(),
                 };
-                mounts.nginx.push((host, target));
+                push_nginx_mount(&mut mounts.nginx, host, target);
             }
         }
         // A host path bound into a system folder (the time zone, the Docker socket, logs)
@@ -379,10 +377,8 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
             continue;
         };
         let target = crate::link::globs::clean(target.trim());
-        if crate::formats::nginx::include::under_conventional_prefix(&target)
-            && mounts.nginx.len() < MAX_NGINX_MOUNTS
-        {
-            mounts.nginx.push((String::new(), target));
+        if crate::formats::nginx::include::under_conventional_prefix(&target) {
+            push_nginx_mount(&mut mounts.nginx, String::new(), target);
         }
     }
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
@@ -408,8 +404,29 @@ fn volume_parts(volume: &Node) -> (Option<&str>, Option<&str>) {
     }
 }
 
-/// How many nginx bind mounts of one service are kept (a realistic one has a few).
-const MAX_NGINX_MOUNTS: usize = 64;
+/// How many nginx bind mounts of one service are kept (a realistic one has a few, a site per
+/// customer a few hundred); past them, one mount of unknown content at `/` stands for the rest.
+const MAX_NGINX_MOUNTS: usize = 4096;
+
+/// Keeps a mount under nginx's folders (`host` empty: content the scan does not read), but a
+/// certificate, key or password file, which sets nothing nginx's rules read. Past
+/// [`MAX_NGINX_MOUNTS`], one unknown mount at `/` stands for the rest: a later mount (the proxy
+/// settings after per-site certificates) is never dropped silently.
+fn push_nginx_mount(mounts: &mut Vec<(String, String)>, host: String, target: String) {
+    let name = target.rsplit('/').next().unwrap_or("");
+    let secret = name == ".htpasswd"
+        || [".crt", ".key", ".pem", ".der", ".p12", ".pfx", ".csr"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    if secret {
+        return;
+    }
+    if mounts.len() + 1 < MAX_NGINX_MOUNTS {
+        mounts.push((host, target));
+    } else if mounts.len() < MAX_NGINX_MOUNTS {
+        mounts.push((String::new(), "/".to_string()));
+    }
+}
 
 /// Whether a path in a container is in a folder of the system's (`/etc`, `/dev`, `/proc`,
 /// `/sys`, `/run`, `/var/run`, `/var/log`, `/tmp`), which is no server's working directory.
@@ -918,6 +935,35 @@ mod tests {
         );
         // Kept for linking: whether `dev` is the final stage is told by the Dockerfile.
         assert_eq!(kept("    build: {context: ., target: dev}\n"), (true, true));
+    }
+
+    #[test]
+    fn nginx_mounts_skip_secrets_and_end_in_an_unknown_root_past_the_cap() {
+        let mounts = |volumes: &str| {
+            let text = format!("services:\n  web:\n    image: nginx\n    volumes:\n{volumes}");
+            services(&text)[0].processes[0]
+                .mounts
+                .as_deref()
+                .map(|m| m.nginx.clone())
+                .unwrap_or_default()
+        };
+        let certs: String = (0..100)
+            .map(|i| format!("      - ./certs/s{i}.crt:/etc/nginx/certs/s{i}.crt:ro\n"))
+            .collect();
+        let vhost = "      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n";
+        assert_eq!(
+            mounts(&format!("{certs}{vhost}")),
+            [(
+                "./nginx/default.conf".to_string(),
+                "/etc/nginx/conf.d/default.conf".to_string()
+            )]
+        );
+        let many: String = (0..MAX_NGINX_MOUNTS + 10)
+            .map(|i| format!("      - ./n/{i}.conf:/etc/nginx/conf.d/{i}.conf\n"))
+            .collect();
+        let kept = mounts(&many);
+        assert_eq!(kept.len(), MAX_NGINX_MOUNTS);
+        assert_eq!(kept.last(), Some(&(String::new(), "/".to_string())));
     }
 
     #[test]

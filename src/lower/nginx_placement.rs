@@ -462,13 +462,12 @@ fn is_bitnami(image: &str) -> bool {
     matches!(name, "bitnami/nginx" | "bitnamilegacy/nginx")
 }
 
-/// Whether an image reference names an official nginx image (any tag or digest).
+/// Whether an image reference names an official nginx image (any tag or digest, also one a
+/// build argument fills in: `nginx:${NGINX_VERSION}` is the official image, of a version not
+/// known).
 fn is_official(image: &str) -> bool {
-    if image.contains('$') {
-        return false;
-    }
     let (name, _) = crate::lower::nginx::image_name_and_tag(image);
-    crate::lower::nginx::OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
+    !name.contains('$') && crate::lower::nginx::OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
 }
 
 /// The nginx files of the scan by path, for finding what a COPY source or a mount names.
