@@ -4728,6 +4728,7 @@ mod tests {
                 final_stage: None,
                 base_args: None,
                 built_base: None,
+                nginx_package: None,
             };
             let mut lookup = CopyLookup::default();
             let mut is_dir = HashMap::new();
@@ -4779,6 +4780,7 @@ mod tests {
             final_stage: None,
             base_args: None,
             built_base: None,
+            nginx_package: None,
         };
         let found = |left: usize, path: &str| {
             let mut lookup = CopyLookup::default();
@@ -4822,6 +4824,7 @@ mod tests {
             final_stage: None,
             base_args: None,
             built_base: None,
+            nginx_package: None,
         };
         let target = "/app/config/sidekiq.yml";
         let mut lookup = CopyLookup::default();

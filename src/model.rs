@@ -1233,6 +1233,23 @@ pub struct Image {
     /// sets it); its `value` keeps a `$` when they disagree or take a value from the
     /// environment.
     pub built_base: Option<Box<Fact<String>>>,
+    /// The distribution's nginx package a `RUN` of the final stage (or a stage it is built
+    /// from) installs (`apt-get install -y nginx`, `apk add nginx`), when one does and no
+    /// other nginx repository is named: its own `nginx.conf` is then that package's.
+    pub nginx_package: Option<NginxPackage>,
+}
+
+/// A distribution's nginx package, installed by a `RUN` (see [`Image::nginx_package`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NginxPackage {
+    /// Debian's or Ubuntu's (`apt-get install nginx`, `nginx-full`, `nginx-light`,
+    /// `nginx-extras`, `nginx-core`): its `nginx.conf` includes `conf.d/*.conf` and
+    /// `sites-enabled/*` inside `http`, sets no proxy directive, and the package links
+    /// `sites-enabled/default` to `sites-available/default`.
+    Debian,
+    /// Alpine's (`apk add nginx`): its `nginx.conf` includes `http.d/*.conf` inside `http` and
+    /// sets no proxy directive.
+    Alpine,
 }
 
 /// A base image reference that names build arguments, and the global ARGs it may use.

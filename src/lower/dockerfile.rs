@@ -10,7 +10,8 @@ use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
     BaseArgs, Command, CommandSource, CommandWord, CopyDestination, EnvVar, Fact, Form, Image,
-    ImageCopy, Platform, Process, ProcessRole, ShellEnv, ShellFamily, Signal, Workload,
+    ImageCopy, NginxPackage, Platform, Process, ProcessRole, ShellEnv, ShellFamily, Signal,
+    Workload,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -36,6 +37,10 @@ struct Effective<'a> {
     /// Bytes of shared working directories still to be made (see [`MAX_SHARED_WORKDIR_BYTES`]).
     workdir_budget: usize,
     healthcheck: bool,
+    /// The nginx package a RUN installed (see [`Image::nginx_package`]).
+    nginx_package: Option<NginxPackage>,
+    /// A RUN named nginx.org's repository (whose packages lay nginx out otherwise).
+    other_nginx_repository: bool,
 }
 
 /// Linux's `PATH_MAX`, the terminating NUL counted: no longer path can be created or entered,
@@ -176,6 +181,7 @@ pub fn lower(
                     }
                 }
                 "RUN" => {
+                    note_nginx_package(instruction, &mut state);
                     // What a RUN writes under nginx's folders (`printf … >
                     // /etc/nginx/conf.d/proxy.conf`, `sed -i … nginx.conf`, `ln -s` into
                     // `sites-enabled/`) is not read, like a COPY from another stage.
@@ -315,6 +321,9 @@ pub fn lower(
             })
         }),
         built_base: None,
+        nginx_package: state
+            .nginx_package
+            .filter(|_| !state.other_nginx_repository),
     });
     fragment
 }
@@ -988,6 +997,124 @@ fn may_write_unknown_files(instruction: &Instruction) -> bool {
         }
         _ => false,
     }
+}
+
+/// Notes on `state` the nginx package a RUN installs ([`nginx_package_installed`]), and whether
+/// it names nginx.org's repository (`nginx.org/packages/…`): nginx.org's packages, for Debian
+/// and Alpine alike, ship the official image's `nginx.conf` and `conf.d/default.conf`, not the
+/// distribution's layout, so with one named the package's `nginx.conf` is not known.
+fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>) {
+    let text = instruction.args.as_str();
+    let named_repository =
+        |t: &str| t.contains("nginx.org/packages") || t.contains("nginx.org/keys");
+    if named_repository(text)
+        || instruction
+            .heredocs
+            .iter()
+            .any(|h| named_repository(h.body.as_str()))
+    {
+        state.other_nginx_repository = true;
+    }
+    if let Some(package) = nginx_package_installed(instruction) {
+        state.nginx_package = Some(package);
+    }
+}
+
+/// The distribution's nginx package a RUN installs: Debian's or Ubuntu's with
+/// `apt-get`/`apt`/`aptitude` `install` … `nginx` (or `nginx-full`, `nginx-light`,
+/// `nginx-extras`, `nginx-core`; a version `=…` or release `/…` may follow the name), Alpine's
+/// with `apk add` … `nginx` (`=…`, `~…`, `@tag` may follow). The shell form only, parsed;
+/// wrappers (`sudo`, `env`) are looked through. `None` when none is (or the RUN does not parse).
+fn nginx_package_installed(instruction: &Instruction) -> Option<NginxPackage> {
+    let text = instruction.args.as_str();
+    if text.trim_start().starts_with('[') || !text.contains("nginx") {
+        return None;
+    }
+    let parsed = crate::shell::parse(text).ok()?;
+    let mut found = None;
+    for command in crate::shell::all_simple_commands(&parsed) {
+        let argv = command.argv();
+        let start = crate::shell::commands::unwrap_wrappers(&argv).rest;
+        let Some(rest) = argv.get(start..) else {
+            continue;
+        };
+        if let Some(package) = package_install_of(rest) {
+            found = Some(package);
+        }
+    }
+    found
+}
+
+/// [`nginx_package_installed`] for one command's words (the program first).
+fn package_install_of(argv: &[&str]) -> Option<NginxPackage> {
+    let (program, args) = argv.split_first()?;
+    let program = crate::shell::commands::program_name(program);
+    // Options that take the next word as their value (unless written `--opt=value`).
+    let (family, subcommand, with_value): (NginxPackage, &str, &[&str]) = match program {
+        "apt-get" | "apt" | "aptitude" => (
+            NginxPackage::Debian,
+            "install",
+            &[
+                "-o",
+                "-c",
+                "-t",
+                "-a",
+                "--option",
+                "--config-file",
+                "--target-release",
+                "--default-release",
+                "--host-architecture",
+            ],
+        ),
+        "apk" => (
+            NginxPackage::Alpine,
+            "add",
+            &[
+                "-t",
+                "--virtual",
+                "-X",
+                "--repository",
+                "-p",
+                "--root",
+                "--arch",
+                "--cache-dir",
+                "--keys-dir",
+                "--repositories-file",
+            ],
+        ),
+        _ => return None,
+    };
+    let mut operands: Vec<&str> = Vec::new();
+    let mut skip_next = false;
+    for arg in args {
+        if skip_next {
+            skip_next = false;
+        } else if *arg == "--" {
+            continue;
+        } else if arg.starts_with('-') {
+            skip_next = with_value.contains(arg);
+        } else {
+            operands.push(arg);
+        }
+    }
+    let (first, packages) = operands.split_first()?;
+    if *first != subcommand {
+        return None;
+    }
+    let installs = packages.iter().any(|package| {
+        let name = match family {
+            NginxPackage::Debian => package.split(['=', '/']).next(),
+            NginxPackage::Alpine => package.split(['=', '~', '@', '<', '>']).next(),
+        };
+        match family {
+            NginxPackage::Debian => matches!(
+                name,
+                Some("nginx" | "nginx-full" | "nginx-light" | "nginx-extras" | "nginx-core")
+            ),
+            NginxPackage::Alpine => name == Some("nginx"),
+        }
+    });
+    installs.then_some(family)
 }
 
 /// Programs whose arguments a RUN does not write to (a path under nginx's folders given to
@@ -2107,6 +2234,68 @@ mod tests {
             .images
             .pop()
             .expect("an image")
+    }
+
+    /// A RUN of the final stage's chain that installs the distribution's nginx package is
+    /// recorded: apt-get/apt/aptitude `install` of nginx (or its flavours) → Debian's, `apk
+    /// add nginx` → Alpine's; parsed, not searched for, and not when nginx.org's repository is
+    /// named (its packages ship the official layout).
+    #[test]
+    fn nginx_package_installs_are_recognised() {
+        let package = |text: &str| image_of(text).nginx_package;
+        let debian = Some(NginxPackage::Debian);
+        let alpine = Some(NginxPackage::Alpine);
+        assert_eq!(
+            package(
+                "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y \
+                 --no-install-recommends nginx && rm -rf /var/lib/apt/lists/*\n"
+            ),
+            debian
+        );
+        for line in [
+            "RUN DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold install -y nginx-full",
+            "RUN apt install -y nginx-light curl",
+            "RUN aptitude install -y nginx-extras",
+            "RUN sudo apt-get install -y nginx=1.22.1-9",
+            "RUN apt-get -t bookworm-backports install -y nginx-core",
+            "RUN set -eux; apt-get update; apt-get install -y nginx/bookworm",
+        ] {
+            assert_eq!(package(&format!("FROM node:20-bookworm-slim\n{line}\n")), debian, "{line}");
+        }
+        assert_eq!(
+            package("FROM python:3.12-alpine\nRUN apk add --no-cache nginx\n"),
+            alpine
+        );
+        assert_eq!(
+            package("FROM python:3.12-alpine\nRUN apk add --no-cache nginx=1.26.2-r0 curl\n"),
+            alpine
+        );
+        // An earlier stage the final one is built FROM counts; another stage does not.
+        assert_eq!(
+            package("FROM php:8.3-fpm AS base\nRUN apt-get install -y nginx\nFROM base\nCMD x\n"),
+            debian
+        );
+        assert_eq!(
+            package("FROM debian AS b\nRUN apt-get install -y nginx\nFROM python:3.12-slim\n"),
+            None
+        );
+        for text in [
+            // Not an install, or not nginx's package.
+            "FROM python:3.12-slim\nRUN apt-get remove -y nginx\n",
+            "FROM python:3.12-slim\nRUN apt-get install -y libnginx-mod-http-echo\n",
+            "FROM python:3.12-slim\nRUN apt-get install -y nginx-common-doc\n",
+            "FROM python:3.12-slim\nRUN echo apt-get install nginx\n",
+            "FROM python:3.12-slim\nRUN [\"apt-get\", \"install\", \"-y\", \"nginx\"]\n",
+            // `-t nginx` names the virtual package, not what is installed.
+            "FROM python:3.12-alpine\nRUN apk add -t nginx curl\n",
+            "FROM python:3.12-alpine\nRUN apk del nginx\n",
+            // nginx.org's repository: the official layout, not the distribution's.
+            "FROM debian:12-slim\nRUN curl -fsSL https://nginx.org/keys/nginx_signing.key | gpg --dearmor -o /k.gpg\n\
+             RUN apt-get update && apt-get install -y nginx\n",
+            "FROM alpine:3.20\nRUN apk add -X https://nginx.org/packages/mainline/alpine/v3.20/main nginx\n",
+        ] {
+            assert_eq!(package(text), None, "{text}");
+        }
     }
 
     /// A FROM that names build arguments is rebuilt from the args a build sets; a value only
