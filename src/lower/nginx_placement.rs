@@ -61,9 +61,20 @@ enum Base {
 }
 
 impl Base {
-    fn of(image: Option<&crate::model::Fact<String>>) -> Base {
+    /// What the base image `image` is, with the distribution's nginx package `package` a RUN
+    /// of the image installs: an official nginx or Bitnami's image stays that (its nginx runs
+    /// its own `nginx.conf`); any other with the package has the package's `nginx.conf`
+    /// (`python:3.12-slim` + `apt-get install nginx` is Debian's nginx as `debian:12` is).
+    fn of(
+        image: Option<&crate::model::Fact<String>>,
+        package: Option<crate::model::NginxPackage>,
+    ) -> Base {
+        use crate::model::NginxPackage;
         match image.map(|b| b.value.as_str()) {
             Some(image) if is_official(image) => Base::Official,
+            Some(image) if is_bitnami(image) => Base::Bitnami,
+            _ if package == Some(NginxPackage::Debian) => Base::Debian,
+            _ if package == Some(NginxPackage::Alpine) => Base::Packaged,
             Some(image) if is_debian(image) => Base::Debian,
             Some(image) if is_packaged(image) => Base::Packaged,
             Some(image) if is_bitnami(image) => Base::Bitnami,
@@ -555,7 +566,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         }
         let base = model.base_of(image);
         let mut unit = Unit {
-            base: Base::of(base),
+            base: Base::of(base, image.nginx_package),
             image: base.and_then(detected),
             ..Unit::default()
         };
@@ -598,12 +609,13 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             continue;
         }
         // A service that builds runs its Dockerfile's image (`image:` then names the tag).
-        let base = match workload.image.and_then(|i| model.images.get(i)) {
+        let built = workload.image.and_then(|i| model.images.get(i));
+        let base = match built {
             Some(image) => model.base_of(image),
             None => workload.base_image.as_deref(),
         };
         let mut unit = Unit {
-            base: Base::of(base),
+            base: Base::of(base, built.and_then(|image| image.nginx_package)),
             image: base.and_then(detected),
             ..Unit::default()
         };
@@ -1300,6 +1312,77 @@ mod tests {
             ("nginx/proxy_params", params),
         ];
         assert!(sl203(&tree).is_empty());
+    }
+
+    /// A language image (or any other) whose RUN installs the distribution's nginx package
+    /// runs that package's nginx.conf, as `debian`/`alpine` do. Without the package the
+    /// image's nginx.conf is not known.
+    #[test]
+    fn an_installed_nginx_package_makes_its_layout_known() {
+        let dockerfile = |from: &str, install: &str, to: &str| {
+            format!("FROM {from}\nRUN {install}\nCOPY nginx/shop /etc/nginx/{to}\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n")
+        };
+        let apt = "apt-get update && apt-get install -y --no-install-recommends nginx";
+        for (from, install, to) in [
+            ("python:3.12-slim", apt, "sites-enabled/shop"),
+            ("node:20-bookworm-slim", apt, "conf.d/shop.conf"),
+            (
+                "php:8.3-fpm",
+                "apt-get install -y nginx-light",
+                "sites-available/default",
+            ),
+            (
+                "python:3.12-alpine",
+                "apk add --no-cache nginx",
+                "http.d/default.conf",
+            ),
+            ("registry.acme.io/base:3", apt, "sites-enabled/shop"),
+        ] {
+            let file = dockerfile(from, install, to);
+            let tree = [("nginx/shop", VHOST), ("Dockerfile", file.as_str())];
+            assert_eq!(sl203(&tree), ["nginx/shop"], "{from} {install} {to}");
+        }
+        for (from, install, to) in [
+            // No package: the image's nginx.conf is not known.
+            ("python:3.12-slim", "pip install flask", "sites-enabled/shop"),
+            // nginx.org's repository: its package's layout is not the distribution's.
+            (
+                "python:3.12-slim",
+                "curl -fsSL https://nginx.org/keys/nginx_signing.key | gpg --dearmor -o /usr/share/keyrings/nginx.gpg && apt-get install -y nginx",
+                "sites-enabled/shop",
+            ),
+        ] {
+            let file = dockerfile(from, install, to);
+            let tree = [("nginx/shop", VHOST), ("Dockerfile", file.as_str())];
+            assert!(sl203(&tree).is_empty(), "{from} {install} {to}");
+        }
+        // The package's default site replaced, retries set in conf.d: both run at the same
+        // http level, so the vhost retries (it was judged with nginx's defaults: false SL203).
+        let retries = "proxy_next_upstream error timeout http_502 http_503;\n";
+        for (from, install) in [
+            ("python:3.12-slim", apt),
+            ("php:8.3-fpm", "apt-get install -y nginx-full"),
+        ] {
+            let file = format!(
+                "FROM {from}\nRUN {install}\nCOPY nginx/proxy.conf /etc/nginx/conf.d/proxy.conf\nCOPY nginx/shop /etc/nginx/sites-available/default\n"
+            );
+            let tree = [
+                ("nginx/shop", VHOST),
+                ("nginx/proxy.conf", retries),
+                ("Dockerfile", file.as_str()),
+            ];
+            assert!(sl203(&tree).is_empty(), "{from}");
+        }
+        // A compose service that builds the image with the package, the vhost bound.
+        let compose = "services:\n  proxy:\n    build: .\n    volumes:\n      - ./nginx/shop:/etc/nginx/sites-enabled/shop:ro\n";
+        let file =
+            format!("FROM python:3.12-slim\nRUN {apt}\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n");
+        let tree = [
+            ("nginx/shop", VHOST),
+            ("compose.yaml", compose),
+            ("Dockerfile", file.as_str()),
+        ];
+        assert_eq!(sl203(&tree), ["nginx/shop"]);
     }
 
     #[test]
