@@ -450,7 +450,8 @@ fn is_debian(image: &str) -> bool {
     let (name, _) = crate::lower::nginx::image_name_and_tag(image);
     let name = name.strip_prefix("docker.io/").unwrap_or(&name);
     let name = name.strip_prefix("library/").unwrap_or(name);
-    matches!(name, "debian" | "ubuntu")
+    // Canonical's `ubuntu/nginx` runs Ubuntu's nginx package.
+    matches!(name, "debian" | "ubuntu" | "ubuntu/nginx")
 }
 
 fn is_packaged(image: &str) -> bool {
@@ -460,7 +461,10 @@ fn is_packaged(image: &str) -> bool {
     let (name, _) = crate::lower::nginx::image_name_and_tag(image);
     let name = name.strip_prefix("docker.io/").unwrap_or(&name);
     let name = name.strip_prefix("library/").unwrap_or(name);
-    matches!(name, "openresty/openresty" | "debian" | "ubuntu" | "alpine")
+    matches!(
+        name,
+        "openresty/openresty" | "debian" | "ubuntu" | "ubuntu/nginx" | "alpine"
+    )
 }
 
 /// Whether an image reference names Bitnami's nginx image (any tag or digest).
@@ -1315,8 +1319,8 @@ mod tests {
     }
 
     /// A language image (or any other) whose RUN installs the distribution's nginx package
-    /// runs that package's nginx.conf, as `debian`/`alpine` do. Without the package the
-    /// image's nginx.conf is not known.
+    /// runs that package's nginx.conf, as `debian`/`alpine` do; Canonical's `ubuntu/nginx` runs
+    /// Ubuntu's. Without the package the image's nginx.conf is not known.
     #[test]
     fn an_installed_nginx_package_makes_its_layout_known() {
         let dockerfile = |from: &str, install: &str, to: &str| {
@@ -1337,6 +1341,7 @@ mod tests {
                 "http.d/default.conf",
             ),
             ("registry.acme.io/base:3", apt, "sites-enabled/shop"),
+            ("ubuntu/nginx:1.24-24.04_beta", "true", "sites-enabled/shop"),
         ] {
             let file = dockerfile(from, install, to);
             let tree = [("nginx/shop", VHOST), ("Dockerfile", file.as_str())];
@@ -1362,6 +1367,7 @@ mod tests {
         for (from, install) in [
             ("python:3.12-slim", apt),
             ("php:8.3-fpm", "apt-get install -y nginx-full"),
+            ("ubuntu/nginx:1.24-24.04_beta", "true"),
         ] {
             let file = format!(
                 "FROM {from}\nRUN {install}\nCOPY nginx/proxy.conf /etc/nginx/conf.d/proxy.conf\nCOPY nginx/shop /etc/nginx/sites-available/default\n"
@@ -1373,6 +1379,10 @@ mod tests {
             ];
             assert!(sl203(&tree).is_empty(), "{from}");
         }
+        // Canonical's image, the vhost bound by compose.
+        let compose = "services:\n  proxy:\n    image: ubuntu/nginx:1.24-24.04_beta\n    volumes:\n      - ./nginx/shop:/etc/nginx/sites-enabled/shop:ro\n";
+        let tree = [("nginx/shop", VHOST), ("compose.yaml", compose)];
+        assert_eq!(sl203(&tree), ["nginx/shop"]);
         // A compose service that builds the image with the package, the vhost bound.
         let compose = "services:\n  proxy:\n    build: .\n    volumes:\n      - ./nginx/shop:/etc/nginx/sites-enabled/shop:ro\n";
         let file =
