@@ -1263,6 +1263,57 @@ fn is_vhost_glob(pattern: &str) -> bool {
     name.contains(['*', '?', '[']) && in_vhost_folder(pattern)
 }
 
+/// Whether an include pattern is a packaged nginx.conf's glob over its folder of module loads:
+/// `modules-enabled/*.conf` (Debian, Ubuntu), `modules/*.conf` (Alpine's `/etc/nginx/modules`,
+/// RHEL's `/usr/share/nginx/modules`).
+fn is_module_glob(pattern: &str) -> bool {
+    let path = Path::new(pattern);
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    let name = path.file_name().and_then(|n| n.to_str());
+    matches!(folder, Some("modules-enabled" | "modules")) && name == Some("*.conf")
+}
+
+/// Whether the file (or pattern) at `path` is in a vhost folder where a packaged nginx.conf's
+/// glob takes it (`conf.d/x.conf`, `http.d/x.conf`, `sites-enabled/x`, Bitnami's
+/// `server_blocks/x.conf`).
+fn taken_by_vhost_glob(path: &str) -> bool {
+    let path = Path::new(path);
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+    else {
+        return false;
+    };
+    match folder.file_name().and_then(|n| n.to_str()) {
+        Some("sites-enabled") => !name.starts_with('.'),
+        Some("conf.d" | "http.d" | "server_blocks") => {
+            name.ends_with(".conf") || name.contains(['*', '?', '['])
+        }
+        Some("http") => {
+            folder.parent().and_then(|p| p.file_name()) == Some(std::ffi::OsStr::new("context.d"))
+                && (name.ends_with(".conf") || name.contains(['*', '?', '[']))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a (lowercase) file name has one of `words` as a word of its own: the name split at
+/// what is not a letter or digit, a part that is the word, its plural, or `logging`,
+/// `certificate(s)`.
+fn has_harmless_word(name: &str, words: &[&str]) -> bool {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .any(|part| {
+            words.iter().any(|w| {
+                part == *w
+                    || part.strip_suffix('s') == Some(w)
+                    || (*w == "log" && part == "logging")
+                    || (*w == "cert" && part.starts_with("certificate"))
+            })
+        })
+}
+
 /// What an include that matches no file of the scan most likely holds.
 pub(crate) fn classify_unresolved(pattern: &str) -> IncludeKind {
     let path = Path::new(pattern);
@@ -1296,10 +1347,22 @@ pub(crate) fn classify_unresolved(pattern: &str) -> IncludeKind {
         "log",
         "dhparam",
     ];
-    if HARMLESS_NAMES.contains(&name.as_str())
-        || name.ends_with(".types")
-        || HARMLESS_WORDS.iter().any(|w| name.contains(w))
-    {
+    if HARMLESS_NAMES.contains(&name.as_str()) || name.ends_with(".types") {
+        return IncludeKind::Harmless;
+    }
+    // Debian's and Ubuntu's `include /etc/nginx/modules-enabled/*.conf;`, Alpine's
+    // `/etc/nginx/modules/*.conf`, RHEL's `/usr/share/nginx/modules/*.conf`: the packages'
+    // nginx.conf include them at the main level, and the files there hold `load_module`
+    // lines only (a main-level directive: nothing of an `http` level).
+    if is_module_glob(pattern) {
+        return IncludeKind::Harmless;
+    }
+    // A file a vhost glob takes (`conf.d/*.conf`, `sites-enabled/*`) is spliced into the
+    // `http` level whatever its name says (`conf.d/10-proxy-tls.conf` may set the proxy
+    // settings): not harmless by a word of its name. Elsewhere a word of the name
+    // (`ssl.conf`, `options-ssl-nginx.conf`, `access-log.conf`) says what a snippet holds,
+    // as a whole word (`upstream-catalog.conf` is no log snippet).
+    if !taken_by_vhost_glob(pattern) && has_harmless_word(&name, HARMLESS_WORDS) {
         return IncludeKind::Harmless;
     }
     // `include conf.d/*.conf;`: a glob over a vhost folder brings in server blocks.
@@ -3782,6 +3845,54 @@ mod tests {
             path: path.to_string(),
             config: parse(text).unwrap(),
         }
+    }
+
+    #[test]
+    fn module_globs_of_the_packages_are_harmless() {
+        use super::{classify_unresolved, IncludeKind};
+        for pattern in [
+            "/etc/nginx/modules-enabled/*.conf",
+            "/etc/nginx/modules/*.conf",
+            "/usr/share/nginx/modules/*.conf",
+            "modules-enabled/*.conf",
+        ] {
+            assert!(
+                matches!(classify_unresolved(pattern), IncludeKind::Harmless),
+                "{pattern}"
+            );
+        }
+        // A named file there may be anything; a folder of another name is not one of module
+        // loads.
+        assert!(matches!(
+            classify_unresolved("/etc/nginx/modules-enabled/proxy.conf"),
+            IncludeKind::Unknown
+        ));
+        assert!(matches!(
+            classify_unresolved("/etc/nginx/extra/*.conf"),
+            IncludeKind::Unknown
+        ));
+    }
+
+    #[test]
+    fn name_words_count_whole_and_never_where_a_vhost_glob_takes_the_file() {
+        use super::{classify_unresolved, IncludeKind};
+        let harmless = |p: &str| matches!(classify_unresolved(p), IncludeKind::Harmless);
+        // Where a vhost glob takes it, a word of the name says nothing.
+        assert!(!harmless("/etc/nginx/conf.d/10-proxy-tls.conf"));
+        assert!(!harmless("/etc/nginx/conf.d/ssl.conf"));
+        assert!(!harmless("/etc/nginx/sites-enabled/log"));
+        assert!(!harmless("/opt/bitnami/nginx/conf/server_blocks/gzip.conf"));
+        assert!(!harmless("/opt/bitnami/nginx/conf/context.d/http/tls.conf"));
+        // Well-known names and files the glob does not take still are.
+        assert!(harmless("/etc/nginx/conf.d/mime.types"));
+        assert!(harmless("/etc/nginx/conf.d/fastcgi_params"));
+        assert!(harmless("/etc/nginx/conf.d/ssl.inc"));
+        // Elsewhere, whole words only.
+        assert!(harmless("/etc/nginx/snippets/ssl-params.conf"));
+        assert!(harmless("/etc/letsencrypt/options-ssl-nginx.conf"));
+        assert!(harmless("/etc/nginx/snippets/access_logs.conf"));
+        assert!(!harmless("/etc/nginx/snippets/upstream-catalog.conf"));
+        assert!(!harmless("/etc/nginx/snippets/mimetypes-proxy.conf"));
     }
 
     #[test]
