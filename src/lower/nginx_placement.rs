@@ -86,6 +86,8 @@ impl Base {
 /// Bitnami's configuration prefix, and the folders its `nginx.conf` includes inside `http`.
 const BITNAMI_PREFIX: &str = "/opt/bitnami/nginx/conf";
 const BITNAMI_HTTP_FOLDERS: &[&str] = &["server_blocks", "context.d/http"];
+/// The folder Bitnami's `nginx.conf` includes inside `http` since 1.29 only.
+const BITNAMI_CONTEXT_HTTP: &str = "context.d/http";
 
 /// One container: an image the scan builds, or a compose service.
 #[derive(Debug, Default)]
@@ -213,7 +215,7 @@ impl Unit {
     fn runs_stock_vhost(&self, path: &Path) -> bool {
         match self.base {
             Base::Official => is_stock_vhost(path),
-            Base::Bitnami => is_bitnami_http_file(path),
+            Base::Bitnami => is_bitnami_http_file(path, self.bitnami_context_http() == Some(true)),
             Base::Debian => is_vhost_place(path) || is_default_site(path),
             Base::Packaged | Base::Other => is_vhost_place(path),
         }
@@ -224,7 +226,7 @@ impl Unit {
     fn in_http_family(&self, top: &Path, path: &Path) -> bool {
         if self.base == Base::Bitnami {
             // One `http` level, whichever of its folders the server file is in.
-            return is_bitnami_http_file(path);
+            return is_bitnami_http_file(path, self.bitnami_context_http() == Some(true));
         }
         let folder = path.parent();
         folder.and_then(Path::parent) == Some(top)
@@ -235,13 +237,40 @@ impl Unit {
             }) || (self.base == Base::Debian && is_default_site(path)))
     }
 
+    /// Whether Bitnami's `nginx.conf` of the image's tag includes `context.d/http/*.conf`
+    /// inside `http`: `Some(true)` for a tag of 1.29 or later, `Some(false)` for an older one,
+    /// `None` when the tag does not say (`latest`, none, a digest, `bitnamilegacy/nginx`).
+    fn bitnami_context_http(&self) -> Option<bool> {
+        use crate::lower::nginx::ImageVersion;
+        let (major, minor) = match self.image.as_ref()?.version {
+            ImageVersion::Exact(v) => (v.major, v.minor),
+            ImageVersion::Line { major, minor } => (major, minor),
+            ImageVersion::Current => return None,
+        };
+        Some((major, minor) >= (1, 29))
+    }
+
+    /// Whether a file of the scan is in Bitnami's `context.d/http/` while the image's tag does
+    /// not say whether its `nginx.conf` includes that folder: what the file sets may or may
+    /// not be at the `http` level.
+    fn bitnami_context_unknown(&self) -> bool {
+        self.base == Base::Bitnami
+            && self.bitnami_context_http().is_none()
+            && self.paths.iter().any(|p| is_bitnami_context_file(p))
+    }
+
     /// Whether a place of unread content holds (or is) a folder whose files the image's own
     /// `nginx.conf` splices into that `http` block (a named volume at `conf.d`).
     fn holds_http_folder(&self, top: &Path, place: &Path) -> bool {
         if self.base == Base::Bitnami {
+            // `context.d/http` counts unless the tag is known older than 1.29 (an unknown tag
+            // may include it).
+            let context = self.bitnami_context_http() != Some(false);
             return BITNAMI_HTTP_FOLDERS
                 .iter()
-                .any(|folder| Path::new(BITNAMI_PREFIX).join(folder).starts_with(place));
+                .filter(|folder| context || **folder != BITNAMI_CONTEXT_HTTP)
+                .any(|folder| Path::new(BITNAMI_PREFIX).join(folder).starts_with(place))
+                || (context && is_bitnami_context_file(place));
         }
         place.parent() == Some(top)
             && matches!(
@@ -305,14 +334,26 @@ pub fn vhost_glob_holds(folder: &Path, name: &str) -> bool {
 
 /// A file Bitnami's `nginx.conf` includes inside `http`:
 /// `/opt/bitnami/nginx/conf/server_blocks/*.conf`, `/opt/bitnami/nginx/conf/context.d/http/*.conf`.
-fn is_bitnami_http_file(path: &Path) -> bool {
+/// `context.d/http/*.conf` counts only when `with_context` (the image's tag is 1.29 or later).
+fn is_bitnami_http_file(path: &Path, with_context: bool) -> bool {
     let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
     else {
         return false;
     };
     BITNAMI_HTTP_FOLDERS
         .iter()
+        .filter(|f| with_context || **f != BITNAMI_CONTEXT_HTTP)
         .any(|f| folder == Path::new(BITNAMI_PREFIX).join(f))
+        && glob_match(b"*.conf", name.as_bytes())
+}
+
+/// A file at `/opt/bitnami/nginx/conf/context.d/http/*.conf` (included since 1.29 only).
+fn is_bitnami_context_file(path: &Path) -> bool {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+    else {
+        return false;
+    };
+    folder == Path::new(BITNAMI_PREFIX).join(BITNAMI_CONTEXT_HTTP)
         && glob_match(b"*.conf", name.as_bytes())
 }
 
@@ -412,7 +453,7 @@ impl Placements {
         // name they match; not a certificate or a README beside them).
         let unknown = unit.opaque.iter().any(|o| {
             top.starts_with(o) || unit.in_http_family(top, o) || unit.holds_http_folder(top, o)
-        });
+        }) || unit.bitnami_context_unknown();
         (family, unknown)
     }
 
@@ -1501,9 +1542,9 @@ mod tests {
             ("compose.yaml", context.as_str()),
         ];
         assert!(sl203(&tree).is_empty());
-        // A named volume there: unknown.
+        // A named volume there (a tag whose nginx.conf includes context.d/http): unknown.
         let volume = compose(
-            "bitnami/nginx:1.27",
+            "bitnami/nginx:1.29",
             "      - ./server_blocks/shop.conf:/opt/bitnami/nginx/conf/server_blocks/shop.conf:ro\n      - extra:/opt/bitnami/nginx/conf/context.d\n",
         );
         let tree = [
@@ -1530,6 +1571,49 @@ mod tests {
         assert!(!super::is_vhost_place(std::path::Path::new(
             "/etc/nginx/server_blocks/shop.conf"
         )));
+    }
+
+    fn compose(image: &str, mounts: &str) -> String {
+        format!("services:\n  proxy:\n    image: {image}\n    volumes:\n{mounts}")
+    }
+
+    #[test]
+    fn bitnami_context_http_counts_only_for_tags_that_include_it() {
+        // Bitnami's nginx.conf includes context.d/http/*.conf since 1.29: before, the proxy
+        // settings put there are read by nothing (the finding is true); for a tag that does
+        // not say which, the level is unknown.
+        let tree = |image: &str| {
+            let compose = compose(
+                image,
+                "      - ./server_blocks:/opt/bitnami/nginx/conf/server_blocks:ro\n      - ./http:/opt/bitnami/nginx/conf/context.d/http:ro\n",
+            );
+            let tree = [
+                (
+                    "http/proxy.conf",
+                    "proxy_next_upstream error timeout http_502 http_503;\n",
+                ),
+                ("server_blocks/shop.conf", VHOST),
+                ("compose.yaml", compose.as_str()),
+            ];
+            sl203(&tree)
+        };
+        assert!(tree("bitnami/nginx:1.29.1").is_empty());
+        assert!(tree("bitnami/nginx:1.30").is_empty());
+        assert_eq!(tree("bitnami/nginx:1.27").len(), 1);
+        assert_eq!(tree("bitnami/nginx:1.28.0-debian-12-r3").len(), 1);
+        assert!(tree("bitnami/nginx:latest").is_empty());
+        assert!(tree("bitnami/nginx").is_empty());
+        assert!(tree("bitnamilegacy/nginx:1.29").is_empty());
+        // A named volume at context.d under 1.27: its nginx.conf reads nothing there.
+        let volume = compose(
+            "bitnami/nginx:1.27",
+            "      - ./server_blocks/shop.conf:/opt/bitnami/nginx/conf/server_blocks/shop.conf:ro\n      - extra:/opt/bitnami/nginx/conf/context.d\n",
+        );
+        let tree = [
+            ("server_blocks/shop.conf", VHOST),
+            ("compose.yaml", volume.as_str()),
+        ];
+        assert_eq!(sl203(&tree).len(), 1);
     }
 
     #[test]
