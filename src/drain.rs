@@ -27,6 +27,7 @@ pub fn env_read_by_rules(name: &str) -> bool {
         name,
         "GUNICORN_CMD_ARGS" | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
     ) || is_init_mode_switch(name)
+        || name.starts_with("NGINX_ENVSUBST_")
         || DRAIN_ENV_VARS.contains(&name)
 }
 

@@ -103,6 +103,9 @@ pub struct Unit {
     pub files: Vec<usize>,
     /// A path → its index in `paths`.
     index: HashMap<PathBuf, usize>,
+    /// The official image's entrypoint settings for its templates, from the environment the
+    /// container runs with (`NGINX_ENVSUBST_TEMPLATE_DIR`, `_SUFFIX`, `_OUTPUT_DIR`).
+    envsubst: Envsubst,
     /// Where it holds what the scan does not read (a named volume, a `configs:` entry, a file
     /// of the repository that is not nginx configuration by its name, a `COPY --from`), file
     /// or folder; `/` when such a place is not known.
@@ -565,6 +568,7 @@ type ComposeContainer = (
     Option<usize>,
     Option<(String, Option<crate::diagnostic::Location>)>,
     Vec<(Option<PathBuf>, PathBuf)>,
+    Envsubst,
 );
 
 /// What makes two containers the same: whether official, the image and
@@ -613,6 +617,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         let mut unit = Unit {
             base: Base::of(base, image.nginx_package),
             image: base.and_then(detected),
+            envsubst: Envsubst::of(&[workload_env(model, image.workload)]),
             ..Unit::default()
         };
         copy_into(&mut unit, image, &tree, &mut budget, &mut work);
@@ -659,9 +664,18 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             Some(image) => model.base_of(image),
             None => workload.base_image.as_deref(),
         };
+        let built_env = workload
+            .image
+            .and_then(|i| model.images.get(i))
+            .map_or(&[][..], |image| workload_env(model, image.workload));
+        let own_env = workload
+            .processes
+            .first()
+            .map_or(&[][..], |p| p.env.as_slice());
         let mut unit = Unit {
             base: Base::of(base, built.and_then(|image| image.nginx_package)),
             image: base.and_then(detected),
+            envsubst: Envsubst::of(&[own_env, built_env]),
             ..Unit::default()
         };
         let folder = Path::new(files.path(workload.location.file))
@@ -684,7 +698,13 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             .collect();
         let from = workload.image.and_then(|i| image_units.get(&i)).copied();
         let image = unit.image.as_ref().map(|i| (i.image.clone(), i.location));
-        if !made.insert((unit.base, from, image, targets.clone())) {
+        if !made.insert((
+            unit.base,
+            from,
+            image,
+            targets.clone(),
+            unit.envsubst.clone(),
+        )) {
             continue;
         }
         // The image's files, but for those a bind mount covers (it hides what is there).
@@ -978,23 +998,101 @@ fn build_context(image: &Image, context: &Path, tree: &Tree) -> PathBuf {
     context.to_path_buf()
 }
 
-/// The official image's entrypoint writes each `/etc/nginx/templates/**/*.template`, its
-/// variables substituted, to the same path under `/etc/nginx/conf.d` without `.template`:
-/// the file is at that path too.
+/// A variable of a container's environment: not set, set to a value that is not known (an
+/// expansion), or set to a value.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
+enum Setting {
+    #[default]
+    Unset,
+    Unknown,
+    Value(String),
+}
+
+/// The official image's `20-envsubst-on-templates.sh` settings: it renders each
+/// `${NGINX_ENVSUBST_TEMPLATE_DIR:-/etc/nginx/templates}/**/*${NGINX_ENVSUBST_TEMPLATE_SUFFIX:-.template}`
+/// to the same relative path under `${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}` without
+/// the suffix (Docker Hub nginx, "Using environment variables in nginx configuration").
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
+struct Envsubst {
+    template_dir: Setting,
+    suffix: Setting,
+    output_dir: Setting,
+}
+
+impl Envsubst {
+    /// From the environments a container runs with, the first winning over the later ones (a
+    /// compose service's `environment`, then its image's `ENV`); in each, the last of a name.
+    fn of(envs: &[&[crate::model::EnvVar]]) -> Envsubst {
+        let get = |name: &str| {
+            envs.iter()
+                .find_map(|env| env.iter().rev().find(|v| v.name == name))
+                .map_or(Setting::Unset, |v| match v.value.as_deref() {
+                    Some(value) if !value.contains('$') => Setting::Value(value.to_string()),
+                    _ => Setting::Unknown,
+                })
+        };
+        Envsubst {
+            template_dir: get("NGINX_ENVSUBST_TEMPLATE_DIR"),
+            suffix: get("NGINX_ENVSUBST_TEMPLATE_SUFFIX"),
+            output_dir: get("NGINX_ENVSUBST_OUTPUT_DIR"),
+        }
+    }
+}
+
+/// The environment of the processes of a workload (its first process's: the container's).
+fn workload_env(model: &Model, workload: usize) -> &[crate::model::EnvVar] {
+    model
+        .workloads
+        .get(workload)
+        .and_then(|w| w.processes.first())
+        .map_or(&[], |p| p.env.as_slice())
+}
+
+/// The official image's entrypoint writes each template of its template folder, its
+/// variables substituted, to the same relative path under its output folder without the
+/// suffix (by default `/etc/nginx/templates/**/*.template` to `/etc/nginx/conf.d`): the file
+/// is at that path too. When the environment sets the folders to values that are not known,
+/// the files named with the suffix are put in the output folder (or `conf.d`), which is taken
+/// as holding what the scan does not read: the `http` level they render into is unknown.
 fn add_templates(unit: &mut Unit) {
     if unit.base != Base::Official {
         return;
     }
+    let suffix = match &unit.envsubst.suffix {
+        Setting::Unset => ".template".to_string(),
+        Setting::Value(v) if !v.is_empty() => v.clone(),
+        // An unknown suffix: which files are templates is not known (none is judged as one).
+        _ => return,
+    };
+    let dir = match &unit.envsubst.template_dir {
+        Setting::Unset => Some(PathBuf::from(STOCK_TEMPLATES)),
+        Setting::Value(v) if v.starts_with('/') => Some(PathBuf::from(v.trim_end_matches('/'))),
+        _ => None,
+    };
+    let output = match &unit.envsubst.output_dir {
+        Setting::Unset => Some(PathBuf::from(STOCK_VHOSTS)),
+        Setting::Value(v) if v.starts_with('/') => Some(PathBuf::from(v.trim_end_matches('/'))),
+        _ => None,
+    };
+    let known = dir.is_some() && output.is_some();
+    let output = output.unwrap_or_else(|| PathBuf::from(STOCK_VHOSTS));
     let rendered: Vec<(PathBuf, usize)> = unit
         .paths
         .iter()
         .zip(&unit.files)
         .filter_map(|(path, &file)| {
-            let rest = path.strip_prefix(STOCK_TEMPLATES).ok()?;
-            let name = rest.to_str()?.strip_suffix(".template")?;
-            (!name.is_empty()).then(|| (Path::new(STOCK_VHOSTS).join(name), file))
+            let rest = match &dir {
+                Some(dir) => path.strip_prefix(dir).ok()?,
+                // The folder is not known: any file named with the suffix may be one.
+                None => Path::new(path.file_name()?),
+            };
+            let name = rest.to_str()?.strip_suffix(suffix.as_str())?;
+            (!name.is_empty() && !name.ends_with('/')).then(|| (output.join(name), file))
         })
         .collect();
+    if !known && !rendered.is_empty() {
+        unit.put_opaque(output.clone());
+    }
     for (path, file) in rendered {
         unit.put(path, file);
     }
@@ -1614,6 +1712,52 @@ mod tests {
             ("compose.yaml", volume.as_str()),
         ];
         assert_eq!(sl203(&tree).len(), 1);
+    }
+
+    #[test]
+    fn templates_render_from_the_folder_the_environment_names() {
+        // The official image's entrypoint reads NGINX_ENVSUBST_TEMPLATE_DIR (default
+        // /etc/nginx/templates) and writes to NGINX_ENVSUBST_OUTPUT_DIR (default conf.d): the
+        // vhost template and the proxy-settings template share one http level.
+        let settings = "proxy_next_upstream error timeout http_502 http_503;\n";
+        let service = |env: &str, target: &str| {
+            format!(
+                "services:\n  proxy:\n    image: nginx:1.27-alpine\n    environment:\n{env}    volumes:\n      - ./templates:{target}:ro\n"
+            )
+        };
+        let run = |compose: &str, with_settings: bool| {
+            let mut tree = vec![
+                ("templates/default.conf.template", VHOST),
+                ("compose.yaml", compose),
+            ];
+            if with_settings {
+                tree.push(("templates/00-proxy.conf.template", settings));
+            }
+            sl203(&tree)
+        };
+        let custom = service(
+            "      NGINX_ENVSUBST_TEMPLATE_DIR: /etc/nginx/tpl/\n",
+            "/etc/nginx/tpl",
+        );
+        assert!(run(&custom, true).is_empty());
+        assert_eq!(run(&custom, false).len(), 1);
+        // The folder from a variable compose takes from the shell: not known, so the level
+        // the templates render into is unknown.
+        let unknown = service(
+            "      NGINX_ENVSUBST_TEMPLATE_DIR: ${TPL_DIR}\n",
+            "/etc/nginx/tpl",
+        );
+        assert!(run(&unknown, false).is_empty());
+        // The image's ENV sets it; the service mounts the templates there.
+        let tree = [
+            ("templates/default.conf.template", VHOST),
+            ("templates/00-proxy.conf.template", settings),
+            (
+                "Dockerfile",
+                "FROM nginx:1.27\nENV NGINX_ENVSUBST_TEMPLATE_DIR=/etc/nginx/tpl\nCOPY templates/ /etc/nginx/tpl/\n",
+            ),
+        ];
+        assert!(sl203(&tree).is_empty());
     }
 
     #[test]
