@@ -1785,13 +1785,15 @@ mod tests {
             "docker.io/library/nginx:stable",
             "nginxinc/nginx-unprivileged:1.27",
             "nginx@sha256:0123",
+            // A tag a build argument fills in: the official image, of a version not known.
+            "nginx:${NGINX_VERSION}",
         ] {
             assert!(super::is_official(image), "{image}");
         }
         for image in [
             "bitnami/nginx:1.27",
             "openresty/openresty:alpine",
-            "nginx:${NGINX_VERSION}",
+            "${REGISTRY}/nginx:1.27",
             "localhost:5000/nginx",
         ] {
             assert!(!super::is_official(image), "{image}");
