@@ -91,6 +91,12 @@ pub fn lower(
     let global_args = dockerfile.global_args();
     let mut invalid_signal: Option<ParseFailure> = None;
     let mut scope = Scope::default();
+    // An ENV, ARG or WORKDIR names nginx (`ENV CONF_DIR=/etc/nginx/conf.d`): a RUN's relative
+    // write under a directory the scan does not know (`cd $CONF_DIR`) may be there.
+    let dirs_name_nginx = dockerfile.instructions.iter().any(|i| {
+        matches!(i.keyword.as_str(), "ENV" | "ARG" | "WORKDIR")
+            && (i.args.as_str().contains("nginx") || i.args.as_str().contains("openresty"))
+    });
     for &stage_index in &chain {
         let Some(stage) = stages.get(stage_index) else {
             continue;
@@ -188,7 +194,8 @@ pub fn lower(
                     // Past [`MAX_OTHER_COPIES`] one unknown place stands for the rest, as for a
                     // COPY --from: a later write (`printf … > conf.d/proxy.conf` after per-site
                     // certificates) is never dropped silently.
-                    for place in nginx_run_writes(instruction, workdir.as_deref()) {
+                    for place in nginx_run_writes(instruction, workdir.as_deref(), dirs_name_nginx)
+                    {
                         if state.other_copies.contains(&place) {
                             continue;
                         }
@@ -1168,9 +1175,12 @@ const NOT_WRITING: &[&str] = &[
 /// not parse but names one of the folders may write anything there: the folder.
 ///
 /// [`CONVENTIONAL_PREFIXES`]: crate::formats::nginx::CONVENTIONAL_PREFIXES
-fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Option<String>> {
+fn nginx_run_writes(
+    instruction: &Instruction,
+    workdir: Option<&str>,
+    dirs_name_nginx: bool,
+) -> Vec<Option<String>> {
     use crate::formats::nginx::CONVENTIONAL_PREFIXES;
-    use crate::shell::RedirectOp;
     let text = instruction.args.as_str();
     if text.trim_start().starts_with('[') {
         // The exec form runs no shell; its words are still paths a program may write.
@@ -1187,85 +1197,222 @@ fn nginx_run_writes(instruction: &Instruction, workdir: Option<&str>) -> Vec<Opt
         .any(|s| s.contains("nginx") || s.contains("openresty"));
     // Past [`MAX_OTHER_COPIES`] places, one unknown place (`None`, last) stands for the rest.
     let mut out: Vec<Option<String>> = Vec::new();
-    let add = |path: String, out: &mut Vec<Option<String>>| {
-        if out.last().is_some_and(Option::is_none)
-            || run_write_is_harmless(&path)
-            || out.iter().flatten().any(|p| *p == path)
-        {
-            return;
-        }
-        if out.len() + 1 < MAX_OTHER_COPIES {
-            out.push(Some(path));
-        } else {
-            out.push(None);
-        }
+    let names = NginxNamed {
+        run: mentions_nginx,
+        dirs: mentions_nginx || dirs_name_nginx,
     };
     for script in scripts {
-        let Ok(parsed) = crate::shell::parse(script) else {
+        run_script_writes(script, workdir, names, 0, &mut out);
+    }
+    out
+}
+
+/// Whether a RUN names nginx (`run`), and whether it or an ENV, ARG or WORKDIR does (`dirs`: a
+/// relative write under an unknown directory may then be under nginx's folders).
+#[derive(Clone, Copy)]
+struct NginxNamed {
+    run: bool,
+    dirs: bool,
+}
+
+/// How deep `sh -c '…'` scripts inside a RUN are read (`sh -c "su app -c '…'"` is two).
+const MAX_SHELL_C_DEPTH: usize = 3;
+
+/// A place a RUN may write under nginx's folders, once; past [`MAX_OTHER_COPIES`] (or after an
+/// unknown place, which stands for any) nothing more is kept.
+fn add_run_write(place: Option<String>, out: &mut Vec<Option<String>>) {
+    if out.last().is_some_and(Option::is_none) {
+        return;
+    }
+    let Some(path) = place else {
+        out.push(None);
+        return;
+    };
+    if run_write_is_harmless(&path) || out.iter().flatten().any(|p| *p == path) {
+        return;
+    }
+    if out.len() + 1 < MAX_OTHER_COPIES {
+        out.push(Some(path));
+    } else {
+        out.push(None);
+    }
+}
+
+/// The writes of one shell script of a RUN (see [`nginx_run_writes`]), starting in `workdir`;
+/// the `-c` script of `sh`, `bash`, `su` (after `env`, `gosu`, …) is read as a script in turn,
+/// up to [`MAX_SHELL_C_DEPTH`] deep (deeper: what it names under nginx's folders counts).
+fn run_script_writes(
+    script: &str,
+    workdir: Option<&str>,
+    names: NginxNamed,
+    depth: usize,
+    out: &mut Vec<Option<String>>,
+) {
+    use crate::formats::nginx::CONVENTIONAL_PREFIXES;
+    use crate::shell::RedirectOp;
+    let parsed = match crate::shell::parse(script) {
+        Ok(parsed) if depth <= MAX_SHELL_C_DEPTH => parsed,
+        _ => {
             for prefix in CONVENTIONAL_PREFIXES {
                 if script.contains(prefix) {
-                    add((*prefix).to_string(), &mut out);
+                    add_run_write(Some((*prefix).to_string()), out);
                 }
             }
-            continue;
-        };
-        let mut cwd: Option<String> = workdir.map(str::to_string);
-        for command in crate::shell::all_simple_commands(&parsed) {
-            let argv = command.argv();
-            let name = argv
-                .first()
-                .map_or("", |w| crate::shell::commands::program_name(w));
-            // `echo "daemon off;" >> /etc/nginx/nginx.conf`: known text appended that sets
-            // nothing the rules read (`>` would replace what is there: still unknown).
-            let literal_main_text = writes_main_level_text(name, &command.words);
-            let mut targets: Vec<&str> = command
-                .redirections
-                .iter()
-                .filter(|r| !(literal_main_text && matches!(r.op, RedirectOp::Append)))
-                .filter(|r| {
-                    matches!(
-                        r.op,
-                        RedirectOp::Write
-                            | RedirectOp::Append
-                            | RedirectOp::Clobber
-                            | RedirectOp::ReadWrite
-                            | RedirectOp::WriteBoth
-                            | RedirectOp::AppendBoth
-                    )
-                })
-                .map(|r| r.target.value.as_str())
-                .collect();
-            if name == "cd" {
-                // Joined in place as WORKDIR is ([`change_dir`]): the cost of each `cd` is its
-                // argument's, and past PATH_MAX (no `cd` gets there) the directory is unknown;
-                // re-joining the whole path at each `cd a` made a chain of them quadratic.
-                cwd = match argv.get(1) {
-                    Some(to) if !to.contains('$') && !to.starts_with(['~', '-']) => {
-                        change_dir(cwd.take(), to)
-                    }
-                    _ => None,
-                };
-            } else if matches!(name, "cp" | "mv" | "install" | "ln") {
-                // Only the destination is written; the sources are read (`mv` removes them).
-                targets.extend(run_copy_destination(
-                    name,
-                    argv.get(1..).unwrap_or_default(),
-                ));
-            } else if name == "sed" {
-                targets.extend(sed_in_place_files(
-                    command.words.get(1..).unwrap_or_default(),
-                ));
-            } else if name == "find" && find_only_reads_or_removes(&argv) {
-                // `find conf.d -name '*.bak' -delete`, `-exec rm {} +`: nothing is written.
-            } else if !NOT_WRITING.contains(&name) {
-                targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
+            return;
+        }
+    };
+    // A redirection on a compound command (`{ echo a; echo b; } > conf.d/proxy.conf`, `done >
+    // f`): the parser keeps none; the text after the closing word is read instead. A relative
+    // target is taken from an unknown directory (a `cd` inside may have moved it).
+    for target in compound_redirect_targets(script) {
+        for place in nginx_places_of(&target, None, names) {
+            add_run_write(place, out);
+        }
+    }
+    let mut cwd: Option<String> = workdir.map(str::to_string);
+    for command in crate::shell::all_simple_commands(&parsed) {
+        let argv = command.argv();
+        let name = argv
+            .first()
+            .map_or("", |w| crate::shell::commands::program_name(w));
+        // `echo "daemon off;" >> /etc/nginx/nginx.conf`: known text appended that sets
+        // nothing the rules read (`>` would replace what is there: still unknown).
+        let literal_main_text = writes_main_level_text(name, &command.words);
+        let mut targets: Vec<&str> = command
+            .redirections
+            .iter()
+            .filter(|r| !(literal_main_text && matches!(r.op, RedirectOp::Append)))
+            .filter(|r| {
+                matches!(
+                    r.op,
+                    RedirectOp::Write
+                        | RedirectOp::Append
+                        | RedirectOp::Clobber
+                        | RedirectOp::ReadWrite
+                        | RedirectOp::WriteBoth
+                        | RedirectOp::AppendBoth
+                )
+            })
+            .map(|r| r.target.value.as_str())
+            .collect();
+        if let Some(shell_c) = crate::shell::commands::shell_c(&argv) {
+            // `sh -c 'printf … > /etc/nginx/conf.d/proxy.conf'`, `su app -c '…'`: the
+            // command string is a script run in the same directory.
+            if let Some(payload) = argv.get(shell_c.payload_index) {
+                run_script_writes(payload, cwd.as_deref(), names, depth + 1, out);
             }
-            for target in targets {
-                for place in nginx_places_of(target, cwd.as_deref(), mentions_nginx) {
-                    add(place, &mut out);
+        } else if name == "cd" {
+            // Joined in place as WORKDIR is ([`change_dir`]): the cost of each `cd` is its
+            // argument's, and past PATH_MAX (no `cd` gets there) the directory is unknown;
+            // re-joining the whole path at each `cd a` made a chain of them quadratic.
+            cwd = match argv.get(1) {
+                Some(to) if !to.contains('$') && !to.starts_with(['~', '-']) => {
+                    change_dir(cwd.take(), to)
                 }
+                _ => None,
+            };
+        } else if matches!(name, "cp" | "mv" | "install" | "ln") {
+            // Only the destination is written; the sources are read (`mv` removes them).
+            targets.extend(run_copy_destination(
+                name,
+                argv.get(1..).unwrap_or_default(),
+            ));
+        } else if name == "sed" {
+            targets.extend(sed_in_place_files(
+                command.words.get(1..).unwrap_or_default(),
+            ));
+        } else if name == "find" && find_only_reads_or_removes(&argv) {
+            // `find conf.d -name '*.bak' -delete`, `-exec rm {} +`: nothing is written.
+        } else if !NOT_WRITING.contains(&name) {
+            targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
+        }
+        for target in targets {
+            for place in nginx_places_of(target, cwd.as_deref(), names) {
+                add_run_write(place, out);
             }
         }
+    }
+}
+
+/// The targets of redirections written right after a compound command closes (`} > f`,
+/// `) >> f`, `done > f`, `fi 2> f`, `esac > f`, also `&>`, `>|`), read from the text: the shell
+/// parser keeps no redirection of a compound command. Quotes around the target are removed; a
+/// match inside quoted text only makes a place unknown.
+fn compound_redirect_targets(script: &str) -> Vec<String> {
+    let bytes = script.as_bytes();
+    let blank = |i: &mut usize| {
+        while matches!(bytes.get(*i), Some(b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let closes = if matches!(bytes.get(at), Some(b'}' | b')')) {
+            Some(at + 1)
+        } else {
+            let before_ok = at == 0
+                || bytes
+                    .get(at - 1)
+                    .is_some_and(|b| !b.is_ascii_alphanumeric() && *b != b'_');
+            ["done", "fi", "esac"].iter().find_map(|word| {
+                let end = at + word.len();
+                (before_ok && script.get(at..end) == Some(*word)).then_some(end)
+            })
+        };
+        let Some(mut i) = closes else {
+            at += 1;
+            continue;
+        };
+        at = i;
+        // Each redirection after the closing word (`done < in > out 2>&1`).
+        loop {
+            blank(&mut i);
+            // An optional descriptor (`2>`) or `&>`.
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) || bytes.get(i) == Some(&b'&') {
+                i += 1;
+            }
+            let writes = match bytes.get(i) {
+                Some(b'>') => true,
+                Some(b'<') => false,
+                _ => break,
+            };
+            i += 1;
+            if matches!(bytes.get(i), Some(b'>' | b'|' | b'<')) {
+                i += 1;
+            }
+            if bytes.get(i) == Some(&b'&') {
+                // `>&2`, `<&3`: a descriptor, not a file.
+                i += 1;
+                while bytes
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
+                {
+                    i += 1;
+                }
+                continue;
+            }
+            blank(&mut i);
+            let start = i;
+            while bytes.get(i).is_some_and(|b| {
+                !b.is_ascii_whitespace() && !matches!(b, b';' | b'&' | b'|' | b')' | b'<' | b'>')
+            }) {
+                i += 1;
+            }
+            let word: String = script
+                .get(start..i)
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '"'))
+                .collect();
+            if word.is_empty() {
+                break;
+            }
+            if writes {
+                out.push(word);
+            }
+        }
+        at = at.max(i);
     }
     out
 }
@@ -1786,8 +1933,10 @@ fn run_write_is_harmless(place: &str) -> bool {
 /// The places under nginx's folders a path a RUN writes to may be (see [`nginx_run_writes`]):
 /// none when it is not there; the folder before a component with a variable; every prefix
 /// below a folder above them (`/etc/$APP`), but for a path that is a variable from the root
-/// (`> $OUT`) only in a RUN that names nginx.
-fn nginx_places_of(written: &str, cwd: Option<&str>, mentions_nginx: bool) -> Vec<String> {
+/// (`> $OUT`) only in a RUN that names nginx. A relative path under an unknown working
+/// directory (`cd $CONF_DIR`, `WORKDIR ${DIR}`, `cd -`) is anywhere (`None`) when the RUN or an
+/// ENV, ARG or WORKDIR names nginx, and nowhere there else.
+fn nginx_places_of(written: &str, cwd: Option<&str>, names: NginxNamed) -> Vec<Option<String>> {
     use crate::formats::nginx::CONVENTIONAL_PREFIXES;
     if written.is_empty() || written.starts_with("/dev/") {
         return Vec::new();
@@ -1796,6 +1945,8 @@ fn nginx_places_of(written: &str, cwd: Option<&str>, mentions_nginx: bool) -> Ve
         written.to_string()
     } else if let Some(cwd) = cwd {
         format!("{cwd}/{written}")
+    } else if names.dirs {
+        return vec![None];
     } else {
         return Vec::new();
     };
@@ -1810,15 +1961,15 @@ fn nginx_places_of(written: &str, cwd: Option<&str>, mentions_nginx: bool) -> Ve
     let path = normalize(&known.join("/"));
     let path = path.trim_end_matches('/');
     if crate::formats::nginx::include::under_conventional_prefix(path) {
-        return vec![path.to_string()];
+        return vec![Some(path.to_string())];
     }
-    if cut && (path.len() > 1 || mentions_nginx) {
+    if cut && (path.len() > 1 || names.run) {
         // `/etc/$SITE/x`: any prefix below the folder it names may be it.
         let folder = format!("{}/", path.trim_end_matches('/'));
         return CONVENTIONAL_PREFIXES
             .iter()
             .filter(|prefix| prefix.starts_with(folder.as_str()))
-            .map(|prefix| (*prefix).to_string())
+            .map(|prefix| Some((*prefix).to_string()))
             .collect();
     }
     Vec::new()
@@ -1873,7 +2024,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .flat_map(|i| nginx_run_writes(i, Some("/"), false))
                 .map(|place| place.unwrap_or_else(|| "?".to_string()))
                 .collect()
         };
@@ -1926,7 +2077,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .flat_map(|i| nginx_run_writes(i, Some("/"), false))
                 .map(|place| place.unwrap_or_else(|| "?".to_string()))
                 .collect()
         };
@@ -2002,7 +2153,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some("/")))
+                .flat_map(|i| nginx_run_writes(i, Some("/"), false))
                 .collect()
         };
         // Within one RUN: 70 snippets, then the proxy settings.
@@ -2031,7 +2182,7 @@ mod tests {
     #[test]
     fn a_long_chain_of_relative_cds_is_linear_and_ends_unknown() {
         // 80,000 `cd a`: the directory passes PATH_MAX and is unknown; a relative write after
-        // it is not placed, an absolute one is.
+        // it is an unknown place (the RUN names nginx), which stands for the absolute one too.
         let mut dockerfile = String::from("FROM nginx\nWORKDIR /etc/nginx\nRUN true");
         for _ in 0..80_000 {
             dockerfile.push_str(" \\\n && cd a");
@@ -2044,10 +2195,124 @@ mod tests {
             .instructions
             .iter()
             .filter(|i| i.keyword == "RUN")
-            .flat_map(|i| nginx_run_writes(i, Some("/etc/nginx")))
+            .flat_map(|i| nginx_run_writes(i, Some("/etc/nginx"), false))
             .collect();
-        assert_eq!(places, [Some("/etc/nginx/conf.d/b.conf".to_string())]);
+        // The relative write under the unknown directory may be anywhere: one unknown place.
+        assert_eq!(places, [None]);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    /// The places the RUNs of a Dockerfile write, `?` for an unknown one (as `lower` asks).
+    fn run_places(dockerfile: &str) -> Vec<String> {
+        let parsed = crate::formats::dockerfile::parse(dockerfile).expect("parses");
+        let dirs_name_nginx = parsed.instructions.iter().any(|i| {
+            matches!(i.keyword.as_str(), "ENV" | "ARG" | "WORKDIR")
+                && i.args.as_str().contains("nginx")
+        });
+        parsed
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "RUN")
+            .flat_map(|i| nginx_run_writes(i, Some("/"), dirs_name_nginx))
+            .map(|place| place.unwrap_or_else(|| "?".to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn redirections_on_compound_commands_are_writes() {
+        for run in [
+            "{ echo 'proxy_http_version 1.1;'; echo 'proxy_next_upstream error;'; } > /etc/nginx/conf.d/00-proxy.conf",
+            "( echo a; echo b ) >/etc/nginx/conf.d/00-proxy.conf",
+            "for l in a b; do echo \"$l\"; done >> /etc/nginx/conf.d/00-proxy.conf",
+            "if true; then echo a; fi > \"/etc/nginx/conf.d/00-proxy.conf\"",
+            "while read l; do echo \"$l\"; done < /tmp/in > /etc/nginx/conf.d/00-proxy.conf",
+            "case x in x) echo a;; esac 2>/dev/null >| /etc/nginx/conf.d/00-proxy.conf",
+        ] {
+            assert_eq!(
+                run_places(&format!("FROM nginx\nRUN {run}\n")),
+                ["/etc/nginx/conf.d/00-proxy.conf"],
+                "{run}"
+            );
+        }
+        assert_eq!(
+            compound_redirect_targets("{ a; } >&2; ( b ) 2>/dev/null; done &> 'x y'"),
+            ["/dev/null", "x"]
+        );
+        // A redirection to a descriptor, or none: nothing.
+        for quiet in [
+            "FROM nginx\nRUN { echo a; } >&2\n",
+            "FROM nginx\nRUN if [ -f /etc/nginx/nginx.conf ]; then cat /etc/nginx/nginx.conf; fi\n",
+            "FROM nginx\nRUN ( cd /tmp && echo ok ) > /tmp/log\n",
+        ] {
+            assert!(run_places(quiet).is_empty(), "{quiet}");
+        }
+    }
+
+    #[test]
+    fn shell_c_scripts_are_read_as_scripts() {
+        for run in [
+            "sh -c 'printf \"proxy_http_version 1.1;\\n\" > /etc/nginx/conf.d/00-proxy.conf'",
+            "/bin/bash -c \"echo 'x;' > /etc/nginx/conf.d/00-proxy.conf\"",
+            "bash -ec \"echo 'x;' > /etc/nginx/conf.d/00-proxy.conf\"",
+            "su root -c 'echo x > /etc/nginx/conf.d/00-proxy.conf'",
+            "su -c 'echo x > /etc/nginx/conf.d/00-proxy.conf' root",
+            "env A=b sh -c 'echo x > /etc/nginx/conf.d/00-proxy.conf'",
+            "cd /etc/nginx/conf.d && sh -c 'echo x > 00-proxy.conf'",
+            "sh -c \"sh -c 'sh -c \\\"echo x > /etc/nginx/conf.d/00-proxy.conf\\\"'\"",
+        ] {
+            assert_eq!(
+                run_places(&format!("FROM nginx\nRUN {run}\n")),
+                ["/etc/nginx/conf.d/00-proxy.conf"],
+                "{run}"
+            );
+        }
+        // Past the depth limit, what the script names under nginx's folders counts.
+        let mut deep = String::from("echo x > /etc/nginx/conf.d/a.conf");
+        for _ in 0..6 {
+            deep = format!("sh -c '{}'", deep.replace('\'', "'\\''"));
+        }
+        assert_eq!(
+            run_places(&format!("FROM nginx\nRUN {deep}\n")),
+            ["/etc/nginx"]
+        );
+        // A script that only reads: nothing.
+        assert!(
+            run_places("FROM nginx\nRUN sh -c 'nginx -t && cat /etc/nginx/nginx.conf'\n")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn relative_writes_under_an_unknown_directory_are_unknown() {
+        for dockerfile in [
+            "FROM nginx\nENV CONF_DIR=/etc/nginx/conf.d\nRUN cd $CONF_DIR && printf 'x;' > 00-proxy.conf\n",
+            "FROM nginx\nENV CONF_DIR=/etc/nginx/conf.d\nWORKDIR ${CONF_DIR}\nRUN printf 'x;' > 00-proxy.conf\n",
+            "FROM nginx\nWORKDIR /etc/nginx/conf.d\nRUN cd /tmp && cd - && printf 'x;' > 00-proxy.conf\n",
+            "FROM nginx\nRUN cd $NGINX_DIR && sed -i s/a/b/ nginx.conf\n",
+        ] {
+            let parsed = crate::formats::dockerfile::parse(dockerfile).expect("parses");
+            let dirs = parsed
+                .instructions
+                .iter()
+                .any(|i| i.keyword != "RUN" && i.args.as_str().contains("nginx"));
+            // As `lower` keeps it: the WORKDIR with a variable is unknown.
+            let workdir = if dockerfile.contains("WORKDIR ${") {
+                None
+            } else if dockerfile.contains("WORKDIR /etc") {
+                Some("/etc/nginx/conf.d")
+            } else {
+                Some("/")
+            };
+            let places: Vec<Option<String>> = parsed
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .flat_map(|i| nginx_run_writes(i, workdir, dirs))
+                .collect();
+            assert_eq!(places, [None], "{dockerfile}");
+        }
+        // Nothing names nginx: a relative write under `cd $BUILD` is not taken there.
+        assert!(run_places("FROM nginx\nRUN cd $BUILD && make > build.log\n").is_empty());
     }
 
     #[test]
