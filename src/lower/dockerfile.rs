@@ -185,6 +185,20 @@ pub fn lower(
                             .other_copies
                             .retain(|place| place.as_ref().is_none_or(|p| !placed.contains(p)));
                     }
+                    // `ADD conf.tar.gz /etc/nginx/`: Docker unpacks a local archive there, so
+                    // what lands is not known, as for a COPY --from (Dockerfile reference, ADD:
+                    // "a local tar archive in a recognized compression format … is unpacked as
+                    // a directory").
+                    if add_may_unpack(instruction) && state.other_copies.len() < MAX_OTHER_COPIES {
+                        let place = if state.other_copies.len() + 1 < MAX_OTHER_COPIES {
+                            other_copy_destination(instruction, workdir.as_deref())
+                        } else {
+                            None
+                        };
+                        if !state.other_copies.contains(&place) {
+                            state.other_copies.push(place);
+                        }
+                    }
                 }
                 "RUN" => {
                     note_nginx_package(instruction, &mut state);
@@ -1122,6 +1136,29 @@ fn package_install_of(argv: &[&str]) -> Option<NginxPackage> {
         }
     });
     installs.then_some(family)
+}
+
+/// Whether an `ADD` has a local source that may be a tar archive Docker unpacks at the
+/// destination (by its content; the usual names: `.tar`, `.tar.gz`, `.tgz`, `.tar.bz2`,
+/// `.tbz2`, `.tar.xz`, `.txz`, `.tar.zst`). A URL is downloaded, not unpacked.
+fn add_may_unpack(instruction: &Instruction) -> bool {
+    if instruction.keyword != "ADD" {
+        return false;
+    }
+    let words = instruction.words();
+    let Some((_, sources)) = words.split_last() else {
+        return false;
+    };
+    sources.iter().any(|w| {
+        let v = w.value.to_ascii_lowercase();
+        !v.contains("://")
+            && !v.starts_with("git@")
+            && [
+                ".tar", ".tgz", ".gz", ".bz2", ".xz", ".tbz", ".tbz2", ".txz", ".zst", ".tzst",
+            ]
+            .iter()
+            .any(|ext| v.ends_with(ext))
+    })
 }
 
 /// Programs whose arguments a RUN does not write to (a path under nginx's folders given to
@@ -2313,6 +2350,30 @@ mod tests {
         }
         // Nothing names nginx: a relative write under `cd $BUILD` is not taken there.
         assert!(run_places("FROM nginx\nRUN cd $BUILD && make > build.log\n").is_empty());
+    }
+
+    #[test]
+    fn adds_of_local_archives_may_unpack() {
+        let add = |line: &str| {
+            let parsed = crate::formats::dockerfile::parse(&format!("FROM nginx\n{line}\n"))
+                .expect("parses");
+            parsed.instructions.iter().any(add_may_unpack)
+        };
+        for unpacks in [
+            "ADD nginx-conf.tar.gz /etc/nginx/",
+            "ADD --chown=nginx rootfs.tar /",
+            "ADD conf.tgz conf.txz /etc/nginx/",
+            "ADD bundle.tar.zst /etc/nginx/",
+        ] {
+            assert!(add(unpacks), "{unpacks}");
+        }
+        for copies in [
+            "ADD nginx.conf /etc/nginx/nginx.conf",
+            "ADD https://example.com/conf.tar.gz /etc/nginx/",
+            "COPY conf.tar.gz /etc/nginx/",
+        ] {
+            assert!(!add(copies), "{copies}");
+        }
     }
 
     #[test]
