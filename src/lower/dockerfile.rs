@@ -1201,6 +1201,17 @@ const NOT_WRITING: &[&str] = &[
     "yum",
     "dnf",
     "microdnf",
+    // Users and groups: `usermod -u $UID nginx` writes /etc/passwd and /etc/group only.
+    "usermod",
+    "groupmod",
+    "useradd",
+    "groupadd",
+    "adduser",
+    "addgroup",
+    "deluser",
+    "delgroup",
+    "userdel",
+    "groupdel",
 ];
 
 /// Where a RUN may write under nginx's folders ([`CONVENTIONAL_PREFIXES`]): the target of a
@@ -2350,6 +2361,22 @@ mod tests {
         }
         // Nothing names nginx: a relative write under `cd $BUILD` is not taken there.
         assert!(run_places("FROM nginx\nRUN cd $BUILD && make > build.log\n").is_empty());
+    }
+
+    #[test]
+    fn user_and_group_commands_write_nothing_under_nginx() {
+        for run in [
+            "apk add --no-cache shadow && usermod -u $UID nginx",
+            "groupmod -g $GID nginx",
+            "addgroup -g ${GID} -S nginx && adduser -S -D -H -u ${UID} -G nginx nginx",
+            "deluser nginx && delgroup nginx",
+            "groupadd -g 1000 nginx && useradd -r -g nginx nginx",
+        ] {
+            assert!(
+                run_places(&format!("FROM nginx\nARG UID=1000\nRUN {run}\n")).is_empty(),
+                "{run}"
+            );
+        }
     }
 
     #[test]
