@@ -1373,6 +1373,16 @@ fn run_script_writes(
             // `find conf.d -name '*.bak' -delete`, `-exec rm {} +`: nothing is written.
         } else if !NOT_WRITING.contains(&name) {
             targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
+            // An operand that is not a path but names one of nginx's folders (a script another
+            // program runs: `runuser -u app -- sh -c 'echo … > /etc/nginx/conf.d/a.conf'`) may
+            // write anything there: the folder, as for a RUN that does not parse.
+            for operand in argv.iter().skip(1).filter(|a| !a.starts_with(['/', '-'])) {
+                for prefix in CONVENTIONAL_PREFIXES {
+                    if operand.contains(prefix) {
+                        add_run_write(Some((*prefix).to_string()), out);
+                    }
+                }
+            }
         }
         for target in targets {
             for place in nginx_places_of(target, cwd.as_deref(), names) {
@@ -2321,6 +2331,13 @@ mod tests {
         }
         assert_eq!(
             run_places(&format!("FROM nginx\nRUN {deep}\n")),
+            ["/etc/nginx"]
+        );
+        // A script given to a program the scan does not know: the folder it names.
+        assert_eq!(
+            run_places(
+                "FROM nginx\nRUN runuser -u root -- sh -c 'echo x > /etc/nginx/conf.d/a.conf'\n"
+            ),
             ["/etc/nginx"]
         );
         // A script that only reads: nothing.
