@@ -413,12 +413,7 @@ const MAX_NGINX_MOUNTS: usize = 4096;
 /// [`MAX_NGINX_MOUNTS`], one unknown mount at `/` stands for the rest: a later mount (the proxy
 /// settings after per-site certificates) is never dropped silently.
 fn push_nginx_mount(mounts: &mut Vec<(String, String)>, host: String, target: String) {
-    let name = target.rsplit('/').next().unwrap_or("");
-    let secret = name == ".htpasswd"
-        || [".crt", ".key", ".pem", ".der", ".p12", ".pfx", ".csr"]
-            .iter()
-            .any(|ext| name.ends_with(ext));
-    if secret {
+    if crate::lower::nginx::is_key_material(target.rsplit('/').next().unwrap_or("")) {
         return;
     }
     if mounts.len() + 1 < MAX_NGINX_MOUNTS {

@@ -1950,12 +1950,7 @@ fn run_write_is_harmless(place: &str) -> bool {
     ) {
         return true;
     }
-    let key_material = [
-        ".crt", ".cer", ".key", ".pem", ".csr", ".der", ".p12", ".pfx", ".srl",
-    ]
-    .iter()
-    .any(|ext| lower.ends_with(ext))
-        || lower.contains("htpasswd");
+    let key_material = crate::lower::nginx::is_key_material(name);
     let key_folder = path.parent().is_some_and(|folder| {
         folder.components().any(|part| {
             matches!(

@@ -1314,6 +1314,18 @@ fn has_harmless_word(name: &str, words: &[&str]) -> bool {
         })
 }
 
+/// Whether a file name is key material nginx reads for TLS or basic auth (a certificate, key,
+/// request or keystore: `*.crt`, `*.key`, `*.pem`, …; an `.htpasswd`), which sets no directive.
+pub(crate) fn is_key_material(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".crt", ".cer", ".key", ".pem", ".csr", ".der", ".p12", ".pfx", ".srl",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
+        || lower.contains("htpasswd")
+}
+
 /// What an include that matches no file of the scan most likely holds.
 pub(crate) fn classify_unresolved(pattern: &str) -> IncludeKind {
     let path = Path::new(pattern);

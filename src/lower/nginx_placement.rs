@@ -339,25 +339,25 @@ pub fn vhost_glob_holds(folder: &Path, name: &str) -> bool {
 /// `/opt/bitnami/nginx/conf/server_blocks/*.conf`, `/opt/bitnami/nginx/conf/context.d/http/*.conf`.
 /// `context.d/http/*.conf` counts only when `with_context` (the image's tag is 1.29 or later).
 fn is_bitnami_http_file(path: &Path, with_context: bool) -> bool {
-    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
-    else {
-        return false;
-    };
-    BITNAMI_HTTP_FOLDERS
-        .iter()
-        .filter(|f| with_context || **f != BITNAMI_CONTEXT_HTTP)
-        .any(|f| folder == Path::new(BITNAMI_PREFIX).join(f))
-        && glob_match(b"*.conf", name.as_bytes())
+    bitnami_http_folder(path).is_some_and(|f| with_context || f != BITNAMI_CONTEXT_HTTP)
 }
 
 /// A file at `/opt/bitnami/nginx/conf/context.d/http/*.conf` (included since 1.29 only).
 fn is_bitnami_context_file(path: &Path) -> bool {
-    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
-    else {
-        return false;
-    };
-    folder == Path::new(BITNAMI_PREFIX).join(BITNAMI_CONTEXT_HTTP)
-        && glob_match(b"*.conf", name.as_bytes())
+    bitnami_http_folder(path) == Some(BITNAMI_CONTEXT_HTTP)
+}
+
+/// Which of [`BITNAMI_HTTP_FOLDERS`] holds the `*.conf` file at `path`, if one does.
+fn bitnami_http_folder(path: &Path) -> Option<&'static str> {
+    let folder = path.parent()?;
+    let name = path.file_name()?.to_str()?;
+    if !glob_match(b"*.conf", name.as_bytes()) {
+        return None;
+    }
+    BITNAMI_HTTP_FOLDERS
+        .iter()
+        .copied()
+        .find(|f| folder == Path::new(BITNAMI_PREFIX).join(f))
 }
 
 /// The containers of the scan that hold nginx files, and where each file is in them.
@@ -488,37 +488,35 @@ fn is_stock_vhost(path: &Path) -> bool {
 /// Whether an image reference names Debian or Ubuntu, whose nginx package enables its default
 /// site by a link from `sites-enabled/`.
 fn is_debian(image: &str) -> bool {
-    if image.contains('$') {
-        return false;
-    }
-    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
-    let name = name.strip_prefix("docker.io/").unwrap_or(&name);
-    let name = name.strip_prefix("library/").unwrap_or(name);
     // Canonical's `ubuntu/nginx` runs Ubuntu's nginx package.
-    matches!(name, "debian" | "ubuntu" | "ubuntu/nginx")
+    hub_name(image)
+        .is_some_and(|name| matches!(name.as_str(), "debian" | "ubuntu" | "ubuntu/nginx"))
 }
 
 fn is_packaged(image: &str) -> bool {
-    if image.contains('$') {
-        return false;
-    }
-    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
-    let name = name.strip_prefix("docker.io/").unwrap_or(&name);
-    let name = name.strip_prefix("library/").unwrap_or(name);
-    matches!(
-        name,
-        "openresty/openresty" | "debian" | "ubuntu" | "ubuntu/nginx" | "alpine"
-    )
+    hub_name(image).is_some_and(|name| {
+        matches!(
+            name.as_str(),
+            "openresty/openresty" | "debian" | "ubuntu" | "ubuntu/nginx" | "alpine"
+        )
+    })
 }
 
 /// Whether an image reference names Bitnami's nginx image (any tag or digest).
 fn is_bitnami(image: &str) -> bool {
+    hub_name(image)
+        .is_some_and(|name| matches!(name.as_str(), "bitnami/nginx" | "bitnamilegacy/nginx"))
+}
+
+/// The Docker Hub name of a fully written image reference (`docker.io/` and `library/`
+/// dropped: `debian`, `bitnami/nginx`), `None` when a variable is in it.
+fn hub_name(image: &str) -> Option<String> {
     if image.contains('$') {
-        return false;
+        return None;
     }
     let (name, _) = crate::lower::nginx::image_name_and_tag(image);
     let name = name.strip_prefix("docker.io/").unwrap_or(&name);
-    matches!(name, "bitnami/nginx" | "bitnamilegacy/nginx")
+    Some(name.strip_prefix("library/").unwrap_or(name).to_string())
 }
 
 /// Whether an image reference names an official nginx image (any tag or digest, also one a
