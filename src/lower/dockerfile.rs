@@ -1367,6 +1367,7 @@ fn run_script_writes(
             ));
         } else if name == "sed" {
             targets.extend(sed_in_place_files(
+                argv.get(1..).unwrap_or_default(),
                 command.words.get(1..).unwrap_or_default(),
             ));
         } else if name == "find" && find_only_reads_or_removes(&argv) {
@@ -1529,60 +1530,52 @@ fn find_only_reads_or_removes(argv: &[&str]) -> bool {
 /// the sources go into); `ln` with one operand makes a link of the same name in the working
 /// directory. The sources are only read. `install -d` makes folders and writes no file.
 fn run_copy_destination<'a>(name: &str, args: &[&'a str]) -> Option<&'a str> {
+    use crate::shell::commands::{Arg, OptionWalk};
+    let word = |index: Option<usize>| index.and_then(|i| args.get(i).copied());
     let mut operands: Vec<&'a str> = Vec::new();
     let mut target: Option<&'a str> = None;
     let mut folders_only = false;
-    let mut options_done = false;
-    let mut rest = args.iter().copied();
-    while let Some(arg) = rest.next() {
-        if options_done || !arg.starts_with('-') || arg == "-" {
-            operands.push(arg);
-            continue;
-        }
-        if arg == "--" {
-            options_done = true;
-            continue;
-        }
-        if let Some(long) = arg.strip_prefix("--") {
-            let (key, value) = long
-                .split_once('=')
-                .map_or((long, None), |(k, v)| (k, Some(v)));
-            match key {
-                "target-directory" => target = value.or_else(|| rest.next()),
-                "directory" if name == "install" => folders_only = true,
-                "mode" | "owner" | "group" | "suffix" | "strip-program" if value.is_none() => {
-                    rest.next();
-                }
-                _ => {}
+    let mut walk = OptionWalk::new(args);
+    while let Some(arg) = walk.next() {
+        match arg {
+            Arg::Operand(index) => operands.extend(word(Some(index))),
+            Arg::Long {
+                key: "target-directory",
+                value,
+            } => target = value.or_else(|| word(walk.value())),
+            Arg::Long {
+                key: "directory", ..
+            } if name == "install" => folders_only = true,
+            Arg::Long {
+                key: "mode" | "owner" | "group" | "suffix" | "strip-program",
+                value: None,
+            } => {
+                walk.value();
             }
-            continue;
-        }
-        let cluster = arg.get(1..).unwrap_or_default();
-        for (at, flag) in cluster.char_indices() {
-            let attached = cluster.get(at + flag.len_utf8()..).unwrap_or_default();
-            let takes_value = match flag {
-                't' => {
-                    target = if attached.is_empty() {
-                        rest.next()
-                    } else {
-                        Some(attached)
-                    };
-                    break;
-                }
-                'd' if name == "install" => {
-                    folders_only = true;
-                    false
-                }
-                'S' => true,
-                'm' | 'o' | 'g' => name == "install",
-                _ => false,
-            };
-            if takes_value {
+            Arg::Short {
+                flag: 't',
+                attached: "",
+            } => {
+                target = word(walk.value());
+            }
+            Arg::Short {
+                flag: 't',
+                attached,
+            } => {
+                target = Some(attached);
+                walk.end_cluster();
+            }
+            Arg::Short { flag: 'd', .. } if name == "install" => folders_only = true,
+            Arg::Short { flag, attached }
+                if flag == 'S' || (matches!(flag, 'm' | 'o' | 'g') && name == "install") =>
+            {
                 if attached.is_empty() {
-                    rest.next();
+                    walk.value();
+                } else {
+                    walk.end_cluster();
                 }
-                break;
             }
+            Arg::Long { .. } | Arg::Short { .. } => {}
         }
     }
     if folders_only {
@@ -1595,70 +1588,64 @@ fn run_copy_destination<'a>(name: &str, args: &[&'a str]) -> Option<&'a str> {
     })
 }
 
-/// The files a `sed` (`words`: after the name) writes: with `-i` / `--in-place`, the files it
-/// edits, unless every expression is one [`sed_expression_is_harmless`] takes; without it,
-/// none (it prints).
-fn sed_in_place_files(words: &[crate::shell::Word]) -> Vec<&str> {
+/// The files a `sed` (`args`: after the name, and the same `words`) writes: with `-i` /
+/// `--in-place`, the files it edits, unless every expression is one
+/// [`sed_expression_is_harmless`] takes; without it, none (it prints).
+fn sed_in_place_files<'a>(args: &[&'a str], words: &[crate::shell::Word]) -> Vec<&'a str> {
+    use crate::shell::commands::{Arg, OptionWalk};
     let mut in_place = false;
-    let mut expressions: Vec<&crate::shell::Word> = Vec::new();
+    let mut expressions: Vec<usize> = Vec::new();
     let mut script_file = false;
-    let mut operands: Vec<&crate::shell::Word> = Vec::new();
-    let mut options_done = false;
-    let mut rest = words.iter();
-    while let Some(word) = rest.next() {
-        let arg = word.value.as_str();
-        if options_done || !arg.starts_with('-') || arg == "-" {
-            operands.push(word);
-            continue;
-        }
-        if arg == "--" {
-            options_done = true;
-            continue;
-        }
-        if let Some(long) = arg.strip_prefix("--") {
-            let (key, value) = long
-                .split_once('=')
-                .map_or((long, None), |(k, v)| (k, Some(v)));
-            match key {
-                "in-place" => in_place = true,
-                "expression" if value.is_some() => script_file = true,
-                "expression" => expressions.extend(rest.next()),
-                "file" => {
-                    script_file = true;
-                    if value.is_none() {
-                        rest.next();
-                    }
+    let mut operands: Vec<usize> = Vec::new();
+    let mut walk = OptionWalk::new(args);
+    while let Some(arg) = walk.next() {
+        match arg {
+            Arg::Operand(index) => operands.push(index),
+            Arg::Long {
+                key: "in-place", ..
+            } => in_place = true,
+            Arg::Long {
+                key: "expression",
+                value: Some(_),
+            } => script_file = true,
+            Arg::Long {
+                key: "expression",
+                value: None,
+            } => expressions.extend(walk.value()),
+            Arg::Long { key: "file", value } => {
+                script_file = true;
+                if value.is_none() {
+                    walk.value();
                 }
-                "line-length" if value.is_none() => {
-                    rest.next();
-                }
-                _ => {}
             }
-            continue;
-        }
-        let cluster = arg.get(1..).unwrap_or_default();
-        for (at, flag) in cluster.char_indices() {
-            let attached = cluster.get(at + flag.len_utf8()..).unwrap_or_default();
-            match flag {
-                // GNU sed: what follows `-i` in the same word is the backup suffix.
-                'i' => {
-                    in_place = true;
-                    break;
-                }
-                'e' | 'f' | 'l' => {
-                    if !attached.is_empty() || flag != 'e' {
-                        // `-e'…'` joined, a script file, a line length: not followed.
-                        script_file |= flag != 'l';
-                        if attached.is_empty() {
-                            rest.next();
-                        }
-                    } else {
-                        expressions.extend(rest.next());
-                    }
-                    break;
-                }
-                _ => {}
+            Arg::Long {
+                key: "line-length",
+                value: None,
+            } => {
+                walk.value();
             }
+            // GNU sed: what follows `-i` in the same word is the backup suffix.
+            Arg::Short { flag: 'i', .. } => {
+                in_place = true;
+                walk.end_cluster();
+            }
+            Arg::Short {
+                flag: 'e',
+                attached: "",
+            } => expressions.extend(walk.value()),
+            Arg::Short {
+                flag: flag @ ('e' | 'f' | 'l'),
+                attached,
+            } => {
+                // `-e'…'` joined, a script file, a line length: not followed.
+                script_file |= flag != 'l';
+                if attached.is_empty() {
+                    walk.value();
+                } else {
+                    walk.end_cluster();
+                }
+            }
+            Arg::Long { .. } | Arg::Short { .. } => {}
         }
     }
     if !in_place {
@@ -1670,13 +1657,15 @@ fn sed_in_place_files(words: &[crate::shell::Word]) -> Vec<&str> {
     }
     let harmless = !script_file
         && !expressions.is_empty()
-        && expressions
-            .iter()
-            .all(|e| !e.has_expansion && sed_expression_is_harmless(&e.value));
+        && expressions.iter().all(|&index| {
+            words
+                .get(index)
+                .is_some_and(|e| !e.has_expansion && sed_expression_is_harmless(&e.value))
+        });
     if harmless {
         Vec::new()
     } else {
-        files.map(|w| w.value.as_str()).collect()
+        files.filter_map(|index| args.get(index).copied()).collect()
     }
 }
 

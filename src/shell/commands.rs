@@ -146,6 +146,92 @@ fn word<'a>(argv: &[&'a str], i: usize) -> Option<&'a str> {
     argv.get(i).copied()
 }
 
+/// One step of an [`OptionWalk`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg<'a> {
+    /// The index of an operand: a word not starting with `-`, `-` itself, or any word after `--`.
+    Operand(usize),
+    /// `--key` or `--key=value`.
+    Long {
+        key: &'a str,
+        value: Option<&'a str>,
+    },
+    /// One letter of a `-abc` cluster, with the rest of its word (`-t/dir`: `t`, `/dir`).
+    Short { flag: char, attached: &'a str },
+}
+
+/// A GNU getopt-style walk over a command's arguments (after its name), for a caller that knows
+/// which options take a value: it takes that value with [`OptionWalk::value`] (the next word)
+/// or from `attached`, ending the cluster with [`OptionWalk::end_cluster`].
+pub struct OptionWalk<'s, 'a> {
+    argv: &'s [&'a str],
+    next: usize,
+    options_done: bool,
+    /// The letters of the `-abc` word being read (after the `-`) and where the next one starts.
+    cluster: Option<(&'a str, usize)>,
+}
+
+impl<'s, 'a> OptionWalk<'s, 'a> {
+    pub fn new(argv: &'s [&'a str]) -> Self {
+        OptionWalk {
+            argv,
+            next: 0,
+            options_done: false,
+            cluster: None,
+        }
+    }
+
+    /// The index of the next word, taken as the value of the option just read (`-m 0644`,
+    /// `--mode 0644`, whatever that word is); the rest of the cluster is not read.
+    pub fn value(&mut self) -> Option<usize> {
+        self.cluster = None;
+        let index = self.next;
+        (index < self.argv.len()).then(|| {
+            self.next += 1;
+            index
+        })
+    }
+
+    /// The rest of the current cluster is not read as letters (it was the value just read).
+    pub fn end_cluster(&mut self) {
+        self.cluster = None;
+    }
+}
+
+impl<'a> Iterator for OptionWalk<'_, 'a> {
+    type Item = Arg<'a>;
+
+    fn next(&mut self) -> Option<Arg<'a>> {
+        loop {
+            if let Some((letters, at)) = self.cluster {
+                if let Some(flag) = letters.get(at..).and_then(|rest| rest.chars().next()) {
+                    let after = at + flag.len_utf8();
+                    self.cluster = Some((letters, after));
+                    let attached = letters.get(after..).unwrap_or_default();
+                    return Some(Arg::Short { flag, attached });
+                }
+                self.cluster = None;
+            }
+            let index = self.next;
+            let arg = *self.argv.get(index)?;
+            self.next += 1;
+            if self.options_done || !arg.starts_with('-') || arg == "-" {
+                return Some(Arg::Operand(index));
+            }
+            if arg == "--" {
+                self.options_done = true;
+            } else if let Some(long) = arg.strip_prefix("--") {
+                let (key, value) = long
+                    .split_once('=')
+                    .map_or((long, None), |(k, v)| (k, Some(v)));
+                return Some(Arg::Long { key, value });
+            } else {
+                self.cluster = Some((arg.get(1..).unwrap_or_default(), 0));
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Wrappers
 // ---------------------------------------------------------------------------
@@ -1790,6 +1876,67 @@ mod tests {
 
     fn w(s: &str) -> Vec<&str> {
         s.split_whitespace().collect()
+    }
+
+    #[test]
+    fn option_walk_reads_clusters_longs_values_and_the_end_of_options() {
+        let argv = w("-abt/x --mode=644 --owner root - src -- -f");
+        let mut walk = OptionWalk::new(&argv);
+        let mut seen = Vec::new();
+        while let Some(arg) = walk.next() {
+            match arg {
+                Arg::Short { flag: 't', .. } => {
+                    walk.end_cluster();
+                    seen.push(arg);
+                }
+                Arg::Long { key: "owner", .. } => {
+                    seen.push(arg);
+                    seen.extend(walk.value().map(Arg::Operand));
+                }
+                _ => seen.push(arg),
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![
+                Arg::Short {
+                    flag: 'a',
+                    attached: "bt/x"
+                },
+                Arg::Short {
+                    flag: 'b',
+                    attached: "t/x"
+                },
+                Arg::Short {
+                    flag: 't',
+                    attached: "/x"
+                },
+                Arg::Long {
+                    key: "mode",
+                    value: Some("644")
+                },
+                Arg::Long {
+                    key: "owner",
+                    value: None
+                },
+                Arg::Operand(3),
+                Arg::Operand(4),
+                Arg::Operand(5),
+                Arg::Operand(7),
+            ]
+        );
+        // A value asked for past the end is none; a cluster of one letter ends with its word.
+        let argv = w("-m");
+        let mut walk = OptionWalk::new(&argv);
+        assert_eq!(
+            walk.next(),
+            Some(Arg::Short {
+                flag: 'm',
+                attached: ""
+            })
+        );
+        assert_eq!(walk.value(), None);
+        assert_eq!(walk.next(), None);
     }
 
     // program_name
