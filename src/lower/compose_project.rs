@@ -698,7 +698,8 @@ pub fn apply(
     // definitions, or a service compose could not run). Their extended services are templates,
     // judged in the services that extend them, not alone; and such a file is no `-f` overlay
     // (nobody gives it with `-f`).
-    let templates = templates(files, &compose, (&by_path, cwd.as_deref()), &overlay_of);
+    let (templates, mention_extends) =
+        templates(files, &compose, (&by_path, cwd.as_deref()), &overlay_of);
     overlay_of.retain(|file, _| !templates.contains_key(file));
     let mut overlays_of: HashMap<FileId, Vec<FileId>> = HashMap::new();
     for (&overlay, &base) in &overlay_of {
@@ -728,7 +729,7 @@ pub fn apply(
         match project.override_of.get(&id) {
             Some(&over) => pieces.push([&[id, over][..], overlays].concat()),
             None if !overlays.is_empty() => pieces.push([&[id][..], overlays].concat()),
-            None if files.text_uncached(id).contains("extends") => pieces.push(vec![id]),
+            None if mention_extends.contains(&id) => pieces.push(vec![id]),
             None => {}
         }
     }
@@ -887,18 +888,22 @@ pub fn apply(
 /// The services other compose files' services extend from an `extends` library ([`library_by_name`]),
 /// by file: templates (Docker docs, "Extend your Compose file": the extended file holds the
 /// shared definition, the service that extends it runs). Only files that write `extends` and
-/// `file` are parsed, and the files they extend whose name does not tell.
+/// `file` are parsed, and the files they extend whose name does not tell. With them, the compose
+/// files whose text has the word `extends` (each file is read once here for both).
 fn templates(
     files: &Files,
     compose: &[(FileId, &str)],
     paths: (&HashMap<String, FileId>, Option<&str>),
     overlay_of: &HashMap<FileId, FileId>,
-) -> HashMap<FileId, HashSet<String>> {
-    let found: Vec<(FileId, String)> = compose
+) -> (HashMap<FileId, HashSet<String>>, HashSet<FileId>) {
+    // Each file: whether it mentions `extends`, and the services of other files it extends.
+    type Read = (FileId, bool, Vec<(FileId, String)>);
+    let read: Vec<Read> = compose
         .par_iter()
-        .flat_map_iter(|&(file, _)| {
+        .map(|&(file, _)| {
             let text = files.text_uncached(file);
-            let documents = if text.contains("extends") && text.contains("file") {
+            let mentions = text.contains("extends");
+            let documents = if mentions && text.contains("file") {
                 parse(&text)
             } else {
                 Vec::new()
@@ -914,12 +919,18 @@ fn templates(
                     }
                 }
             }
-            found
+            (file, mentions, found)
         })
         .collect();
     let mut templates: HashMap<FileId, HashSet<String>> = HashMap::new();
-    for (file, name) in found {
-        templates.entry(file).or_default().insert(name);
+    let mut mention_extends: HashSet<FileId> = HashSet::new();
+    for (file, mentions, found) in read {
+        if mentions {
+            mention_extends.insert(file);
+        }
+        for (other, name) in found {
+            templates.entry(other).or_default().insert(name);
+        }
     }
     // Which extended files are libraries ([`library_by_name`], else [`runnable`]): each file
     // whose name does not tell is parsed once, and the base file of such an `-f` overlay too,
@@ -963,7 +974,7 @@ fn templates(
         .collect();
     libraries.extend(fragments);
     templates.retain(|file, _| libraries.contains(file));
-    templates
+    (templates, mention_extends)
 }
 
 /// What the name of a compose file that other files' services extend says of it as an
