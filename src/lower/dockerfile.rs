@@ -1306,19 +1306,23 @@ fn run_script_writes(
                     add_run_write(Some((*prefix).to_string()), out);
                 }
             }
+            // And a file of any name in the working directory (`> 00-proxy.conf` under
+            // `WORKDIR /etc/nginx/conf.d`).
+            for place in nginx_places_of(workdir.unwrap_or("."), None, names) {
+                add_run_write(place, out);
+            }
             return;
         }
     };
-    // A redirection on a compound command (`{ echo a; echo b; } > conf.d/proxy.conf`, `done >
-    // f`): the parser keeps none; the text after the closing word is read instead. A relative
-    // target is taken from an unknown directory (a `cd` inside may have moved it).
-    for target in compound_redirect_targets(script) {
-        for place in nginx_places_of(&target, None, names) {
-            add_run_write(place, out);
-        }
-    }
     let mut cwd: Option<String> = workdir.map(str::to_string);
+    let mut compound = parsed.compound_redirections.iter().peekable();
     for command in crate::shell::all_simple_commands(&parsed) {
+        // A compound command's redirections (`{ echo a; echo b; } > conf.d/proxy.conf`, `done
+        // > f`) are opened before its body runs, in the directory current where it starts
+        // (POSIX "Redirection" on compound commands).
+        while let Some(r) = compound.next_if(|r| r.command_start <= command.span.start) {
+            compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
+        }
         let argv = command.argv();
         let name = argv
             .first()
@@ -1330,17 +1334,7 @@ fn run_script_writes(
             .redirections
             .iter()
             .filter(|r| !(literal_main_text && matches!(r.op, RedirectOp::Append)))
-            .filter(|r| {
-                matches!(
-                    r.op,
-                    RedirectOp::Write
-                        | RedirectOp::Append
-                        | RedirectOp::Clobber
-                        | RedirectOp::ReadWrite
-                        | RedirectOp::WriteBoth
-                        | RedirectOp::AppendBoth
-                )
-            })
+            .filter(|r| r.op.writes())
             .map(|r| r.target.value.as_str())
             .collect();
         if let Some(shell_c) = crate::shell::commands::shell_c(&argv) {
@@ -1391,89 +1385,23 @@ fn run_script_writes(
             }
         }
     }
+    for r in compound {
+        compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
+    }
 }
 
-/// The targets of redirections written right after a compound command closes (`} > f`,
-/// `) >> f`, `done > f`, `fi 2> f`, `esac > f`, also `&>`, `>|`), read from the text: the shell
-/// parser keeps no redirection of a compound command. Quotes around the target are removed; a
-/// match inside quoted text only makes a place unknown.
-fn compound_redirect_targets(script: &str) -> Vec<String> {
-    let bytes = script.as_bytes();
-    let blank = |i: &mut usize| {
-        while matches!(bytes.get(*i), Some(b' ' | b'\t')) {
-            *i += 1;
+/// What a compound command's redirection writes under nginx's folders, from `cwd`.
+fn compound_redirect_writes(
+    redirect: &crate::shell::Redirect,
+    cwd: Option<&str>,
+    names: NginxNamed,
+    out: &mut Vec<Option<String>>,
+) {
+    if redirect.op.writes() {
+        for place in nginx_places_of(&redirect.target.value, cwd, names) {
+            add_run_write(place, out);
         }
-    };
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let closes = if matches!(bytes.get(at), Some(b'}' | b')')) {
-            Some(at + 1)
-        } else {
-            let before_ok = at == 0
-                || bytes
-                    .get(at - 1)
-                    .is_some_and(|b| !b.is_ascii_alphanumeric() && *b != b'_');
-            ["done", "fi", "esac"].iter().find_map(|word| {
-                let end = at + word.len();
-                (before_ok && script.get(at..end) == Some(*word)).then_some(end)
-            })
-        };
-        let Some(mut i) = closes else {
-            at += 1;
-            continue;
-        };
-        at = i;
-        // Each redirection after the closing word (`done < in > out 2>&1`).
-        loop {
-            blank(&mut i);
-            // An optional descriptor (`2>`) or `&>`.
-            while bytes.get(i).is_some_and(u8::is_ascii_digit) || bytes.get(i) == Some(&b'&') {
-                i += 1;
-            }
-            let writes = match bytes.get(i) {
-                Some(b'>') => true,
-                Some(b'<') => false,
-                _ => break,
-            };
-            i += 1;
-            if matches!(bytes.get(i), Some(b'>' | b'|' | b'<')) {
-                i += 1;
-            }
-            if bytes.get(i) == Some(&b'&') {
-                // `>&2`, `<&3`: a descriptor, not a file.
-                i += 1;
-                while bytes
-                    .get(i)
-                    .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
-                {
-                    i += 1;
-                }
-                continue;
-            }
-            blank(&mut i);
-            let start = i;
-            while bytes.get(i).is_some_and(|b| {
-                !b.is_ascii_whitespace() && !matches!(b, b';' | b'&' | b'|' | b')' | b'<' | b'>')
-            }) {
-                i += 1;
-            }
-            let word: String = script
-                .get(start..i)
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !matches!(c, '\'' | '"'))
-                .collect();
-            if word.is_empty() {
-                break;
-            }
-            if writes {
-                out.push(word);
-            }
-        }
-        at = at.max(i);
     }
-    out
 }
 
 /// The one file a COPY of the context puts at a known path: its destination when that names a
@@ -2276,10 +2204,20 @@ mod tests {
                 "{run}"
             );
         }
+        // Opened where the command starts, before a `cd` inside it; not the `}` or `)` that
+        // ends an expansion.
         assert_eq!(
-            compound_redirect_targets("{ a; } >&2; ( b ) 2>/dev/null; done &> 'x y'"),
-            ["/dev/null", "x"]
+            run_places("FROM nginx\nRUN cd /etc/nginx && { cd /tmp; echo a; } > conf.d/x.conf\n"),
+            ["/etc/nginx/conf.d/x.conf"]
         );
+        for quiet in [
+            "FROM nginx\nARG V=1\nWORKDIR /usr/share/nginx/html\nRUN echo ${V} > version.txt\n",
+            "FROM nginx\nWORKDIR /usr/share/nginx/html\nRUN echo $(date) > built.txt && echo $((1+2)) >> built.txt\n",
+            "FROM nginx\nWORKDIR /app\nRUN chown -R nginx:nginx /app && echo ${V:-x} > version.txt\n",
+            "FROM nginx\nRUN echo '} > /etc/nginx/conf.d/x.conf' > /tmp/notes\n",
+        ] {
+            assert!(run_places(quiet).is_empty(), "{quiet}");
+        }
         // A redirection to a descriptor, or none: nothing.
         for quiet in [
             "FROM nginx\nRUN { echo a; } >&2\n",
@@ -2362,6 +2300,19 @@ mod tests {
         }
         // Nothing names nginx: a relative write under `cd $BUILD` is not taken there.
         assert!(run_places("FROM nginx\nRUN cd $BUILD && make > build.log\n").is_empty());
+        // A RUN the shell parser gives up on writes, as far as the scan knows, anywhere in its
+        // working directory.
+        let unparsable = crate::formats::dockerfile::parse(
+            "FROM nginx\nRUN printf 'x;' > 00-proxy.conf && echo \"unterminated\n",
+        )
+        .expect("parses");
+        let run = unparsable.instructions.iter().find(|i| i.keyword == "RUN");
+        let places_in = |workdir| run.map(|i| nginx_run_writes(i, workdir, false));
+        assert_eq!(
+            places_in(Some("/etc/nginx/conf.d")),
+            Some(vec![Some("/etc/nginx/conf.d".to_string())])
+        );
+        assert_eq!(places_in(Some("/srv/app")), Some(vec![]));
     }
 
     #[test]

@@ -81,6 +81,19 @@ pub struct Script {
     pub heredocs: Vec<Heredoc>,
     /// Pattern details of every `case` command (the [`Node::Case`] with the same span).
     pub cases: Vec<CaseInfo>,
+    /// The redirections of compound commands (`{ …; } > f`, `( … ) 2>&1`, `done < in`, `fi`,
+    /// `esac`), ordered by where their command starts; `[[`/`((` keep theirs in their
+    /// [`SimpleCommand`].
+    pub compound_redirections: Vec<CompoundRedirect>,
+}
+
+/// A redirection of a compound command. The shell opens it before the command's body runs, in
+/// the directory current where the command starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompoundRedirect {
+    /// The offset where the compound command starts (its `{`, `(`, `if`, `for`, `while`, …).
+    pub command_start: usize,
+    pub redirect: Redirect,
 }
 
 impl Script {
@@ -272,6 +285,19 @@ pub enum RedirectOp {
 }
 
 impl RedirectOp {
+    /// Whether the operator opens its target for writing (`>`, `>>`, `>|`, `<>`, `&>`, `&>>`).
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            RedirectOp::Write
+                | RedirectOp::Append
+                | RedirectOp::Clobber
+                | RedirectOp::ReadWrite
+                | RedirectOp::WriteBoth
+                | RedirectOp::AppendBoth
+        )
+    }
+
     /// The operator as written.
     pub fn as_str(self) -> &'static str {
         match self {

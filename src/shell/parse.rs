@@ -6,8 +6,8 @@
 //! Here-document bodies are read when the newline that ends their command line is lexed.
 
 use super::{
-    AndOrOp, CaseInfo, Heredoc, Node, Redirect, RedirectOp, Script, ShellError, SimpleCommand,
-    Word, MAX_NESTING, MAX_WORDS,
+    AndOrOp, CaseInfo, CompoundRedirect, Heredoc, Node, Redirect, RedirectOp, Script, ShellError,
+    SimpleCommand, Word, MAX_NESTING, MAX_WORDS,
 };
 use crate::span::Span;
 
@@ -27,10 +27,13 @@ pub fn parse(src: &str) -> Result<Script, ShellError> {
         return Err(unexpected(&p, &t));
     }
     p.read_heredocs();
+    // An inner compound command's redirections are read before the outer one's.
+    p.compound_redirections.sort_by_key(|r| r.command_start);
     Ok(Script {
         body,
         heredocs: p.heredocs,
         cases: p.cases,
+        compound_redirections: p.compound_redirections,
     })
 }
 
@@ -256,6 +259,15 @@ struct Parser<'a> {
     pending: Vec<Pending>,
     heredocs: Vec<Heredoc>,
     cases: Vec<CaseInfo>,
+    compound_redirections: Vec<CompoundRedirect>,
+}
+
+/// Where [`Parser::trailing_redirects`] records the redirections it reads.
+enum RedirectsOf<'c> {
+    /// The simple command that stands for `[[ … ]]` / `(( … ))`.
+    Command(&'c mut SimpleCommand),
+    /// A compound command starting at this offset.
+    Compound(usize),
 }
 
 impl<'a> Parser<'a> {
@@ -270,6 +282,7 @@ impl<'a> Parser<'a> {
             pending: Vec::new(),
             heredocs: Vec::new(),
             cases: Vec::new(),
+            compound_redirections: Vec::new(),
         }
     }
 
@@ -1237,7 +1250,7 @@ impl<'a> Parser<'a> {
         let body = self.parse_list()?;
         self.expect_op(Op::RParen, "to close the subshell")?;
         self.leave();
-        let span = self.trailing_redirects(None)?;
+        let span = self.trailing_redirects(RedirectsOf::Compound(start))?;
         Ok(Node::Subshell(body, Span::new(start, span.max(start))))
     }
 
@@ -1257,7 +1270,7 @@ impl<'a> Parser<'a> {
             ],
             ..SimpleCommand::default()
         };
-        self.trailing_redirects(Some(&mut cmd))?;
+        self.trailing_redirects(RedirectsOf::Command(&mut cmd))?;
         cmd.span = Span::new(start, self.last_end);
         Ok(Node::Simple(cmd))
     }
@@ -1268,14 +1281,14 @@ impl<'a> Parser<'a> {
         let body = self.parse_list()?;
         self.expect_reserved("}", "to close the `{` group")?;
         self.leave();
-        let end = self.trailing_redirects(None)?;
+        let end = self.trailing_redirects(RedirectsOf::Compound(start))?;
         Ok(Node::Group(body, Span::new(start, end)))
     }
 
-    /// Redirections after a compound command (or `[[`/`((`): recorded in `cmd` when given,
-    /// otherwise only their here-documents are. Returns the end of the last one (or of the
-    /// command).
-    fn trailing_redirects(&mut self, mut cmd: Option<&mut SimpleCommand>) -> PResult<usize> {
+    /// Redirections after a compound command (or `[[`/`((`): recorded in the simple command
+    /// that stands for `[[`/`((`, else in [`Script::compound_redirections`] (here-documents in
+    /// [`Script::heredocs`] as well). Returns the end of the last one (or of the command).
+    fn trailing_redirects(&mut self, mut of: RedirectsOf<'_>) -> PResult<usize> {
         loop {
             self.fill()?;
             let is_redirect = matches!(
@@ -1289,9 +1302,17 @@ impl<'a> Parser<'a> {
                 return Ok(self.last_end);
             }
             let r = self.parse_redirect()?;
-            if let Some(c) = cmd.as_deref_mut() {
-                c.redirects.push(r.span);
-                c.redirections.push(r);
+            match &mut of {
+                RedirectsOf::Command(c) => {
+                    c.redirects.push(r.span);
+                    c.redirections.push(r);
+                }
+                RedirectsOf::Compound(command_start) => {
+                    self.compound_redirections.push(CompoundRedirect {
+                        command_start: *command_start,
+                        redirect: r,
+                    });
+                }
             }
         }
     }
@@ -1458,7 +1479,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        let end = self.trailing_redirects(None)?;
+        let end = self.trailing_redirects(RedirectsOf::Compound(start))?;
         Ok(Node::If {
             branches,
             else_body,
@@ -1489,7 +1510,7 @@ impl<'a> Parser<'a> {
         body.extend(self.parse_list()?);
         self.expect_reserved("done", "to close the loop")?;
         self.leave();
-        let end = self.trailing_redirects(None)?;
+        let end = self.trailing_redirects(RedirectsOf::Compound(start))?;
         Ok(Node::Loop {
             body,
             span: Span::new(start, end),
@@ -1509,7 +1530,7 @@ impl<'a> Parser<'a> {
             body
         };
         self.leave();
-        let end = self.trailing_redirects(None)?;
+        let end = self.trailing_redirects(RedirectsOf::Compound(start))?;
         Ok(Node::Loop {
             body,
             span: Span::new(start, end),
@@ -1593,7 +1614,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        let end = self.trailing_redirects(None)?;
+        let end = self.trailing_redirects(RedirectsOf::Compound(start))?;
         let span = Span::new(start, end);
         self.cases.push(CaseInfo {
             span,
@@ -1719,7 +1740,7 @@ impl<'a> Parser<'a> {
             words,
             ..SimpleCommand::default()
         };
-        self.trailing_redirects(Some(&mut cmd))?;
+        self.trailing_redirects(RedirectsOf::Command(&mut cmd))?;
         cmd.span = Span::new(start, self.last_end);
         Ok(Node::Simple(cmd))
     }

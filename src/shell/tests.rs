@@ -1223,3 +1223,40 @@ fn old_bash_execs_only_a_single_simple_command() {
     assert!(!old("trap 'echo bye' TERM\ngunicorn app.wsgi"));
     assert!(!old("gunicorn app.wsgi\nf() { :; }"));
 }
+
+#[test]
+fn compound_redirections_are_kept_where_their_command_starts() {
+    let src = "cd /a && { cd /b; ( echo x ) 2>/dev/null; } > out; for i in 1; do :; done >>log; \
+               echo ${V} > v; echo $(date)>d; [[ -n x ]] > t";
+    let s = p(src);
+    let kept: Vec<(&str, &str, &str)> = s
+        .compound_redirections
+        .iter()
+        .map(|r| {
+            let start = src.get(r.command_start..).unwrap_or_default();
+            let word = start.split_whitespace().next().unwrap_or_default();
+            (
+                word,
+                r.redirect.op.as_str(),
+                r.redirect.target.value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("{", ">", "out"),
+            ("(", ">", "/dev/null"),
+            ("for", ">>", "log")
+        ]
+    );
+    assert!(s
+        .compound_redirections
+        .iter()
+        .all(|r| r.redirect.op.writes()));
+    // `${…}` and `$(…)` close no compound command; `[[` keeps its own.
+    let simple_targets: Vec<&str> = all_simple_commands(&s)
+        .flat_map(|c| c.redirections.iter().map(|r| r.target.value.as_str()))
+        .collect();
+    assert_eq!(simple_targets, ["v", "d", "t"]);
+}
