@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The Dockerfile state that the final image ends up with.
@@ -1239,7 +1239,19 @@ fn nginx_run_writes(
             .collect();
     }
     let mut scripts: Vec<&str> = vec![text];
-    scripts.extend(instruction.heredocs.iter().map(|h| h.body.as_str()));
+    let data = heredocs_read_as_data(text);
+    scripts.extend(
+        instruction
+            .heredocs
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| {
+                !data
+                    .get(*i)
+                    .is_some_and(|(delimiter, is_data)| *is_data && *delimiter == h.delimiter)
+            })
+            .map(|(_, h)| h.body.as_str()),
+    );
     let mentions_nginx = scripts
         .iter()
         .any(|s| s.contains("nginx") || s.contains("openresty"));
@@ -1253,6 +1265,42 @@ fn nginx_run_writes(
         run_script_writes(script, workdir, names, 0, &mut out);
     }
     out
+}
+
+/// Programs that only copy or filter what they read on their input, writing where their
+/// arguments and redirections say: a here-document given to them is data, not a script.
+const DATA_READERS: &[&str] = &[
+    "cat", "tee", "envsubst", "dd", "base64", "head", "tail", "sort", "uniq", "tr", "cut",
+];
+
+/// For each here-document of a RUN's first line (`text`), in order: its delimiter, and whether
+/// it is data, the input of a program of [`DATA_READERS`] (`cat > /usr/share/nginx/html/config.js
+/// <<EOF`: Docker's "Here-documents" redirect the lines "to the input of" the command), rather
+/// than a script (`RUN <<EOF`, `RUN <<EOF bash`) or the input of a program the scan does not
+/// know (read as a script, as far as it goes). Empty when the line does not parse.
+fn heredocs_read_as_data(text: &str) -> Vec<(String, bool)> {
+    let Ok(parsed) = crate::shell::parse(text) else {
+        return Vec::new();
+    };
+    let mut data_redirects: HashSet<usize> = HashSet::new();
+    for command in crate::shell::all_simple_commands(&parsed) {
+        let is_data = command.words.first().is_some_and(|w| {
+            DATA_READERS.contains(&crate::shell::commands::program_name(&w.value))
+        });
+        if is_data {
+            data_redirects.extend(command.redirects.iter().map(|span| span.start));
+        }
+    }
+    parsed
+        .heredocs
+        .iter()
+        .map(|h| {
+            (
+                h.delimiter.clone(),
+                data_redirects.contains(&h.redirect.start),
+            )
+        })
+        .collect()
 }
 
 /// Whether a RUN names nginx (`run`), and whether it or an ENV, ARG or WORKDIR does (`dirs`: a
@@ -2313,6 +2361,34 @@ mod tests {
             Some(vec![Some("/etc/nginx/conf.d".to_string())])
         );
         assert_eq!(places_in(Some("/srv/app")), Some(vec![]));
+    }
+
+    #[test]
+    fn here_documents_given_to_cat_or_tee_are_data() {
+        // The text of `config.js`, not commands: `window.API_URL = "${API_URL}"` writes nothing.
+        for quiet in [
+            "FROM nginx\nRUN cat > /usr/share/nginx/html/config.js <<EOF\nwindow.API_URL = \"${API_URL}\";\nEOF\n",
+            "FROM nginx\nRUN tee /usr/share/nginx/html/v.json <<'EOF' >/dev/null\n{\"a\": 1} > /etc/nginx/x\nEOF\n",
+        ] {
+            assert!(run_places(quiet).is_empty(), "{quiet}");
+        }
+        // Where the data goes still counts; a bare `RUN <<EOF` or `<<EOF bash` is a script.
+        for (dockerfile, place) in [
+            (
+                "FROM nginx\nRUN cat > /etc/nginx/conf.d/a.conf <<EOF\nx;\nEOF\n",
+                "/etc/nginx/conf.d/a.conf",
+            ),
+            (
+                "FROM nginx\nRUN <<EOF\necho x > /etc/nginx/conf.d/b.conf\nEOF\n",
+                "/etc/nginx/conf.d/b.conf",
+            ),
+            (
+                "FROM nginx\nRUN <<EOF bash\necho x > /etc/nginx/conf.d/c.conf\nEOF\n",
+                "/etc/nginx/conf.d/c.conf",
+            ),
+        ] {
+            assert_eq!(run_places(dockerfile), [place], "{dockerfile}");
+        }
     }
 
     #[test]
