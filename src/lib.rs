@@ -804,6 +804,15 @@ fn lint_sources(
     model
         .workloads
         .extend(twins.into_iter().map(|(_, workload)| workload));
+    // The nginx image's template settings an `env_file` of the scan gives a compose service.
+    if !model.nginx.is_empty() {
+        lower::compose::read_env_files(
+            &mut model.workloads,
+            &files,
+            &roots,
+            settings.max_file_bytes,
+        );
+    }
     let mut image_links = link::link_images(&mut model, &files, &dirs, &settings.config, &roots);
     notes.extend(image_links.take_notes());
     // Only image linking looks up files next to others.

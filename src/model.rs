@@ -989,6 +989,24 @@ pub struct ComposeService {
     /// kept only when `build` may link the service to a Dockerfile of the scan.
     pub command: Option<Command>,
     pub entrypoint: Option<Command>,
+    /// `env_file:` as compose merges it (the lists of every definition add up; a later file's
+    /// variable wins over an earlier one's). `None` when the environment has another source
+    /// that is not read (the files before an `-f` overlay).
+    pub env_files: Option<Vec<EnvFile>>,
+    /// The `NGINX_ENVSUBST_*` variables the `env_file`s set, in order (the last of a name
+    /// wins), each with the value read (`None`: taken from compose's own environment, an
+    /// interpolation); `None` until read (`lower::compose::read_env_files`), and when one of
+    /// the files cannot be read (not in the scan, a variable in its path, a `format`).
+    pub env_file_vars: Option<Vec<EnvVar>>,
+}
+
+/// One `env_file` entry of a compose service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvFile {
+    /// The path as written, relative to the folder of the compose file that writes it
+    /// (`location.file`); `None` when it is no plain path (`${ENV_FILE}`, a `format` given).
+    pub path: Option<String>,
+    pub location: Location,
 }
 
 #[derive(Debug, Clone, PartialEq)]

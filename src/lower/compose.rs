@@ -188,6 +188,35 @@ fn env_file(node: Option<&Node>, file: FileId) -> Option<Box<HiddenEnv>> {
     }))
 }
 
+/// The entries of a service's `env_file` (a path, a list of paths or of `{path, required,
+/// format}`), in order. A path with a variable in it, and an entry with a `format` (read by a
+/// plugin, or `raw`), is not read: its `path` is `None`.
+fn env_file_entries(node: Option<&Node>, file: FileId) -> Vec<crate::model::EnvFile> {
+    let Some(node) = node.filter(|n| !n.is_null()) else {
+        return Vec::new();
+    };
+    let items: Vec<&Node> = match node.as_sequence() {
+        Some(items) => items.iter().collect(),
+        None => vec![node],
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let path = match item.get("path") {
+                Some(path) if item.get("format").is_none() => path.as_str(),
+                Some(_) => None,
+                None => item.as_str(),
+            };
+            crate::model::EnvFile {
+                path: path
+                    .filter(|p| !p.is_empty() && !p.contains('$'))
+                    .map(str::to_string),
+                location: location(file, item.report_span()),
+            }
+        })
+        .collect()
+}
+
 /// `KEY=value` list or mapping, as compose accepts for `environment` and `labels`.
 fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>, Span)> {
     let Some(node) = node else {
@@ -646,7 +675,7 @@ pub(crate) fn service(
     // in the scan builds it (`link::link_images`, which also tells whether a `target` is the
     // final stage): without a `build:` the effective command below is all the rules need.
     let links_build = build.is_some();
-    let compose = ComposeService {
+    let mut compose = ComposeService {
         name: name.to_string(),
         init: view.get("init").and_then(|(file, n)| {
             n.as_bool()
@@ -691,6 +720,13 @@ pub(crate) fn service(
             .map(|(file, e)| location(file, e.key.report_span())),
         command: links_build.then(|| as_command(&command)).flatten(),
         entrypoint: links_build.then(|| as_command(&entrypoint)).flatten(),
+        env_files: Some(
+            view.merged("env_file")
+                .iter()
+                .flat_map(|&(file, n)| env_file_entries(n.get("env_file"), file))
+                .collect(),
+        ),
+        env_file_vars: None,
     };
 
     // Without a linked Dockerfile: `entrypoint` (+ `command`) is the argv; a `command` alone runs
@@ -761,6 +797,8 @@ pub(crate) fn service(
     let (processes, kill_deadline, drain_annotation) = if !overlay {
         (vec![process], kill_deadline, drain_annotation)
     } else if written("command") && written("stop_grace_period") {
+        // What the files before it set is not known: the `env_file`s read do not tell all.
+        compose.env_files = None;
         process.hidden_env.get_or_insert_with(|| {
             Box::new(HiddenEnv {
                 source: "the compose files before this -f overlay",
@@ -789,6 +827,178 @@ pub(crate) fn service(
         process_type: None,
         dockerfile_ref: None,
     });
+}
+
+/// How many `env_file`s are read for the nginx image's template settings, in all (each a
+/// file of the scan, read once however many services name it).
+const MAX_ENV_FILES: usize = 1024;
+
+/// The `NGINX_ENVSUBST_*` variables of each compose service's `env_file`s
+/// ([`ComposeService::env_file_vars`]), read when the file is inside the folder scanned
+/// (`roots`: the compose file's) and no link leads out of it; a path relative to the folder
+/// of the compose file that writes it (Compose file reference, `env_file`). Only a scan with
+/// nginx files asks: the variables say where the official image's entrypoint takes templates
+/// from and renders them to.
+pub fn read_env_files(
+    workloads: &mut [Workload],
+    files: &crate::source::Files,
+    roots: &HashMap<FileId, std::path::PathBuf>,
+    max_bytes: u64,
+) {
+    use std::path::PathBuf;
+    type Vars = Option<Arc<Vec<(String, Option<String>)>>>;
+    let mut read: HashMap<PathBuf, Vars> = HashMap::new();
+    let mut one = |entry: &crate::model::EnvFile| -> Vars {
+        let written = entry.path.as_deref()?;
+        let root = roots.get(&entry.location.file)?;
+        let folder = files.disk_path(entry.location.file).parent()?;
+        let clean = crate::change::paths::clean;
+        let path = clean(&folder.join(written));
+        let root = clean(root);
+        if let Some(known) = read.get(&path) {
+            return known.clone();
+        }
+        let vars = if read.len() >= MAX_ENV_FILES {
+            None
+        } else {
+            path.strip_prefix(&root)
+                .ok()
+                .filter(|relative| !relative.as_os_str().is_empty())
+                .and_then(|relative| crate::link::confined(&root, relative))
+                .and_then(|found| crate::link::read_confined(&found, &root, max_bytes).ok())
+                .and_then(|text| parse_env_file(&text))
+                .map(|vars| {
+                    Arc::new(
+                        vars.into_iter()
+                            .filter(|(name, _)| name.starts_with("NGINX_ENVSUBST_"))
+                            .collect(),
+                    )
+                })
+        };
+        read.insert(path, vars.clone());
+        vars
+    };
+    for workload in workloads.iter_mut() {
+        let Some(compose) = workload.compose.as_deref_mut() else {
+            continue;
+        };
+        let Some(entries) = compose.env_files.as_deref().filter(|e| !e.is_empty()) else {
+            continue;
+        };
+        let mut vars: Vec<EnvVar> = Vec::new();
+        let mut all = true;
+        for entry in entries {
+            let Some(found) = one(entry) else {
+                all = false;
+                break;
+            };
+            for (name, value) in found.iter() {
+                let value: Option<Arc<str>> = value.as_deref().map(Into::into);
+                match vars.iter_mut().find(|v| v.name == *name) {
+                    // Which of two files' values compose keeps has changed between its
+                    // versions (the earlier file's was looked up first): taken as not known.
+                    Some(earlier) if earlier.value != value => earlier.value = None,
+                    Some(_) => {}
+                    None => vars.push(EnvVar::new(name.clone(), value, entry.location)),
+                }
+            }
+        }
+        compose.env_file_vars = all.then_some(vars);
+    }
+}
+
+/// The variables of a compose `env_file` (compose-go's `dotenv` parser): blank lines and lines
+/// starting with `#` are skipped; `KEY=VALUE` or `KEY: VALUE`, an optional `export` before the
+/// key; an unquoted value ends at the line's end or a `#` and loses its trailing blanks, a
+/// single-quoted one is taken as written, a double-quoted one may span lines. A value that
+/// compose fills in from its own environment (`${VAR}`, `$VAR` outside single quotes, a key
+/// alone on its line), or with escapes, is `None`. `None` for a file compose refuses (an
+/// unterminated quote, a character no variable name has).
+pub(crate) fn parse_env_file(text: &str) -> Option<Vec<(String, Option<String>)>> {
+    // compose's "space": blanks that are not a line break.
+    let blank = |c: char| {
+        matches!(
+            c,
+            '\t' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
+        )
+    };
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut set = |name: &str, value: Option<String>| match out.iter_mut().find(|(n, _)| n == name)
+    {
+        Some(earlier) => earlier.1 = value,
+        None => out.push((name.to_string(), value)),
+    };
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        if rest.starts_with('#') {
+            match rest.find('\n') {
+                Some(end) => {
+                    rest = &rest[end..];
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let src = rest
+            .strip_prefix("export")
+            .unwrap_or(rest)
+            .trim_start_matches(blank);
+        let mut split = None;
+        for (i, c) in src.char_indices() {
+            match c {
+                '=' | ':' | '\n' => {
+                    split = Some((i, c));
+                    break;
+                }
+                '_' | '.' => {}
+                c if blank(c) || c.is_alphanumeric() => {}
+                _ => return None,
+            }
+        }
+        let Some((at, separator)) = split else {
+            // A key alone at the end: its value is compose's own environment's.
+            let key = src.trim_end();
+            if key.contains(' ') {
+                return None;
+            }
+            set(key, None);
+            break;
+        };
+        let key = src[..at].trim_end();
+        if key.contains(' ') {
+            return None;
+        }
+        let after = &src[at + separator.len_utf8()..];
+        if separator == '\n' {
+            set(key, None);
+            rest = after;
+            continue;
+        }
+        let value = after.trim_start_matches(blank);
+        match value.chars().next() {
+            Some(quote @ ('\'' | '"')) => {
+                let bytes = value.as_bytes();
+                let close =
+                    (1..bytes.len()).find(|&i| bytes[i] == quote as u8 && bytes[i - 1] != b'\\')?;
+                let inner = value[..close].trim_matches(quote);
+                let literal = quote == '\'' || !inner.contains(['$', '\\']);
+                set(key, literal.then(|| inner.to_string()));
+                rest = &value[close + 1..];
+            }
+            _ => {
+                let end = value.find('\n').unwrap_or(value.len());
+                let line = &value[..end];
+                let line = line.split('#').next().unwrap_or("").trim_end();
+                set(key, (!line.contains('$')).then(|| line.to_string()));
+                rest = &value[end..];
+            }
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -1055,5 +1265,55 @@ mod tests {
             "services:\n  a: {extends: {file: x.yaml, service: a}}\n  b: {extends: zz}\n  c: {extends: b}\n"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn env_files_are_read_as_compose_reads_them() {
+        let parse = |text: &str| parse_env_file(text).expect(text);
+        let one =
+            |name: &str, value: Option<&str>| vec![(name.to_string(), value.map(str::to_string))];
+        assert_eq!(parse("# c\n\n  A=1\n"), one("A", Some("1")));
+        assert_eq!(parse("export A=/x # note\n"), one("A", Some("/x")));
+        assert_eq!(parse("A: /x\r\n"), one("A", Some("/x")));
+        assert_eq!(parse("A='${B}' # c\n"), one("A", Some("${B}")));
+        assert_eq!(parse("A=\"/x\"\n"), one("A", Some("/x")));
+        assert_eq!(parse("A=\"${B}\"\n"), one("A", None));
+        assert_eq!(parse("A=$B\n"), one("A", None));
+        assert_eq!(parse("A\n"), one("A", None));
+        assert_eq!(parse("A"), one("A", None));
+        assert_eq!(parse("A=\nA=/y\n"), one("A", Some("/y")));
+        assert_eq!(
+            parse("A=\"x\ny\"\nB=2"),
+            [
+                ("A".to_string(), Some("x\ny".to_string())),
+                ("B".to_string(), Some("2".to_string()))
+            ]
+        );
+        for refused in ["A=\"x\n", "A-B=1\n", "A B=1\n"] {
+            assert_eq!(parse_env_file(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn env_file_entries_keep_plain_paths_only() {
+        let entries = |env_file: &str| {
+            let text = format!("services:\n  web:\n    image: app\n    env_file: {env_file}\n");
+            services(&text)[0]
+                .compose
+                .as_deref()
+                .and_then(|c| c.env_files.clone())
+                .expect("env_files")
+                .into_iter()
+                .map(|e| e.path)
+                .collect::<Vec<_>>()
+        };
+        let some = |p: &str| Some(p.to_string());
+        assert_eq!(entries("a.env"), [some("a.env")]);
+        assert_eq!(entries("[a.env, \"${X}.env\"]"), [some("a.env"), None]);
+        assert_eq!(
+            entries("[{path: a.env, required: false}, {path: b.env, format: raw}]"),
+            [some("a.env"), None]
+        );
+        assert!(entries("null").is_empty());
     }
 }

@@ -615,7 +615,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         let mut unit = Unit {
             base: Base::of(base, image.nginx_package),
             image: base.and_then(detected),
-            envsubst: Envsubst::of(&[workload_env(model, image.workload)]),
+            envsubst: Envsubst::of(&[EnvSource::Vars(workload_env(model, image.workload))]),
             ..Unit::default()
         };
         copy_into(&mut unit, image, &tree, &mut budget, &mut work);
@@ -666,14 +666,10 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             .image
             .and_then(|i| model.images.get(i))
             .map_or(&[][..], |image| workload_env(model, image.workload));
-        let own_env = workload
-            .processes
-            .first()
-            .map_or(&[][..], |p| p.env.as_slice());
         let mut unit = Unit {
             base: Base::of(base, built.and_then(|image| image.nginx_package)),
             image: base.and_then(detected),
-            envsubst: Envsubst::of(&[own_env, built_env]),
+            envsubst: Envsubst::of_service(workload, built_env),
             ..Unit::default()
         };
         let folder = Path::new(files.path(workload.location.file))
@@ -1019,15 +1015,26 @@ struct Envsubst {
 
 impl Envsubst {
     /// From the environments a container runs with, the first winning over the later ones (a
-    /// compose service's `environment`, then its image's `ENV`); in each, the last of a name.
-    fn of(envs: &[&[crate::model::EnvVar]]) -> Envsubst {
+    /// compose service's `environment`, then its `env_file`s, then its image's `ENV`); in
+    /// each, the last of a name. A source that is not read ([`EnvSource::Unknown`]) may set
+    /// any of them. The entrypoint reads each as `${NAME:-default}`: set empty, the default
+    /// applies (as when unset).
+    fn of(envs: &[EnvSource<'_>]) -> Envsubst {
         let get = |name: &str| {
-            envs.iter()
-                .find_map(|env| env.iter().rev().find(|v| v.name == name))
-                .map_or(Setting::Unset, |v| match v.value.as_deref() {
-                    Some(value) if !value.contains('$') => Setting::Value(value.to_string()),
-                    _ => Setting::Unknown,
-                })
+            for env in envs {
+                let vars = match env {
+                    EnvSource::Vars(vars) => vars,
+                    EnvSource::Unknown => return Setting::Unknown,
+                };
+                if let Some(var) = vars.iter().rev().find(|v| v.name == name) {
+                    return match var.value.as_deref() {
+                        Some("") => Setting::Unset,
+                        Some(value) if !value.contains('$') => Setting::Value(value.to_string()),
+                        _ => Setting::Unknown,
+                    };
+                }
+            }
+            Setting::Unset
         };
         Envsubst {
             template_dir: get("NGINX_ENVSUBST_TEMPLATE_DIR"),
@@ -1035,6 +1042,38 @@ impl Envsubst {
             output_dir: get("NGINX_ENVSUBST_OUTPUT_DIR"),
         }
     }
+
+    /// A compose service's: its `environment`, its `env_file`s (when every one was read), the
+    /// image it builds's `ENV`, or the `ENV` of none.
+    fn of_service(
+        workload: &crate::model::Workload,
+        built_env: &[crate::model::EnvVar],
+    ) -> Envsubst {
+        let own_env = workload
+            .processes
+            .first()
+            .map_or(&[][..], |p| p.env.as_slice());
+        let env_files = match workload.compose.as_deref() {
+            Some(compose) => match (&compose.env_files, &compose.env_file_vars) {
+                (Some(files), _) if files.is_empty() => EnvSource::Vars(&[]),
+                (Some(_), Some(vars)) => EnvSource::Vars(vars),
+                _ => EnvSource::Unknown,
+            },
+            None => EnvSource::Vars(&[]),
+        };
+        Envsubst::of(&[
+            EnvSource::Vars(own_env),
+            env_files,
+            EnvSource::Vars(built_env),
+        ])
+    }
+}
+
+/// One of the environments a container runs with (see [`Envsubst::of`]).
+enum EnvSource<'e> {
+    Vars(&'e [crate::model::EnvVar]),
+    /// Not read: any variable may be set there.
+    Unknown,
 }
 
 /// The environment of the processes of a workload (its first process's: the container's).
@@ -1056,11 +1095,14 @@ fn add_templates(unit: &mut Unit) {
     if unit.base != Base::Official {
         return;
     }
-    let suffix = match &unit.envsubst.suffix {
-        Setting::Unset => ".template".to_string(),
-        Setting::Value(v) if !v.is_empty() => v.clone(),
-        // An unknown suffix: which files are templates is not known (none is judged as one).
-        _ => return,
+    // An unknown suffix (an `env_file` the scan does not read may set it): a file named with
+    // the image's default one may be a template or not; taken as one rendered where what is
+    // there is not known, so the `http` level it renders into is unknown, as for an unknown
+    // folder (judged where the repository's layout puts it, it would take nginx's defaults).
+    let (suffix, suffix_known) = match &unit.envsubst.suffix {
+        Setting::Unset => (".template".to_string(), true),
+        Setting::Value(v) if !v.is_empty() => (v.clone(), true),
+        _ => (".template".to_string(), false),
     };
     let dir = match &unit.envsubst.template_dir {
         Setting::Unset => Some(PathBuf::from(STOCK_TEMPLATES)),
@@ -1072,7 +1114,7 @@ fn add_templates(unit: &mut Unit) {
         Setting::Value(v) if v.starts_with('/') => Some(PathBuf::from(v.trim_end_matches('/'))),
         _ => None,
     };
-    let known = dir.is_some() && output.is_some();
+    let known = suffix_known && dir.is_some() && output.is_some();
     let output = output.unwrap_or_else(|| PathBuf::from(STOCK_VHOSTS));
     let rendered: Vec<(PathBuf, usize)> = unit
         .paths
@@ -1756,6 +1798,63 @@ mod tests {
             ),
         ];
         assert!(sl203(&tree).is_empty());
+        // The entrypoint reads `${NGINX_ENVSUBST_TEMPLATE_DIR:-/etc/nginx/templates}`: set
+        // empty, the default folder (so the vhost without its settings is judged).
+        let empty = service(
+            "      NGINX_ENVSUBST_TEMPLATE_DIR: \"\"\n      NGINX_ENVSUBST_OUTPUT_DIR: ''\n",
+            "/etc/nginx/templates",
+        );
+        assert_eq!(run(&empty, false).len(), 1);
+    }
+
+    #[test]
+    fn an_env_file_of_the_scan_gives_the_template_folders() {
+        let settings = "proxy_next_upstream error timeout http_502 http_503;\n";
+        let service = |env_file: &str, target: &str| {
+            format!(
+                "services:\n  proxy:\n    image: nginx:1.27-alpine\n    env_file: {env_file}\n    volumes:\n      - ./templates:{target}:ro\n"
+            )
+        };
+        let run = |compose: &str, env: Option<&str>, with_settings: bool| {
+            let mut tree = vec![
+                ("templates/default.conf.template", VHOST),
+                ("compose.yaml", compose),
+            ];
+            if let Some(env) = env {
+                tree.push(("nginx.env", env));
+            }
+            if with_settings {
+                tree.push(("templates/00-proxy.conf.template", settings));
+            }
+            sl203(&tree)
+        };
+        let tpl = "# nginx\nexport NGINX_ENVSUBST_TEMPLATE_DIR=/etc/nginx/tpl\n";
+        let custom = service("nginx.env", "/etc/nginx/tpl");
+        assert!(run(&custom, Some(tpl), true).is_empty());
+        assert_eq!(run(&custom, Some(tpl), false).len(), 1);
+        // An env_file that does not set the folders: the default ones.
+        let default = service("nginx.env", "/etc/nginx/templates");
+        assert_eq!(run(&default, Some("TZ=UTC\n"), false).len(), 1);
+        // `environment:` wins over the env_file.
+        let both = "services:\n  proxy:\n    image: nginx:1.27-alpine\n    env_file: nginx.env\n    environment:\n      NGINX_ENVSUBST_TEMPLATE_DIR: /etc/nginx/templates\n    volumes:\n      - ./templates:/etc/nginx/templates:ro\n";
+        assert_eq!(run(both, Some(tpl), false).len(), 1);
+        // Not in the scan (or a variable in its path): any of them may be set there, the
+        // level the templates render into is unknown.
+        assert!(run(&default, None, false).is_empty());
+        assert!(run(
+            &service("${ENV}.env", "/etc/nginx/templates"),
+            Some(tpl),
+            false
+        )
+        .is_empty());
+        assert!(run(
+            &service("../outside.env", "/etc/nginx/templates"),
+            None,
+            false
+        )
+        .is_empty());
+        // A value compose fills in from its own environment.
+        assert!(run(&default, Some("NGINX_ENVSUBST_OUTPUT_DIR=${OUT}\n"), false).is_empty());
     }
 
     #[test]
