@@ -303,6 +303,8 @@ pub(crate) fn written_stop_signal(file: FileId, value: &Node) -> Option<Fact<Sig
 /// own file's folder), and volumes mounted at a path named like such a file.
 fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
     let mut mounts = crate::model::ConfigMounts::default();
+    // Whether the `/` stand-in for mounts past the cap is there.
+    let mut stood_in = false;
     let volumes = view.merged("volumes").iter().flat_map(|&(file, node)| {
         let moved = view
             .moved
@@ -362,7 +364,7 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
                     Some(Some(host)) if !host.starts_with(['~', '$']) => host.clone(),
                     _ => String::new(),
                 };
-                push_nginx_mount(&mut mounts.nginx, host, target);
+                push_nginx_mount(&mut mounts.nginx, &mut stood_in, host, target);
             }
         }
         // A host path bound into a system folder (the time zone, the Docker socket, logs)
@@ -407,7 +409,7 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
         };
         let target = crate::link::globs::clean(target.trim());
         if crate::formats::nginx::include::under_conventional_prefix(&target) {
-            push_nginx_mount(&mut mounts.nginx, String::new(), target);
+            push_nginx_mount(&mut mounts.nginx, &mut stood_in, String::new(), target);
         }
     }
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
@@ -433,21 +435,41 @@ fn volume_parts(volume: &Node) -> (Option<&str>, Option<&str>) {
     }
 }
 
-/// How many nginx bind mounts of one service are kept (a realistic one has a few, a site per
-/// customer a few hundred); past them, one mount of unknown content at `/` stands for the rest.
+/// How many nginx mounts of unknown content (a named volume, a `configs:` entry) of one service
+/// are kept (a realistic service has a few, a site per customer a few hundred); past them, one
+/// mount of unknown content at `/` stands for the rest.
 const MAX_NGINX_MOUNTS: usize = 4096;
 
+/// How many nginx bind mounts of host paths one service keeps (shutdownlint's limit, for
+/// memory): past [`MAX_NGINX_MOUNTS`] they are still kept, whether the scan reads their files
+/// is told where the containers are made (`nginx_placement`, which takes those it does not read
+/// past the cap as the same `/` stand-in), so the scan's own vhost mounted after thousands of
+/// per-site files outside it stays in its container.
+const MAX_NGINX_HOST_MOUNTS: usize = 65_536;
+
 /// Keeps a mount under nginx's folders (`host` empty: content the scan does not read), but a
-/// certificate, key or password file, which sets nothing nginx's rules read. Past
-/// [`MAX_NGINX_MOUNTS`], one unknown mount at `/` stands for the rest: a later mount (the proxy
-/// settings after per-site certificates) is never dropped silently.
-fn push_nginx_mount(mounts: &mut Vec<(String, String)>, host: String, target: String) {
+/// certificate, key or password file, which sets nothing nginx's rules read. Past the caps
+/// ([`MAX_NGINX_MOUNTS`] for unknown content, [`MAX_NGINX_HOST_MOUNTS`]), one unknown mount at
+/// `/` (`stood_in` tells it is there) stands for the rest: a later mount (the proxy settings
+/// after per-site certificates) is never dropped silently.
+fn push_nginx_mount(
+    mounts: &mut Vec<(String, String)>,
+    stood_in: &mut bool,
+    host: String,
+    target: String,
+) {
     if crate::lower::nginx::is_key_material(target.rsplit('/').next().unwrap_or("")) {
         return;
     }
-    if mounts.len() + 1 < MAX_NGINX_MOUNTS {
+    let room = if host.is_empty() {
+        MAX_NGINX_MOUNTS
+    } else {
+        MAX_NGINX_HOST_MOUNTS
+    };
+    if mounts.len() + 1 < room {
         mounts.push((host, target));
-    } else if mounts.len() < MAX_NGINX_MOUNTS {
+    } else if !*stood_in {
+        *stood_in = true;
         mounts.push((String::new(), "/".to_string()));
     }
 }
@@ -1163,12 +1185,27 @@ mod tests {
                 "/etc/nginx/conf.d/default.conf".to_string()
             )]
         );
+        // Host paths past the cap are kept (whether the scan reads them is told later);
+        // named volumes past it are one `/` stand-in.
         let many: String = (0..MAX_NGINX_MOUNTS + 10)
             .map(|i| format!("      - ./n/{i}.conf:/etc/nginx/conf.d/{i}.conf\n"))
             .collect();
-        let kept = mounts(&many);
-        assert_eq!(kept.len(), MAX_NGINX_MOUNTS);
-        assert_eq!(kept.last(), Some(&(String::new(), "/".to_string())));
+        let kept = mounts(&format!("{many}{vhost}"));
+        assert_eq!(kept.len(), MAX_NGINX_MOUNTS + 11);
+        assert_eq!(
+            kept.last().map(|m| m.0.as_str()),
+            Some("./nginx/default.conf")
+        );
+        let volumes: String = (0..MAX_NGINX_MOUNTS + 10)
+            .map(|i| format!("      - v{i}:/etc/nginx/conf.d/{i}\n"))
+            .collect();
+        let kept = mounts(&format!("{volumes}{vhost}"));
+        assert_eq!(kept.len(), MAX_NGINX_MOUNTS + 1);
+        assert_eq!(kept[MAX_NGINX_MOUNTS - 1], (String::new(), "/".to_string()));
+        assert_eq!(
+            kept.last().map(|m| m.0.as_str()),
+            Some("./nginx/default.conf")
+        );
     }
 
     #[test]

@@ -728,9 +728,20 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
                 }
             }
         }
+        // Mounts of what the scan does not read: past `MAX_UNREAD_MOUNTS`, one at `/` stands
+        // for the rest (the files the scan reads are all put, wherever they come).
+        let mut unread = 0usize;
+        let mut put_unread = |unit: &mut Unit, target: &Path| {
+            unread += 1;
+            match unread.cmp(&MAX_UNREAD_MOUNTS) {
+                std::cmp::Ordering::Less => unit.put_opaque(target.to_path_buf()),
+                std::cmp::Ordering::Equal => unit.put_opaque(PathBuf::from("/")),
+                std::cmp::Ordering::Greater => {}
+            }
+        };
         for (host, target) in &targets {
             let Some(host) = host else {
-                unit.put_opaque(target.clone());
+                put_unread(&mut unit, target);
                 continue;
             };
             let mut found = false;
@@ -745,7 +756,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             // A file or folder of no nginx file the scan reads (`proxy_params`, a folder
             // outside the scan).
             if !found {
-                unit.put_opaque(target.clone());
+                put_unread(&mut unit, target);
             }
         }
         if !unit.paths.is_empty() || !unit.opaque.is_empty() {
@@ -991,6 +1002,10 @@ fn build_context(image: &Image, context: &Path, tree: &Tree) -> PathBuf {
     }
     context.to_path_buf()
 }
+
+/// How many mounts of a compose service's container that put what the scan does not read are
+/// kept each at its place (as `lower::compose` keeps mounts of unknown content).
+const MAX_UNREAD_MOUNTS: usize = 4096;
 
 /// A variable of a container's environment: not set, set to a value that is not known (an
 /// expansion), or set to a value.
@@ -1805,6 +1820,24 @@ mod tests {
             "/etc/nginx/templates",
         );
         assert_eq!(run(&empty, false).len(), 1);
+    }
+
+    #[test]
+    fn the_scan_s_vhost_stays_in_its_container_past_the_mount_cap() {
+        // Thousands of per-site files outside the scan, then the scan's own vhost: the vhost
+        // is in the container, whose conf.d holds what is not read (the level is unknown),
+        // not judged alone with nginx's defaults.
+        let sites: String = (0..super::MAX_UNREAD_MOUNTS + 4)
+            .map(|i| format!("      - ./tenants/s{i}.conf:/etc/nginx/conf.d/s{i}.conf:ro\n"))
+            .collect();
+        let compose = format!(
+            "services:\n  proxy:\n    image: nginx:1.27-alpine\n    volumes:\n{sites}      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n"
+        );
+        let tree = [
+            ("nginx/default.conf", VHOST),
+            ("compose.yaml", compose.as_str()),
+        ];
+        assert!(sl203(&tree).is_empty());
     }
 
     #[test]
