@@ -201,7 +201,7 @@ pub fn lower(
                     }
                 }
                 "RUN" => {
-                    note_nginx_package(instruction, &mut state);
+                    note_nginx_package(instruction, &mut state, &scope);
                     // What a RUN writes under nginx's folders (`printf … >
                     // /etc/nginx/conf.d/proxy.conf`, `sed -i … nginx.conf`, `ln -s` into
                     // `sites-enabled/`) is not read, like a COPY from another stage.
@@ -1024,7 +1024,7 @@ fn may_write_unknown_files(instruction: &Instruction) -> bool {
 /// it names nginx.org's repository (`nginx.org/packages/…`): nginx.org's packages, for Debian
 /// and Alpine alike, ship the official image's `nginx.conf` and `conf.d/default.conf`, not the
 /// distribution's layout, so with one named the package's `nginx.conf` is not known.
-fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>) {
+fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>, scope: &Scope) {
     let text = instruction.args.as_str();
     let named_repository =
         |t: &str| t.contains("nginx.org/packages") || t.contains("nginx.org/keys");
@@ -1036,7 +1036,13 @@ fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>) {
     {
         state.other_nginx_repository = true;
     }
-    if let Some(package) = nginx_package_installed(instruction) {
+    let lookup = |name: &str| {
+        scope
+            .lookup(name)
+            .filter(|value| scope.substituted.take(value.text.len()))
+            .map(|value| value.text.clone())
+    };
+    if let Some(package) = nginx_package_installed(instruction, &lookup) {
         state.nginx_package = Some(package);
     }
 }
@@ -1044,17 +1050,91 @@ fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>) {
 /// The distribution's nginx package a RUN installs: Debian's or Ubuntu's with
 /// `apt-get`/`apt`/`aptitude` `install` … `nginx` (or `nginx-full`, `nginx-light`,
 /// `nginx-extras`, `nginx-core`; a version `=…` or release `/…` may follow the name), Alpine's
-/// with `apk add` … `nginx` (`=…`, `~…`, `@tag` may follow). The shell form only, parsed;
-/// wrappers (`sudo`, `env`) are looked through. `None` when none is (or the RUN does not parse).
-fn nginx_package_installed(instruction: &Instruction) -> Option<NginxPackage> {
+/// with `apk add` … `nginx` (`=…`, `~…`, `@tag` may follow). The shell form only, parsed:
+/// its line, the here-documents a shell runs as scripts ([`heredocs_run_as_scripts`]: a bare
+/// `RUN <<EOF`, `RUN <<EOF bash`), and the `sh -c` scripts in them, up to
+/// [`MAX_SHELL_C_DEPTH`] deep; wrappers (`sudo`, `env`) are looked through. A word naming a
+/// variable (`apt-get install -y $SYSTEM_PACKAGES`) is what the stage's ARG or ENV `lookup`
+/// gives it, split into words as the shell splits an unquoted expansion; one whose value is not
+/// known, or that the script itself may set, is no package. `None` when none is (or the RUN
+/// does not parse).
+fn nginx_package_installed(
+    instruction: &Instruction,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Option<NginxPackage> {
     let text = instruction.args.as_str();
-    if text.trim_start().starts_with('[') || !text.contains("nginx") {
+    if text.trim_start().starts_with('[') {
         return None;
     }
-    let parsed = crate::shell::parse(text).ok()?;
+    let mut scripts: Vec<&str> = vec![text];
+    let run = heredocs_run_as_scripts(text);
+    scripts.extend(
+        instruction
+            .heredocs
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| {
+                run.get(*i)
+                    .is_some_and(|(delimiter, script)| *script && *delimiter == h.delimiter)
+            })
+            .map(|(_, h)| h.body.as_str())
+            .filter(|body| shebang_is_shell(body)),
+    );
+    let mut found = None;
+    for script in scripts {
+        if script.contains("nginx") || script.contains('$') {
+            found = script_package_install(script, lookup, 0).or(found);
+        }
+    }
+    found
+}
+
+/// Whether a script's `#!` line, when it has one, names a shell (`#!/bin/sh`, `#!/usr/bin/env
+/// bash`): BuildKit runs a bare `RUN <<EOF` with the program it names.
+fn shebang_is_shell(body: &str) -> bool {
+    let Some(line) = body.strip_prefix("#!") else {
+        return true;
+    };
+    let mut words = line.lines().next().unwrap_or_default().split_whitespace();
+    let mut program = words.next().map(crate::shell::commands::program_name);
+    if program == Some("env") {
+        program = words
+            .find(|w| !w.starts_with('-'))
+            .map(crate::shell::commands::program_name);
+    }
+    matches!(program, Some("sh" | "bash" | "dash" | "ash" | "zsh"))
+}
+
+/// [`nginx_package_installed`] for one shell script (`depth`: how many `sh -c` it is in).
+fn script_package_install(
+    script: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> Option<NginxPackage> {
+    if depth > MAX_SHELL_C_DEPTH {
+        return None;
+    }
+    let parsed = crate::shell::parse(script).ok()?;
     let mut found = None;
     for command in crate::shell::all_simple_commands(&parsed) {
-        let argv = command.argv();
+        let raw_argv = command.argv();
+        if let Some(shell_c) = crate::shell::commands::shell_c(&raw_argv) {
+            // `sh -c "apt-get update && apt-get install -y nginx"`: the string is a script.
+            if let Some(payload) = raw_argv.get(shell_c.payload_index) {
+                found = script_package_install(payload, lookup, depth + 1).or(found);
+            }
+            continue;
+        }
+        let mut expanded: Vec<String> = Vec::new();
+        for word in &command.words {
+            match shell_word_fields(word, script, lookup) {
+                Some(fields) => expanded.extend(fields),
+                // Not known: no package, but the words after it are still read (a package
+                // list before or after it).
+                None => expanded.push(String::from("$")),
+            }
+        }
+        let argv: Vec<&str> = expanded.iter().map(String::as_str).collect();
         let start = crate::shell::commands::unwrap_wrappers(&argv).rest;
         let Some(rest) = argv.get(start..) else {
             continue;
@@ -1064,6 +1144,98 @@ fn nginx_package_installed(instruction: &Instruction) -> Option<NginxPackage> {
         }
     }
     found
+}
+
+/// The fields a shell word of `script` expands to, when known: a word without expansions is
+/// itself; `$NAME`, `${NAME}` (or Docker's `${NAME:-default}` forms) among plain characters,
+/// unquoted or inside one pair of double quotes, take `lookup`'s value (the stage's ARG or ENV,
+/// which the RUN's shell has in its environment), split at blanks when unquoted (POSIX "Field
+/// Splitting" with the default IFS; empty fields go). `None` for anything else: a command
+/// substitution, a special parameter, quotes or escapes mixed in, a variable without a known
+/// value, or one the script assigns or reads into (`PKGS=nginx`, `for PKGS in`, `read PKGS`),
+/// whose value there may be another.
+fn shell_word_fields(
+    word: &crate::shell::Word,
+    script: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<String>> {
+    if !word.has_expansion {
+        return Some(vec![word.value.clone()]);
+    }
+    let raw = script.get(word.span.start..word.span.end)?;
+    let (inner, quoted) = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('"') => (inner, true),
+        _ if !word.quoted => (raw, false),
+        _ => return None,
+    };
+    if word.has_glob && !quoted {
+        return None;
+    }
+    // Only plain characters and `$NAME` / `${…}` with no expansion inside.
+    let bytes = inner.as_bytes();
+    let mut names: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' | b'\'' | b'`' | b'"' => return None,
+            b'$' => {
+                let rest = inner.get(i + 1..)?;
+                let (name, used) = if let Some(body) = rest.strip_prefix('{') {
+                    let close = body.find('}')?;
+                    let body = body.get(..close)?;
+                    if body.contains(['$', '`', '{']) {
+                        return None;
+                    }
+                    let end = body
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(body.len());
+                    (body.get(..end)?, close + 2)
+                } else {
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    (rest.get(..end)?, end)
+                };
+                if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                    return None;
+                }
+                names.push(name);
+                i += 1 + used;
+            }
+            _ => i += 1,
+        }
+    }
+    if names.iter().any(|name| script_may_set(script, name)) {
+        return None;
+    }
+    let expansion = dockerfile::expand(inner, '\\', lookup).ok()?;
+    if !expansion.is_resolved() {
+        return None;
+    }
+    Some(if quoted {
+        vec![expansion.value]
+    } else {
+        expansion
+            .value
+            .split([' ', '\t', '\n'])
+            .filter(|field| !field.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+/// Whether `script` names the variable `name` other than to expand it (`name=…`, `for name
+/// in`, `read name`, `export name`, `unset name`): its value there may not be the stage's.
+fn script_may_set(script: &str, name: &str) -> bool {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    script.match_indices(name).any(|(at, _)| {
+        let before = script.get(..at).and_then(|b| b.chars().next_back());
+        let after = script.get(at + name.len()..).and_then(|a| a.chars().next());
+        let whole = !before.is_some_and(is_name_char) && !after.is_some_and(is_name_char);
+        let expanded = matches!(before, Some('$'))
+            || (matches!(before, Some('{')) && script.get(..at).is_some_and(|b| b.ends_with("${")));
+        whole && !expanded
+    })
 }
 
 /// [`nginx_package_installed`] for one command's words (the program first).
@@ -1298,6 +1470,50 @@ fn heredocs_read_as_data(text: &str) -> Vec<(String, bool)> {
             (
                 h.delimiter.clone(),
                 data_redirects.contains(&h.redirect.start),
+            )
+        })
+        .collect()
+}
+
+/// For each here-document of a RUN's first line (`text`), in order: its delimiter, and whether
+/// a shell runs it as a script: the one here-document of a RUN that is nothing else (`RUN
+/// <<EOF`: BuildKit runs its lines with the shell, or with the program its `#!` line names,
+/// which must then be a shell), or the input of a shell given no script and no `-c` (`RUN <<EOF
+/// bash`, `sh -s <<EOF`; Docker's "Here-documents"). Empty when the line does not parse.
+fn heredocs_run_as_scripts(text: &str) -> Vec<(String, bool)> {
+    let Ok(parsed) = crate::shell::parse(text) else {
+        return Vec::new();
+    };
+    let commands: Vec<&crate::shell::SimpleCommand> =
+        crate::shell::all_simple_commands(&parsed).collect();
+    let bare = matches!(commands.as_slice(), [only] if only.words.is_empty()
+        && only.assignments.is_empty()
+        && only.redirections.len() == 1)
+        && parsed.heredocs.len() == 1;
+    let mut script_redirects: HashSet<usize> = HashSet::new();
+    for command in &commands {
+        let argv = command.argv();
+        let unwrapped = crate::shell::commands::unwrap_wrappers(&argv);
+        let shell = !unwrapped.rest_is_shell_string
+            && argv.get(unwrapped.rest).is_some_and(|program| {
+                let name = crate::shell::commands::program_name(program);
+                matches!(name, "sh" | "bash" | "dash" | "ash" | "zsh")
+                    || (name == "busybox"
+                        && matches!(argv.get(unwrapped.rest + 1), Some(&("sh" | "ash"))))
+            })
+            && crate::shell::commands::shell_c(&argv).is_none()
+            && crate::shell::commands::shell_script(&argv).is_none();
+        if shell || bare {
+            script_redirects.extend(command.redirects.iter().map(|span| span.start));
+        }
+    }
+    parsed
+        .heredocs
+        .iter()
+        .map(|h| {
+            (
+                h.delimiter.clone(),
+                script_redirects.contains(&h.redirect.start),
             )
         })
         .collect()
@@ -2674,6 +2890,86 @@ mod tests {
             "FROM debian:12-slim\nRUN curl -fsSL https://nginx.org/keys/nginx_signing.key | gpg --dearmor -o /k.gpg\n\
              RUN apt-get update && apt-get install -y nginx\n",
             "FROM alpine:3.20\nRUN apk add -X https://nginx.org/packages/mainline/alpine/v3.20/main nginx\n",
+        ] {
+            assert_eq!(package(text), None, "{text}");
+        }
+    }
+
+    /// The package installed in a here-document a shell runs, in an `sh -c` script, or through
+    /// a package list the stage's ARG or ENV holds; a here-document that is data, another
+    /// program's input, or a value the Dockerfile does not give is no install.
+    #[test]
+    fn nginx_packages_in_scripts_and_variables_are_recognised() {
+        let package = |text: &str| image_of(text).nginx_package;
+        let debian = Some(NginxPackage::Debian);
+        let alpine = Some(NginxPackage::Alpine);
+        for (text, expected) in [
+            (
+                "FROM python:3.12-slim\nRUN <<EOF\nset -eux\napt-get update\n\
+                 apt-get install -y --no-install-recommends nginx\nEOF\n",
+                debian,
+            ),
+            (
+                "FROM php:8.3-fpm-alpine\nRUN <<EOF\napk add --no-cache nginx\nEOF\n",
+                alpine,
+            ),
+            (
+                "FROM python:3.12-slim\nRUN <<EOF bash\napt-get install -y nginx\nEOF\n",
+                debian,
+            ),
+            (
+                "FROM python:3.12-slim\nRUN <<'EOF'\n#!/bin/bash\napt-get install -y nginx\nEOF\n",
+                debian,
+            ),
+            (
+                "FROM python:3.12-slim\nRUN sh -c \"apt-get update && apt-get install -y nginx\"\n",
+                debian,
+            ),
+            (
+                "FROM python:3.12-alpine\nRUN /bin/bash -lc 'apk add --no-cache nginx'\n",
+                alpine,
+            ),
+            (
+                "FROM python:3.12-slim\nARG SYSTEM_PACKAGES=\"nginx supervisor\"\n\
+                 RUN apt-get update && apt-get install -y --no-install-recommends $SYSTEM_PACKAGES\n",
+                debian,
+            ),
+            (
+                "FROM python:3.12-slim\nENV PKGS=\"curl nginx\"\nRUN apt-get install -y ${PKGS}\n",
+                debian,
+            ),
+            (
+                "FROM python:3.12-slim\nARG NGINX_VERSION=1.22.1-9\n\
+                 RUN apt-get install -y \"nginx=${NGINX_VERSION}\"\n",
+                debian,
+            ),
+            (
+                "FROM python:3.12-alpine\nARG EXTRA\nRUN apk add --no-cache $EXTRA nginx\n",
+                alpine,
+            ),
+            (
+                "FROM python:3.12-slim\nARG PKGS=nginx\nRUN <<EOF\napt-get install -y $PKGS\nEOF\n",
+                debian,
+            ),
+        ] {
+            assert_eq!(package(text), expected, "{text}");
+        }
+        for text in [
+            // Data: the text of a file, another program's input, a script of another language.
+            "FROM python:3.12-slim\nRUN cat > /opt/setup.sh <<EOF\napt-get install -y nginx\nEOF\n",
+            "FROM python:3.12-slim\nRUN python3 <<EOF\nprint('apt-get install -y nginx')\nEOF\n",
+            "FROM python:3.12-slim\nRUN <<EOF\n#!/usr/bin/env python3\nimport os\n\
+             os.system('apt-get install -y nginx')\nEOF\n",
+            // A value only the build knows, or one the script sets itself.
+            "FROM python:3.12-slim\nARG PKGS\nRUN apt-get install -y $PKGS\n",
+            "FROM python:3.12-slim\nRUN apt-get install -y $PKGS\n",
+            "FROM python:3.12-slim\nARG PKGS=nginx\nRUN PKGS=curl; apt-get install -y $PKGS\n",
+            "FROM python:3.12-slim\nARG PKGS=nginx\nRUN for PKGS in curl; do apt-get install -y $PKGS; done\n",
+            "FROM python:3.12-slim\nARG PKGS=nginx\nRUN apt-get install -y $(echo $PKGS | tr n m)\n",
+            // Quoted, the list is one word: no package of that name.
+            "FROM python:3.12-slim\nARG PKGS=\"nginx curl\"\nRUN apt-get install -y \"$PKGS\"\n",
+            // An ARG of another stage is not in this one.
+            "FROM debian AS b\nARG PKGS=nginx\nFROM python:3.12-slim\nRUN apt-get install -y $PKGS\n",
         ] {
             assert_eq!(package(text), None, "{text}");
         }
