@@ -1359,6 +1359,15 @@ const NOT_WRITING: &[&str] = &[
     "unlink",
     "rmdir",
     "mkdir",
+    // Checksums print to their output (`sha256sum -c` reads the list it checks).
+    "sha1sum",
+    "sha224sum",
+    "sha256sum",
+    "sha384sum",
+    "sha512sum",
+    "md5sum",
+    "b2sum",
+    "cksum",
     "chmod",
     "chown",
     "chgrp",
@@ -1587,13 +1596,23 @@ fn run_script_writes(
         while let Some(r) = compound.next_if(|r| r.command_start <= command.span.start) {
             compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
         }
-        let argv = command.argv();
+        let full = command.argv();
+        // The program a wrapper runs (`su-exec nginx ls /etc/nginx/conf.d`, `gosu app cp …`):
+        // the wrapper writes nothing of its own.
+        let unwrapped = crate::shell::commands::unwrap_wrappers(&full);
+        let start = if unwrapped.rest_is_shell_string || unwrapped.rest >= full.len() {
+            0
+        } else {
+            unwrapped.rest
+        };
+        let argv = full.get(start..).unwrap_or_default();
+        let words = command.words.get(start..).unwrap_or_default();
         let name = argv
             .first()
             .map_or("", |w| crate::shell::commands::program_name(w));
         // `echo "daemon off;" >> /etc/nginx/nginx.conf`: known text appended that sets
         // nothing the rules read (`>` would replace what is there: still unknown).
-        let literal_main_text = writes_main_level_text(name, &command.words);
+        let literal_main_text = writes_main_level_text(name, words);
         let mut targets: Vec<&str> = command
             .redirections
             .iter()
@@ -1601,10 +1620,15 @@ fn run_script_writes(
             .filter(|r| r.op.writes())
             .map(|r| r.target.value.as_str())
             .collect();
-        if let Some(shell_c) = crate::shell::commands::shell_c(&argv) {
+        let tar = if name == "tar" {
+            tar_writes(argv.get(1..).unwrap_or_default())
+        } else {
+            None
+        };
+        if let Some(shell_c) = crate::shell::commands::shell_c(&full) {
             // `sh -c 'printf … > /etc/nginx/conf.d/proxy.conf'`, `su app -c '…'`: the
             // command string is a script run in the same directory.
-            if let Some(payload) = argv.get(shell_c.payload_index) {
+            if let Some(payload) = full.get(shell_c.payload_index) {
                 run_script_writes(payload, cwd.as_deref(), names, depth + 1, out);
             }
         } else if name == "cd" {
@@ -1626,9 +1650,11 @@ fn run_script_writes(
         } else if name == "sed" {
             targets.extend(sed_in_place_files(
                 argv.get(1..).unwrap_or_default(),
-                command.words.get(1..).unwrap_or_default(),
+                words.get(1..).unwrap_or_default(),
             ));
-        } else if name == "find" && find_only_reads_or_removes(&argv) {
+        } else if let Some(written) = tar {
+            targets.extend(written);
+        } else if name == "find" && find_only_reads_or_removes(argv) {
             // `find conf.d -name '*.bak' -delete`, `-exec rm {} +`: nothing is written.
         } else if !NOT_WRITING.contains(&name) {
             targets.extend(argv.iter().skip(1).copied().filter(|a| !a.starts_with('-')));
@@ -1715,6 +1741,177 @@ fn find_only_reads_or_removes(argv: &[&str]) -> bool {
         }
     }
     true
+}
+
+/// What `tar` (`args`: after the name) writes, when its options are known: in create, append,
+/// update or delete mode (`-c`, `-r`, `-u`, `-A`, `--delete`) its `-f` archive, and in any
+/// mode a `-g` snapshot or `--index-file`/`--volno-file` it keeps; the files it archives or
+/// lists are only read. In extract mode (`-x`, `--extract`, `--get`) the members land in the
+/// `-C` folders, else the working directory (`.`); `-O` (`--to-stdout`) writes no file. GNU tar's
+/// "Operation Modes" and option summary; the old style (`tar czf out.tgz dir`: the first word is
+/// options, whose values follow in order) too. `None` (any operand may be written) when no mode
+/// is given or an option runs another program (`-F`, `--to-command`, `--checkpoint-action`).
+fn tar_writes<'a>(args: &[&'a str]) -> Option<Vec<&'a str>> {
+    // Short options that take a value (GNU tar; busybox's are a subset).
+    const SHORT_VALUE: &str = "bCfFgHIKLNTVX";
+    const LONG_VALUE: &[&str] = &[
+        "file",
+        "directory",
+        "files-from",
+        "exclude-from",
+        "exclude",
+        "blocking-factor",
+        "format",
+        "newer",
+        "after-date",
+        "newer-mtime",
+        "label",
+        "listed-incremental",
+        "starting-file",
+        "tape-length",
+        "use-compress-program",
+        "transform",
+        "xform",
+        "owner",
+        "group",
+        "mode",
+        "mtime",
+        "strip-components",
+        "index-file",
+        "record-size",
+        "volno-file",
+        "warning",
+        "sort",
+        "suffix",
+        "backup",
+        "quoting-style",
+        "hole-detection",
+        "level",
+        "occurrence",
+        "pax-option",
+        "rmt-command",
+        "rsh-command",
+        "totals",
+        "owner-map",
+        "group-map",
+        "add-file",
+        "checkpoint",
+    ];
+    const RUNS_PROGRAM: &[&str] = &[
+        "info-script",
+        "new-volume-script",
+        "to-command",
+        "checkpoint-action",
+    ];
+    #[derive(PartialEq)]
+    enum Mode {
+        Writes,
+        Reads,
+        Extract,
+    }
+    let mut mode: Option<Mode> = None;
+    let mut values: Vec<(char, &'a str)> = Vec::new();
+    let mut to_stdout = false;
+    let mut pending: Vec<char> = Vec::new();
+    let short = |letter: char, mode: &mut Option<Mode>, to_stdout: &mut bool| match letter {
+        'c' | 'r' | 'u' | 'A' => *mode = Some(Mode::Writes),
+        't' | 'd' => *mode = Some(Mode::Reads),
+        'x' => *mode = Some(Mode::Extract),
+        'O' => *to_stdout = true,
+        _ => {}
+    };
+    let mut rest = args.iter().copied();
+    // The old style: a first word without a dash is a cluster of options.
+    if let Some(first) = args
+        .first()
+        .filter(|a| !a.starts_with('-') && !a.is_empty())
+    {
+        rest.next();
+        for letter in first.chars() {
+            if letter == 'F' {
+                return None;
+            }
+            if SHORT_VALUE.contains(letter) {
+                pending.push(letter);
+            } else {
+                short(letter, &mut mode, &mut to_stdout);
+            }
+        }
+    }
+    let mut options_done = false;
+    while let Some(arg) = rest.next() {
+        if let Some(letter) = (!pending.is_empty()).then(|| pending.remove(0)) {
+            values.push((letter, arg));
+            continue;
+        }
+        if options_done || arg == "-" || !arg.starts_with('-') {
+            continue;
+        }
+        if arg == "--" {
+            options_done = true;
+        } else if let Some(long) = arg.strip_prefix("--") {
+            let (key, value) = match long.split_once('=') {
+                Some((key, value)) => (key, Some(value)),
+                None => (long, None),
+            };
+            if RUNS_PROGRAM.contains(&key) {
+                return None;
+            }
+            let value = match value {
+                Some(value) => Some(value),
+                None if LONG_VALUE.contains(&key) => rest.next(),
+                None => None,
+            };
+            match (key, value) {
+                ("create" | "append" | "update" | "catenate" | "concatenate" | "delete", _) => {
+                    mode = Some(Mode::Writes);
+                }
+                ("list" | "diff" | "compare" | "test-label", _) => mode = Some(Mode::Reads),
+                ("extract" | "get", _) => mode = Some(Mode::Extract),
+                ("to-stdout", _) => to_stdout = true,
+                ("file", Some(v)) => values.push(('f', v)),
+                ("directory", Some(v)) => values.push(('C', v)),
+                ("listed-incremental", Some(v)) => values.push(('g', v)),
+                ("index-file" | "volno-file", Some(v)) => values.push(('w', v)),
+                _ => {}
+            }
+        } else {
+            let cluster = arg.get(1..).unwrap_or_default();
+            for (at, letter) in cluster.char_indices() {
+                if letter == 'F' {
+                    return None;
+                }
+                if SHORT_VALUE.contains(letter) {
+                    let attached = cluster.get(at + letter.len_utf8()..).unwrap_or_default();
+                    match attached {
+                        "" => pending.push(letter),
+                        value => values.push((letter, value)),
+                    }
+                    break;
+                }
+                short(letter, &mut mode, &mut to_stdout);
+            }
+        }
+    }
+    let kept = |wanted: &[char]| -> Vec<&'a str> {
+        values
+            .iter()
+            .filter(|(letter, value)| wanted.contains(letter) && *value != "-")
+            .map(|(_, value)| *value)
+            .collect()
+    };
+    match mode? {
+        Mode::Writes => Some(kept(&['f', 'g', 'w'])),
+        Mode::Reads => Some(kept(&['g', 'w'])),
+        Mode::Extract if to_stdout => Some(kept(&['g', 'w'])),
+        Mode::Extract => {
+            let mut written = kept(&['C', 'g', 'w']);
+            if !values.iter().any(|(letter, _)| *letter == 'C') {
+                written.push(".");
+            }
+            Some(written)
+        }
+    }
 }
 
 /// What `cp`, `mv`, `install` or `ln` (`args`: after the name) write: the `-t` /
@@ -2604,6 +2801,64 @@ mod tests {
             ),
         ] {
             assert_eq!(run_places(dockerfile), [place], "{dockerfile}");
+        }
+    }
+
+    #[test]
+    fn commands_that_only_read_nginx_folders_write_nothing_there() {
+        for run in [
+            "su-exec nginx ls /etc/nginx/conf.d",
+            "gosu nginx cat /etc/nginx/nginx.conf",
+            "env LC_ALL=C grep -r listen /etc/nginx",
+            "sha256sum /etc/nginx/nginx.conf > /tmp/nginx.sum",
+            "md5sum /etc/nginx/conf.d/default.conf",
+            "tar -czf /tmp/nginx-conf.tgz /etc/nginx",
+            "tar czf /tmp/nginx-conf.tgz -C /etc nginx",
+            "tar --create --gzip --file=/tmp/c.tgz /etc/nginx/conf.d",
+            "tar -tzf /tmp/c.tgz /etc/nginx",
+            "tar -xzf /tmp/site.tgz -C /usr/share/nginx/html",
+            "tar -xOf /tmp/c.tgz etc/nginx/nginx.conf > /tmp/nginx.conf",
+        ] {
+            assert!(
+                run_places(&format!("FROM nginx\nRUN {run}\n")).is_empty(),
+                "{run}"
+            );
+        }
+        // What a wrapped program writes, and what tar extracts, still count.
+        for (run, place) in [
+            (
+                "su-exec nginx cp /tmp/a.conf /etc/nginx/conf.d/",
+                "/etc/nginx/conf.d",
+            ),
+            (
+                "gosu root sed -i s/a/b/ /etc/nginx/nginx.conf",
+                "/etc/nginx/nginx.conf",
+            ),
+            ("tar -xzf /tmp/conf.tgz -C /etc/nginx", "/etc/nginx"),
+            (
+                "tar xzf /tmp/conf.tgz -C /etc/nginx/conf.d",
+                "/etc/nginx/conf.d",
+            ),
+            (
+                "tar --extract --file /tmp/c.tar --directory=/etc/nginx",
+                "/etc/nginx",
+            ),
+            ("cd /etc/nginx && tar -xf /tmp/conf.tar", "/etc/nginx"),
+            (
+                "tar -czf /etc/nginx/conf.d/backup.conf /tmp/x",
+                "/etc/nginx/conf.d/backup.conf",
+            ),
+            // An option that runs a program: any operand may be written.
+            (
+                "tar -xf /tmp/c.tar --to-command='sh -c x' /etc/nginx",
+                "/etc/nginx",
+            ),
+        ] {
+            assert_eq!(
+                run_places(&format!("FROM nginx\nRUN {run}\n")),
+                [place],
+                "{run}"
+            );
         }
     }
 
