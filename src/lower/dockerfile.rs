@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The Dockerfile state that the final image ends up with.
@@ -1051,7 +1051,7 @@ fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>, scop
 /// `apt-get`/`apt`/`aptitude` `install` … `nginx` (or `nginx-full`, `nginx-light`,
 /// `nginx-extras`, `nginx-core`; a version `=…` or release `/…` may follow the name), Alpine's
 /// with `apk add` … `nginx` (`=…`, `~…`, `@tag` may follow). The shell form only, parsed:
-/// its line, the here-documents a shell runs as scripts ([`heredocs_run_as_scripts`]: a bare
+/// its line, the here-documents a shell runs as scripts ([`heredoc_readers`]: a bare
 /// `RUN <<EOF`, `RUN <<EOF bash`), and the `sh -c` scripts in them, up to
 /// [`MAX_SHELL_C_DEPTH`] deep; wrappers (`sudo`, `env`) are looked through. A word naming a
 /// variable (`apt-get install -y $SYSTEM_PACKAGES`) is what the stage's ARG or ENV `lookup`
@@ -1067,18 +1067,8 @@ fn nginx_package_installed(
         return None;
     }
     let mut scripts: Vec<&str> = vec![text];
-    let run = heredocs_run_as_scripts(text);
     scripts.extend(
-        instruction
-            .heredocs
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| {
-                run.get(*i)
-                    .is_some_and(|(delimiter, script)| *script && *delimiter == h.delimiter)
-            })
-            .map(|(_, h)| h.body.as_str())
-            .filter(|body| shebang_is_shell(body)),
+        heredoc_bodies(instruction, |r| r == HeredocReader::Shell).filter(|b| shebang_is_shell(b)),
     );
     let mut found = None;
     for script in scripts {
@@ -1420,19 +1410,7 @@ fn nginx_run_writes(
             .collect();
     }
     let mut scripts: Vec<&str> = vec![text];
-    let data = heredocs_read_as_data(text);
-    scripts.extend(
-        instruction
-            .heredocs
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| {
-                !data
-                    .get(*i)
-                    .is_some_and(|(delimiter, is_data)| *is_data && *delimiter == h.delimiter)
-            })
-            .map(|(_, h)| h.body.as_str()),
-    );
+    scripts.extend(heredoc_bodies(instruction, |r| r != HeredocReader::Data));
     let mentions_nginx = scripts
         .iter()
         .any(|s| s.contains("nginx") || s.contains("openresty"));
@@ -1454,42 +1432,25 @@ const DATA_READERS: &[&str] = &[
     "cat", "tee", "envsubst", "dd", "base64", "head", "tail", "sort", "uniq", "tr", "cut",
 ];
 
-/// For each here-document of a RUN's first line (`text`), in order: its delimiter, and whether
-/// it is data, the input of a program of [`DATA_READERS`] (`cat > /usr/share/nginx/html/config.js
-/// <<EOF`: Docker's "Here-documents" redirect the lines "to the input of" the command), rather
-/// than a script (`RUN <<EOF`, `RUN <<EOF bash`) or the input of a program the scan does not
-/// know (read as a script, as far as it goes). Empty when the line does not parse.
-fn heredocs_read_as_data(text: &str) -> Vec<(String, bool)> {
-    let Ok(parsed) = crate::shell::parse(text) else {
-        return Vec::new();
-    };
-    let mut data_redirects: HashSet<usize> = HashSet::new();
-    for command in crate::shell::all_simple_commands(&parsed) {
-        let is_data = command.words.first().is_some_and(|w| {
-            DATA_READERS.contains(&crate::shell::commands::program_name(&w.value))
-        });
-        if is_data {
-            data_redirects.extend(command.redirects.iter().map(|span| span.start));
-        }
-    }
-    parsed
-        .heredocs
-        .iter()
-        .map(|h| {
-            (
-                h.delimiter.clone(),
-                data_redirects.contains(&h.redirect.start),
-            )
-        })
-        .collect()
+/// Who reads a here-document of a RUN (Docker's "Here-documents": the lines are redirected "to
+/// the input of" the command, or, for a RUN that is one here-document and nothing else, run as
+/// its script).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeredocReader {
+    /// A shell runs it: the one here-document of a RUN that is nothing else (`RUN <<EOF`:
+    /// BuildKit runs its lines with the shell, or with the program its `#!` line names), or the
+    /// input of a shell given no script and no `-c` (`RUN <<EOF bash`, `sh -s <<EOF`).
+    Shell,
+    /// The input of a program of [`DATA_READERS`]: the text of a file (`cat >
+    /// /usr/share/nginx/html/config.js <<EOF`).
+    Data,
+    /// The input of another program (`python3 <<EOF`), or of a compound command.
+    Other,
 }
 
-/// For each here-document of a RUN's first line (`text`), in order: its delimiter, and whether
-/// a shell runs it as a script: the one here-document of a RUN that is nothing else (`RUN
-/// <<EOF`: BuildKit runs its lines with the shell, or with the program its `#!` line names,
-/// which must then be a shell), or the input of a shell given no script and no `-c` (`RUN <<EOF
-/// bash`, `sh -s <<EOF`; Docker's "Here-documents"). Empty when the line does not parse.
-fn heredocs_run_as_scripts(text: &str) -> Vec<(String, bool)> {
+/// For each here-document of a RUN's first line (`text`), in order: its delimiter and who reads
+/// it. Empty when the line does not parse.
+fn heredoc_readers(text: &str) -> Vec<(String, HeredocReader)> {
     let Ok(parsed) = crate::shell::parse(text) else {
         return Vec::new();
     };
@@ -1499,33 +1460,62 @@ fn heredocs_run_as_scripts(text: &str) -> Vec<(String, bool)> {
         && only.assignments.is_empty()
         && only.redirections.len() == 1)
         && parsed.heredocs.len() == 1;
-    let mut script_redirects: HashSet<usize> = HashSet::new();
+    let mut readers: HashMap<usize, HeredocReader> = HashMap::new();
     for command in &commands {
         let argv = command.argv();
         let unwrapped = crate::shell::commands::unwrap_wrappers(&argv);
+        let program = argv
+            .get(unwrapped.rest)
+            .map(|program| crate::shell::commands::program_name(program));
         let shell = !unwrapped.rest_is_shell_string
-            && argv.get(unwrapped.rest).is_some_and(|program| {
-                let name = crate::shell::commands::program_name(program);
+            && program.is_some_and(|name| {
                 matches!(name, "sh" | "bash" | "dash" | "ash" | "zsh")
                     || (name == "busybox"
                         && matches!(argv.get(unwrapped.rest + 1), Some(&("sh" | "ash"))))
             })
             && crate::shell::commands::shell_c(&argv).is_none()
             && crate::shell::commands::shell_script(&argv).is_none();
-        if shell || bare {
-            script_redirects.extend(command.redirects.iter().map(|span| span.start));
-        }
+        let reader = if shell || bare {
+            HeredocReader::Shell
+        } else if !unwrapped.rest_is_shell_string
+            && program.is_some_and(|name| DATA_READERS.contains(&name))
+        {
+            HeredocReader::Data
+        } else {
+            continue;
+        };
+        readers.extend(command.redirects.iter().map(|span| (span.start, reader)));
     }
     parsed
         .heredocs
         .iter()
         .map(|h| {
-            (
-                h.delimiter.clone(),
-                script_redirects.contains(&h.redirect.start),
-            )
+            let reader = readers.get(&h.redirect.start).copied();
+            (h.delimiter.clone(), reader.unwrap_or(HeredocReader::Other))
         })
         .collect()
+}
+
+/// The bodies of `instruction`'s here-documents whose reader `keep` takes (matched to
+/// [`heredoc_readers`] of its first line by order and delimiter; a body not matched is
+/// [`HeredocReader::Other`]).
+fn heredoc_bodies(
+    instruction: &Instruction,
+    keep: impl Fn(HeredocReader) -> bool,
+) -> impl Iterator<Item = &str> {
+    let readers = heredoc_readers(instruction.args.as_str());
+    instruction
+        .heredocs
+        .iter()
+        .enumerate()
+        .filter(move |(i, h)| {
+            let reader = readers
+                .get(*i)
+                .filter(|(delimiter, _)| *delimiter == h.delimiter)
+                .map_or(HeredocReader::Other, |(_, reader)| *reader);
+            keep(reader)
+        })
+        .map(|(_, h)| h.body.as_str())
 }
 
 /// Whether a RUN names nginx (`run`), and whether it or an ENV, ARG or WORKDIR does (`dirs`: a
