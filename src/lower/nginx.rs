@@ -230,30 +230,83 @@ impl ImageVersion {
 
 /// Images built by nginx's maintainers (and their mirrors), tagged with nginx's version: their
 /// `nginx.conf` includes `/etc/nginx/conf.d/*.conf` in its `http` block and sets no proxy
-/// directive.
+/// directive. Docker Hub names as [`hub_name`] writes them.
 pub const OFFICIAL_NGINX_IMAGES: &[&str] = &[
     "nginx",
-    "library/nginx",
-    "docker.io/nginx",
-    "docker.io/library/nginx",
     "nginxinc/nginx-unprivileged",
-    "docker.io/nginxinc/nginx-unprivileged",
     "public.ecr.aws/nginx/nginx",
     "mirror.gcr.io/library/nginx",
 ];
 
-/// Other images that run nginx and are tagged with nginx's version.
-const OTHER_NGINX_IMAGES: &[&str] = &["bitnami/nginx", "docker.io/bitnami/nginx"];
+/// Other images that run nginx and are tagged with nginx's version (Docker Hub names).
+const OTHER_NGINX_IMAGES: &[&str] = &["bitnami/nginx"];
 
-/// An image reference's name (lowercase) and tag (`latest` when none), digest left out.
+/// The host names of Docker Hub's registry: `docker.io/bitnami/nginx`,
+/// `registry-1.docker.io/bitnami/nginx` and `index.docker.io/bitnami/nginx` all pull
+/// `bitnami/nginx` (Docker docs, "docker image pull": Docker Hub is `docker.io`, its registry
+/// API `registry-1.docker.io`; `index.docker.io` is its older name, which the Docker CLI still
+/// reads as Docker Hub).
+const DOCKER_HUB_HOSTS: &[&str] = &["docker.io/", "registry-1.docker.io/", "index.docker.io/"];
+
+/// An image name (lowercase, without tag) as Docker Hub names it: a Docker Hub host and the
+/// `library/` of official images dropped (`docker.io/library/nginx` is `nginx`,
+/// `registry-1.docker.io/bitnami/nginx` is `bitnami/nginx`); names of other registries stay.
+pub fn hub_name(name: &str) -> &str {
+    let name = DOCKER_HUB_HOSTS
+        .iter()
+        .find_map(|host| name.strip_prefix(host))
+        .unwrap_or(name);
+    name.strip_prefix("library/").unwrap_or(name)
+}
+
+/// Where an image reference's tag and digest start: the last `:` after the last `/` and the
+/// first `@`, outside `${…}` (a compose or Dockerfile variable may hold either:
+/// `nginx:${NGINX_VERSION:-1.27-alpine}` is `nginx` tagged `${NGINX_VERSION:-1.27-alpine}`).
+fn reference_parts(image: &str) -> (Option<usize>, Option<usize>) {
+    let bytes = image.as_bytes();
+    let mut depth = 0usize;
+    let mut colon = None;
+    let mut at = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b'/' if depth == 0 => colon = None,
+            b':' if depth == 0 => colon = Some(i),
+            b'@' if depth == 0 => {
+                at = Some(i);
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (colon, at)
+}
+
+/// An image reference's name (lowercase) and tag (`latest` when none), digest left out. The
+/// parts are split outside `${…}`.
 pub fn image_name_and_tag(image: &str) -> (String, &str) {
     let image = image.trim();
-    let image = image.split('@').next().unwrap_or("");
-    let (name, tag) = match image.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => (name, tag),
-        _ => (image, "latest"),
+    let (colon, at) = reference_parts(image);
+    let image = at.and_then(|at| image.get(..at)).unwrap_or(image);
+    let (name, tag) = match colon.filter(|&c| c < image.len()) {
+        Some(c) => (&image[..c], &image[c + 1..]),
+        None => (image, "latest"),
     };
     (name.to_ascii_lowercase(), tag)
+}
+
+/// Whether an image reference names one of nginx's official images (any tag or digest, also
+/// one a variable fills in: `nginx:${NGINX_VERSION}` is the official image, of a version not
+/// known; a variable in the name is not known).
+pub fn is_official_nginx(image: &str) -> bool {
+    let (name, _) = image_name_and_tag(image);
+    !name.contains('$') && OFFICIAL_NGINX_IMAGES.contains(&hub_name(&name))
 }
 
 /// The nginx version of an image reference such as `nginx:1.25-alpine` or
@@ -264,19 +317,13 @@ pub fn nginx_image_version(image: &str) -> Option<ImageVersion> {
     if image.contains('$') {
         return None;
     }
-    if let Some((named, _digest)) = image.split_once('@') {
+    if let (None, Some(_digest)) = reference_parts(image) {
         // A digest alone says nothing of the version.
-        let tagged = named
-            .rsplit_once(':')
-            .is_some_and(|(_, tag)| !tag.contains('/'));
-        if !tagged {
-            return None;
-        }
+        return None;
     }
     let (name, tag) = image_name_and_tag(image);
-    if !OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
-        && !OTHER_NGINX_IMAGES.contains(&name.as_str())
-    {
+    let name = hub_name(&name);
+    if !OFFICIAL_NGINX_IMAGES.contains(&name) && !OTHER_NGINX_IMAGES.contains(&name) {
         return None;
     }
     let tag = tag.to_ascii_lowercase();
@@ -3960,6 +4007,51 @@ mod tests {
     }
 
     #[test]
+    fn references_split_outside_variables() {
+        let split = |image| {
+            let (name, tag) = image_name_and_tag(image);
+            (name, tag.to_string())
+        };
+        let pair = |n: &str, t: &str| (n.to_string(), t.to_string());
+        assert_eq!(
+            split("nginx:${NGINX_VERSION:-1.27-alpine}"),
+            pair("nginx", "${NGINX_VERSION:-1.27-alpine}")
+        );
+        assert_eq!(
+            split("nginxinc/nginx-unprivileged:${TAG:-1.27-alpine}"),
+            pair("nginxinc/nginx-unprivileged", "${TAG:-1.27-alpine}")
+        );
+        assert_eq!(
+            split("Nginx:1.30-alpine@sha256:abc"),
+            pair("nginx", "1.30-alpine")
+        );
+        assert_eq!(
+            split("localhost:5000/nginx"),
+            pair("localhost:5000/nginx", "latest")
+        );
+        assert_eq!(split("nginx@sha256:abc"), pair("nginx", "latest"));
+        assert_eq!(
+            split("${REGISTRY:-ghcr.io}/nginx:1.27"),
+            pair("${registry:-ghcr.io}/nginx", "1.27")
+        );
+        assert!(is_official_nginx("nginx:${NGINX_VERSION:-1.27-alpine}"));
+        assert!(is_official_nginx("registry-1.docker.io/library/nginx:1.27"));
+        assert!(is_official_nginx(
+            "index.docker.io/nginxinc/nginx-unprivileged"
+        ));
+        assert!(!is_official_nginx("${IMAGE:-nginx}:1.27"));
+        assert_eq!(
+            hub_name("registry-1.docker.io/bitnami/nginx"),
+            "bitnami/nginx"
+        );
+        assert_eq!(hub_name("index.docker.io/library/debian"), "debian");
+        assert_eq!(
+            hub_name("public.ecr.aws/bitnami/nginx"),
+            "public.ecr.aws/bitnami/nginx"
+        );
+    }
+
+    #[test]
     fn image_versions() {
         assert_eq!(nginx_image_version("nginx"), Some(ImageVersion::Current));
         assert_eq!(
@@ -3988,6 +4080,18 @@ mod tests {
             })
         );
         assert!(nginx_image_version("nginx:${NGINX_VERSION}").is_none());
+        // Docker Hub by any of its host names.
+        for image in [
+            "registry-1.docker.io/bitnami/nginx:1.29",
+            "index.docker.io/library/nginx:1.29-alpine",
+            "docker.io/nginx:1.29",
+        ] {
+            assert!(
+                nginx_image_version(image).is_some_and(|v| v.has_new_upstream_defaults()),
+                "{image}"
+            );
+        }
+        assert!(nginx_image_version("quay.io/bitnami/nginx:1.29").is_none());
         assert!(nginx_image_version("registry.example.com:5000/nginx").is_none());
     }
 

@@ -508,23 +508,23 @@ fn is_bitnami(image: &str) -> bool {
         .is_some_and(|name| matches!(name.as_str(), "bitnami/nginx" | "bitnamilegacy/nginx"))
 }
 
-/// The Docker Hub name of a fully written image reference (`docker.io/` and `library/`
-/// dropped: `debian`, `bitnami/nginx`), `None` when a variable is in it.
+/// The Docker Hub name of an image reference (a Docker Hub host and `library/` dropped:
+/// `debian`, `bitnami/nginx`; see [`crate::lower::nginx::hub_name`]), `None` when a variable is
+/// in the name. A variable in the tag (`bitnami/nginx:${NGINX_TAG:-1.29}`) leaves the image
+/// known and only its version unknown.
 fn hub_name(image: &str) -> Option<String> {
-    if image.contains('$') {
+    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
+    if name.contains('$') {
         return None;
     }
-    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
-    let name = name.strip_prefix("docker.io/").unwrap_or(&name);
-    Some(name.strip_prefix("library/").unwrap_or(name).to_string())
+    Some(crate::lower::nginx::hub_name(&name).to_string())
 }
 
 /// Whether an image reference names an official nginx image (any tag or digest, also one a
 /// build argument fills in: `nginx:${NGINX_VERSION}` is the official image, of a version not
 /// known).
 fn is_official(image: &str) -> bool {
-    let (name, _) = crate::lower::nginx::image_name_and_tag(image);
-    !name.contains('$') && crate::lower::nginx::OFFICIAL_NGINX_IMAGES.contains(&name.as_str())
+    crate::lower::nginx::is_official_nginx(image)
 }
 
 /// The nginx files of the scan by path, for finding what a COPY source or a mount names.
@@ -1927,6 +1927,26 @@ mod tests {
             "localhost:5000/nginx",
         ] {
             assert!(!super::is_official(image), "{image}");
+        }
+    }
+
+    #[test]
+    fn bitnami_is_told_by_name_whatever_the_tag_or_docker_hub_host() {
+        for image in [
+            "bitnami/nginx:1.29",
+            "bitnami/nginx:${NGINX_TAG:-1.29}",
+            "bitnami/nginx:${NGINX_TAG}",
+            "registry-1.docker.io/bitnami/nginx:1.29",
+            "index.docker.io/bitnami/nginx",
+            "docker.io/bitnamilegacy/nginx:1.28.0",
+        ] {
+            assert!(super::is_bitnami(image), "{image}");
+        }
+        for image in [
+            "${REPO}/nginx:1.29",
+            "bitnami/nginx-ingress-controller:1.29",
+        ] {
+            assert!(!super::is_bitnami(image), "{image}");
         }
     }
 }
