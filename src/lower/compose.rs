@@ -255,8 +255,18 @@ fn pairs(node: Option<&Node>) -> Vec<(String, Option<String>, Span)> {
 fn build_args(node: Option<&Node>) -> Vec<(String, Option<String>)> {
     pairs(node)
         .into_iter()
-        .map(|(name, value, _)| (name, value.filter(|v| !v.contains('$'))))
+        .map(|(name, value, _)| (name, value.and_then(|v| interpolated(&v))))
         .collect()
+}
+
+/// A compose file's value as compose interpolates it (see [`crate::lower::interpolate`]):
+/// `${VAR:-default}` is the default, `None` when a variable with no default is in it (the
+/// environment gives it).
+fn interpolated(value: &str) -> Option<String> {
+    if !value.contains('$') {
+        return Some(value.to_string());
+    }
+    crate::lower::interpolate::interpolate(value, &|_| None)
 }
 
 /// The value of the label `key` in `labels` (a mapping, or a list of `KEY=value`), as
@@ -663,9 +673,19 @@ pub(crate) fn service(
             Some(Fact::at(seconds, location(file, span)))
         });
 
+    // Compose interpolates the reference before it pulls it: `nginx:${V:-1.27-alpine}` runs
+    // `nginx:1.27-alpine` when V is unset; one a variable alone gives stays as written.
     let image = view.get("image").and_then(|(file, i)| {
-        i.as_str()
-            .map(|v| Fact::at(v.to_string(), location(file, i.report_span())))
+        let written = i.as_str()?;
+        let at = location(file, i.report_span());
+        Some(match interpolated(written) {
+            Some(value) if value != written => Fact {
+                value,
+                location: Some(at),
+                note: Some(format!("`image: {written}` as compose interpolates it")),
+            },
+            _ => Fact::at(written.to_string(), at),
+        })
     });
     let image_name = image.as_ref().and_then(|i| ImageName::parse(&i.value));
     let written = image.as_ref().map_or("", |i| i.value.as_str()).to_string();
@@ -1209,6 +1229,32 @@ mod tests {
     }
 
     #[test]
+    fn the_image_is_read_as_compose_interpolates_it() {
+        let image = |written: &str| {
+            let text = format!("services:\n  web:\n    image: \"{written}\"\n");
+            services(&text)[0]
+                .base_image
+                .as_deref()
+                .map(|f| (f.value.clone(), f.note.is_some()))
+        };
+        let is = |v: &str, note: bool| Some((v.to_string(), note));
+        assert_eq!(image("nginx:1.27"), is("nginx:1.27", false));
+        assert_eq!(
+            image("nginx:${NGINX_VERSION:-1.27-alpine}"),
+            is("nginx:1.27-alpine", true)
+        );
+        assert_eq!(
+            image("${IMAGE:-nginx:1.27-alpine}"),
+            is("nginx:1.27-alpine", true)
+        );
+        // Only the environment gives it: kept as written.
+        assert_eq!(
+            image("nginx:${NGINX_VERSION}"),
+            is("nginx:${NGINX_VERSION}", false)
+        );
+    }
+
+    #[test]
     fn build_args_are_kept_with_values_only_the_file_tells() {
         let args = |build: &str| {
             let text = format!("services:\n  web:\n    build:\n{build}");
@@ -1232,6 +1278,11 @@ mod tests {
                 ("T".to_string(), None),
                 some("E", "")
             ]
+        );
+        // Compose interpolates the file: a default stands for a variable not set.
+        assert_eq!(
+            args("      context: .\n      args: {V: '${NGINX_VERSION:-1.30}', W: '$${X}'}\n"),
+            vec![some("V", "1.30"), some("W", "${X}")]
         );
         assert_eq!(
             args("      context: .\n      args: {V: }\n"),

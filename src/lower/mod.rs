@@ -5,6 +5,7 @@ pub mod compose_project;
 pub mod dockerfile;
 pub mod fly;
 pub mod images;
+pub mod interpolate;
 pub mod kubernetes;
 pub mod nginx;
 pub mod nginx_placement;
