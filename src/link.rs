@@ -1780,7 +1780,9 @@ fn build_contexts(
 /// build it make it: their `build.args` replace the ARG defaults (Compose specification, build
 /// `args`; Dockerfile reference, "Understand how ARG and FROM interact"). When the builds
 /// disagree or one takes a value from the environment, the base is unknown (its value keeps
-/// the `$`). Images no service builds with args keep the FROM as written.
+/// the `$`); when they disagree and each is known, the image is built as each of them
+/// ([`crate::model::BuiltBase::variants`]). Images no service builds with args keep the FROM
+/// as written.
 fn built_bases(model: &mut Model) {
     let mut builds: HashMap<usize, Vec<usize>> = HashMap::new();
     for (w, workload) in model.workloads.iter().enumerate() {
@@ -1809,6 +1811,8 @@ fn built_bases(model: &mut Model) {
         let mut made: Option<Option<String>> = None;
         let mut at = None;
         let mut agree = true;
+        // Every build's base, when all are known: the image really runs each.
+        let mut variants: Option<Vec<String>> = Some(Vec::new());
         for &w in &builders {
             let Some(build) = model
                 .workloads
@@ -1822,6 +1826,14 @@ fn built_bases(model: &mut Model) {
                 at = Some(build.location);
             }
             let this = crate::lower::dockerfile::base_with_args(base, &build.args);
+            match (&this, &mut variants) {
+                (Some(value), Some(list)) => {
+                    if !list.contains(value) {
+                        list.push(value.clone());
+                    }
+                }
+                _ => variants = None,
+            }
             match &made {
                 None => made = Some(this),
                 Some(earlier) => agree &= *earlier == this,
@@ -1843,8 +1855,12 @@ fn built_bases(model: &mut Model) {
                 base.raw
             )),
         };
+        let variants = match variants {
+            Some(list) if !agree && list.len() > 1 => list,
+            _ => Vec::new(),
+        };
         if let Some(image) = model.images.get_mut(index) {
-            image.built_base = Some(Box::new(fact));
+            image.built_base = Some(Box::new(crate::model::BuiltBase { fact, variants }));
         }
     }
 }

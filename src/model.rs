@@ -33,11 +33,20 @@ impl Model {
     /// The base image an image of the scan is built from: as its builds' `build.args` make it,
     /// else as its Dockerfile writes it.
     pub fn base_of<'a>(&'a self, image: &'a Image) -> Option<&'a Fact<String>> {
-        image.built_base.as_deref().or_else(|| {
+        image.built_base.as_deref().map(|b| &b.fact).or_else(|| {
             self.workloads
                 .get(image.workload)
                 .and_then(|w| w.base_image.as_deref())
         })
+    }
+
+    /// The bases an image's builds make when they differ and each is known (see
+    /// [`BuiltBase::variants`]); empty when [`Model::base_of`] says it all.
+    pub fn base_variants<'a>(&'a self, image: &'a Image) -> &'a [String] {
+        image
+            .built_base
+            .as_deref()
+            .map_or(&[], |b| b.variants.as_slice())
     }
 
     /// The Dockerfile that builds the image a process runs, when it is in the scan.
@@ -1250,11 +1259,22 @@ pub struct Image {
     /// The base image as the builds of the scan that set [`Image::base_args`] make it (linking
     /// sets it); its `value` keeps a `$` when they disagree or take a value from the
     /// environment.
-    pub built_base: Option<Box<Fact<String>>>,
+    pub built_base: Option<Box<BuiltBase>>,
     /// The distribution's nginx package a `RUN` of the final stage (or a stage it is built
     /// from) installs (`apt-get install -y nginx`, `apk add nginx`), when one does and no
     /// other nginx repository is named: its own `nginx.conf` is then that package's.
     pub nginx_package: Option<NginxPackage>,
+}
+
+/// The base image the builds of an image make (see [`Image::built_base`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltBase {
+    /// The one base every build makes, else the `FROM` as written (with its `$`).
+    pub fact: Fact<String>,
+    /// When the builds make different bases and every one is known (two services, or a
+    /// compose file and its production overlay, pass different literal `build.args`): each
+    /// base once, in order. Empty otherwise.
+    pub variants: Vec<String>,
 }
 
 /// A distribution's nginx package, installed by a `RUN` (see [`Image::nginx_package`]).

@@ -218,6 +218,15 @@ pub enum ImageVersion {
 }
 
 impl ImageVersion {
+    /// An order of releases: a line is its newest patch release, a current tag newer than any.
+    fn order(self) -> (u32, u32, u32) {
+        match self {
+            ImageVersion::Exact(v) => (v.major, v.minor, v.patch),
+            ImageVersion::Line { major, minor } => (major, minor, u32::MAX),
+            ImageVersion::Current => (u32::MAX, u32::MAX, u32::MAX),
+        }
+    }
+
     pub fn has_new_upstream_defaults(self) -> bool {
         match self {
             ImageVersion::Exact(v) => v.has_new_upstream_defaults(),
@@ -359,6 +368,44 @@ pub struct DetectedImage {
     pub version: ImageVersion,
     /// The `FROM` line.
     pub location: Option<Location>,
+    /// When this image has the defaults before 1.29.7 and the file also runs in an image with
+    /// the new ones (one Dockerfile built at 1.28 and 1.30, or two containers): that image. A
+    /// finding true under the older defaults is true in this image's container, not in that
+    /// one's.
+    pub newer: Option<String>,
+}
+
+/// The nginx image a container runs, from its base image reference `base` and, when its builds
+/// make different ones, each of them (`variants`, see [`crate::model::BuiltBase::variants`]):
+/// the oldest, since what holds for the oldest holds in the container built from it, with
+/// [`DetectedImage::newer`] set when another build has the new defaults. `None` when one of
+/// them is not a versioned nginx image.
+pub fn detect_image(
+    base: &crate::model::Fact<String>,
+    variants: &[String],
+) -> Option<DetectedImage> {
+    if variants.is_empty() {
+        return Some(DetectedImage {
+            image: base.value.clone(),
+            version: nginx_image_version(&base.value)?,
+            location: base.location,
+            newer: None,
+        });
+    }
+    let mut versions: Vec<(ImageVersion, &String)> = Vec::with_capacity(variants.len());
+    for variant in variants {
+        versions.push((nginx_image_version(variant)?, variant));
+    }
+    versions.sort_by_key(|(version, _)| version.order());
+    let (oldest, image) = versions.first()?;
+    let (newest, newest_image) = versions.last()?;
+    Some(DetectedImage {
+        image: (*image).clone(),
+        version: *oldest,
+        location: base.location,
+        newer: (newest.has_new_upstream_defaults() && !oldest.has_new_upstream_defaults())
+            .then(|| (*newest_image).clone()),
+    })
 }
 
 /// For every nginx file of the scan, the nginx image that the scan's Dockerfiles copy it into
@@ -390,9 +437,10 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
         let Some(base) = model.base_of(image) else {
             continue;
         };
-        let Some(version) = nginx_image_version(&base.value) else {
+        let Some(detected) = detect_image(base, model.base_variants(image)) else {
             continue;
         };
+        let version = detected.version;
         let context = absolute_by_name(context);
         for copy in &image.copies {
             for source in &copy.sources {
@@ -416,22 +464,27 @@ pub fn detect_images(model: &crate::model::Model, scan: &Scan<'_>) -> Vec<Option
                     {
                         continue;
                     }
-                    list.push(DetectedImage {
-                        image: base.value.clone(),
-                        version,
-                        location: base.location,
-                    });
+                    list.push(detected.clone());
                 }
             }
         }
     }
+    // All on one side of 1.29.7: that side. Both: the file runs on both, and what holds under
+    // the older defaults holds in the older image's container, so the older image is taken,
+    // naming a newer one.
     let agree = |list: &[DetectedImage]| -> Option<DetectedImage> {
         let first = list.first()?;
-        list.iter()
-            .all(|d| {
-                d.version.has_new_upstream_defaults() == first.version.has_new_upstream_defaults()
-            })
-            .then(|| first.clone())
+        let newer = list.iter().find(|d| d.version.has_new_upstream_defaults());
+        match list.iter().find(|d| !d.version.has_new_upstream_defaults()) {
+            Some(older) => {
+                let mut older = older.clone();
+                if older.newer.is_none() {
+                    older.newer = newer.map(|d| d.image.clone());
+                }
+                Some(older)
+            }
+            None => Some(first.clone()),
+        }
     };
     (0..scan.files.len())
         .map(|i| {
@@ -4004,6 +4057,32 @@ mod tests {
             .has_new_upstream_defaults());
         assert!(Version::parse("mainline").is_none());
         assert!(Version::parse("1").is_none());
+    }
+
+    #[test]
+    fn an_image_built_at_several_versions_is_judged_by_the_oldest() {
+        let base = crate::model::Fact::default_value("nginx:${V}-alpine".to_string());
+        let both = |variants: &[&str]| {
+            let variants: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+            detect_image(&base, &variants).map(|d| (d.image, d.newer))
+        };
+        // One side of 1.29.7: that side, no other named.
+        assert_eq!(
+            both(&["nginx:1.31-alpine", "nginx:1.30-alpine"]),
+            Some(("nginx:1.30-alpine".to_string(), None))
+        );
+        // Both sides: the older, naming the newer.
+        assert_eq!(
+            both(&["nginx:1.31-alpine", "nginx:1.28-alpine", "nginx:1.29.8"]),
+            Some((
+                "nginx:1.28-alpine".to_string(),
+                Some("nginx:1.31-alpine".to_string())
+            ))
+        );
+        // One not a versioned nginx image: not known.
+        assert_eq!(both(&["nginx:1.30-alpine", "mycorp/nginx:1"]), None);
+        // No variants: the base as written.
+        assert_eq!(both(&[]), None);
     }
 
     #[test]

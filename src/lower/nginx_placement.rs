@@ -614,7 +614,7 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         let base = model.base_of(image);
         let mut unit = Unit {
             base: Base::of(base, image.nginx_package),
-            image: base.and_then(detected),
+            image: base.and_then(|b| detected(b, model.base_variants(image))),
             envsubst: Envsubst::of(&[EnvSource::Vars(workload_env(model, image.workload))]),
             ..Unit::default()
         };
@@ -668,7 +668,8 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             .map_or(&[][..], |image| workload_env(model, image.workload));
         let mut unit = Unit {
             base: Base::of(base, built.and_then(|image| image.nginx_package)),
-            image: base.and_then(detected),
+            image: base
+                .and_then(|b| detected(b, built.map_or(&[][..], |i| model.base_variants(i)))),
             envsubst: Envsubst::of_service(workload, built_env),
             ..Unit::default()
         };
@@ -817,13 +818,13 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
     out
 }
 
-/// The nginx image (and its version) a container runs, from the image reference it starts from.
-fn detected(base: &crate::model::Fact<String>) -> Option<crate::lower::nginx::DetectedImage> {
-    Some(crate::lower::nginx::DetectedImage {
-        image: base.value.clone(),
-        version: crate::lower::nginx::nginx_image_version(&base.value)?,
-        location: base.location,
-    })
+/// The nginx image (and its version) a container runs, from the image reference it starts from
+/// (and the bases its builds make when they differ: see [`crate::lower::nginx::detect_image`]).
+fn detected(
+    base: &crate::model::Fact<String>,
+    variants: &[String],
+) -> Option<crate::lower::nginx::DetectedImage> {
+    crate::lower::nginx::detect_image(base, variants)
 }
 
 /// The mounts of nginx configuration of a compose service (see [`ConfigMounts::nginx`]).

@@ -50,7 +50,14 @@ impl Assumption {
         if let Some(image) = image {
             return Assumption {
                 new_defaults: image.version.has_new_upstream_defaults(),
-                legacy_phrase: format!("defaults of `{}`, older than nginx 1.29.7", image.image),
+                legacy_phrase: match &image.newer {
+                    None => format!("defaults of `{}`, older than nginx 1.29.7", image.image),
+                    // Built or run at versions on both sides: true for the older one.
+                    Some(newer) => format!(
+                        "defaults of `{}`, older than nginx 1.29.7: true in the container of that image; it also runs on `{newer}`, whose defaults differ",
+                        image.image
+                    ),
+                },
                 new_phrase: format!("`{}` (nginx 1.29.7 or later)", image.image),
                 image: image.location,
                 unconfigured: false,
