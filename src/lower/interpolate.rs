@@ -6,9 +6,9 @@
 //! interpolations themselves (compose-go `template`).
 //!
 //! Compose takes the values from the shell environment and the project's `.env` file. The
-//! scan sees neither shell: a variable is known only through the values given (the project's
-//! `.env`), and one they do not set is taken as unset, so a default stands for it (the shell
-//! may still set it, which the rule pages say).
+//! scan reads neither: a variable is known only through the values `vars` gives, and one it
+//! does not set is taken as unset, so a default stands for it (the shell or `.env` may still
+//! set it, which the rule pages say); with no default the value is not known.
 
 /// How deep defaults may nest (`${A:-${B:-${C}}}`); deeper is not known.
 const MAX_DEPTH: usize = 8;
@@ -121,65 +121,6 @@ fn braced(
     Some(())
 }
 
-/// The variables of a `.env` file (Docker docs, "Set environment variables within your
-/// container's environment" / ".env file syntax"): `KEY=VALUE` lines, `export KEY=VALUE`,
-/// comments from `#` on a line and after a space in an unquoted value, values in single quotes
-/// taken as written, in double quotes with `\n`, `\"` and `\\` escapes; later lines win.
-/// A value that interpolates another variable (`${OTHER}`) is expanded with the lines before it
-/// when they set it, else left out (not known). Lines that are not assignments are skipped.
-pub fn parse_dotenv(text: &str) -> std::collections::HashMap<String, Option<String>> {
-    let mut vars: std::collections::HashMap<String, Option<String>> =
-        std::collections::HashMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").map_or(line, str::trim_start);
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim();
-        if key.is_empty() || !key.starts_with(is_name_start) || !key.chars().all(is_name) {
-            continue;
-        }
-        let value = value.trim_start();
-        let value = if let Some(quoted) = value.strip_prefix('\'') {
-            quoted.split_once('\'').map(|(v, _)| v.to_string())
-        } else if let Some(quoted) = value.strip_prefix('"') {
-            double_quoted(quoted)
-                .and_then(|v| interpolate(&v, &|name| vars.get(name).cloned().flatten()))
-        } else {
-            let value = match value.find(" #") {
-                Some(at) => &value[..at],
-                None => value,
-            };
-            interpolate(value.trim_end(), &|name| vars.get(name).cloned().flatten())
-        };
-        vars.insert(key.to_string(), value);
-    }
-    vars
-}
-
-/// A double-quoted `.env` value after its opening quote, escapes read, up to its closing
-/// quote (`None` when it has none).
-fn double_quoted(text: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                other => out.push(other),
-            },
-            other => out.push(other),
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,19 +188,5 @@ mod tests {
         // Too deep.
         let deep = format!("{}x{}", "${A:-".repeat(20), "}".repeat(20));
         assert_eq!(with(&[], &deep), None);
-    }
-
-    #[test]
-    fn dotenv_lines() {
-        let vars = parse_dotenv(
-            "# versions\nNGINX_VERSION=1.30-alpine\nexport TAG = 1.29 # pinned\nQ=\"a\\\"b\"\nS='${NOT}'\nR=${NGINX_VERSION}-x\nU=${UNSET}\nnot a line\nNGINX_VERSION=1.31\n",
-        );
-        assert_eq!(vars["NGINX_VERSION"].as_deref(), Some("1.31"));
-        assert_eq!(vars["TAG"].as_deref(), Some("1.29"));
-        assert_eq!(vars["Q"].as_deref(), Some("a\"b"));
-        assert_eq!(vars["S"].as_deref(), Some("${NOT}"));
-        assert_eq!(vars["R"].as_deref(), Some("1.30-alpine-x"));
-        assert_eq!(vars["U"], None);
-        assert_eq!(vars.len(), 6);
     }
 }
