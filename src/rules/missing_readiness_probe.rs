@@ -68,13 +68,52 @@ pub(crate) fn is_istio_sidecar_stub(process: &Process) -> bool {
     process.is_istio_sidecar_stub()
 }
 
+/// Images of reverse proxies that start in milliseconds and answer nothing of their own:
+/// nginx (and its unprivileged, Bitnami and OpenResty builds), Envoy, HAProxy, Caddy, Traefik.
+const FRONT_PROXY_IMAGES: &[&str] = &[
+    "nginx",
+    "nginx-unprivileged",
+    "openresty",
+    "envoy",
+    "haproxy",
+    "caddy",
+    "traefik",
+];
+
+/// Whether `process` is a reverse proxy in front of another main container of its pod that has
+/// a readinessProbe (nginx beside php-fpm or gunicorn): Kubernetes adds a pod to a Service's
+/// endpoints only when every container is ready (Pod Lifecycle, "Pod conditions": `Ready`
+/// follows `ContainersReady`), so the app's probe keeps the pod out until it can serve, and
+/// the proxy, ready as soon as it starts, adds nothing to wait for.
+fn proxy_gated_by_a_probe(workload: &Workload, process: &Process) -> bool {
+    let is_front_proxy = process
+        .container
+        .as_ref()
+        .and_then(|c| c.image.as_ref())
+        .is_some_and(|image| {
+            let (name, _) = crate::lower::nginx::image_name_and_tag(&image.value);
+            let last = name.rsplit('/').next().unwrap_or_default();
+            FRONT_PROXY_IMAGES.contains(&last)
+        });
+    is_front_proxy
+        && workload.processes.iter().any(|other| {
+            !std::ptr::eq(other, process)
+                && other.role == crate::model::ProcessRole::Main
+                && !other.is_istio_sidecar_stub()
+                && other
+                    .container
+                    .as_ref()
+                    .is_some_and(|c| c.readiness.is_some())
+        })
+}
+
 pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for workload in cx.workloads {
         for process in &workload.processes {
             let Some(container) = &process.container else {
                 continue;
             };
-            if container.readiness.is_some() {
+            if container.readiness.is_some() || proxy_gated_by_a_probe(workload, process) {
                 continue;
             }
             let Some((location, why)) = serving(cx.model, workload, process) else {
