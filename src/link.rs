@@ -192,6 +192,7 @@ pub fn link_images(
     }
     build_contexts(model, files, roots, &mut notes);
     built_bases(model);
+    built_paths(model);
     ImageLinks {
         by_name,
         images,
@@ -1862,6 +1863,51 @@ fn built_bases(model: &mut Model) {
         if let Some(image) = model.images.get_mut(index) {
             image.built_base = Some(Box::new(crate::model::BuiltBase { fact, variants }));
         }
+    }
+}
+
+/// Images whose COPY places or working directory a build argument's default decided
+/// ([`crate::model::Image::path_args`]), built by a service whose `build.args` give it another
+/// value (or one only the environment tells): those places are not known. Docker replaces
+/// ARG/ENV in COPY, ADD and WORKDIR (Dockerfile reference, "Environment replacement"), with
+/// the build's value of an ARG (Compose specification, build `args`).
+fn built_paths(model: &mut Model) {
+    let mut changed: Vec<usize> = Vec::new();
+    for workload in &model.workloads {
+        let (Some(index), Some(build)) = (
+            workload.image,
+            workload.compose.as_ref().and_then(|c| c.build.as_ref()),
+        ) else {
+            continue;
+        };
+        let changes = model
+            .images
+            .get(index)
+            .and_then(|i| i.path_args.as_deref())
+            .is_some_and(|p| p.changed_by(&build.args));
+        if changes && !changed.contains(&index) {
+            changed.push(index);
+        }
+    }
+    for index in changed {
+        let Some(image) = model.images.get_mut(index) else {
+            continue;
+        };
+        let Some(paths) = image.path_args.take() else {
+            continue;
+        };
+        for &copy in &paths.copies {
+            if let Some(copy) = image.copies.get_mut(copy) {
+                copy.destination = None;
+            }
+        }
+        if paths.workdir {
+            image.workdir = None;
+        }
+        if paths.other_copies && !image.other_copies.contains(&None) {
+            image.other_copies.push(None);
+        }
+        image.unknown_files = true;
     }
 }
 
@@ -4745,6 +4791,7 @@ mod tests {
                 base_args: None,
                 built_base: None,
                 nginx_package: None,
+                path_args: None,
             };
             let mut lookup = CopyLookup::default();
             let mut is_dir = HashMap::new();
@@ -4797,6 +4844,7 @@ mod tests {
             base_args: None,
             built_base: None,
             nginx_package: None,
+            path_args: None,
         };
         let found = |left: usize, path: &str| {
             let mut lookup = CopyLookup::default();
@@ -4841,6 +4889,7 @@ mod tests {
             base_args: None,
             built_base: None,
             nginx_package: None,
+            path_args: None,
         };
         let target = "/app/config/sidekiq.yml";
         let mut lookup = CopyLookup::default();

@@ -1264,6 +1264,37 @@ pub struct Image {
     /// from) installs (`apt-get install -y nginx`, `apk add nginx`), when one does and no
     /// other nginx repository is named: its own `nginx.conf` is then that package's.
     pub nginx_package: Option<NginxPackage>,
+    /// The build arguments whose defaults decided where COPYs put files or the working
+    /// directory (`ARG CONF_DIR=/etc/nginx/conf.d`, `COPY proxy.conf ${CONF_DIR}/`), when any
+    /// did: a build that gives one of them another value puts those files elsewhere.
+    pub path_args: Option<Box<PathArgs>>,
+}
+
+/// What the build arguments decide of an image's places (see [`Image::path_args`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathArgs {
+    /// Each argument once, with the default the places were read with (`None`: not kept).
+    pub names: Vec<(String, Option<String>)>,
+    /// Indexes into [`Image::copies`] of the copies whose place (destination, sources or
+    /// working directory) an argument decided.
+    pub copies: Vec<usize>,
+    /// A place of [`Image::other_copies`] was decided by an argument.
+    pub other_copies: bool,
+    /// [`Image::workdir`] was decided by an argument.
+    pub workdir: bool,
+}
+
+impl PathArgs {
+    /// Whether `args` (a build's `--build-arg`s, compose `build.args`) change a place: one of
+    /// them names an argument with another value than the default, or one only the environment
+    /// tells.
+    pub fn changed_by(&self, args: &[(String, Option<String>)]) -> bool {
+        args.iter().any(|(name, value)| {
+            self.names
+                .iter()
+                .any(|(n, default)| n == name && (value.is_none() || default != value))
+        })
+    }
 }
 
 /// The base image the builds of an image make (see [`Image::built_base`]).
@@ -1298,4 +1329,30 @@ pub struct BaseArgs {
     pub escape: char,
     /// The ARGs before the first FROM, in order: name and default as written.
     pub globals: Vec<(String, Option<String>)>,
+}
+
+#[cfg(test)]
+mod path_args_tests {
+    use super::PathArgs;
+
+    #[test]
+    fn a_build_changes_a_place_only_with_another_value() {
+        let args = PathArgs {
+            names: vec![
+                ("CONF".to_string(), Some("/etc/nginx/conf.d".to_string())),
+                ("OTHER".to_string(), None),
+            ],
+            ..PathArgs::default()
+        };
+        let set =
+            |name: &str, value: Option<&str>| vec![(name.to_string(), value.map(String::from))];
+        assert!(!args.changed_by(&[]));
+        assert!(!args.changed_by(&set("CONF", Some("/etc/nginx/conf.d"))));
+        assert!(!args.changed_by(&set("UNRELATED", Some("/x"))));
+        assert!(args.changed_by(&set("CONF", Some("/srv"))));
+        // Only the environment tells the value.
+        assert!(args.changed_by(&set("CONF", None)));
+        // A default not kept: any value may differ.
+        assert!(args.changed_by(&set("OTHER", Some("/x"))));
+    }
 }

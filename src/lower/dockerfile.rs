@@ -4,14 +4,14 @@
 
 use crate::diagnostic::Location;
 use crate::formats::dockerfile::{
-    self, CommandForm, Dockerfile, GlobalArg, Instruction, Stage, Substituted,
+    self, CommandForm, Dockerfile, GlobalArg, Instruction, Stage, Substituted, Word,
 };
 use crate::formats::{Fragment, ParseFailure};
 use crate::lower::images::{self, ImageName};
 use crate::model::{
     BaseArgs, Command, CommandSource, CommandWord, CopyDestination, EnvVar, Fact, Form, Image,
-    ImageCopy, NginxPackage, Platform, Process, ProcessRole, ShellEnv, ShellFamily, Signal,
-    Workload,
+    ImageCopy, NginxPackage, PathArgs, Platform, Process, ProcessRole, ShellEnv, ShellFamily,
+    Signal, Workload,
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
@@ -41,7 +41,36 @@ struct Effective<'a> {
     nginx_package: Option<NginxPackage>,
     /// A RUN named nginx.org's repository (whose packages lay nginx out otherwise).
     other_nginx_repository: bool,
+    /// The build arguments the working directory was read with (see [`Image::path_args`]).
+    workdir_args: Vec<String>,
+    /// See [`Image::path_args`].
+    path_args: PathArgs,
 }
+
+impl Effective<'_> {
+    /// Note that the build arguments `args` (with their defaults in `scope`) decided a place:
+    /// `false` when past [`MAX_PATH_ARGS`] (the place is then to be taken as unknown).
+    fn path_decided_by(&mut self, args: &[String], scope: &Scope) -> bool {
+        for name in args {
+            if self.path_args.names.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            if self.path_args.names.len() >= MAX_PATH_ARGS {
+                return false;
+            }
+            let default = scope
+                .args
+                .get(name)
+                .and_then(|v| v.as_ref().map(|v| v.text.clone()));
+            self.path_args.names.push((name.clone(), default));
+        }
+        true
+    }
+}
+
+/// Build arguments kept for the places of one Dockerfile (see [`Image::path_args`]); past them
+/// a place another one decides is unknown.
+const MAX_PATH_ARGS: usize = 256;
 
 /// Linux's `PATH_MAX`, the terminating NUL counted: no longer path can be created or entered,
 /// so a `WORKDIR` naming one fails the build.
@@ -109,7 +138,19 @@ pub fn lower(
             .get(stage.instructions.clone())
             .unwrap_or(&[])
         {
-            state.unknown_files |= may_write_unknown_files(instruction);
+            // Docker replaces the stage's ARG/ENV in the sources and destination of COPY and
+            // ADD (Dockerfile reference, "Environment replacement").
+            let copy_words = matches!(instruction.keyword.as_str(), "COPY" | "ADD")
+                .then(|| scope.expanded_words(instruction, dockerfile.escape));
+            let (words, word_args) = copy_words.unwrap_or_default();
+            state.unknown_files |= may_write_unknown_files(instruction, &words);
+            // The build arguments that decide where this COPY puts its files; `None` past
+            // [`MAX_VALUE_ARGS`] (the place is then unknown).
+            let copy_args = {
+                let mut args = word_args;
+                let relative = words.last().is_some_and(|w| !w.value.starts_with('/'));
+                (!relative || add_args(&mut args, &state.workdir_args)).then_some(args)
+            };
             match instruction.keyword.as_str() {
                 "SHELL" => {
                     if let CommandForm::Exec { args, .. } = instruction.command_form() {
@@ -149,12 +190,28 @@ pub fn lower(
                 }
                 "WORKDIR" => {
                     if let Some(word) = instruction.words().first() {
-                        // A variable (`WORKDIR $APP_HOME`): where it leads is not known.
-                        workdir = if word.value.contains('$') {
-                            None
-                        } else {
-                            change_dir(workdir, &word.value)
+                        // Docker replaces the stage's ARG/ENV in WORKDIR (Dockerfile reference,
+                        // "Environment replacement"); a variable the Dockerfile does not set
+                        // (`WORKDIR $APP_HOME` of the base image): where it leads is not known.
+                        workdir = match scope.expand_word(word, dockerfile.escape) {
+                            Some(value) => {
+                                if value.text.starts_with('/') {
+                                    state.workdir_args.clear();
+                                }
+                                let kept = add_args(&mut state.workdir_args, &value.args)
+                                    && state.path_decided_by(&value.args, &scope);
+                                if kept {
+                                    change_dir(workdir, &value.text)
+                                } else {
+                                    None
+                                }
+                            }
+                            None => None,
                         };
+                        if workdir.is_none() {
+                            state.workdir_args.clear();
+                        }
+                        state.path_args.workdir = !state.workdir_args.is_empty();
                         state.shared_workdir = None;
                     }
                 }
@@ -165,11 +222,24 @@ pub fn lower(
                     image_copies(
                         file,
                         instruction,
+                        &words,
                         workdir.as_deref(),
                         &mut state.shared_workdir,
                         &mut state.workdir_budget,
                         &mut state.copies,
                     );
+                    if copy_args.as_ref().is_none_or(|a| !a.is_empty()) {
+                        let kept = copy_args
+                            .as_ref()
+                            .is_some_and(|a| state.path_decided_by(a, &scope));
+                        for index in before..state.copies.len() {
+                            if kept {
+                                state.path_args.copies.push(index);
+                            } else if let Some(copy) = state.copies.get_mut(index) {
+                                copy.destination = None;
+                            }
+                        }
+                    }
                     // The file a COPY of the context puts at a place replaces what an earlier
                     // RUN or COPY --from left there (`RUN sed -i … conf.d/default.conf`, then
                     // `COPY default.conf /etc/nginx/conf.d/default.conf`).
@@ -191,10 +261,17 @@ pub fn lower(
                     // a directory").
                     if add_may_unpack(instruction) && state.other_copies.len() < MAX_OTHER_COPIES {
                         let place = if state.other_copies.len() + 1 < MAX_OTHER_COPIES {
-                            other_copy_destination(instruction, workdir.as_deref())
+                            other_copy_destination(&words, workdir.as_deref())
                         } else {
                             None
                         };
+                        let place = place.filter(|_| {
+                            copy_args
+                                .as_ref()
+                                .is_some_and(|a| state.path_decided_by(a, &scope))
+                        });
+                        state.path_args.other_copies |=
+                            copy_args.as_ref().is_none_or(|a| !a.is_empty());
                         if !state.other_copies.contains(&place) {
                             state.other_copies.push(place);
                         }
@@ -208,6 +285,8 @@ pub fn lower(
                     // Past [`MAX_OTHER_COPIES`] one unknown place stands for the rest, as for a
                     // COPY --from: a later write (`printf … > conf.d/proxy.conf` after per-site
                     // certificates) is never dropped silently.
+                    // A relative write lands under a working directory a build argument decided.
+                    state.path_args.other_copies |= !state.workdir_args.is_empty();
                     for place in nginx_run_writes(instruction, workdir.as_deref(), dirs_name_nginx)
                     {
                         if state.other_copies.contains(&place) {
@@ -227,7 +306,14 @@ pub fn lower(
                     // From another stage or image, or a here-document: what lands is not known.
                     // Past [`MAX_OTHER_COPIES`] one unknown place stands for the rest.
                     if state.other_copies.len() + 1 < MAX_OTHER_COPIES {
-                        let place = other_copy_destination(instruction, workdir.as_deref());
+                        let place =
+                            other_copy_destination(&words, workdir.as_deref()).filter(|_| {
+                                copy_args
+                                    .as_ref()
+                                    .is_some_and(|a| state.path_decided_by(a, &scope))
+                            });
+                        state.path_args.other_copies |=
+                            copy_args.as_ref().is_none_or(|a| !a.is_empty());
                         state.other_copies.push(place);
                     } else if state.other_copies.len() < MAX_OTHER_COPIES {
                         state.other_copies.push(None);
@@ -345,6 +431,7 @@ pub fn lower(
         nginx_package: state
             .nginx_package
             .filter(|_| !state.other_nginx_repository),
+        path_args: (!state.path_args.names.is_empty()).then(|| Box::new(state.path_args)),
     });
     fragment
 }
@@ -430,11 +517,29 @@ struct Scope {
     substituted: Substituted,
 }
 
-/// A variable's value, and whether a build argument decides it (a `--build-arg` can change it).
+/// A variable's value, and the build arguments that decide it (a `--build-arg` of one of them
+/// can change it), each once.
 #[derive(Clone)]
 struct Value {
     text: String,
-    from_arg: bool,
+    args: Vec<String>,
+}
+
+/// Build arguments one value may be decided by: past them the value is unknown (a chain of ARGs
+/// naming each other would otherwise carry ever longer lists).
+const MAX_VALUE_ARGS: usize = 32;
+
+/// Add `more` to the build arguments `args` (each once); `false` past [`MAX_VALUE_ARGS`].
+fn add_args(args: &mut Vec<String>, more: &[String]) -> bool {
+    for name in more {
+        if !args.contains(name) {
+            if args.len() >= MAX_VALUE_ARGS {
+                return false;
+            }
+            args.push(name.clone());
+        }
+    }
+    true
 }
 
 impl Scope {
@@ -447,19 +552,57 @@ impl Scope {
     }
 
     fn expand(&self, raw: &str, escape: char) -> Option<Value> {
-        let from_arg = std::cell::Cell::new(false);
+        let args = std::cell::RefCell::new(Vec::new());
+        let within = std::cell::Cell::new(true);
         let lookup = |name: &str| {
             let value = self
                 .lookup(name)
                 .filter(|value| self.substituted.take(value.text.len()))?;
-            from_arg.set(from_arg.get() || value.from_arg);
+            if !add_args(&mut args.borrow_mut(), &value.args) {
+                within.set(false);
+            }
             Some(value.text.clone())
         };
         let expanded = dockerfile::expand(raw, escape, &lookup).ok()?;
-        expanded.is_resolved().then(|| Value {
+        (expanded.is_resolved() && within.get()).then(|| Value {
             text: expanded.value,
-            from_arg: from_arg.get(),
+            args: args.into_inner(),
         })
+    }
+
+    /// A word of an instruction Docker replaces variables in (WORKDIR, COPY, ADD), as Docker
+    /// makes it: `None` when a variable it names is not known.
+    fn expand_word(&self, word: &Word, escape: char) -> Option<Value> {
+        if word.value.contains('$') {
+            self.expand(word.raw.as_str(), escape)
+        } else {
+            Some(Value {
+                text: word.value.clone(),
+                args: Vec::new(),
+            })
+        }
+    }
+
+    /// The words of a COPY or ADD with the variables Docker replaces in them replaced (a word
+    /// whose variables are not all known is kept as written), and the build arguments that
+    /// decided them; past [`MAX_VALUE_ARGS`] the words are kept as written.
+    fn expanded_words(&self, instruction: &Instruction, escape: char) -> (Vec<Word>, Vec<String>) {
+        let mut words = instruction.words();
+        let mut args = Vec::new();
+        for word in &mut words {
+            if !word.value.contains('$') {
+                continue;
+            }
+            let Some(value) = self.expand(word.raw.as_str(), escape) else {
+                continue;
+            };
+            let mut more = args.clone();
+            if add_args(&mut more, &value.args) {
+                args = more;
+                word.value = value.text;
+            }
+        }
+        (words, args)
     }
 
     fn declare(&mut self, instruction: &Instruction, globals: &[GlobalArg], escape: char) {
@@ -476,7 +619,7 @@ impl Scope {
                     .filter(|v| v.is_resolved())
                     .map(|v| Value {
                         text: v.value.clone(),
-                        from_arg: true,
+                        args: Vec::new(),
                     }),
             };
             if is_env {
@@ -487,9 +630,8 @@ impl Scope {
                 self.env.insert(pair.key, value);
             } else {
                 // A `--build-arg` may replace the default of any ARG.
-                let value = value.map(|v| Value {
-                    from_arg: true,
-                    ..v
+                let value = value.and_then(|mut v| {
+                    add_args(&mut v.args, std::slice::from_ref(&pair.key)).then_some(v)
                 });
                 self.args.insert(pair.key, value);
             }
@@ -513,18 +655,15 @@ fn stop_signal(
         location: Some(Location::new(file, span)),
         note: Some(note),
     };
-    let Some(Value {
-        text: value,
-        from_arg,
-    }) = scope.expand(raw, escape)
-    else {
+    let Some(Value { text: value, args }) = scope.expand(raw, escape) else {
         let note = format!("`STOPSIGNAL {raw}`, whose value is only known when the image is built");
         return (unknown(note), None);
     };
     let signal = Signal::parse(&value).filter(|_| docker_accepts_signal(&value));
     match signal {
         Some(signal) => {
-            let note = from_arg.then(|| format!("`STOPSIGNAL {raw}`, {value} by default"));
+            let note =
+                (!args.is_empty()).then(|| format!("`STOPSIGNAL {raw}`, {value} by default"));
             let fact = Fact {
                 value: signal,
                 location: Some(Location::new(file, span)),
@@ -789,12 +928,12 @@ fn change_dir(current: Option<String>, path: &str) -> Option<String> {
 fn image_copies(
     file: FileId,
     instruction: &Instruction,
+    words: &[Word],
     workdir: Option<&str>,
     shared: &mut Option<Arc<str>>,
     budget: &mut usize,
     copies: &mut Vec<ImageCopy>,
 ) {
-    let words = instruction.words();
     let Some((destination, sources)) = words.split_last() else {
         return;
     };
@@ -976,11 +1115,10 @@ fn copy_destination(
 /// [`Image::unknown_files`]): a COPY or ADD to a place named by a variable, an ADD of a URL or
 /// of an archive (which it unpacks), a RUN that names a server's default config file or fetches,
 /// clones, unpacks, copies or writes files.
-fn may_write_unknown_files(instruction: &Instruction) -> bool {
+fn may_write_unknown_files(instruction: &Instruction, copy_words: &[Word]) -> bool {
     match instruction.keyword.as_str() {
         "COPY" | "ADD" => {
-            let words = instruction.words();
-            let Some((destination, sources)) = words.split_last() else {
+            let Some((destination, sources)) = copy_words.split_last() else {
                 return false;
             };
             destination.value.contains('$')
@@ -2402,8 +2540,7 @@ const MAX_OTHER_COPIES: usize = 64;
 
 /// Where a COPY from another stage, image or here-document puts its files (absolute and cleaned,
 /// under `workdir` when relative); `None` when that is unknown.
-fn other_copy_destination(instruction: &Instruction, workdir: Option<&str>) -> Option<String> {
-    let words = instruction.words();
+fn other_copy_destination(words: &[Word], workdir: Option<&str>) -> Option<String> {
     let written = words.last()?.value.as_str();
     let path = if written.starts_with('/') {
         normalize(written)
@@ -3379,6 +3516,84 @@ mod tests {
 
     /// COPY destinations are cleaned as `normalize` cleans the joined path, and the COPYs
     /// under one working directory share it.
+    #[test]
+    fn copy_places_and_working_directories_replace_arg_and_env_like_docker() {
+        let places = |text: &str| {
+            let image = image_of(text);
+            let copies: Vec<Option<String>> = image
+                .copies
+                .iter()
+                .map(|c| c.destination.as_ref().map(CopyDestination::path))
+                .collect();
+            (copies, image.workdir, image.path_args, image.unknown_files)
+        };
+        // ENV: known, no build argument decides it.
+        let (copies, workdir, args, unknown) = places(
+            "FROM nginx\nENV CONF_DIR=/etc/nginx/conf.d\n\
+             COPY proxy.conf ${CONF_DIR}/00-proxy.conf\nWORKDIR $CONF_DIR\nCOPY a b ./\n",
+        );
+        assert_eq!(
+            copies,
+            [
+                Some("/etc/nginx/conf.d/00-proxy.conf".to_string()),
+                Some("/etc/nginx/conf.d/".to_string())
+            ]
+        );
+        assert_eq!(workdir.as_deref(), Some("/etc/nginx/conf.d"));
+        assert!(args.is_none() && !unknown);
+        // Sources too, and `${VAR:-default}` with the variable set by an earlier ENV.
+        let image = image_of("FROM nginx\nENV SRC=nginx\nCOPY ${SRC}/proxy.conf ${D:-/etc}/\n");
+        assert_eq!(image.copies[0].sources, ["nginx/proxy.conf"]);
+        // An ARG's default, an ENV made of it, a relative COPY under a WORKDIR made of it: each
+        // place records the arguments that decided it, with their defaults.
+        let (copies, workdir, args, _) = places(
+            "FROM nginx\nARG BASE=/etc/nginx\nENV CONF=$BASE/conf.d\nCOPY a /srv/a\n\
+             COPY p ${CONF}/p.conf\nWORKDIR ${CONF}\nCOPY s s.conf\n",
+        );
+        assert_eq!(
+            copies,
+            [
+                Some("/srv/a".to_string()),
+                Some("/etc/nginx/conf.d/p.conf".to_string()),
+                Some("/etc/nginx/conf.d/s.conf".to_string())
+            ]
+        );
+        assert_eq!(workdir.as_deref(), Some("/etc/nginx/conf.d"));
+        let args = args.expect("arguments decide places");
+        assert_eq!(
+            args.names,
+            [("BASE".to_string(), Some("/etc/nginx".to_string()))]
+        );
+        assert_eq!(args.copies, [1, 2]);
+        assert!(args.workdir);
+        // An absolute WORKDIR after it is the arguments' no more.
+        let (_, _, args, _) = places("FROM a\nARG D=/x\nWORKDIR $D\nWORKDIR /y\nCOPY a b\n");
+        let args = args.expect("the WORKDIR's argument");
+        assert!(!args.workdir && args.copies.is_empty());
+        // Not known: an ARG without a default, a variable the base image may set, a variable
+        // of another stage. The place stays as today (unknown files, unknown working directory).
+        for text in [
+            "FROM nginx\nARG CONF_DIR\nCOPY p ${CONF_DIR}/p.conf\nWORKDIR $CONF_DIR\n",
+            "FROM nginx\nCOPY p ${NGINX_CONF}/p.conf\nWORKDIR $NGINX_CONF\n",
+            "FROM a AS b\nARG C=/etc/nginx/conf.d\nFROM b\nCOPY p $C/p.conf\nWORKDIR $C\n",
+        ] {
+            let (copies, workdir, args, unknown) = places(text);
+            assert!(unknown, "{text}");
+            assert_eq!(workdir, None, "{text}");
+            assert!(args.is_none(), "{text}");
+            assert!(
+                copies
+                    .iter()
+                    .all(|c| c.as_deref() != Some("/etc/nginx/conf.d/p.conf")),
+                "{text}"
+            );
+        }
+        // A COPY --from under a WORKDIR an argument decides: its place is the argument's.
+        let image = image_of("FROM a\nARG D=/etc/nginx/conf.d\nWORKDIR $D\nCOPY --from=b /p .\n");
+        assert_eq!(image.other_copies, [Some("/etc/nginx/conf.d/".to_string())]);
+        assert!(image.path_args.is_some_and(|a| a.other_copies));
+    }
+
     #[test]
     fn copy_destinations_clean_and_share_the_working_directory() {
         let image = image_of(
