@@ -45,12 +45,18 @@ struct Effective<'a> {
     workdir_args: Vec<String>,
     /// See [`Image::path_args`].
     path_args: PathArgs,
+    /// The arguments [`Effective::path_decided_by`] noted last (COPYs under one working
+    /// directory name the same): noted again at no cost.
+    last_path_args: Vec<String>,
 }
 
 impl Effective<'_> {
     /// Note that the build arguments `args` (with their defaults in `scope`) decided a place:
     /// `false` when past [`MAX_PATH_ARGS`] (the place is then to be taken as unknown).
     fn path_decided_by(&mut self, args: &[String], scope: &Scope) -> bool {
+        if args == self.last_path_args.as_slice() {
+            return true;
+        }
         for name in args {
             if self.path_args.names.iter().any(|(n, _)| n == name) {
                 continue;
@@ -64,6 +70,7 @@ impl Effective<'_> {
                 .and_then(|v| v.as_ref().map(|v| v.text.clone()));
             self.path_args.names.push((name.clone(), default));
         }
+        self.last_path_args = args.to_vec();
         true
     }
 }
