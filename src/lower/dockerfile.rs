@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::source::FileId;
 use crate::span::{MappedText, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The Dockerfile state that the final image ends up with.
@@ -1251,6 +1251,8 @@ fn script_package_install(
     }
     let parsed = crate::shell::parse(script).ok()?;
     let mut found = None;
+    // The names the script may set, read once when a command needs them.
+    let mut may_set: Option<HashSet<&str>> = None;
     for command in crate::shell::all_simple_commands(&parsed) {
         let raw_argv = command.argv();
         if let Some(shell_c) = crate::shell::commands::shell_c(&raw_argv) {
@@ -1260,9 +1262,18 @@ fn script_package_install(
             }
             continue;
         }
+        // Only a command that names a package manager is expanded (`echo $A $A …` is not):
+        // the program may follow wrappers whose options are variables (`sudo $OPTS apk add`).
+        if !raw_argv
+            .iter()
+            .any(|w| PACKAGE_MANAGERS.contains(&crate::shell::commands::program_name(w)))
+        {
+            continue;
+        }
+        let may_set = may_set.get_or_insert_with(|| names_script_may_set(script));
         let mut expanded: Vec<String> = Vec::new();
         for word in &command.words {
-            match shell_word_fields(word, script, lookup) {
+            match shell_word_fields(word, script, may_set, lookup) {
                 Some(fields) => expanded.extend(fields),
                 // Not known: no package, but the words after it are still read (a package
                 // list before or after it).
@@ -1292,6 +1303,7 @@ fn script_package_install(
 fn shell_word_fields(
     word: &crate::shell::Word,
     script: &str,
+    may_set: &HashSet<&str>,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Vec<String>> {
     if !word.has_expansion {
@@ -1340,7 +1352,7 @@ fn shell_word_fields(
             _ => i += 1,
         }
     }
-    if names.iter().any(|name| script_may_set(script, name)) {
+    if names.iter().any(|name| may_set.contains(name)) {
         return None;
     }
     let expansion = dockerfile::expand(inner, '\\', lookup).ok()?;
@@ -1359,19 +1371,39 @@ fn shell_word_fields(
     })
 }
 
-/// Whether `script` names the variable `name` other than to expand it (`name=…`, `for name
-/// in`, `read name`, `export name`, `unset name`): its value there may not be the stage's.
-fn script_may_set(script: &str, name: &str) -> bool {
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    script.match_indices(name).any(|(at, _)| {
-        let before = script.get(..at).and_then(|b| b.chars().next_back());
-        let after = script.get(at + name.len()..).and_then(|a| a.chars().next());
-        let whole = !before.is_some_and(is_name_char) && !after.is_some_and(is_name_char);
-        let expanded = matches!(before, Some('$'))
-            || (matches!(before, Some('{')) && script.get(..at).is_some_and(|b| b.ends_with("${")));
-        whole && !expanded
-    })
+/// The names `script` names other than to expand them (`name=…`, `for name in`, `read name`,
+/// `export name`, `unset name`: every whole word of name characters not after `$` or `${`):
+/// the value of such a variable there may not be the stage's. One pass over the script.
+fn names_script_may_set(script: &str) -> HashSet<&str> {
+    let is_name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = script.as_bytes();
+    let mut names = HashSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes.get(i).copied().is_some_and(is_name_byte) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).copied().is_some_and(is_name_byte) {
+            i += 1;
+        }
+        let expanded = start
+            .checked_sub(1)
+            .and_then(|b| bytes.get(b))
+            .is_some_and(|&b| b == b'$')
+            || (start >= 2 && bytes.get(start - 2..start) == Some(b"${".as_slice()));
+        if !expanded {
+            if let Some(name) = script.get(start..i) {
+                names.insert(name);
+            }
+        }
+    }
+    names
 }
+
+/// The package managers [`package_install_of`] reads.
+const PACKAGE_MANAGERS: &[&str] = &["apt-get", "apt", "aptitude", "apk"];
 
 /// [`nginx_package_installed`] for one command's words (the program first).
 fn package_install_of(argv: &[&str]) -> Option<NginxPackage> {
@@ -3362,6 +3394,33 @@ mod tests {
         ] {
             assert_eq!(package(text), None, "{text}");
         }
+    }
+
+    /// The names a script may set are its words of name characters not expanded (`$X`,
+    /// `${X}`), read in one pass; a RUN of many expansions outside any install costs no more
+    /// than its size.
+    #[test]
+    fn names_a_script_may_set_are_read_once() {
+        let names =
+            names_script_may_set("PKGS=curl; for P in a; do read -r Q; done; echo $A ${B} ${C:-x}");
+        for set in ["PKGS", "P", "Q", "for", "read", "r", "x"] {
+            assert!(names.contains(set), "{set}");
+        }
+        for expanded in ["A", "B", "C"] {
+            assert!(!names.contains(expanded), "{expanded}");
+        }
+        // 200,000 words `$A` (the same shape took seconds when each word rescanned the RUN).
+        // Continuation lines of 100 words (a Dockerfile line is at most 64 KiB).
+        let line = vec!["$A"; 100].join(" ");
+        let words = vec![line.as_str(); 2_000].join(" \\\n  ");
+        let text = format!("FROM python:3.12-slim\nARG A=x\nRUN echo {words} > /tmp/out.txt\n");
+        let started = std::time::Instant::now();
+        assert_eq!(image_of(&text).nginx_package, None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let text = format!(
+            "FROM python:3.12-slim\nARG A=nginx\nRUN echo {words} && apt-get install -y $A\n"
+        );
+        assert_eq!(image_of(&text).nginx_package, Some(NginxPackage::Debian));
     }
 
     /// A FROM that names build arguments is rebuilt from the args a build sets; a value only
