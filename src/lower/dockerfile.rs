@@ -1637,8 +1637,12 @@ fn heredoc_readers(text: &str) -> Vec<(String, HeredocReader)> {
         && only.assignments.is_empty()
         && only.redirections.len() == 1)
         && parsed.heredocs.len() == 1;
+    // A data reader's output piped into another command (`cat <<EOF | sh`), or a RUN that runs
+    // a script (`tee /tmp/setup.sh <<EOF && sh /tmp/setup.sh`), may run the text: not data.
+    let piped = within_spans(&commands, &crate::shell::subshell_parts(&parsed).piped);
+    let runs_a_script = commands.iter().any(|command| runs_a_script(command));
     let mut readers: HashMap<usize, HeredocReader> = HashMap::new();
-    for command in &commands {
+    for (command, piped) in commands.iter().zip(piped) {
         let argv = command.argv();
         let unwrapped = crate::shell::commands::unwrap_wrappers(&argv);
         let program = argv
@@ -1656,6 +1660,8 @@ fn heredoc_readers(text: &str) -> Vec<(String, HeredocReader)> {
             HeredocReader::Shell
         } else if !unwrapped.rest_is_shell_string
             && program.is_some_and(|name| DATA_READERS.contains(&name))
+            && !piped
+            && !runs_a_script
         {
             HeredocReader::Data
         } else {
@@ -1671,6 +1677,42 @@ fn heredoc_readers(text: &str) -> Vec<(String, HeredocReader)> {
             (h.delimiter.clone(), reader.unwrap_or(HeredocReader::Other))
         })
         .collect()
+}
+
+/// For each command (in source order), whether it starts inside one of `spans` (sorted by
+/// start, nested or apart, as [`crate::shell::subshell_parts`] gives them). Linear.
+fn within_spans(commands: &[&crate::shell::SimpleCommand], spans: &[Span]) -> Vec<bool> {
+    let mut spans = spans.iter().peekable();
+    let mut end = 0;
+    commands
+        .iter()
+        .map(|command| {
+            let at = command.span.start;
+            while let Some(span) = spans.next_if(|span| span.start <= at) {
+                end = end.max(span.end);
+            }
+            at < end
+        })
+        .collect()
+}
+
+/// Whether a command runs a script: a shell (`sh /tmp/setup.sh`, `bash -c …`, `su app -c …`),
+/// `.` or `source`, or a program named by a path (`/tmp/setup.sh`, `./run`) that is not one of
+/// [`DATA_READERS`].
+fn runs_a_script(command: &crate::shell::SimpleCommand) -> bool {
+    let argv = command.argv();
+    let unwrapped = crate::shell::commands::unwrap_wrappers(&argv);
+    if unwrapped.rest_is_shell_string {
+        return true;
+    }
+    let Some(word) = argv.get(unwrapped.rest) else {
+        return false;
+    };
+    let name = crate::shell::commands::program_name(word);
+    matches!(
+        name,
+        "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "busybox" | "." | "source"
+    ) || (word.contains('/') && !DATA_READERS.contains(&name))
 }
 
 /// The bodies of `instruction`'s here-documents whose reader `keep` takes (matched to
@@ -2965,9 +3007,51 @@ mod tests {
                 "FROM nginx\nRUN <<EOF bash\necho x > /etc/nginx/conf.d/c.conf\nEOF\n",
                 "/etc/nginx/conf.d/c.conf",
             ),
+            // Piped into a shell, or saved and run in the same RUN: a script.
+            (
+                "FROM nginx\nRUN cat <<EOF | sh\necho x > /etc/nginx/conf.d/d.conf\nEOF\n",
+                "/etc/nginx/conf.d/d.conf",
+            ),
+            (
+                "FROM nginx\nRUN tee /tmp/s.sh <<EOF && sh /tmp/s.sh\necho x > /etc/nginx/conf.d/e.conf\nEOF\n",
+                "/etc/nginx/conf.d/e.conf",
+            ),
+            (
+                "FROM nginx\nRUN cat > /tmp/s <<EOF && chmod +x /tmp/s && /tmp/s\necho x > /etc/nginx/conf.d/f.conf\nEOF\n",
+                "/etc/nginx/conf.d/f.conf",
+            ),
+            (
+                "FROM nginx\nRUN cat > /tmp/s <<EOF && . /tmp/s\necho x > /etc/nginx/conf.d/g.conf\nEOF\n",
+                "/etc/nginx/conf.d/g.conf",
+            ),
         ] {
             assert_eq!(run_places(dockerfile), [place], "{dockerfile}");
         }
+        // Still data beside commands that run no script (`/bin/cat` is cat).
+        for quiet in [
+            "FROM nginx\nRUN cat > /usr/share/nginx/html/a.js <<EOF && chmod 644 /usr/share/nginx/html/a.js\nwindow.x = 1 > /etc/nginx/x;\nEOF\n",
+            "FROM nginx\nRUN /bin/cat > /usr/share/nginx/html/b.js <<EOF\nwindow.x = 1 > /etc/nginx/x;\nEOF\n",
+        ] {
+            assert!(run_places(quiet).is_empty(), "{quiet}");
+        }
+    }
+
+    /// A pipeline's elements, `( … )` and background jobs are subshells; piped elements are the
+    /// ones before the last.
+    #[test]
+    fn subshell_parts_are_listed_in_source_order() {
+        let text = "(cd /a) | b | c; d & e";
+        let parsed = crate::shell::parse(text).expect("parses");
+        let parts = crate::shell::subshell_parts(&parsed);
+        let texts = |spans: &[Span]| -> Vec<String> {
+            spans
+                .iter()
+                .filter_map(|s| text.get(s.start..s.end))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(texts(&parts.subshells), ["(cd /a)", "b", "c", "d &"]);
+        assert_eq!(texts(&parts.piped), ["(cd /a)", "b"]);
     }
 
     #[test]

@@ -721,6 +721,40 @@ pub fn all_simple_commands(script: &Script) -> impl Iterator<Item = &SimpleComma
     out.into_iter()
 }
 
+/// Where a script runs parts of itself in a subshell, in source order (a part before the parts
+/// inside it): `subshells` holds the spans of `( … )`, of background jobs (`… &`) and of each
+/// element of a pipeline of more than one command (POSIX 2.9.2 "Pipelines": each command of a
+/// multi-command pipeline runs in a subshell in dash, bash and busybox ash); what these parts
+/// change (`cd`, variables) does not reach the commands after them (POSIX 2.12 "Shell Execution
+/// Environment"). `piped` holds the spans of the elements whose output another command reads
+/// (all of a pipeline's but the last). Function bodies are included where they are defined.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubshellParts {
+    pub subshells: Vec<Span>,
+    pub piped: Vec<Span>,
+}
+
+/// The [`SubshellParts`] of a script, in one walk.
+pub fn subshell_parts(script: &Script) -> SubshellParts {
+    let mut parts = SubshellParts::default();
+    walk_nodes(&script.body, &mut |n| match n {
+        Node::Subshell(_, span) | Node::Background(_, span) => parts.subshells.push(*span),
+        Node::Pipeline { commands, .. } if commands.len() > 1 => {
+            parts.subshells.extend(commands.iter().map(Node::span));
+            if let Some((_, before)) = commands.split_last() {
+                parts.piped.extend(before.iter().map(Node::span));
+            }
+        }
+        _ => {}
+    });
+    // A pipeline's elements are listed before the subshells inside them are walked.
+    for spans in [&mut parts.subshells, &mut parts.piped] {
+        spans.sort_by_key(|span| (span.start, std::cmp::Reverse(span.end)));
+        spans.dedup();
+    }
+    parts
+}
+
 /// The simple commands that have run, on the way to `fin`, before it starts: earlier items of
 /// every enclosing list, earlier operands of an enclosing `&&`/`||` (for `a || b` the `a`
 /// too), the conditions of the enclosing and earlier `if`/`elif` branches; not other branches'

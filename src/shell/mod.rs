@@ -37,8 +37,9 @@ pub use analysis::{
     all_simple_commands, can_shell_exec_implicitly, chain_before, chain_before_node,
     final_commands, final_commands_in, final_commands_of_body, final_commands_of_call,
     find_function, function_index, is_exec_tail, old_bash_execs_final_command,
-    program_before_trailing_builtins, shell_execs_final_command, traps, traps_signal, FinalCommand,
-    FinalKind, ImplicitExecShell, ProgramBefore, TrapCommand,
+    program_before_trailing_builtins, shell_execs_final_command, subshell_parts, traps,
+    traps_signal, FinalCommand, FinalKind, ImplicitExecShell, ProgramBefore, SubshellParts,
+    TrapCommand,
 };
 pub use parse::{parse, split_words};
 
