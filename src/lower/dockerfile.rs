@@ -1798,12 +1798,35 @@ fn run_script_writes(
     };
     let mut cwd: Option<String> = workdir.map(str::to_string);
     let mut compound = parsed.compound_redirections.iter().peekable();
+    // A `cd` in a subshell (`(cd /tmp && …)`, a pipeline's element, a background job) moves
+    // only that subshell (POSIX 2.12): the directory is restored where the part ends. A stack
+    // of (end of the part, directory where it started), nested parts on top.
+    let mut parts = crate::shell::subshell_parts(&parsed)
+        .subshells
+        .into_iter()
+        .peekable();
+    let mut saved: Vec<(usize, Option<String>)> = Vec::new();
+    let restore =
+        |at: usize, cwd: &mut Option<String>, saved: &mut Vec<(usize, Option<String>)>| {
+            while saved.last().is_some_and(|(end, _)| *end <= at) {
+                if let Some((_, before)) = saved.pop() {
+                    *cwd = before;
+                }
+            }
+        };
     for command in crate::shell::all_simple_commands(&parsed) {
         // A compound command's redirections (`{ echo a; echo b; } > conf.d/proxy.conf`, `done
         // > f`) are opened before its body runs, in the directory current where it starts
         // (POSIX "Redirection" on compound commands).
         while let Some(r) = compound.next_if(|r| r.command_start <= command.span.start) {
+            restore(r.command_start, &mut cwd, &mut saved);
             compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
+        }
+        restore(command.span.start, &mut cwd, &mut saved);
+        while let Some(part) = parts.next_if(|part| part.start <= command.span.start) {
+            if part.end > command.span.start {
+                saved.push((part.end, cwd.clone()));
+            }
         }
         let full = command.argv();
         // The program a wrapper runs (`su-exec nginx ls /etc/nginx/conf.d`, `gosu app cp …`):
@@ -1885,6 +1908,7 @@ fn run_script_writes(
         }
     }
     for r in compound {
+        restore(r.command_start, &mut cwd, &mut saved);
         compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
     }
 }
@@ -2895,6 +2919,70 @@ mod tests {
         ] {
             assert!(run_places(quiet).is_empty(), "{quiet}");
         }
+    }
+
+    /// A `cd` in `( … )`, in an element of a pipeline or in a background job moves only that
+    /// subshell (POSIX 2.12): a relative write after it is under the directory of before.
+    #[test]
+    fn a_cd_in_a_subshell_does_not_move_the_commands_after_it() {
+        let places = |workdir: &str, run: &str| -> Vec<String> {
+            let dockerfile = format!("FROM nginx\nRUN {run}\n");
+            let parsed = crate::formats::dockerfile::parse(&dockerfile).expect("parses");
+            parsed
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .flat_map(|i| nginx_run_writes(i, Some(workdir), true))
+                .map(|place| place.unwrap_or_else(|| "?".to_string()))
+                .collect::<Vec<String>>()
+        };
+        for run in [
+            "(cd /tmp && echo fetched > x) && echo a > 00-proxy.conf",
+            "(cd /tmp; (cd /opt); echo b > y) && echo a > 00-proxy.conf",
+            "cd /tmp | cat && echo a > 00-proxy.conf",
+            "cd /tmp & echo a > 00-proxy.conf",
+            "{ (cd /tmp); } && echo a > 00-proxy.conf",
+        ] {
+            assert_eq!(
+                places("/etc/nginx/conf.d", run),
+                ["/etc/nginx/conf.d/00-proxy.conf"],
+                "{run}"
+            );
+        }
+        // Inside the subshell the `cd` holds; a group `{ }` and a plain list are not subshells.
+        for (run, place) in [
+            (
+                "(cd /etc/nginx && echo a > conf.d/a.conf)",
+                "/etc/nginx/conf.d/a.conf",
+            ),
+            (
+                "(cd /etc/nginx; (cd /tmp); echo a > conf.d/b.conf)",
+                "/etc/nginx/conf.d/b.conf",
+            ),
+            (
+                "{ cd /etc/nginx; } && echo a > conf.d/c.conf",
+                "/etc/nginx/conf.d/c.conf",
+            ),
+            (
+                "cd /etc/nginx && echo a | tee conf.d/d.conf",
+                "/etc/nginx/conf.d/d.conf",
+            ),
+            (
+                "(cd /tmp) > /etc/nginx/conf.d/e.conf",
+                "/etc/nginx/conf.d/e.conf",
+            ),
+        ] {
+            assert_eq!(places("/srv", run), [place], "{run}");
+        }
+        // Linear: many subshells one after another.
+        let run = vec!["(cd /tmp/a && echo x > y)"; 20_000].join(" \\\n && ");
+        let run = format!("{run} && echo a > z.conf");
+        let started = std::time::Instant::now();
+        assert_eq!(
+            places("/etc/nginx/conf.d", &run),
+            ["/etc/nginx/conf.d/z.conf"]
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
