@@ -133,6 +133,13 @@ pub fn lower(
         matches!(i.keyword.as_str(), "ENV" | "ARG" | "WORKDIR")
             && (i.args.as_str().contains("nginx") || i.args.as_str().contains("openresty"))
     });
+    // Any instruction names nginx (`FROM nginx`, a COPY into /etc/nginx): a RUN's write to a
+    // path that starts with a variable the scan does not know (`> $CONF/proxy.conf`) may be
+    // under nginx's folders.
+    let dockerfile_names_nginx = dockerfile
+        .instructions
+        .iter()
+        .any(|i| i.args.as_str().contains("nginx") || i.args.as_str().contains("openresty"));
     for &stage_index in &chain {
         let Some(stage) = stages.get(stage_index) else {
             continue;
@@ -286,6 +293,17 @@ pub fn lower(
                 }
                 "RUN" => {
                     note_nginx_package(instruction, &mut state, &scope);
+                    let lookup = |name: &str| {
+                        scope
+                            .lookup(name)
+                            .filter(|value| scope.substituted.take(value.text.len()))
+                            .map(|value| value.text.clone())
+                    };
+                    let named = NginxNamed {
+                        run: false,
+                        dirs: dirs_name_nginx,
+                        dockerfile: dockerfile_names_nginx,
+                    };
                     // What a RUN writes under nginx's folders (`printf … >
                     // /etc/nginx/conf.d/proxy.conf`, `sed -i … nginx.conf`, `ln -s` into
                     // `sites-enabled/`) is not read, like a COPY from another stage.
@@ -294,8 +312,7 @@ pub fn lower(
                     // certificates) is never dropped silently.
                     // A relative write lands under a working directory a build argument decided.
                     state.path_args.other_copies |= !state.workdir_args.is_empty();
-                    for place in nginx_run_writes(instruction, workdir.as_deref(), dirs_name_nginx)
-                    {
+                    for place in nginx_run_writes(instruction, workdir.as_deref(), named, &lookup) {
                         if state.other_copies.contains(&place) {
                             continue;
                         }
@@ -1574,7 +1591,8 @@ const NOT_WRITING: &[&str] = &[
 fn nginx_run_writes(
     instruction: &Instruction,
     workdir: Option<&str>,
-    dirs_name_nginx: bool,
+    named: NginxNamed,
+    lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Option<String>> {
     use crate::formats::nginx::CONVENTIONAL_PREFIXES;
     let text = instruction.args.as_str();
@@ -1595,10 +1613,11 @@ fn nginx_run_writes(
     let mut out: Vec<Option<String>> = Vec::new();
     let names = NginxNamed {
         run: mentions_nginx,
-        dirs: mentions_nginx || dirs_name_nginx,
+        dirs: mentions_nginx || named.dirs,
+        dockerfile: mentions_nginx || named.dockerfile,
     };
     for script in scripts {
-        run_script_writes(script, workdir, names, 0, &mut out);
+        run_script_writes(script, workdir, names, lookup, 0, &mut out);
     }
     out
 }
@@ -1737,12 +1756,15 @@ fn heredoc_bodies(
         .map(|(_, h)| h.body.as_str())
 }
 
-/// Whether a RUN names nginx (`run`), and whether it or an ENV, ARG or WORKDIR does (`dirs`: a
-/// relative write under an unknown directory may then be under nginx's folders).
+/// Whether a RUN names nginx (`run`), whether it or an ENV, ARG or WORKDIR does (`dirs`: a
+/// relative write under an unknown directory may then be under nginx's folders), and whether
+/// any instruction of the Dockerfile does (`dockerfile`: a write to a path that starts with an
+/// unknown variable may then be under nginx's folders).
 #[derive(Clone, Copy)]
 struct NginxNamed {
     run: bool,
     dirs: bool,
+    dockerfile: bool,
 }
 
 /// How deep `sh -c '…'` scripts inside a RUN are read (`sh -c "su app -c '…'"` is two).
@@ -1775,6 +1797,7 @@ fn run_script_writes(
     script: &str,
     workdir: Option<&str>,
     names: NginxNamed,
+    lookup: &dyn Fn(&str) -> Option<String>,
     depth: usize,
     out: &mut Vec<Option<String>>,
 ) {
@@ -1797,6 +1820,8 @@ fn run_script_writes(
         }
     };
     let mut cwd: Option<String> = workdir.map(str::to_string);
+    // The names the script may set itself, read once when a path names a variable.
+    let mut may_set: Option<HashSet<&str>> = None;
     let mut compound = parsed.compound_redirections.iter().peekable();
     // A `cd` in a subshell (`(cd /tmp && …)`, a pipeline's element, a background job) moves
     // only that subshell (POSIX 2.12): the directory is restored where the part ends. A stack
@@ -1820,7 +1845,8 @@ fn run_script_writes(
         // (POSIX "Redirection" on compound commands).
         while let Some(r) = compound.next_if(|r| r.command_start <= command.span.start) {
             restore(r.command_start, &mut cwd, &mut saved);
-            compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
+            let target = resolve_word(&r.redirect.target, script, &mut may_set, lookup);
+            compound_redirect_writes(&r.redirect, target.as_deref(), cwd.as_deref(), names, out);
         }
         restore(command.span.start, &mut cwd, &mut saved);
         while let Some(part) = parts.next_if(|part| part.start <= command.span.start) {
@@ -1842,15 +1868,47 @@ fn run_script_writes(
         let name = argv
             .first()
             .map_or("", |w| crate::shell::commands::program_name(w));
+        // A path through the stage's ARG or ENV (`> ${NGINX_CONF_DIR}/00-proxy.conf`, `cp x
+        // $CONF/`, `cd $CONF_DIR`) is where its value leads; the words of a command that
+        // writes nothing stay as written.
+        let resolved_words: Vec<Option<String>> = if name == "cd" || !NOT_WRITING.contains(&name) {
+            words
+                .iter()
+                .map(|w| resolve_word(w, script, &mut may_set, lookup))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let argv: Vec<&str> = argv
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                resolved_words
+                    .get(i)
+                    .and_then(Option::as_deref)
+                    .unwrap_or(a)
+            })
+            .collect();
+        let argv = argv.as_slice();
+        let resolved_redirects: Vec<Option<String>> = command
+            .redirections
+            .iter()
+            .map(|r| {
+                r.op.writes()
+                    .then(|| resolve_word(&r.target, script, &mut may_set, lookup))
+                    .flatten()
+            })
+            .collect();
         // `echo "daemon off;" >> /etc/nginx/nginx.conf`: known text appended that sets
         // nothing the rules read (`>` would replace what is there: still unknown).
         let literal_main_text = writes_main_level_text(name, words);
         let mut targets: Vec<&str> = command
             .redirections
             .iter()
-            .filter(|r| !(literal_main_text && matches!(r.op, RedirectOp::Append)))
-            .filter(|r| r.op.writes())
-            .map(|r| r.target.value.as_str())
+            .zip(&resolved_redirects)
+            .filter(|(r, _)| !(literal_main_text && matches!(r.op, RedirectOp::Append)))
+            .filter(|(r, _)| r.op.writes())
+            .map(|(r, resolved)| resolved.as_deref().unwrap_or(r.target.value.as_str()))
             .collect();
         let tar = if name == "tar" {
             tar_writes(argv.get(1..).unwrap_or_default())
@@ -1861,7 +1919,7 @@ fn run_script_writes(
             // `sh -c 'printf … > /etc/nginx/conf.d/proxy.conf'`, `su app -c '…'`: the
             // command string is a script run in the same directory.
             if let Some(payload) = full.get(shell_c.payload_index) {
-                run_script_writes(payload, cwd.as_deref(), names, depth + 1, out);
+                run_script_writes(payload, cwd.as_deref(), names, lookup, depth + 1, out);
             }
         } else if name == "cd" {
             // Joined in place as WORKDIR is ([`change_dir`]): the cost of each `cd` is its
@@ -1909,19 +1967,43 @@ fn run_script_writes(
     }
     for r in compound {
         restore(r.command_start, &mut cwd, &mut saved);
-        compound_redirect_writes(&r.redirect, cwd.as_deref(), names, out);
+        let target = resolve_word(&r.redirect.target, script, &mut may_set, lookup);
+        compound_redirect_writes(&r.redirect, target.as_deref(), cwd.as_deref(), names, out);
+    }
+}
+
+/// A word of a RUN's `script` that names a path, with the stage's ARG and ENV values `lookup`
+/// gives (Docker's "Environment replacement": the RUN's shell has them in its environment), when
+/// it expands to one known field ([`shell_word_fields`]); `None` when it has no expansion or
+/// one not known, or that the script may set itself (`may_set`, read once per script).
+fn resolve_word<'s>(
+    word: &crate::shell::Word,
+    script: &'s str,
+    may_set: &mut Option<HashSet<&'s str>>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if !word.has_expansion {
+        return None;
+    }
+    let may_set = may_set.get_or_insert_with(|| names_script_may_set(script));
+    let mut fields = shell_word_fields(word, script, may_set, lookup)?;
+    match fields.as_mut_slice() {
+        [one] => Some(std::mem::take(one)),
+        _ => None,
     }
 }
 
 /// What a compound command's redirection writes under nginx's folders, from `cwd`.
 fn compound_redirect_writes(
     redirect: &crate::shell::Redirect,
+    resolved: Option<&str>,
     cwd: Option<&str>,
     names: NginxNamed,
     out: &mut Vec<Option<String>>,
 ) {
     if redirect.op.writes() {
-        for place in nginx_places_of(&redirect.target.value, cwd, names) {
+        let target = resolved.unwrap_or(redirect.target.value.as_str());
+        for place in nginx_places_of(target, cwd, names) {
             add_run_write(place, out);
         }
     }
@@ -2605,6 +2687,11 @@ fn nginx_places_of(written: &str, cwd: Option<&str>, names: NginxNamed) -> Vec<O
     if written.is_empty() || written.starts_with("/dev/") {
         return Vec::new();
     }
+    if written.starts_with('$') && names.dockerfile {
+        // `> $CONF/proxy.conf` with a variable the scan does not know, in a Dockerfile that
+        // names nginx: it may be any of nginx's folders.
+        return vec![None];
+    }
     let absolute = if written.starts_with('/') {
         written.to_string()
     } else if let Some(cwd) = cwd {
@@ -2687,7 +2774,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some("/"), false))
+                .flat_map(|i| nginx_run_writes(i, Some("/"), named(false), &|_| None))
                 .map(|place| place.unwrap_or_else(|| "?".to_string()))
                 .collect()
         };
@@ -2740,7 +2827,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some("/"), false))
+                .flat_map(|i| nginx_run_writes(i, Some("/"), named(false), &|_| None))
                 .map(|place| place.unwrap_or_else(|| "?".to_string()))
                 .collect()
         };
@@ -2816,7 +2903,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some("/"), false))
+                .flat_map(|i| nginx_run_writes(i, Some("/"), named(false), &|_| None))
                 .collect()
         };
         // Within one RUN: 70 snippets, then the proxy settings.
@@ -2858,11 +2945,93 @@ mod tests {
             .instructions
             .iter()
             .filter(|i| i.keyword == "RUN")
-            .flat_map(|i| nginx_run_writes(i, Some("/etc/nginx"), false))
+            .flat_map(|i| nginx_run_writes(i, Some("/etc/nginx"), named(false), &|_| None))
             .collect();
         // The relative write under the unknown directory may be anywhere: one unknown place.
         assert_eq!(places, [None]);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    /// What names nginx besides the RUN: its ENV, ARG or WORKDIR, and the Dockerfile.
+    fn named(dirs: bool) -> NginxNamed {
+        NginxNamed {
+            run: false,
+            dirs,
+            dockerfile: dirs,
+        }
+    }
+
+    /// A path through the stage's ARG or ENV is where its value leads (Docker's "Environment
+    /// replacement"); one the script sets, or one with no value, keeps the cut at the variable,
+    /// and at its start is an unknown place in a Dockerfile that names nginx.
+    #[test]
+    fn run_write_targets_take_the_stage_s_arg_and_env_values() {
+        let places = |text: &str| image_of(text).other_copies;
+        let proxy = || vec![Some("/etc/nginx/conf.d/00-proxy.conf".to_string())];
+        let p = "printf 'proxy_http_version 1.1;\\n'";
+        for (vars, target) in [
+            (
+                "ENV NGINX_CONF_DIR=/etc/nginx/conf.d",
+                format!("{p} > ${{NGINX_CONF_DIR}}/00-proxy.conf"),
+            ),
+            (
+                "ENV NGINX_CONF_DIR=/etc/nginx/conf.d",
+                format!("{p} > $NGINX_CONF_DIR/00-proxy.conf"),
+            ),
+            (
+                "ARG CONF=/etc/nginx/conf.d",
+                format!("{p} > \"${{CONF}}/00-proxy.conf\""),
+            ),
+            (
+                "ARG CONF=/etc/nginx/conf.d",
+                format!("{p} | tee $CONF/00-proxy.conf"),
+            ),
+            (
+                "ARG CONF=/etc/nginx/conf.d",
+                format!("{p} > /tmp/p && cp /tmp/p $CONF/00-proxy.conf"),
+            ),
+            (
+                "ENV PROXY_CONF=/etc/nginx/conf.d/00-proxy.conf",
+                format!("{p} > $PROXY_CONF"),
+            ),
+            (
+                "ENV D=/etc/nginx",
+                format!("cd $D && {p} > conf.d/00-proxy.conf"),
+            ),
+            (
+                "ENV D=/etc/nginx",
+                format!("sh -c \"{p} > $D/conf.d/00-proxy.conf\""),
+            ),
+        ] {
+            let text = format!("FROM nginx:1.27-alpine\n{vars}\nRUN {target}\n");
+            assert_eq!(places(&text), proxy(), "{text}");
+        }
+        // Not known, or set by the script: today's cut (`/etc/$X/…`), or any place when the
+        // path starts with it.
+        for (vars, target, expected) in [
+            ("ARG CONF", format!("{p} > $CONF/00-proxy.conf"), vec![None]),
+            ("", format!("{p} > $CONF/00-proxy.conf"), vec![None]),
+            (
+                "ARG CONF=/srv",
+                format!("CONF=/etc/nginx/conf.d && {p} > $CONF/00-proxy.conf"),
+                vec![None],
+            ),
+            (
+                "ARG SITE",
+                format!("{p} > /etc/nginx/$SITE/00-proxy.conf"),
+                vec![Some("/etc/nginx".to_string())],
+            ),
+            // Outside nginx's folders: nothing.
+            ("ARG OUT=/srv/app", format!("{p} > $OUT/x.txt"), vec![]),
+            // A single-quoted `$` is a literal name, not a variable.
+            ("ENV D=/etc/nginx", format!("{p} > '/tmp/$D'"), vec![]),
+        ] {
+            let text = format!("FROM nginx:1.27-alpine\n{vars}\nRUN {target}\n");
+            assert_eq!(places(&text), expected, "{text}");
+        }
+        // A Dockerfile that never names nginx: a variable at the start is not taken as nginx's.
+        let text = format!("FROM python:3.12-slim\nRUN {p} > $OUT/x.txt\n");
+        assert!(places(&text).is_empty());
     }
 
     /// The places the RUNs of a Dockerfile write, `?` for an unknown one (as `lower` asks).
@@ -2876,7 +3045,7 @@ mod tests {
             .instructions
             .iter()
             .filter(|i| i.keyword == "RUN")
-            .flat_map(|i| nginx_run_writes(i, Some("/"), dirs_name_nginx))
+            .flat_map(|i| nginx_run_writes(i, Some("/"), named(dirs_name_nginx), &|_| None))
             .map(|place| place.unwrap_or_else(|| "?".to_string()))
             .collect()
     }
@@ -2932,7 +3101,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, Some(workdir), true))
+                .flat_map(|i| nginx_run_writes(i, Some(workdir), named(true), &|_| None))
                 .map(|place| place.unwrap_or_else(|| "?".to_string()))
                 .collect::<Vec<String>>()
         };
@@ -3051,7 +3220,7 @@ mod tests {
                 .instructions
                 .iter()
                 .filter(|i| i.keyword == "RUN")
-                .flat_map(|i| nginx_run_writes(i, workdir, dirs))
+                .flat_map(|i| nginx_run_writes(i, workdir, named(dirs), &|_| None))
                 .collect();
             assert_eq!(places, [None], "{dockerfile}");
         }
@@ -3064,7 +3233,8 @@ mod tests {
         )
         .expect("parses");
         let run = unparsable.instructions.iter().find(|i| i.keyword == "RUN");
-        let places_in = |workdir| run.map(|i| nginx_run_writes(i, workdir, false));
+        let places_in =
+            |workdir| run.map(|i| nginx_run_writes(i, workdir, named(false), &|_| None));
         assert_eq!(
             places_in(Some("/etc/nginx/conf.d")),
             Some(vec![Some("/etc/nginx/conf.d".to_string())])
