@@ -908,14 +908,8 @@ pub fn read_env_files(
                 .filter(|relative| !relative.as_os_str().is_empty())
                 .and_then(|relative| crate::link::confined(&root, relative))
                 .and_then(|found| crate::link::read_confined(&found, &root, max_bytes).ok())
-                .and_then(|text| parse_env_file(&text))
-                .map(|vars| {
-                    Arc::new(
-                        vars.into_iter()
-                            .filter(|(name, _)| name.starts_with("NGINX_ENVSUBST_"))
-                            .collect(),
-                    )
-                })
+                .and_then(|text| parse_env_file(&text, |name| name.starts_with("NGINX_ENVSUBST_")))
+                .map(Arc::new)
         };
         read.insert(path, vars.clone());
         vars
@@ -928,6 +922,7 @@ pub fn read_env_files(
             continue;
         };
         let mut vars: Vec<EnvVar> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         let mut all = true;
         for entry in entries {
             let Some(found) = one(entry) else {
@@ -936,12 +931,15 @@ pub fn read_env_files(
             };
             for (name, value) in found.iter() {
                 let value: Option<Arc<str>> = value.as_deref().map(Into::into);
-                match vars.iter_mut().find(|v| v.name == *name) {
+                match index.get(name).and_then(|&at| vars.get_mut(at)) {
                     // Which of two files' values compose keeps has changed between its
                     // versions (the earlier file's was looked up first): taken as not known.
                     Some(earlier) if earlier.value != value => earlier.value = None,
                     Some(_) => {}
-                    None => vars.push(EnvVar::new(name.clone(), value, entry.location)),
+                    None => {
+                        index.insert(name.clone(), vars.len());
+                        vars.push(EnvVar::new(name.clone(), value, entry.location));
+                    }
                 }
             }
         }
@@ -955,8 +953,12 @@ pub fn read_env_files(
 /// single-quoted one is taken as written, a double-quoted one may span lines. A value that
 /// compose fills in from its own environment (`${VAR}`, `$VAR` outside single quotes, a key
 /// alone on its line), or with escapes, is `None`. `None` for a file compose refuses (an
-/// unterminated quote, a character no variable name has).
-pub(crate) fn parse_env_file(text: &str) -> Option<Vec<(String, Option<String>)>> {
+/// unterminated quote, a character no variable name has). Only the names `keep` accepts are
+/// kept (the others are parsed, so a file compose refuses is still refused, and dropped).
+pub(crate) fn parse_env_file(
+    text: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Option<Vec<(String, Option<String>)>> {
     // compose's "space": blanks that are not a line break.
     let blank = |c: char| {
         matches!(
@@ -965,10 +967,19 @@ pub(crate) fn parse_env_file(text: &str) -> Option<Vec<(String, Option<String>)>
         )
     };
     let mut out: Vec<(String, Option<String>)> = Vec::new();
-    let mut set = |name: &str, value: Option<String>| match out.iter_mut().find(|(n, _)| n == name)
-    {
-        Some(earlier) => earlier.1 = value,
-        None => out.push((name.to_string(), value)),
+    // Where each name is in `out`: a file of many keys costs one pass, not one search per key.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut set = |name: &str, value: Option<String>| match index.get(name) {
+        _ if !keep(name) => {}
+        Some(&at) => {
+            if let Some(earlier) = out.get_mut(at) {
+                earlier.1 = value;
+            }
+        }
+        None => {
+            index.insert(name.to_string(), out.len());
+            out.push((name.to_string(), value));
+        }
     };
     let mut rest = text;
     loop {
@@ -1357,7 +1368,7 @@ mod tests {
 
     #[test]
     fn env_files_are_read_as_compose_reads_them() {
-        let parse = |text: &str| parse_env_file(text).expect(text);
+        let parse = |text: &str| parse_env_file(text, |_| true).expect(text);
         let one =
             |name: &str, value: Option<&str>| vec![(name.to_string(), value.map(str::to_string))];
         assert_eq!(parse("# c\n\n  A=1\n"), one("A", Some("1")));
@@ -1378,8 +1389,26 @@ mod tests {
             ]
         );
         for refused in ["A=\"x\n", "A-B=1\n", "A B=1\n"] {
-            assert_eq!(parse_env_file(refused), None, "{refused}");
+            assert_eq!(parse_env_file(refused, |_| true), None, "{refused}");
         }
+        // Only the names asked for are kept; a later value of a name replaces the earlier
+        // one in its place, however many keys the file has.
+        let many: String = (0..50_000)
+            .map(|i| format!("APP_{i}=x\nNGINX_ENVSUBST_{}=v{i}\n", i % 3))
+            .collect();
+        let kept = parse_env_file(&many, |n| n.starts_with("NGINX_ENVSUBST_")).expect("many");
+        assert_eq!(
+            kept,
+            [
+                ("NGINX_ENVSUBST_0".to_string(), Some("v49998".to_string())),
+                ("NGINX_ENVSUBST_1".to_string(), Some("v49999".to_string())),
+                ("NGINX_ENVSUBST_2".to_string(), Some("v49997".to_string())),
+            ]
+        );
+        assert_eq!(
+            parse_env_file("NGINX_ENVSUBST_A=1\nB-C=2\n", |_| false),
+            None
+        );
     }
 
     #[test]
