@@ -1005,7 +1005,8 @@ pub struct ComposeService {
     /// The `NGINX_ENVSUBST_*` variables the `env_file`s set, in order (the last of a name
     /// wins), each with the value read (`None`: taken from compose's own environment, an
     /// interpolation); `None` until read (`lower::compose::read_env_files`), and when one of
-    /// the files cannot be read (not in the scan, a variable in its path, a `format`).
+    /// the files cannot be read (not in the scan, a variable in its path, a `format`, absent
+    /// and required). An absent file that is not required sets nothing.
     pub env_file_vars: Option<Vec<EnvVar>>,
 }
 
@@ -1015,6 +1016,9 @@ pub struct EnvFile {
     /// The path as written, relative to the folder of the compose file that writes it
     /// (`location.file`); `None` when it is no plain path (`${ENV_FILE}`, a `format` given).
     pub path: Option<String>,
+    /// `required: false`: compose runs without the file when it is absent ("Compose silently
+    /// ignores missing file", Compose file reference, `env_file`). `true` otherwise (the default).
+    pub required: bool,
     pub location: Location,
 }
 

@@ -190,7 +190,8 @@ fn env_file(node: Option<&Node>, file: FileId) -> Option<Box<HiddenEnv>> {
 
 /// The entries of a service's `env_file` (a path, a list of paths or of `{path, required,
 /// format}`), in order. A path with a variable in it, and an entry with a `format` (read by a
-/// plugin, or `raw`), is not read: its `path` is `None`.
+/// plugin, or `raw`), is not read: its `path` is `None`. `required: false` (a boolean, or the
+/// string compose casts from an interpolation) marks an optional file.
 fn env_file_entries(node: Option<&Node>, file: FileId) -> Vec<crate::model::EnvFile> {
     let Some(node) = node.filter(|n| !n.is_null()) else {
         return Vec::new();
@@ -207,10 +208,15 @@ fn env_file_entries(node: Option<&Node>, file: FileId) -> Vec<crate::model::EnvF
                 Some(_) => None,
                 None => item.as_str(),
             };
+            let required = !item
+                .get("required")
+                .and_then(Node::as_str)
+                .is_some_and(|r| matches!(r, "false" | "False" | "FALSE"));
             crate::model::EnvFile {
                 path: path
                     .filter(|p| !p.is_empty() && !p.contains('$'))
                     .map(str::to_string),
+                required,
                 location: location(file, item.report_span()),
             }
         })
@@ -888,31 +894,48 @@ pub fn read_env_files(
     max_bytes: u64,
 ) {
     use std::path::PathBuf;
-    type Vars = Option<Arc<Vec<(String, Option<String>)>>>;
-    let mut read: HashMap<PathBuf, Vars> = HashMap::new();
-    let mut one = |entry: &crate::model::EnvFile| -> Vars {
-        let written = entry.path.as_deref()?;
-        let root = roots.get(&entry.location.file)?;
-        let folder = files.disk_path(entry.location.file).parent()?;
+    let mut read: HashMap<PathBuf, EnvFileRead> = HashMap::new();
+    let mut one = |entry: &crate::model::EnvFile| -> EnvFileRead {
+        let Some(written) = entry.path.as_deref() else {
+            return EnvFileRead::Unknown;
+        };
+        let Some(root) = roots.get(&entry.location.file) else {
+            return EnvFileRead::Unknown;
+        };
+        let Some(folder) = files.disk_path(entry.location.file).parent() else {
+            return EnvFileRead::Unknown;
+        };
         let clean = crate::change::paths::clean;
         let path = clean(&folder.join(written));
         let root = clean(root);
         if let Some(known) = read.get(&path) {
             return known.clone();
         }
-        let vars = if read.len() >= MAX_ENV_FILES {
-            None
+        let found = if read.len() >= MAX_ENV_FILES {
+            EnvFileRead::Unknown
         } else {
-            path.strip_prefix(&root)
+            match path
+                .strip_prefix(&root)
                 .ok()
                 .filter(|relative| !relative.as_os_str().is_empty())
-                .and_then(|relative| crate::link::confined(&root, relative))
-                .and_then(|found| crate::link::read_confined(&found, &root, max_bytes).ok())
-                .and_then(|text| parse_env_file(&text, |name| name.starts_with("NGINX_ENVSUBST_")))
-                .map(Arc::new)
+            {
+                None => EnvFileRead::Unknown,
+                Some(relative) => match crate::link::confined(&root, relative) {
+                    Some(found) => crate::link::read_confined(&found, &root, max_bytes)
+                        .ok()
+                        .and_then(|text| {
+                            parse_env_file(&text, |name| name.starts_with("NGINX_ENVSUBST_"))
+                        })
+                        .map_or(EnvFileRead::Unknown, |vars| {
+                            EnvFileRead::Vars(Arc::new(vars))
+                        }),
+                    None if absent_inside(&root, relative) => EnvFileRead::Absent,
+                    None => EnvFileRead::Unknown,
+                },
+            }
         };
-        read.insert(path, vars.clone());
-        vars
+        read.insert(path, found.clone());
+        found
     };
     for workload in workloads.iter_mut() {
         let Some(compose) = workload.compose.as_deref_mut() else {
@@ -925,9 +948,14 @@ pub fn read_env_files(
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut all = true;
         for entry in entries {
-            let Some(found) = one(entry) else {
-                all = false;
-                break;
+            let found = match one(entry) {
+                EnvFileRead::Vars(found) => found,
+                // Compose runs without an optional file that is absent.
+                EnvFileRead::Absent if !entry.required => continue,
+                EnvFileRead::Absent | EnvFileRead::Unknown => {
+                    all = false;
+                    break;
+                }
             };
             for (name, value) in found.iter() {
                 let value: Option<Arc<str>> = value.as_deref().map(Into::into);
@@ -945,6 +973,35 @@ pub fn read_env_files(
         }
         compose.env_file_vars = all.then_some(vars);
     }
+}
+
+/// What the scan knows of one `env_file`.
+#[derive(Clone)]
+enum EnvFileRead {
+    /// Read: its `NGINX_ENVSUBST_*` variables.
+    Vars(Arc<Vec<(String, Option<String>)>>),
+    /// Not there: no file at its path, every folder on the way a real folder of the scan.
+    Absent,
+    /// Not read (outside the scan, a link, a variable in its path, refused, over the limits).
+    Unknown,
+}
+
+/// Whether `root/relative` names nothing: some component is missing, and every one before it
+/// is a folder (not a link, which may lead out of the scan, and not a file).
+fn absent_inside(root: &std::path::Path, relative: &std::path::Path) -> bool {
+    let mut at = root.to_path_buf();
+    for component in relative.components() {
+        match component {
+            std::path::Component::Normal(name) => at.push(name),
+            _ => return false,
+        }
+        match std::fs::symlink_metadata(&at) {
+            Err(error) => return error.kind() == std::io::ErrorKind::NotFound,
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return false,
+        }
+    }
+    false
 }
 
 /// The variables of a compose `env_file` (compose-go's `dotenv` parser): blank lines and lines
@@ -1432,5 +1489,43 @@ mod tests {
             [some("a.env"), None]
         );
         assert!(entries("null").is_empty());
+        let required = |env_file: &str| {
+            let text = format!("services:\n  web:\n    image: app\n    env_file: {env_file}\n");
+            services(&text)[0]
+                .compose
+                .as_deref()
+                .and_then(|c| c.env_files.clone())
+                .expect("env_files")
+                .into_iter()
+                .map(|e| e.required)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            required("[a.env, {path: b.env}, {path: c.env, required: true}, {path: d.env, required: false}, {path: e.env, required: \"false\"}]"),
+            [true, true, true, false, false]
+        );
+    }
+
+    #[test]
+    fn only_a_missing_path_of_real_folders_is_absent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir(root.join("deploy")).expect("mkdir");
+        std::fs::write(root.join("a.env"), "A=1\n").expect("write");
+        let absent = |relative: &str| absent_inside(root, std::path::Path::new(relative));
+        assert!(absent(".env.local"));
+        assert!(absent("deploy/.env.local"));
+        assert!(absent("missing/deeper/.env"));
+        assert!(!absent("a.env"));
+        assert!(!absent("deploy"));
+        // A file on the way (compose is refused the path, it is not missing).
+        assert!(!absent("a.env/x"));
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().expect("tempdir");
+            std::os::unix::fs::symlink(outside.path(), root.join("out")).expect("symlink");
+            // Through a link: what is there is outside the scan, not known.
+            assert!(!absent("out/.env.local"));
+        }
     }
 }
