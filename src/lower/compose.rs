@@ -345,7 +345,7 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
     // the last mount of each target counts.
     let mut last: HashMap<String, usize> = HashMap::new();
     for (i, (_, _, target)) in volumes.iter().enumerate() {
-        if let Some(target) = target {
+        if let Some(target) = target.as_ref().and_then(Written::known) {
             last.insert(crate::link::globs::clean(target.trim()), i);
         }
     }
@@ -353,39 +353,54 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
         .into_iter()
         .enumerate()
         .filter(|(i, (_, _, target))| {
-            target.is_none_or(|t| last.get(&crate::link::globs::clean(t.trim())) == Some(i))
+            target
+                .as_ref()
+                .and_then(Written::known)
+                .is_none_or(|t| last.get(&crate::link::globs::clean(t.trim())) == Some(i))
         });
     for (_, (moved, source, target)) in volumes {
-        if target.is_some_and(crate::drain::is_default_config_name) {
+        let known_target = target.as_ref().and_then(Written::known);
+        if known_target.is_some_and(crate::drain::is_default_config_name) {
             mounts.config_named = true;
         }
         // A host path (a named volume is no file of the repository), rebased when written in
-        // a template of another folder; `None` when that folder cannot be named from here.
-        let host =
-            source
-                .filter(|s| s.starts_with(['.', '/', '~', '$']))
-                .map(|source| match moved {
+        // a template of another folder; `None` when that folder cannot be named from here, or
+        // when a variable with no default is in it (a host path or a volume, not known).
+        let host = match &source {
+            None => None,
+            Some(Written::Unknown { .. }) => Some(None),
+            Some(Written::Known(source)) if source.starts_with(['.', '/', '~', '$']) => {
+                Some(match moved {
                     _ if source.starts_with(['/', '~', '$']) => Some(source.to_string()),
                     None => Some(source.to_string()),
                     Some(Some(way)) => Some(crate::link::globs::clean(&format!("{way}/{source}"))),
                     // Written in a file of a folder the own file's cannot name.
                     Some(None) => None,
-                });
+                })
+            }
+            Some(Written::Known(_)) => None,
+        };
         // nginx configuration bound where nginx reads it (`./sites:/etc/nginx/conf.d`); a named
         // volume, or a host path that cannot be named, puts there what is not known (`""`).
-        if let Some(target) = target {
-            let target = crate::link::globs::clean(target.trim());
-            if crate::formats::nginx::include::under_conventional_prefix(&target) {
-                let host = match &host {
-                    Some(Some(host)) if !host.starts_with(['~', '$']) => host.clone(),
-                    _ => String::new(),
-                };
-                push_nginx_mount(&mut mounts.nginx, &mut stood_in, host, target);
-            }
+        // A container path that is not known puts what is not known where it may be.
+        let nginx_target = match &target {
+            Some(Written::Known(target)) => Some(crate::link::globs::clean(target.trim()))
+                .filter(|t| crate::formats::nginx::include::under_conventional_prefix(t)),
+            Some(Written::Unknown { before }) => unknown_target_place(before.trim()),
+            None => None,
+        };
+        if let Some(nginx_target) = nginx_target {
+            let host = match (&host, &target) {
+                (Some(Some(host)), Some(Written::Known(_))) if !host.starts_with(['~', '$']) => {
+                    host.clone()
+                }
+                _ => String::new(),
+            };
+            push_nginx_mount(&mut mounts.nginx, &mut stood_in, host, nginx_target);
         }
         // A host path bound into a system folder (the time zone, the Docker socket, logs)
         // is not where the server runs: its files do not matter.
-        if target.is_some_and(in_system_folder) {
+        if known_target.is_some_and(in_system_folder) {
             continue;
         }
         if let Some(source) = host {
@@ -431,24 +446,118 @@ fn config_mounts(view: &View<'_>) -> Option<Box<crate::model::ConfigMounts>> {
     (mounts != crate::model::ConfigMounts::default()).then(|| Box::new(mounts))
 }
 
-/// A `volumes:` entry's host source (or volume name) and container target, as written: short
-/// `src:target[:mode]` (a single part is an anonymous volume's target) or long
-/// `{source, target}`.
-fn volume_parts(volume: &Node) -> (Option<&str>, Option<&str>) {
+/// A `volumes:` entry's host source (or volume name) and container target, as compose reads
+/// them: short `src:target[:mode]` (a single part is an anonymous volume's target) or long
+/// `{source, target}`. Compose interpolates every value before it parses the short syntax
+/// (Compose specification, "Interpolation"): `${NGINX_DIR:-./nginx}/proxy.conf:/etc/nginx/…` is
+/// `./nginx/proxy.conf` at `/etc/nginx/…`. When a variable with no default is in it, the
+/// entry is split outside `${…}` and each part interpolated alone: a part that cannot be known
+/// is [`Written::Unknown`].
+fn volume_parts(volume: &Node) -> (Option<Written>, Option<Written>) {
     match volume.as_str() {
         Some(short) => {
-            let mut parts = short.splitn(3, ':');
-            let first = parts.next().unwrap_or("");
+            let parts: Vec<Written> = match interpolated(short) {
+                Some(value) => value
+                    .splitn(3, ':')
+                    .map(|p| Written::Known(p.to_string()))
+                    .collect(),
+                None => split_outside_braces(short)
+                    .into_iter()
+                    .map(Written::of)
+                    .collect(),
+            };
+            let mut parts = parts.into_iter();
+            let first = parts.next();
             match parts.next() {
-                Some(target) => (Some(first), Some(target)),
-                None => (None, Some(first)),
+                Some(target) => (first, Some(target)),
+                None => (None, first),
             }
         }
         None => (
-            volume.get("source").and_then(Node::as_str),
-            volume.get("target").and_then(Node::as_str),
+            volume.get("source").and_then(Node::as_str).map(Written::of),
+            volume.get("target").and_then(Node::as_str).map(Written::of),
         ),
     }
+}
+
+/// A part of a `volumes:` entry as compose interpolates it.
+#[derive(Debug, Clone, PartialEq)]
+enum Written {
+    Known(String),
+    /// A variable with no default is in it (the environment gives it): the text before the
+    /// first `$` is kept, which a container path starts with whatever the variable holds.
+    Unknown {
+        before: String,
+    },
+}
+
+impl Written {
+    fn of(text: &str) -> Written {
+        match interpolated(text) {
+            Some(value) => Written::Known(value),
+            None => Written::Unknown {
+                before: text.split('$').next().unwrap_or("").to_string(),
+            },
+        }
+    }
+
+    fn known(&self) -> Option<&str> {
+        match self {
+            Written::Known(value) => Some(value),
+            Written::Unknown { .. } => None,
+        }
+    }
+}
+
+/// A short `volumes:` entry split at its `:`s outside `${…}` (a default may hold a `:`), in at
+/// most three parts, the last holding the rest.
+fn split_outside_braces(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '$' => match chars.peek() {
+                Some(&(_, '$')) => {
+                    chars.next();
+                }
+                Some(&(_, '{')) => {
+                    chars.next();
+                    depth += 1;
+                }
+                _ => {}
+            },
+            '}' if depth > 0 => depth -= 1,
+            ':' if depth == 0 && parts.len() < 2 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// Where a mount whose container path is not known may be, as nginx's folders see it: the
+/// folder its known beginning names (`/etc/nginx/conf.d/${SITE}.conf`: in `conf.d`; `${DIR}`:
+/// anywhere, `/`), when that folder holds or is under one of nginx's; `None` when it is
+/// elsewhere (`/srv/${APP}`).
+fn unknown_target_place(before: &str) -> Option<String> {
+    let folder = match before.rfind('/') {
+        Some(at) => crate::link::globs::clean(&before[..at]),
+        None => String::new(),
+    };
+    let folder = folder.trim_end_matches('/');
+    if folder.is_empty() {
+        return Some("/".to_string());
+    }
+    let holds_nginx = crate::formats::nginx::CONVENTIONAL_PREFIXES
+        .iter()
+        .any(|prefix| prefix.starts_with(&format!("{folder}/")));
+    (holds_nginx || crate::formats::nginx::include::under_conventional_prefix(folder))
+        .then(|| folder.to_string())
 }
 
 /// How many nginx mounts of unknown content (a named volume, a `configs:` entry) of one service
@@ -1504,6 +1613,59 @@ mod tests {
             required("[a.env, {path: b.env}, {path: c.env, required: true}, {path: d.env, required: false}, {path: e.env, required: \"false\"}]"),
             [true, true, true, false, false]
         );
+    }
+
+    #[test]
+    fn volumes_are_split_after_compose_interpolates_them() {
+        assert_eq!(
+            split_outside_braces("${A:-./x}/p.conf:/etc/nginx/conf.d/p.conf:ro"),
+            ["${A:-./x}/p.conf", "/etc/nginx/conf.d/p.conf", "ro"]
+        );
+        assert_eq!(
+            split_outside_braces("./p:${B:-${C:-/a:b}}/x:ro:z"),
+            ["./p", "${B:-${C:-/a:b}}/x", "ro:z"]
+        );
+        assert_eq!(split_outside_braces("$${A:x}"), ["$${A", "x}"]);
+        assert_eq!(split_outside_braces("/data"), ["/data"]);
+        let nginx = |volume: &str| {
+            let text =
+                format!("services:\n  web:\n    image: nginx\n    volumes:\n      - {volume}\n");
+            services(&text)[0].processes[0]
+                .mounts
+                .as_deref()
+                .map(|m| m.nginx.clone())
+                .unwrap_or_default()
+        };
+        let one = |host: &str, target: &str| vec![(host.to_string(), target.to_string())];
+        // A default stands for a variable that is not set.
+        assert_eq!(
+            nginx("${NGINX_DIR:-./nginx}/proxy.conf:/etc/nginx/conf.d/00-proxy.conf:ro"),
+            one("./nginx/proxy.conf", "/etc/nginx/conf.d/00-proxy.conf")
+        );
+        assert_eq!(
+            nginx("./nginx/p.conf:${CONF_DIR:-/etc/nginx/conf.d}/p.conf:ro"),
+            one("./nginx/p.conf", "/etc/nginx/conf.d/p.conf")
+        );
+        assert_eq!(
+            nginx("${D:-./nginx}:/etc/nginx/conf.d:ro"),
+            one("./nginx", "/etc/nginx/conf.d")
+        );
+        assert_eq!(
+            nginx("{type: bind, source: '${D:-./n}/a.conf', target: '${T:-/etc/nginx}/conf.d/a.conf'}"),
+            one("./n/a.conf", "/etc/nginx/conf.d/a.conf")
+        );
+        // A variable with no default: what is mounted, or where, is not known.
+        assert_eq!(
+            nginx("${NGINX_DIR}/proxy.conf:/etc/nginx/conf.d/00-proxy.conf:ro"),
+            one("", "/etc/nginx/conf.d/00-proxy.conf")
+        );
+        assert_eq!(nginx("./p.conf:${CONF_DIR}/p.conf"), one("", "/"));
+        assert_eq!(
+            nginx("./p.conf:/etc/nginx/conf.d/${SITE}.conf"),
+            one("", "/etc/nginx/conf.d")
+        );
+        assert_eq!(nginx("./p.conf:/etc/${NGINX}/p.conf"), one("", "/etc"));
+        assert!(nginx("./static:/srv/${SITE}/static").is_empty());
     }
 
     #[test]
