@@ -1008,6 +1008,9 @@ pub struct ComposeService {
     /// the files cannot be read (not in the scan, a variable in its path, a `format`, absent
     /// and required). An absent file that is not required sets nothing.
     pub env_file_vars: Option<Vec<EnvVar>>,
+    /// The first of `env_files` that is not read (an index), when `env_file_vars` is `None`
+    /// because of it.
+    pub env_file_unread: Option<usize>,
 }
 
 /// One `env_file` entry of a compose service.

@@ -884,6 +884,7 @@ pub(crate) fn service(
                 .collect(),
         ),
         env_file_vars: None,
+        env_file_unread: None,
     };
 
     // Without a linked Dockerfile: `entrypoint` (+ `command`) is the argv; a `command` alone runs
@@ -1055,14 +1056,14 @@ pub fn read_env_files(
         };
         let mut vars: Vec<EnvVar> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut all = true;
-        for entry in entries {
+        let mut unread = None;
+        for (at, entry) in entries.iter().enumerate() {
             let found = match one(entry) {
                 EnvFileRead::Vars(found) => found,
                 // Compose runs without an optional file that is absent.
                 EnvFileRead::Absent if !entry.required => continue,
                 EnvFileRead::Absent | EnvFileRead::Unknown => {
-                    all = false;
+                    unread = Some(at);
                     break;
                 }
             };
@@ -1080,7 +1081,8 @@ pub fn read_env_files(
                 }
             }
         }
-        compose.env_file_vars = all.then_some(vars);
+        compose.env_file_vars = unread.is_none().then_some(vars);
+        compose.env_file_unread = unread;
     }
 }
 

@@ -110,6 +110,9 @@ pub struct Unit {
     /// of the repository that is not nginx configuration by its name, a `COPY --from`), file
     /// or folder; `/` when such a place is not known.
     opaque: Vec<PathBuf>,
+    /// The compose `env_file` not read that leaves the template settings unknown (as a note
+    /// names it), when the rest of the environment would tell them.
+    unread_env_file: Option<String>,
 }
 
 impl Unit {
@@ -673,6 +676,33 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             envsubst: Envsubst::of_service(workload, built_env),
             ..Unit::default()
         };
+        let own_env = workload
+            .processes
+            .first()
+            .map_or(&[][..], |p| p.env.as_slice());
+        let without_env_files = Envsubst::of(&[
+            EnvSource::Vars(own_env),
+            EnvSource::Vars(&[]),
+            EnvSource::Vars(built_env),
+        ]);
+        unit.unread_env_file = workload
+            .compose
+            .as_deref()
+            .filter(|_| without_env_files != unit.envsubst)
+            .and_then(|c| {
+                let entry = c.env_files.as_deref()?.get(c.env_file_unread?)?;
+                Some(format!(
+                    "the `env_file` {} of compose service `{}` ({})",
+                    entry
+                        .path
+                        .as_deref()
+                        .map_or("with a variable in its path".to_string(), |p| format!(
+                            "`{p}`"
+                        )),
+                    workload.name.trim_start_matches("service "),
+                    files.path(entry.location.file),
+                ))
+            });
         let folder = Path::new(files.path(workload.location.file))
             .parent()
             .map(Path::to_path_buf)
@@ -779,7 +809,16 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
         ));
     }
     for unit in &mut out.units {
-        add_templates(unit);
+        if add_templates(unit) && out.notes.len() < MAX_NOTES {
+            if let Some(env_file) = &unit.unread_env_file {
+                out.notes.push(format!(
+                    "nginx templates: {env_file} is not read (a required file missing from \
+                     the repository, outside the scan, or a variable in its path) and may set \
+                     NGINX_ENVSUBST_TEMPLATE_DIR, _SUFFIX or _OUTPUT_DIR, so the `http` level \
+                     the service's templates render into is not known and they are not judged"
+                ));
+            }
+        }
     }
     // Containers that hold the same files at the same places (a hundred compose services
     // that mount one folder) are one for includes: kept once.
@@ -1107,9 +1146,10 @@ fn workload_env(model: &Model, workload: usize) -> &[crate::model::EnvVar] {
 /// is at that path too. When the environment sets the folders to values that are not known,
 /// the files named with the suffix are put in the output folder (or `conf.d`), which is taken
 /// as holding what the scan does not read: the `http` level they render into is unknown.
-fn add_templates(unit: &mut Unit) {
+/// Whether templates were put where what renders them is not known.
+fn add_templates(unit: &mut Unit) -> bool {
     if unit.base != Base::Official {
-        return;
+        return false;
     }
     // An unknown suffix (an `env_file` the scan does not read may set it): a file named with
     // the image's default one may be a template or not; taken as one rendered where what is
@@ -1146,12 +1186,14 @@ fn add_templates(unit: &mut Unit) {
             (!name.is_empty() && !name.ends_with('/')).then(|| (output.join(name), file))
         })
         .collect();
-    if !known && !rendered.is_empty() {
+    let unknown = !known && !rendered.is_empty();
+    if unknown {
         unit.put_opaque(output.clone());
     }
     for (path, file) in rendered {
         unit.put(path, file);
     }
+    unknown
 }
 
 #[cfg(test)]
@@ -1889,6 +1931,33 @@ mod tests {
         .is_empty());
         // A value compose fills in from its own environment.
         assert!(run(&default, Some("NGINX_ENVSUBST_OUTPUT_DIR=${OUT}\n"), false).is_empty());
+        // An optional file that is absent sets nothing (compose runs without it); a required
+        // one that is absent is not known, and a note says the templates are not judged.
+        let optional = service(
+            "[{path: .env.local, required: false}]",
+            "/etc/nginx/templates",
+        );
+        assert_eq!(run(&optional, None, false).len(), 1);
+        let required = service("[{path: .env.local}]", "/etc/nginx/templates");
+        let (found, notes) = lint(&[
+            ("templates/default.conf.template", VHOST),
+            ("compose.yaml", &required),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        assert!(
+            notes.iter().any(|n| n.starts_with(
+                "nginx templates: the `env_file` `.env.local` of compose service `proxy` (compose.yaml) is not read"
+            )),
+            "{notes:?}"
+        );
+        // `environment:` sets the three: the env_file does not matter, no note.
+        let told = "services:\n  proxy:\n    image: nginx:1.27-alpine\n    env_file: .env.local\n    environment: {NGINX_ENVSUBST_TEMPLATE_DIR: /etc/nginx/templates, NGINX_ENVSUBST_TEMPLATE_SUFFIX: .template, NGINX_ENVSUBST_OUTPUT_DIR: /etc/nginx/conf.d}\n    volumes:\n      - ./templates:/etc/nginx/templates:ro\n";
+        let (found, notes) = lint(&[
+            ("templates/default.conf.template", VHOST),
+            ("compose.yaml", told),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(notes.iter().all(|n| !n.contains("env_file")), "{notes:?}");
     }
 
     #[test]
