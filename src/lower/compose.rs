@@ -1027,8 +1027,15 @@ pub fn read_env_files(
             match path
                 .strip_prefix(&root)
                 .ok()
-                .filter(|relative| !relative.as_os_str().is_empty())
-            {
+                // Inside the root by its words before any system call: with the root `.`
+                // every path has its prefix, so `/elsewhere/x.env` and `../x.env` are left
+                // here, not opened (even with O_PATH, which follows links).
+                .filter(|relative| {
+                    !relative.as_os_str().is_empty()
+                        && relative
+                            .components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_)))
+                }) {
                 None => EnvFileRead::Unknown,
                 Some(relative) => match crate::link::confined(&root, relative) {
                     Some(found) => crate::link::read_confined(&found, &root, max_bytes)
