@@ -25,7 +25,7 @@ pub const DRAIN_ENV_VARS: &[&str] = &[
 pub fn env_read_by_rules(name: &str) -> bool {
     matches!(
         name,
-        "GUNICORN_CMD_ARGS" | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+        "GUNICORN_CMD_ARGS" | "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN" | "UVICORN_TIMEOUT_KEEP_ALIVE"
     ) || is_init_mode_switch(name)
         || name.starts_with("NGINX_ENVSUBST_")
         || DRAIN_ENV_VARS.contains(&name)

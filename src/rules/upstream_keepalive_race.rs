@@ -469,6 +469,8 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     // Per list of upstreams (one per configuration sharing a file): whether a pass that
     // refers to it keeps connections, or may.
     let mut set_keeps: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    // Made when the first upstream asks.
+    let mut backends: Option<ComposeBackends<'_>> = None;
     for set in scan.shared_sets() {
         let keeps = scan.set_passes(set).iter().any(|&p| {
             let p = status_of(p, &mut statuses);
@@ -512,7 +514,16 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             },
             None => defaults::UPSTREAM_KEEPALIVE_TIMEOUT,
         };
-        let races = timeout >= idle;
+        // The backends the scan runs under the upstream's host names, when they say it.
+        let backend = backends
+            .get_or_insert_with(|| ComposeBackends::new(cx))
+            .idle_of(upstream, &scan.files[at.0].path);
+        let (idle, backend_source) = match &backend {
+            Some(BackendIdle::Timeout(value, source, _)) => (*value, Some(source.as_str())),
+            _ => (idle, None),
+        };
+        // Without keep-alive on the backend's side no idle connection is left to race.
+        let races = timeout >= idle && !matches!(backend, Some(BackendIdle::NoKeepAlive(_)));
         let keeps_alive = statuses
             .iter()
             .any(|s| matches!(s, Status::Works | Status::Unknown))
@@ -549,14 +560,17 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         } else {
             "longer than"
         };
-        let idle_source = match (&cx.config.nginx.backend_idle_timeout, configured_idle) {
-            (Some(_), Some(_)) => "`[nginx] backend-idle-timeout`".to_string(),
-            (Some(raw), None) => format!(
-                "`[nginx] backend-idle-timeout = \"{raw}\"` is not a duration, so the Node.js default is assumed"
-            ),
-            (None, _) => {
-                "assumed: the Node.js default; set `[nginx] backend-idle-timeout`".to_string()
-            }
+        let idle_source = match backend_source {
+            Some(source) => source.to_string(),
+            None => match (&cx.config.nginx.backend_idle_timeout, configured_idle) {
+                (Some(_), Some(_)) => "`[nginx] backend-idle-timeout`".to_string(),
+                (Some(raw), None) => format!(
+                    "`[nginx] backend-idle-timeout = \"{raw}\"` is not a duration, so the Node.js default is assumed"
+                ),
+                (None, _) => {
+                    "assumed: the Node.js default; set `[nginx] backend-idle-timeout`".to_string()
+                }
+            },
         };
         let (location, primary, how) = match (&upstream.keepalive_timeout, explicit) {
             (Some(setting), _) => (
@@ -610,6 +624,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         for p in scan.passes_to(at).take(1) {
             let span = p.pass.arg.map_or(p.pass.directive.span, |a| a.raw);
             finding.label(scan.location(p.file, span), "requests proxied to it here");
+        }
+        if let Some(BackendIdle::Timeout(_, _, command)) = &backend {
+            finding.label(*command, "the backend's idle timeout comes from this command");
         }
         finding.help(format!(
             "set `keepalive_timeout {};` in upstream `{}` (shorter than the backend's idle timeout), or raise the backend's (Node.js `server.keepAliveTimeout`, uvicorn `--timeout-keep-alive`, gunicorn `--keep-alive`, Go `http.Server.IdleTimeout`)",
@@ -675,6 +692,258 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
             races.then_some(idle),
             named.as_deref(),
         );
+    }
+}
+
+/// What the backends of an upstream do with idle keep-alive connections, read from the
+/// processes the scan runs under the upstream's host names.
+#[derive(Debug, Clone, PartialEq)]
+enum BackendIdle {
+    /// They close every connection after its response (gunicorn's sync worker).
+    NoKeepAlive(String),
+    /// They close idle connections after this long; where that comes from (as the message
+    /// says it, and the command that says it).
+    Timeout(Duration, String, Location),
+}
+
+/// The compose services of the scan by lowercased name, with the folder of their compose file
+/// (a service's name is the host name other services of its project reach it by).
+struct ComposeBackends<'m> {
+    by_name: std::collections::HashMap<String, Vec<(&'m std::path::Path, &'m crate::model::Workload)>>,
+}
+
+impl<'m> ComposeBackends<'m> {
+    fn new(cx: &RuleContext<'m>) -> Self {
+        let mut by_name: std::collections::HashMap<String, Vec<_>> =
+            std::collections::HashMap::new();
+        for workload in &cx.model.workloads {
+            let Some(compose) = &workload.compose else {
+                continue;
+            };
+            let folder = std::path::Path::new(cx.files.path(workload.location.file))
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            by_name
+                .entry(compose.name.to_ascii_lowercase())
+                .or_default()
+                .push((folder, workload));
+        }
+        ComposeBackends { by_name }
+    }
+
+    /// What the backends of `upstream` (in the nginx file at `path`) do, when every server
+    /// names a compose service of a project whose folder holds the file and every definition
+    /// of each says the same; `None` otherwise.
+    fn idle_of(
+        &self,
+        upstream: &crate::formats::nginx::Upstream<'_>,
+        path: &str,
+    ) -> Option<BackendIdle> {
+        let path = std::path::Path::new(path);
+        let mut result: Option<BackendIdle> = None;
+        for server in upstream.servers.iter().filter(|s| !s.down) {
+            let host = compose_host(&server.address)?;
+            let mut found = false;
+            for (_, workload) in self.by_name.get(&host)?.iter().filter(|(f, _)| path.starts_with(f)) {
+                found = true;
+                let idle = workload_idle(workload, &host)?;
+                match &result {
+                    None => result = Some(idle),
+                    Some(previous) if same_idle(previous, &idle) => {}
+                    Some(_) => return None,
+                }
+            }
+            // A server whose host is no service of the file's project: not known.
+            if !found {
+                return None;
+            }
+        }
+        result
+    }
+}
+
+/// Two readings that say the same (the source named may differ: the first is kept).
+fn same_idle(a: &BackendIdle, b: &BackendIdle) -> bool {
+    match (a, b) {
+        (BackendIdle::NoKeepAlive(_), BackendIdle::NoKeepAlive(_)) => true,
+        (BackendIdle::Timeout(x, ..), BackendIdle::Timeout(y, ..)) => x == y,
+        _ => false,
+    }
+}
+
+/// The host of a `server` address that can be a compose service's name (`web:8000`, `web`),
+/// lowercased; `None` for IP addresses, dotted names, sockets and variables.
+fn compose_host(address: &str) -> Option<String> {
+    if address.starts_with("unix:") {
+        return None;
+    }
+    let host = address.rsplit_once(':').map_or(address, |(h, _)| h);
+    let plain = !host.is_empty()
+        && host.parse::<std::net::Ipv4Addr>().is_err()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !host.eq_ignore_ascii_case("localhost");
+    plain.then(|| host.to_ascii_lowercase())
+}
+
+/// What the one main process of a compose service does with idle connections.
+fn workload_idle(workload: &crate::model::Workload, service: &str) -> Option<BackendIdle> {
+    let [process] = workload.processes.as_slice() else {
+        return None;
+    };
+    let main = process.analysis.as_ref()?.main.as_ref()?;
+    let argv: Vec<&str> = main.argv.iter().map(String::as_str).collect();
+    server_idle(process, &argv, &format!("compose service {service}"), main.location)
+}
+
+/// The value of `--flag N`, `--flag=N` (and `-kN`, `-k N` for a short `flag`) among `args`:
+/// `Some(None)` when the flag is there but its value is missing.
+fn flag_value<'a>(args: &[&'a str], flags: &[&str]) -> Option<Option<&'a str>> {
+    let mut found = None;
+    let mut i = 0;
+    while let Some(&word) = args.get(i) {
+        if word == "--" {
+            break;
+        }
+        for flag in flags {
+            if word == *flag {
+                found = Some(args.get(i + 1).copied());
+                i += 1;
+            } else if let Some(value) = word
+                .strip_prefix(flag)
+                .and_then(|rest| {
+                    if flag.starts_with("--") {
+                        rest.strip_prefix('=')
+                    } else {
+                        Some(rest.strip_prefix('=').unwrap_or(rest))
+                    }
+                })
+                .filter(|v| !v.is_empty())
+            {
+                found = Some(Some(value));
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Whole seconds as a server flag takes them (`75`, `2.5` for uvicorn and hypercorn).
+fn flag_seconds(value: Option<&str>) -> Option<Duration> {
+    let v: f64 = value?.trim().parse().ok()?;
+    (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v))
+}
+
+/// The idle timeout of a recognised server from its command line and its documented default.
+/// `None` when it cannot be told: another server, a config file or environment that may set it.
+fn server_idle(
+    process: &crate::model::Process,
+    argv: &[&str],
+    place: &str,
+    at: Location,
+) -> Option<BackendIdle> {
+    use crate::model::EnvLookup;
+    use crate::shell::commands::{server, ServerKind};
+    let found = server(argv)?;
+    let args = argv.get(found.index + 1..).unwrap_or(&[]);
+    let has = |flags: &[&str]| flag_value(args, flags).is_some();
+    match found.kind {
+        // uvicorn docs/settings.md: `--timeout-keep-alive <int>`, "Default: 5"; every setting
+        // may also come from a `UVICORN_` environment variable.
+        ServerKind::Uvicorn => match flag_value(args, &["--timeout-keep-alive"]) {
+            Some(value) => {
+                let raw = value?;
+                let seconds = flag_seconds(Some(raw))?;
+                Some(BackendIdle::Timeout(
+                    seconds,
+                    format!("uvicorn --timeout-keep-alive {raw} in {place}"),
+                    at,
+                ))
+            }
+            None => match process.env_lookup("UVICORN_TIMEOUT_KEEP_ALIVE") {
+                EnvLookup::Unset => Some(BackendIdle::Timeout(
+                    Duration::from_secs(5),
+                    format!("uvicorn's default --timeout-keep-alive in {place}"),
+                    at,
+                )),
+                _ => None,
+            },
+        },
+        // gunicorn settings: `-k/--worker-class` (default `sync`), `--keep-alive INT` (default
+        // 2): "sync worker does not support persistent connections and will ignore this
+        // option"; `--threads` (default 1) above 1 turns sync into gthread ("If you try to use
+        // the sync worker type and set the threads setting to more than 1, the gthread worker
+        // type will be used instead"). A config file (`-c`, the default `./gunicorn.conf.py`)
+        // or `GUNICORN_CMD_ARGS` may set any of them.
+        ServerKind::Gunicorn => {
+            if has(&["-c", "--config", "--paste", "--paster"])
+                || process.default_config_file
+                || !matches!(process.env_lookup("GUNICORN_CMD_ARGS"), EnvLookup::Unset)
+            {
+                return None;
+            }
+            let threads: u64 = match flag_value(args, &["--threads"]) {
+                None => 1,
+                Some(value) => value?.trim().parse().ok()?,
+            };
+            let worker = match flag_value(args, &["-k", "--worker-class"]) {
+                None => "sync",
+                Some(value) => value?,
+            };
+            let (worker, which) = match worker {
+                "sync" if threads > 1 => ("gthread", format!("the gthread worker that --threads {threads} selects")),
+                other => (other, format!("the {other} worker")),
+            };
+            match worker {
+                "sync" => Some(BackendIdle::NoKeepAlive(format!(
+                    "gunicorn's sync worker closes every connection after its response, in {place}"
+                ))),
+                "gthread" | "gevent" | "eventlet" => match flag_value(args, &["--keep-alive"]) {
+                    Some(value) => {
+                        let raw = value?;
+                        let seconds = flag_seconds(Some(raw))?;
+                        Some(BackendIdle::Timeout(
+                            seconds,
+                            format!("gunicorn --keep-alive {raw} in {place}"),
+                            at,
+                        ))
+                    }
+                    None => Some(BackendIdle::Timeout(
+                        Duration::from_secs(2),
+                        format!("gunicorn's default --keep-alive for {which} in {place}"),
+                        at,
+                    )),
+                },
+                _ => None,
+            }
+        }
+        // hypercorn: `--keep-alive` sets `keep_alive_timeout`, default `5 * SECONDS`
+        // (src/hypercorn/config.py); a config file (`-c`) may set it.
+        ServerKind::Hypercorn => {
+            if has(&["-c", "--config"]) {
+                return None;
+            }
+            match flag_value(args, &["--keep-alive"]) {
+                Some(value) => {
+                    let raw = value?;
+                    let seconds = flag_seconds(Some(raw))?;
+                    Some(BackendIdle::Timeout(
+                        seconds,
+                        format!("hypercorn --keep-alive {raw} in {place}"),
+                        at,
+                    ))
+                }
+                None => Some(BackendIdle::Timeout(
+                    Duration::from_secs(5),
+                    format!("hypercorn's default --keep-alive in {place}"),
+                    at,
+                )),
+            }
+        }
+        // Node.js sets `server.keepAliveTimeout` in code, puma `persistent_timeout` in
+        // `config/puma.rb`: not told by the command line.
+        _ => None,
     }
 }
 
@@ -829,6 +1098,94 @@ mod tests {
             })
             .collect();
         crate::lint_inputs(inputs, &settings)
+    }
+
+    #[test]
+    fn flag_values_are_read_in_every_spelling() {
+        use super::flag_value;
+        let args = ["app:app", "--timeout-keep-alive", "75", "-kgevent"];
+        assert_eq!(flag_value(&args, &["--timeout-keep-alive"]), Some(Some("75")));
+        assert_eq!(flag_value(&args, &["-k", "--worker-class"]), Some(Some("gevent")));
+        assert_eq!(flag_value(&["--keep-alive=9"], &["--keep-alive"]), Some(Some("9")));
+        assert_eq!(flag_value(&["-k", "gthread"], &["-k"]), Some(Some("gthread")));
+        // Missing value; a longer flag sharing the prefix; past `--`.
+        assert_eq!(flag_value(&["--keep-alive"], &["--keep-alive"]), Some(None));
+        assert_eq!(flag_value(&["--keep-alive-x=3"], &["--keep-alive"]), None);
+        assert_eq!(flag_value(&["--", "--keep-alive", "3"], &["--keep-alive"]), None);
+    }
+
+    #[test]
+    fn compose_hosts_are_plain_names() {
+        use super::compose_host;
+        assert_eq!(compose_host("web:8000").as_deref(), Some("web"));
+        assert_eq!(compose_host("Web").as_deref(), Some("web"));
+        for address in [
+            "10.0.0.3:80",
+            "localhost:3000",
+            "api.internal:80",
+            "unix:/run/app.sock",
+            "$backend",
+            "[::1]:80",
+        ] {
+            assert_eq!(compose_host(address), None, "{address}");
+        }
+    }
+
+    /// A compose project of a backend running `command` and nginx 1.30 proxying to it.
+    fn compose_project(command: &str) -> crate::Report {
+        let settings = Settings::new(Config::default(), Selection::all());
+        let compose = format!(
+            "services:\n  web:\n    image: registry.example.com/shop/web:1\n    command: {command}\n  nginx:\n    image: nginx:1.30-alpine\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n"
+        );
+        let nginx = "upstream web {\n  server web:8000;\n}\nserver {\n  listen 80;\n  location / { proxy_pass http://web; }\n}\n";
+        let inputs = vec![
+            InputFile {
+                display: "compose.yaml".to_string(),
+                kind: FileKind::Compose,
+                text: compose,
+                dir: None,
+            },
+            InputFile {
+                display: "nginx/default.conf".to_string(),
+                kind: FileKind::Nginx,
+                text: nginx.to_string(),
+                dir: None,
+            },
+        ];
+        crate::lint_inputs(inputs, &settings)
+    }
+
+    fn race_message(report: &crate::Report) -> Option<String> {
+        report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "SL206")
+            .map(|d| d.message.to_string())
+    }
+
+    #[test]
+    fn the_idle_timeout_is_read_from_the_backend_service() {
+        let cases = [
+            ("uvicorn app:app --timeout-keep-alive 75", None),
+            ("uvicorn app:app --timeout-keep-alive 30", Some("60s vs 30s, uvicorn --timeout-keep-alive 30 in compose service web")),
+            ("uvicorn app:app", Some("60s vs 5s, uvicorn's default --timeout-keep-alive in compose service web")),
+            ("hypercorn app:app --keep-alive 90", None),
+            ("hypercorn app:app", Some("60s vs 5s, hypercorn's default --keep-alive")),
+            // Not told: a config file, a worker class of another server, node. (gunicorn's
+            // own readings need a folder without `gunicorn.conf.py`: see the fixtures.)
+            ("gunicorn -c conf.py app:app", Some("assumed: the Node.js default")),
+            ("gunicorn app:app -k uvicorn.workers.UvicornWorker", Some("assumed: the Node.js default")),
+            ("node server.js", Some("assumed: the Node.js default")),
+            ("uvicorn app:app --timeout-keep-alive $KA", Some("assumed: the Node.js default")),
+        ];
+        for (command, expected) in cases {
+            let message = race_message(&compose_project(command));
+            match (expected, &message) {
+                (None, None) => {}
+                (Some(part), Some(message)) if message.contains(part) => {}
+                _ => panic!("{command}: {message:?}, expected {expected:?}"),
+            }
+        }
     }
 
     #[test]
