@@ -8,6 +8,7 @@
 //! `[nginx] version` the rule assumes the older defaults (nginx 1.28 and earlier: Debian 12 and
 //! Ubuntu 24.04 ship 1.22 and 1.24) and says so; the fix it suggests is correct on both.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::diagnostic::Location;
@@ -470,7 +471,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
     // refers to it keeps connections, or may.
     let mut set_keeps: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
     // Made when the first upstream asks.
-    let mut backends: Option<ComposeBackends<'_>> = None;
+    let mut backends: Option<Backends<'_>> = None;
     for set in scan.shared_sets() {
         let keeps = scan.set_passes(set).iter().any(|&p| {
             let p = status_of(p, &mut statuses);
@@ -516,7 +517,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Reporter<'_>) {
         };
         // The backends the scan runs under the upstream's host names, when they say it.
         let backend = backends
-            .get_or_insert_with(|| ComposeBackends::new(cx))
+            .get_or_insert_with(|| Backends::new(cx))
             .idle_of(upstream, &scan.files[at.0].path);
         let (idle, backend_source) = match &backend {
             Some(BackendIdle::Timeout(value, source, _)) => (*value, Some(source.as_str())),
@@ -706,59 +707,117 @@ enum BackendIdle {
     Timeout(Duration, String, Location),
 }
 
-/// The compose services of the scan by lowercased name, with the folder of their compose file
-/// (a service's name is the host name other services of its project reach it by).
-struct ComposeBackends<'m> {
-    by_name: std::collections::HashMap<String, Vec<(&'m std::path::Path, &'m crate::model::Workload)>>,
+/// The backends the scan runs under a host name: compose services by their name (the host
+/// name other services of their project reach them by), with the folder of their compose file,
+/// and Kubernetes Services by theirs, with the folder of their manifest and the pod templates
+/// they select.
+struct Backends<'m> {
+    compose: std::collections::HashMap<String, Vec<(&'m Path, &'m crate::model::Workload)>>,
+    kubernetes: std::collections::HashMap<String, Vec<(&'m Path, Vec<&'m crate::model::Workload>)>>,
 }
 
-impl<'m> ComposeBackends<'m> {
+impl<'m> Backends<'m> {
     fn new(cx: &RuleContext<'m>) -> Self {
-        let mut by_name: std::collections::HashMap<String, Vec<_>> =
+        let folder_of = |file| Path::new(cx.files.path(file)).parent().unwrap_or(Path::new(""));
+        let mut compose: std::collections::HashMap<String, Vec<_>> =
+            std::collections::HashMap::new();
+        let mut pods: std::collections::HashMap<Location, Vec<&'m crate::model::Workload>> =
             std::collections::HashMap::new();
         for workload in &cx.model.workloads {
-            let Some(compose) = &workload.compose else {
-                continue;
-            };
-            let folder = std::path::Path::new(cx.files.path(workload.location.file))
-                .parent()
-                .unwrap_or(std::path::Path::new(""));
-            by_name
-                .entry(compose.name.to_ascii_lowercase())
-                .or_default()
-                .push((folder, workload));
+            if let Some(service) = &workload.compose {
+                compose
+                    .entry(service.name.to_ascii_lowercase())
+                    .or_default()
+                    .push((folder_of(workload.location.file), workload));
+            }
+            if let Some(kube) = &workload.kubernetes {
+                for service in &kube.selected_by {
+                    pods.entry(*service).or_default().push(workload);
+                }
+            }
         }
-        ComposeBackends { by_name }
+        let mut kubernetes: std::collections::HashMap<String, Vec<_>> =
+            std::collections::HashMap::new();
+        for service in &cx.model.services {
+            let selected = pods.remove(&service.location).unwrap_or_default();
+            kubernetes
+                .entry(service.name.to_ascii_lowercase())
+                .or_default()
+                .push((folder_of(service.location.file), selected));
+        }
+        Backends {
+            compose,
+            kubernetes,
+        }
     }
 
     /// What the backends of `upstream` (in the nginx file at `path`) do, when every server
-    /// names a compose service of a project whose folder holds the file and every definition
-    /// of each says the same; `None` otherwise.
+    /// names a compose service of a project whose folder holds the file, or a Kubernetes
+    /// Service beside it (in its folder, or the one above an `nginx/`-style folder) whose pods
+    /// the scan has, and every one of them says the same; `None` otherwise.
     fn idle_of(
         &self,
         upstream: &crate::formats::nginx::Upstream<'_>,
         path: &str,
     ) -> Option<BackendIdle> {
-        let path = std::path::Path::new(path);
+        let path = Path::new(path);
+        let near = near_folder(path);
         let mut result: Option<BackendIdle> = None;
+        let mut add = |idle: BackendIdle| -> Option<()> {
+            match &result {
+                None => result = Some(idle),
+                Some(previous) if same_idle(previous, &idle) => {}
+                Some(_) => return None,
+            }
+            Some(())
+        };
         for server in upstream.servers.iter().filter(|s| !s.down) {
             let host = compose_host(&server.address)?;
             let mut found = false;
-            for (_, workload) in self.by_name.get(&host)?.iter().filter(|(f, _)| path.starts_with(f)) {
+            let compose = self.compose.get(&host).map_or(&[][..], Vec::as_slice);
+            for (_, workload) in compose.iter().filter(|(f, _)| path.starts_with(f)) {
                 found = true;
-                let idle = workload_idle(workload, &host)?;
-                match &result {
-                    None => result = Some(idle),
-                    Some(previous) if same_idle(previous, &idle) => {}
-                    Some(_) => return None,
+                add(workload_idle(workload, &format!("compose service {host}"))?)?;
+            }
+            let services = self.kubernetes.get(&host).map_or(&[][..], Vec::as_slice);
+            for (_, pods) in services.iter().filter(|(f, _)| f.starts_with(near)) {
+                // A Service whose pods the scan does not have: not known.
+                if pods.is_empty() {
+                    return None;
+                }
+                found = true;
+                for workload in pods {
+                    let kube = workload.kubernetes.as_ref()?;
+                    let place = format!("{} {} behind Service {host}", kube.kind, kube.name);
+                    add(workload_idle(workload, &place)?)?;
                 }
             }
-            // A server whose host is no service of the file's project: not known.
+            // A server whose host is no backend of the file's project: not known.
             if !found {
                 return None;
             }
         }
         result
+    }
+}
+
+/// The folder whose Kubernetes manifests are beside an nginx file: its own, or the one above
+/// an `nginx/`, `conf.d/`-style folder (as SL204 looks for a Service of a host).
+fn near_folder(path: &Path) -> &Path {
+    let parent = path.parent().unwrap_or(Path::new(""));
+    let config_folder = parent
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| {
+            matches!(
+                n,
+                "nginx" | "conf.d" | "sites-available" | "sites-enabled" | "snippets" | "http.d"
+            )
+        });
+    if config_folder {
+        parent.parent().unwrap_or(parent)
+    } else {
+        parent
     }
 }
 
@@ -787,14 +846,19 @@ fn compose_host(address: &str) -> Option<String> {
     plain.then(|| host.to_ascii_lowercase())
 }
 
-/// What the one main process of a compose service does with idle connections.
-fn workload_idle(workload: &crate::model::Workload, service: &str) -> Option<BackendIdle> {
-    let [process] = workload.processes.as_slice() else {
+/// What the one main process of a compose service or pod does with idle connections (a pod
+/// of several main containers: which one serves is not told).
+fn workload_idle(workload: &crate::model::Workload, place: &str) -> Option<BackendIdle> {
+    let mut main = workload
+        .processes
+        .iter()
+        .filter(|p| p.role == crate::model::ProcessRole::Main);
+    let (Some(process), None) = (main.next(), main.next()) else {
         return None;
     };
     let main = process.analysis.as_ref()?.main.as_ref()?;
     let argv: Vec<&str> = main.argv.iter().map(String::as_str).collect();
-    server_idle(process, &argv, &format!("compose service {service}"), main.location)
+    server_idle(process, &argv, place, main.location)
 }
 
 /// The value of `--flag N`, `--flag=N` (and `-kN`, `-k N` for a short `flag`) among `args`:
