@@ -711,24 +711,33 @@ enum BackendIdle {
 /// name other services of their project reach them by), with the folder of their compose file,
 /// and Kubernetes Services by theirs, with the folder of their manifest and the pod templates
 /// they select.
+///
+/// Each server is looked up by the folders above its nginx file (compose) and by a range of
+/// the Services' folders sorted by path (Kubernetes: a folder's files are one run), so 20,000
+/// upstreams naming `web` beside 20,000 projects with a `web` service cost no product.
 struct Backends<'m> {
-    compose: std::collections::HashMap<String, Vec<(&'m Path, &'m crate::model::Workload)>>,
+    /// (name, folder of the compose file) → its definitions.
+    compose: std::collections::HashMap<(String, &'m Path), Vec<&'m crate::model::Workload>>,
+    /// name → (folder of the manifest, the pod templates selected), sorted by folder.
     kubernetes: std::collections::HashMap<String, Vec<(&'m Path, Vec<&'m crate::model::Workload>)>>,
 }
 
 impl<'m> Backends<'m> {
     fn new(cx: &RuleContext<'m>) -> Self {
         let folder_of = |file| Path::new(cx.files.path(file)).parent().unwrap_or(Path::new(""));
-        let mut compose: std::collections::HashMap<String, Vec<_>> =
+        let mut compose: std::collections::HashMap<(String, &Path), Vec<_>> =
             std::collections::HashMap::new();
         let mut pods: std::collections::HashMap<Location, Vec<&'m crate::model::Workload>> =
             std::collections::HashMap::new();
         for workload in &cx.model.workloads {
             if let Some(service) = &workload.compose {
                 compose
-                    .entry(service.name.to_ascii_lowercase())
+                    .entry((
+                        service.name.to_ascii_lowercase(),
+                        folder_of(workload.location.file),
+                    ))
                     .or_default()
-                    .push((folder_of(workload.location.file), workload));
+                    .push(workload);
             }
             if let Some(kube) = &workload.kubernetes {
                 for service in &kube.selected_by {
@@ -744,6 +753,9 @@ impl<'m> Backends<'m> {
                 .entry(service.name.to_ascii_lowercase())
                 .or_default()
                 .push((folder_of(service.location.file), selected));
+        }
+        for services in kubernetes.values_mut() {
+            services.sort_by(|a, b| a.0.cmp(b.0));
         }
         Backends {
             compose,
@@ -774,13 +786,21 @@ impl<'m> Backends<'m> {
         for server in upstream.servers.iter().filter(|s| !s.down) {
             let host = compose_host(&server.address)?;
             let mut found = false;
-            let compose = self.compose.get(&host).map_or(&[][..], Vec::as_slice);
-            for (_, workload) in compose.iter().filter(|(f, _)| path.starts_with(f)) {
-                found = true;
-                add(workload_idle(workload, &format!("compose service {host}"))?)?;
+            let mut key = (host, Path::new(""));
+            for folder in path.ancestors().skip(1) {
+                key.1 = folder;
+                for workload in self.compose.get(&key).into_iter().flatten() {
+                    found = true;
+                    add(workload_idle(workload, &format!("compose service {}", key.0))?)?;
+                }
             }
+            let host = key.0;
             let services = self.kubernetes.get(&host).map_or(&[][..], Vec::as_slice);
-            for (_, pods) in services.iter().filter(|(f, _)| f.starts_with(near)) {
+            let first = services.partition_point(|(f, _)| *f < near);
+            let beside = services[first..]
+                .iter()
+                .take_while(|(f, _)| f.starts_with(near));
+            for (_, pods) in beside {
                 // A Service whose pods the scan does not have: not known.
                 if pods.is_empty() {
                     return None;
