@@ -708,136 +708,67 @@ enum BackendIdle {
 }
 
 /// The backends the scan runs under a host name: compose services by their name (the host
-/// name other services of their project reach them by), with the folder of their compose file,
-/// and Kubernetes Services by theirs, with the folder of their manifest and the pod templates
-/// they select.
+/// name other services of their project reach them by), with the folder of their compose file.
+/// Each server is looked up by the folders above its nginx file, so 20,000 upstreams naming
+/// `web` beside 20,000 projects with a `web` service cost no product.
 ///
-/// Each server is looked up by the folders above its nginx file (compose) and by a range of
-/// the Services' folders sorted by path (Kubernetes: a folder's files are one run), so 20,000
-/// upstreams naming `web` beside 20,000 projects with a `web` service cost no product.
+/// Kubernetes Services are not read: a large scan keeps only some pod templates in the model
+/// (the others are lowered again for the per-workload rules), so which pods a Service selects
+/// is not known to a rule that looks across the scan, and findings must not depend on it.
 struct Backends<'m> {
     /// (name, folder of the compose file) → its definitions.
     compose: std::collections::HashMap<(String, &'m Path), Vec<&'m crate::model::Workload>>,
-    /// name → (folder of the manifest, the pod templates selected), sorted by folder.
-    kubernetes: std::collections::HashMap<String, Vec<(&'m Path, Vec<&'m crate::model::Workload>)>>,
 }
 
 impl<'m> Backends<'m> {
     fn new(cx: &RuleContext<'m>) -> Self {
-        let folder_of = |file| Path::new(cx.files.path(file)).parent().unwrap_or(Path::new(""));
         let mut compose: std::collections::HashMap<(String, &Path), Vec<_>> =
-            std::collections::HashMap::new();
-        let mut pods: std::collections::HashMap<Location, Vec<&'m crate::model::Workload>> =
             std::collections::HashMap::new();
         for workload in &cx.model.workloads {
             if let Some(service) = &workload.compose {
+                let folder = Path::new(cx.files.path(workload.location.file))
+                    .parent()
+                    .unwrap_or(Path::new(""));
                 compose
-                    .entry((
-                        service.name.to_ascii_lowercase(),
-                        folder_of(workload.location.file),
-                    ))
+                    .entry((service.name.to_ascii_lowercase(), folder))
                     .or_default()
                     .push(workload);
             }
-            if let Some(kube) = &workload.kubernetes {
-                for service in &kube.selected_by {
-                    pods.entry(*service).or_default().push(workload);
-                }
-            }
         }
-        let mut kubernetes: std::collections::HashMap<String, Vec<_>> =
-            std::collections::HashMap::new();
-        for service in &cx.model.services {
-            let selected = pods.remove(&service.location).unwrap_or_default();
-            kubernetes
-                .entry(service.name.to_ascii_lowercase())
-                .or_default()
-                .push((folder_of(service.location.file), selected));
-        }
-        for services in kubernetes.values_mut() {
-            services.sort_by(|a, b| a.0.cmp(b.0));
-        }
-        Backends {
-            compose,
-            kubernetes,
-        }
+        Backends { compose }
     }
 
     /// What the backends of `upstream` (in the nginx file at `path`) do, when every server
-    /// names a compose service of a project whose folder holds the file, or a Kubernetes
-    /// Service beside it (in its folder, or the one above an `nginx/`-style folder) whose pods
-    /// the scan has, and every one of them says the same; `None` otherwise.
+    /// names a compose service of a project whose folder holds the file and every definition
+    /// of each says the same; `None` otherwise.
     fn idle_of(
         &self,
         upstream: &crate::formats::nginx::Upstream<'_>,
         path: &str,
     ) -> Option<BackendIdle> {
         let path = Path::new(path);
-        let near = near_folder(path);
         let mut result: Option<BackendIdle> = None;
-        let mut add = |idle: BackendIdle| -> Option<()> {
-            match &result {
-                None => result = Some(idle),
-                Some(previous) if same_idle(previous, &idle) => {}
-                Some(_) => return None,
-            }
-            Some(())
-        };
         for server in upstream.servers.iter().filter(|s| !s.down) {
-            let host = compose_host(&server.address)?;
+            let mut key = (compose_host(&server.address)?, Path::new(""));
             let mut found = false;
-            let mut key = (host, Path::new(""));
             for folder in path.ancestors().skip(1) {
                 key.1 = folder;
                 for workload in self.compose.get(&key).into_iter().flatten() {
                     found = true;
-                    add(workload_idle(workload, &format!("compose service {}", key.0))?)?;
+                    let idle = workload_idle(workload, &format!("compose service {}", key.0))?;
+                    match &result {
+                        None => result = Some(idle),
+                        Some(previous) if same_idle(previous, &idle) => {}
+                        Some(_) => return None,
+                    }
                 }
             }
-            let host = key.0;
-            let services = self.kubernetes.get(&host).map_or(&[][..], Vec::as_slice);
-            let first = services.partition_point(|(f, _)| *f < near);
-            let beside = services[first..]
-                .iter()
-                .take_while(|(f, _)| f.starts_with(near));
-            for (_, pods) in beside {
-                // A Service whose pods the scan does not have: not known.
-                if pods.is_empty() {
-                    return None;
-                }
-                found = true;
-                for workload in pods {
-                    let kube = workload.kubernetes.as_ref()?;
-                    let place = format!("{} {} behind Service {host}", kube.kind, kube.name);
-                    add(workload_idle(workload, &place)?)?;
-                }
-            }
-            // A server whose host is no backend of the file's project: not known.
+            // A server whose host is no service of the file's project: not known.
             if !found {
                 return None;
             }
         }
         result
-    }
-}
-
-/// The folder whose Kubernetes manifests are beside an nginx file: its own, or the one above
-/// an `nginx/`, `conf.d/`-style folder (as SL204 looks for a Service of a host).
-fn near_folder(path: &Path) -> &Path {
-    let parent = path.parent().unwrap_or(Path::new(""));
-    let config_folder = parent
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| {
-            matches!(
-                n,
-                "nginx" | "conf.d" | "sites-available" | "sites-enabled" | "snippets" | "http.d"
-            )
-        });
-    if config_folder {
-        parent.parent().unwrap_or(parent)
-    } else {
-        parent
     }
 }
 
@@ -866,8 +797,7 @@ fn compose_host(address: &str) -> Option<String> {
     plain.then(|| host.to_ascii_lowercase())
 }
 
-/// What the one main process of a compose service or pod does with idle connections (a pod
-/// of several main containers: which one serves is not told).
+/// What the one main process of a compose service does with idle connections.
 fn workload_idle(workload: &crate::model::Workload, place: &str) -> Option<BackendIdle> {
     let mut main = workload
         .processes
