@@ -1588,13 +1588,16 @@ mod tests {
 
     #[test]
     fn env_file_entries_keep_plain_paths_only() {
-        let entries = |env_file: &str| {
+        let read = |env_file: &str| {
             let text = format!("services:\n  web:\n    image: app\n    env_file: {env_file}\n");
             services(&text)[0]
                 .compose
                 .as_deref()
                 .and_then(|c| c.env_files.clone())
                 .expect("env_files")
+        };
+        let entries = |env_file: &str| {
+            read(env_file)
                 .into_iter()
                 .map(|e| e.path)
                 .collect::<Vec<_>>()
@@ -1608,12 +1611,7 @@ mod tests {
         );
         assert!(entries("null").is_empty());
         let required = |env_file: &str| {
-            let text = format!("services:\n  web:\n    image: app\n    env_file: {env_file}\n");
-            services(&text)[0]
-                .compose
-                .as_deref()
-                .and_then(|c| c.env_files.clone())
-                .expect("env_files")
+            read(env_file)
                 .into_iter()
                 .map(|e| e.required)
                 .collect::<Vec<_>>()
