@@ -813,7 +813,8 @@ pub fn placements(model: &Model, files: &Files) -> Placements {
             if let Some(env_file) = &unit.unread_env_file {
                 out.notes.push(format!(
                     "nginx templates: {env_file} is not read (a required file missing from \
-                     the repository, outside the scan, or a variable in its path) and may set \
+                     the repository, outside the scan, a variable in its path, or past the \
+                     1,024 env_files read in one run) and may set \
                      NGINX_ENVSUBST_TEMPLATE_DIR, _SUFFIX or _OUTPUT_DIR, so the `http` level \
                      the service's templates render into is not known and they are not judged"
                 ));
