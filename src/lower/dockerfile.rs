@@ -293,12 +293,7 @@ pub fn lower(
                 }
                 "RUN" => {
                     note_nginx_package(instruction, &mut state, &scope);
-                    let lookup = |name: &str| {
-                        scope
-                            .lookup(name)
-                            .filter(|value| scope.substituted.take(value.text.len()))
-                            .map(|value| value.text.clone())
-                    };
+                    let lookup = |name: &str| scope.shell_value(name);
                     let named = NginxNamed {
                         run: false,
                         dirs: dirs_name_nginx,
@@ -573,6 +568,14 @@ impl Scope {
             Some(value) => value.as_ref(),
             None => self.args.get(name).and_then(Option::as_ref),
         }
+    }
+
+    /// The text of a known ARG or ENV value for a shell word of a RUN, counted against the
+    /// substitution limit (`None`: not known, or past the limit).
+    fn shell_value(&self, name: &str) -> Option<String> {
+        self.lookup(name)
+            .filter(|value| self.substituted.take(value.text.len()))
+            .map(|value| value.text.clone())
     }
 
     fn expand(&self, raw: &str, escape: char) -> Option<Value> {
@@ -1198,12 +1201,7 @@ fn note_nginx_package(instruction: &Instruction, state: &mut Effective<'_>, scop
     {
         state.other_nginx_repository = true;
     }
-    let lookup = |name: &str| {
-        scope
-            .lookup(name)
-            .filter(|value| scope.substituted.take(value.text.len()))
-            .map(|value| value.text.clone())
-    };
+    let lookup = |name: &str| scope.shell_value(name);
     if let Some(package) = nginx_package_installed(instruction, &lookup) {
         state.nginx_package = Some(package);
     }
@@ -2124,10 +2122,10 @@ fn tar_writes<'a>(args: &[&'a str]) -> Option<Vec<&'a str>> {
         Reads,
         Extract,
     }
+    use crate::shell::commands::{Arg, OptionWalk};
     let mut mode: Option<Mode> = None;
     let mut values: Vec<(char, &'a str)> = Vec::new();
     let mut to_stdout = false;
-    let mut pending: Vec<char> = Vec::new();
     let short = |letter: char, mode: &mut Option<Mode>, to_stdout: &mut bool| match letter {
         'c' | 'r' | 'u' | 'A' => *mode = Some(Mode::Writes),
         't' | 'd' => *mode = Some(Mode::Reads),
@@ -2135,77 +2133,64 @@ fn tar_writes<'a>(args: &[&'a str]) -> Option<Vec<&'a str>> {
         'O' => *to_stdout = true,
         _ => {}
     };
-    let mut rest = args.iter().copied();
-    // The old style: a first word without a dash is a cluster of options.
-    if let Some(first) = args
-        .first()
-        .filter(|a| !a.starts_with('-') && !a.is_empty())
+    // The old style: a first word without a dash is a cluster of options, whose values are
+    // the words after it, in order.
+    let (old_style, args) = match args.split_first() {
+        Some((first, rest)) if !first.starts_with('-') && !first.is_empty() => (Some(*first), rest),
+        _ => (None, args),
+    };
+    let word = |index: Option<usize>| index.and_then(|i| args.get(i).copied());
+    let mut walk = OptionWalk::new(args);
+    for letter in old_style.into_iter().flat_map(str::chars) {
+        if letter == 'F' {
+            return None;
+        }
+        short(letter, &mut mode, &mut to_stdout);
+    }
+    for letter in old_style
+        .into_iter()
+        .flat_map(str::chars)
+        .filter(|l| SHORT_VALUE.contains(*l))
     {
-        rest.next();
-        for letter in first.chars() {
-            if letter == 'F' {
-                return None;
-            }
-            if SHORT_VALUE.contains(letter) {
-                pending.push(letter);
-            } else {
-                short(letter, &mut mode, &mut to_stdout);
-            }
+        if let Some(value) = word(walk.value()) {
+            values.push((letter, value));
         }
     }
-    let mut options_done = false;
-    while let Some(arg) = rest.next() {
-        if let Some(letter) = (!pending.is_empty()).then(|| pending.remove(0)) {
-            values.push((letter, arg));
-            continue;
-        }
-        if options_done || arg == "-" || !arg.starts_with('-') {
-            continue;
-        }
-        if arg == "--" {
-            options_done = true;
-        } else if let Some(long) = arg.strip_prefix("--") {
-            let (key, value) = match long.split_once('=') {
-                Some((key, value)) => (key, Some(value)),
-                None => (long, None),
-            };
-            if RUNS_PROGRAM.contains(&key) {
-                return None;
-            }
-            let value = match value {
-                Some(value) => Some(value),
-                None if LONG_VALUE.contains(&key) => rest.next(),
-                None => None,
-            };
-            match (key, value) {
-                ("create" | "append" | "update" | "catenate" | "concatenate" | "delete", _) => {
-                    mode = Some(Mode::Writes);
-                }
-                ("list" | "diff" | "compare" | "test-label", _) => mode = Some(Mode::Reads),
-                ("extract" | "get", _) => mode = Some(Mode::Extract),
-                ("to-stdout", _) => to_stdout = true,
-                ("file", Some(v)) => values.push(('f', v)),
-                ("directory", Some(v)) => values.push(('C', v)),
-                ("listed-incremental", Some(v)) => values.push(('g', v)),
-                ("index-file" | "volno-file", Some(v)) => values.push(('w', v)),
-                _ => {}
-            }
-        } else {
-            let cluster = arg.get(1..).unwrap_or_default();
-            for (at, letter) in cluster.char_indices() {
-                if letter == 'F' {
-                    return None;
-                }
-                if SHORT_VALUE.contains(letter) {
-                    let attached = cluster.get(at + letter.len_utf8()..).unwrap_or_default();
-                    match attached {
-                        "" => pending.push(letter),
-                        value => values.push((letter, value)),
+    while let Some(arg) = walk.next() {
+        match arg {
+            Arg::Operand(_) => {}
+            Arg::Long { key, .. } if RUNS_PROGRAM.contains(&key) => return None,
+            Arg::Long { key, value } => {
+                let value = match value {
+                    Some(value) => Some(value),
+                    None if LONG_VALUE.contains(&key) => word(walk.value()),
+                    None => None,
+                };
+                match (key, value) {
+                    ("create" | "append" | "update" | "catenate" | "concatenate" | "delete", _) => {
+                        mode = Some(Mode::Writes);
                     }
-                    break;
+                    ("list" | "diff" | "compare" | "test-label", _) => mode = Some(Mode::Reads),
+                    ("extract" | "get", _) => mode = Some(Mode::Extract),
+                    ("to-stdout", _) => to_stdout = true,
+                    ("file", Some(v)) => values.push(('f', v)),
+                    ("directory", Some(v)) => values.push(('C', v)),
+                    ("listed-incremental", Some(v)) => values.push(('g', v)),
+                    ("index-file" | "volno-file", Some(v)) => values.push(('w', v)),
+                    _ => {}
                 }
-                short(letter, &mut mode, &mut to_stdout);
             }
+            Arg::Short { flag: 'F', .. } => return None,
+            Arg::Short { flag, attached } if SHORT_VALUE.contains(flag) => {
+                let value = if attached.is_empty() {
+                    word(walk.value())
+                } else {
+                    walk.end_cluster();
+                    Some(attached)
+                };
+                values.extend(value.map(|v| (flag, v)));
+            }
+            Arg::Short { flag, .. } => short(flag, &mut mode, &mut to_stdout),
         }
     }
     let kept = |wanted: &[char]| -> Vec<&'a str> {

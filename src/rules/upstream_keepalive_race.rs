@@ -845,8 +845,7 @@ fn flag_value<'a>(args: &[&'a str], flags: &[&str]) -> Option<Option<&'a str>> {
 
 /// Whole seconds as a server flag takes them (`75`, `2.5` for uvicorn and hypercorn).
 fn flag_seconds(value: Option<&str>) -> Option<Duration> {
-    let v: f64 = value?.trim().parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v))
+    crate::shell::commands::parse_seconds(value?).map(Duration::from_secs_f64)
 }
 
 /// The idle timeout of a recognised server from its command line and its documented default.

@@ -1512,7 +1512,8 @@ pub fn default_drain_seconds(kind: ServerKind) -> Option<u64> {
     }
 }
 
-fn parse_seconds(value: &str) -> Option<f64> {
+/// Seconds as server flags take them (`75`, `2.5`): finite and not negative.
+pub fn parse_seconds(value: &str) -> Option<f64> {
     let v: f64 = value.trim().parse().ok()?;
     (v.is_finite() && v >= 0.0).then_some(v)
 }
